@@ -1,0 +1,139 @@
+package dev.runnel.broker.storage;
+
+import java.util.Map;
+import java.util.function.LongPredicate;
+
+/**
+ * The per-partition settings the storage engine obeys, named as Kafka's topic configs.
+ *
+ * @param segmentBytes        {@code segment.bytes}: roll when the active segment would exceed this
+ * @param segmentMs           {@code segment.ms}: roll when the active segment is older than this
+ * @param retentionMs         {@code retention.ms}: delete segments whose newest record is older; -1 keeps all
+ * @param retentionBytes      {@code retention.bytes}: delete oldest segments while the log is larger; -1 keeps all
+ * @param maxMessageBytes     {@code max.message.bytes}: the largest batch accepted
+ * @param flushMessages       {@code flush.messages}: fsync after this many unflushed records
+ * @param flushMs             {@code flush.ms}: fsync when the last flush is older than this
+ * @param indexIntervalBytes  {@code index.interval.bytes}: log bytes between index entries
+ * @param segmentIndexBytes   {@code segment.index.bytes}: the preallocated size of each index
+ * @param fileDeleteDelayMs   {@code file.delete.delay.ms}: how long a deleted segment's files stay for in-flight reads
+ */
+public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes, int maxMessageBytes,
+        long flushMessages, long flushMs, int indexIntervalBytes, int segmentIndexBytes, long fileDeleteDelayMs) {
+
+    /** Kafka's defaults. Flushing is left to the OS and to replication, as in Kafka. */
+    public static final LogConfig DEFAULTS = new LogConfig(1024 * 1024 * 1024, 7L * 24 * 3600 * 1000,
+            7L * 24 * 3600 * 1000, -1, 1024 * 1024 + 12, Long.MAX_VALUE, Long.MAX_VALUE, 4096, 10 * 1024 * 1024,
+            60_000);
+
+    public LogConfig {
+        require("segment.bytes", segmentBytes, v -> v >= RecordBatchHeader.HEADER_SIZE);
+        require("segment.ms", segmentMs, v -> v >= 1);
+        require("retention.ms", retentionMs, v -> v >= -1);
+        require("retention.bytes", retentionBytes, v -> v >= -1);
+        require("max.message.bytes", maxMessageBytes, v -> v >= RecordBatchHeader.HEADER_SIZE);
+        require("flush.messages", flushMessages, v -> v >= 1);
+        require("flush.ms", flushMs, v -> v >= 0);
+        require("index.interval.bytes", indexIntervalBytes, v -> v >= 0);
+        require("segment.index.bytes", segmentIndexBytes, v -> v >= TimeIndex.ENTRY_SIZE * 2);
+        require("file.delete.delay.ms", fileDeleteDelayMs, v -> v >= 0);
+    }
+
+    /**
+     * The defaults overridden by Kafka-named topic configs. Unknown names and bad values are
+     * refused with a message naming the config, and nothing is half-applied.
+     *
+     * @throws IllegalArgumentException naming the config and what is wrong with it
+     */
+    public static LogConfig fromProperties(Map<String, String> properties) {
+        LogConfig c = DEFAULTS;
+        for (Map.Entry<String, String> e : properties.entrySet()) {
+            String name = e.getKey();
+            long v = parse(name, e.getValue());
+            c = switch (name) {
+                case "segment.bytes" -> c.withSegmentBytes(toInt(name, v));
+                case "segment.ms" -> c.withSegmentMs(v);
+                case "retention.ms" -> c.withRetentionMs(v);
+                case "retention.bytes" -> c.withRetentionBytes(v);
+                case "max.message.bytes" -> c.withMaxMessageBytes(toInt(name, v));
+                case "flush.messages" -> c.withFlushMessages(v);
+                case "flush.ms" -> c.withFlushMs(v);
+                case "index.interval.bytes" -> c.withIndexIntervalBytes(toInt(name, v));
+                case "segment.index.bytes" -> c.withSegmentIndexBytes(toInt(name, v));
+                case "file.delete.delay.ms" -> c.withFileDeleteDelayMs(v);
+                default -> throw new IllegalArgumentException("unknown log config '" + name + "'");
+            };
+        }
+        return c;
+    }
+
+    public LogConfig withSegmentBytes(int v) {
+        return new LogConfig(v, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages, flushMs,
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs);
+    }
+
+    public LogConfig withSegmentMs(long v) {
+        return new LogConfig(segmentBytes, v, retentionMs, retentionBytes, maxMessageBytes, flushMessages, flushMs,
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs);
+    }
+
+    public LogConfig withRetentionMs(long v) {
+        return new LogConfig(segmentBytes, segmentMs, v, retentionBytes, maxMessageBytes, flushMessages, flushMs,
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs);
+    }
+
+    public LogConfig withRetentionBytes(long v) {
+        return new LogConfig(segmentBytes, segmentMs, retentionMs, v, maxMessageBytes, flushMessages, flushMs,
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs);
+    }
+
+    public LogConfig withMaxMessageBytes(int v) {
+        return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, v, flushMessages, flushMs,
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs);
+    }
+
+    public LogConfig withFlushMessages(long v) {
+        return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, v, flushMs,
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs);
+    }
+
+    public LogConfig withFlushMs(long v) {
+        return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages, v,
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs);
+    }
+
+    public LogConfig withIndexIntervalBytes(int v) {
+        return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages,
+                flushMs, v, segmentIndexBytes, fileDeleteDelayMs);
+    }
+
+    public LogConfig withSegmentIndexBytes(int v) {
+        return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages,
+                flushMs, indexIntervalBytes, v, fileDeleteDelayMs);
+    }
+
+    public LogConfig withFileDeleteDelayMs(long v) {
+        return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages,
+                flushMs, indexIntervalBytes, segmentIndexBytes, v);
+    }
+
+    private static long parse(String name, String value) {
+        try {
+            return Long.parseLong(value == null ? "" : value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("log config '" + name + "' must be a whole number, not '" + value + "'");
+        }
+    }
+
+    private static int toInt(String name, long v) {
+        if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE) {
+            throw new IllegalArgumentException("log config '" + name + "' is out of range: " + v);
+        }
+        return (int) v;
+    }
+
+    private static void require(String name, long value, LongPredicate valid) {
+        if (!valid.test(value)) {
+            throw new IllegalArgumentException("log config '" + name + "' has an invalid value: " + value);
+        }
+    }
+}

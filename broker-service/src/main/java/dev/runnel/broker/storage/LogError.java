@@ -1,0 +1,24 @@
+package dev.runnel.broker.storage;
+
+/**
+ * Why the storage engine refused an operation. The protocol layer maps each to one Kafka error
+ * code; the comments name it.
+ */
+public enum LogError {
+    /** A batch's bytes are not what its header says: bad CRC, torn size fields (CORRUPT_MESSAGE). */
+    CORRUPT_RECORD,
+    /** A batch is well formed but breaks a rule: record count, offset deltas, timestamps (INVALID_RECORD). */
+    INVALID_RECORD,
+    /** Magic other than 2 (UNSUPPORTED_FOR_MESSAGE_FORMAT). */
+    UNSUPPORTED_MAGIC,
+    /** One batch is larger than {@code max.message.bytes} (MESSAGE_TOO_LARGE). */
+    RECORD_TOO_LARGE,
+    /** One append is larger than a segment can hold (RECORD_LIST_TOO_LARGE). */
+    RECORD_BATCH_TOO_LARGE,
+    /** A follower's batch starts below the log end offset or offsets go backwards (UNKNOWN_SERVER_ERROR). */
+    UNEXPECTED_OFFSET,
+    /** A read or truncation outside the log's offsets (OFFSET_OUT_OF_RANGE). */
+    OFFSET_OUT_OF_RANGE,
+    /** The disk failed us (KAFKA_STORAGE_ERROR). */
+    STORAGE_ERROR
+}

@@ -1,0 +1,267 @@
+package dev.runnel.broker.storage;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToLongFunction;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.runnel.common.TopicPartition;
+import dev.runnel.common.time.Scheduler;
+
+/**
+ * Owns every partition log in one log directory, and the directory-wide files:
+ *
+ * <pre>
+ *  &lt;log.dir&gt;/
+ *    .lock                               held while a broker uses the directory
+ *    .runnel-clean-shutdown              present only between a clean close and the next open
+ *    recovery-point-offset-checkpoint    topic-partition -&gt; offset below which all is fsynced
+ *    replication-offset-checkpoint       topic-partition -&gt; high watermark
+ *    log-start-offset-checkpoint         topic-partition -&gt; log start offset
+ *    &lt;topic&gt;-&lt;partition&gt;/            one {@link PartitionLog} each
+ * </pre>
+ *
+ * Checkpoints are per directory, not per partition, so that one fsync covers thousands of
+ * partitions. Background work (retention, time-based rolls, {@code flush.ms}, checkpoints) runs
+ * on the injected {@link Scheduler}. Thread-safe.
+ */
+public final class LogManager implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LogManager.class);
+
+    static final String CLEAN_SHUTDOWN_FILE = ".runnel-clean-shutdown";
+    static final String LOCK_FILE = ".lock";
+    static final String RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
+    static final String HIGH_WATERMARK_CHECKPOINT = "replication-offset-checkpoint";
+    static final String LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
+
+    /**
+     * Intervals of the background tasks.
+     *
+     * @param retentionCheckInterval  {@code log.retention.check.interval.ms}
+     * @param flushCheckInterval      how often {@code flush.ms} and {@code segment.ms} are checked
+     * @param recoveryPointCheckpointInterval {@code log.flush.offset.checkpoint.interval.ms}
+     * @param highWatermarkCheckpointInterval {@code replica.high.watermark.checkpoint.interval.ms}
+     */
+    public record Settings(Duration retentionCheckInterval, Duration flushCheckInterval,
+            Duration recoveryPointCheckpointInterval, Duration highWatermarkCheckpointInterval) {
+        public static final Settings DEFAULTS = new Settings(Duration.ofMinutes(5), Duration.ofSeconds(1),
+                Duration.ofMinutes(1), Duration.ofSeconds(5));
+    }
+
+    private final Path logDir;
+    private final LogConfig defaultConfig;
+    private final Clock clock;
+    private final Scheduler scheduler;
+    private final FileChannel lockChannel;
+    private final FileLock dirLock;
+    private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    private final CheckpointFile<Map.Entry<TopicPartition, Long>> recoveryPoints;
+    private final CheckpointFile<Map.Entry<TopicPartition, Long>> highWatermarks;
+    private final CheckpointFile<Map.Entry<TopicPartition, Long>> logStartOffsets;
+    private final List<Scheduler.ScheduledTask> tasks = new ArrayList<>();
+    private volatile boolean closed;
+
+    private LogManager(Path logDir, LogConfig defaultConfig, Clock clock, Scheduler scheduler, FileChannel lockChannel,
+            FileLock dirLock) {
+        this.logDir = logDir;
+        this.defaultConfig = defaultConfig;
+        this.clock = clock;
+        this.scheduler = scheduler;
+        this.lockChannel = lockChannel;
+        this.dirLock = dirLock;
+        var format = CheckpointFile.keyedOffsets(TopicPartition::directoryName, TopicPartition::fromDirectoryName);
+        this.recoveryPoints = new CheckpointFile<>(logDir.resolve(RECOVERY_POINT_CHECKPOINT), format);
+        this.highWatermarks = new CheckpointFile<>(logDir.resolve(HIGH_WATERMARK_CHECKPOINT), format);
+        this.logStartOffsets = new CheckpointFile<>(logDir.resolve(LOG_START_OFFSET_CHECKPOINT), format);
+    }
+
+    /**
+     * Locks {@code logDir}, opens every partition log in it (recovering them unless the last
+     * close was clean) and starts the background tasks.
+     *
+     * @throws IllegalStateException if another process holds the directory
+     */
+    public static LogManager open(Path logDir, LogConfig defaultConfig, Clock clock, Scheduler scheduler,
+            Settings settings) throws IOException {
+        Files.createDirectories(logDir);
+        FileChannel lockChannel = FileChannel.open(logDir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        FileLock lock = lockChannel.tryLock();
+        if (lock == null) {
+            lockChannel.close();
+            throw new IllegalStateException("log directory " + logDir + " is in use by another process");
+        }
+        LogManager manager = new LogManager(logDir, defaultConfig, clock, scheduler, lockChannel, lock);
+        manager.loadLogs();
+        manager.startTasks(settings);
+        return manager;
+    }
+
+    private void loadLogs() throws IOException {
+        Path marker = logDir.resolve(CLEAN_SHUTDOWN_FILE);
+        boolean clean = Files.exists(marker);
+        Map<TopicPartition, Long> recovery = readOrEmpty(recoveryPoints);
+        Map<TopicPartition, Long> starts = readOrEmpty(logStartOffsets);
+        Map<TopicPartition, Long> hws = readOrEmpty(highWatermarks);
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(logDir, Files::isDirectory)) {
+            for (Path dir : dirs) {
+                TopicPartition tp;
+                try {
+                    tp = TopicPartition.fromDirectoryName(dir.getFileName().toString());
+                } catch (IllegalArgumentException e) {
+                    log.warn("Ignoring {}: not a partition directory ({})", dir, e.getMessage());
+                    continue;
+                }
+                var params = new LogRecovery.LoadParams(clean, recovery.getOrDefault(tp, 0L), starts.getOrDefault(tp, 0L));
+                logs.put(tp, PartitionLog.open(dir, tp, defaultConfig, clock, scheduler, params, hws.getOrDefault(tp, 0L)));
+            }
+        }
+        // The marker describes the previous run only; from now on a crash must trigger recovery.
+        Files.deleteIfExists(marker);
+        CheckpointFile.fsyncDirectory(logDir);
+        log.info("Loaded {} partition logs from {} ({} shutdown)", logs.size(), logDir, clean ? "clean" : "unclean");
+    }
+
+    private void startTasks(Settings settings) {
+        tasks.add(scheduler.schedulePeriodically("log-retention", this::applyRetention,
+                settings.retentionCheckInterval(), settings.retentionCheckInterval()));
+        tasks.add(scheduler.schedulePeriodically("log-flush", this::flushDueLogs,
+                settings.flushCheckInterval(), settings.flushCheckInterval()));
+        tasks.add(scheduler.schedulePeriodically("recovery-point-checkpoint", this::checkpointRecoveryPointsAndStarts,
+                settings.recoveryPointCheckpointInterval(), settings.recoveryPointCheckpointInterval()));
+        tasks.add(scheduler.schedulePeriodically("high-watermark-checkpoint", this::checkpointHighWatermarks,
+                settings.highWatermarkCheckpointInterval(), settings.highWatermarkCheckpointInterval()));
+    }
+
+    /** The log of {@code tp}, created empty with {@code config} if absent. */
+    public PartitionLog getOrCreateLog(TopicPartition tp, LogConfig config) {
+        ensureOpen();
+        return logs.computeIfAbsent(tp, key -> {
+            try {
+                return PartitionLog.open(logDir.resolve(key.directoryName()), key, config, clock, scheduler,
+                        LogRecovery.LoadParams.FRESH, 0);
+            } catch (IOException e) {
+                throw new LogException(LogError.STORAGE_ERROR, "cannot create the log of " + key, e);
+            }
+        });
+    }
+
+    public Optional<PartitionLog> getLog(TopicPartition tp) {
+        return Optional.ofNullable(logs.get(tp));
+    }
+
+    public Map<TopicPartition, PartitionLog> logs() {
+        return Map.copyOf(logs);
+    }
+
+    /** Closes the log of {@code tp} and removes its directory. */
+    public void deleteLog(TopicPartition tp) throws IOException {
+        PartitionLog removed = logs.remove(tp);
+        if (removed != null) {
+            removed.delete();
+        }
+    }
+
+    public Path logDir() {
+        return logDir;
+    }
+
+    /** One retention pass over every log: time-based rolls of quiet logs, then segment deletion. */
+    public void applyRetention() {
+        for (PartitionLog partitionLog : logs.values()) {
+            partitionLog.rollIfExpired();
+            partitionLog.deleteOldSegments();
+        }
+    }
+
+    private void flushDueLogs() {
+        for (PartitionLog partitionLog : logs.values()) {
+            partitionLog.flushIfDue();
+            partitionLog.rollIfExpired();
+        }
+    }
+
+    /** Writes the recovery-point and log-start-offset checkpoints. */
+    public void checkpointRecoveryPointsAndStarts() {
+        write(recoveryPoints, PartitionLog::recoveryPoint);
+        write(logStartOffsets, PartitionLog::logStartOffset);
+    }
+
+    /** Writes the high-watermark checkpoint. */
+    public void checkpointHighWatermarks() {
+        write(highWatermarks, PartitionLog::highWatermark);
+    }
+
+    /**
+     * Stops background work, flushes and closes every log, writes the checkpoints and then the
+     * clean-shutdown marker, and releases the directory.
+     */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        tasks.forEach(Scheduler.ScheduledTask::cancel);
+        for (PartitionLog partitionLog : logs.values()) {
+            partitionLog.close();
+        }
+        checkpointRecoveryPointsAndStarts();
+        checkpointHighWatermarks();
+        closed = true;
+        Files.createFile(logDir.resolve(CLEAN_SHUTDOWN_FILE));
+        CheckpointFile.fsyncDirectory(logDir);
+        dirLock.release();
+        lockChannel.close();
+        log.info("Closed {} partition logs in {} cleanly", logs.size(), logDir);
+    }
+
+    private void write(CheckpointFile<Map.Entry<TopicPartition, Long>> file, ToLongFunction<PartitionLog> value) {
+        if (closed) {
+            return;
+        }
+        List<Map.Entry<TopicPartition, Long>> entries = new ArrayList<>();
+        logs.forEach((tp, partitionLog) -> entries.add(Map.entry(tp, value.applyAsLong(partitionLog))));
+        try {
+            file.write(entries);
+        } catch (IOException e) {
+            throw new LogException(LogError.STORAGE_ERROR, "cannot write " + file.file(), e);
+        }
+    }
+
+    private static Map<TopicPartition, Long> readOrEmpty(CheckpointFile<Map.Entry<TopicPartition, Long>> file)
+            throws IOException {
+        Map<TopicPartition, Long> map = new HashMap<>();
+        try {
+            for (Map.Entry<TopicPartition, Long> e : file.read()) {
+                map.put(e.getKey(), e.getValue());
+            }
+        } catch (CheckpointFile.CorruptCheckpointException e) {
+            // Losing a checkpoint costs work, not data: recovery scans from offset 0 and the HW
+            // is re-learned from the leader.
+            log.warn("{}; treating every partition as unrecorded", e.getMessage());
+        }
+        return map;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("log manager for " + logDir + " is closed");
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.runnel.broker.storage;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * The sparse offset index of one segment ({@code <baseOffset>.index}): offset to file position.
+ *
+ * <pre>
+ *  entry (8 bytes)
+ *  +----------------------+----------------------+
+ *  | relative offset  i32 | file position    i32 |
+ *  +----------------------+----------------------+
+ * </pre>
+ *
+ * An entry (o, p) says a batch with base offset {@code baseOffset + o} starts at byte p of the
+ * {@code .log} file. Entries are written every {@code index.interval.bytes} of log, with offsets
+ * and positions strictly increasing. Thread-safety as in {@link AbstractIndex}.
+ */
+final class OffsetIndex extends AbstractIndex {
+
+    static final int ENTRY_SIZE = 8;
+
+    /** A position in the log file and the base offset of the batch there. */
+    record Position(long offset, int position) {
+    }
+
+    private OffsetIndex(Path file, long baseOffset, int maxIndexSize) {
+        super(file, baseOffset, maxIndexSize, ENTRY_SIZE);
+    }
+
+    static OffsetIndex open(Path file, long baseOffset, int maxIndexSize) {
+        return new OffsetIndex(file, baseOffset, maxIndexSize);
+    }
+
+    /** Adds an entry; {@code offset} and {@code position} must exceed the last entry's. */
+    void append(long offset, int position) {
+        long relative = offset - baseOffset;
+        if (relative < 0 || relative > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("offset " + offset + " does not fit segment " + baseOffset);
+        }
+        int n = entries();
+        if (n > 0) {
+            Position last = entry(n - 1);
+            if (offset <= last.offset() || position <= last.position()) {
+                throw new IllegalArgumentException("index entry (" + offset + ", " + position
+                        + ") does not follow " + last);
+            }
+        }
+        appendEntry((mmap, at) -> mmap.putInt(at, (int) relative).putInt(at + 4, position));
+    }
+
+    /** The last entry at or below {@code offset}; (baseOffset, 0) if there is none. */
+    Position lookup(long offset) {
+        int slot = largestSlotAtMost(offset - baseOffset, OffsetIndex::relativeOffset);
+        return slot < 0 ? new Position(baseOffset, 0) : entry(slot);
+    }
+
+    /** The last entry, or (baseOffset, 0) if the index is empty. */
+    Position lastEntry() {
+        int n = entries();
+        return n == 0 ? new Position(baseOffset, 0) : entry(n - 1);
+    }
+
+    Position entry(int slot) {
+        return readSlot(slot, (mmap, n) -> new Position(baseOffset + relativeOffset(mmap, n), mmap.getInt(n * ENTRY_SIZE + 4)));
+    }
+
+    /** Drops every entry at or above {@code offset}. */
+    void truncateTo(long offset) {
+        truncateToKey(offset - baseOffset, OffsetIndex::relativeOffset);
+    }
+
+    @Override
+    protected void checkEntry(ByteBuffer buffer, int n, long logFileSize) {
+        int relative = relativeOffset(buffer, n);
+        int position = buffer.getInt(n * ENTRY_SIZE + 4);
+        if (relative < 0 || position < 0 || position >= logFileSize) {
+            throw new IllegalStateException("offset index entry " + n + " (" + relative + ", " + position
+                    + ") lies outside a log of " + logFileSize + " bytes");
+        }
+        if (n > 0 && (relative <= relativeOffset(buffer, n - 1) || position <= buffer.getInt((n - 1) * ENTRY_SIZE + 4))) {
+            throw new IllegalStateException("offset index entry " + n + " does not follow entry " + (n - 1));
+        }
+    }
+
+    private static int relativeOffset(ByteBuffer mmap, int slot) {
+        return mmap.getInt(slot * ENTRY_SIZE);
+    }
+}

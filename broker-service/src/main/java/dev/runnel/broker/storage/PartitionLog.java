@@ -1,0 +1,596 @@
+package dev.runnel.broker.storage;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.runnel.common.TopicPartition;
+import dev.runnel.common.time.Scheduler;
+
+/**
+ * The log of one partition: a directory of {@link LogSegment}s, the newest of which (the active
+ * segment) takes appends, plus the {@link LeaderEpochCache}.
+ *
+ * <pre>
+ *  logStartOffset       segments (by base offset)                       logEndOffset
+ *       v                                                                     v
+ *  [00..00000 .log/.index/.timeindex][00..01042 ...]...[00..93810 (active)   ]
+ *                      ^ recoveryPoint: below it, fsynced     ^ highWatermark: below it, readable by consumers
+ * </pre>
+ *
+ * <p>Thread-safety: appends, truncation, rolls and retention are serialised on one lock; reads
+ * take no lock. A read captures the published end of the log ({@link #logEndOffset()} and the
+ * active segment's size, published together after the bytes are written) and never reads past it.
+ * Deleted segments' files stay for {@code file.delete.delay.ms}, so a read that captured one can
+ * still send it.
+ */
+public final class PartitionLog implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
+
+    private final Path dir;
+    private final TopicPartition topicPartition;
+    private final Clock clock;
+    private final Scheduler scheduler;
+    private final ConcurrentNavigableMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
+    private final LeaderEpochCache epochs;
+    private final Object lock = new Object();
+    /** Serialises flushes; taken after {@code lock} (an append may flush), never before it. */
+    private final Object flushLock = new Object();
+
+    private volatile LogConfig config;
+    private volatile LogEnd end;
+    private volatile long logStartOffset;
+    private volatile long recoveryPoint;
+    private volatile long highWatermark;
+    /** Written under {@code lock} by appends, reset by flushes; a lost increment only delays a flush. */
+    private volatile long unflushedRecords;
+    private volatile long lastFlushMs;
+    private volatile boolean closed;
+
+    /** The end of the log as readers see it: the next offset and where the active segment ends. */
+    private record LogEnd(long nextOffset, long segmentBase, int segmentSize) {
+    }
+
+    /** A read's answer: the bytes (possibly none) and the log's offsets when it was read. */
+    public record ReadResult(FileSlice slice, long logStartOffset, long logEndOffset, long highWatermark) {
+        public boolean isEmpty() {
+            return slice == null || slice.size() == 0;
+        }
+    }
+
+    private PartitionLog(Path dir, TopicPartition topicPartition, LogConfig config, Clock clock, Scheduler scheduler,
+            LeaderEpochCache epochs) {
+        this.dir = dir;
+        this.topicPartition = topicPartition;
+        this.config = config;
+        this.clock = clock;
+        this.scheduler = scheduler;
+        this.epochs = epochs;
+    }
+
+    /**
+     * Opens the log in {@code dir} (creating the directory if needed), recovering it as
+     * {@link LogRecovery} describes.
+     *
+     * @param highWatermark the checkpointed high watermark, clamped into the recovered log
+     */
+    static PartitionLog open(Path dir, TopicPartition topicPartition, LogConfig config, Clock clock,
+            Scheduler scheduler, LogRecovery.LoadParams params, long highWatermark) throws IOException {
+        Files.createDirectories(dir);
+        LogRecovery.Loaded loaded = LogRecovery.load(dir, config, params, clock.millis());
+        LeaderEpochCache epochs = LeaderEpochCache.open(dir);
+        epochs.truncateFromEnd(loaded.logEndOffset());
+        epochs.truncateFromStart(loaded.logStartOffset());
+        PartitionLog partitionLog = new PartitionLog(dir, topicPartition, config, clock, scheduler, epochs);
+        partitionLog.segments.putAll(loaded.segments());
+        LogSegment active = loaded.segments().lastEntry().getValue();
+        partitionLog.end = new LogEnd(loaded.logEndOffset(), active.baseOffset(), active.size());
+        partitionLog.logStartOffset = loaded.logStartOffset();
+        partitionLog.recoveryPoint = loaded.recoveryPoint();
+        partitionLog.highWatermark = Math.min(Math.max(highWatermark, loaded.logStartOffset()), loaded.logEndOffset());
+        partitionLog.lastFlushMs = clock.millis();
+        return partitionLog;
+    }
+
+    // ---- appending --------------------------------------------------------------------------
+
+    /**
+     * Appends a producer's batches as leader: validates them, assigns offsets from the log end
+     * and stamps {@code leaderEpoch}. A refused append throws {@link LogException} and changes nothing.
+     */
+    public AppendInfo appendAsLeader(ByteBuffer records, int leaderEpoch) {
+        return append(records, true, leaderEpoch);
+    }
+
+    /** Appends a leader's batches as follower, keeping their offsets and epochs. */
+    public AppendInfo appendAsFollower(ByteBuffer records) {
+        return append(records, false, -1);
+    }
+
+    private AppendInfo append(ByteBuffer records, boolean asLeader, int leaderEpoch) {
+        synchronized (lock) {
+            ensureOpen();
+            LogConfig cfg = config;
+            if (records.remaining() > cfg.segmentBytes()) {
+                throw new LogException(LogError.RECORD_BATCH_TOO_LARGE, "append of " + records.remaining()
+                        + " bytes is larger than segment.bytes " + cfg.segmentBytes());
+            }
+            long nextOffset = end.nextOffset();
+            AppendInfo info = asLeader
+                    ? BatchValidator.validateAsLeader(records, nextOffset, leaderEpoch, cfg.maxMessageBytes())
+                    : BatchValidator.validateAsFollower(records, nextOffset, cfg.maxMessageBytes());
+            try {
+                LogSegment segment = maybeRoll(info);
+                segment.append(records, info);
+                if (asLeader) {
+                    epochs.assign(leaderEpoch, info.firstOffset());
+                } else {
+                    assignFollowerEpochs(records);
+                }
+                end = new LogEnd(info.nextOffset(), segment.baseOffset(), segment.size());
+                unflushedRecords += info.recordCount();
+            } catch (IOException e) {
+                throw new LogException(LogError.STORAGE_ERROR, "append to " + topicPartition + " failed", e);
+            }
+            if (unflushedRecords >= cfg.flushMessages()) {
+                flush();
+            }
+            return info;
+        }
+    }
+
+    private void assignFollowerEpochs(ByteBuffer records) {
+        for (int at = records.position(); at < records.limit(); at += RecordBatchHeader.sizeInBytes(records, at)) {
+            epochs.assign(RecordBatchHeader.partitionLeaderEpoch(records, at), RecordBatchHeader.baseOffset(records, at));
+        }
+    }
+
+    private LogSegment maybeRoll(AppendInfo info) throws IOException {
+        LogSegment active = segments.lastEntry().getValue();
+        if (active.shouldRoll(info.sizeInBytes(), info.maxTimestamp(), info.lastOffset(), clock.millis())) {
+            return roll(Math.max(info.firstOffset(), end.nextOffset()));
+        }
+        return active;
+    }
+
+    /** Starts a new active segment at {@code baseOffset} (an empty active segment is reused). Caller holds the lock. */
+    private LogSegment roll(long baseOffset) throws IOException {
+        LogSegment previous = segments.lastEntry().getValue();
+        if (previous.size() == 0) {
+            if (previous.baseOffset() == baseOffset) {
+                return previous;
+            }
+            segments.remove(previous.baseOffset());
+            previous.delete();
+        } else {
+            previous.onBecomeInactive();
+        }
+        LogSegment next = LogSegment.open(dir, baseOffset, config, clock.millis());
+        segments.put(baseOffset, next);
+        end = new LogEnd(end.nextOffset(), baseOffset, 0);
+        // The rolled segment is complete: fsync it off the append path and move the recovery point.
+        scheduler.schedule("flush-" + topicPartition, () -> flush(baseOffset), Duration.ZERO);
+        log.debug("Rolled {} to a new segment at {}", topicPartition, baseOffset);
+        return next;
+    }
+
+    /** Rolls now if the active segment has records (a quiet log's time-based roll, or an operator's). */
+    public void roll() {
+        synchronized (lock) {
+            ensureOpen();
+            if (segments.lastEntry().getValue().size() > 0) {
+                try {
+                    roll(end.nextOffset());
+                } catch (IOException e) {
+                    throw new LogException(LogError.STORAGE_ERROR, "roll of " + topicPartition + " failed", e);
+                }
+            }
+        }
+    }
+
+    // ---- reading ----------------------------------------------------------------------------
+
+    /**
+     * Reads batches starting with the one holding {@code startOffset}: at most {@code maxBytes}
+     * (or the whole first batch with {@code minOneMessage}) and only batches below {@code maxOffset}
+     * (the high watermark for consumers, the log end for followers).
+     *
+     * @throws LogException OFFSET_OUT_OF_RANGE if {@code startOffset} is below the log start or past the log end
+     */
+    public ReadResult read(long startOffset, int maxBytes, long maxOffset, boolean minOneMessage) {
+        LogEnd snapshot = end;
+        long start = logStartOffset;
+        if (startOffset < start || startOffset > snapshot.nextOffset()) {
+            throw new LogException(LogError.OFFSET_OUT_OF_RANGE, "offset " + startOffset + " is outside "
+                    + topicPartition + " [" + start + ", " + snapshot.nextOffset() + "]");
+        }
+        long bound = Math.min(maxOffset, snapshot.nextOffset());
+        try {
+            Map.Entry<Long, LogSegment> entry = segments.floorEntry(startOffset);
+            while (entry != null && startOffset < bound) {
+                LogSegment segment = entry.getValue();
+                int maxPosition = maxPosition(segment, bound, snapshot);
+                FileSlice slice = segment.read(startOffset, maxBytes, maxPosition, minOneMessage);
+                if (slice != null) {
+                    return new ReadResult(slice, start, snapshot.nextOffset(), highWatermark);
+                }
+                entry = segments.higherEntry(entry.getKey());
+            }
+        } catch (IOException e) {
+            throw new LogException(LogError.STORAGE_ERROR, "read of " + topicPartition + " failed", e);
+        }
+        return new ReadResult(null, start, snapshot.nextOffset(), highWatermark);
+    }
+
+    /** The file position in {@code segment} that reads must stop at so as not to pass {@code bound}. */
+    private static int maxPosition(LogSegment segment, long bound, LogEnd snapshot) throws IOException {
+        int size = segment.baseOffset() == snapshot.segmentBase() ? snapshot.segmentSize() : segment.size();
+        if (bound >= snapshot.nextOffset()) {
+            return size;
+        }
+        LogSegment.BatchPosition at = segment.locate(bound);
+        return at == null ? size : Math.min(size, at.position());
+    }
+
+    /**
+     * The first offset at or after the log start whose record timestamp is at least
+     * {@code timestamp}, with that timestamp; {@code null} if no record is that new.
+     */
+    public TimeIndex.Entry offsetForTimestamp(long timestamp) {
+        long start = logStartOffset;
+        try {
+            for (LogSegment segment : segments.values()) {
+                if (segment.maxTimestamp() < timestamp || segment.size() == 0) {
+                    continue;
+                }
+                TimeIndex.Entry found = segment.findOffsetByTimestamp(timestamp, start);
+                if (found != null) {
+                    return found;
+                }
+            }
+        } catch (IOException e) {
+            throw new LogException(LogError.STORAGE_ERROR, "timestamp lookup in " + topicPartition + " failed", e);
+        }
+        return null;
+    }
+
+    // ---- offsets ----------------------------------------------------------------------------
+
+    public TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public LogConfig config() {
+        return config;
+    }
+
+    /** Applies new settings; they take effect from the next append, roll or retention run. */
+    public void updateConfig(LogConfig newConfig) {
+        this.config = newConfig;
+    }
+
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    public long logEndOffset() {
+        return end.nextOffset();
+    }
+
+    public long recoveryPoint() {
+        return recoveryPoint;
+    }
+
+    public long highWatermark() {
+        return highWatermark;
+    }
+
+    /** Sets the high watermark, clamped to [log start, log end]; returns the value set. */
+    public long updateHighWatermark(long offset) {
+        synchronized (lock) {
+            highWatermark = Math.min(Math.max(offset, logStartOffset), end.nextOffset());
+            return highWatermark;
+        }
+    }
+
+    public LeaderEpochCache leaderEpochs() {
+        return epochs;
+    }
+
+    public int numberOfSegments() {
+        return segments.size();
+    }
+
+    /** Base offsets of the segments, oldest first. */
+    public List<Long> segmentBaseOffsets() {
+        return new ArrayList<>(segments.keySet());
+    }
+
+    public long sizeInBytes() {
+        long total = 0;
+        for (LogSegment segment : segments.values()) {
+            total += segment.size();
+        }
+        return total;
+    }
+
+    // ---- truncation, DeleteRecords, retention -----------------------------------------------
+
+    /**
+     * Removes every batch at or above {@code offset} (a follower discarding a divergent suffix).
+     * An offset inside a batch removes the whole batch. An offset below the log start empties the
+     * log and restarts it there.
+     */
+    public void truncateTo(long offset) {
+        synchronized (lock) {
+            ensureOpen();
+            if (offset >= end.nextOffset()) {
+                return;
+            }
+            if (offset < logStartOffset) {
+                truncateFullyAndStartAt(offset);
+                return;
+            }
+            try {
+                for (LogSegment segment : new ArrayList<>(segments.tailMap(offset, false).values())) {
+                    removeSegment(segment, false);
+                }
+                LogSegment active = segments.lastEntry().getValue();
+                active.truncateTo(offset);
+                active.onBecomeActive();
+                long newEnd = active.readNextOffset();
+                end = new LogEnd(newEnd, active.baseOffset(), active.size());
+                afterTruncation(newEnd);
+            } catch (IOException e) {
+                throw new LogException(LogError.STORAGE_ERROR, "truncation of " + topicPartition + " failed", e);
+            }
+            log.info("Truncated {} to offset {}", topicPartition, end.nextOffset());
+        }
+    }
+
+    /** Deletes every segment and restarts the log empty at {@code offset}. */
+    public void truncateFullyAndStartAt(long offset) {
+        synchronized (lock) {
+            ensureOpen();
+            try {
+                for (LogSegment segment : new ArrayList<>(segments.values())) {
+                    removeSegment(segment, false);
+                }
+                LogSegment fresh = LogSegment.open(dir, offset, config, clock.millis());
+                segments.put(offset, fresh);
+                end = new LogEnd(offset, offset, 0);
+                logStartOffset = offset;
+                afterTruncation(offset);
+                epochs.truncateFromStart(offset);
+            } catch (IOException e) {
+                throw new LogException(LogError.STORAGE_ERROR, "truncation of " + topicPartition + " failed", e);
+            }
+        }
+    }
+
+    private void afterTruncation(long newEnd) {
+        epochs.truncateFromEnd(newEnd);
+        recoveryPoint = Math.min(recoveryPoint, newEnd);
+        highWatermark = Math.min(highWatermark, newEnd);
+        logStartOffset = Math.min(logStartOffset, newEnd);
+    }
+
+    /**
+     * Moves the log start offset up to {@code offset} (DeleteRecords): records below it are no
+     * longer readable and whole segments below it are deleted.
+     *
+     * @return whether the start moved
+     * @throws LogException OFFSET_OUT_OF_RANGE if {@code offset} is above the high watermark
+     */
+    public boolean advanceLogStartOffset(long offset) {
+        synchronized (lock) {
+            ensureOpen();
+            if (offset > highWatermark) {
+                throw new LogException(LogError.OFFSET_OUT_OF_RANGE, "cannot delete records of " + topicPartition
+                        + " up to " + offset + ": the high watermark is " + highWatermark);
+            }
+            if (offset <= logStartOffset) {
+                return false;
+            }
+            logStartOffset = offset;
+            epochs.truncateFromStart(offset);
+            deleteSegmentsWhile((segment, next) -> next != null && next.baseOffset() <= logStartOffset, "log start offset");
+            return true;
+        }
+    }
+
+    /**
+     * Applies retention: deletes the oldest segments while they are past {@code retention.ms},
+     * while the log is over {@code retention.bytes}, or while they lie wholly below the log start.
+     * Never deletes the last segment; an expired active segment is rolled first so it can go.
+     *
+     * @return the number of segments deleted
+     */
+    public int deleteOldSegments() {
+        synchronized (lock) {
+            if (closed) {
+                return 0;
+            }
+            LogConfig cfg = config;
+            long now = clock.millis();
+            int deleted = 0;
+            if (cfg.retentionMs() >= 0) {
+                LogSegment active = segments.lastEntry().getValue();
+                if (active.size() > 0 && now - active.maxTimestamp() > cfg.retentionMs()) {
+                    roll();
+                }
+                deleted += deleteSegmentsWhile((s, next) -> now - s.maxTimestamp() > cfg.retentionMs(), "retention.ms");
+            }
+            if (cfg.retentionBytes() >= 0) {
+                long[] excess = {sizeInBytes() - cfg.retentionBytes()};
+                deleted += deleteSegmentsWhile((s, next) -> {
+                    if (excess[0] >= s.size()) {
+                        excess[0] -= s.size();
+                        return true;
+                    }
+                    return false;
+                }, "retention.bytes");
+            }
+            deleted += deleteSegmentsWhile((s, next) -> next != null && next.baseOffset() <= logStartOffset,
+                    "log start offset");
+            return deleted;
+        }
+    }
+
+    /** Rolls the active segment if {@code segment.ms} has passed, for logs that no append rolls. */
+    public void rollIfExpired() {
+        synchronized (lock) {
+            if (!closed && segments.lastEntry().getValue().isOlderThanSegmentMs(clock.millis())) {
+                roll();
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface SegmentTest {
+        boolean test(LogSegment segment, LogSegment next);
+    }
+
+    /** Deletes segments from the oldest while {@code test} holds, never the active one. Caller holds the lock. */
+    private int deleteSegmentsWhile(SegmentTest test, String reason) {
+        int deleted = 0;
+        try {
+            while (segments.size() > 1) {
+                LogSegment oldest = segments.firstEntry().getValue();
+                LogSegment next = segments.higherEntry(oldest.baseOffset()).getValue();
+                if (!test.test(oldest, next)) {
+                    break;
+                }
+                removeSegment(oldest, true);
+                logStartOffset = Math.max(logStartOffset, next.baseOffset());
+                deleted++;
+                log.info("Deleted segment {} of {} ({})", oldest.baseOffset(), topicPartition, reason);
+            }
+        } catch (IOException e) {
+            throw new LogException(LogError.STORAGE_ERROR, "deleting segments of " + topicPartition + " failed", e);
+        }
+        if (deleted > 0) {
+            epochs.truncateFromStart(logStartOffset);
+        }
+        return deleted;
+    }
+
+    /**
+     * Takes a segment out of the log. With {@code delayed}, its files are renamed ".deleted" and
+     * removed after {@code file.delete.delay.ms}, so reads that captured it still complete.
+     */
+    private void removeSegment(LogSegment segment, boolean delayed) throws IOException {
+        segments.remove(segment.baseOffset());
+        if (!delayed) {
+            segment.delete();
+            return;
+        }
+        segment.addSuffix(LogRecovery.DELETED_SUFFIX);
+        scheduler.schedule("delete-segment-" + topicPartition, () -> {
+            try {
+                segment.delete();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, Duration.ofMillis(config.fileDeleteDelayMs()));
+    }
+
+    // ---- flushing and closing ---------------------------------------------------------------
+
+    /** Fsyncs everything appended so far and moves the recovery point to the log end. */
+    public void flush() {
+        flush(end.nextOffset());
+    }
+
+    /** Fsyncs the segments holding offsets below {@code offset} and moves the recovery point there. */
+    public void flush(long offset) {
+        synchronized (flushLock) {
+            long target = Math.min(offset, end.nextOffset());
+            if (target <= recoveryPoint || closed) {
+                return;
+            }
+            try {
+                Long from = segments.floorKey(recoveryPoint);
+                for (LogSegment segment : segments.subMap(from == null ? 0L : from, true, target, false).values()) {
+                    segment.flush();
+                }
+            } catch (IOException e) {
+                throw new LogException(LogError.STORAGE_ERROR, "flush of " + topicPartition + " failed", e);
+            }
+            recoveryPoint = Math.max(recoveryPoint, target);
+            lastFlushMs = clock.millis();
+            unflushedRecords = 0;
+        }
+    }
+
+    /** Flushes if {@code flush.ms} has passed since the last flush. */
+    public void flushIfDue() {
+        if (clock.millis() - lastFlushMs >= config.flushMs() && end.nextOffset() > recoveryPoint) {
+            flush();
+        }
+    }
+
+    /** Flushes and closes every segment; the log takes no more operations. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            flush();
+            closed = true;
+            for (LogSegment segment : segments.values()) {
+                try {
+                    segment.close();
+                } catch (IOException e) {
+                    log.warn("Closing {} of {} failed", segment, topicPartition, e);
+                }
+            }
+        }
+    }
+
+    /** Closes the log and removes its directory. */
+    void delete() throws IOException {
+        synchronized (lock) {
+            closed = true;
+            for (LogSegment segment : segments.values()) {
+                segment.delete();
+            }
+            segments.clear();
+            try (var files = Files.list(dir)) {
+                for (Path file : (Iterable<Path>) files::iterator) {
+                    Files.deleteIfExists(file);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new LogException(LogError.STORAGE_ERROR, "log of " + topicPartition + " is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionLog(" + topicPartition + ", start=" + logStartOffset + ", end=" + end.nextOffset() + ")";
+    }
+}
