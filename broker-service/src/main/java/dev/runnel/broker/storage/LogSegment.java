@@ -180,7 +180,7 @@ final class LogSegment implements AutoCloseable {
      * The first offset at or after {@code startingOffset} whose record timestamp is at least
      * {@code timestamp}, with that timestamp; {@code null} if this segment has none.
      */
-    TimeIndex.Entry findOffsetByTimestamp(long timestamp, long startingOffset) throws IOException {
+    TimestampOffset findOffsetByTimestamp(long timestamp, long startingOffset) throws IOException {
         // Every record up to the entry's offset is older than the target, so scanning may start there.
         long from = Math.max(timeIndex.lookup(timestamp - 1).offset(), startingOffset);
         int start = offsetIndex.lookup(from).position();
@@ -191,7 +191,7 @@ final class LogSegment implements AutoCloseable {
         ByteBuffer bytes = readBytes(batch.position(), batch.size());
         for (KafkaRecordBatches.DecodedRecord record : KafkaRecordBatches.decode(bytes)) {
             if (record.offset() >= startingOffset && record.timestamp() >= timestamp) {
-                return new TimeIndex.Entry(record.timestamp(), record.offset());
+                return new TimestampOffset(record.timestamp(), record.offset());
             }
         }
         return null;

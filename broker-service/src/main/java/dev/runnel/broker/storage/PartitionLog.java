@@ -249,14 +249,14 @@ public final class PartitionLog implements AutoCloseable {
      * The first offset at or after the log start whose record timestamp is at least
      * {@code timestamp}, with that timestamp; {@code null} if no record is that new.
      */
-    public TimeIndex.Entry offsetForTimestamp(long timestamp) {
+    public TimestampOffset offsetForTimestamp(long timestamp) {
         long start = logStartOffset;
         try {
             for (LogSegment segment : segments.values()) {
                 if (segment.maxTimestamp() < timestamp || segment.size() == 0) {
                     continue;
                 }
-                TimeIndex.Entry found = segment.findOffsetByTimestamp(timestamp, start);
+                TimestampOffset found = segment.findOffsetByTimestamp(timestamp, start);
                 if (found != null) {
                     return found;
                 }

@@ -6,7 +6,11 @@ import static dev.runnel.broker.storage.LogTestSupport.reopenClean;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
@@ -65,6 +69,47 @@ class PartitionLogTest {
             assertThat(log.read(6, 1 << 20, Long.MAX_VALUE, false).isEmpty()).isTrue();
             assertThatThrownBy(() -> log.read(7, 100, Long.MAX_VALUE, false))
                     .isInstanceOfSatisfying(LogException.class, e -> assertThat(e.error()).isEqualTo(LogError.OFFSET_OUT_OF_RANGE));
+        }
+    }
+
+    @Test
+    void aReadSliceIsSentToASocketWithTransferTo() throws Exception {
+        try (PartitionLog log = openFresh(dir, LogConfig.DEFAULTS, scheduler);
+                ServerSocketChannel server = ServerSocketChannel.open()) {
+            for (int i = 0; i < 50; i++) {
+                log.appendAsLeader(TestBatches.batch(10, now), 0);
+            }
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            FileSlice slice = log.read(100, 1 << 20, Long.MAX_VALUE, false).slice();
+
+            try (SocketChannel client = SocketChannel.open(server.getLocalAddress());
+                    SocketChannel accepted = server.accept()) {
+                long sent = 0;
+                while (sent < slice.size()) {
+                    sent += slice.transferTo(client, sent, slice.size() - sent);
+                }
+                client.shutdownOutput();
+                ByteBuffer received = ByteBuffer.allocate(slice.size() + 1);
+                while (accepted.read(received) >= 0) {
+                    assertThat(received.position()).isLessThanOrEqualTo(slice.size());
+                }
+                received.flip();
+                assertThat(received).isEqualTo(slice.readFully());
+                assertThat(TestBatches.offsets(received)).first().isEqualTo(100L);
+                assertThat(TestBatches.offsets(received)).last().isEqualTo(499L);
+            }
+        }
+    }
+
+    @Test
+    void aReadReturnsTheWholeFirstBatchWhenAskedForAtLeastOne() throws Exception {
+        try (PartitionLog log = openFresh(dir, LogConfig.DEFAULTS, scheduler)) {
+            int batchSize = log.appendAsLeader(TestBatches.batch(10, now), 0).sizeInBytes();
+            log.appendAsLeader(TestBatches.batch(10, now), 0);
+
+            assertThat(log.read(0, 10, Long.MAX_VALUE, true).slice().size()).isEqualTo(batchSize);
+            assertThat(log.read(0, 10, Long.MAX_VALUE, false).slice().size()).isEqualTo(10);
+            assertThat(log.read(5, batchSize + 5, Long.MAX_VALUE, false).slice().position()).isZero();
         }
     }
 
