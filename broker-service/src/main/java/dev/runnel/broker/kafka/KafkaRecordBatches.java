@@ -39,6 +39,13 @@ public final class KafkaRecordBatches {
     private KafkaRecordBatches() {
     }
 
+    /** The records decompress, but do not match their batch: record count, record structure. */
+    public static final class InvalidRecordsException extends IllegalArgumentException {
+        InvalidRecordsException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** One v2 batch as a producer would send it: base offset 0, no leader epoch yet, CreateTime. */
     public static ByteBuffer batch(RecordCodec codec, ProducerInfo producer, List<SimpleRecord> records) {
         int estimate = 128;
@@ -74,7 +81,8 @@ public final class KafkaRecordBatches {
      * Decompresses the records of one compressed v2 batch (from {@code batch}'s position to its
      * limit) and returns each record's offset delta, in order.
      *
-     * @throws IllegalArgumentException if the records cannot be decompressed or parsed
+     * @throws InvalidRecordsException if the records do not match the header (e.g. its record count)
+     * @throws IllegalArgumentException if the records cannot be decompressed
      */
     public static int[] offsetDeltas(ByteBuffer batch) {
         Iterator<MutableRecordBatch> batches = MemoryRecords.readableRecords(batch.slice()).batches().iterator();
@@ -93,6 +101,8 @@ public final class KafkaRecordBatches {
                 }
                 deltas[count++] = (int) delta;
             }
+        } catch (org.apache.kafka.common.InvalidRecordException e) {
+            throw new InvalidRecordsException("compressed records break the batch's rules: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("cannot read compressed records: " + e.getMessage(), e);
         }

@@ -73,6 +73,7 @@ abstract class AbstractIndex implements AutoCloseable {
     void sanityCheck(long logFileSize) throws IOException {
         lock.readLock().lock();
         try {
+            ensureOpen();
             long length = Files.size(file);
             if (length % entrySize != 0) {
                 throw new IllegalStateException("index " + file + " has " + length + " bytes, not a multiple of "

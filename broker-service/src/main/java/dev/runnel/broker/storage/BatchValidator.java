@@ -141,6 +141,8 @@ final class BatchValidator {
             int[] deltas;
             try {
                 deltas = KafkaRecordBatches.offsetDeltas(b.duplicate().position(at).limit(at + size));
+            } catch (KafkaRecordBatches.InvalidRecordsException e) {
+                throw invalid(e.getMessage());
             } catch (IllegalArgumentException e) {
                 throw corrupt("compressed records are unreadable: " + e.getMessage());
             }
@@ -157,6 +159,9 @@ final class BatchValidator {
         ByteBuffer r = b.duplicate().position(at + HEADER_SIZE).limit(at + size);
         try {
             for (int i = 0; i < count; i++) {
+                if (!r.hasRemaining()) {
+                    throw invalid("batch header says " + count + " records but holds " + i);
+                }
                 int length = Varints.readVarint(r);
                 if (length <= 0 || length > r.remaining()) {
                     throw corrupt("record " + i + " claims " + length + " bytes, " + r.remaining() + " remain");

@@ -3,6 +3,7 @@ package dev.runnel.broker.storage;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -88,6 +89,8 @@ final class CheckpointFile<T> {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             return List.of();
+        } catch (CharacterCodingException e) {
+            throw new CorruptCheckpointException(file, "not UTF-8 text (" + e + ")");
         }
         try {
             if (lines.size() < 2 || Integer.parseInt(lines.get(0).trim()) != VERSION) {

@@ -3,6 +3,7 @@ package dev.runnel.broker.storage;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToLongFunction;
 
@@ -64,7 +66,15 @@ public final class LogManager implements AutoCloseable {
                 Duration.ofMinutes(1), Duration.ofSeconds(5));
     }
 
+    /**
+     * Directories a LogManager of this JVM holds. File locks are per process, so a second open in
+     * the same JVM must be refused before it opens a channel on the lock file: closing any channel
+     * on that file (or letting GC close a leaked one) releases the process's lock on it.
+     */
+    private static final Set<Path> LOCKED_IN_THIS_JVM = ConcurrentHashMap.newKeySet();
+
     private final Path logDir;
+    private final Path lockKey;
     private final LogConfig defaultConfig;
     private final Clock clock;
     private final Scheduler scheduler;
@@ -77,9 +87,10 @@ public final class LogManager implements AutoCloseable {
     private final List<Scheduler.ScheduledTask> tasks = new ArrayList<>();
     private volatile boolean closed;
 
-    private LogManager(Path logDir, LogConfig defaultConfig, Clock clock, Scheduler scheduler, FileChannel lockChannel,
-            FileLock dirLock) {
+    private LogManager(Path logDir, Path lockKey, LogConfig defaultConfig, Clock clock, Scheduler scheduler,
+            FileChannel lockChannel, FileLock dirLock) {
         this.logDir = logDir;
+        this.lockKey = lockKey;
         this.defaultConfig = defaultConfig;
         this.clock = clock;
         this.scheduler = scheduler;
@@ -100,17 +111,37 @@ public final class LogManager implements AutoCloseable {
     public static LogManager open(Path logDir, LogConfig defaultConfig, Clock clock, Scheduler scheduler,
             Settings settings) throws IOException {
         Files.createDirectories(logDir);
-        FileChannel lockChannel = FileChannel.open(logDir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
-        FileLock lock = lockChannel.tryLock();
-        if (lock == null) {
-            lockChannel.close();
-            throw new IllegalStateException("log directory " + logDir + " is in use by another process");
+        Path key = logDir.toRealPath();
+        if (!LOCKED_IN_THIS_JVM.add(key)) {
+            throw new IllegalStateException("log directory " + logDir + " is in use by another log manager");
         }
-        LogManager manager = new LogManager(logDir, defaultConfig, clock, scheduler, lockChannel, lock);
-        manager.loadLogs();
-        manager.startTasks(settings);
-        return manager;
+        FileChannel lockChannel = null;
+        FileLock lock = null;
+        try {
+            lockChannel = FileChannel.open(logDir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            try {
+                lock = lockChannel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new IllegalStateException("log directory " + logDir + " is in use by another process");
+            }
+            LogManager manager = new LogManager(logDir, key, defaultConfig, clock, scheduler, lockChannel, lock);
+            manager.loadLogs();
+            manager.startTasks(settings);
+            return manager;
+        } catch (IOException | RuntimeException e) {
+            if (lock != null) {
+                lock.release();
+            }
+            if (lockChannel != null) {
+                lockChannel.close();
+            }
+            LOCKED_IN_THIS_JVM.remove(key);
+            throw e;
+        }
     }
 
     private void loadLogs() throws IOException {
@@ -228,6 +259,7 @@ public final class LogManager implements AutoCloseable {
         CheckpointFile.fsyncDirectory(logDir);
         dirLock.release();
         lockChannel.close();
+        LOCKED_IN_THIS_JVM.remove(lockKey);
         log.info("Closed {} partition logs in {} cleanly", logs.size(), logDir);
     }
 
