@@ -174,11 +174,14 @@ abstract class AbstractIndex implements AutoCloseable {
         }
     }
 
-    /** Grows the file back to {@code maxIndexSize} so the active segment's index takes appends again. */
+    /**
+     * Grows the file back to {@code maxIndexSize} so the active segment's index takes appends again;
+     * never below its entries (the setting may have been lowered since they were written).
+     */
     void expandForAppends() {
         lock.writeLock().lock();
         try {
-            resizeLocked(maxIndexSize);
+            resizeLocked(Math.max(maxIndexSize, (long) entries * entrySize));
         } finally {
             lock.writeLock().unlock();
         }

@@ -167,19 +167,46 @@ final class BatchValidator {
                     throw corrupt("record " + i + " claims " + length + " bytes, " + r.remaining() + " remain");
                 }
                 int start = r.position();
-                r.get(); // attributes
-                Varints.readVarlong(r); // timestamp delta
-                int delta = Varints.readVarint(r);
+                int end = start + length;
+                ByteBuffer record = r.duplicate().limit(end);
+                record.get(); // attributes
+                Varints.readVarlong(record); // timestamp delta
+                int delta = Varints.readVarint(record);
                 if (delta != i) {
                     throw invalid("record offset delta " + delta + " where " + i + " was expected");
                 }
-                r.position(start + length);
+                skipBytesField(record, true, "key");
+                skipBytesField(record, true, "value");
+                int headers = Varints.readVarint(record);
+                if (headers < 0) {
+                    throw corrupt("record " + i + " has " + headers + " headers");
+                }
+                for (int h = 0; h < headers; h++) {
+                    skipBytesField(record, false, "header key");
+                    skipBytesField(record, true, "header value");
+                }
+                if (record.hasRemaining()) {
+                    throw corrupt("record " + i + " has " + record.remaining() + " bytes after its headers");
+                }
+                r.position(end);
             }
         } catch (BufferUnderflowException | IllegalArgumentException e) {
             throw corrupt("record framing is broken: " + e.getMessage());
         }
         if (r.hasRemaining()) {
             throw invalid("batch header says " + count + " records but " + r.remaining() + " bytes follow them");
+        }
+    }
+
+    /** Skips one varint-length-prefixed field; length -1 (null) is allowed where {@code nullable}. */
+    private static void skipBytesField(ByteBuffer record, boolean nullable, String name) {
+        int length = Varints.readVarint(record);
+        if (length < (nullable ? -1 : 0) || length > record.remaining()) {
+            throw corrupt("record " + name + " length " + length + " does not fit the " + record.remaining()
+                    + " bytes left in the record");
+        }
+        if (length > 0) {
+            record.position(record.position() + length);
         }
     }
 

@@ -95,6 +95,14 @@ public final class LeaderEpochCache {
         return Optional.empty();
     }
 
+    /** Forgets every epoch (the log was emptied and restarted). */
+    public synchronized void clear() {
+        if (!entries.isEmpty()) {
+            entries.clear();
+            persist();
+        }
+    }
+
     /** Drops epochs that start at or after {@code endOffset} (the log was truncated there). */
     public synchronized void truncateFromEnd(long endOffset) {
         if (entries.removeIf(e -> e.startOffset() >= endOffset)) {

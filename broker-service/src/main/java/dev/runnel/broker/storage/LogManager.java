@@ -86,6 +86,8 @@ public final class LogManager implements AutoCloseable {
     private final CheckpointFile<Map.Entry<TopicPartition, Long>> logStartOffsets;
     private final List<Scheduler.ScheduledTask> tasks = new ArrayList<>();
     private volatile boolean closed;
+    /** Held while a checkpoint is gathered and written, so close's final write is the last one. */
+    private final Object checkpointLock = new Object();
 
     private LogManager(Path logDir, Path lockKey, LogConfig defaultConfig, Clock clock, Scheduler scheduler,
             FileChannel lockChannel, FileLock dirLock) {
@@ -201,11 +203,17 @@ public final class LogManager implements AutoCloseable {
         return Map.copyOf(logs);
     }
 
-    /** Closes the log of {@code tp} and removes its directory. */
+    /**
+     * Closes the log of {@code tp} and removes its directory. The checkpoints are rewritten at
+     * once, so a partition created again under the same name never inherits the old one's
+     * offsets after a crash.
+     */
     public void deleteLog(TopicPartition tp) throws IOException {
         PartitionLog removed = logs.remove(tp);
         if (removed != null) {
             removed.delete();
+            checkpointRecoveryPointsAndStarts();
+            checkpointHighWatermarks();
         }
     }
 
@@ -249,12 +257,14 @@ public final class LogManager implements AutoCloseable {
             return;
         }
         tasks.forEach(Scheduler.ScheduledTask::cancel);
-        for (PartitionLog partitionLog : logs.values()) {
-            partitionLog.close();
+        synchronized (checkpointLock) {
+            for (PartitionLog partitionLog : logs.values()) {
+                partitionLog.close();
+            }
+            checkpointRecoveryPointsAndStarts();
+            checkpointHighWatermarks();
+            closed = true;
         }
-        checkpointRecoveryPointsAndStarts();
-        checkpointHighWatermarks();
-        closed = true;
         Files.createFile(logDir.resolve(CLEAN_SHUTDOWN_FILE));
         CheckpointFile.fsyncDirectory(logDir);
         dirLock.release();
@@ -264,15 +274,17 @@ public final class LogManager implements AutoCloseable {
     }
 
     private void write(CheckpointFile<Map.Entry<TopicPartition, Long>> file, ToLongFunction<PartitionLog> value) {
-        if (closed) {
-            return;
-        }
-        List<Map.Entry<TopicPartition, Long>> entries = new ArrayList<>();
-        logs.forEach((tp, partitionLog) -> entries.add(Map.entry(tp, value.applyAsLong(partitionLog))));
-        try {
-            file.write(entries);
-        } catch (IOException e) {
-            throw new LogException(LogError.STORAGE_ERROR, "cannot write " + file.file(), e);
+        synchronized (checkpointLock) {
+            if (closed) {
+                return;
+            }
+            List<Map.Entry<TopicPartition, Long>> entries = new ArrayList<>();
+            logs.forEach((tp, partitionLog) -> entries.add(Map.entry(tp, value.applyAsLong(partitionLog))));
+            try {
+                file.write(entries);
+            } catch (IOException e) {
+                throw new LogException(LogError.STORAGE_ERROR, "cannot write " + file.file(), e);
+            }
         }
     }
 

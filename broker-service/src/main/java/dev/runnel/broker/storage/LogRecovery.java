@@ -75,7 +75,7 @@ final class LogRecovery {
             if (!rebuild) {
                 try {
                     segment.sanityCheckIndexes();
-                } catch (IllegalStateException e) {
+                } catch (IllegalStateException | LogException e) {
                     log.warn("Rebuilding indexes of {} in {}: {}", segment, dir, e.getMessage());
                     rebuild = true;
                 }
@@ -106,7 +106,15 @@ final class LogRecovery {
         }
         LogSegment active = segments.lastEntry().getValue();
         active.onBecomeActive();
-        long logEndOffset = active.readNextOffset();
+        long logEndOffset;
+        try {
+            logEndOffset = active.readNextOffset();
+        } catch (LogException e) {
+            // A header the index led to is unreadable: check the active segment batch by batch.
+            log.warn("Recovering the active segment {} of {}: {}", active, dir, e.getMessage());
+            truncated += recoverSegment(segments, active, dir);
+            logEndOffset = active.readNextOffset();
+        }
 
         // Pass 6: the log start offset is the checkpointed one (DeleteRecords may have moved it
         // inside the first segment), never below the first segment nor above the end.

@@ -32,7 +32,7 @@ final class LogSegment implements AutoCloseable {
     static final String TIME_INDEX_SUFFIX = ".timeindex";
 
     private final long baseOffset;
-    private final LogConfig config;
+    private volatile LogConfig config;
     private final FileChannel channel;
     private volatile Path logFile;
     private final OffsetIndex offsetIndex;
@@ -95,30 +95,61 @@ final class LogSegment implements AutoCloseable {
         return logFile;
     }
 
-    /** The newest record time in the segment, or -1 if it is empty. Retention compares against this. */
+    /** The newest record time in the segment, or -1 if it is empty. */
     long maxTimestamp() {
         return maxTimestampSoFar;
     }
 
     /**
+     * What retention compares with {@code retention.ms}: the newest record time, or, for a segment
+     * without record times, the file's last modification (as Kafka does).
+     */
+    long largestTimestampForRetention() {
+        if (maxTimestampSoFar >= 0) {
+            return maxTimestampSoFar;
+        }
+        try {
+            return Files.getLastModifiedTime(logFile).toMillis();
+        } catch (IOException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** New settings (index interval, roll limits); the index sizes stay as opened. */
+    void updateConfig(LogConfig newConfig) {
+        this.config = newConfig;
+    }
+
+    /**
      * Appends whole batches, already validated, whose offsets start at or above this segment's
-     * next offset. Adds index entries every {@code index.interval.bytes}.
+     * next offset. Adds index entries every {@code index.interval.bytes}. If anything fails the
+     * segment is put back as it was: file length, index entries and timestamps.
      */
     void append(ByteBuffer records, AppendInfo info) throws IOException {
         int position = size;
-        ByteBuffer source = records.duplicate();
-        long written = 0;
-        while (source.hasRemaining()) {
-            written += channel.write(source, position + written);
+        int savedBytesSinceIndexEntry = bytesSinceLastIndexEntry;
+        try {
+            ByteBuffer source = records.duplicate();
+            long written = 0;
+            while (source.hasRemaining()) {
+                written += channel.write(source, position + written);
+            }
+            for (int at = records.position(); at < records.limit(); ) {
+                int batchSize = RecordBatchHeader.sizeInBytes(records, at);
+                long base = RecordBatchHeader.baseOffset(records, at);
+                onBatch(base, RecordBatchHeader.lastOffset(records, at), RecordBatchHeader.maxTimestamp(records, at),
+                        position + (at - records.position()), batchSize);
+                at += batchSize;
+            }
+            size = position + (int) written;
+        } catch (IOException | RuntimeException e) {
+            offsetIndex.truncateTo(info.firstOffset());
+            timeIndex.truncateTo(info.firstOffset());
+            channel.truncate(position);
+            bytesSinceLastIndexEntry = savedBytesSinceIndexEntry;
+            loadTimestamps();
+            throw e;
         }
-        for (int at = records.position(); at < records.limit(); ) {
-            int batchSize = RecordBatchHeader.sizeInBytes(records, at);
-            long base = RecordBatchHeader.baseOffset(records, at);
-            onBatch(base, RecordBatchHeader.lastOffset(records, at), RecordBatchHeader.maxTimestamp(records, at),
-                    position + (at - records.position()), batchSize);
-            at += batchSize;
-        }
-        size = position + (int) written;
     }
 
     /** Updates timestamps and indexes for a batch that now lies at {@code position}. */
@@ -130,7 +161,8 @@ final class LogSegment implements AutoCloseable {
             maxTimestampSoFar = batchMaxTimestamp;
             offsetOfMaxTimestampSoFar = last;
         }
-        if (bytesSinceLastIndexEntry > config.indexIntervalBytes()) {
+        // The index is sparse: a full index only means longer scans, and the next append rolls.
+        if (bytesSinceLastIndexEntry > config.indexIntervalBytes() && !offsetIndex.isFull() && !timeIndex.isFull()) {
             offsetIndex.append(base, position);
             timeIndex.maybeAppend(maxTimestampSoFar, offsetOfMaxTimestampSoFar);
             bytesSinceLastIndexEntry = 0;
@@ -147,6 +179,7 @@ final class LogSegment implements AutoCloseable {
      *         batch in this segment holds {@code startOffset} or a later one
      */
     FileSlice read(long startOffset, int maxSize, int maxPosition, boolean minOneMessage) throws IOException {
+        maxSize = Math.max(0, maxSize);
         BatchPosition first = locate(startOffset);
         if (first == null) {
             return null;
@@ -182,7 +215,7 @@ final class LogSegment implements AutoCloseable {
      */
     TimestampOffset findOffsetByTimestamp(long timestamp, long startingOffset) throws IOException {
         // Every record up to the entry's offset is older than the target, so scanning may start there.
-        long from = Math.max(timeIndex.lookup(timestamp - 1).offset(), startingOffset);
+        long from = Math.max(timeIndex.lookup(Math.max(timestamp, Long.MIN_VALUE + 1) - 1).offset(), startingOffset);
         int start = offsetIndex.lookup(from).position();
         BatchPosition batch = scan(start, size, b -> b.lastOffset() >= startingOffset && b.maxTimestamp() >= timestamp);
         if (batch == null) {
@@ -254,14 +287,17 @@ final class LogSegment implements AutoCloseable {
      * measures it) the append's newest timestamp is {@code segment.ms} past the segment's first one.
      */
     boolean shouldRoll(int appendSize, long appendMaxTimestamp, long appendLastOffset, long nowMs) {
+        if (appendLastOffset - baseOffset > Integer.MAX_VALUE) {
+            return true;
+        }
         if (size == 0) {
             return false;
         }
+        LogConfig cfg = config;
         long waited = firstBatchTimestamp >= 0 ? appendMaxTimestamp - firstBatchTimestamp : nowMs - createdMs;
-        return size > config.segmentBytes() - appendSize
-                || waited > config.segmentMs()
-                || offsetIndex.isFull() || timeIndex.isFull()
-                || appendLastOffset - baseOffset > Integer.MAX_VALUE;
+        return size > cfg.segmentBytes() - appendSize
+                || waited > cfg.segmentMs()
+                || offsetIndex.isFull() || timeIndex.isFull();
     }
 
     /** Whether {@code segment.ms} has passed since the segment's first record (for a quiet log's roll). */
@@ -269,11 +305,33 @@ final class LogSegment implements AutoCloseable {
         return size > 0 && (firstBatchTimestamp >= 0 ? nowMs - firstBatchTimestamp : nowMs - createdMs) > config.segmentMs();
     }
 
-    /** Checks both indexes; throws {@link IllegalStateException} if either is corrupt. */
+    /**
+     * Checks both indexes; throws {@link IllegalStateException} if either is corrupt. Besides
+     * each file's own order and bounds, up to {@link #ENTRIES_CHECKED_AGAINST_LOG} offset-index
+     * entries (always the last, the rest spread evenly) must point at a batch header with their
+     * offset, so a position shifted to another batch boundary is caught without reading every
+     * header of a large segment.
+     */
     void sanityCheckIndexes() throws IOException {
         offsetIndex.sanityCheck(size);
         timeIndex.sanityCheck(size);
+        int entries = offsetIndex.entries();
+        int step = Math.max(1, entries / ENTRIES_CHECKED_AGAINST_LOG);
+        ByteBuffer header = ByteBuffer.allocate(RecordBatchHeader.HEADER_SIZE);
+        for (int slot = entries - 1; slot >= 0; slot -= step) {
+            OffsetIndex.Position entry = offsetIndex.entry(slot);
+            header.clear();
+            readHeaderPartially(header, entry.position());
+            if (header.limit() < RecordBatchHeader.HEADER_SIZE
+                    || RecordBatchHeader.magic(header, 0) != RecordBatchHeader.MAGIC_V2
+                    || RecordBatchHeader.baseOffset(header, 0) != entry.offset()) {
+                throw new IllegalStateException("offset index entry " + slot + " " + entry + " of " + logFile
+                        + " does not point at the batch with that offset");
+            }
+        }
     }
+
+    static final int ENTRIES_CHECKED_AGAINST_LOG = 64;
 
     /** Called when a newer segment takes over appends: the indexes shrink to their entries. */
     void onBecomeInactive() {
@@ -310,11 +368,15 @@ final class LogSegment implements AutoCloseable {
         timeIndex.delete();
     }
 
+    /** Closes the files; bytes past {@link #size()} (left by a failed write) are cut first, so a clean reopen never reads them. */
     @Override
     public void close() throws IOException {
         offsetIndex.close();
         timeIndex.close();
         if (channel.isOpen()) {
+            if (channel.size() > size) {
+                channel.truncate(size);
+            }
             channel.close();
         }
     }
@@ -339,7 +401,7 @@ final class LogSegment implements AutoCloseable {
     private BatchPosition scan(int from, int to, BatchTest stop) throws IOException {
         ByteBuffer header = ByteBuffer.allocate(RecordBatchHeader.HEADER_SIZE);
         int position = from;
-        while (position + RecordBatchHeader.HEADER_SIZE <= to) {
+        while ((long) position + RecordBatchHeader.HEADER_SIZE <= to) {
             readHeader(header, position);
             int batchSize = RecordBatchHeader.sizeInBytes(header, 0);
             if (batchSize < RecordBatchHeader.HEADER_SIZE || position + (long) batchSize > to) {

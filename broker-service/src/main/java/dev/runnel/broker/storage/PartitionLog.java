@@ -142,7 +142,10 @@ public final class PartitionLog implements AutoCloseable {
                 }
                 end = new LogEnd(info.nextOffset(), segment.baseOffset(), segment.size());
                 unflushedRecords += info.recordCount();
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof LogException logException) {
+                    throw logException;
+                }
                 throw new LogException(LogError.STORAGE_ERROR, "append to " + topicPartition + " failed", e);
             }
             if (unflushedRecords >= cfg.flushMessages()) {
@@ -229,7 +232,8 @@ public final class PartitionLog implements AutoCloseable {
                 }
                 entry = segments.higherEntry(entry.getKey());
             }
-        } catch (IOException e) {
+        } catch (IOException | IllegalStateException e) {
+            // IllegalStateException: the segment's index closed under us (deleted long after this read began).
             throw new LogException(LogError.STORAGE_ERROR, "read of " + topicPartition + " failed", e);
         }
         return new ReadResult(null, start, snapshot.nextOffset(), highWatermark);
@@ -281,9 +285,14 @@ public final class PartitionLog implements AutoCloseable {
         return config;
     }
 
-    /** Applies new settings; they take effect from the next append, roll or retention run. */
+    /** Applies new settings, to the active segment too; they take effect from the next append, roll or retention run. */
     public void updateConfig(LogConfig newConfig) {
-        this.config = newConfig;
+        synchronized (lock) {
+            this.config = newConfig;
+            for (LogSegment segment : segments.values()) {
+                segment.updateConfig(newConfig);
+            }
+        }
     }
 
     public long logStartOffset() {
@@ -349,8 +358,9 @@ public final class PartitionLog implements AutoCloseable {
                 return;
             }
             try {
-                for (LogSegment segment : new ArrayList<>(segments.tailMap(offset, false).values())) {
-                    removeSegment(segment, false);
+                // Newest first: a crash part way leaves a shorter log, never one with a hole.
+                for (LogSegment segment : new ArrayList<>(segments.tailMap(offset, false).descendingMap().values())) {
+                    removeSegment(segment, true);
                 }
                 LogSegment active = segments.lastEntry().getValue();
                 active.truncateTo(offset);
@@ -370,15 +380,16 @@ public final class PartitionLog implements AutoCloseable {
         synchronized (lock) {
             ensureOpen();
             try {
-                for (LogSegment segment : new ArrayList<>(segments.values())) {
-                    removeSegment(segment, false);
+                for (LogSegment segment : new ArrayList<>(segments.descendingMap().values())) {
+                    removeSegment(segment, true);
                 }
                 LogSegment fresh = LogSegment.open(dir, offset, config, clock.millis());
                 segments.put(offset, fresh);
                 end = new LogEnd(offset, offset, 0);
                 logStartOffset = offset;
-                afterTruncation(offset);
-                epochs.truncateFromStart(offset);
+                highWatermark = offset;
+                recoveryPoint = offset;
+                epochs.clear();
             } catch (IOException e) {
                 throw new LogException(LogError.STORAGE_ERROR, "truncation of " + topicPartition + " failed", e);
             }
@@ -433,10 +444,12 @@ public final class PartitionLog implements AutoCloseable {
             int deleted = 0;
             if (cfg.retentionMs() >= 0) {
                 LogSegment active = segments.lastEntry().getValue();
-                if (active.size() > 0 && now - active.maxTimestamp() > cfg.retentionMs()) {
+                if (active.size() > 0 && now - active.largestTimestampForRetention() > cfg.retentionMs()
+                        && end.nextOffset() <= highWatermark) {
                     roll();
                 }
-                deleted += deleteSegmentsWhile((s, next) -> now - s.maxTimestamp() > cfg.retentionMs(), "retention.ms");
+                deleted += deleteSegmentsWhile((s, next) -> now - s.largestTimestampForRetention() > cfg.retentionMs(),
+                        "retention.ms");
             }
             if (cfg.retentionBytes() >= 0) {
                 long[] excess = {sizeInBytes() - cfg.retentionBytes()};
@@ -468,14 +481,18 @@ public final class PartitionLog implements AutoCloseable {
         boolean test(LogSegment segment, LogSegment next);
     }
 
-    /** Deletes segments from the oldest while {@code test} holds, never the active one. Caller holds the lock. */
+    /**
+     * Deletes segments from the oldest while {@code test} holds, never the active one and never
+     * one holding records at or above the high watermark (uncommitted records are not expired).
+     * Caller holds the lock.
+     */
     private int deleteSegmentsWhile(SegmentTest test, String reason) {
         int deleted = 0;
         try {
             while (segments.size() > 1) {
                 LogSegment oldest = segments.firstEntry().getValue();
                 LogSegment next = segments.higherEntry(oldest.baseOffset()).getValue();
-                if (!test.test(oldest, next)) {
+                if (next.baseOffset() > highWatermark || !test.test(oldest, next)) {
                     break;
                 }
                 removeSegment(oldest, true);
@@ -534,7 +551,8 @@ public final class PartitionLog implements AutoCloseable {
             } catch (IOException e) {
                 throw new LogException(LogError.STORAGE_ERROR, "flush of " + topicPartition + " failed", e);
             }
-            recoveryPoint = Math.max(recoveryPoint, target);
+            // A truncation racing this flush may have moved the end below target.
+            recoveryPoint = Math.min(Math.max(recoveryPoint, target), end.nextOffset());
             lastFlushMs = clock.millis();
             unflushedRecords = 0;
         }

@@ -322,6 +322,7 @@ class LogManagerTest {
             for (int i = 0; i < 10; i++) {
                 orders.appendAsLeader(TestBatches.batch(2, now), 0);
             }
+            orders.updateHighWatermark(orders.logEndOffset()); // committed: retention may delete
             int segments = orders.numberOfSegments();
             assertThat(segments).isGreaterThan(2);
 
@@ -359,6 +360,7 @@ class LogManagerTest {
             for (int i = 0; i < 10; i++) {
                 orders.appendAsLeader(TestBatches.batch(2, twoHoursAgo), 0);
             }
+            orders.updateHighWatermark(orders.logEndOffset()); // committed: retention may delete
             int segments = orders.numberOfSegments();
 
             scheduler.advance(Duration.ofMillis(9_999));
@@ -378,6 +380,7 @@ class LogManagerTest {
             for (int i = 0; i < 10; i++) {
                 orders.appendAsLeader(TestBatches.batch(2, now), 0);
             }
+            orders.updateHighWatermark(orders.logEndOffset()); // committed: retention may delete
             long before = orders.sizeInBytes();
             assertThat(before).isGreaterThan(400);
 

@@ -112,6 +112,7 @@ class RetentionAndRollingTest {
             }
             // The segment that was active at oldEnd also took new records, so it stays.
             long firstKept = log.segmentBaseOffsets().stream().filter(b -> b <= oldEnd).reduce((a, b) -> b).orElseThrow();
+            log.updateHighWatermark(log.logEndOffset()); // committed: retention may delete
             assertThat(log.deleteOldSegments()).isZero();
 
             scheduler.advance(Duration.ofMinutes(11));
@@ -136,6 +137,7 @@ class RetentionAndRollingTest {
         LogConfig config = LogConfig.DEFAULTS.withRetentionMs(1_000).withFileDeleteDelayMs(0);
         try (PartitionLog log = openFresh(dir, config, scheduler)) {
             appendNow(log, 4);
+            log.updateHighWatermark(log.logEndOffset()); // committed: retention may delete
             scheduler.advance(Duration.ofSeconds(2));
 
             assertThat(log.deleteOldSegments()).isEqualTo(1);
@@ -155,6 +157,7 @@ class RetentionAndRollingTest {
                 appendNow(log, 3);
             }
             long sizeBefore = log.sizeInBytes();
+            log.updateHighWatermark(log.logEndOffset()); // committed: retention may delete
 
             int deleted = log.deleteOldSegments();
 
