@@ -1,17 +1,12 @@
 package dev.runnel.broker.storage;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentNavigableMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +39,7 @@ public final class PartitionLog implements AutoCloseable {
     private final TopicPartition topicPartition;
     private final Clock clock;
     private final Scheduler scheduler;
-    private final ConcurrentNavigableMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
+    private final LogSegments segments;
     private final LeaderEpochCache epochs;
     private final Object lock = new Object();
     /** Serialises flushes; taken after {@code lock} (an append may flush), never before it. */
@@ -79,6 +74,7 @@ public final class PartitionLog implements AutoCloseable {
         this.clock = clock;
         this.scheduler = scheduler;
         this.epochs = epochs;
+        this.segments = new LogSegments(topicPartition.toString(), scheduler);
     }
 
     /**
@@ -95,7 +91,7 @@ public final class PartitionLog implements AutoCloseable {
         epochs.truncateFromEnd(loaded.logEndOffset());
         epochs.truncateFromStart(loaded.logStartOffset());
         PartitionLog partitionLog = new PartitionLog(dir, topicPartition, config, clock, scheduler, epochs);
-        partitionLog.segments.putAll(loaded.segments());
+        loaded.segments().values().forEach(partitionLog.segments::add);
         LogSegment active = loaded.segments().lastEntry().getValue();
         partitionLog.end = new LogEnd(loaded.logEndOffset(), active.baseOffset(), active.size());
         partitionLog.logStartOffset = loaded.logStartOffset();
@@ -162,7 +158,7 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private LogSegment maybeRoll(AppendInfo info) throws IOException {
-        LogSegment active = segments.lastEntry().getValue();
+        LogSegment active = segments.active();
         if (active.shouldRoll(info.sizeInBytes(), info.maxTimestamp(), info.lastOffset(), clock.millis())) {
             return roll(Math.max(info.firstOffset(), end.nextOffset()));
         }
@@ -171,18 +167,17 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Starts a new active segment at {@code baseOffset} (an empty active segment is reused). Caller holds the lock. */
     private LogSegment roll(long baseOffset) throws IOException {
-        LogSegment previous = segments.lastEntry().getValue();
+        LogSegment previous = segments.active();
         if (previous.size() == 0) {
             if (previous.baseOffset() == baseOffset) {
                 return previous;
             }
-            segments.remove(previous.baseOffset());
-            previous.delete();
+            segments.removeEmpty(previous);
         } else {
             previous.onBecomeInactive();
         }
         LogSegment next = LogSegment.open(dir, baseOffset, config, clock.millis());
-        segments.put(baseOffset, next);
+        segments.add(next);
         end = new LogEnd(end.nextOffset(), baseOffset, 0);
         // The rolled segment is complete: fsync it off the append path and move the recovery point.
         scheduler.schedule("flush-" + topicPartition, () -> flush(baseOffset), Duration.ZERO);
@@ -194,7 +189,7 @@ public final class PartitionLog implements AutoCloseable {
     public void roll() {
         synchronized (lock) {
             ensureOpen();
-            if (segments.lastEntry().getValue().size() > 0) {
+            if (segments.active().size() > 0) {
                 try {
                     roll(end.nextOffset());
                 } catch (IOException e) {
@@ -222,15 +217,14 @@ public final class PartitionLog implements AutoCloseable {
         }
         long bound = Math.min(maxOffset, snapshot.nextOffset());
         try {
-            Map.Entry<Long, LogSegment> entry = segments.floorEntry(startOffset);
-            while (entry != null && startOffset < bound) {
-                LogSegment segment = entry.getValue();
+            LogSegment segment = segments.floor(startOffset);
+            while (segment != null && startOffset < bound) {
                 int maxPosition = maxPosition(segment, bound, snapshot);
                 FileSlice slice = segment.read(startOffset, maxBytes, maxPosition, minOneMessage);
                 if (slice != null) {
                     return new ReadResult(slice, start, snapshot.nextOffset(), highWatermark);
                 }
-                entry = segments.higherEntry(entry.getKey());
+                segment = segments.next(segment);
             }
         } catch (IOException | IllegalStateException e) {
             // IllegalStateException: the segment's index closed under us (deleted long after this read began).
@@ -256,7 +250,7 @@ public final class PartitionLog implements AutoCloseable {
     public TimestampOffset offsetForTimestamp(long timestamp) {
         long start = logStartOffset;
         try {
-            for (LogSegment segment : segments.values()) {
+            for (LogSegment segment : segments.all()) {
                 if (segment.maxTimestamp() < timestamp || segment.size() == 0) {
                     continue;
                 }
@@ -289,7 +283,7 @@ public final class PartitionLog implements AutoCloseable {
     public void updateConfig(LogConfig newConfig) {
         synchronized (lock) {
             this.config = newConfig;
-            for (LogSegment segment : segments.values()) {
+            for (LogSegment segment : segments.all()) {
                 segment.updateConfig(newConfig);
             }
         }
@@ -324,20 +318,16 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     public int numberOfSegments() {
-        return segments.size();
+        return segments.count();
     }
 
     /** Base offsets of the segments, oldest first. */
     public List<Long> segmentBaseOffsets() {
-        return new ArrayList<>(segments.keySet());
+        return segments.baseOffsets();
     }
 
     public long sizeInBytes() {
-        long total = 0;
-        for (LogSegment segment : segments.values()) {
-            total += segment.size();
-        }
-        return total;
+        return segments.sizeInBytes();
     }
 
     // ---- truncation, DeleteRecords, retention -----------------------------------------------
@@ -359,10 +349,10 @@ public final class PartitionLog implements AutoCloseable {
             }
             try {
                 // Newest first: a crash part way leaves a shorter log, never one with a hole.
-                for (LogSegment segment : new ArrayList<>(segments.tailMap(offset, false).descendingMap().values())) {
-                    removeSegment(segment, true);
+                for (LogSegment segment : segments.after(offset)) {
+                    removeSegment(segment);
                 }
-                LogSegment active = segments.lastEntry().getValue();
+                LogSegment active = segments.active();
                 active.truncateTo(offset);
                 active.onBecomeActive();
                 long newEnd = active.readNextOffset();
@@ -380,11 +370,10 @@ public final class PartitionLog implements AutoCloseable {
         synchronized (lock) {
             ensureOpen();
             try {
-                for (LogSegment segment : new ArrayList<>(segments.descendingMap().values())) {
-                    removeSegment(segment, true);
+                for (LogSegment segment : segments.newestFirst()) {
+                    removeSegment(segment);
                 }
-                LogSegment fresh = LogSegment.open(dir, offset, config, clock.millis());
-                segments.put(offset, fresh);
+                segments.add(LogSegment.open(dir, offset, config, clock.millis()));
                 end = new LogEnd(offset, offset, 0);
                 logStartOffset = offset;
                 highWatermark = offset;
@@ -443,7 +432,7 @@ public final class PartitionLog implements AutoCloseable {
             long now = clock.millis();
             int deleted = 0;
             if (cfg.retentionMs() >= 0) {
-                LogSegment active = segments.lastEntry().getValue();
+                LogSegment active = segments.active();
                 if (active.size() > 0 && now - active.largestTimestampForRetention() > cfg.retentionMs()
                         && end.nextOffset() <= highWatermark) {
                     roll();
@@ -470,7 +459,7 @@ public final class PartitionLog implements AutoCloseable {
     /** Rolls the active segment if {@code segment.ms} has passed, for logs that no append rolls. */
     public void rollIfExpired() {
         synchronized (lock) {
-            if (!closed && segments.lastEntry().getValue().isOlderThanSegmentMs(clock.millis())) {
+            if (!closed && segments.active().isOlderThanSegmentMs(clock.millis())) {
                 roll();
             }
         }
@@ -489,13 +478,13 @@ public final class PartitionLog implements AutoCloseable {
     private int deleteSegmentsWhile(SegmentTest test, String reason) {
         int deleted = 0;
         try {
-            while (segments.size() > 1) {
-                LogSegment oldest = segments.firstEntry().getValue();
-                LogSegment next = segments.higherEntry(oldest.baseOffset()).getValue();
+            while (segments.count() > 1) {
+                LogSegment oldest = segments.oldest();
+                LogSegment next = segments.next(oldest);
                 if (next.baseOffset() > highWatermark || !test.test(oldest, next)) {
                     break;
                 }
-                removeSegment(oldest, true);
+                removeSegment(oldest);
                 logStartOffset = Math.max(logStartOffset, next.baseOffset());
                 deleted++;
                 log.info("Deleted segment {} of {} ({})", oldest.baseOffset(), topicPartition, reason);
@@ -509,24 +498,9 @@ public final class PartitionLog implements AutoCloseable {
         return deleted;
     }
 
-    /**
-     * Takes a segment out of the log. With {@code delayed}, its files are renamed ".deleted" and
-     * removed after {@code file.delete.delay.ms}, so reads that captured it still complete.
-     */
-    private void removeSegment(LogSegment segment, boolean delayed) throws IOException {
-        segments.remove(segment.baseOffset());
-        if (!delayed) {
-            segment.delete();
-            return;
-        }
-        segment.addSuffix(LogRecovery.DELETED_SUFFIX);
-        scheduler.schedule("delete-segment-" + topicPartition, () -> {
-            try {
-                segment.delete();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, Duration.ofMillis(config.fileDeleteDelayMs()));
+    /** Takes a segment out of the log; its files go after {@code file.delete.delay.ms}. Caller holds the lock. */
+    private void removeSegment(LogSegment segment) throws IOException {
+        segments.remove(segment, Duration.ofMillis(config.fileDeleteDelayMs()));
     }
 
     // ---- flushing and closing ---------------------------------------------------------------
@@ -544,8 +518,7 @@ public final class PartitionLog implements AutoCloseable {
                 return;
             }
             try {
-                Long from = segments.floorKey(recoveryPoint);
-                for (LogSegment segment : segments.subMap(from == null ? 0L : from, true, target, false).values()) {
+                for (LogSegment segment : segments.holding(recoveryPoint, target)) {
                     segment.flush();
                 }
             } catch (IOException e) {
@@ -574,7 +547,7 @@ public final class PartitionLog implements AutoCloseable {
             }
             flush();
             closed = true;
-            for (LogSegment segment : segments.values()) {
+            for (LogSegment segment : segments.all()) {
                 try {
                     segment.close();
                 } catch (IOException e) {
@@ -588,10 +561,7 @@ public final class PartitionLog implements AutoCloseable {
     void delete() throws IOException {
         synchronized (lock) {
             closed = true;
-            for (LogSegment segment : segments.values()) {
-                segment.delete();
-            }
-            segments.clear();
+            segments.deleteAll();
             try (var files = Files.list(dir)) {
                 for (Path file : (Iterable<Path>) files::iterator) {
                     Files.deleteIfExists(file);
