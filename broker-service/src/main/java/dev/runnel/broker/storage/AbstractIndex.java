@@ -230,8 +230,11 @@ abstract class AbstractIndex implements AutoCloseable {
 
     private void resizeLocked(long newLength) {
         ensureOpen();
+        // No force() here: the mapping's pages stay in the page cache across the remap, the
+        // background flush of a rolled segment and close() force them, and recovery rebuilds
+        // indexes after a crash. An msync under the log's lock stalls appends behind the fsync
+        // of the segment that just rolled.
         try {
-            mmap.force();
             MappedByteBuffer old = mmap;
             mmap = map(file, Math.max(newLength, 0));
             unmap(old);

@@ -12,40 +12,79 @@ import dev.runnel.broker.kafka.RecordCodec;
  * Checks the batches of an append before any byte reaches a segment, and assigns offsets for a
  * leader append.
  *
- * <p>Everything is validated first and rewritten second, so a request whose third batch is bad
- * leaves the first two untouched as well as the log. A leader append checks every record's
- * framing and offset delta (decompressing compressed batches, as Kafka's leader does); a follower
- * append trusts the leader's record contents once the CRC matches, and checks only that its
- * offsets continue the log. Stateless.
+ * <p>Two steps. {@link #checkFromClient} / {@link #checkFromLeader} look only at the bytes (frames,
+ * CRC, record counts, record framing) and run before the log's lock is taken, so validation of
+ * one producer's request does not hold up another's. {@link #assignOffsets} /
+ * {@link #checkOffsets} relate the batches to the log end and run under the lock. Nothing is
+ * rewritten until every check has passed, so a request whose third batch is bad leaves the first
+ * two untouched as well as the log. A client's batches have every record walked (compressed ones
+ * decompressed, as Kafka's leader does); a leader's batches are trusted once the CRC matches.
+ * Stateless.
  */
 final class BatchValidator {
+
+    /** Batches whose bytes passed the checks: how many, and their records and bytes. */
+    record Checked(int batches, int records, int bytes) {
+    }
 
     private BatchValidator() {
     }
 
+    /** Checks a producer's batches (whole v2 batches between position and limit). */
+    static Checked checkFromClient(ByteBuffer records, int maxMessageBytes) {
+        return scan(records, maxMessageBytes, true);
+    }
+
+    /** Checks a leader's batches, for a follower append. */
+    static Checked checkFromLeader(ByteBuffer records, int maxMessageBytes) {
+        return scan(records, maxMessageBytes, false);
+    }
+
     /**
-     * Validates {@code records} (whole v2 batches between position and limit) for a leader append
-     * and, if all pass, rewrites each batch's base offset (from {@code nextOffset}) and partition
-     * leader epoch in place.
+     * Rewrites each checked batch's base offset (from {@code nextOffset}) and partition leader
+     * epoch in place. Caller holds the log's lock.
      */
-    static AppendInfo validateAsLeader(ByteBuffer records, long nextOffset, int leaderEpoch, int maxMessageBytes) {
-        Summary summary = scan(records, maxMessageBytes, true, nextOffset);
+    static AppendInfo assignOffsets(ByteBuffer records, Checked checked, long nextOffset, int leaderEpoch) {
         long offset = nextOffset;
+        long maxTimestamp = -1;
+        long offsetOfMaxTimestamp = -1;
         for (int at = records.position(); at < records.limit(); at += RecordBatchHeader.sizeInBytes(records, at)) {
             RecordBatchHeader.setBaseOffset(records, at, offset);
             RecordBatchHeader.setPartitionLeaderEpoch(records, at, leaderEpoch);
             offset += RecordBatchHeader.lastOffsetDelta(records, at) + 1L;
+            if (RecordBatchHeader.maxTimestamp(records, at) > maxTimestamp) {
+                maxTimestamp = RecordBatchHeader.maxTimestamp(records, at);
+                offsetOfMaxTimestamp = offset - 1;
+            }
         }
-        return summary.toAppendInfo(nextOffset, offset - 1, leaderEpoch);
+        return new AppendInfo(nextOffset, offset - 1, maxTimestamp, offsetOfMaxTimestamp, checked.batches(),
+                checked.records(), checked.bytes(), leaderEpoch);
     }
 
-    /** Validates {@code records} for a follower append: offsets as the leader assigned them, from {@code nextOffset} on. */
-    static AppendInfo validateAsFollower(ByteBuffer records, long nextOffset, int maxMessageBytes) {
-        Summary summary = scan(records, maxMessageBytes, false, nextOffset);
+    /**
+     * Checks that a leader's batches continue the log from {@code nextOffset} with rising
+     * offsets (gaps allowed, as compaction leaves them). Caller holds the log's lock.
+     */
+    static AppendInfo checkOffsets(ByteBuffer records, Checked checked, long nextOffset) {
+        long expected = nextOffset;
+        long maxTimestamp = -1;
+        long offsetOfMaxTimestamp = -1;
+        for (int at = records.position(); at < records.limit(); at += RecordBatchHeader.sizeInBytes(records, at)) {
+            long base = RecordBatchHeader.baseOffset(records, at);
+            if (base < expected) {
+                throw new LogException(LogError.UNEXPECTED_OFFSET,
+                        "batch base offset " + base + " is below the expected " + expected);
+            }
+            expected = RecordBatchHeader.lastOffset(records, at) + 1;
+            if (RecordBatchHeader.maxTimestamp(records, at) > maxTimestamp) {
+                maxTimestamp = RecordBatchHeader.maxTimestamp(records, at);
+                offsetOfMaxTimestamp = expected - 1;
+            }
+        }
         int first = records.position();
-        int last = summary.lastBatchStart;
-        return summary.toAppendInfo(RecordBatchHeader.baseOffset(records, first),
-                RecordBatchHeader.lastOffset(records, last), RecordBatchHeader.partitionLeaderEpoch(records, first));
+        return new AppendInfo(RecordBatchHeader.baseOffset(records, first), expected - 1, maxTimestamp,
+                offsetOfMaxTimestamp, checked.batches(), checked.records(), checked.bytes(),
+                RecordBatchHeader.partitionLeaderEpoch(records, first));
     }
 
     /**
@@ -94,17 +133,17 @@ final class BatchValidator {
         return size;
     }
 
-    private static Summary scan(ByteBuffer records, int maxMessageBytes, boolean leader, long nextOffset) {
+    private static Checked scan(ByteBuffer records, int maxMessageBytes, boolean fromClient) {
         if (!records.hasRemaining()) {
             throw new LogException(LogError.INVALID_RECORD, "append holds no record batch");
         }
-        Summary summary = new Summary();
-        long expectedOffset = nextOffset;
+        int batches = 0;
+        int recordCount = 0;
         for (int at = records.position(); at < records.limit(); ) {
             int size = checkFrame(records, at, records.limit() - at, maxMessageBytes);
             int count = RecordBatchHeader.recordCount(records, at);
             int lastDelta = RecordBatchHeader.lastOffsetDelta(records, at);
-            if (leader) {
+            if (fromClient) {
                 if (RecordBatchHeader.isControl(records, at)) {
                     throw invalid("clients may not write control batches");
                 }
@@ -112,22 +151,14 @@ final class BatchValidator {
                     throw invalid("batch has " + count + " records but last offset delta " + lastDelta);
                 }
                 checkRecords(records, at, size, count);
-            } else {
-                long base = RecordBatchHeader.baseOffset(records, at);
-                if (count < 0 || lastDelta < 0 || lastDelta < count - 1) {
-                    throw invalid("batch has " + count + " records but last offset delta " + lastDelta);
-                }
-                if (base < expectedOffset) {
-                    throw new LogException(LogError.UNEXPECTED_OFFSET,
-                            "batch base offset " + base + " is below the expected " + expectedOffset);
-                }
-                expectedOffset = base + lastDelta + 1L;
+            } else if (count < 0 || lastDelta < 0 || lastDelta < count - 1) {
+                throw invalid("batch has " + count + " records but last offset delta " + lastDelta);
             }
-            summary.add(records, at, size, count, leader ? nextOffset + summary.offsetsSoFar + lastDelta : -1);
-            summary.offsetsSoFar += lastDelta + 1L;
+            batches++;
+            recordCount += count;
             at += size;
         }
-        return summary;
+        return new Checked(batches, recordCount, records.remaining());
     }
 
     /** Walks the records of one batch checking framing and that offset deltas run 0, 1, 2, ... */
@@ -216,33 +247,5 @@ final class BatchValidator {
 
     private static LogException invalid(String message) {
         return new LogException(LogError.INVALID_RECORD, message);
-    }
-
-    /** Running totals of a scan. */
-    private static final class Summary {
-        long offsetsSoFar;
-        long maxTimestamp = -1;
-        long offsetOfMaxTimestamp = -1;
-        int batches;
-        int records;
-        int bytes;
-        int lastBatchStart;
-
-        void add(ByteBuffer b, int at, int size, int count, long assignedLastOffset) {
-            long ts = RecordBatchHeader.maxTimestamp(b, at);
-            if (ts > maxTimestamp) {
-                maxTimestamp = ts;
-                offsetOfMaxTimestamp = assignedLastOffset >= 0 ? assignedLastOffset : RecordBatchHeader.lastOffset(b, at);
-            }
-            batches++;
-            records += count;
-            bytes += size;
-            lastBatchStart = at;
-        }
-
-        AppendInfo toAppendInfo(long firstOffset, long lastOffset, int firstEpoch) {
-            return new AppendInfo(firstOffset, lastOffset, maxTimestamp, offsetOfMaxTimestamp, batches, records,
-                    bytes, firstEpoch);
-        }
     }
 }

@@ -117,17 +117,21 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private AppendInfo append(ByteBuffer records, boolean asLeader, int leaderEpoch) {
+        // The byte-level checks need no lock (see BatchValidator); only placing the batches does.
+        LogConfig cfg = config;
+        if (records.remaining() > cfg.segmentBytes()) {
+            throw new LogException(LogError.RECORD_BATCH_TOO_LARGE, "append of " + records.remaining()
+                    + " bytes is larger than segment.bytes " + cfg.segmentBytes());
+        }
+        BatchValidator.Checked checked = asLeader
+                ? BatchValidator.checkFromClient(records, cfg.maxMessageBytes())
+                : BatchValidator.checkFromLeader(records, cfg.maxMessageBytes());
         synchronized (lock) {
             ensureOpen();
-            LogConfig cfg = config;
-            if (records.remaining() > cfg.segmentBytes()) {
-                throw new LogException(LogError.RECORD_BATCH_TOO_LARGE, "append of " + records.remaining()
-                        + " bytes is larger than segment.bytes " + cfg.segmentBytes());
-            }
             long nextOffset = end.nextOffset();
             AppendInfo info = asLeader
-                    ? BatchValidator.validateAsLeader(records, nextOffset, leaderEpoch, cfg.maxMessageBytes())
-                    : BatchValidator.validateAsFollower(records, nextOffset, cfg.maxMessageBytes());
+                    ? BatchValidator.assignOffsets(records, checked, nextOffset, leaderEpoch)
+                    : BatchValidator.checkOffsets(records, checked, nextOffset);
             try {
                 LogSegment segment = maybeRoll(info);
                 segment.append(records, info);
