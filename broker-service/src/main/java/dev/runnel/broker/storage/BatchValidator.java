@@ -2,7 +2,6 @@ package dev.runnel.broker.storage;
 
 import static dev.runnel.broker.storage.RecordBatchHeader.HEADER_SIZE;
 
-import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 
 import dev.runnel.broker.kafka.KafkaRecordBatches;
@@ -187,57 +186,55 @@ final class BatchValidator {
             }
             return;
         }
-        ByteBuffer r = b.duplicate().position(at + HEADER_SIZE).limit(at + size);
+        Varints r = new Varints(b, at + HEADER_SIZE, at + size);
         try {
             for (int i = 0; i < count; i++) {
-                if (!r.hasRemaining()) {
+                if (r.remaining() == 0) {
                     throw invalid("batch header says " + count + " records but holds " + i);
                 }
-                int length = Varints.readVarint(r);
+                int length = r.readVarint();
                 if (length <= 0 || length > r.remaining()) {
                     throw corrupt("record " + i + " claims " + length + " bytes, " + r.remaining() + " remain");
                 }
-                int start = r.position();
-                int end = start + length;
-                ByteBuffer record = r.duplicate().limit(end);
-                record.get(); // attributes
-                Varints.readVarlong(record); // timestamp delta
-                int delta = Varints.readVarint(record);
+                int batchLimit = r.limitTo(r.position() + length);
+                r.readByte(); // attributes
+                r.readVarlong(); // timestamp delta
+                int delta = r.readVarint();
                 if (delta != i) {
                     throw invalid("record offset delta " + delta + " where " + i + " was expected");
                 }
-                skipBytesField(record, true, "key");
-                skipBytesField(record, true, "value");
-                int headers = Varints.readVarint(record);
+                skipBytesField(r, true, "key");
+                skipBytesField(r, true, "value");
+                int headers = r.readVarint();
                 if (headers < 0) {
                     throw corrupt("record " + i + " has " + headers + " headers");
                 }
                 for (int h = 0; h < headers; h++) {
-                    skipBytesField(record, false, "header key");
-                    skipBytesField(record, true, "header value");
+                    skipBytesField(r, false, "header key");
+                    skipBytesField(r, true, "header value");
                 }
-                if (record.hasRemaining()) {
-                    throw corrupt("record " + i + " has " + record.remaining() + " bytes after its headers");
+                if (r.remaining() > 0) {
+                    throw corrupt("record " + i + " has " + r.remaining() + " bytes after its headers");
                 }
-                r.position(end);
+                r.limitTo(batchLimit);
             }
-        } catch (BufferUnderflowException | IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {
             throw corrupt("record framing is broken: " + e.getMessage());
         }
-        if (r.hasRemaining()) {
+        if (r.remaining() > 0) {
             throw invalid("batch header says " + count + " records but " + r.remaining() + " bytes follow them");
         }
     }
 
     /** Skips one varint-length-prefixed field; length -1 (null) is allowed where {@code nullable}. */
-    private static void skipBytesField(ByteBuffer record, boolean nullable, String name) {
-        int length = Varints.readVarint(record);
+    private static void skipBytesField(Varints record, boolean nullable, String name) {
+        int length = record.readVarint();
         if (length < (nullable ? -1 : 0) || length > record.remaining()) {
             throw corrupt("record " + name + " length " + length + " does not fit the " + record.remaining()
                     + " bytes left in the record");
         }
         if (length > 0) {
-            record.position(record.position() + length);
+            record.skip(length);
         }
     }
 

@@ -562,14 +562,14 @@ class BatchValidatorTest {
 
     /** Where record {@code n}'s offset delta varint lies in an uncompressed batch at position 0. */
     private static int offsetDeltaPosition(ByteBuffer batch, int n) {
-        ByteBuffer r = batch.duplicate().position(RecordBatchHeader.RECORDS);
+        Varints r = new Varints(batch, RecordBatchHeader.RECORDS, batch.limit());
         for (int i = 0; i < n; i++) {
-            int length = Varints.readVarint(r);
-            r.position(r.position() + length);
+            int length = r.readVarint();
+            r.skip(length);
         }
-        Varints.readVarint(r); // length
-        r.get(); // attributes
-        Varints.readVarlong(r); // timestamp delta
+        r.readVarint(); // length
+        r.readByte(); // attributes
+        r.readVarlong(); // timestamp delta
         return r.position();
     }
 
