@@ -54,6 +54,7 @@ public final class StorageBench {
             return switch (method) {
                 case APPEND -> "append, " + size + " batches";
                 case RAW -> "raw FileChannel write, " + size + " buffers";
+                case RAW + "FsyncOnRoll" -> "raw write + fsync on roll, " + size + " buffers";
                 case "ReadBenchmark.transferToDevNull" -> "read, 1 MiB fetches (transferTo /dev/null)";
                 case "ReadBenchmark.copyToDirectBuffer" -> "read, 1 MiB fetches (copy to direct buffer)";
                 default -> method + (batchBytes == null ? "" : " " + size);

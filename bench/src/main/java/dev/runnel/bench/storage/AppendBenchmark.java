@@ -1,10 +1,13 @@
 package dev.runnel.bench.storage;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -80,6 +83,9 @@ public class AppendBenchmark {
         FileChannel channel;
         long position;
         int files;
+        /** Whether a rolled file is fsynced in the background, as the log does with a rolled segment. */
+        boolean fsyncOnRoll;
+        ExecutorService flusher;
 
         @Setup(Level.Iteration)
         public void open() throws IOException {
@@ -88,7 +94,20 @@ public class AppendBenchmark {
         }
 
         void roll() throws IOException {
-            if (channel != null) {
+            if (channel != null && fsyncOnRoll) {
+                if (flusher == null) {
+                    flusher = Executors.newSingleThreadExecutor();
+                }
+                FileChannel rolled = channel;
+                flusher.execute(() -> {
+                    try {
+                        rolled.force(false);
+                        rolled.close();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            } else if (channel != null) {
                 channel.close();
             }
             channel = FileChannel.open(dir.resolve(String.format("%08d.raw", files++)), StandardOpenOption.CREATE_NEW,
@@ -98,6 +117,15 @@ public class AppendBenchmark {
 
         @TearDown(Level.Iteration)
         public void close() throws IOException {
+            if (flusher != null) {
+                flusher.shutdown();
+                try {
+                    flusher.awaitTermination(1, TimeUnit.MINUTES);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                flusher = null;
+            }
             channel.close();
             channel = null;
             files = 0;
@@ -110,6 +138,21 @@ public class AppendBenchmark {
         AppendInfo info = target.log.log().appendAsLeader(batch.batch.buffer().duplicate(), 0);
         counters.add(info.sizeInBytes(), info.recordCount());
         return info.lastOffset();
+    }
+
+    /** {@link RawTarget} that fsyncs each rolled file in the background: the log's durability on roll. */
+    @State(Scope.Benchmark)
+    public static class SyncedRawTarget extends RawTarget {
+
+        public SyncedRawTarget() {
+            fsyncOnRoll = true;
+        }
+    }
+
+    @Benchmark
+    public long rawFileChannelFsyncOnRoll(Batch batch, SyncedRawTarget target, Throughput counters)
+            throws IOException {
+        return rawFileChannel(batch, target, counters);
     }
 
     @Benchmark

@@ -2,6 +2,8 @@ package dev.runnel.broker.storage;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -60,8 +63,7 @@ final class CheckpointFile<T> {
         try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
                 BufferedWriter writer = new BufferedWriter(
-                        new java.io.OutputStreamWriter(java.nio.channels.Channels.newOutputStream(channel),
-                                StandardCharsets.UTF_8))) {
+                        new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8))) {
             writer.write(VERSION + "\n" + entries.size() + "\n");
             for (T entry : entries) {
                 writer.write(format.toLine(entry));
@@ -119,21 +121,21 @@ final class CheckpointFile<T> {
     }
 
     /** A format of "key value" lines where the value is a long offset. */
-    static <K> Format<java.util.Map.Entry<K, Long>> keyedOffsets(Function<K, String> keyToString,
+    static <K> Format<Map.Entry<K, Long>> keyedOffsets(Function<K, String> keyToString,
             Function<String, K> keyFromString) {
         return new Format<>() {
             @Override
-            public String toLine(java.util.Map.Entry<K, Long> entry) {
+            public String toLine(Map.Entry<K, Long> entry) {
                 return keyToString.apply(entry.getKey()) + " " + entry.getValue();
             }
 
             @Override
-            public java.util.Map.Entry<K, Long> fromLine(String line) {
+            public Map.Entry<K, Long> fromLine(String line) {
                 String[] parts = line.trim().split(" ");
                 if (parts.length != 2) {
                     throw new IllegalArgumentException("malformed line '" + line + "'");
                 }
-                return java.util.Map.entry(keyFromString.apply(parts[0]), Long.parseLong(parts[1]));
+                return Map.entry(keyFromString.apply(parts[0]), Long.parseLong(parts[1]));
             }
         };
     }
