@@ -50,7 +50,7 @@ final class LogRecovery {
 
         // Pass 2: open every segment that has a .log file, and drop index files with no log.
         NavigableMap<Long, LogSegment> segments = new TreeMap<>();
-        List<Long> needsRebuild = new ArrayList<>();
+        Set<Long> needsRebuild = new HashSet<>();
         for (Path file : list(dir)) {
             String name = file.getFileName().toString();
             Long base = baseOffsetOf(name, LogSegment.LOG_SUFFIX);

@@ -223,12 +223,13 @@ public final class PartitionLog implements AutoCloseable {
         try {
             LogSegment segment = segments.floor(startOffset);
             while (segment != null && startOffset < bound) {
-                int maxPosition = maxPosition(segment, bound, snapshot);
+                LogSegment next = segments.next(segment);
+                int maxPosition = maxPosition(segment, next, bound, snapshot);
                 FileSlice slice = segment.read(startOffset, maxBytes, maxPosition, minOneMessage);
                 if (slice != null) {
                     return new ReadResult(slice, start, snapshot.nextOffset(), highWatermark);
                 }
-                segment = segments.next(segment);
+                segment = next;
             }
         } catch (IOException | IllegalStateException e) {
             // IllegalStateException: the segment's index closed under us (deleted long after this read began).
@@ -237,10 +238,15 @@ public final class PartitionLog implements AutoCloseable {
         return new ReadResult(null, start, snapshot.nextOffset(), highWatermark);
     }
 
-    /** The file position in {@code segment} that reads must stop at so as not to pass {@code bound}. */
-    private static int maxPosition(LogSegment segment, long bound, LogEnd snapshot) throws IOException {
+    /**
+     * The file position in {@code segment} that reads must stop at so as not to pass {@code bound}.
+     * Only the segment holding the bound needs a lookup; a catch-up read of an older segment must
+     * not pay for one.
+     */
+    private static int maxPosition(LogSegment segment, LogSegment next, long bound, LogEnd snapshot)
+            throws IOException {
         int size = segment.baseOffset() == snapshot.segmentBase() ? snapshot.segmentSize() : segment.size();
-        if (bound >= snapshot.nextOffset()) {
+        if (bound >= snapshot.nextOffset() || (next != null && next.baseOffset() <= bound)) {
             return size;
         }
         LogSegment.BatchPosition at = segment.locate(bound);
