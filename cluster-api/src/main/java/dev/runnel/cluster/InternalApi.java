@@ -1,0 +1,35 @@
+package dev.runnel.cluster;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/**
+ * Paths and authentication of the internal HTTP API between controllers and brokers. Every call
+ * carries the shared cluster secret in {@link #SECRET_HEADER}; a call without it, or with another,
+ * is refused with 401 before anything is read.
+ */
+public final class InternalApi {
+
+    public static final String SECRET_HEADER = "X-Runnel-Cluster-Secret";
+    public static final String PREFIX = "/internal/v1";
+
+    /** Controller to broker. */
+    public static final String LEADER_AND_ISR = PREFIX + "/leader-and-isr";
+    public static final String UPDATE_METADATA = PREFIX + "/update-metadata";
+    public static final String STOP_REPLICA = PREFIX + "/stop-replica";
+    /** Broker to controller. */
+    public static final String ALTER_PARTITION = PREFIX + "/alter-partition";
+    public static final String CONTROLLED_SHUTDOWN = PREFIX + "/controlled-shutdown";
+
+    private InternalApi() {
+    }
+
+    /** Compares a presented secret with the configured one in time independent of where they differ. */
+    public static boolean secretMatches(String configured, String presented) {
+        if (configured == null || configured.isEmpty() || presented == null) {
+            return false;
+        }
+        return MessageDigest.isEqual(configured.getBytes(StandardCharsets.UTF_8),
+                presented.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,55 @@
+package dev.runnel.cluster;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/**
+ * Sends one internal API call: JSON over HTTP with the cluster secret. Thread-safe.
+ */
+public final class InternalHttpClient {
+
+    private final HttpClient http;
+    private final String secret;
+    private final Duration requestTimeout;
+
+    public InternalHttpClient(String secret, Duration connectTimeout, Duration requestTimeout) {
+        this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1)
+                .build();
+        this.secret = secret;
+        this.requestTimeout = requestTimeout;
+    }
+
+    /**
+     * Posts {@code body} to {@code baseUrl + path} and reads the answer as {@code responseType}.
+     *
+     * @throws IOException when the call fails or the answer is not a 2xx with a readable body
+     */
+    public <T> T post(String baseUrl, String path, Object body, Class<T> responseType) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(requestTimeout)
+                .header("Content-Type", "application/json")
+                .header(InternalApi.SECRET_HEADER, secret)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(ClusterJson.write(body)))
+                .build();
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while calling " + request.uri(), e);
+        }
+        if (response.statusCode() / 100 != 2) {
+            throw new IOException(request.uri() + " answered HTTP " + response.statusCode() + ": "
+                    + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        try {
+            return ClusterJson.read(response.body(), responseType, "the answer of " + request.uri());
+        } catch (IllegalStateException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+}

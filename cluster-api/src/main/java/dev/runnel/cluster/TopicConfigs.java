@@ -1,0 +1,125 @@
+package dev.runnel.cluster;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * The topic configs a Runnel cluster accepts, by their Kafka names, with the values each allows.
+ * The controller refuses a topic or a config change with an unknown name or a bad value before
+ * writing anything; the broker reads the storage settings among them.
+ */
+public final class TopicConfigs {
+
+    public static final String CLEANUP_POLICY = "cleanup.policy";
+    public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
+    public static final String UNCLEAN_LEADER_ELECTION = "unclean.leader.election.enable";
+
+    private static final Map<String, Rule> RULES = new TreeMap<>();
+
+    static {
+        rule(CLEANUP_POLICY, "a comma-separated list of delete and compact",
+                v -> !v.isBlank() && Arrays.stream(v.split(",")).map(String::trim)
+                        .allMatch(p -> p.equals("delete") || p.equals("compact")));
+        rule("compression.type", "one of uncompressed, zstd, lz4, snappy, gzip, producer",
+                v -> Set.of("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer").contains(v));
+        longAtLeast("delete.retention.ms", 0);
+        longAtLeast("file.delete.delay.ms", 0);
+        longAtLeast("flush.messages", 1);
+        longAtLeast("flush.ms", 0);
+        intAtLeast("index.interval.bytes", 0);
+        longAtLeast("max.compaction.lag.ms", 1);
+        intAtLeast("max.message.bytes", 61);
+        rule("message.timestamp.type", "CreateTime or LogAppendTime",
+                v -> v.equals("CreateTime") || v.equals("LogAppendTime"));
+        longAtLeast("message.timestamp.before.max.ms", 0);
+        longAtLeast("message.timestamp.after.max.ms", 0);
+        rule("min.cleanable.dirty.ratio", "a number from 0 to 1", v -> {
+            try {
+                double d = Double.parseDouble(v);
+                return d >= 0 && d <= 1;
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        });
+        longAtLeast("min.compaction.lag.ms", 0);
+        intAtLeast(MIN_INSYNC_REPLICAS, 1);
+        bool("preallocate");
+        longAtLeast("retention.bytes", -1);
+        longAtLeast("retention.ms", -1);
+        intAtLeast("segment.bytes", 1024 * 1024);
+        intAtLeast("segment.index.bytes", 24);
+        longAtLeast("segment.jitter.ms", 0);
+        longAtLeast("segment.ms", 1);
+        bool(UNCLEAN_LEADER_ELECTION);
+    }
+
+    private TopicConfigs() {
+    }
+
+    /** The names of every accepted topic config. */
+    public static Set<String> names() {
+        return RULES.keySet();
+    }
+
+    /**
+     * Checks every entry of {@code configs}.
+     *
+     * @throws IllegalArgumentException naming the first unknown config or bad value
+     */
+    public static void validate(Map<String, String> configs) {
+        for (Map.Entry<String, String> e : new TreeMap<>(configs).entrySet()) {
+            Rule rule = RULES.get(e.getKey());
+            if (rule == null) {
+                throw new IllegalArgumentException("Unknown topic config '" + e.getKey() + "'");
+            }
+            String value = e.getValue();
+            if (value == null || !rule.accepts().test(value.trim())) {
+                throw new IllegalArgumentException("Invalid value '" + value + "' for topic config '" + e.getKey()
+                        + "': expected " + rule.expected());
+            }
+        }
+    }
+
+    /** Whether {@code configs} enable unclean leader election (off by default, as in Kafka). */
+    public static boolean uncleanLeaderElection(Map<String, String> configs) {
+        return Boolean.parseBoolean(configs.getOrDefault(UNCLEAN_LEADER_ELECTION, "false").trim());
+    }
+
+    private record Rule(String expected, Predicate<String> accepts) {
+    }
+
+    private static void rule(String name, String expected, Predicate<String> accepts) {
+        RULES.put(name, new Rule(expected, accepts));
+    }
+
+    private static void longAtLeast(String name, long min) {
+        rule(name, "an integer of at least " + min, v -> {
+            try {
+                return Long.parseLong(v) >= min;
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        });
+    }
+
+    private static void intAtLeast(String name, int min) {
+        rule(name, "an integer from " + min + " to " + Integer.MAX_VALUE, v -> {
+            try {
+                return Integer.parseInt(v) >= min;
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        });
+    }
+
+    private static void bool(String name) {
+        rule(name, "true or false", v -> {
+            String lower = v.toLowerCase(Locale.ROOT);
+            return lower.equals("true") || lower.equals("false");
+        });
+    }
+}
