@@ -1,0 +1,69 @@
+package dev.runnel.controller;
+
+import java.security.SecureRandom;
+
+import org.apache.curator.framework.CuratorFramework;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
+
+import dev.runnel.cluster.ClusterSettings;
+import dev.runnel.cluster.web.ClusterSecretFilter;
+import dev.runnel.common.time.ExecutorScheduler;
+import dev.runnel.common.time.Scheduler;
+import dev.runnel.controller.api.StandbyForwardingFilter;
+import dev.runnel.controller.election.ActiveController;
+import dev.runnel.controller.election.ControllerElection;
+
+/** Wires the controller: ZooKeeper namespace, election, active controller and the HTTP filters. */
+@Configuration(proxyBeanMethods = false)
+class ControllerConfiguration {
+
+    @Bean
+    @ConfigurationProperties("runnel.cluster")
+    ClusterSettings clusterSettings() {
+        return new ClusterSettings();
+    }
+
+    @Bean(destroyMethod = "close")
+    Scheduler controllerScheduler() {
+        return new ExecutorScheduler("controller-scheduler-", 1);
+    }
+
+    @Bean
+    ActiveController activeController(CuratorFramework curator, ClusterSettings cluster,
+            ControllerProperties properties, Scheduler controllerScheduler) {
+        ActiveController.Settings settings = new ActiveController.Settings(properties.getId(),
+                properties.getLeaderRebalance().isEnabled(), properties.getLeaderRebalance().getInterval());
+        return new ActiveController(curator.usingNamespace(cluster.getNamespace()), settings, cluster.httpClient(),
+                controllerScheduler, new SecureRandom());
+    }
+
+    @Bean
+    ControllerElection controllerElection(CuratorFramework curator, ClusterSettings cluster,
+            ActiveController activeController, ControllerProperties properties, Environment environment) {
+        return new ControllerElection(curator.usingNamespace(cluster.getNamespace()), activeController,
+                () -> "http://" + properties.getHost() + ":" + environment.getRequiredProperty("local.server.port"));
+    }
+
+    @Bean
+    FilterRegistrationBean<ClusterSecretFilter> clusterSecretFilter(ClusterSettings cluster) {
+        FilterRegistrationBean<ClusterSecretFilter> registration =
+                new FilterRegistrationBean<>(new ClusterSecretFilter(cluster.getSecret()));
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
+        return registration;
+    }
+
+    @Bean
+    FilterRegistrationBean<StandbyForwardingFilter> standbyForwardingFilter(CuratorFramework curator,
+            ClusterSettings cluster, ActiveController activeController) {
+        FilterRegistrationBean<StandbyForwardingFilter> registration = new FilterRegistrationBean<>(
+                new StandbyForwardingFilter(curator.usingNamespace(cluster.getNamespace()), activeController,
+                        cluster.getRequestTimeout()));
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 20);
+        return registration;
+    }
+}

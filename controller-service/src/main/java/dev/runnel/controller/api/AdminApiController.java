@@ -1,0 +1,129 @@
+package dev.runnel.controller.api;
+
+import java.net.URI;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import dev.runnel.cluster.BrokerInfo;
+import dev.runnel.cluster.TopicInfo;
+import dev.runnel.controller.ControllerProperties;
+import dev.runnel.controller.election.ActiveController;
+import dev.runnel.controller.metadata.AdminException;
+import dev.runnel.controller.metadata.AdminException.Reason;
+import dev.runnel.controller.metadata.ClusterView;
+import dev.runnel.controller.metadata.ControllerEvent;
+
+/**
+ * The admin REST API, served by the active controller (standbys forward to it). Reads answer from
+ * the last committed model; changes go through the controller's event loop and answer once
+ * committed to ZooKeeper. Refusals are RFC 9457 problems (see {@link ProblemResponses}).
+ */
+@RestController
+@RequestMapping("/api/v1")
+class AdminApiController {
+
+    private static final long DECISION_TIMEOUT_SECONDS = 30;
+
+    private final ActiveController controller;
+    private final ControllerProperties properties;
+
+    AdminApiController(ActiveController controller, ControllerProperties properties) {
+        this.controller = controller;
+        this.properties = properties;
+    }
+
+    @GetMapping("/brokers")
+    List<BrokerInfo> brokers() {
+        return view().brokers().values().stream().sorted(Comparator.comparingInt(BrokerInfo::id)).toList();
+    }
+
+    @GetMapping("/topics")
+    List<ApiRequests.TopicSummary> topics() {
+        return view().topics().values().stream()
+                .sorted(Comparator.comparing(TopicInfo::name))
+                .map(t -> new ApiRequests.TopicSummary(t.name(), t.topicId(), t.partitions().size(),
+                        t.partitions().get(0).replicas().size()))
+                .toList();
+    }
+
+    @GetMapping("/topics/{name}")
+    TopicInfo topic(@PathVariable String name) {
+        return view().topic(name).orElseThrow(
+                () -> new AdminException(Reason.UNKNOWN_TOPIC, "Topic '" + name + "' does not exist"));
+    }
+
+    @PostMapping("/topics")
+    ResponseEntity<TopicInfo> createTopic(@RequestBody ApiRequests.CreateTopic body) {
+        if (body.name() == null) {
+            throw new AdminException(Reason.INVALID_TOPIC, "A topic needs a name");
+        }
+        int partitions = body.partitions() == null ? properties.getDefaultPartitions() : body.partitions();
+        int replicationFactor = body.replicationFactor() == null ? properties.getDefaultReplicationFactor()
+                : body.replicationFactor();
+        TopicInfo created = (TopicInfo) decide(new ControllerEvent.CreateTopic(body.name(), partitions,
+                replicationFactor, body.configs()));
+        return ResponseEntity.created(URI.create("/api/v1/topics/" + created.name())).body(created);
+    }
+
+    @DeleteMapping("/topics/{name}")
+    ResponseEntity<Void> deleteTopic(@PathVariable String name) {
+        decide(new ControllerEvent.DeleteTopic(name));
+        return ResponseEntity.noContent().build();
+    }
+
+    @PatchMapping("/topics/{name}/configs")
+    TopicInfo alterConfigs(@PathVariable String name, @RequestBody ApiRequests.AlterConfigs body) {
+        return (TopicInfo) decide(new ControllerEvent.AlterConfigs(name, body.set(),
+                body.delete() == null ? null : new HashSet<>(body.delete())));
+    }
+
+    @PostMapping("/topics/{name}/partitions")
+    TopicInfo createPartitions(@PathVariable String name, @RequestBody ApiRequests.CreatePartitions body) {
+        if (body.count() == null) {
+            throw new AdminException(Reason.INVALID_PARTITIONS, "Give the new total partition count as 'count'");
+        }
+        return (TopicInfo) decide(new ControllerEvent.CreatePartitions(name, body.count()));
+    }
+
+    private ClusterView view() {
+        ClusterView view = controller.view();
+        if (view == null) {
+            throw new AdminException(Reason.NOT_CONTROLLER, "This controller is " + controller.role()
+                    + ", not active; retry");
+        }
+        return view;
+    }
+
+    /** Runs {@code event} through the event loop and returns the reply once committed. */
+    private Object decide(ControllerEvent event) {
+        try {
+            return controller.submit(event).get(DECISION_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof AdminException refused) {
+                throw refused;
+            }
+            throw new IllegalStateException("The controller failed to apply the change: " + e.getCause(),
+                    e.getCause());
+        } catch (TimeoutException e) {
+            throw new AdminException(Reason.NOT_CONTROLLER, "The controller did not decide within "
+                    + DECISION_TIMEOUT_SECONDS + " s; retry");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AdminException(Reason.NOT_CONTROLLER, "Interrupted; retry");
+        }
+    }
+}

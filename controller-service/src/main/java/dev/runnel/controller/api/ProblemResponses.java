@@ -1,0 +1,42 @@
+package dev.runnel.controller.api;
+
+import java.net.URI;
+import java.util.Locale;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+import dev.runnel.cluster.web.Problems;
+import dev.runnel.controller.metadata.AdminException;
+
+/**
+ * Turns refusals into RFC 9457 problem responses: {@link AdminException} with its reason's status
+ * and a {@code type} naming the reason, and Spring MVC's own errors (unreadable JSON, wrong method,
+ * unknown path) through {@link ResponseEntityExceptionHandler}.
+ */
+@RestControllerAdvice
+class ProblemResponses extends ResponseEntityExceptionHandler {
+
+    @ExceptionHandler(AdminException.class)
+    ResponseEntity<ProblemDetail> refused(AdminException e) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.valueOf(e.reason().status()),
+                e.getMessage());
+        String reason = e.reason().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        problem.setType(URI.create(Problems.TYPE_BASE + reason));
+        problem.setTitle(title(e.reason()));
+        ResponseEntity.BodyBuilder builder = ResponseEntity.status(e.reason().status());
+        if (e.reason() == AdminException.Reason.NOT_CONTROLLER) {
+            builder.header("Retry-After", "1");
+        }
+        return builder.body(problem);
+    }
+
+    private static String title(AdminException.Reason reason) {
+        String words = reason.name().toLowerCase(Locale.ROOT).replace('_', ' ');
+        return Character.toUpperCase(words.charAt(0)) + words.substring(1);
+    }
+}

@@ -1,0 +1,123 @@
+package dev.runnel.controller.api;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import org.apache.curator.framework.CuratorFramework;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+import dev.runnel.cluster.ControllerInfo;
+import dev.runnel.cluster.InternalApi;
+import dev.runnel.cluster.ZkReads;
+import dev.runnel.cluster.web.Problems;
+import dev.runnel.controller.election.ActiveController;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * On a standby controller, forwards admin and internal API calls to the active controller and
+ * relays its answer, so a caller may talk to any controller and never gets stale data. The active
+ * controller is the one last recorded in ZooKeeper. A call already forwarded once is not forwarded
+ * again; with no reachable active controller the answer is 503 with {@code Retry-After}.
+ */
+public final class StandbyForwardingFilter extends OncePerRequestFilter {
+
+    /** Marks a forwarded call with the forwarding controller's id. */
+    public static final String FORWARDED_HEADER = "X-Runnel-Forwarded-By";
+
+    private static final List<String> COPIED_REQUEST_HEADERS = List.of("Content-Type", "Accept",
+            InternalApi.SECRET_HEADER);
+    private static final List<String> COPIED_RESPONSE_HEADERS = List.of("Content-Type", "Location", "Retry-After");
+
+    private final CuratorFramework zk;
+    private final ActiveController controller;
+    private final HttpClient http;
+    private final Duration timeout;
+
+    public StandbyForwardingFilter(CuratorFramework zk, ActiveController controller, Duration timeout) {
+        this.zk = zk;
+        this.controller = controller;
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+                .version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        String path = request.getRequestURI();
+        boolean routed = (path.startsWith("/api/v1/") && !path.startsWith("/api/v1/controller"))
+                || path.startsWith(InternalApi.PREFIX + "/");
+        return !routed || controller.role() == ActiveController.Role.ACTIVE;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        if (request.getHeader(FORWARDED_HEADER) != null) {
+            unavailable(response, "Controller " + controller.controllerId()
+                    + " received a forwarded call but is not the active controller; retry");
+            return;
+        }
+        Optional<ControllerInfo> active;
+        try {
+            active = ZkReads.activeController(zk);
+        } catch (Exception e) {
+            unavailable(response, "Cannot look up the active controller in ZooKeeper: " + e.getMessage());
+            return;
+        }
+        if (active.isEmpty() || active.get().id() == controller.controllerId()) {
+            unavailable(response, "No active controller right now (an election is under way); retry");
+            return;
+        }
+        forward(request, response, active.get());
+    }
+
+    private void forward(HttpServletRequest request, HttpServletResponse response, ControllerInfo active)
+            throws IOException {
+        String query = request.getQueryString();
+        URI target = URI.create(active.url() + request.getRequestURI() + (query == null ? "" : "?" + query));
+        byte[] body = request.getInputStream().readAllBytes();
+        HttpRequest.Builder forwarded = HttpRequest.newBuilder(target).timeout(timeout)
+                .method(request.getMethod(), body.length == 0 ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(body))
+                .header(FORWARDED_HEADER, Integer.toString(controller.controllerId()));
+        for (String name : COPIED_REQUEST_HEADERS) {
+            String value = request.getHeader(name);
+            if (value != null) {
+                forwarded.header(name, value);
+            }
+        }
+        HttpResponse<byte[]> answer;
+        try {
+            answer = http.send(forwarded.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            unavailable(response, "Interrupted while forwarding to the active controller");
+            return;
+        } catch (IOException e) {
+            unavailable(response, "The active controller " + active.id() + " at " + active.url()
+                    + " is unreachable (" + e.getClass().getSimpleName() + "); retry");
+            return;
+        }
+        response.setStatus(answer.statusCode());
+        for (String name : COPIED_RESPONSE_HEADERS) {
+            answer.headers().firstValue(name).ifPresent(v -> response.setHeader(name, v));
+        }
+        response.setHeader(FORWARDED_HEADER, Integer.toString(controller.controllerId()));
+        response.getOutputStream().write(answer.body());
+    }
+
+    private static void unavailable(HttpServletResponse response, String detail) throws IOException {
+        response.setHeader("Retry-After", "1");
+        Problems.write(response, 503, "not-controller", "No active controller reachable", detail);
+    }
+}

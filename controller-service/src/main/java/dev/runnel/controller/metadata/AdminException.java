@@ -1,0 +1,43 @@
+package dev.runnel.controller.metadata;
+
+/**
+ * An admin request the controller refuses, before changing anything. The REST API turns it into a
+ * problem response with the error's HTTP status.
+ */
+public final class AdminException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Why a request was refused, with the HTTP status it maps to. */
+    public enum Reason {
+        INVALID_TOPIC(400),
+        INVALID_PARTITIONS(400),
+        INVALID_REPLICATION_FACTOR(400),
+        INVALID_CONFIG(400),
+        INVALID_REQUEST(400),
+        UNKNOWN_TOPIC(404),
+        TOPIC_EXISTS(409),
+        NOT_CONTROLLER(503);
+
+        private final int status;
+
+        Reason(int status) {
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
+    private final Reason reason;
+
+    public AdminException(Reason reason, String message) {
+        super(message);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+}

@@ -1,0 +1,156 @@
+package dev.runnel.controller.metadata;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import dev.runnel.cluster.BrokerInfo;
+import dev.runnel.cluster.PartitionInfo;
+import dev.runnel.cluster.PartitionRef;
+import dev.runnel.cluster.PartitionState;
+import dev.runnel.cluster.TopicInfo;
+import dev.runnel.cluster.TopicRecord;
+
+/**
+ * The active controller's model of the cluster: live brokers, topics and partition states, as
+ * loaded from ZooKeeper and changed by committed decisions. Not thread-safe: owned by the event
+ * loop.
+ */
+final class ClusterModel {
+
+    private final int controllerId;
+    private final int controllerEpoch;
+    private final Map<Integer, BrokerInfo> live = new TreeMap<>();
+    private final Set<Integer> shuttingDown = new TreeSet<>();
+    private final Map<String, TopicRecord> topics = new TreeMap<>();
+    private final Map<String, Map<Integer, PartitionState>> states = new HashMap<>();
+
+    ClusterModel(int controllerId, int controllerEpoch, LoadedMetadata loaded) {
+        this.controllerId = controllerId;
+        this.controllerEpoch = controllerEpoch;
+        loaded.brokers().forEach(b -> live.put(b.id(), b));
+        topics.putAll(loaded.topics());
+        loaded.states().forEach((topic, byPartition) -> states.put(topic, new TreeMap<>(byPartition)));
+    }
+
+    int controllerId() {
+        return controllerId;
+    }
+
+    int controllerEpoch() {
+        return controllerEpoch;
+    }
+
+    boolean isLive(int brokerId) {
+        return live.containsKey(brokerId);
+    }
+
+    /** Alive and not shutting down: may lead or join an ISR. */
+    boolean isUsable(int brokerId) {
+        return live.containsKey(brokerId) && !shuttingDown.contains(brokerId);
+    }
+
+    BrokerInfo broker(int id) {
+        return live.get(id);
+    }
+
+    List<BrokerInfo> liveBrokers() {
+        return List.copyOf(live.values());
+    }
+
+    void brokerUp(BrokerInfo broker) {
+        live.put(broker.id(), broker);
+        shuttingDown.remove(broker.id());
+    }
+
+    void brokerDown(int id) {
+        live.remove(id);
+        shuttingDown.remove(id);
+    }
+
+    void shuttingDown(int id) {
+        shuttingDown.add(id);
+    }
+
+    List<BrokerInfo> usableBrokers() {
+        return live.values().stream().filter(b -> !shuttingDown.contains(b.id())).toList();
+    }
+
+    boolean hasTopic(String name) {
+        return topics.containsKey(name);
+    }
+
+    TopicRecord topic(String name) {
+        return topics.get(name);
+    }
+
+    Set<String> topicNames() {
+        return topics.keySet();
+    }
+
+    void putTopic(String name, TopicRecord topic, Map<Integer, PartitionState> newStates) {
+        topics.put(name, topic);
+        states.computeIfAbsent(name, n -> new TreeMap<>()).putAll(newStates);
+    }
+
+    void removeTopic(String name) {
+        topics.remove(name);
+        states.remove(name);
+    }
+
+    PartitionState state(PartitionRef tp) {
+        Map<Integer, PartitionState> byPartition = states.get(tp.topic());
+        return byPartition == null ? null : byPartition.get(tp.partition());
+    }
+
+    void setState(PartitionRef tp, PartitionState state) {
+        states.get(tp.topic()).put(tp.partition(), state);
+    }
+
+    List<Integer> replicas(PartitionRef tp) {
+        return topics.get(tp.topic()).replicas().get(tp.partition());
+    }
+
+    /** Every partition, topic by topic in name order. */
+    List<PartitionRef> allPartitions() {
+        List<PartitionRef> all = new ArrayList<>();
+        topics.forEach((name, topic) -> {
+            for (int p = 0; p < topic.partitionCount(); p++) {
+                all.add(new PartitionRef(name, p));
+            }
+        });
+        return all;
+    }
+
+    /** The partitions {@code brokerId} is a replica of. */
+    List<PartitionRef> partitionsOf(int brokerId) {
+        return allPartitions().stream().filter(tp -> replicas(tp).contains(brokerId)).toList();
+    }
+
+    PartitionInfo partitionInfo(PartitionRef tp) {
+        return new PartitionInfo(tp.partition(), replicas(tp), state(tp));
+    }
+
+    TopicInfo topicInfo(String name) {
+        TopicRecord topic = topics.get(name);
+        List<PartitionInfo> partitions = new ArrayList<>();
+        for (int p = 0; p < topic.partitionCount(); p++) {
+            partitions.add(partitionInfo(new PartitionRef(name, p)));
+        }
+        return new TopicInfo(name, topic.topicId(), topic.configs(), partitions);
+    }
+
+    List<TopicInfo> allTopicInfos() {
+        return topics.keySet().stream().map(this::topicInfo).toList();
+    }
+
+    ClusterView view() {
+        Map<String, TopicInfo> infos = new TreeMap<>();
+        topics.keySet().forEach(name -> infos.put(name, topicInfo(name)));
+        return new ClusterView(controllerId, controllerEpoch, live, infos);
+    }
+}

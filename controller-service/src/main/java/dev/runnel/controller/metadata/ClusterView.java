@@ -1,0 +1,65 @@
+package dev.runnel.controller.metadata;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.runnel.cluster.BrokerInfo;
+import dev.runnel.cluster.PartitionInfo;
+import dev.runnel.cluster.PartitionState;
+import dev.runnel.cluster.TopicInfo;
+
+/**
+ * An immutable snapshot of the active controller's model, published after every event so that
+ * reads (the admin API, metrics) never wait for the event loop.
+ *
+ * @param controllerId    this controller
+ * @param controllerEpoch the epoch it leads with
+ * @param brokers         the live brokers by id
+ * @param topics          every topic with all its partitions, by name
+ */
+public record ClusterView(int controllerId, int controllerEpoch, Map<Integer, BrokerInfo> brokers,
+        Map<String, TopicInfo> topics) {
+
+    public ClusterView {
+        brokers = Map.copyOf(brokers);
+        topics = Map.copyOf(topics);
+    }
+
+    public Optional<TopicInfo> topic(String name) {
+        return Optional.ofNullable(topics.get(name));
+    }
+
+    public int partitionCount() {
+        return topics.values().stream().mapToInt(t -> t.partitions().size()).sum();
+    }
+
+    /** Partitions without a leader. */
+    public int offlinePartitionCount() {
+        return (int) partitions().stream().filter(p -> !p.state().online()).count();
+    }
+
+    /** Partitions whose ISR is smaller than their replica set. */
+    public int underReplicatedPartitionCount() {
+        return (int) partitions().stream().filter(p -> p.state().isr().size() < p.replicas().size()).count();
+    }
+
+    /** Partitions led by someone other than their preferred (first) replica. */
+    public int preferredReplicaImbalanceCount() {
+        return (int) partitions().stream()
+                .filter(p -> p.state().leader() != p.replicas().get(0)).count();
+    }
+
+    private List<PartitionInfo> partitions() {
+        List<PartitionInfo> all = new ArrayList<>();
+        topics.values().forEach(t -> all.addAll(t.partitions()));
+        return all;
+    }
+
+    /** The state of one partition, if the topic and partition exist. */
+    public Optional<PartitionState> state(String topic, int partition) {
+        return topic(topic).flatMap(t -> t.partitions().stream().filter(p -> p.partition() == partition)
+                .findFirst()).map(PartitionInfo::state);
+    }
+}

@@ -1,0 +1,355 @@
+package dev.runnel.controller.metadata;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.IntPredicate;
+import java.util.random.RandomGenerator;
+
+import dev.runnel.cluster.AlterPartitionRequest;
+import dev.runnel.cluster.AlterPartitionResponse;
+import dev.runnel.cluster.BrokerInfo;
+import dev.runnel.cluster.ClusterError;
+import dev.runnel.cluster.ControlledShutdownRequest;
+import dev.runnel.cluster.ControlledShutdownResponse;
+import dev.runnel.cluster.PartitionRef;
+import dev.runnel.cluster.PartitionState;
+import dev.runnel.cluster.TopicConfigs;
+import dev.runnel.cluster.TopicRecord;
+import dev.runnel.common.TopicPartition;
+import dev.runnel.controller.metadata.AdminException.Reason;
+import dev.runnel.controller.placement.PlacementBroker;
+import dev.runnel.controller.placement.PlacementException;
+import dev.runnel.controller.placement.ReplicaPlacement;
+
+/**
+ * The active controller's decisions, as a state machine fed by events: each {@link #handle} call
+ * returns the ZooKeeper writes to commit and the broker commands to send, so the logic is tested
+ * without ZooKeeper or HTTP.
+ *
+ * <p>The model is updated as the decision is made. If the writes then fail to commit, the caller
+ * must throw this instance away and load a new one from ZooKeeper (which is what a controller that
+ * lost its epoch does anyway). An admin request that is refused throws {@link AdminException}
+ * before anything changes. Not thread-safe: one event loop owns it.
+ */
+public final class ControllerStateMachine {
+
+    /** The most partitions one topic may have, as a guard against typos (Kafka has no hard limit). */
+    static final int MAX_PARTITIONS = 10_000;
+
+    private final ClusterModel model;
+    private final RandomGenerator random;
+
+    public ControllerStateMachine(int controllerId, int controllerEpoch, LoadedMetadata loaded,
+            RandomGenerator random) {
+        this.model = new ClusterModel(controllerId, controllerEpoch, loaded);
+        this.random = random;
+    }
+
+    public ClusterView view() {
+        return model.view();
+    }
+
+    /**
+     * The first decision of a new active controller: elect leaders for partitions whose leader died
+     * while no controller was active, and send every live broker the full state.
+     */
+    public Decision activate() {
+        CommandPlan plan = new CommandPlan(model);
+        List<ZkWrite> writes = reconcileAll(plan);
+        model.liveBrokers().forEach(b -> plan.brokerJoined(b.id()));
+        return new Decision(writes, plan.commands(), null);
+    }
+
+    public Decision handle(ControllerEvent event) {
+        if (event instanceof ControllerEvent.BrokerUp up) {
+            return brokerUp(up.broker());
+        } else if (event instanceof ControllerEvent.BrokerDown down) {
+            return brokerDown(down.brokerId());
+        } else if (event instanceof ControllerEvent.CreateTopic create) {
+            return createTopic(create);
+        } else if (event instanceof ControllerEvent.DeleteTopic delete) {
+            return deleteTopic(delete.name());
+        } else if (event instanceof ControllerEvent.CreatePartitions grow) {
+            return createPartitions(grow.name(), grow.totalCount());
+        } else if (event instanceof ControllerEvent.AlterConfigs alter) {
+            return alterConfigs(alter);
+        } else if (event instanceof ControllerEvent.AlterPartition alter) {
+            return alterPartition(alter.request());
+        } else if (event instanceof ControllerEvent.ControlledShutdown shutdown) {
+            return controlledShutdown(shutdown.request());
+        } else if (event instanceof ControllerEvent.PreferredLeaderCheck) {
+            return preferredLeaders();
+        }
+        throw new IllegalArgumentException("unknown event " + event);
+    }
+
+    private Decision brokerUp(BrokerInfo broker) {
+        BrokerInfo known = model.broker(broker.id());
+        if (broker.equals(known)) {
+            return Decision.NOTHING;
+        }
+        CommandPlan plan = new CommandPlan(model);
+        List<ZkWrite> writes = new ArrayList<>();
+        if (known != null) {
+            // Re-registered with a new epoch before we saw it leave: it restarted and lost its state.
+            model.brokerDown(broker.id());
+            writes.addAll(reconcileAll(plan));
+        }
+        model.brokerUp(broker);
+        writes.addAll(reconcileAll(plan));
+        plan.brokerJoined(broker.id());
+        return new Decision(writes, plan.commands(), null);
+    }
+
+    private Decision brokerDown(int brokerId) {
+        if (!model.isLive(brokerId)) {
+            return Decision.NOTHING;
+        }
+        model.brokerDown(brokerId);
+        CommandPlan plan = new CommandPlan(model);
+        plan.brokersChanged();
+        List<ZkWrite> writes = reconcileAll(plan);
+        return new Decision(writes, plan.commands(), null);
+    }
+
+    /** Applies {@link LeaderElection#reconcile} to every partition; returns the writes. */
+    private List<ZkWrite> reconcileAll(CommandPlan plan) {
+        IntPredicate gone = id -> !model.isLive(id);
+        IntPredicate usable = model::isUsable;
+        List<ZkWrite> writes = new ArrayList<>();
+        for (PartitionRef tp : model.allPartitions()) {
+            boolean unclean = TopicConfigs.uncleanLeaderElection(model.topic(tp.topic()).configs());
+            PartitionState before = model.state(tp);
+            PartitionState after = LeaderElection.reconcile(model.replicas(tp), before, gone, usable, unclean);
+            commitState(tp, before, after, plan, writes);
+        }
+        return writes;
+    }
+
+    private void commitState(PartitionRef tp, PartitionState before, PartitionState after, CommandPlan plan,
+            List<ZkWrite> writes) {
+        if (after == before) {
+            return;
+        }
+        model.setState(tp, after);
+        writes.add(new ZkWrite.SetPartitionState(tp.topic(), tp.partition(), after));
+        plan.partitionChanged(tp);
+    }
+
+    private Decision createTopic(ControllerEvent.CreateTopic create) {
+        String name = create.name();
+        validateName(name);
+        if (model.hasTopic(name)) {
+            throw new AdminException(Reason.TOPIC_EXISTS, "Topic '" + name + "' already exists");
+        }
+        validatePartitionCount(create.partitions());
+        validateConfigs(create.configs());
+        List<List<Integer>> replicas = place(create.partitions(), create.replicationFactor(), 0);
+        TopicRecord topic = new TopicRecord(UUID.randomUUID(), replicas, create.configs());
+        Map<Integer, PartitionState> states = new TreeMap<>();
+        for (int p = 0; p < replicas.size(); p++) {
+            states.put(p, new PartitionState(replicas.get(p).get(0), 0, replicas.get(p), 0));
+        }
+        model.putTopic(name, topic, states);
+        CommandPlan plan = new CommandPlan(model);
+        states.keySet().forEach(p -> plan.partitionChanged(new PartitionRef(name, p)));
+        return new Decision(List.of(new ZkWrite.CreateTopic(name, topic, states)), plan.commands(),
+                model.topicInfo(name));
+    }
+
+    private Decision deleteTopic(String name) {
+        TopicRecord topic = requireTopic(name);
+        Map<Integer, List<PartitionRef>> byBroker = new HashMap<>();
+        for (int p = 0; p < topic.partitionCount(); p++) {
+            for (int replica : topic.replicas().get(p)) {
+                byBroker.computeIfAbsent(replica, b -> new ArrayList<>()).add(new PartitionRef(name, p));
+            }
+        }
+        model.removeTopic(name);
+        CommandPlan plan = new CommandPlan(model);
+        plan.topicDeleted(name, byBroker);
+        return new Decision(List.of(new ZkWrite.DeleteTopic(name, topic.partitionCount())), plan.commands(), null);
+    }
+
+    private Decision createPartitions(String name, int totalCount) {
+        TopicRecord topic = requireTopic(name);
+        if (totalCount <= topic.partitionCount()) {
+            throw new AdminException(Reason.INVALID_PARTITIONS, "Topic '" + name + "' has " + topic.partitionCount()
+                    + " partitions; the new count must be larger, not " + totalCount);
+        }
+        validatePartitionCount(totalCount);
+        int replicationFactor = topic.replicas().get(0).size();
+        List<List<Integer>> added = place(totalCount - topic.partitionCount(), replicationFactor,
+                topic.partitionCount());
+        List<List<Integer>> replicas = new ArrayList<>(topic.replicas());
+        Map<Integer, PartitionState> states = new TreeMap<>();
+        for (List<Integer> r : added) {
+            states.put(replicas.size(), new PartitionState(r.get(0), 0, r, 0));
+            replicas.add(r);
+        }
+        TopicRecord grown = topic.withReplicas(replicas);
+        model.putTopic(name, grown, states);
+        CommandPlan plan = new CommandPlan(model);
+        states.keySet().forEach(p -> plan.partitionChanged(new PartitionRef(name, p)));
+        return new Decision(List.of(new ZkWrite.UpdateTopic(name, grown, states)), plan.commands(),
+                model.topicInfo(name));
+    }
+
+    private Decision alterConfigs(ControllerEvent.AlterConfigs alter) {
+        TopicRecord topic = requireTopic(alter.name());
+        Map<String, String> configs = new TreeMap<>(topic.configs());
+        configs.putAll(alter.set());
+        for (String removed : alter.remove()) {
+            if (!TopicConfigs.names().contains(removed)) {
+                throw new AdminException(Reason.INVALID_CONFIG, "Unknown topic config '" + removed + "'");
+            }
+            configs.remove(removed);
+        }
+        validateConfigs(configs);
+        TopicRecord altered = topic.withConfigs(configs);
+        model.putTopic(alter.name(), altered, Map.of());
+        CommandPlan plan = new CommandPlan(model);
+        plan.topicMetadataChanged(alter.name());
+        return new Decision(List.of(new ZkWrite.UpdateTopic(alter.name(), altered, Map.of())), plan.commands(),
+                model.topicInfo(alter.name()));
+    }
+
+    private Decision alterPartition(AlterPartitionRequest request) {
+        BrokerInfo broker = model.broker(request.brokerId());
+        if (broker == null || broker.epoch() != request.brokerEpoch()) {
+            return new Decision(List.of(), List.of(),
+                    new AlterPartitionResponse(ClusterError.STALE_BROKER_EPOCH, List.of()));
+        }
+        CommandPlan plan = new CommandPlan(model);
+        List<ZkWrite> writes = new ArrayList<>();
+        List<AlterPartitionResponse.Result> results = new ArrayList<>();
+        for (AlterPartitionRequest.Change change : request.partitions()) {
+            PartitionRef tp = new PartitionRef(change.topic(), change.partition());
+            ClusterError error = checkAlterPartition(request.brokerId(), tp, change);
+            if (error != ClusterError.NONE) {
+                results.add(new AlterPartitionResponse.Result(tp.topic(), tp.partition(), error, null));
+                continue;
+            }
+            PartitionState before = model.state(tp);
+            PartitionState after = before.isr().equals(change.newIsr()) ? before
+                    : new PartitionState(before.leader(), before.leaderEpoch(), change.newIsr(),
+                            before.partitionEpoch() + 1);
+            if (after != before) {
+                model.setState(tp, after);
+                writes.add(new ZkWrite.SetPartitionState(tp.topic(), tp.partition(), after));
+                plan.topicMetadataChanged(tp.topic());
+            }
+            results.add(new AlterPartitionResponse.Result(tp.topic(), tp.partition(), ClusterError.NONE, after));
+        }
+        return new Decision(writes, plan.commands(), new AlterPartitionResponse(ClusterError.NONE, results));
+    }
+
+    private ClusterError checkAlterPartition(int brokerId, PartitionRef tp, AlterPartitionRequest.Change change) {
+        if (!model.hasTopic(tp.topic()) || tp.partition() < 0
+                || tp.partition() >= model.topic(tp.topic()).partitionCount()) {
+            return ClusterError.UNKNOWN_TOPIC_OR_PARTITION;
+        }
+        PartitionState state = model.state(tp);
+        if (state.leader() != brokerId) {
+            return ClusterError.NOT_LEADER_OR_FOLLOWER;
+        }
+        if (change.leaderEpoch() != state.leaderEpoch()) {
+            return ClusterError.FENCED_LEADER_EPOCH;
+        }
+        if (change.partitionEpoch() != state.partitionEpoch()) {
+            return ClusterError.INVALID_UPDATE_VERSION;
+        }
+        List<Integer> isr = change.newIsr();
+        if (isr.isEmpty() || Set.copyOf(isr).size() != isr.size() || !isr.contains(brokerId)) {
+            return ClusterError.INVALID_REQUEST;
+        }
+        List<Integer> replicas = model.replicas(tp);
+        for (int r : isr) {
+            boolean alreadyIn = state.isr().contains(r);
+            if (!replicas.contains(r) || (!alreadyIn && !model.isUsable(r))) {
+                return ClusterError.INELIGIBLE_REPLICA;
+            }
+        }
+        return ClusterError.NONE;
+    }
+
+    private Decision controlledShutdown(ControlledShutdownRequest request) {
+        BrokerInfo broker = model.broker(request.brokerId());
+        if (broker == null || broker.epoch() != request.brokerEpoch()) {
+            return new Decision(List.of(), List.of(),
+                    new ControlledShutdownResponse(ClusterError.STALE_BROKER_EPOCH, List.of()));
+        }
+        model.shuttingDown(request.brokerId());
+        CommandPlan plan = new CommandPlan(model);
+        List<ZkWrite> writes = new ArrayList<>();
+        List<PartitionRef> remaining = new ArrayList<>();
+        for (PartitionRef tp : model.allPartitions()) {
+            PartitionState before = model.state(tp);
+            PartitionState after = LeaderElection.onControlledShutdown(model.replicas(tp), before,
+                    request.brokerId(), model::isUsable);
+            commitState(tp, before, after, plan, writes);
+            if (after.leader() == request.brokerId()) {
+                remaining.add(tp);
+            }
+        }
+        return new Decision(writes, plan.commands(), new ControlledShutdownResponse(ClusterError.NONE, remaining));
+    }
+
+    private Decision preferredLeaders() {
+        CommandPlan plan = new CommandPlan(model);
+        List<ZkWrite> writes = new ArrayList<>();
+        for (PartitionRef tp : model.allPartitions()) {
+            PartitionState before = model.state(tp);
+            commitState(tp, before, LeaderElection.preferred(model.replicas(tp), before, model::isUsable), plan,
+                    writes);
+        }
+        return writes.isEmpty() ? Decision.NOTHING : new Decision(writes, plan.commands(), null);
+    }
+
+    private List<List<Integer>> place(int count, int replicationFactor, int firstPartition) {
+        List<PlacementBroker> brokers = model.usableBrokers().stream()
+                .map(b -> new PlacementBroker(b.id(), b.rack())).toList();
+        try {
+            return ReplicaPlacement.assign(brokers, count, replicationFactor, firstPartition, random);
+        } catch (PlacementException e) {
+            throw new AdminException(Reason.INVALID_REPLICATION_FACTOR, e.getMessage());
+        }
+    }
+
+    private TopicRecord requireTopic(String name) {
+        TopicRecord topic = model.topic(name);
+        if (topic == null) {
+            throw new AdminException(Reason.UNKNOWN_TOPIC, "Topic '" + name + "' does not exist");
+        }
+        return topic;
+    }
+
+    private static void validateName(String name) {
+        try {
+            TopicPartition.validateTopicName(name);
+        } catch (IllegalArgumentException e) {
+            throw new AdminException(Reason.INVALID_TOPIC, e.getMessage());
+        }
+    }
+
+    private static void validatePartitionCount(int partitions) {
+        if (partitions < 1 || partitions > MAX_PARTITIONS) {
+            throw new AdminException(Reason.INVALID_PARTITIONS,
+                    "The number of partitions must be from 1 to " + MAX_PARTITIONS + ", not " + partitions);
+        }
+    }
+
+    private static void validateConfigs(Map<String, String> configs) {
+        try {
+            TopicConfigs.validate(new LinkedHashMap<>(configs));
+        } catch (IllegalArgumentException e) {
+            throw new AdminException(Reason.INVALID_CONFIG, e.getMessage());
+        }
+    }
+}

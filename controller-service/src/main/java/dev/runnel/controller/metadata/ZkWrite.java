@@ -1,0 +1,36 @@
+package dev.runnel.controller.metadata;
+
+import java.util.Map;
+
+import dev.runnel.cluster.PartitionState;
+import dev.runnel.cluster.TopicRecord;
+
+/**
+ * A change to the metadata in ZooKeeper decided by the state machine. The store performs all the
+ * writes of one decision in a single transaction, each conditional on the version it last read or
+ * wrote and on the controller epoch.
+ */
+public sealed interface ZkWrite {
+
+    /** A new topic with the initial state of each partition. */
+    record CreateTopic(String name, TopicRecord topic, Map<Integer, PartitionState> states) implements ZkWrite {
+
+        public CreateTopic {
+            states = Map.copyOf(states);
+        }
+    }
+
+    /** A changed topic record (configs, or partitions added along with {@code newStates}). */
+    record UpdateTopic(String name, TopicRecord topic, Map<Integer, PartitionState> newStates) implements ZkWrite {
+
+        public UpdateTopic {
+            newStates = Map.copyOf(newStates);
+        }
+    }
+
+    record SetPartitionState(String topic, int partition, PartitionState state) implements ZkWrite {
+    }
+
+    record DeleteTopic(String name, int partitionCount) implements ZkWrite {
+    }
+}
