@@ -1,6 +1,7 @@
 package dev.runnel.broker.storage;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongPredicate;
 
 /**
@@ -24,6 +25,11 @@ public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long
     public static final LogConfig DEFAULTS = new LogConfig(1024 * 1024 * 1024, 7L * 24 * 3600 * 1000,
             7L * 24 * 3600 * 1000, -1, 1024 * 1024 + 12, Long.MAX_VALUE, Long.MAX_VALUE, 4096, 10 * 1024 * 1024,
             60_000);
+
+    /** The Kafka names of the topic configs that {@link #fromProperties} reads. */
+    public static final Set<String> NAMES = Set.of("segment.bytes", "segment.ms", "retention.ms", "retention.bytes",
+            "max.message.bytes", "flush.messages", "flush.ms", "index.interval.bytes", "segment.index.bytes",
+            "file.delete.delay.ms");
 
     public LogConfig {
         require("segment.bytes", segmentBytes, v -> v >= RecordBatchHeader.HEADER_SIZE);

@@ -1,0 +1,112 @@
+package dev.runnel.broker;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.curator.framework.CuratorFramework;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
+
+import dev.runnel.broker.cluster.BrokerRegistration;
+import dev.runnel.broker.cluster.ClusterMembership;
+import dev.runnel.broker.cluster.ControllerClient;
+import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.storage.LogConfig;
+import dev.runnel.broker.storage.LogManager;
+import dev.runnel.cluster.ClusterSettings;
+import dev.runnel.cluster.web.ClusterSecretFilter;
+import dev.runnel.common.time.ExecutorScheduler;
+import dev.runnel.common.time.Scheduler;
+
+/** Wires the broker: log directories, cluster membership, the controller's commands. */
+@Configuration(proxyBeanMethods = false)
+class BrokerConfiguration {
+
+    /** The broker's log directories, each with its own {@link LogManager}. */
+    static final class LogDirectories implements AutoCloseable {
+
+        final List<LogManager> managers;
+
+        LogDirectories(List<LogManager> managers) {
+            this.managers = List.copyOf(managers);
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (LogManager manager : managers) {
+                manager.close();
+            }
+        }
+    }
+
+    @Bean
+    @ConfigurationProperties("runnel.cluster")
+    ClusterSettings clusterSettings() {
+        return new ClusterSettings();
+    }
+
+    @Bean(destroyMethod = "close")
+    Scheduler brokerScheduler() {
+        return new ExecutorScheduler("broker-scheduler-", 1);
+    }
+
+    @Bean(destroyMethod = "close")
+    LogDirectories logDirectories(BrokerProperties properties, Scheduler brokerScheduler) throws IOException {
+        List<LogManager> managers = new ArrayList<>();
+        for (Path dir : properties.getLogDirs()) {
+            managers.add(LogManager.open(dir, LogConfig.DEFAULTS, Clock.systemUTC(), brokerScheduler,
+                    LogManager.Settings.DEFAULTS));
+        }
+        return new LogDirectories(managers);
+    }
+
+    @Bean
+    MetadataCache metadataCache() {
+        return new MetadataCache();
+    }
+
+    @Bean
+    BrokerRegistration brokerRegistration(CuratorFramework curator, ClusterSettings cluster,
+            BrokerProperties properties, Environment environment) {
+        Duration sessionTimeout = environment.getProperty("spring.cloud.zookeeper.session-timeout", Duration.class,
+                Duration.ofSeconds(60));
+        return new BrokerRegistration(curator.usingNamespace(cluster.getNamespace()), properties.getId(),
+                properties.getHost(), properties.getKafkaPort(), properties.getRack(),
+                () -> environment.getRequiredProperty("local.server.port", Integer.class),
+                sessionTimeout.plusSeconds(2));
+    }
+
+    @Bean
+    ReplicaManager replicaManager(BrokerProperties properties, LogDirectories logDirectories, MetadataCache metadata,
+            BrokerRegistration registration) {
+        return new ReplicaManager(properties.getId(), logDirectories.managers, metadata, registration::epoch);
+    }
+
+    @Bean
+    ControllerClient controllerClient(CuratorFramework curator, ClusterSettings cluster) {
+        return new ControllerClient(curator.usingNamespace(cluster.getNamespace()), cluster.httpClient());
+    }
+
+    @Bean
+    ClusterMembership clusterMembership(BrokerRegistration registration, ControllerClient controllerClient,
+            BrokerProperties properties) {
+        return new ClusterMembership(registration, controllerClient, properties.getControlledShutdown());
+    }
+
+    @Bean
+    FilterRegistrationBean<ClusterSecretFilter> clusterSecretFilter(ClusterSettings cluster) {
+        FilterRegistrationBean<ClusterSecretFilter> registration =
+                new FilterRegistrationBean<>(new ClusterSecretFilter(cluster.getSecret()));
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
+        return registration;
+    }
+}

@@ -1,0 +1,39 @@
+package dev.runnel.broker.cluster;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import dev.runnel.cluster.BrokerInfo;
+
+/**
+ * {@code GET /api/v1/broker}: this broker's registration, its view of the cluster and the partitions
+ * it hosts, for operators and tests (read-only, no secret).
+ */
+@RestController
+class BrokerStatusController {
+
+    /** What this broker knows. */
+    record Status(BrokerInfo registration, int highestControllerEpoch, MetadataCache.Snapshot metadata,
+            Map<String, HostedPartition> hostedPartitions) {
+    }
+
+    private final BrokerRegistration registration;
+    private final ReplicaManager replicas;
+    private final MetadataCache metadata;
+
+    BrokerStatusController(BrokerRegistration registration, ReplicaManager replicas, MetadataCache metadata) {
+        this.registration = registration;
+        this.replicas = replicas;
+        this.metadata = metadata;
+    }
+
+    @GetMapping("/api/v1/broker")
+    Status status() {
+        Map<String, HostedPartition> hosted = new TreeMap<>();
+        replicas.hostedPartitions().forEach((tp, p) -> hosted.put(tp.toString(), p));
+        return new Status(registration.current(), replicas.highestControllerEpoch(), metadata.snapshot(), hosted);
+    }
+}

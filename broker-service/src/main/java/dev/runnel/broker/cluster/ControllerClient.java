@@ -1,0 +1,53 @@
+package dev.runnel.broker.cluster;
+
+import java.io.IOException;
+import java.util.Optional;
+
+import org.apache.curator.framework.CuratorFramework;
+
+import dev.runnel.cluster.AlterPartitionRequest;
+import dev.runnel.cluster.AlterPartitionResponse;
+import dev.runnel.cluster.ControlledShutdownRequest;
+import dev.runnel.cluster.ControlledShutdownResponse;
+import dev.runnel.cluster.ControllerInfo;
+import dev.runnel.cluster.InternalApi;
+import dev.runnel.cluster.InternalHttpClient;
+import dev.runnel.cluster.ZkPaths;
+import dev.runnel.cluster.ZkReads;
+
+/**
+ * The broker's calls to the active controller (found in ZooKeeper at {@link ZkPaths#CONTROLLER}):
+ * AlterPartition and ControlledShutdown. A standby that receives one forwards it.
+ */
+public final class ControllerClient {
+
+    private final CuratorFramework zk;
+    private final InternalHttpClient http;
+
+    public ControllerClient(CuratorFramework zk, InternalHttpClient http) {
+        this.zk = zk;
+        this.http = http;
+    }
+
+    public AlterPartitionResponse alterPartition(AlterPartitionRequest request) throws IOException {
+        return http.post(activeUrl(), InternalApi.ALTER_PARTITION, request, AlterPartitionResponse.class);
+    }
+
+    public ControlledShutdownResponse controlledShutdown(ControlledShutdownRequest request) throws IOException {
+        return http.post(activeUrl(), InternalApi.CONTROLLED_SHUTDOWN, request, ControlledShutdownResponse.class);
+    }
+
+    private String activeUrl() throws IOException {
+        return activeController().map(ControllerInfo::url)
+                .orElseThrow(() -> new IOException("no controller has been active yet"));
+    }
+
+    /** The active controller as recorded in ZooKeeper. */
+    public Optional<ControllerInfo> activeController() throws IOException {
+        try {
+            return ZkReads.activeController(zk);
+        } catch (Exception e) {
+            throw new IOException("cannot read the active controller from ZooKeeper", e);
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package dev.runnel.broker.cluster;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.runnel.broker.storage.LogConfig;
+import dev.runnel.broker.storage.LogException;
+import dev.runnel.broker.storage.LogManager;
+import dev.runnel.broker.storage.PartitionLog;
+import dev.runnel.cluster.ClusterError;
+import dev.runnel.cluster.CommandResponse;
+import dev.runnel.cluster.CommandResponse.PartitionError;
+import dev.runnel.cluster.LeaderAndIsrRequest;
+import dev.runnel.cluster.PartitionInfo;
+import dev.runnel.cluster.PartitionRef;
+import dev.runnel.cluster.StopReplicaRequest;
+import dev.runnel.cluster.TopicInfo;
+import dev.runnel.cluster.UpdateMetadataRequest;
+import dev.runnel.common.TopicPartition;
+
+/**
+ * Applies the controller's commands to this broker: which partitions it hosts, in which role, at
+ * which leader epoch, backed by logs in the log directories.
+ *
+ * <p>Fencing: a command whose controller epoch is lower than the highest seen comes from a deposed
+ * controller and is refused whole (STALE_CONTROLLER_EPOCH); one meant for an earlier registration of
+ * this broker is refused (STALE_BROKER_EPOCH); a partition whose leader epoch is lower than the one
+ * held is refused (STALE_LEADER_EPOCH). Every command is idempotent. Commands are applied one at a
+ * time.
+ */
+public final class ReplicaManager {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
+
+    private final int brokerId;
+    private final List<LogManager> logDirs;
+    private final MetadataCache metadata;
+    private final LongSupplier brokerEpoch;
+    private final Map<TopicPartition, HostedPartition> hosted = new ConcurrentHashMap<>();
+    private int highestControllerEpoch;
+
+    public ReplicaManager(int brokerId, List<LogManager> logDirs, MetadataCache metadata, LongSupplier brokerEpoch) {
+        this.brokerId = brokerId;
+        this.logDirs = List.copyOf(logDirs);
+        this.metadata = metadata;
+        this.brokerEpoch = brokerEpoch;
+    }
+
+    public synchronized CommandResponse leaderAndIsr(LeaderAndIsrRequest request) {
+        CommandResponse refused = fence(request.controllerEpoch(), request.brokerEpoch());
+        if (refused != null) {
+            return refused;
+        }
+        List<PartitionError> errors = new ArrayList<>();
+        for (TopicInfo topic : request.topics()) {
+            for (PartitionInfo partition : topic.partitions()) {
+                PartitionError error = become(topic, partition);
+                if (error != null) {
+                    errors.add(error);
+                }
+            }
+        }
+        return CommandResponse.ok(errors);
+    }
+
+    private PartitionError become(TopicInfo topic, PartitionInfo partition) {
+        TopicPartition tp = new TopicPartition(topic.name(), partition.partition());
+        HostedPartition current = hosted.get(tp);
+        if (current != null && partition.state().leaderEpoch() < current.state().leaderEpoch()) {
+            return new PartitionError(tp.topic(), tp.partition(), ClusterError.STALE_LEADER_EPOCH,
+                    "leader epoch " + partition.state().leaderEpoch() + " is older than the held "
+                            + current.state().leaderEpoch());
+        }
+        if (!partition.replicas().contains(brokerId)) {
+            return new PartitionError(tp.topic(), tp.partition(), ClusterError.INVALID_REQUEST,
+                    "broker " + brokerId + " is not a replica of " + tp);
+        }
+        try {
+            if (current != null && !current.topicId().equals(topic.topicId())) {
+                // The topic was deleted and created again while this broker missed the deletion.
+                deleteLog(tp);
+            }
+            logFor(tp, topic.configs());
+        } catch (LogException | IOException | IllegalArgumentException e) {
+            log.error("Cannot open the log of {}", tp, e);
+            return new PartitionError(tp.topic(), tp.partition(), ClusterError.KAFKA_STORAGE_ERROR, e.getMessage());
+        }
+        boolean leader = partition.state().leader() == brokerId;
+        HostedPartition next = new HostedPartition(topic.topicId(), partition.replicas(), partition.state(), leader);
+        if (!next.equals(current)) {
+            hosted.put(tp, next);
+            log.info("Partition {}: {} at leader epoch {}, ISR {}", tp, leader ? "leader" : "follower of "
+                    + partition.state().leader(), partition.state().leaderEpoch(), partition.state().isr());
+        }
+        return null;
+    }
+
+    public synchronized CommandResponse updateMetadata(UpdateMetadataRequest request) {
+        CommandResponse refused = fence(request.controllerEpoch(), brokerEpoch.getAsLong());
+        if (refused != null) {
+            return refused;
+        }
+        MetadataCache.Snapshot view = metadata.apply(request);
+        if (request.full()) {
+            deleteStrayLogs(view);
+        }
+        return CommandResponse.ok(List.of());
+    }
+
+    public synchronized CommandResponse stopReplica(StopReplicaRequest request) {
+        CommandResponse refused = fence(request.controllerEpoch(), request.brokerEpoch());
+        if (refused != null) {
+            return refused;
+        }
+        List<PartitionError> errors = new ArrayList<>();
+        for (PartitionRef ref : request.partitions()) {
+            TopicPartition tp = new TopicPartition(ref.topic(), ref.partition());
+            hosted.remove(tp);
+            if (request.deletePartitions()) {
+                try {
+                    deleteLog(tp);
+                } catch (IOException e) {
+                    errors.add(new PartitionError(ref.topic(), ref.partition(), ClusterError.KAFKA_STORAGE_ERROR,
+                            e.getMessage()));
+                }
+            }
+        }
+        return CommandResponse.ok(errors);
+    }
+
+    /** Null when the command may proceed, else the refusal. */
+    private CommandResponse fence(int controllerEpoch, long targetBrokerEpoch) {
+        if (controllerEpoch < highestControllerEpoch) {
+            return CommandResponse.refused(ClusterError.STALE_CONTROLLER_EPOCH, "controller epoch "
+                    + controllerEpoch + " is older than " + highestControllerEpoch + ", the highest this broker has seen");
+        }
+        if (targetBrokerEpoch != brokerEpoch.getAsLong()) {
+            return CommandResponse.refused(ClusterError.STALE_BROKER_EPOCH, "the command is for broker epoch "
+                    + targetBrokerEpoch + ", this broker's is " + brokerEpoch.getAsLong());
+        }
+        highestControllerEpoch = controllerEpoch;
+        return null;
+    }
+
+    /**
+     * Logs on disk that the cluster no longer assigns to this broker: their topic was deleted, or the
+     * replica moved, while this broker was away.
+     */
+    private void deleteStrayLogs(MetadataCache.Snapshot view) {
+        for (LogManager dir : logDirs) {
+            for (TopicPartition tp : dir.logs().keySet()) {
+                boolean assigned = view.topic(tp.topic())
+                        .flatMap(t -> t.partitions().stream().filter(p -> p.partition() == tp.partition()).findFirst())
+                        .map(p -> p.replicas().contains(brokerId))
+                        .orElse(false);
+                if (!assigned) {
+                    log.info("Deleting the stray log of {}: the cluster no longer assigns it to broker {}", tp, brokerId);
+                    hosted.remove(tp);
+                    try {
+                        dir.deleteLog(tp);
+                    } catch (IOException e) {
+                        log.error("Cannot delete the stray log of {}", tp, e);
+                    }
+                }
+            }
+        }
+    }
+
+    private PartitionLog logFor(TopicPartition tp, Map<String, String> topicConfigs) {
+        for (LogManager dir : logDirs) {
+            Optional<PartitionLog> existing = dir.getLog(tp);
+            if (existing.isPresent()) {
+                return existing.get();
+            }
+        }
+        LogManager emptiest = logDirs.stream().min(Comparator.comparingInt(d -> d.logs().size())).orElseThrow();
+        return emptiest.getOrCreateLog(tp, storageConfig(topicConfigs));
+    }
+
+    private void deleteLog(TopicPartition tp) throws IOException {
+        for (LogManager dir : logDirs) {
+            dir.deleteLog(tp);
+        }
+    }
+
+    /** The storage settings among a topic's configs (the others concern the controller or producers). */
+    static LogConfig storageConfig(Map<String, String> topicConfigs) {
+        Map<String, String> storage = new TreeMap<>(topicConfigs);
+        storage.keySet().retainAll(LogConfig.NAMES);
+        return LogConfig.fromProperties(storage);
+    }
+
+    public Map<TopicPartition, HostedPartition> hostedPartitions() {
+        return Map.copyOf(hosted);
+    }
+
+    public int brokerId() {
+        return brokerId;
+    }
+
+    public synchronized int highestControllerEpoch() {
+        return highestControllerEpoch;
+    }
+}
