@@ -1,0 +1,207 @@
+package dev.runnel.clustertest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.cluster.AlterPartitionRequest;
+import dev.runnel.cluster.AlterPartitionResponse;
+import dev.runnel.cluster.ClusterError;
+import dev.runnel.cluster.InternalApi;
+import dev.runnel.cluster.InternalHttpClient;
+import dev.runnel.cluster.PartitionInfo;
+import dev.runnel.cluster.TopicInfo;
+import dev.runnel.controller.election.ActiveController;
+
+/**
+ * The admin and internal APIs of a running cluster (an active and a standby controller, three
+ * brokers): problem responses for bad input that change nothing, the cluster secret, forwarding by
+ * the standby, AlterPartition at the API level, and a broker id that is already taken.
+ */
+class AdminApiClusterTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(20);
+
+    private static InJvmCluster cluster;
+    private static String active;
+    private static String standby;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = new InJvmCluster();
+        cluster.startController(1);
+        await().atMost(DEADLINE).until(() -> controller(1).role() == ActiveController.Role.ACTIVE);
+        cluster.startController(2);
+        for (int id = 1; id <= 3; id++) {
+            cluster.startBroker(id, "rack-" + id);
+        }
+        await().atMost(DEADLINE).until(() -> controller(1).view().brokers().size() == 3);
+        active = InJvmCluster.url(cluster.controller(1));
+        standby = InJvmCluster.url(cluster.controller(2));
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        cluster.close();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "invalid name          | {\"name\":\"bad/name\",\"partitions\":1,\"replicationFactor\":1}          | 400 | invalid-topic",
+        "dot name              | {\"name\":\"..\",\"partitions\":1,\"replicationFactor\":1}                | 400 | invalid-topic",
+        "zero partitions       | {\"name\":\"t-zero\",\"partitions\":0,\"replicationFactor\":1}            | 400 | invalid-partitions",
+        "negative partitions   | {\"name\":\"t-neg\",\"partitions\":-3,\"replicationFactor\":1}            | 400 | invalid-partitions",
+        "rf above brokers      | {\"name\":\"t-rf\",\"partitions\":1,\"replicationFactor\":4}              | 400 | invalid-replication-factor",
+        "unknown config        | {\"name\":\"t-cfg\",\"partitions\":1,\"replicationFactor\":1,\"configs\":{\"retention.mss\":\"1\"}} | 400 | invalid-config",
+        "bad config value      | {\"name\":\"t-val\",\"partitions\":1,\"replicationFactor\":1,\"configs\":{\"retention.ms\":\"soon\"}} | 400 | invalid-config",
+        "malformed json        | {\"name\":                                                              | 400 | -",
+    })
+    void aBadTopicRequestIsAProblemAndChangesNothing(String label, String body, int status, String type) throws Exception {
+        String topicsBefore = cluster.call("GET", active + "/api/v1/topics", null).body();
+
+        InJvmCluster.Response response = cluster.call("POST", active + "/api/v1/topics", body);
+
+        assertThat(response.status()).as(response.body()).isEqualTo(status);
+        assertThat(response.contentType()).startsWith("application/problem+json");
+        assertThat(response.body()).contains("\"detail\"");
+        if (!type.equals("-")) {
+            assertThat(response.body()).contains("\"type\":\"https://runnel.dev/problems/" + type + "\"");
+        }
+        assertThat(cluster.call("GET", active + "/api/v1/topics", null).body()).isEqualTo(topicsBefore);
+    }
+
+    @Test
+    void theDetailNamesWhatIsWrong() throws Exception {
+        InJvmCluster.Response response = cluster.call("POST", active + "/api/v1/topics",
+                "{\"name\":\"t-rf5\",\"partitions\":1,\"replicationFactor\":5}");
+        assertThat(response.body()).contains("Replication factor 5 is larger than the 3 live brokers");
+        InJvmCluster.Response config = cluster.call("POST", active + "/api/v1/topics",
+                "{\"name\":\"t-x\",\"partitions\":1,\"replicationFactor\":1,\"configs\":{\"min.insync.replicas\":\"0\"}}");
+        assertThat(config.body()).contains("min.insync.replicas");
+    }
+
+    @Test
+    void unknownTopicsAndDuplicatesAreProblems() throws Exception {
+        assertThat(cluster.call("GET", active + "/api/v1/topics/nope", null).status()).isEqualTo(404);
+        assertThat(cluster.call("DELETE", active + "/api/v1/topics/nope", null).status()).isEqualTo(404);
+        assertThat(cluster.call("POST", active + "/api/v1/topics", "{\"name\":\"dup\",\"partitions\":1}").status())
+                .isEqualTo(201);
+        InJvmCluster.Response again = cluster.call("POST", active + "/api/v1/topics", "{\"name\":\"dup\",\"partitions\":2}");
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(controller(1).view().topic("dup").orElseThrow().partitions()).hasSize(1);
+        assertThat(cluster.call("POST", active + "/api/v1/topics/dup/partitions", "{\"count\":1}").status())
+                .isEqualTo(400);
+    }
+
+    @Test
+    void topicsCanBeGrownReconfiguredAndDeletedEverywhere() throws Exception {
+        assertThat(cluster.call("POST", active + "/api/v1/topics",
+                "{\"name\":\"life\",\"partitions\":2,\"replicationFactor\":3,\"configs\":{\"retention.ms\":\"60000\"}}")
+                .status()).isEqualTo(201);
+        InJvmCluster.Response grown = cluster.call("POST", active + "/api/v1/topics/life/partitions", "{\"count\":4}");
+        assertThat(grown.status()).as(grown.body()).isEqualTo(200);
+        InJvmCluster.Response altered = cluster.call("PATCH", active + "/api/v1/topics/life/configs",
+                "{\"set\":{\"cleanup.policy\":\"compact\"},\"delete\":[\"retention.ms\"]}");
+        assertThat(altered.status()).as(altered.body()).isEqualTo(200);
+        TopicInfo topic = controller(1).view().topic("life").orElseThrow();
+        assertThat(topic.partitions()).hasSize(4);
+        assertThat(topic.configs()).isEqualTo(Map.of("cleanup.policy", "compact"));
+        await().atMost(DEADLINE).untilAsserted(() -> {
+            for (ConfigurableApplicationContext broker : cluster.brokers().values()) {
+                assertThat(broker.getBean(MetadataCache.class).snapshot().topic("life")).contains(topic);
+            }
+        });
+
+        assertThat(cluster.call("DELETE", active + "/api/v1/topics/life", null).status()).isEqualTo(204);
+        await().atMost(DEADLINE).untilAsserted(() -> {
+            for (ConfigurableApplicationContext broker : cluster.brokers().values()) {
+                assertThat(broker.getBean(MetadataCache.class).snapshot().topic("life")).isEmpty();
+                assertThat(broker.getBean(dev.runnel.broker.cluster.ReplicaManager.class).hostedPartitions().keySet())
+                        .noneMatch(tp -> tp.topic().equals("life"));
+            }
+        });
+    }
+
+    @Test
+    void theStandbyForwardsAdminCallsToTheActiveController() throws Exception {
+        InJvmCluster.Response created = cluster.call("POST", standby + "/api/v1/topics",
+                "{\"name\":\"via-standby\",\"partitions\":3,\"replicationFactor\":2}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(controller(1).view().topic("via-standby")).isPresent();
+        InJvmCluster.Response brokers = cluster.call("GET", standby + "/api/v1/brokers", null);
+        assertThat(brokers.status()).isEqualTo(200);
+        assertThat(brokers.body()).contains("\"rack\":\"rack-1\"", "\"rack\":\"rack-2\"", "\"rack\":\"rack-3\"");
+        InJvmCluster.Response status = cluster.call("GET", standby + "/api/v1/controller", null);
+        assertThat(status.body()).contains("\"role\":\"STANDBY\"", "\"controllerId\":2");
+    }
+
+    @Test
+    void internalCallsWithoutTheClusterSecretAreRefused() throws Exception {
+        String body = "{\"controllerId\":1,\"controllerEpoch\":999,\"full\":true,\"liveBrokers\":[],\"topics\":[],\"deletedTopics\":[]}";
+        String broker = InJvmCluster.url(cluster.broker(1));
+        InJvmCluster.Response none = cluster.call("POST", broker + InternalApi.UPDATE_METADATA, body);
+        InJvmCluster.Response wrong = cluster.call("POST", broker + InternalApi.UPDATE_METADATA, body,
+                Map.of(InternalApi.SECRET_HEADER, "guess"));
+        InJvmCluster.Response toController = cluster.call("POST", active + InternalApi.CONTROLLED_SHUTDOWN,
+                "{\"brokerId\":1,\"brokerEpoch\":1}");
+        assertThat(List.of(none.status(), wrong.status(), toController.status())).containsOnly(401);
+        assertThat(none.contentType()).startsWith("application/problem+json");
+        assertThat(cluster.broker(1).getBean(MetadataCache.class).snapshot().brokers()).hasSize(3);
+        assertThat(controller(1).view().brokers()).containsKey(1);
+    }
+
+    @Test
+    void alterPartitionIsValidatedAndCommittedByTheController() throws Exception {
+        assertThat(cluster.call("POST", active + "/api/v1/topics",
+                "{\"name\":\"isr\",\"partitions\":1,\"replicationFactor\":3}").status()).isEqualTo(201);
+        PartitionInfo partition = controller(1).view().topic("isr").orElseThrow().partitions().get(0);
+        int leader = partition.state().leader();
+        long leaderEpoch = controller(1).view().brokers().get(leader).epoch();
+        List<Integer> shrunk = List.of(leader);
+        InternalHttpClient http = new InternalHttpClient(InJvmCluster.SECRET, Duration.ofSeconds(2), Duration.ofSeconds(10));
+
+        AlterPartitionResponse stale = http.post(standby, InternalApi.ALTER_PARTITION, new AlterPartitionRequest(leader,
+                leaderEpoch, List.of(new AlterPartitionRequest.Change("isr", 0, partition.state().leaderEpoch(),
+                        partition.state().partitionEpoch() + 7, shrunk))), AlterPartitionResponse.class);
+        assertThat(stale.partitions().get(0).error()).isEqualTo(ClusterError.INVALID_UPDATE_VERSION);
+
+        AlterPartitionResponse ok = http.post(standby, InternalApi.ALTER_PARTITION, new AlterPartitionRequest(leader,
+                leaderEpoch, List.of(new AlterPartitionRequest.Change("isr", 0, partition.state().leaderEpoch(),
+                        partition.state().partitionEpoch(), shrunk))), AlterPartitionResponse.class);
+        assertThat(ok.partitions().get(0).error()).isEqualTo(ClusterError.NONE);
+        assertThat(ok.partitions().get(0).state().isr()).isEqualTo(shrunk);
+        assertThat(ok.partitions().get(0).state().partitionEpoch()).isEqualTo(partition.state().partitionEpoch() + 1);
+        assertThat(controller(1).view().state("isr", 0).orElseThrow().isr()).isEqualTo(shrunk);
+
+        int follower = partition.replicas().stream().filter(r -> r != leader).findFirst().orElseThrow();
+        AlterPartitionResponse notLeader = http.post(active, InternalApi.ALTER_PARTITION, new AlterPartitionRequest(
+                follower, controller(1).view().brokers().get(follower).epoch(), List.of(new AlterPartitionRequest.Change(
+                        "isr", 0, partition.state().leaderEpoch(), partition.state().partitionEpoch() + 1,
+                        List.of(follower)))), AlterPartitionResponse.class);
+        assertThat(notLeader.partitions().get(0).error()).isEqualTo(ClusterError.NOT_LEADER_OR_FOLLOWER);
+    }
+
+    @Test
+    void aSecondBrokerWithATakenIdFailsToStartWithAClearMessage() {
+        assertThatThrownBy(() -> cluster.startBroker(2, null, "second-broker-2"))
+                .hasStackTraceContaining("Broker id 2 is already registered")
+                .hasStackTraceContaining("Broker ids must be unique");
+        assertThat(controller(1).view().brokers()).containsKey(2);
+    }
+
+    private static ActiveController controller(int id) {
+        return cluster.controller(id).getBean(ActiveController.class);
+    }
+}

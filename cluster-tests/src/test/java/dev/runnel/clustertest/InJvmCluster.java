@@ -1,0 +1,162 @@
+package dev.runnel.clustertest;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.apache.curator.test.TestingServer;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import dev.runnel.broker.BrokerApplication;
+import dev.runnel.controller.ControllerApplication;
+import dev.runnel.testing.TempLogDirs;
+
+/**
+ * A whole cluster in one JVM: a real ZooKeeper server (Curator's {@link TestingServer}) and
+ * controller and broker Spring Boot contexts on ephemeral loopback ports. Stopping a node closes
+ * its context, which removes its ZooKeeper registration at once.
+ */
+final class InJvmCluster implements AutoCloseable {
+
+    static final String SECRET = "in-jvm-cluster-secret";
+
+    private final TestingServer zookeeper;
+    private final Path dataDir;
+    private final Map<Integer, ConfigurableApplicationContext> controllers = new TreeMap<>();
+    private final Map<Integer, ConfigurableApplicationContext> brokers = new TreeMap<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    InJvmCluster() throws Exception {
+        zookeeper = new TestingServer(true);
+        dataDir = TempLogDirs.create("runnel-cluster-");
+    }
+
+    String connectString() {
+        return zookeeper.getConnectString();
+    }
+
+    ConfigurableApplicationContext startController(int id) {
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(ControllerApplication.class)
+                .run(common("controller-" + id, "--runnel.controller.id=" + id,
+                        "--runnel.controller.leader-rebalance.interval=500ms"));
+        controllers.put(id, context);
+        return context;
+    }
+
+    ConfigurableApplicationContext startBroker(int id, String rack) {
+        return startBroker(id, rack, "broker-" + id);
+    }
+
+    /** Starts broker {@code id} with its logs in {@code logDirName} under the cluster's data dir. */
+    ConfigurableApplicationContext startBroker(int id, String rack, String logDirName) {
+        List<String> args = new ArrayList<>(List.of("--runnel.broker.id=" + id,
+                "--runnel.broker.kafka-port=" + freePort(),
+                "--runnel.broker.log-dirs=" + dataDir.resolve(logDirName),
+                "--runnel.broker.controlled-shutdown.backoff=100ms"));
+        if (rack != null) {
+            args.add("--runnel.broker.rack=" + rack);
+        }
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(BrokerApplication.class)
+                .run(common("broker-" + id, args.toArray(String[]::new)));
+        brokers.put(id, context);
+        return context;
+    }
+
+    private String[] common(String name, String... specific) {
+        List<String> args = new ArrayList<>(List.of("--server.port=0",
+                "--spring.cloud.zookeeper.connect-string=" + zookeeper.getConnectString(),
+                "--spring.cloud.zookeeper.session-timeout=6s",
+                "--spring.cloud.zookeeper.connection-timeout=3s",
+                "--runnel.cluster.secret=" + SECRET,
+                "--spring.application.name=" + name,
+                "--logging.level.org.apache.zookeeper=WARN",
+                "--logging.level.org.apache.curator=WARN"));
+        args.addAll(List.of(specific));
+        return args.toArray(String[]::new);
+    }
+
+    void stopController(int id) {
+        controllers.remove(id).close();
+    }
+
+    void stopBroker(int id) {
+        brokers.remove(id).close();
+    }
+
+    ConfigurableApplicationContext controller(int id) {
+        return controllers.get(id);
+    }
+
+    ConfigurableApplicationContext broker(int id) {
+        return brokers.get(id);
+    }
+
+    Map<Integer, ConfigurableApplicationContext> brokers() {
+        return Map.copyOf(brokers);
+    }
+
+    static String url(ConfigurableApplicationContext context) {
+        return "http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port");
+    }
+
+    /** An HTTP call; returns status and body. */
+    Response call(String method, String url, String json, Map<String, String> headers) throws IOException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(json));
+        if (json != null) {
+            request.header("Content-Type", "application/json");
+        }
+        headers.forEach(request::header);
+        try {
+            HttpResponse<String> response = http.send(request.build(),
+                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return new Response(response.statusCode(), response.body(),
+                    response.headers().firstValue("Content-Type").orElse(""));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+
+    Response call(String method, String url, String json) throws IOException {
+        return call(method, url, json, Map.of());
+    }
+
+    /** An HTTP answer. */
+    record Response(int status, String body, String contentType) {
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress("127.0.0.1", 0));
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (Integer id : List.copyOf(brokers.keySet())) {
+            stopBroker(id);
+        }
+        for (Integer id : List.copyOf(controllers.keySet())) {
+            stopController(id);
+        }
+        zookeeper.close();
+        TempLogDirs.deleteRecursively(dataDir);
+    }
+}
