@@ -1,0 +1,86 @@
+package dev.runnel.clustertest;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A Runnel service running as its own JVM from the executable jar the build produced, with its
+ * output in a log file. {@link #kill()} is a real {@code kill -9}.
+ */
+final class NodeProcess implements AutoCloseable {
+
+    private final String name;
+    private final Path log;
+    private final Process process;
+
+    private NodeProcess(String name, Path log, Process process) {
+        this.name = name;
+        this.log = log;
+        this.process = process;
+    }
+
+    /** Starts {@code java -jar <module's exec jar> args...}, logging to {@code logDir/name.log}. */
+    static NodeProcess start(String name, String module, Path logDir, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", execJar(module).toString()));
+        command.addAll(args);
+        Path log = logDir.resolve(name + ".log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        return new NodeProcess(name, log, process);
+    }
+
+    /** The {@code *-exec.jar} that {@code mvn package} built in {@code ../module/target}. */
+    static Path execJar(String module) throws IOException {
+        Path target = Path.of("..", module, "target").toAbsolutePath().normalize();
+        try (Stream<Path> files = Files.list(target)) {
+            return files.filter(p -> p.getFileName().toString().endsWith("-exec.jar")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no executable jar in " + target
+                            + "; run ./mvnw package (or verify) from the repository root first"));
+        }
+    }
+
+    String name() {
+        return name;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** {@code kill -9}: no shutdown hook, no controlled shutdown, no ZooKeeper goodbye. */
+    void kill() throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-9", Long.toString(process.pid())).inheritIO().start();
+        kill.waitFor(10, TimeUnit.SECONDS);
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** The tail of the node's log, for assertion messages. */
+    String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return name + " log:\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return name + " log unreadable: " + e;
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}
