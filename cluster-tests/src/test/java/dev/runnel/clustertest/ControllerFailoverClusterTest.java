@@ -16,7 +16,11 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.runnel.broker.cluster.MetadataCache;
 import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.cluster.AlterPartitionRequest;
+import dev.runnel.cluster.AlterPartitionResponse;
 import dev.runnel.cluster.ClusterError;
+import dev.runnel.cluster.ControlledShutdownRequest;
+import dev.runnel.cluster.ControlledShutdownResponse;
 import dev.runnel.cluster.CommandResponse;
 import dev.runnel.cluster.InternalApi;
 import dev.runnel.cluster.InternalHttpClient;
@@ -132,6 +136,63 @@ class ControllerFailoverClusterTest {
         assertThat(refused.error()).isEqualTo(ClusterError.STALE_CONTROLLER_EPOCH);
         assertThat(metadata(broker).topic("payments")).isPresent();
         assertThat(metadata(broker).controllerEpoch()).isEqualTo(view.controllerEpoch());
+    }
+
+    @Test
+    void controlledShutdownMovesLeadershipsAwayAndRefusesAStaleBrokerEpoch() throws Exception {
+        createTopic("moving", 6, 2);
+        InternalHttpClient http = new InternalHttpClient(InJvmCluster.SECRET, Duration.ofSeconds(2), Duration.ofSeconds(10));
+        long epoch = active(1).view().brokers().get(3).epoch();
+
+        ControlledShutdownResponse stale = http.post(InJvmCluster.url(cluster.controller(2)), InternalApi.CONTROLLED_SHUTDOWN,
+                new ControlledShutdownRequest(3, epoch - 1), ControlledShutdownResponse.class);
+        assertThat(stale.error()).isEqualTo(ClusterError.STALE_BROKER_EPOCH);
+
+        ControlledShutdownResponse moved = http.post(InJvmCluster.url(cluster.controller(2)), InternalApi.CONTROLLED_SHUTDOWN,
+                new ControlledShutdownRequest(3, epoch), ControlledShutdownResponse.class);
+        assertThat(moved.error()).isEqualTo(ClusterError.NONE);
+        assertThat(moved.remainingLeaders()).isEmpty();
+        TopicInfo after = active(1).view().topic("moving").orElseThrow();
+        assertThat(after.partitions()).allSatisfy(p -> {
+            assertThat(p.state().leader()).isNotEqualTo(3);
+            assertThat(p.state().isr()).doesNotContain(3);
+        });
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(metadata(cluster.broker(1)).topic("moving")).contains(after));
+    }
+
+    @Test
+    void leadershipReturnsToThePreferredReplicaOnceItIsBackInTheIsr() throws Exception {
+        createTopic("preferred", 3, 3);
+        cluster.stopBroker(1);
+        await().atMost(DEADLINE).until(() -> !active(1).view().brokers().containsKey(1));
+        cluster.startBroker(1, null);
+        await().atMost(DEADLINE).until(() -> active(1).view().brokers().containsKey(1));
+        TopicInfo topic = active(1).view().topic("preferred").orElseThrow();
+        PartitionInfo preferredByOne = topic.partitions().stream().filter(p -> p.replicas().get(0) == 1).findFirst()
+                .orElseThrow();
+        assertThat(preferredByOne.state().leader()).isNotEqualTo(1);
+        assertThat(preferredByOne.state().isr()).doesNotContain(1);
+
+        // The leader reports broker 1 caught up (replication will do this by itself).
+        int leader = preferredByOne.state().leader();
+        List<Integer> expanded = new java.util.ArrayList<>(preferredByOne.state().isr());
+        expanded.add(1);
+        InternalHttpClient http = new InternalHttpClient(InJvmCluster.SECRET, Duration.ofSeconds(2), Duration.ofSeconds(10));
+        AlterPartitionResponse response = http.post(InJvmCluster.url(cluster.controller(1)), InternalApi.ALTER_PARTITION,
+                new AlterPartitionRequest(leader, active(1).view().brokers().get(leader).epoch(), List.of(
+                        new AlterPartitionRequest.Change("preferred", preferredByOne.partition(),
+                                preferredByOne.state().leaderEpoch(), preferredByOne.state().partitionEpoch(), expanded))),
+                AlterPartitionResponse.class);
+        assertThat(response.partitions().get(0).error()).isEqualTo(ClusterError.NONE);
+
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            PartitionInfo now = active(1).view().topic("preferred").orElseThrow().partitions()
+                    .get(preferredByOne.partition());
+            assertThat(now.state().leader()).isEqualTo(1);
+            assertThat(now.state().leaderEpoch()).isGreaterThan(preferredByOne.state().leaderEpoch());
+            assertThat(cluster.broker(1).getBean(ReplicaManager.class).hostedPartitions()
+                    .get(new dev.runnel.common.TopicPartition("preferred", now.partition())).leader()).isTrue();
+        });
     }
 
     private void createTopic(String name, int partitions, int replicationFactor) throws Exception {
