@@ -23,7 +23,7 @@ import dev.runnel.controller.metadata.BrokerCommand;
  * The active controller's channels to the brokers: one FIFO queue and sending thread per broker, so
  * each broker applies commands in the order they were decided. A command that fails to arrive is
  * retried with back-off (they are idempotent) until it arrives, the broker leaves, or this
- * controller resigns. A broker that answers STALE_CONTROLLER_EPOCH has seen a newer controller: the
+ * controller resigns; so is one the broker refuses for its epoch, which it is still registering. A broker that answers STALE_CONTROLLER_EPOCH has seen a newer controller: the
  * {@code deposed} callback is told.
  */
 public final class BrokerChannels implements AutoCloseable {
@@ -95,6 +95,10 @@ public final class BrokerChannels implements AutoCloseable {
                             CommandResponse.class);
                     if (response.error() == ClusterError.STALE_CONTROLLER_EPOCH) {
                         deposed.accept("broker " + broker.id() + " has seen a newer controller epoch");
+                    } else if (response.error() == ClusterError.STALE_BROKER_EPOCH) {
+                        // The broker is still finishing its registration, or has restarted: in the
+                        // second case a new channel for its new epoch replaces this one.
+                        throw new IOException("broker " + broker.id() + " is not at epoch " + broker.epoch() + " yet");
                     } else if (response.error() != ClusterError.NONE) {
                         log.warn("Broker {} refused {}: {} {}", broker.id(), name(command), response.error(),
                                 response.message());

@@ -160,13 +160,15 @@ public final class ActiveController implements AutoCloseable {
         try {
             store = new ZkMetadataStore(zk);
             int epoch = store.takeOver(settings.controllerId(), url);
+            // Watch before loading: a registration that changes in between reaches the loop as an
+            // event, which runs after this activation.
+            watchBrokers();
             machine = new ControllerStateMachine(settings.controllerId(), epoch, store.load(), random);
             channels = new BrokerChannels(http, Duration.ofSeconds(2), reason -> loop.execute(() -> resign(reason)));
             log.info("Controller {} is active with epoch {}", settings.controllerId(), epoch);
             if (!apply(machine.activate())) {
                 return;
             }
-            watchBrokers();
             if (settings.autoLeaderRebalance()) {
                 rebalanceTask = scheduler.schedulePeriodically("preferred-leader-check",
                         () -> submit(new ControllerEvent.PreferredLeaderCheck()),
