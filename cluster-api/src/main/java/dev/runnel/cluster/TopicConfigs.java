@@ -1,6 +1,7 @@
 package dev.runnel.cluster;
 
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -22,7 +23,7 @@ public final class TopicConfigs {
 
     static {
         rule(CLEANUP_POLICY, "a comma-separated list of delete and compact",
-                v -> !v.isBlank() && Arrays.stream(v.split(",")).map(String::trim)
+                v -> !v.isBlank() && Arrays.stream(v.split(",", -1)).map(String::trim)
                         .allMatch(p -> p.equals("delete") || p.equals("compact")));
         rule("compression.type", "one of uncompressed, zstd, lz4, snappy, gzip, producer",
                 v -> Set.of("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer").contains(v));
@@ -62,7 +63,7 @@ public final class TopicConfigs {
 
     /** The names of every accepted topic config. */
     public static Set<String> names() {
-        return RULES.keySet();
+        return Collections.unmodifiableSet(RULES.keySet());
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
@@ -17,6 +18,7 @@ import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogException;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.broker.storage.PartitionLog;
+import dev.runnel.broker.storage.PartitionMetadataFile;
 import dev.runnel.cluster.ClusterError;
 import dev.runnel.cluster.CommandResponse;
 import dev.runnel.cluster.CommandResponse.PartitionError;
@@ -75,22 +77,40 @@ public final class ReplicaManager {
 
     private PartitionError become(TopicInfo topic, PartitionInfo partition) {
         TopicPartition tp = new TopicPartition(topic.name(), partition.partition());
-        HostedPartition current = hosted.get(tp);
-        if (current != null && partition.state().leaderEpoch() < current.state().leaderEpoch()) {
-            return new PartitionError(tp.topic(), tp.partition(), ClusterError.STALE_LEADER_EPOCH,
-                    "leader epoch " + partition.state().leaderEpoch() + " is older than the held "
-                            + current.state().leaderEpoch());
-        }
         if (!partition.replicas().contains(brokerId)) {
             return new PartitionError(tp.topic(), tp.partition(), ClusterError.INVALID_REQUEST,
                     "broker " + brokerId + " is not a replica of " + tp);
         }
+        HostedPartition current = hosted.get(tp);
         try {
-            if (current != null && !current.topicId().equals(topic.topicId())) {
-                // The topic was deleted and created again while this broker missed the deletion.
+            PartitionLog partitionLog = existingLog(tp).orElse(null);
+            Optional<UUID> onDisk = partitionLog == null ? Optional.empty() : PartitionMetadataFile.read(partitionLog.dir());
+            boolean recreated = (current != null && !current.topicId().equals(topic.topicId()))
+                    || (onDisk.isPresent() && !onDisk.get().equals(topic.topicId()));
+            if (recreated) {
+                // The topic was deleted and created again while this broker missed the deletion:
+                // the old log goes, and the new topic's leader epochs start again from zero.
+                log.info("Partition {} belongs to a new topic id {}; deleting the old log", tp, topic.topicId());
+                hosted.remove(tp);
                 deleteLog(tp);
+                current = null;
+                partitionLog = null;
             }
-            logFor(tp, topic.configs());
+            if (current != null && partition.state().leaderEpoch() < current.state().leaderEpoch()) {
+                return new PartitionError(tp.topic(), tp.partition(), ClusterError.STALE_LEADER_EPOCH,
+                        "leader epoch " + partition.state().leaderEpoch() + " is older than the held "
+                                + current.state().leaderEpoch());
+            }
+            LogConfig config = storageConfig(topic.configs());
+            if (partitionLog == null) {
+                partitionLog = logDirs.stream().min(Comparator.comparingInt(d -> d.logs().size())).orElseThrow()
+                        .getOrCreateLog(tp, config);
+            } else if (!partitionLog.config().equals(config)) {
+                partitionLog.updateConfig(config);
+            }
+            if (onDisk.isEmpty() || recreated) {
+                PartitionMetadataFile.write(partitionLog.dir(), topic.topicId());
+            }
         } catch (LogException | IOException | IllegalArgumentException e) {
             log.error("Cannot open the log of {}", tp, e);
             return new PartitionError(tp.topic(), tp.partition(), ClusterError.KAFKA_STORAGE_ERROR, e.getMessage());
@@ -114,6 +134,7 @@ public final class ReplicaManager {
         if (request.full()) {
             deleteStrayLogs(view);
         }
+        request.topics().forEach(this::applyConfigs);
         return CommandResponse.ok(List.of());
     }
 
@@ -152,14 +173,32 @@ public final class ReplicaManager {
         return null;
     }
 
+    /** Gives the hosted logs of {@code topic} its current storage configs (after AlterConfigs). */
+    private void applyConfigs(TopicInfo topic) {
+        LogConfig config;
+        try {
+            config = storageConfig(topic.configs());
+        } catch (IllegalArgumentException e) {
+            log.error("Topic {} has storage configs this broker cannot apply: {}", topic.name(), e.getMessage());
+            return;
+        }
+        for (PartitionInfo partition : topic.partitions()) {
+            existingLog(new TopicPartition(topic.name(), partition.partition()))
+                    .filter(l -> !l.config().equals(config))
+                    .ifPresent(l -> l.updateConfig(config));
+        }
+    }
+
     /**
-     * Logs on disk that the cluster no longer assigns to this broker: their topic was deleted, or the
-     * replica moved, while this broker was away.
+     * Logs on disk that the cluster no longer assigns to this broker: their topic was deleted (or
+     * deleted and created again under a new id), or the replica moved, while this broker was away.
      */
     private void deleteStrayLogs(MetadataCache.Snapshot view) {
         for (LogManager dir : logDirs) {
             for (TopicPartition tp : dir.logs().keySet()) {
+                Optional<UUID> topicId = PartitionMetadataFile.read(dir.logs().get(tp).dir());
                 boolean assigned = view.topic(tp.topic())
+                        .filter(t -> topicId.isEmpty() || topicId.get().equals(t.topicId()))
                         .flatMap(t -> t.partitions().stream().filter(p -> p.partition() == tp.partition()).findFirst())
                         .map(p -> p.replicas().contains(brokerId))
                         .orElse(false);
@@ -176,15 +215,14 @@ public final class ReplicaManager {
         }
     }
 
-    private PartitionLog logFor(TopicPartition tp, Map<String, String> topicConfigs) {
+    private Optional<PartitionLog> existingLog(TopicPartition tp) {
         for (LogManager dir : logDirs) {
             Optional<PartitionLog> existing = dir.getLog(tp);
             if (existing.isPresent()) {
-                return existing.get();
+                return existing;
             }
         }
-        LogManager emptiest = logDirs.stream().min(Comparator.comparingInt(d -> d.logs().size())).orElseThrow();
-        return emptiest.getOrCreateLog(tp, storageConfig(topicConfigs));
+        return Optional.empty();
     }
 
     private void deleteLog(TopicPartition tp) throws IOException {
