@@ -104,7 +104,7 @@ public final class ControllerStateMachine {
         model.brokerUp(broker);
         writes.addAll(reconcileAll(plan));
         plan.brokerJoined(broker.id());
-        return new Decision(writes, plan.commands(), null);
+        return new Decision(lastWritePerPartition(writes), plan.commands(), null);
     }
 
     private Decision brokerDown(int brokerId) {
@@ -130,6 +130,26 @@ public final class ControllerStateMachine {
             commitState(tp, before, after, plan, writes);
         }
         return writes;
+    }
+
+    /**
+     * Keeps only the last state written for each partition: one transaction may write a node only
+     * once, since each write is conditional on the version before the transaction.
+     */
+    private static List<ZkWrite> lastWritePerPartition(List<ZkWrite> writes) {
+        Map<PartitionRef, ZkWrite> last = new LinkedHashMap<>();
+        List<ZkWrite> others = new ArrayList<>();
+        for (ZkWrite write : writes) {
+            if (write instanceof ZkWrite.SetPartitionState set) {
+                PartitionRef tp = new PartitionRef(set.topic(), set.partition());
+                last.remove(tp);
+                last.put(tp, write);
+            } else {
+                others.add(write);
+            }
+        }
+        others.addAll(last.values());
+        return others;
     }
 
     private void commitState(PartitionRef tp, PartitionState before, PartitionState after, CommandPlan plan,
@@ -216,8 +236,11 @@ public final class ControllerStateMachine {
         model.putTopic(alter.name(), altered, Map.of());
         CommandPlan plan = new CommandPlan(model);
         plan.topicMetadataChanged(alter.name());
-        return new Decision(List.of(new ZkWrite.UpdateTopic(alter.name(), altered, Map.of())), plan.commands(),
-                model.topicInfo(alter.name()));
+        List<ZkWrite> writes = new ArrayList<>();
+        writes.add(new ZkWrite.UpdateTopic(alter.name(), altered, Map.of()));
+        // Enabling unclean election may bring offline partitions back at once, as in Kafka.
+        writes.addAll(reconcileAll(plan));
+        return new Decision(writes, plan.commands(), model.topicInfo(alter.name()));
     }
 
     private Decision alterPartition(AlterPartitionRequest request) {
