@@ -8,11 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.curator.framework.CuratorFramework;
-import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 
 import dev.runnel.broker.cluster.BrokerRegistration;
@@ -23,12 +21,13 @@ import dev.runnel.broker.cluster.ReplicaManager;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.cluster.ClusterSettings;
-import dev.runnel.cluster.web.ClusterSecretFilter;
+import dev.runnel.cluster.web.ClusterWebConfiguration;
 import dev.runnel.common.time.ExecutorScheduler;
 import dev.runnel.common.time.Scheduler;
 
 /** Wires the broker: log directories, cluster membership, the controller's commands. */
 @Configuration(proxyBeanMethods = false)
+@Import(ClusterWebConfiguration.class)
 class BrokerConfiguration {
 
     /** The broker's log directories, each with its own {@link LogManager}. */
@@ -46,12 +45,6 @@ class BrokerConfiguration {
                 manager.close();
             }
         }
-    }
-
-    @Bean
-    @ConfigurationProperties("runnel.cluster")
-    ClusterSettings clusterSettings() {
-        return new ClusterSettings();
     }
 
     @Bean(destroyMethod = "close")
@@ -100,13 +93,5 @@ class BrokerConfiguration {
     ClusterMembership clusterMembership(BrokerRegistration registration, ControllerClient controllerClient,
             BrokerProperties properties) {
         return new ClusterMembership(registration, controllerClient, properties.getControlledShutdown());
-    }
-
-    @Bean
-    FilterRegistrationBean<ClusterSecretFilter> clusterSecretFilter(ClusterSettings cluster) {
-        FilterRegistrationBean<ClusterSecretFilter> registration =
-                new FilterRegistrationBean<>(new ClusterSecretFilter(cluster.getSecret()));
-        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
-        return registration;
     }
 }

@@ -3,15 +3,14 @@ package dev.runnel.controller;
 import java.security.SecureRandom;
 
 import org.apache.curator.framework.CuratorFramework;
-import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 
 import dev.runnel.cluster.ClusterSettings;
-import dev.runnel.cluster.web.ClusterSecretFilter;
+import dev.runnel.cluster.web.ClusterWebConfiguration;
 import dev.runnel.common.time.ExecutorScheduler;
 import dev.runnel.common.time.Scheduler;
 import dev.runnel.controller.api.StandbyForwardingFilter;
@@ -20,13 +19,8 @@ import dev.runnel.controller.election.ControllerElection;
 
 /** Wires the controller: ZooKeeper namespace, election, active controller and the HTTP filters. */
 @Configuration(proxyBeanMethods = false)
+@Import(ClusterWebConfiguration.class)
 class ControllerConfiguration {
-
-    @Bean
-    @ConfigurationProperties("runnel.cluster")
-    ClusterSettings clusterSettings() {
-        return new ClusterSettings();
-    }
 
     @Bean(destroyMethod = "close")
     Scheduler controllerScheduler() {
@@ -49,13 +43,6 @@ class ControllerConfiguration {
                 () -> "http://" + properties.getHost() + ":" + environment.getRequiredProperty("local.server.port"));
     }
 
-    @Bean
-    FilterRegistrationBean<ClusterSecretFilter> clusterSecretFilter(ClusterSettings cluster) {
-        FilterRegistrationBean<ClusterSecretFilter> registration =
-                new FilterRegistrationBean<>(new ClusterSecretFilter(cluster.getSecret()));
-        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
-        return registration;
-    }
 
     @Bean
     FilterRegistrationBean<StandbyForwardingFilter> standbyForwardingFilter(CuratorFramework curator,
@@ -63,7 +50,7 @@ class ControllerConfiguration {
         FilterRegistrationBean<StandbyForwardingFilter> registration = new FilterRegistrationBean<>(
                 new StandbyForwardingFilter(curator.usingNamespace(cluster.getNamespace()), activeController,
                         cluster.getRequestTimeout()));
-        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 20);
+        registration.setOrder(ClusterWebConfiguration.SECRET_FILTER_ORDER + 10);
         return registration;
     }
 }
