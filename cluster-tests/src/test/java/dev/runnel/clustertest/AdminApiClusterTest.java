@@ -157,6 +157,14 @@ class AdminApiClusterTest {
         InJvmCluster.Response toController = cluster.call("POST", active + InternalApi.CONTROLLED_SHUTDOWN,
                 "{\"brokerId\":1,\"brokerEpoch\":1}");
         assertThat(List.of(none.status(), wrong.status(), toController.status())).containsOnly(401);
+        for (String disguised : List.of("/internal;x=1/v1/update-metadata", "/%69nternal/v1/update-metadata",
+                "//internal/v1/update-metadata", "/internal/v1/./update-metadata", "/INTERNAL/v1/update-metadata",
+                "/internal/v1/update-metadata;x=1")) {
+            InJvmCluster.Response sneaky = cluster.call("POST", broker + disguised, body);
+            assertThat(sneaky.status()).as(disguised + ": " + sneaky.body()).isIn(400, 401, 404);
+        }
+        assertThat(cluster.broker(1).getBean(dev.runnel.broker.cluster.ReplicaManager.class).highestControllerEpoch())
+                .isLessThan(999);
         assertThat(none.contentType()).startsWith("application/problem+json");
         assertThat(cluster.broker(1).getBean(MetadataCache.class).snapshot().brokers()).hasSize(3);
         assertThat(controller(1).view().brokers()).containsKey(1);

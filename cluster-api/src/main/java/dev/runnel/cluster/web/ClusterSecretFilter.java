@@ -28,7 +28,7 @@ public final class ClusterSecretFilter extends OncePerRequestFilter {
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        return !request.getRequestURI().startsWith(InternalApi.PREFIX + "/");
+        return !RequestPaths.isUnder(request, InternalApi.PREFIX);
     }
 
     @Override

@@ -16,6 +16,7 @@ import dev.runnel.cluster.ControllerInfo;
 import dev.runnel.cluster.InternalApi;
 import dev.runnel.cluster.ZkReads;
 import dev.runnel.cluster.web.Problems;
+import dev.runnel.cluster.web.RequestPaths;
 import dev.runnel.controller.election.ActiveController;
 
 import jakarta.servlet.FilterChain;
@@ -53,9 +54,8 @@ public final class StandbyForwardingFilter extends OncePerRequestFilter {
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        String path = request.getRequestURI();
-        boolean routed = (path.startsWith("/api/v1/") && !path.startsWith("/api/v1/controller"))
-                || path.startsWith(InternalApi.PREFIX + "/");
+        boolean routed = (RequestPaths.isUnder(request, "/api/v1") && !RequestPaths.isUnder(request, "/api/v1/controller"))
+                || RequestPaths.isUnder(request, InternalApi.PREFIX);
         return !routed || controller.role() == ActiveController.Role.ACTIVE;
     }
 
