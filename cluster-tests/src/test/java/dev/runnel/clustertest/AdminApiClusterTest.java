@@ -66,6 +66,7 @@ class AdminApiClusterTest {
         "rf above brokers      | {\"name\":\"t-rf\",\"partitions\":1,\"replicationFactor\":4}              | 400 | invalid-replication-factor",
         "unknown config        | {\"name\":\"t-cfg\",\"partitions\":1,\"replicationFactor\":1,\"configs\":{\"retention.mss\":\"1\"}} | 400 | invalid-config",
         "bad config value      | {\"name\":\"t-val\",\"partitions\":1,\"replicationFactor\":1,\"configs\":{\"retention.ms\":\"soon\"}} | 400 | invalid-config",
+        "null config value     | {\"name\":\"t-null\",\"partitions\":1,\"configs\":{\"retention.ms\":null}} | 400 | invalid-config",
         "malformed json        | {\"name\":                                                              | 400 | -",
     })
     void aBadTopicRequestIsAProblemAndChangesNothing(String label, String body, int status, String type) throws Exception {
@@ -192,6 +193,20 @@ class AdminApiClusterTest {
         assertThat(ok.partitions().get(0).state().isr()).isEqualTo(shrunk);
         assertThat(ok.partitions().get(0).state().partitionEpoch()).isEqualTo(partition.state().partitionEpoch() + 1);
         assertThat(controller(1).view().state("isr", 0).orElseThrow().isr()).isEqualTo(shrunk);
+
+        int epochBefore = controller(1).view().controllerEpoch();
+        InJvmCluster.Response malformed = cluster.call("POST", active + InternalApi.ALTER_PARTITION,
+                "{\"brokerId\":" + leader + ",\"brokerEpoch\":" + leaderEpoch + ",\"partitions\":["
+                        + "{\"topic\":null,\"partition\":0,\"leaderEpoch\":0,\"partitionEpoch\":0,\"newIsr\":[1]},"
+                        + "{\"topic\":\"isr\",\"partition\":0,\"leaderEpoch\":" + partition.state().leaderEpoch()
+                        + ",\"partitionEpoch\":" + (partition.state().partitionEpoch() + 1) + ",\"newIsr\":" + shrunk + "},"
+                        + "{\"topic\":\"isr\",\"partition\":0,\"leaderEpoch\":" + partition.state().leaderEpoch()
+                        + ",\"partitionEpoch\":" + (partition.state().partitionEpoch() + 2) + ",\"newIsr\":" + shrunk + "}]}",
+                Map.of(InternalApi.SECRET_HEADER, InJvmCluster.SECRET));
+        assertThat(malformed.status()).as(malformed.body()).isEqualTo(200);
+        assertThat(malformed.body()).contains("\"error\":\"INVALID_REQUEST\"");
+        assertThat(controller(1).role()).isEqualTo(ActiveController.Role.ACTIVE);
+        assertThat(controller(1).view().controllerEpoch()).isEqualTo(epochBefore);
 
         int follower = partition.replicas().stream().filter(r -> r != leader).findFirst().orElseThrow();
         AlterPartitionResponse notLeader = http.post(active, InternalApi.ALTER_PARTITION, new AlterPartitionRequest(

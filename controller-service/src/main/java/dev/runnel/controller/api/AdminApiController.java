@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -71,6 +72,7 @@ class AdminApiController {
         if (body.name() == null) {
             throw new AdminException(Reason.INVALID_TOPIC, "A topic needs a name");
         }
+        requireValues(body.configs());
         int partitions = body.partitions() == null ? properties.getDefaultPartitions() : body.partitions();
         int replicationFactor = body.replicationFactor() == null ? properties.getDefaultReplicationFactor()
                 : body.replicationFactor();
@@ -87,6 +89,10 @@ class AdminApiController {
 
     @PatchMapping("/topics/{name}/configs")
     TopicInfo alterConfigs(@PathVariable String name, @RequestBody ApiRequests.AlterConfigs body) {
+        requireValues(body.set());
+        if (body.delete() != null && body.delete().contains(null)) {
+            throw new AdminException(Reason.INVALID_CONFIG, "'delete' lists config names; null is not one");
+        }
         return (TopicInfo) decide(new ControllerEvent.AlterConfigs(name, body.set(),
                 body.delete() == null ? null : new HashSet<>(body.delete())));
     }
@@ -97,6 +103,17 @@ class AdminApiController {
             throw new AdminException(Reason.INVALID_PARTITIONS, "Give the new total partition count as 'count'");
         }
         return (TopicInfo) decide(new ControllerEvent.CreatePartitions(name, body.count()));
+    }
+
+    private static void requireValues(Map<String, String> configs) {
+        if (configs == null) {
+            return;
+        }
+        for (Map.Entry<String, String> e : configs.entrySet()) {
+            if (e.getKey() == null || e.getValue() == null) {
+                throw new AdminException(Reason.INVALID_CONFIG, "Topic config '" + e.getKey() + "' needs a value");
+            }
+        }
     }
 
     private ClusterView view() {

@@ -3,6 +3,8 @@ package dev.runnel.controller.api;
 import java.net.URI;
 import java.util.Locale;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -21,6 +23,8 @@ import dev.runnel.controller.metadata.AdminException;
 @RestControllerAdvice
 class ProblemResponses extends ResponseEntityExceptionHandler {
 
+    private static final Logger log = LoggerFactory.getLogger(ProblemResponses.class);
+
     @ExceptionHandler(AdminException.class)
     ResponseEntity<ProblemDetail> refused(AdminException e) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.valueOf(e.reason().status()),
@@ -33,6 +37,17 @@ class ProblemResponses extends ResponseEntityExceptionHandler {
             builder.header("Retry-After", "1");
         }
         return builder.body(problem);
+    }
+
+    /** Anything else is a fault of ours: a 500 problem, logged, never a bare error page. */
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<ProblemDetail> unexpected(Exception e) {
+        log.error("Admin request failed", e);
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
+                "The controller failed to handle the request: " + e.getMessage());
+        problem.setType(URI.create(Problems.TYPE_BASE + "internal-error"));
+        problem.setTitle("Internal error");
+        return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR).body(problem);
     }
 
     private static String title(AdminException.Reason reason) {

@@ -2,6 +2,7 @@ package dev.runnel.controller.metadata;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +68,11 @@ public final class ControllerStateMachine {
     }
 
     public Decision handle(ControllerEvent event) {
+        Decision decision = dispatch(event);
+        return new Decision(lastWritePerPartition(decision.writes()), decision.commands(), decision.reply());
+    }
+
+    private Decision dispatch(ControllerEvent event) {
         if (event instanceof ControllerEvent.BrokerUp up) {
             return brokerUp(up.broker());
         } else if (event instanceof ControllerEvent.BrokerDown down) {
@@ -104,7 +110,7 @@ public final class ControllerStateMachine {
         model.brokerUp(broker);
         writes.addAll(reconcileAll(plan));
         plan.brokerJoined(broker.id());
-        return new Decision(lastWritePerPartition(writes), plan.commands(), null);
+        return new Decision(writes, plan.commands(), null);
     }
 
     private Decision brokerDown(int brokerId) {
@@ -252,9 +258,11 @@ public final class ControllerStateMachine {
         CommandPlan plan = new CommandPlan(model);
         List<ZkWrite> writes = new ArrayList<>();
         List<AlterPartitionResponse.Result> results = new ArrayList<>();
+        Set<PartitionRef> seen = new HashSet<>();
         for (AlterPartitionRequest.Change change : request.partitions()) {
             PartitionRef tp = new PartitionRef(change.topic(), change.partition());
-            ClusterError error = checkAlterPartition(request.brokerId(), tp, change);
+            ClusterError error = change.topic() == null || change.newIsr() == null || !seen.add(tp)
+                    ? ClusterError.INVALID_REQUEST : checkAlterPartition(request.brokerId(), tp, change);
             if (error != ClusterError.NONE) {
                 results.add(new AlterPartitionResponse.Result(tp.topic(), tp.partition(), error, null));
                 continue;
