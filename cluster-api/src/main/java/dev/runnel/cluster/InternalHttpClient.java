@@ -43,13 +43,34 @@ public final class InternalHttpClient {
             throw new IOException("interrupted while calling " + request.uri(), e);
         }
         if (response.statusCode() / 100 != 2) {
-            throw new IOException(request.uri() + " answered HTTP " + response.statusCode() + ": "
-                    + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
+            throw new HttpStatusException(response.statusCode(), request.uri() + " answered HTTP "
+                    + response.statusCode() + ": " + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
         }
         try {
             return ClusterJson.read(response.body(), responseType, "the answer of " + request.uri());
         } catch (IllegalStateException e) {
             throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    /** An answer that is not a 2xx; a 4xx will not change by retrying. */
+    public static final class HttpStatusException extends IOException {
+
+        private static final long serialVersionUID = 1L;
+
+        private final int status;
+
+        HttpStatusException(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        public boolean isClientError() {
+            return status / 100 == 4;
         }
     }
 }

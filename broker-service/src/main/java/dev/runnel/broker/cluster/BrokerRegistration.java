@@ -41,6 +41,7 @@ public final class BrokerRegistration implements ConnectionStateListener {
     private final IntSupplier httpPort;
     private volatile BrokerInfo registered;
     private volatile boolean lost;
+    private volatile boolean stopped;
 
     public BrokerRegistration(CuratorFramework zk, int brokerId, String host, int kafkaPort, String rack,
             IntSupplier httpPort, Duration takenIdWait) {
@@ -110,7 +111,12 @@ public final class BrokerRegistration implements ConnectionStateListener {
         }
     }
 
-    /** This broker's current registration, or null before it registered. */
+    /** Whether ZooKeeper is reachable now. */
+    public boolean connected() {
+        return zk.getZookeeperClient().isConnected();
+    }
+
+    /** This broker's current registration, or null when not registered (before start, after a session loss). */
     public BrokerInfo current() {
         return registered;
     }
@@ -123,7 +129,10 @@ public final class BrokerRegistration implements ConnectionStateListener {
     @Override
     public void stateChanged(CuratorFramework client, ConnectionState newState) {
         if (newState == ConnectionState.LOST) {
+            // The session and its ephemeral node are gone: this broker is out of the cluster
+            // (and its health DOWN) until it registers again.
             lost = true;
+            registered = null;
         } else if (newState == ConnectionState.RECONNECTED && lost) {
             lost = false;
             Thread thread = new Thread(this::reregister, "broker-reregister");
@@ -132,18 +141,39 @@ public final class BrokerRegistration implements ConnectionStateListener {
         }
     }
 
+    /** Registers again after a session loss, retrying with back-off until it succeeds or the broker stops. */
     private void reregister() {
-        try {
-            log.warn("Broker {} lost its ZooKeeper session; registering again", brokerId);
-            register();
-        } catch (Exception e) {
-            log.error("Broker {} could not register again", brokerId, e);
+        log.warn("Broker {} lost its ZooKeeper session; registering again", brokerId);
+        long backoffMs = 500;
+        while (!stopped && registered == null) {
+            try {
+                register();
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                log.error("Broker {} could not register again, retrying in {} ms: {}", brokerId, backoffMs,
+                        e.getMessage());
+                try {
+                    Thread.sleep(backoffMs);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+                backoffMs = Math.min(backoffMs * 2, 10_000);
+            }
         }
     }
 
     /** Removes the registration if it is still this session's. */
     public synchronized void deregister() {
+        stopped = true;
         zk.getConnectionStateListenable().removeListener(this);
+        if (!zk.getZookeeperClient().isConnected()) {
+            log.warn("Broker {} is not connected to ZooKeeper; its registration goes with its session", brokerId);
+            registered = null;
+            return;
+        }
         String path = ZkPaths.broker(brokerId);
         try {
             Stat stat = zk.checkExists().forPath(path);

@@ -55,7 +55,7 @@ public final class ClusterMembership implements SmartLifecycle {
             return;
         }
         running = false;
-        if (settings.isEnabled()) {
+        if (settings.isEnabled() && registration.current() != null && registration.connected()) {
             controlledShutdown();
         }
         registration.deregister();

@@ -89,12 +89,16 @@ public final class BrokerChannels implements AutoCloseable {
 
         private void deliver(BrokerCommand command) {
             long backoffMs = 50;
-            while (!closed) {
+            for (int attempt = 1; !closed; attempt++) {
                 try {
                     CommandResponse response = http.post(broker.httpUrl(), path(command), body(command),
                             CommandResponse.class);
+                    if (closed) {
+                        return;
+                    }
                     if (response.error() == ClusterError.STALE_CONTROLLER_EPOCH) {
-                        deposed.accept("broker " + broker.id() + " has seen a newer controller epoch");
+                        deposed.accept("broker " + broker.id() + " has seen a newer controller epoch ("
+                                + response.message() + ")");
                     } else if (response.error() == ClusterError.STALE_BROKER_EPOCH) {
                         // The broker is still finishing its registration, or has restarted: in the
                         // second case a new channel for its new epoch replaces this one.
@@ -107,16 +111,39 @@ public final class BrokerChannels implements AutoCloseable {
                                 response.partitions());
                     }
                     return;
-                } catch (IOException e) {
-                    log.debug("Sending {} to broker {} failed, retrying: {}", name(command), broker.id(), e.toString());
-                    try {
-                        Thread.sleep(backoffMs);
-                    } catch (InterruptedException interrupted) {
+                } catch (InternalHttpClient.HttpStatusException e) {
+                    if (e.isClientError()) {
+                        // A wrong cluster secret or a body the broker cannot read: retrying cannot help.
+                        log.error("Broker {} rejected {}; dropping it: {}", broker.id(), name(command), e.getMessage());
                         return;
                     }
-                    backoffMs = Math.min(backoffMs * 2, maxBackoff.toMillis());
+                    backoffMs = pause(command, attempt, e, backoffMs);
+                } catch (IOException e) {
+                    backoffMs = pause(command, attempt, e, backoffMs);
+                } catch (RuntimeException e) {
+                    log.error("Cannot send {} to broker {}; dropping it", name(command), broker.id(), e);
+                    return;
+                }
+                if (backoffMs < 0) {
+                    return;
                 }
             }
+        }
+
+        /** Waits before the next attempt; returns the next back-off, or -1 when interrupted. */
+        private long pause(BrokerCommand command, int attempt, IOException failure, long backoffMs) {
+            if (attempt % 20 == 0) {
+                log.warn("{} to broker {} still undelivered after {} attempts: {}", name(command), broker.id(),
+                        attempt, failure.getMessage());
+            } else {
+                log.debug("Sending {} to broker {} failed, retrying: {}", name(command), broker.id(), failure.toString());
+            }
+            try {
+                Thread.sleep(backoffMs);
+            } catch (InterruptedException interrupted) {
+                return -1;
+            }
+            return Math.min(backoffMs * 2, maxBackoff.toMillis());
         }
 
         void close() {

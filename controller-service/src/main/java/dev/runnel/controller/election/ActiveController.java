@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 import org.apache.curator.framework.CuratorFramework;
@@ -65,6 +66,7 @@ public final class ActiveController implements AutoCloseable {
     private volatile Runnable restartElection = () -> { };
     private volatile BooleanSupplier leadership = () -> false;
     private volatile String url;
+    private volatile Supplier<String> latchPath = () -> null;
 
     private volatile Role role = Role.STANDBY;
     private volatile ClusterView view;
@@ -90,12 +92,14 @@ public final class ActiveController implements AutoCloseable {
 
     /**
      * Connects the election: {@code restart} gives up leadership and rejoins, {@code leadership}
-     * tells whether this instance holds it now, {@code url} is where this instance's API listens.
+     * tells whether this instance holds it now, {@code url} is where this instance's API listens,
+     * {@code latchPath} is this instance's election node.
      */
-    void bind(Runnable restart, BooleanSupplier leadership, String url) {
+    void bind(Runnable restart, BooleanSupplier leadership, String url, Supplier<String> latchPath) {
         this.restartElection = restart;
         this.leadership = leadership;
         this.url = url;
+        this.latchPath = latchPath;
     }
 
     public Role role() {
@@ -159,12 +163,12 @@ public final class ActiveController implements AutoCloseable {
         role = Role.ACTIVATING;
         try {
             store = new ZkMetadataStore(zk);
-            int epoch = store.takeOver(settings.controllerId(), url);
+            int epoch = store.takeOver(settings.controllerId(), url, latchPath.get());
             // Watch before loading: a registration that changes in between reaches the loop as an
             // event, which runs after this activation.
             watchBrokers();
             machine = new ControllerStateMachine(settings.controllerId(), epoch, store.load(), random);
-            channels = new BrokerChannels(http, Duration.ofSeconds(2), reason -> loop.execute(() -> resign(reason)));
+            channels = new BrokerChannels(http, Duration.ofSeconds(2), reason -> loop.execute(() -> newerEpochSeen(reason)));
             log.info("Controller {} is active with epoch {}", settings.controllerId(), epoch);
             if (!apply(machine.activate())) {
                 return;
@@ -229,6 +233,27 @@ public final class ActiveController implements AutoCloseable {
             }
         });
         submit(new ControllerEvent.BrokerDown(id));
+    }
+
+    /**
+     * A broker refused a command for its controller epoch. If ZooKeeper shows another controller
+     * took over, this one resigns; if the epoch is still ours, the broker's claim is wrong (for
+     * instance ZooKeeper's data was reset) and resigning would only start a loop of elections.
+     */
+    private void newerEpochSeen(String reason) {
+        if (store == null) {
+            return;
+        }
+        try {
+            if (store.holdsEpoch()) {
+                log.error("Controller {} keeps its epoch, which ZooKeeper still holds, although {}",
+                        settings.controllerId(), reason);
+                return;
+            }
+        } catch (Exception e) {
+            log.warn("Cannot read the controller epoch: {}", e.toString());
+        }
+        resign(reason);
     }
 
     /** Drops all state and restarts the election: this instance leads again only from fresh state. */

@@ -1,6 +1,9 @@
 package dev.runnel.controller.election;
 
 import java.io.IOException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import org.apache.curator.framework.CuratorFramework;
@@ -25,9 +28,16 @@ public final class ControllerElection implements SmartLifecycle {
     private final CuratorFramework zk;
     private final ActiveController controller;
     private final Supplier<String> url;
+    private final ScheduledExecutorService rejoins = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "controller-election-rejoin");
+        t.setDaemon(true);
+        return t;
+    });
     private String participantId;
-    private LeaderLatch latch;
+    private volatile LeaderLatch latch;
     private volatile boolean running;
+    private long lastRejoinNanos;
+    private long rejoinDelayMs;
 
     /**
      * @param url where this instance's HTTP API listens, asked for when the election starts (after
@@ -43,7 +53,7 @@ public final class ControllerElection implements SmartLifecycle {
     public synchronized void start() {
         String myUrl = url.get();
         participantId = controller.controllerId() + "@" + myUrl;
-        controller.bind(this::rejoin, this::hasLeadership, myUrl);
+        controller.bind(this::rejoin, this::hasLeadership, myUrl, this::latchPath);
         running = true;
         join();
     }
@@ -62,21 +72,44 @@ public final class ControllerElection implements SmartLifecycle {
                 controller.notElected();
             }
         });
+        // Published before start(): the listener may fire, and ask hasLeadership(), at once.
+        latch = newLatch;
         try {
             newLatch.start();
         } catch (Exception e) {
             throw new IllegalStateException("cannot join the controller election", e);
         }
-        latch = newLatch;
     }
 
-    /** Gives up the latch and joins again: called when the active controller had to resign. */
+    private String latchPath() {
+        LeaderLatch current = latch;
+        return current == null ? null : current.getOurPath();
+    }
+
+    /**
+     * Gives up the latch and joins again: called when the active controller had to resign. Resigning
+     * again soon after backs off (up to 30 s), so a fault that recurs at every takeover does not
+     * spin elections and epochs.
+     */
     synchronized void rejoin() {
         if (!running) {
             return;
         }
         closeLatch();
-        join();
+        long now = System.nanoTime();
+        boolean recent = lastRejoinNanos != 0 && now - lastRejoinNanos < TimeUnit.MINUTES.toNanos(1);
+        rejoinDelayMs = recent ? Math.min(Math.max(rejoinDelayMs * 2, 500), 30_000) : 0;
+        lastRejoinNanos = now;
+        if (rejoinDelayMs > 0) {
+            log.warn("Controller {} rejoins the election in {} ms", participantId, rejoinDelayMs);
+        }
+        rejoins.schedule(this::joinIfRunning, rejoinDelayMs, TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized void joinIfRunning() {
+        if (running && latch == null) {
+            join();
+        }
     }
 
     public boolean hasLeadership() {
@@ -87,6 +120,7 @@ public final class ControllerElection implements SmartLifecycle {
     @Override
     public synchronized void stop() {
         running = false;
+        rejoins.shutdownNow();
         closeLatch();
         controller.close();
     }

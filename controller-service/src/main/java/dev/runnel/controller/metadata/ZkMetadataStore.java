@@ -54,13 +54,14 @@ public final class ZkMetadataStore {
     }
 
     /**
-     * Increments the controller epoch and records {@code self} as the active controller, both in one
-     * conditional transaction.
+     * Increments the controller epoch and records this controller as the active one, in one
+     * transaction conditional on the epoch read and on {@code latchPath}, this instance's election
+     * node, still existing.
      *
      * @return the new epoch
      * @throws KeeperException.BadVersionException when another controller changed the epoch meanwhile
      */
-    public int takeOver(int controllerId, String url) throws Exception {
+    public int takeOver(int controllerId, String url, String latchPath) throws Exception {
         ensureLayout();
         Stat stat = new Stat();
         int epoch;
@@ -74,13 +75,22 @@ public final class ZkMetadataStore {
             epoch = 1;
             epochWrite = zk.transactionOp().create().forPath(ZkPaths.CONTROLLER_EPOCH, ascii(epoch));
         }
+        // Only while our election node exists: an instance that lost the latch meanwhile must not
+        // fence the one that won it.
         List<CuratorTransactionResult> results = zk.transaction().forOperations(epochWrite,
                 zk.transactionOp().setData().forPath(ZkPaths.CONTROLLER,
-                        ClusterJson.write(new ControllerInfo(controllerId, url, epoch))));
+                        ClusterJson.write(new ControllerInfo(controllerId, url, epoch))),
+                zk.transactionOp().check().forPath(latchPath));
         CuratorTransactionResult written = results.get(0);
         epochVersion = written.getType() == OperationType.CREATE ? 0 : written.getResultStat().getVersion();
         versions.clear();
         return epoch;
+    }
+
+    /** Whether {@code /controller_epoch} is still the version this controller wrote. */
+    public boolean holdsEpoch() throws Exception {
+        Stat stat = zk.checkExists().forPath(ZkPaths.CONTROLLER_EPOCH);
+        return stat != null && stat.getVersion() == epochVersion;
     }
 
     /** Reads the registered brokers, every topic and every partition state, remembering versions. */
