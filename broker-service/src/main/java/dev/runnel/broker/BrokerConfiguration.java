@@ -90,8 +90,9 @@ class BrokerConfiguration {
     }
 
     @Bean
-    ClusterMembership clusterMembership(BrokerRegistration registration, ControllerClient controllerClient,
-            BrokerProperties properties) {
-        return new ClusterMembership(registration, controllerClient, properties.getControlledShutdown());
+    ClusterMembership clusterMembership(CuratorFramework curator, ClusterSettings cluster,
+            BrokerRegistration registration, ControllerClient controllerClient, BrokerProperties properties) {
+        return new ClusterMembership(curator.usingNamespace(cluster.getNamespace()), properties.getLogDirs(),
+                registration, controllerClient, properties.getControlledShutdown());
     }
 }

@@ -8,6 +8,7 @@ package dev.runnel.cluster;
  * /controller                            persistent {@link ControllerInfo} of the last active controller;
  *                                                   its children are the election's latch nodes
  * /controller_epoch                      persistent the epoch as a decimal string, bumped by each new controller
+ * /cluster/id                            persistent the cluster id (a UUID), created once by the first service
  * /topics/&lt;name&gt;                        persistent {@link TopicRecord}: id, replica assignment, configs
  * /topics/&lt;name&gt;/partitions/&lt;p&gt;/state  persistent {@link PartitionState}: leader, epochs, ISR
  * </pre>
@@ -24,6 +25,7 @@ public final class ZkPaths {
     public static final String CONTROLLER = "/controller";
     public static final String CONTROLLER_EPOCH = "/controller_epoch";
     public static final String TOPICS = "/topics";
+    public static final String CLUSTER_ID = "/cluster/id";
 
     private ZkPaths() {
     }

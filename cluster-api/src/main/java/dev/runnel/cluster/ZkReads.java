@@ -1,6 +1,8 @@
 package dev.runnel.cluster;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.UUID;
 
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
@@ -23,6 +25,20 @@ public final class ZkReads {
         } catch (KeeperException.NoNodeException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * The cluster id, created (a random UUID) by whichever service asks first; every later caller
+     * reads the same one.
+     */
+    public static String clusterId(CuratorFramework zk) throws Exception {
+        try {
+            zk.create().creatingParentsIfNeeded().forPath(ZkPaths.CLUSTER_ID,
+                    UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII));
+        } catch (KeeperException.NodeExistsException e) {
+            // created before: the cluster's id stays
+        }
+        return new String(zk.getData().forPath(ZkPaths.CLUSTER_ID), StandardCharsets.US_ASCII).trim();
     }
 
     /** A broker's registration with its epoch (the creating transaction id), if it still exists. */

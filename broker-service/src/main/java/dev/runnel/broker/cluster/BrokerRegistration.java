@@ -111,6 +111,10 @@ public final class BrokerRegistration implements ConnectionStateListener {
         }
     }
 
+    public int brokerId() {
+        return brokerId;
+    }
+
     /** Whether ZooKeeper is reachable now. */
     public boolean connected() {
         return zk.getZookeeperClient().isConnected();

@@ -1,8 +1,10 @@
 package dev.runnel.broker.cluster;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 
+import org.apache.curator.framework.CuratorFramework;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -12,9 +14,11 @@ import dev.runnel.cluster.ClusterError;
 import dev.runnel.cluster.ControlledShutdownRequest;
 import dev.runnel.cluster.ControlledShutdownResponse;
 import dev.runnel.cluster.PartitionRef;
+import dev.runnel.cluster.ZkReads;
 
 /**
- * Joins the cluster once the HTTP API is up (so the controller can reach the broker the moment it
+ * Joins the cluster once the HTTP API is up, after checking that the log directories belong to
+ * this cluster and broker ({@link LogDirIdentity}) (so the controller can reach the broker the moment it
  * sees the registration) and leaves it first on shutdown: a controlled shutdown moves this broker's
  * leaderships to other in-sync replicas, then the registration is removed.
  */
@@ -22,13 +26,17 @@ public final class ClusterMembership implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(ClusterMembership.class);
 
+    private final CuratorFramework zk;
+    private final List<Path> logDirs;
     private final BrokerRegistration registration;
     private final ControllerClient controller;
     private final BrokerProperties.ControlledShutdown settings;
     private volatile boolean running;
 
-    public ClusterMembership(BrokerRegistration registration, ControllerClient controller,
-            BrokerProperties.ControlledShutdown settings) {
+    public ClusterMembership(CuratorFramework zk, List<Path> logDirs, BrokerRegistration registration,
+            ControllerClient controller, BrokerProperties.ControlledShutdown settings) {
+        this.zk = zk;
+        this.logDirs = List.copyOf(logDirs);
         this.registration = registration;
         this.controller = controller;
         this.settings = settings;
@@ -37,6 +45,7 @@ public final class ClusterMembership implements SmartLifecycle {
     @Override
     public void start() {
         try {
+            LogDirIdentity.verify(logDirs, ZkReads.clusterId(zk), registration.brokerId());
             registration.register();
         } catch (IllegalStateException e) {
             throw e;
