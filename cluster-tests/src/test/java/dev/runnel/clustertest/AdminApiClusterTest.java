@@ -224,6 +224,14 @@ class AdminApiClusterTest {
         assertThat(controller(1).view().brokers()).containsKey(2);
     }
 
+    @Test
+    void aSecondControllerWithATakenIdFailsToStartWithAClearMessage() {
+        assertThatThrownBy(() -> cluster.startController(2))
+                .hasStackTraceContaining("Controller id 2 is already taken by the controller at " + standby)
+                .hasStackTraceContaining("Controller ids must be unique");
+        assertThat(controller(1).role()).isEqualTo(ActiveController.Role.ACTIVE);
+    }
+
     private static ActiveController controller(int id) {
         return cluster.controller(id).getBean(ActiveController.class);
     }

@@ -1,6 +1,7 @@
 package dev.runnel.controller.election;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -9,6 +10,7 @@ import java.util.function.Supplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
+import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -53,6 +55,7 @@ public final class ControllerElection implements SmartLifecycle {
     public synchronized void start() {
         String myUrl = url.get();
         participantId = controller.controllerId() + "@" + myUrl;
+        refuseTakenId(myUrl);
         controller.bind(this::rejoin, this::hasLeadership, myUrl, this::latchPath);
         running = true;
         join();
@@ -78,6 +81,35 @@ public final class ControllerElection implements SmartLifecycle {
             newLatch.start();
         } catch (Exception e) {
             throw new IllegalStateException("cannot join the controller election", e);
+        }
+    }
+
+    /**
+     * Fails the start when another live participant has this controller's id: the standbys could not
+     * tell it from themselves when forwarding. A participant with the same id and address is this
+     * controller's previous life, whose node lasts until its session expires.
+     */
+    private void refuseTakenId(String myUrl) {
+        String prefix = controller.controllerId() + "@";
+        try {
+            if (zk.checkExists().forPath(ZkPaths.CONTROLLER) == null) {
+                return;
+            }
+            for (String child : zk.getChildren().forPath(ZkPaths.CONTROLLER)) {
+                byte[] data = zk.getData().forPath(ZkPaths.CONTROLLER + "/" + child);
+                String other = data == null ? "" : new String(data, StandardCharsets.UTF_8);
+                if (other.startsWith(prefix) && !other.equals(prefix + myUrl)) {
+                    throw new IllegalStateException("Controller id " + controller.controllerId()
+                            + " is already taken by the controller at " + other.substring(prefix.length())
+                            + ". Controller ids must be unique: give this one another runnel.controller.id");
+                }
+            }
+        } catch (KeeperException.NoNodeException e) {
+            // a participant left while we looked
+        } catch (IllegalStateException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the controller election from ZooKeeper: " + e.getMessage(), e);
         }
     }
 
