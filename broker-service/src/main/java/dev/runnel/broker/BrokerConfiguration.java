@@ -18,6 +18,7 @@ import dev.runnel.broker.cluster.ClusterMembership;
 import dev.runnel.broker.cluster.ControllerClient;
 import dev.runnel.broker.cluster.MetadataCache;
 import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.protocol.KafkaServer;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.cluster.ClusterSettings;
@@ -90,9 +91,15 @@ class BrokerConfiguration {
     }
 
     @Bean
-    ClusterMembership clusterMembership(CuratorFramework curator, ClusterSettings cluster,
+    KafkaServer kafkaServer(BrokerProperties properties, MetadataCache metadata) {
+        return new KafkaServer(properties.getListenHost(), properties.getKafkaPort(),
+                (int) properties.getSocketRequestMaxBytes().toBytes(), metadata, metadata::clusterId);
+    }
+
+    @Bean
+    ClusterMembership clusterMembership(CuratorFramework curator, ClusterSettings cluster, MetadataCache metadata,
             BrokerRegistration registration, ControllerClient controllerClient, BrokerProperties properties) {
         return new ClusterMembership(curator.usingNamespace(cluster.getNamespace()), properties.getLogDirs(),
-                registration, controllerClient, properties.getControlledShutdown());
+                metadata, registration, controllerClient, properties.getControlledShutdown());
     }
 }

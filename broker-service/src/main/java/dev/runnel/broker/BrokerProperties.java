@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /** Settings of a broker ({@code runnel.broker.*}). */
 @ConfigurationProperties("runnel.broker")
@@ -18,6 +19,12 @@ public class BrokerProperties {
 
     /** The advertised Kafka protocol port. */
     private int kafkaPort = 9092;
+
+    /** The address the Kafka listener binds. */
+    private String listenHost = "127.0.0.1";
+
+    /** The largest request a client may send ({@code socket.request.max.bytes}); a larger one closes its connection. */
+    private DataSize socketRequestMaxBytes = DataSize.ofMegabytes(100);
 
     /** The broker's rack or zone, for rack-aware replica placement; empty when racks are not used. */
     private String rack;
@@ -86,6 +93,22 @@ public class BrokerProperties {
 
     public void setKafkaPort(int kafkaPort) {
         this.kafkaPort = kafkaPort;
+    }
+
+    public String getListenHost() {
+        return listenHost;
+    }
+
+    public void setListenHost(String listenHost) {
+        this.listenHost = listenHost;
+    }
+
+    public DataSize getSocketRequestMaxBytes() {
+        return socketRequestMaxBytes;
+    }
+
+    public void setSocketRequestMaxBytes(DataSize socketRequestMaxBytes) {
+        this.socketRequestMaxBytes = socketRequestMaxBytes;
     }
 
     public String getRack() {

@@ -3,9 +3,12 @@ package dev.runnel.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -13,11 +16,20 @@ import org.junit.jupiter.api.Test;
 /**
  * kafka-clients' internal classes move between releases, so production code reaches them only
  * through {@code dev.runnel.broker.kafka}; this keeps a library upgrade a one-package change.
+ *
+ * <p>The protocol handlers ({@code dev.runnel.broker.protocol}) build requests' answers from the
+ * generated message classes, which are the wire schema itself: they may use those, the API keys,
+ * error codes and {@code Uuid}, and nothing else of kafka-clients.
  */
 class KafkaClientsBoundaryTest {
 
     private static final Path MAIN_SOURCES = Path.of("src/main/java");
     private static final Path ADAPTER = MAIN_SOURCES.resolve("dev/runnel/broker/kafka");
+    private static final Path PROTOCOL = MAIN_SOURCES.resolve("dev/runnel/broker/protocol");
+    private static final Pattern KAFKA_NAME = Pattern.compile("org\\.apache\\.kafka\\.[\\w.]+");
+    private static final List<String> PROTOCOL_SCHEMA = List.of("org.apache.kafka.common.message.",
+            "org.apache.kafka.common.protocol.ApiKeys", "org.apache.kafka.common.protocol.ApiMessage",
+            "org.apache.kafka.common.protocol.Errors", "org.apache.kafka.common.Uuid");
 
     @Test
     void onlyTheAdapterPackageImportsKafkaClients() throws IOException {
@@ -25,18 +37,31 @@ class KafkaClientsBoundaryTest {
         List<Path> offenders;
         try (Stream<Path> files = Files.walk(MAIN_SOURCES)) {
             offenders = files.filter(p -> p.toString().endsWith(".java"))
-                    .filter(p -> !p.startsWith(ADAPTER))
-                    .filter(KafkaClientsBoundaryTest::mentionsKafkaClients)
+                    .filter(p -> !p.startsWith(ADAPTER) && !p.startsWith(PROTOCOL))
+                    .filter(p -> !kafkaNames(p).isEmpty())
                     .toList();
         }
         assertThat(offenders).as("classes outside %s that use org.apache.kafka", ADAPTER).isEmpty();
     }
 
-    private static boolean mentionsKafkaClients(Path file) {
+    @Test
+    void theProtocolHandlersUseOnlyTheWireSchema() throws IOException {
+        List<String> internals;
+        try (Stream<Path> files = Files.walk(PROTOCOL)) {
+            internals = files.filter(p -> p.toString().endsWith(".java"))
+                    .flatMap(p -> kafkaNames(p).stream().map(name -> p.getFileName() + ": " + name))
+                    .filter(use -> PROTOCOL_SCHEMA.stream().noneMatch(allowed -> use.contains(": " + allowed)))
+                    .toList();
+        }
+        assertThat(internals).as("kafka-clients classes in %s beyond the wire schema", PROTOCOL).isEmpty();
+    }
+
+    private static List<String> kafkaNames(Path file) {
         try {
-            return Files.readString(file).contains("org.apache.kafka.");
+            Matcher matcher = KAFKA_NAME.matcher(Files.readString(file));
+            return matcher.results().map(java.util.regex.MatchResult::group).toList();
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 }

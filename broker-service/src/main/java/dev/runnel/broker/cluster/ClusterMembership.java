@@ -28,14 +28,16 @@ public final class ClusterMembership implements SmartLifecycle {
 
     private final CuratorFramework zk;
     private final List<Path> logDirs;
+    private final MetadataCache metadata;
     private final BrokerRegistration registration;
     private final ControllerClient controller;
     private final BrokerProperties.ControlledShutdown settings;
     private volatile boolean running;
 
-    public ClusterMembership(CuratorFramework zk, List<Path> logDirs, BrokerRegistration registration,
-            ControllerClient controller, BrokerProperties.ControlledShutdown settings) {
+    public ClusterMembership(CuratorFramework zk, List<Path> logDirs, MetadataCache metadata,
+            BrokerRegistration registration, ControllerClient controller, BrokerProperties.ControlledShutdown settings) {
         this.zk = zk;
+        this.metadata = metadata;
         this.logDirs = List.copyOf(logDirs);
         this.registration = registration;
         this.controller = controller;
@@ -45,7 +47,9 @@ public final class ClusterMembership implements SmartLifecycle {
     @Override
     public void start() {
         try {
-            LogDirIdentity.verify(logDirs, ZkReads.clusterId(zk), registration.brokerId());
+            String clusterId = ZkReads.clusterId(zk);
+            LogDirIdentity.verify(logDirs, clusterId, registration.brokerId());
+            metadata.clusterId(clusterId);
             registration.register();
         } catch (IllegalStateException e) {
             throw e;

@@ -33,6 +33,16 @@ public final class MetadataCache {
     }
 
     private volatile Snapshot snapshot = Snapshot.EMPTY;
+    private volatile String clusterId;
+
+    /** The cluster id, once the broker has read it from ZooKeeper; null before. */
+    public String clusterId() {
+        return clusterId;
+    }
+
+    public void clusterId(String id) {
+        this.clusterId = id;
+    }
 
     public Snapshot snapshot() {
         return snapshot;

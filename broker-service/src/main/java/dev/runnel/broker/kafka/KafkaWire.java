@@ -1,0 +1,131 @@
+package dev.runnel.broker.kafka;
+
+import java.nio.ByteBuffer;
+
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.RequestHeaderData;
+import org.apache.kafka.common.message.ResponseHeaderData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.RequestUtils;
+import org.apache.kafka.common.requests.ResponseHeader;
+
+/**
+ * Kafka request and response frames, read and written with kafka-clients' protocol classes.
+ *
+ * <pre>
+ * request frame (after the 4-byte size)      response frame (after the 4-byte size)
+ * +---------+---------+----------------+     +----------------+------------------+
+ * | api key | version | correlation id |     | correlation id | (tagged fields)  |
+ * | int16   | int16   | int32          |     | int32          | response body    |
+ * +---------+---------+----------------+     +----------------+------------------+
+ * | client id, tagged fields | body    |
+ * +--------------------------+---------+
+ * </pre>
+ *
+ * The frame given to {@link #decode} must not be reused: parsed bodies may point into it.
+ */
+public final class KafkaWire {
+
+    private KafkaWire() {
+    }
+
+    /** A request read from a frame; {@code parsed} is for this package only. */
+    public record Request(RequestHeader header, ApiMessage body, AbstractRequest parsed) {
+
+        public ApiKeys apiKey() {
+            return header.apiKey();
+        }
+
+        public short version() {
+            return header.apiVersion();
+        }
+
+        public int correlationId() {
+            return header.correlationId();
+        }
+
+        public String clientId() {
+            return header.clientId();
+        }
+    }
+
+    /** A frame that is not a request this library can read. */
+    public static final class InvalidRequestException extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        InvalidRequestException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Reads the api key and version without parsing the rest: enough to refuse a request the
+     * broker does not serve.
+     *
+     * @return {@code [apiKey, version, correlationId]}, or null when the frame is shorter than that
+     */
+    public static int[] peekHeader(ByteBuffer frame) {
+        if (frame.remaining() < 8) {
+            return null;
+        }
+        int p = frame.position();
+        return new int[] {frame.getShort(p), frame.getShort(p + 2), frame.getInt(p + 4)};
+    }
+
+    /** Whether kafka-clients knows this api key. */
+    public static boolean knownApiKey(int apiKey) {
+        return ApiKeys.hasId(apiKey);
+    }
+
+    /**
+     * Parses a whole request frame.
+     *
+     * @throws InvalidRequestException when the frame is not a well-formed request of a version
+     *                                 kafka-clients knows
+     */
+    public static Request decode(ByteBuffer frame) {
+        try {
+            RequestHeader header = RequestHeader.parse(frame);
+            AbstractRequest body = AbstractRequest.parseRequest(header.apiKey(), header.apiVersion(),
+                    new ByteBufferAccessor(frame)).request;
+            return new Request(header, body.data(), body);
+        } catch (RuntimeException e) {
+            throw new InvalidRequestException("malformed request: " + e.getMessage(), e);
+        }
+    }
+
+    /** The response the API gives for {@code error} (every partition or resource carrying it). */
+    public static ApiMessage errorResponse(Request request, Errors error) {
+        return request.parsed().getErrorResponse(0, error.exception()).data();
+    }
+
+    /** The response frame body (header and message) for {@code request}. */
+    public static ByteBuffer encode(Request request, ApiMessage response) {
+        ResponseHeader header = request.header().toResponseHeader();
+        return RequestUtils.serialize(header.data(), header.headerVersion(), response, request.version());
+    }
+
+    /**
+     * The ApiVersions v0 answer to an ApiVersions request of a version above ours: UNSUPPORTED_VERSION
+     * with our ranges, so the client retries with one we support (KIP-511).
+     */
+    public static ByteBuffer apiVersionsFallback(int correlationId, ApiVersionsResponseData.ApiVersionCollection ranges) {
+        ApiVersionsResponseData data = new ApiVersionsResponseData()
+                .setErrorCode(Errors.UNSUPPORTED_VERSION.code())
+                .setApiKeys(ranges.duplicate());
+        return RequestUtils.serialize(new ResponseHeaderData().setCorrelationId(correlationId), (short) 0, data,
+                (short) 0);
+    }
+
+    /** A request header for tests and clients of this package. */
+    public static RequestHeader header(ApiKeys key, short version, String clientId, int correlationId) {
+        return new RequestHeader(new RequestHeaderData().setRequestApiKey(key.id).setRequestApiVersion(version)
+                .setClientId(clientId).setCorrelationId(correlationId), key.requestHeaderVersion(version));
+    }
+}

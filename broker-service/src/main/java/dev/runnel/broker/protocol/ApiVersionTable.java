@@ -1,0 +1,53 @@
+package dev.runnel.broker.protocol;
+
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+
+/**
+ * The Kafka APIs and version ranges this broker serves: a fixed table in our code, never the
+ * library's latest versions, so upgrading kafka-clients cannot advertise semantics we have not
+ * built. An API joins the table with its handler.
+ */
+public final class ApiVersionTable {
+
+    /** A served version range, inclusive. */
+    public record Range(short min, short max) {
+
+        public boolean contains(short version) {
+            return version >= min && version <= max;
+        }
+    }
+
+    private static final Map<ApiKeys, Range> SERVED;
+
+    static {
+        Map<ApiKeys, Range> served = new EnumMap<>(ApiKeys.class);
+        served.put(ApiKeys.API_VERSIONS, new Range((short) 0, (short) 4));
+        served.put(ApiKeys.METADATA, new Range((short) 1, (short) 13));
+        SERVED = Collections.unmodifiableMap(served);
+    }
+
+    private ApiVersionTable() {
+    }
+
+    public static Map<ApiKeys, Range> served() {
+        return SERVED;
+    }
+
+    public static boolean serves(ApiKeys key, short version) {
+        Range range = SERVED.get(key);
+        return range != null && range.contains(version);
+    }
+
+    /** The table as an ApiVersions response lists it. */
+    public static ApiVersionsResponseData.ApiVersionCollection asResponse() {
+        ApiVersionsResponseData.ApiVersionCollection collection = new ApiVersionsResponseData.ApiVersionCollection();
+        SERVED.forEach((key, range) -> collection.add(new ApiVersionsResponseData.ApiVersion()
+                .setApiKey(key.id).setMinVersion(range.min()).setMaxVersion(range.max())));
+        return collection;
+    }
+}

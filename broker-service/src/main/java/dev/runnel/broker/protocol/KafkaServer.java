@@ -1,0 +1,126 @@
+package dev.runnel.broker.protocol;
+
+import java.net.InetSocketAddress;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+import dev.runnel.broker.cluster.MetadataCache;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.LengthFieldPrepender;
+
+/**
+ * The Kafka protocol listener: Netty, one pipeline per connection.
+ *
+ * <pre>
+ * bytes --> LengthFieldBasedFrameDecoder (int32 size, at most socket.request.max.bytes)
+ *       --> KafkaConnection (parse, dispatch to the API's handler, answer in order)
+ * bytes <-- LengthFieldPrepender (int32 size)
+ * </pre>
+ *
+ * Starts before the broker registers in the cluster and stops after it has left.
+ */
+public final class KafkaServer implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(KafkaServer.class);
+
+    private final String host;
+    private final int port;
+    private final int maxRequestBytes;
+    private final Map<ApiKeys, ApiHandler> handlers;
+    private EventLoopGroup boss;
+    private EventLoopGroup workers;
+    private Channel server;
+
+    public KafkaServer(String host, int port, int maxRequestBytes, MetadataCache metadata, Supplier<String> clusterId) {
+        this.host = host;
+        this.port = port;
+        this.maxRequestBytes = maxRequestBytes;
+        Map<ApiKeys, ApiHandler> served = new EnumMap<>(ApiKeys.class);
+        served.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler());
+        served.put(ApiKeys.METADATA, new MetadataHandler(metadata, clusterId));
+        this.handlers = served;
+    }
+
+    /** The pipeline of one connection, also used by the codec tests. */
+    static void initPipeline(Channel channel, int maxRequestBytes, Map<ApiKeys, ApiHandler> handlers) {
+        channel.pipeline()
+                .addLast("frames", new LengthFieldBasedFrameDecoder(maxRequestBytes, 0, 4, 0, 4))
+                .addLast("sizes", new LengthFieldPrepender(4))
+                .addLast("requests", new KafkaConnection(handlers));
+    }
+
+    Map<ApiKeys, ApiHandler> handlers() {
+        return handlers;
+    }
+
+    @Override
+    public synchronized void start() {
+        boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        workers = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                NioIoHandler.newFactory());
+        try {
+            server = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel channel) {
+                            initPipeline(channel, maxRequestBytes, handlers);
+                        }
+                    })
+                    .bind(new InetSocketAddress(host, port)).sync().channel();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while binding the Kafka listener", e);
+        } catch (RuntimeException e) {
+            stop();
+            throw new IllegalStateException("cannot listen for Kafka clients on " + host + ":" + port + ": " + e, e);
+        }
+        log.info("Kafka listener on {}", server.localAddress());
+    }
+
+    /** The bound port (differs from the configured one when that was 0). */
+    public int boundPort() {
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (server != null) {
+            server.close().syncUninterruptibly();
+            server = null;
+        }
+        if (boss != null) {
+            // No quiet period: the listener is closed, and the broker has already left the cluster.
+            boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+            workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+            boss = null;
+            workers = null;
+        }
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return server != null;
+    }
+
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 100;
+    }
+}

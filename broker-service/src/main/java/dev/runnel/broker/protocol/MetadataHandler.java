@@ -1,0 +1,116 @@
+package dev.runnel.broker.protocol;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.cluster.BrokerInfo;
+import dev.runnel.cluster.PartitionInfo;
+import dev.runnel.cluster.TopicInfo;
+import dev.runnel.common.TopicPartition;
+
+/**
+ * Metadata: brokers, the cluster id and topics with their ids, partitions, leaders, epochs and ISR,
+ * from the view the controller last sent this broker. Runnel's controller is not a broker, so the
+ * controller id names the lowest live broker, where Admin requests for the controller go (a live
+ * node id, or Admin calls would wait for one forever). Topics are not created on demand.
+ */
+final class MetadataHandler implements ApiHandler {
+
+    private final MetadataCache metadata;
+    private final Supplier<String> clusterId;
+
+    MetadataHandler(MetadataCache metadata, Supplier<String> clusterId) {
+        this.metadata = metadata;
+        this.clusterId = clusterId;
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
+        MetadataRequestData body = (MetadataRequestData) request.body();
+        short version = request.version();
+        MetadataCache.Snapshot view = metadata.snapshot();
+        MetadataResponseData response = new MetadataResponseData()
+                .setClusterId(clusterId.get())
+                .setControllerId(view.brokers().keySet().stream().mapToInt(Integer::intValue).min().orElse(-1));
+        view.brokers().values().stream().sorted((a, b) -> Integer.compare(a.id(), b.id())).forEach(b ->
+                response.brokers().add(new MetadataResponseData.MetadataResponseBroker()
+                        .setNodeId(b.id()).setHost(b.host()).setPort(b.kafkaPort()).setRack(b.rack())));
+        if (body.topics() == null) {
+            view.topics().values().stream().sorted((a, b) -> a.name().compareTo(b.name()))
+                    .forEach(t -> response.topics().add(describe(t, view.brokers(), version)));
+        } else {
+            for (MetadataRequestData.MetadataRequestTopic requested : body.topics()) {
+                response.topics().add(lookup(requested, view, version));
+            }
+        }
+        return CompletableFuture.completedFuture(response);
+    }
+
+    private MetadataResponseTopic lookup(MetadataRequestData.MetadataRequestTopic requested, MetadataCache.Snapshot view,
+            short version) {
+        String name = requested.name();
+        Optional<TopicInfo> topic;
+        if (name == null) {
+            Uuid id = requested.topicId();
+            UUID wanted = new UUID(id.getMostSignificantBits(), id.getLeastSignificantBits());
+            topic = view.topics().values().stream().filter(t -> t.topicId().equals(wanted)).findFirst();
+            if (topic.isEmpty()) {
+                return new MetadataResponseTopic().setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()).setTopicId(id);
+            }
+        } else {
+            try {
+                TopicPartition.validateTopicName(name);
+            } catch (IllegalArgumentException e) {
+                return new MetadataResponseTopic().setName(name).setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code());
+            }
+            topic = view.topic(name);
+            if (topic.isEmpty()) {
+                return new MetadataResponseTopic().setName(name).setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+            }
+        }
+        return describe(topic.get(), view.brokers(), version);
+    }
+
+    private static MetadataResponseTopic describe(TopicInfo topic, Map<Integer, BrokerInfo> live, short version) {
+        MetadataResponseTopic result = new MetadataResponseTopic().setName(topic.name())
+                .setIsInternal(topic.name().startsWith("__"));
+        if (version >= 10) {
+            result.setTopicId(new Uuid(topic.topicId().getMostSignificantBits(),
+                    topic.topicId().getLeastSignificantBits()));
+        }
+        for (PartitionInfo p : topic.partitions()) {
+            boolean online = p.state().online() && live.containsKey(p.state().leader());
+            List<Integer> offline = new ArrayList<>();
+            p.replicas().stream().filter(r -> !live.containsKey(r)).forEach(offline::add);
+            MetadataResponsePartition partition = new MetadataResponsePartition()
+                    .setPartitionIndex(p.partition())
+                    .setErrorCode(online ? Errors.NONE.code() : Errors.LEADER_NOT_AVAILABLE.code())
+                    .setLeaderId(online ? p.state().leader() : -1)
+                    .setReplicaNodes(p.replicas())
+                    .setIsrNodes(p.state().isr());
+            if (version >= 5) {
+                partition.setOfflineReplicas(offline);
+            }
+            if (version >= 7) {
+                partition.setLeaderEpoch(p.state().leaderEpoch());
+            }
+            result.partitions().add(partition);
+        }
+        return result;
+    }
+}

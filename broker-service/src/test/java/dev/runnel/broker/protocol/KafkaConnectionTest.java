@@ -1,0 +1,260 @@
+package dev.runnel.broker.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.protocol.Message;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ApiVersionsResponse;
+import org.apache.kafka.common.requests.MetadataResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.RequestUtils;
+import org.apache.kafka.common.requests.ResponseHeader;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.cluster.BrokerInfo;
+import dev.runnel.cluster.PartitionInfo;
+import dev.runnel.cluster.PartitionState;
+import dev.runnel.cluster.TopicInfo;
+import dev.runnel.cluster.UpdateMetadataRequest;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+
+/** The Kafka connection pipeline on an {@link EmbeddedChannel}: framing, dispatch, order, refusals. */
+class KafkaConnectionTest {
+
+    private static final int MAX_REQUEST = 64 * 1024;
+    private static final UUID TOPIC_ID = UUID.fromString("5d1c3c4e-8a52-4f43-9a59-6b6ad1e0c2a7");
+
+    private final MetadataCache metadata = new MetadataCache();
+    private final Map<ApiKeys, ApiHandler> handlers = new EnumMap<>(ApiKeys.class);
+    private EmbeddedChannel channel;
+    private int correlation;
+
+    @BeforeEach
+    void openChannel() {
+        metadata.clusterId("cluster-1");
+        metadata.apply(new UpdateMetadataRequest(100, 1, true,
+                List.of(new BrokerInfo(1, "127.0.0.1", 9092, 8091, "r1", 10), new BrokerInfo(2, "127.0.0.1", 9093, 8092, null, 11)),
+                List.of(new TopicInfo("orders", TOPIC_ID, Map.of(), List.of(
+                        new PartitionInfo(0, List.of(1, 2), new PartitionState(1, 4, List.of(1, 2), 6)),
+                        new PartitionInfo(1, List.of(2, 3), new PartitionState(-1, 2, List.of(3), 3))))),
+                List.of()));
+        handlers.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler());
+        handlers.put(ApiKeys.METADATA, new MetadataHandler(metadata, metadata::clusterId));
+        channel = new EmbeddedChannel();
+        KafkaServer.initPipeline(channel, MAX_REQUEST, handlers);
+    }
+
+    @Test
+    void apiVersionsListsOnlyTheFixedTable() {
+        ApiVersionsResponse response = (ApiVersionsResponse) roundTrip(ApiKeys.API_VERSIONS, (short) 3, apiVersions());
+
+        assertThat(response.data().errorCode()).isZero();
+        assertThat(response.data().apiKeys()).extracting(k -> k.apiKey() + ":" + k.minVersion() + "-" + k.maxVersion())
+                .containsExactlyInAnyOrder("18:0-4", "3:1-13");
+    }
+
+    @Test
+    void anApiVersionsRequestAboveOurRangeGetsTheV0FallbackSoTheClientRetries() {
+        ByteBuffer frame = frame(ApiKeys.API_VERSIONS, (short) 4, apiVersions());
+        frame.putShort(6, (short) 99);
+        channel.writeInbound(Unpooled.wrappedBuffer(frame));
+
+        ByteBuffer answer = readAnswer();
+        assertThat(ResponseHeader.parse(answer, (short) 0).correlationId()).isEqualTo(correlation);
+        ApiVersionsResponseData data = ApiVersionsResponse.parse(new ByteBufferAccessor(answer), (short) 0).data();
+        assertThat(data.errorCode()).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
+        assertThat(data.apiKeys().find(ApiKeys.API_VERSIONS.id).maxVersion()).isEqualTo((short) 4);
+    }
+
+    @Test
+    void metadataDescribesBrokersTopicIdsLeadersAndIsr() {
+        MetadataResponse response = (MetadataResponse) roundTrip(ApiKeys.METADATA, (short) 12,
+                new MetadataRequestData().setTopics(null));
+        MetadataResponseData data = response.data();
+
+        assertThat(data.clusterId()).isEqualTo("cluster-1");
+        assertThat(data.controllerId()).isEqualTo(1);
+        assertThat(data.brokers()).extracting(b -> b.nodeId() + "@" + b.port() + "/" + b.rack())
+                .containsExactly("1@9092/r1", "2@9093/null");
+        MetadataResponseData.MetadataResponseTopic topic = data.topics().find("orders");
+        assertThat(topic.topicId()).isEqualTo(new Uuid(TOPIC_ID.getMostSignificantBits(), TOPIC_ID.getLeastSignificantBits()));
+        assertThat(topic.partitions().get(0).leaderId()).isEqualTo(1);
+        assertThat(topic.partitions().get(0).leaderEpoch()).isEqualTo(4);
+        assertThat(topic.partitions().get(0).isrNodes()).containsExactly(1, 2);
+        assertThat(topic.partitions().get(1).errorCode()).isEqualTo(Errors.LEADER_NOT_AVAILABLE.code());
+        assertThat(topic.partitions().get(1).offlineReplicas()).containsExactly(3);
+    }
+
+    @Test
+    void metadataForUnknownAndInvalidTopicsCarriesTheirErrors() {
+        MetadataResponse response = (MetadataResponse) roundTrip(ApiKeys.METADATA, (short) 9, new MetadataRequestData()
+                .setTopics(List.of(new MetadataRequestData.MetadataRequestTopic().setName("nope"),
+                        new MetadataRequestData.MetadataRequestTopic().setName("bad/name"))));
+
+        assertThat(response.data().topics().find("nope").errorCode()).isEqualTo(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+        assertThat(response.data().topics().find("bad/name").errorCode()).isEqualTo(Errors.INVALID_TOPIC_EXCEPTION.code());
+    }
+
+    @Test
+    void everyOldMetadataVersionWeAdvertiseSerialises() {
+        for (short v = 1; v <= 13; v++) {
+            AbstractResponse response = roundTrip(ApiKeys.METADATA, v, new MetadataRequestData().setTopics(null));
+            assertThat(((MetadataResponse) response).data().topics()).as("v%d", v).hasSize(1);
+        }
+    }
+
+    @Test
+    void anApiWeDoNotServeGetsUnsupportedVersion() {
+        MetadataResponse response = (MetadataResponse) roundTrip(ApiKeys.METADATA, (short) 0,
+                new MetadataRequestData().setTopics(List.of(new MetadataRequestData.MetadataRequestTopic().setName("orders"))));
+        assertThat(response.errorCounts()).containsKey(Errors.UNSUPPORTED_VERSION);
+        assertThat(channel.isActive()).isTrue();
+    }
+
+    @Test
+    void aRequestSplitAcrossReadsIsAnsweredOnceWhole() {
+        ByteBuffer frame = frame(ApiKeys.API_VERSIONS, (short) 3, apiVersions());
+        byte[] bytes = new byte[frame.remaining()];
+        frame.get(bytes);
+        for (int i = 0; i < bytes.length; i += 3) {
+            assertThat(outbound()).isEmpty();
+            channel.writeInbound(Unpooled.wrappedBuffer(bytes, i, Math.min(3, bytes.length - i)));
+        }
+        assertThat(parse(ApiKeys.API_VERSIONS, (short) 3, readAnswer()).errorCounts()).containsOnlyKeys(Errors.NONE);
+    }
+
+    @Test
+    void answersLeaveInRequestOrderEvenWhenAnEarlierOneWaits() {
+        CompletableFuture<ApiMessage> slow = new CompletableFuture<>();
+        handlers.put(ApiKeys.METADATA, request -> slow);
+        ByteBuffer first = frame(ApiKeys.METADATA, (short) 12, new MetadataRequestData().setTopics(null));
+        int firstCorrelation = correlation;
+        ByteBuffer second = frame(ApiKeys.API_VERSIONS, (short) 3, apiVersions());
+
+        channel.writeInbound(Unpooled.wrappedBuffer(first), Unpooled.wrappedBuffer(second));
+        channel.runPendingTasks();
+        assertThat(outbound()).isEmpty();
+
+        slow.complete(new MetadataResponseData().setClusterId("late"));
+        channel.runPendingTasks();
+        List<ByteBuffer> answers = answers();
+        assertThat(answers).hasSize(2);
+        assertThat(ResponseHeader.parse(answers.get(0).duplicate(), (short) 1).correlationId()).isEqualTo(firstCorrelation);
+        assertThat(ResponseHeader.parse(answers.get(1).duplicate(), (short) 0).correlationId()).isEqualTo(correlation);
+    }
+
+    @Test
+    void anOversizedFrameClosesTheConnection() {
+        ByteBuf frame = Unpooled.buffer().writeInt(MAX_REQUEST + 1).writeBytes(new byte[16]);
+        channel.writeInbound(frame);
+        assertThat(channel.isActive()).isFalse();
+    }
+
+    @Test
+    void aNegativeSizeClosesTheConnection() {
+        channel.writeInbound(Unpooled.buffer().writeInt(-5).writeBytes(new byte[16]));
+        assertThat(channel.isActive()).isFalse();
+    }
+
+    @Test
+    void anUnknownApiKeyClosesTheConnection() {
+        ByteBuffer frame = frame(ApiKeys.API_VERSIONS, (short) 3, apiVersions());
+        frame.putShort(4, (short) 999);
+        channel.writeInbound(Unpooled.wrappedBuffer(frame));
+        assertThat(channel.isActive()).isFalse();
+    }
+
+    @Test
+    void garbageAfterAValidHeaderClosesTheConnection() {
+        ByteBuf frame = Unpooled.buffer().writeInt(14).writeShort(ApiKeys.METADATA.id).writeShort(12).writeInt(7)
+                .writeBytes(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1, 2});
+        channel.writeInbound(frame);
+        assertThat(outbound()).isEmpty();
+        assertThat(channel.isActive()).isFalse();
+    }
+
+    @Test
+    void aFrameTooShortForAHeaderClosesTheConnection() {
+        channel.writeInbound(Unpooled.buffer().writeInt(3).writeBytes(new byte[] {0, 18, 0}));
+        assertThat(channel.isActive()).isFalse();
+    }
+
+    private static ApiVersionsRequestData apiVersions() {
+        return new ApiVersionsRequestData().setClientSoftwareName("runnel-test").setClientSoftwareVersion("1.0");
+    }
+
+    private AbstractResponse roundTrip(ApiKeys key, short version, Message body) {
+        channel.writeInbound(Unpooled.wrappedBuffer(frame(key, version, body)));
+        channel.runPendingTasks();
+        return parse(key, version, readAnswer());
+    }
+
+    private AbstractResponse parse(ApiKeys key, short version, ByteBuffer answer) {
+        ResponseHeader header = ResponseHeader.parse(answer, key.responseHeaderVersion(version));
+        assertThat(header.correlationId()).isEqualTo(correlation);
+        return AbstractResponse.parseResponse(key, new ByteBufferAccessor(answer), version);
+    }
+
+    /** A size-prefixed request frame with the next correlation id. */
+    private ByteBuffer frame(ApiKeys key, short version, Message body) {
+        RequestHeader header = KafkaWire.header(key, version, "test-client", ++correlation);
+        ByteBuffer request = RequestUtils.serialize(header.data(), header.headerVersion(), body, version);
+        ByteBuffer frame = ByteBuffer.allocate(4 + request.remaining());
+        frame.putInt(request.remaining()).put(request).flip();
+        return frame;
+    }
+
+    private ByteBuffer readAnswer() {
+        List<ByteBuffer> answers = answers();
+        assertThat(answers).hasSize(1);
+        return answers.get(0);
+    }
+
+    /** Every answer written so far, split by their size prefixes. */
+    private List<ByteBuffer> answers() {
+        ByteBuffer all = ByteBuffer.wrap(outbound());
+        List<ByteBuffer> answers = new ArrayList<>();
+        while (all.remaining() >= 4) {
+            int size = all.getInt();
+            ByteBuffer answer = all.slice();
+            answer.limit(size);
+            all.position(all.position() + size);
+            answers.add(answer);
+        }
+        return answers;
+    }
+
+    private byte[] outbound() {
+        ByteBuf all = Unpooled.buffer();
+        for (Object out = channel.readOutbound(); out != null; out = channel.readOutbound()) {
+            ByteBuf buf = (ByteBuf) out;
+            all.writeBytes(buf);
+            buf.release();
+        }
+        byte[] bytes = new byte[all.readableBytes()];
+        all.readBytes(bytes);
+        return bytes;
+    }
+}

@@ -1,0 +1,112 @@
+package dev.runnel.clustertest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.cluster.PartitionInfo;
+import dev.runnel.cluster.TopicInfo;
+import dev.runnel.controller.election.ActiveController;
+
+/**
+ * A real kafka-clients Admin against the brokers' Kafka listeners: the cluster, its brokers and
+ * topics (with ids, leaders, replicas and ISR) as the controller decided them.
+ */
+class KafkaMetadataClusterTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(20);
+
+    private static InJvmCluster cluster;
+    private static Admin admin;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = new InJvmCluster();
+        cluster.startController(1);
+        await().atMost(DEADLINE).until(() -> controller().role() == ActiveController.Role.ACTIVE);
+        for (int id = 1; id <= 3; id++) {
+            cluster.startBroker(id, "rack-" + id);
+        }
+        await().atMost(DEADLINE).until(() -> controller().view().brokers().size() == 3);
+        assertThat(cluster.call("POST", InJvmCluster.url(cluster.controller(1)) + "/api/v1/topics",
+                "{\"name\":\"orders\",\"partitions\":6,\"replicationFactor\":3}").status()).isEqualTo(201);
+        await().atMost(DEADLINE).until(() -> cluster.brokers().values().stream()
+                .allMatch(b -> b.getBean(MetadataCache.class).snapshot().topic("orders").isPresent()));
+        Properties config = new Properties();
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + kafkaPort(cluster.broker(2)));
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
+        admin = Admin.create(config);
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
+        }
+        cluster.close();
+    }
+
+    @Test
+    void adminDescribesTheClusterAndItsBrokers() throws Exception {
+        DescribeClusterResult described = admin.describeCluster();
+
+        assertThat(described.clusterId().get(20, TimeUnit.SECONDS))
+                .isEqualTo(cluster.broker(1).getBean(MetadataCache.class).clusterId());
+        assertThat(described.nodes().get(20, TimeUnit.SECONDS)).extracting(Node::id, Node::port, Node::rack)
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple(1, kafkaPort(cluster.broker(1)), "rack-1"),
+                        org.assertj.core.groups.Tuple.tuple(2, kafkaPort(cluster.broker(2)), "rack-2"),
+                        org.assertj.core.groups.Tuple.tuple(3, kafkaPort(cluster.broker(3)), "rack-3"));
+        assertThat(described.controller().get(20, TimeUnit.SECONDS).id()).isIn(1, 2, 3);
+    }
+
+    @Test
+    void adminListsAndDescribesTopicsAsTheControllerDecidedThem() throws Exception {
+        assertThat(admin.listTopics().names().get(20, TimeUnit.SECONDS)).containsExactly("orders");
+
+        TopicDescription orders = admin.describeTopics(List.of("orders")).allTopicNames().get(20, TimeUnit.SECONDS)
+                .get("orders");
+        TopicInfo decided = controller().view().topic("orders").orElseThrow();
+        UUID id = decided.topicId();
+        assertThat(orders.topicId().getMostSignificantBits()).isEqualTo(id.getMostSignificantBits());
+        assertThat(orders.topicId().getLeastSignificantBits()).isEqualTo(id.getLeastSignificantBits());
+        assertThat(orders.partitions()).hasSize(6);
+        for (TopicPartitionInfo partition : orders.partitions()) {
+            PartitionInfo expected = decided.partitions().get(partition.partition());
+            assertThat(partition.leader().id()).isEqualTo(expected.state().leader());
+            assertThat(partition.replicas()).extracting(Node::id).containsExactlyElementsOf(expected.replicas());
+            assertThat(partition.isr()).extracting(Node::id).containsExactlyElementsOf(expected.state().isr());
+        }
+        assertThat(admin.describeTopics(List.of("absent")).topicNameValues().get("absent"))
+                .failsWithin(Duration.ofSeconds(20))
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(org.apache.kafka.common.errors.UnknownTopicOrPartitionException.class);
+    }
+
+    private static int kafkaPort(ConfigurableApplicationContext broker) {
+        return Integer.parseInt(broker.getEnvironment().getRequiredProperty("runnel.broker.kafka-port"));
+    }
+
+    private static ActiveController controller() {
+        return cluster.controller(1).getBean(ActiveController.class);
+    }
+
+}
