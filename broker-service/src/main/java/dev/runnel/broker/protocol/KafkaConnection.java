@@ -29,6 +29,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaConnection.class);
 
+    /** Unanswered requests a connection may have before the broker stops reading from it. */
+    static final int MAX_IN_FLIGHT = 100;
+
     /** An answer to send, or null for a request that gets none (acks=0). */
     private record Pending(CompletableFuture<ByteBuffer> answer) {
     }
@@ -57,6 +60,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         inFlight.add(new Pending(answer));
+        if (inFlight.size() >= MAX_IN_FLIGHT) {
+            // A client pipelining behind a waiting request: stop reading until answers drain.
+            ctx.channel().config().setAutoRead(false);
+        }
         answer.whenComplete((r, e) -> ctx.executor().execute(() -> writeReady(ctx)));
     }
 
@@ -105,14 +112,27 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private void writeReady(ChannelHandlerContext ctx) {
         boolean wrote = false;
         while (!inFlight.isEmpty() && inFlight.peek().answer().isDone()) {
-            ByteBuffer answer = inFlight.poll().answer().join();
+            ByteBuffer answer;
+            try {
+                answer = inFlight.poll().answer().join();
+            } catch (RuntimeException e) {
+                // The answer could not even be serialised: the client would wait for it forever.
+                log.error("Cannot answer a request from {}; closing the connection", ctx.channel().remoteAddress(), e);
+                inFlight.clear();
+                ctx.close();
+                return;
+            }
             if (answer != null && ctx.channel().isActive()) {
-                ctx.write(Unpooled.wrappedBuffer(answer));
+                ByteBuf size = ctx.alloc().buffer(4).writeInt(answer.remaining());
+                ctx.write(Unpooled.wrappedUnmodifiableBuffer(size, Unpooled.wrappedBuffer(answer)));
                 wrote = true;
             }
         }
         if (wrote) {
             ctx.flush();
+        }
+        if (inFlight.size() < MAX_IN_FLIGHT && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
         }
     }
 

@@ -22,7 +22,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.netty.handler.codec.LengthFieldPrepender;
 
 /**
  * The Kafka protocol listener: Netty, one pipeline per connection.
@@ -30,7 +29,7 @@ import io.netty.handler.codec.LengthFieldPrepender;
  * <pre>
  * bytes --> LengthFieldBasedFrameDecoder (int32 size, at most socket.request.max.bytes)
  *       --> KafkaConnection (parse, dispatch to the API's handler, answer in order)
- * bytes <-- LengthFieldPrepender (int32 size)
+ * bytes <-- KafkaConnection (int32 size + answer, one write each)
  * </pre>
  *
  * Starts before the broker registers in the cluster and stops after it has left.
@@ -61,7 +60,6 @@ public final class KafkaServer implements SmartLifecycle {
     static void initPipeline(Channel channel, int maxRequestBytes, Map<ApiKeys, ApiHandler> handlers) {
         channel.pipeline()
                 .addLast("frames", new LengthFieldBasedFrameDecoder(maxRequestBytes, 0, 4, 0, 4))
-                .addLast("sizes", new LengthFieldPrepender(4))
                 .addLast("requests", new KafkaConnection(handlers));
     }
 

@@ -166,6 +166,35 @@ class KafkaConnectionTest {
     }
 
     @Test
+    void aConnectionStopsReadingWhileTooManyAnswersWaitAndResumesOnceTheyLeave() {
+        CompletableFuture<ApiMessage> slow = new CompletableFuture<>();
+        handlers.put(ApiKeys.METADATA, request -> slow);
+        for (int i = 0; i < KafkaConnection.MAX_IN_FLIGHT; i++) {
+            channel.writeInbound(Unpooled.wrappedBuffer(frame(ApiKeys.METADATA, (short) 12,
+                    new MetadataRequestData().setTopics(null))));
+        }
+        assertThat(channel.config().isAutoRead()).isFalse();
+
+        slow.complete(new MetadataResponseData());
+        channel.runPendingTasks();
+
+        assertThat(answers()).hasSize(KafkaConnection.MAX_IN_FLIGHT);
+        assertThat(channel.config().isAutoRead()).isTrue();
+    }
+
+    @Test
+    void anAnswerThatCannotBeSerialisedClosesTheConnection() {
+        // A field the request's version does not have: kafka-clients refuses to write it.
+        handlers.put(ApiKeys.METADATA, request -> CompletableFuture.completedFuture(
+                new MetadataResponseData().setClusterAuthorizedOperations(5)));
+        channel.writeInbound(Unpooled.wrappedBuffer(frame(ApiKeys.METADATA, (short) 12,
+                new MetadataRequestData().setTopics(null))));
+        channel.runPendingTasks();
+
+        assertThat(channel.isActive()).isFalse();
+    }
+
+    @Test
     void anOversizedFrameClosesTheConnection() {
         ByteBuf frame = Unpooled.buffer().writeInt(MAX_REQUEST + 1).writeBytes(new byte[16]);
         channel.writeInbound(frame);
