@@ -28,6 +28,7 @@ public final class ApiVersionTable {
         Map<ApiKeys, Range> served = new EnumMap<>(ApiKeys.class);
         served.put(ApiKeys.API_VERSIONS, new Range((short) 0, (short) 4));
         served.put(ApiKeys.METADATA, new Range((short) 1, (short) 13));
+        served.put(ApiKeys.DESCRIBE_CLUSTER, new Range((short) 0, (short) 2));
         SERVED = Collections.unmodifiableMap(served);
     }
 

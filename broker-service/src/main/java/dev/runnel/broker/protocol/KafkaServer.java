@@ -53,6 +53,7 @@ public final class KafkaServer implements SmartLifecycle {
         Map<ApiKeys, ApiHandler> served = new EnumMap<>(ApiKeys.class);
         served.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler());
         served.put(ApiKeys.METADATA, new MetadataHandler(metadata, clusterId));
+        served.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(metadata, clusterId));
         this.handlers = served;
     }
 

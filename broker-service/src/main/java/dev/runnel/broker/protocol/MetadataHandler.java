@@ -46,7 +46,7 @@ final class MetadataHandler implements ApiHandler {
         MetadataCache.Snapshot view = metadata.snapshot();
         MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(clusterId.get())
-                .setControllerId(view.brokers().keySet().stream().mapToInt(Integer::intValue).min().orElse(-1));
+                .setControllerId(controllerIdForClients(view));
         view.brokers().values().stream().sorted((a, b) -> Integer.compare(a.id(), b.id())).forEach(b ->
                 response.brokers().add(new MetadataResponseData.MetadataResponseBroker()
                         .setNodeId(b.id()).setHost(b.host()).setPort(b.kafkaPort()).setRack(b.rack())));
@@ -59,6 +59,14 @@ final class MetadataHandler implements ApiHandler {
             }
         }
         return CompletableFuture.completedFuture(response);
+    }
+
+    /**
+     * The node clients treat as the controller: the lowest live broker, since Runnel's controller
+     * is not a broker (clients only need a live node to send controller-bound Admin calls to).
+     */
+    static int controllerIdForClients(MetadataCache.Snapshot view) {
+        return view.brokers().keySet().stream().mapToInt(Integer::intValue).min().orElse(-1);
     }
 
     private MetadataResponseTopic lookup(MetadataRequestData.MetadataRequestTopic requested, MetadataCache.Snapshot view,

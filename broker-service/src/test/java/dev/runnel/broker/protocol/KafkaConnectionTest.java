@@ -13,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.DescribeClusterRequestData;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -22,6 +24,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.protocol.Message;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ApiVersionsResponse;
+import org.apache.kafka.common.requests.DescribeClusterResponse;
 import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.RequestUtils;
@@ -62,6 +65,7 @@ class KafkaConnectionTest {
                 List.of()));
         handlers.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler());
         handlers.put(ApiKeys.METADATA, new MetadataHandler(metadata, metadata::clusterId));
+        handlers.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(metadata, metadata::clusterId));
         channel = new EmbeddedChannel();
         KafkaServer.initPipeline(channel, MAX_REQUEST, handlers);
     }
@@ -72,7 +76,7 @@ class KafkaConnectionTest {
 
         assertThat(response.data().errorCode()).isZero();
         assertThat(response.data().apiKeys()).extracting(k -> k.apiKey() + ":" + k.minVersion() + "-" + k.maxVersion())
-                .containsExactlyInAnyOrder("18:0-4", "3:1-13");
+                .containsExactlyInAnyOrder("18:0-4", "3:1-13", "60:0-2");
     }
 
     @Test
@@ -105,6 +109,25 @@ class KafkaConnectionTest {
         assertThat(topic.partitions().get(0).isrNodes()).containsExactly(1, 2);
         assertThat(topic.partitions().get(1).errorCode()).isEqualTo(Errors.LEADER_NOT_AVAILABLE.code());
         assertThat(topic.partitions().get(1).offlineReplicas()).containsExactly(3);
+    }
+
+    @Test
+    void describeClusterListsTheBrokersForBrokerEndpointsOnly() {
+        DescribeClusterResponseData brokers = ((DescribeClusterResponse) roundTrip(ApiKeys.DESCRIBE_CLUSTER, (short) 2,
+                new DescribeClusterRequestData().setEndpointType((byte) 1))).data();
+        assertThat(brokers.errorCode()).isZero();
+        assertThat(brokers.clusterId()).isEqualTo("cluster-1");
+        assertThat(brokers.controllerId()).isEqualTo(1);
+        assertThat(brokers.brokers()).extracting(b -> b.brokerId() + "@" + b.port()).containsExactly("1@9092", "2@9093");
+
+        DescribeClusterResponseData controllers = ((DescribeClusterResponse) roundTrip(ApiKeys.DESCRIBE_CLUSTER,
+                (short) 1, new DescribeClusterRequestData().setEndpointType((byte) 2))).data();
+        assertThat(controllers.errorCode()).isEqualTo(Errors.MISMATCHED_ENDPOINT_TYPE.code());
+        assertThat(controllers.brokers()).isEmpty();
+
+        DescribeClusterResponseData v0 = ((DescribeClusterResponse) roundTrip(ApiKeys.DESCRIBE_CLUSTER, (short) 0,
+                new DescribeClusterRequestData())).data();
+        assertThat(v0.brokers()).hasSize(2);
     }
 
     @Test
