@@ -15,6 +15,7 @@ import org.springframework.core.env.Environment;
 
 import dev.runnel.broker.cluster.BrokerRegistration;
 import dev.runnel.broker.cluster.ClusterMembership;
+import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.cluster.ControllerClient;
 import dev.runnel.broker.cluster.MetadataCache;
 import dev.runnel.broker.cluster.ReplicaManager;
@@ -91,9 +92,10 @@ class BrokerConfiguration {
     }
 
     @Bean
-    KafkaServer kafkaServer(BrokerProperties properties, MetadataCache metadata) {
+    KafkaServer kafkaServer(BrokerProperties properties, MetadataCache metadata, ControllerClient controllerClient) {
         return new KafkaServer(properties.getListenHost(), properties.getKafkaPort(),
-                (int) properties.getSocketRequestMaxBytes().toBytes(), metadata, metadata::clusterId);
+                (int) properties.getSocketRequestMaxBytes().toBytes(), metadata, metadata::clusterId,
+                new ControllerAdminClient(controllerClient));
     }
 
     @Bean

@@ -5,16 +5,28 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import org.apache.kafka.clients.admin.CreateTopicsResult;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,7 +92,7 @@ class KafkaMetadataClusterTest {
 
     @Test
     void adminListsAndDescribesTopicsAsTheControllerDecidedThem() throws Exception {
-        assertThat(admin.listTopics().names().get(20, TimeUnit.SECONDS)).containsExactly("orders");
+        assertThat(admin.listTopics().names().get(20, TimeUnit.SECONDS)).contains("orders");
 
         TopicDescription orders = admin.describeTopics(List.of("orders")).allTopicNames().get(20, TimeUnit.SECONDS)
                 .get("orders");
@@ -99,6 +111,48 @@ class KafkaMetadataClusterTest {
                 .failsWithin(Duration.ofSeconds(20))
                 .withThrowableOfType(java.util.concurrent.ExecutionException.class)
                 .withCauseInstanceOf(org.apache.kafka.common.errors.UnknownTopicOrPartitionException.class);
+    }
+
+    @Test
+    void adminCreatesGrowsAndDeletesTopicsThroughTheController() throws Exception {
+        CreateTopicsResult created = admin.createTopics(List.of(
+                new NewTopic("payments", 3, (short) 2).configs(Map.of("retention.ms", "60000"))));
+        created.all().get(20, TimeUnit.SECONDS);
+        TopicInfo decided = controller().view().topic("payments").orElseThrow();
+        assertThat(created.topicId("payments").get().getMostSignificantBits())
+                .isEqualTo(decided.topicId().getMostSignificantBits());
+        assertThat(created.numPartitions("payments").get()).isEqualTo(3);
+        assertThat(created.replicationFactor("payments").get()).isEqualTo(2);
+        assertThat(created.config("payments").get().get("retention.ms").value()).isEqualTo("60000");
+
+        admin.createPartitions(Map.of("payments", NewPartitions.increaseTo(5))).all().get(20, TimeUnit.SECONDS);
+        assertThat(controller().view().topic("payments").orElseThrow().partitions()).hasSize(5);
+        assertThatFuture(admin.createPartitions(Map.of("payments", NewPartitions.increaseTo(2))).all(),
+                InvalidPartitionsException.class);
+
+        admin.deleteTopics(List.of("payments")).all().get(20, TimeUnit.SECONDS);
+        assertThat(controller().view().topic("payments")).isEmpty();
+        assertThatFuture(admin.deleteTopics(List.of("payments")).all(), UnknownTopicOrPartitionException.class);
+    }
+
+    @Test
+    void adminCreateTopicsRefusalsAndValidateOnlyChangeNothing() throws Exception {
+        admin.createTopics(List.of(new NewTopic("dry-run", 2, (short) 3)), new CreateTopicsOptions().validateOnly(true))
+                .all().get(20, TimeUnit.SECONDS);
+        assertThatFuture(admin.createTopics(List.of(new NewTopic("orders", 1, (short) 1))).all(),
+                TopicExistsException.class);
+        assertThatFuture(admin.createTopics(List.of(new NewTopic("bad/name", 1, (short) 1))).all(),
+                InvalidTopicException.class);
+        assertThatFuture(admin.createTopics(List.of(new NewTopic("too-wide", 1, (short) 4))).all(),
+                InvalidReplicationFactorException.class);
+        assertThatFuture(admin.createTopics(List.of(new NewTopic("bad-config", 1, (short) 1)
+                .configs(Map.of("retention.mss", "1")))).all(), InvalidConfigurationException.class);
+        assertThat(controller().view().topics()).doesNotContainKeys("dry-run", "bad/name", "too-wide", "bad-config");
+    }
+
+    private static void assertThatFuture(KafkaFuture<?> future, Class<? extends Throwable> cause) {
+        assertThat(future.toCompletionStage().toCompletableFuture()).failsWithin(Duration.ofSeconds(20))
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class).withCauseInstanceOf(cause);
     }
 
     private static int kafkaPort(ConfigurableApplicationContext broker) {

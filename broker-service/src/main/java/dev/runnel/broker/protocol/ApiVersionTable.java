@@ -29,6 +29,9 @@ public final class ApiVersionTable {
         served.put(ApiKeys.API_VERSIONS, new Range((short) 0, (short) 4));
         served.put(ApiKeys.METADATA, new Range((short) 1, (short) 13));
         served.put(ApiKeys.DESCRIBE_CLUSTER, new Range((short) 0, (short) 2));
+        served.put(ApiKeys.CREATE_TOPICS, new Range((short) 2, (short) 7));
+        served.put(ApiKeys.DELETE_TOPICS, new Range((short) 1, (short) 6));
+        served.put(ApiKeys.CREATE_PARTITIONS, new Range((short) 0, (short) 3));
         SERVED = Collections.unmodifiableMap(served);
     }
 

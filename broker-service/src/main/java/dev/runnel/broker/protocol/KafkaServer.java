@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
+import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.cluster.MetadataCache;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -46,7 +47,8 @@ public final class KafkaServer implements SmartLifecycle {
     private EventLoopGroup workers;
     private Channel server;
 
-    public KafkaServer(String host, int port, int maxRequestBytes, MetadataCache metadata, Supplier<String> clusterId) {
+    public KafkaServer(String host, int port, int maxRequestBytes, MetadataCache metadata, Supplier<String> clusterId,
+            ControllerAdminClient controller) {
         this.host = host;
         this.port = port;
         this.maxRequestBytes = maxRequestBytes;
@@ -54,6 +56,10 @@ public final class KafkaServer implements SmartLifecycle {
         served.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler());
         served.put(ApiKeys.METADATA, new MetadataHandler(metadata, clusterId));
         served.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(metadata, clusterId));
+        TopicAdminHandler topicAdmin = new TopicAdminHandler(controller, metadata);
+        served.put(ApiKeys.CREATE_TOPICS, topicAdmin);
+        served.put(ApiKeys.DELETE_TOPICS, topicAdmin);
+        served.put(ApiKeys.CREATE_PARTITIONS, topicAdmin);
         this.handlers = served;
     }
 

@@ -17,6 +17,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.runnel.cluster.BrokerInfo;
@@ -67,8 +68,10 @@ class AdminApiController {
                 () -> new AdminException(Reason.UNKNOWN_TOPIC, "Topic '" + name + "' does not exist"));
     }
 
+    /** Creates a topic; with {@code validateOnly=true} only checks that it could be (200, nothing created). */
     @PostMapping("/topics")
-    ResponseEntity<TopicInfo> createTopic(@RequestBody ApiRequests.CreateTopic body) {
+    ResponseEntity<TopicInfo> createTopic(@RequestBody ApiRequests.CreateTopic body,
+            @RequestParam(defaultValue = "false") boolean validateOnly) {
         if (body.name() == null) {
             throw new AdminException(Reason.INVALID_TOPIC, "A topic needs a name");
         }
@@ -77,7 +80,10 @@ class AdminApiController {
         int replicationFactor = body.replicationFactor() == null ? properties.getDefaultReplicationFactor()
                 : body.replicationFactor();
         TopicInfo created = (TopicInfo) decide(new ControllerEvent.CreateTopic(body.name(), partitions,
-                replicationFactor, body.configs()));
+                replicationFactor, body.configs(), validateOnly));
+        if (validateOnly) {
+            return ResponseEntity.ok(created);
+        }
         return ResponseEntity.created(URI.create("/api/v1/topics/" + created.name())).body(created);
     }
 

@@ -21,11 +21,16 @@ public sealed interface ControllerEvent {
     record BrokerDown(int brokerId) implements ControllerEvent {
     }
 
-    record CreateTopic(String name, int partitions, int replicationFactor, Map<String, String> configs)
-            implements ControllerEvent {
+    /** Create a topic; with {@code validateOnly}, only check that it could be created. */
+    record CreateTopic(String name, int partitions, int replicationFactor, Map<String, String> configs,
+            boolean validateOnly) implements ControllerEvent {
 
         public CreateTopic {
             configs = configs == null ? Map.of() : Map.copyOf(configs);
+        }
+
+        public CreateTopic(String name, int partitions, int replicationFactor, Map<String, String> configs) {
+            this(name, partitions, replicationFactor, configs, false);
         }
     }
 

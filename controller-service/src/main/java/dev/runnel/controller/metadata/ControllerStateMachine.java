@@ -18,9 +18,11 @@ import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterError;
 import dev.runnel.cluster.ControlledShutdownRequest;
 import dev.runnel.cluster.ControlledShutdownResponse;
+import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.PartitionRef;
 import dev.runnel.cluster.PartitionState;
 import dev.runnel.cluster.TopicConfigs;
+import dev.runnel.cluster.TopicInfo;
 import dev.runnel.cluster.TopicRecord;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.controller.metadata.AdminException.Reason;
@@ -177,11 +179,16 @@ public final class ControllerStateMachine {
         validatePartitionCount(create.partitions());
         validateConfigs(create.configs());
         List<List<Integer>> replicas = place(create.partitions(), create.replicationFactor(), 0);
-        TopicRecord topic = new TopicRecord(UUID.randomUUID(), replicas, create.configs());
         Map<Integer, PartitionState> states = new TreeMap<>();
         for (int p = 0; p < replicas.size(); p++) {
             states.put(p, new PartitionState(replicas.get(p).get(0), 0, replicas.get(p), 0));
         }
+        if (create.validateOnly()) {
+            List<PartitionInfo> partitions = new ArrayList<>();
+            states.forEach((p, state) -> partitions.add(new PartitionInfo(p, replicas.get(p), state)));
+            return new Decision(List.of(), List.of(), new TopicInfo(name, new UUID(0, 0), create.configs(), partitions));
+        }
+        TopicRecord topic = new TopicRecord(UUID.randomUUID(), replicas, create.configs());
         model.putTopic(name, topic, states);
         CommandPlan plan = new CommandPlan(model);
         states.keySet().forEach(p -> plan.partitionChanged(new PartitionRef(name, p)));

@@ -89,6 +89,29 @@ class CreateTopicTest {
     }
 
     @Test
+    void aValidateOnlyCreationAnswersWhatWouldBeCreatedAndChangesNothing() {
+        ControllerStateMachine machine = cluster().brokers(1, 2, 3).machine();
+
+        Decision decision = machine.handle(new ControllerEvent.CreateTopic("t", 6, 3, Map.of("retention.ms", "1000"), true));
+
+        assertThat(decision.writes()).isEmpty();
+        assertThat(decision.commands()).isEmpty();
+        TopicInfo reply = (TopicInfo) decision.reply();
+        assertThat(reply.partitions()).hasSize(6).allSatisfy(p -> assertThat(p.replicas()).hasSize(3));
+        assertThat(reply.configs()).containsEntry("retention.ms", "1000");
+        assertThat(machine.view().topics()).isEmpty();
+        assertThat(machine.handle(create("t", 6, 3)).writes()).hasSize(1);
+    }
+
+    @Test
+    void aValidateOnlyCreationIsRefusedLikeARealOne() {
+        ControllerStateMachine machine = cluster().brokers(1, 2).machine();
+
+        ClusterFixture.assertRefused(machine, new ControllerEvent.CreateTopic("t", 1, 3, Map.of(), true),
+                AdminException.Reason.INVALID_REPLICATION_FACTOR);
+    }
+
+    @Test
     void theSameSeedGivesTheSamePlacement() {
         List<List<Integer>> first = theWrite(cluster().brokers(1, 2, 3, 4).machine(7).handle(create("t", 8, 2)))
                 .topic().replicas();

@@ -1,0 +1,214 @@
+package dev.runnel.broker.protocol;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import dev.runnel.broker.cluster.ControllerAdminClient;
+import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.cluster.ClusterJson;
+import dev.runnel.cluster.TopicInfo;
+
+/**
+ * CreateTopics, DeleteTopics and CreatePartitions: forwarded, topic by topic, to the active
+ * controller's admin API, whose refusals come back as the matching Kafka error codes.
+ * Manual replica assignments are not supported yet and are refused per topic with INVALID_REQUEST.
+ */
+final class TopicAdminHandler implements ApiHandler {
+
+    /** Configs reported back by CreateTopics come from the topic itself (Kafka's TOPIC_CONFIG source). */
+    private static final byte TOPIC_CONFIG_SOURCE = 1;
+
+    private final ControllerAdminClient controller;
+    private final MetadataCache metadata;
+
+    TopicAdminHandler(ControllerAdminClient controller, MetadataCache metadata) {
+        this.controller = controller;
+        this.metadata = metadata;
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
+        if (request.apiKey() == ApiKeys.CREATE_TOPICS) {
+            return createTopics((CreateTopicsRequestData) request.body(), request.version());
+        } else if (request.apiKey() == ApiKeys.DELETE_TOPICS) {
+            return deleteTopics((DeleteTopicsRequestData) request.body(), request.version());
+        }
+        return createPartitions((CreatePartitionsRequestData) request.body());
+    }
+
+    private CompletableFuture<ApiMessage> createTopics(CreateTopicsRequestData body, short version) {
+        CreateTopicsResponseData response = new CreateTopicsResponseData();
+        Duration timeout = timeout(body.timeoutMs());
+        List<CompletableFuture<CreateTopicsResponseData.CreatableTopicResult>> results = new ArrayList<>();
+        for (CreateTopicsRequestData.CreatableTopic topic : body.topics()) {
+            if (!topic.assignments().isEmpty()) {
+                results.add(CompletableFuture.completedFuture(new CreateTopicsResponseData.CreatableTopicResult()
+                        .setName(topic.name()).setErrorCode(Errors.INVALID_REQUEST.code())
+                        .setErrorMessage("Manual replica assignment is not supported yet")));
+                continue;
+            }
+            Map<String, Object> create = new LinkedHashMap<>();
+            create.put("name", topic.name());
+            if (topic.numPartitions() != -1) {
+                create.put("partitions", topic.numPartitions());
+            }
+            if (topic.replicationFactor() != -1) {
+                create.put("replicationFactor", (int) topic.replicationFactor());
+            }
+            Map<String, String> configs = new LinkedHashMap<>();
+            topic.configs().forEach(c -> {
+                if (c.value() != null) {
+                    configs.put(c.name(), c.value());
+                }
+            });
+            create.put("configs", configs);
+            results.add(controller.call("POST", "/topics?validateOnly=" + body.validateOnly(), create, timeout)
+                    .thenApply(answer -> createResult(topic.name(), answer, version)));
+        }
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            results.forEach(r -> response.topics().add(r.join()));
+            return response;
+        });
+    }
+
+    private static CreateTopicsResponseData.CreatableTopicResult createResult(String name,
+            ControllerAdminClient.Answer answer, short version) {
+        CreateTopicsResponseData.CreatableTopicResult result = new CreateTopicsResponseData.CreatableTopicResult()
+                .setName(name);
+        if (!answer.ok()) {
+            return result.setErrorCode(error(answer).code()).setErrorMessage(answer.detail());
+        }
+        TopicInfo topic = ClusterJson.read(answer.body(), TopicInfo.class, "the created topic");
+        if (version >= 5) {
+            result.setNumPartitions(topic.partitions().size())
+                    .setReplicationFactor((short) topic.partitions().get(0).replicas().size());
+            List<CreateTopicsResponseData.CreatableTopicConfigs> configs = new ArrayList<>();
+            topic.configs().forEach((k, v) -> configs.add(new CreateTopicsResponseData.CreatableTopicConfigs()
+                    .setName(k).setValue(v).setConfigSource(TOPIC_CONFIG_SOURCE)));
+            result.setConfigs(configs);
+        }
+        if (version >= 7) {
+            result.setTopicId(uuid(topic.topicId()));
+        }
+        return result;
+    }
+
+    private CompletableFuture<ApiMessage> deleteTopics(DeleteTopicsRequestData body, short version) {
+        List<String> names = new ArrayList<>(body.topicNames());
+        List<CompletableFuture<DeleteTopicsResponseData.DeletableTopicResult>> results = new ArrayList<>();
+        for (DeleteTopicsRequestData.DeleteTopicState state : body.topics()) {
+            if (state.name() != null) {
+                names.add(state.name());
+                continue;
+            }
+            UUID id = new UUID(state.topicId().getMostSignificantBits(), state.topicId().getLeastSignificantBits());
+            Optional<TopicInfo> topic = metadata.snapshot().topics().values().stream()
+                    .filter(t -> t.topicId().equals(id)).findFirst();
+            if (topic.isEmpty()) {
+                results.add(CompletableFuture.completedFuture(new DeleteTopicsResponseData.DeletableTopicResult()
+                        .setTopicId(state.topicId()).setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())));
+            } else {
+                names.add(topic.get().name());
+            }
+        }
+        Duration timeout = timeout(body.timeoutMs());
+        for (String name : names) {
+            Optional<TopicInfo> known = metadata.snapshot().topic(name);
+            results.add(controller.call("DELETE", "/topics/" + ControllerAdminClient.segment(name), null, timeout)
+                    .thenApply(answer -> {
+                        DeleteTopicsResponseData.DeletableTopicResult result =
+                                new DeleteTopicsResponseData.DeletableTopicResult().setName(name);
+                        if (version >= 6) {
+                            known.ifPresent(t -> result.setTopicId(uuid(t.topicId())));
+                        }
+                        return answer.ok() ? result
+                                : result.setErrorCode(error(answer).code()).setErrorMessage(version >= 5 ? answer.detail() : null);
+                    }));
+        }
+        DeleteTopicsResponseData response = new DeleteTopicsResponseData();
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            results.forEach(r -> response.responses().add(r.join()));
+            return response;
+        });
+    }
+
+    private CompletableFuture<ApiMessage> createPartitions(CreatePartitionsRequestData body) {
+        Duration timeout = timeout(body.timeoutMs());
+        List<CompletableFuture<CreatePartitionsResponseData.CreatePartitionsTopicResult>> results = new ArrayList<>();
+        for (CreatePartitionsRequestData.CreatePartitionsTopic topic : body.topics()) {
+            CreatePartitionsResponseData.CreatePartitionsTopicResult result =
+                    new CreatePartitionsResponseData.CreatePartitionsTopicResult().setName(topic.name());
+            if (topic.assignments() != null) {
+                results.add(CompletableFuture.completedFuture(result.setErrorCode(Errors.INVALID_REQUEST.code())
+                        .setErrorMessage("Manual replica assignment is not supported yet")));
+            } else if (body.validateOnly()) {
+                results.add(CompletableFuture.completedFuture(validatePartitions(topic, result)));
+            } else {
+                results.add(controller.call("POST", "/topics/" + ControllerAdminClient.segment(topic.name())
+                        + "/partitions", Map.of("count", topic.count()), timeout).thenApply(answer -> answer.ok() ? result
+                        : result.setErrorCode(error(answer).code()).setErrorMessage(answer.detail())));
+            }
+        }
+        CreatePartitionsResponseData response = new CreatePartitionsResponseData();
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            results.forEach(r -> response.results().add(r.join()));
+            return response;
+        });
+    }
+
+    private CreatePartitionsResponseData.CreatePartitionsTopicResult validatePartitions(
+            CreatePartitionsRequestData.CreatePartitionsTopic topic,
+            CreatePartitionsResponseData.CreatePartitionsTopicResult result) {
+        Optional<TopicInfo> known = metadata.snapshot().topic(topic.name());
+        if (known.isEmpty()) {
+            return result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+        }
+        int current = known.get().partitions().size();
+        if (topic.count() <= current) {
+            return result.setErrorCode(Errors.INVALID_PARTITIONS.code()).setErrorMessage("Topic '" + topic.name()
+                    + "' has " + current + " partitions; the new count must be larger, not " + topic.count());
+        }
+        return result;
+    }
+
+    /** The Kafka error for a refusal of the controller's admin API. */
+    static Errors error(ControllerAdminClient.Answer answer) {
+        return switch (answer.problemType() == null ? "" : answer.problemType()) {
+            case "invalid-topic" -> Errors.INVALID_TOPIC_EXCEPTION;
+            case "invalid-partitions" -> Errors.INVALID_PARTITIONS;
+            case "invalid-replication-factor" -> Errors.INVALID_REPLICATION_FACTOR;
+            case "invalid-config" -> Errors.INVALID_CONFIG;
+            case "topic-exists" -> Errors.TOPIC_ALREADY_EXISTS;
+            case "unknown-topic" -> Errors.UNKNOWN_TOPIC_OR_PARTITION;
+            case "not-controller" -> Errors.NOT_CONTROLLER;
+            case "invalid-request" -> Errors.INVALID_REQUEST;
+            default -> Errors.UNKNOWN_SERVER_ERROR;
+        };
+    }
+
+    private static Duration timeout(int timeoutMs) {
+        return Duration.ofMillis(Math.max(1_000, Math.min(timeoutMs, 60_000)));
+    }
+
+    private static Uuid uuid(UUID id) {
+        return new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits());
+    }
+}
