@@ -18,6 +18,7 @@ import dev.runnel.broker.cluster.ClusterMembership;
 import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.cluster.ControllerClient;
 import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.cluster.ProducerIdManager;
 import dev.runnel.broker.cluster.ReplicaManager;
 import dev.runnel.broker.protocol.KafkaServer;
 import dev.runnel.broker.storage.LogConfig;
@@ -92,10 +93,12 @@ class BrokerConfiguration {
     }
 
     @Bean
-    KafkaServer kafkaServer(BrokerProperties properties, MetadataCache metadata, ControllerClient controllerClient) {
+    KafkaServer kafkaServer(BrokerProperties properties, MetadataCache metadata, ControllerClient controllerClient,
+            BrokerRegistration registration) {
         return new KafkaServer(properties.getListenHost(), properties.getKafkaPort(),
                 (int) properties.getSocketRequestMaxBytes().toBytes(), metadata, metadata::clusterId,
-                new ControllerAdminClient(controllerClient));
+                new ControllerAdminClient(controllerClient),
+                new ProducerIdManager(properties.getId(), registration::epoch, controllerClient::allocateProducerIds));
     }
 
     @Bean

@@ -20,6 +20,7 @@ public final class InternalApi {
     /** Broker to controller. */
     public static final String ALTER_PARTITION = PREFIX + "/alter-partition";
     public static final String CONTROLLED_SHUTDOWN = PREFIX + "/controlled-shutdown";
+    public static final String ALLOCATE_PRODUCER_IDS = PREFIX + "/allocate-producer-ids";
 
     private InternalApi() {
     }

@@ -9,6 +9,7 @@ package dev.runnel.cluster;
  *                                                   its children are the election's latch nodes
  * /controller_epoch                      persistent the epoch as a decimal string, bumped by each new controller
  * /cluster/id                            persistent the cluster id (a UUID), created once by the first service
+ * /producer_ids                          persistent {@link ProducerIdBlock}: the last block of producer ids handed out
  * /topics/&lt;name&gt;                        persistent {@link TopicRecord}: id, replica assignment, configs
  * /topics/&lt;name&gt;/partitions/&lt;p&gt;/state  persistent {@link PartitionState}: leader, epochs, ISR
  * </pre>
@@ -26,6 +27,7 @@ public final class ZkPaths {
     public static final String CONTROLLER_EPOCH = "/controller_epoch";
     public static final String TOPICS = "/topics";
     public static final String CLUSTER_ID = "/cluster/id";
+    public static final String PRODUCER_IDS = "/producer_ids";
 
     private ZkPaths() {
     }

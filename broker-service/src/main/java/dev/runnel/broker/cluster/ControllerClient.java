@@ -5,6 +5,8 @@ import java.util.Optional;
 
 import org.apache.curator.framework.CuratorFramework;
 
+import dev.runnel.cluster.AllocateProducerIdsRequest;
+import dev.runnel.cluster.AllocateProducerIdsResponse;
 import dev.runnel.cluster.AlterPartitionRequest;
 import dev.runnel.cluster.AlterPartitionResponse;
 import dev.runnel.cluster.ControlledShutdownRequest;
@@ -17,7 +19,7 @@ import dev.runnel.cluster.ZkReads;
 
 /**
  * The broker's calls to the active controller (found in ZooKeeper at {@link ZkPaths#CONTROLLER}):
- * AlterPartition and ControlledShutdown. A standby that receives one forwards it.
+ * AlterPartition, ControlledShutdown and AllocateProducerIds. A standby that receives one forwards it.
  */
 public final class ControllerClient {
 
@@ -31,6 +33,10 @@ public final class ControllerClient {
 
     public AlterPartitionResponse alterPartition(AlterPartitionRequest request) throws IOException {
         return http.post(activeUrl(), InternalApi.ALTER_PARTITION, request, AlterPartitionResponse.class);
+    }
+
+    public AllocateProducerIdsResponse allocateProducerIds(AllocateProducerIdsRequest request) throws IOException {
+        return http.post(activeUrl(), InternalApi.ALLOCATE_PRODUCER_IDS, request, AllocateProducerIdsResponse.class);
     }
 
     public ControlledShutdownResponse controlledShutdown(ControlledShutdownRequest request) throws IOException {

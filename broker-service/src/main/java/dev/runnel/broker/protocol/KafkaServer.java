@@ -3,6 +3,8 @@ package dev.runnel.broker.protocol;
 import java.net.InetSocketAddress;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -13,6 +15,7 @@ import org.springframework.context.SmartLifecycle;
 
 import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.cluster.ProducerIdManager;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -43,12 +46,18 @@ public final class KafkaServer implements SmartLifecycle {
     private final int port;
     private final int maxRequestBytes;
     private final Map<ApiKeys, ApiHandler> handlers;
+    /** Where handlers wait on the controller, off the network threads. */
+    private final ExecutorService controllerCalls = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "kafka-controller-calls");
+        t.setDaemon(true);
+        return t;
+    });
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel server;
 
     public KafkaServer(String host, int port, int maxRequestBytes, MetadataCache metadata, Supplier<String> clusterId,
-            ControllerAdminClient controller) {
+            ControllerAdminClient controller, ProducerIdManager producerIds) {
         this.host = host;
         this.port = port;
         this.maxRequestBytes = maxRequestBytes;
@@ -60,6 +69,7 @@ public final class KafkaServer implements SmartLifecycle {
         served.put(ApiKeys.CREATE_TOPICS, topicAdmin);
         served.put(ApiKeys.DELETE_TOPICS, topicAdmin);
         served.put(ApiKeys.CREATE_PARTITIONS, topicAdmin);
+        served.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(producerIds, controllerCalls));
         this.handlers = served;
     }
 
@@ -110,6 +120,7 @@ public final class KafkaServer implements SmartLifecycle {
             server.close().syncUninterruptibly();
             server = null;
         }
+        controllerCalls.shutdownNow();
         if (boss != null) {
             // No quiet period: the listener is closed, and the broker has already left the cluster.
             boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();

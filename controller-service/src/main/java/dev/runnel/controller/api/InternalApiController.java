@@ -9,6 +9,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.runnel.cluster.AllocateProducerIdsRequest;
+import dev.runnel.cluster.AllocateProducerIdsResponse;
 import dev.runnel.cluster.AlterPartitionRequest;
 import dev.runnel.cluster.AlterPartitionResponse;
 import dev.runnel.cluster.ClusterError;
@@ -43,6 +45,13 @@ class InternalApiController {
         Object reply = decide(new ControllerEvent.ControlledShutdown(request));
         return reply == null ? new ControlledShutdownResponse(ClusterError.NOT_CONTROLLER, List.of())
                 : (ControlledShutdownResponse) reply;
+    }
+
+    @PostMapping(InternalApi.ALLOCATE_PRODUCER_IDS)
+    AllocateProducerIdsResponse allocateProducerIds(@RequestBody AllocateProducerIdsRequest request) {
+        Object reply = decide(new ControllerEvent.AllocateProducerIds(request));
+        return reply == null ? new AllocateProducerIdsResponse(ClusterError.NOT_CONTROLLER, null)
+                : (AllocateProducerIdsResponse) reply;
     }
 
     private Object decide(ControllerEvent event) {

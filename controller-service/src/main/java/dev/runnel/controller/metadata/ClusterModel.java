@@ -12,6 +12,7 @@ import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.PartitionRef;
 import dev.runnel.cluster.PartitionState;
+import dev.runnel.cluster.ProducerIdBlock;
 import dev.runnel.cluster.TopicInfo;
 import dev.runnel.cluster.TopicRecord;
 
@@ -28,6 +29,7 @@ final class ClusterModel {
     private final Set<Integer> shuttingDown = new TreeSet<>();
     private final Map<String, TopicRecord> topics = new TreeMap<>();
     private final Map<String, Map<Integer, PartitionState>> states = new HashMap<>();
+    private ProducerIdBlock lastProducerIds;
 
     ClusterModel(int controllerId, int controllerEpoch, LoadedMetadata loaded) {
         this.controllerId = controllerId;
@@ -35,6 +37,16 @@ final class ClusterModel {
         loaded.brokers().forEach(b -> live.put(b.id(), b));
         topics.putAll(loaded.topics());
         loaded.states().forEach((topic, byPartition) -> states.put(topic, new TreeMap<>(byPartition)));
+        lastProducerIds = loaded.lastProducerIds();
+    }
+
+    /** The last block of producer ids handed out, or null. */
+    ProducerIdBlock lastProducerIds() {
+        return lastProducerIds;
+    }
+
+    void lastProducerIds(ProducerIdBlock block) {
+        lastProducerIds = block;
     }
 
     int controllerId() {

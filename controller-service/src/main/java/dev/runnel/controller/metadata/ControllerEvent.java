@@ -3,6 +3,7 @@ package dev.runnel.controller.metadata;
 import java.util.Map;
 import java.util.Set;
 
+import dev.runnel.cluster.AllocateProducerIdsRequest;
 import dev.runnel.cluster.AlterPartitionRequest;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ControlledShutdownRequest;
@@ -54,6 +55,9 @@ public sealed interface ControllerEvent {
     }
 
     record ControlledShutdown(ControlledShutdownRequest request) implements ControllerEvent {
+    }
+
+    record AllocateProducerIds(AllocateProducerIdsRequest request) implements ControllerEvent {
     }
 
     /** The periodic check that moves leadership back to preferred replicas. */

@@ -12,6 +12,8 @@ import java.util.UUID;
 import java.util.function.IntPredicate;
 import java.util.random.RandomGenerator;
 
+import dev.runnel.cluster.AllocateProducerIdsRequest;
+import dev.runnel.cluster.AllocateProducerIdsResponse;
 import dev.runnel.cluster.AlterPartitionRequest;
 import dev.runnel.cluster.AlterPartitionResponse;
 import dev.runnel.cluster.BrokerInfo;
@@ -21,6 +23,7 @@ import dev.runnel.cluster.ControlledShutdownResponse;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.PartitionRef;
 import dev.runnel.cluster.PartitionState;
+import dev.runnel.cluster.ProducerIdBlock;
 import dev.runnel.cluster.TopicConfigs;
 import dev.runnel.cluster.TopicInfo;
 import dev.runnel.cluster.TopicRecord;
@@ -91,6 +94,8 @@ public final class ControllerStateMachine {
             return alterPartition(alter.request());
         } else if (event instanceof ControllerEvent.ControlledShutdown shutdown) {
             return controlledShutdown(shutdown.request());
+        } else if (event instanceof ControllerEvent.AllocateProducerIds allocate) {
+            return allocateProducerIds(allocate.request());
         } else if (event instanceof ControllerEvent.PreferredLeaderCheck) {
             return preferredLeaders();
         }
@@ -337,6 +342,20 @@ public final class ControllerStateMachine {
             }
         }
         return new Decision(writes, plan.commands(), new ControlledShutdownResponse(ClusterError.NONE, remaining));
+    }
+
+    private Decision allocateProducerIds(AllocateProducerIdsRequest request) {
+        BrokerInfo broker = model.broker(request.brokerId());
+        if (broker == null || broker.epoch() != request.brokerEpoch()) {
+            return new Decision(List.of(), List.of(),
+                    new AllocateProducerIdsResponse(ClusterError.STALE_BROKER_EPOCH, null));
+        }
+        ProducerIdBlock last = model.lastProducerIds();
+        ProducerIdBlock block = new ProducerIdBlock(request.brokerId(), last == null ? 0 : last.next(),
+                ProducerIdBlock.SIZE);
+        model.lastProducerIds(block);
+        return new Decision(List.of(new ZkWrite.SetProducerIdBlock(block, last == null)), List.of(),
+                new AllocateProducerIdsResponse(ClusterError.NONE, block));
     }
 
     private Decision preferredLeaders() {

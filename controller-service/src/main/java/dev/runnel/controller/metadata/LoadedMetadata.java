@@ -5,6 +5,7 @@ import java.util.Map;
 
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.PartitionState;
+import dev.runnel.cluster.ProducerIdBlock;
 import dev.runnel.cluster.TopicRecord;
 
 /**
@@ -13,9 +14,16 @@ import dev.runnel.cluster.TopicRecord;
  * @param brokers the registered brokers, with their epochs
  * @param topics  topics by name
  * @param states  partition states by topic, then partition
+ * @param lastProducerIds the last block of producer ids handed out, or null if none ever was
  */
 public record LoadedMetadata(List<BrokerInfo> brokers, Map<String, TopicRecord> topics,
-        Map<String, Map<Integer, PartitionState>> states) {
+        Map<String, Map<Integer, PartitionState>> states, ProducerIdBlock lastProducerIds) {
 
-    public static final LoadedMetadata EMPTY = new LoadedMetadata(List.of(), Map.of(), Map.of());
+    public static final LoadedMetadata EMPTY = new LoadedMetadata(List.of(), Map.of(), Map.of(), null);
+
+    /** Metadata without any producer id handed out yet. */
+    public LoadedMetadata(List<BrokerInfo> brokers, Map<String, TopicRecord> topics,
+            Map<String, Map<Integer, PartitionState>> states) {
+        this(brokers, topics, states, null);
+    }
 }

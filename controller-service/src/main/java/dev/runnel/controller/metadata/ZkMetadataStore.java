@@ -18,6 +18,7 @@ import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterJson;
 import dev.runnel.cluster.ControllerInfo;
 import dev.runnel.cluster.PartitionState;
+import dev.runnel.cluster.ProducerIdBlock;
 import dev.runnel.cluster.TopicRecord;
 import dev.runnel.cluster.ZkPaths;
 import dev.runnel.cluster.ZkReads;
@@ -110,7 +111,11 @@ public final class ZkMetadataStore {
             }
             states.put(name, byPartition);
         }
-        return new LoadedMetadata(brokers, topics, states);
+        ProducerIdBlock lastProducerIds = null;
+        if (zk.checkExists().forPath(ZkPaths.PRODUCER_IDS) != null) {
+            lastProducerIds = read(ZkPaths.PRODUCER_IDS, ProducerIdBlock.class);
+        }
+        return new LoadedMetadata(brokers, topics, states, lastProducerIds);
     }
 
     /**
@@ -152,6 +157,11 @@ public final class ZkMetadataStore {
             String path = ZkPaths.partitionState(set.topic(), set.partition());
             ops.add(zk.transactionOp().setData().withVersion(version(path)).forPath(path,
                     ClusterJson.write(set.state())));
+        } else if (write instanceof ZkWrite.SetProducerIdBlock ids) {
+            byte[] data = ClusterJson.write(ids.block());
+            ops.add(ids.first() ? zk.transactionOp().create().forPath(ZkPaths.PRODUCER_IDS, data)
+                    : zk.transactionOp().setData().withVersion(version(ZkPaths.PRODUCER_IDS))
+                            .forPath(ZkPaths.PRODUCER_IDS, data));
         } else if (write instanceof ZkWrite.DeleteTopic delete) {
             for (int p = 0; p < delete.partitionCount(); p++) {
                 String state = ZkPaths.partitionState(delete.name(), p);

@@ -3,6 +3,7 @@ package dev.runnel.controller.metadata;
 import java.util.Map;
 
 import dev.runnel.cluster.PartitionState;
+import dev.runnel.cluster.ProducerIdBlock;
 import dev.runnel.cluster.TopicRecord;
 
 /**
@@ -32,5 +33,9 @@ public sealed interface ZkWrite {
     }
 
     record DeleteTopic(String name, int partitionCount) implements ZkWrite {
+    }
+
+    /** The block of producer ids just handed out; creates the node for the first block. */
+    record SetProducerIdBlock(ProducerIdBlock block, boolean first) implements ZkWrite {
     }
 }
