@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.curator.framework.CuratorFramework;
 import org.springframework.context.annotation.Bean;
@@ -98,7 +100,22 @@ class BrokerConfiguration {
         return new KafkaServer(properties.getListenHost(), properties.getKafkaPort(),
                 (int) properties.getSocketRequestMaxBytes().toBytes(), metadata, metadata::clusterId,
                 new ControllerAdminClient(controllerClient),
-                new ProducerIdManager(properties.getId(), registration::epoch, controllerClient::allocateProducerIds));
+                new ProducerIdManager(properties.getId(), registration::epoch, controllerClient::allocateProducerIds),
+                properties.getId(), brokerConfigs(properties));
+    }
+
+    /** This broker's settings under Kafka's names, for DescribeConfigs. */
+    private static Map<String, String> brokerConfigs(BrokerProperties properties) {
+        Map<String, String> configs = new LinkedHashMap<>();
+        configs.put("broker.id", Integer.toString(properties.getId()));
+        if (properties.getRack() != null) {
+            configs.put("broker.rack", properties.getRack());
+        }
+        configs.put("log.dirs", properties.getLogDirs().stream().map(Path::toString)
+                .collect(java.util.stream.Collectors.joining(",")));
+        configs.put("socket.request.max.bytes", Long.toString(properties.getSocketRequestMaxBytes().toBytes()));
+        configs.put("auto.create.topics.enable", "false");
+        return configs;
     }
 
     @Bean

@@ -20,11 +20,35 @@ public final class TopicConfigs {
     public static final String UNCLEAN_LEADER_ELECTION = "unclean.leader.election.enable";
 
     private static final Map<String, Rule> RULES = new TreeMap<>();
+    private static final Map<String, String> DEFAULTS = Map.ofEntries(
+            Map.entry(CLEANUP_POLICY, "delete"),
+            Map.entry("compression.type", "producer"),
+            Map.entry("delete.retention.ms", "86400000"),
+            Map.entry("file.delete.delay.ms", "60000"),
+            Map.entry("flush.messages", Long.toString(Long.MAX_VALUE)),
+            Map.entry("flush.ms", Long.toString(Long.MAX_VALUE)),
+            Map.entry("index.interval.bytes", "4096"),
+            Map.entry("max.compaction.lag.ms", Long.toString(Long.MAX_VALUE)),
+            Map.entry("max.message.bytes", "1048588"),
+            Map.entry("message.timestamp.type", "CreateTime"),
+            Map.entry("message.timestamp.before.max.ms", Long.toString(Long.MAX_VALUE)),
+            Map.entry("message.timestamp.after.max.ms", "3600000"),
+            Map.entry("min.cleanable.dirty.ratio", "0.5"),
+            Map.entry("min.compaction.lag.ms", "0"),
+            Map.entry(MIN_INSYNC_REPLICAS, "1"),
+            Map.entry("preallocate", "false"),
+            Map.entry("retention.bytes", "-1"),
+            Map.entry("retention.ms", "604800000"),
+            Map.entry("segment.bytes", "1073741824"),
+            Map.entry("segment.index.bytes", "10485760"),
+            Map.entry("segment.jitter.ms", "0"),
+            Map.entry("segment.ms", "604800000"),
+            Map.entry(UNCLEAN_LEADER_ELECTION, "false"));
 
     static {
         rule(CLEANUP_POLICY, "a comma-separated list of delete and compact",
                 v -> !v.isBlank() && Arrays.stream(v.split(",", -1)).map(String::trim)
-                        .allMatch(p -> p.equals("delete") || p.equals("compact")));
+                        .allMatch(p -> p.equals("delete") || p.equals("compact")), Type.LIST);
         rule("compression.type", "one of uncompressed, zstd, lz4, snappy, gzip, producer",
                 v -> Set.of("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer").contains(v));
         longAtLeast("delete.retention.ms", 0);
@@ -45,7 +69,7 @@ public final class TopicConfigs {
             } catch (NumberFormatException e) {
                 return false;
             }
-        });
+        }, Type.DOUBLE);
         longAtLeast("min.compaction.lag.ms", 0);
         intAtLeast(MIN_INSYNC_REPLICAS, 1);
         bool("preallocate");
@@ -90,11 +114,31 @@ public final class TopicConfigs {
         return Boolean.parseBoolean(configs.getOrDefault(UNCLEAN_LEADER_ELECTION, "false").trim());
     }
 
-    private record Rule(String expected, Predicate<String> accepts) {
+    /** The kind of value a config holds, named as Kafka's ConfigDef types. */
+    public enum Type {
+        BOOLEAN, STRING, INT, LONG, DOUBLE, LIST
+    }
+
+    private record Rule(String expected, Predicate<String> accepts, Type type) {
     }
 
     private static void rule(String name, String expected, Predicate<String> accepts) {
-        RULES.put(name, new Rule(expected, accepts));
+        rule(name, expected, accepts, Type.STRING);
+    }
+
+    private static void rule(String name, String expected, Predicate<String> accepts, Type type) {
+        RULES.put(name, new Rule(expected, accepts, type));
+    }
+
+    /** The value a topic has when it does not override {@code name} (Kafka's defaults). */
+    public static String defaultValue(String name) {
+        return DEFAULTS.get(name);
+    }
+
+    /** The kind of value {@code name} holds. */
+    public static Type type(String name) {
+        Rule rule = RULES.get(name);
+        return rule == null ? Type.STRING : rule.type();
     }
 
     private static void longAtLeast(String name, long min) {
@@ -104,7 +148,7 @@ public final class TopicConfigs {
             } catch (NumberFormatException e) {
                 return false;
             }
-        });
+        }, Type.LONG);
     }
 
     private static void intAtLeast(String name, int min) {
@@ -114,13 +158,13 @@ public final class TopicConfigs {
             } catch (NumberFormatException e) {
                 return false;
             }
-        });
+        }, Type.INT);
     }
 
     private static void bool(String name) {
         rule(name, "true or false", v -> {
             String lower = v.toLowerCase(Locale.ROOT);
             return lower.equals("true") || lower.equals("false");
-        });
+        }, Type.BOOLEAN);
     }
 }

@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.NewPartitions;
@@ -21,6 +23,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
@@ -148,6 +151,30 @@ class KafkaMetadataClusterTest {
         assertThatFuture(admin.createTopics(List.of(new NewTopic("bad-config", 1, (short) 1)
                 .configs(Map.of("retention.mss", "1")))).all(), InvalidConfigurationException.class);
         assertThat(controller().view().topics()).doesNotContainKeys("dry-run", "bad/name", "too-wide", "bad-config");
+    }
+
+    @Test
+    void adminDescribesTopicOverridesDefaultsAndTheBrokersOwnConfigs() throws Exception {
+        admin.createTopics(List.of(new NewTopic("configured", 1, (short) 1).configs(Map.of("retention.ms", "60000"))))
+                .all().get(20, TimeUnit.SECONDS);
+        await().atMost(DEADLINE).until(() -> cluster.broker(2).getBean(MetadataCache.class).snapshot()
+                .topic("configured").isPresent());
+        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, "configured");
+        ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, "2");
+
+        Map<ConfigResource, Config> described = admin.describeConfigs(List.of(topic, broker)).all()
+                .get(20, TimeUnit.SECONDS);
+
+        ConfigEntry retention = described.get(topic).get("retention.ms");
+        assertThat(retention.value()).isEqualTo("60000");
+        assertThat(retention.source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
+        ConfigEntry segment = described.get(topic).get("segment.bytes");
+        assertThat(segment.value()).isEqualTo("1073741824");
+        assertThat(segment.source()).isEqualTo(ConfigEntry.ConfigSource.DEFAULT_CONFIG);
+        assertThat(described.get(broker).get("broker.id").value()).isEqualTo("2");
+        assertThat(described.get(broker).get("broker.rack").value()).isEqualTo("rack-2");
+        assertThatFuture(admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, "absent"))).all(),
+                UnknownTopicOrPartitionException.class);
     }
 
     private static void assertThatFuture(KafkaFuture<?> future, Class<? extends Throwable> cause) {

@@ -33,6 +33,7 @@ public final class ApiVersionTable {
         served.put(ApiKeys.DELETE_TOPICS, new Range((short) 1, (short) 6));
         served.put(ApiKeys.CREATE_PARTITIONS, new Range((short) 0, (short) 3));
         served.put(ApiKeys.INIT_PRODUCER_ID, new Range((short) 0, (short) 5));
+        served.put(ApiKeys.DESCRIBE_CONFIGS, new Range((short) 1, (short) 4));
         SERVED = Collections.unmodifiableMap(served);
     }
 

@@ -57,7 +57,8 @@ public final class KafkaServer implements SmartLifecycle {
     private Channel server;
 
     public KafkaServer(String host, int port, int maxRequestBytes, MetadataCache metadata, Supplier<String> clusterId,
-            ControllerAdminClient controller, ProducerIdManager producerIds) {
+            ControllerAdminClient controller, ProducerIdManager producerIds, int brokerId,
+            Map<String, String> brokerConfigs) {
         this.host = host;
         this.port = port;
         this.maxRequestBytes = maxRequestBytes;
@@ -70,6 +71,7 @@ public final class KafkaServer implements SmartLifecycle {
         served.put(ApiKeys.DELETE_TOPICS, topicAdmin);
         served.put(ApiKeys.CREATE_PARTITIONS, topicAdmin);
         served.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(producerIds, controllerCalls));
+        served.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(metadata, brokerId, brokerConfigs));
         this.handlers = served;
     }
 

@@ -76,7 +76,7 @@ class KafkaConnectionTest {
 
         assertThat(response.data().errorCode()).isZero();
         assertThat(response.data().apiKeys()).extracting(k -> k.apiKey() + ":" + k.minVersion() + "-" + k.maxVersion())
-                .containsExactlyInAnyOrder("18:0-4", "3:1-13", "60:0-2", "19:2-7", "20:1-6", "37:0-3", "22:0-5");
+                .containsExactlyInAnyOrder("18:0-4", "3:1-13", "60:0-2", "19:2-7", "20:1-6", "37:0-3", "22:0-5", "32:1-4");
     }
 
     @Test

@@ -1,0 +1,112 @@
+package dev.runnel.broker.protocol;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.DescribeConfigsResponseData;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResult;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.cluster.TopicConfigs;
+import dev.runnel.cluster.TopicInfo;
+
+/**
+ * DescribeConfigs: a topic's configs (its overrides, and Kafka's default for every other accepted
+ * config) from the metadata the controller sent, and this broker's own settings, read-only.
+ */
+final class DescribeConfigsHandler implements ApiHandler {
+
+    /** Kafka's ConfigResource.Type ids. */
+    private static final byte TOPIC = 2;
+    private static final byte BROKER = 4;
+    /** Kafka's DescribeConfigsResponse.ConfigSource ids. */
+    private static final byte DYNAMIC_TOPIC_CONFIG = 1;
+    private static final byte STATIC_BROKER_CONFIG = 4;
+    private static final byte DEFAULT_CONFIG = 5;
+
+    private final MetadataCache metadata;
+    private final int brokerId;
+    private final Map<String, String> brokerConfigs;
+
+    /** @param brokerConfigs this broker's settings by Kafka name, as DescribeConfigs shows them */
+    DescribeConfigsHandler(MetadataCache metadata, int brokerId, Map<String, String> brokerConfigs) {
+        this.metadata = metadata;
+        this.brokerId = brokerId;
+        this.brokerConfigs = Map.copyOf(brokerConfigs);
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
+        DescribeConfigsRequestData body = (DescribeConfigsRequestData) request.body();
+        DescribeConfigsResponseData response = new DescribeConfigsResponseData();
+        for (DescribeConfigsRequestData.DescribeConfigsResource resource : body.resources()) {
+            response.results().add(describe(resource, body.includeDocumentation(), request.version()));
+        }
+        return CompletableFuture.completedFuture(response);
+    }
+
+    private DescribeConfigsResult describe(DescribeConfigsRequestData.DescribeConfigsResource resource,
+            boolean documentation, short version) {
+        DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(resource.resourceType())
+                .setResourceName(resource.resourceName());
+        List<String> keys = resource.configurationKeys();
+        if (resource.resourceType() == TOPIC) {
+            Optional<TopicInfo> topic = metadata.snapshot().topic(resource.resourceName());
+            if (topic.isEmpty()) {
+                return result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
+                        .setErrorMessage("Topic '" + resource.resourceName() + "' does not exist");
+            }
+            for (String name : TopicConfigs.names()) {
+                if (keys != null && !keys.contains(name)) {
+                    continue;
+                }
+                String override = topic.get().configs().get(name);
+                DescribeConfigsResourceResult config = new DescribeConfigsResourceResult().setName(name)
+                        .setValue(override != null ? override : TopicConfigs.defaultValue(name))
+                        .setReadOnly(false)
+                        .setConfigSource(override != null ? DYNAMIC_TOPIC_CONFIG : DEFAULT_CONFIG);
+                if (version >= 3) {
+                    config.setConfigType(configType(TopicConfigs.type(name)));
+                }
+                result.configs().add(config);
+            }
+            return result;
+        }
+        if (resource.resourceType() == BROKER) {
+            if (!resource.resourceName().isEmpty() && !resource.resourceName().equals(Integer.toString(brokerId))) {
+                return result.setErrorCode(Errors.INVALID_REQUEST.code())
+                        .setErrorMessage("Broker " + brokerId + " describes its own configs only, not broker "
+                                + resource.resourceName() + "'s");
+            }
+            new LinkedHashMap<>(brokerConfigs).forEach((name, value) -> {
+                if (keys == null || keys.contains(name)) {
+                    result.configs().add(new DescribeConfigsResourceResult().setName(name).setValue(value)
+                            .setReadOnly(true).setConfigSource(STATIC_BROKER_CONFIG));
+                }
+            });
+            return result;
+        }
+        return result.setErrorCode(Errors.INVALID_REQUEST.code())
+                .setErrorMessage("Only topic and broker configs can be described");
+    }
+
+    /** Kafka's DescribeConfigsResponse.ConfigType ids. */
+    private static byte configType(TopicConfigs.Type type) {
+        return switch (type) {
+            case BOOLEAN -> 1;
+            case STRING -> 2;
+            case INT -> 3;
+            case LONG -> 5;
+            case DOUBLE -> 6;
+            case LIST -> 7;
+        };
+    }
+}
