@@ -242,10 +242,6 @@ public final class ReplicaManager {
         return Map.copyOf(hosted);
     }
 
-    public int brokerId() {
-        return brokerId;
-    }
-
     public synchronized int highestControllerEpoch() {
         return highestControllerEpoch;
     }

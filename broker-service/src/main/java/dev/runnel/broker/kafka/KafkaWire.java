@@ -3,7 +3,6 @@ package dev.runnel.broker.kafka;
 import java.nio.ByteBuffer;
 
 import org.apache.kafka.common.message.ApiVersionsResponseData;
-import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -121,11 +120,5 @@ public final class KafkaWire {
                 .setApiKeys(ranges.duplicate());
         return RequestUtils.serialize(new ResponseHeaderData().setCorrelationId(correlationId), (short) 0, data,
                 (short) 0);
-    }
-
-    /** A request header for tests and clients of this package. */
-    public static RequestHeader header(ApiKeys key, short version, String clientId, int correlationId) {
-        return new RequestHeader(new RequestHeaderData().setRequestApiKey(key.id).setRequestApiVersion(version)
-                .setClientId(clientId).setCorrelationId(correlationId), key.requestHeaderVersion(version));
     }
 }

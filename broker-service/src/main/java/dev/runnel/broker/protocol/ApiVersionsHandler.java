@@ -1,6 +1,7 @@
 package dev.runnel.broker.protocol;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
 
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
@@ -11,6 +12,8 @@ import dev.runnel.broker.kafka.KafkaWire;
 
 /** ApiVersions: the fixed {@link ApiVersionTable}; v3+ requests must name a valid client software. */
 final class ApiVersionsHandler implements ApiHandler {
+
+    private static final Pattern SOFTWARE = Pattern.compile("[a-zA-Z0-9](?:[a-zA-Z0-9\\-.]*[a-zA-Z0-9])?");
 
     @Override
     public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
@@ -28,6 +31,6 @@ final class ApiVersionsHandler implements ApiHandler {
     }
 
     private static boolean valid(String value) {
-        return value != null && value.matches("[a-zA-Z0-9](?:[a-zA-Z0-9\\-.]*[a-zA-Z0-9])?");
+        return value != null && SOFTWARE.matcher(value).matches();
     }
 }

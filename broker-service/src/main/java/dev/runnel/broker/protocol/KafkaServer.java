@@ -82,10 +82,6 @@ public final class KafkaServer implements SmartLifecycle {
                 .addLast("requests", new KafkaConnection(handlers));
     }
 
-    Map<ApiKeys, ApiHandler> handlers() {
-        return handlers;
-    }
-
     @Override
     public synchronized void start() {
         boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -109,11 +105,6 @@ public final class KafkaServer implements SmartLifecycle {
             throw new IllegalStateException("cannot listen for Kafka clients on " + host + ":" + port + ": " + e, e);
         }
         log.info("Kafka listener on {}", server.localAddress());
-    }
-
-    /** The bound port (differs from the configured one when that was 0). */
-    public int boundPort() {
-        return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
     @Override

@@ -83,8 +83,8 @@ final class TopicAdminHandler implements ApiHandler {
             results.add(controller.call("POST", "/topics?validateOnly=" + body.validateOnly(), create, timeout)
                     .thenApply(answer -> createResult(topic.name(), answer, version)));
         }
-        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(done -> {
-            results.forEach(r -> response.topics().add(r.join()));
+        return all(results).thenApply(done -> {
+            done.forEach(response.topics()::add);
             return response;
         });
     }
@@ -144,8 +144,8 @@ final class TopicAdminHandler implements ApiHandler {
                     }));
         }
         DeleteTopicsResponseData response = new DeleteTopicsResponseData();
-        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(done -> {
-            results.forEach(r -> response.responses().add(r.join()));
+        return all(results).thenApply(done -> {
+            done.forEach(response.responses()::add);
             return response;
         });
     }
@@ -168,8 +168,8 @@ final class TopicAdminHandler implements ApiHandler {
             }
         }
         CreatePartitionsResponseData response = new CreatePartitionsResponseData();
-        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(done -> {
-            results.forEach(r -> response.results().add(r.join()));
+        return all(results).thenApply(done -> {
+            done.forEach(response.results()::add);
             return response;
         });
     }
@@ -202,6 +202,12 @@ final class TopicAdminHandler implements ApiHandler {
             case "invalid-request" -> Errors.INVALID_REQUEST;
             default -> Errors.UNKNOWN_SERVER_ERROR;
         };
+    }
+
+    /** The per-topic results, in request order, once all have arrived. */
+    private static <T> CompletableFuture<List<T>> all(List<CompletableFuture<T>> results) {
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
+                .thenApply(done -> results.stream().map(CompletableFuture::join).toList());
     }
 
     private static Duration timeout(int timeoutMs) {

@@ -33,7 +33,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.runnel.broker.cluster.MetadataCache;
-import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.PartitionState;
@@ -271,7 +270,7 @@ class KafkaConnectionTest {
 
     /** A size-prefixed request frame with the next correlation id. */
     private ByteBuffer frame(ApiKeys key, short version, Message body) {
-        RequestHeader header = KafkaWire.header(key, version, "test-client", ++correlation);
+        RequestHeader header = new RequestHeader(key, version, "test-client", ++correlation);
         ByteBuffer request = RequestUtils.serialize(header.data(), header.headerVersion(), body, version);
         ByteBuffer frame = ByteBuffer.allocate(4 + request.remaining());
         frame.putInt(request.remaining()).put(request).flip();

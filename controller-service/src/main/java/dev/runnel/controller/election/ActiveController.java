@@ -1,7 +1,6 @@
 package dev.runnel.controller.election;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -291,12 +290,6 @@ public final class ActiveController implements AutoCloseable {
     private static AdminException notController() {
         return new AdminException(AdminException.Reason.NOT_CONTROLLER,
                 "This controller is not active (it stands by or is changing over); retry");
-    }
-
-    /** The brokers currently live, as the active controller sees them; empty unless active. */
-    public List<BrokerInfo> liveBrokers() {
-        ClusterView current = view();
-        return current == null ? List.of() : List.copyOf(current.brokers().values());
     }
 
     @Override
