@@ -94,14 +94,20 @@ class BrokerConfiguration {
         return new ControllerClient(curator.usingNamespace(cluster.getNamespace()), cluster.httpClient());
     }
 
+    /** Times out parked requests (long-poll fetches, acks=all); kept apart from flushes that may block on the disk. */
+    @Bean(destroyMethod = "close")
+    Scheduler purgatoryTimer() {
+        return new ExecutorScheduler("kafka-purgatory-", 1);
+    }
+
     @Bean
     KafkaServer kafkaServer(BrokerProperties properties, MetadataCache metadata, ControllerClient controllerClient,
-            BrokerRegistration registration) {
+            BrokerRegistration registration, ReplicaManager replicaManager, Scheduler purgatoryTimer) {
         return new KafkaServer(properties.getListenHost(), properties.getKafkaPort(),
                 (int) properties.getSocketRequestMaxBytes().toBytes(), metadata, metadata::clusterId,
                 new ControllerAdminClient(controllerClient),
                 new ProducerIdManager(properties.getId(), registration::epoch, controllerClient::allocateProducerIds),
-                properties.getId(), brokerConfigs(properties));
+                properties.getId(), brokerConfigs(properties), replicaManager, purgatoryTimer);
     }
 
     /** This broker's settings under Kafka's names, for DescribeConfigs. */

@@ -1,9 +1,11 @@
 package dev.runnel.broker.cluster;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.UUID;
 
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.TopicInfo;
@@ -33,6 +35,7 @@ public final class MetadataCache {
     }
 
     private volatile Snapshot snapshot = Snapshot.EMPTY;
+    private volatile Map<UUID, TopicInfo> topicsById = Map.of();
     private volatile String clusterId;
 
     /** The cluster id, once the broker has read it from ZooKeeper; null before. */
@@ -57,8 +60,17 @@ public final class MetadataCache {
         for (TopicInfo topic : update.topics()) {
             topics.put(topic.name(), topic);
         }
-        snapshot = new Snapshot(update.controllerId(), update.controllerEpoch(), brokers, topics);
-        return snapshot;
+        Snapshot next = new Snapshot(update.controllerId(), update.controllerEpoch(), brokers, topics);
+        Map<UUID, TopicInfo> byId = new HashMap<>();
+        next.topics().values().forEach(t -> byId.put(t.topicId(), t));
+        topicsById = Map.copyOf(byId);
+        snapshot = next;
+        return next;
+    }
+
+    /** The topic with id {@code id}, if the last update named it. */
+    public Optional<TopicInfo> topicById(UUID id) {
+        return Optional.ofNullable(topicsById.get(id));
     }
 
     public List<BrokerInfo> liveBrokers() {

@@ -9,11 +9,16 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.runnel.broker.replication.Partition;
+import dev.runnel.broker.replication.ReplicaError;
+import dev.runnel.broker.replication.ReplicaException;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogException;
 import dev.runnel.broker.storage.LogManager;
@@ -26,6 +31,7 @@ import dev.runnel.cluster.LeaderAndIsrRequest;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.PartitionRef;
 import dev.runnel.cluster.StopReplicaRequest;
+import dev.runnel.cluster.TopicConfigs;
 import dev.runnel.cluster.TopicInfo;
 import dev.runnel.cluster.UpdateMetadataRequest;
 import dev.runnel.common.TopicPartition;
@@ -48,7 +54,8 @@ public final class ReplicaManager {
     private final List<LogManager> logDirs;
     private final MetadataCache metadata;
     private final LongSupplier brokerEpoch;
-    private final Map<TopicPartition, HostedPartition> hosted = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, Partition> hosted = new ConcurrentHashMap<>();
+    private final List<Consumer<TopicPartition>> stateListeners = new CopyOnWriteArrayList<>();
     private int highestControllerEpoch;
 
     public ReplicaManager(int brokerId, List<LogManager> logDirs, MetadataCache metadata, LongSupplier brokerEpoch) {
@@ -81,9 +88,11 @@ public final class ReplicaManager {
             return new PartitionError(tp.topic(), tp.partition(), ClusterError.INVALID_REQUEST,
                     "broker " + brokerId + " is not a replica of " + tp);
         }
-        HostedPartition current = hosted.get(tp);
+        Partition existing = hosted.get(tp);
+        HostedPartition current = existing == null ? null : existing.state();
+        PartitionLog partitionLog;
         try {
-            PartitionLog partitionLog = existingLog(tp).orElse(null);
+            partitionLog = existingLog(tp).orElse(null);
             Optional<UUID> onDisk = partitionLog == null ? Optional.empty() : PartitionMetadataFile.read(partitionLog.dir());
             boolean recreated = (current != null && !current.topicId().equals(topic.topicId()))
                     || (onDisk.isPresent() && !onDisk.get().equals(topic.topicId()));
@@ -117,8 +126,15 @@ public final class ReplicaManager {
         }
         boolean leader = partition.state().leader() == brokerId;
         HostedPartition next = new HostedPartition(topic.topicId(), partition.replicas(), partition.state(), leader);
+        int minIsr = minInsyncReplicas(topic.configs());
+        Partition hostedNow = hosted.get(tp);
+        if (hostedNow == null || hostedNow.log() != partitionLog) {
+            hosted.put(tp, new Partition(tp, brokerId, partitionLog, next, minIsr));
+        } else if (!next.equals(current)) {
+            hostedNow.update(next, minIsr);
+        }
         if (!next.equals(current)) {
-            hosted.put(tp, next);
+            stateListeners.forEach(l -> l.accept(tp));
             log.info("Partition {}: {} at leader epoch {}, ISR {}", tp, leader ? "leader" : "follower of "
                     + partition.state().leader(), partition.state().leaderEpoch(), partition.state().isr());
         }
@@ -146,7 +162,9 @@ public final class ReplicaManager {
         List<PartitionError> errors = new ArrayList<>();
         for (PartitionRef ref : request.partitions()) {
             TopicPartition tp = new TopicPartition(ref.topic(), ref.partition());
-            hosted.remove(tp);
+            if (hosted.remove(tp) != null) {
+                stateListeners.forEach(l -> l.accept(tp));
+            }
             if (request.deletePartitions()) {
                 try {
                     deleteLog(tp);
@@ -182,10 +200,14 @@ public final class ReplicaManager {
             log.error("Topic {} has storage configs this broker cannot apply: {}", topic.name(), e.getMessage());
             return;
         }
+        int minIsr = minInsyncReplicas(topic.configs());
         for (PartitionInfo partition : topic.partitions()) {
-            existingLog(new TopicPartition(topic.name(), partition.partition()))
-                    .filter(l -> !l.config().equals(config))
-                    .ifPresent(l -> l.updateConfig(config));
+            TopicPartition tp = new TopicPartition(topic.name(), partition.partition());
+            existingLog(tp).filter(l -> !l.config().equals(config)).ifPresent(l -> l.updateConfig(config));
+            Partition hostedPartition = hosted.get(tp);
+            if (hostedPartition != null) {
+                hostedPartition.minInsyncReplicas(minIsr);
+            }
         }
     }
 
@@ -238,8 +260,53 @@ public final class ReplicaManager {
         return LogConfig.fromProperties(storage);
     }
 
+    private static int minInsyncReplicas(Map<String, String> topicConfigs) {
+        try {
+            return Integer.parseInt(topicConfigs.getOrDefault(TopicConfigs.MIN_INSYNC_REPLICAS, "1").trim());
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+
+    /** What each hosted partition's last accepted LeaderAndIsr said. */
     public Map<TopicPartition, HostedPartition> hostedPartitions() {
-        return Map.copyOf(hosted);
+        Map<TopicPartition, HostedPartition> states = new java.util.HashMap<>();
+        hosted.forEach((tp, p) -> states.put(tp, p.state()));
+        return Map.copyOf(states);
+    }
+
+    /** The partition if this broker hosts it (as leader or follower). */
+    public Optional<Partition> partition(TopicPartition tp) {
+        return Optional.ofNullable(hosted.get(tp));
+    }
+
+    /**
+     * The partition for a request only its leader may serve.
+     *
+     * @throws ReplicaException NOT_LEADER_OR_FOLLOWER if this broker does not lead it,
+     *                          UNKNOWN_TOPIC_OR_PARTITION if the cluster has no such partition
+     */
+    public Partition leaderPartition(TopicPartition tp) {
+        Partition partition = hosted.get(tp);
+        if (partition != null && partition.isLeader()) {
+            return partition;
+        }
+        if (partition == null && !metadataKnows(tp)) {
+            throw new ReplicaException(ReplicaError.UNKNOWN_TOPIC_OR_PARTITION,
+                    "this cluster has no partition " + tp);
+        }
+        throw new ReplicaException(ReplicaError.NOT_LEADER_OR_FOLLOWER, "broker " + brokerId + " does not lead " + tp);
+    }
+
+    private boolean metadataKnows(TopicPartition tp) {
+        return metadata.snapshot().topic(tp.topic())
+                .map(t -> t.partitions().stream().anyMatch(p -> p.partition() == tp.partition()))
+                .orElse(false);
+    }
+
+    /** Calls {@code listener} with each partition whose leadership or ISR this broker's view changed. */
+    public void onStateChange(Consumer<TopicPartition> listener) {
+        stateListeners.add(listener);
     }
 
     public synchronized int highestControllerEpoch() {

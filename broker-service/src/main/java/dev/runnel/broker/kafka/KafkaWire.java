@@ -7,11 +7,16 @@ import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.MessageSizeAccumulator;
+import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.BaseRecords;
+import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.RequestHeader;
-import org.apache.kafka.common.requests.RequestUtils;
 import org.apache.kafka.common.requests.ResponseHeader;
+
+import dev.runnel.broker.storage.FileSlice;
 
 /**
  * Kafka request and response frames, read and written with kafka-clients' protocol classes.
@@ -104,21 +109,59 @@ public final class KafkaWire {
         return request.parsed().getErrorResponse(0, error.exception()).data();
     }
 
-    /** The response frame body (header and message) for {@code request}. */
-    public static ByteBuffer encode(Request request, ApiMessage response) {
+    /**
+     * The response frame for {@code request}: size prefix, header and body, with the records of
+     * {@link #fileRecords} left in their files for a zero-copy send.
+     */
+    public static ResponseFrame encode(Request request, ApiMessage response) {
         ResponseHeader header = request.header().toResponseHeader();
-        return RequestUtils.serialize(header.data(), header.headerVersion(), response, request.version());
+        return frame(header.data(), header.headerVersion(), response, request.version());
+    }
+
+    private static ResponseFrame frame(ResponseHeaderData header, short headerVersion, ApiMessage body,
+            short version) {
+        ObjectSerializationCache cache = new ObjectSerializationCache();
+        MessageSizeAccumulator size = new MessageSizeAccumulator();
+        header.addSize(size, cache, headerVersion);
+        body.addSize(size, cache, version);
+        FrameWriter writer = new FrameWriter(4 + size.sizeExcludingZeroCopy());
+        writer.writeInt(size.totalSize());
+        header.write(writer, cache, headerVersion);
+        body.write(writer, cache, version);
+        return writer.finish(4 + size.totalSize());
+    }
+
+    /** A records field whose bytes stay in the segment file until the socket takes them. */
+    public static BaseRecords fileRecords(FileSlice slice) {
+        return new FileSliceRecords(slice);
+    }
+
+    /** An empty records field. */
+    public static BaseRecords noRecords() {
+        return MemoryRecords.EMPTY;
+    }
+
+    /**
+     * The record batches of a produce request's partition, in place in the request's frame (which
+     * the connection copied out of Netty's buffer, so it may be kept and rewritten).
+     *
+     * @throws IllegalArgumentException if the field holds no memory records
+     */
+    public static ByteBuffer producedRecords(BaseRecords records) {
+        if (records instanceof MemoryRecords memoryRecords) {
+            return memoryRecords.buffer().duplicate();
+        }
+        throw new IllegalArgumentException("produce request without record batches");
     }
 
     /**
      * The ApiVersions v0 answer to an ApiVersions request of a version above ours: UNSUPPORTED_VERSION
      * with our ranges, so the client retries with one we support (KIP-511).
      */
-    public static ByteBuffer apiVersionsFallback(int correlationId, ApiVersionsResponseData.ApiVersionCollection ranges) {
+    public static ResponseFrame apiVersionsFallback(int correlationId, ApiVersionsResponseData.ApiVersionCollection ranges) {
         ApiVersionsResponseData data = new ApiVersionsResponseData()
                 .setErrorCode(Errors.UNSUPPORTED_VERSION.code())
                 .setApiKeys(ranges.duplicate());
-        return RequestUtils.serialize(new ResponseHeaderData().setCorrelationId(correlationId), (short) 0, data,
-                (short) 0);
+        return frame(new ResponseHeaderData().setCorrelationId(correlationId), (short) 0, data, (short) 0);
     }
 }

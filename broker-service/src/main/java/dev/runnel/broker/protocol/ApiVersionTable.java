@@ -26,6 +26,11 @@ public final class ApiVersionTable {
 
     static {
         Map<ApiKeys, Range> served = new EnumMap<>(ApiKeys.class);
+        served.put(ApiKeys.PRODUCE, new Range((short) 3, (short) 13));
+        served.put(ApiKeys.FETCH, new Range((short) 4, (short) 17));
+        served.put(ApiKeys.LIST_OFFSETS, new Range((short) 1, (short) 9));
+        served.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new Range((short) 3, (short) 4));
+        served.put(ApiKeys.DELETE_RECORDS, new Range((short) 0, (short) 2));
         served.put(ApiKeys.API_VERSIONS, new Range((short) 0, (short) 4));
         served.put(ApiKeys.METADATA, new Range((short) 1, (short) 13));
         served.put(ApiKeys.DESCRIBE_CLUSTER, new Range((short) 0, (short) 2));

@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.broker.kafka.ResponseFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -33,7 +34,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     static final int MAX_IN_FLIGHT = 100;
 
     /** An answer to send, or null for a request that gets none (acks=0). */
-    private record Pending(CompletableFuture<ByteBuffer> answer) {
+    private record Pending(CompletableFuture<ResponseFrame> answer) {
     }
 
     private final Map<ApiKeys, ApiHandler> handlers;
@@ -55,7 +56,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         } finally {
             buf.release();
         }
-        CompletableFuture<ByteBuffer> answer = answer(ctx, frame);
+        CompletableFuture<ResponseFrame> answer = answer(ctx, frame);
         if (answer == null) {
             return;
         }
@@ -68,7 +69,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** The answer to one frame; null after closing the connection. */
-    private CompletableFuture<ByteBuffer> answer(ChannelHandlerContext ctx, ByteBuffer frame) {
+    private CompletableFuture<ResponseFrame> answer(ChannelHandlerContext ctx, ByteBuffer frame) {
         int[] head = KafkaWire.peekHeader(frame);
         if (head == null) {
             return close(ctx, "a request frame of " + frame.remaining() + " bytes is too short for a header");
@@ -100,6 +101,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             response = CompletableFuture.failedFuture(e);
         }
         return response.handle((message, failure) -> {
+            if (failure != null && unwrap(failure) instanceof CloseConnectionException close) {
+                throw close;
+            }
             if (failure != null) {
                 log.error("{} from {} failed", key, request.clientId(), failure);
                 return KafkaWire.encode(request, KafkaWire.errorResponse(request, Errors.UNKNOWN_SERVER_ERROR));
@@ -112,10 +116,17 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private void writeReady(ChannelHandlerContext ctx) {
         boolean wrote = false;
         while (!inFlight.isEmpty() && inFlight.peek().answer().isDone()) {
-            ByteBuffer answer;
+            ResponseFrame answer;
             try {
                 answer = inFlight.poll().answer().join();
             } catch (RuntimeException e) {
+                if (unwrap(e) instanceof CloseConnectionException close) {
+                    log.info("Closing the connection from {}: {}", ctx.channel().remoteAddress(), close.getMessage());
+                    inFlight.clear();
+                    ctx.flush();
+                    ctx.close();
+                    return;
+                }
                 // The answer could not even be serialised: the client would wait for it forever.
                 log.error("Cannot answer a request from {}; closing the connection", ctx.channel().remoteAddress(), e);
                 inFlight.clear();
@@ -123,8 +134,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (answer != null && ctx.channel().isActive()) {
-                ByteBuf size = ctx.alloc().buffer(4).writeInt(answer.remaining());
-                ctx.write(Unpooled.wrappedUnmodifiableBuffer(size, Unpooled.wrappedBuffer(answer)));
+                write(ctx, answer);
                 wrote = true;
             }
         }
@@ -136,7 +146,26 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private CompletableFuture<ByteBuffer> close(ChannelHandlerContext ctx, String reason) {
+    private static Throwable unwrap(Throwable failure) {
+        Throwable cause = failure;
+        while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    /** Heap parts as wrapped buffers, record bytes of segment files as zero-copy file regions. */
+    private static void write(ChannelHandlerContext ctx, ResponseFrame answer) {
+        for (ResponseFrame.Part part : answer.parts()) {
+            if (part instanceof ResponseFrame.Bytes bytes) {
+                ctx.write(Unpooled.wrappedBuffer(bytes.buffer()));
+            } else {
+                ctx.write(new SegmentFileRegion(((ResponseFrame.File) part).slice()));
+            }
+        }
+    }
+
+    private CompletableFuture<ResponseFrame> close(ChannelHandlerContext ctx, String reason) {
         log.warn("Closing the connection from {}: {}", ctx.channel().remoteAddress(), reason);
         ctx.close();
         return null;

@@ -16,6 +16,10 @@ import org.springframework.context.SmartLifecycle;
 import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.cluster.MetadataCache;
 import dev.runnel.broker.cluster.ProducerIdManager;
+import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.purgatory.DelayedOperationPurgatory;
+import dev.runnel.common.TopicPartition;
+import dev.runnel.common.time.Scheduler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -52,17 +56,31 @@ public final class KafkaServer implements SmartLifecycle {
         t.setDaemon(true);
         return t;
     });
+    private final DelayedOperationPurgatory<TopicPartition> producePurgatory;
+    private final DelayedOperationPurgatory<TopicPartition> fetchPurgatory;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel server;
 
     public KafkaServer(String host, int port, int maxRequestBytes, MetadataCache metadata, Supplier<String> clusterId,
             ControllerAdminClient controller, ProducerIdManager producerIds, int brokerId,
-            Map<String, String> brokerConfigs) {
+            Map<String, String> brokerConfigs, ReplicaManager replicas, Scheduler purgatoryTimer) {
         this.host = host;
         this.port = port;
         this.maxRequestBytes = maxRequestBytes;
+        this.producePurgatory = new DelayedOperationPurgatory<>("produce", purgatoryTimer);
+        this.fetchPurgatory = new DelayedOperationPurgatory<>("fetch", purgatoryTimer);
+        // A leadership or ISR change may decide what waiting requests wait for.
+        replicas.onStateChange(tp -> {
+            producePurgatory.checkAndComplete(tp);
+            fetchPurgatory.checkAndComplete(tp);
+        });
         Map<ApiKeys, ApiHandler> served = new EnumMap<>(ApiKeys.class);
+        served.put(ApiKeys.PRODUCE, new ProduceHandler(replicas, metadata, producePurgatory, fetchPurgatory));
+        served.put(ApiKeys.FETCH, new FetchHandler(replicas, metadata, fetchPurgatory));
+        served.put(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(replicas));
+        served.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(replicas));
+        served.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(replicas, fetchPurgatory));
         served.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler());
         served.put(ApiKeys.METADATA, new MetadataHandler(metadata, clusterId));
         served.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(metadata, clusterId));
@@ -113,6 +131,9 @@ public final class KafkaServer implements SmartLifecycle {
             server.close().syncUninterruptibly();
             server = null;
         }
+        // Waiting requests answer with what they have rather than being dropped.
+        producePurgatory.completeAll();
+        fetchPurgatory.completeAll();
         controllerCalls.shutdownNow();
         if (boss != null) {
             // No quiet period: the listener is closed, and the broker has already left the cluster.

@@ -11,9 +11,21 @@ package dev.runnel.broker.storage;
  * @param recordCount          number of records
  * @param sizeInBytes          bytes of all batches together
  * @param firstBatchEpoch      partition leader epoch of the first batch after any rewrite
+ * @param logAppendTimeMs      the time the leader stamped on the batches under
+ *                             {@code message.timestamp.type=LogAppendTime}, else -1
+ * @param duplicate            whether the batch was a producer's retry of one already in the log:
+ *                             nothing was appended and the offsets are the original's
  */
 public record AppendInfo(long firstOffset, long lastOffset, long maxTimestamp, long offsetOfMaxTimestamp,
-        int batchCount, int recordCount, int sizeInBytes, int firstBatchEpoch) {
+        int batchCount, int recordCount, int sizeInBytes, int firstBatchEpoch, long logAppendTimeMs,
+        boolean duplicate) {
+
+    /** An append of new batches with producer-set timestamps. */
+    public AppendInfo(long firstOffset, long lastOffset, long maxTimestamp, long offsetOfMaxTimestamp,
+            int batchCount, int recordCount, int sizeInBytes, int firstBatchEpoch) {
+        this(firstOffset, lastOffset, maxTimestamp, offsetOfMaxTimestamp, batchCount, recordCount, sizeInBytes,
+                firstBatchEpoch, -1, false);
+    }
 
     /** The offset the next append will get. */
     public long nextOffset() {

@@ -19,6 +19,13 @@ public enum LogError {
     UNEXPECTED_OFFSET,
     /** A read or truncation outside the log's offsets (OFFSET_OUT_OF_RANGE). */
     OFFSET_OUT_OF_RANGE,
+    /**
+     * An idempotent producer's batch does not continue its sequence: a gap, a replay older than
+     * the batches the partition remembers, or a new epoch not starting at 0 (OUT_OF_ORDER_SEQUENCE_NUMBER).
+     */
+    OUT_OF_ORDER_SEQUENCE,
+    /** An idempotent producer's batch carries an epoch older than the partition has seen (INVALID_PRODUCER_EPOCH). */
+    INVALID_PRODUCER_EPOCH,
     /** The disk failed us (KAFKA_STORAGE_ERROR). */
     STORAGE_ERROR
 }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,12 +36,17 @@ public final class PartitionLog implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
 
+    /** Kafka's {@code producer.id.expiration.ms} default: producers silent this long are forgotten. */
+    static final long PRODUCER_ID_EXPIRATION_MS = 24L * 3600 * 1000;
+    private static final int REPLAY_CHUNK_BYTES = 1024 * 1024;
+
     private final Path dir;
     private final TopicPartition topicPartition;
     private final Clock clock;
     private final Scheduler scheduler;
     private final LogSegments segments;
     private final LeaderEpochCache epochs;
+    private final ProducerStateManager producerState;
     private final Object lock = new Object();
     /** Serialises flushes; taken after {@code lock} (an append may flush), never before it. */
     private final Object flushLock = new Object();
@@ -67,8 +73,9 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private PartitionLog(Path dir, TopicPartition topicPartition, LogConfig config, Clock clock, Scheduler scheduler,
-            LeaderEpochCache epochs) {
+            LeaderEpochCache epochs, ProducerStateManager producerState) {
         this.dir = dir;
+        this.producerState = producerState;
         this.topicPartition = topicPartition;
         this.config = config;
         this.clock = clock;
@@ -90,7 +97,8 @@ public final class PartitionLog implements AutoCloseable {
         LeaderEpochCache epochs = LeaderEpochCache.open(dir);
         epochs.truncateFromEnd(loaded.logEndOffset());
         epochs.truncateFromStart(loaded.logStartOffset());
-        PartitionLog partitionLog = new PartitionLog(dir, topicPartition, config, clock, scheduler, epochs);
+        ProducerStateManager producerState = ProducerStateManager.open(dir, PRODUCER_ID_EXPIRATION_MS);
+        PartitionLog partitionLog = new PartitionLog(dir, topicPartition, config, clock, scheduler, epochs, producerState);
         loaded.segments().values().forEach(partitionLog.segments::add);
         LogSegment active = loaded.segments().lastEntry().getValue();
         partitionLog.end = new LogEnd(loaded.logEndOffset(), active.baseOffset(), active.size());
@@ -98,7 +106,40 @@ public final class PartitionLog implements AutoCloseable {
         partitionLog.recoveryPoint = loaded.recoveryPoint();
         partitionLog.highWatermark = Math.min(Math.max(highWatermark, loaded.logStartOffset()), loaded.logEndOffset());
         partitionLog.lastFlushMs = clock.millis();
+        partitionLog.rebuildProducerState();
         return partitionLog;
+    }
+
+    /**
+     * Loads the newest producer snapshot within the log and replays the batches after it, so the
+     * idempotent producers' state matches the log again (after opening or truncating it).
+     */
+    private void rebuildProducerState() throws IOException {
+        long logEnd = end.nextOffset();
+        producerState.truncateAndReload(logStartOffset, logEnd, clock.millis());
+        long next = Math.max(producerState.mapEndOffset(), logStartOffset);
+        while (next < logEnd) {
+            ReadResult chunk = read(next, REPLAY_CHUNK_BYTES, logEnd, true);
+            if (chunk.isEmpty()) {
+                break;
+            }
+            ByteBuffer bytes = chunk.slice().readFully();
+            int at = 0;
+            while (at + RecordBatchHeader.HEADER_SIZE <= bytes.limit()
+                    && at + RecordBatchHeader.sizeInBytes(bytes, at) <= bytes.limit()) {
+                int size = RecordBatchHeader.sizeInBytes(bytes, at);
+                // Expiry counts from the batch's own time, not from this replay.
+                producerState.update(bytes.duplicate().position(at).limit(at + size).slice(),
+                        RecordBatchHeader.maxTimestamp(bytes, at));
+                next = RecordBatchHeader.lastOffset(bytes, at) + 1;
+                at += size;
+            }
+            if (at == 0) {
+                throw new LogException(LogError.CORRUPT_RECORD, "cannot replay producer state of " + topicPartition
+                        + " at offset " + next);
+            }
+        }
+        log.debug("Producer state of {} rebuilt: {} producers", topicPartition, producerState.activeProducers().size());
     }
 
     // ---- appending --------------------------------------------------------------------------
@@ -129,6 +170,13 @@ public final class PartitionLog implements AutoCloseable {
         synchronized (lock) {
             ensureOpen();
             long nextOffset = end.nextOffset();
+            if (asLeader) {
+                ProducerStateManager.DuplicateBatch duplicate = producerState.checkLeaderAppend(records);
+                if (duplicate != null) {
+                    return new AppendInfo(duplicate.firstOffset(), duplicate.lastOffset(), duplicate.maxTimestamp(),
+                            duplicate.lastOffset(), 1, 0, 0, leaderEpoch, -1, true);
+                }
+            }
             AppendInfo info = asLeader
                     ? BatchValidator.assignOffsets(records, checked, nextOffset, leaderEpoch)
                     : BatchValidator.checkOffsets(records, checked, nextOffset);
@@ -141,6 +189,7 @@ public final class PartitionLog implements AutoCloseable {
                     assignFollowerEpochs(records);
                 }
                 end = new LogEnd(info.nextOffset(), segment.baseOffset(), segment.size());
+                producerState.update(records, clock.millis());
                 unflushedRecords += info.recordCount();
             } catch (IOException | RuntimeException e) {
                 if (e instanceof LogException logException) {
@@ -183,6 +232,8 @@ public final class PartitionLog implements AutoCloseable {
         LogSegment next = LogSegment.open(dir, baseOffset, config, clock.millis());
         segments.add(next);
         end = new LogEnd(end.nextOffset(), baseOffset, 0);
+        // Recovery replays producer state from the newest snapshot: one per segment bounds the replay.
+        producerState.takeSnapshot();
         // The rolled segment is complete: fsync it off the append path and move the recovery point.
         scheduler.schedule("flush-" + topicPartition, () -> flush(baseOffset), Duration.ZERO);
         log.debug("Rolled {} to a new segment at {}", topicPartition, baseOffset);
@@ -275,6 +326,15 @@ public final class PartitionLog implements AutoCloseable {
         return null;
     }
 
+    /** The largest record timestamp in the log, or -1 if it has none. */
+    public long maxTimestamp() {
+        long max = -1;
+        for (LogSegment segment : segments.all()) {
+            max = Math.max(max, segment.maxTimestamp());
+        }
+        return max;
+    }
+
     // ---- offsets ----------------------------------------------------------------------------
 
     public TopicPartition topicPartition() {
@@ -323,6 +383,13 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    /** The idempotent producers' state (read it under no expectation of consistency: tests and metrics). */
+    public Map<Long, ProducerStateEntry> activeProducers() {
+        synchronized (lock) {
+            return producerState.activeProducers();
+        }
+    }
+
     public LeaderEpochCache leaderEpochs() {
         return epochs;
     }
@@ -368,6 +435,7 @@ public final class PartitionLog implements AutoCloseable {
                 long newEnd = active.readNextOffset();
                 end = new LogEnd(newEnd, active.baseOffset(), active.size());
                 afterTruncation(newEnd);
+                rebuildProducerState();
             } catch (IOException e) {
                 throw new LogException(LogError.STORAGE_ERROR, "truncation of " + topicPartition + " failed", e);
             }
@@ -389,6 +457,7 @@ public final class PartitionLog implements AutoCloseable {
                 highWatermark = offset;
                 recoveryPoint = offset;
                 epochs.clear();
+                producerState.truncateFullyAndStartAt(offset);
             } catch (IOException e) {
                 throw new LogException(LogError.STORAGE_ERROR, "truncation of " + topicPartition + " failed", e);
             }
@@ -462,6 +531,7 @@ public final class PartitionLog implements AutoCloseable {
             }
             deleted += deleteSegmentsWhile((s, next) -> next != null && next.baseOffset() <= logStartOffset,
                     "log start offset");
+            producerState.removeExpiredProducers(now);
             return deleted;
         }
     }
@@ -504,6 +574,11 @@ public final class PartitionLog implements AutoCloseable {
         }
         if (deleted > 0) {
             epochs.truncateFromStart(logStartOffset);
+            try {
+                producerState.deleteSnapshotsBelow(segments.oldest().baseOffset());
+            } catch (IOException e) {
+                log.warn("Cannot delete old producer snapshots of {}", topicPartition, e);
+            }
         }
         return deleted;
     }
@@ -556,6 +631,11 @@ public final class PartitionLog implements AutoCloseable {
                 return;
             }
             flush();
+            try {
+                producerState.takeSnapshot();
+            } catch (IOException e) {
+                log.warn("Cannot snapshot the producer state of {}; it will be rebuilt from the log", topicPartition, e);
+            }
             closed = true;
             for (LogSegment segment : segments.all()) {
                 try {

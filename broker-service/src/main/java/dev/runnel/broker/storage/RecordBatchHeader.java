@@ -49,8 +49,11 @@ public final class RecordBatchHeader {
     /** A header with no records: the smallest valid batch. */
     public static final int HEADER_SIZE = RECORDS;
     public static final byte MAGIC_V2 = 2;
+    /** The producer id of a batch not written by an idempotent producer. */
+    public static final long NO_PRODUCER_ID = -1L;
 
     private static final int CODEC_MASK = 0x07;
+    private static final int TRANSACTIONAL_FLAG = 0x10;
     private static final int CONTROL_FLAG = 0x20;
 
     private RecordBatchHeader() {
@@ -81,6 +84,10 @@ public final class RecordBatchHeader {
         return (b.getShort(at + ATTRIBUTES) & CONTROL_FLAG) != 0;
     }
 
+    public static boolean isTransactional(ByteBuffer b, int at) {
+        return (b.getShort(at + ATTRIBUTES) & TRANSACTIONAL_FLAG) != 0;
+    }
+
     public static int lastOffsetDelta(ByteBuffer b, int at) {
         return b.getInt(at + LAST_OFFSET_DELTA);
     }
@@ -91,6 +98,41 @@ public final class RecordBatchHeader {
 
     public static long maxTimestamp(ByteBuffer b, int at) {
         return b.getLong(at + MAX_TIMESTAMP);
+    }
+
+    public static long producerId(ByteBuffer b, int at) {
+        return b.getLong(at + PRODUCER_ID);
+    }
+
+    /** Whether an idempotent (or transactional) producer wrote the batch. */
+    public static boolean hasProducerId(ByteBuffer b, int at) {
+        return producerId(b, at) >= 0;
+    }
+
+    public static short producerEpoch(ByteBuffer b, int at) {
+        return b.getShort(at + PRODUCER_EPOCH);
+    }
+
+    public static int baseSequence(ByteBuffer b, int at) {
+        return b.getInt(at + BASE_SEQUENCE);
+    }
+
+    /**
+     * The sequence of the batch's last record: the base sequence plus the last offset delta,
+     * wrapping from {@link Integer#MAX_VALUE} to 0 as producers do. A negative base sequence (none)
+     * is returned as it is.
+     */
+    public static int lastSequence(ByteBuffer b, int at) {
+        int base = baseSequence(b, at);
+        return base < 0 ? base : incrementSequence(base, lastOffsetDelta(b, at));
+    }
+
+    /** {@code sequence + increment}, wrapping past {@link Integer#MAX_VALUE} to 0. */
+    public static int incrementSequence(int sequence, int increment) {
+        if (sequence > Integer.MAX_VALUE - increment) {
+            return increment - (Integer.MAX_VALUE - sequence) - 1;
+        }
+        return sequence + increment;
     }
 
     public static int recordCount(ByteBuffer b, int at) {

@@ -2,7 +2,12 @@ package dev.runnel.broker.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -40,6 +45,7 @@ import dev.runnel.cluster.TopicInfo;
 import dev.runnel.cluster.UpdateMetadataRequest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.FileRegion;
 import io.netty.channel.embedded.EmbeddedChannel;
 
 /** The Kafka connection pipeline on an {@link EmbeddedChannel}: framing, dispatch, order, refusals. */
@@ -75,7 +81,8 @@ class KafkaConnectionTest {
 
         assertThat(response.data().errorCode()).isZero();
         assertThat(response.data().apiKeys()).extracting(k -> k.apiKey() + ":" + k.minVersion() + "-" + k.maxVersion())
-                .containsExactlyInAnyOrder("18:0-4", "3:1-13", "60:0-2", "19:2-7", "20:1-6", "37:0-3", "22:0-5", "32:1-4");
+                .containsExactlyInAnyOrder("0:3-13", "1:4-17", "2:1-9", "23:3-4", "21:0-2", "18:0-4", "3:1-13", "60:0-2",
+                        "19:2-7", "20:1-6", "37:0-3", "22:0-5", "32:1-4");
     }
 
     @Test
@@ -300,6 +307,20 @@ class KafkaConnectionTest {
     private byte[] outbound() {
         ByteBuf all = Unpooled.buffer();
         for (Object out = channel.readOutbound(); out != null; out = channel.readOutbound()) {
+            if (out instanceof FileRegion region) {
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                try {
+                    WritableByteChannel sink = Channels.newChannel(bytes);
+                    while (region.transferred() < region.count()) {
+                        region.transferTo(sink, region.transferred());
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                all.writeBytes(bytes.toByteArray());
+                region.release();
+                continue;
+            }
             ByteBuf buf = (ByteBuf) out;
             all.writeBytes(buf);
             buf.release();

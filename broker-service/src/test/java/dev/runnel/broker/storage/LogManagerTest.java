@@ -345,7 +345,9 @@ class LogManagerTest {
             scheduler.advance(Duration.ofSeconds(1));
             assertThat(fileNames(orders.dir())).containsExactlyInAnyOrder(
                     LogSegment.fileName(20, LogSegment.LOG_SUFFIX), LogSegment.fileName(20, LogSegment.INDEX_SUFFIX),
-                    LogSegment.fileName(20, LogSegment.TIME_INDEX_SUFFIX), LeaderEpochCache.FILE_NAME);
+                    LogSegment.fileName(20, LogSegment.TIME_INDEX_SUFFIX), LeaderEpochCache.FILE_NAME,
+                    // The producer state as of the roll to segment 20; the older snapshots went with their segments.
+                    LogSegment.fileName(20, ProducerSnapshotFile.SUFFIX));
             assertThat(orders.appendAsLeader(TestBatches.batch(1, scheduler.clock().millis()), 0).firstOffset())
                     .isEqualTo(20);
         }

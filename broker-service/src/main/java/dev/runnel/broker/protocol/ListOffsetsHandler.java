@@ -1,0 +1,108 @@
+package dev.runnel.broker.protocol;
+
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.broker.replication.Partition;
+import dev.runnel.broker.replication.ReplicaException;
+import dev.runnel.broker.storage.LogException;
+import dev.runnel.common.TopicPartition;
+
+/**
+ * ListOffsets: an offset per partition for a timestamp, answered by the leader.
+ *
+ * <pre>
+ *   -2 earliest        the log start offset
+ *   -4 earliest local  the log start offset (no tiered storage)
+ *   -1 latest          the high watermark (the log end for a replica's debug request)
+ *   -3 max timestamp   the first record with the largest timestamp
+ *   -5 latest tiered   none: -1 (no tiered storage)
+ *  >=0                 the first record at or after that timestamp, below the high watermark; -1 if none
+ * </pre>
+ */
+final class ListOffsetsHandler implements ApiHandler {
+
+    static final long LATEST = -1;
+    static final long EARLIEST = -2;
+    static final long MAX_TIMESTAMP = -3;
+    static final long EARLIEST_LOCAL = -4;
+    static final long LATEST_TIERED = -5;
+
+    private final ReplicaManager replicas;
+
+    ListOffsetsHandler(ReplicaManager replicas) {
+        this.replicas = replicas;
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
+        ListOffsetsRequestData data = (ListOffsetsRequestData) request.body();
+        ListOffsetsResponseData response = new ListOffsetsResponseData();
+        for (ListOffsetsRequestData.ListOffsetsTopic topic : data.topics()) {
+            ListOffsetsResponseData.ListOffsetsTopicResponse topicResponse =
+                    new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(topic.name());
+            response.topics().add(topicResponse);
+            for (ListOffsetsRequestData.ListOffsetsPartition p : topic.partitions()) {
+                topicResponse.partitions().add(answer(topic.name(), p, data.replicaId()));
+            }
+        }
+        return CompletableFuture.completedFuture(response);
+    }
+
+    private ListOffsetsResponseData.ListOffsetsPartitionResponse answer(String topic,
+            ListOffsetsRequestData.ListOffsetsPartition p, int replicaId) {
+        ListOffsetsResponseData.ListOffsetsPartitionResponse out = new ListOffsetsResponseData.ListOffsetsPartitionResponse()
+                .setPartitionIndex(p.partitionIndex()).setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
+        TopicPartition tp;
+        try {
+            tp = new TopicPartition(topic, p.partitionIndex());
+        } catch (IllegalArgumentException e) {
+            return out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+        }
+        try {
+            Partition partition = replicas.leaderPartition(tp);
+            partition.checkEpoch(p.currentLeaderEpoch() < 0 ? OptionalInt.empty() : OptionalInt.of(p.currentLeaderEpoch()),
+                    true);
+            long timestamp = p.timestamp();
+            if (timestamp == EARLIEST || timestamp == EARLIEST_LOCAL) {
+                long start = partition.log().logStartOffset();
+                return withEpoch(out.setOffset(start), partition, start);
+            }
+            if (timestamp == LATEST) {
+                // A replica's debug request (-2) sees the log end, everyone else the high watermark.
+                long end = replicaId == -2 ? partition.log().logEndOffset() : partition.log().highWatermark();
+                return out.setOffset(end).setLeaderEpoch(partition.leaderEpoch());
+            }
+            if (timestamp == LATEST_TIERED) {
+                return out;
+            }
+            if (timestamp == MAX_TIMESTAMP) {
+                return partition.maxTimestampOffset().map(found -> withEpoch(out.setTimestamp(found.timestamp())
+                        .setOffset(found.offset()), partition, found.offset())).orElse(out);
+            }
+            if (timestamp < 0) {
+                return out.setErrorCode(Errors.INVALID_REQUEST.code());
+            }
+            return partition.offsetForTimestamp(timestamp)
+                    .map(found -> withEpoch(out.setTimestamp(found.timestamp()).setOffset(found.offset()), partition,
+                            found.offset()))
+                    .orElse(out);
+        } catch (ReplicaException | LogException e) {
+            return out.setErrorCode(KafkaErrors.of(e).code());
+        }
+    }
+
+    private static ListOffsetsResponseData.ListOffsetsPartitionResponse withEpoch(
+            ListOffsetsResponseData.ListOffsetsPartitionResponse out, Partition partition, long offset) {
+        OptionalInt epoch = partition.epochForOffset(offset);
+        return out.setLeaderEpoch(epoch.orElse(-1));
+    }
+
+}

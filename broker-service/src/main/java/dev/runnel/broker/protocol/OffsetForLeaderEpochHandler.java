@@ -1,0 +1,66 @@
+package dev.runnel.broker.protocol;
+
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.broker.replication.Partition;
+import dev.runnel.broker.replication.ReplicaException;
+import dev.runnel.common.TopicPartition;
+
+/**
+ * OffsetForLeaderEpoch: for each partition, the largest leader epoch at most the one asked for and
+ * the offset where it ended, from the leader's epoch cache. Consumers use it after a leader change
+ * to detect truncation (KIP-320); followers to find where their log diverges (KIP-279).
+ */
+final class OffsetForLeaderEpochHandler implements ApiHandler {
+
+    private final ReplicaManager replicas;
+
+    OffsetForLeaderEpochHandler(ReplicaManager replicas) {
+        this.replicas = replicas;
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
+        OffsetForLeaderEpochRequestData data = (OffsetForLeaderEpochRequestData) request.body();
+        OffsetForLeaderEpochResponseData response = new OffsetForLeaderEpochResponseData();
+        for (OffsetForLeaderEpochRequestData.OffsetForLeaderTopic topic : data.topics()) {
+            OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult result =
+                    new OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult().setTopic(topic.topic());
+            for (OffsetForLeaderEpochRequestData.OffsetForLeaderPartition p : topic.partitions()) {
+                result.partitions().add(answer(topic.topic(), p));
+            }
+            response.topics().add(result);
+        }
+        return CompletableFuture.completedFuture(response);
+    }
+
+    private OffsetForLeaderEpochResponseData.EpochEndOffset answer(String topic,
+            OffsetForLeaderEpochRequestData.OffsetForLeaderPartition p) {
+        OffsetForLeaderEpochResponseData.EpochEndOffset out = new OffsetForLeaderEpochResponseData.EpochEndOffset()
+                .setPartition(p.partition()).setLeaderEpoch(-1).setEndOffset(-1);
+        TopicPartition tp;
+        try {
+            tp = new TopicPartition(topic, p.partition());
+        } catch (IllegalArgumentException e) {
+            return out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+        }
+        try {
+            Partition partition = replicas.leaderPartition(tp);
+            partition.checkEpoch(p.currentLeaderEpoch() < 0 ? OptionalInt.empty() : OptionalInt.of(p.currentLeaderEpoch()),
+                    true);
+            partition.endOffsetForEpoch(p.leaderEpoch())
+                    .ifPresent(entry -> out.setLeaderEpoch(entry.epoch()).setEndOffset(entry.startOffset()));
+            return out;
+        } catch (ReplicaException e) {
+            return out.setErrorCode(KafkaErrors.of(e).code());
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package dev.runnel.clustertest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import dev.runnel.controller.election.ActiveController;
+
+/**
+ * Real kafka-clients producers and consumers against an in-JVM cluster: records go in through
+ * Produce and come back through Fetch in order, and ListOffsets and DeleteRecords see them.
+ */
+class KafkaProduceFetchClusterTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    private static InJvmCluster cluster;
+    private static Admin admin;
+    private static String bootstrap;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = new InJvmCluster();
+        cluster.startController(1);
+        await().atMost(DEADLINE).until(() -> cluster.controller(1).getBean(ActiveController.class).role()
+                == ActiveController.Role.ACTIVE);
+        for (int id = 1; id <= 3; id++) {
+            cluster.startBroker(id, null);
+        }
+        await().atMost(DEADLINE).until(() -> cluster.controller(1).getBean(ActiveController.class).view().brokers()
+                .size() == 3);
+        bootstrap = "127.0.0.1:" + kafkaPort(cluster.broker(1)) + ",127.0.0.1:" + kafkaPort(cluster.broker(2));
+        Properties config = new Properties();
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
+        admin = Admin.create(config);
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
+        }
+        cluster.close();
+    }
+
+    @Test
+    void anIdempotentProducersRecordsComeBackInOrderPerPartition() throws Exception {
+        createTopic("events", 6);
+        Map<Integer, List<String>> sent = new HashMap<>();
+        try (KafkaProducer<byte[], byte[]> producer = producer(Map.of(ProducerConfig.LINGER_MS_CONFIG, 5))) {
+            List<Future<RecordMetadata>> acks = new ArrayList<>();
+            for (int i = 0; i < 20_000; i++) {
+                acks.add(producer.send(new ProducerRecord<>("events", bytes("key-" + (i % 97)), bytes("value-" + i))));
+            }
+            for (int i = 0; i < acks.size(); i++) {
+                RecordMetadata metadata = acks.get(i).get(30, TimeUnit.SECONDS);
+                sent.computeIfAbsent(metadata.partition(), p -> new ArrayList<>()).add("value-" + i);
+            }
+        }
+        Map<Integer, List<String>> read = readAll("events", 6, 20_000);
+        assertThat(read).isEqualTo(sent);
+    }
+
+    @Test
+    void listOffsetsFindsRecordsByTimestampAndDeleteRecordsMovesTheStart() throws Exception {
+        createTopic("clock", 1);
+        long base = System.currentTimeMillis() - 100_000;
+        try (KafkaProducer<byte[], byte[]> producer = producer(Map.of())) {
+            for (int i = 0; i < 100; i++) {
+                producer.send(new ProducerRecord<>("clock", 0, base + i * 1000L, bytes("k"), bytes("v" + i)))
+                        .get(30, TimeUnit.SECONDS);
+            }
+        }
+        TopicPartition tp = new TopicPartition("clock", 0);
+
+        assertThat(offset(tp, OffsetSpec.earliest()).offset()).isZero();
+        assertThat(offset(tp, OffsetSpec.latest()).offset()).isEqualTo(100);
+        ListOffsetsResult.ListOffsetsResultInfo at = offset(tp, OffsetSpec.forTimestamp(base + 41_500));
+        assertThat(at.offset()).isEqualTo(42);
+        assertThat(at.timestamp()).isEqualTo(base + 42_000);
+        ListOffsetsResult.ListOffsetsResultInfo max = offset(tp, OffsetSpec.maxTimestamp());
+        assertThat(max.offset()).isEqualTo(99);
+        assertThat(offset(tp, OffsetSpec.forTimestamp(base + 500_000)).offset()).isEqualTo(-1);
+
+        admin.deleteRecords(Map.of(tp, RecordsToDelete.beforeOffset(60))).all().get(20, TimeUnit.SECONDS);
+
+        assertThat(offset(tp, OffsetSpec.earliest()).offset()).isEqualTo(60);
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+            await().atMost(DEADLINE).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return records.size() >= 40;
+            });
+            assertThat(records.get(0).offset()).isEqualTo(60);
+            assertThat(new String(records.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("v60");
+        }
+    }
+
+    private static ListOffsetsResult.ListOffsetsResultInfo offset(TopicPartition tp, OffsetSpec spec) throws Exception {
+        return admin.listOffsets(Map.of(tp, spec)).partitionResult(tp).get(20, TimeUnit.SECONDS);
+    }
+
+    private static void createTopic(String name, int partitions) throws Exception {
+        admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(20, TimeUnit.SECONDS);
+        await().atMost(DEADLINE).until(() -> admin.describeTopics(List.of(name)).allTopicNames().get()
+                .get(name).partitions().stream().allMatch(p -> p.leader() != null));
+    }
+
+    private static Map<Integer, List<String>> readAll(String topic, int partitions, int expected) {
+        Map<Integer, List<String>> read = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            List<TopicPartition> all = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                all.add(new TopicPartition(topic, p));
+            }
+            consumer.assign(all);
+            consumer.seekToBeginning(all);
+            int[] count = {0};
+            await().atMost(DEADLINE).until(() -> {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    read.computeIfAbsent(r.partition(), p -> new ArrayList<>())
+                            .add(new String(r.value(), StandardCharsets.UTF_8));
+                    count[0]++;
+                }
+                return count[0] >= expected;
+            });
+        }
+        return read;
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer(Map<String, Object> overrides) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        config.putAll(overrides);
+        return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer() {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static int kafkaPort(ConfigurableApplicationContext broker) {
+        return Integer.parseInt(broker.getEnvironment().getRequiredProperty("runnel.broker.kafka-port"));
+    }
+}
