@@ -77,14 +77,19 @@ public final class KafkaRecordBatches {
         return out;
     }
 
+    /** What a compressed batch holds: each record's offset delta, in order, and its records' time range. */
+    public record RecordsShape(int[] offsetDeltas, long minTimestamp, long maxTimestamp) {
+    }
+
     /**
      * Decompresses the records of one compressed v2 batch (from {@code batch}'s position to its
-     * limit) and returns each record's offset delta, in order.
+     * limit) and returns each record's offset delta, in order, with the smallest and largest
+     * record timestamps.
      *
      * @throws InvalidRecordsException if the records do not match the header (e.g. its record count)
      * @throws IllegalArgumentException if the records cannot be decompressed
      */
-    public static int[] offsetDeltas(ByteBuffer batch) {
+    public static RecordsShape inspect(ByteBuffer batch) {
         Iterator<MutableRecordBatch> batches = MemoryRecords.readableRecords(batch.slice()).batches().iterator();
         if (!batches.hasNext()) {
             throw new IllegalArgumentException("no whole batch in " + batch.remaining() + " bytes");
@@ -93,20 +98,25 @@ public final class KafkaRecordBatches {
         long baseOffset = recordBatch.baseOffset();
         int[] deltas = new int[Math.max(0, recordBatch.countOrNull() == null ? 0 : recordBatch.countOrNull())];
         int count = 0;
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
         try (CloseableIterator<Record> it = recordBatch.skipKeyValueIterator(BufferSupplier.NO_CACHING)) {
             while (it.hasNext()) {
-                long delta = it.next().offset() - baseOffset;
+                Record record = it.next();
+                long delta = record.offset() - baseOffset;
                 if (count == deltas.length) {
                     deltas = Arrays.copyOf(deltas, count * 2 + 1);
                 }
                 deltas[count++] = (int) delta;
+                min = Math.min(min, record.timestamp());
+                max = Math.max(max, record.timestamp());
             }
         } catch (org.apache.kafka.common.InvalidRecordException e) {
             throw new InvalidRecordsException("compressed records break the batch's rules: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("cannot read compressed records: " + e.getMessage(), e);
         }
-        return count == deltas.length ? deltas : Arrays.copyOf(deltas, count);
+        return new RecordsShape(count == deltas.length ? deltas : Arrays.copyOf(deltas, count), min, max);
     }
 
     private static int length(byte[] bytes) {

@@ -16,6 +16,7 @@ final class KafkaErrors {
             return switch (logException.error()) {
                 case CORRUPT_RECORD -> Errors.CORRUPT_MESSAGE;
                 case INVALID_RECORD -> Errors.INVALID_RECORD;
+                case INVALID_TIMESTAMP -> Errors.INVALID_TIMESTAMP;
                 case UNSUPPORTED_MAGIC -> Errors.UNSUPPORTED_FOR_MESSAGE_FORMAT;
                 case RECORD_TOO_LARGE -> Errors.MESSAGE_TOO_LARGE;
                 case RECORD_BATCH_TOO_LARGE -> Errors.RECORD_LIST_TOO_LARGE;

@@ -29,27 +29,35 @@ final class BatchValidator {
     private BatchValidator() {
     }
 
-    /** Checks a producer's batches (whole v2 batches between position and limit). */
-    static Checked checkFromClient(ByteBuffer records, int maxMessageBytes) {
-        return scan(records, maxMessageBytes, true);
+    /**
+     * Checks a producer's batches (whole v2 batches between position and limit) under the log's
+     * settings; with CreateTime, every record's timestamp must lie within
+     * {@code message.timestamp.before.max.ms} / {@code after.max.ms} of {@code nowMs}.
+     */
+    static Checked checkFromClient(ByteBuffer records, LogConfig config, long nowMs) {
+        return scan(records, config.maxMessageBytes(), config.logAppendTime() ? null : config, nowMs, true);
     }
 
     /** Checks a leader's batches, for a follower append. */
     static Checked checkFromLeader(ByteBuffer records, int maxMessageBytes) {
-        return scan(records, maxMessageBytes, false);
+        return scan(records, maxMessageBytes, null, 0, false);
     }
 
     /**
      * Rewrites each checked batch's base offset (from {@code nextOffset}) and partition leader
      * epoch in place. Caller holds the log's lock.
      */
-    static AppendInfo assignOffsets(ByteBuffer records, Checked checked, long nextOffset, int leaderEpoch) {
+    static AppendInfo assignOffsets(ByteBuffer records, Checked checked, long nextOffset, int leaderEpoch,
+            long logAppendTimeMs) {
         long offset = nextOffset;
         long maxTimestamp = -1;
         long offsetOfMaxTimestamp = -1;
         for (int at = records.position(); at < records.limit(); at += RecordBatchHeader.sizeInBytes(records, at)) {
             RecordBatchHeader.setBaseOffset(records, at, offset);
             RecordBatchHeader.setPartitionLeaderEpoch(records, at, leaderEpoch);
+            if (logAppendTimeMs >= 0) {
+                RecordBatchHeader.setLogAppendTime(records, at, logAppendTimeMs);
+            }
             offset += RecordBatchHeader.lastOffsetDelta(records, at) + 1L;
             if (RecordBatchHeader.maxTimestamp(records, at) > maxTimestamp) {
                 maxTimestamp = RecordBatchHeader.maxTimestamp(records, at);
@@ -57,7 +65,7 @@ final class BatchValidator {
             }
         }
         return new AppendInfo(nextOffset, offset - 1, maxTimestamp, offsetOfMaxTimestamp, checked.batches(),
-                checked.records(), checked.bytes(), leaderEpoch);
+                checked.records(), checked.bytes(), leaderEpoch, logAppendTimeMs, false);
     }
 
     /**
@@ -132,7 +140,9 @@ final class BatchValidator {
         return size;
     }
 
-    private static Checked scan(ByteBuffer records, int maxMessageBytes, boolean fromClient) {
+    /** @param timestamps the settings to check CreateTime timestamps against, or null to not check them */
+    private static Checked scan(ByteBuffer records, int maxMessageBytes, LogConfig timestamps, long nowMs,
+            boolean fromClient) {
         if (!records.hasRemaining()) {
             throw new LogException(LogError.INVALID_RECORD, "append holds no record batch");
         }
@@ -149,7 +159,10 @@ final class BatchValidator {
                 if (count <= 0 || lastDelta != count - 1) {
                     throw invalid("batch has " + count + " records but last offset delta " + lastDelta);
                 }
-                checkRecords(records, at, size, count);
+                long[] range = checkRecords(records, at, size, count);
+                if (timestamps != null) {
+                    checkTimestamps(range, timestamps, nowMs);
+                }
             } else if (count < 0 || lastDelta < 0 || lastDelta < count - 1) {
                 throw invalid("batch has " + count + " records but last offset delta " + lastDelta);
             }
@@ -160,22 +173,46 @@ final class BatchValidator {
         return new Checked(batches, recordCount, records.remaining());
     }
 
-    /** Walks the records of one batch checking framing and that offset deltas run 0, 1, 2, ... */
-    private static void checkRecords(ByteBuffer b, int at, int size, int count) {
+    /**
+     * Rejects a batch holding a record timestamp too far from now (CreateTime), as Kafka's leader
+     * does; -1 (no timestamp) is allowed.
+     */
+    private static void checkTimestamps(long[] range, LogConfig config, long nowMs) {
+        for (long timestamp : range) {
+            if (timestamp == -1) {
+                continue;
+            }
+            long age = nowMs - timestamp;
+            if (age > config.timestampBeforeMaxMs() || -age > config.timestampAfterMaxMs()) {
+                throw new LogException(LogError.INVALID_TIMESTAMP, "record timestamp " + timestamp + " is "
+                        + (age > 0 ? age + " ms before" : -age + " ms after") + " the broker's time " + nowMs
+                        + ", outside message.timestamp.before.max.ms " + config.timestampBeforeMaxMs()
+                        + " / message.timestamp.after.max.ms " + config.timestampAfterMaxMs());
+            }
+        }
+    }
+
+    /**
+     * Walks the records of one batch checking framing and that offset deltas run 0, 1, 2, ...
+     *
+     * @return the smallest and the largest record timestamp
+     */
+    private static long[] checkRecords(ByteBuffer b, int at, int size, int count) {
         int codecId = RecordBatchHeader.codecId(b, at);
         RecordCodec codec = RecordCodec.forId(codecId);
         if (codec == null) {
             throw invalid("unknown compression codec id " + codecId);
         }
         if (codec != RecordCodec.NONE) {
-            int[] deltas;
+            KafkaRecordBatches.RecordsShape shape;
             try {
-                deltas = KafkaRecordBatches.offsetDeltas(b.duplicate().position(at).limit(at + size));
+                shape = KafkaRecordBatches.inspect(b.duplicate().position(at).limit(at + size));
             } catch (KafkaRecordBatches.InvalidRecordsException e) {
                 throw invalid(e.getMessage());
             } catch (IllegalArgumentException e) {
                 throw corrupt("compressed records are unreadable: " + e.getMessage());
             }
+            int[] deltas = shape.offsetDeltas();
             if (deltas.length != count) {
                 throw invalid("batch header says " + count + " records but holds " + deltas.length);
             }
@@ -184,8 +221,11 @@ final class BatchValidator {
                     throw invalid("record offset delta " + deltas[i] + " where " + i + " was expected");
                 }
             }
-            return;
+            return new long[] {shape.minTimestamp(), shape.maxTimestamp()};
         }
+        long baseTimestamp = RecordBatchHeader.baseTimestamp(b, at);
+        long minDelta = Long.MAX_VALUE;
+        long maxDelta = Long.MIN_VALUE;
         Varints r = new Varints(b, at + HEADER_SIZE, at + size);
         try {
             for (int i = 0; i < count; i++) {
@@ -198,7 +238,9 @@ final class BatchValidator {
                 }
                 int batchLimit = r.limitTo(r.position() + length);
                 r.readByte(); // attributes
-                r.readVarlong(); // timestamp delta
+                long timestampDelta = r.readVarlong();
+                minDelta = Math.min(minDelta, timestampDelta);
+                maxDelta = Math.max(maxDelta, timestampDelta);
                 int delta = r.readVarint();
                 if (delta != i) {
                     throw invalid("record offset delta " + delta + " where " + i + " was expected");
@@ -224,6 +266,7 @@ final class BatchValidator {
         if (r.remaining() > 0) {
             throw invalid("batch header says " + count + " records but " + r.remaining() + " bytes follow them");
         }
+        return new long[] {baseTimestamp + minDelta, baseTimestamp + maxDelta};
     }
 
     /** Skips one varint-length-prefixed field; length -1 (null) is allowed where {@code nullable}. */

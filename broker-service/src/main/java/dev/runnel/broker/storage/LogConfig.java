@@ -17,19 +17,25 @@ import java.util.function.LongPredicate;
  * @param indexIntervalBytes  {@code index.interval.bytes}: log bytes between index entries
  * @param segmentIndexBytes   {@code segment.index.bytes}: the preallocated size of each index
  * @param fileDeleteDelayMs   {@code file.delete.delay.ms}: how long a deleted segment's files stay for in-flight reads
+ * @param logAppendTime       {@code message.timestamp.type=LogAppendTime}: the leader stamps each batch with its own
+ *                            clock; otherwise (CreateTime) the producer's timestamps stay
+ * @param timestampBeforeMaxMs {@code message.timestamp.before.max.ms}: how far in the past a CreateTime record may be
+ * @param timestampAfterMaxMs {@code message.timestamp.after.max.ms}: how far in the future a CreateTime record may be
  */
 public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes, int maxMessageBytes,
-        long flushMessages, long flushMs, int indexIntervalBytes, int segmentIndexBytes, long fileDeleteDelayMs) {
+        long flushMessages, long flushMs, int indexIntervalBytes, int segmentIndexBytes, long fileDeleteDelayMs,
+        boolean logAppendTime, long timestampBeforeMaxMs, long timestampAfterMaxMs) {
 
     /** Kafka's defaults. Flushing is left to the OS and to replication, as in Kafka. */
     public static final LogConfig DEFAULTS = new LogConfig(1024 * 1024 * 1024, 7L * 24 * 3600 * 1000,
             7L * 24 * 3600 * 1000, -1, 1024 * 1024 + 12, Long.MAX_VALUE, Long.MAX_VALUE, 4096, 10 * 1024 * 1024,
-            60_000);
+            60_000, false, Long.MAX_VALUE, 3_600_000);
 
     /** The Kafka names of the topic configs that {@link #fromProperties} reads. */
     public static final Set<String> NAMES = Set.of("segment.bytes", "segment.ms", "retention.ms", "retention.bytes",
             "max.message.bytes", "flush.messages", "flush.ms", "index.interval.bytes", "segment.index.bytes",
-            "file.delete.delay.ms");
+            "file.delete.delay.ms", "message.timestamp.type", "message.timestamp.before.max.ms",
+            "message.timestamp.after.max.ms");
 
     public LogConfig {
         require("segment.bytes", segmentBytes, v -> v >= RecordBatchHeader.HEADER_SIZE);
@@ -42,6 +48,8 @@ public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long
         require("index.interval.bytes", indexIntervalBytes, v -> v >= 0);
         require("segment.index.bytes", segmentIndexBytes, v -> v >= TimeIndex.ENTRY_SIZE * 2);
         require("file.delete.delay.ms", fileDeleteDelayMs, v -> v >= 0);
+        require("message.timestamp.before.max.ms", timestampBeforeMaxMs, v -> v >= 0);
+        require("message.timestamp.after.max.ms", timestampAfterMaxMs, v -> v >= 0);
     }
 
     /**
@@ -54,6 +62,10 @@ public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long
         LogConfig c = DEFAULTS;
         for (Map.Entry<String, String> e : properties.entrySet()) {
             String name = e.getKey();
+            if (name.equals("message.timestamp.type")) {
+                c = c.withLogAppendTime(parseTimestampType(e.getValue()));
+                continue;
+            }
             long v = parse(name, e.getValue());
             c = switch (name) {
                 case "segment.bytes" -> c.withSegmentBytes(toInt(name, v));
@@ -66,6 +78,8 @@ public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long
                 case "index.interval.bytes" -> c.withIndexIntervalBytes(toInt(name, v));
                 case "segment.index.bytes" -> c.withSegmentIndexBytes(toInt(name, v));
                 case "file.delete.delay.ms" -> c.withFileDeleteDelayMs(v);
+                case "message.timestamp.before.max.ms" -> c.withTimestampBeforeMaxMs(v);
+                case "message.timestamp.after.max.ms" -> c.withTimestampAfterMaxMs(v);
                 default -> throw new IllegalArgumentException("unknown log config '" + name + "'");
             };
         }
@@ -74,52 +88,82 @@ public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long
 
     public LogConfig withSegmentBytes(int v) {
         return new LogConfig(v, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages, flushMs,
-                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs);
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
     }
 
     public LogConfig withSegmentMs(long v) {
         return new LogConfig(segmentBytes, v, retentionMs, retentionBytes, maxMessageBytes, flushMessages, flushMs,
-                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs);
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
     }
 
     public LogConfig withRetentionMs(long v) {
         return new LogConfig(segmentBytes, segmentMs, v, retentionBytes, maxMessageBytes, flushMessages, flushMs,
-                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs);
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
     }
 
     public LogConfig withRetentionBytes(long v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, v, maxMessageBytes, flushMessages, flushMs,
-                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs);
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
     }
 
     public LogConfig withMaxMessageBytes(int v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, v, flushMessages, flushMs,
-                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs);
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
     }
 
     public LogConfig withFlushMessages(long v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, v, flushMs,
-                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs);
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
     }
 
     public LogConfig withFlushMs(long v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages, v,
-                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs);
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
     }
 
     public LogConfig withIndexIntervalBytes(int v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages,
-                flushMs, v, segmentIndexBytes, fileDeleteDelayMs);
+                flushMs, v, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
     }
 
     public LogConfig withSegmentIndexBytes(int v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages,
-                flushMs, indexIntervalBytes, v, fileDeleteDelayMs);
+                flushMs, indexIntervalBytes, v, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
     }
 
     public LogConfig withFileDeleteDelayMs(long v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages,
-                flushMs, indexIntervalBytes, segmentIndexBytes, v);
+                flushMs, indexIntervalBytes, segmentIndexBytes, v, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
+    }
+
+    public LogConfig withLogAppendTime(boolean v) {
+        return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages,
+                flushMs, indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, v, timestampBeforeMaxMs,
+                timestampAfterMaxMs);
+    }
+
+    public LogConfig withTimestampBeforeMaxMs(long v) {
+        return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages,
+                flushMs, indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, v,
+                timestampAfterMaxMs);
+    }
+
+    public LogConfig withTimestampAfterMaxMs(long v) {
+        return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages,
+                flushMs, indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs,
+                v);
+    }
+
+    private static boolean parseTimestampType(String value) {
+        String v = value == null ? "" : value.trim();
+        if (v.equals("LogAppendTime")) {
+            return true;
+        }
+        if (v.equals("CreateTime")) {
+            return false;
+        }
+        throw new IllegalArgumentException("log config 'message.timestamp.type' must be CreateTime or LogAppendTime, not '"
+                + value + "'");
     }
 
     private static long parse(String name, String value) {

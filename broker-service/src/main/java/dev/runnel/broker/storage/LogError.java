@@ -11,6 +11,8 @@ public enum LogError {
     INVALID_RECORD,
     /** Magic other than 2 (UNSUPPORTED_FOR_MESSAGE_FORMAT). */
     UNSUPPORTED_MAGIC,
+    /** A CreateTime record timestamp lies outside {@code message.timestamp.before/after.max.ms} of now (INVALID_TIMESTAMP). */
+    INVALID_TIMESTAMP,
     /** One batch is larger than {@code max.message.bytes} (MESSAGE_TOO_LARGE). */
     RECORD_TOO_LARGE,
     /** One append is larger than a segment can hold (RECORD_LIST_TOO_LARGE). */

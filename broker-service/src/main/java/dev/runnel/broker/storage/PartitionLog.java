@@ -164,8 +164,9 @@ public final class PartitionLog implements AutoCloseable {
             throw new LogException(LogError.RECORD_BATCH_TOO_LARGE, "append of " + records.remaining()
                     + " bytes is larger than segment.bytes " + cfg.segmentBytes());
         }
+        long now = clock.millis();
         BatchValidator.Checked checked = asLeader
-                ? BatchValidator.checkFromClient(records, cfg.maxMessageBytes())
+                ? BatchValidator.checkFromClient(records, cfg, now)
                 : BatchValidator.checkFromLeader(records, cfg.maxMessageBytes());
         synchronized (lock) {
             ensureOpen();
@@ -178,7 +179,7 @@ public final class PartitionLog implements AutoCloseable {
                 }
             }
             AppendInfo info = asLeader
-                    ? BatchValidator.assignOffsets(records, checked, nextOffset, leaderEpoch)
+                    ? BatchValidator.assignOffsets(records, checked, nextOffset, leaderEpoch, cfg.logAppendTime() ? now : -1)
                     : BatchValidator.checkOffsets(records, checked, nextOffset);
             try {
                 LogSegment segment = maybeRoll(info);

@@ -53,6 +53,7 @@ public final class RecordBatchHeader {
     public static final long NO_PRODUCER_ID = -1L;
 
     private static final int CODEC_MASK = 0x07;
+    private static final int LOG_APPEND_TIME_FLAG = 0x08;
     private static final int TRANSACTIONAL_FLAG = 0x10;
     private static final int CONTROL_FLAG = 0x20;
 
@@ -149,6 +150,27 @@ public final class RecordBatchHeader {
 
     static void setBaseOffset(ByteBuffer b, int at, long baseOffset) {
         b.putLong(at + BASE_OFFSET, baseOffset);
+    }
+
+    /**
+     * Marks the batch as stamped with the leader's clock (LogAppendTime): sets the timestamp-type
+     * attribute and the max timestamp, and recomputes the CRC that covers both.
+     */
+    static void setLogAppendTime(ByteBuffer b, int at, long timestamp) {
+        short attributes = b.getShort(at + ATTRIBUTES);
+        b.putShort(at + ATTRIBUTES, (short) (attributes | LOG_APPEND_TIME_FLAG));
+        b.putLong(at + MAX_TIMESTAMP, timestamp);
+        CRC32C crc = new CRC32C();
+        crc.update(b.duplicate().limit(at + sizeInBytes(b, at)).position(at + ATTRIBUTES));
+        b.putInt(at + CRC, (int) crc.getValue());
+    }
+
+    public static boolean isLogAppendTime(ByteBuffer b, int at) {
+        return (b.getShort(at + ATTRIBUTES) & LOG_APPEND_TIME_FLAG) != 0;
+    }
+
+    public static long baseTimestamp(ByteBuffer b, int at) {
+        return b.getLong(at + BASE_TIMESTAMP);
     }
 
     static void setPartitionLeaderEpoch(ByteBuffer b, int at, int epoch) {

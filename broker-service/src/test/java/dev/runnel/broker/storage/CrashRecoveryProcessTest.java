@@ -86,8 +86,9 @@ class CrashRecoveryProcessTest {
                         .isGreaterThan(startOffset).isLessThanOrEqualTo(log.logEndOffset());
                 assertThat(log.numberOfSegments()).as("segments after round %d", round).isGreaterThan(3 * round);
 
+                // Stamped with the log's clock: a CreateTime record an hour ahead of the broker is refused.
                 AppendInfo appended = log.appendAsLeader(CrashingAppender.batch(last.batchNo() + 1,
-                        System.currentTimeMillis()), 0);
+                        scheduler.clock().millis()), 0);
                 Batch next = new Batch(last.batchNo() + 1, appended.firstOffset(), appended.lastOffset());
                 assertThat(next).as("the first append after recovery")
                         .isEqualTo(intactLog(stored.size() + 1).get(stored.size()));
