@@ -107,7 +107,8 @@ class BrokerConfiguration {
                 (int) properties.getSocketRequestMaxBytes().toBytes(), metadata, metadata::clusterId,
                 new ControllerAdminClient(controllerClient),
                 new ProducerIdManager(properties.getId(), registration::epoch, controllerClient::allocateProducerIds),
-                properties.getId(), brokerConfigs(properties), replicaManager, purgatoryTimer);
+                properties.getId(), brokerConfigs(properties), replicaManager, purgatoryTimer,
+                properties.isAutoCreateTopicsEnable());
     }
 
     /** This broker's settings under Kafka's names, for DescribeConfigs. */
@@ -120,7 +121,7 @@ class BrokerConfiguration {
         configs.put("log.dirs", properties.getLogDirs().stream().map(Path::toString)
                 .collect(java.util.stream.Collectors.joining(",")));
         configs.put("socket.request.max.bytes", Long.toString(properties.getSocketRequestMaxBytes().toBytes()));
-        configs.put("auto.create.topics.enable", "false");
+        configs.put("auto.create.topics.enable", Boolean.toString(properties.isAutoCreateTopicsEnable()));
         return configs;
     }
 

@@ -32,6 +32,13 @@ public class BrokerProperties {
     /** Directories holding the partition logs; a new partition goes to the one holding the fewest. */
     private List<Path> logDirs = List.of(Path.of("data", "broker"));
 
+    /**
+     * Whether a Metadata request naming an unknown topic creates it with the controller's default
+     * partitions and replication factor ({@code auto.create.topics.enable}); off, so a typo does
+     * not make a topic.
+     */
+    private boolean autoCreateTopicsEnable;
+
     private final ControlledShutdown controlledShutdown = new ControlledShutdown();
 
     /** Moving leaderships away before the broker stops. */
@@ -125,6 +132,14 @@ public class BrokerProperties {
 
     public void setLogDirs(List<Path> logDirs) {
         this.logDirs = logDirs;
+    }
+
+    public boolean isAutoCreateTopicsEnable() {
+        return autoCreateTopicsEnable;
+    }
+
+    public void setAutoCreateTopicsEnable(boolean autoCreateTopicsEnable) {
+        this.autoCreateTopicsEnable = autoCreateTopicsEnable;
     }
 
     public ControlledShutdown getControlledShutdown() {

@@ -60,7 +60,7 @@ final class InJvmCluster implements AutoCloseable {
     }
 
     /** Starts broker {@code id} with its logs in {@code logDirName} under the cluster's data dir. */
-    ConfigurableApplicationContext startBroker(int id, String rack, String logDirName) {
+    ConfigurableApplicationContext startBroker(int id, String rack, String logDirName, String... extraArgs) {
         List<String> args = new ArrayList<>(List.of("--runnel.broker.id=" + id,
                 "--runnel.broker.kafka-port=" + freePort(),
                 "--runnel.broker.log-dirs=" + dataDir.resolve(logDirName),
@@ -68,6 +68,7 @@ final class InJvmCluster implements AutoCloseable {
         if (rack != null) {
             args.add("--runnel.broker.rack=" + rack);
         }
+        args.addAll(List.of(extraArgs));
         ConfigurableApplicationContext context = new SpringApplicationBuilder(BrokerApplication.class)
                 .run(common("broker-" + id, args.toArray(String[]::new)));
         brokers.put(id, context);

@@ -14,6 +14,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -27,6 +30,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -55,7 +61,7 @@ class KafkaProduceFetchClusterTest {
         await().atMost(DEADLINE).until(() -> cluster.controller(1).getBean(ActiveController.class).role()
                 == ActiveController.Role.ACTIVE);
         for (int id = 1; id <= 3; id++) {
-            cluster.startBroker(id, null);
+            cluster.startBroker(id, null, "broker-" + id, "--runnel.broker.auto-create-topics-enable=true");
         }
         await().atMost(DEADLINE).until(() -> cluster.controller(1).getBean(ActiveController.class).view().brokers()
                 .size() == 3);
@@ -128,6 +134,51 @@ class KafkaProduceFetchClusterTest {
             assertThat(records.get(0).offset()).isEqualTo(60);
             assertThat(new String(records.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("v60");
         }
+    }
+
+    @Test
+    void aProducerCreatesAnUnknownTopicWhenAutoCreationIsOn() throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer = producer(Map.of())) {
+            RecordMetadata sent = producer.send(new ProducerRecord<>("made-on-demand", bytes("k"), bytes("v")))
+                    .get(30, TimeUnit.SECONDS);
+            assertThat(sent.offset()).isZero();
+        }
+        assertThat(admin.describeTopics(List.of("made-on-demand")).allTopicNames().get(20, TimeUnit.SECONDS)
+                .get("made-on-demand").partitions()).isNotEmpty();
+    }
+
+    @Test
+    void incrementalAlterConfigsSetsAppendsAndDeletesTopicConfigsThroughTheController() throws Exception {
+        createTopic("tuned", 1);
+        ConfigResource tuned = new ConfigResource(ConfigResource.Type.TOPIC, "tuned");
+        admin.incrementalAlterConfigs(Map.of(tuned, List.of(
+                new AlterConfigOp(new ConfigEntry("retention.ms", "3600000"), AlterConfigOp.OpType.SET),
+                new AlterConfigOp(new ConfigEntry("cleanup.policy", "compact"), AlterConfigOp.OpType.APPEND))))
+                .all().get(20, TimeUnit.SECONDS);
+
+        await().atMost(DEADLINE).untilAsserted(() -> {
+            Config config = admin.describeConfigs(List.of(tuned)).all().get(20, TimeUnit.SECONDS).get(tuned);
+            assertThat(config.get("retention.ms").value()).isEqualTo("3600000");
+            assertThat(config.get("cleanup.policy").value()).isEqualTo("delete,compact");
+        });
+
+        admin.incrementalAlterConfigs(Map.of(tuned, List.of(
+                new AlterConfigOp(new ConfigEntry("retention.ms", ""), AlterConfigOp.OpType.DELETE))))
+                .all().get(20, TimeUnit.SECONDS);
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(admin.describeConfigs(List.of(tuned)).all()
+                .get(20, TimeUnit.SECONDS).get(tuned).get("retention.ms").value()).isEqualTo("604800000"));
+
+        assertThat(admin.incrementalAlterConfigs(Map.of(tuned, List.of(new AlterConfigOp(
+                new ConfigEntry("retention.ms", "soon"), AlterConfigOp.OpType.SET)))).all()
+                .toCompletionStage().toCompletableFuture()).failsWithin(Duration.ofSeconds(20))
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(InvalidConfigurationException.class);
+        ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, "1");
+        assertThat(admin.incrementalAlterConfigs(Map.of(broker, List.of(new AlterConfigOp(
+                new ConfigEntry("log.retention.ms", "1"), AlterConfigOp.OpType.SET)))).all()
+                .toCompletionStage().toCompletableFuture()).failsWithin(Duration.ofSeconds(20))
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(InvalidRequestException.class);
     }
 
     private static ListOffsetsResult.ListOffsetsResultInfo offset(TopicPartition tp, OffsetSpec spec) throws Exception {

@@ -64,7 +64,8 @@ public final class KafkaServer implements SmartLifecycle {
 
     public KafkaServer(String host, int port, int maxRequestBytes, MetadataCache metadata, Supplier<String> clusterId,
             ControllerAdminClient controller, ProducerIdManager producerIds, int brokerId,
-            Map<String, String> brokerConfigs, ReplicaManager replicas, Scheduler purgatoryTimer) {
+            Map<String, String> brokerConfigs, ReplicaManager replicas, Scheduler purgatoryTimer,
+            boolean autoCreateTopics) {
         this.host = host;
         this.port = port;
         this.maxRequestBytes = maxRequestBytes;
@@ -82,7 +83,11 @@ public final class KafkaServer implements SmartLifecycle {
         served.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(replicas));
         served.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(replicas, fetchPurgatory));
         served.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler());
-        served.put(ApiKeys.METADATA, new MetadataHandler(metadata, clusterId));
+        ControllerAdminClient admin = controller;
+        served.put(ApiKeys.METADATA, new MetadataHandler(metadata, clusterId, autoCreateTopics ? admin : null));
+        AlterConfigsHandler alterConfigs = new AlterConfigsHandler(controller, metadata);
+        served.put(ApiKeys.ALTER_CONFIGS, alterConfigs);
+        served.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alterConfigs);
         served.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(metadata, clusterId));
         TopicAdminHandler topicAdmin = new TopicAdminHandler(controller, metadata);
         served.put(ApiKeys.CREATE_TOPICS, topicAdmin);

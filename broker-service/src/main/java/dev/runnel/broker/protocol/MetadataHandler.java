@@ -1,5 +1,6 @@
 package dev.runnel.broker.protocol;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopi
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
+import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.cluster.MetadataCache;
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.cluster.BrokerInfo;
@@ -27,16 +29,23 @@ import dev.runnel.common.TopicPartition;
  * Metadata: brokers, the cluster id and topics with their ids, partitions, leaders, epochs and ISR,
  * from the view the controller last sent this broker. Runnel's controller is not a broker, so the
  * controller id names the lowest live broker, where Admin requests for the controller go (a live
- * node id, or Admin calls would wait for one forever). Topics are not created on demand.
+ * node id, or Admin calls would wait for one forever).
+ *
+ * <p>With {@code auto.create.topics.enable}, an unknown topic that the client allows to be
+ * created is created through the controller with its defaults, and answered with
+ * LEADER_NOT_AVAILABLE until the metadata names it, so the client asks again.
  */
 final class MetadataHandler implements ApiHandler {
 
     private final MetadataCache metadata;
     private final Supplier<String> clusterId;
+    /** Where unknown topics are created; null when auto-creation is off. */
+    private final ControllerAdminClient autoCreate;
 
-    MetadataHandler(MetadataCache metadata, Supplier<String> clusterId) {
+    MetadataHandler(MetadataCache metadata, Supplier<String> clusterId, ControllerAdminClient autoCreate) {
         this.metadata = metadata;
         this.clusterId = clusterId;
+        this.autoCreate = autoCreate;
     }
 
     @Override
@@ -55,7 +64,7 @@ final class MetadataHandler implements ApiHandler {
                     .forEach(t -> response.topics().add(describe(t, view.brokers(), version)));
         } else {
             for (MetadataRequestData.MetadataRequestTopic requested : body.topics()) {
-                response.topics().add(lookup(requested, view, version));
+                response.topics().add(lookup(requested, view, version, body.allowAutoTopicCreation()));
             }
         }
         return CompletableFuture.completedFuture(response);
@@ -70,7 +79,7 @@ final class MetadataHandler implements ApiHandler {
     }
 
     private MetadataResponseTopic lookup(MetadataRequestData.MetadataRequestTopic requested, MetadataCache.Snapshot view,
-            short version) {
+            short version, boolean allowAutoCreate) {
         String name = requested.name();
         Optional<TopicInfo> topic;
         if (name == null) {
@@ -87,6 +96,11 @@ final class MetadataHandler implements ApiHandler {
                 return new MetadataResponseTopic().setName(name).setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code());
             }
             topic = view.topic(name);
+            if (topic.isEmpty() && autoCreate != null && allowAutoCreate && !name.startsWith("__")) {
+                // Created with the controller's defaults; a concurrent creation (TOPIC_EXISTS) is as good.
+                autoCreate.call("POST", "/topics", Map.of("name", name), Duration.ofSeconds(30));
+                return new MetadataResponseTopic().setName(name).setErrorCode(Errors.LEADER_NOT_AVAILABLE.code());
+            }
             if (topic.isEmpty()) {
                 return new MetadataResponseTopic().setName(name).setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
             }

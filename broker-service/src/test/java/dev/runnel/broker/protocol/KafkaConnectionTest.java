@@ -69,7 +69,7 @@ class KafkaConnectionTest {
                         new PartitionInfo(1, List.of(2, 3), new PartitionState(-1, 2, List.of(3), 3))))),
                 List.of()));
         handlers.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler());
-        handlers.put(ApiKeys.METADATA, new MetadataHandler(metadata, metadata::clusterId));
+        handlers.put(ApiKeys.METADATA, new MetadataHandler(metadata, metadata::clusterId, null));
         handlers.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(metadata, metadata::clusterId));
         channel = new EmbeddedChannel();
         KafkaServer.initPipeline(channel, MAX_REQUEST, handlers);
@@ -82,7 +82,7 @@ class KafkaConnectionTest {
         assertThat(response.data().errorCode()).isZero();
         assertThat(response.data().apiKeys()).extracting(k -> k.apiKey() + ":" + k.minVersion() + "-" + k.maxVersion())
                 .containsExactlyInAnyOrder("0:3-13", "1:4-17", "2:1-9", "23:3-4", "21:0-2", "18:0-4", "3:1-13", "60:0-2",
-                        "19:2-7", "20:1-6", "37:0-3", "22:0-5", "32:1-4");
+                        "19:2-7", "20:1-6", "37:0-3", "22:0-5", "32:1-4", "33:0-2", "44:0-1");
     }
 
     @Test

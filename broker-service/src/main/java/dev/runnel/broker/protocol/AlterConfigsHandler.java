@@ -1,0 +1,227 @@
+package dev.runnel.broker.protocol;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import dev.runnel.broker.cluster.ControllerAdminClient;
+import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.cluster.TopicConfigs;
+import dev.runnel.cluster.TopicInfo;
+
+/**
+ * AlterConfigs and IncrementalAlterConfigs for topics, forwarded to the active controller as one
+ * {@code PATCH /api/v1/topics/{name}/configs} per topic (set and delete).
+ *
+ * <ul>
+ *   <li>AlterConfigs replaces the topic's whole set of overrides: what it names is set, every
+ *       other override is deleted (Kafka's semantics for the legacy API).</li>
+ *   <li>IncrementalAlterConfigs applies SET, DELETE, APPEND and SUBTRACT per config; APPEND and
+ *       SUBTRACT work on list configs ({@code cleanup.policy}), starting from the current value.</li>
+ *   <li>{@code validateOnly} checks the names and values here and changes nothing.</li>
+ * </ul>
+ *
+ * Broker configs are read-only (set at start-up from the broker's properties) and are refused
+ * with INVALID_REQUEST; other resource types with INVALID_REQUEST too.
+ */
+final class AlterConfigsHandler implements ApiHandler {
+
+    static final byte TOPIC = 2;
+    static final byte BROKER = 4;
+
+    private static final byte SET = 0;
+    private static final byte DELETE = 1;
+    private static final byte APPEND = 2;
+    private static final byte SUBTRACT = 3;
+
+    private final ControllerAdminClient controller;
+    private final MetadataCache metadata;
+
+    AlterConfigsHandler(ControllerAdminClient controller, MetadataCache metadata) {
+        this.controller = controller;
+        this.metadata = metadata;
+    }
+
+    /** One resource's outcome. */
+    private record Result(byte type, String name, Errors error, String message) {
+    }
+
+    /** The overrides to set and the names to delete for one topic. */
+    private record Change(Map<String, String> set, Set<String> delete) {
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
+        if (request.apiKey() == ApiKeys.ALTER_CONFIGS) {
+            AlterConfigsRequestData data = (AlterConfigsRequestData) request.body();
+            List<CompletableFuture<Result>> results = new ArrayList<>();
+            for (AlterConfigsRequestData.AlterConfigsResource resource : data.resources()) {
+                Map<String, String> wanted = new LinkedHashMap<>();
+                resource.configs().forEach(c -> wanted.put(c.name(), c.value()));
+                results.add(alter(resource.resourceType(), resource.resourceName(), data.validateOnly(),
+                        current -> replaceAll(current, wanted)));
+            }
+            return all(results).thenApply(done -> {
+                AlterConfigsResponseData response = new AlterConfigsResponseData();
+                done.forEach(r -> response.responses().add(new AlterConfigsResponseData.AlterConfigsResourceResponse()
+                        .setResourceType(r.type()).setResourceName(r.name()).setErrorCode(r.error().code())
+                        .setErrorMessage(r.message())));
+                return response;
+            });
+        }
+        IncrementalAlterConfigsRequestData data = (IncrementalAlterConfigsRequestData) request.body();
+        List<CompletableFuture<Result>> results = new ArrayList<>();
+        for (IncrementalAlterConfigsRequestData.AlterConfigsResource resource : data.resources()) {
+            List<IncrementalAlterConfigsRequestData.AlterableConfig> ops = new ArrayList<>(resource.configs());
+            results.add(alter(resource.resourceType(), resource.resourceName(), data.validateOnly(),
+                    current -> incremental(current, ops)));
+        }
+        return all(results).thenApply(done -> {
+            IncrementalAlterConfigsResponseData response = new IncrementalAlterConfigsResponseData();
+            done.forEach(r -> response.responses().add(
+                    new IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse().setResourceType(r.type())
+                            .setResourceName(r.name()).setErrorCode(r.error().code()).setErrorMessage(r.message())));
+            return response;
+        });
+    }
+
+    /** A refusal of a change before it reaches the controller. */
+    private static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final Errors error;
+
+        Refused(Errors error, String message) {
+            super(message, null, false, false);
+            this.error = error;
+        }
+    }
+
+    private CompletableFuture<Result> alter(byte type, String name, boolean validateOnly,
+            java.util.function.Function<Map<String, String>, Change> plan) {
+        if (type == BROKER) {
+            return done(type, name, Errors.INVALID_REQUEST, "Broker configs are read-only: set them in the broker's "
+                    + "properties (runnel.broker.*) and restart it");
+        }
+        if (type != TOPIC) {
+            return done(type, name, Errors.INVALID_REQUEST, "Only topic configs can be altered, not resource type " + type);
+        }
+        Optional<TopicInfo> topic = metadata.snapshot().topic(name);
+        if (topic.isEmpty()) {
+            return done(type, name, Errors.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + name + "' does not exist");
+        }
+        Change change;
+        try {
+            change = plan.apply(topic.get().configs());
+            Map<String, String> after = new LinkedHashMap<>(topic.get().configs());
+            after.keySet().removeAll(change.delete());
+            after.putAll(change.set());
+            TopicConfigs.validate(after);
+            for (String deleted : change.delete()) {
+                if (!TopicConfigs.names().contains(deleted)) {
+                    throw new IllegalArgumentException("Unknown topic config '" + deleted + "'");
+                }
+            }
+        } catch (Refused e) {
+            return done(type, name, e.error, e.getMessage());
+        } catch (IllegalArgumentException e) {
+            return done(type, name, Errors.INVALID_CONFIG, e.getMessage());
+        }
+        if (validateOnly) {
+            return done(type, name, Errors.NONE, null);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("set", change.set());
+        body.put("delete", List.copyOf(change.delete()));
+        return controller.call("PATCH", "/topics/" + ControllerAdminClient.segment(name) + "/configs", body,
+                Duration.ofSeconds(30)).thenApply(answer -> answer.ok()
+                        ? new Result(type, name, Errors.NONE, null)
+                        : new Result(type, name, TopicAdminHandler.error(answer), answer.detail()));
+    }
+
+    private static Change replaceAll(Map<String, String> current, Map<String, String> wanted) {
+        for (Map.Entry<String, String> e : wanted.entrySet()) {
+            if (e.getValue() == null) {
+                throw new Refused(Errors.INVALID_CONFIG, "Topic config '" + e.getKey() + "' needs a value");
+            }
+        }
+        Set<String> delete = new LinkedHashSet<>(current.keySet());
+        delete.removeAll(wanted.keySet());
+        return new Change(wanted, delete);
+    }
+
+    private static Change incremental(Map<String, String> current,
+            List<IncrementalAlterConfigsRequestData.AlterableConfig> ops) {
+        Map<String, String> set = new LinkedHashMap<>();
+        Set<String> delete = new LinkedHashSet<>();
+        Set<String> seen = new LinkedHashSet<>();
+        for (IncrementalAlterConfigsRequestData.AlterableConfig op : ops) {
+            String name = op.name();
+            if (!seen.add(name)) {
+                throw new Refused(Errors.INVALID_REQUEST, "Config '" + name + "' appears more than once");
+            }
+            switch (op.configOperation()) {
+                case SET -> {
+                    if (op.value() == null) {
+                        throw new Refused(Errors.INVALID_CONFIG, "SET of '" + name + "' needs a value");
+                    }
+                    set.put(name, op.value());
+                }
+                case DELETE -> delete.add(name);
+                case APPEND, SUBTRACT -> {
+                    if (TopicConfigs.names().contains(name) && TopicConfigs.type(name) != TopicConfigs.Type.LIST) {
+                        throw new Refused(Errors.INVALID_CONFIG, (op.configOperation() == APPEND ? "APPEND" : "SUBTRACT")
+                                + " applies to list configs; '" + name + "' is not one");
+                    }
+                    String base = current.getOrDefault(name, TopicConfigs.names().contains(name)
+                            ? TopicConfigs.defaultValue(name) : "");
+                    List<String> items = split(base);
+                    for (String item : split(op.value())) {
+                        if (op.configOperation() == APPEND && !items.contains(item)) {
+                            items.add(item);
+                        } else if (op.configOperation() == SUBTRACT) {
+                            items.remove(item);
+                        }
+                    }
+                    set.put(name, String.join(",", items));
+                }
+                default -> throw new Refused(Errors.INVALID_REQUEST, "Unknown config operation " + op.configOperation()
+                        + " for '" + name + "'");
+            }
+        }
+        return new Change(set, delete);
+    }
+
+    private static List<String> split(String list) {
+        if (list == null || list.isBlank()) {
+            return new ArrayList<>();
+        }
+        return Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty())
+                .collect(Collectors.toCollection(ArrayList::new));
+    }
+
+    private static CompletableFuture<Result> done(byte type, String name, Errors error, String message) {
+        return CompletableFuture.completedFuture(new Result(type, name, error, message));
+    }
+
+    private static <T> CompletableFuture<List<T>> all(List<CompletableFuture<T>> results) {
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
+                .thenApply(done -> results.stream().map(CompletableFuture::join).toList());
+    }
+}
