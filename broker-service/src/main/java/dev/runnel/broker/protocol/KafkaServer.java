@@ -101,7 +101,9 @@ public final class KafkaServer implements SmartLifecycle {
     /** The pipeline of one connection, also used by the codec tests. */
     static void initPipeline(Channel channel, int maxRequestBytes, Map<ApiKeys, ApiHandler> handlers) {
         channel.pipeline()
-                .addLast("frames", new LengthFieldBasedFrameDecoder(maxRequestBytes, 0, 4, 0, 4))
+                // Netty counts the 4-byte size field against the limit; Kafka limits the size it announces.
+                .addLast("frames", new LengthFieldBasedFrameDecoder((int) Math.min(Integer.MAX_VALUE, maxRequestBytes + 4L),
+                        0, 4, 0, 4))
                 .addLast("requests", new KafkaConnection(handlers));
     }
 

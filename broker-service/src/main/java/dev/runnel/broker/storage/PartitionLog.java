@@ -128,9 +128,11 @@ public final class PartitionLog implements AutoCloseable {
             while (at + RecordBatchHeader.HEADER_SIZE <= bytes.limit()
                     && at + RecordBatchHeader.sizeInBytes(bytes, at) <= bytes.limit()) {
                 int size = RecordBatchHeader.sizeInBytes(bytes, at);
-                // Expiry counts from the batch's own time, not from this replay.
+                // Live appends count expiry from the broker's clock, which a replay cannot know: a record
+                // timestamp may be days old (CreateTime), so count from now at the latest, and never
+                // forget a producer sooner than a broker that had not crashed would.
                 producerState.update(bytes.duplicate().position(at).limit(at + size).slice(),
-                        RecordBatchHeader.maxTimestamp(bytes, at));
+                        Math.max(RecordBatchHeader.maxTimestamp(bytes, at), clock.millis()));
                 next = RecordBatchHeader.lastOffset(bytes, at) + 1;
                 at += size;
             }
