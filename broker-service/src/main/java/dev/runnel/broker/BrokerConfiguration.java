@@ -29,6 +29,7 @@ import dev.runnel.cluster.ClusterSettings;
 import dev.runnel.cluster.web.ClusterWebConfiguration;
 import dev.runnel.common.time.ExecutorScheduler;
 import dev.runnel.common.time.Scheduler;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /** Wires the broker: log directories, cluster membership, the controller's commands. */
 @Configuration(proxyBeanMethods = false)
@@ -102,13 +103,14 @@ class BrokerConfiguration {
 
     @Bean
     KafkaServer kafkaServer(BrokerProperties properties, MetadataCache metadata, ControllerClient controllerClient,
-            BrokerRegistration registration, ReplicaManager replicaManager, Scheduler purgatoryTimer) {
+            BrokerRegistration registration, ReplicaManager replicaManager, Scheduler purgatoryTimer,
+            MeterRegistry meterRegistry) {
         return new KafkaServer(properties.getListenHost(), properties.getKafkaPort(),
                 (int) properties.getSocketRequestMaxBytes().toBytes(), metadata, metadata::clusterId,
                 new ControllerAdminClient(controllerClient),
                 new ProducerIdManager(properties.getId(), registration::epoch, controllerClient::allocateProducerIds),
                 properties.getId(), brokerConfigs(properties), replicaManager, purgatoryTimer,
-                properties.isAutoCreateTopicsEnable());
+                properties.isAutoCreateTopicsEnable(), meterRegistry);
     }
 
     /** This broker's settings under Kafka's names, for DescribeConfigs. */

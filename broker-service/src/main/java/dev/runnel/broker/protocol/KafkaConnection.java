@@ -38,10 +38,12 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     }
 
     private final Map<ApiKeys, ApiHandler> handlers;
+    private final KafkaMetrics metrics;
     private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
 
-    KafkaConnection(Map<ApiKeys, ApiHandler> handlers) {
+    KafkaConnection(Map<ApiKeys, ApiHandler> handlers, KafkaMetrics metrics) {
         this.handlers = handlers;
+        this.metrics = metrics;
     }
 
     @Override
@@ -80,6 +82,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             return close(ctx, "unknown API key " + apiKey);
         }
         ApiKeys key = ApiKeys.forId(apiKey);
+        metrics.received(key, frame.remaining());
         if (key == ApiKeys.API_VERSIONS && !ApiVersionTable.serves(key, version)) {
             return CompletableFuture.completedFuture(KafkaWire.apiVersionsFallback(head[2], ApiVersionTable.asResponse()));
         }
@@ -135,6 +138,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             }
             if (answer != null && ctx.channel().isActive()) {
                 write(ctx, answer);
+                metrics.sent(answer.size());
                 wrote = true;
             }
         }

@@ -20,6 +20,8 @@ import dev.runnel.broker.cluster.ReplicaManager;
 import dev.runnel.broker.purgatory.DelayedOperationPurgatory;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.common.time.Scheduler;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -58,6 +60,7 @@ public final class KafkaServer implements SmartLifecycle {
     });
     private final DelayedOperationPurgatory<TopicPartition> producePurgatory;
     private final DelayedOperationPurgatory<TopicPartition> fetchPurgatory;
+    private final KafkaMetrics metrics;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel server;
@@ -65,12 +68,17 @@ public final class KafkaServer implements SmartLifecycle {
     public KafkaServer(String host, int port, int maxRequestBytes, MetadataCache metadata, Supplier<String> clusterId,
             ControllerAdminClient controller, ProducerIdManager producerIds, int brokerId,
             Map<String, String> brokerConfigs, ReplicaManager replicas, Scheduler purgatoryTimer,
-            boolean autoCreateTopics) {
+            boolean autoCreateTopics, MeterRegistry registry) {
         this.host = host;
         this.port = port;
         this.maxRequestBytes = maxRequestBytes;
         this.producePurgatory = new DelayedOperationPurgatory<>("produce", purgatoryTimer);
         this.fetchPurgatory = new DelayedOperationPurgatory<>("fetch", purgatoryTimer);
+        this.metrics = new KafkaMetrics(registry);
+        Gauge.builder("runnel.broker.purgatory.size", producePurgatory, DelayedOperationPurgatory::watched)
+                .tag("operation", "produce").description("Requests waiting, per watched partition").register(registry);
+        Gauge.builder("runnel.broker.purgatory.size", fetchPurgatory, DelayedOperationPurgatory::watched)
+                .tag("operation", "fetch").description("Requests waiting, per watched partition").register(registry);
         // A leadership or ISR change may decide what waiting requests wait for.
         replicas.onStateChange(tp -> {
             producePurgatory.checkAndComplete(tp);
@@ -100,11 +108,16 @@ public final class KafkaServer implements SmartLifecycle {
 
     /** The pipeline of one connection, also used by the codec tests. */
     static void initPipeline(Channel channel, int maxRequestBytes, Map<ApiKeys, ApiHandler> handlers) {
+        initPipeline(channel, maxRequestBytes, handlers, KafkaMetrics.none());
+    }
+
+    static void initPipeline(Channel channel, int maxRequestBytes, Map<ApiKeys, ApiHandler> handlers,
+            KafkaMetrics metrics) {
         channel.pipeline()
                 // Netty counts the 4-byte size field against the limit; Kafka limits the size it announces.
                 .addLast("frames", new LengthFieldBasedFrameDecoder((int) Math.min(Integer.MAX_VALUE, maxRequestBytes + 4L),
                         0, 4, 0, 4))
-                .addLast("requests", new KafkaConnection(handlers));
+                .addLast("requests", new KafkaConnection(handlers, metrics));
     }
 
     @Override
@@ -118,7 +131,7 @@ public final class KafkaServer implements SmartLifecycle {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
-                            initPipeline(channel, maxRequestBytes, handlers);
+                            initPipeline(channel, maxRequestBytes, handlers, metrics);
                         }
                     })
                     .bind(new InetSocketAddress(host, port)).sync().channel();
