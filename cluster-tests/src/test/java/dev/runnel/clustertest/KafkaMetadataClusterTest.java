@@ -177,6 +177,24 @@ class KafkaMetadataClusterTest {
                 UnknownTopicOrPartitionException.class);
     }
 
+    @Test
+    void adminPlacesReplicasByHandForNewTopicsAndNewPartitions() throws Exception {
+        admin.createTopics(List.of(new NewTopic("by-hand", Map.of(0, List.of(3, 1), 1, List.of(2, 3)))))
+                .all().get(20, TimeUnit.SECONDS);
+        admin.createPartitions(Map.of("by-hand", NewPartitions.increaseTo(3, List.of(List.of(1, 2)))))
+                .all().get(20, TimeUnit.SECONDS);
+
+        await().atMost(DEADLINE).untilAsserted(() -> {
+            TopicDescription placed = admin.describeTopics(List.of("by-hand")).allTopicNames().get(20, TimeUnit.SECONDS)
+                    .get("by-hand");
+            assertThat(placed.partitions()).extracting(p -> p.replicas().stream().map(Node::id).toList())
+                    .containsExactly(List.of(3, 1), List.of(2, 3), List.of(1, 2));
+            assertThat(placed.partitions()).extracting(p -> p.leader().id()).containsExactly(3, 2, 1);
+        });
+        assertThatFuture(admin.createTopics(List.of(new NewTopic("misplaced", Map.of(0, List.of(1, 7))))).all(),
+                org.apache.kafka.common.errors.InvalidReplicaAssignmentException.class);
+    }
+
     private static void assertThatFuture(KafkaFuture<?> future, Class<? extends Throwable> cause) {
         assertThat(future.toCompletionStage().toCompletableFuture()).failsWithin(Duration.ofSeconds(20))
                 .withThrowableOfType(java.util.concurrent.ExecutionException.class).withCauseInstanceOf(cause);

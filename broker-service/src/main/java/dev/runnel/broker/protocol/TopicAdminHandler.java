@@ -29,7 +29,8 @@ import dev.runnel.cluster.TopicInfo;
 /**
  * CreateTopics, DeleteTopics and CreatePartitions: forwarded, topic by topic, to the active
  * controller's admin API, whose refusals come back as the matching Kafka error codes.
- * Manual replica assignments are not supported yet and are refused per topic with INVALID_REQUEST.
+ * Manual replica assignments (Kafka's {@code --replica-assignment}) are passed on for the controller
+ * to check and apply.
  */
 final class TopicAdminHandler implements ApiHandler {
 
@@ -59,14 +60,19 @@ final class TopicAdminHandler implements ApiHandler {
         Duration timeout = timeout(body.timeoutMs());
         List<CompletableFuture<CreateTopicsResponseData.CreatableTopicResult>> results = new ArrayList<>();
         for (CreateTopicsRequestData.CreatableTopic topic : body.topics()) {
-            if (!topic.assignments().isEmpty()) {
-                results.add(CompletableFuture.completedFuture(new CreateTopicsResponseData.CreatableTopicResult()
-                        .setName(topic.name()).setErrorCode(Errors.INVALID_REQUEST.code())
-                        .setErrorMessage("Manual replica assignment is not supported yet")));
-                continue;
-            }
             Map<String, Object> create = new LinkedHashMap<>();
             create.put("name", topic.name());
+            if (!topic.assignments().isEmpty()) {
+                Optional<List<List<Integer>>> assignments = creationAssignments(topic);
+                if (topic.numPartitions() != -1 || topic.replicationFactor() != -1 || assignments.isEmpty()) {
+                    results.add(CompletableFuture.completedFuture(new CreateTopicsResponseData.CreatableTopicResult()
+                            .setName(topic.name()).setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(
+                                    "A replica assignment must cover partitions 0 to n-1 once each, and comes "
+                                            + "without a partition count or replication factor")));
+                    continue;
+                }
+                create.put("assignments", assignments.get());
+            }
             if (topic.numPartitions() != -1) {
                 create.put("partitions", topic.numPartitions());
             }
@@ -156,14 +162,16 @@ final class TopicAdminHandler implements ApiHandler {
         for (CreatePartitionsRequestData.CreatePartitionsTopic topic : body.topics()) {
             CreatePartitionsResponseData.CreatePartitionsTopicResult result =
                     new CreatePartitionsResponseData.CreatePartitionsTopicResult().setName(topic.name());
-            if (topic.assignments() != null) {
-                results.add(CompletableFuture.completedFuture(result.setErrorCode(Errors.INVALID_REQUEST.code())
-                        .setErrorMessage("Manual replica assignment is not supported yet")));
-            } else if (body.validateOnly()) {
+            if (body.validateOnly()) {
                 results.add(CompletableFuture.completedFuture(validatePartitions(topic, result)));
             } else {
+                Map<String, Object> grow = new LinkedHashMap<>();
+                grow.put("count", topic.count());
+                if (topic.assignments() != null) {
+                    grow.put("assignments", topic.assignments().stream().map(a -> List.copyOf(a.brokerIds())).toList());
+                }
                 results.add(controller.call("POST", "/topics/" + ControllerAdminClient.segment(topic.name())
-                        + "/partitions", Map.of("count", topic.count()), timeout).thenApply(answer -> answer.ok() ? result
+                        + "/partitions", grow, timeout).thenApply(answer -> answer.ok() ? result
                         : result.setErrorCode(error(answer).code()).setErrorMessage(answer.detail())));
             }
         }
@@ -189,12 +197,30 @@ final class TopicAdminHandler implements ApiHandler {
         return result;
     }
 
+    /** The replica lists by partition index, if the assignments name partitions 0 to n-1 once each. */
+    private static Optional<List<List<Integer>>> creationAssignments(CreateTopicsRequestData.CreatableTopic topic) {
+        Map<Integer, List<Integer>> byPartition = new java.util.TreeMap<>();
+        for (CreateTopicsRequestData.CreatableReplicaAssignment a : topic.assignments()) {
+            if (byPartition.put(a.partitionIndex(), List.copyOf(a.brokerIds())) != null) {
+                return Optional.empty();
+            }
+        }
+        int expected = 0;
+        for (int p : byPartition.keySet()) {
+            if (p != expected++) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(List.copyOf(byPartition.values()));
+    }
+
     /** The Kafka error for a refusal of the controller's admin API. */
     static Errors error(ControllerAdminClient.Answer answer) {
         return switch (answer.problemType() == null ? "" : answer.problemType()) {
             case "invalid-topic" -> Errors.INVALID_TOPIC_EXCEPTION;
             case "invalid-partitions" -> Errors.INVALID_PARTITIONS;
             case "invalid-replication-factor" -> Errors.INVALID_REPLICATION_FACTOR;
+            case "invalid-replica-assignment" -> Errors.INVALID_REPLICA_ASSIGNMENT;
             case "invalid-config" -> Errors.INVALID_CONFIG;
             case "topic-exists" -> Errors.TOPIC_ALREADY_EXISTS;
             case "unknown-topic" -> Errors.UNKNOWN_TOPIC_OR_PARTITION;

@@ -76,11 +76,15 @@ class AdminApiController {
             throw new AdminException(Reason.INVALID_TOPIC, "A topic needs a name");
         }
         requireValues(body.configs());
+        if (body.assignments() != null && (body.partitions() != null || body.replicationFactor() != null)) {
+            throw new AdminException(Reason.INVALID_REQUEST,
+                    "Give either 'assignments' or the partition and replication counts, not both");
+        }
         int partitions = body.partitions() == null ? properties.getDefaultPartitions() : body.partitions();
         int replicationFactor = body.replicationFactor() == null ? properties.getDefaultReplicationFactor()
                 : body.replicationFactor();
         TopicInfo created = (TopicInfo) decide(new ControllerEvent.CreateTopic(body.name(), partitions,
-                replicationFactor, body.configs(), validateOnly));
+                replicationFactor, body.configs(), validateOnly, body.assignments()));
         if (validateOnly) {
             return ResponseEntity.ok(created);
         }
@@ -108,7 +112,7 @@ class AdminApiController {
         if (body.count() == null) {
             throw new AdminException(Reason.INVALID_PARTITIONS, "Give the new total partition count as 'count'");
         }
-        return (TopicInfo) decide(new ControllerEvent.CreatePartitions(name, body.count()));
+        return (TopicInfo) decide(new ControllerEvent.CreatePartitions(name, body.count(), body.assignments()));
     }
 
     private static void requireValues(Map<String, String> configs) {

@@ -13,6 +13,7 @@ public final class AdminException extends RuntimeException {
         INVALID_TOPIC(400),
         INVALID_PARTITIONS(400),
         INVALID_REPLICATION_FACTOR(400),
+        INVALID_REPLICA_ASSIGNMENT(400),
         INVALID_CONFIG(400),
         INVALID_REQUEST(400),
         UNKNOWN_TOPIC(404),

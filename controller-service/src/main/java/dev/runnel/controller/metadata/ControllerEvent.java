@@ -1,5 +1,6 @@
 package dev.runnel.controller.metadata;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -22,24 +23,42 @@ public sealed interface ControllerEvent {
     record BrokerDown(int brokerId) implements ControllerEvent {
     }
 
-    /** Create a topic; with {@code validateOnly}, only check that it could be created. */
+    /**
+     * Create a topic; with {@code validateOnly}, only check that it could be created. With
+     * {@code assignments} (replica lists by partition, the first replica preferred as leader) the
+     * operator places the replicas, and the counts follow from them.
+     */
     record CreateTopic(String name, int partitions, int replicationFactor, Map<String, String> configs,
-            boolean validateOnly) implements ControllerEvent {
+            boolean validateOnly, List<List<Integer>> assignments) implements ControllerEvent {
 
         public CreateTopic {
             configs = configs == null ? Map.of() : Map.copyOf(configs);
+            assignments = copy(assignments);
+        }
+
+        public CreateTopic(String name, int partitions, int replicationFactor, Map<String, String> configs,
+                boolean validateOnly) {
+            this(name, partitions, replicationFactor, configs, validateOnly, null);
         }
 
         public CreateTopic(String name, int partitions, int replicationFactor, Map<String, String> configs) {
-            this(name, partitions, replicationFactor, configs, false);
+            this(name, partitions, replicationFactor, configs, false, null);
         }
     }
 
     record DeleteTopic(String name) implements ControllerEvent {
     }
 
-    /** Grow the topic to {@code totalCount} partitions. */
-    record CreatePartitions(String name, int totalCount) implements ControllerEvent {
+    /** Grow the topic to {@code totalCount} partitions, placing the new ones as given or by the placement rules. */
+    record CreatePartitions(String name, int totalCount, List<List<Integer>> assignments) implements ControllerEvent {
+
+        public CreatePartitions {
+            assignments = copy(assignments);
+        }
+
+        public CreatePartitions(String name, int totalCount) {
+            this(name, totalCount, null);
+        }
     }
 
     /** Set some configs and remove others, as Kafka's IncrementalAlterConfigs does. */
@@ -62,5 +81,17 @@ public sealed interface ControllerEvent {
 
     /** The periodic check that moves leadership back to preferred replicas. */
     record PreferredLeaderCheck() implements ControllerEvent {
+    }
+
+    /** A copy that keeps nulls, for the state machine to refuse with a message rather than a crash. */
+    private static List<List<Integer>> copy(List<List<Integer>> lists) {
+        if (lists == null) {
+            return null;
+        }
+        List<List<Integer>> copy = new java.util.ArrayList<>();
+        for (List<Integer> list : lists) {
+            copy.add(list == null ? null : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(list)));
+        }
+        return java.util.Collections.unmodifiableList(copy);
     }
 }

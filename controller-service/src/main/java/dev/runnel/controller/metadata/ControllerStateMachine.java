@@ -87,7 +87,7 @@ public final class ControllerStateMachine {
         } else if (event instanceof ControllerEvent.DeleteTopic delete) {
             return deleteTopic(delete.name());
         } else if (event instanceof ControllerEvent.CreatePartitions grow) {
-            return createPartitions(grow.name(), grow.totalCount());
+            return createPartitions(grow.name(), grow.totalCount(), grow.assignments());
         } else if (event instanceof ControllerEvent.AlterConfigs alter) {
             return alterConfigs(alter);
         } else if (event instanceof ControllerEvent.AlterPartition alter) {
@@ -181,9 +181,16 @@ public final class ControllerStateMachine {
         if (model.hasTopic(name)) {
             throw new AdminException(Reason.TOPIC_EXISTS, "Topic '" + name + "' already exists");
         }
-        validatePartitionCount(create.partitions());
-        validateConfigs(create.configs());
-        List<List<Integer>> replicas = place(create.partitions(), create.replicationFactor(), 0);
+        List<List<Integer>> replicas;
+        if (create.assignments() != null) {
+            validatePartitionCount(create.assignments().size());
+            validateConfigs(create.configs());
+            replicas = checkAssignments(create.assignments(), -1);
+        } else {
+            validatePartitionCount(create.partitions());
+            validateConfigs(create.configs());
+            replicas = place(create.partitions(), create.replicationFactor(), 0);
+        }
         Map<Integer, PartitionState> states = new TreeMap<>();
         for (int p = 0; p < replicas.size(); p++) {
             states.put(p, new PartitionState(replicas.get(p).get(0), 0, replicas.get(p), 0));
@@ -215,7 +222,7 @@ public final class ControllerStateMachine {
         return new Decision(List.of(new ZkWrite.DeleteTopic(name, topic.partitionCount())), plan.commands(), null);
     }
 
-    private Decision createPartitions(String name, int totalCount) {
+    private Decision createPartitions(String name, int totalCount, List<List<Integer>> assignments) {
         TopicRecord topic = requireTopic(name);
         if (totalCount <= topic.partitionCount()) {
             throw new AdminException(Reason.INVALID_PARTITIONS, "Topic '" + name + "' has " + topic.partitionCount()
@@ -223,8 +230,17 @@ public final class ControllerStateMachine {
         }
         validatePartitionCount(totalCount);
         int replicationFactor = topic.replicas().get(0).size();
-        List<List<Integer>> added = place(totalCount - topic.partitionCount(), replicationFactor,
-                topic.partitionCount());
+        List<List<Integer>> added;
+        if (assignments != null) {
+            if (assignments.size() != totalCount - topic.partitionCount()) {
+                throw new AdminException(Reason.INVALID_REPLICA_ASSIGNMENT, "Growing '" + name + "' from "
+                        + topic.partitionCount() + " to " + totalCount + " partitions needs "
+                        + (totalCount - topic.partitionCount()) + " assignments, not " + assignments.size());
+            }
+            added = checkAssignments(assignments, replicationFactor);
+        } else {
+            added = place(totalCount - topic.partitionCount(), replicationFactor, topic.partitionCount());
+        }
         List<List<Integer>> replicas = new ArrayList<>(topic.replicas());
         Map<Integer, PartitionState> states = new TreeMap<>();
         for (List<Integer> r : added) {
@@ -367,6 +383,38 @@ public final class ControllerStateMachine {
                     writes);
         }
         return writes.isEmpty() ? Decision.NOTHING : new Decision(writes, plan.commands(), null);
+    }
+
+    /**
+     * An operator's replica lists, checked as Kafka checks them: every partition has the same
+     * number of replicas ({@code replicationFactor} when it is known), no broker twice in a list,
+     * and every broker registered and not shutting down.
+     */
+    private List<List<Integer>> checkAssignments(List<List<Integer>> assignments, int replicationFactor) {
+        Set<Integer> usable = new HashSet<>();
+        model.usableBrokers().forEach(b -> usable.add(b.id()));
+        int expected = replicationFactor > 0 ? replicationFactor : assignments.isEmpty() ? 0 : assignments.get(0).size();
+        for (int p = 0; p < assignments.size(); p++) {
+            List<Integer> replicas = assignments.get(p);
+            if (replicas == null || replicas.isEmpty() || replicas.stream().anyMatch(java.util.Objects::isNull)) {
+                throw new AdminException(Reason.INVALID_REPLICA_ASSIGNMENT, "Assignment " + p + " lists no replicas");
+            }
+            if (replicas.size() != expected) {
+                throw new AdminException(Reason.INVALID_REPLICA_ASSIGNMENT, "Assignment " + p + " has "
+                        + replicas.size() + " replicas; every partition needs " + expected);
+            }
+            if (new HashSet<>(replicas).size() != replicas.size()) {
+                throw new AdminException(Reason.INVALID_REPLICA_ASSIGNMENT, "Assignment " + p + " names a broker twice: "
+                        + replicas);
+            }
+            for (int broker : replicas) {
+                if (!usable.contains(broker)) {
+                    throw new AdminException(Reason.INVALID_REPLICA_ASSIGNMENT, "Assignment " + p + " names broker "
+                            + broker + ", which is not registered (or is shutting down)");
+                }
+            }
+        }
+        return assignments;
     }
 
     private List<List<Integer>> place(int count, int replicationFactor, int firstPartition) {
