@@ -1,0 +1,317 @@
+package dev.runnel.clustertest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import org.apache.curator.test.TestingServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import dev.runnel.cluster.BrokerInfo;
+import dev.runnel.cluster.ClusterJson;
+import dev.runnel.cluster.PartitionInfo;
+import dev.runnel.cluster.TopicInfo;
+import dev.runnel.testing.TempLogDirs;
+
+/**
+ * Apache Kafka's own command-line tools, unchanged and in JVMs of their own (see {@link KafkaTools}),
+ * against real processes from the built jars: one controller and three brokers on a ZooKeeper in
+ * this JVM. {@code TopicCommand} creates, lists and describes a topic; {@code ConsoleProducer}
+ * writes keyed lines and {@code ConsoleConsumer} reads every one of them back from one assigned
+ * partition.
+ *
+ * <p>The scenarios take only a bootstrap address and the number of brokers, so the same code runs
+ * against an Apache Kafka broker.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KafkaCliToolsTest {
+
+    private static final String SECRET = "cli-tools-test-secret";
+    private static final int BROKERS = 3;
+    private static final Duration STARTUP = Duration.ofSeconds(60);
+    /** For one run of a tool: a JVM start, a few requests, and on a busy 2-core machine some slack. */
+    private static final Duration TOOL_DEADLINE = Duration.ofSeconds(45);
+    /** How long ConsoleConsumer waits for a next record before giving up (it then exits by itself). */
+    private static final Duration CONSUMER_IDLE_TIMEOUT = Duration.ofSeconds(20);
+
+    private static final String TOPIC_COMMAND = "org.apache.kafka.tools.TopicCommand";
+    private static final String CONSOLE_PRODUCER = "org.apache.kafka.tools.ConsoleProducer";
+    private static final String CONSOLE_CONSUMER = "org.apache.kafka.tools.consumer.ConsoleConsumer";
+
+    private static final Pattern TOPIC_LINE = Pattern.compile(
+            "^Topic: (\\S+)\\s+TopicId: (\\S+)\\s+PartitionCount: (\\d+)\\s+ReplicationFactor: (\\d+)\\s+Configs: ?(.*)$");
+    private static final Pattern PARTITION_LINE = Pattern.compile(
+            "^\\s*Topic: (\\S+)\\s+Partition: (\\d+)\\s+Leader: (-?\\d+|none)\\s+Replicas: ([\\d,]*)\\s+Isr: ([\\d,]*).*$");
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final Map<String, NodeProcess> nodes = new TreeMap<>();
+    private final Map<Integer, Integer> kafkaPorts = new TreeMap<>();
+    private TestingServer zookeeper;
+    private Path dir;
+    private int controllerPort;
+    private KafkaTools tools;
+    private String bootstrap;
+
+    /** What {@code TopicCommand --describe} says about one partition. */
+    record DescribedPartition(int partition, int leader, List<Integer> replicas, List<Integer> isr) {
+    }
+
+    /** What {@code TopicCommand --describe} says about a topic. */
+    record DescribedTopic(String name, String topicId, int partitionCount, int replicationFactor, Map<String, String> configs,
+            List<DescribedPartition> partitions) {
+    }
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        dir = TempLogDirs.create("runnel-cli-tools-");
+        tools = KafkaTools.locate(dir);
+        zookeeper = new TestingServer(true);
+        controllerPort = InJvmCluster.freePort();
+        nodes.put("controller-1", NodeProcess.start("controller-1", "controller-service", dir,
+                common(controllerPort, "--runnel.controller.id=1")));
+        for (int id = 1; id <= BROKERS; id++) {
+            int kafkaPort = InJvmCluster.freePort();
+            kafkaPorts.put(id, kafkaPort);
+            nodes.put("broker-" + id, NodeProcess.start("broker-" + id, "broker-service", dir, common(InJvmCluster.freePort(),
+                    "--runnel.broker.id=" + id, "--runnel.broker.kafka-port=" + kafkaPort,
+                    "--runnel.broker.log-dirs=" + dir.resolve("broker-" + id + "-data"))));
+        }
+        bootstrap = kafkaPorts.values().stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+        try {
+            awaitClusterReady();
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "\n" + nodes.values().stream().map(NodeProcess::logTail)
+                    .collect(Collectors.joining("\n")), e);
+        }
+    }
+
+    private void awaitClusterReady() {
+        await("three brokers registered").atMost(STARTUP).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                .untilAsserted(() -> assertThat(get("/api/v1/brokers", BrokerInfo[].class)).hasSize(BROKERS));
+        await("every broker's Kafka listener knows all brokers").atMost(STARTUP).pollInterval(Duration.ofMillis(250))
+                .ignoreExceptions().untilAsserted(() -> {
+                    for (int port : kafkaPorts.values()) {
+                        try (Admin admin = admin("127.0.0.1:" + port)) {
+                            assertThat(admin.describeCluster().nodes().get(10, TimeUnit.SECONDS)).hasSize(BROKERS);
+                        }
+                    }
+                });
+    }
+
+    @AfterAll
+    void stopCluster() throws Exception {
+        for (NodeProcess node : nodes.values()) {
+            node.close();
+        }
+        if (zookeeper != null) {
+            zookeeper.close();
+        }
+        if (dir != null) {
+            TempLogDirs.deleteRecursively(dir);
+        }
+    }
+
+    @Test
+    void topicCommandCreatesListsAndDescribesATopicWithItsPartitionsLeadersReplicasAndConfigs() throws Exception {
+        DescribedTopic described = createListAndDescribe(tools, bootstrap, BROKERS, "cli-orders");
+
+        // What the tool showed is what the controller decided.
+        TopicInfo truth = get("/api/v1/topics/cli-orders", TopicInfo.class);
+        assertThat(described.topicId()).isEqualTo(new Uuid(truth.topicId().getMostSignificantBits(),
+                truth.topicId().getLeastSignificantBits()).toString());
+        for (PartitionInfo p : truth.partitions()) {
+            DescribedPartition shown = described.partitions().get(p.partition());
+            assertThat(shown.leader()).as("leader of partition " + p.partition()).isEqualTo(p.state().leader());
+            assertThat(shown.replicas()).as("replicas of partition " + p.partition()).isEqualTo(p.replicas());
+            assertThat(shown.isr()).as("ISR of partition " + p.partition())
+                    .containsExactlyInAnyOrderElementsOf(p.state().isr());
+        }
+    }
+
+    @Test
+    void consoleProducerAndConsumerRoundTripKeyedLinesThroughOnePartition() throws Exception {
+        roundTripThroughOnePartition(tools, bootstrap, BROKERS, "cli-one-partition");
+    }
+
+    // --- scenarios: only the bootstrap address, so they run against any Kafka-compatible cluster ---
+
+    /**
+     * {@code TopicCommand --create} a topic of 3 partitions with two config overrides, finds it in
+     * {@code --list}, and checks what {@code --describe} prints about it.
+     */
+    static DescribedTopic createListAndDescribe(KafkaTools tools, String bootstrap, int brokers, String topic)
+            throws Exception {
+        int replicationFactor = Math.min(3, brokers);
+        KafkaTools.Result created = tools.run(TOOL_DEADLINE, TOPIC_COMMAND, "--bootstrap-server", bootstrap, "--create",
+                "--topic", topic, "--partitions", "3", "--replication-factor", Integer.toString(replicationFactor),
+                "--config", "retention.ms=3600000", "--config", "min.insync.replicas=" + Math.min(2, brokers));
+        assertThat(created.exitCode()).as(created.describe()).isZero();
+        assertThat(created.stdoutLines()).as(created.describe()).contains("Created topic " + topic + ".");
+
+        KafkaTools.Result listed = tools.run(TOOL_DEADLINE, TOPIC_COMMAND, "--bootstrap-server", bootstrap, "--list");
+        assertThat(listed.exitCode()).as(listed.describe()).isZero();
+        assertThat(listed.stdoutLines()).as(listed.describe()).contains(topic);
+
+        // A broker may learn of the new topic a moment after the controller created it (until then
+        // --describe fails with "does not exist"): ask until every partition has a leader in the answer.
+        DescribedTopic described = await("TopicCommand --describe " + topic).atMost(TOOL_DEADLINE.multipliedBy(2))
+                .pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> describe(tools, bootstrap, topic),
+                        d -> d != null && d.partitions().size() == 3 && d.partitions().stream().allMatch(p -> p.leader() >= 0));
+        assertThat(described.name()).isEqualTo(topic);
+        assertThat(described.partitionCount()).isEqualTo(3);
+        assertThat(described.replicationFactor()).isEqualTo(replicationFactor);
+        assertThat(described.configs()).containsEntry("retention.ms", "3600000")
+                .containsEntry("min.insync.replicas", Integer.toString(Math.min(2, brokers)));
+        List<Integer> brokerIds = new ArrayList<>();
+        for (DescribedPartition p : described.partitions()) {
+            assertThat(p.replicas()).as("partition " + p.partition()).hasSize(replicationFactor).doesNotHaveDuplicates();
+            assertThat(p.leader()).as("partition " + p.partition() + " is led by its preferred replica")
+                    .isEqualTo(p.replicas().get(0));
+            assertThat(p.isr()).as("partition " + p.partition()).containsExactlyInAnyOrderElementsOf(p.replicas());
+            brokerIds.addAll(p.replicas());
+        }
+        assertThat(described.partitions()).extracting(DescribedPartition::partition).containsExactly(0, 1, 2);
+        assertThat(brokerIds.stream().distinct().count()).as("replicas spread over every broker").isEqualTo(brokers);
+        return described;
+    }
+
+    /**
+     * Keyed lines into a one-partition topic with {@code ConsoleProducer} (acks=all), then all of
+     * them, in order and with their keys, from that partition with {@code ConsoleConsumer}.
+     */
+    static void roundTripThroughOnePartition(KafkaTools tools, String bootstrap, int brokers, String topic)
+            throws Exception {
+        // One replica: followers do not fetch yet (replication is the next step), so with more the
+        // high watermark, and what the consumer may read, would not move.
+        createTopic(bootstrap, topic, 1, 1);
+        List<String> lines = keyedLines(30);
+        produce(tools, bootstrap, topic, lines);
+
+        KafkaTools.Result consumed = tools.run(TOOL_DEADLINE.plus(CONSUMER_IDLE_TIMEOUT), CONSOLE_CONSUMER,
+                "--bootstrap-server", bootstrap, "--topic", topic, "--partition", "0", "--from-beginning",
+                "--max-messages", Integer.toString(lines.size()), "--timeout-ms", Long.toString(CONSUMER_IDLE_TIMEOUT.toMillis()),
+                "--formatter-property", "print.key=true", "--formatter-property", "key.separator=:");
+        assertThat(consumed.stdoutLines()).as(consumed.describe()).containsExactlyElementsOf(lines);
+        assertThat(consumed.exitCode()).as(consumed.describe()).isZero();
+    }
+
+    /**
+     * {@code ConsoleProducer} with keys ({@code key:value} lines), each send acknowledged before the
+     * next ({@code --sync}: a failed send ends the tool with exit code 1). The tool's default
+     * {@code linger.ms} of 1 s would hold every one-record batch for a second, hence 0.
+     */
+    private static void produce(KafkaTools tools, String bootstrap, String topic, List<String> lines) throws Exception {
+        KafkaTools.Result produced = tools.runWithInput(TOOL_DEADLINE, String.join("\n", lines) + "\n", CONSOLE_PRODUCER,
+                "--bootstrap-server", bootstrap, "--topic", topic, "--sync", "--command-property", "linger.ms=0",
+                "--command-property", "acks=all", "--command-property", "delivery.timeout.ms=20000",
+                "--command-property", "request.timeout.ms=10000",
+                "--reader-property", "parse.key=true", "--reader-property", "key.separator=:");
+        assertThat(produced.exitCode()).as(produced.describe()).isZero();
+        assertThat(produced.stderr()).as(produced.describe()).doesNotContain("ERROR");
+    }
+
+    private static DescribedTopic describe(KafkaTools tools, String bootstrap, String topic) throws Exception {
+        KafkaTools.Result result = tools.run(TOOL_DEADLINE, TOPIC_COMMAND, "--bootstrap-server", bootstrap,
+                "--describe", "--topic", topic);
+        assertThat(result.exitCode()).as(result.describe()).isZero();
+        DescribedTopic topicLine = null;
+        List<DescribedPartition> partitions = new ArrayList<>();
+        for (String line : result.stdoutLines()) {
+            Matcher t = TOPIC_LINE.matcher(line);
+            Matcher p = PARTITION_LINE.matcher(line);
+            if (t.matches()) {
+                topicLine = new DescribedTopic(t.group(1), t.group(2), Integer.parseInt(t.group(3)), Integer.parseInt(t.group(4)),
+                        configs(t.group(5)), partitions);
+            } else if (p.matches()) {
+                partitions.add(new DescribedPartition(Integer.parseInt(p.group(2)),
+                        "none".equals(p.group(3)) ? -1 : Integer.parseInt(p.group(3)), ids(p.group(4)), ids(p.group(5))));
+            }
+        }
+        assertThat(topicLine).as("a topic line in\n" + result.describe()).isNotNull();
+        return topicLine;
+    }
+
+    private static Map<String, String> configs(String text) {
+        Map<String, String> configs = new LinkedHashMap<>();
+        for (String entry : text.trim().split(",")) {
+            int eq = entry.indexOf('=');
+            if (eq > 0) {
+                configs.put(entry.substring(0, eq), entry.substring(eq + 1));
+            }
+        }
+        return configs;
+    }
+
+    private static List<Integer> ids(String text) {
+        return text.isEmpty() ? List.of() : Arrays.stream(text.split(",")).map(Integer::valueOf).toList();
+    }
+
+    /** {@code user-<i mod 7>:event-<i>}: several keys, so a three-partition topic gets lines in each partition. */
+    private static List<String> keyedLines(int count) {
+        return IntStream.range(0, count).mapToObj(i -> "user-" + (i % 7) + ":event-" + i).toList();
+    }
+
+    private static void createTopic(String bootstrap, String topic, int partitions, int replicationFactor)
+            throws Exception {
+        try (Admin admin = admin(bootstrap)) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) replicationFactor)))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Admin admin(String bootstrap) {
+        Properties config = new Properties();
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
+        return Admin.create(config);
+    }
+
+    // --- the Runnel cluster ---
+
+    private List<String> common(int port, String... specific) {
+        List<String> args = new ArrayList<>(List.of("--server.port=" + port,
+                "--spring.cloud.zookeeper.connect-string=" + zookeeper.getConnectString(),
+                "--spring.cloud.zookeeper.session-timeout=6s", "--spring.cloud.zookeeper.connection-timeout=3s",
+                "--runnel.cluster.secret=" + SECRET));
+        args.addAll(List.of(specific));
+        return args;
+    }
+
+    private <T> T get(String path, Class<T> type) throws IOException, InterruptedException {
+        String url = "http://127.0.0.1:" + controllerPort + path;
+        HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() != 200) {
+            throw new IOException(url + " answered " + response.statusCode());
+        }
+        return ClusterJson.read(response.body(), type, url);
+    }
+}
