@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.curator.framework.CuratorFramework;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -23,6 +24,8 @@ import dev.runnel.broker.cluster.MetadataCache;
 import dev.runnel.broker.cluster.ProducerIdManager;
 import dev.runnel.broker.cluster.ReplicaManager;
 import dev.runnel.broker.protocol.KafkaServer;
+import dev.runnel.broker.replication.AlterPartitionManager;
+import dev.runnel.broker.replication.ReplicaFetcherManager;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.cluster.ClusterSettings;
@@ -84,10 +87,30 @@ class BrokerConfiguration {
                 sessionTimeout.plusSeconds(2));
     }
 
+    @Bean(destroyMethod = "close")
+    AlterPartitionManager alterPartitionManager(BrokerProperties properties, BrokerRegistration registration,
+            ControllerClient controllerClient, ObjectProvider<ReplicaManager> replicaManager) {
+        return new AlterPartitionManager(properties.getId(), registration::epoch, controllerClient::alterPartition,
+                tp -> replicaManager.getObject().highWatermarkMoved(tp));
+    }
+
     @Bean
     ReplicaManager replicaManager(BrokerProperties properties, LogDirectories logDirectories, MetadataCache metadata,
-            BrokerRegistration registration) {
-        return new ReplicaManager(properties.getId(), logDirectories.managers, metadata, registration::epoch);
+            BrokerRegistration registration, AlterPartitionManager alterPartitionManager) {
+        return new ReplicaManager(properties.getId(), logDirectories.managers, metadata, registration::epoch,
+                Clock.systemUTC(), alterPartitionManager);
+    }
+
+    /** Followers fetch from their leaders; leaders drop followers that fall behind from the ISR. */
+    @Bean(destroyMethod = "close")
+    ReplicaFetcherManager replicaFetcherManager(BrokerProperties properties, MetadataCache metadata,
+            ReplicaManager replicaManager, Scheduler brokerScheduler) {
+        ReplicaFetcherManager fetchers = new ReplicaFetcherManager(properties.getId(), metadata);
+        replicaManager.onStateChange(tp -> fetchers.reconcile(tp, replicaManager.partition(tp)));
+        long lagMs = properties.getReplicaLagTimeMax().toMillis();
+        Duration check = Duration.ofMillis(Math.max(100, lagMs / 2));
+        brokerScheduler.schedulePeriodically("isr-expiration", () -> replicaManager.shrinkIsrs(lagMs), check, check);
+        return fetchers;
     }
 
     @Bean

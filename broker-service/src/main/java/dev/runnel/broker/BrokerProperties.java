@@ -39,6 +39,12 @@ public class BrokerProperties {
      */
     private boolean autoCreateTopicsEnable;
 
+    /**
+     * How long a follower may go without catching up to the leader's log end before the leader
+     * drops it from the ISR ({@code replica.lag.time.max.ms}).
+     */
+    private Duration replicaLagTimeMax = Duration.ofSeconds(30);
+
     private final ControlledShutdown controlledShutdown = new ControlledShutdown();
 
     /** Moving leaderships away before the broker stops. */
@@ -132,6 +138,14 @@ public class BrokerProperties {
 
     public void setLogDirs(List<Path> logDirs) {
         this.logDirs = logDirs;
+    }
+
+    public Duration getReplicaLagTimeMax() {
+        return replicaLagTimeMax;
+    }
+
+    public void setReplicaLagTimeMax(Duration replicaLagTimeMax) {
+        this.replicaLagTimeMax = replicaLagTimeMax;
     }
 
     public boolean isAutoCreateTopicsEnable() {

@@ -1,6 +1,7 @@
 package dev.runnel.broker.cluster;
 
 import java.io.IOException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -54,15 +55,25 @@ public final class ReplicaManager {
     private final List<LogManager> logDirs;
     private final MetadataCache metadata;
     private final LongSupplier brokerEpoch;
+    private final Clock clock;
+    private final Partition.IsrProposer isrProposer;
+    private final List<Consumer<TopicPartition>> highWatermarkListeners = new CopyOnWriteArrayList<>();
     private final Map<TopicPartition, Partition> hosted = new ConcurrentHashMap<>();
     private final List<Consumer<TopicPartition>> stateListeners = new CopyOnWriteArrayList<>();
     private int highestControllerEpoch;
 
     public ReplicaManager(int brokerId, List<LogManager> logDirs, MetadataCache metadata, LongSupplier brokerEpoch) {
+        this(brokerId, logDirs, metadata, brokerEpoch, Clock.systemUTC(), (partition, isr) -> { });
+    }
+
+    public ReplicaManager(int brokerId, List<LogManager> logDirs, MetadataCache metadata, LongSupplier brokerEpoch,
+            Clock clock, Partition.IsrProposer isrProposer) {
         this.brokerId = brokerId;
         this.logDirs = List.copyOf(logDirs);
         this.metadata = metadata;
         this.brokerEpoch = brokerEpoch;
+        this.clock = clock;
+        this.isrProposer = isrProposer;
     }
 
     public synchronized CommandResponse leaderAndIsr(LeaderAndIsrRequest request) {
@@ -110,6 +121,11 @@ public final class ReplicaManager {
                         "leader epoch " + partition.state().leaderEpoch() + " is older than the held "
                                 + current.state().leaderEpoch());
             }
+            if (current != null && partition.state().leaderEpoch() == current.state().leaderEpoch()
+                    && partition.state().partitionEpoch() < current.state().partitionEpoch()) {
+                // An older ISR of the same leadership, overtaken by the AlterPartition answer: keep ours.
+                return null;
+            }
             LogConfig config = storageConfig(topic.configs());
             if (partitionLog == null) {
                 partitionLog = logDirs.stream().min(Comparator.comparingInt(d -> d.logs().size())).orElseThrow()
@@ -129,7 +145,7 @@ public final class ReplicaManager {
         int minIsr = minInsyncReplicas(topic.configs());
         Partition hostedNow = hosted.get(tp);
         if (hostedNow == null || hostedNow.log() != partitionLog) {
-            hosted.put(tp, new Partition(tp, brokerId, partitionLog, next, minIsr));
+            hosted.put(tp, new Partition(tp, brokerId, partitionLog, next, minIsr, clock, isrProposer));
         } else if (!next.equals(current)) {
             hostedNow.update(next, minIsr);
         }
@@ -302,6 +318,30 @@ public final class ReplicaManager {
         return metadata.snapshot().topic(tp.topic())
                 .map(t -> t.partitions().stream().anyMatch(p -> p.partition() == tp.partition()))
                 .orElse(false);
+    }
+
+    /** Calls {@code listener} with each partition whose high watermark moved outside an append. */
+    public void onHighWatermarkChange(Consumer<TopicPartition> listener) {
+        highWatermarkListeners.add(listener);
+    }
+
+    /** Tells the listeners that {@code tp}'s high watermark moved (a follower's fetch, a committed ISR). */
+    public void highWatermarkMoved(TopicPartition tp) {
+        highWatermarkListeners.forEach(l -> l.accept(tp));
+    }
+
+    /** Proposes dropping, on every partition this broker leads, the followers behind for {@code lagMs}. */
+    public void shrinkIsrs(long lagMs) {
+        for (Partition partition : hosted.values()) {
+            if (partition.isLeader()) {
+                partition.maybeShrinkIsr(lagMs);
+            }
+        }
+    }
+
+    /** Every hosted partition (metrics). */
+    public java.util.Collection<Partition> partitions() {
+        return java.util.Collections.unmodifiableCollection(hosted.values());
     }
 
     /** Calls {@code listener} with each partition whose leadership or ISR this broker's view changed. */

@@ -24,8 +24,10 @@ import dev.runnel.broker.storage.PartitionLog;
 import dev.runnel.common.TopicPartition;
 
 /**
- * Fetch, for consumers: reads each partition from its leader up to the high watermark and sends
- * the record bytes zero-copy from the segment files.
+ * Fetch, for consumers and followers: reads each partition from its leader (consumers up to the
+ * high watermark, followers up to the log end) and sends the record bytes zero-copy from the
+ * segment files. A follower's fetch offset is its log end offset: the leader records it, which
+ * may move the high watermark and add the follower to the ISR.
  *
  * <p>A fetch that finds fewer than {@code min.bytes} waits up to {@code max.wait.ms} in the fetch
  * purgatory, woken by appends to its partitions; an error on any partition answers at once.
@@ -108,8 +110,14 @@ final class FetchHandler implements ApiHandler {
         return wanted;
     }
 
+    /** The fetching broker's id for a follower's fetch, or -1 for a consumer's. */
+    private static int replicaId(FetchRequestData data, short version) {
+        return version >= 15 ? data.replicaState().replicaId() : data.replicaId();
+    }
+
     /** Reads every wanted partition once, within the request's byte limits. */
     private Read read(FetchRequestData data, List<Wanted> wanted, short version) {
+        int replicaId = replicaId(data, version);
         FetchResponseData response = new FetchResponseData().setSessionId(0);
         FetchResponseData.FetchableTopicResponse topicResponse = null;
         FetchRequestData.FetchTopic currentTopic = null;
@@ -139,8 +147,17 @@ final class FetchHandler implements ApiHandler {
                 int epoch = w.partition().currentLeaderEpoch();
                 partition.checkEpoch(epoch < 0 ? OptionalInt.empty() : OptionalInt.of(epoch), true);
                 int limit = Math.min(w.partition().partitionMaxBytes(), Math.max(0, data.maxBytes() - bytes));
-                PartitionLog.ReadResult result = partition.read(w.partition().fetchOffset(), limit, bytes == 0,
-                        Partition.ReadBound.HIGH_WATERMARK);
+                PartitionLog.ReadResult result;
+                if (replicaId >= 0) {
+                    // A follower: its fetch offset is its log end, which may move the high watermark.
+                    if (partition.updateFollowerFetchState(replicaId, w.partition().fetchOffset())) {
+                        replicas.highWatermarkMoved(w.tp());
+                    }
+                    result = partition.read(w.partition().fetchOffset(), limit, bytes == 0, Partition.ReadBound.LOG_END);
+                } else {
+                    result = partition.read(w.partition().fetchOffset(), limit, bytes == 0,
+                            Partition.ReadBound.HIGH_WATERMARK);
+                }
                 out.setHighWatermark(result.highWatermark()).setLastStableOffset(result.highWatermark())
                         .setLogStartOffset(result.logStartOffset());
                 if (!result.isEmpty()) {

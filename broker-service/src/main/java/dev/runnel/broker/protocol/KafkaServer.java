@@ -84,6 +84,11 @@ public final class KafkaServer implements SmartLifecycle {
             producePurgatory.checkAndComplete(tp);
             fetchPurgatory.checkAndComplete(tp);
         });
+        // A follower's fetch or a committed ISR moved the high watermark: acks=all and consumers may go on.
+        replicas.onHighWatermarkChange(tp -> {
+            producePurgatory.checkAndComplete(tp);
+            fetchPurgatory.checkAndComplete(tp);
+        });
         Map<ApiKeys, ApiHandler> served = new EnumMap<>(ApiKeys.class);
         served.put(ApiKeys.PRODUCE, new ProduceHandler(replicas, metadata, producePurgatory, fetchPurgatory));
         served.put(ApiKeys.FETCH, new FetchHandler(replicas, metadata, fetchPurgatory));

@@ -1,6 +1,7 @@
 package dev.runnel.broker.replication;
 
 import java.nio.ByteBuffer;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,6 +14,7 @@ import dev.runnel.broker.storage.AppendInfo;
 import dev.runnel.broker.storage.LeaderEpochCache;
 import dev.runnel.broker.storage.PartitionLog;
 import dev.runnel.broker.storage.TimestampOffset;
+import dev.runnel.cluster.PartitionState;
 import dev.runnel.common.TopicPartition;
 
 /**
@@ -34,22 +36,58 @@ public final class Partition {
         HIGH_WATERMARK, LOG_END
     }
 
+    /** Asks the controller for a new ISR; the answer comes back through {@link #applyCommittedState}. */
+    @FunctionalInterface
+    public interface IsrProposer {
+        void propose(Partition partition, List<Integer> newIsr);
+    }
+
+    /** What the leader knows of one follower, from its fetches. */
+    private static final class FollowerState {
+        /** The follower's log end offset as its last fetch reported it; -1 until it fetches. */
+        volatile long endOffset = -1;
+        /** The last time the follower had everything the leader had (Kafka's lastCaughtUpTimeMs). */
+        volatile long lastCaughtUpMs;
+        volatile long lastFetchMs;
+        volatile long lastFetchLeaderEndOffset = -1;
+
+        FollowerState(long nowMs) {
+            this.lastCaughtUpMs = nowMs;
+            this.lastFetchMs = nowMs;
+        }
+    }
+
+    private static final long PROPOSAL_BACKOFF_MS = 1_000;
+
     private final TopicPartition topicPartition;
     private final int localBrokerId;
     private final PartitionLog log;
+    private final Clock clock;
+    private final IsrProposer isrProposer;
     private final ReentrantReadWriteLock leaderIsrLock = new ReentrantReadWriteLock();
-    /** Followers' log end offsets as their fetches report them; only meaningful while leading. */
-    private final Map<Integer, Long> followerEndOffsets = new ConcurrentHashMap<>();
+    /** Followers' fetch state; only meaningful while leading, reset at every new leadership. */
+    private final Map<Integer, FollowerState> followers = new ConcurrentHashMap<>();
     private volatile HostedPartition state;
     private volatile int minInsyncReplicas;
+    /** An ISR sent to the controller and not yet answered; null when none is in flight. */
+    private volatile List<Integer> pendingIsr;
+    private volatile long nextProposalAtMs;
 
     public Partition(TopicPartition topicPartition, int localBrokerId, PartitionLog log, HostedPartition state,
             int minInsyncReplicas) {
+        this(topicPartition, localBrokerId, log, state, minInsyncReplicas, Clock.systemUTC(), (p, isr) -> { });
+    }
+
+    public Partition(TopicPartition topicPartition, int localBrokerId, PartitionLog log, HostedPartition state,
+            int minInsyncReplicas, Clock clock, IsrProposer isrProposer) {
         this.topicPartition = topicPartition;
         this.localBrokerId = localBrokerId;
         this.log = log;
         this.state = state;
         this.minInsyncReplicas = minInsyncReplicas;
+        this.clock = clock;
+        this.isrProposer = isrProposer;
+        resetFollowers();
         maybeIncrementHighWatermark();
     }
 
@@ -83,11 +121,14 @@ public final class Partition {
         leaderIsrLock.writeLock().lock();
         try {
             HostedPartition previous = state;
-            if (!next.leader() || !previous.leader() || next.state().leaderEpoch() != previous.state().leaderEpoch()) {
-                followerEndOffsets.clear();
-            }
+            boolean newLeadership = next.leader()
+                    && (!previous.leader() || next.state().leaderEpoch() != previous.state().leaderEpoch());
             state = next;
             minInsyncReplicas = minIsr;
+            pendingIsr = null;
+            if (newLeadership || !next.leader()) {
+                resetFollowers();
+            }
             return maybeIncrementHighWatermark();
         } finally {
             leaderIsrLock.writeLock().unlock();
@@ -158,14 +199,169 @@ public final class Partition {
         if (!current.leader()) {
             return false;
         }
+        long before = log.highWatermark();
         long candidate = log.logEndOffset();
-        for (int replica : current.state().isr()) {
+        for (int replica : maximalIsr(current)) {
             if (replica != localBrokerId) {
-                candidate = Math.min(candidate, followerEndOffsets.getOrDefault(replica, log.highWatermark()));
+                FollowerState follower = followers.get(replica);
+                long end = follower == null || follower.endOffset < 0 ? before : follower.endOffset;
+                candidate = Math.min(candidate, end);
             }
         }
-        long before = log.highWatermark();
         return candidate > before && log.updateHighWatermark(candidate) > before;
+    }
+
+    /**
+     * The committed ISR and any replica a pending change would add: a record counts as
+     * replicated only once every replica that may be in the ISR has it, so an acknowledgement
+     * never rests on an ISR the controller has not committed.
+     */
+    private List<Integer> maximalIsr(HostedPartition current) {
+        List<Integer> pending = pendingIsr;
+        if (pending == null) {
+            return current.state().isr();
+        }
+        List<Integer> union = new java.util.ArrayList<>(current.state().isr());
+        pending.stream().filter(r -> !union.contains(r)).forEach(union::add);
+        return union;
+    }
+
+    private void resetFollowers() {
+        followers.clear();
+        long now = clock.millis();
+        for (int replica : state.replicas()) {
+            if (replica != localBrokerId) {
+                followers.put(replica, new FollowerState(now));
+            }
+        }
+    }
+
+    // ---- the leader's view of its followers ------------------------------------------------
+
+    /**
+     * Records a follower's fetch from {@code fetchOffset} (its log end): moves the high watermark
+     * if it can, and proposes adding the follower to the ISR once it has reached the high watermark.
+     *
+     * @return whether the high watermark moved
+     * @throws ReplicaException NOT_LEADER_OR_FOLLOWER if this broker does not lead, or the
+     *                          fetching broker is not a replica
+     */
+    public boolean updateFollowerFetchState(int replicaId, long fetchOffset) {
+        HostedPartition current = state;
+        FollowerState follower = followers.get(replicaId);
+        if (!current.leader() || follower == null) {
+            throw new ReplicaException(ReplicaError.NOT_LEADER_OR_FOLLOWER, "broker " + replicaId
+                    + " fetching " + topicPartition + " is not a follower of broker " + localBrokerId);
+        }
+        long now = clock.millis();
+        long leaderEnd = log.logEndOffset();
+        if (fetchOffset >= leaderEnd) {
+            follower.lastCaughtUpMs = Math.max(follower.lastCaughtUpMs, now);
+        } else if (fetchOffset >= follower.lastFetchLeaderEndOffset) {
+            follower.lastCaughtUpMs = Math.max(follower.lastCaughtUpMs, follower.lastFetchMs);
+        }
+        follower.lastFetchLeaderEndOffset = leaderEnd;
+        follower.lastFetchMs = now;
+        follower.endOffset = fetchOffset;
+        boolean moved = maybeIncrementHighWatermark();
+        if (!current.state().isr().contains(replicaId) && pendingIsr == null
+                && fetchOffset >= log.highWatermark()) {
+            List<Integer> expanded = new java.util.ArrayList<>(current.state().isr());
+            expanded.add(replicaId);
+            propose(expanded);
+        }
+        return moved;
+    }
+
+    /**
+     * Proposes removing the ISR members that have not caught up for {@code lagMs}
+     * ({@code replica.lag.time.max.ms}); called periodically on the leader.
+     */
+    public void maybeShrinkIsr(long lagMs) {
+        HostedPartition current = state;
+        if (!current.leader() || pendingIsr != null) {
+            return;
+        }
+        long now = clock.millis();
+        List<Integer> keep = new java.util.ArrayList<>();
+        for (int replica : current.state().isr()) {
+            FollowerState follower = followers.get(replica);
+            if (replica == localBrokerId || follower == null || now - follower.lastCaughtUpMs <= lagMs) {
+                keep.add(replica);
+            }
+        }
+        if (keep.size() < current.state().isr().size()) {
+            propose(keep);
+        }
+    }
+
+    private void propose(List<Integer> newIsr) {
+        if (clock.millis() < nextProposalAtMs) {
+            return;
+        }
+        pendingIsr = List.copyOf(newIsr);
+        isrProposer.propose(this, pendingIsr);
+    }
+
+    /**
+     * Takes the state the controller committed for a proposed ISR. A state from another
+     * leadership, or older than the one held, is ignored; {@code null} (a refused or failed
+     * proposal) clears the pending change, so the next check proposes again.
+     *
+     * @return whether the high watermark moved
+     */
+    public boolean applyCommittedState(PartitionState committed) {
+        leaderIsrLock.writeLock().lock();
+        try {
+            pendingIsr = null;
+            if (committed == null) {
+                // Refused or unanswered: propose again, but not on every fetch while the controller is away.
+                nextProposalAtMs = clock.millis() + PROPOSAL_BACKOFF_MS;
+                return false;
+            }
+            HostedPartition current = state;
+            if (!current.leader() || committed.leaderEpoch() != current.state().leaderEpoch()
+                    || committed.partitionEpoch() <= current.state().partitionEpoch()) {
+                return false;
+            }
+            state = new HostedPartition(current.topicId(), current.replicas(), committed, true);
+            return maybeIncrementHighWatermark();
+        } finally {
+            leaderIsrLock.writeLock().unlock();
+        }
+    }
+
+    /** The proposed ISR awaiting the controller, if any (tests, metrics). */
+    public List<Integer> pendingIsr() {
+        return pendingIsr;
+    }
+
+    /** Messages the slowest ISR follower is behind the leader's log end (0 when none is behind). */
+    public long maxFollowerLag() {
+        long end = log.logEndOffset();
+        long lag = 0;
+        for (Map.Entry<Integer, FollowerState> f : followers.entrySet()) {
+            if (state.state().isr().contains(f.getKey()) && f.getValue().endOffset >= 0) {
+                lag = Math.max(lag, end - f.getValue().endOffset);
+            }
+        }
+        return lag;
+    }
+
+    // ---- the follower side -----------------------------------------------------------------
+
+    /**
+     * Appends a leader's batches as follower, then takes the leader's high watermark up to what
+     * this replica has, and its log start if the leader's moved (DeleteRecords, retention).
+     */
+    public void appendAsFollower(ByteBuffer records, long leaderHighWatermark, long leaderLogStartOffset) {
+        if (records.hasRemaining()) {
+            log.appendAsFollower(records);
+        }
+        if (leaderLogStartOffset > log.logStartOffset() && leaderLogStartOffset <= log.highWatermark()) {
+            log.advanceLogStartOffset(leaderLogStartOffset);
+        }
+        log.updateHighWatermark(Math.min(leaderHighWatermark, log.logEndOffset()));
     }
 
     /**

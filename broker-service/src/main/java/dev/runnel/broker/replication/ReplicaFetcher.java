@@ -1,0 +1,283 @@
+package dev.runnel.broker.replication;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.runnel.broker.kafka.ReplicaFetchClient;
+import dev.runnel.broker.storage.LeaderEpochCache;
+import dev.runnel.broker.storage.LogException;
+import dev.runnel.broker.storage.PartitionLog;
+import dev.runnel.cluster.BrokerInfo;
+import dev.runnel.common.TopicPartition;
+
+/**
+ * One thread that keeps this broker's follower replicas of one leader's partitions in step with
+ * it, batching them into one Fetch per round.
+ *
+ * <pre>
+ *  added (or new leader epoch) --> TRUNCATING --OffsetForLeaderEpoch, cut the divergent suffix--> FETCHING
+ *  FETCHING: Fetch from my log end; append; take the leader's high watermark and log start
+ *            NOT_LEADER / FENCED / UNKNOWN_LEADER_EPOCH: wait for the controller's next word
+ *            OFFSET_OUT_OF_RANGE: truncate again (below the leader's log start: restart the log there)
+ * </pre>
+ *
+ * Truncation follows KIP-101/KIP-279: ask the leader where the epoch of my last batch ended
+ * there; if it knows that epoch, cut my log at the smaller of its end and mine; if it only knows
+ * an older one, cut at my end of that older epoch and ask again; if it knows none, cut at my high
+ * watermark. So a deposed leader never keeps records the new leader does not have.
+ */
+final class ReplicaFetcher extends Thread {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
+
+    static final int MAX_WAIT_MS = 500;
+    static final int MAX_BYTES = 16 * 1024 * 1024;
+    static final int PARTITION_MAX_BYTES = 1024 * 1024;
+    private static final long BACKOFF_MS = 500;
+
+    /** One followed partition. */
+    private static final class Followed {
+        final Partition partition;
+        final int leaderEpoch;
+        volatile boolean truncating = true;
+        /** Set after a leader refusal: wait for the controller's next LeaderAndIsr. */
+        volatile boolean stalled;
+
+        Followed(Partition partition, int leaderEpoch) {
+            this.partition = partition;
+            this.leaderEpoch = leaderEpoch;
+        }
+    }
+
+    private final int brokerId;
+    private final int leaderId;
+    private final Supplier<Optional<BrokerInfo>> leaderAddress;
+    private final Map<TopicPartition, Followed> partitions = new ConcurrentHashMap<>();
+    private final Object wakeup = new Object();
+    private volatile boolean running = true;
+    private ReplicaFetchClient client;
+    private BrokerInfo connectedTo;
+
+    ReplicaFetcher(int brokerId, int leaderId, Supplier<Optional<BrokerInfo>> leaderAddress) {
+        super("replica-fetcher-" + brokerId + "-from-" + leaderId);
+        setDaemon(true);
+        this.brokerId = brokerId;
+        this.leaderId = leaderId;
+        this.leaderAddress = leaderAddress;
+    }
+
+    /** Follows {@code partition} at {@code leaderEpoch}, truncating first (again, after an epoch change). */
+    void follow(Partition partition, int leaderEpoch) {
+        Followed current = partitions.get(partition.topicPartition());
+        if (current == null || current.leaderEpoch != leaderEpoch || current.partition != partition) {
+            partitions.put(partition.topicPartition(), new Followed(partition, leaderEpoch));
+            synchronized (wakeup) {
+                wakeup.notifyAll();
+            }
+        }
+    }
+
+    /** Stops following; a round in progress may still append to it once. */
+    void unfollow(TopicPartition tp) {
+        partitions.remove(tp);
+    }
+
+    boolean isIdle() {
+        return partitions.isEmpty();
+    }
+
+    int followedCount() {
+        return partitions.size();
+    }
+
+    void shutdown() {
+        running = false;
+        interrupt();
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            try {
+                Map<TopicPartition, Followed> round = new HashMap<>(partitions);
+                round.values().removeIf(f -> f.stalled);
+                if (round.isEmpty()) {
+                    synchronized (wakeup) {
+                        wakeup.wait(MAX_WAIT_MS);
+                    }
+                    continue;
+                }
+                ReplicaFetchClient leader = client();
+                if (leader == null) {
+                    sleepQuietly();
+                    continue;
+                }
+                truncate(leader, round);
+                fetch(leader, round);
+            } catch (InterruptedException e) {
+                if (!running) {
+                    break;
+                }
+            } catch (IOException e) {
+                log.info("Fetching from broker {} failed: {}; retrying", leaderId, e.getMessage());
+                closeClient();
+                sleepQuietly();
+            } catch (RuntimeException e) {
+                log.error("Replica fetcher from broker {} failed a round", leaderId, e);
+                sleepQuietly();
+            }
+        }
+        closeClient();
+    }
+
+    private void truncate(ReplicaFetchClient leader, Map<TopicPartition, Followed> round) throws IOException {
+        Map<TopicPartition, int[]> asks = new HashMap<>();
+        for (Followed f : round.values()) {
+            if (!f.truncating) {
+                continue;
+            }
+            Optional<LeaderEpochCache.EpochEntry> latest = f.partition.log().leaderEpochs().latest();
+            if (latest.isEmpty()) {
+                f.truncating = false;
+            } else {
+                asks.put(f.partition.topicPartition(), new int[] {f.leaderEpoch, latest.get().epoch()});
+            }
+        }
+        if (asks.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<TopicPartition, ReplicaFetchClient.EpochEnd> answer : leader.endOffsets(asks).entrySet()) {
+            Followed f = round.get(answer.getKey());
+            if (f == null) {
+                continue;
+            }
+            ReplicaFetchClient.EpochEnd end = answer.getValue();
+            if (end.error() != ReplicaFetchClient.Error.NONE) {
+                refused(f, end.error());
+                continue;
+            }
+            truncateTo(f, end);
+        }
+    }
+
+    /** Cuts the divergent suffix given the leader's end of my last epoch. */
+    static boolean truncateTo(PartitionLog log, int leaderEpoch, long leaderEndOffset) {
+        long logEnd = log.logEndOffset();
+        if (leaderEndOffset < 0) {
+            log.truncateTo(Math.min(log.highWatermark(), logEnd));
+            return true;
+        }
+        Optional<LeaderEpochCache.EpochEntry> mine = log.leaderEpochs().endOffsetFor(leaderEpoch, logEnd);
+        if (mine.isEmpty()) {
+            // Everything here is from epochs after the leader's: none of it is on the leader.
+            List<LeaderEpochCache.EpochEntry> entries = log.leaderEpochs().entries();
+            long firstEpochStart = entries.isEmpty() ? logEnd : entries.get(0).startOffset();
+            log.truncateTo(Math.min(leaderEndOffset, firstEpochStart));
+            return true;
+        }
+        if (mine.get().epoch() == leaderEpoch) {
+            // endOffsetFor answers (epoch, where it ended) in an EpochEntry: startOffset() is my end of it.
+            log.truncateTo(Math.min(leaderEndOffset, mine.get().startOffset()));
+            return true;
+        }
+        // The leader knows an epoch I never had: cut at my end of the older one, then ask again.
+        log.truncateTo(Math.min(mine.get().startOffset(), logEnd));
+        return false;
+    }
+
+    private void truncateTo(Followed f, ReplicaFetchClient.EpochEnd end) {
+        try {
+            f.truncating = !truncateTo(f.partition.log(), end.epoch(), end.endOffset());
+        } catch (LogException e) {
+            log.error("Truncating {} failed", f.partition.topicPartition(), e);
+        }
+    }
+
+    private void fetch(ReplicaFetchClient leader, Map<TopicPartition, Followed> round) throws IOException {
+        List<ReplicaFetchClient.Wanted> wanted = new ArrayList<>();
+        for (Followed f : round.values()) {
+            if (!f.truncating) {
+                PartitionLog log = f.partition.log();
+                wanted.add(new ReplicaFetchClient.Wanted(f.partition.topicPartition(), log.logEndOffset(),
+                        f.leaderEpoch, log.logStartOffset(), PARTITION_MAX_BYTES));
+            }
+        }
+        if (wanted.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<TopicPartition, ReplicaFetchClient.Fetched> answer
+                : leader.fetch(wanted, MAX_WAIT_MS, MAX_BYTES).entrySet()) {
+            Followed f = partitions.get(answer.getKey());
+            if (f == null || f != round.get(answer.getKey()) || f.truncating) {
+                continue;
+            }
+            ReplicaFetchClient.Fetched fetched = answer.getValue();
+            switch (fetched.error()) {
+                case NONE -> append(f, fetched);
+                case OFFSET_OUT_OF_RANGE -> f.truncating = true;
+                default -> refused(f, fetched.error());
+            }
+        }
+    }
+
+    private void append(Followed f, ReplicaFetchClient.Fetched fetched) {
+        PartitionLog log = f.partition.log();
+        try {
+            if (fetched.logStartOffset() > log.logEndOffset()) {
+                // The leader deleted everything this replica has and more: start over where it starts.
+                log.truncateFullyAndStartAt(fetched.logStartOffset());
+            }
+            f.partition.appendAsFollower(fetched.records(), fetched.highWatermark(), fetched.logStartOffset());
+        } catch (LogException e) {
+            ReplicaFetcher.log.error("Appending to follower {} failed; truncating again", f.partition.topicPartition(), e);
+            f.truncating = true;
+        }
+    }
+
+    private void refused(Followed f, ReplicaFetchClient.Error error) {
+        if (error == ReplicaFetchClient.Error.UNKNOWN_LEADER_EPOCH) {
+            // The leader has not yet heard of the epoch: ask again next round.
+            return;
+        }
+        log.info("Broker {} refused to serve {} at leader epoch {}: {}; waiting for the controller", leaderId,
+                f.partition.topicPartition(), f.leaderEpoch, error);
+        f.stalled = true;
+    }
+
+    private ReplicaFetchClient client() {
+        Optional<BrokerInfo> address = leaderAddress.get();
+        if (address.isEmpty()) {
+            return null;
+        }
+        if (client == null || !address.get().equals(connectedTo)) {
+            closeClient();
+            connectedTo = address.get();
+            client = new ReplicaFetchClient(connectedTo.host(), connectedTo.kafkaPort(), brokerId, 30_000);
+        }
+        return client;
+    }
+
+    private void closeClient() {
+        if (client != null) {
+            client.close();
+            client = null;
+        }
+    }
+
+    private void sleepQuietly() {
+        try {
+            Thread.sleep(BACKOFF_MS);
+        } catch (InterruptedException e) {
+            // woken to stop or to look again
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.runnel.broker.replication;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.common.TopicPartition;
+
+/**
+ * The follower side of replication: one {@link ReplicaFetcher} thread per leader this broker
+ * follows, each fetching all of that leader's partitions. Partitions move between fetchers as
+ * leaderships move; a fetcher left without partitions stops.
+ */
+public final class ReplicaFetcherManager implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicaFetcherManager.class);
+
+    private final int brokerId;
+    private final MetadataCache metadata;
+    private final Map<Integer, ReplicaFetcher> fetchers = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, Integer> leaderOf = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    public ReplicaFetcherManager(int brokerId, MetadataCache metadata) {
+        this.brokerId = brokerId;
+        this.metadata = metadata;
+    }
+
+    /**
+     * Brings {@code partition}'s fetching in line with its state: followers fetch from their
+     * leader (truncating first at every new leader epoch); leaders, and partitions without a
+     * leader, do not fetch.
+     */
+    public synchronized void reconcile(TopicPartition tp, Optional<Partition> partition) {
+        if (closed) {
+            return;
+        }
+        int leader = partition.filter(p -> !p.isLeader()).map(p -> p.state().state().leader()).orElse(-1);
+        Integer previous = leaderOf.get(tp);
+        if (previous != null && previous != leader) {
+            ReplicaFetcher old = fetchers.get(previous);
+            if (old != null) {
+                old.unfollow(tp);
+                if (old.isIdle()) {
+                    fetchers.remove(previous).shutdown();
+                }
+            }
+            leaderOf.remove(tp);
+        }
+        if (leader < 0 || leader == brokerId) {
+            return;
+        }
+        ReplicaFetcher fetcher = fetchers.computeIfAbsent(leader, id -> {
+            ReplicaFetcher started = new ReplicaFetcher(brokerId, id,
+                    () -> Optional.ofNullable(metadata.snapshot().brokers().get(id)));
+            started.start();
+            log.info("Started fetching from broker {}", id);
+            return started;
+        });
+        fetcher.follow(partition.get(), partition.get().leaderEpoch());
+        leaderOf.put(tp, leader);
+    }
+
+    /** Partitions being fetched, per leader (tests, metrics). */
+    public Map<Integer, Integer> followedByLeader() {
+        Map<Integer, Integer> counts = new java.util.TreeMap<>();
+        fetchers.forEach((leader, fetcher) -> counts.put(leader, fetcher.followedCount()));
+        return counts;
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        fetchers.values().forEach(ReplicaFetcher::shutdown);
+        for (ReplicaFetcher fetcher : fetchers.values()) {
+            try {
+                fetcher.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        fetchers.clear();
+    }
+}

@@ -1,0 +1,150 @@
+package dev.runnel.clustertest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.storage.PartitionLog;
+import dev.runnel.controller.election.ActiveController;
+
+/**
+ * Replication between in-JVM brokers with real clients: followers fetch from leaders, acks=all
+ * completes once the ISR has a batch, and the replicas' logs end up byte-identical.
+ */
+class ReplicationClusterTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+
+    private static InJvmCluster cluster;
+    private static Admin admin;
+    private static String bootstrap;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = new InJvmCluster();
+        cluster.startController(1);
+        await().atMost(DEADLINE).until(() -> cluster.controller(1).getBean(ActiveController.class).role()
+                == ActiveController.Role.ACTIVE);
+        for (int id = 1; id <= 3; id++) {
+            cluster.startBroker(id, null, "broker-" + id, "--runnel.broker.replica-lag-time-max=5s");
+        }
+        await().atMost(DEADLINE).until(() -> cluster.controller(1).getBean(ActiveController.class).view().brokers()
+                .size() == 3);
+        bootstrap = "127.0.0.1:" + kafkaPort(cluster.broker(1)) + ",127.0.0.1:" + kafkaPort(cluster.broker(2));
+        Properties config = new Properties();
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
+        admin = Admin.create(config);
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
+        }
+        cluster.close();
+    }
+
+    @Test
+    void acksAllRecordsReachEveryReplicaAndConsumersReadThemAll() throws Exception {
+        admin.createTopics(List.of(new NewTopic("replicated", 3, (short) 3)
+                .configs(Map.of("min.insync.replicas", "2")))).all().get(20, TimeUnit.SECONDS);
+        await().atMost(DEADLINE).until(() -> admin.describeTopics(List.of("replicated")).allTopicNames().get()
+                .get("replicated").partitions().stream().allMatch(p -> p.leader() != null));
+
+        int count = 5_000;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < count; i++) {
+                producer.send(new ProducerRecord<>("replicated", bytes("k" + i), bytes("v" + i)));
+            }
+            producer.flush();
+            producer.send(new ProducerRecord<>("replicated", bytes("last"), bytes("last"))).get(30, TimeUnit.SECONDS);
+        }
+
+        assertThat(readAll("replicated", 3)).hasSize(count + 1);
+        await("replicas identical").atMost(DEADLINE).untilAsserted(() -> {
+            for (int p = 0; p < 3; p++) {
+                List<ByteBuffer> copies = new ArrayList<>();
+                for (ConfigurableApplicationContext broker : cluster.brokers().values()) {
+                    PartitionLog log = broker.getBean(ReplicaManager.class)
+                            .partition(new dev.runnel.common.TopicPartition("replicated", p)).orElseThrow().log();
+                    copies.add(log.read(0, Integer.MAX_VALUE, log.logEndOffset(), true).slice().readFully());
+                }
+                assertThat(copies.get(1)).as("partition %d on two brokers", p).isEqualTo(copies.get(0));
+                assertThat(copies.get(2)).as("partition %d on two brokers", p).isEqualTo(copies.get(0));
+            }
+        });
+        TopicDescription described = admin.describeTopics(List.of("replicated")).allTopicNames().get(20, TimeUnit.SECONDS)
+                .get("replicated");
+        assertThat(described.partitions()).allSatisfy(p -> assertThat(p.isr()).hasSize(3));
+    }
+
+    private static List<String> readAll(String topic, int partitions) {
+        List<String> read = new ArrayList<>();
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> all = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                all.add(new TopicPartition(topic, p));
+            }
+            consumer.assign(all);
+            consumer.seekToBeginning(all);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(all);
+            await().atMost(DEADLINE).until(() -> {
+                int got;
+                do {
+                    got = 0;
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                        read.add(new String(r.value(), StandardCharsets.UTF_8));
+                        got++;
+                    }
+                } while (got > 0);
+                return all.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp));
+            });
+        }
+        return read;
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static int kafkaPort(ConfigurableApplicationContext broker) {
+        return Integer.parseInt(broker.getEnvironment().getRequiredProperty("runnel.broker.kafka-port"));
+    }
+}
