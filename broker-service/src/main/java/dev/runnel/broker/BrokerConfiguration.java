@@ -105,7 +105,7 @@ class BrokerConfiguration {
     @Bean(destroyMethod = "close")
     ReplicaFetcherManager replicaFetcherManager(BrokerProperties properties, MetadataCache metadata,
             ReplicaManager replicaManager, Scheduler brokerScheduler) {
-        ReplicaFetcherManager fetchers = new ReplicaFetcherManager(properties.getId(), metadata);
+        ReplicaFetcherManager fetchers = new ReplicaFetcherManager(properties.getId(), metadata, Clock.systemUTC());
         replicaManager.onStateChange(tp -> fetchers.reconcile(tp, replicaManager.partition(tp)));
         long lagMs = properties.getReplicaLagTimeMax().toMillis();
         Duration check = Duration.ofMillis(Math.max(100, lagMs / 2));

@@ -1,6 +1,7 @@
 package dev.runnel.broker.replication;
 
 import java.io.IOException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -26,7 +27,7 @@ import dev.runnel.common.TopicPartition;
  * <pre>
  *  added (or new leader epoch) --> TRUNCATING --OffsetForLeaderEpoch, cut the divergent suffix--> FETCHING
  *  FETCHING: Fetch from my log end; append; take the leader's high watermark and log start
- *            NOT_LEADER / FENCED / UNKNOWN_LEADER_EPOCH: wait for the controller's next word
+ *            NOT_LEADER / FENCED / UNKNOWN_LEADER_EPOCH: leave it out for a moment, then again
  *            OFFSET_OUT_OF_RANGE: truncate again (below the leader's log start: restart the log there)
  * </pre>
  *
@@ -49,8 +50,11 @@ final class ReplicaFetcher extends Thread {
         final Partition partition;
         final int leaderEpoch;
         volatile boolean truncating = true;
-        /** Set after a leader refusal: wait for the controller's next LeaderAndIsr. */
-        volatile boolean stalled;
+        /**
+         * Until when to leave the partition out after the leader refused it (it may not have heard
+         * of its leadership yet, or this replica's epoch is old and a new LeaderAndIsr is coming).
+         */
+        volatile long delayedUntilMs;
 
         Followed(Partition partition, int leaderEpoch) {
             this.partition = partition;
@@ -60,6 +64,7 @@ final class ReplicaFetcher extends Thread {
 
     private final int brokerId;
     private final int leaderId;
+    private final Clock clock;
     private final Supplier<Optional<BrokerInfo>> leaderAddress;
     private final Map<TopicPartition, Followed> partitions = new ConcurrentHashMap<>();
     private final Object wakeup = new Object();
@@ -67,9 +72,10 @@ final class ReplicaFetcher extends Thread {
     private ReplicaFetchClient client;
     private BrokerInfo connectedTo;
 
-    ReplicaFetcher(int brokerId, int leaderId, Supplier<Optional<BrokerInfo>> leaderAddress) {
+    ReplicaFetcher(int brokerId, int leaderId, Supplier<Optional<BrokerInfo>> leaderAddress, Clock clock) {
         super("replica-fetcher-" + brokerId + "-from-" + leaderId);
         setDaemon(true);
+        this.clock = clock;
         this.brokerId = brokerId;
         this.leaderId = leaderId;
         this.leaderAddress = leaderAddress;
@@ -109,7 +115,8 @@ final class ReplicaFetcher extends Thread {
         while (running) {
             try {
                 Map<TopicPartition, Followed> round = new HashMap<>(partitions);
-                round.values().removeIf(f -> f.stalled);
+                long now = clock.millis();
+                round.values().removeIf(f -> f.delayedUntilMs > now);
                 if (round.isEmpty()) {
                     synchronized (wakeup) {
                         wakeup.wait(MAX_WAIT_MS);
@@ -244,13 +251,9 @@ final class ReplicaFetcher extends Thread {
     }
 
     private void refused(Followed f, ReplicaFetchClient.Error error) {
-        if (error == ReplicaFetchClient.Error.UNKNOWN_LEADER_EPOCH) {
-            // The leader has not yet heard of the epoch: ask again next round.
-            return;
-        }
-        log.info("Broker {} refused to serve {} at leader epoch {}: {}; waiting for the controller", leaderId,
-                f.partition.topicPartition(), f.leaderEpoch, error);
-        f.stalled = true;
+        log.info("Broker {} refused to serve {} at leader epoch {}: {}; trying again in {} ms", leaderId,
+                f.partition.topicPartition(), f.leaderEpoch, error, BACKOFF_MS);
+        f.delayedUntilMs = clock.millis() + BACKOFF_MS;
     }
 
     private ReplicaFetchClient client() {

@@ -1,5 +1,6 @@
 package dev.runnel.broker.replication;
 
+import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,13 +22,15 @@ public final class ReplicaFetcherManager implements AutoCloseable {
 
     private final int brokerId;
     private final MetadataCache metadata;
+    private final Clock clock;
     private final Map<Integer, ReplicaFetcher> fetchers = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Integer> leaderOf = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    public ReplicaFetcherManager(int brokerId, MetadataCache metadata) {
+    public ReplicaFetcherManager(int brokerId, MetadataCache metadata, Clock clock) {
         this.brokerId = brokerId;
         this.metadata = metadata;
+        this.clock = clock;
     }
 
     /**
@@ -56,7 +59,7 @@ public final class ReplicaFetcherManager implements AutoCloseable {
         }
         ReplicaFetcher fetcher = fetchers.computeIfAbsent(leader, id -> {
             ReplicaFetcher started = new ReplicaFetcher(brokerId, id,
-                    () -> Optional.ofNullable(metadata.snapshot().brokers().get(id)));
+                    () -> Optional.ofNullable(metadata.snapshot().brokers().get(id)), clock);
             started.start();
             log.info("Started fetching from broker {}", id);
             return started;
