@@ -28,6 +28,11 @@ class BrokerHealthIndicator implements HealthIndicator {
         }
         return Health.up().withDetail("id", info.id()).withDetail("epoch", info.epoch())
                 .withDetail("controllerEpoch", replicas.highestControllerEpoch())
-                .withDetail("partitions", replicas.hostedPartitions().size()).build();
+                .withDetail("partitions", replicas.hostedPartitions().size())
+                .withDetail("underReplicatedPartitions", replicas.partitions().stream()
+                        .filter(dev.runnel.broker.replication.Partition::isUnderReplicated).count())
+                .withDetail("underMinIsrPartitions", replicas.partitions().stream()
+                        .filter(dev.runnel.broker.replication.Partition::isUnderMinIsr).count())
+                .build();
     }
 }

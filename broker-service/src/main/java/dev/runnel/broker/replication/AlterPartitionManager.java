@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -35,6 +36,8 @@ public final class AlterPartitionManager implements Partition.IsrProposer, AutoC
     private final LongSupplier brokerEpoch;
     private final Sender sender;
     private final Consumer<TopicPartition> onHighWatermarkMoved;
+    private final LongAdder shrinks = new LongAdder();
+    private final LongAdder expands = new LongAdder();
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "alter-partition");
         t.setDaemon(true);
@@ -80,9 +83,27 @@ public final class AlterPartitionManager implements Partition.IsrProposer, AutoC
             log.info("The controller refused the ISR change of {}: {}", partition.topicPartition(), result.error());
             result = null;
         }
-        if (partition.applyCommittedState(result == null ? null : result.state())) {
+        List<Integer> before = partition.state().state().isr();
+        boolean moved = partition.applyCommittedState(result == null ? null : result.state());
+        List<Integer> after = partition.state().state().isr();
+        if (result != null && after.size() < before.size()) {
+            shrinks.increment();
+        } else if (result != null && after.size() > before.size()) {
+            expands.increment();
+        }
+        if (moved) {
             onHighWatermarkMoved.accept(partition.topicPartition());
         }
+    }
+
+    /** ISR shrinks this broker had committed, as leader. */
+    public long isrShrinks() {
+        return shrinks.sum();
+    }
+
+    /** ISR expansions this broker had committed, as leader. */
+    public long isrExpands() {
+        return expands.sum();
     }
 
     @Override

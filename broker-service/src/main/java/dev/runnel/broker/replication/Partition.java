@@ -135,6 +135,38 @@ public final class Partition {
         }
     }
 
+    public int minInsyncReplicas() {
+        return minInsyncReplicas;
+    }
+
+    /** Led here with fewer in-sync replicas than assigned ones. */
+    public boolean isUnderReplicated() {
+        HostedPartition current = state;
+        return current.leader() && current.state().isr().size() < current.replicas().size();
+    }
+
+    /** Led here with fewer in-sync replicas than {@code min.insync.replicas}: acks=all is refused. */
+    public boolean isUnderMinIsr() {
+        HostedPartition current = state;
+        return current.leader() && current.state().isr().size() < minInsyncReplicas;
+    }
+
+    /** How long the ISR follower longest without catching up has been behind, in ms (0 if none). */
+    public long maxFollowerLagMs() {
+        HostedPartition current = state;
+        if (!current.leader()) {
+            return 0;
+        }
+        long now = clock.millis();
+        long lag = 0;
+        for (Map.Entry<Integer, FollowerState> f : followers.entrySet()) {
+            if (current.state().isr().contains(f.getKey())) {
+                lag = Math.max(lag, now - f.getValue().lastCaughtUpMs);
+            }
+        }
+        return lag;
+    }
+
     public void minInsyncReplicas(int minIsr) {
         this.minInsyncReplicas = minIsr;
     }
