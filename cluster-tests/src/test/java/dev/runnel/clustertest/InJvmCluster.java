@@ -108,6 +108,20 @@ final class InJvmCluster implements AutoCloseable {
         return Map.copyOf(brokers);
     }
 
+    /** The Kafka port a broker context listens on. */
+    static int kafkaPort(ConfigurableApplicationContext broker) {
+        return Integer.parseInt(broker.getEnvironment().getRequiredProperty("runnel.broker.kafka-port"));
+    }
+
+    /** A bootstrap list naming brokers {@code ids}. */
+    String bootstrap(int... ids) {
+        StringBuilder list = new StringBuilder();
+        for (int id : ids) {
+            list.append(list.length() == 0 ? "" : ",").append("127.0.0.1:").append(kafkaPort(brokers.get(id)));
+        }
+        return list.toString();
+    }
+
     static String url(ConfigurableApplicationContext context) {
         return "http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port");
     }

@@ -14,7 +14,6 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -22,13 +21,11 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.curator.test.TestingServer;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -49,8 +46,6 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.requests.InitProducerIdResponse;
 import org.apache.kafka.common.requests.ProduceResponse;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -92,11 +87,7 @@ class KafkaEndToEndProcessTest {
             startBroker(id);
         }
         bootstrap = "127.0.0.1:" + brokerKafkaPorts.get(1) + ",127.0.0.1:" + brokerKafkaPorts.get(2);
-        Properties config = new Properties();
-        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
-        admin = Admin.create(config);
+        admin = KafkaClients.admin(bootstrap);
         await("three brokers in the metadata").atMost(DEADLINE).pollInterval(Duration.ofMillis(500))
                 .ignoreExceptions().until(() -> admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size() == 3);
     }
@@ -170,11 +161,11 @@ class KafkaEndToEndProcessTest {
         // acks=1: each record counts as written once the leader has it (in its page cache).
         Map<TopicPartition, Map<Long, String>> acked = new ConcurrentHashMap<>();
         AtomicReference<Exception> failure = new AtomicReference<>();
-        try (KafkaProducer<byte[], byte[]> producer = producer(Map.of(ProducerConfig.ACKS_CONFIG, "1",
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap, Map.of(ProducerConfig.ACKS_CONFIG, "1",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false, ProducerConfig.LINGER_MS_CONFIG, 2))) {
             for (int i = 0; i < 30_000; i++) {
                 String value = "acked-" + i;
-                producer.send(new ProducerRecord<>(topic, bytes("k" + i), bytes(value)), (metadata, e) -> {
+                producer.send(new ProducerRecord<>(topic, KafkaClients.bytes("k" + i), KafkaClients.bytes(value)), (metadata, e) -> {
                     if (e != null) {
                         failure.compareAndSet(null, e);
                     } else {
@@ -208,7 +199,7 @@ class KafkaEndToEndProcessTest {
         assertThat(retry.baseOffset()).as("the resent batch keeps its first offset").isEqualTo(firstTry.baseOffset());
         assertThat(latest(victimPartition)).as("nothing appended for the resend").isEqualTo(endBeforeKill);
 
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(bootstrap)) {
             List<TopicPartition> all = new ArrayList<>();
             for (int p = 0; p < 6; p++) {
                 all.add(new TopicPartition(topic, p));
@@ -219,7 +210,7 @@ class KafkaEndToEndProcessTest {
             int[] count = {0};
             int expected = 30_000 + 3;
             await("every acknowledged record").atMost(DEADLINE).until(() -> {
-                for (ConsumerRecord<byte[], byte[]> r : drain(consumer)) {
+                for (ConsumerRecord<byte[], byte[]> r : KafkaClients.drain(consumer)) {
                     read.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), p -> new HashMap<>())
                             .put(r.offset(), new String(r.value(), StandardCharsets.UTF_8));
                     count[0]++;
@@ -234,9 +225,9 @@ class KafkaEndToEndProcessTest {
     private static ProduceResponseData.PartitionProduceResponse produceIdempotent(TopicPartition tp,
             InitProducerIdResponseData producer) throws IOException {
         MemoryRecords records = MemoryRecords.withIdempotentRecords(Compression.NONE, producer.producerId(),
-                producer.producerEpoch(), 0, new SimpleRecord(System.currentTimeMillis(), bytes("once-a"), bytes("a")),
-                new SimpleRecord(System.currentTimeMillis(), bytes("once-b"), bytes("b")),
-                new SimpleRecord(System.currentTimeMillis(), bytes("once-c"), bytes("c")));
+                producer.producerEpoch(), 0, new SimpleRecord(System.currentTimeMillis(), KafkaClients.bytes("once-a"), KafkaClients.bytes("a")),
+                new SimpleRecord(System.currentTimeMillis(), KafkaClients.bytes("once-b"), KafkaClients.bytes("b")),
+                new SimpleRecord(System.currentTimeMillis(), KafkaClients.bytes("once-c"), KafkaClients.bytes("c")));
         ProduceRequestData request = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000);
         ProduceRequestData.TopicProduceData topic = new ProduceRequestData.TopicProduceData().setName(tp.topic());
         topic.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(tp.partition())
@@ -249,7 +240,7 @@ class KafkaEndToEndProcessTest {
 
     private static void produce(String topic, String codec, long base) throws Exception {
         AtomicReference<Exception> failure = new AtomicReference<>();
-        try (KafkaProducer<byte[], byte[]> producer = producer(Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, codec,
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap, Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, codec,
                 ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 65_536))) {
             for (int i = 0; i < RECORDS; i++) {
                 producer.send(new ProducerRecord<>(topic, null, base + i, key(i), value(i)), (metadata, e) -> {
@@ -271,7 +262,7 @@ class KafkaEndToEndProcessTest {
         for (int p = 0; p < PARTITIONS; p++) {
             order[p] = new long[RECORDS / PARTITIONS * 2];
         }
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(bootstrap)) {
             List<TopicPartition> all = new ArrayList<>();
             for (int p = 0; p < PARTITIONS; p++) {
                 all.add(new TopicPartition(topic, p));
@@ -281,7 +272,7 @@ class KafkaEndToEndProcessTest {
             int[] count = {0};
             await("all of " + topic).atMost(DEADLINE).until(() -> {
                 // Drain what is there in one go: Awaitility's poll interval must not pace the consumer.
-                for (ConsumerRecord<byte[], byte[]> r : drain(consumer)) {
+                for (ConsumerRecord<byte[], byte[]> r : KafkaClients.drain(consumer)) {
                     int i = Integer.parseInt(new String(r.key(), StandardCharsets.UTF_8).substring(4));
                     int p = r.partition();
                     assertThat(r.offset()).as("%s-%d offsets run from 0 without gaps", topic, p).isEqualTo(sizes[p]);
@@ -307,18 +298,6 @@ class KafkaEndToEndProcessTest {
         return order;
     }
 
-    /** Polls until a poll comes back empty: everything the consumer can get now. */
-    private static List<ConsumerRecord<byte[], byte[]>> drain(KafkaConsumer<byte[], byte[]> consumer) {
-        List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
-        while (true) {
-            int before = all.size();
-            consumer.poll(Duration.ofMillis(200)).forEach(all::add);
-            if (all.size() == before) {
-                return all;
-            }
-        }
-    }
-
     private static int firstAtLeast(long[] sorted, long value) {
         int index = Arrays.binarySearch(sorted, value);
         return index >= 0 ? index : -index - 1;
@@ -335,7 +314,7 @@ class KafkaEndToEndProcessTest {
     }
 
     private static byte[] key(int i) {
-        return bytes("key-" + i);
+        return KafkaClients.bytes("key-" + i);
     }
 
     /** 100 bytes that depend on {@code i} throughout, so a misplaced or damaged byte shows. */
@@ -352,29 +331,6 @@ class KafkaEndToEndProcessTest {
             value.put((byte) i);
         }
         return value.array();
-    }
-
-    private static KafkaProducer<byte[], byte[]> producer(Map<String, Object> overrides) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
-        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
-        config.putAll(overrides);
-        return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    private static KafkaConsumer<byte[], byte[]> consumer() {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);
-        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000);
-        return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     private static void startBroker(int id) throws IOException {

@@ -6,12 +6,10 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
@@ -33,7 +31,6 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.runnel.broker.cluster.MetadataCache;
 import dev.runnel.cluster.PartitionInfo;
@@ -64,11 +61,7 @@ class KafkaMetadataClusterTest {
                 "{\"name\":\"orders\",\"partitions\":6,\"replicationFactor\":3}").status()).isEqualTo(201);
         await().atMost(DEADLINE).until(() -> cluster.brokers().values().stream()
                 .allMatch(b -> b.getBean(MetadataCache.class).snapshot().topic("orders").isPresent()));
-        Properties config = new Properties();
-        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + kafkaPort(cluster.broker(2)));
-        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
-        admin = Admin.create(config);
+        admin = KafkaClients.admin(cluster.bootstrap(2));
     }
 
     @AfterAll
@@ -87,9 +80,9 @@ class KafkaMetadataClusterTest {
                 .isEqualTo(cluster.broker(1).getBean(MetadataCache.class).clusterId());
         assertThat(described.nodes().get(20, TimeUnit.SECONDS)).extracting(Node::id, Node::port, Node::rack)
                 .containsExactlyInAnyOrder(
-                        org.assertj.core.groups.Tuple.tuple(1, kafkaPort(cluster.broker(1)), "rack-1"),
-                        org.assertj.core.groups.Tuple.tuple(2, kafkaPort(cluster.broker(2)), "rack-2"),
-                        org.assertj.core.groups.Tuple.tuple(3, kafkaPort(cluster.broker(3)), "rack-3"));
+                        org.assertj.core.groups.Tuple.tuple(1, InJvmCluster.kafkaPort(cluster.broker(1)), "rack-1"),
+                        org.assertj.core.groups.Tuple.tuple(2, InJvmCluster.kafkaPort(cluster.broker(2)), "rack-2"),
+                        org.assertj.core.groups.Tuple.tuple(3, InJvmCluster.kafkaPort(cluster.broker(3)), "rack-3"));
         assertThat(described.controller().get(20, TimeUnit.SECONDS).id()).isIn(1, 2, 3);
     }
 
@@ -198,10 +191,6 @@ class KafkaMetadataClusterTest {
     private static void assertThatFuture(KafkaFuture<?> future, Class<? extends Throwable> cause) {
         assertThat(future.toCompletionStage().toCompletableFuture()).failsWithin(Duration.ofSeconds(20))
                 .withThrowableOfType(java.util.concurrent.ExecutionException.class).withCauseInstanceOf(cause);
-    }
-
-    private static int kafkaPort(ConfigurableApplicationContext broker) {
-        return Integer.parseInt(broker.getEnvironment().getRequiredProperty("runnel.broker.kafka-port"));
     }
 
     private static ActiveController controller() {

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
@@ -17,12 +16,10 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -33,12 +30,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidRequestException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.runnel.controller.election.ActiveController;
 
@@ -65,12 +59,8 @@ class KafkaProduceFetchClusterTest {
         }
         await().atMost(DEADLINE).until(() -> cluster.controller(1).getBean(ActiveController.class).view().brokers()
                 .size() == 3);
-        bootstrap = "127.0.0.1:" + kafkaPort(cluster.broker(1)) + ",127.0.0.1:" + kafkaPort(cluster.broker(2));
-        Properties config = new Properties();
-        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
-        admin = Admin.create(config);
+        bootstrap = cluster.bootstrap(1, 2);
+        admin = KafkaClients.admin(bootstrap);
     }
 
     @AfterAll
@@ -85,10 +75,10 @@ class KafkaProduceFetchClusterTest {
     void anIdempotentProducersRecordsComeBackInOrderPerPartition() throws Exception {
         createTopic("events", 6);
         Map<Integer, List<String>> sent = new HashMap<>();
-        try (KafkaProducer<byte[], byte[]> producer = producer(Map.of(ProducerConfig.LINGER_MS_CONFIG, 5))) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap, Map.of(ProducerConfig.LINGER_MS_CONFIG, 5))) {
             List<Future<RecordMetadata>> acks = new ArrayList<>();
             for (int i = 0; i < 20_000; i++) {
-                acks.add(producer.send(new ProducerRecord<>("events", bytes("key-" + (i % 97)), bytes("value-" + i))));
+                acks.add(producer.send(new ProducerRecord<>("events", KafkaClients.bytes("key-" + (i % 97)), KafkaClients.bytes("value-" + i))));
             }
             for (int i = 0; i < acks.size(); i++) {
                 RecordMetadata metadata = acks.get(i).get(30, TimeUnit.SECONDS);
@@ -103,9 +93,9 @@ class KafkaProduceFetchClusterTest {
     void listOffsetsFindsRecordsByTimestampAndDeleteRecordsMovesTheStart() throws Exception {
         createTopic("clock", 1);
         long base = System.currentTimeMillis() - 100_000;
-        try (KafkaProducer<byte[], byte[]> producer = producer(Map.of())) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap, Map.of())) {
             for (int i = 0; i < 100; i++) {
-                producer.send(new ProducerRecord<>("clock", 0, base + i * 1000L, bytes("k"), bytes("v" + i)))
+                producer.send(new ProducerRecord<>("clock", 0, base + i * 1000L, KafkaClients.bytes("k"), KafkaClients.bytes("v" + i)))
                         .get(30, TimeUnit.SECONDS);
             }
         }
@@ -123,7 +113,7 @@ class KafkaProduceFetchClusterTest {
         admin.deleteRecords(Map.of(tp, RecordsToDelete.beforeOffset(60))).all().get(20, TimeUnit.SECONDS);
 
         assertThat(offset(tp, OffsetSpec.earliest()).offset()).isEqualTo(60);
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(bootstrap)) {
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
             List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
@@ -138,8 +128,8 @@ class KafkaProduceFetchClusterTest {
 
     @Test
     void aProducerCreatesAnUnknownTopicWhenAutoCreationIsOn() throws Exception {
-        try (KafkaProducer<byte[], byte[]> producer = producer(Map.of())) {
-            RecordMetadata sent = producer.send(new ProducerRecord<>("made-on-demand", bytes("k"), bytes("v")))
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap, Map.of())) {
+            RecordMetadata sent = producer.send(new ProducerRecord<>("made-on-demand", KafkaClients.bytes("k"), KafkaClients.bytes("v")))
                     .get(30, TimeUnit.SECONDS);
             assertThat(sent.offset()).isZero();
         }
@@ -193,7 +183,7 @@ class KafkaProduceFetchClusterTest {
 
     private static Map<Integer, List<String>> readAll(String topic, int partitions, int expected) {
         Map<Integer, List<String>> read = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(bootstrap)) {
             List<TopicPartition> all = new ArrayList<>();
             for (int p = 0; p < partitions; p++) {
                 all.add(new TopicPartition(topic, p));
@@ -202,45 +192,14 @@ class KafkaProduceFetchClusterTest {
             consumer.seekToBeginning(all);
             int[] count = {0};
             await().atMost(DEADLINE).until(() -> {
-                // Drain what is there: Awaitility's poll interval must not pace the consumer.
-                int got;
-                do {
-                    got = 0;
-                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                        read.computeIfAbsent(r.partition(), p -> new ArrayList<>())
-                                .add(new String(r.value(), StandardCharsets.UTF_8));
-                        count[0]++;
-                        got++;
-                    }
-                } while (got > 0);
+                for (ConsumerRecord<byte[], byte[]> r : KafkaClients.drain(consumer)) {
+                    read.computeIfAbsent(r.partition(), p -> new ArrayList<>()).add(KafkaClients.text(r.value()));
+                    count[0]++;
+                }
                 return count[0] >= expected;
             });
         }
         return read;
     }
 
-    private static KafkaProducer<byte[], byte[]> producer(Map<String, Object> overrides) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
-        config.putAll(overrides);
-        return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    private static KafkaConsumer<byte[], byte[]> consumer() {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static int kafkaPort(ConfigurableApplicationContext broker) {
-        return Integer.parseInt(broker.getEnvironment().getRequiredProperty("runnel.broker.kafka-port"));
-    }
 }

@@ -56,20 +56,16 @@ class ProducerIdClusterTest {
         // Both earlier blocks are in ZooKeeper: the new controller continues after them.
         assertThat(third).isGreaterThanOrEqualTo(Math.max(first.producerId(), other.producerId()) + 1000);
 
-        InitProducerIdResponseData transactional = ((InitProducerIdResponse) KafkaWireClient.send(kafkaPort(cluster.broker(1)),
+        InitProducerIdResponseData transactional = ((InitProducerIdResponse) KafkaWireClient.send(InJvmCluster.kafkaPort(cluster.broker(1)),
                 ApiKeys.INIT_PRODUCER_ID, (short) 4, new InitProducerIdRequestData().setTransactionalId("tx")
                         .setTransactionTimeoutMs(60_000).setProducerId(-1).setProducerEpoch((short) -1))).data();
         assertThat(transactional.errorCode()).isEqualTo(Errors.INVALID_REQUEST.code());
     }
 
     private static InitProducerIdResponseData initProducerId(ConfigurableApplicationContext broker) throws Exception {
-        return ((InitProducerIdResponse) KafkaWireClient.send(kafkaPort(broker), ApiKeys.INIT_PRODUCER_ID, (short) 5,
+        return ((InitProducerIdResponse) KafkaWireClient.send(InJvmCluster.kafkaPort(broker), ApiKeys.INIT_PRODUCER_ID, (short) 5,
                 new InitProducerIdRequestData().setTransactionalId(null).setTransactionTimeoutMs(60_000)
                         .setProducerId(-1).setProducerEpoch((short) -1))).data();
-    }
-
-    private static int kafkaPort(ConfigurableApplicationContext broker) {
-        return Integer.parseInt(broker.getEnvironment().getRequiredProperty("runnel.broker.kafka-port"));
     }
 
     private ActiveController controller(int id) {

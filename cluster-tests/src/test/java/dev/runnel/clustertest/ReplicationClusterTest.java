@@ -4,28 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,12 +50,8 @@ class ReplicationClusterTest {
         }
         await().atMost(DEADLINE).until(() -> cluster.controller(1).getBean(ActiveController.class).view().brokers()
                 .size() == 3);
-        bootstrap = "127.0.0.1:" + kafkaPort(cluster.broker(1)) + ",127.0.0.1:" + kafkaPort(cluster.broker(2));
-        Properties config = new Properties();
-        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
-        admin = Admin.create(config);
+        bootstrap = cluster.bootstrap(1, 2);
+        admin = KafkaClients.admin(bootstrap);
     }
 
     @AfterAll
@@ -82,15 +70,13 @@ class ReplicationClusterTest {
                 .get("replicated").partitions().stream().allMatch(p -> p.leader() != null));
 
         int count = 5_000;
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap,
+                Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
             for (int i = 0; i < count; i++) {
-                producer.send(new ProducerRecord<>("replicated", bytes("k" + i), bytes("v" + i)));
+                producer.send(new ProducerRecord<>("replicated", KafkaClients.bytes("k" + i), KafkaClients.bytes("v" + i)));
             }
             producer.flush();
-            producer.send(new ProducerRecord<>("replicated", bytes("last"), bytes("last"))).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>("replicated", KafkaClients.bytes("last"), KafkaClients.bytes("last"))).get(30, TimeUnit.SECONDS);
         }
 
         assertThat(readAll("replicated", 3)).hasSize(count + 1);
@@ -114,11 +100,7 @@ class ReplicationClusterTest {
 
     private static List<String> readAll(String topic, int partitions) {
         List<String> read = new ArrayList<>();
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(bootstrap)) {
             List<TopicPartition> all = new ArrayList<>();
             for (int p = 0; p < partitions; p++) {
                 all.add(new TopicPartition(topic, p));
@@ -127,25 +109,11 @@ class ReplicationClusterTest {
             consumer.seekToBeginning(all);
             Map<TopicPartition, Long> ends = consumer.endOffsets(all);
             await().atMost(DEADLINE).until(() -> {
-                int got;
-                do {
-                    got = 0;
-                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                        read.add(new String(r.value(), StandardCharsets.UTF_8));
-                        got++;
-                    }
-                } while (got > 0);
+                KafkaClients.drain(consumer).forEach(r -> read.add(KafkaClients.text(r.value())));
                 return all.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp));
             });
         }
         return read;
     }
 
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static int kafkaPort(ConfigurableApplicationContext broker) {
-        return Integer.parseInt(broker.getEnvironment().getRequiredProperty("runnel.broker.kafka-port"));
-    }
 }
