@@ -1,5 +1,7 @@
 package dev.runnel.clustertest;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -21,6 +23,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.runnel.broker.BrokerApplication;
 import dev.runnel.controller.ControllerApplication;
+import dev.runnel.controller.election.ActiveController;
 import dev.runnel.testing.TempLogDirs;
 
 /**
@@ -106,6 +109,21 @@ final class InJvmCluster implements AutoCloseable {
 
     Map<Integer, ConfigurableApplicationContext> brokers() {
         return Map.copyOf(brokers);
+    }
+
+    /**
+     * Starts controller 1, waits until it is active, then starts brokers 1..{@code brokers} with
+     * {@code brokerArgs} and waits until the controller sees them all.
+     */
+    void startControllerAndBrokers(int brokers, String... brokerArgs) {
+        startController(1);
+        await().atMost(Duration.ofSeconds(60)).until(() -> controller(1).getBean(ActiveController.class).role()
+                == ActiveController.Role.ACTIVE);
+        for (int id = 1; id <= brokers; id++) {
+            startBroker(id, null, "broker-" + id, brokerArgs);
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> controller(1).getBean(ActiveController.class).view()
+                .brokers().size() == brokers);
     }
 
     /** The Kafka port a broker context listens on. */

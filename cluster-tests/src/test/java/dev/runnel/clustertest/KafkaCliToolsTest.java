@@ -3,29 +3,18 @@ package dev.runnel.clustertest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
-import org.apache.curator.test.TestingServer;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
 import org.awaitility.core.ConditionTimeoutException;
@@ -35,10 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import dev.runnel.cluster.BrokerInfo;
-import dev.runnel.cluster.ClusterJson;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.TopicInfo;
-import dev.runnel.testing.TempLogDirs;
 
 /**
  * Apache Kafka's own command-line tools, unchanged and in JVMs of their own (see {@link KafkaTools}),
@@ -53,7 +40,6 @@ import dev.runnel.testing.TempLogDirs;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KafkaCliToolsTest {
 
-    private static final String SECRET = "cli-tools-test-secret";
     private static final int BROKERS = 3;
     private static final Duration STARTUP = Duration.ofSeconds(60);
     /** For one run of a tool: a JVM start, a few requests, and on a busy 2-core machine some slack. */
@@ -70,12 +56,7 @@ class KafkaCliToolsTest {
     private static final Pattern PARTITION_LINE = Pattern.compile(
             "^\\s*Topic: (\\S+)\\s+Partition: (\\d+)\\s+Leader: (-?\\d+|none)\\s+Replicas: ([\\d,]*)\\s+Isr: ([\\d,]*).*$");
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private final Map<String, NodeProcess> nodes = new TreeMap<>();
-    private final Map<Integer, Integer> kafkaPorts = new TreeMap<>();
-    private TestingServer zookeeper;
-    private Path dir;
-    private int controllerPort;
+    private ProcessCluster cluster;
     private KafkaTools tools;
     private String bootstrap;
 
@@ -90,35 +71,27 @@ class KafkaCliToolsTest {
 
     @BeforeAll
     void startCluster() throws Exception {
-        dir = TempLogDirs.create("runnel-cli-tools-");
-        tools = KafkaTools.locate(dir);
-        zookeeper = new TestingServer(true);
-        controllerPort = InJvmCluster.freePort();
-        nodes.put("controller-1", NodeProcess.start("controller-1", "controller-service", dir,
-                common(controllerPort, "--runnel.controller.id=1")));
+        cluster = new ProcessCluster("cli-tools");
+        tools = KafkaTools.locate(cluster.dir());
+        cluster.startController(1);
         for (int id = 1; id <= BROKERS; id++) {
-            int kafkaPort = InJvmCluster.freePort();
-            kafkaPorts.put(id, kafkaPort);
-            nodes.put("broker-" + id, NodeProcess.start("broker-" + id, "broker-service", dir, common(InJvmCluster.freePort(),
-                    "--runnel.broker.id=" + id, "--runnel.broker.kafka-port=" + kafkaPort,
-                    "--runnel.broker.log-dirs=" + dir.resolve("broker-" + id + "-data"))));
+            cluster.startBroker(id);
         }
-        bootstrap = kafkaPorts.values().stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+        bootstrap = cluster.bootstrap();
         try {
             awaitClusterReady();
         } catch (ConditionTimeoutException e) {
-            throw new AssertionError(e.getMessage() + "\n" + nodes.values().stream().map(NodeProcess::logTail)
-                    .collect(Collectors.joining("\n")), e);
+            throw new AssertionError(e.getMessage() + "\n" + cluster.logTails(), e);
         }
     }
 
     private void awaitClusterReady() {
         await("three brokers registered").atMost(STARTUP).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-                .untilAsserted(() -> assertThat(get("/api/v1/brokers", BrokerInfo[].class)).hasSize(BROKERS));
+                .untilAsserted(() -> assertThat(cluster.get(cluster.controllerUrl(1) + "/api/v1/brokers", BrokerInfo[].class)).hasSize(BROKERS));
         await("every broker's Kafka listener knows all brokers").atMost(STARTUP).pollInterval(Duration.ofMillis(250))
                 .ignoreExceptions().untilAsserted(() -> {
-                    for (int port : kafkaPorts.values()) {
-                        try (Admin admin = admin("127.0.0.1:" + port)) {
+                    for (int id = 1; id <= BROKERS; id++) {
+                        try (Admin admin = KafkaClients.admin("127.0.0.1:" + cluster.kafkaPort(id))) {
                             assertThat(admin.describeCluster().nodes().get(10, TimeUnit.SECONDS)).hasSize(BROKERS);
                         }
                     }
@@ -127,14 +100,8 @@ class KafkaCliToolsTest {
 
     @AfterAll
     void stopCluster() throws Exception {
-        for (NodeProcess node : nodes.values()) {
-            node.close();
-        }
-        if (zookeeper != null) {
-            zookeeper.close();
-        }
-        if (dir != null) {
-            TempLogDirs.deleteRecursively(dir);
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
@@ -143,7 +110,7 @@ class KafkaCliToolsTest {
         DescribedTopic described = createListAndDescribe(tools, bootstrap, BROKERS, "cli-orders");
 
         // What the tool showed is what the controller decided.
-        TopicInfo truth = get("/api/v1/topics/cli-orders", TopicInfo.class);
+        TopicInfo truth = cluster.get(cluster.controllerUrl(1) + "/api/v1/topics/cli-orders", TopicInfo.class);
         assertThat(described.topicId()).isEqualTo(new Uuid(truth.topicId().getMostSignificantBits(),
                 truth.topicId().getLeastSignificantBits()).toString());
         for (PartitionInfo p : truth.partitions()) {
@@ -280,38 +247,10 @@ class KafkaCliToolsTest {
 
     private static void createTopic(String bootstrap, String topic, int partitions, int replicationFactor)
             throws Exception {
-        try (Admin admin = admin(bootstrap)) {
+        try (Admin admin = KafkaClients.admin(bootstrap)) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) replicationFactor)))
                     .all().get(30, TimeUnit.SECONDS);
         }
     }
 
-    private static Admin admin(String bootstrap) {
-        Properties config = new Properties();
-        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
-        return Admin.create(config);
-    }
-
-    // --- the Runnel cluster ---
-
-    private List<String> common(int port, String... specific) {
-        List<String> args = new ArrayList<>(List.of("--server.port=" + port,
-                "--spring.cloud.zookeeper.connect-string=" + zookeeper.getConnectString(),
-                "--spring.cloud.zookeeper.session-timeout=6s", "--spring.cloud.zookeeper.connection-timeout=3s",
-                "--runnel.cluster.secret=" + SECRET));
-        args.addAll(List.of(specific));
-        return args;
-    }
-
-    private <T> T get(String path, Class<T> type) throws IOException, InterruptedException {
-        String url = "http://127.0.0.1:" + controllerPort + path;
-        HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
-                .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-        if (response.statusCode() != 200) {
-            throw new IOException(url + " answered " + response.statusCode());
-        }
-        return ClusterJson.read(response.body(), type, url);
-    }
 }

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,12 +13,10 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.apache.curator.test.TestingServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -50,8 +47,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.runnel.testing.TempLogDirs;
-
 /**
  * Unmodified kafka-clients against a cluster of real processes from the built jars (a controller
  * and three brokers on a ZooKeeper in this JVM): a million keyed records per compression codec go
@@ -61,32 +56,23 @@ import dev.runnel.testing.TempLogDirs;
  */
 class KafkaEndToEndProcessTest {
 
-    private static final String SECRET = "e2e-test-secret";
     private static final Duration DEADLINE = Duration.ofSeconds(90);
     private static final int RECORDS = Integer.getInteger("runnel.e2e.records", 1_000_000);
     private static final int PARTITIONS = 12;
     private static final int VALUE_BYTES = 100;
 
-    private static final Map<String, NodeProcess> nodes = new TreeMap<>();
-    private static final Map<Integer, Integer> brokerHttpPorts = new TreeMap<>();
-    private static final Map<Integer, Integer> brokerKafkaPorts = new TreeMap<>();
-    private static TestingServer zookeeper;
-    private static Path dir;
+    private static ProcessCluster cluster;
     private static Admin admin;
     private static String bootstrap;
 
     @BeforeAll
     static void startCluster() throws Exception {
-        zookeeper = new TestingServer(true);
-        dir = TempLogDirs.create("runnel-e2e-");
-        nodes.put("controller-1", NodeProcess.start("controller-1", "controller-service", dir,
-                common(InJvmCluster.freePort(), "--runnel.controller.id=1")));
+        cluster = new ProcessCluster("e2e");
+        cluster.startController(1);
         for (int id = 1; id <= 3; id++) {
-            brokerKafkaPorts.put(id, InJvmCluster.freePort());
-            brokerHttpPorts.put(id, InJvmCluster.freePort());
-            startBroker(id);
+            cluster.startBroker(id);
         }
-        bootstrap = "127.0.0.1:" + brokerKafkaPorts.get(1) + ",127.0.0.1:" + brokerKafkaPorts.get(2);
+        bootstrap = cluster.bootstrap();
         admin = KafkaClients.admin(bootstrap);
         await("three brokers in the metadata").atMost(DEADLINE).pollInterval(Duration.ofMillis(500))
                 .ignoreExceptions().until(() -> admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size() == 3);
@@ -97,14 +83,8 @@ class KafkaEndToEndProcessTest {
         if (admin != null) {
             admin.close(Duration.ofSeconds(5));
         }
-        for (NodeProcess node : nodes.values()) {
-            node.close();
-        }
-        if (zookeeper != null) {
-            zookeeper.close();
-        }
-        if (dir != null) {
-            TempLogDirs.deleteRecursively(dir);
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
@@ -179,7 +159,7 @@ class KafkaEndToEndProcessTest {
         assertThat(failure.get()).isNull();
 
         // An idempotent batch, written once and then sent again after the crash.
-        InitProducerIdResponseData producerId = ((InitProducerIdResponse) KafkaWireClient.send(brokerKafkaPorts.get(1),
+        InitProducerIdResponseData producerId = ((InitProducerIdResponse) KafkaWireClient.send(cluster.kafkaPort(1),
                 ApiKeys.INIT_PRODUCER_ID, (short) 4, new InitProducerIdRequestData().setTransactionalId(null)
                         .setTransactionTimeoutMs(60_000).setProducerId(-1).setProducerEpoch((short) -1))).data();
         assertThat(producerId.errorCode()).isZero();
@@ -187,8 +167,8 @@ class KafkaEndToEndProcessTest {
         assertThat(firstTry.errorCode()).isZero();
         long endBeforeKill = latest(victimPartition);
 
-        nodes.get("broker-2").kill();
-        startBroker(2);
+        cluster.node("broker-2").kill();
+        cluster.startBroker(2);
         await("broker 2 leads its partitions again").atMost(DEADLINE).pollInterval(Duration.ofMillis(500))
                 .ignoreExceptions().until(() -> admin.describeTopics(List.of(topic)).allTopicNames().get()
                         .get(topic).partitions().get(victimPartition.partition()).leader().id() == 2
@@ -233,7 +213,7 @@ class KafkaEndToEndProcessTest {
         topic.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(tp.partition())
                 .setRecords(records));
         request.topicData().add(topic);
-        ProduceResponse response = (ProduceResponse) KafkaWireClient.send(brokerKafkaPorts.get(2), ApiKeys.PRODUCE,
+        ProduceResponse response = (ProduceResponse) KafkaWireClient.send(cluster.kafkaPort(2), ApiKeys.PRODUCE,
                 (short) 9, request);
         return response.data().responses().iterator().next().partitionResponses().get(0);
     }
@@ -333,19 +313,4 @@ class KafkaEndToEndProcessTest {
         return value.array();
     }
 
-    private static void startBroker(int id) throws IOException {
-        nodes.put("broker-" + id, NodeProcess.start("broker-" + id, "broker-service", dir,
-                common(brokerHttpPorts.get(id), "--runnel.broker.id=" + id,
-                        "--runnel.broker.kafka-port=" + brokerKafkaPorts.get(id),
-                        "--runnel.broker.log-dirs=" + dir.resolve("broker-" + id + "-data"))));
-    }
-
-    private static List<String> common(int port, String... specific) {
-        List<String> args = new ArrayList<>(List.of("--server.port=" + port,
-                "--spring.cloud.zookeeper.connect-string=" + zookeeper.getConnectString(),
-                "--spring.cloud.zookeeper.session-timeout=6s", "--spring.cloud.zookeeper.connection-timeout=3s",
-                "--runnel.cluster.secret=" + SECRET));
-        args.addAll(List.of(specific));
-        return args;
-    }
 }

@@ -34,8 +34,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.runnel.controller.election.ActiveController;
-
 /**
  * Real kafka-clients producers and consumers against an in-JVM cluster: records go in through
  * Produce and come back through Fetch in order, and ListOffsets and DeleteRecords see them.
@@ -51,14 +49,7 @@ class KafkaProduceFetchClusterTest {
     @BeforeAll
     static void startCluster() throws Exception {
         cluster = new InJvmCluster();
-        cluster.startController(1);
-        await().atMost(DEADLINE).until(() -> cluster.controller(1).getBean(ActiveController.class).role()
-                == ActiveController.Role.ACTIVE);
-        for (int id = 1; id <= 3; id++) {
-            cluster.startBroker(id, null, "broker-" + id, "--runnel.broker.auto-create-topics-enable=true");
-        }
-        await().atMost(DEADLINE).until(() -> cluster.controller(1).getBean(ActiveController.class).view().brokers()
-                .size() == 3);
+        cluster.startControllerAndBrokers(3, "--runnel.broker.auto-create-topics-enable=true");
         bootstrap = cluster.bootstrap(1, 2);
         admin = KafkaClients.admin(bootstrap);
     }

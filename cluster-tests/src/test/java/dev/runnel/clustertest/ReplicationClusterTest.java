@@ -25,7 +25,6 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.runnel.broker.cluster.ReplicaManager;
 import dev.runnel.broker.storage.PartitionLog;
-import dev.runnel.controller.election.ActiveController;
 
 /**
  * Replication between in-JVM brokers with real clients: followers fetch from leaders, acks=all
@@ -42,14 +41,7 @@ class ReplicationClusterTest {
     @BeforeAll
     static void startCluster() throws Exception {
         cluster = new InJvmCluster();
-        cluster.startController(1);
-        await().atMost(DEADLINE).until(() -> cluster.controller(1).getBean(ActiveController.class).role()
-                == ActiveController.Role.ACTIVE);
-        for (int id = 1; id <= 3; id++) {
-            cluster.startBroker(id, null, "broker-" + id, "--runnel.broker.replica-lag-time-max=5s");
-        }
-        await().atMost(DEADLINE).until(() -> cluster.controller(1).getBean(ActiveController.class).view().brokers()
-                .size() == 3);
+        cluster.startControllerAndBrokers(3, "--runnel.broker.replica-lag-time-max=5s");
         bootstrap = cluster.bootstrap(1, 2);
         admin = KafkaClients.admin(bootstrap);
     }

@@ -1,0 +1,141 @@
+package dev.runnel.clustertest;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+import org.apache.curator.test.TestingServer;
+
+import dev.runnel.cluster.ClusterJson;
+import dev.runnel.testing.TempLogDirs;
+
+/**
+ * A Runnel cluster of real processes from the built jars, on a ZooKeeper in the test JVM: each
+ * node keeps its ports and data across a {@code kill -9} and a restart. Only 127.0.0.1 and
+ * ephemeral ports, so a running {@code bin/quickstart} cluster is not disturbed.
+ */
+final class ProcessCluster implements AutoCloseable {
+
+    static final String SECRET = "process-test-secret";
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final Map<String, NodeProcess> nodes = new TreeMap<>();
+    private final Map<Integer, Integer> controllerPorts = new TreeMap<>();
+    private final Map<Integer, Integer> brokerHttpPorts = new TreeMap<>();
+    private final Map<Integer, Integer> brokerKafkaPorts = new TreeMap<>();
+    private final TestingServer zookeeper;
+    private final Path dir;
+
+    ProcessCluster(String name) throws Exception {
+        this.zookeeper = new TestingServer(true);
+        this.dir = TempLogDirs.create("runnel-" + name + "-");
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    void startController(int id, String... extraArgs) throws IOException {
+        int port = controllerPorts.computeIfAbsent(id, k -> InJvmCluster.freePort());
+        List<String> args = new ArrayList<>(List.of("--runnel.controller.id=" + id));
+        args.addAll(List.of(extraArgs));
+        nodes.put("controller-" + id, NodeProcess.start("controller-" + id, "controller-service", dir, common(port, args)));
+    }
+
+    /** Starts broker {@code id} (again) with its logs in {@code broker-<id>-data}. */
+    void startBroker(int id, String... extraArgs) throws IOException {
+        int port = brokerHttpPorts.computeIfAbsent(id, k -> InJvmCluster.freePort());
+        int kafkaPort = brokerKafkaPorts.computeIfAbsent(id, k -> InJvmCluster.freePort());
+        List<String> args = new ArrayList<>(List.of("--runnel.broker.id=" + id, "--runnel.broker.kafka-port=" + kafkaPort,
+                "--runnel.broker.log-dirs=" + brokerDataDir(id)));
+        args.addAll(List.of(extraArgs));
+        nodes.put("broker-" + id, NodeProcess.start("broker-" + id, "broker-service", dir, common(port, args)));
+    }
+
+    Path brokerDataDir(int id) {
+        return dir.resolve("broker-" + id + "-data");
+    }
+
+    NodeProcess node(String name) {
+        return nodes.get(name);
+    }
+
+    int kafkaPort(int brokerId) {
+        return brokerKafkaPorts.get(brokerId);
+    }
+
+    /** A bootstrap list of every broker started so far. */
+    String bootstrap() {
+        return brokerKafkaPorts.values().stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+    }
+
+    String controllerUrl(int id) {
+        return "http://127.0.0.1:" + controllerPorts.get(id);
+    }
+
+    String brokerUrl(int id) {
+        return "http://127.0.0.1:" + brokerHttpPorts.get(id);
+    }
+
+    /** GET {@code url}, read as JSON; any status but 200 is an IOException. */
+    <T> T get(String url, Class<T> type) throws IOException {
+        HttpResponse<byte[]> response = send(HttpRequest.newBuilder(URI.create(url)).GET());
+        if (response.statusCode() != 200) {
+            throw new IOException(url + " answered " + response.statusCode());
+        }
+        return ClusterJson.read(response.body(), type, url);
+    }
+
+    /** POST JSON to {@code url}; the status. */
+    int post(String url, String json) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json))).statusCode();
+    }
+
+    private HttpResponse<byte[]> send(HttpRequest.Builder request) throws IOException {
+        try {
+            return http.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    /** The tails of every node's log, for a failure message. */
+    String logTails() {
+        return nodes.values().stream().map(NodeProcess::logTail).collect(Collectors.joining("\n"));
+    }
+
+    private List<String> common(int port, List<String> specific) {
+        List<String> args = new ArrayList<>(List.of("--server.port=" + port,
+                "--spring.cloud.zookeeper.connect-string=" + zookeeper.getConnectString(),
+                "--spring.cloud.zookeeper.session-timeout=6s", "--spring.cloud.zookeeper.connection-timeout=3s",
+                "--runnel.cluster.secret=" + SECRET));
+        args.addAll(specific);
+        return args;
+    }
+
+    /** Stops every node (brokers first, so they need not wait for a vanished controller), then ZooKeeper. */
+    @Override
+    public void close() throws Exception {
+        for (String name : nodes.keySet()) {
+            if (name.startsWith("broker-")) {
+                nodes.get(name).close();
+            }
+        }
+        for (NodeProcess node : nodes.values()) {
+            node.close();
+        }
+        zookeeper.close();
+        TempLogDirs.deleteRecursively(dir);
+    }
+}
