@@ -88,6 +88,9 @@ public final class Partition {
         this.clock = clock;
         this.isrProposer = isrProposer;
         resetFollowers();
+        if (state.leader()) {
+            log.leaderEpochs().assign(state.state().leaderEpoch(), log.logEndOffset());
+        }
         maybeIncrementHighWatermark();
     }
 
@@ -128,6 +131,11 @@ public final class Partition {
             pendingIsr = null;
             if (newLeadership || !next.leader()) {
                 resetFollowers();
+            }
+            if (newLeadership) {
+                // The new epoch starts at the log end now, not at the first append, so
+                // OffsetForLeaderEpoch tells a follower exactly where the previous epoch ended here.
+                log.leaderEpochs().assign(next.state().leaderEpoch(), log.logEndOffset());
             }
             return maybeIncrementHighWatermark();
         } finally {
