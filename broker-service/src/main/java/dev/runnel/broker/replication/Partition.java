@@ -12,6 +12,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import dev.runnel.broker.cluster.HostedPartition;
 import dev.runnel.broker.storage.AppendInfo;
 import dev.runnel.broker.storage.LeaderEpochCache;
+import dev.runnel.broker.storage.LogError;
+import dev.runnel.broker.storage.LogException;
 import dev.runnel.broker.storage.PartitionLog;
 import dev.runnel.broker.storage.TimestampOffset;
 import dev.runnel.cluster.PartitionState;
@@ -285,6 +287,7 @@ public final class Partition {
      * @return whether the high watermark moved
      * @throws ReplicaException NOT_LEADER_OR_FOLLOWER if this broker does not lead, or the
      *                          fetching broker is not a replica
+     * @throws LogException OFFSET_OUT_OF_RANGE if the follower claims more than the leader has
      */
     public boolean updateFollowerFetchState(int replicaId, long fetchOffset) {
         HostedPartition current = state;
@@ -295,6 +298,11 @@ public final class Partition {
         }
         long now = clock.millis();
         long leaderEnd = log.logEndOffset();
+        if (fetchOffset > leaderEnd) {
+            // A follower ahead of its leader has not truncated yet: it must not count, nor join the ISR.
+            throw new LogException(LogError.OFFSET_OUT_OF_RANGE, "broker " + replicaId + " fetches " + topicPartition
+                    + " from " + fetchOffset + ", past the leader's log end " + leaderEnd);
+        }
         if (fetchOffset >= leaderEnd) {
             follower.lastCaughtUpMs = Math.max(follower.lastCaughtUpMs, now);
         } else if (fetchOffset >= follower.lastFetchLeaderEndOffset) {

@@ -171,6 +171,17 @@ class PartitionReplicationTest {
         assertThat(partition.state().state().isr()).containsExactly(1, 2, 3);
     }
 
+    @Test
+    void aFollowerClaimingMoreThanTheLeaderHasNeitherCountsNorJoins() {
+        partition.update(leader(List.of(1, 2), 1), 2);
+        partition.appendAsLeader(batch(3), (short) 1);
+
+        assertThatThrownBy(() -> partition.updateFollowerFetchState(3, 7))
+                .isInstanceOfSatisfying(dev.runnel.broker.storage.LogException.class,
+                        e -> assertThat(e.error()).isEqualTo(dev.runnel.broker.storage.LogError.OFFSET_OUT_OF_RANGE));
+        assertThat(proposals).isEmpty();
+    }
+
     private static HostedPartition leader(List<Integer> isr, int partitionEpoch) {
         return new HostedPartition(TOPIC_ID, List.of(1, 2, 3), new PartitionState(1, 0, isr, partitionEpoch), true);
     }
