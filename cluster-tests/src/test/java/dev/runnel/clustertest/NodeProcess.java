@@ -64,6 +64,29 @@ final class NodeProcess implements AutoCloseable {
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
+    /** Sends {@code signal} ({@code STOP}, {@code CONT}, {@code TERM}, ...) with {@code kill -<signal>}. */
+    void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("kill -" + signal + " " + process.pid() + " failed");
+        }
+    }
+
+    /**
+     * SIGTERM ({@link Process#destroy()}): the service's shutdown hooks run (a broker's controlled
+     * shutdown). Waits up to {@code timeout} for the exit.
+     *
+     * @return whether the process exited in time
+     */
+    boolean terminate(java.time.Duration timeout) throws InterruptedException {
+        process.destroy();
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    Path logFile() {
+        return log;
+    }
+
     /** The tail of the node's log, for assertion messages. */
     String logTail() {
         try {
@@ -77,6 +100,11 @@ final class NodeProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
+            try {
+                signal("CONT"); // a SIGSTOPped JVM would not act on SIGTERM
+            } catch (IOException e) {
+                // gone meanwhile
+            }
             process.destroy();
             if (!process.waitFor(20, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

@@ -105,9 +105,18 @@ final class ReplicaFetcher extends Thread {
         return partitions.size();
     }
 
+    /**
+     * Stops the thread after its current round. It is not interrupted (Kafka's ReplicaFetcherThread
+     * is not interruptible either): an interrupt that lands during a {@code FileChannel} read or
+     * write of a segment closes that channel for good, so the partition could take no more appends
+     * and the log directory could not be closed cleanly; and a blocking socket read does not react
+     * to interrupts anyway.
+     */
     void shutdown() {
         running = false;
-        interrupt();
+        synchronized (wakeup) {
+            wakeup.notifyAll();
+        }
     }
 
     @Override

@@ -1,0 +1,301 @@
+package dev.runnel.clustertest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.apache.curator.test.TestingServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+import dev.runnel.cluster.BrokerInfo;
+import dev.runnel.cluster.ClusterJson;
+import dev.runnel.cluster.PartitionInfo;
+import dev.runnel.cluster.TopicInfo;
+import dev.runnel.testing.TempLogDirs;
+
+/**
+ * A cluster of real processes for fault tests: ZooKeeper in this JVM, controllers and brokers
+ * started from the built jars on ephemeral ports, each restartable on the same ports and data
+ * after {@code kill -9}, SIGTERM or SIGSTOP. The controllers' committed view (their REST API) is
+ * the reference for leaders and ISRs. {@link #close()} stops everything, even stopped processes,
+ * and keeps the nodes' logs under {@code target/fault-logs/<label>}.
+ */
+final class FaultCluster implements AutoCloseable {
+
+    static final String SECRET = "fault-test-secret";
+
+    private final String label;
+    private final Duration sessionTimeout;
+    private final List<String> brokerArgs;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final Map<String, NodeProcess> nodes = new TreeMap<>();
+    private final Map<Integer, Integer> controllerPorts = new TreeMap<>();
+    private final Map<Integer, Integer> brokerHttpPorts = new TreeMap<>();
+    private final Map<Integer, Integer> brokerKafkaPorts = new TreeMap<>();
+    private TestingServer zookeeper;
+    private Path dir;
+    private Admin admin;
+
+    /**
+     * @param sessionTimeout every node's ZooKeeper session timeout: how long a killed or stopped node stays registered
+     * @param brokerArgs     extra broker arguments ({@code --runnel.broker.replica-lag-time-max=5s})
+     */
+    FaultCluster(String label, Duration sessionTimeout, String... brokerArgs) {
+        this.label = label;
+        this.sessionTimeout = sessionTimeout;
+        this.brokerArgs = List.of(brokerArgs);
+    }
+
+    /** Starts ZooKeeper, {@code controllers} controllers (1 becomes active) and {@code brokers} brokers. */
+    FaultCluster start(int controllers, int brokers, Duration deadline) throws Exception {
+        zookeeper = new TestingServer(true);
+        dir = TempLogDirs.create("runnel-faults-");
+        startController(1);
+        await("controller 1 active").atMost(deadline).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                .until(() -> "ACTIVE".equals(controllerStatus(1).role()));
+        for (int id = 2; id <= controllers; id++) {
+            startController(id);
+        }
+        for (int id = 1; id <= brokers; id++) {
+            brokerKafkaPorts.put(id, InJvmCluster.freePort());
+            brokerHttpPorts.put(id, InJvmCluster.freePort());
+            startBroker(id);
+        }
+        await("brokers registered").atMost(deadline).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                .until(() -> registeredBrokers().size() == brokers);
+        Properties config = new Properties();
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(brokerKafkaPorts.keySet()));
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
+        admin = Admin.create(config);
+        return this;
+    }
+
+    void startController(int id) throws IOException {
+        int port = controllerPorts.computeIfAbsent(id, k -> InJvmCluster.freePort());
+        nodes.put(controllerName(id), NodeProcess.start(controllerName(id), "controller-service", dir,
+                common(port, "--runnel.controller.id=" + id)));
+    }
+
+    void startBroker(int id) throws IOException {
+        List<String> args = common(brokerHttpPorts.get(id), "--runnel.broker.id=" + id,
+                "--runnel.broker.kafka-port=" + brokerKafkaPorts.get(id),
+                "--runnel.broker.log-dirs=" + logDir(id));
+        args.addAll(brokerArgs);
+        nodes.put(brokerName(id), NodeProcess.start(brokerName(id), "broker-service", dir, args));
+    }
+
+    private List<String> common(int port, String... specific) {
+        List<String> args = new ArrayList<>(List.of("--server.port=" + port,
+                "--spring.cloud.zookeeper.connect-string=" + zookeeper.getConnectString(),
+                "--spring.cloud.zookeeper.session-timeout=" + sessionTimeout.toSeconds() + "s",
+                "--spring.cloud.zookeeper.connection-timeout=3s", "--runnel.cluster.secret=" + SECRET));
+        args.addAll(List.of(specific));
+        return args;
+    }
+
+    static String brokerName(int id) {
+        return "broker-" + id;
+    }
+
+    static String controllerName(int id) {
+        return "controller-" + id;
+    }
+
+    NodeProcess node(String name) {
+        return nodes.get(name);
+    }
+
+    List<Integer> brokerIds() {
+        return List.copyOf(brokerKafkaPorts.keySet());
+    }
+
+    Path logDir(int brokerId) {
+        return dir.resolve("broker-" + brokerId + "-data");
+    }
+
+    Admin admin() {
+        return admin;
+    }
+
+    String bootstrap(java.util.Collection<Integer> brokers) {
+        return brokers.stream().map(id -> "127.0.0.1:" + brokerKafkaPorts.get(id)).collect(Collectors.joining(","));
+    }
+
+    // ---- the controllers' view ---------------------------------------------------------------
+
+    ClusterProcessTest.ControllerStatus controllerStatus(int id) throws IOException {
+        return get("http://127.0.0.1:" + controllerPorts.get(id) + "/api/v1/controller",
+                ClusterProcessTest.ControllerStatus.class);
+    }
+
+    /** The id of the active controller, asking each live controller until one knows. */
+    int activeController() {
+        for (int id : controllerPorts.keySet()) {
+            try {
+                ClusterProcessTest.ControllerStatus status = controllerStatus(id);
+                if ("ACTIVE".equals(status.role())) {
+                    return id;
+                }
+                if (status.activeController() != null) {
+                    return status.activeController().id();
+                }
+            } catch (IOException | RuntimeException e) {
+                // down or electing: ask the next
+            }
+        }
+        throw new IllegalStateException("no controller knows the active one");
+    }
+
+    List<Integer> registeredBrokers() throws IOException {
+        return List.of(fromAnyController("/api/v1/brokers", BrokerInfo[].class)).stream().map(BrokerInfo::id).toList();
+    }
+
+    /** The topic as the controllers committed it: leaders, leader epochs, ISRs. */
+    TopicInfo topic(String name) throws IOException {
+        return fromAnyController("/api/v1/topics/" + name, TopicInfo.class);
+    }
+
+    int leaderOf(String topic, int partition) throws IOException {
+        return topic(topic).partitions().stream().filter(p -> p.partition() == partition).findFirst().orElseThrow()
+                .state().leader();
+    }
+
+    /** Waits until every partition of {@code topic} has a leader and all {@code size} replicas in its ISR. */
+    void awaitFullIsr(String topic, int size, Duration deadline) {
+        await(topic + ": every ISR has " + size + " members").atMost(deadline).pollInterval(Duration.ofMillis(250))
+                .ignoreExceptions().untilAsserted(() -> {
+                    for (PartitionInfo p : topic(topic).partitions()) {
+                        assertThat(p.state().isr()).as("ISR of %s-%d", topic, p.partition()).hasSize(size);
+                        assertThat(p.state().leader()).as("leader of %s-%d", topic, p.partition()).isPositive();
+                    }
+                });
+    }
+
+    private <T> T fromAnyController(String path, Class<T> type) throws IOException {
+        IOException last = null;
+        for (int id : controllerPorts.keySet()) {
+            NodeProcess node = nodes.get(controllerName(id));
+            if (node == null || !node.isAlive()) {
+                continue;
+            }
+            try {
+                return get("http://127.0.0.1:" + controllerPorts.get(id) + path, type);
+            } catch (IOException e) {
+                last = e;
+            }
+        }
+        throw last != null ? last : new IOException("no controller is running");
+    }
+
+    private <T> T get(String url, Class<T> type) throws IOException {
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+        if (response.statusCode() != 200) {
+            throw new IOException(url + " answered " + response.statusCode());
+        }
+        return ClusterJson.read(response.body(), type, url);
+    }
+
+    // ---- faults ---------------------------------------------------------------------------
+
+    /** {@code kill -9} of the node, then a start of the same node on its ports and data. */
+    void kill(String name) throws IOException, InterruptedException {
+        nodes.get(name).kill();
+    }
+
+    void restart(String name) throws IOException {
+        int id = Integer.parseInt(name.substring(name.indexOf('-') + 1));
+        if (name.startsWith("broker-")) {
+            startBroker(id);
+        } else {
+            startController(id);
+        }
+    }
+
+    /**
+     * SIGTERM to every broker, one after the other, each waited for: the logs are then complete on
+     * disk, and each broker must say it closed its log directory cleanly.
+     */
+    void stopBrokersGracefully(Duration each) throws Exception {
+        for (int id : brokerIds()) {
+            stopBrokerGracefully(id, each);
+        }
+    }
+
+    /** SIGTERM to one broker; asserts it exits in time and closes its log directory cleanly. */
+    void stopBrokerGracefully(int id, Duration timeout) throws Exception {
+        NodeProcess broker = nodes.get(brokerName(id));
+        assertThat(broker.terminate(timeout)).as("%s exits on SIGTERM", broker.name()).isTrue();
+        assertThat(linesOfLastRun(brokerName(id))).as("%s closes its logs on SIGTERM", broker.name())
+                .anyMatch(line -> line.contains("partition logs in") && line.endsWith("cleanly"));
+    }
+
+    /** The log lines of the node's latest process (the log file is appended to by every start). */
+    List<String> linesOfLastRun(String name) throws IOException {
+        List<String> lines = Files.readAllLines(nodes.get(name).logFile());
+        int start = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(": Starting BrokerApplication ")
+                    || lines.get(i).contains(": Starting ControllerApplication ")) {
+                start = i;
+            }
+        }
+        return lines.subList(start, lines.size());
+    }
+
+    /** The last lines of every node's log, for failure messages. */
+    String logTails() {
+        return nodes.values().stream().map(NodeProcess::logTail).collect(Collectors.joining("\n\n"));
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
+        }
+        for (NodeProcess node : nodes.values()) {
+            node.close();
+        }
+        if (zookeeper != null) {
+            zookeeper.close();
+        }
+        if (dir != null) {
+            Path kept = Path.of("target", "fault-logs", label).toAbsolutePath();
+            Files.createDirectories(kept);
+            try (var logs = Files.list(dir)) {
+                for (Path log : logs.filter(p -> p.getFileName().toString().endsWith(".log")).toList()) {
+                    Files.copy(log, kept.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            TempLogDirs.deleteRecursively(dir);
+        }
+    }
+
+    static void sleep(Duration pace) throws InterruptedException {
+        TimeUnit.MILLISECONDS.sleep(pace.toMillis());
+    }
+}
