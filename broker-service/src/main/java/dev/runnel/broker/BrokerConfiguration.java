@@ -23,6 +23,7 @@ import dev.runnel.broker.cluster.ControllerClient;
 import dev.runnel.broker.cluster.MetadataCache;
 import dev.runnel.broker.cluster.ProducerIdManager;
 import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.group.GroupSettings;
 import dev.runnel.broker.protocol.KafkaServer;
 import dev.runnel.broker.replication.AlterPartitionManager;
 import dev.runnel.broker.replication.ReplicaFetcherManager;
@@ -133,7 +134,17 @@ class BrokerConfiguration {
                 new ControllerAdminClient(controllerClient),
                 new ProducerIdManager(properties.getId(), registration::epoch, controllerClient::allocateProducerIds),
                 properties.getId(), brokerConfigs(properties), replicaManager, purgatoryTimer,
-                properties.isAutoCreateTopicsEnable(), meterRegistry);
+                properties.isAutoCreateTopicsEnable(), groupSettings(properties), meterRegistry);
+    }
+
+    static GroupSettings groupSettings(BrokerProperties properties) {
+        BrokerProperties.Group group = properties.getGroup();
+        BrokerProperties.OffsetsTopic offsets = properties.getOffsetsTopic();
+        return new GroupSettings(offsets.getPartitions(), offsets.getReplicationFactor(),
+                group.getInitialRebalanceDelay(), (int) group.getMinSessionTimeout().toMillis(),
+                (int) Math.min(Integer.MAX_VALUE, group.getMaxSessionTimeout().toMillis()), group.getMaxSize(),
+                offsets.getRetention(), offsets.getRetentionCheckInterval(), offsets.getMetadataMaxBytes(),
+                offsets.getCommitTimeout());
     }
 
     /** This broker's settings under Kafka's names, for DescribeConfigs. */

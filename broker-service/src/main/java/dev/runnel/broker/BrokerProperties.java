@@ -47,6 +47,139 @@ public class BrokerProperties {
 
     private final ControlledShutdown controlledShutdown = new ControlledShutdown();
 
+    private final Group group = new Group();
+
+    private final OffsetsTopic offsetsTopic = new OffsetsTopic();
+
+    /** The consumer group coordinator ({@code group.*} in Kafka). */
+    public static class Group {
+
+        /**
+         * How long the first rebalance of an empty group waits for more members, extended while
+         * they keep arriving ({@code group.initial.rebalance.delay.ms}).
+         */
+        private Duration initialRebalanceDelay = Duration.ofSeconds(3);
+
+        /** The shortest session timeout a member may ask for ({@code group.min.session.timeout.ms}). */
+        private Duration minSessionTimeout = Duration.ofSeconds(6);
+
+        /** The longest session timeout a member may ask for ({@code group.max.session.timeout.ms}). */
+        private Duration maxSessionTimeout = Duration.ofMinutes(30);
+
+        /** The most members a group may have ({@code group.max.size}). */
+        private int maxSize = Integer.MAX_VALUE;
+
+        public Duration getInitialRebalanceDelay() {
+            return initialRebalanceDelay;
+        }
+
+        public void setInitialRebalanceDelay(Duration initialRebalanceDelay) {
+            this.initialRebalanceDelay = initialRebalanceDelay;
+        }
+
+        public Duration getMinSessionTimeout() {
+            return minSessionTimeout;
+        }
+
+        public void setMinSessionTimeout(Duration minSessionTimeout) {
+            this.minSessionTimeout = minSessionTimeout;
+        }
+
+        public Duration getMaxSessionTimeout() {
+            return maxSessionTimeout;
+        }
+
+        public void setMaxSessionTimeout(Duration maxSessionTimeout) {
+            this.maxSessionTimeout = maxSessionTimeout;
+        }
+
+        public int getMaxSize() {
+            return maxSize;
+        }
+
+        public void setMaxSize(int maxSize) {
+            this.maxSize = maxSize;
+        }
+    }
+
+    /** The {@code __consumer_offsets} topic, where groups and committed offsets are kept. */
+    public static class OffsetsTopic {
+
+        /** Its partitions, fixed once it exists ({@code offsets.topic.num.partitions}). */
+        private int partitions = 50;
+
+        /** Its replication factor, capped at the live brokers ({@code offsets.topic.replication.factor}). */
+        private int replicationFactor = 3;
+
+        /** How long an empty group's offsets are kept ({@code offsets.retention.minutes}). */
+        private Duration retention = Duration.ofDays(7);
+
+        /** How often expired offsets are looked for ({@code offsets.retention.check.interval.ms}). */
+        private Duration retentionCheckInterval = Duration.ofMinutes(10);
+
+        /** How long a commit may wait for the ISR ({@code offsets.commit.timeout.ms}). */
+        private Duration commitTimeout = Duration.ofSeconds(5);
+
+        /** The largest metadata string a commit may carry ({@code offset.metadata.max.bytes}). */
+        private int metadataMaxBytes = 4096;
+
+        public int getPartitions() {
+            return partitions;
+        }
+
+        public void setPartitions(int partitions) {
+            this.partitions = partitions;
+        }
+
+        public int getReplicationFactor() {
+            return replicationFactor;
+        }
+
+        public void setReplicationFactor(int replicationFactor) {
+            this.replicationFactor = replicationFactor;
+        }
+
+        public Duration getRetention() {
+            return retention;
+        }
+
+        public void setRetention(Duration retention) {
+            this.retention = retention;
+        }
+
+        public Duration getRetentionCheckInterval() {
+            return retentionCheckInterval;
+        }
+
+        public void setRetentionCheckInterval(Duration retentionCheckInterval) {
+            this.retentionCheckInterval = retentionCheckInterval;
+        }
+
+        public Duration getCommitTimeout() {
+            return commitTimeout;
+        }
+
+        public void setCommitTimeout(Duration commitTimeout) {
+            this.commitTimeout = commitTimeout;
+        }
+
+        public int getMetadataMaxBytes() {
+            return metadataMaxBytes;
+        }
+
+        public void setMetadataMaxBytes(int metadataMaxBytes) {
+            this.metadataMaxBytes = metadataMaxBytes;
+        }
+    }
+
+    public Group getGroup() {
+        return group;
+    }
+
+    public OffsetsTopic getOffsetsTopic() {
+        return offsetsTopic;
+    }
+
     /** Moving leaderships away before the broker stops. */
     public static class ControlledShutdown {
 

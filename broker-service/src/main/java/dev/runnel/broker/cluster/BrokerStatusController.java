@@ -23,11 +23,26 @@ class BrokerStatusController {
     private final BrokerRegistration registration;
     private final ReplicaManager replicas;
     private final MetadataCache metadata;
+    private final dev.runnel.broker.ops.GroupViews groupViews;
 
-    BrokerStatusController(BrokerRegistration registration, ReplicaManager replicas, MetadataCache metadata) {
+    BrokerStatusController(BrokerRegistration registration, ReplicaManager replicas, MetadataCache metadata,
+            dev.runnel.broker.ops.GroupViews groupViews) {
+        this.groupViews = groupViews;
         this.registration = registration;
         this.replicas = replicas;
         this.metadata = metadata;
+    }
+
+    /** {@code GET /api/v1/broker/groups}: the consumer groups this broker coordinates. */
+    @GetMapping("/api/v1/broker/groups")
+    java.util.List<dev.runnel.cluster.GroupView> groups() {
+        return groupViews.all();
+    }
+
+    /** {@code GET /api/v1/broker/high-watermarks}: the high watermark of each partition this broker leads. */
+    @GetMapping("/api/v1/broker/high-watermarks")
+    Map<String, Long> highWatermarks() {
+        return groupViews.highWatermarks();
     }
 
     @GetMapping("/api/v1/broker")

@@ -269,10 +269,19 @@ public final class ReplicaManager {
         }
     }
 
-    /** The storage settings among a topic's configs (the others concern the controller or producers). */
+    /**
+     * The storage settings among a topic's configs (the others concern the controller or producers).
+     * A topic whose {@code cleanup.policy} lacks {@code delete} (compact only, such as
+     * {@code __consumer_offsets}) never loses segments to time or size retention.
+     */
     static LogConfig storageConfig(Map<String, String> topicConfigs) {
         Map<String, String> storage = new TreeMap<>(topicConfigs);
         storage.keySet().retainAll(LogConfig.NAMES);
+        String policy = topicConfigs.get(TopicConfigs.CLEANUP_POLICY);
+        if (policy != null && java.util.Arrays.stream(policy.split(",")).map(String::trim).noneMatch("delete"::equals)) {
+            storage.put("retention.ms", "-1");
+            storage.put("retention.bytes", "-1");
+        }
         return LogConfig.fromProperties(storage);
     }
 

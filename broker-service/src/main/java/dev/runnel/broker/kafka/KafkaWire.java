@@ -38,8 +38,15 @@ public final class KafkaWire {
     private KafkaWire() {
     }
 
-    /** A request read from a frame; {@code parsed} is for this package only. */
-    public record Request(RequestHeader header, ApiMessage body, AbstractRequest parsed) {
+    /**
+     * A request read from a frame; {@code parsed} is for this package only. {@code clientHost} is
+     * the peer's address as Kafka shows it ({@code /127.0.0.1}), or empty when not known.
+     */
+    public record Request(RequestHeader header, ApiMessage body, AbstractRequest parsed, String clientHost) {
+
+        public Request withClientHost(String host) {
+            return new Request(header, body, parsed, host);
+        }
 
         public ApiKeys apiKey() {
             return header.apiKey();
@@ -98,7 +105,7 @@ public final class KafkaWire {
             RequestHeader header = RequestHeader.parse(frame);
             AbstractRequest body = AbstractRequest.parseRequest(header.apiKey(), header.apiVersion(),
                     new ByteBufferAccessor(frame)).request;
-            return new Request(header, body.data(), body);
+            return new Request(header, body.data(), body, "");
         } catch (RuntimeException e) {
             throw new InvalidRequestException("malformed request: " + e.getMessage(), e);
         }

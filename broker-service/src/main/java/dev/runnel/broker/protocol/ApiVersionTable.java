@@ -41,6 +41,17 @@ public final class ApiVersionTable {
         served.put(ApiKeys.DESCRIBE_CONFIGS, new Range((short) 1, (short) 4));
         served.put(ApiKeys.ALTER_CONFIGS, new Range((short) 0, (short) 2));
         served.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new Range((short) 0, (short) 1));
+        served.put(ApiKeys.FIND_COORDINATOR, new Range((short) 0, (short) 6));
+        served.put(ApiKeys.JOIN_GROUP, new Range((short) 0, (short) 9));
+        served.put(ApiKeys.SYNC_GROUP, new Range((short) 0, (short) 5));
+        served.put(ApiKeys.HEARTBEAT, new Range((short) 0, (short) 4));
+        served.put(ApiKeys.LEAVE_GROUP, new Range((short) 0, (short) 5));
+        served.put(ApiKeys.OFFSET_COMMIT, new Range((short) 2, (short) 9));
+        served.put(ApiKeys.OFFSET_FETCH, new Range((short) 1, (short) 9));
+        served.put(ApiKeys.LIST_GROUPS, new Range((short) 0, (short) 5));
+        served.put(ApiKeys.DESCRIBE_GROUPS, new Range((short) 0, (short) 6));
+        served.put(ApiKeys.DELETE_GROUPS, new Range((short) 0, (short) 2));
+        served.put(ApiKeys.OFFSET_DELETE, new Range((short) 0, (short) 0));
         SERVED = Collections.unmodifiableMap(served);
     }
 

@@ -88,7 +88,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         }
         KafkaWire.Request request;
         try {
-            request = KafkaWire.decode(frame);
+            request = KafkaWire.decode(frame).withClientHost(clientHost(ctx));
         } catch (KafkaWire.InvalidRequestException e) {
             return close(ctx, key + " v" + version + ": " + e.getMessage());
         }
@@ -113,6 +113,11 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             }
             return message == null ? null : KafkaWire.encode(request, message);
         });
+    }
+
+    private static String clientHost(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress address && address.getAddress() != null
+                ? address.getAddress().toString() : "";
     }
 
     /** Writes every completed answer at the head of the queue, in order. */

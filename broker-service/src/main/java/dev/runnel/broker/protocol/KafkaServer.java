@@ -1,6 +1,7 @@
 package dev.runnel.broker.protocol;
 
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -17,8 +18,16 @@ import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.cluster.MetadataCache;
 import dev.runnel.broker.cluster.ProducerIdManager;
 import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.group.GroupAdmin;
+import dev.runnel.broker.group.GroupCoordinator;
+import dev.runnel.broker.group.GroupMetadataManager;
+import dev.runnel.broker.group.GroupOffsets;
+import dev.runnel.broker.group.GroupSettings;
+import dev.runnel.broker.kafka.ConsumerSubscriptions;
 import dev.runnel.broker.purgatory.DelayedOperationPurgatory;
+import dev.runnel.broker.replication.Partition;
 import dev.runnel.common.TopicPartition;
+import dev.runnel.common.time.ExecutorScheduler;
 import dev.runnel.common.time.Scheduler;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -61,6 +70,7 @@ public final class KafkaServer implements SmartLifecycle {
     private final DelayedOperationPurgatory<TopicPartition> producePurgatory;
     private final DelayedOperationPurgatory<TopicPartition> fetchPurgatory;
     private final KafkaMetrics metrics;
+    private final Groups groups;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel server;
@@ -68,7 +78,7 @@ public final class KafkaServer implements SmartLifecycle {
     public KafkaServer(String host, int port, int maxRequestBytes, MetadataCache metadata, Supplier<String> clusterId,
             ControllerAdminClient controller, ProducerIdManager producerIds, int brokerId,
             Map<String, String> brokerConfigs, ReplicaManager replicas, Scheduler purgatoryTimer,
-            boolean autoCreateTopics, MeterRegistry registry) {
+            boolean autoCreateTopics, GroupSettings groupSettings, MeterRegistry registry) {
         this.host = host;
         this.port = port;
         this.maxRequestBytes = maxRequestBytes;
@@ -89,6 +99,7 @@ public final class KafkaServer implements SmartLifecycle {
             producePurgatory.checkAndComplete(tp);
             fetchPurgatory.checkAndComplete(tp);
         });
+        this.groups = new Groups(replicas, producePurgatory, fetchPurgatory, groupSettings);
         Map<ApiKeys, ApiHandler> served = new EnumMap<>(ApiKeys.class);
         served.put(ApiKeys.PRODUCE, new ProduceHandler(replicas, metadata, producePurgatory, fetchPurgatory));
         served.put(ApiKeys.FETCH, new FetchHandler(replicas, metadata, fetchPurgatory));
@@ -108,7 +119,81 @@ public final class KafkaServer implements SmartLifecycle {
         served.put(ApiKeys.CREATE_PARTITIONS, topicAdmin);
         served.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(producerIds, controllerCalls));
         served.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(metadata, brokerId, brokerConfigs));
+        served.put(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(metadata, groups.metadata, controller,
+                groupSettings));
+        GroupMembershipHandler membership = new GroupMembershipHandler(groups.coordinator);
+        served.put(ApiKeys.JOIN_GROUP, membership);
+        served.put(ApiKeys.SYNC_GROUP, membership);
+        served.put(ApiKeys.HEARTBEAT, membership);
+        served.put(ApiKeys.LEAVE_GROUP, membership);
+        GroupOffsetsHandler offsets = new GroupOffsetsHandler(groups.offsets);
+        served.put(ApiKeys.OFFSET_COMMIT, offsets);
+        served.put(ApiKeys.OFFSET_FETCH, offsets);
+        served.put(ApiKeys.OFFSET_DELETE, offsets);
+        GroupAdminHandler groupAdmin = new GroupAdminHandler(groups.admin);
+        served.put(ApiKeys.LIST_GROUPS, groupAdmin);
+        served.put(ApiKeys.DESCRIBE_GROUPS, groupAdmin);
+        served.put(ApiKeys.DELETE_GROUPS, groupAdmin);
         this.handlers = served;
+    }
+
+    /** The group coordinator's parts, for metrics and the admin endpoints. */
+    public Groups groups() {
+        return groups;
+    }
+
+    /**
+     * The group coordinator of this broker: it serves the groups of the {@code __consumer_offsets}
+     * partitions this broker leads, on its own threads (group queues, a loader, timers).
+     */
+    public static final class Groups {
+
+        public final GroupMetadataManager metadata;
+        public final GroupCoordinator coordinator;
+        public final GroupOffsets offsets;
+        public final GroupAdmin admin;
+        private final ExecutorService groupThreads = Executors.newFixedThreadPool(2, daemon("group-coordinator"));
+        private final ExecutorService loader = Executors.newSingleThreadExecutor(daemon("group-loader"));
+        private final ExecutorScheduler timers = new ExecutorScheduler("group-timers-", 1);
+
+        Groups(ReplicaManager replicas, DelayedOperationPurgatory<TopicPartition> producePurgatory,
+                DelayedOperationPurgatory<TopicPartition> fetchPurgatory, GroupSettings settings) {
+            Clock clock = Clock.systemUTC();
+            OffsetsTopicLog log = new OffsetsTopicLog(replicas, producePurgatory, fetchPurgatory, clock,
+                    settings.commitTimeout());
+            this.metadata = new GroupMetadataManager(log, clock, groupThreads, loader, settings);
+            this.coordinator = new GroupCoordinator(metadata, clock, timers);
+            this.offsets = new GroupOffsets(coordinator, clock, ConsumerSubscriptions::topics);
+            this.admin = new GroupAdmin(coordinator, clock);
+            // Leading an offsets partition makes this broker the coordinator of its groups.
+            replicas.onStateChange(tp -> {
+                if (!tp.topic().equals(OffsetsTopicLog.TOPIC)) {
+                    return;
+                }
+                boolean leads = replicas.partition(tp).map(Partition::isLeader).orElse(false);
+                if (leads) {
+                    metadata.becameLeader(tp.partition());
+                } else {
+                    metadata.resigned(tp.partition());
+                }
+            });
+            timers.schedulePeriodically("offsets-expiry", offsets::expireOffsets, settings.retentionCheckInterval(),
+                    settings.retentionCheckInterval());
+        }
+
+        void close() {
+            timers.close();
+            loader.shutdownNow();
+            groupThreads.shutdownNow();
+        }
+
+        private static java.util.concurrent.ThreadFactory daemon(String name) {
+            return r -> {
+                Thread t = new Thread(r, name);
+                t.setDaemon(true);
+                return t;
+            };
+        }
     }
 
     /** The pipeline of one connection, also used by the codec tests. */
@@ -160,6 +245,7 @@ public final class KafkaServer implements SmartLifecycle {
         producePurgatory.completeAll();
         fetchPurgatory.completeAll();
         controllerCalls.shutdownNow();
+        groups.close();
         if (boss != null) {
             // No quiet period: the listener is closed, and the broker has already left the cluster.
             boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();

@@ -17,6 +17,7 @@ public final class AdminException extends RuntimeException {
         INVALID_CONFIG(400),
         INVALID_REQUEST(400),
         UNKNOWN_TOPIC(404),
+        UNKNOWN_GROUP(404),
         TOPIC_EXISTS(409),
         NOT_CONTROLLER(503);
 

@@ -1,0 +1,291 @@
+package dev.runnel.broker.group;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executor;
+
+import dev.runnel.common.TopicPartition;
+import dev.runnel.common.time.Scheduler;
+
+/**
+ * A classic group's state: members, generation, chosen protocol, leader and committed offsets.
+ * Pure bookkeeping with checked state transitions; the protocol lives in {@link GroupCoordinator}.
+ * Touched only on the group's {@link SerialQueue}.
+ */
+final class ClassicGroup {
+
+    final String groupId;
+    /** The offsets partition the group's records go to. */
+    final int offsetsPartition;
+    final SerialQueue queue;
+    private volatile GroupState state;
+    private long stateTimestampMs;
+    private int generationId;
+    private String protocolType;
+    private String protocolName;
+    private String leaderId;
+    private final Map<String, GroupMember> members = new LinkedHashMap<>();
+    /** Members told MEMBER_ID_REQUIRED that have not joined again yet. */
+    private final Set<String> pendingMembers = new HashSet<>();
+    private final Map<String, String> staticMembers = new HashMap<>();
+    private final Map<TopicPartition, OffsetAndMetadata> offsets = new TreeMap<>(
+            java.util.Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+    /** Commits whose records are being written, so a concurrent deletion cannot lose them. */
+    int pendingOffsetWrites;
+    /** When the current rebalance's join phase ends. */
+    Scheduler.ScheduledTask joinTimer;
+    /** When members that have not synced in this generation are removed. */
+    Scheduler.ScheduledTask syncTimer;
+    /** An initial rebalance (from Empty) that waits for more members to arrive. */
+    boolean initialRebalance;
+    boolean newMemberAdded;
+    /** Tells a timer of the current rebalance from a stale one. */
+    long rebalanceSeq;
+    /** Members of the current generation that have not sent SyncGroup yet. */
+    final Set<String> pendingSync = new HashSet<>();
+
+    ClassicGroup(String groupId, int offsetsPartition, Executor executor, long nowMs) {
+        this.groupId = groupId;
+        this.offsetsPartition = offsetsPartition;
+        this.queue = new SerialQueue(executor);
+        this.state = GroupState.EMPTY;
+        this.stateTimestampMs = nowMs;
+    }
+
+    GroupState state() {
+        return state;
+    }
+
+    boolean is(GroupState s) {
+        return state == s;
+    }
+
+    long stateTimestampMs() {
+        return stateTimestampMs;
+    }
+
+    /**
+     * Moves to {@code next}.
+     *
+     * @throws IllegalStateException if the classic protocol does not allow it from the current state
+     */
+    void transitionTo(GroupState next, long nowMs) {
+        if (!next.canFollow(state)) {
+            throw new IllegalStateException("group " + groupId + " cannot go from " + state.kafkaName() + " to "
+                    + next.kafkaName());
+        }
+        state = next;
+        stateTimestampMs = nowMs;
+    }
+
+    /** Restores the state a loaded record describes, without the transition rules. */
+    void restore(GroupState loaded, int generation, String type, String protocol, String leader, long timestampMs) {
+        this.state = loaded;
+        this.generationId = generation;
+        this.protocolType = type;
+        this.protocolName = protocol;
+        this.leaderId = leader;
+        this.stateTimestampMs = timestampMs;
+    }
+
+    int generationId() {
+        return generationId;
+    }
+
+    String protocolType() {
+        return protocolType;
+    }
+
+    String protocolName() {
+        return protocolName;
+    }
+
+    String leaderId() {
+        return leaderId;
+    }
+
+    boolean isLeader(String memberId) {
+        return memberId.equals(leaderId);
+    }
+
+    boolean has(String memberId) {
+        return members.containsKey(memberId);
+    }
+
+    GroupMember member(String memberId) {
+        return members.get(memberId);
+    }
+
+    Collection<GroupMember> members() {
+        return members.values();
+    }
+
+    int size() {
+        return members.size();
+    }
+
+    boolean isEmpty() {
+        return members.isEmpty();
+    }
+
+    void add(GroupMember member) {
+        if (members.isEmpty()) {
+            protocolType = member.protocolType;
+        }
+        members.put(member.memberId, member);
+        if (member.isStatic()) {
+            staticMembers.put(member.groupInstanceId, member.memberId);
+        }
+        if (leaderId == null) {
+            leaderId = member.memberId;
+        }
+        pendingMembers.remove(member.memberId);
+    }
+
+    void remove(String memberId) {
+        GroupMember removed = members.remove(memberId);
+        if (removed == null) {
+            return;
+        }
+        removed.cancelHeartbeat();
+        pendingSync.remove(memberId);
+        if (removed.isStatic() && memberId.equals(staticMembers.get(removed.groupInstanceId))) {
+            staticMembers.remove(removed.groupInstanceId);
+        }
+        if (memberId.equals(leaderId)) {
+            leaderId = members.isEmpty() ? null : members.keySet().iterator().next();
+        }
+    }
+
+    /** A static member that joined again with a new member id takes the old one's place. */
+    GroupMember replaceStatic(String instanceId, String oldMemberId, String newMemberId) {
+        GroupMember old = members.remove(oldMemberId);
+        old.cancelHeartbeat();
+        GroupMember replacement = new GroupMember(newMemberId, instanceId, old.clientId, old.clientHost,
+                old.rebalanceTimeoutMs, old.sessionTimeoutMs, old.protocolType, old.protocols);
+        replacement.assignment = old.assignment;
+        members.put(newMemberId, replacement);
+        staticMembers.put(instanceId, newMemberId);
+        if (pendingSync.remove(oldMemberId)) {
+            pendingSync.add(newMemberId);
+        }
+        if (oldMemberId.equals(leaderId)) {
+            leaderId = newMemberId;
+        }
+        return replacement;
+    }
+
+    /** The member id the static member {@code instanceId} holds, or null. */
+    String staticMemberId(String instanceId) {
+        return instanceId == null ? null : staticMembers.get(instanceId);
+    }
+
+    void addPending(String memberId) {
+        pendingMembers.add(memberId);
+    }
+
+    boolean removePending(String memberId) {
+        return pendingMembers.remove(memberId);
+    }
+
+    boolean isPending(String memberId) {
+        return pendingMembers.contains(memberId);
+    }
+
+    boolean hasPendingMembers() {
+        return !pendingMembers.isEmpty();
+    }
+
+    /** Every member has rejoined, and no new member is still to come back with its id. */
+    boolean allMembersJoined() {
+        return pendingMembers.isEmpty() && members.values().stream().allMatch(GroupMember::isAwaitingJoin);
+    }
+
+    List<GroupMember> notYetRejoined() {
+        return members.values().stream().filter(m -> !m.isAwaitingJoin()).toList();
+    }
+
+    /** The longest rebalance timeout among the members: how long a join phase may last. */
+    int rebalanceTimeoutMs() {
+        return members.values().stream().mapToInt(m -> m.rebalanceTimeoutMs).max().orElse(0);
+    }
+
+    /** Whether a member offering {@code type} and {@code names} may join. */
+    boolean supportsProtocols(String type, Collection<String> names) {
+        if (members.isEmpty()) {
+            return type != null && !type.isEmpty() && !names.isEmpty();
+        }
+        if (!type.equals(protocolType)) {
+            return false;
+        }
+        Set<String> common = candidateProtocols();
+        return names.stream().anyMatch(common::contains);
+    }
+
+    /** The protocols every member offers. */
+    Set<String> candidateProtocols() {
+        Set<String> common = null;
+        for (GroupMember m : members.values()) {
+            Set<String> names = new HashSet<>(m.protocolMap().keySet());
+            if (common == null) {
+                common = names;
+            } else {
+                common.retainAll(names);
+            }
+        }
+        return common == null ? Set.of() : common;
+    }
+
+    /** The protocol most members prefer among those all offer (ties go to the first counted). */
+    String selectProtocol() {
+        Set<String> candidates = candidateProtocols();
+        Map<String, Integer> votes = new LinkedHashMap<>();
+        for (GroupMember m : members.values()) {
+            votes.merge(m.vote(candidates), 1, Integer::sum);
+        }
+        return votes.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+    }
+
+    /** Starts the next generation: with members, choose a protocol; without, the group becomes Empty. */
+    void initNextGeneration(long nowMs) {
+        generationId++;
+        if (!members.isEmpty()) {
+            protocolName = selectProtocol();
+            transitionTo(GroupState.COMPLETING_REBALANCE, nowMs);
+        } else {
+            protocolName = null;
+            transitionTo(GroupState.EMPTY, nowMs);
+        }
+        members.values().forEach(m -> m.isNew = false);
+    }
+
+    List<JoinResult.MemberMetadata> memberMetadata() {
+        List<JoinResult.MemberMetadata> list = new ArrayList<>();
+        for (GroupMember m : members.values()) {
+            list.add(new JoinResult.MemberMetadata(m.memberId, m.groupInstanceId, m.metadata(protocolName)));
+        }
+        return list;
+    }
+
+    Map<TopicPartition, OffsetAndMetadata> offsets() {
+        return offsets;
+    }
+
+    /** Whether the group holds anything worth keeping: members, or committed offsets. */
+    boolean hasState() {
+        return !members.isEmpty() || !offsets.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+        return "group " + groupId + " (" + state.kafkaName() + ", generation " + generationId + ", "
+                + members.size() + " members)";
+    }
+}

@@ -1,0 +1,99 @@
+package dev.runnel.broker.group;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.kafka.common.protocol.Errors;
+
+import dev.runnel.common.TopicPartition;
+
+/** ListGroups, DescribeGroups and DeleteGroups over the groups this broker coordinates. */
+public final class GroupAdmin {
+
+    private final GroupCoordinator coordinator;
+    private final GroupMetadataManager groups;
+    private final java.time.Clock clock;
+
+    public GroupAdmin(GroupCoordinator coordinator, java.time.Clock clock) {
+        this.coordinator = coordinator;
+        this.groups = coordinator.metadata();
+        this.clock = clock;
+    }
+
+    /** A group as ListGroups shows it. */
+    public record Listing(String groupId, String protocolType, GroupState state) {
+    }
+
+    /** A member as DescribeGroups shows it; metadata and assignment only while the group is Stable. */
+    public record MemberDescription(String memberId, String groupInstanceId, String clientId, String clientHost,
+            byte[] metadata, byte[] assignment) {
+    }
+
+    /** A group as DescribeGroups shows it, with its committed offsets for operators. */
+    public record Description(Errors error, String groupId, GroupState state, String protocolType, String protocolName,
+            int generationId, List<MemberDescription> members, Map<TopicPartition, OffsetAndMetadata> offsets) {
+    }
+
+    /** Every group this broker coordinates now (loaded partitions only). */
+    public CompletableFuture<List<Listing>> list() {
+        List<CompletableFuture<Listing>> each = new ArrayList<>();
+        for (ClassicGroup group : List.copyOf(groups.groups())) {
+            CompletableFuture<Listing> one = new CompletableFuture<>();
+            group.queue.execute(() -> one.complete(groups.group(group.groupId) == group && !group.is(GroupState.DEAD)
+                    ? new Listing(group.groupId, group.protocolType() == null ? "" : group.protocolType(), group.state())
+                    : null));
+            each.add(one);
+        }
+        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+                .thenApply(v -> each.stream().map(CompletableFuture::join).filter(java.util.Objects::nonNull).toList());
+    }
+
+    public CompletableFuture<Description> describe(String groupId) {
+        Errors error = groups.coordinatorError(groupId);
+        if (error != Errors.NONE) {
+            return CompletableFuture.completedFuture(missing(groupId, error));
+        }
+        ClassicGroup group = groups.group(groupId);
+        if (group == null) {
+            return CompletableFuture.completedFuture(missing(groupId, Errors.GROUP_ID_NOT_FOUND));
+        }
+        return coordinator.<Description>onQueue(group, e -> missing(groupId, e == Errors.COORDINATOR_NOT_AVAILABLE
+                ? Errors.GROUP_ID_NOT_FOUND : e), (g, respond) -> {
+            boolean stable = g.is(GroupState.STABLE);
+            List<MemberDescription> members = new ArrayList<>();
+            for (GroupMember m : g.members()) {
+                members.add(new MemberDescription(m.memberId, m.groupInstanceId, m.clientId, m.clientHost,
+                        stable ? m.metadata(g.protocolName()) : new byte[0], stable ? m.assignment : new byte[0]));
+            }
+            respond.accept(new Description(Errors.NONE, g.groupId, g.state(), g.protocolType() == null ? ""
+                    : g.protocolType(), g.protocolName() == null ? "" : g.protocolName(), g.generationId(), members,
+                    Map.copyOf(g.offsets())));
+        });
+    }
+
+    private static Description missing(String groupId, Errors error) {
+        return new Description(error, groupId, GroupState.DEAD, "", "", -1, List.of(), Map.of());
+    }
+
+    /** Deletes an empty group and its offsets: GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP, or a write's error. */
+    public CompletableFuture<Errors> delete(String groupId) {
+        Errors error = groups.coordinatorError(groupId);
+        if (error != Errors.NONE) {
+            return CompletableFuture.completedFuture(error);
+        }
+        ClassicGroup group = groups.group(groupId);
+        if (group == null) {
+            return CompletableFuture.completedFuture(Errors.GROUP_ID_NOT_FOUND);
+        }
+        return coordinator.<Errors>onQueue(group, e -> e == Errors.COORDINATOR_NOT_AVAILABLE
+                ? Errors.GROUP_ID_NOT_FOUND : e, (g, respond) -> {
+            if (!g.is(GroupState.EMPTY)) {
+                respond.accept(Errors.NON_EMPTY_GROUP);
+                return;
+            }
+            groups.deleteGroup(g, clock.millis()).thenAccept(respond);
+        });
+    }
+}

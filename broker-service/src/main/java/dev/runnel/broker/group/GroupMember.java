@@ -1,0 +1,122 @@
+package dev.runnel.broker.group;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import dev.runnel.common.time.Scheduler;
+
+/**
+ * One member of a classic group: who it is, the protocols it offers with their metadata, the
+ * assignment the leader gave it, and the callbacks of its parked JoinGroup and SyncGroup.
+ * Touched only on its group's queue.
+ */
+final class GroupMember {
+
+    final String memberId;
+    final String groupInstanceId;
+    String clientId;
+    String clientHost;
+    int rebalanceTimeoutMs;
+    int sessionTimeoutMs;
+    String protocolType;
+    List<MemberProtocol> protocols;
+    byte[] assignment = new byte[0];
+    /** The parked JoinGroup's answer, while the member waits for the generation to form. */
+    Consumer<JoinResult> awaitingJoin;
+    /** The parked SyncGroup's answer, while the member waits for the leader's assignment. */
+    Consumer<SyncResult> awaitingSync;
+    /** Joined during the current rebalance and not yet given a generation. */
+    boolean isNew;
+    Scheduler.ScheduledTask heartbeatExpiry;
+    long lastHeartbeatMs;
+
+    GroupMember(String memberId, String groupInstanceId, String clientId, String clientHost, int rebalanceTimeoutMs,
+            int sessionTimeoutMs, String protocolType, List<MemberProtocol> protocols) {
+        this.memberId = memberId;
+        this.groupInstanceId = groupInstanceId;
+        this.clientId = clientId;
+        this.clientHost = clientHost;
+        this.rebalanceTimeoutMs = rebalanceTimeoutMs;
+        this.sessionTimeoutMs = sessionTimeoutMs;
+        this.protocolType = protocolType;
+        this.protocols = List.copyOf(protocols);
+    }
+
+    boolean isStatic() {
+        return groupInstanceId != null;
+    }
+
+    boolean isAwaitingJoin() {
+        return awaitingJoin != null;
+    }
+
+    boolean isAwaitingSync() {
+        return awaitingSync != null;
+    }
+
+    /** This member's metadata for {@code protocol}, which it must offer. */
+    byte[] metadata(String protocol) {
+        for (MemberProtocol p : protocols) {
+            if (p.name().equals(protocol)) {
+                return p.metadata();
+            }
+        }
+        throw new IllegalArgumentException("member " + memberId + " does not offer protocol " + protocol);
+    }
+
+    /** Whether {@code offered} is exactly what this member offers already (a rejoin that changes nothing). */
+    boolean sameProtocols(List<MemberProtocol> offered) {
+        if (offered.size() != protocols.size()) {
+            return false;
+        }
+        for (int i = 0; i < offered.size(); i++) {
+            if (!offered.get(i).name().equals(protocols.get(i).name())
+                    || !Arrays.equals(offered.get(i).metadata(), protocols.get(i).metadata())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The first of {@code candidates} in this member's order of preference. */
+    String vote(java.util.Set<String> candidates) {
+        for (MemberProtocol p : protocols) {
+            if (candidates.contains(p.name())) {
+                return p.name();
+            }
+        }
+        throw new IllegalStateException("member " + memberId + " offers none of " + candidates);
+    }
+
+    Map<String, byte[]> protocolMap() {
+        Map<String, byte[]> map = new LinkedHashMap<>();
+        protocols.forEach(p -> map.put(p.name(), p.metadata()));
+        return map;
+    }
+
+    void completeJoin(JoinResult result) {
+        Consumer<JoinResult> callback = awaitingJoin;
+        awaitingJoin = null;
+        if (callback != null) {
+            callback.accept(result);
+        }
+    }
+
+    void completeSync(SyncResult result) {
+        Consumer<SyncResult> callback = awaitingSync;
+        awaitingSync = null;
+        if (callback != null) {
+            callback.accept(result);
+        }
+    }
+
+    void cancelHeartbeat() {
+        if (heartbeatExpiry != null) {
+            heartbeatExpiry.cancel();
+            heartbeatExpiry = null;
+        }
+    }
+}

@@ -1,0 +1,234 @@
+package dev.runnel.broker.group;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.runnel.common.TopicPartition;
+
+/**
+ * Committed offsets: OffsetCommit, OffsetFetch and OffsetDelete, and the expiry of an empty
+ * group's offsets after {@code offsets.retention.minutes}.
+ *
+ * <p>Members commit within their generation (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION and
+ * FENCED_INSTANCE_ID otherwise; REBALANCE_IN_PROGRESS while the generation is being formed). A
+ * commit with generation -1 to an empty or unknown group is a simple consumer's: it needs no
+ * membership. A commit is acknowledged only once its records are on the ISR.
+ */
+public final class GroupOffsets {
+
+    private static final Logger log = LoggerFactory.getLogger(GroupOffsets.class);
+
+    private final GroupCoordinator coordinator;
+    private final GroupMetadataManager groups;
+    private final Clock clock;
+    private final Function<byte[], Set<String>> subscribedTopics;
+    private final LongAdder commits = new LongAdder();
+
+    /**
+     * @param subscribedTopics the topics a consumer member's subscription metadata names (for
+     *                         OffsetDelete, which must not delete what a member consumes)
+     */
+    public GroupOffsets(GroupCoordinator coordinator, Clock clock, Function<byte[], Set<String>> subscribedTopics) {
+        this.coordinator = coordinator;
+        this.groups = coordinator.metadata();
+        this.clock = clock;
+        this.subscribedTopics = subscribedTopics;
+    }
+
+    /** Offsets committed since this broker began (a metric). */
+    public long commits() {
+        return commits.sum();
+    }
+
+    /** An offset to commit as the request gives it; the coordinator stamps the time. */
+    public record Commit(long offset, int leaderEpoch, String metadata, long retentionMs) {
+    }
+
+    /** Each partition's outcome, or the whole request's error. */
+    public record CommitResult(Errors error, Map<TopicPartition, Errors> partitions) {
+    }
+
+    public CompletableFuture<CommitResult> commit(String groupId, int generationId, String memberId, String instanceId,
+            Map<TopicPartition, Commit> offsets) {
+        Errors error = groups.coordinatorError(groupId);
+        if (error != Errors.NONE) {
+            return CompletableFuture.completedFuture(new CommitResult(error, Map.of()));
+        }
+        ClassicGroup group = groups.group(groupId);
+        if (group == null && generationId >= 0) {
+            return CompletableFuture.completedFuture(new CommitResult(Errors.ILLEGAL_GENERATION, Map.of()));
+        }
+        if (group == null) {
+            group = groups.getOrCreate(groupId);
+        }
+        return coordinator.<CommitResult>onQueue(group, e -> new CommitResult(e, Map.of()), (g, respond) -> {
+            Errors invalid = Errors.NONE;
+            boolean simple = generationId < 0 && g.is(GroupState.EMPTY);
+            if (!simple) {
+                if (g.is(GroupState.COMPLETING_REBALANCE)) {
+                    invalid = Errors.REBALANCE_IN_PROGRESS;
+                } else {
+                    invalid = GroupCoordinator.validateMember(g, memberId, instanceId);
+                    if (invalid == Errors.NONE && generationId != g.generationId()) {
+                        invalid = Errors.ILLEGAL_GENERATION;
+                    }
+                }
+            }
+            if (invalid != Errors.NONE) {
+                respond.accept(new CommitResult(invalid, Map.of()));
+                return;
+            }
+            if (!simple) {
+                coordinator.heartbeat(g, g.member(memberId));
+            }
+            long now = clock.millis();
+            Map<TopicPartition, OffsetAndMetadata> stamped = new LinkedHashMap<>();
+            offsets.forEach((tp, c) -> stamped.put(tp, new OffsetAndMetadata(c.offset(), c.leaderEpoch(), c.metadata(),
+                    now, c.retentionMs() >= 0 ? now + c.retentionMs() : -1)));
+            groups.commitOffsets(g, stamped).thenAccept(results -> {
+                commits.add(results.values().stream().filter(e -> e == Errors.NONE).count());
+                respond.accept(new CommitResult(Errors.NONE, results));
+            });
+        });
+    }
+
+    /** A group's committed offsets (only those asked for, or all), or why they cannot be read here. */
+    public record FetchResult(Errors error, Map<TopicPartition, OffsetAndMetadata> offsets) {
+    }
+
+    /** The committed offsets of {@code partitions} (null for all of them); a partition without one is absent. */
+    public CompletableFuture<FetchResult> fetch(String groupId, Collection<TopicPartition> partitions) {
+        Errors error = groups.coordinatorError(groupId);
+        if (error != Errors.NONE) {
+            return CompletableFuture.completedFuture(new FetchResult(error, Map.of()));
+        }
+        ClassicGroup group = groups.group(groupId);
+        if (group == null) {
+            return CompletableFuture.completedFuture(new FetchResult(Errors.NONE, Map.of()));
+        }
+        return coordinator.<FetchResult>onQueue(group, e -> e == Errors.COORDINATOR_NOT_AVAILABLE
+                ? new FetchResult(Errors.NONE, Map.of()) : new FetchResult(e, Map.of()), (g, respond) -> {
+            Map<TopicPartition, OffsetAndMetadata> found = new LinkedHashMap<>();
+            if (partitions == null) {
+                found.putAll(g.offsets());
+            } else {
+                for (TopicPartition tp : partitions) {
+                    OffsetAndMetadata o = g.offsets().get(tp);
+                    if (o != null) {
+                        found.put(tp, o);
+                    }
+                }
+            }
+            respond.accept(new FetchResult(Errors.NONE, found));
+        });
+    }
+
+    /**
+     * Deletes committed offsets of topics no member of the group consumes
+     * (GROUP_SUBSCRIBED_TO_TOPIC for the others).
+     */
+    public CompletableFuture<CommitResult> delete(String groupId, Collection<TopicPartition> partitions) {
+        Errors error = groups.coordinatorError(groupId);
+        ClassicGroup group = error == Errors.NONE ? groups.group(groupId) : null;
+        if (error == Errors.NONE && group == null) {
+            error = Errors.GROUP_ID_NOT_FOUND;
+        }
+        if (error != Errors.NONE) {
+            return CompletableFuture.completedFuture(new CommitResult(error, Map.of()));
+        }
+        return coordinator.<CommitResult>onQueue(group, e -> new CommitResult(e, Map.of()), (g, respond) -> {
+            Set<String> subscribed = subscribedTopics(g);
+            Map<TopicPartition, Errors> results = new LinkedHashMap<>();
+            List<TopicPartition> deletable = new ArrayList<>();
+            for (TopicPartition tp : partitions) {
+                if (subscribed.contains(tp.topic())) {
+                    results.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
+                } else {
+                    results.put(tp, Errors.NONE);
+                    if (g.offsets().containsKey(tp)) {
+                        deletable.add(tp);
+                    }
+                }
+            }
+            groups.deleteOffsets(g, deletable).thenAccept(written -> {
+                if (written != Errors.NONE) {
+                    deletable.forEach(tp -> results.put(tp, written));
+                }
+                respond.accept(new CommitResult(Errors.NONE, results));
+            });
+        });
+    }
+
+    private Set<String> subscribedTopics(ClassicGroup g) {
+        Set<String> topics = new java.util.HashSet<>();
+        if (g.isEmpty() || !"consumer".equals(g.protocolType()) || g.protocolName() == null) {
+            return topics;
+        }
+        for (GroupMember m : g.members()) {
+            try {
+                topics.addAll(subscribedTopics.apply(m.metadata(g.protocolName())));
+            } catch (RuntimeException e) {
+                log.debug("Cannot read the subscription of {} in {}: {}", m.memberId, g.groupId, e.getMessage());
+            }
+        }
+        return topics;
+    }
+
+    /**
+     * Expires the offsets of empty groups older than {@code offsets.retention.minutes} (counted from
+     * when the group became empty, or from a v2-v4 commit's own expiry time), and forgets empty
+     * groups that have nothing left.
+     */
+    public void expireOffsets() {
+        long retention = groups.settings().offsetsRetention().toMillis();
+        for (ClassicGroup group : List.copyOf(groups.groups())) {
+            group.queue.execute(() -> {
+                if (groups.group(group.groupId) != group || !group.is(GroupState.EMPTY) || group.pendingOffsetWrites > 0) {
+                    return;
+                }
+                long now = clock.millis();
+                Map<TopicPartition, OffsetAndMetadata> expired = new HashMap<>();
+                group.offsets().forEach((tp, o) -> {
+                    long expiresAt = o.expireTimestamp() >= 0 ? o.expireTimestamp()
+                            : Math.max(o.commitTimestamp(), group.stateTimestampMs()) + retention;
+                    if (now >= expiresAt) {
+                        expired.put(tp, o);
+                    }
+                });
+                if (expired.isEmpty() && !group.offsets().isEmpty()) {
+                    return;
+                }
+                CompletableFuture<Errors> deleted = groups.deleteOffsets(group, expired.keySet());
+                deleted.thenAccept(error -> {
+                    if (error != Errors.NONE) {
+                        log.warn("Cannot expire the offsets of {}: {}", group, error);
+                        return;
+                    }
+                    if (!expired.isEmpty()) {
+                        log.info("Expired {} offsets of group {}", expired.size(), group.groupId);
+                    }
+                    if (group.is(GroupState.EMPTY) && group.offsets().isEmpty() && group.pendingOffsetWrites == 0) {
+                        groups.deleteGroup(group, clock.millis()).thenAccept(e -> {
+                            if (e == Errors.NONE) {
+                                log.info("Removed the empty group {}: it has no offsets left", group.groupId);
+                            }
+                        });
+                    }
+                });
+            });
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package dev.runnel.broker.group;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.runnel.common.TopicPartition;
+
+/**
+ * The bytes of {@code __consumer_offsets} records, laid out as Kafka lays them out so Kafka's
+ * offsets formatters can read our topic: keys are version 1 (offset commit: group, topic,
+ * partition) and version 2 (group metadata: group); offset values are version 3 (offset, leader
+ * epoch, metadata, commit time) or version 1 when a commit carries its own expiry; group values are
+ * version 3 (protocol type, generation, protocol, leader, state time, members). Strings are an int16
+ * length and UTF-8 (-1 for null), byte arrays an int32 length.
+ */
+final class GroupRecordCodec {
+
+    static final short OFFSET_KEY = 1;
+    static final short GROUP_KEY = 2;
+
+    private GroupRecordCodec() {
+    }
+
+    static byte[] offsetKey(String group, TopicPartition tp) {
+        Writer w = new Writer();
+        w.int16(OFFSET_KEY).string(group).string(tp.topic()).int32(tp.partition());
+        return w.bytes();
+    }
+
+    static byte[] groupKey(String group) {
+        Writer w = new Writer();
+        w.int16(GROUP_KEY).string(group);
+        return w.bytes();
+    }
+
+    static byte[] offsetValue(OffsetAndMetadata o) {
+        Writer w = new Writer();
+        if (o.expireTimestamp() >= 0) {
+            w.int16((short) 1).int64(o.offset()).string(o.metadata()).int64(o.commitTimestamp()).int64(o.expireTimestamp());
+        } else {
+            w.int16((short) 3).int64(o.offset()).int32(o.leaderEpoch()).string(o.metadata()).int64(o.commitTimestamp());
+        }
+        return w.bytes();
+    }
+
+    static byte[] groupValue(GroupRecord.StoredGroup g) {
+        Writer w = new Writer();
+        w.int16((short) 3).string(g.protocolType() == null ? "" : g.protocolType()).int32(g.generationId())
+                .string(g.protocolName()).string(g.leaderId()).int64(g.stateTimestampMs()).int32(g.members().size());
+        for (GroupRecord.StoredMember m : g.members()) {
+            w.string(m.memberId()).string(m.groupInstanceId()).string(m.clientId()).string(m.clientHost())
+                    .int32(m.rebalanceTimeoutMs()).int32(m.sessionTimeoutMs()).bytes(m.subscription()).bytes(m.assignment());
+        }
+        return w.bytes();
+    }
+
+    /**
+     * The record with these key and value bytes ({@code value} null for a deletion).
+     *
+     * @throws IllegalArgumentException for a key or value version this broker does not know, or truncated bytes
+     */
+    static GroupRecord decode(ByteBuffer key, ByteBuffer value) {
+        try {
+            short keyVersion = key.getShort();
+            String group = string(key);
+            if (keyVersion == 0 || keyVersion == OFFSET_KEY) {
+                TopicPartition tp = new TopicPartition(string(key), key.getInt());
+                return new GroupRecord.OffsetCommit(group, tp, value == null ? null : offset(value));
+            }
+            if (keyVersion == GROUP_KEY) {
+                return new GroupRecord.GroupMetadata(group, value == null ? null : group(value));
+            }
+            throw new IllegalArgumentException("unknown key version " + keyVersion);
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new IllegalArgumentException("a truncated __consumer_offsets record", e);
+        }
+    }
+
+    private static OffsetAndMetadata offset(ByteBuffer v) {
+        short version = v.getShort();
+        return switch (version) {
+            case 0 -> new OffsetAndMetadata(v.getLong(), -1, string(v), v.getLong(), -1);
+            case 1 -> new OffsetAndMetadata(v.getLong(), -1, string(v), v.getLong(), v.getLong());
+            case 3 -> new OffsetAndMetadata(v.getLong(), v.getInt(), string(v), v.getLong(), -1);
+            default -> throw new IllegalArgumentException("unknown offset value version " + version);
+        };
+    }
+
+    private static GroupRecord.StoredGroup group(ByteBuffer v) {
+        short version = v.getShort();
+        if (version != 3) {
+            throw new IllegalArgumentException("unknown group metadata value version " + version);
+        }
+        String type = string(v);
+        int generation = v.getInt();
+        String protocol = string(v);
+        String leader = string(v);
+        long timestamp = v.getLong();
+        int count = v.getInt();
+        List<GroupRecord.StoredMember> members = new ArrayList<>(Math.max(0, Math.min(count, 10_000)));
+        for (int i = 0; i < count; i++) {
+            members.add(new GroupRecord.StoredMember(string(v), string(v), string(v), string(v), v.getInt(), v.getInt(),
+                    bytes(v), bytes(v)));
+        }
+        return new GroupRecord.StoredGroup(type, generation, protocol, leader, timestamp, members);
+    }
+
+    private static String string(ByteBuffer b) {
+        short length = b.getShort();
+        if (length < 0) {
+            return null;
+        }
+        byte[] bytes = new byte[length];
+        b.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        int length = b.getInt();
+        if (length < 0) {
+            return new byte[0];
+        }
+        byte[] bytes = new byte[length];
+        b.get(bytes);
+        return bytes;
+    }
+
+    /** A growing big-endian buffer. */
+    private static final class Writer {
+        private ByteBuffer buf = ByteBuffer.allocate(128);
+
+        private void ensure(int n) {
+            if (buf.remaining() < n) {
+                ByteBuffer bigger = ByteBuffer.allocate(Math.max(buf.capacity() * 2, buf.position() + n));
+                buf.flip();
+                bigger.put(buf);
+                buf = bigger;
+            }
+        }
+
+        Writer int16(short v) {
+            ensure(2);
+            buf.putShort(v);
+            return this;
+        }
+
+        Writer int32(int v) {
+            ensure(4);
+            buf.putInt(v);
+            return this;
+        }
+
+        Writer int64(long v) {
+            ensure(8);
+            buf.putLong(v);
+            return this;
+        }
+
+        Writer string(String s) {
+            if (s == null) {
+                return int16((short) -1);
+            }
+            byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+            if (bytes.length > Short.MAX_VALUE) {
+                throw new IllegalArgumentException("a string of " + bytes.length + " bytes is too long for a record");
+            }
+            int16((short) bytes.length);
+            ensure(bytes.length);
+            buf.put(bytes);
+            return this;
+        }
+
+        Writer bytes(byte[] bytes) {
+            byte[] b = bytes == null ? new byte[0] : bytes;
+            int32(b.length);
+            ensure(b.length);
+            buf.put(b);
+            return this;
+        }
+
+        byte[] bytes() {
+            byte[] out = new byte[buf.position()];
+            buf.flip();
+            buf.get(out);
+            return out;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.runnel.broker.group;
+
+import java.time.Duration;
+
+/**
+ * The coordinator's settings, as Kafka's broker configs name them.
+ *
+ * @param offsetsTopicPartitions   {@code offsets.topic.num.partitions}
+ * @param offsetsTopicReplicationFactor {@code offsets.topic.replication.factor} (capped at the live brokers)
+ * @param initialRebalanceDelay    {@code group.initial.rebalance.delay.ms}: how long the first rebalance of an
+ *                                 empty group waits for more members
+ * @param minSessionTimeoutMs      {@code group.min.session.timeout.ms}
+ * @param maxSessionTimeoutMs      {@code group.max.session.timeout.ms}
+ * @param maxGroupSize             {@code group.max.size}
+ * @param offsetsRetention         {@code offsets.retention.minutes}: how long an empty group's offsets stay
+ * @param retentionCheckInterval   {@code offsets.retention.check.interval.ms}
+ * @param maxMetadataBytes         {@code offset.metadata.max.bytes}
+ * @param commitTimeout            {@code offsets.commit.timeout.ms}: how long a write may wait for the ISR
+ */
+public record GroupSettings(int offsetsTopicPartitions, int offsetsTopicReplicationFactor,
+        Duration initialRebalanceDelay, int minSessionTimeoutMs, int maxSessionTimeoutMs, int maxGroupSize,
+        Duration offsetsRetention, Duration retentionCheckInterval, int maxMetadataBytes, Duration commitTimeout) {
+
+    public static final GroupSettings DEFAULTS = new GroupSettings(50, 3, Duration.ofSeconds(3), 6_000, 1_800_000,
+            Integer.MAX_VALUE, Duration.ofDays(7), Duration.ofMinutes(10), 4096, Duration.ofSeconds(5));
+
+    public GroupSettings {
+        if (offsetsTopicPartitions < 1) {
+            throw new IllegalArgumentException("offsets.topic.num.partitions must be at least 1");
+        }
+        if (offsetsTopicReplicationFactor < 1) {
+            throw new IllegalArgumentException("offsets.topic.replication.factor must be at least 1");
+        }
+        if (minSessionTimeoutMs > maxSessionTimeoutMs) {
+            throw new IllegalArgumentException("group.min.session.timeout.ms is above group.max.session.timeout.ms");
+        }
+    }
+}

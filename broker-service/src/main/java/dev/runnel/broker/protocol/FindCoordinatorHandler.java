@@ -1,0 +1,123 @@
+package dev.runnel.broker.protocol;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.runnel.broker.cluster.ControllerAdminClient;
+import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.group.GroupMetadataManager;
+import dev.runnel.broker.group.GroupSettings;
+import dev.runnel.cluster.BrokerInfo;
+import dev.runnel.cluster.PartitionInfo;
+import dev.runnel.cluster.TopicInfo;
+
+/**
+ * FindCoordinator (v0-6; batched keys from v4): the coordinator of a group is the leader of its
+ * {@code __consumer_offsets} partition. The first request in a cluster without that topic asks the
+ * controller to create it and answers COORDINATOR_NOT_AVAILABLE, so the client asks again.
+ * Transaction coordinators do not exist yet: such keys get INVALID_REQUEST.
+ */
+final class FindCoordinatorHandler implements ApiHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(FindCoordinatorHandler.class);
+    private static final byte GROUP = 0;
+
+    private final MetadataCache metadata;
+    private final GroupMetadataManager groups;
+    private final ControllerAdminClient controller;
+    private final GroupSettings settings;
+    private final AtomicBoolean creating = new AtomicBoolean();
+
+    FindCoordinatorHandler(MetadataCache metadata, GroupMetadataManager groups, ControllerAdminClient controller,
+            GroupSettings settings) {
+        this.metadata = metadata;
+        this.groups = groups;
+        this.controller = controller;
+        this.settings = settings;
+    }
+
+    /** A coordinator's address, or why there is none. */
+    private record Found(Errors error, String message, BrokerInfo broker) {
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(dev.runnel.broker.kafka.KafkaWire.Request request) {
+        FindCoordinatorRequestData data = (FindCoordinatorRequestData) request.body();
+        FindCoordinatorResponseData response = new FindCoordinatorResponseData();
+        if (request.version() >= 4) {
+            for (String key : data.coordinatorKeys()) {
+                Found found = find(data.keyType(), key);
+                response.coordinators().add(new FindCoordinatorResponseData.Coordinator().setKey(key)
+                        .setErrorCode(found.error().code()).setErrorMessage(found.message())
+                        .setNodeId(found.broker() == null ? -1 : found.broker().id())
+                        .setHost(found.broker() == null ? "" : found.broker().host())
+                        .setPort(found.broker() == null ? -1 : found.broker().kafkaPort()));
+            }
+        } else {
+            Found found = find(data.keyType(), data.key());
+            response.setErrorCode(found.error().code()).setErrorMessage(found.message())
+                    .setNodeId(found.broker() == null ? -1 : found.broker().id())
+                    .setHost(found.broker() == null ? "" : found.broker().host())
+                    .setPort(found.broker() == null ? -1 : found.broker().kafkaPort());
+        }
+        return CompletableFuture.completedFuture(response);
+    }
+
+    private Found find(byte keyType, String key) {
+        if (keyType != GROUP) {
+            return new Found(Errors.INVALID_REQUEST, "Runnel has no transaction coordinator (key type " + keyType + ")",
+                    null);
+        }
+        if (key == null || key.isEmpty()) {
+            return new Found(Errors.INVALID_REQUEST, "the group id is empty", null);
+        }
+        MetadataCache.Snapshot view = metadata.snapshot();
+        TopicInfo topic = view.topic(OffsetsTopicLog.TOPIC).orElse(null);
+        if (topic == null) {
+            createOffsetsTopic(view);
+            return new Found(Errors.COORDINATOR_NOT_AVAILABLE, "the offsets topic is being created", null);
+        }
+        groups.partitionCount(topic.partitions().size());
+        int partition = groups.partitionFor(key);
+        PartitionInfo info = topic.partitions().stream().filter(p -> p.partition() == partition).findFirst().orElse(null);
+        int leader = info == null ? -1 : info.state().leader();
+        BrokerInfo broker = leader < 0 ? null : view.brokers().get(leader);
+        if (broker == null) {
+            return new Found(Errors.COORDINATOR_NOT_AVAILABLE, OffsetsTopicLog.TOPIC + "-" + partition
+                    + " has no live leader", null);
+        }
+        return new Found(Errors.NONE, null, broker);
+    }
+
+    private void createOffsetsTopic(MetadataCache.Snapshot view) {
+        if (!creating.compareAndSet(false, true)) {
+            return;
+        }
+        int live = Math.max(1, view.brokers().size());
+        int replicationFactor = Math.min(settings.offsetsTopicReplicationFactor(), live);
+        Map<String, Object> body = Map.of("name", OffsetsTopicLog.TOPIC,
+                "partitions", settings.offsetsTopicPartitions(),
+                "replicationFactor", replicationFactor,
+                "configs", Map.of("cleanup.policy", "compact", "segment.bytes", "104857600",
+                        "compression.type", "producer"));
+        log.info("Creating {} with {} partitions and replication factor {}", OffsetsTopicLog.TOPIC,
+                settings.offsetsTopicPartitions(), replicationFactor);
+        controller.call("POST", "/topics", body, Duration.ofSeconds(30)).whenComplete((answer, failure) -> {
+            creating.set(false);
+            if (failure != null) {
+                log.warn("Cannot create {}: {}", OffsetsTopicLog.TOPIC, failure.toString());
+            } else if (!answer.ok() && answer.status() != 409) {
+                log.warn("Cannot create {}: {} {}", OffsetsTopicLog.TOPIC, answer.problemType(), answer.detail());
+            }
+        });
+    }
+}

@@ -1,0 +1,129 @@
+package dev.runnel.broker.protocol;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DeleteGroupsResponseData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import dev.runnel.broker.group.GroupAdmin;
+import dev.runnel.broker.kafka.KafkaWire;
+
+/**
+ * ListGroups 0-5, DescribeGroups 0-6 and DeleteGroups 0-2 over the groups this broker
+ * coordinates; admin clients ask every broker and merge. All groups here are classic groups.
+ */
+final class GroupAdminHandler implements ApiHandler {
+
+    private static final String CLASSIC = "classic";
+
+    private final GroupAdmin admin;
+
+    GroupAdminHandler(GroupAdmin admin) {
+        this.admin = admin;
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
+        return switch (request.apiKey()) {
+            case LIST_GROUPS -> list(request);
+            case DESCRIBE_GROUPS -> describe(request);
+            case DELETE_GROUPS -> delete(request);
+            default -> throw new IllegalArgumentException("not a group admin API: " + request.apiKey());
+        };
+    }
+
+    private CompletableFuture<ApiMessage> list(KafkaWire.Request request) {
+        ListGroupsRequestData data = (ListGroupsRequestData) request.body();
+        short version = request.version();
+        Set<String> states = version >= 4 ? lower(data.statesFilter()) : Set.of();
+        Set<String> types = version >= 5 ? lower(data.typesFilter()) : Set.of();
+        return admin.list().thenApply(groups -> {
+            ListGroupsResponseData response = new ListGroupsResponseData();
+            for (GroupAdmin.Listing g : groups) {
+                if ((!states.isEmpty() && !states.contains(g.state().kafkaName().toLowerCase(Locale.ROOT)))
+                        || (!types.isEmpty() && !types.contains(CLASSIC))) {
+                    continue;
+                }
+                ListGroupsResponseData.ListedGroup listed = new ListGroupsResponseData.ListedGroup()
+                        .setGroupId(g.groupId()).setProtocolType(g.protocolType());
+                if (version >= 4) {
+                    listed.setGroupState(g.state().kafkaName());
+                }
+                if (version >= 5) {
+                    listed.setGroupType(CLASSIC);
+                }
+                response.groups().add(listed);
+            }
+            return response;
+        });
+    }
+
+    private static Set<String> lower(List<String> values) {
+        return values == null ? Set.of() : values.stream().map(v -> v.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+    }
+
+    private CompletableFuture<ApiMessage> describe(KafkaWire.Request request) {
+        DescribeGroupsRequestData data = (DescribeGroupsRequestData) request.body();
+        short version = request.version();
+        List<CompletableFuture<DescribeGroupsResponseData.DescribedGroup>> each = new ArrayList<>();
+        for (String groupId : data.groups()) {
+            each.add(admin.describe(groupId).thenApply(d -> described(d, version, data.includeAuthorizedOperations())));
+        }
+        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            DescribeGroupsResponseData response = new DescribeGroupsResponseData();
+            each.forEach(g -> response.groups().add(g.join()));
+            return response;
+        });
+    }
+
+    private static DescribeGroupsResponseData.DescribedGroup described(GroupAdmin.Description d, short version,
+            boolean includeOperations) {
+        Errors error = d.error();
+        if (error == Errors.GROUP_ID_NOT_FOUND && version < 6) {
+            // Before v6 an unknown group is described as Dead with no error.
+            error = Errors.NONE;
+        }
+        DescribeGroupsResponseData.DescribedGroup group = new DescribeGroupsResponseData.DescribedGroup()
+                .setGroupId(d.groupId()).setErrorCode(error.code()).setGroupState(d.state().kafkaName())
+                .setProtocolType(d.protocolType()).setProtocolData(d.protocolName());
+        if (version >= 6 && error != Errors.NONE) {
+            group.setErrorMessage(d.error() == Errors.GROUP_ID_NOT_FOUND ? "Group " + d.groupId() + " not found."
+                    : error.message());
+        }
+        if (version >= 3) {
+            // No ACLs: a client that asked may READ, DELETE and DESCRIBE (AclOperation codes 3, 6, 8).
+            group.setAuthorizedOperations(includeOperations ? (1 << 3) | (1 << 6) | (1 << 8) : Integer.MIN_VALUE);
+        }
+        for (GroupAdmin.MemberDescription m : d.members()) {
+            group.members().add(new DescribeGroupsResponseData.DescribedGroupMember().setMemberId(m.memberId())
+                    .setGroupInstanceId(version >= 4 ? m.groupInstanceId() : null).setClientId(m.clientId())
+                    .setClientHost(m.clientHost()).setMemberMetadata(m.metadata()).setMemberAssignment(m.assignment()));
+        }
+        return group;
+    }
+
+    private CompletableFuture<ApiMessage> delete(KafkaWire.Request request) {
+        DeleteGroupsRequestData data = (DeleteGroupsRequestData) request.body();
+        List<String> ids = data.groupsNames();
+        List<CompletableFuture<Errors>> each = ids.stream().map(admin::delete).toList();
+        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            DeleteGroupsResponseData response = new DeleteGroupsResponseData();
+            for (int i = 0; i < ids.size(); i++) {
+                response.results().add(new DeleteGroupsResponseData.DeletableGroupResult().setGroupId(ids.get(i))
+                        .setErrorCode(each.get(i).join().code()));
+            }
+            return response;
+        });
+    }
+}
