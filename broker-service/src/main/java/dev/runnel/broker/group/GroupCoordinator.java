@@ -216,9 +216,12 @@ public final class GroupCoordinator {
                 } else if (g.generationId() != generation || !g.has(newId)) {
                     respond.accept(JoinResult.error(newId, Errors.REBALANCE_IN_PROGRESS));
                 } else {
+                    // Nothing to reassign: a leader that restarted is told to skip the assignment (KIP-814).
                     GroupMember current = g.member(newId);
                     heartbeat(g, current);
-                    respond.accept(currentGeneration(g, current));
+                    JoinResult join = currentGeneration(g, current);
+                    respond.accept(new JoinResult(join.error(), join.memberId(), join.generationId(), join.protocolType(),
+                            join.protocolName(), join.leaderId(), g.isLeader(newId), join.members()));
                 }
             });
             return;

@@ -48,18 +48,27 @@ public final class GroupMetadataManager {
     private final Map<Integer, Hosted> partitions = new ConcurrentHashMap<>();
     private final Map<String, ClassicGroup> groups = new ConcurrentHashMap<>();
     private final AtomicLong tokens = new AtomicLong();
-    private volatile int partitionCount;
+    private final java.util.function.IntSupplier partitionCount;
     private volatile Consumer<ClassicGroup> onLoaded = g -> { };
     private volatile Consumer<ClassicGroup> onUnloaded = g -> { };
 
     public GroupMetadataManager(GroupLog groupLog, Clock clock, Executor groupExecutor, Executor loader,
             GroupSettings settings) {
+        this(groupLog, clock, groupExecutor, loader, settings, settings::offsetsTopicPartitions);
+    }
+
+    /**
+     * @param partitionCount the partitions of {@code __consumer_offsets} as the cluster has them once
+     *                       it exists (every broker must map a group to the same partition)
+     */
+    public GroupMetadataManager(GroupLog groupLog, Clock clock, Executor groupExecutor, Executor loader,
+            GroupSettings settings, java.util.function.IntSupplier partitionCount) {
         this.groupLog = groupLog;
         this.clock = clock;
         this.groupExecutor = groupExecutor;
         this.loader = loader;
         this.settings = settings;
-        this.partitionCount = settings.offsetsTopicPartitions();
+        this.partitionCount = partitionCount;
     }
 
     void onLoaded(Consumer<ClassicGroup> listener) {
@@ -74,17 +83,11 @@ public final class GroupMetadataManager {
         return settings;
     }
 
-    /** The offsets topic's partition count as the cluster has it, once it exists. */
-    public void partitionCount(int count) {
-        if (count > 0) {
-            partitionCount = count;
-        }
-    }
-
     /** The offsets partition of {@code groupId}: Kafka's rule, so Kafka's tools agree. */
     public int partitionFor(String groupId) {
         int hash = groupId.hashCode();
-        return (hash == Integer.MIN_VALUE ? 0 : Math.abs(hash)) % partitionCount;
+        int partitions = Math.max(1, partitionCount.getAsInt());
+        return (hash == Integer.MIN_VALUE ? 0 : Math.abs(hash)) % partitions;
     }
 
     /** NONE if this broker serves {@code groupId} now, else why not. */

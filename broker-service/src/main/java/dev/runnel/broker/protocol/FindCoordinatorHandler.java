@@ -86,7 +86,6 @@ final class FindCoordinatorHandler implements ApiHandler {
             createOffsetsTopic(view);
             return new Found(Errors.COORDINATOR_NOT_AVAILABLE, "the offsets topic is being created", null);
         }
-        groups.partitionCount(topic.partitions().size());
         int partition = groups.partitionFor(key);
         PartitionInfo info = topic.partitions().stream().filter(p -> p.partition() == partition).findFirst().orElse(null);
         int leader = info == null ? -1 : info.state().leader();

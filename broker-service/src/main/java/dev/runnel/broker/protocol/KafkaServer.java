@@ -99,7 +99,7 @@ public final class KafkaServer implements SmartLifecycle {
             producePurgatory.checkAndComplete(tp);
             fetchPurgatory.checkAndComplete(tp);
         });
-        this.groups = new Groups(replicas, producePurgatory, fetchPurgatory, groupSettings);
+        this.groups = new Groups(replicas, metadata, producePurgatory, fetchPurgatory, groupSettings);
         Map<ApiKeys, ApiHandler> served = new EnumMap<>(ApiKeys.class);
         served.put(ApiKeys.PRODUCE, new ProduceHandler(replicas, metadata, producePurgatory, fetchPurgatory));
         served.put(ApiKeys.FETCH, new FetchHandler(replicas, metadata, fetchPurgatory));
@@ -156,12 +156,15 @@ public final class KafkaServer implements SmartLifecycle {
         private final ExecutorService loader = Executors.newSingleThreadExecutor(daemon("group-loader"));
         private final ExecutorScheduler timers = new ExecutorScheduler("group-timers-", 1);
 
-        Groups(ReplicaManager replicas, DelayedOperationPurgatory<TopicPartition> producePurgatory,
+        Groups(ReplicaManager replicas, MetadataCache metadataCache,
+                DelayedOperationPurgatory<TopicPartition> producePurgatory,
                 DelayedOperationPurgatory<TopicPartition> fetchPurgatory, GroupSettings settings) {
             Clock clock = Clock.systemUTC();
             OffsetsTopicLog log = new OffsetsTopicLog(replicas, producePurgatory, fetchPurgatory, clock,
                     settings.commitTimeout());
-            this.metadata = new GroupMetadataManager(log, clock, groupThreads, loader, settings);
+            this.metadata = new GroupMetadataManager(log, clock, groupThreads, loader, settings,
+                    () -> metadataCache.snapshot().topic(OffsetsTopicLog.TOPIC).map(t -> t.partitions().size())
+                            .orElse(settings.offsetsTopicPartitions()));
             this.coordinator = new GroupCoordinator(metadata, clock, timers);
             this.offsets = new GroupOffsets(coordinator, clock, ConsumerSubscriptions::topics);
             this.admin = new GroupAdmin(coordinator, clock);
