@@ -16,7 +16,12 @@ import java.util.stream.IntStream;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,7 +37,8 @@ import dev.runnel.cluster.TopicInfo;
  * against real processes from the built jars: one controller and three brokers on a ZooKeeper in
  * this JVM. {@code TopicCommand} creates, lists and describes a topic; {@code ConsoleProducer}
  * writes keyed lines and {@code ConsoleConsumer} reads every one of them back from one assigned
- * partition.
+ * partition; {@code ConsumerGroupCommand} (kafka-consumer-groups) lists a group, describes it with
+ * its lag, resets its offsets and deletes it.
  *
  * <p>The scenarios take only a bootstrap address and the number of brokers, so the same code runs
  * against an Apache Kafka broker.
@@ -50,6 +56,7 @@ class KafkaCliToolsTest {
     private static final String TOPIC_COMMAND = "org.apache.kafka.tools.TopicCommand";
     private static final String CONSOLE_PRODUCER = "org.apache.kafka.tools.ConsoleProducer";
     private static final String CONSOLE_CONSUMER = "org.apache.kafka.tools.consumer.ConsoleConsumer";
+    private static final String CONSUMER_GROUPS = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
 
     private static final Pattern TOPIC_LINE = Pattern.compile(
             "^Topic: (\\S+)\\s+TopicId: (\\S+)\\s+PartitionCount: (\\d+)\\s+ReplicationFactor: (\\d+)\\s+Configs: ?(.*)$");
@@ -127,6 +134,11 @@ class KafkaCliToolsTest {
         roundTripThroughOnePartition(tools, bootstrap, BROKERS, "cli-one-partition");
     }
 
+    @Test
+    void consumerGroupCommandListsDescribesWithLagResetsAndDeletesAGroup() throws Exception {
+        consumerGroupsListDescribeResetDelete(tools, bootstrap, BROKERS, "cli-grouped", "cli-group");
+    }
+
     // --- scenarios: only the bootstrap address, so they run against any Kafka-compatible cluster ---
 
     /**
@@ -202,6 +214,105 @@ class KafkaCliToolsTest {
                 "--reader-property", "parse.key=true", "--reader-property", "key.separator=:");
         assertThat(produced.exitCode()).as(produced.describe()).isZero();
         assertThat(produced.stderr()).as(produced.describe()).doesNotContain("ERROR");
+    }
+
+    /** A row of {@code ConsumerGroupCommand --describe}: one partition of the group. */
+    record DescribedOffset(int partition, long currentOffset, long logEndOffset, long lag, String consumerId) {
+    }
+
+    /**
+     * A member of {@code group} reads and commits 30 lines of a 3-partition topic, 12 more arrive:
+     * {@code kafka-consumer-groups} lists the group and describes it with its member and a lag of
+     * 12, refuses to delete it while it has a member; once the member has left it resets the
+     * offsets to the earliest, describes the whole topic as lag, and deletes the group.
+     */
+    static void consumerGroupsListDescribeResetDelete(KafkaTools tools, String bootstrap, int brokers, String topic,
+            String group) throws Exception {
+        createTopic(bootstrap, topic, 3, Math.min(3, brokers));
+        produce(tools, bootstrap, topic, keyedLines(30));
+        try (Admin admin = KafkaClients.admin(bootstrap)) {
+            try (KafkaConsumer<byte[], byte[]> member = groupMember(bootstrap, group)) {
+                member.subscribe(List.of(topic));
+                List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>();
+                await(group + " reads all 30 lines").atMost(TOOL_DEADLINE).pollInterval(Duration.ZERO)
+                        .until(() -> {
+                            member.poll(Duration.ofMillis(200)).forEach(read::add);
+                            return read.size() >= 30;
+                        });
+                assertThat(read).hasSize(30);
+                member.commitSync(Duration.ofSeconds(30));
+                produce(tools, bootstrap, topic, keyedLines(12));
+
+                KafkaTools.Result listed = tools.run(TOOL_DEADLINE, CONSUMER_GROUPS, "--bootstrap-server", bootstrap, "--list");
+                assertThat(listed.exitCode()).as(listed.describe()).isZero();
+                assertThat(listed.stdoutLines()).as(listed.describe()).contains(group);
+
+                Map<Integer, DescribedOffset> described = describeGroup(tools, bootstrap, group, topic);
+                assertThat(described).as("every partition").containsOnlyKeys(0, 1, 2);
+                assertThat(described.values().stream().mapToLong(DescribedOffset::lag).sum()).as("lag").isEqualTo(12);
+                assertThat(described.values().stream().mapToLong(DescribedOffset::currentOffset).sum()).isEqualTo(30);
+                assertThat(described.values().stream().mapToLong(DescribedOffset::logEndOffset).sum()).isEqualTo(42);
+                assertThat(described.values()).as("the member owns every partition")
+                        .allMatch(d -> d.consumerId().startsWith(member.groupMetadata().memberId()));
+
+                KafkaTools.Result refused = tools.run(TOOL_DEADLINE, CONSUMER_GROUPS, "--bootstrap-server", bootstrap,
+                        "--delete", "--group", group);
+                assertThat(refused.stdout() + refused.stderr()).as(refused.describe()).contains("The group is not empty");
+            }
+            await(group + " is empty once its member left").atMost(TOOL_DEADLINE).pollInterval(Duration.ofMillis(200))
+                    .until(() -> admin.describeConsumerGroups(List.of(group)).all().get(10, TimeUnit.SECONDS).get(group)
+                            .groupState() == org.apache.kafka.common.GroupState.EMPTY);
+
+            KafkaTools.Result reset = tools.run(TOOL_DEADLINE, CONSUMER_GROUPS, "--bootstrap-server", bootstrap,
+                    "--reset-offsets", "--group", group, "--topic", topic, "--to-earliest", "--execute");
+            assertThat(reset.exitCode()).as(reset.describe()).isZero();
+            Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            assertThat(committed).as(reset.describe()).hasSize(3);
+            assertThat(committed.values()).allMatch(o -> o.offset() == 0);
+            Map<Integer, DescribedOffset> afterReset = describeGroup(tools, bootstrap, group, topic);
+            assertThat(afterReset.values().stream().mapToLong(DescribedOffset::lag).sum()).as("lag").isEqualTo(42);
+            assertThat(afterReset.values()).as("no member").allMatch(d -> d.consumerId().equals("-"));
+
+            KafkaTools.Result deleted = tools.run(TOOL_DEADLINE, CONSUMER_GROUPS, "--bootstrap-server", bootstrap,
+                    "--delete", "--group", group);
+            assertThat(deleted.exitCode()).as(deleted.describe()).isZero();
+            assertThat(deleted.stdout()).as(deleted.describe())
+                    .contains("Deletion of requested consumer groups ('" + group + "') was successful.");
+            KafkaTools.Result listedAfter = tools.run(TOOL_DEADLINE, CONSUMER_GROUPS, "--bootstrap-server", bootstrap, "--list");
+            assertThat(listedAfter.stdoutLines()).as(listedAfter.describe()).doesNotContain(group);
+            assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS))
+                    .as("the deleted group's offsets").isEmpty();
+        }
+    }
+
+    /** The rows of {@code --describe --group} for {@code topic}, by partition. */
+    private static Map<Integer, DescribedOffset> describeGroup(KafkaTools tools, String bootstrap, String group,
+            String topic) throws Exception {
+        KafkaTools.Result result = tools.run(TOOL_DEADLINE, CONSUMER_GROUPS, "--bootstrap-server", bootstrap,
+                "--describe", "--group", group);
+        assertThat(result.exitCode()).as(result.describe()).isZero();
+        assertThat(result.stdoutLines()).as(result.describe()).anyMatch(line -> line.matches(
+                "GROUP\\s+TOPIC\\s+PARTITION\\s+CURRENT-OFFSET\\s+LOG-END-OFFSET\\s+LAG\\s+CONSUMER-ID\\s+HOST\\s+CLIENT-ID\\s*"));
+        Map<Integer, DescribedOffset> rows = new LinkedHashMap<>();
+        for (String line : result.stdoutLines()) {
+            String[] cells = line.trim().split("\\s+");
+            if (cells.length >= 7 && cells[0].equals(group) && cells[1].equals(topic)) {
+                rows.put(Integer.parseInt(cells[2]), new DescribedOffset(Integer.parseInt(cells[2]), Long.parseLong(cells[3]),
+                        Long.parseLong(cells[4]), Long.parseLong(cells[5]), cells[6]));
+            }
+        }
+        return rows;
+    }
+
+    private static KafkaConsumer<byte[], byte[]> groupMember(String bootstrap, String group) {
+        Map<String, Object> config = new java.util.HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, group + "-member");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     private static DescribedTopic describe(KafkaTools tools, String bootstrap, String topic) throws Exception {
