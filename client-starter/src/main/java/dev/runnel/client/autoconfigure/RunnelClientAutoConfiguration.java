@@ -1,0 +1,64 @@
+package dev.runnel.client.autoconfigure;
+
+import java.util.Map;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import dev.runnel.client.core.LogProducerFactory;
+import dev.runnel.client.core.LogTemplate;
+import dev.runnel.client.core.SendObserver;
+import dev.runnel.client.support.PayloadCodec;
+import io.micrometer.core.instrument.MeterRegistry;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The Runnel client for a Spring Boot application: the shared producer, {@link LogTemplate} and
+ * the payload conversion, each backing off when the application defines its own.
+ */
+@AutoConfiguration
+@ConditionalOnClass(KafkaProducer.class)
+@EnableConfigurationProperties(RunnelClientProperties.class)
+public final class RunnelClientAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    PayloadCodec runnelPayloadCodec(ObjectProvider<JsonMapper> mappers) {
+        return new PayloadCodec(mappers.getIfAvailable(JsonMapper::new));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    LogProducerFactory logProducerFactory(RunnelClientProperties properties,
+            ObjectProvider<LogProducerCustomizer> customizers) {
+        Map<String, Object> config = properties.buildProducerProperties();
+        customizers.orderedStream().forEach(c -> c.customize(config));
+        return new LogProducerFactory(config);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    LogTemplate logTemplate(LogProducerFactory producers, PayloadCodec codec, RunnelClientProperties properties,
+            ObjectProvider<SendObserver> observers) {
+        return new LogTemplate(producers, codec, properties.getTemplate().getDefaultTopic(),
+                observers.getIfAvailable(() -> SendObserver.NONE));
+    }
+
+    /** Send timers, when Micrometer is there. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(MeterRegistry.class)
+    static class Metrics {
+
+        @Bean
+        @ConditionalOnMissingBean(SendObserver.class)
+        SendObserver logTemplateMetrics(ObjectProvider<MeterRegistry> registries) {
+            return new LogTemplateMetrics(registries);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package dev.runnel.client.listener;
+
+/** When a listener container commits offsets. */
+public enum AckMode {
+
+    /** After each record the listener returned from. */
+    RECORD,
+
+    /** After all records of a poll were processed (the default: fewest commits, same guarantee). */
+    BATCH,
+
+    /** What the listener acknowledged, once the poll's records are processed. */
+    MANUAL,
+
+    /** What the listener acknowledged, at once, in the call to {@link Acknowledgment#acknowledge()}. */
+    MANUAL_IMMEDIATE
+}

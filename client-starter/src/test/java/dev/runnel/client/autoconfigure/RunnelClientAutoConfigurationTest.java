@@ -1,0 +1,160 @@
+package dev.runnel.client.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import dev.runnel.client.core.LogProducerFactory;
+import dev.runnel.client.core.LogTemplate;
+import dev.runnel.client.core.SendObserver;
+import dev.runnel.client.support.PayloadCodec;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import tools.jackson.databind.json.JsonMapper;
+
+class RunnelClientAutoConfigurationTest {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(RunnelClientAutoConfiguration.class));
+
+    @Test
+    void theStarterAloneGivesATemplateOnTheLocalClusterWithSafeDefaults() {
+        runner.run(context -> {
+            assertThat(context).hasSingleBean(LogTemplate.class).hasSingleBean(LogProducerFactory.class)
+                    .hasSingleBean(PayloadCodec.class);
+            Map<String, Object> config = context.getBean(LogProducerFactory.class).config();
+            assertThat(config).containsEntry("bootstrap.servers", "127.0.0.1:9092").containsEntry("acks", "all")
+                    .containsEntry("linger.ms", 5).containsEntry("compression.type", "none")
+                    .as("idempotence as Kafka decides it: on with acks=all").doesNotContainKey("enable.idempotence");
+            assertThat(context.getBean(LogTemplate.class).defaultTopic()).isNull();
+        });
+    }
+
+    @Test
+    void propertiesBindToTheProducerAndTheTemplate() {
+        runner.withPropertyValues("runnel.client.bootstrap-servers=127.0.0.1:19092,127.0.0.2:19093",
+                "runnel.client.client-id=orders-app", "runnel.client.properties.security.protocol=PLAINTEXT",
+                "runnel.client.producer.acks=1", "runnel.client.producer.idempotence=false",
+                "runnel.client.producer.linger=20ms", "runnel.client.producer.batch-size=64KB",
+                "runnel.client.producer.compression=zstd", "runnel.client.producer.delivery-timeout=30s",
+                "runnel.client.producer.properties.max.request.size=2097152",
+                "runnel.client.producer.properties.linger.ms=999", "runnel.client.template.default-topic=orders")
+                .run(context -> {
+                    Map<String, Object> config = context.getBean(LogProducerFactory.class).config();
+                    assertThat(config).containsEntry("bootstrap.servers", "127.0.0.1:19092,127.0.0.2:19093")
+                            .containsEntry("client.id", "orders-app").containsEntry("security.protocol", "PLAINTEXT")
+                            .containsEntry("acks", "1").containsEntry("enable.idempotence", false)
+                            .containsEntry("linger.ms", 20).containsEntry("batch.size", 65_536)
+                            .containsEntry("compression.type", "zstd").containsEntry("delivery.timeout.ms", 30_000)
+                            .containsEntry("max.request.size", "2097152");
+                    assertThat(context.getBean(LogTemplate.class).defaultTopic()).isEqualTo("orders");
+                });
+    }
+
+    @Test
+    void invalidPropertiesStopTheApplicationWithTheSettingInTheMessage() {
+        assertStartupFails("runnel.client.producer.acks must be all, 1 or 0, not '2'", "runnel.client.producer.acks=2");
+        assertStartupFails("'localhost' is not host:port", "runnel.client.bootstrap-servers=localhost");
+        assertStartupFails("runnel.client.producer.linger must be between 0", "runnel.client.producer.linger=-1s");
+        assertStartupFails("Failed to bind properties under 'runnel.client.producer.compression'",
+                "runnel.client.producer.compression=brotli");
+        assertStartupFails("Invalid value lots for configuration max.request.size",
+                "runnel.client.producer.properties.max.request.size=lots");
+        assertStartupFails("Must set acks to all in order to use the idempotent producer",
+                "runnel.client.producer.acks=1", "runnel.client.producer.idempotence=true");
+    }
+
+    /** The context does not start, and somewhere in the chain of causes {@code message} says why. */
+    private void assertStartupFails(String message, String... properties) {
+        runner.withPropertyValues(properties).run(context -> {
+            assertThat(context).hasFailed();
+            List<String> messages = new ArrayList<>();
+            for (Throwable t = context.getStartupFailure(); t != null; t = t.getCause()) {
+                messages.add(String.valueOf(t.getMessage()));
+            }
+            assertThat(messages).as(String.join(" ", properties)).anyMatch(m -> m.contains(message));
+        });
+    }
+
+    @Test
+    void acksOfOneAloneTurnsIdempotenceOffAsInKafka() {
+        runner.withPropertyValues("runnel.client.producer.acks=1").run(context -> assertThat(context)
+                .hasNotFailed().getBean(LogProducerFactory.class).extracting(LogProducerFactory::config)
+                .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP).containsEntry("acks", "1"));
+    }
+
+    @Test
+    void customizersChangeTheProducerPropertiesLast() {
+        runner.withPropertyValues("runnel.client.producer.linger=20ms")
+                .withBean(LogProducerCustomizer.class, () -> config -> config.put("linger.ms", 50))
+                .run(context -> assertThat(context.getBean(LogProducerFactory.class).config())
+                        .containsEntry("linger.ms", 50));
+    }
+
+    @Test
+    void theApplicationsOwnBeansWin() {
+        runner.withUserConfiguration(OwnBeans.class).run(context -> {
+            assertThat(context).hasSingleBean(LogTemplate.class).hasSingleBean(LogProducerFactory.class)
+                    .hasSingleBean(PayloadCodec.class);
+            assertThat(context.getBean(LogTemplate.class)).isSameAs(context.getBean(OwnBeans.class).template);
+            assertThat(context.getBean(LogProducerFactory.class).config()).containsEntry("bootstrap.servers", "own:1");
+        });
+    }
+
+    @Test
+    void theApplicationsJsonMapperWritesThePayloads() {
+        JsonMapper mapper = new JsonMapper();
+        runner.withBean(JsonMapper.class, () -> mapper).run(context -> assertThat(context.getBean(PayloadCodec.class))
+                .extracting("mapper").isSameAs(mapper));
+    }
+
+    @Test
+    void everySendIsTimedByTopicAndOutcome() {
+        MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+                .withBean(LogProducerFactory.class, () -> new LogProducerFactory(Map.of("bootstrap.servers", "x:1"),
+                        c -> producer))
+                .run(context -> {
+                    context.getBean(LogTemplate.class).send("orders", "one").get(5, TimeUnit.SECONDS);
+                    context.getBean(LogTemplate.class).send("orders", "two").get(5, TimeUnit.SECONDS);
+                    assertThat(context.getBean(MeterRegistry.class).get("runnel.client.sends").tag("topic", "orders")
+                            .tag("outcome", "success").timer().count()).isEqualTo(2);
+                    assertThat(context).hasSingleBean(SendObserver.class);
+                });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnBeans {
+
+        final LogProducerFactory factory = new LogProducerFactory(Map.of("bootstrap.servers", "own:1"));
+        final LogTemplate template = new LogTemplate(factory, new PayloadCodec(new JsonMapper()), "mine",
+                SendObserver.NONE);
+
+        @Bean
+        LogProducerFactory ownFactory() {
+            return factory;
+        }
+
+        @Bean
+        LogTemplate ownTemplate() {
+            return template;
+        }
+
+        @Bean
+        PayloadCodec ownCodec() {
+            return new PayloadCodec(new JsonMapper());
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package dev.runnel.client.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.runnel.client.support.PayloadCodec;
+import tools.jackson.databind.json.JsonMapper;
+
+class LogTemplateTest {
+
+    record Order(String id, int quantity) {
+    }
+
+    /** Jackson cannot write it: its only property throws. */
+    static class Unwritable {
+        public String getValue() {
+            throw new IllegalStateException("not today");
+        }
+    }
+
+    final MockProducer<byte[], byte[]> producer = new MockProducer<>(false, null, new ByteArraySerializer(),
+            new ByteArraySerializer());
+    final LogProducerFactory factory = new LogProducerFactory(Map.of("bootstrap.servers", "127.0.0.1:1"), c -> producer);
+    final PayloadCodec codec = new PayloadCodec(new JsonMapper());
+    final List<String> observed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final LogTemplate template = new LogTemplate(factory, codec, "orders",
+            (topic, nanos, error) -> observed.add(topic + ":" + (error == null ? "ok" : error.getClass().getSimpleName())));
+
+    @AfterEach
+    void close() {
+        factory.destroy();
+    }
+
+    static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aSendCompletesWithWhereTheRecordLandedOnceTheBrokerAnswers() throws Exception {
+        CompletableFuture<SendResult> sent = template.send("orders", "user-1", "hello");
+        assertThat(sent).isNotDone();
+
+        producer.completeNext();
+
+        SendResult result = sent.get(5, TimeUnit.SECONDS);
+        assertThat(result.topic()).isEqualTo("orders");
+        assertThat(result.offset()).isZero();
+        ProducerRecord<byte[], byte[]> record = producer.history().get(0);
+        assertThat(text(record.key())).isEqualTo("user-1");
+        assertThat(text(record.value())).isEqualTo("hello");
+        assertThat(record.headers().toArray()).as("strings need no type header").isEmpty();
+        assertThat(observed).containsExactly("orders:ok");
+    }
+
+    @Test
+    void objectsGoAsJsonWithTheirTypeAndBytesAsTheyAre() {
+        template.send("orders", 3, 1_700_000_000_000L, new Order("k", 1), new Order("o-1", 2),
+                Map.of("source", "web", "raw", new byte[] {1, 2}));
+        template.send("orders", new byte[] {7, 8, 9});
+
+        ProducerRecord<byte[], byte[]> json = producer.history().get(0);
+        assertThat(json.partition()).isEqualTo(3);
+        assertThat(json.timestamp()).isEqualTo(1_700_000_000_000L);
+        assertThat(text(json.value())).isEqualTo("{\"id\":\"o-1\",\"quantity\":2}");
+        assertThat(PayloadCodec.header(json.headers(), PayloadCodec.TYPE_HEADER)).isEqualTo(Order.class.getName());
+        assertThat(PayloadCodec.header(json.headers(), PayloadCodec.KEY_TYPE_HEADER)).isEqualTo(Order.class.getName());
+        assertThat(PayloadCodec.header(json.headers(), "source")).isEqualTo("web");
+        assertThat(json.headers().lastHeader("raw").value()).containsExactly(1, 2);
+        assertThat(codec.decode(json.value(), Order.class)).isEqualTo(new Order("o-1", 2));
+
+        ProducerRecord<byte[], byte[]> bytes = producer.history().get(1);
+        assertThat(bytes.value()).containsExactly(7, 8, 9);
+        assertThat(bytes.key()).isNull();
+    }
+
+    @Test
+    void aFailedSendFailsItsFutureAndIsObserved() {
+        CompletableFuture<SendResult> sent = template.send("orders", "too big");
+        producer.errorNext(new RecordTooLargeException("too large"));
+
+        assertThat(sent).isCompletedExceptionally();
+        assertThat(catchCause(sent)).isInstanceOf(RecordTooLargeException.class);
+        assertThat(observed).containsExactly("orders:RecordTooLargeException");
+    }
+
+    @Test
+    void recordsThatCannotBeMadeFailTheirFutureWithoutThrowing() {
+        assertThat(catchCause(template.send("", "x"))).hasMessageContaining("needs a topic");
+        assertThat(catchCause(template.send("orders", null, null, null, "x", Map.of("bad", 42))))
+                .hasMessageContaining("header bad must be a byte[] or a String");
+        assertThat(catchCause(template.send("orders", new Unwritable())))
+                .isInstanceOf(PayloadCodec.PayloadException.class).hasMessageContaining(Unwritable.class.getName());
+        LogTemplate noDefault = new LogTemplate(factory, codec, null, SendObserver.NONE);
+        assertThat(catchCause(noDefault.sendDefault("x"))).hasMessageContaining("runnel.client.template.default-topic");
+        assertThat(producer.history()).isEmpty();
+    }
+
+    @Test
+    void sendDefaultUsesTheDefaultTopicAndFlushSendsEverything() throws Exception {
+        CompletableFuture<SendResult> a = template.sendDefault("a");
+        CompletableFuture<SendResult> b = template.sendDefault("key", "b");
+
+        template.flush();
+
+        assertThat(a.get(5, TimeUnit.SECONDS).topic()).isEqualTo("orders");
+        assertThat(b.get(5, TimeUnit.SECONDS).topic()).isEqualTo("orders");
+    }
+
+    @Test
+    void aClosedFactoryFailsSends() {
+        factory.destroy();
+        assertThat(catchCause(template.send("orders", "late"))).hasMessageContaining("closed");
+    }
+
+    private static Throwable catchCause(CompletableFuture<?> future) {
+        try {
+            future.get(5, TimeUnit.SECONDS);
+            throw new AssertionError("the send succeeded");
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (InterruptedException | TimeoutException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
