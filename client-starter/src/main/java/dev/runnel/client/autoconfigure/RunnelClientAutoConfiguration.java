@@ -1,9 +1,13 @@
 package dev.runnel.client.autoconfigure;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -11,6 +15,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import dev.runnel.client.core.LogAdmin;
 import dev.runnel.client.core.LogProducerFactory;
 import dev.runnel.client.core.LogTemplate;
 import dev.runnel.client.core.SendObserver;
@@ -19,8 +24,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The Runnel client for a Spring Boot application: the shared producer, {@link LogTemplate} and
- * the payload conversion, each backing off when the application defines its own.
+ * The Runnel client for a Spring Boot application: the shared producer, {@link LogTemplate}, the
+ * payload conversion and the creation of declared {@link NewTopic}s, each backing off when the
+ * application defines its own.
  */
 @AutoConfiguration
 @ConditionalOnClass(KafkaProducer.class)
@@ -48,6 +54,24 @@ public final class RunnelClientAutoConfiguration {
             ObjectProvider<SendObserver> observers) {
         return new LogTemplate(producers, codec, properties.getTemplate().getDefaultTopic(),
                 observers.getIfAvailable(() -> SendObserver.NONE));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    LogAdmin logAdmin(RunnelClientProperties properties) {
+        return new LogAdmin(properties.buildCommonProperties(), Duration.ofSeconds(30));
+    }
+
+    /** Creates the application's {@link NewTopic} beans that do not exist yet, once every bean is made. */
+    @Bean
+    static SmartInitializingSingleton logTopicDeclarations(ObjectProvider<LogAdmin> admin,
+            ObjectProvider<NewTopic> topics) {
+        return () -> {
+            List<NewTopic> declared = topics.orderedStream().toList();
+            if (!declared.isEmpty()) {
+                admin.getObject().createMissing(declared);
+            }
+        };
     }
 
     /** Send timers, when Micrometer is there. */

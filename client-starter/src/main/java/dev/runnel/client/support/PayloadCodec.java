@@ -1,5 +1,6 @@
 package dev.runnel.client.support;
 
+import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 
 import org.apache.kafka.common.header.Header;
@@ -66,6 +67,25 @@ public final class PayloadCodec {
             return mapper.readValue(bytes, target);
         } catch (JacksonException e) {
             throw new PayloadException("cannot read " + bytes.length + " bytes as a " + target.getName() + ": "
+                    + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * {@code bytes} as the generic {@code type} (such as {@code List<Order>}), by the same rules as
+     * {@link #decode(byte[], Class)}.
+     */
+    public Object decode(byte[] bytes, Type type) {
+        if (type instanceof Class<?> c) {
+            return decode(bytes, c);
+        }
+        if (bytes == null) {
+            return null;
+        }
+        try {
+            return mapper.readValue(bytes, mapper.getTypeFactory().constructType(type));
+        } catch (JacksonException e) {
+            throw new PayloadException("cannot read " + bytes.length + " bytes as a " + type.getTypeName() + ": "
                     + e.getOriginalMessage(), e);
         }
     }

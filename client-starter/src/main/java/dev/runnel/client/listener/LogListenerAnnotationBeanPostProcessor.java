@@ -1,0 +1,170 @@
+package dev.runnel.client.listener;
+
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.beans.factory.config.BeanExpressionContext;
+import org.springframework.beans.factory.config.BeanExpressionResolver;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
+import org.springframework.core.MethodIntrospector;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+
+/**
+ * Finds {@link LogListener} methods on beans and resolves their attributes (placeholders and
+ * SpEL); once every singleton exists it hands them to the {@link LogListenerEndpointRegistry},
+ * which makes and starts the containers. Discovery only: it runs nothing itself.
+ */
+public class LogListenerAnnotationBeanPostProcessor implements BeanPostProcessor, BeanFactoryAware,
+        SmartInitializingSingleton {
+
+    /** The bean name of the factory a listener gets unless it names another. */
+    public static final String DEFAULT_CONTAINER_FACTORY = "logListenerContainerFactory";
+
+    private final List<Found> found = new ArrayList<>();
+    private final AtomicInteger generatedIds = new AtomicInteger();
+    private ConfigurableBeanFactory beanFactory;
+    private BeanExpressionContext expressionContext;
+
+    private record Found(Object bean, Method method, LogListener annotation) {
+    }
+
+    @Override
+    public void setBeanFactory(BeanFactory beanFactory) {
+        if (beanFactory instanceof ConfigurableBeanFactory configurable) {
+            this.beanFactory = configurable;
+            this.expressionContext = new BeanExpressionContext(configurable, null);
+        }
+    }
+
+    @Override
+    public Object postProcessAfterInitialization(Object bean, String beanName) throws BeansException {
+        Class<?> type = AopUtils.getTargetClass(bean);
+        Map<Method, LogListener> methods = MethodIntrospector.selectMethods(type,
+                (MethodIntrospector.MetadataLookup<LogListener>) m -> AnnotatedElementUtils.findMergedAnnotation(m,
+                        LogListener.class));
+        methods.forEach((method, annotation) -> found.add(new Found(bean,
+                AopUtils.selectInvocableMethod(method, bean.getClass()), annotation)));
+        return bean;
+    }
+
+    @Override
+    public void afterSingletonsInstantiated() {
+        LogListenerEndpointRegistry registry = beanFactory.getBean(LogListenerEndpointRegistry.class);
+        for (Found f : found) {
+            LogListener a = f.annotation();
+            String factoryName = resolveString(a.containerFactory());
+            LogListenerContainerFactory factory = beanFactory.getBean(
+                    factoryName.isEmpty() ? DEFAULT_CONTAINER_FACTORY : factoryName, LogListenerContainerFactory.class);
+            registry.register(endpoint(f), factory);
+        }
+        found.clear();
+    }
+
+    private LogListenerEndpoint endpoint(Found f) {
+        LogListener a = f.annotation();
+        String id = resolveString(a.id());
+        if (id.isEmpty()) {
+            id = f.method().getDeclaringClass().getSimpleName() + "." + f.method().getName() + "#"
+                    + generatedIds.getAndIncrement();
+        }
+        List<String> topics = new ArrayList<>();
+        for (String t : a.topics()) {
+            addAll(topics, resolve(t));
+        }
+        topics.removeIf(String::isEmpty);
+        String patternText = resolveString(a.topicPattern());
+        Pattern pattern = null;
+        if (!patternText.isEmpty()) {
+            try {
+                pattern = Pattern.compile(patternText);
+            } catch (PatternSyntaxException e) {
+                throw new IllegalStateException("@LogListener " + id + ": topicPattern is not a regular expression: "
+                        + e.getMessage(), e);
+            }
+        }
+        Map<String, String> properties = new HashMap<>();
+        for (String p : a.properties()) {
+            String resolved = resolveString(p);
+            int eq = resolved.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalStateException("@LogListener " + id + ": property '" + resolved + "' is not key=value");
+            }
+            properties.put(resolved.substring(0, eq).trim(), resolved.substring(eq + 1).trim());
+        }
+        String errorHandlerName = resolveString(a.errorHandler());
+        LogErrorHandler errorHandler = errorHandlerName.isEmpty() ? null
+                : beanFactory.getBean(errorHandlerName, LogErrorHandler.class);
+        return new LogListenerEndpoint(id, topics, pattern, emptyToNull(resolveString(a.groupId())),
+                toInteger(id, "concurrency", resolveString(a.concurrency())),
+                toBoolean(id, "autoStartup", resolveString(a.autoStartup())), properties,
+                Boolean.TRUE.equals(toBoolean(id, "batch", resolveString(a.batch()))), f.bean(), f.method(), errorHandler);
+    }
+
+    /** A placeholder-resolved, then SpEL-evaluated attribute. */
+    private Object resolve(String value) {
+        String resolved = beanFactory.resolveEmbeddedValue(value);
+        BeanExpressionResolver resolver = beanFactory.getBeanExpressionResolver();
+        return resolver == null || resolved == null ? resolved : resolver.evaluate(resolved, expressionContext);
+    }
+
+    private String resolveString(String value) {
+        Object resolved = resolve(value);
+        return resolved == null ? "" : resolved.toString().trim();
+    }
+
+    private static void addAll(List<String> topics, Object resolved) {
+        if (resolved instanceof String s) {
+            for (String part : s.split(",")) {
+                topics.add(part.trim());
+            }
+        } else if (resolved instanceof String[] array) {
+            for (String s : array) {
+                addAll(topics, s);
+            }
+        } else if (resolved instanceof Collection<?> collection) {
+            collection.forEach(o -> addAll(topics, o));
+        } else if (resolved != null) {
+            topics.add(resolved.toString().trim());
+        }
+    }
+
+    private static String emptyToNull(String s) {
+        return s.isEmpty() ? null : s;
+    }
+
+    private static Integer toInteger(String id, String attribute, String value) {
+        if (value.isEmpty()) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("@LogListener " + id + ": " + attribute + " must be a number, not '" + value
+                    + "'", e);
+        }
+    }
+
+    private static Boolean toBoolean(String id, String attribute, String value) {
+        if (value.isEmpty()) {
+            return null;
+        }
+        if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+            throw new IllegalStateException("@LogListener " + id + ": " + attribute + " must be true or false, not '"
+                    + value + "'");
+        }
+        return Boolean.valueOf(value);
+    }
+}

@@ -1,0 +1,22 @@
+package dev.runnel.clustertest;
+
+/** {@link LogListenerScenarios} against Runnel: a controller and a broker in this JVM on a real ZooKeeper. */
+class LogListenerClusterTest extends LogListenerScenarios {
+
+    private InJvmCluster cluster;
+
+    @Override
+    String startCluster() throws Exception {
+        cluster = new InJvmCluster();
+        cluster.startControllerAndBrokers(1, "--runnel.broker.group.initial-rebalance-delay=200ms",
+                "--runnel.broker.group.min-session-timeout=1s");
+        return cluster.bootstrap(1);
+    }
+
+    @Override
+    void stopCluster() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+}
