@@ -4,6 +4,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.springframework.beans.factory.ObjectProvider;
 
+import dev.runnel.client.listener.ListenerInvocationException;
 import dev.runnel.client.listener.ListenerObserver;
 import dev.runnel.client.listener.LogListenerContainer;
 import io.micrometer.core.instrument.Gauge;
@@ -11,7 +12,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 /**
- * Per listener: the {@code runnel.client.listener.invocations} timer (by outcome), and the gauges
+ * Per listener: the {@code runnel.client.listener.invocations} timer (by outcome: {@code success}
+ * or the simple name of what the listener threw), and the gauges
  * {@code runnel.client.listener.lag} (records behind the end of its partitions) and
  * {@code runnel.client.listener.partitions} (partitions its consumers hold).
  */
@@ -45,8 +47,10 @@ final class LogListenerMetrics implements ListenerObserver {
         if (registry == null) {
             return;
         }
+        // What the listener threw, not the wrapper it comes in.
+        Throwable cause = error instanceof ListenerInvocationException && error.getCause() != null ? error.getCause() : error;
         Timer.builder(INVOCATIONS).description("Calls of the listener, for a record or a batch")
-                .tag("listener", listenerId).tag("outcome", error == null ? "success" : error.getClass().getSimpleName())
+                .tag("listener", listenerId).tag("outcome", cause == null ? "success" : cause.getClass().getSimpleName())
                 .register(registry).record(nanos, TimeUnit.NANOSECONDS);
     }
 }
