@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -33,10 +35,10 @@ import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 
 import dev.runnel.client.autoconfigure.LogListenerAutoConfiguration;
@@ -51,6 +53,8 @@ import dev.runnel.client.listener.LogListenerContainer;
 import dev.runnel.client.listener.LogListenerEndpointRegistry;
 import dev.runnel.client.listener.LogOffset;
 import dev.runnel.client.listener.LogPartition;
+import dev.runnel.client.listener.LogSeekAware;
+import dev.runnel.client.listener.SeekCallback;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -365,6 +369,103 @@ abstract class LogListenerScenarios {
             await("the unacknowledged five again").atMost(DEADLINE).until(() -> listener.received.size() == 5);
             assertThat(listener.received).containsExactly("a5", "a6", "a7", "a8", "a9");
             await("all committed").atMost(DEADLINE).until(() -> committedTotal("manual") == 10);
+        }
+    }
+
+    // ---------------------------------------------------------------- pause, resume, seeks, rebalance listeners
+
+    @SpringBootConfiguration
+    @ImportAutoConfiguration({RunnelClientAutoConfiguration.class, LogListenerAutoConfiguration.class})
+    static class SeekApp {
+
+        @Bean
+        SeekingListener seekingListener() {
+            return new SeekingListener();
+        }
+
+        @Bean
+        RecordingRebalanceListener rebalanceListener() {
+            return new RecordingRebalanceListener();
+        }
+    }
+
+    static class SeekingListener implements LogSeekAware {
+
+        final List<String> received = new CopyOnWriteArrayList<>();
+        final List<SeekCallback> callbacks = new CopyOnWriteArrayList<>();
+        final List<TopicPartition> assigned = new CopyOnWriteArrayList<>();
+
+        @LogListener(id = "seeking", topics = "it-seek", groupId = "seeking")
+        void on(String value) {
+            received.add(value);
+        }
+
+        @Override
+        public void registerSeekCallback(SeekCallback callback) {
+            callbacks.add(callback);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions, SeekCallback callback) {
+            assigned.addAll(partitions);
+        }
+    }
+
+    static class RecordingRebalanceListener implements ConsumerRebalanceListener {
+
+        final List<TopicPartition> assigned = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            assigned.addAll(partitions);
+        }
+    }
+
+    @Test
+    void aContainerPausesResumesAndSeeksToBeginningOffsetTimestampAndEnd() throws Exception {
+        createTopic("it-seek", 1);
+        TopicPartition tp = new TopicPartition("it-seek", 0);
+        try (ConfigurableApplicationContext app = app(SeekApp.class)) {
+            LogTemplate template = app.getBean(LogTemplate.class);
+            SeekingListener listener = app.getBean(SeekingListener.class);
+            LogListenerContainer container = container(app, "seeking");
+            for (int i = 0; i < 5; i++) {
+                template.send("it-seek", 0, 1_000L + i, null, "a" + i, Map.of()).get(30, TimeUnit.SECONDS);
+            }
+            await("a0..a4").atMost(DEADLINE).until(() -> listener.received.size() == 5);
+            assertThat(listener.assigned).containsExactly(tp);
+            assertThat(app.getBean(RecordingRebalanceListener.class).assigned).containsExactly(tp);
+
+            container.pause();
+            assertThat(container.isPauseRequested()).isTrue();
+            await("the pause in effect").atMost(DEADLINE).until(container::isPaused);
+            for (int i = 0; i < 5; i++) {
+                template.send("it-seek", 0, 2_000L + i, null, "b" + i, Map.of()).get(30, TimeUnit.SECONDS);
+            }
+            await("nothing while paused").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+                    .until(() -> listener.received.size() == 5);
+            container.resume();
+            await("b0..b4 after resume").atMost(DEADLINE).until(() -> listener.received.size() == 10);
+            assertThat(listener.received).containsExactly("a0", "a1", "a2", "a3", "a4", "b0", "b1", "b2", "b3", "b4");
+
+            SeekCallback seeks = listener.callbacks.get(0);
+            assertThat(container.seekCallbacks()).containsExactly(seeks);
+            seeks.seekToTimestamp(List.of(tp), 2_002L).get(30, TimeUnit.SECONDS);
+            await("b2..b4 again").atMost(DEADLINE).until(() -> listener.received.size() == 13);
+            seeks.seek("it-seek", 0, 3).get(30, TimeUnit.SECONDS);
+            await("a3.. again").atMost(DEADLINE).until(() -> listener.received.size() == 20);
+            seeks.seekToBeginning(List.of(tp)).get(30, TimeUnit.SECONDS);
+            await("everything again").atMost(DEADLINE).until(() -> listener.received.size() == 30);
+            assertThat(listener.received.subList(10, 30)).containsExactly("b2", "b3", "b4", "a3", "a4", "b0", "b1",
+                    "b2", "b3", "b4", "a0", "a1", "a2", "a3", "a4", "b0", "b1", "b2", "b3", "b4");
+            seeks.seekToEnd(List.of(tp)).get(30, TimeUnit.SECONDS); // applied: what comes next is read
+            template.send("it-seek", "c0").get(30, TimeUnit.SECONDS);
+            await("only what came after").atMost(DEADLINE).until(() -> listener.received.size() >= 31);
+            assertThat(listener.received.subList(30, listener.received.size())).containsExactly("c0");
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +58,7 @@ final class ListenerConsumer implements Runnable {
     private volatile Set<TopicPartition> assignment = Set.of();
     private volatile long lag;
     private volatile Thread thread;
-    private boolean paused;
+    private volatile boolean paused;
 
     /** Waits; the real one is {@code Thread.sleep}, a test's may only record the wait. */
     @FunctionalInterface
@@ -103,8 +104,13 @@ final class ListenerConsumer implements Runnable {
         pauseRequested = false;
     }
 
-    boolean isPaused() {
+    boolean isPauseRequested() {
         return pauseRequested;
+    }
+
+    /** Whether the pause is in effect: the consumer reads nothing until resumed. */
+    boolean isPaused() {
+        return paused;
     }
 
     Set<TopicPartition> assignment() {
@@ -120,37 +126,56 @@ final class ListenerConsumer implements Runnable {
         return name;
     }
 
-    /** Runs {@code action} with the consumer on its own thread: now if this is that thread, else before the next poll. */
-    private void onConsumerThread(Runnable action) {
+    /**
+     * Runs {@code action} with the consumer on its own thread: now if this is that thread, else
+     * before the next poll. The future completes when it has run.
+     */
+    private CompletableFuture<Void> onConsumerThread(Runnable action) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Runnable task = () -> {
+            try {
+                action.run();
+                done.complete(null);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+                throw e;
+            }
+        };
         if (Thread.currentThread() == thread) {
-            action.run();
+            task.run();
+        } else if (finished.getCount() == 0) {
+            done.completeExceptionally(new IllegalStateException("listener consumer " + name + " is stopped"));
         } else {
-            requests.add(action);
+            requests.add(task);
         }
+        return done;
     }
 
     final SeekCallback seeks = new SeekCallback() {
         @Override
-        public void seek(String topic, int partition, long offset) {
-            onConsumerThread(() -> consumer.seek(new TopicPartition(topic, partition), offset));
+        public CompletableFuture<Void> seek(String topic, int partition, long offset) {
+            return onConsumerThread(() -> consumer.seek(new TopicPartition(topic, partition), offset));
         }
 
         @Override
-        public void seekToBeginning(Collection<TopicPartition> partitions) {
+        public CompletableFuture<Void> seekToBeginning(Collection<TopicPartition> partitions) {
             List<TopicPartition> copy = List.copyOf(partitions);
-            onConsumerThread(() -> consumer.seekToBeginning(copy));
+            return onConsumerThread(() -> consumer.seekToBeginning(copy));
         }
 
         @Override
-        public void seekToEnd(Collection<TopicPartition> partitions) {
+        public CompletableFuture<Void> seekToEnd(Collection<TopicPartition> partitions) {
             List<TopicPartition> copy = List.copyOf(partitions);
-            onConsumerThread(() -> consumer.seekToEnd(copy));
+            return onConsumerThread(() -> {
+                consumer.seekToEnd(copy);
+                copy.forEach(consumer::position); // the end is looked up now, not at some later poll
+            });
         }
 
         @Override
-        public void seekToTimestamp(Collection<TopicPartition> partitions, long timestamp) {
+        public CompletableFuture<Void> seekToTimestamp(Collection<TopicPartition> partitions, long timestamp) {
             List<TopicPartition> copy = List.copyOf(partitions);
-            onConsumerThread(() -> {
+            return onConsumerThread(() -> {
                 Map<TopicPartition, Long> query = new HashMap<>();
                 copy.forEach(tp -> query.put(tp, timestamp));
                 Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(query);
@@ -165,6 +190,7 @@ final class ListenerConsumer implements Runnable {
                 }
                 if (!toEnd.isEmpty()) {
                     consumer.seekToEnd(toEnd);
+                    toEnd.forEach(consumer::position);
                 }
             });
         }

@@ -107,8 +107,17 @@ public class LogListenerContainer {
         running.forEach(ListenerConsumer::resume);
     }
 
-    public synchronized boolean isPaused() {
+    /** Whether {@link #pause()} was called (and not yet resumed); see {@link #isPaused()}. */
+    public synchronized boolean isPauseRequested() {
         return paused;
+    }
+
+    /**
+     * Whether the pause is in effect in every running consumer: each applies it before its next
+     * poll, so records arriving after this turned true are not read until {@link #resume()}.
+     */
+    public synchronized boolean isPaused() {
+        return paused && !running.isEmpty() && running.stream().allMatch(ListenerConsumer::isPaused);
     }
 
     /** The partitions its consumers hold now. */
