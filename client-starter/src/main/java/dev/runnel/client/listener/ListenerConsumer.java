@@ -50,7 +50,7 @@ final class ListenerConsumer implements Runnable {
     private final ListenerObserver observer;
     private final ConsumerRebalanceListener rebalanceListener;
     private final Sleeper sleeper;
-    private final Queue<Runnable> requests = new ConcurrentLinkedQueue<>();
+    private final Queue<Request> requests = new ConcurrentLinkedQueue<>();
     private final Map<TopicPartition, OffsetAndMetadata> toCommit = new HashMap<>();
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean running = true;
@@ -59,6 +59,20 @@ final class ListenerConsumer implements Runnable {
     private volatile long lag;
     private volatile Thread thread;
     private volatile boolean paused;
+
+    /** Something to do with the consumer on its thread, and who waits for it. */
+    private record Request(Runnable action, CompletableFuture<Void> done) {
+
+        void run() {
+            try {
+                action.run();
+                done.complete(null);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+                throw e;
+            }
+        }
+    }
 
     /** Waits; the real one is {@code Thread.sleep}, a test's may only record the wait. */
     @FunctionalInterface
@@ -131,24 +145,23 @@ final class ListenerConsumer implements Runnable {
      * before the next poll. The future completes when it has run.
      */
     private CompletableFuture<Void> onConsumerThread(Runnable action) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Runnable task = () -> {
-            try {
-                action.run();
-                done.complete(null);
-            } catch (RuntimeException e) {
-                done.completeExceptionally(e);
-                throw e;
-            }
-        };
+        Request request = new Request(action, new CompletableFuture<>());
         if (Thread.currentThread() == thread) {
-            task.run();
-        } else if (finished.getCount() == 0) {
-            done.completeExceptionally(new IllegalStateException("listener consumer " + name + " is stopped"));
+            request.run();
         } else {
-            requests.add(task);
+            requests.add(request);
+            if (finished.getCount() == 0) {
+                failPendingRequests(); // it stopped before it could take this one
+            }
         }
-        return done;
+        return request.done();
+    }
+
+    private void failPendingRequests() {
+        Request request;
+        while ((request = requests.poll()) != null) {
+            request.done().completeExceptionally(new IllegalStateException("listener consumer " + name + " is stopped"));
+        }
     }
 
     final SeekCallback seeks = new SeekCallback() {
@@ -227,6 +240,7 @@ final class ListenerConsumer implements Runnable {
             }
             assignment = Set.of();
             finished.countDown();
+            failPendingRequests();
         }
     }
 
@@ -274,7 +288,7 @@ final class ListenerConsumer implements Runnable {
     }
 
     private void drainRequests() {
-        Runnable request;
+        Request request;
         while ((request = requests.poll()) != null) {
             try {
                 request.run();

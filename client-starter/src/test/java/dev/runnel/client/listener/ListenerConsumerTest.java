@@ -176,4 +176,19 @@ class ListenerConsumerTest {
         await().atMost(DEADLINE).until(() -> listener.processed.size() == 1);
         assertThat(consumer.paused()).isEmpty();
     }
+
+    @Test
+    void seeksFromAnotherThreadAreDoneBeforeTheNextPollAndFailOnceTheConsumerStopped() throws Exception {
+        ListenerConsumer lc = start(AckMode.BATCH, waits::add, "ok-0", "ok-1");
+        await().atMost(DEADLINE).until(() -> listener.processed.size() == 2);
+
+        lc.seeks.seek("orders", 0, 1).get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+        await().atMost(DEADLINE).until(() -> listener.processed.size() == 3);
+        assertThat(listener.processed).containsExactly("ok-0", "ok-1", "ok-1");
+        lc.stop();
+        assertThat(lc.awaitStop(DEADLINE)).isTrue();
+        assertThat(lc.seeks.seekToBeginning(List.of(TP))).failsWithin(DEADLINE)
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class).withMessageContaining("is stopped");
+    }
 }
