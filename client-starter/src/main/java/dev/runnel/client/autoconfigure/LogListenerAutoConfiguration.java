@@ -1,8 +1,11 @@
 package dev.runnel.client.autoconfigure;
 
+import java.util.List;
+
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -35,6 +38,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 @ConditionalOnClass(KafkaConsumer.class)
 public final class LogListenerAutoConfiguration {
 
+    /** The bean name of the default error handler. */
+    public static final String DEFAULT_ERROR_HANDLER = "logErrorHandler";
+
     @Bean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     @ConditionalOnMissingBean
@@ -56,8 +62,12 @@ public final class LogListenerAutoConfiguration {
                 properties.getListener().getDeadLetter().getSuffix());
     }
 
-    @Bean
-    @ConditionalOnMissingBean
+    /**
+     * The error handler of every listener that names none. Only a bean of this name replaces it:
+     * other {@link LogErrorHandler} beans are for the listeners that name them.
+     */
+    @Bean(DEFAULT_ERROR_HANDLER)
+    @ConditionalOnMissingBean(name = DEFAULT_ERROR_HANDLER)
     LogErrorHandler logErrorHandler(RunnelClientProperties properties, ObjectProvider<DeadLetterPublisher> deadLetters) {
         RunnelClientProperties.Retry retry = properties.getListener().getRetry();
         return new DefaultLogErrorHandler(new BackOff(retry.getMaxAttempts(), retry.getInitialInterval(),
@@ -67,14 +77,20 @@ public final class LogListenerAutoConfiguration {
     @Bean(LogListenerAnnotationBeanPostProcessor.DEFAULT_CONTAINER_FACTORY)
     @ConditionalOnMissingBean(name = LogListenerAnnotationBeanPostProcessor.DEFAULT_CONTAINER_FACTORY)
     LogListenerContainerFactory logListenerContainerFactory(RunnelClientProperties properties, PayloadCodec codec,
-            LogErrorHandler errorHandler, ObjectProvider<ListenerObserver> observers,
+            @Qualifier(DEFAULT_ERROR_HANDLER) LogErrorHandler errorHandler, ObjectProvider<ListenerObserver> observers,
             ObjectProvider<ConsumerRebalanceListener> rebalanceListeners) {
         RunnelClientProperties.Listener listener = properties.getListener();
         LogListenerContainerFactory factory = new LogListenerContainerFactory(properties.buildConsumerProperties(),
                 new ContainerSettings(listener.getConcurrency(), listener.getAckMode(), listener.getPollTimeout(),
                         listener.isAutoStartup(), listener.getShutdownTimeout()), codec, errorHandler);
-        observers.ifAvailable(factory::setObserver);
-        rebalanceListeners.ifUnique(factory::setRebalanceListener);
+        List<ListenerObserver> allObservers = observers.orderedStream().toList();
+        if (!allObservers.isEmpty()) {
+            factory.setObserver(ListenerObserver.composite(allObservers));
+        }
+        List<ConsumerRebalanceListener> allRebalanceListeners = rebalanceListeners.orderedStream().toList();
+        if (!allRebalanceListeners.isEmpty()) {
+            factory.setRebalanceListener(new CompositeRebalanceListener(allRebalanceListeners));
+        }
         return factory;
     }
 

@@ -24,14 +24,24 @@ final class LogListenerMetrics implements ListenerObserver {
     static final String PARTITIONS = "runnel.client.listener.partitions";
 
     private final ObjectProvider<MeterRegistry> registries;
+    private volatile MeterRegistry registry;
 
     LogListenerMetrics(ObjectProvider<MeterRegistry> registries) {
         this.registries = registries;
     }
 
+    private MeterRegistry registry() {
+        MeterRegistry r = registry;
+        if (r == null) {
+            r = registries.getIfAvailable();
+            registry = r;
+        }
+        return r;
+    }
+
     @Override
     public void registered(LogListenerContainer container) {
-        MeterRegistry registry = registries.getIfAvailable();
+        MeterRegistry registry = registry();
         if (registry == null) {
             return;
         }
@@ -43,7 +53,7 @@ final class LogListenerMetrics implements ListenerObserver {
 
     @Override
     public void invoked(String listenerId, long nanos, Throwable error) {
-        MeterRegistry registry = registries.getIfAvailable();
+        MeterRegistry registry = registry();
         if (registry == null) {
             return;
         }

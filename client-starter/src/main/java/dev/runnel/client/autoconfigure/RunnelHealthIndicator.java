@@ -19,9 +19,9 @@ import dev.runnel.client.listener.LogListenerContainer;
 import dev.runnel.client.listener.LogListenerEndpointRegistry;
 
 /**
- * {@code runnel} in the health endpoint: up when the cluster answers and every listener container
- * that should run does; the details name the brokers and, per listener, whether it runs, is
- * paused, how many partitions it holds and its lag.
+ * {@code runnel} in the health endpoint: up when the cluster answers and every consumer of every
+ * listener container that should run does; the details name the brokers and, per listener,
+ * whether it runs, its live consumers, whether it is paused, its partitions and its lag.
  */
 final class RunnelHealthIndicator extends AbstractHealthIndicator implements DisposableBean {
 
@@ -52,12 +52,13 @@ final class RunnelHealthIndicator extends AbstractHealthIndicator implements Dis
         for (LogListenerContainer c : registry.getListenerContainers()) {
             Map<String, Object> detail = new LinkedHashMap<>();
             detail.put("running", c.isRunning());
+            detail.put("consumers", c.aliveConsumers() + "/" + c.concurrency());
             detail.put("paused", c.isPaused());
             detail.put("partitions", c.assignment().size());
             detail.put("lag", c.lag());
             listeners.put(c.id(), detail);
-            if (registry.isRunning() && c.isAutoStartup() && !c.isRunning()) {
-                builder.down();
+            if (registry.isRunning() && c.isAutoStartup() && c.aliveConsumers() < c.concurrency()) {
+                builder.down(); // a consumer died on an error it could not go on from
             }
         }
         builder.withDetail("listeners", listeners);

@@ -36,7 +36,8 @@ public class LogAdmin {
         if (topics.isEmpty()) {
             return Set.of();
         }
-        try (Admin admin = Admin.create(config)) {
+        Admin admin = Admin.create(config);
+        try {
             Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             List<NewTopic> missing = topics.stream().filter(t -> !existing.contains(t.name())).toList();
             if (missing.isEmpty()) {
@@ -66,6 +67,8 @@ public class LogAdmin {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Set.of();
+        } finally {
+            admin.close(Duration.ofSeconds(5));
         }
     }
 }

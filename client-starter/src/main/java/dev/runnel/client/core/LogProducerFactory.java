@@ -1,5 +1,6 @@
 package dev.runnel.client.core;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -57,7 +58,7 @@ public class LogProducerFactory implements DisposableBean {
     public synchronized void destroy() {
         closed = true;
         if (producer != null) {
-            producer.close();
+            producer.close(Duration.ofSeconds(30)); // bounded: a cluster that is gone must not hold the shutdown
             producer = null;
         }
     }

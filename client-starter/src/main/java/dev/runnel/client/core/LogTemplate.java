@@ -6,6 +6,8 @@ import java.util.concurrent.CompletableFuture;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.runnel.client.support.PayloadCodec;
 
@@ -19,6 +21,8 @@ import dev.runnel.client.support.PayloadCodec;
  * {@code sendDefault} without a default topic) fails its future instead.
  */
 public class LogTemplate {
+
+    private static final Logger log = LoggerFactory.getLogger(LogTemplate.class);
 
     private final LogProducerFactory producers;
     private final PayloadCodec codec;
@@ -69,19 +73,29 @@ public class LogTemplate {
         long started = System.nanoTime();
         try {
             producers.producer().send(record, (metadata, error) -> {
-                observer.sent(record.topic(), System.nanoTime() - started, error);
+                long nanos = System.nanoTime() - started;
                 if (error != null) {
                     result.completeExceptionally(error);
                 } else {
                     result.complete(new SendResult(metadata.topic(), metadata.partition(), metadata.offset(),
                             metadata.timestamp()));
                 }
+                observe(record.topic(), nanos, error);
             });
         } catch (RuntimeException e) {
-            observer.sent(record.topic(), System.nanoTime() - started, e);
             result.completeExceptionally(e);
+            observe(record.topic(), System.nanoTime() - started, e);
         }
         return result;
+    }
+
+    /** After the future is settled, so an observer that throws cannot leave a send unanswered. */
+    private void observe(String topic, long nanos, Throwable error) {
+        try {
+            observer.sent(topic, nanos, error);
+        } catch (RuntimeException e) {
+            log.warn("The send observer threw {}", e.toString());
+        }
     }
 
     public CompletableFuture<SendResult> sendDefault(Object payload) {

@@ -12,6 +12,9 @@ public enum AckMode {
     /** What the listener acknowledged, once the poll's records are processed. */
     MANUAL,
 
-    /** What the listener acknowledged, at once, in the call to {@link Acknowledgment#acknowledge()}. */
+    /**
+     * What the listener acknowledged, at once when {@link Acknowledgment#acknowledge()} is called on
+     * the listener's thread (from another thread: before the consumer's next poll).
+     */
     MANUAL_IMMEDIATE
 }

@@ -10,7 +10,8 @@ public interface Acknowledgment {
 
     /**
      * Commits the offset after this record (or after the batch's last record): with
-     * {@code MANUAL} when the poll's records are done, with {@code MANUAL_IMMEDIATE} now.
+     * {@code MANUAL} when the poll's records are done, with {@code MANUAL_IMMEDIATE} now (called
+     * from another thread than the listener's: before the consumer's next poll).
      */
     void acknowledge();
 }

@@ -56,6 +56,7 @@ public class DeadLetterPublisher implements BiConsumer<List<ConsumerRecord<byte[
     private final String suffix;
     private final Set<String> known = ConcurrentHashMap.newKeySet();
     private Admin admin;
+    private boolean closed;
 
     /**
      * @param adminConfig settings for the admin client that creates missing dead-letter topics
@@ -145,6 +146,9 @@ public class DeadLetterPublisher implements BiConsumer<List<ConsumerRecord<byte[
     }
 
     private synchronized Admin admin() {
+        if (closed) {
+            throw new IllegalStateException("the dead-letter publisher is closed");
+        }
         if (admin == null) {
             admin = Admin.create(adminConfig);
         }
@@ -153,6 +157,7 @@ public class DeadLetterPublisher implements BiConsumer<List<ConsumerRecord<byte[
 
     @Override
     public synchronized void destroy() {
+        closed = true;
         if (admin != null) {
             admin.close(Duration.ofSeconds(5));
             admin = null;

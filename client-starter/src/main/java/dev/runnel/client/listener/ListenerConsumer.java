@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -13,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -23,7 +25,12 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,13 +40,16 @@ import org.slf4j.LoggerFactory;
  * were recovered), so every record is processed at least once. Stopping finishes the current
  * record, commits, and closes the consumer, which leaves the group.
  *
+ * <p>A failed record is not retried by sleeping on this thread: the consumer seeks back to it and
+ * pauses its partition until the error handler's back-off is over, and goes on polling meanwhile,
+ * so other partitions keep flowing and {@code max.poll.interval.ms} is never at risk.
+ *
  * <p>The consumer is touched only on its own thread: requests from other threads (pause, seek,
  * an acknowledgment of {@code MANUAL_IMMEDIATE}) wait in a queue the loop drains before each poll.
  */
 final class ListenerConsumer implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(ListenerConsumer.class);
-    private static final Duration SLEEP_SLICE = Duration.ofMillis(100);
 
     private final String name;
     private final LogListenerEndpoint endpoint;
@@ -49,40 +59,33 @@ final class ListenerConsumer implements Runnable {
     private final LogErrorHandler errorHandler;
     private final ListenerObserver observer;
     private final ConsumerRebalanceListener rebalanceListener;
-    private final Sleeper sleeper;
+    private final LongSupplier nanoClock;
     private final Queue<Request> requests = new ConcurrentLinkedQueue<>();
     private final Map<TopicPartition, OffsetAndMetadata> toCommit = new HashMap<>();
+    /** Partitions paused until their back-off ends (nano clock), with the failing record's delivery count. */
+    private final Map<TopicPartition, Retry> retries = new HashMap<>();
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile boolean pauseRequested;
+    private volatile boolean paused;
     private volatile Set<TopicPartition> assignment = Set.of();
     private volatile long lag;
     private volatile Thread thread;
-    private volatile boolean paused;
+    /** A batch listener's failed deliveries of the current batch, and its poison records already recovered. */
+    private int batchAttempts;
+    private final Set<String> recoveredInBatch = new HashSet<>();
+
+    /** A failing record (or batch: offset -1) of a partition, its deliveries so far, and when it may come again. */
+    private record Retry(long offset, int attempts, long resumeAtNanos) {
+    }
 
     /** Something to do with the consumer on its thread, and who waits for it. */
     private record Request(Runnable action, CompletableFuture<Void> done) {
-
-        void run() {
-            try {
-                action.run();
-                done.complete(null);
-            } catch (RuntimeException e) {
-                done.completeExceptionally(e);
-                throw e;
-            }
-        }
-    }
-
-    /** Waits; the real one is {@code Thread.sleep}, a test's may only record the wait. */
-    @FunctionalInterface
-    interface Sleeper {
-        void sleep(Duration duration) throws InterruptedException;
     }
 
     ListenerConsumer(String name, LogListenerEndpoint endpoint, ContainerSettings settings,
             Consumer<byte[], byte[]> consumer, ListenerInvoker invoker, LogErrorHandler errorHandler,
-            ListenerObserver observer, ConsumerRebalanceListener rebalanceListener, Sleeper sleeper) {
+            ListenerObserver observer, ConsumerRebalanceListener rebalanceListener, LongSupplier nanoClock) {
         this.name = name;
         this.endpoint = endpoint;
         this.settings = settings;
@@ -91,7 +94,7 @@ final class ListenerConsumer implements Runnable {
         this.errorHandler = errorHandler;
         this.observer = observer;
         this.rebalanceListener = rebalanceListener;
-        this.sleeper = sleeper;
+        this.nanoClock = nanoClock;
     }
 
     // ---------------------------------------------------------------- control, from any thread
@@ -108,6 +111,15 @@ final class ListenerConsumer implements Runnable {
 
     boolean isRunning() {
         return finished.getCount() > 0;
+    }
+
+    /** Closes a consumer whose thread never started. */
+    void closeUnstarted() {
+        try {
+            consumer.close(Duration.ZERO);
+        } finally {
+            finished.countDown();
+        }
     }
 
     void pause() {
@@ -142,12 +154,12 @@ final class ListenerConsumer implements Runnable {
 
     /**
      * Runs {@code action} with the consumer on its own thread: now if this is that thread, else
-     * before the next poll. The future completes when it has run.
+     * before the next poll. The future completes when it has run, or fails with why it could not.
      */
     private CompletableFuture<Void> onConsumerThread(Runnable action) {
         Request request = new Request(action, new CompletableFuture<>());
         if (Thread.currentThread() == thread) {
-            request.run();
+            run(request);
         } else {
             requests.add(request);
             if (finished.getCount() == 0) {
@@ -155,6 +167,16 @@ final class ListenerConsumer implements Runnable {
             }
         }
         return request.done();
+    }
+
+    private void run(Request request) {
+        try {
+            request.action().run();
+            request.done().complete(null);
+        } catch (RuntimeException e) {
+            log.warn("Listener consumer {}: a seek or acknowledgment failed: {}", name, e.toString());
+            request.done().completeExceptionally(e);
+        }
     }
 
     private void failPendingRequests() {
@@ -217,21 +239,23 @@ final class ListenerConsumer implements Runnable {
         try {
             subscribe();
             if (endpoint.bean() instanceof LogSeekAware aware) {
-                aware.registerSeekCallback(seeks);
+                guarded("registerSeekCallback", () -> aware.registerSeekCallback(seeks));
             }
             while (running) {
-                drainRequests();
-                applyPause();
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(settings.pollTimeout());
-                measureLag();
-                if (!records.isEmpty()) {
-                    process(records);
+                try {
+                    pollOnce();
+                } catch (AuthenticationException | FencedInstanceIdException | UnsupportedVersionException
+                        | InterruptException e) {
+                    throw e;
+                } catch (KafkaException e) {
+                    // Such as an authorization not yet propagated: the consumer stays, and tries again.
+                    log.warn("Listener consumer {} of {}: {}; polling again", name, invoker.where(), e.toString());
+                    idle(settings.pollTimeout());
                 }
-                commit();
             }
             commit();
         } catch (RuntimeException | Error e) {
-            log.error("Listener consumer {} of {} stopped on an unexpected error", name, invoker.where(), e);
+            log.error("Listener consumer {} of {} stopped on an error it cannot go on from", name, invoker.where(), e);
         } finally {
             try {
                 consumer.close(settings.shutdownTimeout());
@@ -244,15 +268,28 @@ final class ListenerConsumer implements Runnable {
         }
     }
 
+    private void pollOnce() {
+        drainRequests();
+        resumeAfterBackOff();
+        applyPause();
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(settings.pollTimeout());
+        measureLag();
+        if (!records.isEmpty()) {
+            process(records);
+        }
+        commit();
+    }
+
     private void subscribe() {
         ConsumerRebalanceListener listener = new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 // What was processed is committed before another consumer takes the partitions.
                 commit();
+                partitions.forEach(retries::remove);
                 assignment = Set.copyOf(consumer.assignment());
                 if (rebalanceListener != null) {
-                    rebalanceListener.onPartitionsRevoked(partitions);
+                    guarded("onPartitionsRevoked", () -> rebalanceListener.onPartitionsRevoked(partitions));
                 }
             }
 
@@ -264,19 +301,20 @@ final class ListenerConsumer implements Runnable {
                 }
                 log.info("Listener consumer {} has partitions {}", name, assignment);
                 if (rebalanceListener != null) {
-                    rebalanceListener.onPartitionsAssigned(partitions);
+                    guarded("onPartitionsAssigned", () -> rebalanceListener.onPartitionsAssigned(partitions));
                 }
                 if (endpoint.bean() instanceof LogSeekAware aware) {
-                    aware.onPartitionsAssigned(partitions, seeks);
+                    guarded("onPartitionsAssigned", () -> aware.onPartitionsAssigned(partitions, seeks));
                 }
             }
 
             @Override
             public void onPartitionsLost(Collection<TopicPartition> partitions) {
                 partitions.forEach(toCommit::remove);
+                partitions.forEach(retries::remove);
                 assignment = Set.copyOf(consumer.assignment());
                 if (rebalanceListener != null) {
-                    rebalanceListener.onPartitionsLost(partitions);
+                    guarded("onPartitionsLost", () -> rebalanceListener.onPartitionsLost(partitions));
                 }
             }
         };
@@ -287,14 +325,19 @@ final class ListenerConsumer implements Runnable {
         }
     }
 
+    /** Runs the application's callback; what it throws is logged, and does not end the consumer. */
+    private void guarded(String callback, Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            log.error("Listener consumer {}: {} threw", name, callback, e);
+        }
+    }
+
     private void drainRequests() {
         Request request;
         while ((request = requests.poll()) != null) {
-            try {
-                request.run();
-            } catch (RuntimeException e) {
-                log.warn("Listener consumer {}: a seek or acknowledgment failed: {}", name, e.toString());
-            }
+            run(request);
         }
     }
 
@@ -304,9 +347,37 @@ final class ListenerConsumer implements Runnable {
             paused = true;
             log.info("Listener consumer {} paused", name);
         } else if (!pauseRequested && paused) {
-            consumer.resume(consumer.paused());
+            List<TopicPartition> resume = new ArrayList<>(consumer.paused());
+            retries.forEach((tp, retry) -> {
+                if (retry.resumeAtNanos() != Long.MIN_VALUE) {
+                    resume.remove(tp); // still backing off
+                }
+            });
+            consumer.resume(resume);
             paused = false;
             log.info("Listener consumer {} resumed", name);
+        }
+    }
+
+    /** Resumes the partitions whose back-off is over (unless the whole consumer is paused). */
+    private void resumeAfterBackOff() {
+        if (retries.isEmpty()) {
+            return;
+        }
+        long now = nanoClock.getAsLong();
+        List<TopicPartition> due = new ArrayList<>();
+        retries.forEach((tp, retry) -> {
+            if (retry.resumeAtNanos() != Long.MIN_VALUE && now - retry.resumeAtNanos() >= 0) {
+                due.add(tp);
+            }
+        });
+        for (TopicPartition tp : due) {
+            Retry retry = retries.get(tp);
+            retries.put(tp, new Retry(retry.offset(), retry.attempts(), Long.MIN_VALUE)); // due: delivered again
+        }
+        due.retainAll(consumer.assignment());
+        if (!paused && !due.isEmpty()) {
+            consumer.resume(due);
         }
     }
 
@@ -334,7 +405,7 @@ final class ListenerConsumer implements Runnable {
                     return; // not committed: the next owner of the partition gets it
                 }
                 if (!processRecord(record)) {
-                    break; // sought back to it: it comes again after the next poll
+                    break; // sought back to it: it comes again after a later poll
                 }
             }
         }
@@ -342,97 +413,149 @@ final class ListenerConsumer implements Runnable {
 
     /** Whether the record is done (processed or recovered); if not, the consumer was sought back to it. */
     private boolean processRecord(ConsumerRecord<byte[], byte[]> record) {
-        for (int attempt = 1; ; attempt++) {
-            long started = System.nanoTime();
-            try {
-                invoker.invoke(record, acknowledgment(List.of(record)), consumer);
-                observer.invoked(endpoint.id(), System.nanoTime() - started, null);
-                done(List.of(record), settings.ackMode() == AckMode.RECORD || settings.ackMode() == AckMode.BATCH);
-                if (settings.ackMode() == AckMode.RECORD) {
-                    commit();
-                }
-                return true;
-            } catch (ConversionFailedException e) {
-                observer.invoked(endpoint.id(), System.nanoTime() - started, e);
-                return recover(List.of(record), e);
-            } catch (RuntimeException e) {
-                observer.invoked(endpoint.id(), System.nanoTime() - started, e);
-                Duration wait = errorHandler.retryAfter(List.of(record), e, attempt);
-                if (wait == null) {
-                    return recover(List.of(record), e);
-                }
-                if (!sleep(wait)) {
-                    seekBack(List.of(record));
-                    return false;
-                }
+        TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+        Retry previous = retries.get(tp);
+        int attempt = previous != null && previous.offset() == record.offset() ? previous.attempts() + 1 : 1;
+        long started = System.nanoTime();
+        try {
+            invoker.invoke(record, acknowledgment(List.of(record)), consumer);
+        } catch (ConversionFailedException e) {
+            observe(started, e);
+            retries.remove(tp);
+            return recoverOrBackOff(List.of(record), e);
+        } catch (RuntimeException e) {
+            observe(started, e);
+            Duration wait = errorHandler.retryAfter(List.of(record), e, attempt);
+            if (wait == null) {
+                retries.remove(tp);
+                return recoverOrBackOff(List.of(record), e);
             }
+            retries.put(tp, new Retry(record.offset(), attempt, 0));
+            backOff(List.of(record), wait);
+            return false;
         }
+        observe(started, null);
+        retries.remove(tp);
+        if (settings.ackMode() == AckMode.RECORD || settings.ackMode() == AckMode.BATCH) {
+            markDone(List.of(record));
+        }
+        if (settings.ackMode() == AckMode.RECORD) {
+            commit();
+        }
+        return true;
     }
 
+    /**
+     * A poll's records in one call. A poison record is recovered on its own and the call is made
+     * again without it; but nothing of the poll is committed until the call succeeds or the
+     * batch is recovered, since until then the records before the poison one are not done.
+     */
     private void processBatch(List<ConsumerRecord<byte[], byte[]>> all) {
         List<ConsumerRecord<byte[], byte[]>> remaining = new ArrayList<>(all);
-        int attempt = 0;
+        remaining.removeIf(r -> recoveredInBatch.contains(key(r)));
         while (!remaining.isEmpty()) {
-            attempt++;
             long started = System.nanoTime();
             try {
                 invoker.invokeBatch(remaining, acknowledgment(remaining), consumer);
-                observer.invoked(endpoint.id(), System.nanoTime() - started, null);
-                done(remaining, settings.ackMode() != AckMode.MANUAL && settings.ackMode() != AckMode.MANUAL_IMMEDIATE);
-                return;
             } catch (ConversionFailedException e) {
-                // The poison record alone is given up; the others are delivered again without it.
-                observer.invoked(endpoint.id(), System.nanoTime() - started, e);
+                observe(started, e);
                 if (!recover(List.of(e.record()), e)) {
-                    seekBack(remaining);
+                    backOff(all, settings.pollTimeout()); // the whole poll comes again
                     return;
                 }
+                recoveredInBatch.add(key(e.record()));
                 remaining.remove(e.record());
-                attempt = 0;
+                continue;
             } catch (RuntimeException e) {
-                observer.invoked(endpoint.id(), System.nanoTime() - started, e);
-                Duration wait = errorHandler.retryAfter(remaining, e, attempt);
+                observe(started, e);
+                batchAttempts++;
+                Duration wait = errorHandler.retryAfter(remaining, e, batchAttempts);
                 if (wait == null) {
-                    if (!recover(remaining, e)) {
-                        seekBack(remaining);
+                    batchAttempts = 0;
+                    if (recover(remaining, e)) {
+                        recoveredInBatch.clear();
+                        markDone(all);
+                    } else {
+                        backOff(all, settings.pollTimeout()); // the whole poll comes again
                     }
                     return;
                 }
-                if (!sleep(wait)) {
-                    seekBack(remaining);
-                    return;
+                for (ConsumerRecord<byte[], byte[]> r : all) {
+                    retries.put(new TopicPartition(r.topic(), r.partition()), new Retry(-1, batchAttempts, 0));
                 }
+                backOff(all, wait);
+                return;
             }
+            observe(started, null);
+            break;
+        }
+        batchAttempts = 0;
+        recoveredInBatch.clear();
+        for (ConsumerRecord<byte[], byte[]> r : all) {
+            retries.remove(new TopicPartition(r.topic(), r.partition()));
+        }
+        if (settings.ackMode() != AckMode.MANUAL && settings.ackMode() != AckMode.MANUAL_IMMEDIATE) {
+            markDone(all);
         }
     }
 
-    /** Hands records to the error handler's recovery; if that fails they are sought back to and delivered again. */
+    private static String key(ConsumerRecord<?, ?> r) {
+        return r.topic() + "-" + r.partition() + "@" + r.offset();
+    }
+
+    /** Hands records to the error handler's recovery; false (logged) if that failed. */
     private boolean recover(List<ConsumerRecord<byte[], byte[]>> records, Exception error) {
         try {
             errorHandler.recover(records, error);
-            done(records, true);
             return true;
         } catch (RuntimeException e) {
             log.error("Listener consumer {} cannot recover {}; it is delivered again", name,
                     DefaultLogErrorHandler.describe(records), e);
-            seekBack(records);
             return false;
         }
     }
 
-    /** Marks records processed: with {@code commit}, their offsets are committed at the next commit. */
-    private void done(List<ConsumerRecord<byte[], byte[]>> records, boolean commit) {
-        if (commit) {
-            for (ConsumerRecord<byte[], byte[]> r : records) {
-                markForCommit(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+    /** A record's recovery: done if it worked, else sought back to and delivered again after a pause. */
+    private boolean recoverOrBackOff(List<ConsumerRecord<byte[], byte[]>> records, Exception error) {
+        if (recover(records, error)) {
+            markDone(records);
+            return true;
+        }
+        backOff(records, settings.pollTimeout());
+        return false;
+    }
+
+    /** Seeks back to the records and pauses their partitions for {@code wait}. */
+    private void backOff(List<ConsumerRecord<byte[], byte[]>> records, Duration wait) {
+        long resumeAt = nanoClock.getAsLong() + wait.toNanos();
+        Map<TopicPartition, Long> first = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            first.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
+        }
+        List<TopicPartition> pause = new ArrayList<>();
+        first.forEach((tp, offset) -> {
+            if (consumer.assignment().contains(tp)) {
+                consumer.seek(tp, offset);
+                pause.add(tp);
+                Retry retry = retries.get(tp);
+                retries.put(tp, new Retry(retry != null ? retry.offset() : offset, retry != null ? retry.attempts() : 0,
+                        resumeAt));
             }
+        });
+        consumer.pause(pause);
+    }
+
+    /** Marks records processed: their offsets are committed at the next commit. */
+    private void markDone(List<ConsumerRecord<byte[], byte[]>> records) {
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            markForCommit(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
         }
     }
 
-    private void markForCommit(TopicPartition tp, long next) {
+    private void markForCommit(TopicPartition tp, OffsetAndMetadata next) {
         OffsetAndMetadata current = toCommit.get(tp);
-        if (current == null || current.offset() < next) {
-            toCommit.put(tp, new OffsetAndMetadata(next));
+        if (current == null || current.offset() < next.offset()) {
+            toCommit.put(tp, next);
         }
     }
 
@@ -449,22 +572,9 @@ final class ListenerConsumer implements Runnable {
         }
         boolean immediate = settings.ackMode() == AckMode.MANUAL_IMMEDIATE;
         return () -> onConsumerThread(() -> {
-            next.forEach(this::markForCommit);
+            next.forEach((tp, offset) -> markForCommit(tp, new OffsetAndMetadata(offset)));
             if (immediate) {
                 commit();
-            }
-        });
-    }
-
-    /** Seeks each partition of {@code records} back to its first one, so the next poll delivers them again. */
-    private void seekBack(List<ConsumerRecord<byte[], byte[]>> records) {
-        Map<TopicPartition, Long> first = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            first.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
-        }
-        first.forEach((tp, offset) -> {
-            if (consumer.assignment().contains(tp)) {
-                consumer.seek(tp, offset);
             }
         });
     }
@@ -477,7 +587,11 @@ final class ListenerConsumer implements Runnable {
         toCommit.clear();
         try {
             consumer.commitSync(offsets);
-        } catch (CommitFailedException | RebalanceInProgressException e) {
+        } catch (RebalanceInProgressException | RetriableException e) {
+            // Kept: committed at the next chance (the next loop, or before the partitions are revoked).
+            offsets.forEach(this::markForCommit);
+            log.info("Listener consumer {} will commit {} again: {}", name, offsets.keySet(), e.toString());
+        } catch (CommitFailedException e) {
             // The partitions moved on: their next owner processes these records again (at least once).
             log.info("Listener consumer {} could not commit {} after a rebalance: {}", name, offsets.keySet(),
                     e.toString());
@@ -486,19 +600,22 @@ final class ListenerConsumer implements Runnable {
         }
     }
 
-    /** Waits for a retry, in slices so a stop is noticed; false if the container stopped meanwhile. */
-    private boolean sleep(Duration wait) {
-        Duration left = wait;
+    /** Tells the observer about a call; what the observer throws is logged, never the listener's failure. */
+    private void observe(long startedNanos, Throwable error) {
         try {
-            while (running && !left.isZero() && !left.isNegative()) {
-                Duration slice = left.compareTo(SLEEP_SLICE) < 0 ? left : SLEEP_SLICE;
-                sleeper.sleep(slice);
-                left = left.minus(slice);
-            }
+            observer.invoked(endpoint.id(), System.nanoTime() - startedNanos, error);
+        } catch (RuntimeException e) {
+            log.warn("Listener consumer {}: the listener observer threw {}", name, e.toString());
+        }
+    }
+
+    /** Waits after an error the consumer goes on from, so it does not spin. */
+    private void idle(Duration wait) {
+        try {
+            Thread.sleep(wait.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            running = false;
         }
-        return running;
     }
 }

@@ -81,9 +81,15 @@ final class ListenerInvoker {
             return new Param(Kind.HEADER, raw, p.getAnnotation(LogHeader.class).value());
         }
         if (p.isAnnotationPresent(LogPartition.class)) {
+            if (raw != int.class && raw != Integer.class) {
+                throw new IllegalStateException(where() + ": @LogPartition " + p.getName() + " must be an int");
+            }
             return new Param(Kind.PARTITION, raw, null);
         }
         if (p.isAnnotationPresent(LogOffset.class)) {
+            if (raw != long.class && raw != Long.class) {
+                throw new IllegalStateException(where() + ": @LogOffset " + p.getName() + " must be a long");
+            }
             return new Param(Kind.OFFSET, raw, null);
         }
         if (raw == Acknowledgment.class) {
@@ -97,6 +103,14 @@ final class ListenerInvoker {
         }
         if (Consumer.class.isAssignableFrom(raw)) {
             return new Param(Kind.CONSUMER, raw, null);
+        }
+        if (raw.isPrimitive()) {
+            throw new IllegalStateException(where() + ": payload " + p.getName() + " is a " + raw
+                    + ", which a record without a value (null) cannot be; use its wrapper class");
+        }
+        if (raw == org.apache.kafka.clients.consumer.ConsumerRecords.class) {
+            throw new IllegalStateException(where() + ": ConsumerRecords is not supported; a batch listener takes a"
+                    + " List<ConsumerRecord<byte[], byte[]>>");
         }
         if (batch) {
             Type element = elementType(p);

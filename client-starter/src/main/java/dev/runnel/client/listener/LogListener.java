@@ -16,8 +16,8 @@ import java.lang.annotation.Target;
  * <p>The method's parameters, in any order: the payload (converted to the declared type, or a
  * {@code List} of payloads for a batch listener), {@link LogKey @LogKey}, {@link LogHeader @LogHeader},
  * {@link LogPartition @LogPartition} and {@link LogOffset @LogOffset} values, the record's
- * {@code Headers}, the {@code ConsumerRecord} itself (or a {@code List} of them, or
- * {@code ConsumerRecords}), the {@code Consumer}, and an {@link Acknowledgment} for manual commits.
+ * {@code Headers}, the {@code ConsumerRecord} itself (or a {@code List} of them for a batch
+ * listener), the {@code Consumer}, and an {@link Acknowledgment} for manual commits.
  */
 @Target(ElementType.METHOD)
 @Retention(RetentionPolicy.RUNTIME)

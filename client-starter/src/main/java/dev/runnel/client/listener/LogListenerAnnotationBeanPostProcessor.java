@@ -33,8 +33,9 @@ public class LogListenerAnnotationBeanPostProcessor implements BeanPostProcessor
     /** The bean name of the factory a listener gets unless it names another. */
     public static final String DEFAULT_CONTAINER_FACTORY = "logListenerContainerFactory";
 
-    private final List<Found> found = new ArrayList<>();
+    private final List<Found> found = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger generatedIds = new AtomicInteger();
+    private volatile boolean singletonsInstantiated;
     private ConfigurableBeanFactory beanFactory;
     private BeanExpressionContext expressionContext;
 
@@ -57,11 +58,19 @@ public class LogListenerAnnotationBeanPostProcessor implements BeanPostProcessor
                         LogListener.class));
         methods.forEach((method, annotation) -> found.add(new Found(bean,
                 AopUtils.selectInvocableMethod(method, bean.getClass()), annotation)));
+        if (singletonsInstantiated) {
+            registerFound(); // a lazy bean made after startup: its containers start at once if the registry runs
+        }
         return bean;
     }
 
     @Override
     public void afterSingletonsInstantiated() {
+        singletonsInstantiated = true;
+        registerFound();
+    }
+
+    private synchronized void registerFound() {
         LogListenerEndpointRegistry registry = beanFactory.getBean(LogListenerEndpointRegistry.class);
         for (Found f : found) {
             LogListener a = f.annotation();

@@ -53,18 +53,29 @@ public class LogListenerContainer {
         return autoStartup;
     }
 
-    /** Starts the consumers, if they are not running. */
+    /**
+     * Starts the consumers, if none runs. All are made before any starts, so a consumer that cannot
+     * be made (a bad setting only the client's constructor finds) leaves nothing running.
+     */
     public synchronized void start() {
-        if (!running.isEmpty()) {
+        if (running.stream().anyMatch(ListenerConsumer::isRunning)) {
             return;
         }
-        for (int i = 0; i < concurrency; i++) {
-            ListenerConsumer consumer = consumers.apply(i);
+        running.clear();
+        List<ListenerConsumer> made = new ArrayList<>();
+        try {
+            for (int i = 0; i < concurrency; i++) {
+                made.add(consumers.apply(i));
+            }
+        } catch (RuntimeException e) {
+            made.forEach(ListenerConsumer::closeUnstarted);
+            throw new IllegalStateException("cannot start listener " + id() + ": " + e.getMessage(), e);
+        }
+        for (ListenerConsumer consumer : made) {
             if (paused) {
                 consumer.pause();
             }
             Thread thread = new Thread(consumer, consumer.name());
-            thread.setDaemon(false);
             running.add(consumer);
             thread.start();
         }
@@ -72,9 +83,17 @@ public class LogListenerContainer {
                 endpoint.groupId());
     }
 
-    /** Stops the consumers and waits (up to the shutdown timeout) until each has committed and left the group. */
-    public synchronized void stop() {
+    /** Asks every consumer to stop after its current record, without waiting; see {@link #stop()}. */
+    public synchronized void signalStop() {
         running.forEach(ListenerConsumer::stop);
+    }
+
+    /**
+     * Stops the consumers and waits (up to the shutdown timeout) until each has committed and left
+     * the group. One still busy then is kept, so a later start does not run a second copy of it.
+     */
+    public synchronized void stop() {
+        signalStop();
         long deadline = System.nanoTime() + shutdownTimeout.toNanos();
         for (ListenerConsumer consumer : running) {
             try {
@@ -87,8 +106,13 @@ public class LogListenerContainer {
                 break;
             }
         }
-        running.clear();
+        running.removeIf(c -> !c.isRunning());
         log.info("Stopped listener {}", id());
+    }
+
+    /** Consumers whose thread is alive; fewer than {@link #concurrency()} while started means some died. */
+    public synchronized int aliveConsumers() {
+        return (int) running.stream().filter(ListenerConsumer::isRunning).count();
     }
 
     /** Whether any of its consumers runs. */

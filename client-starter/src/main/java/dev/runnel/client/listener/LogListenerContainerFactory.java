@@ -3,6 +3,7 @@ package dev.runnel.client.listener;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -29,7 +30,7 @@ public class LogListenerContainerFactory {
     private ConsumerRebalanceListener rebalanceListener;
     private Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerCreator =
             config -> new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    private ListenerConsumer.Sleeper sleeper = d -> Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
+    private LongSupplier nanoClock = System::nanoTime;
 
     public LogListenerContainerFactory(Map<String, Object> consumerProperties, ContainerSettings settings,
             PayloadCodec codec, LogErrorHandler errorHandler) {
@@ -61,8 +62,9 @@ public class LogListenerContainerFactory {
         this.consumerCreator = consumerCreator;
     }
 
-    void setSleeper(ListenerConsumer.Sleeper sleeper) {
-        this.sleeper = sleeper;
+    /** The clock of retry back-offs (tests advance it instead of waiting). */
+    void setNanoClock(LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
     }
 
     /** The container of {@code endpoint}; it fails here, at startup, if the listener cannot be served. */
@@ -94,8 +96,13 @@ public class LogListenerContainerFactory {
                     if (clientId != null) {
                         own.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId + "-" + endpoint.id() + "-" + index);
                     }
+                    Object instanceId = config.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+                    if (instanceId != null && concurrency > 1) {
+                        // Static members: each consumer needs its own instance id, or they fence each other.
+                        own.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId + "-" + index);
+                    }
                     return new ListenerConsumer(endpoint.id() + "-" + index, endpoint, settings,
-                            consumerCreator.apply(own), invoker, handler, observer, rebalanceListener, sleeper);
+                            consumerCreator.apply(own), invoker, handler, observer, rebalanceListener, nanoClock);
                 });
         observer.registered(container);
         return container;

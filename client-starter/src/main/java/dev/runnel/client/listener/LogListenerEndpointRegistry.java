@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.SmartLifecycle;
 
 /**
@@ -12,7 +13,7 @@ import org.springframework.context.SmartLifecycle;
  * application context and stops them all before the context's beans (the producer among them)
  * are closed.
  */
-public class LogListenerEndpointRegistry implements SmartLifecycle {
+public class LogListenerEndpointRegistry implements SmartLifecycle, DisposableBean {
 
     /** Late to start, early to stop. */
     public static final int PHASE = Integer.MAX_VALUE - 100;
@@ -42,20 +43,33 @@ public class LogListenerEndpointRegistry implements SmartLifecycle {
         return List.copyOf(containers.values());
     }
 
+    /** Starts the auto-started containers; if one cannot start, those started are stopped again. */
     @Override
     public synchronized void start() {
-        for (LogListenerContainer container : containers.values()) {
-            if (container.isAutoStartup()) {
-                container.start();
-            }
-        }
         running = true;
+        try {
+            for (LogListenerContainer container : containers.values()) {
+                if (container.isAutoStartup()) {
+                    container.start();
+                }
+            }
+        } catch (RuntimeException e) {
+            stop();
+            throw e;
+        }
     }
 
+    /** Stops every container: all are told first, then each is waited for. */
     @Override
     public synchronized void stop() {
         running = false;
+        containers.values().forEach(LogListenerContainer::signalStop);
         containers.values().forEach(LogListenerContainer::stop);
+    }
+
+    @Override
+    public void destroy() {
+        stop();
     }
 
     @Override

@@ -8,9 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
@@ -23,26 +27,14 @@ import dev.runnel.client.support.PayloadCodec;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The poll loop on a {@link MockConsumer}, with a sleeper that records the back-off waits instead
- * of waiting: retries, recovery, what is committed, and stopping in the middle of a retry.
+ * The poll loop on a {@link MockConsumer} and a fake clock: a failing record's partition waits,
+ * paused, until the test moves the clock past the back-off. Retries, recovery, what is committed,
+ * batches with a poison record, manual acknowledgment, pause, seeks and stopping.
  */
 class ListenerConsumerTest {
 
     static final TopicPartition TP = new TopicPartition("orders", 0);
     static final Duration DEADLINE = Duration.ofSeconds(10);
-
-    static class Listener {
-        final List<String> processed = new CopyOnWriteArrayList<>();
-        final AtomicInteger badCalls = new AtomicInteger();
-
-        void on(String value) {
-            if (value.startsWith("bad")) {
-                badCalls.incrementAndGet();
-                throw new IllegalStateException("cannot take " + value);
-            }
-            processed.add(value);
-        }
-    }
 
     /**
      * A MockConsumer that acts more like a log: a seek delivers the records from there again (the
@@ -50,7 +42,7 @@ class ListenerConsumerTest {
      */
     static final class LogConsumer extends MockConsumer<byte[], byte[]> {
         final List<ConsumerRecord<byte[], byte[]>> log = new CopyOnWriteArrayList<>();
-        final Map<TopicPartition, OffsetAndMetadata> commits = new java.util.concurrent.ConcurrentHashMap<>();
+        final Map<TopicPartition, OffsetAndMetadata> commits = new ConcurrentHashMap<>();
 
         LogConsumer() {
             super("earliest");
@@ -74,30 +66,74 @@ class ListenerConsumerTest {
         }
     }
 
+    static class Listener {
+        final List<String> processed = new CopyOnWriteArrayList<>();
+        final AtomicInteger badCalls = new AtomicInteger();
+        final AtomicBoolean batchFails = new AtomicBoolean();
+
+        void on(String value) {
+            if (value.startsWith("bad")) {
+                badCalls.incrementAndGet();
+                throw new IllegalStateException("cannot take " + value);
+            }
+            processed.add(value);
+        }
+
+        void batch(List<Integer> values) {
+            if (batchFails.get()) {
+                badCalls.incrementAndGet();
+                throw new IllegalStateException("down");
+            }
+            values.forEach(v -> processed.add(Integer.toString(v)));
+        }
+
+        void manual(String value, Acknowledgment ack) {
+            processed.add(value);
+            if (!value.startsWith("keep")) {
+                ack.acknowledge();
+            }
+        }
+    }
+
     final LogConsumer consumer = new LogConsumer();
     final Listener listener = new Listener();
+    final AtomicLong nanos = new AtomicLong();
     final List<Duration> waits = new CopyOnWriteArrayList<>();
     final List<String> recovered = new CopyOnWriteArrayList<>();
     final AtomicInteger recoveryFailures = new AtomicInteger();
-    final AtomicReference<ListenerConsumer> running = new AtomicReference<>();
-    Thread thread;
+    ListenerConsumer running;
 
-    ListenerConsumer start(AckMode ackMode, ListenerConsumer.Sleeper sleeper, String... values) throws Exception {
-        Method method = Listener.class.getDeclaredMethod("on", String.class);
+    ListenerConsumer start(String method, boolean batch, AckMode ackMode, String... values) throws Exception {
+        Method m = java.util.Arrays.stream(Listener.class.getDeclaredMethods()).filter(x -> x.getName().equals(method))
+                .findFirst().orElseThrow();
         LogListenerEndpoint endpoint = new LogListenerEndpoint("orders", List.of("orders"), null, "g", 1, true, Map.of(),
-                false, listener, method, null);
-        LogErrorHandler handler = new DefaultLogErrorHandler(new BackOff(3, Duration.ofMillis(50), 2, Duration.ofSeconds(1)),
-                (records, error) -> {
+                batch, listener, m, null);
+        DefaultLogErrorHandler backOff = new DefaultLogErrorHandler(
+                new BackOff(3, Duration.ofMillis(50), 2, Duration.ofSeconds(1)), (records, error) -> {
                     if (recoveryFailures.getAndDecrement() > 0) {
                         throw new IllegalStateException("the dead-letter topic is down");
                     }
                     records.forEach(r -> recovered.add(new String(r.value(), StandardCharsets.UTF_8)));
                 });
-        ListenerConsumer lc = new ListenerConsumer("orders-0", endpoint,
+        LogErrorHandler handler = new LogErrorHandler() {
+            @Override
+            public Duration retryAfter(List<ConsumerRecord<byte[], byte[]>> records, Exception error, int attempt) {
+                Duration wait = backOff.retryAfter(records, error, attempt);
+                if (wait != null) {
+                    waits.add(wait);
+                }
+                return wait;
+            }
+
+            @Override
+            public void recover(List<ConsumerRecord<byte[], byte[]>> records, Exception error) {
+                backOff.recover(records, error);
+            }
+        };
+        running = new ListenerConsumer("orders-0", endpoint,
                 new ContainerSettings(1, ackMode, Duration.ofMillis(10), true, Duration.ofSeconds(5)), consumer,
-                new ListenerInvoker(listener, method, false, new PayloadCodec(new JsonMapper())), handler,
-                ListenerObserver.NONE, null, sleeper);
-        running.set(lc);
+                new ListenerInvoker(listener, m, batch, new PayloadCodec(new JsonMapper())), handler,
+                ListenerObserver.NONE, null, nanos::get);
         consumer.schedulePollTask(() -> {
             consumer.rebalance(List.of(TP));
             consumer.updateBeginningOffsets(Map.of(TP, 0L));
@@ -105,16 +141,15 @@ class ListenerConsumerTest {
                 consumer.append(new ConsumerRecord<>("orders", 0, i, null, values[i].getBytes(StandardCharsets.UTF_8)));
             }
         });
-        thread = new Thread(lc, "orders-0");
-        thread.start();
-        return lc;
+        new Thread(running, "orders-0").start();
+        return running;
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (running.get() != null) {
-            running.get().stop();
-            assertThat(running.get().awaitStop(DEADLINE)).isTrue();
+        if (running != null) {
+            running.stop();
+            assertThat(running.awaitStop(DEADLINE)).isTrue();
         }
     }
 
@@ -123,36 +158,57 @@ class ListenerConsumerTest {
         return om == null ? -1 : om.offset();
     }
 
-    @Test
-    void aFailingRecordIsRetriedWithBackOffThenRecoveredAndTheOthersGoOn() throws Exception {
-        start(AckMode.BATCH, waits::add, "ok-0", "bad-1", "ok-2");
+    /** Moves the fake clock on by {@code millis} once the listener has failed {@code calls} times. */
+    void afterBadCalls(int calls, long millis) {
+        await().atMost(DEADLINE).until(() -> listener.badCalls.get() >= calls);
+        nanos.addAndGet(Duration.ofMillis(millis).toNanos());
+    }
 
+    @Test
+    void aFailingRecordWaitsPausedForItsBackOffThenIsRecoveredAndTheOthersGoOn() throws Exception {
+        start("on", false, AckMode.BATCH, "ok-0", "bad-1", "ok-2");
+
+        await().atMost(DEADLINE).until(() -> listener.badCalls.get() == 1);
+        assertThat(consumer.paused()).as("paused for the back-off").containsExactly(TP);
+        assertThat(committed()).isEqualTo(1);
+        afterBadCalls(1, 50);
+        afterBadCalls(2, 100);
         await().atMost(DEADLINE).until(() -> committed() == 3);
 
         assertThat(listener.processed).containsExactly("ok-0", "ok-2");
         assertThat(listener.badCalls).as("three deliveries").hasValue(3);
-        assertThat(waits).as("50 ms, then 100 ms").containsExactly(Duration.ofMillis(50), Duration.ofMillis(100));
+        assertThat(waits).containsExactly(Duration.ofMillis(50), Duration.ofMillis(100));
         assertThat(recovered).containsExactly("bad-1");
+        assertThat(consumer.paused()).isEmpty();
     }
 
     @Test
     void aRecordWhoseRecoveryFailsIsDeliveredAgainAndNotCommittedPast() throws Exception {
         recoveryFailures.set(1);
-        start(AckMode.RECORD, waits::add, "ok-0", "bad-1", "ok-2");
+        start("on", false, AckMode.RECORD, "ok-0", "bad-1", "ok-2");
 
-        await().atMost(DEADLINE).until(() -> recovered.size() == 1);
+        afterBadCalls(1, 50);
+        afterBadCalls(2, 100);
+        await().atMost(DEADLINE).until(() -> listener.badCalls.get() == 3);
+        assertThat(committed()).as("recovery failed: not past bad-1").isEqualTo(1);
+        nanos.addAndGet(Duration.ofMillis(10).toNanos()); // the pause after a failed recovery
+        afterBadCalls(4, 50);
+        afterBadCalls(5, 100);
         await().atMost(DEADLINE).until(() -> committed() == 3);
 
         assertThat(listener.badCalls).as("three deliveries, twice").hasValue(6);
+        assertThat(recovered).containsExactly("bad-1");
         assertThat(listener.processed).containsExactly("ok-0", "ok-2");
     }
 
     @Test
-    void stoppingDuringARetryCommitsOnlyWhatWasProcessed() throws Exception {
-        start(AckMode.BATCH, wait -> running.get().stop(), "ok-0", "bad-1", "ok-2");
+    void stoppingDuringABackOffCommitsOnlyWhatWasProcessed() throws Exception {
+        start("on", false, AckMode.BATCH, "ok-0", "bad-1", "ok-2");
+        await().atMost(DEADLINE).until(() -> listener.badCalls.get() == 1);
 
-        assertThat(running.get().awaitStop(DEADLINE)).isTrue();
+        running.stop();
 
+        assertThat(running.awaitStop(DEADLINE)).isTrue();
         assertThat(committed()).as("past ok-0 only").isEqualTo(1);
         assertThat(listener.processed).containsExactly("ok-0");
         assertThat(recovered).isEmpty();
@@ -160,12 +216,51 @@ class ListenerConsumerTest {
     }
 
     @Test
+    void aBatchWithAPoisonRecordIsCommittedOnlyOnceTheRestIsProcessed() throws Exception {
+        listener.batchFails.set(true);
+        start("batch", true, AckMode.BATCH, "1", "2", "x", "4");
+
+        await().atMost(DEADLINE).until(() -> recovered.size() == 1 && listener.badCalls.get() == 1);
+        assertThat(recovered).as("the poison record alone").containsExactly("x");
+        assertThat(committed()).as("1 and 2 are not processed yet").isEqualTo(-1);
+        listener.batchFails.set(false);
+        nanos.addAndGet(Duration.ofMillis(50).toNanos());
+
+        await().atMost(DEADLINE).until(() -> committed() == 4);
+        assertThat(listener.processed).containsExactly("1", "2", "4");
+        assertThat(recovered).as("not recovered twice").containsExactly("x");
+    }
+
+    @Test
+    void stoppingWhileABatchBacksOffCommitsNothingOfIt() throws Exception {
+        listener.batchFails.set(true);
+        start("batch", true, AckMode.BATCH, "1", "x", "3");
+        await().atMost(DEADLINE).until(() -> listener.badCalls.get() == 1);
+
+        running.stop();
+
+        assertThat(running.awaitStop(DEADLINE)).isTrue();
+        assertThat(committed()).as("the poison was recovered, but 1 was never processed").isEqualTo(-1);
+    }
+
+    @Test
+    void manualAcknowledgmentCommitsOnlyWhatWasAcknowledged() throws Exception {
+        start("manual", false, AckMode.MANUAL, "a-0", "a-1", "keep-2", "keep-3");
+
+        await().atMost(DEADLINE).until(() -> listener.processed.size() == 4);
+        await().atMost(DEADLINE).until(() -> committed() == 2);
+        running.stop();
+        assertThat(running.awaitStop(DEADLINE)).isTrue();
+        assertThat(committed()).isEqualTo(2);
+    }
+
+    @Test
     void aPausedConsumerReadsNothingUntilResumed() throws Exception {
-        ListenerConsumer lc = start(AckMode.BATCH, waits::add);
+        ListenerConsumer lc = start("on", false, AckMode.BATCH);
         lc.pause();
-        await().atMost(DEADLINE).until(() -> consumer.paused().contains(TP));
-        java.util.concurrent.atomic.AtomicBoolean nextPoll = new java.util.concurrent.atomic.AtomicBoolean();
-        consumer.schedulePollTask(() -> consumer.addRecord(new ConsumerRecord<>("orders", 0, 0, null,
+        await().atMost(DEADLINE).until(lc::isPaused);
+        AtomicBoolean nextPoll = new AtomicBoolean();
+        consumer.schedulePollTask(() -> consumer.append(new ConsumerRecord<>("orders", 0, 0, null,
                 "ok-0".getBytes(StandardCharsets.UTF_8))));
         consumer.schedulePollTask(() -> nextPoll.set(true)); // one poll task per poll: the record's poll is over
 
@@ -179,16 +274,16 @@ class ListenerConsumerTest {
 
     @Test
     void seeksFromAnotherThreadAreDoneBeforeTheNextPollAndFailOnceTheConsumerStopped() throws Exception {
-        ListenerConsumer lc = start(AckMode.BATCH, waits::add, "ok-0", "ok-1");
+        ListenerConsumer lc = start("on", false, AckMode.BATCH, "ok-0", "ok-1");
         await().atMost(DEADLINE).until(() -> listener.processed.size() == 2);
 
-        lc.seeks.seek("orders", 0, 1).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        lc.seeks.seek("orders", 0, 1).get(10, TimeUnit.SECONDS);
 
         await().atMost(DEADLINE).until(() -> listener.processed.size() == 3);
         assertThat(listener.processed).containsExactly("ok-0", "ok-1", "ok-1");
         lc.stop();
         assertThat(lc.awaitStop(DEADLINE)).isTrue();
         assertThat(lc.seeks.seekToBeginning(List.of(TP))).failsWithin(DEADLINE)
-                .withThrowableOfType(java.util.concurrent.ExecutionException.class).withMessageContaining("is stopped");
+                .withThrowableOfType(ExecutionException.class).withMessageContaining("is stopped");
     }
 }

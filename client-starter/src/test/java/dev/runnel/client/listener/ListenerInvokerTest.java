@@ -59,6 +59,15 @@ class ListenerInvokerTest {
 
         void acknowledging(String value, Acknowledgment ack) {
         }
+
+        void intOffset(String value, @LogOffset int offset) {
+        }
+
+        void primitivePayload(long value) {
+        }
+
+        void consumerRecords(org.apache.kafka.clients.consumer.ConsumerRecords<byte[], byte[]> records) {
+        }
     }
 
     final Listeners bean = new Listeners();
@@ -123,6 +132,9 @@ class ListenerInvokerTest {
         assertThatThrownBy(() -> invoker("batchWithPartition", true)).hasMessageContaining("a batch listener gets lists");
         assertThatThrownBy(() -> invoker("batchWithoutList", true)).hasMessageContaining("must be a List<...>");
         assertThat(invoker("acknowledging", false).acknowledges()).isTrue();
+        assertThatThrownBy(() -> invoker("intOffset", false)).hasMessageContaining("@LogOffset offset must be a long");
+        assertThatThrownBy(() -> invoker("primitivePayload", false)).hasMessageContaining("use its wrapper class");
+        assertThatThrownBy(() -> invoker("consumerRecords", false)).hasMessageContaining("ConsumerRecords is not supported");
         assertThat(invoker("fails", false).acknowledges()).isFalse();
     }
 }
