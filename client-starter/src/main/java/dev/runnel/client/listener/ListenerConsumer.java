@@ -8,10 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -22,7 +19,6 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
@@ -44,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * pauses its partition until the error handler's back-off is over, and goes on polling meanwhile,
  * so other partitions keep flowing and {@code max.poll.interval.ms} is never at risk.
  *
- * <p>The consumer is touched only on its own thread: requests from other threads (pause, seek,
- * an acknowledgment of {@code MANUAL_IMMEDIATE}) wait in a queue the loop drains before each poll.
+ * <p>The consumer is touched only on its own thread: requests from other threads (seeks, an
+ * acknowledgment of {@code MANUAL_IMMEDIATE}) wait in a {@link ConsumerThreadQueue} the loop
+ * drains before each poll; pause and resume are flags it applies there.
  */
 final class ListenerConsumer implements Runnable {
 
@@ -60,7 +57,7 @@ final class ListenerConsumer implements Runnable {
     private final ListenerObserver observer;
     private final ConsumerRebalanceListener rebalanceListener;
     private final LongSupplier nanoClock;
-    private final Queue<Request> requests = new ConcurrentLinkedQueue<>();
+    private final ConsumerThreadQueue requests;
     private final Map<TopicPartition, OffsetAndMetadata> toCommit = new HashMap<>();
     /** Partitions paused until their back-off ends (nano clock), with the failing record's delivery count. */
     private final Map<TopicPartition, Retry> retries = new HashMap<>();
@@ -70,17 +67,12 @@ final class ListenerConsumer implements Runnable {
     private volatile boolean paused;
     private volatile Set<TopicPartition> assignment = Set.of();
     private volatile long lag;
-    private volatile Thread thread;
     /** A batch listener's failed deliveries of the current batch, and its poison records already recovered. */
     private int batchAttempts;
     private final Set<String> recoveredInBatch = new HashSet<>();
 
     /** A failing record (or batch: offset -1) of a partition, its deliveries so far, and when it may come again. */
     private record Retry(long offset, int attempts, long resumeAtNanos) {
-    }
-
-    /** Something to do with the consumer on its thread, and who waits for it. */
-    private record Request(Runnable action, CompletableFuture<Void> done) {
     }
 
     ListenerConsumer(String name, LogListenerEndpoint endpoint, ContainerSettings settings,
@@ -95,6 +87,8 @@ final class ListenerConsumer implements Runnable {
         this.observer = observer;
         this.rebalanceListener = rebalanceListener;
         this.nanoClock = nanoClock;
+        this.requests = new ConsumerThreadQueue(name, () -> finished.getCount() == 0);
+        this.seeks = new ConsumerSeeks(consumer, requests);
     }
 
     // ---------------------------------------------------------------- control, from any thread
@@ -152,90 +146,14 @@ final class ListenerConsumer implements Runnable {
         return name;
     }
 
-    /**
-     * Runs {@code action} with the consumer on its own thread: now if this is that thread, else
-     * before the next poll. The future completes when it has run, or fails with why it could not.
-     */
-    private CompletableFuture<Void> onConsumerThread(Runnable action) {
-        Request request = new Request(action, new CompletableFuture<>());
-        if (Thread.currentThread() == thread) {
-            run(request);
-        } else {
-            requests.add(request);
-            if (finished.getCount() == 0) {
-                failPendingRequests(); // it stopped before it could take this one
-            }
-        }
-        return request.done();
-    }
-
-    private void run(Request request) {
-        try {
-            request.action().run();
-            request.done().complete(null);
-        } catch (RuntimeException e) {
-            log.warn("Listener consumer {}: a seek or acknowledgment failed: {}", name, e.toString());
-            request.done().completeExceptionally(e);
-        }
-    }
-
-    private void failPendingRequests() {
-        Request request;
-        while ((request = requests.poll()) != null) {
-            request.done().completeExceptionally(new IllegalStateException("listener consumer " + name + " is stopped"));
-        }
-    }
-
-    final SeekCallback seeks = new SeekCallback() {
-        @Override
-        public CompletableFuture<Void> seek(String topic, int partition, long offset) {
-            return onConsumerThread(() -> consumer.seek(new TopicPartition(topic, partition), offset));
-        }
-
-        @Override
-        public CompletableFuture<Void> seekToBeginning(Collection<TopicPartition> partitions) {
-            List<TopicPartition> copy = List.copyOf(partitions);
-            return onConsumerThread(() -> consumer.seekToBeginning(copy));
-        }
-
-        @Override
-        public CompletableFuture<Void> seekToEnd(Collection<TopicPartition> partitions) {
-            List<TopicPartition> copy = List.copyOf(partitions);
-            return onConsumerThread(() -> {
-                consumer.seekToEnd(copy);
-                copy.forEach(consumer::position); // the end is looked up now, not at some later poll
-            });
-        }
-
-        @Override
-        public CompletableFuture<Void> seekToTimestamp(Collection<TopicPartition> partitions, long timestamp) {
-            List<TopicPartition> copy = List.copyOf(partitions);
-            return onConsumerThread(() -> {
-                Map<TopicPartition, Long> query = new HashMap<>();
-                copy.forEach(tp -> query.put(tp, timestamp));
-                Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(query);
-                List<TopicPartition> toEnd = new ArrayList<>();
-                for (TopicPartition tp : copy) {
-                    OffsetAndTimestamp at = found.get(tp);
-                    if (at == null) {
-                        toEnd.add(tp);
-                    } else {
-                        consumer.seek(tp, at.offset());
-                    }
-                }
-                if (!toEnd.isEmpty()) {
-                    consumer.seekToEnd(toEnd);
-                    toEnd.forEach(consumer::position);
-                }
-            });
-        }
-    };
+    /** Seeks in this consumer's partitions, from any thread. */
+    final SeekCallback seeks;
 
     // ---------------------------------------------------------------- the loop
 
     @Override
     public void run() {
-        thread = Thread.currentThread();
+        requests.ownedByCurrentThread();
         try {
             subscribe();
             if (endpoint.bean() instanceof LogSeekAware aware) {
@@ -264,12 +182,12 @@ final class ListenerConsumer implements Runnable {
             }
             assignment = Set.of();
             finished.countDown();
-            failPendingRequests();
+            requests.failAll();
         }
     }
 
     private void pollOnce() {
-        drainRequests();
+        requests.drain();
         resumeAfterBackOff();
         applyPause();
         ConsumerRecords<byte[], byte[]> records = consumer.poll(settings.pollTimeout());
@@ -331,13 +249,6 @@ final class ListenerConsumer implements Runnable {
             call.run();
         } catch (RuntimeException e) {
             log.error("Listener consumer {}: {} threw", name, callback, e);
-        }
-    }
-
-    private void drainRequests() {
-        Request request;
-        while ((request = requests.poll()) != null) {
-            run(request);
         }
     }
 
@@ -571,7 +482,7 @@ final class ListenerConsumer implements Runnable {
             next.merge(new TopicPartition(r.topic(), r.partition()), r.offset() + 1, Math::max);
         }
         boolean immediate = settings.ackMode() == AckMode.MANUAL_IMMEDIATE;
-        return () -> onConsumerThread(() -> {
+        return () -> requests.submit(() -> {
             next.forEach((tp, offset) -> markForCommit(tp, new OffsetAndMetadata(offset)));
             if (immediate) {
                 commit();
