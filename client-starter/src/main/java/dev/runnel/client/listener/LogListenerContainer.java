@@ -93,6 +93,9 @@ public class LogListenerContainer {
      * the group. One still busy then is kept, so a later start does not run a second copy of it.
      */
     public synchronized void stop() {
+        if (running.isEmpty()) {
+            return;
+        }
         signalStop();
         long deadline = System.nanoTime() + shutdownTimeout.toNanos();
         for (ListenerConsumer consumer : running) {
