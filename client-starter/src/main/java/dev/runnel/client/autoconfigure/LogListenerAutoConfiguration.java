@@ -113,7 +113,7 @@ public final class LogListenerAutoConfiguration {
     static class Metrics {
 
         @Bean
-        @ConditionalOnMissingBean(ListenerObserver.class)
+        @ConditionalOnMissingBean(name = "logListenerMetrics")
         ListenerObserver logListenerMetrics(ObjectProvider<MeterRegistry> registries) {
             return new LogListenerMetrics(registries);
         }

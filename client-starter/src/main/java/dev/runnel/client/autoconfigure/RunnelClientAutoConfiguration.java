@@ -52,8 +52,10 @@ public final class RunnelClientAutoConfiguration {
     @ConditionalOnMissingBean
     LogTemplate logTemplate(LogProducerFactory producers, PayloadCodec codec, RunnelClientProperties properties,
             ObjectProvider<SendObserver> observers) {
-        return new LogTemplate(producers, codec, properties.getTemplate().getDefaultTopic(),
-                observers.getIfAvailable(() -> SendObserver.NONE));
+        List<SendObserver> all = observers.orderedStream().toList();
+        SendObserver observer = all.isEmpty() ? SendObserver.NONE
+                : (topic, nanos, error) -> all.forEach(o -> o.sent(topic, nanos, error));
+        return new LogTemplate(producers, codec, properties.getTemplate().getDefaultTopic(), observer);
     }
 
     @Bean
@@ -80,7 +82,7 @@ public final class RunnelClientAutoConfiguration {
     static class Metrics {
 
         @Bean
-        @ConditionalOnMissingBean(SendObserver.class)
+        @ConditionalOnMissingBean(name = "logTemplateMetrics")
         SendObserver logTemplateMetrics(ObjectProvider<MeterRegistry> registries) {
             return new LogTemplateMetrics(registries);
         }

@@ -120,6 +120,23 @@ class RunnelClientAutoConfigurationTest {
     }
 
     @Test
+    void theApplicationsOwnSendObserversAreToldToo() {
+        MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+                .withBean("auditSends", SendObserver.class, () -> (topic, nanos, error) -> told.add(topic))
+                .withBean(LogProducerFactory.class, () -> new LogProducerFactory(Map.of("bootstrap.servers", "x:1"),
+                        c -> producer))
+                .run(context -> {
+                    context.getBean(LogTemplate.class).send("orders", "one").get(5, TimeUnit.SECONDS);
+                    assertThat(told).containsExactly("orders");
+                    assertThat(context.getBean(MeterRegistry.class).get("runnel.client.sends").timer().count())
+                            .as("the metrics stay").isEqualTo(1);
+                });
+    }
+
+    @Test
     void everySendIsTimedByTopicAndOutcome() {
         MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(),
                 new ByteArraySerializer());
