@@ -1,0 +1,68 @@
+package dev.runnel.gateway;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/** The gateway's settings under {@code runnel.gateway}. */
+@ConfigurationProperties("runnel.gateway")
+public class GatewayProperties {
+
+    /** The brokers the gateway's clients bootstrap from, as host:port. */
+    private List<String> bootstrapServers = new ArrayList<>(List.of("127.0.0.1:9092"));
+
+    /** The largest request body the REST proxy reads; a larger one is refused with 413. */
+    private DataSize maxRequestSize = DataSize.ofMegabytes(1);
+
+    /** How long a produce request waits for the brokers to acknowledge its records. */
+    private Duration produceTimeout = Duration.ofSeconds(30);
+
+    /** How long an admin read (topics, partitions, offsets) waits for the cluster. */
+    private Duration adminTimeout = Duration.ofSeconds(10);
+
+    public List<String> getBootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public void setBootstrapServers(List<String> bootstrapServers) {
+        if (bootstrapServers == null || bootstrapServers.isEmpty()) {
+            throw new IllegalArgumentException("runnel.gateway.bootstrap-servers needs at least one host:port");
+        }
+        this.bootstrapServers = new ArrayList<>(bootstrapServers);
+    }
+
+    public DataSize getMaxRequestSize() {
+        return maxRequestSize;
+    }
+
+    public void setMaxRequestSize(DataSize maxRequestSize) {
+        if (maxRequestSize.toBytes() <= 0 || maxRequestSize.toBytes() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("runnel.gateway.max-request-size must be between 1 byte and 2GB");
+        }
+        this.maxRequestSize = maxRequestSize;
+    }
+
+    public Duration getProduceTimeout() {
+        return produceTimeout;
+    }
+
+    public void setProduceTimeout(Duration produceTimeout) {
+        this.produceTimeout = produceTimeout;
+    }
+
+    public Duration getAdminTimeout() {
+        return adminTimeout;
+    }
+
+    public void setAdminTimeout(Duration adminTimeout) {
+        this.adminTimeout = adminTimeout;
+    }
+
+    /** The bootstrap list as Kafka's clients take it. */
+    public String bootstrap() {
+        return String.join(",", bootstrapServers);
+    }
+}
