@@ -23,6 +23,9 @@ public class GatewayProperties {
     /** How long an admin read (topics, partitions, offsets) waits for the cluster. */
     private Duration adminTimeout = Duration.ofSeconds(10);
 
+    /** A consumer instance not used for this long is closed (it leaves its group). */
+    private Duration consumerIdleTimeout = Duration.ofMinutes(5);
+
     public List<String> getBootstrapServers() {
         return bootstrapServers;
     }
@@ -59,6 +62,17 @@ public class GatewayProperties {
 
     public void setAdminTimeout(Duration adminTimeout) {
         this.adminTimeout = adminTimeout;
+    }
+
+    public Duration getConsumerIdleTimeout() {
+        return consumerIdleTimeout;
+    }
+
+    public void setConsumerIdleTimeout(Duration consumerIdleTimeout) {
+        if (consumerIdleTimeout.isZero() || consumerIdleTimeout.isNegative()) {
+            throw new IllegalArgumentException("runnel.gateway.consumer-idle-timeout must be positive");
+        }
+        this.consumerIdleTimeout = consumerIdleTimeout;
     }
 
     /** The bootstrap list as Kafka's clients take it. */

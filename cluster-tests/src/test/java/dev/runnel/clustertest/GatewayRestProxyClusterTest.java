@@ -37,10 +37,12 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The gateway's REST proxy against a real cluster (a controller and a broker in this JVM): records
  * produced over HTTP in the JSON, binary and text formats are read back with {@code kafka-clients}
- * byte for byte; bad requests get RFC 9457 problems and write nothing.
+ * byte for byte; bad requests get RFC 9457 problems and write nothing; a REST consumer instance
+ * shares a group with a {@code kafka-clients} consumer, reads what {@code kafka-clients} wrote,
+ * commits and seeks.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class GatewayProduceClusterTest {
+class GatewayRestProxyClusterTest {
 
     private static final String JSON = "application/vnd.kafka.json.v2+json";
     private static final String BINARY = "application/vnd.kafka.binary.v2+json";
@@ -212,5 +214,111 @@ class GatewayProduceClusterTest {
         }
         assertThat(end).isEqualTo(endTotal("gw-orders"));
         assertProblem(get("/topics/no-such-topic"), 404, "unknown-topic");
+    }
+
+    private HttpResponse<String> delete(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aRestConsumerSharesAGroupWithAKafkaConsumerCommitsAndSeeks() throws Exception {
+        admin.createTopics(List.of(new NewTopic("gw-events", 4, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        await("gw-events has leaders").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> admin
+                .describeTopics(List.of("gw-events")).allTopicNames().get(10, TimeUnit.SECONDS).get("gw-events")
+                .partitions().stream().allMatch(p -> p.leader() != null));
+        try (var producer = KafkaClients.producer(bootstrap, Map.of())) {
+            for (int i = 0; i < 20; i++) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("gw-events", i % 4,
+                        KafkaClients.bytes("k" + i), KafkaClients.bytes("{\"n\":" + i + "}"))).get(30, TimeUnit.SECONDS);
+            }
+        }
+        String instance = "/consumers/mixed/instances/rest-1";
+        HttpResponse<String> created = post("/consumers/mixed", "application/json",
+                "{\"name\": \"rest-1\", \"format\": \"json\", \"auto.offset.reset\": \"earliest\"}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+        assertThat(mapper.readTree(created.body()).get("base_uri").asString()).isEqualTo(instance);
+        assertProblem(post("/consumers/mixed", "application/json", "{\"name\": \"rest-1\"}"), 409, "consumer-exists");
+        assertThat(post(instance + "/subscription", "application/json", "{\"topics\": [\"gw-events\"]}").statusCode())
+                .isEqualTo(204);
+
+        // A kafka-clients consumer in the same group, on a thread of its own, committing what it reads.
+        java.util.Set<Integer> seenByKafka = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicReference<java.util.Set<TopicPartition>> kafkaPartitions =
+                new java.util.concurrent.atomic.AtomicReference<>(java.util.Set.of());
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Map<String, Object> config = new HashMap<>();
+        config.put("bootstrap.servers", bootstrap);
+        config.put("group.id", "mixed");
+        config.put("auto.offset.reset", "earliest");
+        config.put("enable.auto.commit", false);
+        Thread kafkaThread = new Thread(() -> {
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config,
+                    new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                    new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+                consumer.subscribe(List.of("gw-events"));
+                while (!stop.get()) {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                        seenByKafka.add(mapper.readTree(r.value()).get("n").asInt());
+                    }
+                    kafkaPartitions.set(java.util.Set.copyOf(consumer.assignment()));
+                    consumer.commitSync();
+                }
+            }
+        }, "kafka-consumer");
+        kafkaThread.start();
+        java.util.Set<Integer> seenOverHttp = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.Set<TopicPartition> restPartitions = new java.util.HashSet<>();
+        try {
+            await("the group splits the 4 partitions and reads all 20 records").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ZERO).until(() -> {
+                        HttpResponse<String> records = get(instance + "/records?timeout=200");
+                        assertThat(records.statusCode()).as(records.body()).isEqualTo(200);
+                        for (JsonNode r : mapper.readTree(records.body())) {
+                            seenOverHttp.add(r.get("value").get("n").asInt());
+                        }
+                        restPartitions.clear();
+                        for (JsonNode p : mapper.readTree(get(instance + "/subscription").body()).get("partitions")) {
+                            restPartitions.add(new TopicPartition(p.get("topic").asString(), p.get("partition").asInt()));
+                        }
+                        java.util.Set<Integer> all = new java.util.HashSet<>(seenOverHttp);
+                        all.addAll(seenByKafka);
+                        return restPartitions.size() == 2 && kafkaPartitions.get().size() == 2 && all.size() == 20;
+                    });
+            assertThat(restPartitions).doesNotContainAnyElementsOf(kafkaPartitions.get());
+
+            // Commit what the REST consumer read: its partitions are committed to their ends (5 each).
+            assertThat(post(instance + "/offsets", "application/json", "").statusCode()).isEqualTo(204);
+            Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed = admin
+                    .listConsumerGroupOffsets("mixed").partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            for (TopicPartition tp : restPartitions) {
+                assertThat(committed.get(tp).offset()).as("committed %s", tp).isEqualTo(5);
+            }
+
+            // Seek one partition back to its beginning: its 5 records come again.
+            TopicPartition first = restPartitions.iterator().next();
+            String partitionJson = "{\"partitions\": [{\"topic\": \"gw-events\", \"partition\": " + first.partition() + "}]}";
+            assertThat(post(instance + "/positions/beginning", "application/json", partitionJson).statusCode())
+                    .isEqualTo(204);
+            List<Integer> again = new java.util.ArrayList<>();
+            await("the partition again").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ZERO).until(() -> {
+                for (JsonNode r : mapper.readTree(get(instance + "/records?timeout=200").body())) {
+                    again.add(r.get("value").get("n").asInt());
+                }
+                return again.size() >= 5;
+            });
+            assertThat(again).hasSize(5).allMatch(n -> n % 4 == first.partition());
+            TopicPartition notMine = kafkaPartitions.get().iterator().next();
+            assertProblem(post(instance + "/positions", "application/json", "{\"offsets\": [{\"topic\": \"gw-events\","
+                    + " \"partition\": " + notMine.partition() + ", \"offset\": 0}]}"), 409, "consumer-state");
+            assertProblem(post(instance + "/positions", "application/json", "{\"offsets\": [{\"topic\": 3}]}"), 422,
+                    "invalid-offsets");
+        } finally {
+            stop.set(true);
+            kafkaThread.join(30_000);
+        }
+        assertThat(delete(instance).statusCode()).isEqualTo(204);
+        assertProblem(get(instance + "/records"), 404, "unknown-consumer");
+        assertProblem(delete(instance), 404, "unknown-consumer");
     }
 }
