@@ -313,6 +313,27 @@ class GatewayRestProxyClusterTest {
                     + " \"partition\": " + notMine.partition() + ", \"offset\": 0}]}"), 409, "consumer-state");
             assertProblem(post(instance + "/positions", "application/json", "{\"offsets\": [{\"topic\": 3}]}"), 422,
                     "invalid-offsets");
+
+            // The group as the proxy shows it: both members, every partition committed, no lag.
+            await("both members' commits").atMost(Duration.ofSeconds(30)).until(() -> admin.listConsumerGroupOffsets("mixed")
+                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS).size() == 4);
+            HttpResponse<String> groups = get("/consumer-groups");
+            assertThat(groups.statusCode()).as(groups.body()).isEqualTo(200);
+            assertThat(mapper.readTree(groups.body()).valueStream().map(g -> g.get("groupId").asString())).contains("mixed");
+            JsonNode mixed = mapper.readTree(get("/consumer-groups/mixed").body());
+            assertThat(mixed.get("state").asString()).isEqualTo("Stable");
+            assertThat(mixed.get("members")).hasSize(2);
+            assertThat(mixed.get("offsets")).hasSize(4);
+            assertThat(mixed.get("totalLag").asLong()).isZero();
+            for (JsonNode o : mixed.get("offsets")) {
+                assertThat(o.get("committedOffset").asLong()).isEqualTo(5);
+                assertThat(o.get("endOffset").asLong()).isEqualTo(5);
+            }
+            assertProblem(get("/consumer-groups/no-such-group"), 404, "unknown-group");
+            JsonNode brokers = mapper.readTree(get("/brokers").body());
+            assertThat(brokers).hasSize(1);
+            assertThat(brokers.get(0).get("id").asInt()).isEqualTo(1);
+            assertThat(brokers.get(0).get("port").asInt()).isEqualTo(InJvmCluster.kafkaPort(cluster.broker(1)));
         } finally {
             stop.set(true);
             kafkaThread.join(30_000);
