@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
@@ -48,21 +49,16 @@ public final class GroupMetadataManager {
     private final Map<Integer, Hosted> partitions = new ConcurrentHashMap<>();
     private final Map<String, ClassicGroup> groups = new ConcurrentHashMap<>();
     private final AtomicLong tokens = new AtomicLong();
-    private final java.util.function.IntSupplier partitionCount;
+    private final IntSupplier partitionCount;
     private volatile Consumer<ClassicGroup> onLoaded = g -> { };
     private volatile Consumer<ClassicGroup> onUnloaded = g -> { };
-
-    public GroupMetadataManager(GroupLog groupLog, Clock clock, Executor groupExecutor, Executor loader,
-            GroupSettings settings) {
-        this(groupLog, clock, groupExecutor, loader, settings, settings::offsetsTopicPartitions);
-    }
 
     /**
      * @param partitionCount the partitions of {@code __consumer_offsets} as the cluster has them once
      *                       it exists (every broker must map a group to the same partition)
      */
     public GroupMetadataManager(GroupLog groupLog, Clock clock, Executor groupExecutor, Executor loader,
-            GroupSettings settings, java.util.function.IntSupplier partitionCount) {
+            GroupSettings settings, IntSupplier partitionCount) {
         this.groupLog = groupLog;
         this.clock = clock;
         this.groupExecutor = groupExecutor;

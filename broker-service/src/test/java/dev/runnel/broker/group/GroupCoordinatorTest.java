@@ -52,7 +52,7 @@ class GroupCoordinatorTest {
 
     /** A coordinator over {@link #log}, loading with {@code loader}. */
     void start(Executor loader) {
-        manager = new GroupMetadataManager(log, clock, DIRECT, loader, SETTINGS);
+        manager = new GroupMetadataManager(log, clock, DIRECT, loader, SETTINGS, SETTINGS::offsetsTopicPartitions);
         coordinator = new GroupCoordinator(manager, clock, scheduler);
         // Test subscriptions are the topic names, comma-separated.
         offsets = new GroupOffsets(coordinator, clock,

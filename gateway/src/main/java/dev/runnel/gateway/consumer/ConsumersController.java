@@ -110,10 +110,7 @@ class ConsumersController {
                 topics.forEach(t -> names.add(t.asString()));
             }
             Pattern compiled = pattern == null ? null : Pattern.compile(pattern);
-            call(() -> {
-                instance.subscribe(names, compiled);
-                return null;
-            });
+            run(() -> instance.subscribe(names, compiled));
         } catch (PatternSyntaxException e) {
             throw new ProxyException(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-subscription", e.getMessage());
         }
@@ -130,10 +127,7 @@ class ConsumersController {
     @DeleteMapping(INSTANCE + "/subscription")
     ResponseEntity<Void> unsubscribe(@PathVariable String group, @PathVariable String name) {
         ConsumerInstance instance = instances.get(group, name);
-        call(() -> {
-            instance.unsubscribe();
-            return null;
-        });
+        run(() -> instance.unsubscribe());
         return ResponseEntity.noContent().build();
     }
 
@@ -142,10 +136,7 @@ class ConsumersController {
     ResponseEntity<Void> assign(@PathVariable String group, @PathVariable String name, @RequestBody JsonNode body) {
         ConsumerInstance instance = instances.get(group, name);
         List<TopicPartition> partitions = partitions(body);
-        call(() -> {
-            instance.assign(partitions);
-            return null;
-        });
+        run(() -> instance.assign(partitions));
         return ResponseEntity.noContent().build();
     }
 
@@ -187,10 +178,7 @@ class ConsumersController {
         Map<TopicPartition, OffsetAndMetadata> offsets = body == null || body.get("offsets") == null ? null
                 : offsets(body).entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey,
                         e -> new OffsetAndMetadata(e.getValue())));
-        call(() -> {
-            instance.commit(offsets);
-            return null;
-        });
+        run(() -> instance.commit(offsets));
         return ResponseEntity.noContent().build();
     }
 
@@ -199,10 +187,7 @@ class ConsumersController {
     ResponseEntity<Void> seek(@PathVariable String group, @PathVariable String name, @RequestBody JsonNode body) {
         ConsumerInstance instance = instances.get(group, name);
         Map<TopicPartition, Long> offsets = offsets(body);
-        call(() -> {
-            offsets.forEach(instance::seek);
-            return null;
-        });
+        run(() -> offsets.forEach(instance::seek));
         return ResponseEntity.noContent().build();
     }
 
@@ -211,10 +196,7 @@ class ConsumersController {
             @RequestBody JsonNode body) {
         ConsumerInstance instance = instances.get(group, name);
         List<TopicPartition> partitions = partitions(body);
-        call(() -> {
-            instance.seekToBeginning(partitions);
-            return null;
-        });
+        run(() -> instance.seekToBeginning(partitions));
         return ResponseEntity.noContent().build();
     }
 
@@ -222,10 +204,7 @@ class ConsumersController {
     ResponseEntity<Void> seekToEnd(@PathVariable String group, @PathVariable String name, @RequestBody JsonNode body) {
         ConsumerInstance instance = instances.get(group, name);
         List<TopicPartition> partitions = partitions(body);
-        call(() -> {
-            instance.seekToEnd(partitions);
-            return null;
-        });
+        run(() -> instance.seekToEnd(partitions));
         return ResponseEntity.noContent().build();
     }
 
@@ -236,6 +215,14 @@ class ConsumersController {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** Runs a consumer call that answers nothing; see {@link #call(Supplier)}. */
+    private static void run(Runnable action) {
+        call(() -> {
+            action.run();
+            return null;
+        });
+    }
 
     /** Runs a consumer call; what the consumer refuses becomes a problem. */
     private static <T> T call(Supplier<T> action) {

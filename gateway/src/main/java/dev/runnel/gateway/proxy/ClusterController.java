@@ -7,9 +7,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
@@ -21,7 +18,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -118,16 +114,6 @@ class ClusterController {
     }
 
     private <T> T await(KafkaFuture<T> future) throws InterruptedException {
-        try {
-            return future.get(properties.getAdminTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof GroupIdNotFoundException) {
-                throw new ProxyException(HttpStatus.NOT_FOUND, "unknown-group", e.getCause().getMessage());
-            }
-            throw new ProxyException(HttpStatus.SERVICE_UNAVAILABLE, "cluster-unavailable", e.getCause().getMessage());
-        } catch (TimeoutException e) {
-            throw new ProxyException(HttpStatus.SERVICE_UNAVAILABLE, "cluster-unavailable",
-                    "the cluster did not answer within " + properties.getAdminTimeout());
-        }
+        return AdminCalls.await(future, properties.getAdminTimeout());
     }
 }

@@ -11,10 +11,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.protocol.Errors;
 import org.springframework.http.HttpHeaders;
@@ -127,20 +126,7 @@ class ProduceController {
 
     /** The topic's partition count; an unknown topic is refused before anything is sent. */
     private int partitionCount(String topic) throws InterruptedException {
-        try {
-            TopicDescription described = clients.admin().describeTopics(List.of(topic)).allTopicNames()
-                    .get(properties.getAdminTimeout().toMillis(), TimeUnit.MILLISECONDS).get(topic);
-            return described.partitions().size();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                throw new ProxyException(HttpStatus.NOT_FOUND, "unknown-topic", "topic " + topic + " does not exist");
-            }
-            throw new ProxyException(HttpStatus.SERVICE_UNAVAILABLE, "cluster-unavailable",
-                    "cannot describe topic " + topic + ": " + e.getCause().getMessage());
-        } catch (TimeoutException e) {
-            throw new ProxyException(HttpStatus.SERVICE_UNAVAILABLE, "cluster-unavailable",
-                    "the cluster did not answer within " + properties.getAdminTimeout());
-        }
+        return await(clients.admin().describeTopics(List.of(topic)).allTopicNames()).get(topic).partitions().size();
     }
 
     private ProducerRecord<byte[], byte[]> record(String topic, Integer pathPartition, int partitions,
@@ -202,5 +188,9 @@ class ProduceController {
             result.put("message", "not acknowledged in time; it may still be written");
         }
         return result;
+    }
+
+    private <T> T await(KafkaFuture<T> future) throws InterruptedException {
+        return AdminCalls.await(future, properties.getAdminTimeout());
     }
 }

@@ -5,17 +5,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -71,17 +68,7 @@ class TopicsController {
         return new TopicView(topic, described.topicId().toString(), partitions);
     }
 
-    private <T> T await(org.apache.kafka.common.KafkaFuture<T> future) throws InterruptedException {
-        try {
-            return future.get(properties.getAdminTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                throw new ProxyException(HttpStatus.NOT_FOUND, "unknown-topic", e.getCause().getMessage());
-            }
-            throw new ProxyException(HttpStatus.SERVICE_UNAVAILABLE, "cluster-unavailable", e.getCause().getMessage());
-        } catch (TimeoutException e) {
-            throw new ProxyException(HttpStatus.SERVICE_UNAVAILABLE, "cluster-unavailable",
-                    "the cluster did not answer within " + properties.getAdminTimeout());
-        }
+    private <T> T await(KafkaFuture<T> future) throws InterruptedException {
+        return AdminCalls.await(future, properties.getAdminTimeout());
     }
 }
