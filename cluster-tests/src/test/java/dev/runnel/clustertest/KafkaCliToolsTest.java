@@ -218,6 +218,11 @@ class KafkaCliToolsTest {
 
     /** A row of {@code ConsumerGroupCommand --describe}: one partition of the group. */
     record DescribedOffset(int partition, long currentOffset, long logEndOffset, long lag, String consumerId) {
+
+        /** Whether the tool knew every number of the row. */
+        boolean complete() {
+            return currentOffset >= 0 && logEndOffset >= 0 && lag >= 0;
+        }
     }
 
     /**
@@ -247,7 +252,7 @@ class KafkaCliToolsTest {
                 assertThat(listed.exitCode()).as(listed.describe()).isZero();
                 assertThat(listed.stdoutLines()).as(listed.describe()).contains(group);
 
-                Map<Integer, DescribedOffset> described = describeGroup(tools, bootstrap, group, topic);
+                Map<Integer, DescribedOffset> described = describeGroupUntilComplete(tools, bootstrap, group, topic);
                 assertThat(described).as("every partition").containsOnlyKeys(0, 1, 2);
                 assertThat(described.values().stream().mapToLong(DescribedOffset::lag).sum()).as("lag").isEqualTo(12);
                 assertThat(described.values().stream().mapToLong(DescribedOffset::currentOffset).sum()).isEqualTo(30);
@@ -270,7 +275,7 @@ class KafkaCliToolsTest {
                     .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
             assertThat(committed).as(reset.describe()).hasSize(3);
             assertThat(committed.values()).allMatch(o -> o.offset() == 0);
-            Map<Integer, DescribedOffset> afterReset = describeGroup(tools, bootstrap, group, topic);
+            Map<Integer, DescribedOffset> afterReset = describeGroupUntilComplete(tools, bootstrap, group, topic);
             assertThat(afterReset.values().stream().mapToLong(DescribedOffset::lag).sum()).as("lag").isEqualTo(42);
             assertThat(afterReset.values()).as("no member").allMatch(d -> d.consumerId().equals("-"));
 
@@ -286,7 +291,19 @@ class KafkaCliToolsTest {
         }
     }
 
-    /** The rows of {@code --describe --group} for {@code topic}, by partition. */
+    /**
+     * {@code --describe --group} until every partition's row has all its numbers: the tool prints
+     * "-" for a value it does not know yet, and in one CI run a row once had one right after the
+     * member's commit. The tool is run again, within a deadline, until all three rows are complete.
+     */
+    private static Map<Integer, DescribedOffset> describeGroupUntilComplete(KafkaTools tools, String bootstrap,
+            String group, String topic) {
+        return await("kafka-consumer-groups --describe with every value known").atMost(TOOL_DEADLINE.multipliedBy(2))
+                .pollInterval(Duration.ofMillis(500)).until(() -> describeGroup(tools, bootstrap, group, topic),
+                        rows -> rows.size() == 3 && rows.values().stream().allMatch(DescribedOffset::complete));
+    }
+
+    /** The rows of {@code --describe --group} for {@code topic}, by partition; "-" is an unknown value (-1). */
     private static Map<Integer, DescribedOffset> describeGroup(KafkaTools tools, String bootstrap, String group,
             String topic) throws Exception {
         KafkaTools.Result result = tools.run(TOOL_DEADLINE, CONSUMER_GROUPS, "--bootstrap-server", bootstrap,
@@ -298,11 +315,15 @@ class KafkaCliToolsTest {
         for (String line : result.stdoutLines()) {
             String[] cells = line.trim().split("\\s+");
             if (cells.length >= 7 && cells[0].equals(group) && cells[1].equals(topic)) {
-                rows.put(Integer.parseInt(cells[2]), new DescribedOffset(Integer.parseInt(cells[2]), Long.parseLong(cells[3]),
-                        Long.parseLong(cells[4]), Long.parseLong(cells[5]), cells[6]));
+                rows.put(Integer.parseInt(cells[2]), new DescribedOffset(Integer.parseInt(cells[2]), number(cells[3]),
+                        number(cells[4]), number(cells[5]), cells[6]));
             }
         }
         return rows;
+    }
+
+    private static long number(String cell) {
+        return cell.equals("-") ? -1 : Long.parseLong(cell);
     }
 
     private static KafkaConsumer<byte[], byte[]> groupMember(String bootstrap, String group) {
