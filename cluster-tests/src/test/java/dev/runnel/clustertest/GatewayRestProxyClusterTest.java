@@ -27,6 +27,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -39,14 +42,22 @@ import tools.jackson.databind.json.JsonMapper;
  * produced over HTTP in the JSON, binary and text formats are read back with {@code kafka-clients}
  * byte for byte; bad requests get RFC 9457 problems and write nothing; a REST consumer instance
  * shares a group with a {@code kafka-clients} consumer, reads what {@code kafka-clients} wrote,
- * commits and seeks.
+ * commits and seeks. Every route needs a signed-in caller with the right role; admin calls go to
+ * the controller; the console's reads (overview, message browser) and offset resets work.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(OutputCaptureExtension.class)
 class GatewayRestProxyClusterTest {
 
     private static final String JSON = "application/vnd.kafka.json.v2+json";
     private static final String BINARY = "application/vnd.kafka.binary.v2+json";
     private static final String TEXT = "application/vnd.kafka.text.v2+json";
+
+    private static final String ADMIN_PASSWORD = "op3-pa55word-never-logged";
+    private static final String READER_PASSWORD = "v1ewer-pa55word-never-logged";
+    private static final String API_KEY = "k3y-0123456789abcdef-never-logged";
+    private static final String AS_ADMIN = basic("ops", ADMIN_PASSWORD);
+    private static final String AS_READER = basic("viewer", READER_PASSWORD);
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final JsonMapper mapper = new JsonMapper();
@@ -64,7 +75,13 @@ class GatewayRestProxyClusterTest {
         admin = KafkaClients.admin(bootstrap);
         gateway = new SpringApplicationBuilder(GatewayApplication.class).run("--server.port=0",
                 "--runnel.gateway.bootstrap-servers=" + bootstrap, "--runnel.gateway.max-request-size=4KB",
-                "--spring.cloud.zookeeper.enabled=false", "--spring.application.name=gateway");
+                "--spring.cloud.zookeeper.connect-string=" + cluster.connectString(),
+                "--runnel.gateway.security.users[0].name=ops", "--runnel.gateway.security.users[0].password=" + ADMIN_PASSWORD,
+                "--runnel.gateway.security.users[0].role=ADMIN",
+                "--runnel.gateway.security.users[1].name=viewer", "--runnel.gateway.security.users[1].password=" + READER_PASSWORD,
+                "--runnel.gateway.security.users[1].role=READ",
+                "--runnel.gateway.security.api-keys[0].name=ci", "--runnel.gateway.security.api-keys[0].key=" + API_KEY,
+                "--runnel.gateway.security.api-keys[0].role=ADMIN");
         base = "http://127.0.0.1:" + gateway.getEnvironment().getProperty("local.server.port");
         admin.createTopics(List.of(new NewTopic("gw-orders", 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
         await("gw-orders has leaders").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> admin
@@ -85,18 +102,32 @@ class GatewayRestProxyClusterTest {
         }
     }
 
-    private HttpResponse<String> post(String path, String contentType, String body) throws IOException, InterruptedException {
+    private static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A call with {@code credentials} as its Authorization header (none if null), or an API key if it starts "key:". */
+    private HttpResponse<String> send(String method, String path, String contentType, String body, String credentials)
+            throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofString(body));
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (contentType != null) {
             request.header("Content-Type", contentType);
+        }
+        if (credentials != null && credentials.startsWith("key:")) {
+            request.header("X-API-Key", credentials.substring(4));
+        } else if (credentials != null) {
+            request.header("Authorization", credentials);
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    private HttpResponse<String> post(String path, String contentType, String body) throws IOException, InterruptedException {
+        return send("POST", path, contentType, body, AS_ADMIN);
+    }
+
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return send("GET", path, null, null, AS_ADMIN);
     }
 
     private static String b64(String s) {
@@ -179,7 +210,23 @@ class GatewayRestProxyClusterTest {
         assertProblem(post("/topics/gw-orders", JSON, "{\"records\": [{\"value\": \"" + "x".repeat(5_000) + "\"}]}"),
                 413, "request-too-large");
 
+        String record = "{\"records\": [" + good + "]}";
+        assertProblem(send("POST", "/topics/gw-orders", JSON, record, AS_READER), 403, "forbidden");
+        assertProblem(send("POST", "/topics/gw-orders", JSON, record, null), 401, "unauthenticated");
+        assertProblem(send("POST", "/topics/gw-orders", JSON, record, basic("ops", "wrong")), 401, "unauthenticated");
+        assertProblem(send("POST", "/topics/gw-orders", JSON, record, "key:not-the-key-0123456789"), 401,
+                "unauthenticated");
+        assertProblem(send("POST", "/api/v1/topics", "application/json", "{\"name\": \"by-a-reader\"}", AS_READER),
+                403, "forbidden");
+        assertProblem(send("POST", "/consumer-groups/any/offsets/reset", "application/json",
+                "{\"topic\": \"gw-orders\", \"to\": \"earliest\"}", AS_READER), 403, "forbidden");
+        assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS)).doesNotContain("by-a-reader");
+
         assertThat(endTotal("gw-orders")).as("nothing written").isEqualTo(before);
+        assertThat(send("GET", "/topics/gw-orders", null, null, AS_READER).statusCode()).as("a reader reads")
+                .isEqualTo(200);
+        assertThat(send("POST", "/topics/gw-orders", JSON, record, "key:" + API_KEY).statusCode())
+                .as("an admin API key produces").isEqualTo(200);
         assertThat(post("/topics/gw-orders", JSON, "{\"records\": [" + good + "]}").statusCode())
                 .as("the gateway goes on serving").isEqualTo(200);
     }
@@ -217,8 +264,7 @@ class GatewayRestProxyClusterTest {
     }
 
     private HttpResponse<String> delete(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).DELETE().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return send("DELETE", path, null, null, AS_ADMIN);
     }
 
     @Test
@@ -341,5 +387,118 @@ class GatewayRestProxyClusterTest {
         assertThat(delete(instance).statusCode()).isEqualTo(204);
         assertProblem(get(instance + "/records"), 404, "unknown-consumer");
         assertProblem(delete(instance), 404, "unknown-consumer");
+    }
+
+    @Test
+    void adminCallsAreRoutedToTheActiveControllerAndTheConsoleReadsWork() throws Exception {
+        HttpResponse<String> created = post("/api/v1/topics", "application/json",
+                "{\"name\": \"gw-routed\", \"partitions\": 2, \"replicationFactor\": 1, \"configs\": {\"retention.ms\": \"3600000\"}}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(created.headers().firstValue("X-Runnel-Controller")).contains(InJvmCluster.url(cluster.controller(1)));
+        await("the brokers learn of gw-routed").atMost(Duration.ofSeconds(30)).until(() ->
+                admin.listTopics().names().get(10, TimeUnit.SECONDS).contains("gw-routed"));
+        HttpResponse<String> described = send("GET", "/api/v1/topics/gw-routed", null, null, AS_READER);
+        assertThat(described.statusCode()).as(described.body()).isEqualTo(200);
+        assertThat(mapper.readTree(described.body()).get("configs").get("retention.ms").asString()).isEqualTo("3600000");
+        HttpResponse<String> unknown = get("/api/v1/topics/no-such-topic");
+        assertThat(unknown.statusCode()).as("the controller's own problem is relayed").isEqualTo(404);
+
+        JsonNode overview = mapper.readTree(get("/cluster").body());
+        assertThat(overview.get("controller").get("activeId").asInt()).isEqualTo(1);
+        assertThat(overview.get("controller").get("registered")).hasSize(1);
+        assertThat(overview.get("brokers").get(0).get("status").asString()).isEqualTo("online");
+        assertThat(overview.get("offlinePartitions").asInt()).isZero();
+        assertThat(overview.get("topics").valueStream().map(t -> t.get("name").asString())).contains("gw-orders", "gw-routed");
+
+        JsonNode me = mapper.readTree(send("GET", "/me", null, null, AS_READER).body());
+        assertThat(me.get("name").asString()).isEqualTo("viewer");
+        assertThat(me.get("role").asString()).isEqualTo("READ");
+        HttpResponse<String> docs = send("GET", "/v3/api-docs", null, null, AS_READER);
+        assertThat(docs.statusCode()).isEqualTo(200);
+        assertThat(mapper.readTree(docs.body()).get("paths").propertyNames()).contains("/topics/{topic}",
+                "/consumers/{group}", "/consumer-groups/{group}/offsets/reset", "/cluster");
+        HttpResponse<String> console = send("GET", "/", null, null, AS_READER);
+        assertThat(console.statusCode()).isEqualTo(200);
+        assertThat(console.body()).contains("Runnel console");
+        assertThat(send("GET", "/actuator/health/liveness", null, null, null).statusCode()).as("probes need no sign-in")
+                .isEqualTo(200);
+    }
+
+    @Test
+    void theMessageBrowserReadsAPartitionFromAnOffsetOrTheEnd() throws Exception {
+        HttpResponse<String> written = post("/topics/gw-orders/partitions/0", BINARY, """
+                {"records": [{"key": "%s", "value": "%s"}, {"value": "/w=="}]}""".formatted(b64("browse-key"),
+                b64("{\"browse\": true}")));
+        assertThat(written.statusCode()).as(written.body()).isEqualTo(200);
+        long first = mapper.readTree(written.body()).get("offsets").get(0).get("offset").asLong();
+
+        JsonNode page = mapper.readTree(get("/topics/gw-orders/partitions/0/records?offset=" + first + "&limit=2").body());
+        assertThat(page.get("from").asLong()).isEqualTo(first);
+        assertThat(page.get("records")).hasSize(2);
+        JsonNode record = page.get("records").get(0);
+        assertThat(record.get("offset").asLong()).isEqualTo(first);
+        assertThat(record.get("key").get("data").asString()).isEqualTo("browse-key");
+        assertThat(record.get("value").get("data").asString()).isEqualTo("{\"browse\": true}");
+        assertThat(page.get("records").get(1).get("value").get("encoding").asString()).isEqualTo("base64");
+        assertThat(page.get("records").get(1).get("value").get("data").asString()).isEqualTo("/w==");
+
+        JsonNode latest = mapper.readTree(get("/topics/gw-orders/partitions/0/records?limit=1").body());
+        assertThat(latest.get("records")).hasSize(1);
+        assertThat(latest.get("records").get(0).get("offset").asLong()).isEqualTo(first + 1);
+        JsonNode byTime = mapper.readTree(get("/topics/gw-orders/partitions/0/records?timestamp=0&limit=1").body());
+        assertThat(byTime.get("records").get(0).get("offset").asLong()).isEqualTo(byTime.get("beginningOffset").asLong());
+        assertProblem(get("/topics/gw-orders/partitions/9/records"), 404, "unknown-partition");
+        assertProblem(get("/topics/no-such-topic/partitions/0/records"), 404, "unknown-topic");
+        assertProblem(get("/topics/gw-orders/partitions/0/records?limit=0"), 400, "malformed-request");
+    }
+
+    @Test
+    void anIdleGroupsOffsetsAreResetAndAnActiveGroupIsRefused() throws Exception {
+        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> start = new HashMap<>();
+        IntStream.range(0, 3).forEach(p -> start.put(new TopicPartition("gw-orders", p),
+                new org.apache.kafka.clients.consumer.OffsetAndMetadata(0)));
+        admin.alterConsumerGroupOffsets("gw-resettable", start).all().get(10, TimeUnit.SECONDS);
+
+        HttpResponse<String> reset = post("/consumer-groups/gw-resettable/offsets/reset", "application/json",
+                "{\"topic\": \"gw-orders\", \"to\": \"latest\"}");
+        assertThat(reset.statusCode()).as(reset.body()).isEqualTo(200);
+        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed = admin
+                .listConsumerGroupOffsets("gw-resettable").partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+        long committedTotal = committed.values().stream().mapToLong(o -> o.offset()).sum();
+        assertThat(committedTotal).isEqualTo(endTotal("gw-orders"));
+        assertThat(mapper.readTree(get("/consumer-groups/gw-resettable").body()).get("totalLag").asLong()).isZero();
+
+        HttpResponse<String> toOffset = post("/consumer-groups/gw-resettable/offsets/reset", "application/json",
+                "{\"topic\": \"gw-orders\", \"partitions\": [1], \"to\": \"offset\", \"offset\": 0}");
+        assertThat(toOffset.statusCode()).as(toOffset.body()).isEqualTo(200);
+        assertThat(admin.listConsumerGroupOffsets("gw-resettable").partitionsToOffsetAndMetadata()
+                .get(10, TimeUnit.SECONDS).get(new TopicPartition("gw-orders", 1)).offset()).isZero();
+        assertProblem(post("/consumer-groups/gw-resettable/offsets/reset", "application/json",
+                "{\"topic\": \"gw-orders\", \"to\": \"yesterday\"}"), 422, "invalid-reset");
+
+        Map<String, Object> config = new HashMap<>();
+        config.put("bootstrap.servers", bootstrap);
+        config.put("group.id", "gw-busy");
+        try (KafkaConsumer<byte[], byte[]> member = new KafkaConsumer<>(config,
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            member.subscribe(List.of("gw-orders"));
+            await("gw-busy has a member").atMost(Duration.ofSeconds(30)).until(() -> {
+                member.poll(Duration.ofMillis(100));
+                return !member.assignment().isEmpty();
+            });
+            assertProblem(post("/consumer-groups/gw-busy/offsets/reset", "application/json",
+                    "{\"topic\": \"gw-orders\", \"to\": \"earliest\"}"), 409, "group-active");
+        }
+    }
+
+    @Test
+    void noSecretReachesTheLog(CapturedOutput output) throws Exception {
+        send("GET", "/topics", null, null, basic("ops", ADMIN_PASSWORD + "-wrong"));
+        send("GET", "/topics", null, null, "key:" + API_KEY + "-wrong");
+        send("GET", "/topics", null, null, AS_READER);
+        assertThat(output.getAll()).contains("Started ")
+                .doesNotContain(ADMIN_PASSWORD).doesNotContain(READER_PASSWORD).doesNotContain(API_KEY)
+                .doesNotContain("Using generated security password");
     }
 }

@@ -35,6 +35,13 @@ final class InJvmCluster implements AutoCloseable {
 
     static final String SECRET = "in-jvm-cluster-secret";
 
+    private static final List<String> SECURITY_AUTO_CONFIGURATIONS = List.of(
+            "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
+            "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
+            "org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration",
+            "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
+            "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration");
+
     private final TestingServer zookeeper;
     private final Path dataDir;
     private final Map<Integer, ConfigurableApplicationContext> controllers = new TreeMap<>();
@@ -67,7 +74,9 @@ final class InJvmCluster implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("--runnel.broker.id=" + id,
                 "--runnel.broker.kafka-port=" + freePort(),
                 "--runnel.broker.log-dirs=" + dataDir.resolve(logDirName),
-                "--runnel.broker.controlled-shutdown.backoff=100ms"));
+                "--runnel.broker.controlled-shutdown.backoff=100ms",
+                // Brokers are not registered in discovery; on this shared classpath they would read the controller's settings.
+                "--spring.cloud.zookeeper.discovery.register=false"));
         if (rack != null) {
             args.add("--runnel.broker.rack=" + rack);
         }
@@ -86,7 +95,9 @@ final class InJvmCluster implements AutoCloseable {
                 "--runnel.cluster.secret=" + SECRET,
                 "--spring.application.name=" + name,
                 "--logging.level.org.apache.zookeeper=WARN",
-                "--logging.level.org.apache.curator=WARN"));
+                "--logging.level.org.apache.curator=WARN",
+                // This JVM's classpath has the gateway's Spring Security; controllers and brokers are never built with it.
+                "--spring.autoconfigure.exclude=" + String.join(",", SECURITY_AUTO_CONFIGURATIONS)));
         args.addAll(List.of(specific));
         return args.toArray(String[]::new);
     }

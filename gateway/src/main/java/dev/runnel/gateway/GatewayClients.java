@@ -11,23 +11,23 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.stereotype.Component;
 
 /**
  * The gateway's own Kafka clients: one idempotent acks=all producer shared by every produce
  * request (it batches across them) and one admin client for reads. Both close, bounded, with the
  * context, after the web server has stopped taking requests.
  */
-@Component
 public class GatewayClients implements DisposableBean {
 
     private final Producer<byte[], byte[]> producer;
     private final Admin admin;
+    private final String bootstrap;
 
-    public GatewayClients(GatewayProperties properties) {
+    public GatewayClients(GatewayProperties properties, ClusterDirectory directory) {
+        this.bootstrap = directory.bootstrapServers();
         int produceTimeout = (int) properties.getProduceTimeout().toMillis();
         Map<String, Object> producerConfig = new HashMap<>();
-        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrap());
+        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "runnel-gateway");
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 5);
@@ -37,11 +37,16 @@ public class GatewayClients implements DisposableBean {
                 Math.min(produceTimeout, 30_000) + 5));
         this.producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
         Map<String, Object> adminConfig = new HashMap<>();
-        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrap());
+        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         adminConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, "runnel-gateway-admin");
         adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) properties.getAdminTimeout().toMillis());
         adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) properties.getAdminTimeout().toMillis());
         this.admin = Admin.create(adminConfig);
+    }
+
+    /** The bootstrap list the gateway's clients use, as Kafka's clients take it. */
+    public String bootstrap() {
+        return bootstrap;
     }
 
     public Producer<byte[], byte[]> producer() {

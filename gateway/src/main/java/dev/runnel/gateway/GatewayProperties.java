@@ -11,8 +11,11 @@ import org.springframework.util.unit.DataSize;
 @ConfigurationProperties("runnel.gateway")
 public class GatewayProperties {
 
-    /** The brokers the gateway's clients bootstrap from, as host:port. */
-    private List<String> bootstrapServers = new ArrayList<>(List.of("127.0.0.1:9092"));
+    /**
+     * The brokers the gateway's clients bootstrap from, as host:port. Empty (the default): the
+     * brokers registered in ZooKeeper when the gateway starts.
+     */
+    private List<String> bootstrapServers = new ArrayList<>();
 
     /** The largest request body the REST proxy reads; a larger one is refused with 413. */
     private DataSize maxRequestSize = DataSize.ofMegabytes(1);
@@ -23,6 +26,12 @@ public class GatewayProperties {
     /** How long an admin read (topics, partitions, offsets) waits for the cluster. */
     private Duration adminTimeout = Duration.ofSeconds(10);
 
+    /**
+     * How long an admin call routed to the controllers ({@code /api/v1/**}) keeps trying while no
+     * controller answers (a failover under way) before it is answered 503.
+     */
+    private Duration adminRouteTimeout = Duration.ofSeconds(30);
+
     /** A consumer instance not used for this long is closed (it leaves its group). */
     private Duration consumerIdleTimeout = Duration.ofMinutes(5);
 
@@ -31,10 +40,18 @@ public class GatewayProperties {
     }
 
     public void setBootstrapServers(List<String> bootstrapServers) {
-        if (bootstrapServers == null || bootstrapServers.isEmpty()) {
-            throw new IllegalArgumentException("runnel.gateway.bootstrap-servers needs at least one host:port");
+        this.bootstrapServers = bootstrapServers == null ? new ArrayList<>() : new ArrayList<>(bootstrapServers);
+    }
+
+    public Duration getAdminRouteTimeout() {
+        return adminRouteTimeout;
+    }
+
+    public void setAdminRouteTimeout(Duration adminRouteTimeout) {
+        if (adminRouteTimeout.isNegative()) {
+            throw new IllegalArgumentException("runnel.gateway.admin-route-timeout must not be negative");
         }
-        this.bootstrapServers = new ArrayList<>(bootstrapServers);
+        this.adminRouteTimeout = adminRouteTimeout;
     }
 
     public DataSize getMaxRequestSize() {
@@ -75,8 +92,4 @@ public class GatewayProperties {
         this.consumerIdleTimeout = consumerIdleTimeout;
     }
 
-    /** The bootstrap list as Kafka's clients take it. */
-    public String bootstrap() {
-        return String.join(",", bootstrapServers);
-    }
 }

@@ -32,6 +32,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.runnel.gateway.GatewayClients;
 import dev.runnel.gateway.GatewayProperties;
 import dev.runnel.gateway.proxy.EmbeddedFormat;
 import dev.runnel.gateway.proxy.ProxyException;
@@ -51,11 +52,14 @@ class ConsumersController {
 
     private final ConsumerInstances instances;
     private final GatewayProperties properties;
+    private final GatewayClients clients;
     private final JsonMapper mapper;
 
-    ConsumersController(ConsumerInstances instances, GatewayProperties properties, JsonMapper mapper) {
+    ConsumersController(ConsumerInstances instances, GatewayProperties properties, GatewayClients clients,
+            JsonMapper mapper) {
         this.instances = instances;
         this.properties = properties;
+        this.clients = clients;
         this.mapper = mapper;
     }
 
@@ -72,7 +76,7 @@ class ConsumersController {
                     "format must be json, binary or text");
         };
         Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrap());
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, clients.bootstrap());
         config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         for (String option : List.of("auto.offset.reset", "enable.auto.commit", "fetch.min.bytes", "isolation.level")) {

@@ -1,0 +1,145 @@
+package dev.runnel.gateway.routing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpConnectTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import dev.runnel.gateway.GatewayProperties;
+import dev.runnel.gateway.proxy.ProxyException;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * {@code /api/v1/**}: the controller's admin API, relayed to the active controller. A controller
+ * that cannot be reached, or answers 503 (a standby with no active controller, an election under
+ * way), is tried again, the next candidate first, until {@code runnel.gateway.admin-route-timeout}
+ * has passed; so a caller sees a failover only as a slower answer. A call that reached a
+ * controller and then lost its answer is retried only if it is a read: a write's outcome is then
+ * unknown, and that is what the caller is told (502).
+ */
+@RestController
+@Tag(name = "Admin", description = "The controller's admin API (/api/v1/**), routed to the active controller")
+class AdminRouteController {
+
+    private static final Logger log = LoggerFactory.getLogger(AdminRouteController.class);
+
+    private static final List<String> REQUEST_HEADERS = List.of("Content-Type", "Accept");
+    private static final List<String> RESPONSE_HEADERS = List.of("Content-Type", "Location", "Retry-After");
+    private static final Set<String> READS = Set.of("GET", "HEAD", "OPTIONS");
+    private static final Duration BACKOFF = Duration.ofMillis(200);
+    /** Names the controller that answered. */
+    static final String ROUTED_TO_HEADER = "X-Runnel-Controller";
+
+    private final ControllerLocator locator;
+    private final GatewayProperties properties;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+            .version(HttpClient.Version.HTTP_1_1).build();
+
+    AdminRouteController(ControllerLocator locator, GatewayProperties properties) {
+        this.locator = locator;
+        this.properties = properties;
+    }
+
+    @RequestMapping("/api/v1/**")
+    @Operation(summary = "Any admin API call (topics, configs, partitions, brokers, groups, controller status);"
+            + " see the controller's API")
+    void route(HttpServletRequest request, HttpServletResponse response) throws IOException, InterruptedException {
+        if (!locator.configured()) {
+            throw new ProxyException(HttpStatus.SERVICE_UNAVAILABLE, "no-controller",
+                    "The gateway has no ZooKeeper configured, so it cannot find a controller");
+        }
+        byte[] body = readBody(request);
+        String query = request.getQueryString();
+        String pathAndQuery = request.getRequestURI() + (query == null ? "" : "?" + query);
+        boolean read = READS.contains(request.getMethod());
+        long deadline = System.nanoTime() + properties.getAdminRouteTimeout().toNanos();
+        String lastFailure = "no controller is registered";
+        while (true) {
+            for (URI controller : locator.candidates()) {
+                HttpRequest.Builder forwarded = HttpRequest.newBuilder(controller.resolve(pathAndQuery))
+                        .timeout(properties.getAdminTimeout())
+                        .method(request.getMethod(), body.length == 0 ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofByteArray(body));
+                for (String name : REQUEST_HEADERS) {
+                    String value = request.getHeader(name);
+                    if (value != null) {
+                        forwarded.header(name, value);
+                    }
+                }
+                HttpResponse<byte[]> answer;
+                try {
+                    answer = http.send(forwarded.build(), HttpResponse.BodyHandlers.ofByteArray());
+                } catch (ConnectException | HttpConnectTimeoutException e) {
+                    lastFailure = "controller " + controller + " is unreachable";
+                    continue;
+                } catch (IOException e) {
+                    if (!read) {
+                        throw new ProxyException(HttpStatus.BAD_GATEWAY, "controller-outcome-unknown", "Controller "
+                                + controller + " took the call but gave no answer (" + e.getClass().getSimpleName()
+                                + "); check whether it took effect before repeating it");
+                    }
+                    lastFailure = "controller " + controller + " gave no answer";
+                    continue;
+                }
+                if (answer.statusCode() == HttpStatus.SERVICE_UNAVAILABLE.value()) {
+                    lastFailure = "controller " + controller + " answered 503";
+                    continue;
+                }
+                relay(answer, controller, response);
+                return;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                log.warn("No controller answered {} {}: {}", request.getMethod(), request.getRequestURI(), lastFailure);
+                throw new ProxyException(HttpStatus.SERVICE_UNAVAILABLE, "no-controller",
+                        "No active controller answered within " + properties.getAdminRouteTimeout() + ": " + lastFailure);
+            }
+            Thread.sleep(BACKOFF.toMillis());
+        }
+    }
+
+    private byte[] readBody(HttpServletRequest request) throws IOException {
+        long limit = properties.getMaxRequestSize().toBytes();
+        if (request.getContentLengthLong() > limit) {
+            throw tooLarge(limit);
+        }
+        try (InputStream in = request.getInputStream()) {
+            byte[] body = in.readNBytes((int) limit + 1);
+            if (body.length > limit) {
+                throw tooLarge(limit);
+            }
+            return body;
+        }
+    }
+
+    private static ProxyException tooLarge(long limit) {
+        return new ProxyException(HttpStatus.CONTENT_TOO_LARGE, "request-too-large",
+                "The request body is larger than the gateway's limit of " + limit + " bytes");
+    }
+
+    private static void relay(HttpResponse<byte[]> answer, URI controller, HttpServletResponse response)
+            throws IOException {
+        response.setStatus(answer.statusCode());
+        for (String name : RESPONSE_HEADERS) {
+            answer.headers().firstValue(name).ifPresent(v -> response.setHeader(name, v));
+        }
+        response.setHeader(ROUTED_TO_HEADER, controller.toString());
+        response.getOutputStream().write(answer.body());
+    }
+}
