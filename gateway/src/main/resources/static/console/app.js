@@ -249,7 +249,7 @@ function show(data, pretty) {
   if (pretty) {
     try { return h('pre', {}, JSON.stringify(JSON.parse(data.data), null, 2)); } catch (e) { /* not JSON */ }
   }
-  return h('pre', {}, data.data);
+  return pretty ? h('pre', {}, data.data) : h('code', {}, data.data);
 }
 
 // ---- actions --------------------------------------------------------------------------------

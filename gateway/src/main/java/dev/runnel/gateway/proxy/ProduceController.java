@@ -46,7 +46,19 @@ class ProduceController {
     private final GatewayProperties properties;
     private final JsonMapper mapper;
 
-    ProduceController(GatewayClients clients, GatewayProperties properties, JsonMapper mapper) {
+    /** A topic's partition count as last read, and when (gateway clock, ms). */
+    private record KnownCount(int partitions, long readAt) {
+    }
+
+    /** How long a topic's partition count is reused before it is read again. */
+    private static final long COUNT_TTL_MS = 2_000;
+
+    private final java.util.concurrent.ConcurrentMap<String, KnownCount> counts = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.time.Clock clock;
+
+    ProduceController(GatewayClients clients, GatewayProperties properties, JsonMapper mapper,
+            java.time.Clock gatewayClock) {
+        this.clock = gatewayClock;
         this.clients = clients;
         this.properties = properties;
         this.mapper = mapper;
@@ -75,10 +87,15 @@ class ProduceController {
             throw new ProxyException(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-record",
                     "the body needs a non-empty \"records\" array");
         }
-        int partitions = partitionCount(topic);
-        List<ProducerRecord<byte[], byte[]>> toSend = new ArrayList<>();
-        for (int i = 0; i < records.size(); i++) {
-            toSend.add(record(topic, pathPartition, partitions, format, records.get(i), "records[" + i + "]"));
+        List<ProducerRecord<byte[], byte[]>> toSend;
+        try {
+            toSend = records(topic, pathPartition, partitionCount(topic, false), format, records);
+        } catch (ProxyException e) {
+            if (!"unknown-partition".equals(e.type())) {
+                throw e;
+            }
+            // The remembered count may predate new partitions: ask the cluster before refusing.
+            toSend = records(topic, pathPartition, partitionCount(topic, true), format, records);
         }
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         for (ProducerRecord<byte[], byte[]> r : toSend) {
@@ -124,9 +141,29 @@ class ProduceController {
         }
     }
 
-    /** The topic's partition count; an unknown topic is refused before anything is sent. */
-    private int partitionCount(String topic) throws InterruptedException {
-        return await(clients.admin().describeTopics(List.of(topic)).allTopicNames()).get(topic).partitions().size();
+    private List<ProducerRecord<byte[], byte[]>> records(String topic, Integer pathPartition, int partitions,
+            EmbeddedFormat format, JsonNode records) {
+        List<ProducerRecord<byte[], byte[]>> toSend = new ArrayList<>();
+        for (int i = 0; i < records.size(); i++) {
+            toSend.add(record(topic, pathPartition, partitions, format, records.get(i), "records[" + i + "]"));
+        }
+        return toSend;
+    }
+
+    /**
+     * The topic's partition count, read from the cluster at most every {@value #COUNT_TTL_MS} ms
+     * (or now, if {@code fresh}); an unknown topic is refused before anything is sent, and is never
+     * remembered.
+     */
+    private int partitionCount(String topic, boolean fresh) throws InterruptedException {
+        long now = clock.millis();
+        KnownCount known = counts.get(topic);
+        if (!fresh && known != null && now - known.readAt() < COUNT_TTL_MS) {
+            return known.partitions();
+        }
+        int partitions = await(clients.admin().describeTopics(List.of(topic)).allTopicNames()).get(topic).partitions().size();
+        counts.put(topic, new KnownCount(partitions, now));
+        return partitions;
     }
 
     private ProducerRecord<byte[], byte[]> record(String topic, Integer pathPartition, int partitions,
