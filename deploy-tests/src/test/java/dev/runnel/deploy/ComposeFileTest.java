@@ -1,0 +1,198 @@
+package dev.runnel.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.BindHandler;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.BindContext;
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.origin.PropertySourceOrigin;
+import org.springframework.boot.origin.SystemEnvironmentOrigin;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.core.env.MutablePropertySources;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+import org.yaml.snakeyaml.Yaml;
+
+import dev.runnel.broker.BrokerProperties;
+import dev.runnel.cluster.ClusterSettings;
+import dev.runnel.controller.ControllerProperties;
+import dev.runnel.gateway.security.GatewaySecurityProperties;
+
+/**
+ * {@code docker-compose.yml} against what the services read: Debian's {@code docker-compose}
+ * accepts it; every {@code RUNNEL_*} variable binds, through Spring Boot's own relaxed binding, to
+ * a property the service has (an unknown one fails the bind); broker ids, ports and volumes are
+ * distinct and follow the service names; each health check asks the port the service serves on;
+ * every Runnel service waits for what it needs to be healthy.
+ */
+class ComposeFileTest {
+
+    private static final Path COMPOSE = Path.of("..", "docker-compose.yml");
+    private static final Pattern HEALTH_PORT = Pattern.compile("/dev/tcp/127\\.0\\.0\\.1/(\\d+)");
+
+    private static Map<String, Map<String, Object>> services;
+
+    @BeforeAll
+    @SuppressWarnings("unchecked")
+    static void load() throws Exception {
+        Map<String, Object> file = new Yaml().load(Files.readString(COMPOSE));
+        services = (Map<String, Map<String, Object>>) file.get("services");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> env(String service) {
+        Map<String, String> env = new HashMap<>();
+        ((Map<String, Object>) services.get(service).get("environment")).forEach((k, v) -> env.put(k, String.valueOf(v)));
+        return env;
+    }
+
+    /** The service's environment as Spring Boot reads it from the process environment. */
+    private static Binder binder(String service) {
+        MutablePropertySources sources = new MutablePropertySources();
+        sources.addFirst(new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                new HashMap<>(env(service))));
+        return new Binder(ConfigurationPropertySources.from(sources));
+    }
+
+    /**
+     * Binds {@code prefix} from the service's environment to the service's own properties class,
+     * and fails if any variable under it was not used, i.e. names no property of that class.
+     */
+    private static <T> T bindStrictly(String service, String prefix, Class<T> type) {
+        Set<String> used = new HashSet<>();
+        BindHandler recorder = new BindHandler() {
+            @Override
+            public Object onSuccess(ConfigurationPropertyName name, Bindable<?> target, BindContext context,
+                    Object result) {
+                ConfigurationProperty property = context.getConfigurationProperty();
+                if (property != null && property.getOrigin() instanceof SystemEnvironmentOrigin origin) {
+                    used.add(origin.getProperty());
+                } else if (property != null && property.getOrigin() instanceof PropertySourceOrigin origin) {
+                    used.add(origin.getPropertyName());
+                }
+                return result;
+            }
+        };
+        T bound = binder(service).bind(prefix, Bindable.of(type), recorder)
+                .orElseThrow(() -> new AssertionError(service + " sets nothing under " + prefix));
+        String envPrefix = prefix.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace("-", "") + "_";
+        Set<String> given = new HashSet<>();
+        env(service).keySet().stream().filter(k -> k.startsWith(envPrefix)).forEach(given::add);
+        assertThat(used).as(service + ": every " + envPrefix + "* variable names a property of " + type.getSimpleName())
+                .containsAll(given);
+        return bound;
+    }
+
+    private static int healthPort(String service) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> health = (Map<String, Object>) services.get(service).get("healthcheck");
+        Matcher m = HEALTH_PORT.matcher(String.valueOf(health.get("test")));
+        assertThat(m.find()).as(service + " health check names a port").isTrue();
+        assertThat(String.valueOf(health.get("test"))).as(service).contains("/actuator/health/readiness");
+        return Integer.parseInt(m.group(1));
+    }
+
+    @Test
+    void dockerComposeAcceptsTheFile() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/docker-compose")),
+                "needs Debian's docker-compose (apt-get install docker-compose; .ci/run installs it)");
+        ProcessBuilder builder = new ProcessBuilder("docker-compose", "-f", COMPOSE.toString(), "config", "-q")
+                .redirectErrorStream(true);
+        builder.environment().put("RUNNEL_CLUSTER_SECRET", "a-secret-for-the-check");
+        builder.environment().put("RUNNEL_GATEWAY_PASSWORD", "a-password-for-the-check");
+        Process config = builder.start();
+        String output = new String(config.getInputStream().readAllBytes());
+        assertThat(config.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(config.exitValue()).as(output).isZero();
+
+        Process missing = new ProcessBuilder("docker-compose", "-f", COMPOSE.toString(), "config", "-q")
+                .redirectErrorStream(true).start();
+        String refused = new String(missing.getInputStream().readAllBytes());
+        assertThat(missing.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(missing.exitValue()).as("no secret, no cluster").isNotZero();
+        assertThat(refused).contains("set RUNNEL_CLUSTER_SECRET");
+    }
+
+    @Test
+    void brokersHaveDistinctIdsPortsAndVolumesThatTheyActuallyRead() {
+        Set<Integer> kafkaPorts = new HashSet<>();
+        Set<String> logVolumes = new HashSet<>();
+        for (int id = 1; id <= 3; id++) {
+            String service = "broker-" + id;
+            BrokerProperties broker = bindStrictly(service, "runnel.broker", BrokerProperties.class);
+            assertThat(broker.getId()).as(service).isEqualTo(id);
+            assertThat(broker.getHost()).as(service + " advertises the host's loopback").isEqualTo("127.0.0.1");
+            assertThat(broker.getKafkaPort()).as(service).isEqualTo(9091 + id);
+            assertThat(broker.getLogDirs()).containsExactly(Path.of("/var/lib/runnel"));
+            kafkaPorts.add(broker.getKafkaPort());
+            assertThat(binder(service).bind("server.port", Integer.class).get()).isEqualTo(8090 + id)
+                    .isEqualTo(healthPort(service));
+            assertThat(bindStrictly(service, "runnel.cluster", ClusterSettings.class).getSecret()).isNotBlank();
+            @SuppressWarnings("unchecked")
+            List<String> volumes = (List<String>) services.get(service).get("volumes");
+            assertThat(volumes).containsExactly(service + "-data:/var/lib/runnel");
+            logVolumes.add(volumes.get(0));
+            assertThat(String.valueOf(services.get(service).get("stop_grace_period"))).as("time for controlled shutdown")
+                    .isEqualTo("60s");
+        }
+        assertThat(kafkaPorts).hasSize(3);
+        assertThat(logVolumes).hasSize(3);
+    }
+
+    @Test
+    void controllersAndGatewayReadTheirSettingsAndServeWhereTheirHealthChecksLook() {
+        for (int id = 1; id <= 2; id++) {
+            String service = "controller-" + id;
+            ControllerProperties controller = bindStrictly(service, "runnel.controller", ControllerProperties.class);
+            assertThat(controller.getId()).isEqualTo(id);
+            assertThat(binder(service).bind("server.port", Integer.class).get()).isEqualTo(healthPort(service));
+        }
+        assertThat(binder("controller-1").bind("server.port", Integer.class).get())
+                .isNotEqualTo(binder("controller-2").bind("server.port", Integer.class).get());
+        GatewaySecurityProperties security = bindStrictly("gateway", "runnel.gateway.security",
+                GatewaySecurityProperties.class);
+        assertThat(security.getUsers()).hasSize(1);
+        assertThat(security.getUsers().get(0).getName()).isEqualTo("admin");
+        assertThat(security.getUsers().get(0).getRole()).isEqualTo(GatewaySecurityProperties.Role.ADMIN);
+        assertThat(binder("gateway").bind("server.port", Integer.class).get()).isEqualTo(8080)
+                .isEqualTo(healthPort("gateway"));
+        for (String service : services.keySet()) {
+            if (!service.equals("zookeeper")) {
+                assertThat(env(service).get("SPRING_CLOUD_ZOOKEEPER_CONNECT_STRING")).as(service).isEqualTo("127.0.0.1:2181");
+            }
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyServiceWaitsForWhatItNeedsToBeHealthy() {
+        Map<String, List<String>> needs = Map.of("controller-1", List.of("zookeeper"), "controller-2", List.of("zookeeper"),
+                "broker-1", List.of("controller-1"), "broker-2", List.of("controller-1"), "broker-3", List.of("controller-1"),
+                "gateway", List.of("broker-1", "broker-2", "broker-3"));
+        needs.forEach((service, dependencies) -> {
+            Map<String, Map<String, String>> dependsOn = (Map<String, Map<String, String>>) services.get(service)
+                    .get("depends_on");
+            assertThat(dependsOn).as(service).containsOnlyKeys(dependencies);
+            dependsOn.values().forEach(c -> assertThat(c.get("condition")).isEqualTo("service_healthy"));
+        });
+        assertThat(services.get("zookeeper").get("healthcheck")).isNotNull();
+        assertThat(String.valueOf(services.get("zookeeper").get("image"))).startsWith("zookeeper:");
+    }
+}
