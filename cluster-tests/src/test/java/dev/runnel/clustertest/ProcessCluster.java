@@ -34,6 +34,7 @@ final class ProcessCluster implements AutoCloseable {
     private final Map<Integer, Integer> brokerKafkaPorts = new TreeMap<>();
     private final TestingServer zookeeper;
     private final Path dir;
+    private int gatewayPort;
 
     ProcessCluster(String name) throws Exception {
         this.zookeeper = new TestingServer(true);
@@ -59,6 +60,22 @@ final class ProcessCluster implements AutoCloseable {
                 "--runnel.broker.log-dirs=" + brokerDataDir(id)));
         args.addAll(List.of(extraArgs));
         nodes.put("broker-" + id, NodeProcess.start("broker-" + id, "broker-service", dir, common(port, args)));
+    }
+
+    /**
+     * Starts the gateway, which finds the brokers and controllers through this cluster's
+     * ZooKeeper; {@link #gatewayUrl()} is where it serves.
+     */
+    void startGateway(String... extraArgs) throws IOException {
+        gatewayPort = gatewayPort == 0 ? InJvmCluster.freePort() : gatewayPort;
+        List<String> args = new ArrayList<>(List.of("--server.port=" + gatewayPort, "--server.address=127.0.0.1",
+                "--spring.cloud.zookeeper.connect-string=" + zookeeper.getConnectString()));
+        args.addAll(List.of(extraArgs));
+        nodes.put("gateway", NodeProcess.start("gateway", "gateway", dir, args));
+    }
+
+    String gatewayUrl() {
+        return "http://127.0.0.1:" + gatewayPort;
     }
 
     Path brokerDataDir(int id) {
@@ -124,11 +141,14 @@ final class ProcessCluster implements AutoCloseable {
         return args;
     }
 
-    /** Stops every node (brokers first, so they need not wait for a vanished controller), then ZooKeeper. */
+    /**
+     * Stops every node (the gateway and brokers first, so they need not wait for a vanished
+     * controller), then ZooKeeper.
+     */
     @Override
     public void close() throws Exception {
         for (String name : nodes.keySet()) {
-            if (name.startsWith("broker-")) {
+            if (name.startsWith("broker-") || name.equals("gateway")) {
                 nodes.get(name).close();
             }
         }
