@@ -22,8 +22,8 @@ import dev.runnel.gateway.GatewayApplication;
 
 /**
  * The gateway finds everything through ZooKeeper (no broker or controller address is given to
- * it): the brokers from their registrations and the controllers through Spring Cloud Zookeeper
- * discovery. When the active controller goes away, admin calls made through the gateway right
+ * it): the brokers from their registrations (started before any, it answers 503 until one is
+ * there) and the controllers through Spring Cloud Zookeeper discovery. When the active controller goes away, admin calls made through the gateway right
  * after are answered by the standby that takes over, with no error to the caller.
  */
 class GatewayAdminFailoverClusterTest {
@@ -59,12 +59,15 @@ class GatewayAdminFailoverClusterTest {
         await().atMost(Duration.ofSeconds(60)).until(() -> cluster.controller(1).getBean(ActiveController.class).role()
                 == ActiveController.Role.ACTIVE);
         cluster.startController(2);
-        cluster.startBroker(1, null);
-        await().atMost(Duration.ofSeconds(60)).until(() -> cluster.controller(1).getBean(ActiveController.class).view()
-                .brokers().size() == 1);
         gateway = new SpringApplicationBuilder(GatewayApplication.class).run("--server.port=0",
                 "--spring.cloud.zookeeper.connect-string=" + cluster.connectString(),
                 "--runnel.gateway.security.enabled=false");
+        HttpResponse<String> noBrokerYet = call("GET", "/topics", null);
+        assertThat(noBrokerYet.statusCode()).as("started before any broker, the gateway says so").isEqualTo(503);
+        assertThat(noBrokerYet.body()).contains("cluster-unavailable", "No broker is registered");
+        cluster.startBroker(1, null);
+        await().atMost(Duration.ofSeconds(60)).until(() -> cluster.controller(1).getBean(ActiveController.class).view()
+                .brokers().size() == 1);
 
         HttpResponse<String> before = call("POST", "/api/v1/topics", "{\"name\": \"before-failover\", \"partitions\": 1}");
         assertThat(before.statusCode()).as(before.body()).isEqualTo(201);

@@ -46,8 +46,8 @@ public class ClusterDirectory {
             throw new IllegalStateException("Cannot read the registered brokers from ZooKeeper: " + e.getMessage(), e);
         }
         if (registered.isEmpty()) {
-            throw new IllegalStateException("No broker is registered in ZooKeeper yet; start the brokers first,"
-                    + " or set runnel.gateway.bootstrap-servers");
+            throw new IllegalStateException("No broker is registered in ZooKeeper yet; retry once the brokers are up"
+                    + " (or set runnel.gateway.bootstrap-servers)");
         }
         return String.join(",", registered);
     }

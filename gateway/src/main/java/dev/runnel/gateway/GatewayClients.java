@@ -11,20 +11,51 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.http.HttpStatus;
+
+import dev.runnel.gateway.proxy.ProxyException;
 
 /**
  * The gateway's own Kafka clients: one idempotent acks=all producer shared by every produce
- * request (it batches across them) and one admin client for reads. Both close, bounded, with the
- * context, after the web server has stopped taking requests.
+ * request (it batches across them) and one admin client for reads. They are made at first use,
+ * so the gateway starts (and is ready) before any broker has registered; until one has, calls
+ * that need the cluster are answered 503. Both close, bounded, with the context, after the web
+ * server has stopped taking requests.
  */
 public class GatewayClients implements DisposableBean {
 
-    private final Producer<byte[], byte[]> producer;
-    private final Admin admin;
-    private final String bootstrap;
+    /** The clients, once made. */
+    private record Clients(String bootstrap, Producer<byte[], byte[]> producer, Admin admin) {
+    }
+
+    private final GatewayProperties properties;
+    private final ClusterDirectory directory;
+    private volatile Clients clients;
+    private boolean closed;
 
     public GatewayClients(GatewayProperties properties, ClusterDirectory directory) {
-        this.bootstrap = directory.bootstrapServers();
+        this.properties = properties;
+        this.directory = directory;
+    }
+
+    private Clients clients() {
+        Clients made = clients;
+        return made != null ? made : make();
+    }
+
+    private synchronized Clients make() {
+        if (clients != null) {
+            return clients;
+        }
+        if (closed) {
+            throw new ProxyException(HttpStatus.SERVICE_UNAVAILABLE, "cluster-unavailable", "the gateway is stopping");
+        }
+        String bootstrap;
+        try {
+            bootstrap = directory.bootstrapServers();
+        } catch (IllegalStateException e) {
+            throw new ProxyException(HttpStatus.SERVICE_UNAVAILABLE, "cluster-unavailable", e.getMessage());
+        }
         int produceTimeout = (int) properties.getProduceTimeout().toMillis();
         Map<String, Object> producerConfig = new HashMap<>();
         producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -35,31 +66,36 @@ public class GatewayClients implements DisposableBean {
         producerConfig.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(produceTimeout, 30_000));
         producerConfig.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.max(produceTimeout,
                 Math.min(produceTimeout, 30_000) + 5));
-        this.producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
+        Producer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(),
+                new ByteArraySerializer());
         Map<String, Object> adminConfig = new HashMap<>();
         adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         adminConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, "runnel-gateway-admin");
         adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) properties.getAdminTimeout().toMillis());
         adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) properties.getAdminTimeout().toMillis());
-        this.admin = Admin.create(adminConfig);
+        clients = new Clients(bootstrap, producer, Admin.create(adminConfig));
+        return clients;
     }
 
     /** The bootstrap list the gateway's clients use, as Kafka's clients take it. */
     public String bootstrap() {
-        return bootstrap;
+        return clients().bootstrap();
     }
 
     public Producer<byte[], byte[]> producer() {
-        return producer;
+        return clients().producer();
     }
 
     public Admin admin() {
-        return admin;
+        return clients().admin();
     }
 
     @Override
-    public void destroy() {
-        producer.close(Duration.ofSeconds(10));
-        admin.close(Duration.ofSeconds(5));
+    public synchronized void destroy() {
+        closed = true;
+        if (clients != null) {
+            clients.producer().close(Duration.ofSeconds(10));
+            clients.admin().close(Duration.ofSeconds(5));
+        }
     }
 }
