@@ -15,6 +15,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import dev.runnel.cluster.ControllerInfo;
 import dev.runnel.cluster.InternalApi;
 import dev.runnel.cluster.ZkReads;
+import dev.runnel.cluster.web.HttpRelay;
 import dev.runnel.cluster.web.Problems;
 import dev.runnel.cluster.web.RequestPaths;
 import dev.runnel.controller.election.ActiveController;
@@ -83,19 +84,9 @@ public final class StandbyForwardingFilter extends OncePerRequestFilter {
 
     private void forward(HttpServletRequest request, HttpServletResponse response, ControllerInfo active)
             throws IOException {
-        String query = request.getQueryString();
-        URI target = URI.create(active.url() + request.getRequestURI() + (query == null ? "" : "?" + query));
         byte[] body = request.getInputStream().readAllBytes();
-        HttpRequest.Builder forwarded = HttpRequest.newBuilder(target).timeout(timeout)
-                .method(request.getMethod(), body.length == 0 ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(body))
-                .header(FORWARDED_HEADER, Integer.toString(controller.controllerId()));
-        for (String name : COPIED_REQUEST_HEADERS) {
-            String value = request.getHeader(name);
-            if (value != null) {
-                forwarded.header(name, value);
-            }
-        }
+        HttpRequest.Builder forwarded = HttpRelay.forward(request, body, URI.create(active.url()), timeout,
+                COPIED_REQUEST_HEADERS).header(FORWARDED_HEADER, Integer.toString(controller.controllerId()));
         HttpResponse<byte[]> answer;
         try {
             answer = http.send(forwarded.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -108,12 +99,8 @@ public final class StandbyForwardingFilter extends OncePerRequestFilter {
                     + " is unreachable (" + e.getClass().getSimpleName() + "); retry");
             return;
         }
-        response.setStatus(answer.statusCode());
-        for (String name : COPIED_RESPONSE_HEADERS) {
-            answer.headers().firstValue(name).ifPresent(v -> response.setHeader(name, v));
-        }
         response.setHeader(FORWARDED_HEADER, Integer.toString(controller.controllerId()));
-        response.getOutputStream().write(answer.body());
+        HttpRelay.relay(answer, response, COPIED_RESPONSE_HEADERS);
     }
 
     private static void unavailable(HttpServletResponse response, String detail) throws IOException {

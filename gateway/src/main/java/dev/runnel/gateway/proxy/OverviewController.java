@@ -1,5 +1,6 @@
 package dev.runnel.gateway.proxy;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -57,10 +58,10 @@ class OverviewController {
     private final GatewayClients clients;
     private final GatewayProperties properties;
     private final ControllerLocator controllers;
-    private final java.time.Clock clock;
+    private final Clock clock;
 
     OverviewController(GatewayClients clients, GatewayProperties properties, ControllerLocator controllers,
-            java.time.Clock gatewayClock) {
+            Clock gatewayClock) {
         this.clients = clients;
         this.properties = properties;
         this.controllers = controllers;

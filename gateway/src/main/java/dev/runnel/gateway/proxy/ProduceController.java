@@ -1,12 +1,14 @@
 package dev.runnel.gateway.proxy;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -53,11 +55,11 @@ class ProduceController {
     /** How long a topic's partition count is reused before it is read again. */
     private static final long COUNT_TTL_MS = 2_000;
 
-    private final java.util.concurrent.ConcurrentMap<String, KnownCount> counts = new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.time.Clock clock;
+    private final ConcurrentMap<String, KnownCount> counts = new ConcurrentHashMap<>();
+    private final Clock clock;
 
     ProduceController(GatewayClients clients, GatewayProperties properties, JsonMapper mapper,
-            java.time.Clock gatewayClock) {
+            Clock gatewayClock) {
         this.clock = gatewayClock;
         this.clients = clients;
         this.properties = properties;
@@ -81,7 +83,7 @@ class ProduceController {
     private Map<String, Object> send(String topic, Integer pathPartition, MediaType contentType,
             HttpServletRequest request) throws IOException, InterruptedException {
         EmbeddedFormat format = EmbeddedFormat.of(contentType);
-        JsonNode body = parse(readBody(request));
+        JsonNode body = parse(RequestBodies.read(request, properties.getMaxRequestSize()));
         JsonNode records = body.get("records");
         if (records == null || !records.isArray() || records.isEmpty()) {
             throw new ProxyException(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-record",
@@ -107,25 +109,6 @@ class ProduceController {
             offsets.add(outcome(f, deadline));
         }
         return Map.of("offsets", offsets);
-    }
-
-    private byte[] readBody(HttpServletRequest request) throws IOException {
-        long max = properties.getMaxRequestSize().toBytes();
-        if (request.getContentLengthLong() > max) {
-            throw tooLarge(max);
-        }
-        try (InputStream in = request.getInputStream()) {
-            byte[] body = in.readNBytes((int) max + 1);
-            if (body.length > max) {
-                throw tooLarge(max);
-            }
-            return body;
-        }
-    }
-
-    private static ProxyException tooLarge(long max) {
-        return new ProxyException(HttpStatus.CONTENT_TOO_LARGE, "request-too-large",
-                "the request body is over runnel.gateway.max-request-size (" + max + " bytes)");
     }
 
     private JsonNode parse(byte[] body) {

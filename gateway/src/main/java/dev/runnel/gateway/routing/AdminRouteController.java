@@ -1,7 +1,6 @@
 package dev.runnel.gateway.routing;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,7 +17,9 @@ import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.runnel.cluster.web.HttpRelay;
 import dev.runnel.gateway.GatewayProperties;
+import dev.runnel.gateway.proxy.RequestBodies;
 import dev.runnel.gateway.proxy.ProxyException;
 
 import io.swagger.v3.oas.annotations.Operation;
@@ -65,24 +66,14 @@ class AdminRouteController {
             throw new ProxyException(HttpStatus.SERVICE_UNAVAILABLE, "no-controller",
                     "The gateway has no ZooKeeper configured, so it cannot find a controller");
         }
-        byte[] body = readBody(request);
-        String query = request.getQueryString();
-        String pathAndQuery = request.getRequestURI() + (query == null ? "" : "?" + query);
+        byte[] body = RequestBodies.read(request, properties.getMaxRequestSize());
         boolean read = READS.contains(request.getMethod());
         long deadline = System.nanoTime() + properties.getAdminRouteTimeout().toNanos();
         String lastFailure = "no controller is registered";
         while (true) {
             for (URI controller : locator.candidates()) {
-                HttpRequest.Builder forwarded = HttpRequest.newBuilder(controller.resolve(pathAndQuery))
-                        .timeout(properties.getAdminTimeout())
-                        .method(request.getMethod(), body.length == 0 ? HttpRequest.BodyPublishers.noBody()
-                                : HttpRequest.BodyPublishers.ofByteArray(body));
-                for (String name : REQUEST_HEADERS) {
-                    String value = request.getHeader(name);
-                    if (value != null) {
-                        forwarded.header(name, value);
-                    }
-                }
+                HttpRequest.Builder forwarded = HttpRelay.forward(request, body, controller,
+                        properties.getAdminTimeout(), REQUEST_HEADERS);
                 HttpResponse<byte[]> answer;
                 try {
                     answer = http.send(forwarded.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -114,32 +105,9 @@ class AdminRouteController {
         }
     }
 
-    private byte[] readBody(HttpServletRequest request) throws IOException {
-        long limit = properties.getMaxRequestSize().toBytes();
-        if (request.getContentLengthLong() > limit) {
-            throw tooLarge(limit);
-        }
-        try (InputStream in = request.getInputStream()) {
-            byte[] body = in.readNBytes((int) limit + 1);
-            if (body.length > limit) {
-                throw tooLarge(limit);
-            }
-            return body;
-        }
-    }
-
-    private static ProxyException tooLarge(long limit) {
-        return new ProxyException(HttpStatus.CONTENT_TOO_LARGE, "request-too-large",
-                "The request body is larger than the gateway's limit of " + limit + " bytes");
-    }
-
     private static void relay(HttpResponse<byte[]> answer, URI controller, HttpServletResponse response)
             throws IOException {
-        response.setStatus(answer.statusCode());
-        for (String name : RESPONSE_HEADERS) {
-            answer.headers().firstValue(name).ifPresent(v -> response.setHeader(name, v));
-        }
         response.setHeader(ROUTED_TO_HEADER, controller.toString());
-        response.getOutputStream().write(answer.body());
+        HttpRelay.relay(answer, response, RESPONSE_HEADERS);
     }
 }
