@@ -166,6 +166,8 @@ class HelmChartTest {
         assertThat(env(gatewayContainer, "SPRING_CLOUD_ZOOKEEPER_CONNECT_STRING")).isEqualTo(connect);
         assertThat(hasEnv(gatewayContainer, "RUNNEL_GATEWAY_SECURITY_USERS_0_PASSWORD")).isTrue();
         Service gatewayService = r.get(Service.class, "events-runnel-gateway");
+        assertThat(gatewayService.getSpec().getSessionAffinity()).as("REST consumer instances live in one pod")
+                .isEqualTo("ClientIP");
         assertThat(gateway.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(gatewayService.getSpec().getSelector());
         assertThat(r.find(Ingress.class, "events-runnel-gateway")).isEmpty();
 
