@@ -5,6 +5,7 @@
 const REFRESH_MS = 2000;
 let me = { name: '', role: 'READ' };
 let timer = null;
+let shown = 0; // which page drawing a refresh belongs to: a late answer for an earlier page is dropped
 let lastOverview = null;
 
 // ---- DOM and HTTP helpers -------------------------------------------------------------------
@@ -30,7 +31,7 @@ function csrfToken() {
 }
 
 async function api(method, path, body, contentType) {
-  const headers = { 'Accept': 'application/json' };
+  const headers = { 'Accept': 'application/json', 'X-Requested-With': 'XMLHttpRequest' };
   if (body !== undefined) headers['Content-Type'] = contentType || 'application/json';
   if (method !== 'GET' && csrfToken()) headers['X-XSRF-TOKEN'] = csrfToken();
   const response = await fetch(path, { method, headers, credentials: 'same-origin',
@@ -78,7 +79,7 @@ function b64utf8(s) { return btoa(String.fromCharCode(...new TextEncoder().encod
 const pages = {
   overview: {
     draw() { return [h('h2', {}, 'Cluster overview'), h('div', { id: 'overview-live' }, 'Loading…')]; },
-    async refresh() {
+    async refresh(_, isCurrent = () => true) {
       const o = await api('GET', 'cluster');
       let rate = '–';
       if (lastOverview && o.at > lastOverview.at) {
@@ -87,7 +88,7 @@ const pages = {
       lastOverview = o;
       const online = o.brokers.filter(b => b.status === 'online').length;
       const c = o.controller;
-      replace('overview-live', h('div', { id: 'overview-live' },
+      if (isCurrent()) replace('overview-live', h('div', { id: 'overview-live' },
         h('div', { class: 'cards' },
           card('brokers online', online + ' / ' + o.brokers.length, online < o.brokers.length),
           card('active controller', c.activeId === null ? 'none' : '#' + c.activeId, c.activeId === null),
@@ -118,9 +119,9 @@ const pages = {
         isAdmin() ? null : h('span', { class: 'muted' }, 'Creating topics needs the ADMIN role.'));
       return [h('h2', {}, 'Topics'), form, h('div', { id: 'topics-live' }, 'Loading…')];
     },
-    async refresh() {
+    async refresh(_, isCurrent = () => true) {
       const o = await api('GET', 'cluster');
-      replace('topics-live', h('div', { id: 'topics-live' }, table('topics-table',
+      if (isCurrent()) replace('topics-live', h('div', { id: 'topics-live' }, table('topics-table',
         ['Topic', '#Partitions', '#Replication', 'Health', '#Records'], o.topics.map(t =>
           h('tr', { 'data-topic': t.name }, h('td', {}, h('a', { href: '#/topics/' + encodeURIComponent(t.name) }, t.name),
             t.internal ? ' ' : null, t.internal ? badge('internal') : null),
@@ -143,11 +144,11 @@ const pages = {
           h('span', { class: 'muted' }, 'Replicas: leader filled, in sync green, lagging (out of the ISR) red.')),
         h('div', { id: 'topic-live' }, 'Loading…'), h('h3', {}, 'Change'), configForm];
     },
-    async refresh(name) {
+    async refresh(name, isCurrent = () => true) {
       const [t, info] = await Promise.all([api('GET', 'topics/' + encodeURIComponent(name)),
         api('GET', 'api/v1/topics/' + encodeURIComponent(name))]);
       const configs = Object.entries(info.configs || {}).sort();
-      replace('topic-live', h('div', { id: 'topic-live' },
+      if (isCurrent()) replace('topic-live', h('div', { id: 'topic-live' },
         table('partitions-table', ['Partition', 'Leader', 'Replicas', '#Start offset', '#End offset'], t.partitions.map(p =>
           h('tr', {}, h('td', {}, p.partition), h('td', {}, p.leader === null ? badge('offline', 'bad') : '#' + p.leader),
             h('td', {}, p.replicas.map(r => h('span', {
@@ -183,7 +184,7 @@ const pages = {
       return [h('h2', {}, 'Messages'), browse, h('div', { id: 'messages-live' }, topic ? 'Loading…' : 'Choose a topic.'),
         h('h3', {}, 'Produce a record'), produce];
     },
-    async refresh() {
+    async refresh(_, isCurrent = () => true) {
       const topic = document.getElementById('browse-topic').value.trim();
       if (!topic) return;
       const partition = document.getElementById('browse-partition').value || 0;
@@ -192,7 +193,7 @@ const pages = {
       if (from === 'offset') query += '&offset=' + encodeURIComponent(document.getElementById('browse-offset').value || 0);
       if (from === 'timestamp') query += '&timestamp=' + new Date(document.getElementById('browse-time').value).getTime();
       const page = await api('GET', 'topics/' + encodeURIComponent(topic) + '/partitions/' + encodeURIComponent(partition) + '/records?' + query);
-      replace('messages-live', h('div', { id: 'messages-live' },
+      if (isCurrent()) replace('messages-live', h('div', { id: 'messages-live' },
         h('p', { class: 'muted' }, 'Partition ' + page.partition + ': offsets ' + num(page.beginningOffset) + ' to ' + num(page.endOffset)
           + ', showing ' + page.records.length + ' from ' + num(page.from) + '.'),
         table('records-table', ['#Offset', 'Time', 'Key', 'Value', 'Headers'], page.records.map(r =>
@@ -204,9 +205,9 @@ const pages = {
 
   groups: {
     draw() { return [h('h2', {}, 'Consumer groups'), h('div', { id: 'groups-live' }, 'Loading…')]; },
-    async refresh() {
+    async refresh(_, isCurrent = () => true) {
       const groups = await api('GET', 'consumer-groups');
-      replace('groups-live', h('div', { id: 'groups-live' }, groups.length === 0 ? h('p', { class: 'muted' }, 'No groups yet.')
+      if (isCurrent()) replace('groups-live', h('div', { id: 'groups-live' }, groups.length === 0 ? h('p', { class: 'muted' }, 'No groups yet.')
         : table('groups-table', ['Group', 'State', 'Type'], groups.map(g => h('tr', { 'data-group': g.groupId },
           h('td', {}, h('a', { href: '#/groups/' + encodeURIComponent(g.groupId) }, g.groupId)),
           h('td', {}, badge(g.state, g.state === 'Stable' ? 'ok' : g.state === 'Empty' ? '' : 'warn')), h('td', {}, g.type))))));
@@ -225,9 +226,9 @@ const pages = {
       return [h('h2', {}, 'Consumer group ', h('code', {}, id)), h('div', { id: 'group-live' }, 'Loading…'),
         h('h3', {}, 'Reset offsets'), reset];
     },
-    async refresh(id) {
+    async refresh(id, isCurrent = () => true) {
       const g = await api('GET', 'consumer-groups/' + encodeURIComponent(id));
-      replace('group-live', h('div', { id: 'group-live' },
+      if (isCurrent()) replace('group-live', h('div', { id: 'group-live' },
         h('div', { class: 'cards' }, card('state', g.state), card('members', g.members.length),
           card('coordinator', g.coordinator === null ? '–' : '#' + g.coordinator),
           h('div', { class: 'card' + (g.totalLag > 0 ? ' bad' : '') }, h('div', { class: 'v', id: 'group-total-lag' }, num(g.totalLag)),
@@ -338,8 +339,9 @@ function route() {
 async function refresh() {
   const [name, arg] = route();
   const live = document.getElementById('live');
+  const drawing = shown;
   try {
-    await pages[name].refresh(arg);
+    await pages[name].refresh(arg, () => drawing === shown);
     live.className = '';
     live.textContent = 'live ' + new Date().toLocaleTimeString();
   } catch (err) {
@@ -357,9 +359,15 @@ function show_page() {
   }
   const page = document.getElementById('page');
   page.replaceChildren(...pages[name].draw(arg, params));
-  clearInterval(timer);
-  refresh();
-  timer = setInterval(refresh, REFRESH_MS);
+  shown++;
+  clearTimeout(timer);
+  live_loop(shown);
+}
+
+// The next refresh starts only when the last one has ended, so slow answers never pile up.
+async function live_loop(drawing) {
+  await refresh();
+  if (drawing === shown) timer = setTimeout(() => live_loop(drawing), REFRESH_MS);
 }
 
 async function start() {

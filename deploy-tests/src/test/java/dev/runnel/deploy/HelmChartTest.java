@@ -159,6 +159,9 @@ class HelmChartTest {
                         + "\\.svc\\.cluster\\.local:2181"));
         assertThat(env(controller, "SPRING_CLOUD_ZOOKEEPER_CONNECT_STRING")).isEqualTo(connect);
         assertSelects(r.get(PodDisruptionBudget.class, "events-runnel-zookeeper"), zookeeper.getSpec().getTemplate());
+        Container zk = zookeeper.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(zk.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/data"));
+        assertThat(env(zk, "ZOO_DATA_LOG_DIR")).as("the transaction log is on the volume").startsWith("/data/");
 
         Deployment gateway = r.get(Deployment.class, "events-runnel-gateway");
         assertProbesMatchThePort(gateway.getSpec().getTemplate());

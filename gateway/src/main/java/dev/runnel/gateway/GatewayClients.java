@@ -9,6 +9,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.HttpStatus;
@@ -66,14 +67,22 @@ public class GatewayClients implements DisposableBean {
         producerConfig.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(produceTimeout, 30_000));
         producerConfig.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.max(produceTimeout,
                 Math.min(produceTimeout, 30_000) + 5));
-        Producer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(),
-                new ByteArraySerializer());
         Map<String, Object> adminConfig = new HashMap<>();
         adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         adminConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, "runnel-gateway-admin");
         adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) properties.getAdminTimeout().toMillis());
         adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) properties.getAdminTimeout().toMillis());
-        clients = new Clients(bootstrap, producer, Admin.create(adminConfig));
+        Producer<byte[], byte[]> producer = null;
+        try {
+            producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
+            clients = new Clients(bootstrap, producer, Admin.create(adminConfig));
+        } catch (KafkaException e) {
+            if (producer != null) {
+                producer.close(Duration.ZERO);
+            }
+            throw new ProxyException(HttpStatus.SERVICE_UNAVAILABLE, "cluster-unavailable",
+                    "Cannot make the gateway's Kafka clients for " + bootstrap + ": " + e.getMessage());
+        }
         return clients;
     }
 

@@ -80,6 +80,12 @@ class GatewayTlsAndSecuritySettingsTest {
             assertThat(anonymous.statusCode()).isEqualTo(401);
             assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(
                     v -> assertThat(v).startsWith("Basic"));
+            HttpResponse<String> consoleCall = https.send(HttpRequest.newBuilder(
+                    URI.create("https://127.0.0.1:" + port + "/topics")).header("X-Requested-With", "XMLHttpRequest")
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(consoleCall.statusCode()).isEqualTo(401);
+            assertThat(consoleCall.headers().firstValue("WWW-Authenticate"))
+                    .as("no browser password prompt over the console's own calls").isEmpty();
 
             HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             HttpResponse<String> overHttp = plain.send(HttpRequest.newBuilder(

@@ -146,11 +146,12 @@ class AdminApiController {
             throw new IllegalStateException("The controller failed to apply the change: " + e.getCause(),
                     e.getCause());
         } catch (TimeoutException e) {
-            throw new AdminException(Reason.NOT_CONTROLLER, "The controller did not decide within "
-                    + DECISION_TIMEOUT_SECONDS + " s; retry");
+            throw new AdminException(Reason.OUTCOME_UNKNOWN, "The controller did not decide within "
+                    + DECISION_TIMEOUT_SECONDS + " s; the change may still be applied: check before repeating it");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new AdminException(Reason.NOT_CONTROLLER, "Interrupted; retry");
+            throw new AdminException(Reason.OUTCOME_UNKNOWN, "Interrupted while the change was being decided;"
+                    + " it may still be applied: check before repeating it");
         }
     }
 }

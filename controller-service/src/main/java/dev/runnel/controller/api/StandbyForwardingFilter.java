@@ -94,9 +94,20 @@ public final class StandbyForwardingFilter extends OncePerRequestFilter {
             Thread.currentThread().interrupt();
             unavailable(response, "Interrupted while forwarding to the active controller");
             return;
-        } catch (IOException e) {
+        } catch (java.net.ConnectException | java.net.http.HttpConnectTimeoutException e) {
             unavailable(response, "The active controller " + active.id() + " at " + active.url()
                     + " is unreachable (" + e.getClass().getSimpleName() + "); retry");
+            return;
+        } catch (IOException e) {
+            if (!"GET".equals(request.getMethod())) {
+                // The call may have reached the active controller: repeating it could apply it twice.
+                Problems.write(response, 502, "controller-outcome-unknown", "Outcome unknown", "The active controller "
+                        + active.id() + " took the call but its answer was lost (" + e.getClass().getSimpleName()
+                        + "); check whether it took effect before repeating it");
+                return;
+            }
+            unavailable(response, "The active controller " + active.id() + " at " + active.url()
+                    + " gave no answer (" + e.getClass().getSimpleName() + "); retry");
             return;
         }
         response.setHeader(FORWARDED_HEADER, Integer.toString(controller.controllerId()));

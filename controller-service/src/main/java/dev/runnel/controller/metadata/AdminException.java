@@ -1,8 +1,9 @@
 package dev.runnel.controller.metadata;
 
 /**
- * An admin request the controller refuses, before changing anything. The REST API turns it into a
- * problem response with the error's HTTP status.
+ * An admin request the controller refuses, before changing anything, or ({@link
+ * Reason#OUTCOME_UNKNOWN}) one whose fate it cannot tell. The REST API turns it into a problem
+ * response with the error's HTTP status.
  */
 public final class AdminException extends RuntimeException {
 
@@ -19,7 +20,9 @@ public final class AdminException extends RuntimeException {
         UNKNOWN_TOPIC(404),
         UNKNOWN_GROUP(404),
         TOPIC_EXISTS(409),
-        NOT_CONTROLLER(503);
+        NOT_CONTROLLER(503),
+        /** The change was submitted but not decided in time: it may still be applied. Not to be repeated blindly. */
+        OUTCOME_UNKNOWN(504);
 
         private final int status;
 

@@ -79,6 +79,7 @@ class ConsumersController {
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, clients.bootstrap());
         config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"); // subscribing never creates a topic
         for (String option : List.of("auto.offset.reset", "enable.auto.commit", "fetch.min.bytes", "isolation.level")) {
             String value = text(options, option);
             if (value != null) {

@@ -91,6 +91,7 @@ class BrowseController {
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, clients.bootstrap());
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, "runnel-gateway-browser");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"); // a look never creates a topic
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, limit);
         config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) properties.getAdminTimeout().toMillis());
         config.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) properties.getAdminTimeout().toMillis());

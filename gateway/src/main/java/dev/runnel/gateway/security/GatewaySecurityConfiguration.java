@@ -84,7 +84,10 @@ class GatewaySecurityConfiguration {
                 loginPage.commence(request, response, failure);
                 return;
             }
-            response.setHeader("WWW-Authenticate", "Basic realm=\"" + REALM + "\"");
+            if (!"XMLHttpRequest".equals(request.getHeader("X-Requested-With"))) {
+                // Not for the console's own calls: the browser would show its password prompt.
+                response.setHeader("WWW-Authenticate", "Basic realm=\"" + REALM + "\"");
+            }
             Problems.write(response, 401, "unauthenticated", "Unauthorized",
                     "Sign in: HTTP basic with a configured user, or an API key in " + ApiKeyAuthenticationFilter.HEADER);
         };
