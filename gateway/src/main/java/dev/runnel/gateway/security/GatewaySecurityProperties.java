@@ -22,10 +22,9 @@ public class GatewaySecurityProperties {
         ADMIN
     }
 
-    /** A user who signs in with a name and password. */
-    public static class User {
+    /** Who is let in, under a name and with a role; the secret that proves it is the subclass's. */
+    public abstract static class Identity {
         private String name;
-        private String password;
         private Role role = Role.READ;
 
         public String getName() {
@@ -35,6 +34,25 @@ public class GatewaySecurityProperties {
         public void setName(String name) {
             this.name = name;
         }
+
+        public Role getRole() {
+            return role;
+        }
+
+        public void setRole(Role role) {
+            this.role = role;
+        }
+
+        /** Name and role only: the secret never reaches a log line through this. */
+        @Override
+        public String toString() {
+            return getClass().getSimpleName() + "[name=" + name + ", role=" + role + "]";
+        }
+    }
+
+    /** A user who signs in with a name and password. */
+    public static class User extends Identity {
+        private String password;
 
         public String getPassword() {
             return password;
@@ -43,34 +61,11 @@ public class GatewaySecurityProperties {
         public void setPassword(String password) {
             this.password = password;
         }
-
-        public Role getRole() {
-            return role;
-        }
-
-        public void setRole(Role role) {
-            this.role = role;
-        }
-
-        @Override
-        public String toString() {
-            return "User[name=" + name + ", role=" + role + "]";
-        }
     }
 
     /** A program's key, sent in the {@value ApiKeyAuthenticationFilter#HEADER} header. */
-    public static class ApiKey {
-        private String name;
+    public static class ApiKey extends Identity {
         private String key;
-        private Role role = Role.READ;
-
-        public String getName() {
-            return name;
-        }
-
-        public void setName(String name) {
-            this.name = name;
-        }
 
         public String getKey() {
             return key;
@@ -78,19 +73,6 @@ public class GatewaySecurityProperties {
 
         public void setKey(String key) {
             this.key = key;
-        }
-
-        public Role getRole() {
-            return role;
-        }
-
-        public void setRole(Role role) {
-            this.role = role;
-        }
-
-        @Override
-        public String toString() {
-            return "ApiKey[name=" + name + ", role=" + role + "]";
         }
     }
 
