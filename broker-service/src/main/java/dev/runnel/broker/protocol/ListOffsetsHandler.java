@@ -50,7 +50,8 @@ final class ListOffsetsHandler implements ApiHandler {
                     new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(topic.name());
             response.topics().add(topicResponse);
             for (ListOffsetsRequestData.ListOffsetsPartition p : topic.partitions()) {
-                topicResponse.partitions().add(answer(topic.name(), p, data.replicaId()));
+                topicResponse.partitions().add(withoutEpochBefore4(answer(topic.name(), p, data.replicaId()),
+                        request.version()));
             }
         }
         return CompletableFuture.completedFuture(response);
@@ -97,6 +98,12 @@ final class ListOffsetsHandler implements ApiHandler {
         } catch (ReplicaException | LogException e) {
             return out.setErrorCode(KafkaErrors.of(e).code());
         }
+    }
+
+    /** Leader epochs are in the answer from v4 on (KIP-320); an older one has no such field. */
+    private static ListOffsetsResponseData.ListOffsetsPartitionResponse withoutEpochBefore4(
+            ListOffsetsResponseData.ListOffsetsPartitionResponse out, short version) {
+        return version < 4 ? out.setLeaderEpoch(-1) : out;
     }
 
     private static ListOffsetsResponseData.ListOffsetsPartitionResponse withEpoch(
