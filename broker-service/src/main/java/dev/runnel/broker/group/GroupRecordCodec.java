@@ -1,5 +1,6 @@
 package dev.runnel.broker.group;
 
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -112,6 +113,7 @@ final class GroupRecordCodec {
         if (length < 0) {
             return null;
         }
+        requireRemaining(b, length);
         byte[] bytes = new byte[length];
         b.get(bytes);
         return new String(bytes, StandardCharsets.UTF_8);
@@ -122,9 +124,17 @@ final class GroupRecordCodec {
         if (length < 0) {
             return new byte[0];
         }
+        requireRemaining(b, length);
         byte[] bytes = new byte[length];
         b.get(bytes);
         return bytes;
+    }
+
+    /** A stored length is checked against the bytes present before anything is sized by it. */
+    private static void requireRemaining(ByteBuffer b, int length) {
+        if (length > b.remaining()) {
+            throw new BufferUnderflowException();
+        }
     }
 
     /** A growing big-endian buffer. */

@@ -36,6 +36,9 @@ public final class KafkaRecordBatches {
                 new ProducerInfo(RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE);
     }
 
+    /** Room for this many offset deltas before a batch's records are counted. */
+    private static final int INITIAL_DELTAS = 64;
+
     private KafkaRecordBatches() {
     }
 
@@ -96,7 +99,8 @@ public final class KafkaRecordBatches {
         }
         MutableRecordBatch recordBatch = batches.next();
         long baseOffset = recordBatch.baseOffset();
-        int[] deltas = new int[Math.max(0, recordBatch.countOrNull() == null ? 0 : recordBatch.countOrNull())];
+        // The header's record count is the client's word: it sizes nothing until records are read.
+        int[] deltas = new int[INITIAL_DELTAS];
         int count = 0;
         long min = Long.MAX_VALUE;
         long max = Long.MIN_VALUE;

@@ -207,6 +207,16 @@ class BatchValidatorTest {
         assertLeaderAppendRejected(withRecordCount(4).apply(batch), LogError.INVALID_RECORD);
     }
 
+    /** A 100-byte request once made the broker allocate an array of 2^31-1 ints (OutOfMemoryError). */
+    @ParameterizedTest
+    @EnumSource(value = RecordCodec.class, names = {"GZIP", "LZ4", "ZSTD"})
+    void aCompressedBatchClaimingTwoBillionRecordsIsRefusedWithoutSizingAnythingByTheClaim(RecordCodec codec) {
+        openLogWithTwoRecords();
+        ByteBuffer batch = TestBatches.batch(codec, 1, now, "c");
+
+        assertLeaderAppendRejected(withRecordCount(Integer.MAX_VALUE).apply(batch), LogError.INVALID_RECORD);
+    }
+
     @ParameterizedTest
     @EnumSource(value = RecordCodec.class, names = {"GZIP", "LZ4", "ZSTD"})
     void aCompressedBatchWhoseRecordsCannotBeDecompressedIsCorrupt(RecordCodec codec) {
