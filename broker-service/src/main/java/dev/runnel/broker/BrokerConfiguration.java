@@ -25,6 +25,7 @@ import dev.runnel.broker.cluster.ProducerIdManager;
 import dev.runnel.broker.cluster.ReplicaManager;
 import dev.runnel.broker.group.GroupSettings;
 import dev.runnel.broker.protocol.KafkaServer;
+import dev.runnel.broker.protocol.ListenerLimits;
 import dev.runnel.broker.replication.AlterPartitionManager;
 import dev.runnel.broker.replication.ReplicaFetcherManager;
 import dev.runnel.broker.storage.LogConfig;
@@ -129,12 +130,19 @@ class BrokerConfiguration {
     KafkaServer kafkaServer(BrokerProperties properties, MetadataCache metadata, ControllerClient controllerClient,
             BrokerRegistration registration, ReplicaManager replicaManager, Scheduler purgatoryTimer,
             MeterRegistry meterRegistry) {
-        return new KafkaServer(properties.getListenHost(), properties.getKafkaPort(),
-                (int) properties.getSocketRequestMaxBytes().toBytes(), metadata, metadata::clusterId,
+        return new KafkaServer(properties.getListenHost(), properties.getKafkaPort(), listenerLimits(properties),
+                metadata, metadata::clusterId,
                 new ControllerAdminClient(controllerClient),
                 new ProducerIdManager(properties.getId(), registration::epoch, controllerClient::allocateProducerIds),
                 properties.getId(), brokerConfigs(properties), replicaManager, purgatoryTimer,
                 properties.isAutoCreateTopicsEnable(), groupSettings(properties), meterRegistry);
+    }
+
+    static ListenerLimits listenerLimits(BrokerProperties properties) {
+        long queued = properties.getQueuedMaxRequestBytes() != null
+                ? properties.getQueuedMaxRequestBytes().toBytes() : Runtime.getRuntime().maxMemory() / 4;
+        return new ListenerLimits((int) Math.min(Integer.MAX_VALUE, properties.getSocketRequestMaxBytes().toBytes()),
+                Math.max(1, queued), properties.getConnectionsMaxIdle());
     }
 
     static GroupSettings groupSettings(BrokerProperties properties) {
@@ -157,6 +165,8 @@ class BrokerConfiguration {
         configs.put("log.dirs", properties.getLogDirs().stream().map(Path::toString)
                 .collect(java.util.stream.Collectors.joining(",")));
         configs.put("socket.request.max.bytes", Long.toString(properties.getSocketRequestMaxBytes().toBytes()));
+        configs.put("queued.max.request.bytes", Long.toString(listenerLimits(properties).queuedMaxRequestBytes()));
+        configs.put("connections.max.idle.ms", Long.toString(properties.getConnectionsMaxIdle().toMillis()));
         configs.put("auto.create.topics.enable", Boolean.toString(properties.isAutoCreateTopicsEnable()));
         return configs;
     }

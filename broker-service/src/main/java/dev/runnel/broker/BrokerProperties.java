@@ -26,6 +26,17 @@ public class BrokerProperties {
     /** The largest request a client may send ({@code socket.request.max.bytes}); a larger one closes its connection. */
     private DataSize socketRequestMaxBytes = DataSize.ofMegabytes(100);
 
+    /**
+     * Heap that request frames may hold at once across all connections ({@code
+     * queued.max.request.bytes}): a connection whose next request does not fit stops reading
+     * until earlier requests are answered. Unset, a quarter of the JVM's maximum heap, so that
+     * many clients sending large requests at once queue instead of exhausting memory.
+     */
+    private DataSize queuedMaxRequestBytes;
+
+    /** A client connection idle this long, with no request waiting, is closed ({@code connections.max.idle.ms}). */
+    private Duration connectionsMaxIdle = Duration.ofMinutes(10);
+
     /** The broker's rack or zone, for rack-aware replica placement; empty when racks are not used. */
     private String rack;
 
@@ -247,6 +258,22 @@ public class BrokerProperties {
 
     public void setListenHost(String listenHost) {
         this.listenHost = listenHost;
+    }
+
+    public DataSize getQueuedMaxRequestBytes() {
+        return queuedMaxRequestBytes;
+    }
+
+    public void setQueuedMaxRequestBytes(DataSize queuedMaxRequestBytes) {
+        this.queuedMaxRequestBytes = queuedMaxRequestBytes;
+    }
+
+    public Duration getConnectionsMaxIdle() {
+        return connectionsMaxIdle;
+    }
+
+    public void setConnectionsMaxIdle(Duration connectionsMaxIdle) {
+        this.connectionsMaxIdle = connectionsMaxIdle;
     }
 
     public DataSize getSocketRequestMaxBytes() {

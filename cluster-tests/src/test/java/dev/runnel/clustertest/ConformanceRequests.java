@@ -43,9 +43,20 @@ final class ConformanceRequests {
     private static final Object NULL = new Object();
 
     private final Target target;
+    private final boolean validateOnly;
 
     ConformanceRequests(Target target) {
+        this(target, false);
+    }
+
+    /**
+     * @param validateOnly whether requests that may validate only (CreateTopics, CreatePartitions,
+     *                     AlterConfigs) ask for that: for mutated copies, whose changed counts
+     *                     should not really make thousands of partitions
+     */
+    ConformanceRequests(Target target, boolean validateOnly) {
         this.target = target;
+        this.validateOnly = validateOnly;
     }
 
     /** The topic a CreateTopics request of {@code version} creates. */
@@ -299,7 +310,10 @@ final class ConformanceRequests {
         if (leaf.equals("count")) {
             return 2;
         }
-        if (leaf.equals("validateonly") || leaf.equals("allowautotopiccreation") || leaf.equals("requirestable")) {
+        if (leaf.equals("validateonly")) {
+            return validateOnly;
+        }
+        if (leaf.equals("allowautotopiccreation") || leaf.equals("requirestable")) {
             return false;
         }
         if (leaf.equals("timeoutms")) {

@@ -26,8 +26,16 @@ final class NodeProcess implements AutoCloseable {
 
     /** Starts {@code java -jar <module's exec jar> args...}, logging to {@code logDir/name.log}. */
     static NodeProcess start(String name, String module, Path logDir, List<String> args) throws IOException {
+        return start(name, module, logDir, List.of(), args);
+    }
+
+    /** As {@link #start(String, String, Path, List)} with JVM options after the defaults (a later -Xmx wins). */
+    static NodeProcess start(String name, String module, Path logDir, List<String> jvmOptions, List<String> args)
+            throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", execJar(module).toString()));
+                "-Xmx256m", "-XX:TieredStopAtLevel=1"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", execJar(module).toString()));
         command.addAll(args);
         Path log = logDir.resolve(name + ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true)

@@ -54,12 +54,18 @@ final class ProcessCluster implements AutoCloseable {
 
     /** Starts broker {@code id} (again) with its logs in {@code broker-<id>-data}. */
     void startBroker(int id, String... extraArgs) throws IOException {
+        startBroker(id, List.of(), extraArgs);
+    }
+
+    /** Starts broker {@code id} (again) with {@code jvmOptions} ({@code -Xmx512m}, ...) as well. */
+    void startBroker(int id, List<String> jvmOptions, String... extraArgs) throws IOException {
         int port = brokerHttpPorts.computeIfAbsent(id, k -> InJvmCluster.freePort());
         int kafkaPort = brokerKafkaPorts.computeIfAbsent(id, k -> InJvmCluster.freePort());
         List<String> args = new ArrayList<>(List.of("--runnel.broker.id=" + id, "--runnel.broker.kafka-port=" + kafkaPort,
                 "--runnel.broker.log-dirs=" + brokerDataDir(id)));
         args.addAll(List.of(extraArgs));
-        nodes.put("broker-" + id, NodeProcess.start("broker-" + id, "broker-service", dir, common(port, args)));
+        nodes.put("broker-" + id, NodeProcess.start("broker-" + id, "broker-service", dir, jvmOptions,
+                common(port, args)));
     }
 
     /**

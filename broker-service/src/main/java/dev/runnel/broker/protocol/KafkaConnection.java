@@ -13,18 +13,24 @@ import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.kafka.ResponseFrame;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.timeout.IdleStateEvent;
 
 /**
  * One client connection, after the frame decoder: parses each request, hands it to its API's
  * handler, and writes the answers strictly in request order, even when an earlier request is
- * still waiting (its later neighbours' answers are held until it completes). A frame that cannot
- * be a request (garbage, an unknown API, a truncated header) closes the connection with a log line;
- * other connections are not affected. Runs on the channel's event loop only.
+ * still waiting (its later neighbours' answers are held until it completes).
+ *
+ * <p>Only bad framing closes the connection: a frame that cannot be a request (garbage, an unknown
+ * API, a truncated header or body). A well-framed request whose handler fails, or whose answer
+ * cannot be written at the request's version, is answered with UNKNOWN_SERVER_ERROR in the API's
+ * own error response, with one log line naming the API and version, and counted in
+ * {@code runnel.broker.request.errors}; the connection goes on. A connection idle for
+ * {@code connections.max.idle.ms} with no request waiting is closed. Runs on the channel's event
+ * loop only.
  */
 final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
@@ -48,26 +54,28 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ByteBuffer frame;
-        ByteBuf buf = (ByteBuf) msg;
+        RequestFrame frame = (RequestFrame) msg;
+        CompletableFuture<ResponseFrame> answer;
         try {
-            // Copied out of Netty's buffer: parsed requests point into the bytes they were read from.
-            frame = ByteBuffer.allocate(buf.readableBytes());
-            buf.readBytes(frame);
-            frame.flip();
-        } finally {
-            buf.release();
+            answer = answer(ctx, frame.bytes());
+        } catch (RuntimeException e) {
+            frame.release();
+            throw e;
         }
-        CompletableFuture<ResponseFrame> answer = answer(ctx, frame);
         if (answer == null) {
+            frame.release();
             return;
         }
         inFlight.add(new Pending(answer));
         if (inFlight.size() >= MAX_IN_FLIGHT) {
             // A client pipelining behind a waiting request: stop reading until answers drain.
-            ctx.channel().config().setAutoRead(false);
+            ReadGate.of(ctx.channel()).close(ReadGate.Reason.IN_FLIGHT);
         }
-        answer.whenComplete((r, e) -> ctx.executor().execute(() -> writeReady(ctx)));
+        // Parsed requests point into the frame's buffer: its memory goes back once the request is answered.
+        answer.whenComplete((r, e) -> {
+            frame.release();
+            ctx.executor().execute(() -> writeReady(ctx));
+        });
     }
 
     /** The answer to one frame; null after closing the connection. */
@@ -84,18 +92,25 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         ApiKeys key = ApiKeys.forId(apiKey);
         metrics.received(key, frame.remaining());
         if (key == ApiKeys.API_VERSIONS && !ApiVersionTable.serves(key, version)) {
+            metrics.requestError(key, version, Errors.UNSUPPORTED_VERSION);
             return CompletableFuture.completedFuture(KafkaWire.apiVersionsFallback(head[2], ApiVersionTable.asResponse()));
         }
         KafkaWire.Request request;
         try {
             request = KafkaWire.decode(frame).withClientHost(clientHost(ctx));
         } catch (KafkaWire.InvalidRequestException e) {
+            metrics.requestError(key, version, Errors.INVALID_REQUEST);
             return close(ctx, key + " v" + version + ": " + e.getMessage());
         }
         ApiHandler handler = handlers.get(key);
         if (handler == null || !ApiVersionTable.serves(key, version)) {
-            return CompletableFuture.completedFuture(
-                    KafkaWire.encode(request, KafkaWire.errorResponse(request, Errors.UNSUPPORTED_VERSION)));
+            metrics.requestError(key, version, Errors.UNSUPPORTED_VERSION);
+            try {
+                return CompletableFuture.completedFuture(
+                        KafkaWire.encode(request, KafkaWire.errorResponse(request, Errors.UNSUPPORTED_VERSION)));
+            } catch (RuntimeException e) {
+                return close(ctx, key + " v" + version + " is not served and has no error answer: " + e);
+            }
         }
         CompletableFuture<ApiMessage> response;
         try {
@@ -108,11 +123,30 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 throw close;
             }
             if (failure != null) {
-                log.error("{} from {} failed", key, request.clientId(), failure);
-                return KafkaWire.encode(request, KafkaWire.errorResponse(request, Errors.UNKNOWN_SERVER_ERROR));
+                return failed(request, "its handler failed", unwrap(failure));
             }
-            return message == null ? null : KafkaWire.encode(request, message);
+            if (message == null) {
+                return null;
+            }
+            try {
+                return KafkaWire.encode(request, message);
+            } catch (RuntimeException e) {
+                return failed(request, "its answer cannot be written at this version", e);
+            }
         });
+    }
+
+    /**
+     * UNKNOWN_SERVER_ERROR in the API's own error response, at the request's version: the client
+     * gets an answer and the connection goes on. Only if even that cannot be written does the
+     * exception reach {@link #writeReady}, which closes the connection.
+     */
+    private ResponseFrame failed(KafkaWire.Request request, String what, Throwable cause) {
+        metrics.requestError(request.apiKey(), request.version(), Errors.UNKNOWN_SERVER_ERROR);
+        log.warn("{} v{} from client '{}' answered UNKNOWN_SERVER_ERROR: {}: {}", request.apiKey(), request.version(),
+                request.clientId(), what, cause.toString());
+        log.debug("{} v{} failure", request.apiKey(), request.version(), cause);
+        return KafkaWire.encode(request, KafkaWire.errorResponse(request, Errors.UNKNOWN_SERVER_ERROR));
     }
 
     private static String clientHost(ChannelHandlerContext ctx) {
@@ -150,8 +184,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         if (wrote) {
             ctx.flush();
         }
-        if (inFlight.size() < MAX_IN_FLIGHT && !ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(true);
+        if (inFlight.size() < MAX_IN_FLIGHT) {
+            ReadGate.of(ctx.channel()).open(ReadGate.Reason.IN_FLIGHT);
         }
     }
 
@@ -178,6 +212,17 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         log.warn("Closing the connection from {}: {}", ctx.channel().remoteAddress(), reason);
         ctx.close();
         return null;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof IdleStateEvent && inFlight.isEmpty()) {
+            log.debug("Closing the connection from {}: idle for connections.max.idle.ms", ctx.channel().remoteAddress());
+            metrics.idleClosed();
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, event);
     }
 
     @Override

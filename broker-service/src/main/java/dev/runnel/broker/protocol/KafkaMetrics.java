@@ -4,6 +4,7 @@ import java.util.EnumMap;
 import java.util.Map;
 
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -18,8 +19,11 @@ final class KafkaMetrics {
     private final Map<ApiKeys, Counter> requests = new EnumMap<>(ApiKeys.class);
     private final Counter bytesIn;
     private final Counter bytesOut;
+    private final Counter idleClosed;
+    private final MeterRegistry registry;
 
     KafkaMetrics(MeterRegistry registry) {
+        this.registry = registry;
         for (ApiKeys key : ApiVersionTable.served().keySet()) {
             requests.put(key, Counter.builder("runnel.broker.requests").tag("api", key.name)
                     .description("Kafka requests received, by API").register(registry));
@@ -28,6 +32,9 @@ final class KafkaMetrics {
                 .description("Bytes of Kafka requests received").register(registry);
         bytesOut = Counter.builder("runnel.broker.bytes.out").baseUnit("bytes")
                 .description("Bytes of Kafka responses sent, record bytes included").register(registry);
+        idleClosed = Counter.builder("runnel.broker.connections.idle.closed")
+                .description("Client connections closed after connections.max.idle.ms without traffic")
+                .register(registry);
     }
 
     /** Counts into a registry nobody reads (tests of the pipeline alone). */
@@ -45,5 +52,20 @@ final class KafkaMetrics {
 
     void sent(int frameBytes) {
         bytesOut.increment(frameBytes);
+    }
+
+    /**
+     * A request the broker itself answered with {@code error} as a whole: not served, not
+     * readable, or failed in its handler or serialiser ({@code runnel_broker_request_errors_total}).
+     */
+    void requestError(ApiKeys key, short version, Errors error) {
+        Counter.builder("runnel.broker.request.errors").tag("api", key.name).tag("version", Short.toString(version))
+                .tag("error", error.name())
+                .description("Requests the broker answered with an error of its own, by API, version and error")
+                .register(registry).increment();
+    }
+
+    void idleClosed() {
+        idleClosed.increment();
     }
 }

@@ -40,13 +40,15 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.timeout.IdleStateHandler;
 
 /**
  * The Kafka protocol listener: Netty, one pipeline per connection.
  *
  * <pre>
- * bytes --> LengthFieldBasedFrameDecoder (int32 size, at most socket.request.max.bytes)
+ * bytes --> IdleStateHandler (connections.max.idle.ms)
+ *       --> RequestFrameDecoder (int32 size, at most socket.request.max.bytes; each frame read once
+ *           into its own heap buffer, reserved from the listener's request memory)
  *       --> KafkaConnection (parse, dispatch to the API's handler, answer in order)
  * bytes <-- KafkaConnection (int32 size + answer, one write each)
  * </pre>
@@ -59,7 +61,8 @@ public final class KafkaServer implements SmartLifecycle {
 
     private final String host;
     private final int port;
-    private final int maxRequestBytes;
+    private final ListenerLimits limits;
+    private final RequestMemoryPool requestMemory;
     private final Map<ApiKeys, ApiHandler> handlers;
     /** Where handlers wait on the controller, off the network threads. */
     private final ExecutorService controllerCalls = Executors.newCachedThreadPool(r -> {
@@ -75,16 +78,20 @@ public final class KafkaServer implements SmartLifecycle {
     private EventLoopGroup workers;
     private Channel server;
 
-    public KafkaServer(String host, int port, int maxRequestBytes, MetadataCache metadata, Supplier<String> clusterId,
+    public KafkaServer(String host, int port, ListenerLimits limits, MetadataCache metadata, Supplier<String> clusterId,
             ControllerAdminClient controller, ProducerIdManager producerIds, int brokerId,
             Map<String, String> brokerConfigs, ReplicaManager replicas, Scheduler purgatoryTimer,
             boolean autoCreateTopics, GroupSettings groupSettings, MeterRegistry registry) {
         this.host = host;
         this.port = port;
-        this.maxRequestBytes = maxRequestBytes;
+        this.limits = limits;
+        this.requestMemory = new RequestMemoryPool(limits.queuedMaxRequestBytes());
         this.producePurgatory = new DelayedOperationPurgatory<>("produce", purgatoryTimer);
         this.fetchPurgatory = new DelayedOperationPurgatory<>("fetch", purgatoryTimer);
         this.metrics = new KafkaMetrics(registry);
+        Gauge.builder("runnel.broker.request.memory.used", requestMemory, RequestMemoryPool::used).baseUnit("bytes")
+                .description("Heap held by request frames read and not yet answered (queued.max.request.bytes)")
+                .register(registry);
         Gauge.builder("runnel.broker.purgatory.size", producePurgatory, DelayedOperationPurgatory::watched)
                 .tag("operation", "produce").description("Requests waiting, per watched partition").register(registry);
         Gauge.builder("runnel.broker.purgatory.size", fetchPurgatory, DelayedOperationPurgatory::watched)
@@ -199,17 +206,19 @@ public final class KafkaServer implements SmartLifecycle {
         }
     }
 
-    /** The pipeline of one connection, also used by the codec tests. */
+    /** The pipeline of one connection with Kafka's default limits, for the codec tests. */
     static void initPipeline(Channel channel, int maxRequestBytes, Map<ApiKeys, ApiHandler> handlers) {
-        initPipeline(channel, maxRequestBytes, handlers, KafkaMetrics.none());
+        ListenerLimits defaults = ListenerLimits.defaults();
+        initPipeline(channel, new ListenerLimits(maxRequestBytes, defaults.queuedMaxRequestBytes(),
+                defaults.connectionsMaxIdle()), handlers, KafkaMetrics.none(), RequestMemoryPool.unbounded());
     }
 
-    static void initPipeline(Channel channel, int maxRequestBytes, Map<ApiKeys, ApiHandler> handlers,
-            KafkaMetrics metrics) {
+    /** The pipeline of one connection; {@code memory} is shared by every connection of the listener. */
+    static void initPipeline(Channel channel, ListenerLimits limits, Map<ApiKeys, ApiHandler> handlers,
+            KafkaMetrics metrics, RequestMemoryPool memory) {
         channel.pipeline()
-                // Netty counts the 4-byte size field against the limit; Kafka limits the size it announces.
-                .addLast("frames", new LengthFieldBasedFrameDecoder((int) Math.min(Integer.MAX_VALUE, maxRequestBytes + 4L),
-                        0, 4, 0, 4))
+                .addLast("idle", new IdleStateHandler(0, 0, limits.connectionsMaxIdle().toMillis(), TimeUnit.MILLISECONDS))
+                .addLast("frames", new RequestFrameDecoder(limits.maxRequestBytes(), memory))
                 .addLast("requests", new KafkaConnection(handlers, metrics));
     }
 
@@ -224,7 +233,7 @@ public final class KafkaServer implements SmartLifecycle {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
-                            initPipeline(channel, maxRequestBytes, handlers, metrics);
+                            initPipeline(channel, limits, handlers, metrics, requestMemory);
                         }
                     })
                     .bind(new InetSocketAddress(host, port)).sync().channel();

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
@@ -46,6 +47,7 @@ import dev.runnel.cluster.UpdateMetadataRequest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.FileRegion;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.embedded.EmbeddedChannel;
 
 /** The Kafka connection pipeline on an {@link EmbeddedChannel}: framing, dispatch, order, refusals. */
@@ -56,6 +58,7 @@ class KafkaConnectionTest {
 
     private final MetadataCache metadata = new MetadataCache();
     private final Map<ApiKeys, ApiHandler> handlers = new EnumMap<>(ApiKeys.class);
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private EmbeddedChannel channel;
     private int correlation;
 
@@ -213,15 +216,65 @@ class KafkaConnectionTest {
     }
 
     @Test
-    void anAnswerThatCannotBeSerialisedClosesTheConnection() {
+    void anAnswerThatCannotBeWrittenAtTheRequestsVersionIsUnknownServerErrorAndTheConnectionGoesOn() {
+        useMetrics();
         // A field the request's version does not have: kafka-clients refuses to write it.
         handlers.put(ApiKeys.METADATA, request -> CompletableFuture.completedFuture(
                 new MetadataResponseData().setClusterAuthorizedOperations(5)));
+
+        AbstractResponse response = roundTrip(ApiKeys.METADATA, (short) 7, ordersMetadata());
+
+        assertThat(response.errorCounts()).containsOnlyKeys(Errors.UNKNOWN_SERVER_ERROR);
+        assertThat(channel.isActive()).isTrue();
+        assertThat(roundTrip(ApiKeys.API_VERSIONS, (short) 3, apiVersions()).errorCounts()).containsOnlyKeys(Errors.NONE);
+        assertThat(registry.get("runnel.broker.request.errors").tags("api", "Metadata", "version", "7", "error",
+                "UNKNOWN_SERVER_ERROR").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void aHandlerThatThrowsIsAnsweredWithUnknownServerErrorAndTheConnectionGoesOn() {
+        useMetrics();
+        handlers.put(ApiKeys.METADATA, request -> {
+            throw new IllegalStateException("broken handler");
+        });
+        handlers.put(ApiKeys.DESCRIBE_CLUSTER, request -> CompletableFuture.failedFuture(new IllegalStateException("late")));
+
+        assertThat(roundTrip(ApiKeys.METADATA, (short) 12, ordersMetadata()).errorCounts())
+                .containsOnlyKeys(Errors.UNKNOWN_SERVER_ERROR);
+        assertThat(roundTrip(ApiKeys.DESCRIBE_CLUSTER, (short) 1, new DescribeClusterRequestData()).errorCounts())
+                .containsOnlyKeys(Errors.UNKNOWN_SERVER_ERROR);
+
+        assertThat(channel.isActive()).isTrue();
+        assertThat(registry.find("runnel.broker.request.errors").tag("error", "UNKNOWN_SERVER_ERROR").counters())
+                .hasSize(2);
+    }
+
+    @Test
+    void anIdleConnectionIsClosedAfterConnectionsMaxIdle() {
+        channel.freezeTime();
+        assertThat(roundTrip(ApiKeys.API_VERSIONS, (short) 3, apiVersions()).errorCounts()).containsOnlyKeys(Errors.NONE);
+
+        channel.advanceTimeBy(ListenerLimits.defaults().connectionsMaxIdle().toMillis() - 1, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(channel.isActive()).isTrue();
+
+        channel.advanceTimeBy(2, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(channel.isActive()).isFalse();
+    }
+
+    @Test
+    void aConnectionWaitingForAnAnswerIsNotClosedAsIdle() {
+        channel.freezeTime();
+        CompletableFuture<ApiMessage> slow = new CompletableFuture<>();
+        handlers.put(ApiKeys.METADATA, request -> slow);
         channel.writeInbound(Unpooled.wrappedBuffer(frame(ApiKeys.METADATA, (short) 12,
                 new MetadataRequestData().setTopics(null))));
-        channel.runPendingTasks();
 
-        assertThat(channel.isActive()).isFalse();
+        channel.advanceTimeBy(ListenerLimits.defaults().connectionsMaxIdle().toMillis() + 1, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+
+        assertThat(channel.isActive()).isTrue();
     }
 
     @Test
@@ -258,6 +311,18 @@ class KafkaConnectionTest {
     void aFrameTooShortForAHeaderClosesTheConnection() {
         channel.writeInbound(Unpooled.buffer().writeInt(3).writeBytes(new byte[] {0, 18, 0}));
         assertThat(channel.isActive()).isFalse();
+    }
+
+    /** Rebuilds the pipeline with metrics counted into {@link #registry}. */
+    private void useMetrics() {
+        channel = new EmbeddedChannel();
+        KafkaServer.initPipeline(channel, new ListenerLimits(MAX_REQUEST, Long.MAX_VALUE,
+                ListenerLimits.defaults().connectionsMaxIdle()), handlers, new KafkaMetrics(registry),
+                RequestMemoryPool.unbounded());
+    }
+
+    private static MetadataRequestData ordersMetadata() {
+        return new MetadataRequestData().setTopics(List.of(new MetadataRequestData.MetadataRequestTopic().setName("orders")));
     }
 
     private static ApiVersionsRequestData apiVersions() {
