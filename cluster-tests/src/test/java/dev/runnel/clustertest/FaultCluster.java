@@ -135,6 +135,15 @@ final class FaultCluster implements AutoCloseable {
         return admin;
     }
 
+    /** A file for a helper process's output, kept with the nodes' logs. */
+    java.io.File logFile(String name) {
+        return dir.resolve(name + ".log").toFile();
+    }
+
+    int kafkaPort(int brokerId) {
+        return brokerKafkaPorts.get(brokerId);
+    }
+
     String bootstrap(java.util.Collection<Integer> brokers) {
         return brokers.stream().map(id -> "127.0.0.1:" + brokerKafkaPorts.get(id)).collect(Collectors.joining(","));
     }
