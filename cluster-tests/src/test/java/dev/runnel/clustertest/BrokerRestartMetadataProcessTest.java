@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -97,8 +98,8 @@ class BrokerRestartMetadataProcessTest {
         probeThread.join(10_000);
         String loadSummary = stopLibrdkafkaLoad();
         System.out.printf("Restart loop: %d kill -9 restarts; prober: %d Metadata answers, %d complete, %d missing the"
-                + " live topic or some of its partitions, %d refused or retriable; librdkafka: %s%n", RESTARTS,
-                prober.answers.get(), prober.complete.get(), prober.missing.get(), prober.refused.get(),
+                + " live topic or some of its partitions, %d refused or retriable %s; librdkafka: %s%n", RESTARTS,
+                prober.answers.get(), prober.complete.get(), prober.missing.get(), prober.refused.get(), refusals,
                 loadSummary == null ? "skipped (python3-confluent-kafka not installed)" : loadSummary);
         assertThat(prober.missing.get()).as("Metadata answers without the live topic: %s", prober.examples).isZero();
         assertThat(prober.complete.get()).isPositive();
@@ -153,6 +154,7 @@ class BrokerRestartMetadataProcessTest {
     }
 
     private static final AtomicInteger correlation = new AtomicInteger();
+    private static final Map<String, Integer> refusals = new ConcurrentHashMap<>();
 
     private static Probe probe(int port) {
         int id = correlation.incrementAndGet();
@@ -174,6 +176,7 @@ class BrokerRestartMetadataProcessTest {
             ResponseHeader.parse(buffer, ApiKeys.METADATA.responseHeaderVersion((short) 12));
             data = MetadataResponse.parse(new ByteBufferAccessor(buffer), (short) 12).data();
         } catch (IOException e) {
+            refusals.merge(e.getClass().getSimpleName(), 1, Integer::sum);
             return Probe.REFUSED;
         }
         MetadataResponseData.MetadataResponseTopic topic = data.topics().find(TOPIC);
@@ -181,8 +184,9 @@ class BrokerRestartMetadataProcessTest {
             return Probe.MISSING;
         }
         if (topic.errorCode() != Errors.NONE.code()) {
-            return Errors.forCode(topic.errorCode()).exception() instanceof org.apache.kafka.common.errors.RetriableException
-                    ? Probe.REFUSED : Probe.MISSING;
+            Errors error = Errors.forCode(topic.errorCode());
+            refusals.merge(error.name(), 1, Integer::sum);
+            return error.exception() instanceof RetriableException ? Probe.REFUSED : Probe.MISSING;
         }
         return topic.partitions().size() == PARTITIONS ? Probe.COMPLETE : Probe.MISSING;
     }
