@@ -134,7 +134,7 @@ public final class KafkaServer implements SmartLifecycle {
         served.put(ApiKeys.LIST_GROUPS, groupAdmin);
         served.put(ApiKeys.DESCRIBE_GROUPS, groupAdmin);
         served.put(ApiKeys.DELETE_GROUPS, groupAdmin);
-        this.handlers = served;
+        this.handlers = MetadataReadinessGate.guard(served, replicas::servesClients);
     }
 
     /** The group coordinator's parts, for metrics and the admin endpoints. */
