@@ -71,8 +71,14 @@ final class InJvmCluster implements AutoCloseable {
 
     /** Starts broker {@code id} with its logs in {@code logDirName} under the cluster's data dir. */
     ConfigurableApplicationContext startBroker(int id, String rack, String logDirName, String... extraArgs) {
+        return startBroker(id, rack, logDirName, freePort(), extraArgs);
+    }
+
+    /** Starts broker {@code id} on Kafka port {@code kafkaPort} (a restart on the port clients know). */
+    ConfigurableApplicationContext startBroker(int id, String rack, String logDirName, int kafkaPort,
+            String... extraArgs) {
         List<String> args = new ArrayList<>(List.of("--runnel.broker.id=" + id,
-                "--runnel.broker.kafka-port=" + freePort(),
+                "--runnel.broker.kafka-port=" + kafkaPort,
                 "--runnel.broker.log-dirs=" + dataDir.resolve(logDirName),
                 "--runnel.broker.controlled-shutdown.backoff=100ms",
                 // Brokers are not registered in discovery; on this shared classpath they would read the controller's settings.
