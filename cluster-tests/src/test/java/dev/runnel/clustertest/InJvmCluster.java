@@ -22,6 +22,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.runnel.broker.BrokerApplication;
+import dev.runnel.broker.cluster.ReplicaManager;
 import dev.runnel.controller.ControllerApplication;
 import dev.runnel.controller.election.ActiveController;
 import dev.runnel.testing.TempLogDirs;
@@ -130,7 +131,7 @@ final class InJvmCluster implements AutoCloseable {
 
     /**
      * Starts controller 1, waits until it is active, then starts brokers 1..{@code brokers} with
-     * {@code brokerArgs} and waits until the controller sees them all.
+     * {@code brokerArgs} and waits until the controller sees them all and they all serve clients.
      */
     void startControllerAndBrokers(int brokers, String... brokerArgs) {
         startController(1);
@@ -140,7 +141,12 @@ final class InJvmCluster implements AutoCloseable {
             startBroker(id, null, "broker-" + id, brokerArgs);
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> controller(1).getBean(ActiveController.class).view()
-                .brokers().size() == brokers);
+                .brokers().size() == brokers && this.brokers.values().stream().allMatch(InJvmCluster::servesClients));
+    }
+
+    /** Whether a broker answers clients: it has the controller's full metadata for its registration. */
+    static boolean servesClients(ConfigurableApplicationContext broker) {
+        return broker.getBean(ReplicaManager.class).servesClients();
     }
 
     /** The Kafka port a broker context listens on. */
