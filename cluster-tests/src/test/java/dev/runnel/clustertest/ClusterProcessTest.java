@@ -107,7 +107,7 @@ class ClusterProcessTest {
         // A command in the deposed controller's epoch changes nothing.
         InternalHttpClient deposed = new InternalHttpClient(ProcessCluster.SECRET, Duration.ofSeconds(2), Duration.ofSeconds(10));
         CommandResponse refused = deposed.post(cluster.brokerUrl(1), InternalApi.UPDATE_METADATA,
-                new UpdateMetadataRequest(1, oldEpoch, true, List.of(), List.of(), List.of()), CommandResponse.class);
+                new UpdateMetadataRequest(1, oldEpoch, 0, Long.MAX_VALUE, true, List.of(), List.of(), List.of()), CommandResponse.class);
         assertThat(refused.error()).isEqualTo(ClusterError.STALE_CONTROLLER_EPOCH);
         assertThat(brokerStatus(1).metadata().topics()).containsKeys("orders", "after-failover");
     }

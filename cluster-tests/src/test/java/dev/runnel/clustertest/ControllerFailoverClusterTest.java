@@ -130,7 +130,7 @@ class ControllerFailoverClusterTest {
         InternalHttpClient deposed = new InternalHttpClient(InJvmCluster.SECRET, Duration.ofSeconds(2), Duration.ofSeconds(10));
         ConfigurableApplicationContext broker = cluster.broker(1);
         CommandResponse refused = deposed.post(InJvmCluster.url(broker), InternalApi.UPDATE_METADATA,
-                new UpdateMetadataRequest(1, oldEpoch, true, List.of(), List.of(), List.of()), CommandResponse.class);
+                new UpdateMetadataRequest(1, oldEpoch, 0, Long.MAX_VALUE, true, List.of(), List.of(), List.of()), CommandResponse.class);
         assertThat(refused.error()).isEqualTo(ClusterError.STALE_CONTROLLER_EPOCH);
         assertThat(metadata(broker).topic("payments")).isPresent();
         assertThat(metadata(broker).controllerEpoch()).isEqualTo(view.controllerEpoch());

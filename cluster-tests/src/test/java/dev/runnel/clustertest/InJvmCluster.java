@@ -22,6 +22,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.runnel.broker.BrokerApplication;
+import dev.runnel.broker.cluster.ReplicaManager;
 import dev.runnel.controller.ControllerApplication;
 import dev.runnel.controller.election.ActiveController;
 import dev.runnel.testing.TempLogDirs;
@@ -71,8 +72,14 @@ final class InJvmCluster implements AutoCloseable {
 
     /** Starts broker {@code id} with its logs in {@code logDirName} under the cluster's data dir. */
     ConfigurableApplicationContext startBroker(int id, String rack, String logDirName, String... extraArgs) {
+        return startBroker(id, rack, logDirName, freePort(), extraArgs);
+    }
+
+    /** Starts broker {@code id} on Kafka port {@code kafkaPort} (a restart on the port clients know). */
+    ConfigurableApplicationContext startBroker(int id, String rack, String logDirName, int kafkaPort,
+            String... extraArgs) {
         List<String> args = new ArrayList<>(List.of("--runnel.broker.id=" + id,
-                "--runnel.broker.kafka-port=" + freePort(),
+                "--runnel.broker.kafka-port=" + kafkaPort,
                 "--runnel.broker.log-dirs=" + dataDir.resolve(logDirName),
                 "--runnel.broker.controlled-shutdown.backoff=100ms",
                 // Brokers are not registered in discovery; on this shared classpath they would read the controller's settings.
@@ -124,7 +131,7 @@ final class InJvmCluster implements AutoCloseable {
 
     /**
      * Starts controller 1, waits until it is active, then starts brokers 1..{@code brokers} with
-     * {@code brokerArgs} and waits until the controller sees them all.
+     * {@code brokerArgs} and waits until the controller sees them all and they all serve clients.
      */
     void startControllerAndBrokers(int brokers, String... brokerArgs) {
         startController(1);
@@ -134,7 +141,12 @@ final class InJvmCluster implements AutoCloseable {
             startBroker(id, null, "broker-" + id, brokerArgs);
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> controller(1).getBean(ActiveController.class).view()
-                .brokers().size() == brokers);
+                .brokers().size() == brokers && this.brokers.values().stream().allMatch(InJvmCluster::servesClients));
+    }
+
+    /** Whether a broker answers clients: it has the controller's full metadata for its registration. */
+    static boolean servesClients(ConfigurableApplicationContext broker) {
+        return broker.getBean(ReplicaManager.class).servesClients();
     }
 
     /** The Kafka port a broker context listens on. */

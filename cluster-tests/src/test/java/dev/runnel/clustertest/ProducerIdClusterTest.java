@@ -36,7 +36,8 @@ class ProducerIdClusterTest {
         cluster.startController(2);
         cluster.startBroker(1, null);
         cluster.startBroker(2, null);
-        await().atMost(DEADLINE).until(() -> controller(1).view().brokers().size() == 2);
+        await().atMost(DEADLINE).until(() -> controller(1).view().brokers().size() == 2
+                && cluster.brokers().values().stream().allMatch(InJvmCluster::servesClients));
 
         InitProducerIdResponseData first = initProducerId(cluster.broker(1));
         InitProducerIdResponseData second = initProducerId(cluster.broker(1));
@@ -50,7 +51,8 @@ class ProducerIdClusterTest {
         cluster.stopController(1);
         await().atMost(DEADLINE).until(() -> controller(2).role() == ActiveController.Role.ACTIVE);
         cluster.startBroker(3, null);
-        await().atMost(DEADLINE).until(() -> controller(2).view().brokers().containsKey(3));
+        await().atMost(DEADLINE).until(() -> controller(2).view().brokers().containsKey(3)
+                && InJvmCluster.servesClients(cluster.broker(3)));
 
         long third = initProducerId(cluster.broker(3)).producerId();
         // Both earlier blocks are in ZooKeeper: the new controller continues after them.

@@ -157,17 +157,34 @@ public final class ReplicaManager {
         return null;
     }
 
+    /**
+     * Applies a metadata view if it is newer than the one held; an older or repeated one (a late
+     * retry) is acknowledged and ignored, so the view clients see never goes back.
+     */
     public synchronized CommandResponse updateMetadata(UpdateMetadataRequest request) {
-        CommandResponse refused = fence(request.controllerEpoch(), brokerEpoch.getAsLong());
+        CommandResponse refused = fence(request.controllerEpoch(), request.brokerEpoch());
         if (refused != null) {
             return refused;
         }
-        MetadataCache.Snapshot view = metadata.apply(request);
+        Optional<MetadataCache.Snapshot> view = metadata.apply(request);
+        if (view.isEmpty()) {
+            return new CommandResponse(ClusterError.NONE, "ignored: version " + request.metadataVersion()
+                    + " is not newer than the view held", List.of());
+        }
         if (request.full()) {
-            deleteStrayLogs(view);
+            deleteStrayLogs(view.get());
         }
         request.topics().forEach(this::applyConfigs);
         return CommandResponse.ok(List.of());
+    }
+
+    /**
+     * Whether this broker may answer clients: it is registered and has applied a full metadata view
+     * meant for this registration, so no Metadata answer can omit a topic that exists. Like a Kafka
+     * broker that does not serve requests before it has caught up with the metadata log.
+     */
+    public boolean servesClients() {
+        return metadata.hasFullViewFor(brokerEpoch.getAsLong());
     }
 
     public synchronized CommandResponse stopReplica(StopReplicaRequest request) {

@@ -28,6 +28,7 @@ class BrokerHealthIndicator implements HealthIndicator {
         }
         return Health.up().withDetail("id", info.id()).withDetail("epoch", info.epoch())
                 .withDetail("controllerEpoch", replicas.highestControllerEpoch())
+                .withDetail("servesClients", replicas.servesClients())
                 .withDetail("partitions", replicas.hostedPartitions().size())
                 .withDetail("underReplicatedPartitions", replicas.partitions().stream()
                         .filter(dev.runnel.broker.replication.Partition::isUnderReplicated).count())

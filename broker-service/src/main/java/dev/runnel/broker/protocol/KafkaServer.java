@@ -120,7 +120,8 @@ public final class KafkaServer implements SmartLifecycle {
         served.put(ApiKeys.ALTER_CONFIGS, alterConfigs);
         served.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alterConfigs);
         served.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(metadata, clusterId));
-        TopicAdminHandler topicAdmin = new TopicAdminHandler(controller, metadata);
+        TopicAdminHandler topicAdmin = new TopicAdminHandler(controller, metadata,
+                new DelayedCreatePartitions(metadata, Clock.systemUTC(), purgatoryTimer));
         served.put(ApiKeys.CREATE_TOPICS, topicAdmin);
         served.put(ApiKeys.DELETE_TOPICS, topicAdmin);
         served.put(ApiKeys.CREATE_PARTITIONS, topicAdmin);
@@ -141,7 +142,7 @@ public final class KafkaServer implements SmartLifecycle {
         served.put(ApiKeys.LIST_GROUPS, groupAdmin);
         served.put(ApiKeys.DESCRIBE_GROUPS, groupAdmin);
         served.put(ApiKeys.DELETE_GROUPS, groupAdmin);
-        this.handlers = served;
+        this.handlers = MetadataReadinessGate.guard(served, replicas::servesClients);
     }
 
     /** The group coordinator's parts, for metrics and the admin endpoints. */

@@ -30,19 +30,29 @@ import dev.runnel.cluster.TopicInfo;
  * CreateTopics, DeleteTopics and CreatePartitions: forwarded, topic by topic, to the active
  * controller's admin API, whose refusals come back as the matching Kafka error codes.
  * Manual replica assignments (Kafka's {@code --replica-assignment}) are passed on for the controller
- * to check and apply.
+ * to check and apply; validate-only requests are checked by the controller too, by the same rules
+ * as the real change.
+ *
+ * <p>A successful creation is answered only once this broker's metadata has a leader for every
+ * new partition, or with REQUEST_TIMED_OUT at the request's deadline ({@link DelayedCreatePartitions}),
+ * unless the request's timeout is 0 or less (Kafka then answers at once).
  */
 final class TopicAdminHandler implements ApiHandler {
 
     /** Configs reported back by CreateTopics come from the topic itself (Kafka's TOPIC_CONFIG source). */
     private static final byte TOPIC_CONFIG_SOURCE = 1;
 
+    private static final String LEADERS_TIMED_OUT = "The change was made, but this broker did not learn a leader "
+            + "for every new partition within the request's timeout";
+
     private final ControllerAdminClient controller;
     private final MetadataCache metadata;
+    private final DelayedCreatePartitions leaders;
 
-    TopicAdminHandler(ControllerAdminClient controller, MetadataCache metadata) {
+    TopicAdminHandler(ControllerAdminClient controller, MetadataCache metadata, DelayedCreatePartitions leaders) {
         this.controller = controller;
         this.metadata = metadata;
+        this.leaders = leaders;
     }
 
     @Override
@@ -58,6 +68,8 @@ final class TopicAdminHandler implements ApiHandler {
     private CompletableFuture<ApiMessage> createTopics(CreateTopicsRequestData body, short version) {
         CreateTopicsResponseData response = new CreateTopicsResponseData();
         Duration timeout = timeout(body.timeoutMs());
+        long deadline = leaders.deadline(body.timeoutMs());
+        boolean wait = !body.validateOnly() && body.timeoutMs() > 0;
         List<CompletableFuture<CreateTopicsResponseData.CreatableTopicResult>> results = new ArrayList<>();
         for (CreateTopicsRequestData.CreatableTopic topic : body.topics()) {
             Map<String, Object> create = new LinkedHashMap<>();
@@ -87,7 +99,22 @@ final class TopicAdminHandler implements ApiHandler {
             });
             create.put("configs", configs);
             results.add(controller.call("POST", "/topics?validateOnly=" + body.validateOnly(), create, timeout)
-                    .thenApply(answer -> createResult(topic.name(), answer, version)));
+                    .thenCompose(answer -> {
+                        if (!answer.ok()) {
+                            return CompletableFuture.completedFuture(new CreateTopicsResponseData.CreatableTopicResult()
+                                    .setName(topic.name()).setErrorCode(error(answer).code())
+                                    .setErrorMessage(answer.detail()));
+                        }
+                        TopicInfo created = ClusterJson.read(answer.body(), TopicInfo.class, "the created topic");
+                        CreateTopicsResponseData.CreatableTopicResult result = createResult(created, version);
+                        if (!wait) {
+                            return CompletableFuture.completedFuture(result);
+                        }
+                        return leaders.leadersKnown(new DelayedCreatePartitions.NewPartitions(created.name(),
+                                created.topicId(), 0, created.partitions().size()), deadline)
+                                .thenApply(known -> known ? result : result.setErrorCode(Errors.REQUEST_TIMED_OUT.code())
+                                        .setErrorMessage(LEADERS_TIMED_OUT));
+                    }));
         }
         return all(results).thenApply(done -> {
             done.forEach(response.topics()::add);
@@ -95,14 +122,9 @@ final class TopicAdminHandler implements ApiHandler {
         });
     }
 
-    private static CreateTopicsResponseData.CreatableTopicResult createResult(String name,
-            ControllerAdminClient.Answer answer, short version) {
+    private static CreateTopicsResponseData.CreatableTopicResult createResult(TopicInfo topic, short version) {
         CreateTopicsResponseData.CreatableTopicResult result = new CreateTopicsResponseData.CreatableTopicResult()
-                .setName(name);
-        if (!answer.ok()) {
-            return result.setErrorCode(error(answer).code()).setErrorMessage(answer.detail());
-        }
-        TopicInfo topic = ClusterJson.read(answer.body(), TopicInfo.class, "the created topic");
+                .setName(topic.name());
         if (version >= 5) {
             result.setNumPartitions(topic.partitions().size())
                     .setReplicationFactor((short) topic.partitions().get(0).replicas().size());
@@ -158,43 +180,40 @@ final class TopicAdminHandler implements ApiHandler {
 
     private CompletableFuture<ApiMessage> createPartitions(CreatePartitionsRequestData body) {
         Duration timeout = timeout(body.timeoutMs());
+        long deadline = leaders.deadline(body.timeoutMs());
+        boolean wait = !body.validateOnly() && body.timeoutMs() > 0;
         List<CompletableFuture<CreatePartitionsResponseData.CreatePartitionsTopicResult>> results = new ArrayList<>();
         for (CreatePartitionsRequestData.CreatePartitionsTopic topic : body.topics()) {
             CreatePartitionsResponseData.CreatePartitionsTopicResult result =
                     new CreatePartitionsResponseData.CreatePartitionsTopicResult().setName(topic.name());
-            if (body.validateOnly()) {
-                results.add(CompletableFuture.completedFuture(validatePartitions(topic, result)));
-            } else {
-                Map<String, Object> grow = new LinkedHashMap<>();
-                grow.put("count", topic.count());
-                if (topic.assignments() != null) {
-                    grow.put("assignments", topic.assignments().stream().map(a -> List.copyOf(a.brokerIds())).toList());
-                }
-                results.add(controller.call("POST", "/topics/" + ControllerAdminClient.segment(topic.name())
-                        + "/partitions", grow, timeout).thenApply(answer -> answer.ok() ? result
-                        : result.setErrorCode(error(answer).code()).setErrorMessage(answer.detail())));
+            // The partitions this broker already knows need no wait (an offline one must not time the growth out).
+            int known = metadata.snapshot().topic(topic.name()).map(t -> t.partitions().size()).orElse(0);
+            Map<String, Object> grow = new LinkedHashMap<>();
+            grow.put("count", topic.count());
+            if (topic.assignments() != null) {
+                grow.put("assignments", topic.assignments().stream().map(a -> List.copyOf(a.brokerIds())).toList());
             }
+            results.add(controller.call("POST", "/topics/" + ControllerAdminClient.segment(topic.name())
+                    + "/partitions?validateOnly=" + body.validateOnly(), grow, timeout).thenCompose(answer -> {
+                        if (!answer.ok()) {
+                            return CompletableFuture.completedFuture(
+                                    result.setErrorCode(error(answer).code()).setErrorMessage(answer.detail()));
+                        }
+                        if (!wait) {
+                            return CompletableFuture.completedFuture(result);
+                        }
+                        TopicInfo grown = ClusterJson.read(answer.body(), TopicInfo.class, "the grown topic");
+                        return leaders.leadersKnown(new DelayedCreatePartitions.NewPartitions(grown.name(),
+                                grown.topicId(), Math.min(known, topic.count()), topic.count()), deadline)
+                                .thenApply(ok -> ok ? result : result.setErrorCode(Errors.REQUEST_TIMED_OUT.code())
+                                        .setErrorMessage(LEADERS_TIMED_OUT));
+                    }));
         }
         CreatePartitionsResponseData response = new CreatePartitionsResponseData();
         return all(results).thenApply(done -> {
             done.forEach(response.results()::add);
             return response;
         });
-    }
-
-    private CreatePartitionsResponseData.CreatePartitionsTopicResult validatePartitions(
-            CreatePartitionsRequestData.CreatePartitionsTopic topic,
-            CreatePartitionsResponseData.CreatePartitionsTopicResult result) {
-        Optional<TopicInfo> known = metadata.snapshot().topic(topic.name());
-        if (known.isEmpty()) {
-            return result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
-        }
-        int current = known.get().partitions().size();
-        if (topic.count() <= current) {
-            return result.setErrorCode(Errors.INVALID_PARTITIONS.code()).setErrorMessage("Topic '" + topic.name()
-                    + "' has " + current + " partitions; the new count must be larger, not " + topic.count());
-        }
-        return result;
     }
 
     /** The replica lists by partition index, if the assignments name partitions 0 to n-1 once each. */

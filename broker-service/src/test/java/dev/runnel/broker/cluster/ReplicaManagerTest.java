@@ -61,6 +61,7 @@ class ReplicaManagerTest {
 
     private final ManualScheduler scheduler = new ManualScheduler(new ManualClock());
     private final AtomicLong brokerEpoch = new AtomicLong(100);
+    private final AtomicLong metadataVersion = new AtomicLong();
     private final MetadataCache metadata = new MetadataCache();
     private final List<LogManager> opened = new ArrayList<>();
 
@@ -102,13 +103,15 @@ class ReplicaManagerTest {
         return new LeaderAndIsrRequest(CONTROLLER, controllerEpoch, brokerEpoch.get(), List.of(topics), List.of());
     }
 
-    private static UpdateMetadataRequest fullMetadata(int controllerEpoch, TopicInfo... topics) {
-        return new UpdateMetadataRequest(CONTROLLER, controllerEpoch, true, List.of(SELF), List.of(topics), List.of());
+    private UpdateMetadataRequest fullMetadata(int controllerEpoch, TopicInfo... topics) {
+        return new UpdateMetadataRequest(CONTROLLER, controllerEpoch, brokerEpoch.get(), metadataVersion.incrementAndGet(),
+                true, List.of(SELF), List.of(topics), List.of());
     }
 
-    private static UpdateMetadataRequest incrementalMetadata(int controllerEpoch, List<TopicInfo> topics,
+    private UpdateMetadataRequest incrementalMetadata(int controllerEpoch, List<TopicInfo> topics,
             List<String> deleted) {
-        return new UpdateMetadataRequest(CONTROLLER, controllerEpoch, false, List.of(SELF), topics, deleted);
+        return new UpdateMetadataRequest(CONTROLLER, controllerEpoch, brokerEpoch.get(),
+                metadataVersion.incrementAndGet(), false, List.of(SELF), topics, deleted);
     }
 
     private StopReplicaRequest stopReplica(int controllerEpoch, boolean delete, TopicPartition... partitions) {
@@ -411,6 +414,43 @@ class ReplicaManagerTest {
         assertThat(metadata.snapshot().controllerId()).isEqualTo(CONTROLLER);
         assertThat(metadata.snapshot().topics()).containsOnlyKeys("orders");
         assertThat(metadata.liveBrokers()).containsExactly(SELF);
+    }
+
+    @Test
+    void theBrokerServesClientsOnlyAfterAFullViewForItsCurrentRegistration() throws Exception {
+        ReplicaManager replicas = replicaManager(openLogDir("logs"));
+        TopicInfo orders = topic("orders", ORDERS_ID, partition(0, BROKER, 0, 1, 2));
+        assertThat(replicas.servesClients()).isFalse();
+
+        replicas.updateMetadata(incrementalMetadata(1, List.of(orders), List.of()));
+        assertThat(replicas.servesClients()).as("an incremental view may lack topics").isFalse();
+        replicas.updateMetadata(fullMetadata(1, orders));
+        assertThat(replicas.servesClients()).isTrue();
+
+        // The session was lost and the broker registered again: a new epoch needs its own full view.
+        brokerEpoch.set(-1);
+        assertThat(replicas.servesClients()).isFalse();
+        brokerEpoch.set(101);
+        assertThat(replicas.servesClients()).isFalse();
+        replicas.updateMetadata(fullMetadata(1, orders));
+        assertThat(replicas.servesClients()).isTrue();
+    }
+
+    @Test
+    void updateMetadataForAnotherRegistrationIsRefusedAndAnOlderVersionIgnored() throws Exception {
+        ReplicaManager replicas = replicaManager(openLogDir("logs"));
+        TopicInfo orders = topic("orders", ORDERS_ID, partition(0, BROKER, 0, 1, 2));
+        UpdateMetadataRequest older = fullMetadata(1);
+        UpdateMetadataRequest forEarlierLife = new UpdateMetadataRequest(CONTROLLER, 1, brokerEpoch.get() - 1,
+                metadataVersion.incrementAndGet(), true, List.of(SELF), List.of(), List.of());
+        replicas.updateMetadata(fullMetadata(1, orders));
+
+        assertThat(replicas.updateMetadata(forEarlierLife).error()).isEqualTo(ClusterError.STALE_BROKER_EPOCH);
+        CommandResponse ignored = replicas.updateMetadata(older);
+
+        assertThat(ignored.error()).isEqualTo(ClusterError.NONE);
+        assertThat(ignored.message()).contains("ignored");
+        assertThat(metadata.snapshot().topics()).containsOnlyKeys("orders");
     }
 
     @Test

@@ -65,7 +65,7 @@ class KafkaConnectionTest {
     @BeforeEach
     void openChannel() {
         metadata.clusterId("cluster-1");
-        metadata.apply(new UpdateMetadataRequest(100, 1, true,
+        metadata.apply(new UpdateMetadataRequest(100, 1, 10, 1, true,
                 List.of(new BrokerInfo(1, "127.0.0.1", 9092, 8091, "r1", 10), new BrokerInfo(2, "127.0.0.1", 9093, 8092, null, 11)),
                 List.of(new TopicInfo("orders", TOPIC_ID, Map.of(), List.of(
                         new PartitionInfo(0, List.of(1, 2), new PartitionState(1, 4, List.of(1, 2), 6)),

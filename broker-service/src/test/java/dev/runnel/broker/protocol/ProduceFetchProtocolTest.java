@@ -165,7 +165,7 @@ class ProduceFetchProtocolTest {
                         List.of(new PartitionInfo(0, List.of(SELF, OTHER), new PartitionState(SELF, 0, List.of(SELF), 0)))),
                 new TopicInfo("small", SMALL_ID, Map.of("max.message.bytes", String.valueOf(SMALL_MAX_MESSAGE_BYTES)),
                         List.of(ledHere(0, 0, SELF))));
-        assertThat(replicas.updateMetadata(new UpdateMetadataRequest(CONTROLLER, 1, true,
+        assertThat(replicas.updateMetadata(new UpdateMetadataRequest(CONTROLLER, 1, BROKER_EPOCH, 1, true,
                 List.of(SELF_INFO, OTHER_INFO), topics, List.of()))).isEqualTo(CommandResponse.ok(List.of()));
         assertThat(leaderAndIsr(topics.toArray(TopicInfo[]::new))).isEqualTo(CommandResponse.ok(List.of()));
         client = connect();

@@ -107,12 +107,15 @@ class AdminApiController {
                 body.delete() == null ? null : new HashSet<>(body.delete())));
     }
 
+    /** Grows a topic; with {@code validateOnly=true} only checks that it could be (nothing changes). */
     @PostMapping("/topics/{name}/partitions")
-    TopicInfo createPartitions(@PathVariable String name, @RequestBody ApiRequests.CreatePartitions body) {
+    TopicInfo createPartitions(@PathVariable String name, @RequestBody ApiRequests.CreatePartitions body,
+            @RequestParam(defaultValue = "false") boolean validateOnly) {
         if (body.count() == null) {
             throw new AdminException(Reason.INVALID_PARTITIONS, "Give the new total partition count as 'count'");
         }
-        return (TopicInfo) decide(new ControllerEvent.CreatePartitions(name, body.count(), body.assignments()));
+        return (TopicInfo) decide(new ControllerEvent.CreatePartitions(name, body.count(), body.assignments(),
+                validateOnly));
     }
 
     private static void requireValues(Map<String, String> configs) {

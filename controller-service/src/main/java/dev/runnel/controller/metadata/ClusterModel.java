@@ -30,6 +30,8 @@ final class ClusterModel {
     private final Map<String, TopicRecord> topics = new TreeMap<>();
     private final Map<String, Map<Integer, PartitionState>> states = new HashMap<>();
     private ProducerIdBlock lastProducerIds;
+    /** The version of the last metadata view sent to brokers in this controller epoch. */
+    private long metadataVersion;
 
     ClusterModel(int controllerId, int controllerEpoch, LoadedMetadata loaded) {
         this.controllerId = controllerId;
@@ -55,6 +57,14 @@ final class ClusterModel {
 
     int controllerEpoch() {
         return controllerEpoch;
+    }
+
+    /**
+     * The version for the view a decision sends to brokers: one more than the last one, so brokers
+     * can order the views of this controller epoch and ignore late duplicates of older ones.
+     */
+    long nextMetadataVersion() {
+        return ++metadataVersion;
     }
 
     boolean isLive(int brokerId) {

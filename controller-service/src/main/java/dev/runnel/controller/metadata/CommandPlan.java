@@ -20,7 +20,8 @@ import dev.runnel.cluster.UpdateMetadataRequest;
 /**
  * Collects what one event changed and turns it into the commands for each broker, in the order each
  * broker must apply them: a full metadata view for a broker that just joined, then LeaderAndIsr
- * for the partitions it replicates, then the incremental metadata, then StopReplica.
+ * for the partitions it replicates, then the incremental metadata, then StopReplica. The metadata
+ * updates of one plan share one new metadata version.
  */
 final class CommandPlan {
 
@@ -76,11 +77,13 @@ final class CommandPlan {
         List<BrokerCommand> commands = new ArrayList<>();
         List<BrokerInfo> live = model.liveBrokers();
         boolean metadataChanged = brokersChanged || !changedTopics.isEmpty() || !deletedTopics.isEmpty();
+        // One version per decision: every broker's view of it is the same view.
+        long version = metadataChanged || !joined.isEmpty() ? model.nextMetadataVersion() : 0;
         for (BrokerInfo broker : live) {
             int id = broker.id();
             if (joined.contains(id)) {
                 commands.add(new BrokerCommand.UpdateMetadata(id, new UpdateMetadataRequest(model.controllerId(),
-                        model.controllerEpoch(), true, live, model.allTopicInfos(), List.of())));
+                        model.controllerEpoch(), broker.epoch(), version, true, live, model.allTopicInfos(), List.of())));
             }
             Set<PartitionRef> partitions = leaderAndIsr.get(id);
             if (partitions != null && !partitions.isEmpty()) {
@@ -89,7 +92,7 @@ final class CommandPlan {
             if (metadataChanged && !joined.contains(id)) {
                 List<TopicInfo> topics = changedTopics.stream().filter(model::hasTopic).map(model::topicInfo).toList();
                 commands.add(new BrokerCommand.UpdateMetadata(id, new UpdateMetadataRequest(model.controllerId(),
-                        model.controllerEpoch(), false, live, topics, List.copyOf(deletedTopics))));
+                        model.controllerEpoch(), broker.epoch(), version, false, live, topics, List.copyOf(deletedTopics))));
             }
             List<PartitionRef> stop = stopAndDelete.get(id);
             if (stop != null) {

@@ -49,15 +49,23 @@ public sealed interface ControllerEvent {
     record DeleteTopic(String name) implements ControllerEvent {
     }
 
-    /** Grow the topic to {@code totalCount} partitions, placing the new ones as given or by the placement rules. */
-    record CreatePartitions(String name, int totalCount, List<List<Integer>> assignments) implements ControllerEvent {
+    /**
+     * Grow the topic to {@code totalCount} partitions, placing the new ones as given or by the placement
+     * rules; with {@code validateOnly}, only check that it could be done (Kafka's validate_only).
+     */
+    record CreatePartitions(String name, int totalCount, List<List<Integer>> assignments, boolean validateOnly)
+            implements ControllerEvent {
 
         public CreatePartitions {
             assignments = copy(assignments);
         }
 
+        public CreatePartitions(String name, int totalCount, List<List<Integer>> assignments) {
+            this(name, totalCount, assignments, false);
+        }
+
         public CreatePartitions(String name, int totalCount) {
-            this(name, totalCount, null);
+            this(name, totalCount, null, false);
         }
     }
 

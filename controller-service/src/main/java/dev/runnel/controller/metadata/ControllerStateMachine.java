@@ -87,7 +87,7 @@ public final class ControllerStateMachine {
         } else if (event instanceof ControllerEvent.DeleteTopic delete) {
             return deleteTopic(delete.name());
         } else if (event instanceof ControllerEvent.CreatePartitions grow) {
-            return createPartitions(grow.name(), grow.totalCount(), grow.assignments());
+            return createPartitions(grow);
         } else if (event instanceof ControllerEvent.AlterConfigs alter) {
             return alterConfigs(alter);
         } else if (event instanceof ControllerEvent.AlterPartition alter) {
@@ -222,7 +222,10 @@ public final class ControllerStateMachine {
         return new Decision(List.of(new ZkWrite.DeleteTopic(name, topic.partitionCount())), plan.commands(), null);
     }
 
-    private Decision createPartitions(String name, int totalCount, List<List<Integer>> assignments) {
+    private Decision createPartitions(ControllerEvent.CreatePartitions grow) {
+        String name = grow.name();
+        int totalCount = grow.totalCount();
+        List<List<Integer>> assignments = grow.assignments();
         TopicRecord topic = requireTopic(name);
         if (totalCount <= topic.partitionCount()) {
             throw new AdminException(Reason.INVALID_PARTITIONS, "Topic '" + name + "' has " + topic.partitionCount()
@@ -248,6 +251,14 @@ public final class ControllerStateMachine {
             replicas.add(r);
         }
         TopicRecord grown = topic.withReplicas(replicas);
+        if (grow.validateOnly()) {
+            // Every check of the real call passed; the answer shows the partitions it would add.
+            TopicInfo current = model.topicInfo(name);
+            List<PartitionInfo> partitions = new ArrayList<>(current.partitions());
+            states.forEach((p, state) -> partitions.add(new PartitionInfo(p, replicas.get(p), state)));
+            return new Decision(List.of(), List.of(), new TopicInfo(name, current.topicId(), current.configs(),
+                    partitions));
+        }
         model.putTopic(name, grown, states);
         CommandPlan plan = new CommandPlan(model);
         states.keySet().forEach(p -> plan.partitionChanged(new PartitionRef(name, p)));

@@ -190,6 +190,31 @@ class ActivationAndFencingTest {
                 .anySatisfy(c -> assertThat(c).isInstanceOf(BrokerCommand.StopReplica.class));
     }
 
+    @Test
+    void everyDecisionThatChangesTheViewSendsItUnderAHigherMetadataVersionAndTheTargetsBrokerEpoch() {
+        ControllerStateMachine machine = leaderNotRegistered();
+        List<Decision> decisions = new ArrayList<>();
+        decisions.add(machine.activate());
+        decisions.add(machine.handle(new ControllerEvent.CreateTopic("v", 2, 2, Map.of())));
+        BrokerInfo two = restarted(broker(2));
+        decisions.add(machine.handle(new ControllerEvent.BrokerUp(two)));
+        decisions.add(machine.handle(new ControllerEvent.DeleteTopic("v")));
+
+        List<Long> versions = new ArrayList<>();
+        for (Decision decision : decisions) {
+            List<UpdateMetadataRequest> updates = commands(decision, BrokerCommand.UpdateMetadata.class).stream()
+                    .map(BrokerCommand.UpdateMetadata::request).toList();
+            assertThat(updates).isNotEmpty();
+            assertThat(updates).extracting(UpdateMetadataRequest::metadataVersion).containsOnly(
+                    updates.get(0).metadataVersion());
+            versions.add(updates.get(0).metadataVersion());
+        }
+        assertThat(versions).isSorted().doesNotHaveDuplicates();
+        assertThat(updateMetadataFor(decisions.get(2), 2).brokerEpoch()).isEqualTo(two.epoch());
+        assertThat(updateMetadataFor(decisions.get(2), 2).full()).isTrue();
+        assertThat(updateMetadataFor(decisions.get(3), 1).brokerEpoch()).isEqualTo(broker(1).epoch());
+    }
+
     private static void assertFencedAll(List<Decision> decisions, ControllerStateMachine machine) {
         assertThat(decisions).allSatisfy(d -> assertFenced(d, machine));
         assertThat(decisions).allSatisfy(d -> assertThat(d.commands()).allSatisfy(c -> {

@@ -15,6 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.runnel.cluster.TopicInfo;
 import dev.runnel.controller.metadata.AdminException.Reason;
 
 /**
@@ -151,6 +152,24 @@ class AdminRefusalTest {
     void createPartitionsRefusesMoreThanTheMaximum() {
         assertRefused(machine, new ControllerEvent.CreatePartitions("existing",
                 ControllerStateMachine.MAX_PARTITIONS + 1), Reason.INVALID_PARTITIONS);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {ControllerStateMachine.MAX_PARTITIONS + 1, Integer.MAX_VALUE, 2, 1})
+    void validateOnlyCreatePartitionsRefusesWhatTheRealCallRefuses(int totalCount) {
+        assertRefused(machine, new ControllerEvent.CreatePartitions("existing", totalCount, null, true),
+                Reason.INVALID_PARTITIONS);
+        assertRefused(machine, new ControllerEvent.CreatePartitions("existing", totalCount), Reason.INVALID_PARTITIONS);
+    }
+
+    @Test
+    void validateOnlyCreatePartitionsAnswersTheGrownTopicAndChangesNothing() {
+        Decision decision = machine.handle(new ControllerEvent.CreatePartitions("existing", 4, null, true));
+
+        assertThat(decision.writes()).isEmpty();
+        assertThat(decision.commands()).isEmpty();
+        assertThat(((TopicInfo) decision.reply()).partitions()).hasSize(4);
+        assertThat(machine.view().topic("existing").orElseThrow().partitions()).hasSize(2);
     }
 
     @Test
