@@ -2,9 +2,12 @@
 """Load for the broker restart loop (BrokerRestartMetadataProcessTest), on librdkafka.
 
 An idempotent producer writes to one topic while three consumers of one group read it, until
-standard input closes; then one JSON line starting with RESTARTLOAD sums up what they saw:
+standard input closes; then the producer stops and the consumers go on until they have read every
+acknowledged record (90 s at most), and one JSON line starting with RESTARTLOAD sums up what they
+saw:
 
-- records produced, acknowledged and consumed, delivery and consumer errors by name;
+- records produced, acknowledged and consumed, acknowledged records never consumed ("lost"),
+  delivery and consumer errors by name;
 - how often the producer's own metadata (librdkafka statistics, every 500 ms) showed the topic
   with fewer partitions than it has, after having seen all of them once ("samples_missing"): a
   broker answering Metadata without a live topic shows up here, as the "partition count changed
@@ -21,12 +24,15 @@ import time
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 
 bootstrap, topic, partitions = sys.argv[1], sys.argv[2], int(sys.argv[3])
+stop_producing = threading.Event()
 stop = threading.Event()
 lock = threading.Lock()
-summary = {"produced": 0, "acked": 0, "consumed": 0, "delivery_errors": {}, "consumer_errors": {},
+summary = {"produced": 0, "acked": 0, "consumed": 0, "lost": None, "delivery_errors": {}, "consumer_errors": {},
            "client_errors": {}, "unknown_topic_errors": 0, "stats_samples": 0, "samples_missing": 0,
            "min_partitions_seen": None}
 seen_all = [False]
+acked_keys = set()
+consumed_keys = set()
 UNKNOWN = {KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC}
 
 
@@ -51,10 +57,11 @@ def on_stats(raw):
             summary["min_partitions_seen"] = n if low is None else min(low, n)
 
 
-def on_delivery(err, _msg):
+def on_delivery(err, msg):
     if err is None:
         with lock:
             summary["acked"] += 1
+            acked_keys.add(msg.key())
     else:
         count("delivery_errors", err)
 
@@ -64,7 +71,7 @@ def produce():
                          "statistics.interval.ms": 500, "stats_cb": on_stats, "linger.ms": 5,
                          "message.timeout.ms": 120000, "error_cb": lambda e: count("client_errors", e)})
     i = 0
-    while not stop.is_set():
+    while not stop_producing.is_set():
         try:
             producer.produce(topic, key=str(i).encode(), value=("v%d" % i).encode(), on_delivery=on_delivery)
             with lock:
@@ -93,6 +100,7 @@ def consume(member):
             continue
         with lock:
             summary["consumed"] += 1
+            consumed_keys.add(msg.key())
     consumer.close()
 
 
@@ -100,8 +108,17 @@ threads = [threading.Thread(target=produce)] + [threading.Thread(target=consume,
 for t in threads:
     t.start()
 sys.stdin.read()  # the test closes our standard input when its restarts are done
+stop_producing.set()
+threads[0].join(90)
+deadline = time.time() + 90
+while time.time() < deadline:
+    with lock:
+        if acked_keys <= consumed_keys:
+            break
+    time.sleep(0.2)
 stop.set()
-for t in threads:
-    t.join(90)
+for t in threads[1:]:
+    t.join(60)
 with lock:
+    summary["lost"] = len(acked_keys - consumed_keys)
     print("RESTARTLOAD " + json.dumps(summary, sort_keys=True), flush=True)
