@@ -99,7 +99,8 @@ class BrokerRestartMetadataProcessTest {
         probeThread.join(10_000);
         String loadSummary = stopLibrdkafkaLoad();
         System.out.printf("Restart loop: %d kill -9 restarts; prober: %d Metadata answers, %d complete, %d missing the"
-                + " live topic or some of its partitions, %d refused or retriable (reasons over all probes, restart waits included: %s); librdkafka: %s%n", RESTARTS,
+                + " live topic or some of its partitions, %d refused or retriable (reasons over all probes, restart"
+                + " waits included: %s); librdkafka: %s%n", RESTARTS,
                 prober.answers.get(), prober.complete.get(), prober.missing.get(), prober.refused.get(), refusals,
                 loadSummary == null ? "skipped (python3-confluent-kafka not installed)" : loadSummary);
         assertThat(prober.missing.get()).as("Metadata answers without the live topic: %s", prober.examples).isZero();
