@@ -61,8 +61,9 @@ class ClientMatrixProcessTest {
     record Outcome(String scenario, boolean pass, long produced, long consumed, String detail) {
     }
 
-    /** What became of one client: its outcomes, or why it did not run. */
-    record ClientRun(MatrixClient client, String version, Map<String, Outcome> outcomes, String skipped, String error) {
+    /** What became of one client: its outcomes, or why it did not run; evidence is for assertion messages. */
+    record ClientRun(MatrixClient client, String version, Map<String, Outcome> outcomes, String skipped, String error,
+            String evidence) {
     }
 
     private final Map<String, ClientRun> runs = new ConcurrentHashMap<>();
@@ -111,13 +112,28 @@ class ClientMatrixProcessTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("selectedClients")
     void clientPassesEveryScenarioItSupports(MatrixClient client) throws Exception {
-        List<String> command;
+        ClientRun run;
         try {
-            command = new ArrayList<>(client.prepare(workDir));
+            run = runDriver(client);
         } catch (TestAbortedException e) {
-            runs.put(client.name(), new ClientRun(client, null, Map.of(), e.getMessage(), null));
+            runs.put(client.name(), new ClientRun(client, null, Map.of(), e.getMessage(), null, ""));
+            throw e;
+        } catch (Exception | AssertionError e) {
+            runs.put(client.name(), new ClientRun(client, null, Map.of(), null,
+                    "did not run: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), ""));
             throw e;
         }
+        runs.put(client.name(), run);
+        assertThat(run.error()).as(run.evidence()).isNull();
+        assertThat(run.outcomes().keySet()).as("one line per scenario the client supports\n" + run.evidence())
+                .containsExactlyInAnyOrderElementsOf(client.scenarios());
+        assertThat(run.outcomes().values().stream().filter(o -> !o.pass()).map(o -> o.scenario() + ": " + o.detail()))
+                .as("failed scenarios\n" + run.evidence()).isEmpty();
+    }
+
+    /** Prepares the client's driver, makes its topics, runs it with a deadline and reads its MATRIX lines. */
+    private ClientRun runDriver(MatrixClient client) throws Exception {
+        List<String> command = new ArrayList<>(client.prepare(workDir));
         String prefix = "m" + client.name().replaceAll("[^A-Za-z0-9]", "").toLowerCase(Locale.ROOT)
                 + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
         createScenarioTopics(client, prefix);
@@ -149,15 +165,9 @@ class ClientMatrixProcessTest {
             }
         }
         String error = !finished ? "killed after " + DRIVER_DEADLINE : process.exitValue() != 0 ? "exit code " + process.exitValue() : null;
-        runs.put(client.name(), new ClientRun(client, version, outcomes, null, error));
-
         String evidence = "driver " + String.join(" ", command) + "\n--- stdout (" + out + "):\n" + stdout
                 + "--- stderr tail (" + err + "):\n" + tail(err, 40);
-        assertThat(error).as(evidence).isNull();
-        assertThat(outcomes.keySet()).as("one line per scenario the client supports\n" + evidence)
-                .containsExactlyInAnyOrderElementsOf(client.scenarios());
-        assertThat(outcomes.values().stream().filter(o -> !o.pass()).map(o -> o.scenario() + ": " + o.detail()))
-                .as("failed scenarios\n" + evidence).isEmpty();
+        return new ClientRun(client, version, outcomes, null, error, evidence);
     }
 
     /**
