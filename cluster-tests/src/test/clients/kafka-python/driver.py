@@ -6,6 +6,7 @@ python3-lz4 and python3-zstandard.
 Usage: driver.py <bootstrap servers> <name prefix>
 """
 import logging
+import os
 import sys
 import threading
 import time
@@ -17,6 +18,8 @@ from kafka.structs import OffsetAndMetadata
 
 RECORDS = 300
 DEADLINE = 30.0
+# The most one scenario may take, its waits (at most 2 x 60 s for group-rebalance) included.
+SCENARIO_LIMIT = 150
 
 BOOTSTRAP, PREFIX = sys.argv[1].split(","), sys.argv[2]
 CLIENT = "kafka-python-%s" % kafka.__version__
@@ -24,10 +27,19 @@ logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 
 
 def report(scenario, body):
-    try:
-        passed, produced, consumed, detail = body()
-    except Exception as e:  # a scenario that raised is a failed scenario, the others still run
-        passed, produced, consumed, detail = False, 0, 0, "exception %s: %s" % (type(e).__name__, e)
+    """Runs one scenario on a thread with a limit (a client call may block past the scenario's own waits)."""
+    result = {}
+
+    def run():
+        try:
+            result["outcome"] = body()
+        except Exception as e:  # a scenario that raised is a failed scenario, the others still run
+            result["outcome"] = (False, 0, 0, "exception %s: %s" % (type(e).__name__, e))
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(SCENARIO_LIMIT)
+    passed, produced, consumed, detail = result.get("outcome", (False, 0, 0, "did not finish within %d s" % SCENARIO_LIMIT))
     detail = " ".join(str(detail).split())[:400]
     print("MATRIX %s %s %s produced=%d consumed=%d %s"
           % (CLIENT, scenario, "PASS" if passed else "FAIL", produced, consumed, detail), flush=True)
@@ -299,3 +311,5 @@ report("consume-latest", consume_latest)
 report("group-rebalance", group_rebalance)
 report("commit-lag", commit_lag)
 report("admin-topics", admin_topics)
+sys.stdout.flush()
+os._exit(0)  # a scenario stuck past its limit must not keep the driver alive

@@ -12,6 +12,8 @@ CompressionCodecs[CompressionTypes.Snappy] = require('kafkajs-snappy')
 
 const RECORDS = 300
 const DEADLINE_MS = 30000
+// The most one scenario may take, its waits (at most 2 x 60 s for group-rebalance) included.
+const SCENARIO_LIMIT_MS = 150000
 const [BOOTSTRAP, PREFIX] = process.argv.slice(2)
 const CLIENT = 'kafkajs-' + require('kafkajs/package.json').version
 
@@ -38,7 +40,7 @@ async function waitUntil (done, ms) {
 async function report (scenario, body) {
   let outcome
   try {
-    outcome = await Promise.race([body(), sleep(120000).then(() => { throw new Error('scenario did not end in 120 s') })])
+    outcome = await Promise.race([body(), sleep(SCENARIO_LIMIT_MS).then(() => { throw new Error(`did not finish within ${SCENARIO_LIMIT_MS / 1000} s`) })])
   } catch (e) {
     outcome = { pass: false, produced: 0, consumed: 0, detail: `exception ${e.name}: ${e.message}` }
   }

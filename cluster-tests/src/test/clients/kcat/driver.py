@@ -7,6 +7,7 @@ admin API, so it does not run commit-lag and admin-topics.
 
 Usage: driver.py <bootstrap servers> <name prefix>
 """
+import os
 import queue
 import re
 import signal
@@ -18,11 +19,29 @@ import time
 KCAT = "/usr/bin/kcat"
 RECORDS = 300
 DEADLINE = 30.0
+# The most one scenario may take, its waits (at most 2 x 60 s for group-rebalance) included.
+SCENARIO_LIMIT = 150
 
 BOOTSTRAP, PREFIX = sys.argv[1], sys.argv[2]
 ASSIGNED = re.compile(r"rebalanced .*assigned: (.*)$")
 REVOKED = re.compile(r"rebalanced .*revoked: ")
 REACHED_END = re.compile(r"Reached end of topic \S+ \[(\d+)\]")
+# Every kcat started, so that none outlives the driver (a scenario past its limit is abandoned, not joined).
+CHILDREN = []
+
+
+def run_kcat(args, stdin=None, timeout=DEADLINE + 15):
+    """One kcat run to its end, killed at timeout: (exit code, stdout, stderr)."""
+    process = subprocess.Popen([KCAT] + args, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    CHILDREN.append(process)
+    try:
+        out, err = process.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+        err += "\n(killed after %s s)" % timeout
+    return process.returncode, out, err
 
 
 def version():
@@ -36,10 +55,19 @@ CLIENT = version()
 
 
 def report(scenario, body):
-    try:
-        passed, produced, consumed, detail = body()
-    except Exception as e:  # a scenario that raised is a failed scenario, the others still run
-        passed, produced, consumed, detail = False, 0, 0, "exception %s: %s" % (type(e).__name__, e)
+    """Runs one scenario on a thread with a limit (a client call may block past the scenario's own waits)."""
+    result = {}
+
+    def run():
+        try:
+            result["outcome"] = body()
+        except Exception as e:  # a scenario that raised is a failed scenario, the others still run
+            result["outcome"] = (False, 0, 0, "exception %s: %s" % (type(e).__name__, e))
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(SCENARIO_LIMIT)
+    passed, produced, consumed, detail = result.get("outcome", (False, 0, 0, "did not finish within %d s" % SCENARIO_LIMIT))
     detail = " ".join(str(detail).split())[:400]
     print("MATRIX %s %s %s produced=%d consumed=%d %s"
           % (CLIENT, scenario, "PASS" if passed else "FAIL", produced, consumed, detail), flush=True)
@@ -56,21 +84,20 @@ def values(name, start, end):
 def produce(t, vals, *options):
     """kcat -P with keyed lines on stdin; every line counts as delivered only if kcat reported no failure."""
     lines = "".join("k-%d:%s\n" % (i, v) for i, v in enumerate(vals))
-    done = subprocess.run([KCAT, "-P", "-b", BOOTSTRAP, "-t", t, "-K", ":", "-X", "message.timeout.ms=30000"]
-                          + list(options), input=lines, capture_output=True, text=True, timeout=DEADLINE + 15)
-    failed = done.returncode != 0 or "Delivery failed" in done.stderr or "ERROR" in done.stderr
+    code, _, err = run_kcat(["-P", "-b", BOOTSTRAP, "-t", t, "-K", ":", "-X", "message.timeout.ms=30000"] + list(options),
+                            stdin=lines)
+    failed = code != 0 or "Delivery failed" in err or "ERROR" in err
     if failed:
-        print("kcat -P %s: exit %d: %s" % (t, done.returncode, done.stderr[-500:]), file=sys.stderr)
+        print("kcat -P %s: exit %d: %s" % (t, code, err[-500:]), file=sys.stderr)
     return 0 if failed else len(vals)
 
 
 def read_all(t):
     """kcat -C from the beginning of every partition, until the end of each (-e)."""
-    done = subprocess.run([KCAT, "-C", "-b", BOOTSTRAP, "-t", t, "-o", "beginning", "-e", "-q", "-f", "%s\\n"],
-                          capture_output=True, text=True, timeout=DEADLINE + 15)
-    if done.returncode != 0:
-        print("kcat -C %s: exit %d: %s" % (t, done.returncode, done.stderr[-500:]), file=sys.stderr)
-    return set(done.stdout.split())
+    code, out, err = run_kcat(["-C", "-b", BOOTSTRAP, "-t", t, "-o", "beginning", "-e", "-q", "-f", "%s\\n"])
+    if code != 0:
+        print("kcat -C %s: exit %d: %s" % (t, code, err[-500:]), file=sys.stderr)
+    return set(out.split())
 
 
 def compare(vals, acked, read, what):
@@ -93,7 +120,9 @@ class Kcat:
     """A long-running kcat consumer whose stdout lines (values) and stderr lines are read on threads."""
 
     def __init__(self, args):
-        self.process = subprocess.Popen([KCAT] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen([KCAT] + args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True)
+        CHILDREN.append(self.process)
         self.values = queue.Queue()
         self.events = queue.Queue()
         self.assigned = set()
@@ -241,3 +270,8 @@ for codec in ("gzip", "snappy", "lz4", "zstd"):
 report("consume-earliest", consume_earliest)
 report("consume-latest", consume_latest)
 report("group-rebalance", group_rebalance)
+for child in CHILDREN:
+    if child.poll() is None:
+        child.kill()
+sys.stdout.flush()
+os._exit(0)  # a scenario stuck past its limit must not keep the driver alive

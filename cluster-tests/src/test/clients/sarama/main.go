@@ -24,6 +24,8 @@ import (
 const (
 	records  = 300
 	deadline = 30 * time.Second
+	// scenarioLimit is the most one scenario may take, its waits (at most 2 x 60 s for group-rebalance) included.
+	scenarioLimit = 150 * time.Second
 )
 
 var (
@@ -76,17 +78,27 @@ func main() {
 	report("group-rebalance", groupRebalance)
 	report("commit-lag", commitLag)
 	report("admin-topics", adminTopics)
+	os.Exit(0) // a scenario abandoned at its limit must not keep the driver alive
 }
 
+// report runs one scenario on a goroutine with a limit (a client call may block past the
+// scenario's own waits) and prints its MATRIX line.
 func report(scenario string, body func() outcome) {
-	o := func() (o outcome) {
+	done := make(chan outcome, 1)
+	go func() {
 		defer func() {
 			if r := recover(); r != nil {
-				o = outcome{detail: fmt.Sprintf("panic %v", r)}
+				done <- outcome{detail: fmt.Sprintf("panic %v", r)}
 			}
 		}()
-		return body()
+		done <- body()
 	}()
+	var o outcome
+	select {
+	case o = <-done:
+	case <-time.After(scenarioLimit):
+		o = outcome{detail: fmt.Sprintf("did not finish within %v", scenarioLimit)}
+	}
 	verdict := "FAIL"
 	if o.pass {
 		verdict = "PASS"
