@@ -95,6 +95,13 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             metrics.requestError(key, version, Errors.UNSUPPORTED_VERSION);
             return CompletableFuture.completedFuture(KafkaWire.apiVersionsFallback(head[2], ApiVersionTable.asResponse()));
         }
+        if (!key.isVersionSupported(version)) {
+            // Neither readable nor answerable: kafka-clients has no schema for it (Kafka 4 removed the
+            // oldest versions, KIP-896), and Kafka's brokers close the connection too.
+            metrics.requestError(key, version, Errors.UNSUPPORTED_VERSION);
+            return close(ctx, key + " v" + version + " is not supported (versions " + key.oldestVersion() + " to "
+                    + key.latestVersion() + " exist; see ApiVersions for the ones served)");
+        }
         KafkaWire.Request request;
         try {
             request = KafkaWire.decode(frame).withClientHost(clientHost(ctx));
@@ -230,6 +237,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         if (cause instanceof TooLongFrameException) {
             log.warn("Closing the connection from {}: {} (socket.request.max.bytes)", ctx.channel().remoteAddress(),
                     cause.getMessage());
+        } else if (cause instanceof java.io.IOException) {
+            // The client went away (connection reset): nothing the broker did wrong.
+            log.debug("Connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
             log.warn("Closing the connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
         }

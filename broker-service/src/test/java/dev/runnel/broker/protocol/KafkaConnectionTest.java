@@ -166,6 +166,20 @@ class KafkaConnectionTest {
         assertThat(channel.isActive()).isTrue();
     }
 
+    /** Sarama 1.22 commits with OffsetCommit v1, which Kafka 4 removed: closed as Kafka does, counted. */
+    @Test
+    void aVersionKafkaClientsCannotReadClosesTheConnectionAndIsCounted() {
+        useMetrics();
+        ByteBuffer frame = frame(ApiKeys.API_VERSIONS, (short) 0, new ApiVersionsRequestData());
+        frame.putShort(4, ApiKeys.OFFSET_COMMIT.id).putShort(6, (short) (ApiKeys.OFFSET_COMMIT.oldestVersion() - 1));
+
+        channel.writeInbound(Unpooled.wrappedBuffer(frame));
+
+        assertThat(channel.isActive()).isFalse();
+        assertThat(registry.get("runnel.broker.request.errors").tags("api", "OffsetCommit", "error", "UNSUPPORTED_VERSION")
+                .counter().count()).isEqualTo(1);
+    }
+
     @Test
     void aRequestSplitAcrossReadsIsAnsweredOnceWhole() {
         ByteBuffer frame = frame(ApiKeys.API_VERSIONS, (short) 3, apiVersions());
