@@ -4,13 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.clients.admin.NewTopic;
@@ -27,12 +21,8 @@ import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.MetadataResponse;
-import org.apache.kafka.common.requests.RequestHeader;
-import org.apache.kafka.common.requests.RequestUtils;
-import org.apache.kafka.common.requests.ResponseHeader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -156,28 +146,13 @@ class BrokerRestartMetadataProcessTest {
         }
     }
 
-    private static final AtomicInteger correlation = new AtomicInteger();
     private static final Map<String, Integer> refusals = new ConcurrentHashMap<>();
 
     private static Probe probe(int port) {
-        int id = correlation.incrementAndGet();
-        RequestHeader header = new RequestHeader(ApiKeys.METADATA, (short) 12, "metadata-prober", id);
-        ByteBuffer request = RequestUtils.serialize(header.data(), header.headerVersion(),
-                new MetadataRequestData().setTopics(null), (short) 12);
         MetadataResponseData data;
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 1_000);
-            socket.setSoTimeout(2_000);
-            DataOutputStream out = new DataOutputStream(socket.getOutputStream());
-            out.writeInt(request.remaining());
-            out.write(request.array(), request.arrayOffset() + request.position(), request.remaining());
-            out.flush();
-            DataInputStream in = new DataInputStream(socket.getInputStream());
-            byte[] answer = new byte[in.readInt()];
-            in.readFully(answer);
-            ByteBuffer buffer = ByteBuffer.wrap(answer);
-            ResponseHeader.parse(buffer, ApiKeys.METADATA.responseHeaderVersion((short) 12));
-            data = MetadataResponse.parse(new ByteBufferAccessor(buffer), (short) 12).data();
+        try {
+            data = ((MetadataResponse) KafkaWireClient.send(port, ApiKeys.METADATA, (short) 12,
+                    new MetadataRequestData().setTopics(null), Duration.ofSeconds(2))).data();
         } catch (IOException e) {
             refusals.merge(e.getClass().getSimpleName(), 1, Integer::sum);
             return Probe.REFUSED;

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -22,11 +23,17 @@ final class KafkaWireClient {
     }
 
     static AbstractResponse send(int port, ApiKeys key, short version, Message body) throws IOException {
+        return send(port, key, version, body, Duration.ofSeconds(30));
+    }
+
+    /** As {@link #send(int, ApiKeys, short, Message)}, waiting at most {@code timeout} to connect and for the answer. */
+    static AbstractResponse send(int port, ApiKeys key, short version, Message body, Duration timeout)
+            throws IOException {
         RequestHeader header = new RequestHeader(key, version, "cluster-test", 1);
         ByteBuffer request = RequestUtils.serialize(header.data(), header.headerVersion(), body, version);
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-            socket.setSoTimeout(30_000);
+            socket.connect(new InetSocketAddress("127.0.0.1", port), (int) Math.min(5_000, timeout.toMillis()));
+            socket.setSoTimeout((int) timeout.toMillis());
             DataOutputStream out = new DataOutputStream(socket.getOutputStream());
             out.writeInt(request.remaining());
             out.write(request.array(), request.arrayOffset() + request.position(), request.remaining());
