@@ -16,41 +16,13 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.structs import OffsetAndMetadata
 
-RECORDS = 300
-DEADLINE = 30.0
-# The most one scenario may take, its waits (at most 2 x 60 s for group-rebalance) included.
-SCENARIO_LIMIT = 150
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import matrix_common as matrix  # noqa: E402
+from matrix_common import DEADLINE, PREFIX, RECORDS, topic, values  # noqa: E402
 
-BOOTSTRAP, PREFIX = sys.argv[1].split(","), sys.argv[2]
+BOOTSTRAP = matrix.BOOTSTRAP.split(",")
 CLIENT = "kafka-python-%s" % kafka.__version__
 logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-
-
-def report(scenario, body):
-    """Runs one scenario on a thread with a limit (a client call may block past the scenario's own waits)."""
-    result = {}
-
-    def run():
-        try:
-            result["outcome"] = body()
-        except Exception as e:  # a scenario that raised is a failed scenario, the others still run
-            result["outcome"] = (False, 0, 0, "exception %s: %s" % (type(e).__name__, e))
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(SCENARIO_LIMIT)
-    passed, produced, consumed, detail = result.get("outcome", (False, 0, 0, "did not finish within %d s" % SCENARIO_LIMIT))
-    detail = " ".join(str(detail).split())[:400]
-    print("MATRIX %s %s %s produced=%d consumed=%d %s"
-          % (CLIENT, scenario, "PASS" if passed else "FAIL", produced, consumed, detail), flush=True)
-
-
-def topic(scenario):
-    return "%s.%s" % (PREFIX, scenario)
-
-
-def values(name, start, end):
-    return ["%s-%d" % (name, i) for i in range(start, end)]
 
 
 def produce(t, vals, partition_of=None, **config):
@@ -73,19 +45,24 @@ def produce(t, vals, partition_of=None, **config):
         producer.close(10)
 
 
+def produce_acked(t, vals):
+    return produce(t, vals, acks="all")
+
+
 def consumer(group, reset):
     return KafkaConsumer(bootstrap_servers=BOOTSTRAP, group_id=group, auto_offset_reset=reset,
                          enable_auto_commit=False, session_timeout_ms=10000, heartbeat_interval_ms=1000,
                          request_timeout_ms=15000)
 
 
-def poll_into(c, read, done, deadline=DEADLINE):
-    end = time.monotonic() + deadline
-    while not done() and time.monotonic() < end:
-        for records in c.poll(timeout_ms=200).values():
-            read.update(r.value.decode() for r in records)
-    for records in c.poll(timeout_ms=500).values():
+def poll_once(c, read, timeout_ms=200):
+    for records in c.poll(timeout_ms=timeout_ms).values():
         read.update(r.value.decode() for r in records)
+
+
+def poll_into(c, read, done, deadline=DEADLINE):
+    matrix.until(done, deadline, lambda: poll_once(c, read))
+    poll_once(c, read, 500)
 
 
 def read_all(t, expected):
@@ -101,61 +78,30 @@ def read_all(t, expected):
     return read
 
 
-def compare(vals, acked, read, what):
-    expected = set(vals)
-    missing = len(expected - read)
-    unexpected = len(read - expected)
-    return (acked == len(vals) and missing == 0 and unexpected == 0, acked, len(read),
-            "%s: acknowledged %d/%d, missing %d, unexpected %d" % (what, acked, len(vals), missing, unexpected))
+class Reader:
+    """A new member of a group for consume-earliest and consume-latest (see matrix_common.consume_latest)."""
 
+    def __init__(self, t, group, read, reset):
+        self.topic, self.read = t, read
+        self.consumer = consumer(group, reset)
+        self.note = ""
 
-def produce_scenario(scenario, **config):
-    def body():
-        vals = values(scenario, 0, RECORDS)
-        acked = produce(topic(scenario), vals, **config)
-        return compare(vals, acked, read_all(topic(scenario), set(vals)), " ".join("%s=%s" % kv for kv in config.items()))
-    return body
+    def start(self):
+        self.consumer.subscribe([self.topic])
 
-
-def consume_earliest():
-    t = topic("consume-earliest")
-    vals = values("consume-earliest", 0, RECORDS)
-    acked = produce(t, vals, acks="all")
-    read = set()
-    c = consumer(PREFIX + ".earliest-group", "earliest")
-    try:
-        c.subscribe([t])
-        poll_into(c, read, lambda: set(vals) <= read)
-    finally:
-        c.close()
-    return compare(vals, acked, read, "group consumer, auto_offset_reset=earliest")
-
-
-def consume_latest():
-    t = topic("consume-latest")
-    old = values("consume-latest-old", 0, 100)
-    fresh = values("consume-latest", 0, RECORDS)
-    acked = produce(t, old, acks="all")
-    read = set()
-    c = consumer(PREFIX + ".latest-group", "latest")
-    try:
-        c.subscribe([t])
-        end = time.monotonic() + DEADLINE
-        while len(c.assignment()) < 3 and time.monotonic() < end:
-            for records in c.poll(timeout_ms=200).values():
-                read.update(r.value.decode() for r in records)
-        if len(c.assignment()) < 3:
-            return False, acked, len(read), "assignment %s after %ss" % (c.assignment(), DEADLINE)
+    def position(self):
+        c = self.consumer
+        if not matrix.until(lambda: len(c.assignment()) >= 3, DEADLINE, lambda: poll_once(c, self.read)):
+            return "assignment %s after %ss" % (c.assignment(), DEADLINE)
         positions = sum(c.position(tp) for tp in c.assignment())  # the reset to the end (ListOffsets latest)
-        acked += produce(t, fresh, acks="all")
-        poll_into(c, read, lambda: set(fresh) <= read)
-    finally:
-        c.close()
-    old_seen = len(read & set(old))
-    new_seen = len(read & set(fresh))
-    return (old_seen == 0 and new_seen == len(fresh) and len(read) == len(fresh), acked, len(read),
-            "positions at start %d, new records read %d/%d, old records read %d (want 0)"
-            % (positions, new_seen, len(fresh), old_seen))
+        self.note = "positions at start %d, " % positions
+        return None
+
+    def read_until(self, done):
+        poll_into(self.consumer, self.read, done)
+
+    def close(self):
+        self.consumer.close()
 
 
 class Member(threading.Thread):
@@ -191,47 +137,36 @@ class Member(threading.Thread):
         self.join(30)
 
 
-def group_rebalance():
-    t = topic("group-rebalance")
-    group = PREFIX + ".rebalance-group"
-    first, second = values("group-rebalance", 0, 600), values("group-rebalance", 600, 900)
-    acked = produce(t, first, acks="all")
-    read, lock = set(), threading.Lock()
-    members = [Member(group, t, read, lock) for _ in range(3)]
+class Group(matrix.Group):
+    """group-rebalance's members, each a Member thread."""
 
-    def snapshot():
-        with lock:
-            return set(read)
+    def __init__(self, t, group):
+        super().__init__()
+        self.lock = threading.Lock()
+        self.members = [Member(group, t, self.read, self.lock) for _ in range(3)]
 
-    def shape():
-        return "/".join(str(len(m.assigned)) for m in members)
-
-    def owned():
-        return {tp.partition for m in members for tp in m.assigned}
-
-    def wait_until(done, seconds):
-        end = time.monotonic() + seconds
-        while not done() and time.monotonic() < end:
-            time.sleep(0.2)
-        return done()
-
-    try:
-        for m in members:
+    def start(self):
+        for m in self.members:
             m.start()
-        ok1 = wait_until(lambda: set(first) <= snapshot() and all(len(m.assigned) == 2 for m in members)
-                         and len(owned()) == 6, 60)
-        shape1 = shape()
-        if not ok1:
-            return False, acked, len(snapshot()), "3 members: read %d/600, assignments %s" % (len(snapshot()), shape1)
-        members.pop().stop()
-        acked += produce(t, second, acks="all")
-        ok2 = wait_until(lambda: set(second) <= snapshot() and len(owned()) == 6
-                         and sum(len(m.assigned) for m in members) == 6, 60)
-        errors = [m.error for m in members if m.error]
-        return (ok2 and snapshot() == set(first) | set(second) and not errors, acked, len(snapshot()),
-                "assignments %s then %s after one left%s" % (shape1, shape(), ", member error %s" % errors[0] if errors else ""))
-    finally:
-        for m in members:
+
+    def received(self):
+        with self.lock:
+            return set(self.read)
+
+    def assignments(self):
+        return [{tp.partition for tp in m.assigned} for m in self.members]
+
+    def wait_until(self, done, seconds):
+        return matrix.until(done, seconds, lambda: time.sleep(0.2))
+
+    def leave(self):
+        self.members.pop().stop()
+
+    def errors(self):
+        return [m.error for m in self.members if m.error]
+
+    def close(self):
+        for m in self.members:
             m.stop()
 
 
@@ -246,11 +181,14 @@ def commit_lag():
     try:
         c.assign(partitions)
         c.seek_to_beginning(*partitions)
-        end = time.monotonic() + DEADLINE
-        while min(per_partition.values()) < 60 and time.monotonic() < end:
+
+        def poll():
+            nonlocal consumed
             for tp, records in list(c.poll(timeout_ms=200).items()):
                 consumed += len(records)
                 per_partition[tp.partition] += len(records)
+
+        matrix.until(lambda: min(per_partition.values()) >= 60, DEADLINE, poll)
         c.commit({tp: OffsetAndMetadata(60, "") for tp in partitions})
     finally:
         c.close()
@@ -277,23 +215,17 @@ def admin_topics():
         errors = [e for e in created.topic_errors if e[1] != 0]
         if errors:
             return False, 0, 0, "create_topics answered %s" % errors
-        end = time.monotonic() + DEADLINE
-        described, leaders = None, False
-        while not leaders and time.monotonic() < end:
+
+        def with_leaders():
             described = admin.describe_topics([name])
             parts = described[0]["partitions"] if described and described[0]["error_code"] == 0 else []
-            leaders = len(parts) == 3 and all(p["leader"] >= 0 and len(p["replicas"]) == 3 for p in parts)
-            if not leaders:
-                time.sleep(0.2)
+            return len(parts) == 3 and all(p["leader"] >= 0 and len(p["replicas"]) == 3 for p in parts)
+
+        leaders = matrix.retry(with_leaders)
         listed = name in admin.list_topics()
         deleted = admin.delete_topics([name])
         delete_errors = [e for e in deleted.topic_error_codes if e[1] != 0]
-        end = time.monotonic() + DEADLINE
-        gone = False
-        while not gone and time.monotonic() < end:
-            gone = name not in admin.list_topics()
-            if not gone:
-                time.sleep(0.2)
+        gone = matrix.retry(lambda: name not in admin.list_topics())
         return (leaders and listed and gone and not delete_errors, 0, 0,
                 "described with leaders=%s, listed=%s, delete errors %s, gone after delete=%s"
                 % (leaders, listed, delete_errors, gone))
@@ -301,15 +233,16 @@ def admin_topics():
         admin.close()
 
 
-report("produce-acks0", produce_scenario("produce-acks0", acks=0))
-report("produce-acks1", produce_scenario("produce-acks1", acks=1))
-report("produce-acksall", produce_scenario("produce-acksall", acks="all"))
-for codec in ("gzip", "snappy", "lz4", "zstd"):
-    report("produce-" + codec, produce_scenario("produce-" + codec, acks="all", compression_type=codec))
-report("consume-earliest", consume_earliest)
-report("consume-latest", consume_latest)
-report("group-rebalance", group_rebalance)
-report("commit-lag", commit_lag)
-report("admin-topics", admin_topics)
-sys.stdout.flush()
-os._exit(0)  # a scenario stuck past its limit must not keep the driver alive
+produce_scenario = matrix.keyword_produce_scenarios(produce, read_all)
+matrix.run(CLIENT, [
+    produce_scenario("produce-acks0", acks=0),
+    produce_scenario("produce-acks1", acks=1),
+    produce_scenario("produce-acksall", acks="all"),
+] + [produce_scenario("produce-" + codec, acks="all", compression_type=codec) for codec in matrix.CODECS] + [
+    matrix.consume_earliest(produce_acked, lambda t, group, read: Reader(t, group, read, "earliest"),
+                            "group consumer, auto_offset_reset=earliest"),
+    matrix.consume_latest(produce_acked, lambda t, group, read: Reader(t, group, read, "latest")),
+    matrix.group_rebalance(produce_acked, Group),
+    ("commit-lag", commit_lag),
+    ("admin-topics", admin_topics),
+])

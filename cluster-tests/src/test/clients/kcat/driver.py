@@ -16,13 +16,11 @@ import sys
 import threading
 import time
 
-KCAT = "/usr/bin/kcat"
-RECORDS = 300
-DEADLINE = 30.0
-# The most one scenario may take, its waits (at most 2 x 60 s for group-rebalance) included.
-SCENARIO_LIMIT = 150
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import matrix_common as matrix  # noqa: E402
+from matrix_common import BOOTSTRAP, DEADLINE  # noqa: E402
 
-BOOTSTRAP, PREFIX = sys.argv[1], sys.argv[2]
+KCAT = "/usr/bin/kcat"
 ASSIGNED = re.compile(r"rebalanced .*assigned: (.*)$")
 REVOKED = re.compile(r"rebalanced .*revoked: ")
 REACHED_END = re.compile(r"Reached end of topic \S+ \[(\d+)\]")
@@ -54,33 +52,6 @@ def version():
 CLIENT = version()
 
 
-def report(scenario, body):
-    """Runs one scenario on a thread with a limit (a client call may block past the scenario's own waits)."""
-    result = {}
-
-    def run():
-        try:
-            result["outcome"] = body()
-        except Exception as e:  # a scenario that raised is a failed scenario, the others still run
-            result["outcome"] = (False, 0, 0, "exception %s: %s" % (type(e).__name__, e))
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(SCENARIO_LIMIT)
-    passed, produced, consumed, detail = result.get("outcome", (False, 0, 0, "did not finish within %d s" % SCENARIO_LIMIT))
-    detail = " ".join(str(detail).split())[:400]
-    print("MATRIX %s %s %s produced=%d consumed=%d %s"
-          % (CLIENT, scenario, "PASS" if passed else "FAIL", produced, consumed, detail), flush=True)
-
-
-def topic(scenario):
-    return "%s.%s" % (PREFIX, scenario)
-
-
-def values(name, start, end):
-    return ["%s-%d" % (name, i) for i in range(start, end)]
-
-
 def produce(t, vals, *options):
     """kcat -P with keyed lines on stdin; every line counts as delivered only if kcat reported no failure."""
     lines = "".join("k-%d:%s\n" % (i, v) for i, v in enumerate(vals))
@@ -92,28 +63,21 @@ def produce(t, vals, *options):
     return 0 if failed else len(vals)
 
 
-def read_all(t):
-    """kcat -C from the beginning of every partition, until the end of each (-e)."""
+def produce_acked(t, vals):
+    return produce(t, vals, "-X", "acks=all")
+
+
+def read_all(t, expected):
+    """kcat -C from the beginning of every partition, until the end of each (-e); expected is not needed."""
     code, out, err = run_kcat(["-C", "-b", BOOTSTRAP, "-t", t, "-o", "beginning", "-e", "-q", "-f", "%s\\n"])
     if code != 0:
         print("kcat -C %s: exit %d: %s" % (t, code, err[-500:]), file=sys.stderr)
     return set(out.split())
 
 
-def compare(vals, acked, read, what):
-    expected = set(vals)
-    missing = len(expected - read)
-    unexpected = len(read - expected)
-    return (acked == len(vals) and missing == 0 and unexpected == 0, acked, len(read),
-            "%s: acknowledged %d/%d, missing %d, unexpected %d" % (what, acked, len(vals), missing, unexpected))
-
-
 def produce_scenario(scenario, *options):
-    def body():
-        vals = values(scenario, 0, RECORDS)
-        acked = produce(topic(scenario), vals, *options)
-        return compare(vals, acked, read_all(topic(scenario)), " ".join(options[1::2]))
-    return body
+    return matrix.produce_scenario(scenario, lambda t, vals: produce(t, vals, *options), read_all,
+                                   " ".join(options[1::2]))
 
 
 class Kcat:
@@ -166,10 +130,11 @@ class Kcat:
 
 
 def wait_until(done, seconds, step):
-    end = time.monotonic() + seconds
-    while not done() and time.monotonic() < end:
+    def step_and_pause():
         step()
         time.sleep(0.1)
+
+    matrix.until(done, seconds, step_and_pause)
     step()
     return done()
 
@@ -179,99 +144,81 @@ def group_consumer(group, reset, t, *extra):
                  "-X", "heartbeat.interval.ms=1000", "-u", "-f", "%s\\n"] + list(extra) + [t])
 
 
-def consume_earliest():
-    t = topic("consume-earliest")
-    vals = values("consume-earliest", 0, RECORDS)
-    acked = produce(t, vals, "-X", "acks=all")
-    read = set()
-    c = group_consumer(PREFIX + ".earliest-group", "earliest", t)
-    try:
-        wait_until(lambda: set(vals) <= read, DEADLINE, lambda: c.drain(read))
-    finally:
-        c.stop()
-        c.drain(read)
-    return compare(vals, acked, read, "kcat -G, auto.offset.reset=earliest")
+class Reader:
+    """A new member of a group for consume-earliest and consume-latest (see matrix_common.consume_latest):
+    a kcat -G started at once, stopped (SIGTERM) at close."""
 
+    def __init__(self, t, group, read, reset, *extra):
+        self.read, self.lines, self.at_end = read, [], set()
+        self.kcat = group_consumer(group, reset, t, *extra)
+        self.note = ""
 
-def consume_latest():
-    t = topic("consume-latest")
-    old = values("consume-latest-old", 0, 100)
-    fresh = values("consume-latest", 0, RECORDS)
-    acked = produce(t, old, "-X", "acks=all")
-    read, lines, at_end = set(), [], set()
-    c = group_consumer(PREFIX + ".latest-group", "latest", t, "-X", "enable.partition.eof=true")
+    def start(self):
+        pass
 
-    def step():
-        c.drain(read, lines)
-        for line in lines:
+    def step(self):
+        self.kcat.drain(self.read, self.lines)
+        for line in self.lines:
             m = REACHED_END.search(line)
             if m:
-                at_end.add(m.group(1))
+                self.at_end.add(m.group(1))
 
-    try:
+    def position(self):
         # kcat reports the end of a partition once it has fetched from the reset position: positioned.
-        if not wait_until(lambda: len(at_end) == 3, DEADLINE, step):
-            return False, acked, len(read), "positioned at the end of %s of 3 partitions; kcat said %s" % (
-                sorted(at_end), lines[-3:])
-        acked += produce(t, fresh, "-X", "acks=all")
-        wait_until(lambda: set(fresh) <= read, DEADLINE, step)
-    finally:
-        c.stop()
-        c.drain(read)
-    old_seen = len(read & set(old))
-    new_seen = len(read & set(fresh))
-    return (old_seen == 0 and new_seen == len(fresh) and len(read) == len(fresh), acked, len(read),
-            "new records read %d/%d, old records read %d (want 0)" % (new_seen, len(fresh), old_seen))
+        if not wait_until(lambda: len(self.at_end) == 3, DEADLINE, self.step):
+            return "positioned at the end of %s of 3 partitions; kcat said %s" % (sorted(self.at_end), self.lines[-3:])
+        return None
+
+    def read_until(self, done):
+        wait_until(done, DEADLINE, self.step)
+
+    def close(self):
+        self.kcat.stop()
+        self.kcat.drain(self.read)
 
 
-def group_rebalance():
-    t = topic("group-rebalance")
-    group = PREFIX + ".rebalance-group"
-    first, second = values("group-rebalance", 0, 600), values("group-rebalance", 600, 900)
-    acked = produce(t, first, "-X", "acks=all")
-    read = set()
-    members = [group_consumer(group, "earliest", t, "-X", "auto.commit.interval.ms=500") for _ in range(3)]
+class Group(matrix.Group):
+    """group-rebalance's members, each a kcat -G committing every 500 ms."""
 
-    def step():
-        for m in members:
-            m.drain(read)
+    def __init__(self, t, group):
+        super().__init__()
+        self.members = [group_consumer(group, "earliest", t, "-X", "auto.commit.interval.ms=500") for _ in range(3)]
 
-    def shape():
-        return "/".join(str(len(m.assigned)) for m in members)
+    def drain_all(self):
+        for m in self.members:
+            m.drain(self.read)
 
-    def owned():
-        return set().union(*(m.assigned for m in members))
+    def assignments(self):
+        return [m.assigned for m in self.members]
 
-    try:
-        ok1 = wait_until(lambda: set(first) <= read and all(len(m.assigned) == 2 for m in members)
-                         and len(owned()) == 6, 60, step)
-        shape1 = shape()
-        if not ok1:
-            return False, acked, len(read), "3 members: read %d/600, assignments %s" % (len(read), shape1)
-        leaving = members.pop()
+    def wait_until(self, done, seconds):
+        return wait_until(done, seconds, self.drain_all)
+
+    def leave(self):
+        leaving = self.members.pop()
         leaving.stop()
-        leaving.drain(read)
-        acked += produce(t, second, "-X", "acks=all")
-        ok2 = wait_until(lambda: set(second) <= read and len(owned()) == 6
-                         and sum(len(m.assigned) for m in members) == 6, 60, step)
-        return (ok2 and read == set(first) | set(second), acked, len(read),
-                "assignments %s then %s after one left" % (shape1, shape()))
-    finally:
-        for m in members:
+        leaving.drain(self.read)
+
+    def close(self):
+        for m in self.members:
             m.stop()
 
 
-report("produce-acks0", produce_scenario("produce-acks0", "-X", "acks=0"))
-report("produce-acks1", produce_scenario("produce-acks1", "-X", "acks=1"))
-report("produce-acksall", produce_scenario("produce-acksall", "-X", "acks=all"))
-report("produce-idempotent", produce_scenario("produce-idempotent", "-X", "acks=all", "-X", "enable.idempotence=true"))
-for codec in ("gzip", "snappy", "lz4", "zstd"):
-    report("produce-" + codec, produce_scenario("produce-" + codec, "-X", "acks=all", "-X", "compression.codec=" + codec))
-report("consume-earliest", consume_earliest)
-report("consume-latest", consume_latest)
-report("group-rebalance", group_rebalance)
-for child in CHILDREN:
-    if child.poll() is None:
-        child.kill()
-sys.stdout.flush()
-os._exit(0)  # a scenario stuck past its limit must not keep the driver alive
+def kill_children():
+    for child in CHILDREN:
+        if child.poll() is None:
+            child.kill()
+
+
+matrix.run(CLIENT, [
+    produce_scenario("produce-acks0", "-X", "acks=0"),
+    produce_scenario("produce-acks1", "-X", "acks=1"),
+    produce_scenario("produce-acksall", "-X", "acks=all"),
+    produce_scenario("produce-idempotent", "-X", "acks=all", "-X", "enable.idempotence=true"),
+] + [produce_scenario("produce-" + codec, "-X", "acks=all", "-X", "compression.codec=" + codec) for codec in matrix.CODECS] + [
+    matrix.consume_earliest(produce_acked, lambda t, group, read: Reader(t, group, read, "earliest"),
+                            "kcat -G, auto.offset.reset=earliest"),
+    matrix.consume_latest(produce_acked, lambda t, group, read: Reader(t, group, read, "latest",
+                                                                       "-X", "enable.partition.eof=true")),
+    matrix.group_rebalance(produce_acked, Group),
+], kill_children)
