@@ -15,6 +15,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
+import org.springframework.util.unit.DataSize;
 
 import dev.runnel.broker.cluster.BrokerRegistration;
 import dev.runnel.broker.cluster.ClusterMembership;
@@ -139,10 +140,12 @@ class BrokerConfiguration {
     }
 
     static ListenerLimits listenerLimits(BrokerProperties properties) {
-        long queued = properties.getQueuedMaxRequestBytes() != null
-                ? properties.getQueuedMaxRequestBytes().toBytes() : Runtime.getRuntime().maxMemory() / 4;
+        DataSize configured = properties.getQueuedMaxRequestBytes();
+        // Unset: a quarter of the heap. Zero or negative (Kafka's -1): unbounded.
+        long queued = configured == null ? Runtime.getRuntime().maxMemory() / 4
+                : configured.toBytes() <= 0 ? Long.MAX_VALUE : configured.toBytes();
         return new ListenerLimits((int) Math.min(Integer.MAX_VALUE, properties.getSocketRequestMaxBytes().toBytes()),
-                Math.max(1, queued), properties.getConnectionsMaxIdle());
+                queued, properties.getConnectionsMaxIdle());
     }
 
     static GroupSettings groupSettings(BrokerProperties properties) {

@@ -29,8 +29,9 @@ public class BrokerProperties {
     /**
      * Heap that request frames may hold at once across all connections ({@code
      * queued.max.request.bytes}): a connection whose next request does not fit stops reading
-     * until earlier requests are answered. Unset, a quarter of the JVM's maximum heap, so that
-     * many clients sending large requests at once queue instead of exhausting memory.
+     * until earlier requests are handled. Unset, a quarter of the JVM's maximum heap, so that
+     * many clients sending large requests at once queue instead of exhausting memory; zero or
+     * negative (Kafka's -1), unbounded.
      */
     private DataSize queuedMaxRequestBytes;
 

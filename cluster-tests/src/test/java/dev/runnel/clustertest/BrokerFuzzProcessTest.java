@@ -195,8 +195,6 @@ class BrokerFuzzProcessTest {
         }
         System.out.printf("Fuzz: %d mutated requests (%d per advertised pair, seed %d): %s%n", sent, MUTANTS, seed,
                 outcomes);
-        assertThat(sent).isEqualTo(MUTANTS * ApiVersionTable.served().values().stream()
-                .mapToInt(r -> r.max() - r.min() + 1).sum());
         assertServesAndKeepsItsData();
     }
 

@@ -125,17 +125,16 @@ class ProtocolConformanceClusterTest {
         return tests.stream();
     }
 
+    /** Otherwise the suite could not build a request of that version, and no client could send one we read. */
     @Test
-    void theSuiteCoversEveryAdvertisedPair() {
+    void everyAdvertisedVersionIsOneKafkaClientsCanReadAndWrite() {
         int pairs = ApiVersionTable.served().values().stream().mapToInt(r -> r.max() - r.min() + 1).sum();
-        // Every advertised version must be one kafka-clients can write, or the suite could not build it.
         ApiVersionTable.served().forEach((key, range) -> {
             assertThat(range.min()).as(key + " oldest").isGreaterThanOrEqualTo(key.oldestVersion());
             assertThat(range.max()).as(key + " latest").isLessThanOrEqualTo(key.latestVersion());
         });
         System.out.println("Protocol conformance: " + ApiVersionTable.served().size() + " APIs, " + pairs
                 + " (API, version) pairs advertised and generated");
-        assertThat(pairs).isGreaterThan(0);
     }
 
     @TestFactory

@@ -248,13 +248,24 @@ public final class ReplicaManager {
      * Logs on disk that the cluster no longer assigns to this broker: their topic was deleted (or
      * deleted and created again under a new id), or the replica moved, while this broker was away.
      */
+    /** Partition {@code index} of {@code topic}: at that position when the list is in order, else searched. */
+    private static Optional<PartitionInfo> partitionOf(TopicInfo topic, int index) {
+        List<PartitionInfo> partitions = topic.partitions();
+        if (index >= 0 && index < partitions.size() && partitions.get(index).partition() == index) {
+            return Optional.of(partitions.get(index));
+        }
+        return partitions.stream().filter(p -> p.partition() == index).findFirst();
+    }
+
     private void deleteStrayLogs(MetadataCache.Snapshot view) {
         for (LogManager dir : logDirs) {
-            for (TopicPartition tp : dir.logs().keySet()) {
-                Optional<UUID> topicId = PartitionMetadataFile.read(dir.logs().get(tp).dir());
+            // One copy of the directory's logs per scan, not one per log: linear in the logs held.
+            for (Map.Entry<TopicPartition, PartitionLog> held : dir.logs().entrySet()) {
+                TopicPartition tp = held.getKey();
+                Optional<UUID> topicId = PartitionMetadataFile.read(held.getValue().dir());
                 boolean assigned = view.topic(tp.topic())
                         .filter(t -> topicId.isEmpty() || topicId.get().equals(t.topicId()))
-                        .flatMap(t -> t.partitions().stream().filter(p -> p.partition() == tp.partition()).findFirst())
+                        .flatMap(t -> partitionOf(t, tp.partition()))
                         .map(p -> p.replicas().contains(brokerId))
                         .orElse(false);
                 if (!assigned) {

@@ -2,7 +2,6 @@ package dev.runnel.broker.kafka;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 
@@ -35,9 +34,6 @@ public final class KafkaRecordBatches {
         public static final ProducerInfo NONE =
                 new ProducerInfo(RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE);
     }
-
-    /** Room for this many offset deltas before a batch's records are counted. */
-    private static final int INITIAL_DELTAS = 64;
 
     private KafkaRecordBatches() {
     }
@@ -80,16 +76,18 @@ public final class KafkaRecordBatches {
         return out;
     }
 
-    /** What a compressed batch holds: each record's offset delta, in order, and its records' time range. */
-    public record RecordsShape(int[] offsetDeltas, long minTimestamp, long maxTimestamp) {
+    /** What a compressed batch holds, once checked: its record count and its records' time range. */
+    public record RecordsShape(int count, long minTimestamp, long maxTimestamp) {
     }
 
     /**
      * Decompresses the records of one compressed v2 batch (from {@code batch}'s position to its
-     * limit) and returns each record's offset delta, in order, with the smallest and largest
-     * record timestamps.
+     * limit) record by record, checking as it goes that their offset deltas run 0, 1, 2, ... and
+     * that there are no more of them than the header's record count: a batch whose records break
+     * that is refused at the first one that does, before more is decompressed. Nothing is sized by
+     * the header's claim, and nothing is kept per record.
      *
-     * @throws InvalidRecordsException if the records do not match the header (e.g. its record count)
+     * @throws InvalidRecordsException if the records do not match the header (count, offset deltas)
      * @throws IllegalArgumentException if the records cannot be decompressed
      */
     public static RecordsShape inspect(ByteBuffer batch) {
@@ -99,8 +97,7 @@ public final class KafkaRecordBatches {
         }
         MutableRecordBatch recordBatch = batches.next();
         long baseOffset = recordBatch.baseOffset();
-        // The header's record count is the client's word: it sizes nothing until records are read.
-        int[] deltas = new int[INITIAL_DELTAS];
+        Integer claimed = recordBatch.countOrNull();
         int count = 0;
         long min = Long.MAX_VALUE;
         long max = Long.MIN_VALUE;
@@ -108,19 +105,25 @@ public final class KafkaRecordBatches {
             while (it.hasNext()) {
                 Record record = it.next();
                 long delta = record.offset() - baseOffset;
-                if (count == deltas.length) {
-                    deltas = Arrays.copyOf(deltas, count * 2 + 1);
+                if (delta != count) {
+                    throw new InvalidRecordsException("record offset delta " + delta + " where " + count
+                            + " was expected", null);
                 }
-                deltas[count++] = (int) delta;
+                if (claimed != null && count >= claimed) {
+                    throw new InvalidRecordsException("batch header says " + claimed + " records but holds more", null);
+                }
+                count++;
                 min = Math.min(min, record.timestamp());
                 max = Math.max(max, record.timestamp());
             }
+        } catch (InvalidRecordsException e) {
+            throw e;
         } catch (org.apache.kafka.common.InvalidRecordException e) {
             throw new InvalidRecordsException("compressed records break the batch's rules: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("cannot read compressed records: " + e.getMessage(), e);
         }
-        return new RecordsShape(count == deltas.length ? deltas : Arrays.copyOf(deltas, count), min, max);
+        return new RecordsShape(count, min, max);
     }
 
     private static int length(byte[] bytes) {

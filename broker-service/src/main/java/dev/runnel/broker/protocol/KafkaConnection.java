@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
+import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
@@ -55,15 +56,20 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         RequestFrame frame = (RequestFrame) msg;
+        if (!ctx.channel().isActive()) {
+            frame.release(); // read with a bad frame before it: the connection is closing, nothing more is handled
+            return;
+        }
         CompletableFuture<ResponseFrame> answer;
         try {
             answer = answer(ctx, frame.bytes());
-        } catch (RuntimeException e) {
+        } finally {
+            // Handled: what a request keeps of its frame is garbage-collected, and request memory counts
+            // what is read and not yet handled (as Kafka releases a request's buffer after its handler),
+            // so parked produces and long polls do not keep followers' fetches out.
             frame.release();
-            throw e;
         }
         if (answer == null) {
-            frame.release();
             return;
         }
         inFlight.add(new Pending(answer));
@@ -71,11 +77,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             // A client pipelining behind a waiting request: stop reading until answers drain.
             ReadGate.of(ctx.channel()).close(ReadGate.Reason.IN_FLIGHT);
         }
-        // Parsed requests point into the frame's buffer: its memory goes back once the request is answered.
-        answer.whenComplete((r, e) -> {
-            frame.release();
-            ctx.executor().execute(() -> writeReady(ctx));
-        });
+        answer.whenComplete((r, e) -> ctx.executor().execute(() -> writeReady(ctx)));
     }
 
     /** The answer to one frame; null after closing the connection. */
@@ -125,9 +127,16 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }
+        if (response == null) {
+            response = CompletableFuture.failedFuture(new IllegalStateException("the handler gave no answer"));
+        }
         return response.handle((message, failure) -> {
             if (failure != null && unwrap(failure) instanceof CloseConnectionException close) {
                 throw close;
+            }
+            if (failure != null && expectsNoAnswer(request)) {
+                // An acks=0 client reads no answer: closing tells it to refresh its metadata, as Kafka does.
+                throw new CloseConnectionException(request.apiKey() + " with acks=0 failed: " + unwrap(failure));
             }
             if (failure != null) {
                 return failed(request, "its handler failed", unwrap(failure));
@@ -141,6 +150,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 return failed(request, "its answer cannot be written at this version", e);
             }
         });
+    }
+
+    private static boolean expectsNoAnswer(KafkaWire.Request request) {
+        return request.body() instanceof ProduceRequestData produce && produce.acks() == 0;
     }
 
     /**
@@ -223,7 +236,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
-        if (event instanceof IdleStateEvent && inFlight.isEmpty()) {
+        // Not while the broker itself holds the connection back (request memory full): that is not idleness.
+        if (event instanceof IdleStateEvent && inFlight.isEmpty() && !ReadGate.of(ctx.channel()).isClosed(
+                ReadGate.Reason.MEMORY)) {
             log.debug("Closing the connection from {}: idle for connections.max.idle.ms", ctx.channel().remoteAddress());
             metrics.idleClosed();
             ctx.close();

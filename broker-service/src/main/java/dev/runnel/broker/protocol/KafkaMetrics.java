@@ -59,7 +59,9 @@ final class KafkaMetrics {
      * readable, or failed in its handler or serialiser ({@code runnel_broker_request_errors_total}).
      */
     void requestError(ApiKeys key, short version, Errors error) {
-        Counter.builder("runnel.broker.request.errors").tag("api", key.name).tag("version", Short.toString(version))
+        // Only versions that exist become tags: a client's made-up version must not mint a counter each.
+        String versionTag = key.isVersionSupported(version) ? Short.toString(version) : "unknown";
+        Counter.builder("runnel.broker.request.errors").tag("api", key.name).tag("version", versionTag)
                 .tag("error", error.name())
                 .description("Requests the broker answered with an error of its own, by API, version and error")
                 .register(registry).increment();

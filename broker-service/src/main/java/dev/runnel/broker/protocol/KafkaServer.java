@@ -218,7 +218,8 @@ public final class KafkaServer implements SmartLifecycle {
     static void initPipeline(Channel channel, ListenerLimits limits, Map<ApiKeys, ApiHandler> handlers,
             KafkaMetrics metrics, RequestMemoryPool memory) {
         channel.pipeline()
-                .addLast("idle", new IdleStateHandler(0, 0, limits.connectionsMaxIdle().toMillis(), TimeUnit.MILLISECONDS))
+                .addLast("idle", new IdleStateHandler(true, 0, 0, limits.connectionsMaxIdle().toMillis(),
+                        TimeUnit.MILLISECONDS))
                 .addLast("frames", new RequestFrameDecoder(limits.maxRequestBytes(), memory))
                 .addLast("requests", new KafkaConnection(handlers, metrics));
     }

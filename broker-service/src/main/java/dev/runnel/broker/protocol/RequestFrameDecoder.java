@@ -25,7 +25,8 @@ import io.netty.handler.codec.TooLongFrameException;
  * {@link RequestMemoryPool} before its buffer exists; while the pool cannot cover it, the
  * connection stops reading (the bytes already read wait here) until memory comes back. The
  * buffer of a frame whose connection closes half-read is given back at once; a whole frame's
- * when its request is answered ({@link RequestFrame#release}). Event loop only.
+ * once its request has been handled ({@link RequestFrame#release}). Once the connection is closing
+ * (bad framing found in an earlier frame), nothing more is read from what is left. Event loop only.
  */
 final class RequestFrameDecoder extends ChannelInboundHandlerAdapter {
 
@@ -63,7 +64,7 @@ final class RequestFrameDecoder extends ChannelInboundHandlerAdapter {
     }
 
     private void decode(ChannelHandlerContext ctx) {
-        while (!closed) {
+        while (!closed && ctx.channel().isActive()) {
             if (sizeBytesRead < 4) {
                 if (pending == null || !pending.isReadable()) {
                     break;
@@ -85,7 +86,12 @@ final class RequestFrameDecoder extends ChannelInboundHandlerAdapter {
                     break;
                 }
                 waitingForMemory = false;
-                frame = ByteBuffer.allocate(size);
+                try {
+                    frame = ByteBuffer.allocate(size);
+                } catch (Throwable e) {
+                    pool.release(size);
+                    throw e;
+                }
             }
             if (pending != null) {
                 int n = Math.min(frame.remaining(), pending.readableBytes());

@@ -7,11 +7,12 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The heap that request frames may hold at once, across every connection of the listener
  * (Kafka's {@code queued.max.request.bytes} and its memory pool). A connection reserves a frame's
- * whole size before reading the frame into memory and gives it back once the request is answered;
- * while the pool cannot cover a frame, that connection stops reading and waits to be woken. So ten
+ * whole size before reading the frame into memory and gives it back once the request has been
+ * handled; while the pool is full, that connection stops reading and waits to be woken. So ten
  * clients sending maximum-size requests at once queue behind each other instead of exhausting the
- * heap. A frame larger than the whole pool is let in when nothing else is held, so no frame the
- * listener accepts can wait forever.
+ * heap. As in Kafka's pool, a frame is let in whenever some memory is free, whatever its size: the
+ * pool may go over its capacity by at most one frame, and no frame the listener accepts waits for
+ * the pool to be empty.
  *
  * <p>Thread-safe: event loops of many connections reserve and release concurrently.
  */
@@ -35,13 +36,13 @@ final class RequestMemoryPool {
     }
 
     /**
-     * Takes {@code bytes} from the pool if it has them (or holds nothing at all); otherwise
+     * Takes {@code bytes} from the pool if any memory is free; otherwise
      * {@code wakeUp} runs once some memory comes back, and the caller should try again then.
      */
     boolean reserve(int bytes, Runnable wakeUp) {
         while (true) {
             long now = used.get();
-            if (now > 0 && now + bytes > capacity) {
+            if (now >= capacity && bytes > 0) {
                 waiting.add(wakeUp);
                 // Released between the check and the queueing: nobody would wake the caller.
                 if (used.get() != now) {
@@ -63,7 +64,11 @@ final class RequestMemoryPool {
 
     private void wakeWaiters() {
         for (Runnable waiter = waiting.poll(); waiter != null; waiter = waiting.poll()) {
-            waiter.run();
+            try {
+                waiter.run();
+            } catch (RuntimeException e) {
+                // A connection's event loop shutting down: the others must still be woken.
+            }
         }
     }
 

@@ -212,14 +212,8 @@ final class BatchValidator {
             } catch (IllegalArgumentException e) {
                 throw corrupt("compressed records are unreadable: " + e.getMessage());
             }
-            int[] deltas = shape.offsetDeltas();
-            if (deltas.length != count) {
-                throw invalid("batch header says " + count + " records but holds " + deltas.length);
-            }
-            for (int i = 0; i < deltas.length; i++) {
-                if (deltas[i] != i) {
-                    throw invalid("record offset delta " + deltas[i] + " where " + i + " was expected");
-                }
+            if (shape.count() != count) {
+                throw invalid("batch header says " + count + " records but holds " + shape.count());
             }
             return new long[] {shape.minTimestamp(), shape.maxTimestamp()};
         }

@@ -166,6 +166,37 @@ class KafkaConnectionTest {
         assertThat(channel.isActive()).isTrue();
     }
 
+    /** Request memory counts what is read and not yet handled: a parked request holds none of it. */
+    @Test
+    void requestMemoryComesBackOnceARequestIsHandledWhateverBecomesOfIt() {
+        RequestMemoryPool pool = new RequestMemoryPool(1);
+        channel = new EmbeddedChannel();
+        KafkaServer.initPipeline(channel, new ListenerLimits(MAX_REQUEST, 1, ListenerLimits.defaults().connectionsMaxIdle()),
+                handlers, new KafkaMetrics(registry), pool);
+        CompletableFuture<ApiMessage> parked = new CompletableFuture<>();
+        handlers.put(ApiKeys.METADATA, request -> parked);
+        handlers.put(ApiKeys.DESCRIBE_CLUSTER, request -> {
+            throw new IllegalStateException("broken handler");
+        });
+
+        channel.writeInbound(Unpooled.wrappedBuffer(frame(ApiKeys.METADATA, (short) 12, ordersMetadata())),
+                Unpooled.wrappedBuffer(frame(ApiKeys.DESCRIBE_CLUSTER, (short) 1, new DescribeClusterRequestData())),
+                Unpooled.wrappedBuffer(frame(ApiKeys.API_VERSIONS, (short) 3, apiVersions())));
+        assertThat(pool.used()).isZero();
+        assertThat(channel.config().isAutoRead()).isTrue();
+
+        parked.complete(new MetadataResponseData());
+        channel.runPendingTasks();
+        assertThat(answers()).hasSize(3);
+
+        ByteBuf garbage = Unpooled.buffer().writeInt(14).writeShort(ApiKeys.METADATA.id).writeShort(12).writeInt(7)
+                .writeBytes(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1, 2});
+        channel.writeInbound(garbage, Unpooled.wrappedBuffer(frame(ApiKeys.API_VERSIONS, (short) 3, apiVersions())));
+        assertThat(channel.isActive()).isFalse();
+        assertThat(outbound()).as("nothing after the bad frame is answered").isEmpty();
+        assertThat(pool.used()).isZero();
+    }
+
     /** Sarama 1.22 commits with OffsetCommit v1, which Kafka 4 removed: closed as Kafka does, counted. */
     @Test
     void aVersionKafkaClientsCannotReadClosesTheConnectionAndIsCounted() {

@@ -95,20 +95,32 @@ class RequestFrameDecoderTest {
         Frames firstFrames = new Frames();
         EmbeddedChannel first = connection(pool, firstFrames);
         EmbeddedChannel second = connection(pool, frames);
-        first.writeInbound(frame("a".repeat(600)));
-        assertThat(pool.used()).isEqualTo(600);
+        first.writeInbound(frame("a".repeat(400)), frame("a".repeat(600)));
+        assertThat(pool.used()).isEqualTo(1000);
 
         second.writeInbound(frame("b".repeat(600)));
         assertThat(frames.frames).isEmpty();
         assertThat(second.config().isAutoRead()).isFalse();
-        assertThat(pool.used()).isEqualTo(600);
+        assertThat(pool.used()).isEqualTo(1000);
 
-        firstFrames.frames.get(0).release();
+        firstFrames.frames.get(1).release();
         second.runPendingTasks();
 
         assertThat(frames.texts()).containsExactly("b".repeat(600));
         assertThat(second.config().isAutoRead()).isTrue();
-        assertThat(pool.used()).isEqualTo(600);
+        assertThat(pool.used()).isEqualTo(1000);
+    }
+
+    @Test
+    void aFrameLargerThanWhatIsFreeIsLetInWhileAnyMemoryIsFree() {
+        RequestMemoryPool pool = new RequestMemoryPool(100);
+        EmbeddedChannel channel = connection(pool, frames);
+
+        channel.writeInbound(frame("x".repeat(60)), frame("y".repeat(500)), frame("z"));
+
+        assertThat(frames.texts()).hasSize(2);
+        assertThat(pool.used()).isEqualTo(560);
+        assertThat(channel.config().isAutoRead()).isFalse();
     }
 
     @Test

@@ -217,6 +217,31 @@ class BatchValidatorTest {
         assertLeaderAppendRejected(withRecordCount(Integer.MAX_VALUE).apply(batch), LogError.INVALID_RECORD);
     }
 
+    /**
+     * A small gzip batch of 100,000 identical 7-byte records (offset delta 0 each) under a claim of
+     * 2^31-1: refused at its second record, before the rest is decompressed or anything is kept
+     * per record (such a batch of a few hundred KiB once decompressed to millions of records).
+     */
+    @Test
+    void aCompressedBatchOfRepeatedRecordsIsRefusedAtItsFirstWrongOffsetDelta() throws Exception {
+        openLogWithTwoRecords();
+        java.io.ByteArrayOutputStream compressed = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(compressed)) {
+            byte[] record = {0x0c, 0, 0, 0, 1, 0, 0}; // length 6; attributes, timestamp and offset deltas 0; null key; empty value; no headers
+            for (int i = 0; i < 100_000; i++) {
+                gzip.write(record);
+            }
+        }
+        byte[] records = compressed.toByteArray();
+        ByteBuffer batch = ByteBuffer.allocate(RecordBatchHeader.RECORDS + records.length);
+        batch.putLong(0).putInt(batch.capacity() - 12).putInt(-1).put((byte) 2).putInt(0)
+                .putShort((short) 1).putInt(Integer.MAX_VALUE - 1).putLong(now).putLong(now)
+                .putLong(-1).putShort((short) -1).putInt(-1).putInt(Integer.MAX_VALUE).put(records).flip();
+        recomputeCrc(batch, 0);
+
+        assertLeaderAppendRejected(batch, LogError.INVALID_RECORD);
+    }
+
     @ParameterizedTest
     @EnumSource(value = RecordCodec.class, names = {"GZIP", "LZ4", "ZSTD"})
     void aCompressedBatchWhoseRecordsCannotBeDecompressedIsCorrupt(RecordCodec codec) {
