@@ -34,7 +34,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.opentest4j.TestAbortedException;
 
-import dev.runnel.cluster.BrokerInfo;
 
 /**
  * The client matrix: real Kafka clients of several languages and ages (see {@link MatrixClient})
@@ -79,26 +78,13 @@ class ClientMatrixProcessTest {
             for (int id = 1; id <= BROKERS; id++) {
                 cluster.startBroker(id);
             }
-            awaitClusterReady();
+            cluster.awaitBrokersReady(BROKERS, STARTUP);
         } catch (Exception | AssertionError e) {
             String tails = cluster.logTails();
             cluster.close();
             cluster = null;
             throw new AssertionError("the cluster did not start: " + e.getMessage() + "\n" + tails, e);
         }
-    }
-
-    private void awaitClusterReady() {
-        await("three brokers registered").atMost(STARTUP).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-                .untilAsserted(() -> assertThat(cluster.get(cluster.controllerUrl(1) + "/api/v1/brokers", BrokerInfo[].class)).hasSize(BROKERS));
-        await("every broker's Kafka listener knows all brokers").atMost(STARTUP).pollInterval(Duration.ofMillis(250))
-                .ignoreExceptions().untilAsserted(() -> {
-                    for (int id = 1; id <= BROKERS; id++) {
-                        try (Admin admin = KafkaClients.admin("127.0.0.1:" + cluster.kafkaPort(id))) {
-                            assertThat(admin.describeCluster().nodes().get(10, TimeUnit.SECONDS)).hasSize(BROKERS);
-                        }
-                    }
-                });
     }
 
     /** The clients that {@code runnel.matrix.clients} selects. */

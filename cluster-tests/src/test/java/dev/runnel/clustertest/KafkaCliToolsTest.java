@@ -28,7 +28,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.TopicInfo;
 
@@ -86,24 +85,12 @@ class KafkaCliToolsTest {
         }
         bootstrap = cluster.bootstrap();
         try {
-            awaitClusterReady();
+            cluster.awaitBrokersReady(BROKERS, STARTUP);
         } catch (ConditionTimeoutException e) {
             throw new AssertionError(e.getMessage() + "\n" + cluster.logTails(), e);
         }
     }
 
-    private void awaitClusterReady() {
-        await("three brokers registered").atMost(STARTUP).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-                .untilAsserted(() -> assertThat(cluster.get(cluster.controllerUrl(1) + "/api/v1/brokers", BrokerInfo[].class)).hasSize(BROKERS));
-        await("every broker's Kafka listener knows all brokers").atMost(STARTUP).pollInterval(Duration.ofMillis(250))
-                .ignoreExceptions().untilAsserted(() -> {
-                    for (int id = 1; id <= BROKERS; id++) {
-                        try (Admin admin = KafkaClients.admin("127.0.0.1:" + cluster.kafkaPort(id))) {
-                            assertThat(admin.describeCluster().nodes().get(10, TimeUnit.SECONDS)).hasSize(BROKERS);
-                        }
-                    }
-                });
-    }
 
     @AfterAll
     void stopCluster() throws Exception {

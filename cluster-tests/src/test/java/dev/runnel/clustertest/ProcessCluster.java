@@ -1,5 +1,8 @@
 package dev.runnel.clustertest;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,10 +14,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.apache.curator.test.TestingServer;
+import org.apache.kafka.clients.admin.Admin;
 
+import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterJson;
 import dev.runnel.testing.TempLogDirs;
 
@@ -110,6 +116,24 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     /** GET {@code url}, read as JSON; any status but 200 is an IOException. */
+    /**
+     * Waits until brokers 1..{@code brokers} are registered with controller 1 and every one of
+     * their Kafka listeners describes the whole cluster.
+     */
+    void awaitBrokersReady(int brokers, Duration deadline) {
+        await(brokers + " brokers registered").atMost(deadline).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                .untilAsserted(() -> assertThat(get(controllerUrl(1) + "/api/v1/brokers", BrokerInfo[].class))
+                        .hasSize(brokers));
+        await("every broker's Kafka listener knows all brokers").atMost(deadline).pollInterval(Duration.ofMillis(250))
+                .ignoreExceptions().untilAsserted(() -> {
+                    for (int id = 1; id <= brokers; id++) {
+                        try (Admin admin = KafkaClients.admin("127.0.0.1:" + kafkaPort(id))) {
+                            assertThat(admin.describeCluster().nodes().get(10, TimeUnit.SECONDS)).hasSize(brokers);
+                        }
+                    }
+                });
+    }
+
     <T> T get(String url, Class<T> type) throws IOException {
         HttpResponse<byte[]> response = send(HttpRequest.newBuilder(URI.create(url)).GET());
         if (response.statusCode() != 200) {
