@@ -5,7 +5,6 @@ import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
@@ -134,10 +133,6 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             if (failure != null && unwrap(failure) instanceof CloseConnectionException close) {
                 throw close;
             }
-            if (failure != null && expectsNoAnswer(request)) {
-                // An acks=0 client reads no answer: closing tells it to refresh its metadata, as Kafka does.
-                throw new CloseConnectionException(request.apiKey() + " with acks=0 failed: " + unwrap(failure));
-            }
             if (failure != null) {
                 return failed(request, "its handler failed", unwrap(failure));
             }
@@ -150,10 +145,6 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 return failed(request, "its answer cannot be written at this version", e);
             }
         });
-    }
-
-    private static boolean expectsNoAnswer(KafkaWire.Request request) {
-        return request.body() instanceof ProduceRequestData produce && produce.acks() == 0;
     }
 
     /**

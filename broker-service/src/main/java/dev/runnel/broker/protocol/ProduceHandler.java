@@ -67,6 +67,18 @@ final class ProduceHandler implements ApiHandler {
 
     @Override
     public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
+        try {
+            return produce(request);
+        } catch (RuntimeException e) {
+            if (((ProduceRequestData) request.body()).acks() == 0) {
+                // Its client reads no answer, not even an error: closing makes it refresh its metadata.
+                return CompletableFuture.failedFuture(new CloseConnectionException("an acks=0 produce failed: " + e));
+            }
+            throw e;
+        }
+    }
+
+    private CompletableFuture<ApiMessage> produce(KafkaWire.Request request) {
         ProduceRequestData data = (ProduceRequestData) request.body();
         short acks = data.acks();
         short version = request.version();
