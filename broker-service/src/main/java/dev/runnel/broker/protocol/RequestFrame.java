@@ -23,10 +23,6 @@ final class RequestFrame {
         return bytes;
     }
 
-    int size() {
-        return bytes.capacity();
-    }
-
     /** Gives the frame's memory back to the pool; later calls do nothing. */
     void release() {
         if (released.compareAndSet(false, true)) {

@@ -75,8 +75,4 @@ final class RequestMemoryPool {
     long used() {
         return used.get();
     }
-
-    long capacity() {
-        return capacity;
-    }
 }
