@@ -21,6 +21,7 @@ import dev.runnel.broker.cluster.BrokerRegistration;
 import dev.runnel.broker.cluster.ClusterMembership;
 import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.cluster.ControllerClient;
+import dev.runnel.broker.cluster.ControllerCommands;
 import dev.runnel.broker.cluster.MetadataCache;
 import dev.runnel.broker.cluster.ProducerIdManager;
 import dev.runnel.broker.cluster.ReplicaManager;
@@ -102,6 +103,14 @@ class BrokerConfiguration {
             BrokerRegistration registration, AlterPartitionManager alterPartitionManager) {
         return new ReplicaManager(properties.getId(), logDirectories.managers, metadata, registration::epoch,
                 Clock.systemUTC(), alterPartitionManager);
+    }
+
+    /** The controller's commands, applied in order on their own thread. */
+    @Bean(destroyMethod = "close")
+    ControllerCommands controllerCommands(BrokerProperties properties, ReplicaManager replicaManager,
+            MetadataCache metadata, BrokerRegistration registration) {
+        return new ControllerCommands(replicaManager, metadata, registration::epoch, Clock.systemUTC(),
+                properties.getControllerCommandWait());
     }
 
     /** Followers fetch from their leaders; leaders drop followers that fall behind from the ISR. */

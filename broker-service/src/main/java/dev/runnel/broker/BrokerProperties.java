@@ -57,6 +57,20 @@ public class BrokerProperties {
      */
     private Duration replicaLagTimeMax = Duration.ofSeconds(30);
 
+    /**
+     * How long a command from the controller may wait to be applied before the broker's
+     * {@code metadata} health component (part of readiness) says DOWN: its view of the cluster is
+     * that far behind the controller's.
+     */
+    private Duration metadataMaxLag = Duration.ofSeconds(30);
+
+    /**
+     * How long the controller's call waits for its command to be applied before it is answered
+     * "queued" (the command is applied later, in order). Keep it well under the controller's
+     * {@code runnel.cluster.request-timeout}.
+     */
+    private Duration controllerCommandWait = Duration.ofSeconds(3);
+
     private final ControlledShutdown controlledShutdown = new ControlledShutdown();
 
     private final Group group = new Group();
@@ -307,6 +321,22 @@ public class BrokerProperties {
 
     public void setReplicaLagTimeMax(Duration replicaLagTimeMax) {
         this.replicaLagTimeMax = replicaLagTimeMax;
+    }
+
+    public Duration getMetadataMaxLag() {
+        return metadataMaxLag;
+    }
+
+    public void setMetadataMaxLag(Duration metadataMaxLag) {
+        this.metadataMaxLag = metadataMaxLag;
+    }
+
+    public Duration getControllerCommandWait() {
+        return controllerCommandWait;
+    }
+
+    public void setControllerCommandWait(Duration controllerCommandWait) {
+        this.controllerCommandWait = controllerCommandWait;
     }
 
     public boolean isAutoCreateTopicsEnable() {

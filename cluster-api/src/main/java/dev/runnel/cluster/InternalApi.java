@@ -17,6 +17,18 @@ public final class InternalApi {
     public static final String LEADER_AND_ISR = PREFIX + "/leader-and-isr";
     public static final String UPDATE_METADATA = PREFIX + "/update-metadata";
     public static final String STOP_REPLICA = PREFIX + "/stop-replica";
+    /**
+     * Controller to broker: how far the broker has applied the commands it accepted (an empty
+     * body; the answer is a {@link CommandResponse} with nothing to apply).
+     */
+    public static final String COMMAND_STATUS = PREFIX + "/command-status";
+    /**
+     * The identity of a controller command: a number that grows with every command the active
+     * controller sends, within its epoch. A broker that receives a command whose id it has already
+     * accepted (a resend after a lost answer) does not apply it again; it answers with the first
+     * one's outcome.
+     */
+    public static final String COMMAND_ID_HEADER = "X-Runnel-Command-Id";
     /** Broker to controller. */
     public static final String ALTER_PARTITION = PREFIX + "/alter-partition";
     public static final String CONTROLLED_SHUTDOWN = PREFIX + "/controlled-shutdown";

@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * Sends one internal API call: JSON over HTTP with the cluster secret. Thread-safe.
@@ -29,12 +30,19 @@ public final class InternalHttpClient {
      * @throws IOException when the call fails or the answer is not a 2xx with a readable body
      */
     public <T> T post(String baseUrl, String path, Object body, Class<T> responseType) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+        return post(baseUrl, path, body, responseType, Map.of());
+    }
+
+    /** {@link #post(String, String, Object, Class)} with extra request headers. */
+    public <T> T post(String baseUrl, String path, Object body, Class<T> responseType, Map<String, String> headers)
+            throws IOException {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(requestTimeout)
                 .header("Content-Type", "application/json")
                 .header(InternalApi.SECRET_HEADER, secret)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(ClusterJson.write(body)))
-                .build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(ClusterJson.write(body)));
+        headers.forEach(builder::header);
+        HttpRequest request = builder.build();
         HttpResponse<byte[]> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());

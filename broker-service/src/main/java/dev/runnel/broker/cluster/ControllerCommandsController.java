@@ -2,6 +2,7 @@ package dev.runnel.broker.cluster;
 
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.runnel.cluster.CommandResponse;
@@ -10,28 +11,39 @@ import dev.runnel.cluster.LeaderAndIsrRequest;
 import dev.runnel.cluster.StopReplicaRequest;
 import dev.runnel.cluster.UpdateMetadataRequest;
 
-/** The controller's commands to this broker, over the internal API (cluster secret required). */
+/**
+ * The controller's commands to this broker, over the internal API (cluster secret required). Each is
+ * handed to {@link ControllerCommands}, which applies them in order on its own thread.
+ */
 @RestController
 class ControllerCommandsController {
 
-    private final ReplicaManager replicas;
+    private final ControllerCommands commands;
 
-    ControllerCommandsController(ReplicaManager replicas) {
-        this.replicas = replicas;
+    ControllerCommandsController(ControllerCommands commands) {
+        this.commands = commands;
     }
 
     @PostMapping(InternalApi.LEADER_AND_ISR)
-    CommandResponse leaderAndIsr(@RequestBody LeaderAndIsrRequest request) {
-        return replicas.leaderAndIsr(request);
+    CommandResponse leaderAndIsr(@RequestBody LeaderAndIsrRequest request,
+            @RequestHeader(name = InternalApi.COMMAND_ID_HEADER, defaultValue = "-1") long commandId) {
+        return commands.leaderAndIsr(request, commandId);
     }
 
     @PostMapping(InternalApi.UPDATE_METADATA)
-    CommandResponse updateMetadata(@RequestBody UpdateMetadataRequest request) {
-        return replicas.updateMetadata(request);
+    CommandResponse updateMetadata(@RequestBody UpdateMetadataRequest request,
+            @RequestHeader(name = InternalApi.COMMAND_ID_HEADER, defaultValue = "-1") long commandId) {
+        return commands.updateMetadata(request, commandId);
     }
 
     @PostMapping(InternalApi.STOP_REPLICA)
-    CommandResponse stopReplica(@RequestBody StopReplicaRequest request) {
-        return replicas.stopReplica(request);
+    CommandResponse stopReplica(@RequestBody StopReplicaRequest request,
+            @RequestHeader(name = InternalApi.COMMAND_ID_HEADER, defaultValue = "-1") long commandId) {
+        return commands.stopReplica(request, commandId);
+    }
+
+    @PostMapping(InternalApi.COMMAND_STATUS)
+    CommandResponse status() {
+        return commands.status();
     }
 }

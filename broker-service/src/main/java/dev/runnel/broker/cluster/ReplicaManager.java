@@ -128,7 +128,7 @@ public final class ReplicaManager {
             }
             LogConfig config = storageConfig(topic.configs());
             if (partitionLog == null) {
-                partitionLog = logDirs.stream().min(Comparator.comparingInt(d -> d.logs().size())).orElseThrow()
+                partitionLog = logDirs.stream().min(Comparator.comparingInt(LogManager::logCount)).orElseThrow()
                         .getOrCreateLog(tp, config);
             } else if (!partitionLog.config().equals(config)) {
                 partitionLog.updateConfig(config);
@@ -192,22 +192,33 @@ public final class ReplicaManager {
         if (refused != null) {
             return refused;
         }
-        List<PartitionError> errors = new ArrayList<>();
+        List<TopicPartition> stopped = new ArrayList<>();
         for (PartitionRef ref : request.partitions()) {
             TopicPartition tp = new TopicPartition(ref.topic(), ref.partition());
+            stopped.add(tp);
             if (hosted.remove(tp) != null) {
                 stateListeners.forEach(l -> l.accept(tp));
             }
-            if (request.deletePartitions()) {
+        }
+        if (!request.deletePartitions()) {
+            return CommandResponse.ok(List.of());
+        }
+        try {
+            deleteLogs(stopped);
+            return CommandResponse.ok(List.of());
+        } catch (IOException batchFailed) {
+            // Say which partitions failed: retry them one by one.
+            List<PartitionError> errors = new ArrayList<>();
+            for (TopicPartition tp : stopped) {
                 try {
                     deleteLog(tp);
                 } catch (IOException e) {
-                    errors.add(new PartitionError(ref.topic(), ref.partition(), ClusterError.KAFKA_STORAGE_ERROR,
+                    errors.add(new PartitionError(tp.topic(), tp.partition(), ClusterError.KAFKA_STORAGE_ERROR,
                             e.getMessage()));
                 }
             }
+            return CommandResponse.ok(errors);
         }
-        return CommandResponse.ok(errors);
     }
 
     /** Null when the command may proceed, else the refusal. */
@@ -244,10 +255,6 @@ public final class ReplicaManager {
         }
     }
 
-    /**
-     * Logs on disk that the cluster no longer assigns to this broker: their topic was deleted (or
-     * deleted and created again under a new id), or the replica moved, while this broker was away.
-     */
     /** Partition {@code index} of {@code topic}: at that position when the list is in order, else searched. */
     private static Optional<PartitionInfo> partitionOf(TopicInfo topic, int index) {
         List<PartitionInfo> partitions = topic.partitions();
@@ -257,9 +264,16 @@ public final class ReplicaManager {
         return partitions.stream().filter(p -> p.partition() == index).findFirst();
     }
 
+    /**
+     * Deletes the logs on disk that the cluster no longer assigns to this broker: their topic was
+     * deleted (or deleted and created again under a new id), or the replica moved, while this broker
+     * was away. One pass over the logs held, after each full view (once per registration or
+     * controller), on the thread that applies the controller's commands.
+     */
     private void deleteStrayLogs(MetadataCache.Snapshot view) {
         for (LogManager dir : logDirs) {
             // One copy of the directory's logs per scan, not one per log: linear in the logs held.
+            List<TopicPartition> stray = new ArrayList<>();
             for (Map.Entry<TopicPartition, PartitionLog> held : dir.logs().entrySet()) {
                 TopicPartition tp = held.getKey();
                 Optional<UUID> topicId = PartitionMetadataFile.read(held.getValue().dir());
@@ -271,12 +285,13 @@ public final class ReplicaManager {
                 if (!assigned) {
                     log.info("Deleting the stray log of {}: the cluster no longer assigns it to broker {}", tp, brokerId);
                     hosted.remove(tp);
-                    try {
-                        dir.deleteLog(tp);
-                    } catch (IOException e) {
-                        log.error("Cannot delete the stray log of {}", tp, e);
-                    }
+                    stray.add(tp);
                 }
+            }
+            try {
+                dir.deleteLogs(stray);
+            } catch (IOException e) {
+                log.error("Cannot delete the stray logs {} of {}", stray, dir.logDir(), e);
             }
         }
     }
@@ -292,8 +307,12 @@ public final class ReplicaManager {
     }
 
     private void deleteLog(TopicPartition tp) throws IOException {
+        deleteLogs(List.of(tp));
+    }
+
+    private void deleteLogs(List<TopicPartition> partitions) throws IOException {
         for (LogManager dir : logDirs) {
-            dir.deleteLog(tp);
+            dir.deleteLogs(partitions);
         }
     }
 

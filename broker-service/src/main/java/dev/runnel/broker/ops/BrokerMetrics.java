@@ -4,6 +4,7 @@ import java.util.function.ToDoubleFunction;
 
 import org.springframework.stereotype.Component;
 
+import dev.runnel.broker.cluster.ControllerCommands;
 import dev.runnel.broker.cluster.ReplicaManager;
 import dev.runnel.broker.replication.AlterPartitionManager;
 import dev.runnel.broker.replication.Partition;
@@ -19,7 +20,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 @Component
 class BrokerMetrics {
 
-    BrokerMetrics(ReplicaManager replicas, AlterPartitionManager isrChanges, MeterRegistry registry) {
+    BrokerMetrics(ReplicaManager replicas, AlterPartitionManager isrChanges, ControllerCommands commands,
+            MeterRegistry registry) {
+        Gauge.builder("runnel.broker.controller.commands.pending", commands, ControllerCommands::pendingCount)
+                .description("Commands from the controller accepted and not yet applied").register(registry);
+        Gauge.builder("runnel.broker.metadata.lag", commands, c -> c.lag().toMillis() / 1000.0).baseUnit("seconds")
+                .description("How long the oldest command from the controller not yet applied has waited")
+                .register(registry);
         Gauge.builder("runnel.broker.partitions", replicas, r -> r.hostedPartitions().size())
                 .description("Partitions this broker replicates").register(registry);
         Gauge.builder("runnel.broker.leader.partitions", replicas,

@@ -199,8 +199,14 @@ public final class LogManager implements AutoCloseable {
         return Optional.ofNullable(logs.get(tp));
     }
 
+    /** A copy of every log held: linear in the logs, so call it once per pass, never per log. */
     public Map<TopicPartition, PartitionLog> logs() {
         return Map.copyOf(logs);
+    }
+
+    /** How many logs this directory holds, without copying them. */
+    public int logCount() {
+        return logs.size();
     }
 
     /**
@@ -209,11 +215,30 @@ public final class LogManager implements AutoCloseable {
      * offsets after a crash.
      */
     public void deleteLog(TopicPartition tp) throws IOException {
-        PartitionLog removed = logs.remove(tp);
-        if (removed != null) {
-            removed.delete();
-            checkpointRecoveryPointsAndStarts();
-            checkpointHighWatermarks();
+        deleteLogs(java.util.List.of(tp));
+    }
+
+    /**
+     * Closes and removes the logs of {@code partitions} (those this directory holds), then rewrites
+     * the checkpoints once: deleting a topic of many partitions costs one checkpoint, not one each.
+     *
+     * @throws IOException the first failure; the logs before it are gone, the checkpoints rewritten
+     */
+    public void deleteLogs(java.util.Collection<TopicPartition> partitions) throws IOException {
+        boolean removedAny = false;
+        try {
+            for (TopicPartition tp : partitions) {
+                PartitionLog removed = logs.remove(tp);
+                if (removed != null) {
+                    removedAny = true;
+                    removed.delete();
+                }
+            }
+        } finally {
+            if (removedAny) {
+                checkpointRecoveryPointsAndStarts();
+                checkpointHighWatermarks();
+            }
         }
     }
 

@@ -1,11 +1,14 @@
 package dev.runnel.controller.api;
 
+import java.util.List;
+
 import org.apache.curator.framework.CuratorFramework;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.runnel.cluster.ClusterSettings;
 import dev.runnel.cluster.ControllerInfo;
+import dev.runnel.controller.channel.BrokerChannels;
 import dev.runnel.controller.election.ActiveController;
 import dev.runnel.controller.metadata.ClusterView;
 import dev.runnel.cluster.ZkReads;
@@ -14,8 +17,12 @@ import dev.runnel.cluster.ZkReads;
 @RestController
 class ControllerStatusController {
 
-    /** This instance's view of the election. */
-    record Status(int controllerId, ActiveController.Role role, Integer epoch, ControllerInfo activeController) {
+    /**
+     * This instance's view of the election and, on the active controller, how far each broker's
+     * metadata is behind (empty on a standby).
+     */
+    record Status(int controllerId, ActiveController.Role role, Integer epoch, ControllerInfo activeController,
+            List<BrokerChannels.BrokerLag> brokers) {
     }
 
     private final ActiveController controller;
@@ -30,6 +37,7 @@ class ControllerStatusController {
     Status status() throws Exception {
         ClusterView view = controller.view();
         return new Status(controller.controllerId(), controller.role(),
-                view == null ? null : view.controllerEpoch(), ZkReads.activeController(zk).orElse(null));
+                view == null ? null : view.controllerEpoch(), ZkReads.activeController(zk).orElse(null),
+                controller.brokerLag());
     }
 }

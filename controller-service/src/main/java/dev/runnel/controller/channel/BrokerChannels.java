@@ -1,12 +1,19 @@
 package dev.runnel.controller.channel;
 
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
@@ -22,22 +29,53 @@ import dev.runnel.controller.metadata.BrokerCommand;
 /**
  * The active controller's channels to the brokers: one FIFO queue and sending thread per broker, so
  * each broker applies commands in the order they were decided. A command that fails to arrive is
- * retried with back-off (they are idempotent) until it arrives, the broker leaves, or this
- * controller resigns; so is one the broker refuses for its epoch, which it is still registering. A broker that answers STALE_CONTROLLER_EPOCH has seen a newer controller: the
- * {@code deposed} callback is told.
+ * retried with back-off until it arrives, the broker leaves, or this controller resigns; so is one
+ * the broker refuses for its epoch, which it is still registering. A broker that answers
+ * STALE_CONTROLLER_EPOCH has seen a newer controller: the {@code deposed} callback is told.
+ *
+ * <p>Every command carries an id ({@link InternalApi#COMMAND_ID_HEADER}) that grows with each command
+ * this controller sends, so a broker that receives a resend of a command it has already accepted
+ * waits for that one instead of applying it again. A broker answers once the command is applied or,
+ * if that takes long, once it is queued; either way the next command follows at once.
+ *
+ * <p>Each channel knows the last metadata version it delivered and the last one the broker said it
+ * had applied ({@link #lag()}); while the broker is behind and nothing else is to be sent, the
+ * channel asks it for its progress every {@link #STATUS_POLL}.
  */
 public final class BrokerChannels implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BrokerChannels.class);
 
+    /** How often a channel whose broker is behind asks it how far it has got. */
+    static final Duration STATUS_POLL = Duration.ofMillis(500);
+
+    /**
+     * How far one broker's metadata is behind this controller's.
+     *
+     * @param brokerId               the broker
+     * @param sentMetadataVersion    the last metadata version delivered to it (accepted, maybe queued)
+     * @param appliedMetadataVersion the last version it said it has applied (0 if none of this controller's)
+     * @param queuedCommands         commands waiting in this controller's channel to be delivered
+     * @param lagMs                  how long the oldest version not yet applied has been waiting, 0 if none
+     */
+    public record BrokerLag(int brokerId, long sentMetadataVersion, long appliedMetadataVersion, int queuedCommands,
+            long lagMs) {
+    }
+
     private final InternalHttpClient http;
+    private final int controllerEpoch;
     private final Duration maxBackoff;
+    private final Clock clock;
     private final Consumer<String> deposed;
     private final Map<Integer, Channel> channels = new HashMap<>();
+    private final AtomicLong nextCommandId = new AtomicLong();
 
-    public BrokerChannels(InternalHttpClient http, Duration maxBackoff, Consumer<String> deposed) {
+    public BrokerChannels(InternalHttpClient http, int controllerEpoch, Duration maxBackoff, Clock clock,
+            Consumer<String> deposed) {
         this.http = http;
+        this.controllerEpoch = controllerEpoch;
         this.maxBackoff = maxBackoff;
+        this.clock = clock;
         this.deposed = deposed;
     }
 
@@ -52,6 +90,12 @@ public final class BrokerChannels implements AutoCloseable {
             channels.put(broker.id(), channel);
         }
         channel.submit(command);
+    }
+
+    /** How far each broker with a channel is behind, by broker id. */
+    public synchronized List<BrokerLag> lag() {
+        return channels.values().stream().map(Channel::lag).sorted(Comparator.comparingInt(BrokerLag::brokerId))
+                .toList();
     }
 
     /** Drops the queue of a broker that left; commands in flight are abandoned. */
@@ -71,12 +115,18 @@ public final class BrokerChannels implements AutoCloseable {
     private final class Channel {
 
         final BrokerInfo broker;
-        final ExecutorService thread;
+        final ScheduledExecutorService thread;
+        final AtomicInteger queued = new AtomicInteger();
+        /** Metadata versions delivered and not yet known to be applied, with when each was delivered. */
+        final ArrayDeque<long[]> unapplied = new ArrayDeque<>();
         volatile boolean closed;
+        long sentVersion;
+        long appliedVersion;
+        boolean pollScheduled;
 
         Channel(BrokerInfo broker) {
             this.broker = broker;
-            this.thread = Executors.newSingleThreadExecutor(r -> {
+            this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "controller-channel-broker-" + broker.id());
                 t.setDaemon(true);
                 return t;
@@ -84,15 +134,27 @@ public final class BrokerChannels implements AutoCloseable {
         }
 
         void submit(BrokerCommand command) {
-            thread.execute(() -> deliver(command));
+            long id = nextCommandId.incrementAndGet();
+            queued.incrementAndGet();
+            thread.execute(() -> {
+                queued.decrementAndGet();
+                deliver(command, id);
+                pollIfBehind();
+            });
         }
 
-        private void deliver(BrokerCommand command) {
+        synchronized BrokerLag lag() {
+            long[] oldest = unapplied.peekFirst();
+            return new BrokerLag(broker.id(), sentVersion, appliedVersion, queued.get(),
+                    oldest == null ? 0 : Math.max(0, clock.millis() - oldest[1]));
+        }
+
+        private void deliver(BrokerCommand command, long id) {
             long backoffMs = 50;
             for (int attempt = 1; !closed; attempt++) {
                 try {
                     CommandResponse response = http.post(broker.httpUrl(), path(command), body(command),
-                            CommandResponse.class);
+                            CommandResponse.class, Map.of(InternalApi.COMMAND_ID_HEADER, Long.toString(id)));
                     if (closed) {
                         return;
                     }
@@ -109,7 +171,13 @@ public final class BrokerChannels implements AutoCloseable {
                     } else if (!response.partitions().isEmpty()) {
                         log.warn("Broker {} failed partitions of {}: {}", broker.id(), name(command),
                                 response.partitions());
+                    } else if (response.queued()) {
+                        log.debug("Broker {} queued {} {}", broker.id(), name(command), id);
                     }
+                    if (response.error() == ClusterError.NONE && command instanceof BrokerCommand.UpdateMetadata update) {
+                        delivered(update.request().metadataVersion());
+                    }
+                    progress(response);
                     return;
                 } catch (InternalHttpClient.HttpStatusException e) {
                     if (e.isClientError()) {
@@ -128,6 +196,55 @@ public final class BrokerChannels implements AutoCloseable {
                     return;
                 }
             }
+        }
+
+        private synchronized void delivered(long version) {
+            if (version > sentVersion) {
+                sentVersion = version;
+                unapplied.addLast(new long[] {version, clock.millis()});
+            }
+        }
+
+        /** Takes note of the view the broker says it has applied. */
+        private synchronized void progress(CommandResponse response) {
+            if (response.appliedControllerEpoch() != controllerEpoch) {
+                return;
+            }
+            appliedVersion = Math.max(appliedVersion, response.appliedMetadataVersion());
+            while (!unapplied.isEmpty() && unapplied.peekFirst()[0] <= appliedVersion) {
+                unapplied.removeFirst();
+            }
+        }
+
+        /** With nothing left to send and the broker behind, asks it again after {@link #STATUS_POLL}. */
+        private void pollIfBehind() {
+            boolean behind;
+            synchronized (this) {
+                behind = !unapplied.isEmpty() && !pollScheduled && queued.get() == 0 && !closed;
+                pollScheduled |= behind;
+            }
+            if (behind) {
+                try {
+                    thread.schedule(this::poll, STATUS_POLL.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException closing) {
+                    // the channel is closing
+                }
+            }
+        }
+
+        private void poll() {
+            synchronized (this) {
+                pollScheduled = false;
+            }
+            if (closed) {
+                return;
+            }
+            try {
+                progress(http.post(broker.httpUrl(), InternalApi.COMMAND_STATUS, Map.of(), CommandResponse.class));
+            } catch (IOException | RuntimeException e) {
+                log.debug("Cannot ask broker {} for its progress: {}", broker.id(), e.toString());
+            }
+            pollIfBehind();
         }
 
         /** Waits before the next attempt; returns the next back-off, or -1 when interrupted. */

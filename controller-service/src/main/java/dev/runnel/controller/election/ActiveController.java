@@ -1,6 +1,8 @@
 package dev.runnel.controller.election;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -71,7 +73,7 @@ public final class ActiveController implements AutoCloseable {
     private volatile ClusterView view;
     private ControllerStateMachine machine;
     private ZkMetadataStore store;
-    private BrokerChannels channels;
+    private volatile BrokerChannels channels;
     private CuratorCache brokerWatch;
     private Scheduler.ScheduledTask rebalanceTask;
 
@@ -108,6 +110,12 @@ public final class ActiveController implements AutoCloseable {
     /** The model as of the last committed event, or null unless active. */
     public ClusterView view() {
         return role == Role.ACTIVE ? view : null;
+    }
+
+    /** How far each broker's metadata is behind this controller's; empty unless active. */
+    public List<BrokerChannels.BrokerLag> brokerLag() {
+        BrokerChannels current = role == Role.ACTIVE ? channels : null;
+        return current == null ? List.of() : current.lag();
     }
 
     public int controllerId() {
@@ -167,7 +175,8 @@ public final class ActiveController implements AutoCloseable {
             // event, which runs after this activation.
             watchBrokers();
             machine = new ControllerStateMachine(settings.controllerId(), epoch, store.load(), random);
-            channels = new BrokerChannels(http, Duration.ofSeconds(2), reason -> loop.execute(() -> newerEpochSeen(reason)));
+            channels = new BrokerChannels(http, epoch, Duration.ofSeconds(2), Clock.systemUTC(),
+                    reason -> loop.execute(() -> newerEpochSeen(reason)));
             log.info("Controller {} is active with epoch {}", settings.controllerId(), epoch);
             if (!apply(machine.activate())) {
                 return;

@@ -4,6 +4,7 @@ import java.util.function.ToDoubleFunction;
 
 import org.springframework.stereotype.Component;
 
+import dev.runnel.controller.channel.BrokerChannels;
 import dev.runnel.controller.election.ActiveController;
 import dev.runnel.controller.metadata.ClusterView;
 import io.micrometer.core.instrument.Gauge;
@@ -20,6 +21,15 @@ class ControllerMetrics {
         Gauge.builder("runnel.controller.active", controller,
                 c -> c.role() == ActiveController.Role.ACTIVE ? 1 : 0)
                 .description("1 on the active controller, 0 on standbys").register(registry);
+        Gauge.builder("runnel.controller.brokers.metadata.max.lag", controller,
+                c -> c.brokerLag().stream().mapToLong(l -> l.sentMetadataVersion() - l.appliedMetadataVersion())
+                        .max().orElse(0))
+                .description("Metadata versions the furthest-behind broker has not applied yet").register(registry);
+        Gauge.builder("runnel.controller.brokers.metadata.max.lag.time", controller,
+                c -> c.brokerLag().stream().mapToLong(BrokerChannels.BrokerLag::lagMs).max().orElse(0) / 1000.0)
+                .baseUnit("seconds")
+                .description("How long the oldest metadata version a broker has not applied has waited")
+                .register(registry);
         gauge(registry, controller, "runnel.controller.epoch", "The controller epoch of the active controller",
                 ClusterView::controllerEpoch);
         gauge(registry, controller, "runnel.controller.brokers", "Live brokers", v -> v.brokers().size());
