@@ -3,14 +3,21 @@ package dev.runnel.broker.cluster;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -31,6 +38,7 @@ import dev.runnel.cluster.CommandResponse.PartitionError;
 import dev.runnel.cluster.LeaderAndIsrRequest;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.PartitionRef;
+import dev.runnel.cluster.PartitionState;
 import dev.runnel.cluster.StopReplicaRequest;
 import dev.runnel.cluster.TopicConfigs;
 import dev.runnel.cluster.TopicInfo;
@@ -51,6 +59,8 @@ public final class ReplicaManager {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
 
+    private static final int LOG_OPENERS = 8;
+
     private final int brokerId;
     private final List<LogManager> logDirs;
     private final MetadataCache metadata;
@@ -59,6 +69,12 @@ public final class ReplicaManager {
     private final Partition.IsrProposer isrProposer;
     private final List<Consumer<TopicPartition>> highWatermarkListeners = new CopyOnWriteArrayList<>();
     private final Map<TopicPartition, Partition> hosted = new ConcurrentHashMap<>();
+    /** Opens and creates the logs of one LeaderAndIsr in parallel (their fsyncs overlap). */
+    private final ExecutorService logOpeners = Executors.newFixedThreadPool(LOG_OPENERS, r -> {
+        Thread t = new Thread(r, "log-opener");
+        t.setDaemon(true);
+        return t;
+    });
     private final List<Consumer<TopicPartition>> stateListeners = new CopyOnWriteArrayList<>();
     private int highestControllerEpoch;
 
@@ -81,23 +97,72 @@ public final class ReplicaManager {
         if (refused != null) {
             return refused;
         }
-        List<PartitionError> errors = new ArrayList<>();
+        // Phase one, in parallel: open or create each partition's log (a new log costs a few fsyncs,
+        // which overlap when several are in flight). Phase two, in order: install the new states.
+        Map<TopicPartition, Callable<Transition>> work = new LinkedHashMap<>();
         for (TopicInfo topic : request.topics()) {
             for (PartitionInfo partition : topic.partitions()) {
-                PartitionError error = become(topic, partition);
-                if (error != null) {
-                    errors.add(error);
-                }
+                work.put(new TopicPartition(topic.name(), partition.partition()), () -> prepare(topic, partition));
+            }
+        }
+        List<PartitionError> errors = new ArrayList<>();
+        for (Transition transition : runAll(work.values())) {
+            if (transition.error() != null) {
+                errors.add(transition.error());
+            } else if (transition.next() != null) {
+                install(transition);
             }
         }
         return CommandResponse.ok(errors);
     }
 
-    private PartitionError become(TopicInfo topic, PartitionInfo partition) {
+    /**
+     * What phase one decided for one partition: an error, nothing to do ({@code next} null), or the
+     * new state with its log and, when this broker did not host the partition on that log yet, the
+     * new {@link Partition} (which already recorded a new leader epoch).
+     */
+    private record Transition(TopicPartition tp, PartitionError error, HostedPartition current, HostedPartition next,
+            int minIsr, Partition existing, Partition created) {
+
+        static Transition failed(TopicPartition tp, ClusterError error, String message) {
+            return new Transition(tp, new PartitionError(tp.topic(), tp.partition(), error, message), null, null, 0,
+                    null, null);
+        }
+    }
+
+    private List<Transition> runAll(Collection<Callable<Transition>> tasks) {
+        List<Transition> results = new ArrayList<>(tasks.size());
+        if (tasks.size() <= 1) {
+            for (Callable<Transition> task : tasks) {
+                results.add(call(task));
+            }
+            return results;
+        }
+        try {
+            for (Future<Transition> done : logOpeners.invokeAll(tasks)) {
+                results.add(done.get());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while opening partition logs", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("opening partition logs failed", e.getCause());
+        }
+        return results;
+    }
+
+    private static Transition call(Callable<Transition> task) {
+        try {
+            return task.call();
+        } catch (Exception e) {
+            throw new IllegalStateException("opening a partition log failed", e);
+        }
+    }
+
+    private Transition prepare(TopicInfo topic, PartitionInfo partition) {
         TopicPartition tp = new TopicPartition(topic.name(), partition.partition());
         if (!partition.replicas().contains(brokerId)) {
-            return new PartitionError(tp.topic(), tp.partition(), ClusterError.INVALID_REQUEST,
-                    "broker " + brokerId + " is not a replica of " + tp);
+            return Transition.failed(tp, ClusterError.INVALID_REQUEST, "broker " + brokerId + " is not a replica of " + tp);
         }
         Partition existing = hosted.get(tp);
         HostedPartition current = existing == null ? null : existing.state();
@@ -117,14 +182,13 @@ public final class ReplicaManager {
                 partitionLog = null;
             }
             if (current != null && partition.state().leaderEpoch() < current.state().leaderEpoch()) {
-                return new PartitionError(tp.topic(), tp.partition(), ClusterError.STALE_LEADER_EPOCH,
-                        "leader epoch " + partition.state().leaderEpoch() + " is older than the held "
-                                + current.state().leaderEpoch());
+                return Transition.failed(tp, ClusterError.STALE_LEADER_EPOCH, "leader epoch "
+                        + partition.state().leaderEpoch() + " is older than the held " + current.state().leaderEpoch());
             }
             if (current != null && partition.state().leaderEpoch() == current.state().leaderEpoch()
                     && partition.state().partitionEpoch() < current.state().partitionEpoch()) {
                 // An older ISR of the same leadership, overtaken by the AlterPartition answer: keep ours.
-                return null;
+                return new Transition(tp, null, current, null, 0, null, null);
             }
             LogConfig config = storageConfig(topic.configs());
             if (partitionLog == null) {
@@ -138,23 +202,30 @@ public final class ReplicaManager {
             }
         } catch (LogException | IOException | IllegalArgumentException e) {
             log.error("Cannot open the log of {}", tp, e);
-            return new PartitionError(tp.topic(), tp.partition(), ClusterError.KAFKA_STORAGE_ERROR, e.getMessage());
+            return Transition.failed(tp, ClusterError.KAFKA_STORAGE_ERROR, e.getMessage());
         }
         boolean leader = partition.state().leader() == brokerId;
         HostedPartition next = new HostedPartition(topic.topicId(), partition.replicas(), partition.state(), leader);
         int minIsr = minInsyncReplicas(topic.configs());
         Partition hostedNow = hosted.get(tp);
-        if (hostedNow == null || hostedNow.log() != partitionLog) {
-            hosted.put(tp, new Partition(tp, brokerId, partitionLog, next, minIsr, clock, isrProposer));
-        } else if (!next.equals(current)) {
-            hostedNow.update(next, minIsr);
+        Partition created = hostedNow == null || hostedNow.log() != partitionLog
+                ? new Partition(tp, brokerId, partitionLog, next, minIsr, clock, isrProposer)
+                : null;
+        return new Transition(tp, null, current, next, minIsr, hostedNow, created);
+    }
+
+    private void install(Transition t) {
+        if (t.created() != null) {
+            hosted.put(t.tp(), t.created());
+        } else if (!t.next().equals(t.current())) {
+            t.existing().update(t.next(), t.minIsr());
         }
-        if (!next.equals(current)) {
-            stateListeners.forEach(l -> l.accept(tp));
-            log.info("Partition {}: {} at leader epoch {}, ISR {}", tp, leader ? "leader" : "follower of "
-                    + partition.state().leader(), partition.state().leaderEpoch(), partition.state().isr());
+        if (!t.next().equals(t.current())) {
+            stateListeners.forEach(l -> l.accept(t.tp()));
+            PartitionState state = t.next().state();
+            log.info("Partition {}: {} at leader epoch {}, ISR {}", t.tp(), t.next().leader() ? "leader"
+                    : "follower of " + state.leader(), state.leaderEpoch(), state.isr());
         }
-        return null;
     }
 
     /**
