@@ -41,6 +41,7 @@ final class ProcessCluster implements AutoCloseable {
     private final TestingServer zookeeper;
     private final Path dir;
     private int gatewayPort;
+    private String sessionTimeout = "6s";
 
     ProcessCluster(String name) throws Exception {
         this.zookeeper = new TestingServer(true);
@@ -49,6 +50,15 @@ final class ProcessCluster implements AutoCloseable {
 
     Path dir() {
         return dir;
+    }
+
+    /**
+     * Starts the nodes from now on with the services' own ZooKeeper session timeout (9 s) instead of
+     * the tests' 6 s: for tests of failure detection as users get it.
+     */
+    ProcessCluster withDefaultSessionTimeout() {
+        sessionTimeout = null;
+        return this;
     }
 
     void startController(int id, String... extraArgs) throws IOException {
@@ -165,8 +175,10 @@ final class ProcessCluster implements AutoCloseable {
     private List<String> common(int port, List<String> specific) {
         List<String> args = new ArrayList<>(List.of("--server.port=" + port,
                 "--spring.cloud.zookeeper.connect-string=" + zookeeper.getConnectString(),
-                "--spring.cloud.zookeeper.session-timeout=6s", "--spring.cloud.zookeeper.connection-timeout=3s",
-                "--runnel.cluster.secret=" + SECRET));
+                "--spring.cloud.zookeeper.connection-timeout=3s", "--runnel.cluster.secret=" + SECRET));
+        if (sessionTimeout != null) {
+            args.add("--spring.cloud.zookeeper.session-timeout=" + sessionTimeout);
+        }
         args.addAll(specific);
         return args;
     }
