@@ -85,7 +85,9 @@ final class MetadataHandler implements ApiHandler {
         if (name == null) {
             Uuid id = requested.topicId();
             UUID wanted = new UUID(id.getMostSignificantBits(), id.getLeastSignificantBits());
-            topic = view.topics().values().stream().filter(t -> t.topicId().equals(wanted)).findFirst();
+            // By id through the cache's index, then from this request's view (the index may be a view newer).
+            topic = metadata.topicById(wanted).flatMap(t -> view.topic(t.name()))
+                    .filter(t -> t.topicId().equals(wanted));
             if (topic.isEmpty()) {
                 return new MetadataResponseTopic().setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()).setTopicId(id);
             }
