@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.curator.framework.CuratorFramework;
@@ -18,6 +17,10 @@ import dev.runnel.cluster.PartitionState;
 import dev.runnel.cluster.ProducerIdBlock;
 import dev.runnel.cluster.ZkPaths;
 
+/**
+ * Fencing of commits: a deposed controller's commit of several transactions, and a store that never
+ * took over. ({@link ZkMetadataStoreLoadTest} commits 16,000 writes.)
+ */
 class ZkMetadataStoreCommitTest {
 
     private static final PartitionState MOVED = new PartitionState(2, 1, List.of(2, 3), 1);
@@ -63,44 +66,14 @@ class ZkMetadataStoreCommitTest {
     }
 
     @Test
-    void sixteenThousandStateWritesCommitInSeveralTransactionsAndAreLoadedBack() throws Exception {
-        writeTopics(16, 1_000);
-        AtomicInteger transactions = new AtomicInteger();
-        ZkMetadataStore store = store(ZkMetadataStore.DEFAULT_TRANSACTION_BYTES, transactions);
-        store.takeOver(1, "http://127.0.0.1:1", latch(zk, 1));
-        store.load();
-
-        long start = System.nanoTime();
-        // About 2 MB of writes: as one transaction, ZooKeeper (jute.maxbuffer 1 MiB) drops the connection.
-        store.commit(moveAllLeaders(16, 1_000));
-        System.out.printf("ZkMetadataStore.commit of 16,000 partition states: %d ms in %d transactions%n",
-                (System.nanoTime() - start) / 1_000_000, transactions.get());
-
-        assertThat(transactions.get()).isGreaterThan(1);
-        // The versions it wrote are the current ones: it can write those nodes again.
-        PartitionState again = new PartitionState(3, 2, List.of(3), 2);
-        store.commit(List.of(new ZkWrite.SetPartitionState("topic-3", 3, again)));
-
-        ZkMetadataStore next = new ZkMetadataStore(zookeeper.newClient());
-        next.takeOver(2, "http://127.0.0.1:2", latch(zk, 2));
-        Map<String, Map<Integer, PartitionState>> states = next.load().states();
-        assertThat(states).hasSize(16);
-        for (int t = 0; t < 16; t++) {
-            for (int p = 0; p < 1_000; p++) {
-                assertThat(states.get("topic-" + t).get(p)).isEqualTo(t == 3 && p == 3 ? again : MOVED);
-            }
-        }
-    }
-
-    @Test
     void aDeposedControllersBigCommitFailsAtItsFirstTransactionAndChangesNothing() throws Exception {
         writeTopics(2, 500);
         AtomicInteger attempts = new AtomicInteger();
         ZkMetadataStore deposed = store(16 * 1024, attempts);
-        deposed.takeOver(1, "http://127.0.0.1:1", latch(zk, 1));
+        deposed.takeOver(1, "http://127.0.0.1:1", ZooKeeperFixture.latch(zk, 1));
         LoadedMetadata before = deposed.load();
         ZkMetadataStore successor = new ZkMetadataStore(zookeeper.newClient());
-        successor.takeOver(2, "http://127.0.0.1:2", latch(zk, 2));
+        successor.takeOver(2, "http://127.0.0.1:2", ZooKeeperFixture.latch(zk, 2));
 
         assertThatThrownBy(() -> deposed.commit(moveAllLeaders(2, 500)))
                 .isInstanceOf(KeeperException.BadVersionException.class);
@@ -118,9 +91,5 @@ class ZkMetadataStoreCommitTest {
                 new ProducerIdBlock(1, 0, ProducerIdBlock.SIZE), true))))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("epoch");
         assertThat(zk.checkExists().forPath(ZkPaths.PRODUCER_IDS)).isNull();
-    }
-
-    static String latch(CuratorFramework zk, int id) throws Exception {
-        return zk.create().creatingParentsIfNeeded().forPath(ZkPaths.CONTROLLER + "/latch-" + id, new byte[0]);
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.curator.framework.CuratorFramework;
@@ -62,7 +63,7 @@ class ZkMetadataStoreTopicTest {
                 }
                 return zk.transaction().forOperations(ops);
             }, ZkMetadataStore.DEFAULT_LOAD_TIMEOUT);
-            int epoch = store.takeOver(id, "http://127.0.0.1:" + id, ZkMetadataStoreCommitTest.latch(zk, id));
+            int epoch = store.takeOver(id, "http://127.0.0.1:" + id, ZooKeeperFixture.latch(zk, id));
             machine = new ControllerStateMachine(id, epoch, store.load(), new Random(id));
         }
 
@@ -96,8 +97,12 @@ class ZkMetadataStoreTopicTest {
                 (System.nanoTime() - start) / 1_000_000, controller.transactions.get());
 
         assertThat(controller.transactions.get()).as("transactions").isGreaterThan(1);
+        // The store knows the version its last transaction gave the topic node.
+        TopicInfo altered = (TopicInfo) controller.apply(new ControllerEvent.AlterConfigs("big",
+                Map.of("retention.ms", "60000"), Set.of())).reply();
+        assertThat(altered.partitions()).isEqualTo(created.partitions());
         Controller next = new Controller();
-        assertThat(next.machine.view().topic("big")).contains(created);
+        assertThat(next.machine.view().topic("big")).contains(altered);
         assertThat(next.machine.view().partitionCount()).isEqualTo(10_000);
 
         next.apply(new ControllerEvent.DeleteTopic("big"));

@@ -88,6 +88,11 @@ final class ZooKeeperFixture implements AutoCloseable {
         }
     }
 
+    /** A latch node for controller {@code id}, as its election would create: the condition of its takeover. */
+    static String latch(CuratorFramework zk, int id) throws Exception {
+        return zk.create().creatingParentsIfNeeded().forPath(ZkPaths.CONTROLLER + "/latch-" + id, new byte[0]);
+    }
+
     @Override
     public void close() throws Exception {
         clients.forEach(CuratorFramework::close);
