@@ -59,7 +59,12 @@ public record ClusterView(int controllerId, int controllerEpoch, Map<Integer, Br
 
     /** The state of one partition, if the topic and partition exist. */
     public Optional<PartitionState> state(String topic, int partition) {
-        return topic(topic).flatMap(t -> t.partitions().stream().filter(p -> p.partition() == partition)
-                .findFirst()).map(PartitionInfo::state);
+        return topic(topic).flatMap(t -> {
+            List<PartitionInfo> partitions = t.partitions();
+            if (partition >= 0 && partition < partitions.size() && partitions.get(partition).partition() == partition) {
+                return Optional.of(partitions.get(partition)); // the usual order: partition p at index p
+            }
+            return partitions.stream().filter(p -> p.partition() == partition).findFirst();
+        }).map(PartitionInfo::state);
     }
 }

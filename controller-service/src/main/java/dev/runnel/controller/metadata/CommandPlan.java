@@ -15,6 +15,7 @@ import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.PartitionRef;
 import dev.runnel.cluster.StopReplicaRequest;
 import dev.runnel.cluster.TopicInfo;
+import dev.runnel.cluster.TopicRecord;
 import dev.runnel.cluster.UpdateMetadataRequest;
 
 /**
@@ -79,20 +80,22 @@ final class CommandPlan {
         boolean metadataChanged = brokersChanged || !changedTopics.isEmpty() || !deletedTopics.isEmpty();
         // One version per decision: every broker's view of it is the same view.
         long version = metadataChanged || !joined.isEmpty() ? model.nextMetadataVersion() : 0;
+        // Built once for every broker: with thousands of partitions, not a pass over them per broker.
+        List<TopicInfo> allTopics = joined.isEmpty() ? List.of() : model.allTopicInfos();
+        List<TopicInfo> changed = changedTopics.stream().filter(model::hasTopic).map(model::topicInfo).toList();
         for (BrokerInfo broker : live) {
             int id = broker.id();
             if (joined.contains(id)) {
                 commands.add(new BrokerCommand.UpdateMetadata(id, new UpdateMetadataRequest(model.controllerId(),
-                        model.controllerEpoch(), broker.epoch(), version, true, live, model.allTopicInfos(), List.of())));
+                        model.controllerEpoch(), broker.epoch(), version, true, live, allTopics, List.of())));
             }
             Set<PartitionRef> partitions = leaderAndIsr.get(id);
             if (partitions != null && !partitions.isEmpty()) {
                 commands.add(new BrokerCommand.LeaderAndIsr(id, leaderAndIsr(broker, partitions)));
             }
             if (metadataChanged && !joined.contains(id)) {
-                List<TopicInfo> topics = changedTopics.stream().filter(model::hasTopic).map(model::topicInfo).toList();
                 commands.add(new BrokerCommand.UpdateMetadata(id, new UpdateMetadataRequest(model.controllerId(),
-                        model.controllerEpoch(), broker.epoch(), version, false, live, topics, List.copyOf(deletedTopics))));
+                        model.controllerEpoch(), broker.epoch(), version, false, live, changed, List.copyOf(deletedTopics))));
             }
             List<PartitionRef> stop = stopAndDelete.get(id);
             if (stop != null) {
@@ -118,8 +121,8 @@ final class CommandPlan {
         }
         List<TopicInfo> topics = new ArrayList<>();
         byTopic.forEach((name, infos) -> {
-            TopicInfo full = model.topicInfo(name);
-            topics.add(new TopicInfo(name, full.topicId(), full.configs(), infos));
+            TopicRecord topic = model.topic(name);
+            topics.add(new TopicInfo(name, topic.topicId(), topic.configs(), infos));
         });
         List<BrokerInfo> liveLeaders = leaders.stream().filter(model::isLive).map(model::broker).toList();
         return new LeaderAndIsrRequest(model.controllerId(), model.controllerEpoch(), broker.epoch(), topics,

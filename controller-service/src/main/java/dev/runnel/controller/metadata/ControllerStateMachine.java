@@ -18,6 +18,7 @@ import dev.runnel.cluster.AlterPartitionRequest;
 import dev.runnel.cluster.AlterPartitionResponse;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterError;
+import dev.runnel.cluster.ClusterJson;
 import dev.runnel.cluster.ControlledShutdownRequest;
 import dev.runnel.cluster.ControlledShutdownResponse;
 import dev.runnel.cluster.PartitionInfo;
@@ -47,6 +48,12 @@ public final class ControllerStateMachine {
 
     /** The most partitions one topic may have, as a guard against typos (Kafka has no hard limit). */
     static final int MAX_PARTITIONS = 10_000;
+    /**
+     * The largest topic record (replica assignment and configs, as JSON): it is one ZooKeeper node,
+     * which must fit in one request of at most {@code jute.maxbuffer} (1 MiB by default). 10,000
+     * partitions of three replicas take about 100 KB; of 20 replicas on three-digit broker ids, too many.
+     */
+    static final int MAX_TOPIC_RECORD_BYTES = 512 * 1024;
 
     private final ClusterModel model;
     private final RandomGenerator random;
@@ -191,6 +198,7 @@ public final class ControllerStateMachine {
             validateConfigs(create.configs());
             replicas = place(create.partitions(), create.replicationFactor(), 0);
         }
+        validateRecordSize(name, new TopicRecord(new UUID(0, 0), replicas, create.configs()));
         Map<Integer, PartitionState> states = new TreeMap<>();
         for (int p = 0; p < replicas.size(); p++) {
             states.put(p, new PartitionState(replicas.get(p).get(0), 0, replicas.get(p), 0));
@@ -251,6 +259,7 @@ public final class ControllerStateMachine {
             replicas.add(r);
         }
         TopicRecord grown = topic.withReplicas(replicas);
+        validateRecordSize(name, grown);
         if (grow.validateOnly()) {
             // Every check of the real call passed; the answer shows the partitions it would add.
             TopicInfo current = model.topicInfo(name);
@@ -458,6 +467,16 @@ public final class ControllerStateMachine {
         if (partitions < 1 || partitions > MAX_PARTITIONS) {
             throw new AdminException(Reason.INVALID_PARTITIONS,
                     "The number of partitions must be from 1 to " + MAX_PARTITIONS + ", not " + partitions);
+        }
+    }
+
+    private static void validateRecordSize(String name, TopicRecord topic) {
+        int bytes = ClusterJson.write(topic).length;
+        if (bytes > MAX_TOPIC_RECORD_BYTES) {
+            throw new AdminException(Reason.INVALID_PARTITIONS, "Topic '" + name + "' would have "
+                    + topic.partitionCount() + " partitions of " + topic.replicas().get(0).size()
+                    + " replicas, a replica assignment of " + bytes + " bytes; at most " + MAX_TOPIC_RECORD_BYTES
+                    + " fit in ZooKeeper: use fewer partitions or replicas");
         }
     }
 

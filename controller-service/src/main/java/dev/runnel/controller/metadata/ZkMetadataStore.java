@@ -1,6 +1,7 @@
 package dev.runnel.controller.metadata;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,25 +23,79 @@ import dev.runnel.cluster.ProducerIdBlock;
 import dev.runnel.cluster.TopicRecord;
 import dev.runnel.cluster.ZkPaths;
 import dev.runnel.cluster.ZkReads;
+import dev.runnel.controller.metadata.ZkWritePlanner.Op;
 
 /**
  * The active controller's access to the metadata in ZooKeeper (layout in {@link ZkPaths}).
  *
  * <p>Fencing: {@link #takeOver} bumps {@code /controller_epoch} with a write conditional on the
- * version read, and remembers the version it wrote. Every later {@link #commit} is one ZooKeeper
- * transaction that checks that version first and writes each node conditionally on the version
- * this store last read or wrote. A controller that was deposed meanwhile (another one bumped the
- * epoch) has every commit refused, and so cannot overwrite anything. Not thread-safe: used by the
- * controller's event loop only.
+ * version read, and remembers the version it wrote. Every transaction of a later {@link #commit}
+ * checks that version first and writes each node conditionally on the version this store last read
+ * or wrote. A controller that was deposed meanwhile (another one bumped the epoch) has every
+ * transaction refused, and so cannot overwrite anything.
+ *
+ * <p>Size: ZooKeeper refuses a request larger than {@code jute.maxbuffer} (1 MiB by default), so
+ * {@link #commit} splits a decision into transactions of at most {@code transactionBytes} (estimated
+ * from paths and data), each starting with the epoch check. Writes of different nodes are
+ * independent and may land in different transactions; a decision cut short by a crash leaves each
+ * partition's state valid, and the next controller loads what did commit. A topic created, grown or
+ * deleted in one transaction commits atomically, as it always did. One too big for a transaction
+ * has a commit point instead, the rules of which {@link ZkPaths} gives:
+ * <ul>
+ *   <li>create: the topic node is created empty, then the partition nodes, and the record written
+ *       into the topic node last commits the creation;</li>
+ *   <li>grow: the new partition nodes first, then the record with the new count commits it;</li>
+ *   <li>delete: emptying the topic node commits the deletion, then the partition nodes and the
+ *       topic node are deleted.</li>
+ * </ul>
+ * {@link #load} finishes what a crash interrupted: it removes every empty topic node with its
+ * partitions (a creation is undone, a deletion completed) and every partition node beyond its
+ * topic's count (a growth is undone), so that neither is ever a topic to the controller or to
+ * brokers, and the name can be used again.
+ *
+ * <p>Load: the nodes are read with pipelined asynchronous requests ({@link ZkBatchReader}), at most
+ * {@value #MAX_OUTSTANDING_READS} at a time and within one deadline, instead of one round trip per
+ * node. Not thread-safe: used by the controller's event loop only.
  */
 public final class ZkMetadataStore {
 
+    /** The most bytes of one transaction by default: half of ZooKeeper's default {@code jute.maxbuffer}. */
+    public static final int DEFAULT_TRANSACTION_BYTES = 512 * 1024;
+    /** How long {@link #load} may take by default before it fails. */
+    public static final Duration DEFAULT_LOAD_TIMEOUT = Duration.ofSeconds(60);
+    /** The most reads {@link #load} has in flight at once. */
+    static final int MAX_OUTSTANDING_READS = 1_000;
+
+    /** Commits one ZooKeeper transaction; tests substitute one that fails to stand for a crash. */
+    @FunctionalInterface
+    interface Transactions {
+        List<CuratorTransactionResult> commit(List<CuratorOp> ops) throws Exception;
+    }
+
     private final CuratorFramework zk;
+    private final int transactionBytes;
+    private final Transactions transactions;
+    private final Duration loadTimeout;
+    private final ZkWritePlanner planner;
     private final Map<String, Integer> versions = new HashMap<>();
     private int epochVersion = -1;
 
     public ZkMetadataStore(CuratorFramework zk) {
+        this(zk, DEFAULT_TRANSACTION_BYTES, ops -> zk.transaction().forOperations(ops), DEFAULT_LOAD_TIMEOUT);
+    }
+
+    /**
+     * @param transactionBytes the most bytes of one transaction, as estimated; well under
+     *                         {@code jute.maxbuffer}, which also bounds the answer
+     * @param transactions     commits each transaction
+     * @param loadTimeout      how long {@link #load} may take
+     */
+    ZkMetadataStore(CuratorFramework zk, int transactionBytes, Transactions transactions, Duration loadTimeout) {
         this.zk = zk;
+        this.transactionBytes = transactionBytes;
+        this.transactions = transactions;
+        this.loadTimeout = loadTimeout;
+        this.planner = new ZkWritePlanner(zk, transactionBytes, this::version);
     }
 
     /** Creates the persistent parents of the layout if this is a new cluster. */
@@ -94,32 +149,88 @@ public final class ZkMetadataStore {
         return stat != null && stat.getVersion() == epochVersion;
     }
 
-    /** Reads the registered brokers, every topic and every partition state, remembering versions. */
+    /**
+     * Reads the registered brokers, every topic and every partition state, remembering versions, and
+     * finishes any topic change a crashed controller left half done (see the class comment): call it
+     * after {@link #takeOver}, since that is a write.
+     *
+     * @throws IllegalStateException when a node a topic needs is missing or unreadable
+     * @throws java.util.concurrent.TimeoutException when ZooKeeper does not answer within the load timeout
+     */
     public LoadedMetadata load() throws Exception {
         List<BrokerInfo> brokers = new ArrayList<>();
         for (String id : zk.getChildren().forPath(ZkPaths.BROKER_IDS)) {
             ZkReads.broker(zk, ZkPaths.BROKER_IDS + "/" + id).ifPresent(brokers::add);
         }
+        ZkBatchReader reader = new ZkBatchReader(zk, MAX_OUTSTANDING_READS, loadTimeout);
+        List<String> names = zk.getChildren().forPath(ZkPaths.TOPICS);
+
+        // 1. Every topic node and the list of its partition nodes.
+        Map<String, ZkBatchReader.Node> topicNodes = reader.getData(names.stream().map(ZkPaths::topic).toList());
+        Map<String, List<String>> partitionNodes =
+                reader.getChildren(names.stream().map(ZkPaths::partitions).toList());
+
+        // 2. Committed topics, and the unfinished changes to clean up.
         Map<String, TopicRecord> topics = new TreeMap<>();
-        Map<String, Map<Integer, PartitionState>> states = new TreeMap<>();
-        for (String name : zk.getChildren().forPath(ZkPaths.TOPICS)) {
-            TopicRecord topic = read(ZkPaths.topic(name), TopicRecord.class);
+        List<List<Op>> cleanup = new ArrayList<>();
+        List<String> statePaths = new ArrayList<>();
+        for (String name : names) {
+            String path = ZkPaths.topic(name);
+            ZkBatchReader.Node node = topicNodes.get(path);
+            if (node == null) {
+                throw missing(path, "topic '" + name + "'");
+            }
+            List<String> children = partitionNodes.get(ZkPaths.partitions(name));
+            if (node.data().length == 0) {
+                planner.removeTopic(name, node.stat().getVersion(), children, cleanup);
+                continue;
+            }
+            TopicRecord topic = ClusterJson.read(node.data(), TopicRecord.class, path);
+            if (children == null) {
+                throw missing(ZkPaths.partitions(name), "topic '" + name + "'");
+            }
+            planner.removeUncommittedPartitions(name, topic.partitionCount(), children, cleanup);
             topics.put(name, topic);
+            versions.put(path, node.stat().getVersion());
+            for (int p = 0; p < topic.partitionCount(); p++) {
+                statePaths.add(ZkPaths.partitionState(name, p));
+            }
+        }
+
+        // 3. Every partition state of the committed topics.
+        Map<String, ZkBatchReader.Node> stateNodes = reader.getData(statePaths);
+        Map<String, Map<Integer, PartitionState>> states = new TreeMap<>();
+        topics.forEach((name, topic) -> {
             Map<Integer, PartitionState> byPartition = new TreeMap<>();
             for (int p = 0; p < topic.partitionCount(); p++) {
-                byPartition.put(p, read(ZkPaths.partitionState(name, p), PartitionState.class));
+                String path = ZkPaths.partitionState(name, p);
+                ZkBatchReader.Node node = stateNodes.get(path);
+                if (node == null) {
+                    throw missing(path, "partition " + p + " of topic '" + name + "'");
+                }
+                versions.put(path, node.stat().getVersion());
+                byPartition.put(p, ClusterJson.read(node.data(), PartitionState.class, path));
             }
             states.put(name, byPartition);
-        }
+        });
+
         ProducerIdBlock lastProducerIds = null;
         if (zk.checkExists().forPath(ZkPaths.PRODUCER_IDS) != null) {
             lastProducerIds = read(ZkPaths.PRODUCER_IDS, ProducerIdBlock.class);
+        }
+
+        // 4. Finish what a crash interrupted, fenced like any commit.
+        if (!cleanup.isEmpty()) {
+            commitGroups(cleanup);
         }
         return new LoadedMetadata(brokers, topics, states, lastProducerIds);
     }
 
     /**
-     * Commits {@code writes} in one transaction, fenced by the controller epoch.
+     * Commits {@code writes}, fenced by the controller epoch, in as few transactions of at most
+     * {@code transactionBytes} as the writes allow (see the class comment for the order within a
+     * topic). When this fails, some of the transactions may have committed: the controller must
+     * resign and load again.
      *
      * @throws Exception when any condition fails (this controller must then resign) or ZooKeeper is unreachable
      */
@@ -127,12 +238,46 @@ public final class ZkMetadataStore {
         if (writes.isEmpty()) {
             return;
         }
-        List<CuratorOp> ops = new ArrayList<>();
-        ops.add(zk.transactionOp().check().withVersion(epochVersion).forPath(ZkPaths.CONTROLLER_EPOCH));
+        List<List<Op>> groups = new ArrayList<>();
         for (ZkWrite write : writes) {
-            addOps(write, ops);
+            planner.plan(write, groups);
         }
-        for (CuratorTransactionResult result : zk.transaction().forOperations(ops)) {
+        commitGroups(groups);
+    }
+
+    /**
+     * Commits {@code groups} in order, packing consecutive groups into one transaction while it stays
+     * within {@code transactionBytes}; a group bigger than that goes alone in its transaction.
+     */
+    private void commitGroups(List<List<Op>> groups) throws Exception {
+        if (epochVersion < 0) {
+            throw new IllegalStateException("No controller epoch taken over: writes could not be fenced");
+        }
+        Op epochCheck = planner.epochCheck(epochVersion);
+        List<CuratorOp> transaction = new ArrayList<>();
+        int size = 0;
+        for (List<Op> group : groups) {
+            int groupSize = group.stream().mapToInt(Op::bytes).sum();
+            if (transaction.size() > 1 && size + groupSize > transactionBytes) {
+                commitTransaction(transaction);
+                transaction = new ArrayList<>();
+            }
+            if (transaction.isEmpty()) {
+                transaction.add(epochCheck.op());
+                size = epochCheck.bytes();
+            }
+            for (Op op : group) {
+                transaction.add(op.op());
+            }
+            size += groupSize;
+        }
+        if (!transaction.isEmpty()) {
+            commitTransaction(transaction);
+        }
+    }
+
+    private void commitTransaction(List<CuratorOp> ops) throws Exception {
+        for (CuratorTransactionResult result : transactions.commit(ops)) {
             switch (result.getType()) {
                 case CREATE -> versions.put(result.getForPath(), 0);
                 case SET_DATA -> versions.put(result.getForPath(), result.getResultStat().getVersion());
@@ -140,46 +285,6 @@ public final class ZkMetadataStore {
                 default -> {
                 }
             }
-        }
-    }
-
-    private void addOps(ZkWrite write, List<CuratorOp> ops) throws Exception {
-        if (write instanceof ZkWrite.CreateTopic create) {
-            ops.add(zk.transactionOp().create().forPath(ZkPaths.topic(create.name()), ClusterJson.write(create.topic())));
-            ops.add(zk.transactionOp().create().forPath(ZkPaths.partitions(create.name()), new byte[0]));
-            addPartitions(create.name(), create.states(), ops);
-        } else if (write instanceof ZkWrite.UpdateTopic update) {
-            String path = ZkPaths.topic(update.name());
-            ops.add(zk.transactionOp().setData().withVersion(version(path)).forPath(path,
-                    ClusterJson.write(update.topic())));
-            addPartitions(update.name(), update.newStates(), ops);
-        } else if (write instanceof ZkWrite.SetPartitionState set) {
-            String path = ZkPaths.partitionState(set.topic(), set.partition());
-            ops.add(zk.transactionOp().setData().withVersion(version(path)).forPath(path,
-                    ClusterJson.write(set.state())));
-        } else if (write instanceof ZkWrite.SetProducerIdBlock ids) {
-            byte[] data = ClusterJson.write(ids.block());
-            ops.add(ids.first() ? zk.transactionOp().create().forPath(ZkPaths.PRODUCER_IDS, data)
-                    : zk.transactionOp().setData().withVersion(version(ZkPaths.PRODUCER_IDS))
-                            .forPath(ZkPaths.PRODUCER_IDS, data));
-        } else if (write instanceof ZkWrite.DeleteTopic delete) {
-            for (int p = 0; p < delete.partitionCount(); p++) {
-                String state = ZkPaths.partitionState(delete.name(), p);
-                ops.add(zk.transactionOp().delete().withVersion(version(state)).forPath(state));
-                ops.add(zk.transactionOp().delete().forPath(ZkPaths.partition(delete.name(), p)));
-            }
-            ops.add(zk.transactionOp().delete().forPath(ZkPaths.partitions(delete.name())));
-            String topic = ZkPaths.topic(delete.name());
-            ops.add(zk.transactionOp().delete().withVersion(version(topic)).forPath(topic));
-        }
-    }
-
-    private void addPartitions(String topic, Map<Integer, PartitionState> states, List<CuratorOp> ops)
-            throws Exception {
-        for (Map.Entry<Integer, PartitionState> e : new TreeMap<>(states).entrySet()) {
-            ops.add(zk.transactionOp().create().forPath(ZkPaths.partition(topic, e.getKey()), new byte[0]));
-            ops.add(zk.transactionOp().create().forPath(ZkPaths.partitionState(topic, e.getKey()),
-                    ClusterJson.write(e.getValue())));
         }
     }
 
@@ -196,6 +301,10 @@ public final class ZkMetadataStore {
         byte[] data = zk.getData().storingStatIn(stat).forPath(path);
         versions.put(path, stat.getVersion());
         return ClusterJson.read(data, type, path);
+    }
+
+    private static IllegalStateException missing(String path, String what) {
+        return new IllegalStateException("Cannot load " + what + ": node " + path + " does not exist");
     }
 
     private static byte[] ascii(int value) {

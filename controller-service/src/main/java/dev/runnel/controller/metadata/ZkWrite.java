@@ -7,9 +7,10 @@ import dev.runnel.cluster.ProducerIdBlock;
 import dev.runnel.cluster.TopicRecord;
 
 /**
- * A change to the metadata in ZooKeeper decided by the state machine. The store performs all the
- * writes of one decision in a single transaction, each conditional on the version it last read or
- * wrote and on the controller epoch.
+ * A change to the metadata in ZooKeeper decided by the state machine. The store performs the writes
+ * of one decision in as few transactions as ZooKeeper's request size allows, each conditional on the
+ * controller epoch, and each write conditional on the version the store last read or wrote; a topic
+ * change too big for one transaction is split around a commit point (see {@link ZkMetadataStore}).
  */
 public sealed interface ZkWrite {
 

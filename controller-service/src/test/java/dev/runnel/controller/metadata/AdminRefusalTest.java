@@ -76,6 +76,40 @@ class AdminRefusalTest {
         aValidCreateStillWorks();
     }
 
+    @Test
+    void createTopicRefusesAReplicaAssignmentTooBigForOneZooKeeperNode() {
+        ClusterFixture big = cluster();
+        for (int id = 100; id < 130; id++) {
+            big.brokers(id);
+        }
+        machine = big.machine();
+
+        AdminException refused = assertRefused(machine, create("huge", ControllerStateMachine.MAX_PARTITIONS, 30),
+                Reason.INVALID_PARTITIONS);
+        assertRefused(machine, new ControllerEvent.CreateTopic("huge", ControllerStateMachine.MAX_PARTITIONS, 30,
+                Map.of(), true), Reason.INVALID_PARTITIONS);
+
+        assertThat(refused.getMessage()).contains("10000 partitions of 30 replicas");
+        machine.handle(create("huge", ControllerStateMachine.MAX_PARTITIONS, 3));
+        assertThat(machine.view().topic("huge").orElseThrow().partitions()).hasSize(10_000);
+    }
+
+    @Test
+    void createPartitionsRefusesAReplicaAssignmentTooBigForOneZooKeeperNode() {
+        ClusterFixture big = cluster();
+        for (int id = 100; id < 130; id++) {
+            big.brokers(id);
+        }
+        machine = big.machine();
+        machine.handle(create("growing", 1, 30));
+
+        assertRefused(machine, new ControllerEvent.CreatePartitions("growing", ControllerStateMachine.MAX_PARTITIONS),
+                Reason.INVALID_PARTITIONS);
+
+        machine.handle(new ControllerEvent.CreatePartitions("growing", 1_000));
+        assertThat(machine.view().topic("growing").orElseThrow().partitions()).hasSize(1_000);
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {0, -1, 4, 100})
     void createTopicRefusesAReplicationFactorBelowOneOrAboveTheLiveBrokers(int replicationFactor) {
