@@ -1,7 +1,11 @@
 package dev.runnel.broker.replication;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.LongAdder;
@@ -21,6 +25,11 @@ import dev.runnel.common.TopicPartition;
  * request threads) and hands the committed state back to the partition. The leader uses a new
  * ISR only once the controller has committed it; until then the high watermark counts the
  * replicas of both the old and the proposed ISR.
+ *
+ * <p>Like Kafka's AlterPartitionManager, at most one request is in flight: proposals made
+ * meanwhile wait and go together in the next one. A broker that comes back with thousands of
+ * partitions to catch up sends their ISR expansions in a few requests, not one each (each request
+ * is one controller decision: one ZooKeeper commit, one metadata update to every broker).
  */
 public final class AlterPartitionManager implements Partition.IsrProposer, AutoCloseable {
 
@@ -31,6 +40,9 @@ public final class AlterPartitionManager implements Partition.IsrProposer, AutoC
     }
 
     private static final Logger log = LoggerFactory.getLogger(AlterPartitionManager.class);
+
+    /** The most changes one request carries. */
+    static final int MAX_BATCH = 5_000;
 
     private final int brokerId;
     private final LongSupplier brokerEpoch;
@@ -43,6 +55,12 @@ public final class AlterPartitionManager implements Partition.IsrProposer, AutoC
         t.setDaemon(true);
         return t;
     });
+    /** Proposals not sent yet, the latest per partition; guarded by {@code this}. */
+    private final Map<TopicPartition, Proposal> waiting = new LinkedHashMap<>();
+    private boolean sending;
+
+    private record Proposal(Partition partition, AlterPartitionRequest.Change change) {
+    }
 
     public AlterPartitionManager(int brokerId, LongSupplier brokerEpoch, Sender sender,
             Consumer<TopicPartition> onHighWatermarkMoved) {
@@ -56,43 +74,79 @@ public final class AlterPartitionManager implements Partition.IsrProposer, AutoC
     public void propose(Partition partition, List<Integer> newIsr) {
         TopicPartition tp = partition.topicPartition();
         var state = partition.state().state();
-        AlterPartitionRequest request = new AlterPartitionRequest(brokerId, brokerEpoch.getAsLong(), List.of(
-                new AlterPartitionRequest.Change(tp.topic(), tp.partition(), state.leaderEpoch(),
-                        state.partitionEpoch(), newIsr)));
         log.info("Proposing ISR {} for {} (now {})", newIsr, tp, state.isr());
+        synchronized (this) {
+            waiting.put(tp, new Proposal(partition, new AlterPartitionRequest.Change(tp.topic(), tp.partition(),
+                    state.leaderEpoch(), state.partitionEpoch(), newIsr)));
+            if (sending) {
+                return;
+            }
+            sending = true;
+        }
         try {
-            executor.execute(() -> send(partition, request));
+            executor.execute(this::sendWaiting);
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            partition.applyCommittedState(null);
+            List<Proposal> dropped;
+            synchronized (this) {
+                dropped = new ArrayList<>(waiting.values());
+                waiting.clear();
+                sending = false;
+            }
+            dropped.forEach(p -> p.partition().applyCommittedState(null));
         }
     }
 
-    private void send(Partition partition, AlterPartitionRequest request) {
-        AlterPartitionResponse.Result result = null;
+    /** Sends what waits, one request at a time, until nothing does. */
+    private void sendWaiting() {
+        while (true) {
+            List<Proposal> batch = new ArrayList<>();
+            synchronized (this) {
+                var it = waiting.values().iterator();
+                while (it.hasNext() && batch.size() < MAX_BATCH) {
+                    batch.add(it.next());
+                    it.remove();
+                }
+                if (batch.isEmpty()) {
+                    sending = false;
+                    return;
+                }
+            }
+            send(batch);
+        }
+    }
+
+    private void send(List<Proposal> batch) {
+        AlterPartitionRequest request = new AlterPartitionRequest(brokerId, brokerEpoch.getAsLong(),
+                batch.stream().map(Proposal::change).toList());
+        Map<TopicPartition, AlterPartitionResponse.Result> results = new HashMap<>();
         try {
             AlterPartitionResponse response = sender.send(request);
-            if (response.error() == ClusterError.NONE && !response.partitions().isEmpty()) {
-                result = response.partitions().get(0);
+            if (response.error() == ClusterError.NONE) {
+                response.partitions().forEach(r -> results.put(new TopicPartition(r.topic(), r.partition()), r));
             } else {
-                log.warn("The controller refused the ISR change of {}: {}", partition.topicPartition(), response.error());
+                log.warn("The controller refused {} ISR changes: {}", batch.size(), response.error());
             }
         } catch (IOException | RuntimeException e) {
-            log.warn("Cannot send the ISR change of {} to the controller: {}", partition.topicPartition(), e.getMessage());
+            log.warn("Cannot send {} ISR changes to the controller: {}", batch.size(), e.getMessage());
         }
-        if (result != null && result.error() != ClusterError.NONE) {
-            log.info("The controller refused the ISR change of {}: {}", partition.topicPartition(), result.error());
-            result = null;
-        }
-        List<Integer> before = partition.state().state().isr();
-        boolean moved = partition.applyCommittedState(result == null ? null : result.state());
-        List<Integer> after = partition.state().state().isr();
-        if (result != null && after.size() < before.size()) {
-            shrinks.increment();
-        } else if (result != null && after.size() > before.size()) {
-            expands.increment();
-        }
-        if (moved) {
-            onHighWatermarkMoved.accept(partition.topicPartition());
+        for (Proposal proposal : batch) {
+            Partition partition = proposal.partition();
+            AlterPartitionResponse.Result result = results.get(partition.topicPartition());
+            if (result != null && result.error() != ClusterError.NONE) {
+                log.info("The controller refused the ISR change of {}: {}", partition.topicPartition(), result.error());
+                result = null;
+            }
+            List<Integer> before = partition.state().state().isr();
+            boolean moved = partition.applyCommittedState(result == null ? null : result.state());
+            List<Integer> after = partition.state().state().isr();
+            if (result != null && after.size() < before.size()) {
+                shrinks.increment();
+            } else if (result != null && after.size() > before.size()) {
+                expands.increment();
+            }
+            if (moved) {
+                onHighWatermarkMoved.accept(partition.topicPartition());
+            }
         }
     }
 
