@@ -51,8 +51,9 @@ final class ScaleResults {
         layouts.forEach((system, layout) -> md.append("- ").append(system).append(": ").append(layout).append('\n'));
         md.append("""
                 - create: one CreateTopics per topic, all in flight, until every broker's Metadata (raw v12, all topics) \
-                shows every partition led.
-                - Metadata: 30 raw Metadata v12 requests for all topics to broker 1, one connection each, after 3 \
+                shows every partition led, then until every partition has taken a record with acks=all (as in failover: a \
+                baseline for it).
+                - Metadata: 30 raw Metadata v12 requests for all topics to broker 1, one connection each, after 10 \
                 warm-up requests.
                 - failover: kill -9 of the active controller (Runnel: role ACTIVE; Kafka: the quorum leader); times \
                 from the kill until a new 10-partition topic (CreateTopics retried) is accepted, then led on every \

@@ -102,6 +102,7 @@ final class ScaleScenario {
         private final Duration deadline;
         private final Map<String, Duration> marks = new LinkedHashMap<>();
         private String waitingFor = "";
+        private final List<String> notes = new ArrayList<>();
         private String lastProblem;
         private String failure;
 
@@ -112,6 +113,11 @@ final class ScaleScenario {
 
         void mark(String what, long sinceNanos) {
             marks.put(what, Duration.ofNanos(System.nanoTime() - sinceNanos));
+        }
+
+        /** A detail told with the times ({@code "1,010 partitions written in 2 rounds"}). */
+        void note(String note) {
+            notes.add(note);
         }
 
         /** The latest thing a poll found wrong: told when the step does not finish. */
@@ -135,6 +141,9 @@ final class ScaleScenario {
         String cell() {
             List<String> parts = new ArrayList<>();
             marks.forEach((what, took) -> parts.add(what + " " + format(took)));
+            if (!notes.isEmpty()) {
+                parts.add("(" + String.join(", ", notes) + ")");
+            }
             if (failure != null) {
                 parts.add(failure);
             }
@@ -205,7 +214,10 @@ final class ScaleScenario {
         return result;
     }
 
-    /** From the first CreateTopics (one per topic, all in flight) until every broker's Metadata shows every partition led. */
+    /**
+     * From the first CreateTopics (one per topic, all in flight) until every broker's Metadata
+     * shows every partition led, then until every partition has taken an acks=all write.
+     */
     static StepResult create(ScaleSystem system, Layout layout, Duration deadline) {
         return step("create", deadline, (result, end) -> {
             long start = System.nanoTime();
@@ -215,18 +227,21 @@ final class ScaleScenario {
             result.mark("accepted", start);
             awaitLedEverywhere(system, layout.topics(), result, end);
             result.mark("led on every broker", start);
+            // The same writes as after a controller failover, as a baseline for those.
+            awaitWritable(system.bootstrap(), layout.topics(), result, end);
+            result.mark("all partitions writable", start);
         });
     }
 
     /**
-     * Metadata for all topics from broker {@code brokerId}, {@code requests} times after 3 warm-up
+     * Metadata for all topics from broker {@code brokerId}, {@code requests} times after 10 warm-up
      * requests: a raw Metadata v12 request with a null topic list, each on a new connection.
      */
     static StepResult metadataLatency(ScaleSystem system, int brokerId, Layout layout, int requests) {
         return step("metadata", Duration.ofMinutes(10), (result, end) -> {
             result.waitingFor = "Metadata answers";
             List<Long> nanos = new ArrayList<>();
-            for (int i = -3; i < requests; i++) {
+            for (int i = -10; i < requests; i++) {
                 long start = System.nanoTime();
                 MetadataResponseData answer = metadata(system.kafkaPort(brokerId));
                 long took = System.nanoTime() - start;
@@ -410,6 +425,8 @@ final class ScaleScenario {
             }
         });
         int total = pending.size();
+        AtomicInteger rounds = new AtomicInteger();
+        long start = System.nanoTime();
         // A batch buffer per partition: small batches, so thousands of partitions fit in buffer.memory.
         try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap, Map.of(
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false,
@@ -418,6 +435,7 @@ final class ScaleScenario {
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000))) {
             result.waitFor("a record with acks=all in each of " + total + " partitions", end)
                     .pollInterval(Duration.ofSeconds(1)).until(() -> {
+                        rounds.incrementAndGet();
                         Map<TopicPartition, Future<RecordMetadata>> sent = new LinkedHashMap<>();
                         for (TopicPartition tp : pending) {
                             try {
@@ -435,12 +453,18 @@ final class ScaleScenario {
                                 result.problem("not yet written: " + s.getKey() + ": " + e.getCause());
                             }
                         }
+                        if (rounds.get() == 1 && !pending.isEmpty()) {
+                            result.note(String.format("first write round: %,d of %,d partitions in %s", total
+                                    - pending.size(), total, format(Duration.ofNanos(System.nanoTime() - start))));
+                        }
                         if (!pending.isEmpty()) {
                             result.problem(pending.size() + " of " + total + " partitions not written, e.g. "
                                     + pending.iterator().next() + ": " + result.lastProblem);
                         }
                         return pending.isEmpty();
                     });
+            result.note(String.format("%,d partitions written in %d round%s, %s", total, rounds.get(),
+                    rounds.get() == 1 ? "" : "s", format(Duration.ofNanos(System.nanoTime() - start))));
         }
     }
 
