@@ -8,7 +8,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import dev.runnel.clustertest.ScaleScenario.Layout;
-import dev.runnel.clustertest.ScaleScenario.StepResult;
 
 /**
  * Real processes, 2 controllers and 3 brokers, with 3,000 partitions (30 topics of 100, RF 3):
@@ -40,7 +39,7 @@ class ControllerFailoverScaleProcessTest {
             assertThat(failover.finished()).as("%s%n%s", failover, runnel.logTails()).isTrue();
         } finally {
             System.out.printf("ControllerFailoverScaleProcessTest took %s in all%n",
-                    ScaleScenario.format(Duration.ofNanos(System.nanoTime() - start)));
+                    StepResult.format(Duration.ofNanos(System.nanoTime() - start)));
         }
     }
 }

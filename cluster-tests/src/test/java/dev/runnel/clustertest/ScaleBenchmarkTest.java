@@ -14,7 +14,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import dev.runnel.clustertest.ScaleScenario.Layout;
-import dev.runnel.clustertest.ScaleScenario.StepResult;
 
 /**
  * A measurement, not an assertion on time: Runnel (2 controllers, 3 brokers) and Apache Kafka 4.4
@@ -98,7 +97,7 @@ class ScaleBenchmarkTest {
         } else {
             String why = steps.containsKey("create") ? "create did not finish" : "the cluster did not start";
             for (String step : List.of("create", "metadata", "failover", "broker restart")) {
-                steps.putIfAbsent(step, ScaleScenario.skipped(step, why));
+                steps.putIfAbsent(step, StepResult.skipped(step, why));
             }
         }
         heaps.values().removeIf(Map::isEmpty);

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import dev.runnel.clustertest.ScaleScenario.Layout;
-import dev.runnel.clustertest.ScaleScenario.StepResult;
 
 /** The rows of a {@link ScaleBenchmarkTest} run as a markdown report: one row per system and partition count. */
 final class ScaleResults {
@@ -70,7 +69,7 @@ final class ScaleResults {
         for (Row row : rows) {
             md.append("| ").append(String.join(" | ", row.system(), row.layout().toString(), row.loadAverage(),
                     cell(row, "start"), cell(row, "create"), cell(row, "metadata"), cell(row, "failover"),
-                    cell(row, "broker restart"), lastHeaps(row), ScaleScenario.format(row.wallTime()))).append(" |\n");
+                    cell(row, "broker restart"), lastHeaps(row), StepResult.format(row.wallTime()))).append(" |\n");
         }
         md.append("\nHeap used after a full GC, MiB, after each step:\n\n| system | partitions | after | heaps |\n|---|---|---|---|\n");
         for (Row row : rows) {

@@ -1,10 +1,6 @@
 package dev.runnel.clustertest;
 
-import static org.awaitility.Awaitility.await;
-
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -19,15 +15,13 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
+import java.util.function.Predicate;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -41,13 +35,12 @@ import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.MetadataResponse;
-import org.awaitility.core.ConditionFactory;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * The steps of the scale benchmark, each timed from its own start against its own deadline, on any
  * {@link ScaleSystem}: create many partitions, ask for all of them, kill the active controller,
- * restart a broker, measure heaps. Shared by {@link ScaleBenchmarkTest} (Runnel and Kafka, profile
+ * restart a broker, measure heaps ({@link JvmHeaps}). Shared by {@link ScaleBenchmarkTest} (Runnel and Kafka, profile
  * {@code scale}) and {@link ControllerFailoverScaleProcessTest} (Runnel, default build). A step that
  * misses its deadline returns a {@link StepResult} saying so instead of throwing, so the other
  * steps and systems still run. Every wait polls in the test thread (a poll may block on a request
@@ -59,7 +52,6 @@ final class ScaleScenario {
     static final int AFTER_FAILOVER_PARTITIONS = 10;
     static final String AFTER_FAILOVER_TOPIC = "after-failover";
 
-    private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
     private static final byte[] VALUE = KafkaClients.bytes("scale");
 
     private ScaleScenario() {
@@ -96,82 +88,6 @@ final class ScaleScenario {
         }
     }
 
-    /** The instants a step reached, each measured from the event it names, or why it did not finish. */
-    static final class StepResult {
-        private final String step;
-        private final Duration deadline;
-        private final Map<String, Duration> marks = new LinkedHashMap<>();
-        private String waitingFor = "";
-        private final List<String> notes = new ArrayList<>();
-        private String lastProblem;
-        private String failure;
-
-        StepResult(String step, Duration deadline) {
-            this.step = step;
-            this.deadline = deadline;
-        }
-
-        void mark(String what, long sinceNanos) {
-            marks.put(what, Duration.ofNanos(System.nanoTime() - sinceNanos));
-        }
-
-        /** A detail told with the times ({@code "1,010 partitions written in 2 rounds"}). */
-        void note(String note) {
-            notes.add(note);
-        }
-
-        /** The latest thing a poll found wrong: told when the step does not finish. */
-        void problem(String problem) {
-            this.lastProblem = problem;
-        }
-
-        String step() {
-            return step;
-        }
-
-        boolean finished() {
-            return failure == null;
-        }
-
-        Map<String, Duration> marks() {
-            return marks;
-        }
-
-        /** {@code "led on every broker 3.2 s; ..."} and, if it did not finish, why. */
-        String cell() {
-            List<String> parts = new ArrayList<>();
-            marks.forEach((what, took) -> parts.add(what + " " + format(took)));
-            if (!notes.isEmpty()) {
-                parts.add("(" + String.join(", ", notes) + ")");
-            }
-            if (failure != null) {
-                parts.add(failure);
-            }
-            return String.join("; ", parts);
-        }
-
-        @Override
-        public String toString() {
-            return step + ": " + cell();
-        }
-
-        /** A wait for a phase of this step, within what is left of {@code deadline}. */
-        ConditionFactory waitFor(String what, long deadlineNanos) {
-            waitingFor = what;
-            long left = Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadlineNanos - System.nanoTime());
-            return await(what).atMost(Duration.ofNanos(left)).pollDelay(Duration.ZERO).pollInSameThread();
-        }
-
-        void failed(Throwable e) {
-            failure = e instanceof ConditionTimeoutException
-                    ? "did not finish in " + format(deadline) + " (waiting for " + waitingFor + ")"
-                    : "failed (" + waitingFor + "): " + e;
-            if (lastProblem != null) {
-                failure += " last seen: " + lastProblem;
-            }
-        }
-    }
-
     @FunctionalInterface
     private interface Body {
         void run(StepResult result, long deadlineNanos) throws Exception;
@@ -187,31 +103,16 @@ final class ScaleScenario {
         return result;
     }
 
-    static String format(Duration d) {
-        long ms = d.toMillis();
-        if (ms < 1_000) {
-            return ms + " ms";
-        }
-        return ms < 600_000 ? String.format("%.1f s", ms / 1000.0) : String.format("%.1f min", ms / 60_000.0);
-    }
-
     // ---- steps ------------------------------------------------------------------------------
 
     /** Starts the system's processes, until every broker serves clients. */
     static StepResult start(ScaleSystem system, Duration deadline) {
         return step("start", deadline, (result, end) -> {
             long start = System.nanoTime();
-            result.waitingFor = "the cluster to start";
+            result.phase("the cluster to start");
             system.start(Duration.ofNanos(end - start));
             result.mark("brokers ready", start);
         });
-    }
-
-    /** A step that did not run, and why. */
-    static StepResult skipped(String step, String why) {
-        StepResult result = new StepResult(step, Duration.ZERO);
-        result.failure = "skipped: " + why;
-        return result;
     }
 
     /**
@@ -239,7 +140,7 @@ final class ScaleScenario {
      */
     static StepResult metadataLatency(ScaleSystem system, int brokerId, Layout layout, int requests) {
         return step("metadata", Duration.ofMinutes(10), (result, end) -> {
-            result.waitingFor = "Metadata answers";
+            result.phase("Metadata answers");
             List<Long> nanos = new ArrayList<>();
             for (int i = -10; i < requests; i++) {
                 long start = System.nanoTime();
@@ -253,9 +154,9 @@ final class ScaleScenario {
                 }
             }
             Collections.sort(nanos);
-            result.marks.put("p50", Duration.ofNanos(percentile(nanos, 50)));
-            result.marks.put("p99", Duration.ofNanos(percentile(nanos, 99)));
-            result.marks.put("max", Duration.ofNanos(nanos.get(nanos.size() - 1)));
+            result.record("p50", Duration.ofNanos(percentile(nanos, 50)));
+            result.record("p99", Duration.ofNanos(percentile(nanos, 99)));
+            result.record("max", Duration.ofNanos(nanos.get(nanos.size() - 1)));
         });
     }
 
@@ -292,9 +193,7 @@ final class ScaleScenario {
                 system.restartController(killed.get(), Duration.ofMinutes(3));
             } catch (Exception | AssertionError e) {
                 failover.problem("restarting controller " + killed.get() + " failed: " + e);
-                if (failover.finished()) {
-                    failover.failure = "controller " + killed.get() + " did not restart: " + e;
-                }
+                failover.fail("controller " + killed.get() + " did not restart: " + e);
             }
         }
         return failover;
@@ -315,10 +214,11 @@ final class ScaleScenario {
                 long shownGone = replicated ? end : Math.min(end, kill + TimeUnit.MINUTES.toNanos(1));
                 try {
                     result.waitFor("the cluster to show broker " + brokerId + " gone", shownGone)
-                            .pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-                            .until(() -> partitions(admin, layout).anyMatch(p -> replicated
-                                    ? hosts(p, brokerId) && p.isr().stream().noneMatch(n -> n.id() == brokerId)
-                                    : hosts(p, brokerId) && !led(p)));
+                            .pollInterval(Duration.ofMillis(250)).until(() -> count(admin, layout, result,
+                                    p -> hosts(p, brokerId) && (replicated
+                                            ? p.isr().stream().noneMatch(n -> n.id() == brokerId) : !led(p)),
+                                    "partitions without broker " + brokerId + (replicated ? " in the ISR" : " leading"))
+                                    > 0);
                     result.mark("gone after kill", kill);
                 } catch (ConditionTimeoutException e) {
                     if (replicated) {
@@ -328,9 +228,9 @@ final class ScaleScenario {
                 system.restartBroker(brokerId);
                 long restart = System.nanoTime();
                 result.waitFor(replicated ? "every ISR full again" : "every partition led again", end)
-                        .pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-                        .until(() -> partitions(admin, layout).allMatch(p -> replicated
-                                ? p.isr().size() == p.replicas().size() : led(p)));
+                        .pollInterval(Duration.ofMillis(500)).until(() -> count(admin, layout, result,
+                                p -> replicated ? p.isr().size() < p.replicas().size() : !led(p),
+                                replicated ? "partitions with a short ISR" : "partitions without a leader") == 0);
                 result.mark(replicated ? "in sync after restart" : "led after restart", restart);
             }
         });
@@ -339,7 +239,7 @@ final class ScaleScenario {
     /** Each live process's heap use after a full GC ({@code jcmd GC.run}, {@code GC.heap_info}) in MiB, -1 if unknown. */
     static Map<String, Long> heapsAfterFullGc(ScaleSystem system) {
         Map<String, Long> heaps = new LinkedHashMap<>();
-        system.pids().forEach((name, pid) -> heaps.put(name, heapAfterFullGc(pid)));
+        system.pids().forEach((name, pid) -> heaps.put(name, JvmHeaps.usedAfterFullGc(pid)));
         return heaps;
     }
 
@@ -455,23 +355,34 @@ final class ScaleScenario {
                         }
                         if (rounds.get() == 1 && !pending.isEmpty()) {
                             result.note(String.format("first write round: %,d of %,d partitions in %s", total
-                                    - pending.size(), total, format(Duration.ofNanos(System.nanoTime() - start))));
+                                    - pending.size(), total, StepResult.format(Duration.ofNanos(System.nanoTime() - start))));
                         }
                         if (!pending.isEmpty()) {
                             result.problem(pending.size() + " of " + total + " partitions not written, e.g. "
-                                    + pending.iterator().next() + ": " + result.lastProblem);
+                                    + pending.iterator().next() + ": " + result.lastProblem());
                         }
                         return pending.isEmpty();
                     });
             result.note(String.format("%,d partitions written in %d round%s, %s", total, rounds.get(),
-                    rounds.get() == 1 ? "" : "s", format(Duration.ofNanos(System.nanoTime() - start))));
+                    rounds.get() == 1 ? "" : "s", StepResult.format(Duration.ofNanos(System.nanoTime() - start))));
         }
     }
 
-    private static Stream<TopicPartitionInfo> partitions(Admin admin, Layout layout) throws Exception {
-        Map<String, TopicDescription> described = admin.describeTopics(layout.topics().keySet()).allTopicNames()
-                .get(2, TimeUnit.MINUTES);
-        return described.values().stream().flatMap(d -> d.partitions().stream());
+    /**
+     * How many partitions of the layout's topics match {@code what} (describeTopics), noted as the
+     * step's latest problem; -1 when describeTopics failed.
+     */
+    private static long count(Admin admin, Layout layout, StepResult result, Predicate<TopicPartitionInfo> what,
+            String described) throws InterruptedException {
+        try {
+            long count = admin.describeTopics(layout.topics().keySet()).allTopicNames().get(2, TimeUnit.MINUTES)
+                    .values().stream().flatMap(d -> d.partitions().stream()).filter(what).count();
+            result.problem(String.format("%,d %s", count, described));
+            return count;
+        } catch (ExecutionException | TimeoutException e) {
+            result.problem("describeTopics: " + e);
+            return -1;
+        }
     }
 
     private static boolean hosts(TopicPartitionInfo partition, int brokerId) {
@@ -494,33 +405,5 @@ final class ScaleScenario {
     private static long percentile(List<Long> sorted, int percentile) {
         int index = (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1;
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
-    }
-
-    private static long heapAfterFullGc(long pid) {
-        try {
-            jcmd(pid, "GC.run");
-            Matcher used = HEAP_USED.matcher(jcmd(pid, "GC.heap_info"));
-            return used.find() ? Long.parseLong(used.group(1)) / 1024 : -1;
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
-    }
-
-    private static String jcmd(long pid, String command) throws IOException, InterruptedException {
-        Path out = Files.createTempFile("jcmd-", ".txt");
-        try {
-            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    Long.toString(pid), command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-            if (!jcmd.waitFor(2, TimeUnit.MINUTES)) {
-                jcmd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                throw new IOException("jcmd " + pid + " " + command + " did not answer");
-            }
-            return Files.readString(out);
-        } finally {
-            Files.deleteIfExists(out);
-        }
     }
 }
