@@ -35,13 +35,32 @@ final class KafkaReferenceBroker implements AutoCloseable {
         Path jars = Path.of("..", "kafka-reference", "broker", "target", "kafka-broker").toAbsolutePath().normalize();
         if (!Files.isDirectory(jars)) {
             throw new IllegalStateException("Apache Kafka's broker is not in " + jars
-                    + "; gather it with ./mvnw -Pbench -DskipTests install -pl kafka-reference/broker -am");
+                    + "; gather it with ./mvnw -Pbench -pl kafka-reference/broker package");
         }
         return jars;
     }
 
-    static KafkaReferenceBroker start(Path dir) throws IOException, InterruptedException {
+    /** The classpath of a Kafka JVM: the jars, and their directory for {@code log4j2.properties}. */
+    static String classpath() {
         Path jars = jars();
+        return jars + File.separator + "*" + File.pathSeparator + jars;
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** Formats the storage of the node that {@code props} describes for cluster {@code clusterId}. */
+    static void format(Path props, String clusterId, Path log) throws IOException, InterruptedException {
+        Process format = new ProcessBuilder(java(), "-cp", classpath(), "kafka.tools.StorageTool", "format", "-c",
+                props.toString(), "-t", clusterId).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
+            format.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            throw new IllegalStateException("formatting Kafka's storage failed: " + Files.readString(log));
+        }
+    }
+
+    static KafkaReferenceBroker start(Path dir) throws IOException, InterruptedException {
         int port = InJvmCluster.freePort();
         int controllerPort = InJvmCluster.freePort();
         Path props = dir.resolve("kafka-server.properties");
@@ -55,17 +74,10 @@ final class KafkaReferenceBroker implements AutoCloseable {
                 "transaction.state.log.replication.factor=1", "transaction.state.log.min.isr=1",
                 "share.coordinator.state.topic.replication.factor=1", "share.coordinator.state.topic.min.isr=1",
                 "group.initial.rebalance.delay.ms=200", "auto.create.topics.enable=false", ""), StandardCharsets.UTF_8);
-        String classpath = jars + File.separator + "*" + File.pathSeparator + jars;
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process format = new ProcessBuilder(java, "-cp", classpath, "kafka.tools.StorageTool", "format", "-c",
-                props.toString(), "-t", org.apache.kafka.common.Uuid.randomUuid().toString()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("kafka-format.log").toFile()).start();
-        if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
-            throw new IllegalStateException("formatting Kafka's storage failed: "
-                    + Files.readString(dir.resolve("kafka-format.log")));
-        }
+        format(props, org.apache.kafka.common.Uuid.randomUuid().toString(), dir.resolve("kafka-format.log"));
         Path log = dir.resolve("kafka.log");
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", classpath, "kafka.Kafka", props.toString()));
+        List<String> command = new ArrayList<>(List.of(java(), "-Xmx512m", "-cp", classpath(), "kafka.Kafka",
+                props.toString()));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         KafkaReferenceBroker broker = new KafkaReferenceBroker(dir, process, port);
         Awaitility.await("Kafka started").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))

@@ -1,9 +1,11 @@
 package dev.runnel.clustertest;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -16,11 +18,13 @@ final class NodeProcess implements AutoCloseable {
 
     private final String name;
     private final Path log;
+    private final long logStart;
     private final Process process;
 
-    private NodeProcess(String name, Path log, Process process) {
+    private NodeProcess(String name, Path log, long logStart, Process process) {
         this.name = name;
         this.log = log;
+        this.logStart = logStart;
         this.process = process;
     }
 
@@ -37,10 +41,18 @@ final class NodeProcess implements AutoCloseable {
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", execJar(module).toString()));
         command.addAll(args);
-        Path log = logDir.resolve(name + ".log");
+        return start(name, command, logDir.resolve(name + ".log"));
+    }
+
+    /**
+     * Starts any {@code command} (an Apache Kafka node, say), its output appended to {@code log}:
+     * the same kill, signals and stop as a Runnel service.
+     */
+    static NodeProcess start(String name, List<String> command, Path log) throws IOException {
+        long logStart = Files.exists(log) ? Files.size(log) : 0;
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        return new NodeProcess(name, log, process);
+        return new NodeProcess(name, log, logStart, process);
     }
 
     /** The {@code *-exec.jar} that {@code mvn package} built in {@code ../module/target}. */
@@ -95,6 +107,13 @@ final class NodeProcess implements AutoCloseable {
         return log;
     }
 
+    /** What this process (not an earlier one of the same node, which appended to the same file) has logged so far. */
+    String logSinceStart() throws IOException {
+        byte[] all = Files.readAllBytes(log);
+        int from = (int) Math.min(logStart, all.length);
+        return new String(all, from, all.length - from, StandardCharsets.UTF_8);
+    }
+
     /** The tail of the node's log, for assertion messages. */
     String logTail() {
         try {
@@ -102,6 +121,28 @@ final class NodeProcess implements AutoCloseable {
             return name + " log:\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
         } catch (IOException e) {
             return name + " log unreadable: " + e;
+        }
+    }
+
+    /**
+     * {@link #close()} of every node at once: SIGTERM to all, then up to 30 seconds for them all to
+     * exit, then {@code kill -9} of any left.
+     */
+    static void closeAll(Collection<NodeProcess> nodes) throws InterruptedException {
+        List<NodeProcess> alive = nodes.stream().filter(NodeProcess::isAlive).toList();
+        for (NodeProcess node : alive) {
+            try {
+                node.signal("CONT");
+            } catch (IOException e) {
+                // gone meanwhile
+            }
+            node.process.destroy();
+        }
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (NodeProcess node : alive) {
+            if (!node.process.waitFor(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                node.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
         }
     }
 

@@ -62,10 +62,16 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     void startController(int id, String... extraArgs) throws IOException {
+        startController(id, List.of(), extraArgs);
+    }
+
+    /** Starts controller {@code id} (again) with {@code jvmOptions} ({@code -Xmx1g}, ...) as well. */
+    void startController(int id, List<String> jvmOptions, String... extraArgs) throws IOException {
         int port = controllerPorts.computeIfAbsent(id, k -> InJvmCluster.freePort());
         List<String> args = new ArrayList<>(List.of("--runnel.controller.id=" + id));
         args.addAll(List.of(extraArgs));
-        nodes.put("controller-" + id, NodeProcess.start("controller-" + id, "controller-service", dir, common(port, args)));
+        nodes.put("controller-" + id, NodeProcess.start("controller-" + id, "controller-service", dir, jvmOptions,
+                common(port, args)));
     }
 
     /** Starts broker {@code id} (again) with its logs in {@code broker-<id>-data}. */
