@@ -45,12 +45,13 @@ final class RunnelScaleSystem implements ScaleSystem {
     @Override
     public String layout() {
         return "2 controllers " + controllerJvm + ", 3 brokers " + brokerJvm + " (after the test default -Xmx256m"
-                + " -XX:TieredStopAtLevel=1), ZooKeeper in the test JVM (session timeout 6 s)";
+                + " -XX:TieredStopAtLevel=1), ZooKeeper in the test JVM; the services' own ZooKeeper session timeout (9 s)";
     }
 
     @Override
     public void start(Duration deadline) throws Exception {
-        cluster = new ProcessCluster(label);
+        // As users run it: 9 s sessions, as Kafka's broker.session.timeout.ms (not the tests' 6 s).
+        cluster = new ProcessCluster(label).withDefaultSessionTimeout();
         cluster.startController(1, controllerJvm);
         await("controller 1 active").atMost(deadline).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
                 .until(() -> "ACTIVE".equals(status(1).role()));
