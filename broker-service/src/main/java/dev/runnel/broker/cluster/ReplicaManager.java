@@ -98,15 +98,29 @@ public final class ReplicaManager {
             return refused;
         }
         // Phase one, in parallel: open or create each partition's log (a new log costs a few fsyncs,
-        // which overlap when several are in flight). Phase two, in order: install the new states.
+        // which overlap when several are in flight). Phase two: hosted partitions take their new
+        // states, in parallel; then, in order, new partitions become visible and listeners hear.
         Map<TopicPartition, Callable<Transition>> work = new LinkedHashMap<>();
         for (TopicInfo topic : request.topics()) {
             for (PartitionInfo partition : topic.partitions()) {
                 work.put(new TopicPartition(topic.name(), partition.partition()), () -> prepare(topic, partition));
             }
         }
+        List<Transition> transitions = runAll(work.values());
+        // A partition hosted already takes its new state in parallel too: a new leadership records
+        // its leader epoch, one fsync each (a broker that leaves hands thousands to the others).
+        List<Callable<Transition>> updates = new ArrayList<>();
+        for (Transition t : transitions) {
+            if (t.error() == null && t.next() != null && t.created() == null && !t.next().equals(t.current())) {
+                updates.add(() -> {
+                    t.existing().update(t.next(), t.minIsr());
+                    return t;
+                });
+            }
+        }
+        runAll(updates);
         List<PartitionError> errors = new ArrayList<>();
-        for (Transition transition : runAll(work.values())) {
+        for (Transition transition : transitions) {
             if (transition.error() != null) {
                 errors.add(transition.error());
             } else if (transition.next() != null) {
@@ -214,11 +228,10 @@ public final class ReplicaManager {
         return new Transition(tp, null, current, next, minIsr, hostedNow, created);
     }
 
+    /** Makes a new partition visible (an existing one has its new state already) and tells the listeners. */
     private void install(Transition t) {
         if (t.created() != null) {
             hosted.put(t.tp(), t.created());
-        } else if (!t.next().equals(t.current())) {
-            t.existing().update(t.next(), t.minIsr());
         }
         if (!t.next().equals(t.current())) {
             stateListeners.forEach(l -> l.accept(t.tp()));

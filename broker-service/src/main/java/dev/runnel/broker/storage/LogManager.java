@@ -16,7 +16,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.ToLongFunction;
 
 import org.slf4j.Logger;
@@ -72,6 +77,9 @@ public final class LogManager implements AutoCloseable {
      * on that file (or letting GC close a leaked one) releases the process's lock on it.
      */
     private static final Set<Path> LOCKED_IN_THIS_JVM = ConcurrentHashMap.newKeySet();
+
+    /** Logs opened at once when the directory is loaded. */
+    private static final int LOAD_THREADS = 8;
 
     private final Path logDir;
     private final Path lockKey;
@@ -152,6 +160,7 @@ public final class LogManager implements AutoCloseable {
         Map<TopicPartition, Long> recovery = readOrEmpty(recoveryPoints);
         Map<TopicPartition, Long> starts = readOrEmpty(logStartOffsets);
         Map<TopicPartition, Long> hws = readOrEmpty(highWatermarks);
+        List<Callable<PartitionLog>> opens = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(logDir, Files::isDirectory)) {
             for (Path dir : dirs) {
                 TopicPartition tp;
@@ -162,8 +171,35 @@ public final class LogManager implements AutoCloseable {
                     continue;
                 }
                 var params = new LogRecovery.LoadParams(clean, recovery.getOrDefault(tp, 0L), starts.getOrDefault(tp, 0L));
-                logs.put(tp, PartitionLog.open(dir, tp, defaultConfig, clock, scheduler, params, hws.getOrDefault(tp, 0L)));
+                opens.add(() -> PartitionLog.open(dir, tp, defaultConfig, clock, scheduler, params,
+                        hws.getOrDefault(tp, 0L)));
             }
+        }
+        // Logs load in parallel, as Kafka's recovery threads do: a log recovered after a crash is
+        // fsynced, and those fsyncs overlap when several are in flight.
+        ExecutorService loaders = Executors.newFixedThreadPool(LOAD_THREADS, r -> {
+            Thread t = new Thread(r, "log-loader");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (Future<PartitionLog> opened : loaders.invokeAll(opens)) {
+                PartitionLog partitionLog = opened.get();
+                logs.put(partitionLog.topicPartition(), partitionLog);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while loading the logs of " + logDir, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IOException("cannot load the logs of " + logDir, e.getCause());
+        } finally {
+            loaders.shutdownNow();
         }
         // The marker describes the previous run only; from now on a crash must trigger recovery.
         Files.deleteIfExists(marker);
