@@ -15,7 +15,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
@@ -27,7 +26,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.message.MetadataRequestData;
@@ -200,40 +198,68 @@ final class ScaleScenario {
     }
 
     /**
-     * {@code kill -9} of broker {@code brokerId}; once the cluster shows it gone (a replica out of
-     * an ISR, or with RF 1 a partition without a leader), it is started again, and timed from that
-     * start until every ISR is full again (RF 1: every partition led).
+     * {@code kill -9} of broker {@code brokerId}; once every other broker's own Metadata shows it
+     * gone (no partition with it in the ISR, or with RF 1 none led by it), it is started again, and
+     * timed from that start until every broker's Metadata shows every ISR full again (RF 1: every
+     * partition led). Each broker is asked itself: brokers apply the controller's views at slightly
+     * different moments, and one broker's answer says nothing of another's.
      */
     static StepResult brokerRestart(ScaleSystem system, Layout layout, int brokerId, Duration deadline) {
         boolean replicated = layout.replicationFactor() > 1;
         return step("broker restart", deadline, (result, end) -> {
-            try (Admin admin = admin(system.bootstrap())) {
-                system.killBroker(brokerId);
-                long kill = System.nanoTime();
-                // With RF 1 a system might keep a dead broker as the leader: then restart after a minute anyway.
-                long shownGone = replicated ? end : Math.min(end, kill + TimeUnit.MINUTES.toNanos(1));
-                try {
-                    result.waitFor("the cluster to show broker " + brokerId + " gone", shownGone)
-                            .pollInterval(Duration.ofMillis(250)).until(() -> count(admin, layout, result,
-                                    p -> hosts(p, brokerId) && (replicated
-                                            ? p.isr().stream().noneMatch(n -> n.id() == brokerId) : !led(p)),
-                                    "partitions without broker " + brokerId + (replicated ? " in the ISR" : " leading"))
-                                    > 0);
-                    result.mark("gone after kill", kill);
-                } catch (ConditionTimeoutException e) {
-                    if (replicated) {
-                        throw e;
-                    }
+            List<Integer> others = system.brokerIds().stream().filter(id -> id != brokerId).toList();
+            system.killBroker(brokerId);
+            long kill = System.nanoTime();
+            // With RF 1 a system might keep a dead broker as the leader: then restart after a minute anyway.
+            long shownGone = replicated ? end : Math.min(end, kill + TimeUnit.MINUTES.toNanos(1));
+            Predicate<MetadataResponseData.MetadataResponsePartition> stillThere = p -> replicated
+                    ? p.isrNodes().contains(brokerId) : p.leaderId() == brokerId;
+            try {
+                result.waitFor("every other broker to show broker " + brokerId + " gone", shownGone)
+                        .pollInterval(Duration.ofMillis(250))
+                        .until(() -> countEverywhere(system, others, layout, stillThere, result,
+                                "partitions with broker " + brokerId + (replicated ? " in the ISR" : " leading")) == 0);
+                result.mark("gone after kill", kill);
+            } catch (ConditionTimeoutException e) {
+                if (replicated) {
+                    throw e;
                 }
-                system.restartBroker(brokerId);
-                long restart = System.nanoTime();
-                result.waitFor(replicated ? "every ISR full again" : "every partition led again", end)
-                        .pollInterval(Duration.ofMillis(500)).until(() -> count(admin, layout, result,
-                                p -> replicated ? p.isr().size() < p.replicas().size() : !led(p),
-                                replicated ? "partitions with a short ISR" : "partitions without a leader") == 0);
-                result.mark(replicated ? "in sync after restart" : "led after restart", restart);
             }
+            system.restartBroker(brokerId);
+            long restart = System.nanoTime();
+            Predicate<MetadataResponseData.MetadataResponsePartition> notBack = p -> replicated
+                    ? p.isrNodes().size() < p.replicaNodes().size() : p.leaderId() < 0;
+            result.waitFor(replicated ? "every ISR full again" : "every partition led again", end)
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> countEverywhere(system, system.brokerIds(), layout, notBack, result,
+                            replicated ? "partitions with a short ISR" : "partitions without a leader") == 0);
+            result.mark(replicated ? "in sync after restart" : "led after restart", restart);
         });
+    }
+
+    /**
+     * How many partitions of the layout's topics match {@code what} in the Metadata of any of
+     * {@code brokers}, each asked itself (the largest count; -1 while one cannot answer).
+     */
+    private static long countEverywhere(ScaleSystem system, List<Integer> brokers, Layout layout,
+            Predicate<MetadataResponseData.MetadataResponsePartition> what, StepResult result, String described) {
+        long worst = 0;
+        for (int id : brokers) {
+            MetadataResponseData answer;
+            try {
+                answer = metadata(system.kafkaPort(id));
+            } catch (IOException e) {
+                result.problem("broker " + id + ": no Metadata answer: " + e);
+                return -1;
+            }
+            long count = answer.topics().stream().filter(t -> layout.topics().containsKey(t.name()))
+                    .flatMap(t -> t.partitions().stream()).filter(what).count();
+            if (count > worst || worst == 0) {
+                result.problem(String.format("broker %d: %,d %s", id, count, described));
+            }
+            worst = Math.max(worst, count);
+        }
+        return worst;
     }
 
     /** Each live process's heap use after a full GC ({@code jcmd GC.run}, {@code GC.heap_info}) in MiB, -1 if unknown. */
@@ -366,31 +392,6 @@ final class ScaleScenario {
             result.note(String.format("%,d partitions written in %d round%s, %s", total, rounds.get(),
                     rounds.get() == 1 ? "" : "s", StepResult.format(Duration.ofNanos(System.nanoTime() - start))));
         }
-    }
-
-    /**
-     * How many partitions of the layout's topics match {@code what} (describeTopics), noted as the
-     * step's latest problem; -1 when describeTopics failed.
-     */
-    private static long count(Admin admin, Layout layout, StepResult result, Predicate<TopicPartitionInfo> what,
-            String described) throws InterruptedException {
-        try {
-            long count = admin.describeTopics(layout.topics().keySet()).allTopicNames().get(2, TimeUnit.MINUTES)
-                    .values().stream().flatMap(d -> d.partitions().stream()).filter(what).count();
-            result.problem(String.format("%,d %s", count, described));
-            return count;
-        } catch (ExecutionException | TimeoutException e) {
-            result.problem("describeTopics: " + e);
-            return -1;
-        }
-    }
-
-    private static boolean hosts(TopicPartitionInfo partition, int brokerId) {
-        return partition.replicas().stream().anyMatch(n -> n.id() == brokerId);
-    }
-
-    private static boolean led(TopicPartitionInfo partition) {
-        return partition.leader() != null && partition.leader().id() >= 0;
     }
 
     /** An Admin whose calls may take long: a CreateTopics of 1,000 partitions is answered when they are led. */
