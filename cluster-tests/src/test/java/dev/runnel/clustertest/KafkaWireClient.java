@@ -29,10 +29,16 @@ final class KafkaWireClient {
     /** As {@link #send(int, ApiKeys, short, Message)}, waiting at most {@code timeout} to connect and for the answer. */
     static AbstractResponse send(int port, ApiKeys key, short version, Message body, Duration timeout)
             throws IOException {
+        return send("127.0.0.1", port, key, version, body, timeout);
+    }
+
+    /** As {@link #send(int, ApiKeys, short, Message, Duration)} to a broker on {@code host}. */
+    static AbstractResponse send(String host, int port, ApiKeys key, short version, Message body, Duration timeout)
+            throws IOException {
         RequestHeader header = new RequestHeader(key, version, "cluster-test", 1);
         ByteBuffer request = RequestUtils.serialize(header.data(), header.headerVersion(), body, version);
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), (int) Math.min(5_000, timeout.toMillis()));
+            socket.connect(new InetSocketAddress(host, port), (int) Math.min(5_000, timeout.toMillis()));
             socket.setSoTimeout((int) timeout.toMillis());
             DataOutputStream out = new DataOutputStream(socket.getOutputStream());
             out.writeInt(request.remaining());

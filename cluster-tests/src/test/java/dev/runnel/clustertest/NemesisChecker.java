@@ -1,0 +1,244 @@
+package dev.runnel.clustertest;
+
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.TreeMap;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * The nemesis's checks over what the run recorded, after the cluster healed: the whole topic
+ * read back from offset 0 to each partition's end offset, checked against the producers'
+ * acknowledgements, the {@link OffsetLedger} and the high watermark observations.
+ *
+ * <ul>
+ *   <li>lost: an acknowledged value not read back;</li>
+ *   <li>duplicated: a value read back more than once (acknowledged or not: every value is sent
+ *       once, by an idempotent producer);</li>
+ *   <li>reordered: within a partition, a producer's value after one it sent later;</li>
+ *   <li>unknown: a value no producer sent;</li>
+ *   <li>high watermark regressions: an answer below an earlier answer of the same leader epoch
+ *       given before the question was asked; or an answer of leader epoch e not above an offset
+ *       acknowledged before the question was asked and written in an epoch at most e (so a
+ *       deposed leader that has not heard of its successor may answer with its own, older high
+ *       watermark: that is a stale read, which Kafka allows, and is counted apart).</li>
+ * </ul>
+ */
+final class NemesisChecker {
+
+    private static final int EVIDENCE = 20;
+
+    /** The topic as read back: per partition, the values and the leader epochs of their batches, by offset. */
+    record ReadBack(Map<Integer, long[]> values, Map<Integer, int[]> epochs, Map<Integer, Long> endOffsets, long read) {
+    }
+
+    /** What the checks found; {@code evidence} holds the first examples of each kind of violation. */
+    record Verdict(long lost, long duplicated, long reordered, long unknown, long hwRegressions, long staleHwAnswers,
+            long hwObservations, Map<String, List<String>> evidence) {
+    }
+
+    private NemesisChecker() {
+    }
+
+    /** Reads every partition from its beginning to its end offset (the high watermark) with {@code assign()}. */
+    static ReadBack readBack(String bootstrap, String topic, int partitions, OffsetLedger ledger, Duration deadline) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
+        Map<Integer, long[]> values = new TreeMap<>();
+        Map<Integer, int[]> epochs = new TreeMap<>();
+        Map<Integer, Long> ends = new TreeMap<>();
+        long[] read = {0};
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
+                new StringDeserializer())) {
+            List<TopicPartition> all = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                all.add(new TopicPartition(topic, p));
+            }
+            consumer.assign(all);
+            consumer.seekToBeginning(all);
+            consumer.endOffsets(all, Duration.ofSeconds(30)).forEach((tp, end) -> {
+                ends.put(tp.partition(), end);
+                long[] v = new long[(int) (long) end];
+                Arrays.fill(v, -1);
+                values.put(tp.partition(), v);
+                int[] e = new int[(int) (long) end];
+                Arrays.fill(e, -1);
+                epochs.put(tp.partition(), e);
+            });
+            await("read " + topic + " to " + ends).atMost(deadline).until(() -> {
+                int got;
+                do {
+                    got = 0;
+                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                        got++;
+                        if (r.offset() >= ends.get(r.partition())) {
+                            continue;
+                        }
+                        read[0]++;
+                        long id = NemesisProducer.valueId(r.value());
+                        values.get(r.partition())[(int) r.offset()] = id;
+                        epochs.get(r.partition())[(int) r.offset()] = r.leaderEpoch().orElse(-1);
+                        ledger.record(r.partition(), r.offset(), id, OffsetLedger.Source.READ_BACK);
+                    }
+                } while (got > 0);
+                return all.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp.partition()));
+            });
+        }
+        return new ReadBack(values, epochs, ends, read[0]);
+    }
+
+    static Verdict check(ReadBack readBack, List<NemesisProducer> producers,
+            List<HighWatermarkObserver.Observation> observations) {
+        Map<String, List<String>> evidence = new TreeMap<>();
+        Map<Integer, NemesisProducer> byId = new HashMap<>();
+        Map<Integer, BitSet> seen = new HashMap<>();
+        producers.forEach(p -> {
+            byId.put(p.id(), p);
+            seen.put(p.id(), new BitSet());
+        });
+        long duplicated = 0;
+        long reordered = 0;
+        long unknown = 0;
+        for (Map.Entry<Integer, long[]> partition : readBack.values().entrySet()) {
+            Map<Integer, Integer> lastSeq = new HashMap<>();
+            long[] values = partition.getValue();
+            for (int offset = 0; offset < values.length; offset++) {
+                long id = values[offset];
+                if (id == -1) {
+                    continue; // below the log start, or a control batch: no value
+                }
+                int producer = NemesisProducer.producerOf(id);
+                int seq = NemesisProducer.seqOf(id);
+                if (!byId.containsKey(producer) || seq < 0 || seq >= byId.get(producer).sent()) {
+                    unknown++;
+                    note(evidence, "unknown", "unknown value " + NemesisProducer.describe(id) + " at " + partition.getKey() + "@" + offset);
+                    continue;
+                }
+                if (seen.get(producer).get(seq)) {
+                    duplicated++;
+                    note(evidence, "duplicated", "duplicate " + NemesisProducer.describe(id) + " (acknowledged: "
+                            + byId.get(producer).isAcked(seq) + ") again at " + partition.getKey() + "@" + offset);
+                }
+                seen.get(producer).set(seq);
+                Integer last = lastSeq.put(producer, seq);
+                if (last != null && seq < last) {
+                    reordered++;
+                    note(evidence, "reordered", "reordered: " + NemesisProducer.describe(id) + " at " + partition.getKey() + "@"
+                            + offset + " after seq " + last);
+                }
+            }
+        }
+        long lost = 0;
+        for (NemesisProducer producer : producers) {
+            for (NemesisProducer.Ack ack : producer.acks()) {
+                if (!seen.get(producer.id()).get(ack.seq())) {
+                    lost++;
+                    note(evidence, "lost", "lost " + NemesisProducer.value(producer.id(), ack.seq()) + ", acknowledged at "
+                            + ack.partition() + "@" + ack.offset());
+                }
+            }
+        }
+        HighWatermarks hw = highWatermarks(readBack, producers, observations, evidence);
+        return new Verdict(lost, duplicated, reordered, unknown, hw.regressions, hw.stale, observations.size(), evidence);
+    }
+
+    private record HighWatermarks(long regressions, long stale) {
+    }
+
+    private record AckAt(long offset, int epoch, long nanos) {
+    }
+
+    private static HighWatermarks highWatermarks(ReadBack readBack, List<NemesisProducer> producers,
+            List<HighWatermarkObserver.Observation> observations, Map<String, List<String>> evidence) {
+        Map<Integer, List<AckAt>> acks = new HashMap<>();
+        for (NemesisProducer producer : producers) {
+            for (NemesisProducer.Ack ack : producer.acks()) {
+                int[] epochs = readBack.epochs().get(ack.partition());
+                if (ack.offset() < 0 || epochs == null || ack.offset() >= epochs.length || epochs[(int) ack.offset()] < 0) {
+                    continue; // lost, or acknowledged without an offset: counted elsewhere
+                }
+                acks.computeIfAbsent(ack.partition(), p -> new ArrayList<>())
+                        .add(new AckAt(ack.offset(), epochs[(int) ack.offset()], ack.nanos()));
+            }
+        }
+        Map<Integer, List<HighWatermarkObserver.Observation>> byPartition = new HashMap<>();
+        observations.forEach(o -> byPartition.computeIfAbsent(o.partition(), p -> new ArrayList<>()).add(o));
+        long regressions = 0;
+        long stale = 0;
+        for (Map.Entry<Integer, List<HighWatermarkObserver.Observation>> entry : byPartition.entrySet()) {
+            List<HighWatermarkObserver.Observation> seen = new ArrayList<>(entry.getValue());
+            seen.sort(Comparator.comparingLong(HighWatermarkObserver.Observation::sentNanos));
+            List<AckAt> acked = new ArrayList<>(acks.getOrDefault(entry.getKey(), List.of()));
+            acked.sort(Comparator.comparingLong(AckAt::nanos));
+            TreeMap<Integer, AckAt> highestAckByEpoch = new TreeMap<>();
+            Map<Integer, PriorityQueue<HighWatermarkObserver.Observation>> pendingByEpoch = new HashMap<>();
+            Map<Integer, HighWatermarkObserver.Observation> highestByEpoch = new HashMap<>();
+            int next = 0;
+            for (HighWatermarkObserver.Observation o : seen) {
+                while (next < acked.size() && acked.get(next).nanos() < o.sentNanos()) {
+                    AckAt a = acked.get(next++);
+                    highestAckByEpoch.merge(a.epoch(), a, (x, y) -> x.offset() >= y.offset() ? x : y);
+                }
+                boolean regressed = false;
+                AckAt bound = highestAckByEpoch.headMap(o.leaderEpoch(), true).values().stream()
+                        .max(Comparator.comparingLong(AckAt::offset)).orElse(null);
+                if (bound != null && o.highWatermark() <= bound.offset()) {
+                    regressed = true;
+                    note(evidence, "hwRegressions", String.format("partition %d: broker %d answered high watermark %d at leader epoch %d, "
+                            + "%d ms after offset %d (written at epoch %d) was acknowledged", entry.getKey(), o.broker(),
+                            o.highWatermark(), o.leaderEpoch(), (o.sentNanos() - bound.nanos()) / 1_000_000,
+                            bound.offset(), bound.epoch()));
+                }
+                if (!highestAckByEpoch.isEmpty() && highestAckByEpoch.lastKey() > o.leaderEpoch()) {
+                    stale++;
+                }
+                PriorityQueue<HighWatermarkObserver.Observation> pending = pendingByEpoch.computeIfAbsent(
+                        o.leaderEpoch(), e -> new PriorityQueue<>(
+                                Comparator.comparingLong(HighWatermarkObserver.Observation::answeredNanos)));
+                while (!pending.isEmpty() && pending.peek().answeredNanos() < o.sentNanos()) {
+                    HighWatermarkObserver.Observation earlier = pending.poll();
+                    highestByEpoch.merge(o.leaderEpoch(), earlier,
+                            (x, y) -> x.highWatermark() >= y.highWatermark() ? x : y);
+                }
+                HighWatermarkObserver.Observation highest = highestByEpoch.get(o.leaderEpoch());
+                if (highest != null && o.highWatermark() < highest.highWatermark()) {
+                    if (!regressed) {
+                        note(evidence, "hwRegressions", String.format("partition %d: high watermark %d from broker %d at leader epoch %d "
+                                + "after %d from broker %d in the same epoch %d ms before", entry.getKey(),
+                                o.highWatermark(), o.broker(), o.leaderEpoch(), highest.highWatermark(),
+                                highest.broker(), (o.sentNanos() - highest.answeredNanos()) / 1_000_000));
+                    }
+                    regressed = true;
+                }
+                pending.add(o);
+                if (regressed) {
+                    regressions++;
+                }
+            }
+        }
+        return new HighWatermarks(regressions, stale);
+    }
+
+    private static void note(Map<String, List<String>> evidence, String kind, String line) {
+        List<String> lines = evidence.computeIfAbsent(kind, k -> new ArrayList<>());
+        if (lines.size() < EVIDENCE) {
+            lines.add(line);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package dev.runnel.clustertest;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * The nemesis's readers: a consumer group of {@code members} unmodified {@link KafkaConsumer}s
+ * (classic protocol, one thread each) that {@code subscribe()} to the topic and commit
+ * synchronously after each poll, every record read going to the {@link OffsetLedger}; and a
+ * watcher that asks {@link Admin#listConsumerGroupOffsets} for the group's committed offsets
+ * every second and counts any partition's committed offset seen lower than before. A member whose
+ * call fails goes on polling; one whose consumer broke is replaced by a new one in the group.
+ */
+final class NemesisGroup implements AutoCloseable {
+
+    private static final int EVIDENCE = 20;
+
+    private final String bootstrap;
+    private final String topic;
+    private final String group;
+    private final OffsetLedger ledger;
+    private final List<Thread> threads = new ArrayList<>();
+    private final List<KafkaConsumer<String, String>> consumers = new ArrayList<>();
+    private final Admin admin;
+    private final AtomicLong consumed = new AtomicLong();
+    private final AtomicLong errors = new AtomicLong();
+    private final Map<Integer, Long> highestCommitted = new TreeMap<>();
+    private final List<String> regressions = new ArrayList<>();
+    private final AtomicLong regressionCount = new AtomicLong();
+    private final AtomicLong observations = new AtomicLong();
+    private volatile boolean running = true;
+
+    NemesisGroup(String bootstrap, String topic, String group, OffsetLedger ledger) {
+        this.bootstrap = bootstrap;
+        this.topic = topic;
+        this.group = group;
+        this.ledger = ledger;
+        Properties config = new Properties();
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+        this.admin = Admin.create(config);
+    }
+
+    NemesisGroup start(int members) {
+        for (int m = 0; m < members; m++) {
+            int member = m;
+            threads.add(new Thread(() -> consume(member), "nemesis-group-member-" + m));
+        }
+        threads.add(new Thread(this::watchCommitted, "nemesis-group-committed-offsets"));
+        threads.forEach(t -> {
+            t.setDaemon(true);
+            t.start();
+        });
+        return this;
+    }
+
+    private KafkaConsumer<String, String> newConsumer(int member) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, group + "-" + member);
+        config.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000);
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1_000);
+        config.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+        config.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 5_000);
+        config.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000);
+        KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
+                new StringDeserializer());
+        synchronized (consumers) {
+            consumers.add(consumer);
+        }
+        return consumer;
+    }
+
+    private void consume(int member) {
+        while (running) {
+            KafkaConsumer<String, String> consumer = newConsumer(member);
+            try {
+                consumer.subscribe(List.of(topic));
+                while (running) {
+                    try {
+                        ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(500));
+                        for (ConsumerRecord<String, String> r : records) {
+                            ledger.record(r.partition(), r.offset(), NemesisProducer.valueId(r.value()),
+                                    OffsetLedger.Source.GROUP);
+                            consumed.incrementAndGet();
+                        }
+                        if (!records.isEmpty()) {
+                            consumer.commitSync(Duration.ofSeconds(10));
+                        }
+                    } catch (WakeupException e) {
+                        break;
+                    } catch (org.apache.kafka.common.errors.RetriableException
+                            | org.apache.kafka.clients.consumer.CommitFailedException
+                            | org.apache.kafka.common.errors.RebalanceInProgressException e) {
+                        errors.incrementAndGet(); // faults: poll again, rejoin if need be
+                        sleep(200);
+                    }
+                }
+            } catch (RuntimeException e) {
+                if (running) {
+                    errors.incrementAndGet();
+                    System.out.println("nemesis group member " + member + " replaced after " + e);
+                    sleep(1_000);
+                }
+            } finally {
+                synchronized (consumers) {
+                    consumers.remove(consumer);
+                }
+                try {
+                    consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+                } catch (RuntimeException e) {
+                    // closing after a fault
+                }
+            }
+        }
+    }
+
+    private void watchCommitted() {
+        while (running) {
+            try {
+                observe();
+            } catch (Exception e) {
+                // coordinator moving: ask again next time
+            }
+            sleep(1_000);
+        }
+    }
+
+    /** Asks for the committed offsets once and checks them against those seen before; the offsets. */
+    Map<Integer, Long> observe() throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+        Map<Integer, Long> offsets = new TreeMap<>();
+        synchronized (highestCommitted) {
+            observations.incrementAndGet();
+            for (Map.Entry<TopicPartition, OffsetAndMetadata> e : committed.entrySet()) {
+                if (!e.getKey().topic().equals(topic) || e.getValue() == null) {
+                    continue;
+                }
+                int p = e.getKey().partition();
+                long offset = e.getValue().offset();
+                offsets.put(p, offset);
+                Long before = highestCommitted.get(p);
+                if (before != null && offset < before) {
+                    regressionCount.incrementAndGet();
+                    if (regressions.size() < EVIDENCE) {
+                        regressions.add(String.format("partition %d: committed offset %d seen after %d (at %s)", p,
+                                offset, before, java.time.Instant.now()));
+                    }
+                }
+                highestCommitted.merge(p, offset, Math::max);
+            }
+        }
+        return offsets;
+    }
+
+    long consumed() {
+        return consumed.get();
+    }
+
+    long errors() {
+        return errors.get();
+    }
+
+    long observations() {
+        return observations.get();
+    }
+
+    long regressions() {
+        return regressionCount.get();
+    }
+
+    List<String> regressionEvidence() {
+        synchronized (highestCommitted) {
+            return List.copyOf(regressions);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        synchronized (consumers) {
+            consumers.forEach(KafkaConsumer::wakeup);
+        }
+        for (Thread t : threads) {
+            t.join(20_000);
+        }
+        admin.close(Duration.ofSeconds(5));
+    }
+}

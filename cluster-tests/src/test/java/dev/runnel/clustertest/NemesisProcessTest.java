@@ -1,0 +1,251 @@
+package dev.runnel.clustertest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.admin.NewTopic;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+
+/**
+ * A Jepsen-style nemesis over real processes (ZooKeeper in this JVM, two controllers and three
+ * brokers from the built jars): overlapping faults of every {@link NemesisFault.Kind} while
+ * three idempotent {@code acks=all} producers write to a topic of 6 partitions (more after each
+ * rolling restart) with replication factor 3 and {@code min.insync.replicas=2}, a two-member
+ * consumer group reads and commits, and an observer asks every broker for every partition's high
+ * watermark. After the faults heal, the {@link NemesisChecker} checks the whole history; the run
+ * prints one {@code NEMESIS-RUN} line and fails on any violation, on a fault kind that never ran,
+ * or on a fault that did not heal.
+ *
+ * <p>{@code -Drunnel.nemesis.duration} sets how long faults are injected (2 minutes by default;
+ * the {@code faults} profile runs 10), {@code -Drunnel.nemesis.seed} repeats a run's choices,
+ * {@code -Drunnel.nemesis.netns=off} keeps every node on 127.0.0.1 (no network partitions, as on
+ * a machine where namespaces cannot be made).
+ */
+class NemesisProcessTest {
+
+    private static final Duration START = Duration.ofSeconds(120);
+    private static final Duration DEADLINE = Duration.ofMinutes(3);
+    private static final Duration FAULT_TIME = Duration.parse(System.getProperty("runnel.nemesis.duration", "PT2M"));
+    private static final int PARTITIONS = 6;
+    private static final int PRODUCERS = 3;
+    private static final int PER_SECOND = 150;
+    private static final List<String> QUIET = List.of("org.apache.kafka", "org.apache.zookeeper", "org.apache.curator");
+    private static final Map<String, Level> levels = new HashMap<>();
+
+    private NemesisNetwork network;
+    private NemesisCluster cluster;
+    private final List<NemesisProducer> producers = new ArrayList<>();
+    private NemesisGroup group;
+    private HighWatermarkObserver observer;
+
+    @BeforeAll
+    static void quietClients() {
+        for (String name : QUIET) {
+            Logger logger = (Logger) LoggerFactory.getLogger(name);
+            levels.put(name, logger.getLevel());
+            logger.setLevel(Level.ERROR);
+        }
+    }
+
+    @AfterAll
+    static void restoreLogLevels() {
+        levels.forEach((name, level) -> ((Logger) LoggerFactory.getLogger(name)).setLevel(level));
+    }
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        producers.forEach(NemesisProducer::close);
+        if (group != null) {
+            group.close();
+        }
+        if (observer != null) {
+            observer.close();
+        }
+        try {
+            if (cluster != null) {
+                cluster.close();
+            }
+        } finally {
+            if (network != null) {
+                network.close();
+            }
+        }
+    }
+
+    @Test
+    void acknowledgedRecordsSurviveOverlappingFaultsOfEveryKind() throws Exception {
+        long seed = Long.getLong("runnel.nemesis.seed", System.nanoTime());
+        long started = System.nanoTime();
+        System.out.printf("NEMESIS seed=%d duration=%s (-Drunnel.nemesis.seed=%d repeats the choices)%n", seed,
+                FAULT_TIME, seed);
+        List<String> nodes = List.of("controller-1", "controller-2", "broker-1", "broker-2", "broker-3");
+        network = "off".equals(System.getProperty("runnel.nemesis.netns"))
+                ? NemesisNetwork.loopback("-Drunnel.nemesis.netns=off")
+                : NemesisNetwork.create(nodes);
+        if (!network.partitionable()) {
+            System.out.println("NEMESIS: every node on 127.0.0.1; the network partition fault is SKIPPED: "
+                    + network.unavailableBecause());
+        }
+        cluster = new NemesisCluster("nemesis-" + seed, network, Duration.ofSeconds(6),
+                List.of("--runnel.controller.leader-rebalance.interval=5s"),
+                List.of("--runnel.broker.replica-lag-time-max=10s", "--runnel.broker.offsets-topic.partitions=10"))
+                .start(2, 3, START);
+        String topic = "nemesis";
+        cluster.admin().createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 3)
+                .configs(Map.of("min.insync.replicas", "2")))).all().get(30, TimeUnit.SECONDS);
+        cluster.awaitFullIsr(topic, 3, DEADLINE);
+        NemesisFault.Topic grown = new NemesisFault.Topic(topic, new AtomicInteger(PARTITIONS));
+
+        OffsetLedger ledger = new OffsetLedger();
+        for (int id = 1; id <= PRODUCERS; id++) {
+            producers.add(new NemesisProducer(id, cluster.bootstrap(), topic, PER_SECOND, ledger).start());
+        }
+        group = new NemesisGroup(cluster.bootstrap(), topic, "nemesis-group", ledger).start(2);
+        Map<Integer, java.net.InetSocketAddress> brokers = new TreeMap<>();
+        cluster.brokerIds().forEach(id -> brokers.put(id, cluster.kafkaAddress(id)));
+        observer = new HighWatermarkObserver(topic, brokers, grown.partitions()::get, Duration.ofMillis(200)).start();
+        awaitProgress(300);
+        await("the group reads").atMost(DEADLINE).until(() -> group.consumed() > 0);
+
+        Nemesis nemesis = new Nemesis(cluster, grown, seed, Duration.ofSeconds(2), Duration.ofSeconds(8));
+        nemesis.run(FAULT_TIME, Duration.ofMinutes(6));
+
+        List<String> failures = new ArrayList<>(nemesis.healFailures());
+        try {
+            cluster.awaitFullIsr(topic, 3, DEADLINE);
+            awaitProgress(300);
+        } catch (ConditionTimeoutException e) {
+            failures.add("no full ISR or no progress " + DEADLINE + " after the faults: " + e.getMessage());
+        }
+        for (NemesisProducer producer : producers) {
+            producer.stop();
+        }
+        int partitions = cluster.topic(topic).partitions().size();
+        grown.partitions().set(partitions);
+        long groupLag = awaitGroupCaughtUp(topic, partitions);
+        group.close();
+        observer.close();
+        NemesisChecker.ReadBack readBack = NemesisChecker.readBack(cluster.bootstrap(), topic, partitions, ledger,
+                DEADLINE);
+        NemesisChecker.Verdict verdict = NemesisChecker.check(readBack, producers, observer.observations());
+
+        List<Integer> slow = cluster.stopBrokers(Duration.ofSeconds(60));
+        slow.forEach(id -> failures.add("broker-" + id + " did not exit within 60 s of SIGTERM at the end"));
+        Map<Integer, Path> logDirs = new TreeMap<>();
+        cluster.brokerIds().forEach(id -> logDirs.put(id, cluster.logDir(id)));
+        long divergence = 0;
+        List<String> compared = List.of();
+        try {
+            compared = ReplicationChecks.assertReplicaLogsIdentical(logDirs, topic, readBack.endOffsets());
+        } catch (AssertionError e) {
+            divergence = 1;
+            failures.add("replicas differ below the high watermark: " + e.getMessage());
+        }
+
+        Map<String, String> faults = new LinkedHashMap<>();
+        Map<NemesisFault.Kind, Integer> counts = nemesis.counts();
+        for (NemesisFault.Kind kind : NemesisFault.Kind.values()) {
+            faults.put(kind.label(), nemesis.kinds().contains(kind) ? counts.get(kind).toString() : "skipped");
+        }
+        long acknowledged = producers.stream().mapToLong(NemesisProducer::acknowledged).sum();
+        String line = String.format("NEMESIS-RUN seed=%d duration=%s faults=%s network=%s partitions=%d->%d sent=%d "
+                + "acknowledged=%d failed=%d read=%d consumed=%d lost=%d duplicated=%d reordered=%d offsetConflicts=%d "
+                + "groupOffsetRegressions=%d hwRegressions=%d unknown=%d replicaDivergence=%d groupLagAtEnd=%d "
+                + "healFailures=%d hwObservations=%d staleHwAnswers=%d committedOffsetObservations=%d elapsed=%ds",
+                seed, FAULT_TIME, faults,
+                network.partitionable() ? "namespaces" : "loopback", PARTITIONS, partitions,
+                producers.stream().mapToLong(NemesisProducer::sent).sum(), acknowledged,
+                producers.stream().mapToLong(NemesisProducer::failed).sum(), readBack.read(), group.consumed(),
+                verdict.lost(), verdict.duplicated(), verdict.reordered(), ledger.conflicts(), group.regressions(),
+                verdict.hwRegressions(), verdict.unknown(), divergence, groupLag, failures.size(),
+                verdict.hwObservations(), verdict.staleHwAnswers(), group.observations(),
+                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
+        producers.forEach(p -> p.failures().forEach(f -> System.out.println("  failed send: " + f)));
+        String report = report(line, verdict, ledger, group.regressionEvidence(), failures, compared);
+        System.out.println(report);
+        Files.writeString(cluster.keepLogs().resolve("nemesis-report.txt"), report);
+
+        assertThat(failures).as("faults that did not heal, and other failures").isEmpty();
+        assertThat(verdict.lost()).as("acknowledged but not read back").isZero();
+        assertThat(verdict.duplicated()).as("read back more than once").isZero();
+        assertThat(verdict.reordered()).as("out of a producer's order within a partition").isZero();
+        assertThat(ledger.conflicts()).as("offsets with two different values").isZero();
+        assertThat(group.regressions()).as("committed group offsets that went back").isZero();
+        assertThat(verdict.hwRegressions()).as("high watermark regressions seen").isZero();
+        assertThat(verdict.unknown()).as("values no producer sent").isZero();
+        assertThat(groupLag).as("records the group had not committed at the end").isZero();
+        for (NemesisFault.Kind kind : nemesis.kinds()) {
+            assertThat(counts.get(kind)).as("%s faults injected", kind.label()).isPositive();
+        }
+        assertThat(partitions).as("partitions after the rolling restarts").isGreaterThan(PARTITIONS);
+        assertThat(acknowledged).isPositive();
+    }
+
+    /** Waits until each producer has {@code records} more acknowledgements. */
+    private void awaitProgress(long records) {
+        Map<Integer, Long> targets = producers.stream()
+                .collect(Collectors.toMap(NemesisProducer::id, p -> p.acknowledged() + records));
+        await("acknowledgements up to " + targets).atMost(DEADLINE).pollInterval(Duration.ofMillis(200))
+                .until(() -> producers.stream().allMatch(p -> p.acknowledged() >= targets.get(p.id())));
+    }
+
+    /** Waits until the group's committed offsets reach the end offsets; what it still lags then. */
+    private long awaitGroupCaughtUp(String topic, int partitions) throws Exception {
+        Map<Integer, Long> ends = new TreeMap<>();
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.<String, Object>of(
+                "bootstrap.servers", cluster.bootstrap()), new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.StringDeserializer())) {
+            List<org.apache.kafka.common.TopicPartition> all = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                all.add(new org.apache.kafka.common.TopicPartition(topic, p));
+            }
+            consumer.endOffsets(all, Duration.ofSeconds(30)).forEach((tp, end) -> ends.put(tp.partition(), end));
+        }
+        long[] lag = {Long.MAX_VALUE};
+        try {
+            await("the group commits up to " + ends).atMost(DEADLINE).pollInterval(Duration.ofSeconds(1))
+                    .ignoreExceptions().until(() -> {
+                        Map<Integer, Long> committed = group.observe();
+                        lag[0] = ends.entrySet().stream()
+                                .mapToLong(e -> e.getValue() - committed.getOrDefault(e.getKey(), 0L)).sum();
+                        return lag[0] <= 0;
+                    });
+        } catch (ConditionTimeoutException e) {
+            System.out.println("NEMESIS: the group still lags " + lag[0] + " records behind " + ends);
+        }
+        return Math.max(0, lag[0]);
+    }
+
+    private static String report(String line, NemesisChecker.Verdict verdict, OffsetLedger ledger,
+            List<String> groupRegressions, List<String> failures, List<String> compared) {
+        StringBuilder out = new StringBuilder(line).append('\n');
+        failures.forEach(f -> out.append("  failure: ").append(f).append('\n'));
+        verdict.evidence().forEach((kind, lines) -> lines.forEach(l -> out.append("  ").append(kind).append(": ")
+                .append(l).append('\n')));
+        ledger.evidence().forEach(l -> out.append("  offsetConflicts: ").append(l).append('\n'));
+        groupRegressions.forEach(l -> out.append("  groupOffsetRegressions: ").append(l).append('\n'));
+        compared.forEach(l -> out.append("  replicas: ").append(l).append('\n'));
+        return out.toString();
+    }
+}
