@@ -31,9 +31,9 @@ import org.apache.kafka.common.requests.ListOffsetsResponse;
  */
 final class HighWatermarkObserver implements AutoCloseable {
 
-    /** One broker's answer for one partition; nanos are {@link System#nanoTime()}. */
+    /** One broker's answer for one partition; nanos are {@link System#nanoTime()}, sentAt the wall clock. */
     record Observation(int partition, int broker, int leaderEpoch, long highWatermark, long sentNanos,
-            long answeredNanos) {
+            long answeredNanos, java.time.Instant sentAt) {
     }
 
     private final String topic;
@@ -94,6 +94,7 @@ final class HighWatermarkObserver implements AutoCloseable {
                 .setTopics(List.of(wanted));
         questions.incrementAndGet();
         long sent = System.nanoTime();
+        java.time.Instant sentAt = java.time.Instant.now();
         ListOffsetsResponseData answer = ((ListOffsetsResponse) KafkaWireClient.send(address.getHostString(),
                 address.getPort(), ApiKeys.LIST_OFFSETS, (short) 7, request, Duration.ofSeconds(2))).data();
         long answered = System.nanoTime();
@@ -101,7 +102,7 @@ final class HighWatermarkObserver implements AutoCloseable {
             for (ListOffsetsResponseData.ListOffsetsPartitionResponse p : t.partitions()) {
                 if (p.errorCode() == Errors.NONE.code()) {
                     observations.add(new Observation(p.partitionIndex(), broker, p.leaderEpoch(), p.offset(), sent,
-                            answered));
+                            answered, sentAt));
                 }
             }
         }

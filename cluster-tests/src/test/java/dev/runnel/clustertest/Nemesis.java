@@ -1,6 +1,9 @@
 package dev.runnel.clustertest;
 
 import java.time.Duration;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -40,10 +43,13 @@ final class Nemesis {
     private final NemesisFault.Context context;
     private final Set<Integer> impairedBrokers = new HashSet<>();
     private final Set<Integer> impairedControllers = new HashSet<>();
+    private final Map<Integer, NemesisFault> reservations = new java.util.HashMap<>();
     private final Map<NemesisFault.Kind, Integer> counts = new EnumMap<>(NemesisFault.Kind.class);
     private final List<Thread> running = new ArrayList<>();
     private final ConcurrentLinkedQueue<String> healFailures = new ConcurrentLinkedQueue<>();
     private final long startNanos = System.nanoTime();
+    private volatile long windowEnd = Long.MAX_VALUE;
+    private long lastNoFit;
 
     Nemesis(NemesisCluster cluster, NemesisFault.Topic topic, long seed, Duration minGap, Duration maxGap) {
         this.cluster = cluster;
@@ -71,6 +77,7 @@ final class Nemesis {
      */
     void run(Duration window, Duration healDeadline) throws InterruptedException {
         long end = System.nanoTime() + window.toNanos();
+        windowEnd = end;
         while (System.nanoTime() < end) {
             long gap = minGap.toMillis() + (long) (random.nextDouble() * (maxGap.toMillis() - minGap.toMillis()));
             TimeUnit.MILLISECONDS.sleep(Math.min(gap, Math.max(0, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()))));
@@ -115,7 +122,8 @@ final class Nemesis {
         }
         List<NemesisFault.Kind> any = kinds();
         Collections.shuffle(any, random);
-        if (!tryStart(any)) {
+        if (!tryStart(any) && System.nanoTime() - lastNoFit > TimeUnit.SECONDS.toNanos(15)) {
+            lastNoFit = System.nanoTime();
             log("no fault fits now (brokers impaired " + impairedBrokers() + ", controllers " + impairedControllers()
                     + ")");
         }
@@ -152,9 +160,22 @@ final class Nemesis {
 
     // ---- the budget ---------------------------------------------------------------------------
 
-    /** Claims the nodes if they are free and the budget allows them; all or none. */
-    synchronized boolean claim(Set<Integer> brokers, Set<Integer> controllers) {
-        if (brokers.stream().anyMatch(impairedBrokers::contains)
+    /**
+     * Keeps {@code broker} for the fault that waits for it ({@code by}): other faults cannot claim
+     * it meanwhile, so a rolling restart is not starved by faults that keep starting.
+     */
+    synchronized void reserve(int broker, NemesisFault by) {
+        reservations.put(broker, by);
+    }
+
+    synchronized void unreserve(int broker, NemesisFault by) {
+        reservations.remove(broker, by);
+    }
+
+    /** Claims the nodes for {@code by} if they are free and the budget allows them; all or none. */
+    synchronized boolean claim(NemesisFault by, Set<Integer> brokers, Set<Integer> controllers) {
+        if (brokers.stream().anyMatch(b -> reservations.containsKey(b) && reservations.get(b) != by)
+                || brokers.stream().anyMatch(impairedBrokers::contains)
                 || controllers.stream().anyMatch(impairedControllers::contains)
                 || impairedBrokers.size() + brokers.size() > MAX_BROKERS_IMPAIRED
                 || impairedControllers.size() + controllers.size() > MAX_CONTROLLERS_IMPAIRED) {
@@ -180,6 +201,15 @@ final class Nemesis {
 
     // ---- the record -----------------------------------------------------------------------------
 
+    /** What is left of the fault window. */
+    Duration remaining() {
+        return Duration.ofNanos(Math.max(0, windowEnd - System.nanoTime()));
+    }
+
+    int count(NemesisFault.Kind kind) {
+        return counts.get(kind);
+    }
+
     Map<NemesisFault.Kind, Integer> counts() {
         return Map.copyOf(counts);
     }
@@ -195,6 +225,7 @@ final class Nemesis {
 
     /** Prints a line of the schedule, stamped with the seconds since the nemesis began. */
     void log(String line) {
-        System.out.printf("NEMESIS %+8.1fs %s%n", (System.nanoTime() - startNanos) / 1e9, line);
+        System.out.printf("NEMESIS %s %+8.1fs %s%n", LocalTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MILLIS),
+                (System.nanoTime() - startNanos) / 1e9, line);
     }
 }

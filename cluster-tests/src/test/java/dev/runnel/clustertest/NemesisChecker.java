@@ -6,11 +6,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.TreeMap;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -30,11 +28,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *       once, by an idempotent producer);</li>
  *   <li>reordered: within a partition, a producer's value after one it sent later;</li>
  *   <li>unknown: a value no producer sent;</li>
- *   <li>high watermark regressions: an answer below an earlier answer of the same leader epoch
- *       given before the question was asked; or an answer of leader epoch e not above an offset
- *       acknowledged before the question was asked and written in an epoch at most e (so a
- *       deposed leader that has not heard of its successor may answer with its own, older high
- *       watermark: that is a stale read, which Kafka allows, and is counted apart).</li>
+ *   <li>high watermark regressions: see {@link HighWatermarkCheck}.</li>
  * </ul>
  */
 final class NemesisChecker {
@@ -127,7 +121,8 @@ final class NemesisChecker {
                 int seq = NemesisProducer.seqOf(id);
                 if (!byId.containsKey(producer) || seq < 0 || seq >= byId.get(producer).sent()) {
                     unknown++;
-                    note(evidence, "unknown", "unknown value " + NemesisProducer.describe(id) + " at " + partition.getKey() + "@" + offset);
+                    note(evidence, "unknown", "unknown value " + NemesisProducer.describe(id) + " at "
+                            + partition.getKey() + "@" + offset);
                     continue;
                 }
                 if (seen.get(producer).get(seq)) {
@@ -139,8 +134,8 @@ final class NemesisChecker {
                 Integer last = lastSeq.put(producer, seq);
                 if (last != null && seq < last) {
                     reordered++;
-                    note(evidence, "reordered", "reordered: " + NemesisProducer.describe(id) + " at " + partition.getKey() + "@"
-                            + offset + " after seq " + last);
+                    note(evidence, "reordered", "reordered: " + NemesisProducer.describe(id) + " at "
+                            + partition.getKey() + "@" + offset + " after seq " + last);
                 }
             }
         }
@@ -154,85 +149,12 @@ final class NemesisChecker {
                 }
             }
         }
-        HighWatermarks hw = highWatermarks(readBack, producers, observations, evidence);
-        return new Verdict(lost, duplicated, reordered, unknown, hw.regressions, hw.stale, observations.size(), evidence);
-    }
-
-    private record HighWatermarks(long regressions, long stale) {
-    }
-
-    private record AckAt(long offset, int epoch, long nanos) {
-    }
-
-    private static HighWatermarks highWatermarks(ReadBack readBack, List<NemesisProducer> producers,
-            List<HighWatermarkObserver.Observation> observations, Map<String, List<String>> evidence) {
-        Map<Integer, List<AckAt>> acks = new HashMap<>();
-        for (NemesisProducer producer : producers) {
-            for (NemesisProducer.Ack ack : producer.acks()) {
-                int[] epochs = readBack.epochs().get(ack.partition());
-                if (ack.offset() < 0 || epochs == null || ack.offset() >= epochs.length || epochs[(int) ack.offset()] < 0) {
-                    continue; // lost, or acknowledged without an offset: counted elsewhere
-                }
-                acks.computeIfAbsent(ack.partition(), p -> new ArrayList<>())
-                        .add(new AckAt(ack.offset(), epochs[(int) ack.offset()], ack.nanos()));
-            }
+        HighWatermarkCheck.Result hw = HighWatermarkCheck.check(readBack.epochs(), producers, observations);
+        if (!hw.episodes().isEmpty()) {
+            evidence.put("hwRegressions", hw.episodes());
         }
-        Map<Integer, List<HighWatermarkObserver.Observation>> byPartition = new HashMap<>();
-        observations.forEach(o -> byPartition.computeIfAbsent(o.partition(), p -> new ArrayList<>()).add(o));
-        long regressions = 0;
-        long stale = 0;
-        for (Map.Entry<Integer, List<HighWatermarkObserver.Observation>> entry : byPartition.entrySet()) {
-            List<HighWatermarkObserver.Observation> seen = new ArrayList<>(entry.getValue());
-            seen.sort(Comparator.comparingLong(HighWatermarkObserver.Observation::sentNanos));
-            List<AckAt> acked = new ArrayList<>(acks.getOrDefault(entry.getKey(), List.of()));
-            acked.sort(Comparator.comparingLong(AckAt::nanos));
-            TreeMap<Integer, AckAt> highestAckByEpoch = new TreeMap<>();
-            Map<Integer, PriorityQueue<HighWatermarkObserver.Observation>> pendingByEpoch = new HashMap<>();
-            Map<Integer, HighWatermarkObserver.Observation> highestByEpoch = new HashMap<>();
-            int next = 0;
-            for (HighWatermarkObserver.Observation o : seen) {
-                while (next < acked.size() && acked.get(next).nanos() < o.sentNanos()) {
-                    AckAt a = acked.get(next++);
-                    highestAckByEpoch.merge(a.epoch(), a, (x, y) -> x.offset() >= y.offset() ? x : y);
-                }
-                boolean regressed = false;
-                AckAt bound = highestAckByEpoch.headMap(o.leaderEpoch(), true).values().stream()
-                        .max(Comparator.comparingLong(AckAt::offset)).orElse(null);
-                if (bound != null && o.highWatermark() <= bound.offset()) {
-                    regressed = true;
-                    note(evidence, "hwRegressions", String.format("partition %d: broker %d answered high watermark %d at leader epoch %d, "
-                            + "%d ms after offset %d (written at epoch %d) was acknowledged", entry.getKey(), o.broker(),
-                            o.highWatermark(), o.leaderEpoch(), (o.sentNanos() - bound.nanos()) / 1_000_000,
-                            bound.offset(), bound.epoch()));
-                }
-                if (!highestAckByEpoch.isEmpty() && highestAckByEpoch.lastKey() > o.leaderEpoch()) {
-                    stale++;
-                }
-                PriorityQueue<HighWatermarkObserver.Observation> pending = pendingByEpoch.computeIfAbsent(
-                        o.leaderEpoch(), e -> new PriorityQueue<>(
-                                Comparator.comparingLong(HighWatermarkObserver.Observation::answeredNanos)));
-                while (!pending.isEmpty() && pending.peek().answeredNanos() < o.sentNanos()) {
-                    HighWatermarkObserver.Observation earlier = pending.poll();
-                    highestByEpoch.merge(o.leaderEpoch(), earlier,
-                            (x, y) -> x.highWatermark() >= y.highWatermark() ? x : y);
-                }
-                HighWatermarkObserver.Observation highest = highestByEpoch.get(o.leaderEpoch());
-                if (highest != null && o.highWatermark() < highest.highWatermark()) {
-                    if (!regressed) {
-                        note(evidence, "hwRegressions", String.format("partition %d: high watermark %d from broker %d at leader epoch %d "
-                                + "after %d from broker %d in the same epoch %d ms before", entry.getKey(),
-                                o.highWatermark(), o.broker(), o.leaderEpoch(), highest.highWatermark(),
-                                highest.broker(), (o.sentNanos() - highest.answeredNanos()) / 1_000_000));
-                    }
-                    regressed = true;
-                }
-                pending.add(o);
-                if (regressed) {
-                    regressions++;
-                }
-            }
-        }
-        return new HighWatermarks(regressions, stale);
+        return new Verdict(lost, duplicated, reordered, unknown, hw.regressions(), hw.stale(), observations.size(),
+                evidence);
     }
 
     private static void note(Map<String, List<String>> evidence, String kind, String line) {

@@ -130,7 +130,7 @@ abstract class NemesisFault {
     // ---- claims ---------------------------------------------------------------------------------
 
     boolean claim(Set<Integer> brokerIds, Set<Integer> controllerIds) {
-        if (ctx.nemesis.claim(brokerIds, controllerIds)) {
+        if (ctx.nemesis.claim(this, brokerIds, controllerIds)) {
             brokers.addAll(brokerIds);
             controllers.addAll(controllerIds);
             return true;

@@ -233,7 +233,9 @@ final class NemesisFaults {
 
         @Override
         boolean choose() {
-            if (!ctx.rolling.compareAndSet(false, true)) {
+            // A roll takes a minute or more: a second one starts only when the window leaves time for it.
+            if (ctx.nemesis.count(kind) > 0 && ctx.nemesis.remaining().compareTo(Duration.ofSeconds(90)) < 0
+                    || !ctx.rolling.compareAndSet(false, true)) {
                 return false;
             }
             description = "brokers " + brokersShuffled();
@@ -273,13 +275,18 @@ final class NemesisFaults {
 
         private boolean awaitClaim(int broker) throws InterruptedException {
             long end = System.nanoTime() + CLAIM_DEADLINE.toNanos();
-            while (System.nanoTime() < end) {
-                if (claim(Set.of(broker), Set.of())) {
-                    return true;
+            ctx.nemesis.reserve(broker, this);
+            try {
+                while (System.nanoTime() < end) {
+                    if (claim(Set.of(broker), Set.of())) {
+                        return true;
+                    }
+                    hold(Duration.ofMillis(250));
                 }
-                hold(Duration.ofMillis(250));
+                return false;
+            } finally {
+                ctx.nemesis.unreserve(broker, this);
             }
-            return false;
         }
 
         private void restart(int broker) throws Exception {

@@ -23,15 +23,14 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * The nemesis's readers: a consumer group of {@code members} unmodified {@link KafkaConsumer}s
- * (classic protocol, one thread each) that {@code subscribe()} to the topic and commit
- * synchronously after each poll, every record read going to the {@link OffsetLedger}; and a
- * watcher that asks {@link Admin#listConsumerGroupOffsets} for the group's committed offsets
- * every second and counts any partition's committed offset seen lower than before. A member whose
- * call fails goes on polling; one whose consumer broke is replaced by a new one in the group.
+ * (classic protocol, one thread each) that {@code subscribe()} to the topic and, after each poll,
+ * commit synchronously the offsets after the records it returned; every record read goes to the
+ * {@link OffsetLedger}, and every acknowledged commit is remembered, so the end can check that the
+ * group's committed offsets are not below any of them. A member whose call fails goes on polling;
+ * one whose consumer broke is replaced by a new one in the group. The committed offsets as the
+ * coordinators answer them during the run are the {@link CommittedOffsetObserver}'s.
  */
 final class NemesisGroup implements AutoCloseable {
-
-    private static final int EVIDENCE = 20;
 
     private final String bootstrap;
     private final String topic;
@@ -42,10 +41,8 @@ final class NemesisGroup implements AutoCloseable {
     private final Admin admin;
     private final AtomicLong consumed = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
-    private final Map<Integer, Long> highestCommitted = new TreeMap<>();
-    private final List<String> regressions = new ArrayList<>();
-    private final AtomicLong regressionCount = new AtomicLong();
-    private final AtomicLong observations = new AtomicLong();
+    private final Map<Integer, Long> acknowledgedCommits = new TreeMap<>();
+    private final AtomicLong commits = new AtomicLong();
     private volatile boolean running = true;
 
     NemesisGroup(String bootstrap, String topic, String group, OffsetLedger ledger) {
@@ -65,7 +62,6 @@ final class NemesisGroup implements AutoCloseable {
             int member = m;
             threads.add(new Thread(() -> consume(member), "nemesis-group-member-" + m));
         }
-        threads.add(new Thread(this::watchCommitted, "nemesis-group-committed-offsets"));
         threads.forEach(t -> {
             t.setDaemon(true);
             t.start();
@@ -104,13 +100,19 @@ final class NemesisGroup implements AutoCloseable {
                 while (running) {
                     try {
                         ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(500));
+                        Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
                         for (ConsumerRecord<String, String> r : records) {
                             ledger.record(r.partition(), r.offset(), NemesisProducer.valueId(r.value()),
                                     OffsetLedger.Source.GROUP);
                             consumed.incrementAndGet();
+                            next.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
                         }
-                        if (!records.isEmpty()) {
-                            consumer.commitSync(Duration.ofSeconds(10));
+                        if (!next.isEmpty()) {
+                            consumer.commitSync(next, Duration.ofSeconds(10));
+                            commits.incrementAndGet();
+                            synchronized (acknowledgedCommits) {
+                                next.forEach((tp, o) -> acknowledgedCommits.merge(tp.partition(), o.offset(), Math::max));
+                            }
                         }
                     } catch (WakeupException e) {
                         break;
@@ -140,43 +142,24 @@ final class NemesisGroup implements AutoCloseable {
         }
     }
 
-    private void watchCommitted() {
-        while (running) {
-            try {
-                observe();
-            } catch (Exception e) {
-                // coordinator moving: ask again next time
-            }
-            sleep(1_000);
-        }
-    }
-
-    /** Asks for the committed offsets once and checks them against those seen before; the offsets. */
-    Map<Integer, Long> observe() throws Exception {
+    /** The group's committed offsets as Admin's listConsumerGroupOffsets answers now. */
+    Map<Integer, Long> committed() throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
                 .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
         Map<Integer, Long> offsets = new TreeMap<>();
-        synchronized (highestCommitted) {
-            observations.incrementAndGet();
-            for (Map.Entry<TopicPartition, OffsetAndMetadata> e : committed.entrySet()) {
-                if (!e.getKey().topic().equals(topic) || e.getValue() == null) {
-                    continue;
-                }
-                int p = e.getKey().partition();
-                long offset = e.getValue().offset();
-                offsets.put(p, offset);
-                Long before = highestCommitted.get(p);
-                if (before != null && offset < before) {
-                    regressionCount.incrementAndGet();
-                    if (regressions.size() < EVIDENCE) {
-                        regressions.add(String.format("partition %d: committed offset %d seen after %d (at %s)", p,
-                                offset, before, java.time.Instant.now()));
-                    }
-                }
-                highestCommitted.merge(p, offset, Math::max);
+        committed.forEach((tp, o) -> {
+            if (tp.topic().equals(topic) && o != null) {
+                offsets.put(tp.partition(), o.offset());
             }
-        }
+        });
         return offsets;
+    }
+
+    /** Per partition, the highest offset a commitSync of this group was acknowledged for. */
+    Map<Integer, Long> acknowledgedCommits() {
+        synchronized (acknowledgedCommits) {
+            return Map.copyOf(acknowledgedCommits);
+        }
     }
 
     long consumed() {
@@ -187,18 +170,8 @@ final class NemesisGroup implements AutoCloseable {
         return errors.get();
     }
 
-    long observations() {
-        return observations.get();
-    }
-
-    long regressions() {
-        return regressionCount.get();
-    }
-
-    List<String> regressionEvidence() {
-        synchronized (highestCommitted) {
-            return List.copyOf(regressions);
-        }
+    long commits() {
+        return commits.get();
     }
 
     private static void sleep(long ms) {
@@ -209,8 +182,8 @@ final class NemesisGroup implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() throws InterruptedException {
+    /** Stops and closes the members: no commit is made after this returns. */
+    void stopMembers() throws InterruptedException {
         running = false;
         synchronized (consumers) {
             consumers.forEach(KafkaConsumer::wakeup);
@@ -218,6 +191,11 @@ final class NemesisGroup implements AutoCloseable {
         for (Thread t : threads) {
             t.join(20_000);
         }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stopMembers();
         admin.close(Duration.ofSeconds(5));
     }
 }

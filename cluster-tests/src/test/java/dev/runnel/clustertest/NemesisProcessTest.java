@@ -37,7 +37,7 @@ import ch.qos.logback.classic.Logger;
  * prints one {@code NEMESIS-RUN} line and fails on any violation, on a fault kind that never ran,
  * or on a fault that did not heal.
  *
- * <p>{@code -Drunnel.nemesis.duration} sets how long faults are injected (2 minutes by default;
+ * <p>{@code -Drunnel.nemesis.duration} sets how long faults are injected (100 seconds by default;
  * the {@code faults} profile runs 10), {@code -Drunnel.nemesis.seed} repeats a run's choices,
  * {@code -Drunnel.nemesis.netns=off} keeps every node on 127.0.0.1 (no network partitions, as on
  * a machine where namespaces cannot be made).
@@ -46,11 +46,13 @@ class NemesisProcessTest {
 
     private static final Duration START = Duration.ofSeconds(120);
     private static final Duration DEADLINE = Duration.ofMinutes(3);
-    private static final Duration FAULT_TIME = Duration.parse(System.getProperty("runnel.nemesis.duration", "PT2M"));
+    private static final Duration FAULT_TIME = Duration.parse(System.getProperty("runnel.nemesis.duration", "PT100S"));
     private static final int PARTITIONS = 6;
     private static final int PRODUCERS = 3;
     private static final int PER_SECOND = 150;
-    private static final List<String> QUIET = List.of("org.apache.kafka", "org.apache.zookeeper", "org.apache.curator");
+    private static final int OFFSETS_PARTITIONS = 10;
+    private static final String GROUP = "nemesis-group";
+    private static final List<String> QUIET = List.of("org.apache.zookeeper", "org.apache.curator");
     private static final Map<String, Level> levels = new HashMap<>();
 
     private NemesisNetwork network;
@@ -58,6 +60,8 @@ class NemesisProcessTest {
     private final List<NemesisProducer> producers = new ArrayList<>();
     private NemesisGroup group;
     private HighWatermarkObserver observer;
+    private CommittedOffsetObserver offsetsObserver;
+    private NemesisClientLog clientLog;
 
     @BeforeAll
     static void quietClients() {
@@ -81,6 +85,12 @@ class NemesisProcessTest {
         }
         if (observer != null) {
             observer.close();
+        }
+        if (offsetsObserver != null) {
+            offsetsObserver.close();
+        }
+        if (clientLog != null) {
+            clientLog.close();
         }
         try {
             if (cluster != null) {
@@ -107,9 +117,12 @@ class NemesisProcessTest {
             System.out.println("NEMESIS: every node on 127.0.0.1; the network partition fault is SKIPPED: "
                     + network.unavailableBecause());
         }
+        Path kept = Files.createDirectories(Path.of("target", "fault-logs", "nemesis-" + seed));
+        clientLog = new NemesisClientLog(kept.resolve("clients.log"));
         cluster = new NemesisCluster("nemesis-" + seed, network, Duration.ofSeconds(6),
                 List.of("--runnel.controller.leader-rebalance.interval=5s"),
-                List.of("--runnel.broker.replica-lag-time-max=10s", "--runnel.broker.offsets-topic.partitions=10"))
+                List.of("--runnel.broker.replica-lag-time-max=10s",
+                        "--runnel.broker.offsets-topic.partitions=" + OFFSETS_PARTITIONS))
                 .start(2, 3, START);
         String topic = "nemesis";
         cluster.admin().createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 3)
@@ -121,36 +134,51 @@ class NemesisProcessTest {
         for (int id = 1; id <= PRODUCERS; id++) {
             producers.add(new NemesisProducer(id, cluster.bootstrap(), topic, PER_SECOND, ledger).start());
         }
-        group = new NemesisGroup(cluster.bootstrap(), topic, "nemesis-group", ledger).start(2);
+        group = new NemesisGroup(cluster.bootstrap(), topic, GROUP, ledger).start(2);
         Map<Integer, java.net.InetSocketAddress> brokers = new TreeMap<>();
         cluster.brokerIds().forEach(id -> brokers.put(id, cluster.kafkaAddress(id)));
         observer = new HighWatermarkObserver(topic, brokers, grown.partitions()::get, Duration.ofMillis(200)).start();
+        offsetsObserver = new CommittedOffsetObserver(GROUP, topic, OFFSETS_PARTITIONS, brokers, Duration.ofMillis(500))
+                .start();
         awaitProgress(300);
         await("the group reads").atMost(DEADLINE).until(() -> group.consumed() > 0);
 
         Nemesis nemesis = new Nemesis(cluster, grown, seed, Duration.ofSeconds(2), Duration.ofSeconds(8));
         nemesis.run(FAULT_TIME, Duration.ofMinutes(6));
+        nemesis.log("every fault over");
 
         List<String> failures = new ArrayList<>(nemesis.healFailures());
         try {
             cluster.awaitFullIsr(topic, 3, DEADLINE);
+            nemesis.log("every ISR full");
             awaitProgress(300);
         } catch (ConditionTimeoutException e) {
             failures.add("no full ISR or no progress " + DEADLINE + " after the faults: " + e.getMessage());
         }
         for (NemesisProducer producer : producers) {
-            producer.stop();
+            long pending = producer.stop(Duration.ofSeconds(30));
+            if (pending > 0) {
+                nemesis.log("producer " + producer.id() + " had " + pending + " sends waiting for an answer at the stop");
+            }
         }
+        nemesis.log("producers stopped");
         int partitions = cluster.topic(topic).partitions().size();
         grown.partitions().set(partitions);
         long groupLag = awaitGroupCaughtUp(topic, partitions);
+        nemesis.log("group caught up (lag " + groupLag + ")");
+        group.stopMembers();
+        List<String> lostCommits = lostCommits(group.acknowledgedCommits(), group.committed());
         group.close();
         observer.close();
+        offsetsObserver.close();
+        CommittedOffsetObserver.Result offsets = offsetsObserver.check();
         NemesisChecker.ReadBack readBack = NemesisChecker.readBack(cluster.bootstrap(), topic, partitions, ledger,
                 DEADLINE);
         NemesisChecker.Verdict verdict = NemesisChecker.check(readBack, producers, observer.observations());
 
+        nemesis.log("read back " + readBack.read() + " records");
         List<Integer> slow = cluster.stopBrokers(Duration.ofSeconds(60));
+        nemesis.log("brokers stopped");
         slow.forEach(id -> failures.add("broker-" + id + " did not exit within 60 s of SIGTERM at the end"));
         Map<Integer, Path> logDirs = new TreeMap<>();
         cluster.brokerIds().forEach(id -> logDirs.put(id, cluster.logDir(id)));
@@ -169,20 +197,24 @@ class NemesisProcessTest {
             faults.put(kind.label(), nemesis.kinds().contains(kind) ? counts.get(kind).toString() : "skipped");
         }
         long acknowledged = producers.stream().mapToLong(NemesisProducer::acknowledged).sum();
+        long groupRegressions = offsets.regressions() + lostCommits.size();
         String line = String.format("NEMESIS-RUN seed=%d duration=%s faults=%s network=%s partitions=%d->%d sent=%d "
                 + "acknowledged=%d failed=%d read=%d consumed=%d lost=%d duplicated=%d reordered=%d offsetConflicts=%d "
                 + "groupOffsetRegressions=%d hwRegressions=%d unknown=%d replicaDivergence=%d groupLagAtEnd=%d "
-                + "healFailures=%d hwObservations=%d staleHwAnswers=%d committedOffsetObservations=%d elapsed=%ds",
+                + "healFailures=%d hwObservations=%d staleHwAnswers=%d committedOffsetAnswers=%d staleCommittedAnswers=%d "
+                + "groupCommits=%d elapsed=%ds",
                 seed, FAULT_TIME, faults,
                 network.partitionable() ? "namespaces" : "loopback", PARTITIONS, partitions,
                 producers.stream().mapToLong(NemesisProducer::sent).sum(), acknowledged,
                 producers.stream().mapToLong(NemesisProducer::failed).sum(), readBack.read(), group.consumed(),
-                verdict.lost(), verdict.duplicated(), verdict.reordered(), ledger.conflicts(), group.regressions(),
+                verdict.lost(), verdict.duplicated(), verdict.reordered(), ledger.conflicts(), groupRegressions,
                 verdict.hwRegressions(), verdict.unknown(), divergence, groupLag, failures.size(),
-                verdict.hwObservations(), verdict.staleHwAnswers(), group.observations(),
+                verdict.hwObservations(), verdict.staleHwAnswers(), offsets.answers(), offsets.stale(), group.commits(),
                 TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
         producers.forEach(p -> p.failures().forEach(f -> System.out.println("  failed send: " + f)));
-        String report = report(line, verdict, ledger, group.regressionEvidence(), failures, compared);
+        List<String> groupEvidence = new ArrayList<>(offsets.evidence());
+        groupEvidence.addAll(lostCommits);
+        String report = report(line, verdict, ledger, groupEvidence, failures, compared);
         System.out.println(report);
         Files.writeString(cluster.keepLogs().resolve("nemesis-report.txt"), report);
 
@@ -191,7 +223,7 @@ class NemesisProcessTest {
         assertThat(verdict.duplicated()).as("read back more than once").isZero();
         assertThat(verdict.reordered()).as("out of a producer's order within a partition").isZero();
         assertThat(ledger.conflicts()).as("offsets with two different values").isZero();
-        assertThat(group.regressions()).as("committed group offsets that went back").isZero();
+        assertThat(groupRegressions).as("committed group offsets that went back").isZero();
         assertThat(verdict.hwRegressions()).as("high watermark regressions seen").isZero();
         assertThat(verdict.unknown()).as("values no producer sent").isZero();
         assertThat(groupLag).as("records the group had not committed at the end").isZero();
@@ -210,6 +242,19 @@ class NemesisProcessTest {
                 .until(() -> producers.stream().allMatch(p -> p.acknowledged() >= targets.get(p.id())));
     }
 
+    /** Acknowledged commits the group's final committed offsets are below: commits lost. */
+    private static List<String> lostCommits(Map<Integer, Long> acknowledged, Map<Integer, Long> committed) {
+        List<String> lost = new ArrayList<>();
+        acknowledged.forEach((p, offset) -> {
+            long now = committed.getOrDefault(p, -1L);
+            if (now < offset) {
+                lost.add("partition " + p + ": committed " + now + " at the end, below the acknowledged commit of "
+                        + offset);
+            }
+        });
+        return lost;
+    }
+
     /** Waits until the group's committed offsets reach the end offsets; what it still lags then. */
     private long awaitGroupCaughtUp(String topic, int partitions) throws Exception {
         Map<Integer, Long> ends = new TreeMap<>();
@@ -226,7 +271,7 @@ class NemesisProcessTest {
         try {
             await("the group commits up to " + ends).atMost(DEADLINE).pollInterval(Duration.ofSeconds(1))
                     .ignoreExceptions().until(() -> {
-                        Map<Integer, Long> committed = group.observe();
+                        Map<Integer, Long> committed = group.committed();
                         lag[0] = ends.entrySet().stream()
                                 .mapToLong(e -> e.getValue() - committed.getOrDefault(e.getKey(), 0L)).sum();
                         return lag[0] <= 0;

@@ -128,7 +128,8 @@ final class NemesisProducer implements AutoCloseable {
                         } else {
                             failed.incrementAndGet();
                             if (failures.size() < 10) {
-                                failures.add(value(id, s) + ": " + e);
+                                failures.add(value(id, s) + " at " + java.time.LocalTime.now(java.time.ZoneOffset.UTC)
+                                        + ": " + e);
                             }
                         }
                     });
@@ -161,11 +162,20 @@ final class NemesisProducer implements AutoCloseable {
         ledger.record(partition, offset, (long) id << 32 | seq, OffsetLedger.Source.ACK);
     }
 
-    /** Stops sending and waits for every sent record's outcome (at most the delivery timeout). */
-    void stop() throws InterruptedException {
+    /**
+     * Stops sending and waits up to {@code timeout} for the outcome of every record sent; records
+     * still unanswered then are failed by the producer's close (their outcome is unknown: they
+     * may be in the log, but they count as not acknowledged).
+     *
+     * @return how many records were still unanswered at the stop
+     */
+    long stop(Duration timeout) throws InterruptedException {
         running = false;
         thread.join(40_000);
-        producer.flush();
+        long pending = sent.get() - ackedCount.get() - failed.get();
+        closed = true;
+        producer.close(timeout);
+        return pending;
     }
 
     long sent() {
