@@ -17,12 +17,16 @@ import java.util.TreeMap;
  *   <li>it is below an answer of the same leader epoch that came back before it was asked for
  *       (within an epoch the high watermark only grows), or</li>
  *   <li>it is not above an offset that a producer had been told was acknowledged before it was
- *       asked for, and that was written (the leader epoch of its batch, as read back) in an epoch
- *       at most the answer's: a leader of that epoch or a later one has the record committed.</li>
+ *       asked for, while its epoch is at least the epoch that acknowledged the record. That epoch is
+ *       taken as the controller's current leader epoch of the partition when the acknowledgement
+ *       came ({@link LeaderEpochHistory}), and at least the epoch the record was written in (its
+ *       batch's, as read back). A leader of that epoch had the record below its high watermark,
+ *       and every later leader has it too: Kafka answers ListOffsets with OFFSET_NOT_AVAILABLE
+ *       rather than with a high watermark below the start of the leader's own epoch.</li>
  * </ol>
  * A deposed leader that has not heard of its successor may still answer with its own, older epoch
- * and high watermark: below offsets acknowledged in later epochs, which is a stale read (Kafka
- * allows it) and counted apart, not a regression.
+ * and high watermark, below offsets acknowledged by its successors: a stale read, which Kafka
+ * allows; answers whose epoch is older than the controller's at the question are counted apart.
  *
  * <p>Answers come every 200 ms, so one episode (a broker answering the same wrong value for a
  * while) is many regressions; the evidence lists episodes, each with its count and time span.
@@ -34,7 +38,8 @@ final class HighWatermarkCheck {
     record Result(long regressions, long stale, List<String> episodes) {
     }
 
-    private record AckAt(long offset, int epoch, long nanos) {
+    /** An acknowledgement: its record's write epoch, the controller's epoch at the moment, the larger one. */
+    private record AckAt(long offset, int epoch, int written, int controller, long nanos, long millis, String value) {
     }
 
     private record EpisodeKey(int partition, int broker, int epoch, long highWatermark, String why) {
@@ -59,7 +64,7 @@ final class HighWatermarkCheck {
     /**
      * @param epochs per partition, the leader epoch of the batch holding each offset, as read back
      */
-    static Result check(Map<Integer, int[]> epochs, List<NemesisProducer> producers,
+    static Result check(Map<Integer, int[]> epochs, LeaderEpochHistory history, List<NemesisProducer> producers,
             List<HighWatermarkObserver.Observation> observations) {
         Map<Integer, List<AckAt>> acks = new HashMap<>();
         for (NemesisProducer producer : producers) {
@@ -69,8 +74,11 @@ final class HighWatermarkCheck {
                         || written[(int) ack.offset()] < 0) {
                     continue; // lost, or acknowledged without an offset: the read-back checks count it
                 }
-                acks.computeIfAbsent(ack.partition(), p -> new ArrayList<>())
-                        .add(new AckAt(ack.offset(), written[(int) ack.offset()], ack.nanos()));
+                int writtenIn = written[(int) ack.offset()];
+                int controller = history.epochAt(ack.partition(), ack.millis());
+                acks.computeIfAbsent(ack.partition(), p -> new ArrayList<>()).add(new AckAt(ack.offset(),
+                        Math.max(writtenIn, controller), writtenIn, controller, ack.nanos(), ack.millis(),
+                        NemesisProducer.value(producer.id(), ack.seq())));
             }
         }
         Map<Integer, List<HighWatermarkObserver.Observation>> byPartition = new TreeMap<>();
@@ -93,7 +101,7 @@ final class HighWatermarkCheck {
                     AckAt a = acked.get(next++);
                     highestAckByEpoch.merge(a.epoch(), a, (x, y) -> x.offset() >= y.offset() ? x : y);
                 }
-                if (!highestAckByEpoch.isEmpty() && highestAckByEpoch.lastKey() > o.leaderEpoch()) {
+                if (o.leaderEpoch() < history.epochAt(partition, o.sentAt().toEpochMilli())) {
                     stale++;
                 }
                 boolean regressed = false;
@@ -102,8 +110,10 @@ final class HighWatermarkCheck {
                 if (bound != null && o.highWatermark() <= bound.offset()) {
                     regressed = true;
                     note(episodes, new EpisodeKey(partition, o.broker(), o.leaderEpoch(), o.highWatermark(), "acked"), o,
-                            String.format("at or below offset %d, acknowledged %d ms before (written at epoch %d)",
-                                    bound.offset(), (o.sentNanos() - bound.nanos()) / 1_000_000, bound.epoch()));
+                            String.format("at or below offset %d (%s, written at epoch %d), acknowledged at %s, %d ms "
+                                    + "before, when the controller's epoch was %d", bound.offset(), bound.value(),
+                                    bound.written(), java.time.Instant.ofEpochMilli(bound.millis()),
+                                    (o.sentNanos() - bound.nanos()) / 1_000_000, bound.controller()));
                 }
                 PriorityQueue<HighWatermarkObserver.Observation> answered = answeredByEpoch.computeIfAbsent(
                         o.leaderEpoch(), e -> new PriorityQueue<>(

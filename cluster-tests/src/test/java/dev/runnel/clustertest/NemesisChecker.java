@@ -97,7 +97,7 @@ final class NemesisChecker {
         return new ReadBack(values, epochs, ends, read[0]);
     }
 
-    static Verdict check(ReadBack readBack, List<NemesisProducer> producers,
+    static Verdict check(ReadBack readBack, List<NemesisProducer> producers, LeaderEpochHistory history,
             List<HighWatermarkObserver.Observation> observations) {
         Map<String, List<String>> evidence = new TreeMap<>();
         Map<Integer, NemesisProducer> byId = new HashMap<>();
@@ -149,7 +149,7 @@ final class NemesisChecker {
                 }
             }
         }
-        HighWatermarkCheck.Result hw = HighWatermarkCheck.check(readBack.epochs(), producers, observations);
+        HighWatermarkCheck.Result hw = HighWatermarkCheck.check(readBack.epochs(), history, producers, observations);
         if (!hw.episodes().isEmpty()) {
             evidence.put("hwRegressions", hw.episodes());
         }

@@ -235,6 +235,11 @@ final class NemesisCluster implements AutoCloseable {
         return session;
     }
 
+    /** A client of the cluster's ZooKeeper in this JVM, in the cluster's namespace. */
+    CuratorFramework zk() {
+        return zk;
+    }
+
     int zooKeeperPort() {
         return zookeeper.getPort();
     }

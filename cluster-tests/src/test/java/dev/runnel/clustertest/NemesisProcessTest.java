@@ -61,6 +61,7 @@ class NemesisProcessTest {
     private NemesisGroup group;
     private HighWatermarkObserver observer;
     private CommittedOffsetObserver offsetsObserver;
+    private LeaderEpochHistory epochs;
     private NemesisClientLog clientLog;
 
     @BeforeAll
@@ -88,6 +89,9 @@ class NemesisProcessTest {
         }
         if (offsetsObserver != null) {
             offsetsObserver.close();
+        }
+        if (epochs != null) {
+            epochs.close();
         }
         if (clientLog != null) {
             clientLog.close();
@@ -129,6 +133,7 @@ class NemesisProcessTest {
                 .configs(Map.of("min.insync.replicas", "2")))).all().get(30, TimeUnit.SECONDS);
         cluster.awaitFullIsr(topic, 3, DEADLINE);
         NemesisFault.Topic grown = new NemesisFault.Topic(topic, new AtomicInteger(PARTITIONS));
+        epochs = new LeaderEpochHistory(cluster.zk(), topic);
 
         OffsetLedger ledger = new OffsetLedger();
         for (int id = 1; id <= PRODUCERS; id++) {
@@ -174,7 +179,7 @@ class NemesisProcessTest {
         CommittedOffsetObserver.Result offsets = offsetsObserver.check();
         NemesisChecker.ReadBack readBack = NemesisChecker.readBack(cluster.bootstrap(), topic, partitions, ledger,
                 DEADLINE);
-        NemesisChecker.Verdict verdict = NemesisChecker.check(readBack, producers, observer.observations());
+        NemesisChecker.Verdict verdict = NemesisChecker.check(readBack, producers, epochs, observer.observations());
 
         nemesis.log("read back " + readBack.read() + " records");
         List<Integer> slow = cluster.stopBrokers(Duration.ofSeconds(60));

@@ -38,6 +38,7 @@ final class NemesisProducer implements AutoCloseable {
     private int[] ackPartitions = new int[1 << 14];
     private long[] ackOffsets = new long[1 << 14];
     private long[] ackNanos = new long[1 << 14];
+    private long[] ackMillis = new long[1 << 14];
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong ackedCount = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -122,9 +123,11 @@ final class NemesisProducer implements AutoCloseable {
                 try {
                     producer.send(new ProducerRecord<>(topic, "k-" + (s % KEYS), value(id, s)), (metadata, e) -> {
                         long now = System.nanoTime();
+                        long wall = System.currentTimeMillis();
                         inFlight.release();
                         if (e == null) {
-                            acknowledged(s, metadata.partition(), metadata.hasOffset() ? metadata.offset() : -1, now);
+                            acknowledged(s, metadata.partition(), metadata.hasOffset() ? metadata.offset() : -1, now,
+                                    wall);
                         } else {
                             failed.incrementAndGet();
                             if (failures.size() < 10) {
@@ -147,17 +150,19 @@ final class NemesisProducer implements AutoCloseable {
         }
     }
 
-    private synchronized void acknowledged(int seq, int partition, long offset, long nanos) {
+    private synchronized void acknowledged(int seq, int partition, long offset, long nanos, long millis) {
         if (seq >= ackOffsets.length) {
             int size = Math.max(seq + 1, ackOffsets.length * 2);
             ackPartitions = Arrays.copyOf(ackPartitions, size);
             ackOffsets = Arrays.copyOf(ackOffsets, size);
             ackNanos = Arrays.copyOf(ackNanos, size);
+            ackMillis = Arrays.copyOf(ackMillis, size);
         }
         acked.set(seq);
         ackPartitions[seq] = partition;
         ackOffsets[seq] = offset;
         ackNanos[seq] = nanos;
+        ackMillis[seq] = millis;
         ackedCount.incrementAndGet();
         ledger.record(partition, offset, (long) id << 32 | seq, OffsetLedger.Source.ACK);
     }
@@ -194,13 +199,13 @@ final class NemesisProducer implements AutoCloseable {
         return List.copyOf(failures);
     }
 
-    /** One acknowledgement: where, and when ({@link System#nanoTime()}) the callback ran. */
-    record Ack(int seq, int partition, long offset, long nanos) {
+    /** One acknowledgement: where, and when the callback ran ({@link System#nanoTime()} and wall clock). */
+    record Ack(int seq, int partition, long offset, long nanos, long millis) {
     }
 
     /** Every acknowledgement so far, in seq order. */
     synchronized List<Ack> acks() {
-        return acked.stream().mapToObj(s -> new Ack(s, ackPartitions[s], ackOffsets[s], ackNanos[s])).toList();
+        return acked.stream().mapToObj(s -> new Ack(s, ackPartitions[s], ackOffsets[s], ackNanos[s], ackMillis[s])).toList();
     }
 
     synchronized boolean isAcked(int seq) {
