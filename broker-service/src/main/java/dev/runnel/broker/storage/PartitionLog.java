@@ -378,6 +378,23 @@ public final class PartitionLog implements AutoCloseable {
         return highWatermark;
     }
 
+    /**
+     * Moves the high watermark up to {@code offset} (clamped to the log end), never down: concurrent
+     * callers each propose what they computed and the largest wins.
+     *
+     * @return whether it moved
+     */
+    public boolean maybeIncrementHighWatermark(long offset) {
+        synchronized (lock) {
+            long next = Math.min(Math.max(offset, logStartOffset), end.nextOffset());
+            if (next <= highWatermark) {
+                return false;
+            }
+            highWatermark = next;
+            return true;
+        }
+    }
+
     /** Sets the high watermark, clamped to [log start, log end]; returns the value set. */
     public long updateHighWatermark(long offset) {
         synchronized (lock) {
