@@ -163,6 +163,7 @@ final class ReplicaFetcher extends Thread {
             }
             Optional<LeaderEpochCache.EpochEntry> latest = f.partition.log().leaderEpochs().latest();
             if (latest.isEmpty()) {
+                truncateToHighWatermark(f.partition.log());
                 f.truncating = false;
             } else {
                 asks.put(f.partition.topicPartition(), new int[] {f.leaderEpoch, latest.get().epoch()});
@@ -182,6 +183,21 @@ final class ReplicaFetcher extends Thread {
                 continue;
             }
             truncateTo(f, end);
+        }
+    }
+
+    /**
+     * With no epochs to ask the leader about (the log has none recorded: an empty or missing
+     * checkpoint), nothing above the high watermark is known to be on the leader: cut it there,
+     * as Kafka does for a log without an epoch cache.
+     */
+    static void truncateToHighWatermark(PartitionLog log) {
+        long logEnd = log.logEndOffset();
+        long highWatermark = log.highWatermark();
+        if (logEnd > highWatermark) {
+            ReplicaFetcher.log.info("{} has no leader epochs recorded: truncating it from {} to its high watermark {}",
+                    log.topicPartition(), logEnd, highWatermark);
+            log.truncateTo(highWatermark);
         }
     }
 
