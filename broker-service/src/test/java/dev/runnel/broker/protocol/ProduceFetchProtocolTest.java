@@ -906,6 +906,32 @@ class ProduceFetchProtocolTest {
         assertThat(again.errorCode()).as("no second try on the same connection").isEqualTo(Errors.ILLEGAL_SASL_STATE.code());
     }
 
+    /** KIP-207: the latest offset never goes back across a leader change. */
+    @Test
+    void aNewLeaderWhoseHighWatermarkIsBelowItsEpochStartAnswersOffsetNotAvailable() {
+        produce(client, PRODUCE_V, (short) 1, "audit", AUDIT_ID, partitionData(0, records(now, "a0", "a1", "a2")));
+        // Broker 1 leads again in epoch 1; broker 2 (in the ISR) has not fetched offsets 0..2 yet.
+        leaderAndIsr(new TopicInfo("audit", AUDIT_ID, Map.of(), List.of(new PartitionInfo(0, List.of(SELF, OTHER),
+                new PartitionState(SELF, 1, List.of(SELF, OTHER), 1)))));
+
+        assertThat(latestOffset("audit", (short) 7)).isEqualTo("OFFSET_NOT_AVAILABLE -1");
+        assertThat(latestOffset("audit", (short) 4)).as("before v5").isEqualTo("LEADER_NOT_AVAILABLE -1");
+
+        WireClient follower = connect();
+        assertThat(authenticate(follower, OTHER, CLUSTER_SECRET)).isEqualTo(Errors.NONE);
+        fetch(follower, (short) 12, asReplica(OTHER, (short) 12, fetchRequest((short) 12, 0, "audit", AUDIT_ID, 0, 3)));
+        assertThat(latestOffset("audit", (short) 7)).isEqualTo("NONE 3");
+    }
+
+    private String latestOffset(String topic, short version) {
+        ListOffsetsRequestData request = new ListOffsetsRequestData().setReplicaId(-1).setTopics(List.of(
+                new ListOffsetsRequestData.ListOffsetsTopic().setName(topic).setPartitions(List.of(
+                        new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(0).setTimestamp(-1)))));
+        ListOffsetsResponseData data = ((ListOffsetsResponse) client.roundTrip(ApiKeys.LIST_OFFSETS, version, request)).data();
+        ListOffsetsResponseData.ListOffsetsPartitionResponse p = data.topics().get(0).partitions().get(0);
+        return Errors.forCode(p.errorCode()) + " " + p.offset();
+    }
+
     @Test
     void userSaslMechanismsAreNotServedYet() {
         SaslHandshakeResponseData plain = ((SaslHandshakeResponse) client.roundTrip(ApiKeys.SASL_HANDSHAKE, (short) 1,
