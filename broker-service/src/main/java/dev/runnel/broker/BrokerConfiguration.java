@@ -32,6 +32,7 @@ import dev.runnel.broker.replication.AlterPartitionManager;
 import dev.runnel.broker.replication.ReplicaFetcherManager;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogManager;
+import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.cluster.ClusterSettings;
 import dev.runnel.cluster.web.ClusterWebConfiguration;
 import dev.runnel.common.time.ExecutorScheduler;
@@ -113,11 +114,18 @@ class BrokerConfiguration {
                 properties.getControllerCommandWait());
     }
 
+    /** How brokers prove to each other, on Kafka connections, that they hold the cluster secret. */
+    @Bean
+    BrokerAuthentication brokerAuthentication(ClusterSettings cluster) {
+        return new BrokerAuthentication(cluster.getSecret());
+    }
+
     /** Followers fetch from their leaders; leaders drop followers that fall behind from the ISR. */
     @Bean(destroyMethod = "close")
     ReplicaFetcherManager replicaFetcherManager(BrokerProperties properties, MetadataCache metadata,
-            ReplicaManager replicaManager, Scheduler brokerScheduler) {
-        ReplicaFetcherManager fetchers = new ReplicaFetcherManager(properties.getId(), metadata, Clock.systemUTC());
+            ReplicaManager replicaManager, Scheduler brokerScheduler, BrokerAuthentication brokerAuthentication) {
+        ReplicaFetcherManager fetchers = new ReplicaFetcherManager(properties.getId(), metadata, Clock.systemUTC(),
+                brokerAuthentication);
         replicaManager.onStateChange(tp -> fetchers.reconcile(tp, replicaManager.partition(tp)));
         long lagMs = properties.getReplicaLagTimeMax().toMillis();
         Duration check = Duration.ofMillis(Math.max(100, lagMs / 2));
@@ -139,13 +147,13 @@ class BrokerConfiguration {
     @Bean
     KafkaServer kafkaServer(BrokerProperties properties, MetadataCache metadata, ControllerClient controllerClient,
             BrokerRegistration registration, ReplicaManager replicaManager, Scheduler purgatoryTimer,
-            MeterRegistry meterRegistry) {
+            BrokerAuthentication brokerAuthentication, MeterRegistry meterRegistry) {
         return new KafkaServer(properties.getListenHost(), properties.getKafkaPort(), listenerLimits(properties),
                 metadata, metadata::clusterId,
                 new ControllerAdminClient(controllerClient),
                 new ProducerIdManager(properties.getId(), registration::epoch, controllerClient::allocateProducerIds),
                 properties.getId(), brokerConfigs(properties), replicaManager, purgatoryTimer,
-                properties.isAutoCreateTopicsEnable(), groupSettings(properties), meterRegistry);
+                properties.isAutoCreateTopicsEnable(), groupSettings(properties), brokerAuthentication, meterRegistry);
     }
 
     static ListenerLimits listenerLimits(BrokerProperties properties) {

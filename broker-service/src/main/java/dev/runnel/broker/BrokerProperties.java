@@ -134,7 +134,7 @@ public class BrokerProperties {
         /** Its partitions, fixed once it exists ({@code offsets.topic.num.partitions}). */
         private int partitions = 50;
 
-        /** Its replication factor, capped at the live brokers ({@code offsets.topic.replication.factor}). */
+        /** Its replication factor: it is created once that many brokers are alive ({@code offsets.topic.replication.factor}). */
         private int replicationFactor = 3;
 
         /** How long an empty group's offsets are kept ({@code offsets.retention.minutes}). */

@@ -65,7 +65,7 @@ class GatewayAdminFailoverClusterTest {
         HttpResponse<String> noBrokerYet = call("GET", "/topics", null);
         assertThat(noBrokerYet.statusCode()).as("started before any broker, the gateway says so").isEqualTo(503);
         assertThat(noBrokerYet.body()).contains("cluster-unavailable", "No broker is registered");
-        cluster.startBroker(1, null);
+        cluster.startBroker(1, null, "broker-1", "--runnel.broker.offsets-topic.replication-factor=1");
         await().atMost(Duration.ofSeconds(60)).until(() -> cluster.controller(1).getBean(ActiveController.class).view()
                 .brokers().size() == 1);
 

@@ -62,7 +62,7 @@ class GatewayConsoleBrowserTest {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
         cluster = new InJvmCluster();
-        cluster.startControllerAndBrokers(1);
+        cluster.startControllerAndBrokers(1, "--runnel.broker.offsets-topic.replication-factor=1");
         gateway = new SpringApplicationBuilder(GatewayApplication.class).run("--server.port=0",
                 "--spring.cloud.zookeeper.connect-string=" + cluster.connectString(),
                 "--runnel.gateway.security.users[0].name=admin", "--runnel.gateway.security.users[0].password=console-test",

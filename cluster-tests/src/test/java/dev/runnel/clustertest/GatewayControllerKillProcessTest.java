@@ -51,7 +51,7 @@ class GatewayControllerKillProcessTest {
             cluster.startController(1);
             await("controller 1 active").atMost(Duration.ofSeconds(90)).until(() -> active(cluster, 1));
             cluster.startController(2);
-            cluster.startBroker(1);
+            cluster.startBroker(1, "--runnel.broker.offsets-topic.replication-factor=1");
             await("controller 2 up, broker 1 registered").atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() ->
                     cluster.get(cluster.controllerUrl(2) + "/actuator/health", java.util.Map.class) != null
                             && cluster.get(cluster.controllerUrl(1) + "/api/v1/brokers", java.util.List.class).size() == 1);

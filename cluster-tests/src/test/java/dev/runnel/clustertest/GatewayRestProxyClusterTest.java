@@ -70,7 +70,7 @@ class GatewayRestProxyClusterTest {
     @BeforeAll
     void start() throws Exception {
         cluster = new InJvmCluster();
-        cluster.startControllerAndBrokers(1);
+        cluster.startControllerAndBrokers(1, "--runnel.broker.offsets-topic.replication-factor=1");
         bootstrap = cluster.bootstrap(1);
         admin = KafkaClients.admin(bootstrap);
         gateway = new SpringApplicationBuilder(GatewayApplication.class).run("--server.port=0",

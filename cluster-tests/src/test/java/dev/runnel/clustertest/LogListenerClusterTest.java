@@ -8,7 +8,8 @@ class LogListenerClusterTest extends LogListenerScenarios {
     @Override
     String startCluster() throws Exception {
         cluster = new InJvmCluster();
-        cluster.startControllerAndBrokers(1, "--runnel.broker.group.initial-rebalance-delay=200ms",
+        cluster.startControllerAndBrokers(1, "--runnel.broker.offsets-topic.replication-factor=1",
+                "--runnel.broker.group.initial-rebalance-delay=200ms",
                 "--runnel.broker.group.min-session-timeout=1s");
         return cluster.bootstrap(1);
     }

@@ -6,7 +6,7 @@ import java.time.Duration;
  * The coordinator's settings, as Kafka's broker configs name them.
  *
  * @param offsetsTopicPartitions   {@code offsets.topic.num.partitions}
- * @param offsetsTopicReplicationFactor {@code offsets.topic.replication.factor} (capped at the live brokers)
+ * @param offsetsTopicReplicationFactor {@code offsets.topic.replication.factor} (that many brokers must be alive to create it)
  * @param initialRebalanceDelay    {@code group.initial.rebalance.delay.ms}: how long the first rebalance of an
  *                                 empty group waits for more members
  * @param minSessionTimeoutMs      {@code group.min.session.timeout.ms}

@@ -16,6 +16,7 @@ import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.ResponseHeader;
 
+import dev.runnel.broker.security.Session;
 import dev.runnel.broker.storage.FileSlice;
 
 /**
@@ -40,12 +41,19 @@ public final class KafkaWire {
 
     /**
      * A request read from a frame; {@code parsed} is for this package only. {@code clientHost} is
-     * the peer's address as Kafka shows it ({@code /127.0.0.1}), or empty when not known.
+     * the peer's address as Kafka shows it ({@code /127.0.0.1}), or empty when not known;
+     * {@code session} is the connection's authentication.
      */
-    public record Request(RequestHeader header, ApiMessage body, AbstractRequest parsed, String clientHost) {
+    public record Request(RequestHeader header, ApiMessage body, AbstractRequest parsed, String clientHost,
+            Session session) {
 
         public Request withClientHost(String host) {
-            return new Request(header, body, parsed, host);
+            return new Request(header, body, parsed, host, session);
+        }
+
+        /** This request as read on a connection whose authentication is {@code connection}. */
+        public Request withSession(Session connection) {
+            return new Request(header, body, parsed, clientHost, connection);
         }
 
         public ApiKeys apiKey() {
@@ -105,7 +113,7 @@ public final class KafkaWire {
             RequestHeader header = RequestHeader.parse(frame);
             AbstractRequest body = AbstractRequest.parseRequest(header.apiKey(), header.apiVersion(),
                     new ByteBufferAccessor(frame)).request;
-            return new Request(header, body.data(), body, "");
+            return new Request(header, body.data(), body, "", Session.anonymous());
         } catch (RuntimeException e) {
             throw new InvalidRequestException("malformed request: " + e.getMessage(), e);
         }

@@ -52,6 +52,8 @@ public final class ApiVersionTable {
         served.put(ApiKeys.DESCRIBE_GROUPS, new Range((short) 0, (short) 6));
         served.put(ApiKeys.DELETE_GROUPS, new Range((short) 0, (short) 2));
         served.put(ApiKeys.OFFSET_DELETE, new Range((short) 0, (short) 0));
+        served.put(ApiKeys.SASL_HANDSHAKE, new Range((short) 0, (short) 1));
+        served.put(ApiKeys.SASL_AUTHENTICATE, new Range((short) 0, (short) 2));
         SERVED = Collections.unmodifiableMap(served);
     }
 

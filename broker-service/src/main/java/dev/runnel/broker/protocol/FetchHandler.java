@@ -11,6 +11,8 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.cluster.MetadataCache;
 import dev.runnel.broker.cluster.ReplicaManager;
@@ -36,6 +38,12 @@ import dev.runnel.common.TopicPartition;
  * high watermark), since there are no transactions.
  */
 final class FetchHandler implements ApiHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(FetchHandler.class);
+    private static final long REFUSAL_LOG_INTERVAL_SECONDS = 10;
+    private static final long REFUSAL_LOG_INTERVAL_NANOS = Duration.ofSeconds(REFUSAL_LOG_INTERVAL_SECONDS).toNanos();
+
+    private volatile long lastRefusalLogged = System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS - 1;
 
     private final ReplicaManager replicas;
     private final MetadataCache metadata;
@@ -63,7 +71,7 @@ final class FetchHandler implements ApiHandler {
     public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
         FetchRequestData data = (FetchRequestData) request.body();
         short version = request.version();
-        List<Wanted> wanted = resolve(data, version);
+        List<Wanted> wanted = resolve(data, version, replicaRefusal(request, data, version));
         Read first = read(data, wanted, version);
         if (data.maxWaitMs() <= 0 || first.bytes() >= data.minBytes() || first.anyError() || wanted.isEmpty()) {
             return CompletableFuture.completedFuture(first.response());
@@ -91,13 +99,40 @@ final class FetchHandler implements ApiHandler {
         return answer;
     }
 
-    private List<Wanted> resolve(FetchRequestData data, short version) {
+    /**
+     * Why a fetch as replica may not be served: only a registered broker, on a connection that
+     * proved it is that broker (SASL {@code RUNNEL-BROKER}), moves high watermarks and joins ISRs.
+     * Anyone else gets TOPIC_AUTHORIZATION_FAILED for every partition, as Kafka answers a follower
+     * fetch without the CLUSTER_ACTION permission; null when it may be served.
+     */
+    private Errors replicaRefusal(KafkaWire.Request request, FetchRequestData data, short version) {
+        int replicaId = replicaId(data, version);
+        if (replicaId < 0) {
+            return null;
+        }
+        if (!request.session().isBroker(replicaId)) {
+            long now = System.nanoTime();
+            if (now - lastRefusalLogged > REFUSAL_LOG_INTERVAL_NANOS) {
+                lastRefusalLogged = now;
+                log.warn("Refused a fetch as replica {} from {}: the connection has not authenticated as that broker"
+                        + " (logged at most every {} s)", replicaId, request.clientHost(), REFUSAL_LOG_INTERVAL_SECONDS);
+            }
+            return Errors.TOPIC_AUTHORIZATION_FAILED;
+        }
+        if (!metadata.snapshot().brokers().containsKey(replicaId)) {
+            // Authenticated but not registered (its ZooKeeper session is gone): it may not count yet.
+            return Errors.NOT_LEADER_OR_FOLLOWER;
+        }
+        return null;
+    }
+
+    private List<Wanted> resolve(FetchRequestData data, short version, Errors refusal) {
         List<Wanted> wanted = new ArrayList<>();
         for (FetchRequestData.FetchTopic topic : data.topics()) {
             Optional<String> name = version >= 13 ? TopicIds.nameOf(metadata, topic.topicId()) : Optional.of(topic.topic());
             for (FetchRequestData.FetchPartition partition : topic.partitions()) {
-                if (name.isEmpty()) {
-                    wanted.add(new Wanted(topic, partition, null, Errors.UNKNOWN_TOPIC_ID));
+                if (refusal != null || name.isEmpty()) {
+                    wanted.add(new Wanted(topic, partition, null, refusal != null ? refusal : Errors.UNKNOWN_TOPIC_ID));
                     continue;
                 }
                 try {

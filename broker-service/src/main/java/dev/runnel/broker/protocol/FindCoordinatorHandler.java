@@ -23,7 +23,9 @@ import dev.runnel.cluster.TopicInfo;
 /**
  * FindCoordinator (v0-6; batched keys from v4): the coordinator of a group is the leader of its
  * {@code __consumer_offsets} partition. The first request in a cluster without that topic asks the
- * controller to create it and answers COORDINATOR_NOT_AVAILABLE, so the client asks again.
+ * controller to create it and answers COORDINATOR_NOT_AVAILABLE, so the client asks again; while
+ * fewer brokers are alive than its replication factor it is not created (as Kafka), and every
+ * request gets COORDINATOR_NOT_AVAILABLE saying so.
  * Transaction coordinators do not exist yet: such keys get INVALID_REQUEST.
  */
 final class FindCoordinatorHandler implements ApiHandler {
@@ -35,7 +37,10 @@ final class FindCoordinatorHandler implements ApiHandler {
     private final GroupMetadataManager groups;
     private final ControllerAdminClient controller;
     private final GroupSettings settings;
+    private static final long TOO_FEW_BROKERS_WARNING_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
+
     private final AtomicBoolean creating = new AtomicBoolean();
+    private volatile long lastTooFewBrokersWarning;
 
     FindCoordinatorHandler(MetadataCache metadata, GroupMetadataManager groups, ControllerAdminClient controller,
             GroupSettings settings) {
@@ -83,7 +88,17 @@ final class FindCoordinatorHandler implements ApiHandler {
         MetadataCache.Snapshot view = metadata.snapshot();
         TopicInfo topic = view.topic(OffsetsTopicLog.TOPIC).orElse(null);
         if (topic == null) {
-            createOffsetsTopic(view);
+            int live = view.brokers().size();
+            int replicationFactor = settings.offsetsTopicReplicationFactor();
+            if (live < replicationFactor) {
+                // As Kafka: never created under-replicated; the group waits until enough brokers are up.
+                String message = OffsetsTopicLog.TOPIC + " needs " + replicationFactor
+                        + " live brokers (offsets.topic.replication.factor, runnel.broker.offsets-topic.replication-factor);"
+                        + " " + live + (live == 1 ? " is" : " are") + " alive";
+                warnTooFewBrokers(message);
+                return new Found(Errors.COORDINATOR_NOT_AVAILABLE, message, null);
+            }
+            createOffsetsTopic(replicationFactor);
             return new Found(Errors.COORDINATOR_NOT_AVAILABLE, "the offsets topic is being created", null);
         }
         int partition = groups.partitionFor(key);
@@ -97,12 +112,19 @@ final class FindCoordinatorHandler implements ApiHandler {
         return new Found(Errors.NONE, null, broker);
     }
 
-    private void createOffsetsTopic(MetadataCache.Snapshot view) {
+    private void warnTooFewBrokers(String message) {
+        long now = System.nanoTime();
+        long last = lastTooFewBrokersWarning;
+        if (last == 0 || now - last > TOO_FEW_BROKERS_WARNING_INTERVAL_NANOS) {
+            lastTooFewBrokersWarning = now;
+            log.warn("Cannot create {}: {}", OffsetsTopicLog.TOPIC, message);
+        }
+    }
+
+    private void createOffsetsTopic(int replicationFactor) {
         if (!creating.compareAndSet(false, true)) {
             return;
         }
-        int live = Math.max(1, view.brokers().size());
-        int replicationFactor = Math.min(settings.offsetsTopicReplicationFactor(), live);
         Map<String, Object> body = Map.of("name", OffsetsTopicLog.TOPIC,
                 "partitions", settings.offsetsTopicPartitions(),
                 "replicationFactor", replicationFactor,

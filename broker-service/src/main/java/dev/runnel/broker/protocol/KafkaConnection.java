@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.kafka.ResponseFrame;
+import dev.runnel.broker.security.Session;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -46,6 +47,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private final Map<ApiKeys, ApiHandler> handlers;
     private final KafkaMetrics metrics;
     private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
+    /** This connection's authentication (a broker proves itself through SASL RUNNEL-BROKER). */
+    private final Session session = Session.anonymous();
 
     KafkaConnection(Map<ApiKeys, ApiHandler> handlers, KafkaMetrics metrics) {
         this.handlers = handlers;
@@ -105,7 +108,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         }
         KafkaWire.Request request;
         try {
-            request = KafkaWire.decode(frame).withClientHost(clientHost(ctx));
+            request = KafkaWire.decode(frame).withClientHost(clientHost(ctx)).withSession(session);
         } catch (KafkaWire.InvalidRequestException e) {
             metrics.requestError(key, version, Errors.INVALID_REQUEST);
             return close(ctx, key + " v" + version + ": " + e.getMessage());

@@ -26,6 +26,7 @@ import dev.runnel.broker.group.GroupSettings;
 import dev.runnel.broker.kafka.ConsumerSubscriptions;
 import dev.runnel.broker.purgatory.DelayedOperationPurgatory;
 import dev.runnel.broker.replication.Partition;
+import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.common.time.ExecutorScheduler;
 import dev.runnel.common.time.Scheduler;
@@ -81,7 +82,8 @@ public final class KafkaServer implements SmartLifecycle {
     public KafkaServer(String host, int port, ListenerLimits limits, MetadataCache metadata, Supplier<String> clusterId,
             ControllerAdminClient controller, ProducerIdManager producerIds, int brokerId,
             Map<String, String> brokerConfigs, ReplicaManager replicas, Scheduler purgatoryTimer,
-            boolean autoCreateTopics, GroupSettings groupSettings, MeterRegistry registry) {
+            boolean autoCreateTopics, GroupSettings groupSettings, BrokerAuthentication brokerAuthentication,
+            MeterRegistry registry) {
         this.host = host;
         this.port = port;
         this.limits = limits;
@@ -114,6 +116,9 @@ public final class KafkaServer implements SmartLifecycle {
         served.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(replicas));
         served.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(replicas, fetchPurgatory));
         served.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler());
+        SaslHandler sasl = new SaslHandler(brokerAuthentication);
+        served.put(ApiKeys.SASL_HANDSHAKE, sasl);
+        served.put(ApiKeys.SASL_AUTHENTICATE, sasl);
         ControllerAdminClient admin = controller;
         served.put(ApiKeys.METADATA, new MetadataHandler(metadata, clusterId, autoCreateTopics ? admin : null));
         AlterConfigsHandler alterConfigs = new AlterConfigsHandler(controller, metadata);

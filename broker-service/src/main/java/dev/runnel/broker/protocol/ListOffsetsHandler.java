@@ -50,7 +50,7 @@ final class ListOffsetsHandler implements ApiHandler {
                     new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(topic.name());
             response.topics().add(topicResponse);
             for (ListOffsetsRequestData.ListOffsetsPartition p : topic.partitions()) {
-                topicResponse.partitions().add(withoutEpochBefore4(answer(topic.name(), p, data.replicaId()),
+                topicResponse.partitions().add(withoutEpochBefore4(answer(topic.name(), p, data.replicaId(), request.version()),
                         request.version()));
             }
         }
@@ -58,7 +58,7 @@ final class ListOffsetsHandler implements ApiHandler {
     }
 
     private ListOffsetsResponseData.ListOffsetsPartitionResponse answer(String topic,
-            ListOffsetsRequestData.ListOffsetsPartition p, int replicaId) {
+            ListOffsetsRequestData.ListOffsetsPartition p, int replicaId, short version) {
         ListOffsetsResponseData.ListOffsetsPartitionResponse out = new ListOffsetsResponseData.ListOffsetsPartitionResponse()
                 .setPartitionIndex(p.partitionIndex()).setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
         TopicPartition tp;
@@ -78,8 +78,17 @@ final class ListOffsetsHandler implements ApiHandler {
             }
             if (timestamp == LATEST) {
                 // A replica's debug request (-2) sees the log end, everyone else the high watermark.
-                long end = replicaId == -2 ? partition.log().logEndOffset() : partition.log().highWatermark();
-                return out.setOffset(end).setLeaderEpoch(partition.leaderEpoch());
+                if (replicaId == -2) {
+                    return out.setOffset(partition.log().logEndOffset()).setLeaderEpoch(partition.leaderEpoch());
+                }
+                long highWatermark = partition.log().highWatermark();
+                if (highWatermark < partition.leaderEpochStartOffset()) {
+                    // KIP-207: a new leader whose high watermark has not yet reached the start of its epoch
+                    // may be behind what the previous leader answered; the latest offset never goes back.
+                    return out.setErrorCode(version >= 5 ? Errors.OFFSET_NOT_AVAILABLE.code()
+                            : Errors.LEADER_NOT_AVAILABLE.code());
+                }
+                return out.setOffset(highWatermark).setLeaderEpoch(partition.leaderEpoch());
             }
             if (timestamp == LATEST_TIERED) {
                 return out;

@@ -27,9 +27,17 @@ import dev.runnel.common.TopicPartition;
  * each follower the end offset its last fetch reported. Records below it are on every ISR member,
  * and only they are readable by consumers and count as acknowledged for {@code acks=all}.
  *
- * <p>Thread-safety: appends hold the read side of a lock whose write side a leadership change
- * takes, so no append is stamped with an epoch the partition no longer leads in; reads take no
- * lock.
+ * <p>A follower joins the ISR only once its log end has reached both the high watermark and the
+ * start of the leader's current epoch (KAFKA-7128): a new leader may hold a stale high watermark
+ * while records acknowledged by the previous leader lie beyond it, and a follower that joined
+ * below them and was then elected would lose them.
+ *
+ * <p>Thread-safety: the replication state is one immutable {@link IsrState}, replaced only under
+ * the write side of the partition lock (leadership changes, ISR proposals, committed ISRs), so at
+ * most one ISR change is in flight. Appends and high watermark computations hold the read side,
+ * so no append is stamped with an epoch the partition no longer leads in and no high watermark is
+ * computed from an ISR that is changing; the high watermark only moves up within a leadership.
+ * Reads take no lock.
  */
 public final class Partition {
 
@@ -69,10 +77,11 @@ public final class Partition {
     private final ReentrantReadWriteLock leaderIsrLock = new ReentrantReadWriteLock();
     /** Followers' fetch state; only meaningful while leading, reset at every new leadership. */
     private final Map<Integer, FollowerState> followers = new ConcurrentHashMap<>();
-    private volatile HostedPartition state;
+    /** Replaced only under the write lock. */
+    private volatile IsrState isr;
     private volatile int minInsyncReplicas;
-    /** An ISR sent to the controller and not yet answered; null when none is in flight. */
-    private volatile List<Integer> pendingIsr;
+    /** Where this broker's current leadership started in its log; -1 while following. */
+    private volatile long leaderEpochStartOffset = -1;
     private volatile long nextProposalAtMs;
 
     public Partition(TopicPartition topicPartition, int localBrokerId, PartitionLog log, HostedPartition state,
@@ -85,13 +94,14 @@ public final class Partition {
         this.topicPartition = topicPartition;
         this.localBrokerId = localBrokerId;
         this.log = log;
-        this.state = state;
+        this.isr = IsrState.committed(state);
         this.minInsyncReplicas = minInsyncReplicas;
         this.clock = clock;
         this.isrProposer = isrProposer;
         resetFollowers();
         if (state.leader()) {
-            log.leaderEpochs().assign(state.state().leaderEpoch(), log.logEndOffset());
+            leaderEpochStartOffset = log.logEndOffset();
+            log.leaderEpochs().assign(state.state().leaderEpoch(), leaderEpochStartOffset);
         }
         maybeIncrementHighWatermark();
     }
@@ -101,7 +111,7 @@ public final class Partition {
     }
 
     public HostedPartition state() {
-        return state;
+        return isr.hosted();
     }
 
     public PartitionLog log() {
@@ -109,11 +119,16 @@ public final class Partition {
     }
 
     public boolean isLeader() {
-        return state.leader();
+        return isr.hosted().leader();
     }
 
     public int leaderEpoch() {
-        return state.state().leaderEpoch();
+        return isr.hosted().state().leaderEpoch();
+    }
+
+    /** Where this broker's current leadership started in its log; -1 while following. */
+    public long leaderEpochStartOffset() {
+        return leaderEpochStartOffset;
     }
 
     /**
@@ -125,19 +140,22 @@ public final class Partition {
     public boolean update(HostedPartition next, int minIsr) {
         leaderIsrLock.writeLock().lock();
         try {
-            HostedPartition previous = state;
+            HostedPartition previous = isr.hosted();
             boolean newLeadership = next.leader()
                     && (!previous.leader() || next.state().leaderEpoch() != previous.state().leaderEpoch());
-            state = next;
+            // The controller's state supersedes any ISR change in flight (a late answer still counts if newer).
+            isr = IsrState.committed(next);
             minInsyncReplicas = minIsr;
-            pendingIsr = null;
             if (newLeadership || !next.leader()) {
                 resetFollowers();
             }
             if (newLeadership) {
                 // The new epoch starts at the log end now, not at the first append, so
                 // OffsetForLeaderEpoch tells a follower exactly where the previous epoch ended here.
-                log.leaderEpochs().assign(next.state().leaderEpoch(), log.logEndOffset());
+                leaderEpochStartOffset = log.logEndOffset();
+                log.leaderEpochs().assign(next.state().leaderEpoch(), leaderEpochStartOffset);
+            } else if (!next.leader()) {
+                leaderEpochStartOffset = -1;
             }
             return maybeIncrementHighWatermark();
         } finally {
@@ -151,19 +169,19 @@ public final class Partition {
 
     /** Led here with fewer in-sync replicas than assigned ones. */
     public boolean isUnderReplicated() {
-        HostedPartition current = state;
+        HostedPartition current = isr.hosted();
         return current.leader() && current.state().isr().size() < current.replicas().size();
     }
 
     /** Led here with fewer in-sync replicas than {@code min.insync.replicas}: acks=all is refused. */
     public boolean isUnderMinIsr() {
-        HostedPartition current = state;
+        HostedPartition current = isr.hosted();
         return current.leader() && current.state().isr().size() < minInsyncReplicas;
     }
 
     /** How long the ISR follower longest without catching up has been behind, in ms (0 if none). */
     public long maxFollowerLagMs() {
-        HostedPartition current = state;
+        HostedPartition current = isr.hosted();
         if (!current.leader()) {
             return 0;
         }
@@ -191,14 +209,14 @@ public final class Partition {
     public AppendInfo appendAsLeader(ByteBuffer records, short requiredAcks) {
         leaderIsrLock.readLock().lock();
         try {
-            HostedPartition current = state;
+            HostedPartition current = isr.hosted();
             if (!current.leader()) {
                 throw notLeader();
             }
-            int isr = current.state().isr().size();
-            if (requiredAcks == -1 && isr < minInsyncReplicas) {
+            int members = current.state().isr().size();
+            if (requiredAcks == -1 && members < minInsyncReplicas) {
                 throw new ReplicaException(ReplicaError.NOT_ENOUGH_REPLICAS, "the ISR of " + topicPartition
-                        + " has " + isr + " members; min.insync.replicas is " + minInsyncReplicas);
+                        + " has " + members + " members; min.insync.replicas is " + minInsyncReplicas);
             }
             AppendInfo info = log.appendAsLeader(records, current.state().leaderEpoch());
             maybeIncrementHighWatermark();
@@ -216,62 +234,54 @@ public final class Partition {
      *                          ISR shrank below {@code min.insync.replicas} meanwhile
      */
     public boolean isReplicatedTo(long requiredOffset) {
-        HostedPartition current = state;
+        HostedPartition current = isr.hosted();
         if (!current.leader()) {
             throw notLeader();
         }
         if (log.highWatermark() < requiredOffset) {
             return false;
         }
-        int isr = current.state().isr().size();
-        if (isr < minInsyncReplicas) {
+        int members = current.state().isr().size();
+        if (members < minInsyncReplicas) {
             throw new ReplicaException(ReplicaError.NOT_ENOUGH_REPLICAS_AFTER_APPEND, "the ISR of " + topicPartition
-                    + " shrank to " + isr + " members, below min.insync.replicas " + minInsyncReplicas);
+                    + " shrank to " + members + " members, below min.insync.replicas " + minInsyncReplicas);
         }
         return true;
     }
 
     /**
-     * Moves the high watermark to the smallest log end offset in the ISR, if that is higher.
+     * Moves the high watermark to the smallest log end offset in the maximal ISR, if that is
+     * higher. Computed under the read lock, so from an ISR that cannot change meanwhile, and
+     * stored only upwards, so concurrent callers never move it back.
      *
      * @return whether it moved
      */
     public boolean maybeIncrementHighWatermark() {
-        HostedPartition current = state;
-        if (!current.leader()) {
-            return false;
-        }
-        long before = log.highWatermark();
-        long candidate = log.logEndOffset();
-        for (int replica : maximalIsr(current)) {
-            if (replica != localBrokerId) {
-                FollowerState follower = followers.get(replica);
-                long end = follower == null || follower.endOffset < 0 ? before : follower.endOffset;
-                candidate = Math.min(candidate, end);
+        leaderIsrLock.readLock().lock();
+        try {
+            IsrState current = isr;
+            if (!current.hosted().leader()) {
+                return false;
             }
+            long before = log.highWatermark();
+            long candidate = log.logEndOffset();
+            for (int replica : current.maximalIsr()) {
+                if (replica != localBrokerId) {
+                    FollowerState follower = followers.get(replica);
+                    long end = follower == null || follower.endOffset < 0 ? before : follower.endOffset;
+                    candidate = Math.min(candidate, end);
+                }
+            }
+            return log.maybeIncrementHighWatermark(candidate);
+        } finally {
+            leaderIsrLock.readLock().unlock();
         }
-        return candidate > before && log.updateHighWatermark(candidate) > before;
-    }
-
-    /**
-     * The committed ISR and any replica a pending change would add: a record counts as
-     * replicated only once every replica that may be in the ISR has it, so an acknowledgement
-     * never rests on an ISR the controller has not committed.
-     */
-    private List<Integer> maximalIsr(HostedPartition current) {
-        List<Integer> pending = pendingIsr;
-        if (pending == null) {
-            return current.state().isr();
-        }
-        List<Integer> union = new java.util.ArrayList<>(current.state().isr());
-        pending.stream().filter(r -> !union.contains(r)).forEach(union::add);
-        return union;
     }
 
     private void resetFollowers() {
         followers.clear();
         long now = clock.millis();
-        for (int replica : state.replicas()) {
+        for (int replica : isr.hosted().replicas()) {
             if (replica != localBrokerId) {
                 followers.put(replica, new FollowerState(now));
             }
@@ -282,7 +292,8 @@ public final class Partition {
 
     /**
      * Records a follower's fetch from {@code fetchOffset} (its log end): moves the high watermark
-     * if it can, and proposes adding the follower to the ISR once it has reached the high watermark.
+     * if it can, and proposes adding the follower to the ISR once it has caught up (see the class
+     * comment).
      *
      * @return whether the high watermark moved
      * @throws ReplicaException NOT_LEADER_OR_FOLLOWER if this broker does not lead, or the
@@ -290,7 +301,7 @@ public final class Partition {
      * @throws LogException OFFSET_OUT_OF_RANGE if the follower claims more than the leader has
      */
     public boolean updateFollowerFetchState(int replicaId, long fetchOffset) {
-        HostedPartition current = state;
+        HostedPartition current = isr.hosted();
         FollowerState follower = followers.get(replicaId);
         if (!current.leader() || follower == null) {
             throw new ReplicaException(ReplicaError.NOT_LEADER_OR_FOLLOWER, "broker " + replicaId
@@ -312,13 +323,27 @@ public final class Partition {
         follower.lastFetchMs = now;
         follower.endOffset = fetchOffset;
         boolean moved = maybeIncrementHighWatermark();
-        if (!current.state().isr().contains(replicaId) && pendingIsr == null
-                && fetchOffset >= log.highWatermark()) {
-            List<Integer> expanded = new java.util.ArrayList<>(current.state().isr());
-            expanded.add(replicaId);
-            propose(expanded);
+        if (canJoinIsr(isr, replicaId, fetchOffset)) {
+            leaderIsrLock.writeLock().lock();
+            try {
+                // Again under the write lock: another fetch or the shrink check may have proposed meanwhile.
+                IsrState locked = isr;
+                if (locked.hosted() == current && canJoinIsr(locked, replicaId, fetchOffset)) {
+                    List<Integer> expanded = new java.util.ArrayList<>(locked.committedIsr());
+                    expanded.add(replicaId);
+                    propose(locked, expanded);
+                }
+            } finally {
+                leaderIsrLock.writeLock().unlock();
+            }
         }
         return moved;
+    }
+
+    private boolean canJoinIsr(IsrState state, int replicaId, long followerEnd) {
+        return state.hosted().leader() && !state.changeInFlight() && !state.committedIsr().contains(replicaId)
+                && followerEnd >= log.highWatermark() && leaderEpochStartOffset >= 0
+                && followerEnd >= leaderEpochStartOffset;
     }
 
     /**
@@ -326,29 +351,44 @@ public final class Partition {
      * ({@code replica.lag.time.max.ms}); called periodically on the leader.
      */
     public void maybeShrinkIsr(long lagMs) {
-        HostedPartition current = state;
-        if (!current.leader() || pendingIsr != null) {
+        if (laggingIsr(isr, lagMs) == null) {
             return;
+        }
+        leaderIsrLock.writeLock().lock();
+        try {
+            IsrState locked = isr;
+            List<Integer> keep = laggingIsr(locked, lagMs);
+            if (keep != null) {
+                propose(locked, keep);
+            }
+        } finally {
+            leaderIsrLock.writeLock().unlock();
+        }
+    }
+
+    /** The ISR without the members behind for {@code lagMs}, or null if none is or a change is in flight. */
+    private List<Integer> laggingIsr(IsrState state, long lagMs) {
+        if (!state.hosted().leader() || state.changeInFlight()) {
+            return null;
         }
         long now = clock.millis();
         List<Integer> keep = new java.util.ArrayList<>();
-        for (int replica : current.state().isr()) {
+        for (int replica : state.committedIsr()) {
             FollowerState follower = followers.get(replica);
             if (replica == localBrokerId || follower == null || now - follower.lastCaughtUpMs <= lagMs) {
                 keep.add(replica);
             }
         }
-        if (keep.size() < current.state().isr().size()) {
-            propose(keep);
-        }
+        return keep.size() < state.committedIsr().size() ? keep : null;
     }
 
-    private void propose(List<Integer> newIsr) {
+    /** Sends {@code newIsr} to the controller; the caller holds the write lock. */
+    private void propose(IsrState from, List<Integer> newIsr) {
         if (clock.millis() < nextProposalAtMs) {
             return;
         }
-        pendingIsr = List.copyOf(newIsr);
-        isrProposer.propose(this, pendingIsr);
+        isr = from.withProposal(newIsr);
+        isrProposer.propose(this, isr.proposed());
     }
 
     /**
@@ -361,18 +401,20 @@ public final class Partition {
     public boolean applyCommittedState(PartitionState committed) {
         leaderIsrLock.writeLock().lock();
         try {
-            pendingIsr = null;
+            IsrState current = isr;
+            HostedPartition hosted = current.hosted();
             if (committed == null) {
                 // Refused or unanswered: propose again, but not on every fetch while the controller is away.
+                isr = IsrState.committed(hosted);
                 nextProposalAtMs = clock.millis() + PROPOSAL_BACKOFF_MS;
                 return false;
             }
-            HostedPartition current = state;
-            if (!current.leader() || committed.leaderEpoch() != current.state().leaderEpoch()
-                    || committed.partitionEpoch() <= current.state().partitionEpoch()) {
+            if (!hosted.leader() || committed.leaderEpoch() != hosted.state().leaderEpoch()
+                    || committed.partitionEpoch() <= hosted.state().partitionEpoch()) {
+                isr = IsrState.committed(hosted);
                 return false;
             }
-            state = new HostedPartition(current.topicId(), current.replicas(), committed, true);
+            isr = IsrState.committed(new HostedPartition(hosted.topicId(), hosted.replicas(), committed, true));
             return maybeIncrementHighWatermark();
         } finally {
             leaderIsrLock.writeLock().unlock();
@@ -381,15 +423,21 @@ public final class Partition {
 
     /** The proposed ISR awaiting the controller, if any (tests, metrics). */
     public List<Integer> pendingIsr() {
-        return pendingIsr;
+        return isr.proposed();
+    }
+
+    /** The committed ISR and the replicas a pending change would add: what the high watermark waits for. */
+    public List<Integer> maximalIsr() {
+        return isr.maximalIsr();
     }
 
     /** Messages the slowest ISR follower is behind the leader's log end (0 when none is behind). */
     public long maxFollowerLag() {
         long end = log.logEndOffset();
         long lag = 0;
+        List<Integer> committed = isr.committedIsr();
         for (Map.Entry<Integer, FollowerState> f : followers.entrySet()) {
-            if (state.state().isr().contains(f.getKey()) && f.getValue().endOffset >= 0) {
+            if (committed.contains(f.getKey()) && f.getValue().endOffset >= 0) {
                 lag = Math.max(lag, end - f.getValue().endOffset);
             }
         }
@@ -409,7 +457,8 @@ public final class Partition {
         if (leaderLogStartOffset > log.logStartOffset() && leaderLogStartOffset <= log.highWatermark()) {
             log.advanceLogStartOffset(leaderLogStartOffset);
         }
-        log.updateHighWatermark(Math.min(leaderHighWatermark, log.logEndOffset()));
+        // Only upwards, as Kafka: a new leader may still report a high watermark older than ours.
+        log.maybeIncrementHighWatermark(Math.min(leaderHighWatermark, log.logEndOffset()));
     }
 
     /**
@@ -419,7 +468,7 @@ public final class Partition {
      * @param requireLeader      whether only the leader may answer
      */
     public void checkEpoch(OptionalInt currentLeaderEpoch, boolean requireLeader) {
-        HostedPartition current = state;
+        HostedPartition current = isr.hosted();
         if (currentLeaderEpoch.isPresent()) {
             int ours = current.state().leaderEpoch();
             if (currentLeaderEpoch.getAsInt() < ours) {
@@ -479,7 +528,7 @@ public final class Partition {
      * @return the log start offset after the call
      */
     public long deleteRecordsBefore(long offset) {
-        if (!state.leader()) {
+        if (!isLeader()) {
             throw notLeader();
         }
         log.advanceLogStartOffset(offset == -1 ? log.highWatermark() : offset);
@@ -488,11 +537,11 @@ public final class Partition {
 
     private ReplicaException notLeader() {
         return new ReplicaException(ReplicaError.NOT_LEADER_OR_FOLLOWER,
-                "broker " + localBrokerId + " does not lead " + topicPartition + " (leader " + state.state().leader() + ")");
+                "broker " + localBrokerId + " does not lead " + topicPartition + " (leader " + isr.hosted().state().leader() + ")");
     }
 
     @Override
     public String toString() {
-        return "Partition(" + topicPartition + ", " + state + ")";
+        return "Partition(" + topicPartition + ", " + isr.hosted() + ")";
     }
 }

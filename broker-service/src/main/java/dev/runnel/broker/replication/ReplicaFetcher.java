@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.kafka.ReplicaFetchClient;
+import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.broker.storage.LeaderEpochCache;
 import dev.runnel.broker.storage.LogException;
 import dev.runnel.broker.storage.PartitionLog;
@@ -66,19 +67,22 @@ final class ReplicaFetcher extends Thread {
     private final int leaderId;
     private final Clock clock;
     private final Supplier<Optional<BrokerInfo>> leaderAddress;
+    private final BrokerAuthentication authentication;
     private final Map<TopicPartition, Followed> partitions = new ConcurrentHashMap<>();
     private final Object wakeup = new Object();
     private volatile boolean running = true;
     private ReplicaFetchClient client;
     private BrokerInfo connectedTo;
 
-    ReplicaFetcher(int brokerId, int leaderId, Supplier<Optional<BrokerInfo>> leaderAddress, Clock clock) {
+    ReplicaFetcher(int brokerId, int leaderId, Supplier<Optional<BrokerInfo>> leaderAddress, Clock clock,
+            BrokerAuthentication authentication) {
         super("replica-fetcher-" + brokerId + "-from-" + leaderId);
         setDaemon(true);
         this.clock = clock;
         this.brokerId = brokerId;
         this.leaderId = leaderId;
         this.leaderAddress = leaderAddress;
+        this.authentication = authentication;
     }
 
     /** Follows {@code partition} at {@code leaderEpoch}, truncating first (again, after an epoch change). */
@@ -163,6 +167,7 @@ final class ReplicaFetcher extends Thread {
             }
             Optional<LeaderEpochCache.EpochEntry> latest = f.partition.log().leaderEpochs().latest();
             if (latest.isEmpty()) {
+                truncateToHighWatermark(f.partition.log());
                 f.truncating = false;
             } else {
                 asks.put(f.partition.topicPartition(), new int[] {f.leaderEpoch, latest.get().epoch()});
@@ -182,6 +187,21 @@ final class ReplicaFetcher extends Thread {
                 continue;
             }
             truncateTo(f, end);
+        }
+    }
+
+    /**
+     * With no epochs to ask the leader about (the log has none recorded: an empty or missing
+     * checkpoint), nothing above the high watermark is known to be on the leader: cut it there,
+     * as Kafka does for a log without an epoch cache.
+     */
+    static void truncateToHighWatermark(PartitionLog log) {
+        long logEnd = log.logEndOffset();
+        long highWatermark = log.highWatermark();
+        if (logEnd > highWatermark) {
+            ReplicaFetcher.log.info("{} has no leader epochs recorded: truncating it from {} to its high watermark {}",
+                    log.topicPartition(), logEnd, highWatermark);
+            log.truncateTo(highWatermark);
         }
     }
 
@@ -273,7 +293,7 @@ final class ReplicaFetcher extends Thread {
         if (client == null || !address.get().equals(connectedTo)) {
             closeClient();
             connectedTo = address.get();
-            client = new ReplicaFetchClient(connectedTo.host(), connectedTo.kafkaPort(), brokerId, 30_000);
+            client = new ReplicaFetchClient(connectedTo.host(), connectedTo.kafkaPort(), brokerId, 30_000, authentication);
         }
         return client;
     }

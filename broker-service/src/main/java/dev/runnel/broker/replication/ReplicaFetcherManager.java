@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.common.TopicPartition;
 
 /**
@@ -23,14 +24,17 @@ public final class ReplicaFetcherManager implements AutoCloseable {
     private final int brokerId;
     private final MetadataCache metadata;
     private final Clock clock;
+    private final BrokerAuthentication authentication;
     private final Map<Integer, ReplicaFetcher> fetchers = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Integer> leaderOf = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    public ReplicaFetcherManager(int brokerId, MetadataCache metadata, Clock clock) {
+    /** @param authentication how the fetchers prove to leaders that they are broker {@code brokerId} */
+    public ReplicaFetcherManager(int brokerId, MetadataCache metadata, Clock clock, BrokerAuthentication authentication) {
         this.brokerId = brokerId;
         this.metadata = metadata;
         this.clock = clock;
+        this.authentication = authentication;
     }
 
     /**
@@ -59,7 +63,7 @@ public final class ReplicaFetcherManager implements AutoCloseable {
         }
         ReplicaFetcher fetcher = fetchers.computeIfAbsent(leader, id -> {
             ReplicaFetcher started = new ReplicaFetcher(brokerId, id,
-                    () -> Optional.ofNullable(metadata.snapshot().brokers().get(id)), clock);
+                    () -> Optional.ofNullable(metadata.snapshot().brokers().get(id)), clock, authentication);
             started.start();
             log.info("Started fetching from broker {}", id);
             return started;

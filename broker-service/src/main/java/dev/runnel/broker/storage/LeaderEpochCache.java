@@ -2,10 +2,15 @@ package dev.runnel.broker.storage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which leader epoch wrote which offsets: (epoch, start offset) pairs, both strictly increasing,
@@ -37,14 +42,22 @@ public final class LeaderEpochCache {
         }
     };
 
+    private static final Logger log = LoggerFactory.getLogger(LeaderEpochCache.class);
+
     private final CheckpointFile<EpochEntry> checkpoint;
     private final List<EpochEntry> entries = new ArrayList<>();
+    /** The checkpoint could not be read when opened: the log rebuilds the epochs from its batches. */
+    private boolean corrupt;
 
     private LeaderEpochCache(CheckpointFile<EpochEntry> checkpoint) {
         this.checkpoint = checkpoint;
     }
 
-    /** Loads the cache of the partition in {@code dir}; a corrupt file is dropped (the log rebuilds it as it is written). */
+    /**
+     * Loads the cache of the partition in {@code dir}. A corrupt file is reported, kept aside as
+     * {@code leader-epoch-checkpoint.corrupt} for inspection, and {@link #wasCorrupt()} tells the
+     * log to rebuild the epochs from its batches; it is never silently taken as empty.
+     */
     static LeaderEpochCache open(Path dir) throws IOException {
         LeaderEpochCache cache = new LeaderEpochCache(new CheckpointFile<>(dir.resolve(FILE_NAME), FORMAT));
         try {
@@ -52,9 +65,19 @@ public final class LeaderEpochCache {
                 cache.appendIfIncreasing(e);
             }
         } catch (CheckpointFile.CorruptCheckpointException e) {
+            Path aside = dir.resolve(FILE_NAME + ".corrupt");
+            log.error("The leader epoch checkpoint {} is corrupt ({}); keeping it as {} and rebuilding the epochs from"
+                    + " the log's batches", cache.checkpoint.file(), e.getMessage(), aside.getFileName());
+            Files.move(cache.checkpoint.file(), aside, StandardCopyOption.REPLACE_EXISTING);
             cache.entries.clear();
+            cache.corrupt = true;
         }
         return cache;
+    }
+
+    /** Whether the checkpoint was corrupt when opened (the log then rebuilds the epochs). */
+    synchronized boolean wasCorrupt() {
+        return corrupt;
     }
 
     /** Records that {@code epoch} starts writing at {@code startOffset}; ignores epochs not newer than the latest. */

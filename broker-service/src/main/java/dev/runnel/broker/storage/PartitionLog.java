@@ -107,6 +107,9 @@ public final class PartitionLog implements AutoCloseable {
         partitionLog.highWatermark = Math.min(Math.max(highWatermark, loaded.logStartOffset()), loaded.logEndOffset());
         partitionLog.lastFlushMs = clock.millis();
         partitionLog.rebuildProducerState();
+        if (epochs.wasCorrupt()) {
+            partitionLog.rebuildLeaderEpochs();
+        }
         return partitionLog;
     }
 
@@ -117,9 +120,36 @@ public final class PartitionLog implements AutoCloseable {
     private void rebuildProducerState() throws IOException {
         long logEnd = end.nextOffset();
         producerState.truncateAndReload(logStartOffset, logEnd, clock.millis());
-        long next = Math.max(producerState.mapEndOffset(), logStartOffset);
-        while (next < logEnd) {
-            ReadResult chunk = read(next, REPLAY_CHUNK_BYTES, logEnd, true);
+        replayBatches(Math.max(producerState.mapEndOffset(), logStartOffset), logEnd, "producer state", (bytes, at, size) ->
+                // Live appends count expiry from the broker's clock, which a replay cannot know: a record
+                // timestamp may be days old (CreateTime), so count from now at the latest, and never
+                // forget a producer sooner than a broker that had not crashed would.
+                producerState.update(bytes.duplicate().position(at).limit(at + size).slice(),
+                        Math.max(RecordBatchHeader.maxTimestamp(bytes, at), clock.millis())));
+        log.debug("Producer state of {} rebuilt: {} producers", topicPartition, producerState.activeProducers().size());
+    }
+
+    /**
+     * Rebuilds the leader epoch cache from the leader epoch every batch carries, after its
+     * checkpoint was found corrupt (Kafka's recovery assigns epochs from batches the same way).
+     */
+    private void rebuildLeaderEpochs() throws IOException {
+        replayBatches(logStartOffset, end.nextOffset(), "leader epochs", (bytes, at, size) ->
+                epochs.assign(RecordBatchHeader.partitionLeaderEpoch(bytes, at), RecordBatchHeader.baseOffset(bytes, at)));
+        log.warn("Leader epochs of {} rebuilt from its batches: {}", topicPartition, epochs.entries());
+    }
+
+    /** One batch of a replay: {@code size} bytes at {@code at} in {@code bytes}. */
+    @FunctionalInterface
+    private interface BatchVisitor {
+        void visit(ByteBuffer bytes, int at, int size);
+    }
+
+    /** Reads the batches in [{@code from}, {@code to}) in chunks and hands each to {@code visitor}. */
+    private void replayBatches(long from, long to, String what, BatchVisitor visitor) throws IOException {
+        long next = from;
+        while (next < to) {
+            ReadResult chunk = read(next, REPLAY_CHUNK_BYTES, to, true);
             if (chunk.isEmpty()) {
                 break;
             }
@@ -128,20 +158,15 @@ public final class PartitionLog implements AutoCloseable {
             while (at + RecordBatchHeader.HEADER_SIZE <= bytes.limit()
                     && at + RecordBatchHeader.sizeInBytes(bytes, at) <= bytes.limit()) {
                 int size = RecordBatchHeader.sizeInBytes(bytes, at);
-                // Live appends count expiry from the broker's clock, which a replay cannot know: a record
-                // timestamp may be days old (CreateTime), so count from now at the latest, and never
-                // forget a producer sooner than a broker that had not crashed would.
-                producerState.update(bytes.duplicate().position(at).limit(at + size).slice(),
-                        Math.max(RecordBatchHeader.maxTimestamp(bytes, at), clock.millis()));
+                visitor.visit(bytes, at, size);
                 next = RecordBatchHeader.lastOffset(bytes, at) + 1;
                 at += size;
             }
             if (at == 0) {
-                throw new LogException(LogError.CORRUPT_RECORD, "cannot replay producer state of " + topicPartition
+                throw new LogException(LogError.CORRUPT_RECORD, "cannot replay the " + what + " of " + topicPartition
                         + " at offset " + next);
             }
         }
-        log.debug("Producer state of {} rebuilt: {} producers", topicPartition, producerState.activeProducers().size());
     }
 
     // ---- appending --------------------------------------------------------------------------
@@ -376,6 +401,23 @@ public final class PartitionLog implements AutoCloseable {
 
     public long highWatermark() {
         return highWatermark;
+    }
+
+    /**
+     * Moves the high watermark up to {@code offset} (clamped to the log end), never down: concurrent
+     * callers each propose what they computed and the largest wins.
+     *
+     * @return whether it moved
+     */
+    public boolean maybeIncrementHighWatermark(long offset) {
+        synchronized (lock) {
+            long next = Math.min(Math.max(offset, logStartOffset), end.nextOffset());
+            if (next <= highWatermark) {
+                return false;
+            }
+            highWatermark = next;
+            return true;
+        }
     }
 
     /** Sets the high watermark, clamped to [log start, log end]; returns the value set. */

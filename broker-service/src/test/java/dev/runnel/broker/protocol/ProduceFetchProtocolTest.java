@@ -27,6 +27,10 @@ import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.DeleteRecordsRequestData;
 import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslAuthenticateResponseData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
+import org.apache.kafka.common.message.SaslHandshakeResponseData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
@@ -50,6 +54,8 @@ import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.ListOffsetsResponse;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
 import org.apache.kafka.common.requests.ProduceResponse;
+import org.apache.kafka.common.requests.SaslAuthenticateResponse;
+import org.apache.kafka.common.requests.SaslHandshakeResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.RequestUtils;
 import org.apache.kafka.common.requests.ResponseHeader;
@@ -63,6 +69,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import dev.runnel.broker.cluster.MetadataCache;
 import dev.runnel.broker.cluster.ReplicaManager;
 import dev.runnel.broker.purgatory.DelayedOperationPurgatory;
+import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.broker.storage.PartitionLog;
@@ -99,6 +106,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 class ProduceFetchProtocolTest {
 
     private static final int SELF = 1;
+    private static final String CLUSTER_SECRET = "protocol-test-secret";
     private static final int OTHER = 2;
     private static final int CONTROLLER = 3000;
     private static final long BROKER_EPOCH = 100;
@@ -155,6 +163,9 @@ class ProduceFetchProtocolTest {
         handlers.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(replicas));
         handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(replicas, fetchPurgatory));
         handlers.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler());
+        SaslHandler sasl = new SaslHandler(new BrokerAuthentication(CLUSTER_SECRET));
+        handlers.put(ApiKeys.SASL_HANDSHAKE, sasl);
+        handlers.put(ApiKeys.SASL_AUTHENTICATE, sasl);
 
         List<TopicInfo> topics = List.of(
                 new TopicInfo("orders", ORDERS_ID, Map.of(), List.of(ledHere(0, ORDERS_EPOCH, SELF),
@@ -842,6 +853,112 @@ class ProduceFetchProtocolTest {
         assertThat(answers).extracting(Answer::correlationId).containsExactly(produced);
         assertThat(only(((ProduceResponse) answers.get(0).response()).data()).errorCode())
                 .isEqualTo(Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND.code());
+    }
+
+    // ---- who may fetch as a replica ---------------------------------------------------------
+
+    @Test
+    void aFetchAsReplicaFromAConnectionThatHasNotProvedItIsThatBrokerIsRefusedAndMovesNothing() {
+        produce(client, PRODUCE_V, (short) 1, "audit", AUDIT_ID, partitionData(0, records(now, "a0", "a1", "a2")));
+        PartitionLog audit = replicas.partition(AUDIT_0).orElseThrow().log();
+        assertThat(audit.highWatermark()).as("broker 2 has not fetched").isZero();
+
+        FetchResponseData answer = fetch(client, (short) 12, asReplica(OTHER, (short) 12, fetchRequest((short) 12, 0, "audit",
+                AUDIT_ID, 0, 3)));
+
+        assertThat(answer.responses().get(0).partitions().get(0).errorCode())
+                .isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+        assertThat(answer.responses().get(0).partitions().get(0).records().sizeInBytes()).isZero();
+        assertThat(audit.highWatermark()).as("a client posing as broker 2 moved the high watermark").isZero();
+        assertThat(client.channel.isActive()).isTrue();
+    }
+
+    @Test
+    void aBrokerThatProvedWhoItIsFetchesAsItsOwnReplicaOnly() {
+        produce(client, PRODUCE_V, (short) 1, "audit", AUDIT_ID, partitionData(0, records(now, "a0", "a1", "a2")));
+        PartitionLog audit = replicas.partition(AUDIT_0).orElseThrow().log();
+        WireClient follower = connect();
+        assertThat(authenticate(follower, OTHER, CLUSTER_SECRET)).isEqualTo(Errors.NONE);
+
+        FetchResponseData asSomeoneElse = fetch(follower, (short) 15, asReplica(SELF, (short) 15, fetchRequest((short) 15, 0,
+                "audit", AUDIT_ID, 0, 3)));
+        assertThat(asSomeoneElse.responses().get(0).partitions().get(0).errorCode())
+                .isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+
+        FetchResponseData.PartitionData asItself = only(fetch(follower, (short) 15, asReplica(OTHER, (short) 15,
+                fetchRequest((short) 15, 0, "audit", AUDIT_ID, 0, 3))));
+        assertThat(asItself.errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(audit.highWatermark()).isEqualTo(3);
+    }
+
+    @Test
+    void aBrokerWithTheWrongSecretIsNotAuthenticated() {
+        WireClient impostor = connect();
+
+        assertThat(authenticate(impostor, OTHER, "guessed")).isEqualTo(Errors.SASL_AUTHENTICATION_FAILED);
+
+        FetchResponseData answer = fetch(impostor, (short) 12, asReplica(OTHER, (short) 12, fetchRequest((short) 12, 0, "audit",
+                AUDIT_ID, 0, 0)));
+        assertThat(answer.responses().get(0).partitions().get(0).errorCode())
+                .isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+        SaslAuthenticateResponseData again = ((SaslAuthenticateResponse) impostor.roundTrip(ApiKeys.SASL_AUTHENTICATE,
+                (short) 2, new SaslAuthenticateRequestData().setAuthBytes(BrokerAuthentication.claim(OTHER)))).data();
+        assertThat(again.errorCode()).as("no second try on the same connection").isEqualTo(Errors.ILLEGAL_SASL_STATE.code());
+    }
+
+    /** KIP-207: the latest offset never goes back across a leader change. */
+    @Test
+    void aNewLeaderWhoseHighWatermarkIsBelowItsEpochStartAnswersOffsetNotAvailable() {
+        produce(client, PRODUCE_V, (short) 1, "audit", AUDIT_ID, partitionData(0, records(now, "a0", "a1", "a2")));
+        // Broker 1 leads again in epoch 1; broker 2 (in the ISR) has not fetched offsets 0..2 yet.
+        leaderAndIsr(new TopicInfo("audit", AUDIT_ID, Map.of(), List.of(new PartitionInfo(0, List.of(SELF, OTHER),
+                new PartitionState(SELF, 1, List.of(SELF, OTHER), 1)))));
+
+        assertThat(latestOffset("audit", (short) 7)).isEqualTo("OFFSET_NOT_AVAILABLE -1");
+        assertThat(latestOffset("audit", (short) 4)).as("before v5").isEqualTo("LEADER_NOT_AVAILABLE -1");
+
+        WireClient follower = connect();
+        assertThat(authenticate(follower, OTHER, CLUSTER_SECRET)).isEqualTo(Errors.NONE);
+        fetch(follower, (short) 12, asReplica(OTHER, (short) 12, fetchRequest((short) 12, 0, "audit", AUDIT_ID, 0, 3)));
+        assertThat(latestOffset("audit", (short) 7)).isEqualTo("NONE 3");
+    }
+
+    private String latestOffset(String topic, short version) {
+        ListOffsetsRequestData request = new ListOffsetsRequestData().setReplicaId(-1).setTopics(List.of(
+                new ListOffsetsRequestData.ListOffsetsTopic().setName(topic).setPartitions(List.of(
+                        new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(0).setTimestamp(-1)))));
+        ListOffsetsResponseData data = ((ListOffsetsResponse) client.roundTrip(ApiKeys.LIST_OFFSETS, version, request)).data();
+        ListOffsetsResponseData.ListOffsetsPartitionResponse p = data.topics().get(0).partitions().get(0);
+        return Errors.forCode(p.errorCode()) + " " + p.offset();
+    }
+
+    @Test
+    void userSaslMechanismsAreNotServedYet() {
+        SaslHandshakeResponseData plain = ((SaslHandshakeResponse) client.roundTrip(ApiKeys.SASL_HANDSHAKE, (short) 1,
+                new SaslHandshakeRequestData().setMechanism("PLAIN"))).data();
+
+        assertThat(plain.errorCode()).isEqualTo(Errors.UNSUPPORTED_SASL_MECHANISM.code());
+        assertThat(plain.mechanisms()).isEmpty();
+    }
+
+    /** A fetch as broker {@code replicaId}: the replica id is a field up to v14, in the replica state from v15. */
+    private static FetchRequestData asReplica(int replicaId, short version, FetchRequestData request) {
+        return version >= 15 ? request.setReplicaState(new FetchRequestData.ReplicaState().setReplicaId(replicaId))
+                : request.setReplicaId(replicaId);
+    }
+
+    /** The follower's side of SASL RUNNEL-BROKER, as ReplicaFetchClient does it. */
+    private static Errors authenticate(WireClient via, int brokerId, String secret) {
+        SaslHandshakeResponseData handshake = ((SaslHandshakeResponse) via.roundTrip(ApiKeys.SASL_HANDSHAKE, (short) 1,
+                new SaslHandshakeRequestData().setMechanism(BrokerAuthentication.MECHANISM))).data();
+        assertThat(handshake.errorCode()).isEqualTo(Errors.NONE.code());
+        SaslAuthenticateResponseData challenge = ((SaslAuthenticateResponse) via.roundTrip(ApiKeys.SASL_AUTHENTICATE,
+                (short) 2, new SaslAuthenticateRequestData().setAuthBytes(BrokerAuthentication.claim(brokerId)))).data();
+        assertThat(challenge.errorCode()).isEqualTo(Errors.NONE.code());
+        byte[] proof = new BrokerAuthentication(secret).answer(brokerId, challenge.authBytes());
+        SaslAuthenticateResponseData done = ((SaslAuthenticateResponse) via.roundTrip(ApiKeys.SASL_AUTHENTICATE,
+                (short) 2, new SaslAuthenticateRequestData().setAuthBytes(proof))).data();
+        return Errors.forCode(done.errorCode());
     }
 
     // ---- fixtures: cluster ------------------------------------------------------------------

@@ -107,6 +107,39 @@ class FollowerTruncationTest {
         assertThat(follower.logEndOffset()).isEqualTo(3);
     }
 
+    @Test
+    void aFollowerWithNoLeaderEpochsTruncatesToItsHighWatermark() {
+        follower.appendAsLeader(batch(5), 0);
+        follower.appendAsLeader(batch(3), 1);
+        follower.updateHighWatermark(5);
+        follower.leaderEpochs().clear(); // as with a missing checkpoint
+
+        ReplicaFetcher.truncateToHighWatermark(follower);
+
+        assertThat(follower.logEndOffset()).as("offsets 5..7 may not be on the leader").isEqualTo(5);
+    }
+
+    @Test
+    void aCorruptEpochCheckpointIsKeptAsideAndTheEpochsAreRebuiltFromTheBatches() throws Exception {
+        follower.appendAsLeader(batch(5), 0);
+        follower.appendAsLeader(batch(3), 2);
+        follower.appendAsLeader(batch(2), 2);
+        follower.appendAsLeader(batch(1), 4);
+        List<dev.runnel.broker.storage.LeaderEpochCache.EpochEntry> before = follower.leaderEpochs().entries();
+        Path partitionDir = dir.resolve("orders-0");
+        logs.close();
+        java.nio.file.Files.writeString(partitionDir.resolve("leader-epoch-checkpoint"), "0\n3\nnot an entry\n");
+
+        logs = LogManager.open(dir, LogConfig.DEFAULTS, clock, new ManualScheduler(clock), LogManager.Settings.DEFAULTS);
+        PartitionLog reopened = logs.getOrCreateLog(new TopicPartition("orders", 0), LogConfig.DEFAULTS);
+
+        assertThat(before).extracting(e -> e.epoch() + "@" + e.startOffset()).containsExactly("0@0", "2@5", "4@10");
+        assertThat(reopened.leaderEpochs().entries()).as("rebuilt, not emptied").isEqualTo(before);
+        assertThat(partitionDir.resolve("leader-epoch-checkpoint.corrupt")).exists();
+        assertThat(java.nio.file.Files.readString(partitionDir.resolve("leader-epoch-checkpoint")))
+                .contains("2 5").contains("4 10");
+    }
+
     private ByteBuffer batch(int records) {
         List<KafkaRecordBatches.SimpleRecord> list = new ArrayList<>();
         for (int i = 0; i < records; i++) {

@@ -117,7 +117,7 @@ class PartitionReplicationTest {
     }
 
     @Test
-    void aFollowerOutsideTheIsrComesBackOnceItReachesTheHighWatermark() {
+    void aFollowerOutsideTheIsrComesBackOnceItReachesTheHighWatermarkAndTheEpochStart() {
         partition.update(leader(List.of(1, 2), 1), 2);
         partition.appendAsLeader(batch(8), (short) 1);
         partition.updateFollowerFetchState(2, 8);
@@ -182,8 +182,165 @@ class PartitionReplicationTest {
         assertThat(proposals).isEmpty();
     }
 
+    /**
+     * KAFKA-7128: a new leader's high watermark may be stale while the records the previous leader
+     * acknowledged run past it; a follower must not join below the start of the new epoch, or its
+     * election would lose them.
+     */
+    @Test
+    void aFollowerJoinsTheIsrOnlyOnceItHasEverythingTheLeaderHadWhenItsEpochStarted() {
+        partition.appendAsLeader(batch(10), (short) 1);
+        partition.updateFollowerFetchState(2, 10);
+        partition.updateFollowerFetchState(3, 4);
+        assertThat(log.highWatermark()).isEqualTo(4);
+
+        // Replica 3 left the ISR and broker 1 leads again in epoch 1, its high watermark still 4
+        // although offsets 4..9 were acknowledged with replica 2 (now away).
+        partition.update(leader(List.of(1, 2), 1, 2), 2);
+        partition.updateFollowerFetchState(3, 4);
+        assertThat(proposals).as("replica 3 is at the high watermark but has none of 4..9").isEmpty();
+        partition.updateFollowerFetchState(3, 9);
+        assertThat(proposals).isEmpty();
+
+        partition.updateFollowerFetchState(3, 10);
+        assertThat(proposals).containsExactly(List.of(1, 2, 3));
+    }
+
+    /**
+     * Only one ISR change is in flight: a shrink decided while an expansion is being proposed on
+     * another thread (a follower's fetch) is not sent, so the ISR the controller may commit is
+     * always inside what the high watermark waits for.
+     */
+    @Test
+    void aShrinkAndAnExpansionAtOnceSendOneProposal() throws Exception {
+        // Replicas 1 and 2 in sync, 3 outside and catching up; 2 has stopped fetching.
+        partition.update(leader(List.of(1, 2), 1), 2);
+        partition.appendAsLeader(batch(4), (short) 1);
+        partition.updateFollowerFetchState(2, 4);
+        clock.advance(Duration.ofMillis(LAG_MS + 1));
+
+        InterleavingClock interleaving = new InterleavingClock(clock);
+        Partition racing = new Partition(TP, 1, log, leader(List.of(1, 2), 1), 2, interleaving,
+                (p, isr) -> proposals.add(isr));
+        racing.updateFollowerFetchState(2, 0);
+        clock.advance(Duration.ofMillis(LAG_MS + 1));
+        // While the shrink check reads the clock, replica 3's fetch reaches the log end on another thread.
+        interleaving.onNextRead(() -> racing.updateFollowerFetchState(3, 4));
+        racing.maybeShrinkIsr(LAG_MS);
+
+        assertThat(proposals).as("one ISR change in flight at a time").hasSize(1);
+        assertThat(racing.pendingIsr()).isEqualTo(proposals.get(0));
+    }
+
+    /** A follower's high watermark never goes back, even when its leader reports an older one. */
+    @Test
+    void aFollowersHighWatermarkNeverGoesBack() {
+        partition.update(follower(), 2);
+        log.appendAsLeader(batch(10), 1); // what the leader of epoch 1 sent
+        partition.appendAsFollower(ByteBuffer.allocate(0), 8, 0);
+        assertThat(log.highWatermark()).isEqualTo(8);
+
+        // A new leader whose high watermark is still stale answers with 5.
+        partition.appendAsFollower(ByteBuffer.allocate(0), 5, 0);
+        assertThat(log.highWatermark()).isEqualTo(8);
+    }
+
+    /** Followers fetching on several threads at once never move the leader's high watermark back. */
+    @Test
+    void concurrentFetchesNeverMoveTheHighWatermarkBack() throws Exception {
+        long end = partition.appendAsLeader(batch(2_000), (short) 1).nextOffset();
+        java.util.concurrent.atomic.AtomicLong lowestSeenAfterHigher = new java.util.concurrent.atomic.AtomicLong(-1);
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread watcher = new Thread(() -> {
+            long highest = 0;
+            while (!done.get()) {
+                long hw = log.highWatermark();
+                if (hw < highest) {
+                    lowestSeenAfterHigher.set(hw);
+                }
+                highest = Math.max(highest, hw);
+            }
+        });
+        watcher.start();
+        List<Thread> fetchers = new ArrayList<>();
+        for (int replica : List.of(2, 3)) {
+            Thread t = new Thread(() -> {
+                for (long offset = 0; offset <= end; offset++) {
+                    partition.updateFollowerFetchState(replica, offset);
+                }
+            });
+            fetchers.add(t);
+            t.start();
+        }
+        for (Thread t : fetchers) {
+            t.join();
+        }
+        done.set(true);
+        watcher.join();
+
+        assertThat(lowestSeenAfterHigher.get()).as("a high watermark lower than one seen before").isEqualTo(-1);
+        assertThat(log.highWatermark()).isEqualTo(end);
+    }
+
+    /**
+     * A clock that, the first time it is read after {@link #onNextRead}, runs an action on another
+     * thread and waits for it: an interleaving at exactly that point, with no sleeps.
+     */
+    private static final class InterleavingClock extends java.time.Clock {
+        private final ManualClock delegate;
+        private volatile Runnable next;
+
+        InterleavingClock(ManualClock delegate) {
+            this.delegate = delegate;
+        }
+
+        void onNextRead(Runnable action) {
+            next = action;
+        }
+
+        @Override
+        public long millis() {
+            Runnable action = next;
+            if (action != null) {
+                next = null;
+                Thread other = new Thread(action);
+                other.start();
+                try {
+                    other.join(Duration.ofSeconds(10).toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return delegate.millis();
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return java.time.Instant.ofEpochMilli(millis());
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+
     private static HostedPartition leader(List<Integer> isr, int partitionEpoch) {
-        return new HostedPartition(TOPIC_ID, List.of(1, 2, 3), new PartitionState(1, 0, isr, partitionEpoch), true);
+        return leader(isr, 0, partitionEpoch);
+    }
+
+    private static HostedPartition leader(List<Integer> isr, int leaderEpoch, int partitionEpoch) {
+        return new HostedPartition(TOPIC_ID, List.of(1, 2, 3), new PartitionState(1, leaderEpoch, isr, partitionEpoch),
+                true);
+    }
+
+    private static HostedPartition follower() {
+        return new HostedPartition(TOPIC_ID, List.of(1, 2, 3), new PartitionState(2, 1, List.of(1, 2, 3), 3), false);
     }
 
     private ByteBuffer batch(int records) {
