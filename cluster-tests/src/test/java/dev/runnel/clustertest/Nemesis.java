@@ -28,8 +28,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The choices (kinds, victims, durations) come from one seeded {@link Random}; the moments
  * depend on how fast the cluster answers, so a seed repeats the choices, not the exact schedule.
- * Kinds that have not run yet are preferred, so a short run sees every kind; after that the kind
- * is drawn uniformly among those that fit.
+ * Until every kind has run, only kinds that have not run yet start (each as soon as it fits), so
+ * a short run sees every kind; after that the kind is drawn uniformly among those that fit.
  */
 final class Nemesis {
 
@@ -106,19 +106,21 @@ final class Nemesis {
     }
 
     /**
-     * Starts a fault: of a kind that has not run yet if one fits within the next {@code maxGap}
-     * (asking every 250 ms, so a kind that needs much of the budget, as kill2 does, gets its turn
-     * when others heal), else of any kind that fits now.
+     * Starts a fault: while some kinds have not run yet, one of them, waiting (asking every
+     * 250 ms, up to the end of the window) until one fits, so that a kind that needs much of the
+     * budget, as kill2 does, gets its turn when others heal; after that, any kind that fits now.
      */
     private void startOne(long windowEnd) throws InterruptedException {
         List<NemesisFault.Kind> unrun = new ArrayList<>(kinds().stream().filter(k -> counts.get(k) == 0).toList());
         Collections.shuffle(unrun, random);
-        long until = Math.min(windowEnd, System.nanoTime() + maxGap.toNanos());
-        while (!unrun.isEmpty() && System.nanoTime() < until) {
-            if (tryStart(unrun)) {
-                return;
+        if (!unrun.isEmpty()) {
+            while (System.nanoTime() < windowEnd) {
+                if (tryStart(unrun)) {
+                    return;
+                }
+                TimeUnit.MILLISECONDS.sleep(250);
             }
-            TimeUnit.MILLISECONDS.sleep(250);
+            return;
         }
         List<NemesisFault.Kind> any = kinds();
         Collections.shuffle(any, random);
