@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  * <p>The choices (kinds, victims, durations) come from one seeded {@link Random}; the moments
  * depend on how fast the cluster answers, so a seed repeats the choices, not the exact schedule.
  * Until every kind has run, only kinds that have not run yet start (each as soon as it fits), so
- * a short run sees every kind; after that the kind is drawn uniformly among those that fit.
+ * a short run sees every kind; after that, every other fault is of the kind that has run least
+ * (waited for a while), the others of any kind that fits.
  */
 final class Nemesis {
 
@@ -106,13 +107,16 @@ final class Nemesis {
     }
 
     /**
-     * Starts a fault: while some kinds have not run yet, one of them, waiting (asking every
-     * 250 ms, up to the end of the window) until one fits, so that a kind that needs much of the
-     * budget, as kill2 does, gets its turn when others heal; after that, any kind that fits now.
+     * Starts a fault. While some kinds have not run yet, one of them, waiting (asking every 250 ms,
+     * up to the end of the window) until one fits, so that a kind that needs much of the budget, as
+     * kill2 does, gets its turn when others heal. After that, every other time the kind that has
+     * run least, waiting for it up to {@code maxGap}; otherwise (or then) any kind that fits now.
+     * Kinds that need little (a cut-off, a session expiry) would otherwise crowd out the others.
      */
     private void startOne(long windowEnd) throws InterruptedException {
-        List<NemesisFault.Kind> unrun = new ArrayList<>(kinds().stream().filter(k -> counts.get(k) == 0).toList());
-        Collections.shuffle(unrun, random);
+        List<NemesisFault.Kind> kinds = kinds();
+        Collections.shuffle(kinds, random);
+        List<NemesisFault.Kind> unrun = new ArrayList<>(kinds.stream().filter(k -> counts.get(k) == 0).toList());
         if (!unrun.isEmpty()) {
             while (System.nanoTime() < windowEnd) {
                 if (tryStart(unrun)) {
@@ -122,9 +126,17 @@ final class Nemesis {
             }
             return;
         }
-        List<NemesisFault.Kind> any = kinds();
-        Collections.shuffle(any, random);
-        if (!tryStart(any) && System.nanoTime() - lastNoFit > TimeUnit.SECONDS.toNanos(15)) {
+        if (random.nextBoolean()) {
+            NemesisFault.Kind least = kinds.stream().min(java.util.Comparator.comparing(counts::get)).orElseThrow();
+            long until = Math.min(windowEnd, System.nanoTime() + maxGap.toNanos());
+            while (System.nanoTime() < until) {
+                if (tryStart(List.of(least))) {
+                    return;
+                }
+                TimeUnit.MILLISECONDS.sleep(250);
+            }
+        }
+        if (!tryStart(kinds) && System.nanoTime() - lastNoFit > TimeUnit.SECONDS.toNanos(15)) {
             lastNoFit = System.nanoTime();
             log("no fault fits now (brokers impaired " + impairedBrokers() + ", controllers " + impairedControllers()
                     + ")");

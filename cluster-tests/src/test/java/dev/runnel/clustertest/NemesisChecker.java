@@ -41,7 +41,7 @@ final class NemesisChecker {
 
     /** What the checks found; {@code evidence} holds the first examples of each kind of violation. */
     record Verdict(long lost, long duplicated, long reordered, long unknown, long hwRegressions, long staleHwAnswers,
-            long hwObservations, Map<String, List<String>> evidence) {
+            long hwObservations, long unacknowledgedRead, Map<String, List<String>> evidence) {
     }
 
     private NemesisChecker() {
@@ -109,6 +109,7 @@ final class NemesisChecker {
         long duplicated = 0;
         long reordered = 0;
         long unknown = 0;
+        long unacknowledged = 0;
         for (Map.Entry<Integer, long[]> partition : readBack.values().entrySet()) {
             Map<Integer, Integer> lastSeq = new HashMap<>();
             long[] values = partition.getValue();
@@ -131,6 +132,12 @@ final class NemesisChecker {
                             + byId.get(producer).isAcked(seq) + ") again at " + partition.getKey() + "@" + offset);
                 }
                 seen.get(producer).set(seq);
+                if (!byId.get(producer).isAcked(seq)) {
+                    unacknowledged++; // an unknown outcome (failed send, or stopped waiting): allowed in the log
+                    note(evidence, "unacknowledged, in the log (not a violation)", NemesisProducer.describe(id)
+                            + " at " + partition.getKey() + "@" + offset + ", batch epoch "
+                            + readBack.epochs().get(partition.getKey())[offset]);
+                }
                 Integer last = lastSeq.put(producer, seq);
                 if (last != null && seq < last) {
                     reordered++;
@@ -154,7 +161,7 @@ final class NemesisChecker {
             evidence.put("hwRegressions", hw.episodes());
         }
         return new Verdict(lost, duplicated, reordered, unknown, hw.regressions(), hw.stale(), observations.size(),
-                evidence);
+                unacknowledged, evidence);
     }
 
     private static void note(Map<String, List<String>> evidence, String kind, String line) {
