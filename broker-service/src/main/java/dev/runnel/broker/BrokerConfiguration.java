@@ -126,6 +126,7 @@ class BrokerConfiguration {
             ReplicaManager replicaManager, Scheduler brokerScheduler, BrokerAuthentication brokerAuthentication) {
         ReplicaFetcherManager fetchers = new ReplicaFetcherManager(properties.getId(), metadata, Clock.systemUTC(),
                 brokerAuthentication);
+        replicaManager.beforeLeadershipChange(fetchers::stopFetching);
         replicaManager.onStateChange(tp -> fetchers.reconcile(tp, replicaManager.partition(tp)));
         long lagMs = properties.getReplicaLagTimeMax().toMillis();
         Duration check = Duration.ofMillis(Math.max(100, lagMs / 2));
