@@ -79,7 +79,8 @@ class BrokerRestartMetadataProcessTest {
             int id = 1 + (restart - 1) % 3;
             String broker = FaultCluster.brokerName(id);
             cluster.kill(broker);
-            cluster.restart(broker);
+            // On the port the prober and the load know, so both reach it from its first moment.
+            cluster.restartOnItsKafkaPort(id);
             // Registered under its new session and serving clients again: only then the next kill.
             await(broker + " serves the topic again, restart " + restart).atMost(DEADLINE)
                     .pollInterval(Duration.ofMillis(250)).until(() -> probe(cluster.kafkaPort(id)) == Probe.COMPLETE);
@@ -181,7 +182,7 @@ class BrokerRestartMetadataProcessTest {
         }
         List<String> command = new ArrayList<>(List.of("/usr/bin/python3", LOAD_SCRIPT.toString(),
                 cluster.bootstrap(cluster.brokerIds()), TOPIC, Integer.toString(PARTITIONS)));
-        return new ProcessBuilder(command).redirectError(cluster.logFile("restart-load-stderr")).start();
+        return ChildProcesses.start(new ProcessBuilder(command).redirectError(cluster.logFile("restart-load-stderr")));
     }
 
     private String stopLibrdkafkaLoad() throws IOException, InterruptedException {
