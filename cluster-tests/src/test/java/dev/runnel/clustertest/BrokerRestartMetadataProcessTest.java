@@ -173,8 +173,8 @@ class BrokerRestartMetadataProcessTest {
 
     /** The librdkafka load, or null where python3-confluent-kafka is not installed. */
     private Process startLibrdkafkaLoad() throws IOException, InterruptedException {
-        Process check = new ProcessBuilder("/usr/bin/python3", "-c", "import confluent_kafka").redirectErrorStream(true)
-                .start();
+        Process check = ChildProcesses.start(new ProcessBuilder("/usr/bin/python3", "-c", "import confluent_kafka")
+                .redirectErrorStream(true));
         if (!check.waitFor(30, TimeUnit.SECONDS) || check.exitValue() != 0) {
             System.out.println("BrokerRestartMetadataProcessTest: python3-confluent-kafka is not installed; only the"
                     + " Metadata prober runs (apt-get install python3-confluent-kafka for the librdkafka load)");
