@@ -5,14 +5,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * A test JVM in miniature, for {@link NoNodeOutlivesItsTestJvmProcessTest}: starts a {@link
  * ProcessCluster} (controller 1, broker 1) and a {@link GroupConsumerProcess}, the way a test
- * does, waits until the nodes have reported their ports, writes every child's pid to the file
- * named by its argument, and then waits to be killed. It never closes anything: that is the point.
+ * does, waits until the nodes have reported their ports, starts broker 2 without waiting for it,
+ * writes every child's pid to the file named by its argument, and then waits to be killed. It
+ * never closes anything: that is the point.
  *
  * <p>The file (written whole, by a rename) holds {@code dir=<the cluster's directory>} and a
  * {@code <name>=<pid>} line per child.
@@ -30,11 +32,13 @@ public final class ClusterHarnessMain {
         GroupConsumerProcess consumer = GroupConsumerProcess.start("consumer-1", cluster.dir(), cluster.bootstrap(),
                 "orphans", "orphans", 10_000);
         cluster.controllerUrl(1); // reported: ready
+        cluster.startBroker(2); // not waited for: still starting when this JVM is killed
 
         Properties pids = new Properties();
         pids.setProperty("dir", cluster.dir().toString());
-        pids.setProperty("controller-1", Long.toString(cluster.node("controller-1").pid()));
-        pids.setProperty("broker-1", Long.toString(cluster.node("broker-1").pid()));
+        for (String node : List.of("controller-1", "broker-1", "broker-2")) {
+            pids.setProperty(node, Long.toString(cluster.node(node).pid()));
+        }
         pids.setProperty("consumer-1", Long.toString(consumer.pid()));
         Path written = Files.createTempFile(pidsFile.toAbsolutePath().getParent(), "pids", ".tmp");
         try (Writer out = Files.newBufferedWriter(written, StandardCharsets.ISO_8859_1)) {

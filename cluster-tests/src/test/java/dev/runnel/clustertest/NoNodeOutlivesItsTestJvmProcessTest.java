@@ -22,8 +22,10 @@ import dev.runnel.testing.TempLogDirs;
 /**
  * A test JVM killed with {@code kill -9} runs no shutdown hook and closes no cluster; its nodes
  * must still not outlive it. A JVM standing in for the test JVM ({@link ClusterHarnessMain})
- * starts a controller, a broker and a consumer JVM through the harness, then is killed with
- * {@code kill -9}: every one of them must end on its own, by its watchdog of that JVM.
+ * starts a controller, a broker and a consumer JVM through the harness, and a second broker that
+ * is still starting, then is killed with {@code kill -9}: every one of them must end on its own,
+ * by its watchdog of that JVM, the starting broker too (its ZooKeeper went with that JVM, so it
+ * would never finish starting).
  */
 class NoNodeOutlivesItsTestJvmProcessTest {
 
@@ -57,7 +59,7 @@ class NoNodeOutlivesItsTestJvmProcessTest {
                     children.put(name, ProcessHandle.of(pid).orElseThrow(() -> new AssertionError(name + " is not running")));
                 }
             }
-            assertThat(children).containsOnlyKeys("controller-1", "broker-1", "consumer-1");
+            assertThat(children).containsOnlyKeys("controller-1", "broker-1", "broker-2", "consumer-1");
 
             harness.destroyForcibly(); // SIGKILL: no shutdown hook runs
             assertThat(harness.waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -74,6 +76,8 @@ class NoNodeOutlivesItsTestJvmProcessTest {
                 assertThat(Files.readString(log)).as("%s halted by its watchdog", name)
                         .contains("is gone; halting (exit status " + ParentWatchdog.EXIT_STATUS + ")");
             }
+            assertThat(Files.readString(clusterDir.resolve("broker-2.log"))).as("broker 2 never finished starting")
+                    .doesNotContain("Started BrokerApplication");
         } finally {
             harness.destroyForcibly();
             children.values().forEach(ProcessHandle::destroyForcibly); // a handle never kills a later process with its pid

@@ -1,18 +1,16 @@
 package dev.runnel.cluster.process;
 
-import java.time.Duration;
-
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import dev.runnel.common.process.ParentWatchdog;
-
 /**
- * The {@code runnel.process.*} settings of every service: a port file and a parent watchdog,
- * each only when its property is set. Imported by the controller, the broker and the gateway.
+ * The {@code runnel.process.*} settings of every service, each in effect only when set: the port
+ * file (a bean that writes it once the service is ready) and the parent watchdog (started before
+ * the context by {@link ParentWatchdogListener}, so not a bean). Imported by the controller, the
+ * broker and the gateway.
  */
 @Configuration(proxyBeanMethods = false)
 public class ProcessConfiguration {
@@ -21,12 +19,6 @@ public class ProcessConfiguration {
     @ConfigurationProperties("runnel.process")
     ProcessSettings processSettings() {
         return new ProcessSettings();
-    }
-
-    @Bean(destroyMethod = "close")
-    @ConditionalOnProperty("runnel.process.parent-pid")
-    ParentWatchdog parentWatchdog(ProcessSettings settings) {
-        return ParentWatchdog.start(settings.getParentPid(), Duration.ofSeconds(1));
     }
 
     @Bean

@@ -17,7 +17,8 @@ public class ProcessSettings {
 
     /**
      * The pid of the process that started this one: when it is gone, this process halts (it is
-     * looked up every second). Unset, nothing is watched.
+     * looked up every second, from before the context is built: {@link ParentWatchdogListener}).
+     * Unset, nothing is watched.
      */
     private Long parentPid;
 

@@ -16,7 +16,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 
-import dev.runnel.common.process.ParentWatchdog;
 import dev.runnel.common.process.PortFile;
 
 class ProcessConfigurationTest {
@@ -47,18 +46,8 @@ class ProcessConfigurationTest {
     }
 
     @Test
-    void aParentPidStartsTheWatchdog() {
-        try (ConfigurableApplicationContext context = run(
-                "--runnel.process.parent-pid=" + ProcessHandle.current().pid())) {
-            assertThat(context.getBeansOfType(ParentWatchdog.class)).hasSize(1);
-            assertThat(context.getBean(ProcessSettings.class).getParentPid()).isEqualTo(ProcessHandle.current().pid());
-        }
-    }
-
-    @Test
-    void withoutTheSettingsNothingIsWatchedOrWritten() throws Exception {
+    void withoutAPortFileNothingIsWritten() throws Exception {
         try (ConfigurableApplicationContext context = run()) {
-            assertThat(context.getBeansOfType(ParentWatchdog.class)).isEmpty();
             assertThat(context.getBeansOfType(PortFileWriter.class)).isEmpty();
         }
         try (var files = Files.list(dir)) {

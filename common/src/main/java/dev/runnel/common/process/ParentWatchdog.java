@@ -58,6 +58,11 @@ public final class ParentWatchdog implements AutoCloseable {
         return watchdog;
     }
 
+    /** The pid watched. */
+    public long parentPid() {
+        return parentPid;
+    }
+
     /** Whether the parent this watchdog was started for still runs. */
     boolean parentAlive() {
         Optional<ProcessHandle> parent = ProcessHandle.of(parentPid);
