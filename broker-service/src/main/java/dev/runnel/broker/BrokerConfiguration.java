@@ -34,6 +34,8 @@ import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.cluster.ClusterSettings;
+import dev.runnel.cluster.process.ListenerPort;
+import dev.runnel.cluster.process.ProcessConfiguration;
 import dev.runnel.cluster.web.ClusterWebConfiguration;
 import dev.runnel.common.time.ExecutorScheduler;
 import dev.runnel.common.time.Scheduler;
@@ -41,7 +43,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /** Wires the broker: log directories, cluster membership, the controller's commands. */
 @Configuration(proxyBeanMethods = false)
-@Import(ClusterWebConfiguration.class)
+@Import({ClusterWebConfiguration.class, ProcessConfiguration.class})
 class BrokerConfiguration {
 
     /** The broker's log directories, each with its own {@link LogManager}. */
@@ -81,13 +83,14 @@ class BrokerConfiguration {
         return new MetadataCache();
     }
 
+    /** Registers the ports the listeners bound (the Kafka listener starts before, see {@link ClusterMembership}). */
     @Bean
     BrokerRegistration brokerRegistration(CuratorFramework curator, ClusterSettings cluster,
-            BrokerProperties properties, Environment environment) {
+            BrokerProperties properties, Environment environment, ObjectProvider<KafkaServer> kafkaServer) {
         Duration sessionTimeout = environment.getProperty("spring.cloud.zookeeper.session-timeout", Duration.class,
                 Duration.ofSeconds(60));
         return new BrokerRegistration(curator.usingNamespace(cluster.getNamespace()), properties.getId(),
-                properties.getHost(), properties.getKafkaPort(), properties.getRack(),
+                properties.getHost(), () -> kafkaServer.getObject().port(), properties.getRack(),
                 () -> environment.getRequiredProperty("local.server.port", Integer.class),
                 sessionTimeout.plusSeconds(2));
     }
@@ -126,6 +129,7 @@ class BrokerConfiguration {
             ReplicaManager replicaManager, Scheduler brokerScheduler, BrokerAuthentication brokerAuthentication) {
         ReplicaFetcherManager fetchers = new ReplicaFetcherManager(properties.getId(), metadata, Clock.systemUTC(),
                 brokerAuthentication);
+        replicaManager.beforeLeadershipChange(fetchers::stopFetching);
         replicaManager.onStateChange(tp -> fetchers.reconcile(tp, replicaManager.partition(tp)));
         long lagMs = properties.getReplicaLagTimeMax().toMillis();
         Duration check = Duration.ofMillis(Math.max(100, lagMs / 2));
@@ -154,6 +158,12 @@ class BrokerConfiguration {
                 new ProducerIdManager(properties.getId(), registration::epoch, controllerClient::allocateProducerIds),
                 properties.getId(), brokerConfigs(properties), replicaManager, purgatoryTimer,
                 properties.isAutoCreateTopicsEnable(), groupSettings(properties), brokerAuthentication, meterRegistry);
+    }
+
+    /** The Kafka listener's bound port, for the port file ({@code runnel.process.port-file}). */
+    @Bean
+    ListenerPort kafkaListenerPort(KafkaServer kafkaServer) {
+        return new ListenerPort("kafka", kafkaServer::port);
     }
 
     static ListenerLimits listenerLimits(BrokerProperties properties) {

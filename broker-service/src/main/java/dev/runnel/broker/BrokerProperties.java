@@ -17,7 +17,10 @@ public class BrokerProperties {
     /** The host clients and other processes reach this broker on (advertised). */
     private String host = "127.0.0.1";
 
-    /** The advertised Kafka protocol port. */
+    /**
+     * The Kafka protocol port, listened on and advertised; 0 lets the kernel choose a free port,
+     * which is then the one registered and advertised (and reported in {@code runnel.process.port-file}).
+     */
     private int kafkaPort = 9092;
 
     /** The address the Kafka listener binds. */

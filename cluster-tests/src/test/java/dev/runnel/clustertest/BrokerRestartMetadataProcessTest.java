@@ -79,7 +79,8 @@ class BrokerRestartMetadataProcessTest {
             int id = 1 + (restart - 1) % 3;
             String broker = FaultCluster.brokerName(id);
             cluster.kill(broker);
-            cluster.restart(broker);
+            // On the port the prober and the load know, so both reach it from its first moment.
+            cluster.restartOnItsKafkaPort(id);
             // Registered under its new session and serving clients again: only then the next kill.
             await(broker + " serves the topic again, restart " + restart).atMost(DEADLINE)
                     .pollInterval(Duration.ofMillis(250)).until(() -> probe(cluster.kafkaPort(id)) == Probe.COMPLETE);
@@ -172,8 +173,8 @@ class BrokerRestartMetadataProcessTest {
 
     /** The librdkafka load, or null where python3-confluent-kafka is not installed. */
     private Process startLibrdkafkaLoad() throws IOException, InterruptedException {
-        Process check = new ProcessBuilder("/usr/bin/python3", "-c", "import confluent_kafka").redirectErrorStream(true)
-                .start();
+        Process check = ChildProcesses.start(new ProcessBuilder("/usr/bin/python3", "-c", "import confluent_kafka")
+                .redirectErrorStream(true));
         if (!check.waitFor(30, TimeUnit.SECONDS) || check.exitValue() != 0) {
             System.out.println("BrokerRestartMetadataProcessTest: python3-confluent-kafka is not installed; only the"
                     + " Metadata prober runs (apt-get install python3-confluent-kafka for the librdkafka load)");
@@ -181,7 +182,7 @@ class BrokerRestartMetadataProcessTest {
         }
         List<String> command = new ArrayList<>(List.of("/usr/bin/python3", LOAD_SCRIPT.toString(),
                 cluster.bootstrap(cluster.brokerIds()), TOPIC, Integer.toString(PARTITIONS)));
-        return new ProcessBuilder(command).redirectError(cluster.logFile("restart-load-stderr")).start();
+        return ChildProcesses.start(new ProcessBuilder(command).redirectError(cluster.logFile("restart-load-stderr")));
     }
 
     private String stopLibrdkafkaLoad() throws IOException, InterruptedException {

@@ -128,8 +128,8 @@ class ClientMatrixProcessTest {
         command.add(prefix);
         Path out = workDir.resolve(client.name() + ".out");
         Path err = workDir.resolve(client.name() + ".err");
-        Process process = new ProcessBuilder(command).directory(workDir.toFile()).redirectOutput(out.toFile())
-                .redirectError(err.toFile()).start();
+        Process process = ChildProcesses.start(new ProcessBuilder(command).directory(workDir.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile()));
         boolean finished;
         try {
             finished = process.waitFor(DRIVER_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);

@@ -9,8 +9,10 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.IntFunction;
 
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
@@ -54,26 +56,28 @@ final class CommittedOffsetObserver implements AutoCloseable {
     private final String group;
     private final String topic;
     private final int groupPartition;
-    private final Map<Integer, InetSocketAddress> brokers;
+    private final List<Integer> brokers;
+    private final IntFunction<Optional<InetSocketAddress>> addresses;
     private final Duration interval;
     private final ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
 
     /** @param offsetsPartitions the partitions of {@code __consumer_offsets} */
-    CommittedOffsetObserver(String group, String topic, int offsetsPartitions, Map<Integer, InetSocketAddress> brokers,
-            Duration interval) {
+    CommittedOffsetObserver(String group, String topic, int offsetsPartitions, List<Integer> brokers,
+            IntFunction<Optional<InetSocketAddress>> addresses, Duration interval) {
         this.group = group;
         this.topic = topic;
         int hash = group.hashCode();
         this.groupPartition = (hash == Integer.MIN_VALUE ? 0 : Math.abs(hash)) % offsetsPartitions;
-        this.brokers = Map.copyOf(brokers);
+        this.brokers = List.copyOf(brokers);
+        this.addresses = addresses;
         this.interval = interval;
     }
 
     CommittedOffsetObserver start() {
-        brokers.forEach((id, address) -> {
-            Thread thread = new Thread(() -> observe(id, address), "nemesis-offsets-observer-" + id);
+        brokers.forEach(id -> {
+            Thread thread = new Thread(() -> observe(id), "nemesis-offsets-observer-" + id);
             thread.setDaemon(true);
             threads.add(thread);
             thread.start();
@@ -81,10 +85,13 @@ final class CommittedOffsetObserver implements AutoCloseable {
         return this;
     }
 
-    private void observe(int broker, InetSocketAddress address) {
+    private void observe(int broker) {
         while (running) {
             try {
-                ask(broker, address);
+                Optional<InetSocketAddress> address = addresses.apply(broker);
+                if (address.isPresent()) {
+                    ask(broker, address.get());
+                }
             } catch (IOException | RuntimeException e) {
                 // down, stopped, cut off: ask again
             }

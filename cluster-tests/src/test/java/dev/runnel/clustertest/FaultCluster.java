@@ -15,12 +15,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
-import java.util.TreeMap;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import org.apache.curator.test.TestingServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
@@ -29,13 +32,16 @@ import dev.runnel.cluster.ClusterJson;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.TopicInfo;
 import dev.runnel.testing.TempLogDirs;
+import dev.runnel.zookeeper.LocalZooKeeper;
 
 /**
  * A cluster of real processes for fault tests: ZooKeeper in this JVM, controllers and brokers
- * started from the built jars on ephemeral ports, each restartable on the same ports and data
- * after {@code kill -9}, SIGTERM or SIGSTOP. The controllers' committed view (their REST API) is
- * the reference for leaders and ISRs. {@link #close()} stops everything, even stopped processes,
- * and keeps the nodes' logs under {@code target/fault-logs/<label>}.
+ * started from the built jars on ports they bind as port 0 and report ({@link NodeProcess#port}),
+ * each restartable on its data after {@code kill -9}, SIGTERM or SIGSTOP (on new ports, or a
+ * broker on its old Kafka port: {@link #restartOnItsKafkaPort}). The controllers' committed view
+ * (their REST API) is the reference for leaders and ISRs. {@link #close()} stops everything, even
+ * stopped processes, and keeps the nodes' logs under {@code target/fault-logs/<label>}; a start
+ * that fails closes what it had started.
  */
 final class FaultCluster implements AutoCloseable {
 
@@ -45,13 +51,16 @@ final class FaultCluster implements AutoCloseable {
     private final Duration sessionTimeout;
     private final List<String> brokerArgs;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private final Map<String, NodeProcess> nodes = new TreeMap<>();
-    private final Map<Integer, Integer> controllerPorts = new TreeMap<>();
-    private final Map<Integer, Integer> brokerHttpPorts = new TreeMap<>();
-    private final Map<Integer, Integer> brokerKafkaPorts = new TreeMap<>();
-    private TestingServer zookeeper;
+    /** By name; read by probing threads while a test restarts nodes. */
+    private final Map<String, NodeProcess> nodes = new ConcurrentSkipListMap<>();
+    private final Set<Integer> controllerIds = new ConcurrentSkipListSet<>();
+    private final Set<Integer> brokerIds = new ConcurrentSkipListSet<>();
+    /** The Kafka port each broker's latest process was told to bind; 0 when it chose none. */
+    private final Map<Integer, Integer> requestedKafkaPorts = new ConcurrentHashMap<>();
+    private LocalZooKeeper zookeeper;
     private Path dir;
     private Admin admin;
+    private boolean closed;
 
     /**
      * @param sessionTimeout every node's ZooKeeper session timeout: how long a killed or stopped node stays registered
@@ -63,48 +72,64 @@ final class FaultCluster implements AutoCloseable {
         this.brokerArgs = List.of(brokerArgs);
     }
 
-    /** Starts ZooKeeper, {@code controllers} controllers (1 becomes active) and {@code brokers} brokers. */
+    /**
+     * Starts ZooKeeper, {@code controllers} controllers (1 becomes active) and {@code brokers}
+     * brokers; if that fails, stops whatever it had started before rethrowing.
+     */
     FaultCluster start(int controllers, int brokers, Duration deadline) throws Exception {
-        zookeeper = new TestingServer(true);
-        dir = TempLogDirs.create("runnel-faults-");
-        startController(1);
-        await("controller 1 active").atMost(deadline).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-                .until(() -> "ACTIVE".equals(controllerStatus(1).role()));
-        for (int id = 2; id <= controllers; id++) {
-            startController(id);
+        try {
+            dir = TempLogDirs.create("runnel-faults-");
+            zookeeper = LocalZooKeeper.start(new LocalZooKeeper.Options("127.0.0.1", 0, dir.resolve("zookeeper")));
+            startController(1);
+            await("controller 1 active").atMost(deadline).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                    .until(() -> "ACTIVE".equals(controllerStatus(1).role()));
+            for (int id = 2; id <= controllers; id++) {
+                startController(id);
+            }
+            for (int id = 1; id <= brokers; id++) {
+                startBroker(id);
+            }
+            await("brokers registered").atMost(deadline).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                    .until(() -> registeredBrokers().size() == brokers);
+            Properties config = new Properties();
+            config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(brokerIds));
+            config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+            config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
+            admin = Admin.create(config);
+            return this;
+        } catch (Exception | Error e) {
+            try {
+                close();
+            } catch (Exception | Error suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
-        for (int id = 1; id <= brokers; id++) {
-            brokerKafkaPorts.put(id, InJvmCluster.freePort());
-            brokerHttpPorts.put(id, InJvmCluster.freePort());
-            startBroker(id);
-        }
-        await("brokers registered").atMost(deadline).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-                .until(() -> registeredBrokers().size() == brokers);
-        Properties config = new Properties();
-        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(brokerKafkaPorts.keySet()));
-        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
-        admin = Admin.create(config);
-        return this;
     }
 
     void startController(int id) throws IOException {
-        int port = controllerPorts.computeIfAbsent(id, k -> InJvmCluster.freePort());
+        controllerIds.add(id);
         nodes.put(controllerName(id), NodeProcess.start(controllerName(id), "controller-service", dir,
-                common(port, "--runnel.controller.id=" + id)));
+                common("--runnel.controller.id=" + id)));
     }
 
+    /** Starts broker {@code id} (again) on its data, on new ports. */
     void startBroker(int id) throws IOException {
-        List<String> args = common(brokerHttpPorts.get(id), "--runnel.broker.id=" + id,
-                "--runnel.broker.kafka-port=" + brokerKafkaPorts.get(id),
+        startBroker(id, 0);
+    }
+
+    private void startBroker(int id, int kafkaPort) throws IOException {
+        List<String> args = common("--runnel.broker.id=" + id, "--runnel.broker.kafka-port=" + kafkaPort,
                 "--runnel.broker.log-dirs=" + logDir(id));
         args.addAll(brokerArgs);
+        brokerIds.add(id);
+        requestedKafkaPorts.put(id, kafkaPort);
         nodes.put(brokerName(id), NodeProcess.start(brokerName(id), "broker-service", dir, args));
     }
 
-    private List<String> common(int port, String... specific) {
-        List<String> args = new ArrayList<>(List.of("--server.port=" + port,
-                "--spring.cloud.zookeeper.connect-string=" + zookeeper.getConnectString(),
+    private List<String> common(String... specific) {
+        List<String> args = new ArrayList<>(List.of("--server.port=0",
+                "--spring.cloud.zookeeper.connect-string=" + zookeeper.connectString(),
                 "--spring.cloud.zookeeper.session-timeout=" + sessionTimeout.toSeconds() + "s",
                 "--spring.cloud.zookeeper.connection-timeout=3s", "--runnel.cluster.secret=" + SECRET));
         args.addAll(List.of(specific));
@@ -124,7 +149,7 @@ final class FaultCluster implements AutoCloseable {
     }
 
     List<Integer> brokerIds() {
-        return List.copyOf(brokerKafkaPorts.keySet());
+        return List.copyOf(brokerIds);
     }
 
     Path logDir(int brokerId) {
@@ -140,26 +165,49 @@ final class FaultCluster implements AutoCloseable {
         return dir.resolve(name + ".log").toFile();
     }
 
+    /**
+     * Broker {@code brokerId}'s Kafka port: the one its latest process was told to bind, else the
+     * one it reported (waiting for the report).
+     */
     int kafkaPort(int brokerId) {
-        return brokerKafkaPorts.get(brokerId);
+        int requested = requestedKafkaPorts.getOrDefault(brokerId, 0);
+        return requested > 0 ? requested : nodes.get(brokerName(brokerId)).port("kafka");
     }
 
     String bootstrap(java.util.Collection<Integer> brokers) {
-        return brokers.stream().map(id -> "127.0.0.1:" + brokerKafkaPorts.get(id)).collect(Collectors.joining(","));
+        return brokers.stream().map(id -> "127.0.0.1:" + kafkaPort(id)).collect(Collectors.joining(","));
     }
 
     // ---- the controllers' view ---------------------------------------------------------------
 
+    /** Controller {@code id}'s status, waiting for its latest process to report its port. */
     ClusterProcessTest.ControllerStatus controllerStatus(int id) throws IOException {
-        return get("http://127.0.0.1:" + controllerPorts.get(id) + "/api/v1/controller",
-                ClusterProcessTest.ControllerStatus.class);
+        return get(controllerUrl(id) + "/api/v1/controller", ClusterProcessTest.ControllerStatus.class);
+    }
+
+    private String controllerUrl(int id) {
+        return "http://127.0.0.1:" + nodes.get(controllerName(id)).port("http");
+    }
+
+    /** Controller {@code id}'s URL if its latest process runs and has reported its port; else empty, without waiting. */
+    private Optional<String> reportedControllerUrl(int id) throws IOException {
+        NodeProcess node = nodes.get(controllerName(id));
+        if (node == null || !node.isAlive()) {
+            return Optional.empty();
+        }
+        return node.reportedPorts().map(ports -> "http://127.0.0.1:" + ports.port("http"));
     }
 
     /** The id of the active controller, asking each live controller until one knows. */
     int activeController() {
-        for (int id : controllerPorts.keySet()) {
+        for (int id : controllerIds) {
             try {
-                ClusterProcessTest.ControllerStatus status = controllerStatus(id);
+                Optional<String> url = reportedControllerUrl(id);
+                if (url.isEmpty()) {
+                    continue;
+                }
+                ClusterProcessTest.ControllerStatus status = get(url.get() + "/api/v1/controller",
+                        ClusterProcessTest.ControllerStatus.class);
                 if ("ACTIVE".equals(status.role())) {
                     return id;
                 }
@@ -200,18 +248,18 @@ final class FaultCluster implements AutoCloseable {
 
     private <T> T fromAnyController(String path, Class<T> type) throws IOException {
         IOException last = null;
-        for (int id : controllerPorts.keySet()) {
-            NodeProcess node = nodes.get(controllerName(id));
-            if (node == null || !node.isAlive()) {
+        for (int id : controllerIds) {
+            Optional<String> url = reportedControllerUrl(id);
+            if (url.isEmpty()) {
                 continue;
             }
             try {
-                return get("http://127.0.0.1:" + controllerPorts.get(id) + path, type);
+                return get(url.get() + path, type);
             } catch (IOException e) {
                 last = e;
             }
         }
-        throw last != null ? last : new IOException("no controller is running");
+        throw last != null ? last : new IOException("no controller is running and has reported its port");
     }
 
     private <T> T get(String url, Class<T> type) throws IOException {
@@ -231,17 +279,36 @@ final class FaultCluster implements AutoCloseable {
 
     // ---- faults ---------------------------------------------------------------------------
 
-    /** {@code kill -9} of the node, then a start of the same node on its ports and data. */
+    /** {@code kill -9} of the node. */
     void kill(String name) throws IOException, InterruptedException {
         nodes.get(name).kill();
     }
 
+    /** Starts the node again on its data and on new ports; returns without waiting. */
     void restart(String name) throws IOException {
         int id = Integer.parseInt(name.substring(name.indexOf('-') + 1));
         if (name.startsWith("broker-")) {
             startBroker(id);
         } else {
             startController(id);
+        }
+    }
+
+    /**
+     * Starts broker {@code id} again on its data, asking for the Kafka port its last process had,
+     * so that a client or prober that knows the port reaches the new process from its first moment
+     * ({@link #kafkaPort} answers that port at once). Should the port have been taken meanwhile
+     * (the broker exits, unable to listen), the broker is started on a new one instead. Returns once
+     * the broker has reported its ports.
+     */
+    void restartOnItsKafkaPort(int id) throws IOException {
+        startBroker(id, kafkaPort(id));
+        NodeProcess broker = nodes.get(brokerName(id));
+        await(broker.name() + " reports its ports or exits").atMost(NodeProcess.READY_DEADLINE)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> broker.reportedPorts().isPresent() || !broker.isAlive());
+        if (!broker.isAlive() && broker.logSinceStart().contains("cannot listen for Kafka clients")) {
+            startBroker(id, 0);
         }
     }
 
@@ -281,18 +348,37 @@ final class FaultCluster implements AutoCloseable {
         return nodes.values().stream().map(NodeProcess::logTail).collect(Collectors.joining("\n\n"));
     }
 
+    /** Stops everything and keeps the logs; each step runs even if one before failed. Safe to call twice. */
     @Override
     public void close() throws Exception {
-        if (admin != null) {
-            admin.close(Duration.ofSeconds(5));
+        if (closed) {
+            return;
         }
-        for (NodeProcess node : nodes.values()) {
-            node.close();
+        closed = true;
+        try {
+            if (admin != null) {
+                admin.close(Duration.ofSeconds(5));
+            }
+        } finally {
+            try {
+                NodeProcess.closeAll(nodes.values());
+            } finally {
+                try {
+                    if (zookeeper != null) {
+                        zookeeper.close();
+                    }
+                } finally {
+                    keepLogsAndDelete();
+                }
+            }
         }
-        if (zookeeper != null) {
-            zookeeper.close();
+    }
+
+    private void keepLogsAndDelete() throws IOException {
+        if (dir == null) {
+            return;
         }
-        if (dir != null) {
+        try {
             Path kept = Path.of("target", "fault-logs", label).toAbsolutePath();
             Files.createDirectories(kept);
             try (var logs = Files.list(dir)) {
@@ -300,6 +386,7 @@ final class FaultCluster implements AutoCloseable {
                     Files.copy(log, kept.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
+        } finally {
             TempLogDirs.deleteRecursively(dir);
         }
     }

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link GroupConsumerMain} JVM started on this test run's classpath, and what it wrote: its
- * current assignment and every record it processed.
+ * current assignment and every record it processed. It runs under a watchdog of the test JVM
+ * ({@link ChildProcesses#watchedMain}), so it ends with it.
  */
 final class GroupConsumerProcess implements AutoCloseable {
 
@@ -43,17 +44,22 @@ final class GroupConsumerProcess implements AutoCloseable {
         } catch (URISyntaxException e) {
             throw new IOException(e);
         }
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dlogback.configurationFile=" + logback,
-                "-cp", System.getProperty("java.class.path"), GroupConsumerMain.class.getName(), bootstrap, group, topic,
-                output.toString(), Integer.toString(sessionTimeoutMs)));
+        List<String> command = new ArrayList<>(List.of(NodeProcess.java(), "-Xmx128m", "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC", "-Dlogback.configurationFile=" + logback));
+        command.addAll(ChildProcesses.watchedMain(System.getProperty("java.class.path"), GroupConsumerMain.class.getName()));
+        command.addAll(List.of(bootstrap, group, topic, output.toString(), Integer.toString(sessionTimeoutMs)));
         Files.writeString(output, "");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process = ChildProcesses.start(new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(log.toFile()));
         return new GroupConsumerProcess(name, output, log, process);
     }
 
     String name() {
         return name;
+    }
+
+    long pid() {
+        return process.pid();
     }
 
     boolean isAlive() {

@@ -5,9 +5,10 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import java.util.function.IntSupplier;
 
 import org.apache.kafka.common.message.ListOffsetsRequestData;
@@ -37,7 +38,8 @@ final class HighWatermarkObserver implements AutoCloseable {
     }
 
     private final String topic;
-    private final Map<Integer, InetSocketAddress> brokers;
+    private final List<Integer> brokers;
+    private final IntFunction<Optional<InetSocketAddress>> addresses;
     private final IntSupplier partitions;
     private final Duration interval;
     private final ConcurrentLinkedQueue<Observation> observations = new ConcurrentLinkedQueue<>();
@@ -46,17 +48,19 @@ final class HighWatermarkObserver implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
 
-    HighWatermarkObserver(String topic, Map<Integer, InetSocketAddress> brokers, IntSupplier partitions,
-            Duration interval) {
+    /** @param addresses where each broker is now (empty while it starts on a port not reported yet) */
+    HighWatermarkObserver(String topic, List<Integer> brokers, IntFunction<Optional<InetSocketAddress>> addresses,
+            IntSupplier partitions, Duration interval) {
         this.topic = topic;
-        this.brokers = Map.copyOf(brokers);
+        this.brokers = List.copyOf(brokers);
+        this.addresses = addresses;
         this.partitions = partitions;
         this.interval = interval;
     }
 
     HighWatermarkObserver start() {
-        brokers.forEach((id, address) -> {
-            Thread thread = new Thread(() -> observe(id, address), "nemesis-hw-observer-" + id);
+        brokers.forEach(id -> {
+            Thread thread = new Thread(() -> observe(id), "nemesis-hw-observer-" + id);
             thread.setDaemon(true);
             threads.add(thread);
             thread.start();
@@ -64,11 +68,14 @@ final class HighWatermarkObserver implements AutoCloseable {
         return this;
     }
 
-    private void observe(int broker, InetSocketAddress address) {
+    private void observe(int broker) {
         while (running) {
             long started = System.nanoTime();
             try {
-                ask(broker, address);
+                Optional<InetSocketAddress> address = addresses.apply(broker);
+                if (address.isPresent()) {
+                    ask(broker, address.get());
+                }
             } catch (IOException | RuntimeException e) {
                 unanswered.incrementAndGet(); // down, stopped or cut off: ask again
             }

@@ -3,8 +3,6 @@ package dev.runnel.clustertest;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,20 +15,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import org.apache.curator.test.TestingServer;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.runnel.broker.BrokerApplication;
 import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.protocol.KafkaServer;
 import dev.runnel.controller.ControllerApplication;
 import dev.runnel.controller.election.ActiveController;
 import dev.runnel.testing.TempLogDirs;
+import dev.runnel.zookeeper.LocalZooKeeper;
 
 /**
- * A whole cluster in one JVM: a real ZooKeeper server (Curator's {@link TestingServer}) and
- * controller and broker Spring Boot contexts on ephemeral loopback ports. Stopping a node closes
- * its context, which removes its ZooKeeper registration at once.
+ * A whole cluster in one JVM: a real ZooKeeper server ({@link LocalZooKeeper}) and controller and
+ * broker Spring Boot contexts, every one of them on loopback port 0; the ports they got are read
+ * from the contexts ({@link #url}, {@link #kafkaPort}). Stopping a node closes its context, which
+ * removes its ZooKeeper registration at once.
  */
 final class InJvmCluster implements AutoCloseable {
 
@@ -43,19 +43,26 @@ final class InJvmCluster implements AutoCloseable {
             "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
             "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration");
 
-    private final TestingServer zookeeper;
     private final Path dataDir;
+    private final LocalZooKeeper zookeeper;
     private final Map<Integer, ConfigurableApplicationContext> controllers = new TreeMap<>();
     private final Map<Integer, ConfigurableApplicationContext> brokers = new TreeMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    InJvmCluster() throws Exception {
-        zookeeper = new TestingServer(true);
+    private boolean closed;
+
+    InJvmCluster() throws IOException {
         dataDir = TempLogDirs.create("runnel-cluster-");
+        try {
+            zookeeper = LocalZooKeeper.start(new LocalZooKeeper.Options("127.0.0.1", 0, dataDir.resolve("zookeeper")));
+        } catch (IOException | RuntimeException e) {
+            TempLogDirs.deleteRecursively(dataDir);
+            throw e;
+        }
     }
 
     String connectString() {
-        return zookeeper.getConnectString();
+        return zookeeper.connectString();
     }
 
     ConfigurableApplicationContext startController(int id) {
@@ -70,12 +77,15 @@ final class InJvmCluster implements AutoCloseable {
         return startBroker(id, rack, "broker-" + id);
     }
 
-    /** Starts broker {@code id} with its logs in {@code logDirName} under the cluster's data dir. */
+    /** Starts broker {@code id} with its logs in {@code logDirName} under the cluster's data dir, on Kafka port 0. */
     ConfigurableApplicationContext startBroker(int id, String rack, String logDirName, String... extraArgs) {
-        return startBroker(id, rack, logDirName, freePort(), extraArgs);
+        return startBroker(id, rack, logDirName, 0, extraArgs);
     }
 
-    /** Starts broker {@code id} on Kafka port {@code kafkaPort} (a restart on the port clients know). */
+    /**
+     * Starts broker {@code id} on Kafka port {@code kafkaPort}: 0 for any, or the port a stopped
+     * broker had bound ({@link #kafkaPort}), for a restart on the port its clients know.
+     */
     ConfigurableApplicationContext startBroker(int id, String rack, String logDirName, int kafkaPort,
             String... extraArgs) {
         List<String> args = new ArrayList<>(List.of("--runnel.broker.id=" + id,
@@ -96,7 +106,7 @@ final class InJvmCluster implements AutoCloseable {
 
     private String[] common(String name, String... specific) {
         List<String> args = new ArrayList<>(List.of("--server.port=0",
-                "--spring.cloud.zookeeper.connect-string=" + zookeeper.getConnectString(),
+                "--spring.cloud.zookeeper.connect-string=" + zookeeper.connectString(),
                 "--spring.cloud.zookeeper.session-timeout=6s",
                 "--spring.cloud.zookeeper.connection-timeout=3s",
                 "--runnel.cluster.secret=" + SECRET,
@@ -132,8 +142,22 @@ final class InJvmCluster implements AutoCloseable {
     /**
      * Starts controller 1, waits until it is active, then starts brokers 1..{@code brokers} with
      * {@code brokerArgs} and waits until the controller sees them all and they all serve clients.
+     * If that fails, the whole cluster is closed before the failure is rethrown.
      */
     void startControllerAndBrokers(int brokers, String... brokerArgs) {
+        try {
+            startControllerAndBrokersOrFail(brokers, brokerArgs);
+        } catch (RuntimeException | Error e) {
+            try {
+                close();
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private void startControllerAndBrokersOrFail(int brokers, String... brokerArgs) {
         startController(1);
         await().atMost(Duration.ofSeconds(60)).until(() -> controller(1).getBean(ActiveController.class).role()
                 == ActiveController.Role.ACTIVE);
@@ -149,9 +173,9 @@ final class InJvmCluster implements AutoCloseable {
         return broker.getBean(ReplicaManager.class).servesClients();
     }
 
-    /** The Kafka port a broker context listens on. */
+    /** The Kafka port a broker context listens on: the one its listener bound. */
     static int kafkaPort(ConfigurableApplicationContext broker) {
-        return Integer.parseInt(broker.getEnvironment().getRequiredProperty("runnel.broker.kafka-port"));
+        return broker.getBean(KafkaServer.class).port();
     }
 
     /** A bootstrap list naming brokers {@code ids}. */
@@ -163,6 +187,7 @@ final class InJvmCluster implements AutoCloseable {
         return list.toString();
     }
 
+    /** The HTTP address of a context: the port its web server bound. */
     static String url(ConfigurableApplicationContext context) {
         return "http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port");
     }
@@ -195,24 +220,32 @@ final class InJvmCluster implements AutoCloseable {
     record Response(int status, String body, String contentType) {
     }
 
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
+    /**
+     * Closes every broker, then every controller, then ZooKeeper, and deletes the data; each step
+     * runs even if one before failed. Safe to call twice.
+     */
     @Override
     public void close() throws IOException {
-        for (Integer id : List.copyOf(brokers.keySet())) {
-            stopBroker(id);
+        if (closed) {
+            return;
         }
-        for (Integer id : List.copyOf(controllers.keySet())) {
-            stopController(id);
+        closed = true;
+        try {
+            for (Integer id : List.copyOf(brokers.keySet())) {
+                stopBroker(id);
+            }
+        } finally {
+            try {
+                for (Integer id : List.copyOf(controllers.keySet())) {
+                    stopController(id);
+                }
+            } finally {
+                try {
+                    zookeeper.close();
+                } finally {
+                    TempLogDirs.deleteRecursively(dataDir);
+                }
+            }
         }
-        zookeeper.close();
-        TempLogDirs.deleteRecursively(dataDir);
     }
 }

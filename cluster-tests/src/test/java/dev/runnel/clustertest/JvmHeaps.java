@@ -32,8 +32,9 @@ final class JvmHeaps {
     private static String jcmd(long pid, String command) throws IOException, InterruptedException {
         Path out = Files.createTempFile("jcmd-", ".txt");
         try {
-            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    Long.toString(pid), command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            Process jcmd = ChildProcesses.start(new ProcessBuilder(
+                    Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(pid), command)
+                    .redirectErrorStream(true).redirectOutput(out.toFile()));
             if (!jcmd.waitFor(2, TimeUnit.MINUTES)) {
                 jcmd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 throw new IOException("jcmd " + pid + " " + command + " did not answer");

@@ -12,20 +12,25 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.Uuid;
+import org.awaitility.core.ConditionTimeoutException;
 
 import dev.runnel.testing.TempLogDirs;
 
 /**
  * Apache Kafka in KRaft mode for {@link ScaleScenario}: three controller-only nodes (ids 101-103,
  * a static quorum) and three broker-only nodes (ids 1-3), each a child JVM from the jars of
- * {@link KafkaReferenceBroker#jars()}, on 127.0.0.1 and ephemeral ports. Kafka's defaults, except
- * the replication factor 3 of its internal topics and no auto-created topics. Closing it stops
- * every node and keeps their logs under {@code target/scale-logs/<label>}.
+ * {@link KafkaReferenceBroker#jars()} under a watchdog of the test JVM, on 127.0.0.1. The brokers
+ * bind port 0 and their ports are read from their logs, anew after each restart; the controllers'
+ * ports are fixed in advance, as a static quorum needs ({@link KafkaControllerPorts}). Kafka's
+ * defaults, except the replication factor 3 of its internal topics and no auto-created topics.
+ * Closing it stops every node and keeps their logs under {@code target/scale-logs/<label>}; a start
+ * that fails stops what it had started.
  */
 final class KafkaReferenceCluster implements ScaleSystem {
 
@@ -36,7 +41,10 @@ final class KafkaReferenceCluster implements ScaleSystem {
     private final String label;
     private final List<String> controllerJvm;
     private final List<String> brokerJvm;
-    private final Map<Integer, Integer> ports = new TreeMap<>();
+    /** The controllers' listener ports, which every node's configuration names. */
+    private final Map<Integer, Integer> controllerPorts = new TreeMap<>();
+    /** The brokers' ports as read from their latest process's log; dropped at a restart. */
+    private final Map<Integer, Integer> brokerPorts = new ConcurrentHashMap<>();
     private final Map<String, NodeProcess> nodes = new LinkedHashMap<>();
     private Path dir;
 
@@ -57,29 +65,58 @@ final class KafkaReferenceCluster implements ScaleSystem {
                 + " broker.session.timeout.ms 9000, controller.quorum.election.timeout.ms 1000)";
     }
 
+    /**
+     * Starts the controllers, then the brokers, and waits until every broker knows all brokers. A
+     * controller port that turns out to be taken makes it start again on new ports; any other
+     * failure stops every node before it is rethrown.
+     */
     @Override
     public void start(Duration deadline) throws Exception {
         KafkaReferenceBroker.jars(); // fails with how to gather them
         dir = TempLogDirs.create("kafka-scale-");
-        for (int id : CONTROLLERS) {
-            ports.put(id, InJvmCluster.freePort());
+        try {
+            for (int attempt = 1; !startOnce(deadline, attempt); attempt++) {
+                NodeProcess.closeAll(nodes.values());
+                nodes.clear();
+            }
+        } catch (Exception | Error e) {
+            try {
+                NodeProcess.closeAll(nodes.values());
+            } catch (InterruptedException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
-        for (int id : BROKERS) {
-            ports.put(id, InJvmCluster.freePort());
+    }
+
+    /** One start on newly drawn controller ports; false when one of them was taken (and attempts remain). */
+    private boolean startOnce(Duration deadline, int attempt) throws Exception {
+        List<Integer> drawn = KafkaControllerPorts.draw(CONTROLLERS.size());
+        for (int i = 0; i < CONTROLLERS.size(); i++) {
+            controllerPorts.put(CONTROLLERS.get(i), drawn.get(i));
         }
         String clusterId = Uuid.randomUuid().toString();
-        for (int id : ports.keySet()) {
+        for (int id : allNodes()) {
+            TempLogDirs.deleteRecursively(dataDir(id)); // an earlier attempt's
             Files.writeString(properties(id), String.join("\n", config(id)) + "\n", StandardCharsets.UTF_8);
             KafkaReferenceBroker.format(properties(id), clusterId, dir.resolve(nodeName(id) + "-format.log"));
         }
-        for (int id : CONTROLLERS) {
+        for (int id : allNodes()) {
             startNode(id);
         }
-        for (int id : BROKERS) {
-            startNode(id);
-        }
-        for (int id : ports.keySet()) {
-            awaitStarted(id, deadline);
+        try {
+            for (int id : allNodes()) {
+                awaitStarted(id, deadline);
+            }
+        } catch (IllegalStateException | ConditionTimeoutException e) {
+            boolean portTaken = false;
+            for (int id : CONTROLLERS) {
+                portTaken |= KafkaControllerPorts.bindFailed(nodes.get(nodeName(id)).logSinceStart());
+            }
+            if (portTaken && attempt < KafkaControllerPorts.ATTEMPTS) {
+                return false;
+            }
+            throw e;
         }
         await("every broker knows all brokers").atMost(deadline).pollInterval(Duration.ofMillis(250))
                 .ignoreExceptions().until(() -> {
@@ -92,18 +129,31 @@ final class KafkaReferenceCluster implements ScaleSystem {
                     }
                     return true;
                 });
+        return true;
+    }
+
+    private static List<Integer> allNodes() {
+        List<Integer> all = new ArrayList<>(CONTROLLERS);
+        all.addAll(BROKERS);
+        return all;
+    }
+
+    private Path dataDir(int id) {
+        return dir.resolve(nodeName(id) + "-data");
     }
 
     private List<String> config(int id) {
-        String voters = CONTROLLERS.stream().map(c -> c + "@127.0.0.1:" + ports.get(c)).collect(Collectors.joining(","));
+        String voters = CONTROLLERS.stream().map(c -> c + "@127.0.0.1:" + controllerPorts.get(c))
+                .collect(Collectors.joining(","));
         List<String> config = new ArrayList<>(List.of("node.id=" + id, "controller.quorum.voters=" + voters,
-                "controller.listener.names=CONTROLLER", "log.dirs=" + dir.resolve(nodeName(id) + "-data")));
+                "controller.listener.names=CONTROLLER", "log.dirs=" + dataDir(id)));
         if (CONTROLLERS.contains(id)) {
-            config.addAll(List.of("process.roles=controller", "listeners=CONTROLLER://127.0.0.1:" + ports.get(id),
+            config.addAll(List.of("process.roles=controller",
+                    "listeners=CONTROLLER://127.0.0.1:" + controllerPorts.get(id),
                     "listener.security.protocol.map=CONTROLLER:PLAINTEXT"));
         } else {
-            config.addAll(List.of("process.roles=broker", "listeners=PLAINTEXT://127.0.0.1:" + ports.get(id),
-                    "advertised.listeners=PLAINTEXT://127.0.0.1:" + ports.get(id),
+            // Port 0, and no advertised.listeners: Kafka then advertises the port it bound.
+            config.addAll(List.of("process.roles=broker", "listeners=PLAINTEXT://127.0.0.1:0",
                     "inter.broker.listener.name=PLAINTEXT",
                     "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
                     "offsets.topic.replication.factor=3", "transaction.state.log.replication.factor=3",
@@ -121,9 +171,9 @@ final class KafkaReferenceCluster implements ScaleSystem {
     }
 
     private void startNode(int id) throws IOException {
-        List<String> command = new ArrayList<>(List.of(KafkaReferenceBroker.java()));
-        command.addAll(CONTROLLERS.contains(id) ? controllerJvm : brokerJvm);
-        command.addAll(List.of("-cp", KafkaReferenceBroker.classpath(), "kafka.Kafka", properties(id).toString()));
+        List<String> command = KafkaReferenceBroker.command(CONTROLLERS.contains(id) ? controllerJvm : brokerJvm,
+                properties(id));
+        brokerPorts.remove(id);
         nodes.put(nodeName(id), NodeProcess.start(nodeName(id), command, dir.resolve(nodeName(id) + ".log")));
     }
 
@@ -142,9 +192,15 @@ final class KafkaReferenceCluster implements ScaleSystem {
         return BROKERS;
     }
 
+    /** The port broker {@code brokerId}'s latest process bound, waiting for it to bind. */
     @Override
     public int kafkaPort(int brokerId) {
-        return ports.get(brokerId);
+        Integer port = brokerPorts.get(brokerId);
+        if (port == null) {
+            port = KafkaReferenceBroker.listenerPort(nodes.get(nodeName(brokerId)), NodeProcess.READY_DEADLINE);
+            brokerPorts.put(brokerId, port);
+        }
+        return port;
     }
 
     /** The quorum leader, as the brokers know it (DescribeQuorum, forwarded to the controllers). */
@@ -198,10 +254,16 @@ final class KafkaReferenceCluster implements ScaleSystem {
         try {
             NodeProcess.closeAll(nodes.values().stream().filter(n -> n.name().startsWith("broker-")).toList());
         } finally {
-            NodeProcess.closeAll(nodes.values());
-            if (dir != null) {
-                RunnelScaleSystem.keepLogs(dir, label);
-                TempLogDirs.deleteRecursively(dir);
+            try {
+                NodeProcess.closeAll(nodes.values());
+            } finally {
+                if (dir != null) {
+                    try {
+                        RunnelScaleSystem.keepLogs(dir, label);
+                    } finally {
+                        TempLogDirs.deleteRecursively(dir);
+                    }
+                }
             }
         }
     }

@@ -72,11 +72,15 @@ final class KafkaTools {
                 "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-cp", classpathDir.resolve("*") + File.pathSeparator + classpathDir, mainClass));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).directory(workDir.toFile())
-                .redirectInput(in.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        boolean finished = process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS);
-        if (!finished) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        Process process = ChildProcesses.start(new ProcessBuilder(command).directory(workDir.toFile())
+                .redirectInput(in.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()));
+        boolean finished = false;
+        try {
+            finished = process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        } finally {
+            if (!finished) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
         }
         Result result = new Result(tool, finished ? process.exitValue() : -1, Files.readString(out), Files.readString(err));
         if (!finished) {

@@ -192,10 +192,17 @@ record MatrixClient(String name, String family, List<String> scenarios, Preparer
             ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(out.toFile());
             builder.environment().putAll(env);
-            Process process = builder.start();
-            if (!process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            Process process = ChildProcesses.start(builder);
+            boolean finished = false;
+            try {
+                finished = process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS);
+            } finally {
+                if (!finished) {
+                    process.descendants().forEach(ProcessHandle::destroyForcibly);
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+            if (!finished) {
                 return new Run(-1, "did not finish within " + deadline + ": " + String.join(" ", command) + "\n" + Files.readString(out));
             }
             return new Run(process.exitValue(), Files.readString(out));

@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -24,7 +24,6 @@ import java.util.stream.Collectors;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryForever;
-import org.apache.curator.test.TestingServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.zookeeper.data.Stat;
@@ -35,14 +34,21 @@ import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.TopicInfo;
 import dev.runnel.cluster.ZkPaths;
 import dev.runnel.testing.TempLogDirs;
+import dev.runnel.zookeeper.LocalZooKeeper;
 
 /**
  * The nemesis's cluster: ZooKeeper in this JVM, controllers and brokers as processes from the
- * built jars, placed by a {@link NemesisNetwork} (each in its own namespace, or all on
- * 127.0.0.1), each restartable on the same address, ports and data. Besides what
+ * built jars, placed by a {@link NemesisNetwork}, each restartable on its data. Besides what
  * {@link FaultCluster} offers it can stop and continue a node, expire a broker's ZooKeeper
- * session and cut a node off the network. {@link #close()} stops every node, even stopped ones
- * (also from a shutdown hook), and keeps the logs under {@code target/fault-logs/<label>}.
+ * session and cut a node off the network.
+ *
+ * <p>Ports: in namespaces every node has the same fixed ports on its own address (a namespace
+ * has its own port space, which only this test uses). On loopback the nodes bind port 0 and
+ * report the ports they got ({@link NodeProcess#port}); a restarted broker asks for the Kafka
+ * port it had, as a real broker keeps its advertised address, and takes a new one if that is
+ * taken meanwhile. {@link #close()} stops every node, even stopped ones, and keeps the logs under
+ * {@code target/fault-logs/<label>}; {@link ChildProcesses} and each node's parent watchdog see to
+ * a test JVM that dies first.
  */
 final class NemesisCluster implements AutoCloseable {
 
@@ -58,11 +64,11 @@ final class NemesisCluster implements AutoCloseable {
     private final List<String> brokerArgs;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Map<String, NodeProcess> nodes = new ConcurrentHashMap<>();
-    private final Map<String, int[]> ports = new ConcurrentHashMap<>();
+    /** The Kafka port each broker's latest process was told to bind; 0 when it chose none. */
+    private final Map<Integer, Integer> requestedKafkaPorts = new ConcurrentHashMap<>();
     private final List<Integer> controllerIds = new ArrayList<>();
     private final List<Integer> brokerIds = new ArrayList<>();
-    private final Thread shutdownHook = new Thread(this::killAll, "nemesis-cluster-cleanup");
-    private TestingServer zookeeper;
+    private LocalZooKeeper zookeeper;
     private CuratorFramework zk;
     private Path dir;
     private Admin admin;
@@ -78,19 +84,17 @@ final class NemesisCluster implements AutoCloseable {
 
     /** Starts ZooKeeper, the controllers (1 first, so it becomes active) and the brokers. */
     NemesisCluster start(int controllers, int brokers, Duration deadline) throws Exception {
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
-        zookeeper = new TestingServer(true);
-        zk = CuratorFrameworkFactory.builder().connectString(zookeeper.getConnectString())
+        dir = TempLogDirs.create("runnel-nemesis-");
+        // On the bridge address in namespaces: the nodes reach it there, and so does this JVM.
+        zookeeper = LocalZooKeeper.start(new LocalZooKeeper.Options(network.rootHost(), 0, dir.resolve("zookeeper")));
+        zk = CuratorFrameworkFactory.builder().connectString(zookeeper.connectString())
                 .namespace(ZkPaths.DEFAULT_NAMESPACE).retryPolicy(new RetryForever(200)).build();
         zk.start();
-        dir = TempLogDirs.create("runnel-nemesis-");
         for (int id = 1; id <= controllers; id++) {
             controllerIds.add(id);
-            ports.put(FaultCluster.controllerName(id), new int[] {port(CONTROLLER_PORT)});
         }
         for (int id = 1; id <= brokers; id++) {
             brokerIds.add(id);
-            ports.put(FaultCluster.brokerName(id), new int[] {port(BROKER_HTTP_PORT), port(BROKER_KAFKA_PORT)});
         }
         startController(1);
         await("controller 1 active").atMost(deadline).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
@@ -103,67 +107,68 @@ final class NemesisCluster implements AutoCloseable {
         }
         await("brokers registered").atMost(deadline).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
                 .until(() -> registeredBrokers().size() == brokers);
+        await("brokers report their ports").atMost(deadline).pollInterval(Duration.ofMillis(250))
+                .until(() -> brokerIds.stream().allMatch(id -> kafkaAddress(id).isPresent()));
         Properties config = new Properties();
         config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
+        config.put(AdminClientConfig.METADATA_MAX_AGE_CONFIG, 5_000);
         admin = Admin.create(config);
         return this;
     }
 
-    /** A fixed port inside a namespace (each has its own), a free one on loopback. */
-    private int port(int inNamespace) {
-        if (network.partitionable()) {
-            return inNamespace;
-        }
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     void startController(int id) throws IOException {
         String name = FaultCluster.controllerName(id);
-        List<String> args = common(name, ports.get(name)[0]);
+        List<String> args = common(name, network.partitionable() ? CONTROLLER_PORT : 0);
         args.addAll(List.of("--runnel.controller.id=" + id, "--runnel.controller.host=" + network.host(name)));
         args.addAll(controllerArgs);
         start(name, "controller-service", args);
     }
 
+    /** Starts broker {@code id} on its data, on the Kafka port it had if it had one. */
     void startBroker(int id) throws IOException {
+        startBroker(id, network.partitionable() ? BROKER_KAFKA_PORT : kafkaAddress(id).map(a -> a.getPort()).orElse(0));
+    }
+
+    private void startBroker(int id, int kafkaPort) throws IOException {
         String name = FaultCluster.brokerName(id);
-        int[] p = ports.get(name);
-        List<String> args = common(name, p[0]);
+        List<String> args = common(name, network.partitionable() ? BROKER_HTTP_PORT : 0);
         args.addAll(List.of("--runnel.broker.id=" + id, "--runnel.broker.host=" + network.host(name),
-                "--runnel.broker.listen-host=" + network.host(name), "--runnel.broker.kafka-port=" + p[1],
+                "--runnel.broker.listen-host=" + network.host(name), "--runnel.broker.kafka-port=" + kafkaPort,
                 "--runnel.broker.log-dirs=" + logDir(id)));
         args.addAll(brokerArgs);
+        requestedKafkaPorts.put(id, kafkaPort);
         start(name, "broker-service", args);
     }
 
     private void start(String name, String module, List<String> args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", NodeProcess.execJar(module).toString()));
-        command.addAll(args);
-        nodes.put(name, NodeProcess.start(name, network.command(name, command), dir.resolve(name + ".log")));
+        nodes.put(name, NodeProcess.start(name, module, dir, network.launcher(name), List.of(), args));
     }
 
     private List<String> common(String name, int httpPort) {
         return new ArrayList<>(List.of("--server.port=" + httpPort, "--server.address=" + network.host(name),
-                "--spring.cloud.zookeeper.connect-string=" + network.rootHost() + ":" + zookeeper.getPort(),
+                "--spring.cloud.zookeeper.connect-string=" + zookeeper.connectString(),
                 "--spring.cloud.zookeeper.session-timeout=" + sessionTimeout.toMillis() + "ms",
                 "--spring.cloud.zookeeper.connection-timeout=3s", "--runnel.cluster.secret=" + SECRET));
     }
 
-    /** Restarts {@code name} ({@code broker-2}, {@code controller-1}) on its ports and data. */
+    /**
+     * Restarts {@code name} ({@code broker-2}, {@code controller-1}) on its data; a broker on the
+     * Kafka port it had, or a new one if that is taken.
+     */
     void restart(String name) throws IOException {
         int id = idOf(name);
-        if (name.startsWith("broker-")) {
-            startBroker(id);
-        } else {
+        if (name.startsWith("controller-")) {
             startController(id);
+            return;
+        }
+        startBroker(id);
+        NodeProcess broker = nodes.get(name);
+        await(name + " reports its ports or exits").atMost(NodeProcess.READY_DEADLINE)
+                .pollInterval(Duration.ofMillis(100)).until(() -> broker.reportedPorts().isPresent() || !broker.isAlive());
+        if (!broker.isAlive() && broker.logSinceStart().contains("cannot listen for Kafka clients")) {
+            startBroker(id, 0);
         }
     }
 
@@ -207,14 +212,28 @@ final class NemesisCluster implements AutoCloseable {
         return admin;
     }
 
-    InetSocketAddress kafkaAddress(int brokerId) {
+    /**
+     * Where broker {@code brokerId}'s latest process serves (or, dead, served) Kafka clients: the
+     * port it was told to bind, else the one it reported; empty while a broker on port 0 starts.
+     */
+    Optional<InetSocketAddress> kafkaAddress(int brokerId) {
         String name = FaultCluster.brokerName(brokerId);
-        return new InetSocketAddress(network.host(name), ports.get(name)[1]);
+        int port = network.partitionable() ? BROKER_KAFKA_PORT : requestedKafkaPorts.getOrDefault(brokerId, 0);
+        NodeProcess node = nodes.get(name);
+        if (port == 0 && node != null) {
+            try {
+                port = node.reportedPorts().map(p -> p.port("kafka")).orElse(0);
+            } catch (IOException e) {
+                port = 0;
+            }
+        }
+        return port == 0 ? Optional.empty() : Optional.of(new InetSocketAddress(network.host(name), port));
     }
 
+    /** Every broker's address as it is now (clients learn of later moves through metadata). */
     String bootstrap() {
-        return brokerIds.stream().map(id -> network.host(FaultCluster.brokerName(id)) + ":"
-                + ports.get(FaultCluster.brokerName(id))[1]).collect(Collectors.joining(","));
+        return brokerIds.stream().map(this::kafkaAddress).flatMap(Optional::stream)
+                .map(a -> a.getHostString() + ":" + a.getPort()).collect(Collectors.joining(","));
     }
 
     // ---- ZooKeeper ------------------------------------------------------------------------
@@ -241,7 +260,7 @@ final class NemesisCluster implements AutoCloseable {
     }
 
     int zooKeeperPort() {
-        return zookeeper.getPort();
+        return zookeeper.port();
     }
 
     // ---- the controllers' view ------------------------------------------------------------
@@ -250,9 +269,16 @@ final class NemesisCluster implements AutoCloseable {
         return get(controllerUrl(id) + "/api/v1/controller", ClusterProcessTest.ControllerStatus.class);
     }
 
-    private String controllerUrl(int id) {
+    /** Controller {@code id}'s URL, if its latest process has told its port (no waiting: it may be down). */
+    private String controllerUrl(int id) throws IOException {
         String name = FaultCluster.controllerName(id);
-        return "http://" + network.host(name) + ":" + ports.get(name)[0];
+        if (network.partitionable()) {
+            return "http://" + network.host(name) + ":" + CONTROLLER_PORT;
+        }
+        NodeProcess node = nodes.get(name);
+        Optional<Integer> port = node == null ? Optional.empty() : node.reportedPorts().map(p -> p.port("http"));
+        return "http://" + network.host(name) + ":" + port.orElseThrow(() -> new IOException(name
+                + " has not reported its port"));
     }
 
     /** The active controller's id as the first controller that knows says, or -1. */
@@ -352,44 +378,21 @@ final class NemesisCluster implements AutoCloseable {
         return kept;
     }
 
-    private void killAll() {
-        for (NodeProcess node : nodes.values()) {
-            try {
-                node.signal("CONT");
-            } catch (IOException | InterruptedException e) {
-                // gone already
-            }
-            try {
-                node.kill();
-            } catch (IOException | InterruptedException e) {
-                // best effort on the way out
-            }
-        }
-    }
-
     @Override
     public void close() throws Exception {
-        try {
-            if (admin != null) {
-                admin.close(Duration.ofSeconds(5));
-            }
-            NodeProcess.closeAll(nodes.values());
-            if (zk != null) {
-                zk.close();
-            }
-            if (zookeeper != null) {
-                zookeeper.close();
-            }
-            if (dir != null) {
-                keepLogs();
-                TempLogDirs.deleteRecursively(dir);
-            }
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException e) {
-                // shutting down: the hook runs and finds the nodes gone
-            }
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
+        }
+        NodeProcess.closeAll(nodes.values());
+        if (zk != null) {
+            zk.close();
+        }
+        if (zookeeper != null) {
+            zookeeper.close();
+        }
+        if (dir != null) {
+            keepLogs();
+            TempLogDirs.deleteRecursively(dir);
         }
     }
 }

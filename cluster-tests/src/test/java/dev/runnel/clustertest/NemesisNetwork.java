@@ -6,7 +6,6 @@ import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * from the others and from ZooKeeper while this JVM (the clients) still reaches it.
  *
  * <pre>
- *   root namespace (this JVM, ZooKeeper on every interface)
+ *   root namespace (this JVM, ZooKeeper on the bridge address)
  *        rnem-br  10.123.0.1/24  (a bridge)
  *          |-- veth rnem-c1 ---- rnem-c1p  10.123.0.11   namespace rnem-controller-1
  *          |-- veth rnem-c2 ---- rnem-c2p  10.123.0.12   namespace rnem-controller-2
@@ -110,14 +109,9 @@ final class NemesisNetwork implements AutoCloseable {
         return partitionable() ? ROOT_ADDRESS : "127.0.0.1";
     }
 
-    /** {@code command} as run inside {@code node}'s namespace. */
-    List<String> command(String node, List<String> command) {
-        if (!partitionable()) {
-            return command;
-        }
-        List<String> wrapped = new ArrayList<>(List.of("ip", "netns", "exec", namespace(node)));
-        wrapped.addAll(command);
-        return wrapped;
+    /** What runs a command inside {@code node}'s namespace ({@code ip netns exec <ns>}); nothing on loopback. */
+    List<String> launcher(String node) {
+        return partitionable() ? List.of("ip", "netns", "exec", namespace(node)) : List.of();
     }
 
     /** Cuts {@code node} off from every other node and from ZooKeeper's {@code zooKeeperPort}. */

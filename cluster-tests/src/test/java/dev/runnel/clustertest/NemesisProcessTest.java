@@ -141,11 +141,10 @@ class NemesisProcessTest {
             producers.add(new NemesisProducer(id, cluster.bootstrap(), topic, PER_SECOND, ledger).start());
         }
         group = new NemesisGroup(cluster.bootstrap(), topic, GROUP, ledger).start(2);
-        Map<Integer, java.net.InetSocketAddress> brokers = new TreeMap<>();
-        cluster.brokerIds().forEach(id -> brokers.put(id, cluster.kafkaAddress(id)));
-        observer = new HighWatermarkObserver(topic, brokers, grown.partitions()::get, Duration.ofMillis(200)).start();
-        offsetsObserver = new CommittedOffsetObserver(GROUP, topic, OFFSETS_PARTITIONS, brokers, Duration.ofMillis(500))
-                .start();
+        observer = new HighWatermarkObserver(topic, cluster.brokerIds(), cluster::kafkaAddress, grown.partitions()::get,
+                Duration.ofMillis(200)).start();
+        offsetsObserver = new CommittedOffsetObserver(GROUP, topic, OFFSETS_PARTITIONS, cluster.brokerIds(),
+                cluster::kafkaAddress, Duration.ofMillis(500)).start();
         awaitProgress(300);
         await("the group reads").atMost(DEADLINE).until(() -> group.consumed() > 0);
 

@@ -13,39 +13,43 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import org.apache.curator.test.TestingServer;
 import org.apache.kafka.clients.admin.Admin;
 
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterJson;
 import dev.runnel.testing.TempLogDirs;
+import dev.runnel.zookeeper.LocalZooKeeper;
 
 /**
  * A Runnel cluster of real processes from the built jars, on a ZooKeeper in the test JVM: each
- * node keeps its ports and data across a {@code kill -9} and a restart. Only 127.0.0.1 and
- * ephemeral ports, so a running {@code bin/quickstart} cluster is not disturbed.
+ * node keeps its data across a {@code kill -9} and a restart. Every node binds port 0 and reports
+ * the ports it got ({@link NodeProcess#port}); a restarted node gets new ones, and the accessors
+ * here always answer for the node's latest process. Only 127.0.0.1, so a running {@code
+ * bin/quickstart} cluster is not disturbed.
  */
 final class ProcessCluster implements AutoCloseable {
 
     static final String SECRET = "process-test-secret";
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private final Map<String, NodeProcess> nodes = new TreeMap<>();
-    private final Map<Integer, Integer> controllerPorts = new TreeMap<>();
-    private final Map<Integer, Integer> brokerHttpPorts = new TreeMap<>();
-    private final Map<Integer, Integer> brokerKafkaPorts = new TreeMap<>();
-    private final TestingServer zookeeper;
+    /** By name ({@code controller-1}, {@code broker-2}, {@code gateway}); read by probing threads while a test restarts nodes. */
+    private final Map<String, NodeProcess> nodes = new ConcurrentSkipListMap<>();
     private final Path dir;
-    private int gatewayPort;
+    private final LocalZooKeeper zookeeper;
     private String sessionTimeout = "6s";
 
-    ProcessCluster(String name) throws Exception {
-        this.zookeeper = new TestingServer(true);
+    ProcessCluster(String name) throws IOException {
         this.dir = TempLogDirs.create("runnel-" + name + "-");
+        try {
+            this.zookeeper = LocalZooKeeper.start(new LocalZooKeeper.Options("127.0.0.1", 0, dir.resolve("zookeeper")));
+        } catch (IOException | RuntimeException e) {
+            TempLogDirs.deleteRecursively(dir);
+            throw e;
+        }
     }
 
     Path dir() {
@@ -67,11 +71,10 @@ final class ProcessCluster implements AutoCloseable {
 
     /** Starts controller {@code id} (again) with {@code jvmOptions} ({@code -Xmx1g}, ...) as well. */
     void startController(int id, List<String> jvmOptions, String... extraArgs) throws IOException {
-        int port = controllerPorts.computeIfAbsent(id, k -> InJvmCluster.freePort());
         List<String> args = new ArrayList<>(List.of("--runnel.controller.id=" + id));
         args.addAll(List.of(extraArgs));
         nodes.put("controller-" + id, NodeProcess.start("controller-" + id, "controller-service", dir, jvmOptions,
-                common(port, args)));
+                common(args)));
     }
 
     /** Starts broker {@code id} (again) with its logs in {@code broker-<id>-data}. */
@@ -81,13 +84,11 @@ final class ProcessCluster implements AutoCloseable {
 
     /** Starts broker {@code id} (again) with {@code jvmOptions} ({@code -Xmx512m}, ...) as well. */
     void startBroker(int id, List<String> jvmOptions, String... extraArgs) throws IOException {
-        int port = brokerHttpPorts.computeIfAbsent(id, k -> InJvmCluster.freePort());
-        int kafkaPort = brokerKafkaPorts.computeIfAbsent(id, k -> InJvmCluster.freePort());
-        List<String> args = new ArrayList<>(List.of("--runnel.broker.id=" + id, "--runnel.broker.kafka-port=" + kafkaPort,
+        List<String> args = new ArrayList<>(List.of("--runnel.broker.id=" + id, "--runnel.broker.kafka-port=0",
                 "--runnel.broker.log-dirs=" + brokerDataDir(id)));
         args.addAll(List.of(extraArgs));
         nodes.put("broker-" + id, NodeProcess.start("broker-" + id, "broker-service", dir, jvmOptions,
-                common(port, args)));
+                common(args)));
     }
 
     /**
@@ -95,15 +96,15 @@ final class ProcessCluster implements AutoCloseable {
      * ZooKeeper; {@link #gatewayUrl()} is where it serves.
      */
     void startGateway(String... extraArgs) throws IOException {
-        gatewayPort = gatewayPort == 0 ? InJvmCluster.freePort() : gatewayPort;
-        List<String> args = new ArrayList<>(List.of("--server.port=" + gatewayPort, "--server.address=127.0.0.1",
-                "--spring.cloud.zookeeper.connect-string=" + zookeeper.getConnectString()));
+        List<String> args = new ArrayList<>(List.of("--server.port=0", "--server.address=127.0.0.1",
+                "--spring.cloud.zookeeper.connect-string=" + zookeeper.connectString()));
         args.addAll(List.of(extraArgs));
         nodes.put("gateway", NodeProcess.start("gateway", "gateway", dir, args));
     }
 
+    /** Where the gateway serves, once it has reported its port. */
     String gatewayUrl() {
-        return "http://127.0.0.1:" + gatewayPort;
+        return "http://127.0.0.1:" + nodes.get("gateway").port("http");
     }
 
     Path brokerDataDir(int id) {
@@ -114,24 +115,25 @@ final class ProcessCluster implements AutoCloseable {
         return nodes.get(name);
     }
 
+    /** Broker {@code brokerId}'s Kafka port, once its latest process has reported it. */
     int kafkaPort(int brokerId) {
-        return brokerKafkaPorts.get(brokerId);
+        return node("broker-" + brokerId).port("kafka");
     }
 
-    /** A bootstrap list of every broker started so far. */
+    /** A bootstrap list of every broker started so far, at the ports of each one's latest process. */
     String bootstrap() {
-        return brokerKafkaPorts.values().stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+        return nodes.keySet().stream().filter(name -> name.startsWith("broker-"))
+                .map(name -> "127.0.0.1:" + nodes.get(name).port("kafka")).collect(Collectors.joining(","));
     }
 
     String controllerUrl(int id) {
-        return "http://127.0.0.1:" + controllerPorts.get(id);
+        return "http://127.0.0.1:" + node("controller-" + id).port("http");
     }
 
     String brokerUrl(int id) {
-        return "http://127.0.0.1:" + brokerHttpPorts.get(id);
+        return "http://127.0.0.1:" + node("broker-" + id).port("http");
     }
 
-    /** GET {@code url}, read as JSON; any status but 200 is an IOException. */
     /**
      * Waits until brokers 1..{@code brokers} are registered with controller 1 and every one of
      * their Kafka listeners describes the whole cluster.
@@ -150,6 +152,7 @@ final class ProcessCluster implements AutoCloseable {
                 });
     }
 
+    /** GET {@code url}, read as JSON; any status but 200 is an IOException. */
     <T> T get(String url, Class<T> type) throws IOException {
         HttpResponse<byte[]> response = send(HttpRequest.newBuilder(URI.create(url)).GET());
         if (response.statusCode() != 200) {
@@ -178,9 +181,9 @@ final class ProcessCluster implements AutoCloseable {
         return nodes.values().stream().map(NodeProcess::logTail).collect(Collectors.joining("\n"));
     }
 
-    private List<String> common(int port, List<String> specific) {
-        List<String> args = new ArrayList<>(List.of("--server.port=" + port,
-                "--spring.cloud.zookeeper.connect-string=" + zookeeper.getConnectString(),
+    private List<String> common(List<String> specific) {
+        List<String> args = new ArrayList<>(List.of("--server.port=0",
+                "--spring.cloud.zookeeper.connect-string=" + zookeeper.connectString(),
                 "--spring.cloud.zookeeper.connection-timeout=3s", "--runnel.cluster.secret=" + SECRET));
         if (sessionTimeout != null) {
             args.add("--spring.cloud.zookeeper.session-timeout=" + sessionTimeout);
@@ -191,19 +194,22 @@ final class ProcessCluster implements AutoCloseable {
 
     /**
      * Stops every node (the gateway and brokers first, so they need not wait for a vanished
-     * controller), then ZooKeeper.
+     * controller), then ZooKeeper, which is stopped and its directory deleted even if a stop failed.
      */
     @Override
     public void close() throws Exception {
-        for (String name : nodes.keySet()) {
-            if (name.startsWith("broker-") || name.equals("gateway")) {
-                nodes.get(name).close();
+        try {
+            for (NodeProcess node : nodes.values()) {
+                if (node.name().startsWith("broker-") || node.name().equals("gateway")) {
+                    node.close();
+                }
             }
+            for (NodeProcess node : nodes.values()) {
+                node.close();
+            }
+        } finally {
+            zookeeper.close();
+            TempLogDirs.deleteRecursively(dir);
         }
-        for (NodeProcess node : nodes.values()) {
-            node.close();
-        }
-        zookeeper.close();
-        TempLogDirs.deleteRecursively(dir);
     }
 }

@@ -10,6 +10,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 
 import dev.runnel.cluster.ClusterSettings;
+import dev.runnel.cluster.process.ProcessConfiguration;
 import dev.runnel.cluster.web.ClusterWebConfiguration;
 import dev.runnel.common.time.ExecutorScheduler;
 import dev.runnel.common.time.Scheduler;
@@ -19,7 +20,7 @@ import dev.runnel.controller.election.ControllerElection;
 
 /** Wires the controller: ZooKeeper namespace, election, active controller and the HTTP filters. */
 @Configuration(proxyBeanMethods = false)
-@Import(ClusterWebConfiguration.class)
+@Import({ClusterWebConfiguration.class, ProcessConfiguration.class})
 class ControllerConfiguration {
 
     @Bean(destroyMethod = "close")

@@ -3,14 +3,19 @@ package dev.runnel.gateway;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Import;
+
+import dev.runnel.cluster.process.ProcessConfiguration;
 
 /**
  * The gateway: the cluster's HTTP front door (REST proxy, admin routing, web console). Its
  * defaults live in {@code runnel-gateway.properties} (see {@link GatewayDefaults}), below any
- * {@code application.properties} a deployment adds.
+ * {@code application.properties} a deployment adds. Like every service it takes the {@code
+ * runnel.process.*} settings ({@link ProcessConfiguration}).
  */
 @SpringBootApplication
 @EnableConfigurationProperties(GatewayProperties.class)
+@Import(ProcessConfiguration.class)
 public class GatewayApplication {
 
     public static void main(String[] args) {

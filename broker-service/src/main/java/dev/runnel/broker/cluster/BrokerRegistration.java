@@ -35,7 +35,7 @@ public final class BrokerRegistration implements ConnectionStateListener {
     private final CuratorFramework zk;
     private final int brokerId;
     private final String host;
-    private final int kafkaPort;
+    private final IntSupplier kafkaPort;
     private final String rack;
     private final Duration takenIdWait;
     private final IntSupplier httpPort;
@@ -43,7 +43,12 @@ public final class BrokerRegistration implements ConnectionStateListener {
     private volatile boolean lost;
     private volatile boolean stopped;
 
-    public BrokerRegistration(CuratorFramework zk, int brokerId, String host, int kafkaPort, String rack,
+    /**
+     * @param kafkaPort the port the Kafka listener bound, and {@code httpPort} the web server's: both
+     *                  asked for at each registration, once the listeners have started (either may be
+     *                  configured as 0, and the kernel's choice is what the cluster must be told)
+     */
+    public BrokerRegistration(CuratorFramework zk, int brokerId, String host, IntSupplier kafkaPort, String rack,
             IntSupplier httpPort, Duration takenIdWait) {
         this.zk = zk;
         this.brokerId = brokerId;
@@ -61,7 +66,11 @@ public final class BrokerRegistration implements ConnectionStateListener {
      */
     public synchronized BrokerInfo register() throws Exception {
         String path = ZkPaths.broker(brokerId);
-        BrokerInfo info = new BrokerInfo(brokerId, host, kafkaPort, httpPort.getAsInt(), rack, 0);
+        int port = kafkaPort.getAsInt();
+        if (port <= 0) {
+            throw new IllegalStateException("the Kafka listener has not bound a port yet; the broker registers after it");
+        }
+        BrokerInfo info = new BrokerInfo(brokerId, host, port, httpPort.getAsInt(), rack, 0);
         Instant deadline = Instant.now().plus(takenIdWait);
         boolean waited = false;
         while (true) {

@@ -76,6 +76,7 @@ public final class ReplicaManager {
         return t;
     });
     private final List<Consumer<TopicPartition>> stateListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<TopicPartition>> leadershipChangeListeners = new CopyOnWriteArrayList<>();
     private int highestControllerEpoch;
 
     public ReplicaManager(int brokerId, List<LogManager> logDirs, MetadataCache metadata, LongSupplier brokerEpoch) {
@@ -113,6 +114,11 @@ public final class ReplicaManager {
         for (Transition t : transitions) {
             if (t.error() == null && t.next() != null && t.created() == null && !t.next().equals(t.current())) {
                 updates.add(() -> {
+                    if (leadershipChanges(t.current(), t.next())) {
+                        // Stop fetching first: an answer of a fetch in flight must not cut or extend the
+                        // log once its new epoch has begun (Kafka removes fetchers before makeLeader too).
+                        leadershipChangeListeners.forEach(l -> l.accept(t.tp()));
+                    }
                     t.existing().update(t.next(), t.minIsr());
                     return t;
                 });
@@ -226,6 +232,12 @@ public final class ReplicaManager {
                 ? new Partition(tp, brokerId, partitionLog, next, minIsr, clock, isrProposer)
                 : null;
         return new Transition(tp, null, current, next, minIsr, hostedNow, created);
+    }
+
+    private static boolean leadershipChanges(HostedPartition current, HostedPartition next) {
+        return current == null || current.leader() != next.leader()
+                || current.state().leader() != next.state().leader()
+                || current.state().leaderEpoch() != next.state().leaderEpoch();
     }
 
     /** Makes a new partition visible (an existing one has its new state already) and tells the listeners. */
@@ -487,6 +499,15 @@ public final class ReplicaManager {
     /** Calls {@code listener} with each partition whose leadership or ISR this broker's view changed. */
     public void onStateChange(Consumer<TopicPartition> listener) {
         stateListeners.add(listener);
+    }
+
+    /**
+     * Called before a hosted partition takes a new leader or leader epoch, on the thread applying
+     * it: fetching for it must stop before the listener returns (the state listeners then start it
+     * again for a follower).
+     */
+    public void beforeLeadershipChange(Consumer<TopicPartition> listener) {
+        leadershipChangeListeners.add(listener);
     }
 
     public synchronized int highestControllerEpoch() {

@@ -54,7 +54,8 @@ import io.netty.handler.timeout.IdleStateHandler;
  * bytes <-- KafkaConnection (int32 size + answer, one write each)
  * </pre>
  *
- * Starts before the broker registers in the cluster and stops after it has left.
+ * Starts before the broker registers in the cluster, so the registration carries the port it
+ * bound ({@link #port()}: port 0 leaves the choice to the kernel), and stops after it has left.
  */
 public final class KafkaServer implements SmartLifecycle {
 
@@ -78,6 +79,7 @@ public final class KafkaServer implements SmartLifecycle {
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel server;
+    private volatile int boundPort = -1;
 
     public KafkaServer(String host, int port, ListenerLimits limits, MetadataCache metadata, Supplier<String> clusterId,
             ControllerAdminClient controller, ProducerIdManager producerIds, int brokerId,
@@ -251,7 +253,16 @@ public final class KafkaServer implements SmartLifecycle {
             stop();
             throw new IllegalStateException("cannot listen for Kafka clients on " + host + ":" + port + ": " + e, e);
         }
+        boundPort = ((InetSocketAddress) server.localAddress()).getPort();
         log.info("Kafka listener on {}", server.localAddress());
+    }
+
+    /**
+     * The port the listener bound: the configured one, or the kernel's choice when that is 0 (what
+     * the broker registers and advertises); -1 before the listener has started.
+     */
+    public int port() {
+        return boundPort;
     }
 
     @Override

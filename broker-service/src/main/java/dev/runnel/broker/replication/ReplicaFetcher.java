@@ -8,13 +8,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.kafka.ReplicaFetchClient;
-import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.broker.storage.LeaderEpochCache;
 import dev.runnel.broker.storage.LogException;
 import dev.runnel.broker.storage.PartitionLog;
@@ -36,6 +36,12 @@ import dev.runnel.common.TopicPartition;
  * there; if it knows that epoch, cut my log at the smaller of its end and mine; if it only knows
  * an older one, cut at my end of that older epoch and ask again; if it knows none, cut at my high
  * watermark. So a deposed leader never keeps records the new leader does not have.
+ *
+ * <p>Requests go out without a lock; their answers are applied under the round lock, and only to
+ * partitions still followed as they were when the round began. {@link #unfollow} takes the same
+ * lock, so once it returns no answer of an earlier round can truncate or append to the partition:
+ * the replica manager stops fetching before a partition becomes leader (Kafka removes the fetcher
+ * before {@code makeLeader} too), so a stale answer never cuts or extends a leader's log.
  */
 final class ReplicaFetcher extends Thread {
 
@@ -67,38 +73,57 @@ final class ReplicaFetcher extends Thread {
     private final int leaderId;
     private final Clock clock;
     private final Supplier<Optional<BrokerInfo>> leaderAddress;
-    private final BrokerAuthentication authentication;
+    private final Function<BrokerInfo, LeaderEndpoint> connector;
     private final Map<TopicPartition, Followed> partitions = new ConcurrentHashMap<>();
+    /** Held while answers are applied to logs, and by {@link #unfollow}. */
+    private final Object roundLock = new Object();
     private final Object wakeup = new Object();
     private volatile boolean running = true;
-    private ReplicaFetchClient client;
+    private LeaderEndpoint client;
     private BrokerInfo connectedTo;
 
+    /**
+     * @param connector opens a connection to the leader at an address ({@link ReplicaFetchClient}
+     *                  authenticated as this broker)
+     */
     ReplicaFetcher(int brokerId, int leaderId, Supplier<Optional<BrokerInfo>> leaderAddress, Clock clock,
-            BrokerAuthentication authentication) {
+            Function<BrokerInfo, LeaderEndpoint> connector) {
         super("replica-fetcher-" + brokerId + "-from-" + leaderId);
         setDaemon(true);
         this.clock = clock;
         this.brokerId = brokerId;
         this.leaderId = leaderId;
         this.leaderAddress = leaderAddress;
-        this.authentication = authentication;
+        this.connector = connector;
     }
 
     /** Follows {@code partition} at {@code leaderEpoch}, truncating first (again, after an epoch change). */
     void follow(Partition partition, int leaderEpoch) {
-        Followed current = partitions.get(partition.topicPartition());
-        if (current == null || current.leaderEpoch != leaderEpoch || current.partition != partition) {
-            partitions.put(partition.topicPartition(), new Followed(partition, leaderEpoch));
-            synchronized (wakeup) {
-                wakeup.notifyAll();
+        synchronized (roundLock) {
+            Followed current = partitions.get(partition.topicPartition());
+            if (current != null && current.leaderEpoch == leaderEpoch && current.partition == partition) {
+                return;
             }
+            partitions.put(partition.topicPartition(), new Followed(partition, leaderEpoch));
+        }
+        synchronized (wakeup) {
+            wakeup.notifyAll();
         }
     }
 
-    /** Stops following; a round in progress may still append to it once. */
+    /**
+     * Stops following. Waits for answers being applied; once it returns, no answer of a round in
+     * progress touches the partition's log.
+     */
     void unfollow(TopicPartition tp) {
-        partitions.remove(tp);
+        synchronized (roundLock) {
+            partitions.remove(tp);
+        }
+    }
+
+    /** Whether {@code f} is still followed as it was when its round began. */
+    private boolean stillFollowed(Followed f) {
+        return partitions.get(f.partition.topicPartition()) == f;
     }
 
     boolean isIdle() {
@@ -136,7 +161,7 @@ final class ReplicaFetcher extends Thread {
                     }
                     continue;
                 }
-                ReplicaFetchClient leader = client();
+                LeaderEndpoint leader = client();
                 if (leader == null) {
                     sleepQuietly();
                     continue;
@@ -159,34 +184,40 @@ final class ReplicaFetcher extends Thread {
         closeClient();
     }
 
-    private void truncate(ReplicaFetchClient leader, Map<TopicPartition, Followed> round) throws IOException {
+    private void truncate(LeaderEndpoint leader, Map<TopicPartition, Followed> round) throws IOException {
         Map<TopicPartition, int[]> asks = new HashMap<>();
-        for (Followed f : round.values()) {
-            if (!f.truncating) {
-                continue;
-            }
-            Optional<LeaderEpochCache.EpochEntry> latest = f.partition.log().leaderEpochs().latest();
-            if (latest.isEmpty()) {
-                truncateToHighWatermark(f.partition.log());
-                f.truncating = false;
-            } else {
-                asks.put(f.partition.topicPartition(), new int[] {f.leaderEpoch, latest.get().epoch()});
+        synchronized (roundLock) {
+            for (Followed f : round.values()) {
+                if (!f.truncating || !stillFollowed(f)) {
+                    continue;
+                }
+                Optional<LeaderEpochCache.EpochEntry> latest = f.partition.log().leaderEpochs().latest();
+                if (latest.isEmpty()) {
+                    truncateToHighWatermark(f.partition.log());
+                    f.truncating = false;
+                } else {
+                    asks.put(f.partition.topicPartition(), new int[] {f.leaderEpoch, latest.get().epoch()});
+                }
             }
         }
         if (asks.isEmpty()) {
             return;
         }
-        for (Map.Entry<TopicPartition, ReplicaFetchClient.EpochEnd> answer : leader.endOffsets(asks).entrySet()) {
-            Followed f = round.get(answer.getKey());
-            if (f == null) {
-                continue;
+        Map<TopicPartition, ReplicaFetchClient.EpochEnd> answers = leader.endOffsets(asks);
+        synchronized (roundLock) {
+            for (Map.Entry<TopicPartition, ReplicaFetchClient.EpochEnd> answer : answers.entrySet()) {
+                Followed f = round.get(answer.getKey());
+                if (f == null || !stillFollowed(f)) {
+                    // No longer followed, or followed anew (another leader or epoch) since the question went out.
+                    continue;
+                }
+                ReplicaFetchClient.EpochEnd end = answer.getValue();
+                if (end.error() != ReplicaFetchClient.Error.NONE) {
+                    refused(f, end.error());
+                    continue;
+                }
+                truncateTo(f, end);
             }
-            ReplicaFetchClient.EpochEnd end = answer.getValue();
-            if (end.error() != ReplicaFetchClient.Error.NONE) {
-                refused(f, end.error());
-                continue;
-            }
-            truncateTo(f, end);
         }
     }
 
@@ -238,7 +269,7 @@ final class ReplicaFetcher extends Thread {
         }
     }
 
-    private void fetch(ReplicaFetchClient leader, Map<TopicPartition, Followed> round) throws IOException {
+    private void fetch(LeaderEndpoint leader, Map<TopicPartition, Followed> round) throws IOException {
         List<ReplicaFetchClient.Wanted> wanted = new ArrayList<>();
         for (Followed f : round.values()) {
             if (!f.truncating) {
@@ -250,17 +281,19 @@ final class ReplicaFetcher extends Thread {
         if (wanted.isEmpty()) {
             return;
         }
-        for (Map.Entry<TopicPartition, ReplicaFetchClient.Fetched> answer
-                : leader.fetch(wanted, MAX_WAIT_MS, MAX_BYTES).entrySet()) {
-            Followed f = partitions.get(answer.getKey());
-            if (f == null || f != round.get(answer.getKey()) || f.truncating) {
-                continue;
-            }
-            ReplicaFetchClient.Fetched fetched = answer.getValue();
-            switch (fetched.error()) {
-                case NONE -> append(f, fetched);
-                case OFFSET_OUT_OF_RANGE -> f.truncating = true;
-                default -> refused(f, fetched.error());
+        Map<TopicPartition, ReplicaFetchClient.Fetched> answers = leader.fetch(wanted, MAX_WAIT_MS, MAX_BYTES);
+        synchronized (roundLock) {
+            for (Map.Entry<TopicPartition, ReplicaFetchClient.Fetched> answer : answers.entrySet()) {
+                Followed f = round.get(answer.getKey());
+                if (f == null || !stillFollowed(f) || f.truncating) {
+                    continue;
+                }
+                ReplicaFetchClient.Fetched fetched = answer.getValue();
+                switch (fetched.error()) {
+                    case NONE -> append(f, fetched);
+                    case OFFSET_OUT_OF_RANGE -> f.truncating = true;
+                    default -> refused(f, fetched.error());
+                }
             }
         }
     }
@@ -285,7 +318,7 @@ final class ReplicaFetcher extends Thread {
         f.delayedUntilMs = clock.millis() + BACKOFF_MS;
     }
 
-    private ReplicaFetchClient client() {
+    private LeaderEndpoint client() {
         Optional<BrokerInfo> address = leaderAddress.get();
         if (address.isEmpty()) {
             return null;
@@ -293,7 +326,7 @@ final class ReplicaFetcher extends Thread {
         if (client == null || !address.get().equals(connectedTo)) {
             closeClient();
             connectedTo = address.get();
-            client = new ReplicaFetchClient(connectedTo.host(), connectedTo.kafkaPort(), brokerId, 30_000, authentication);
+            client = connector.apply(connectedTo);
         }
         return client;
     }

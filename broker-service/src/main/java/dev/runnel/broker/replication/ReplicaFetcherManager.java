@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.kafka.ReplicaFetchClient;
 import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.common.TopicPartition;
 
@@ -24,6 +25,8 @@ public final class ReplicaFetcherManager implements AutoCloseable {
     private final int brokerId;
     private final MetadataCache metadata;
     private final Clock clock;
+    private static final int SOCKET_TIMEOUT_MS = 30_000;
+
     private final BrokerAuthentication authentication;
     private final Map<Integer, ReplicaFetcher> fetchers = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Integer> leaderOf = new ConcurrentHashMap<>();
@@ -63,13 +66,30 @@ public final class ReplicaFetcherManager implements AutoCloseable {
         }
         ReplicaFetcher fetcher = fetchers.computeIfAbsent(leader, id -> {
             ReplicaFetcher started = new ReplicaFetcher(brokerId, id,
-                    () -> Optional.ofNullable(metadata.snapshot().brokers().get(id)), clock, authentication);
+                    () -> Optional.ofNullable(metadata.snapshot().brokers().get(id)), clock,
+                    address -> LeaderEndpoint.over(new ReplicaFetchClient(address.host(), address.kafkaPort(), brokerId,
+                            SOCKET_TIMEOUT_MS, authentication)));
             started.start();
             log.info("Started fetching from broker {}", id);
             return started;
         });
         fetcher.follow(partition.get(), partition.get().leaderEpoch());
         leaderOf.put(tp, leader);
+    }
+
+    /**
+     * Stops fetching {@code tp} before it takes a new leader or epoch: once this returns no fetch
+     * answer touches its log ({@link #reconcile} starts fetching again for a follower).
+     */
+    public synchronized void stopFetching(TopicPartition tp) {
+        Integer previous = leaderOf.remove(tp);
+        ReplicaFetcher fetcher = previous == null ? null : fetchers.get(previous);
+        if (fetcher != null) {
+            fetcher.unfollow(tp);
+            if (fetcher.isIdle()) {
+                fetchers.remove(previous).shutdown();
+            }
+        }
     }
 
     /** Partitions being fetched, per leader (tests, metrics). */

@@ -71,7 +71,7 @@ class BrokerRegistrationTest {
     }
 
     private BrokerRegistration registration(CuratorFramework client, int kafkaPort, Duration takenIdWait) {
-        BrokerRegistration registration = new BrokerRegistration(client, 1, "127.0.0.1", kafkaPort, "rack-a",
+        BrokerRegistration registration = new BrokerRegistration(client, 1, "127.0.0.1", () -> kafkaPort, "rack-a",
                 () -> kafkaPort + 1000, takenIdWait);
         registrations.add(registration);
         return registration;
@@ -110,19 +110,36 @@ class BrokerRegistrationTest {
     }
 
     @Test
-    void theHttpPortIsReadWhenRegistering() throws Exception {
+    void theBoundPortsAreReadWhenRegistering() throws Exception {
         CuratorFramework zk = newClient();
+        AtomicInteger kafkaPort = new AtomicInteger(-1);
         AtomicInteger httpPort = new AtomicInteger(0);
-        BrokerRegistration registration = new BrokerRegistration(zk, 1, "127.0.0.1", 9092, null, httpPort::get,
-                SHORT_WAIT);
+        BrokerRegistration registration = new BrokerRegistration(zk, 1, "127.0.0.1", kafkaPort::get, null,
+                httpPort::get, SHORT_WAIT);
         registrations.add(registration);
+        kafkaPort.set(19092);
         httpPort.set(18081);
 
         BrokerInfo registered = registration.register();
 
+        assertThat(registered.kafkaPort()).isEqualTo(19092);
         assertThat(registered.httpPort()).isEqualTo(18081);
         assertThat(registered.rack()).isNull();
-        assertThat(ClusterJson.read(zk.getData().forPath(PATH), BrokerInfo.class, PATH).httpPort()).isEqualTo(18081);
+        BrokerInfo stored = ClusterJson.read(zk.getData().forPath(PATH), BrokerInfo.class, PATH);
+        assertThat(stored.kafkaPort()).isEqualTo(19092);
+        assertThat(stored.httpPort()).isEqualTo(18081);
+    }
+
+    @Test
+    void aBrokerWhoseKafkaListenerHasNotBoundDoesNotRegister() throws Exception {
+        CuratorFramework zk = newClient();
+        BrokerRegistration registration = new BrokerRegistration(zk, 1, "127.0.0.1", () -> -1, null, () -> 18081,
+                SHORT_WAIT);
+        registrations.add(registration);
+
+        assertThatThrownBy(registration::register).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("has not bound a port");
+        assertThat(zk.checkExists().forPath(PATH)).isNull();
     }
 
     @Test

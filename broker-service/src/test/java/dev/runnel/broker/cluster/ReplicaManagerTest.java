@@ -165,6 +165,30 @@ class ReplicaManagerTest {
         assertThat(replicas.highestControllerEpoch()).isEqualTo(1);
     }
 
+    /**
+     * A follower that becomes leader stops fetching before it takes the new epoch: a fetch answer in
+     * flight must not extend or cut its log once the epoch began at its log end (nemesis finding).
+     */
+    @Test
+    void fetchingStopsBeforeAFollowerBecomesLeader() throws Exception {
+        LogManager dir = openLogDir("logs");
+        ReplicaManager replicas = replicaManager(dir);
+        List<String> calls = new ArrayList<>();
+        replicas.beforeLeadershipChange(tp -> calls.add(tp + " leader=" + replicas.partition(tp).orElseThrow().isLeader()
+                + " epoch=" + replicas.partition(tp).orElseThrow().leaderEpoch()));
+        replicas.onStateChange(tp -> calls.add(tp + " changed"));
+        replicas.leaderAndIsr(leaderAndIsr(1, topic("orders", ORDERS_ID, partition(0, 2, 3, 2, BROKER))));
+        calls.clear();
+
+        replicas.leaderAndIsr(leaderAndIsr(1, topic("orders", ORDERS_ID, partition(0, BROKER, 4, 2, BROKER))));
+
+        assertThat(calls).containsExactly("orders-0 leader=false epoch=3", "orders-0 changed");
+        calls.clear();
+        replicas.leaderAndIsr(leaderAndIsr(1, topic("orders", ORDERS_ID, new PartitionInfo(0, List.of(2, BROKER),
+                new PartitionState(BROKER, 4, List.of(BROKER), 5)))));
+        assertThat(calls).as("an ISR change in the same epoch keeps fetching as it is").containsExactly("orders-0 changed");
+    }
+
     @Test
     void theSameLeaderAndIsrAgainChangesNothing() throws Exception {
         LogManager dir = openLogDir("logs");
