@@ -69,7 +69,7 @@ public final class LogListenerAutoConfiguration {
     @Bean(DEFAULT_ERROR_HANDLER)
     @ConditionalOnMissingBean(name = DEFAULT_ERROR_HANDLER)
     LogErrorHandler logErrorHandler(RunnelClientProperties properties, ObjectProvider<DeadLetterPublisher> deadLetters) {
-        RunnelClientProperties.Retry retry = properties.getListener().getRetry();
+        RetryProperties retry = properties.getListener().getRetry();
         return new DefaultLogErrorHandler(new BackOff(retry.getMaxAttempts(), retry.getInitialInterval(),
                 retry.getMultiplier(), retry.getMaxInterval()), deadLetters.getIfAvailable());
     }
@@ -79,7 +79,7 @@ public final class LogListenerAutoConfiguration {
     LogListenerContainerFactory logListenerContainerFactory(RunnelClientProperties properties, PayloadCodec codec,
             @Qualifier(DEFAULT_ERROR_HANDLER) LogErrorHandler errorHandler, ObjectProvider<ListenerObserver> observers,
             ObjectProvider<ConsumerRebalanceListener> rebalanceListeners) {
-        RunnelClientProperties.Listener listener = properties.getListener();
+        ListenerProperties listener = properties.getListener();
         LogListenerContainerFactory factory = new LogListenerContainerFactory(properties.buildConsumerProperties(),
                 new ContainerSettings(listener.getConcurrency(), listener.getAckMode(), listener.getPollTimeout(),
                         listener.isAutoStartup(), listener.getShutdownTimeout()), codec, errorHandler);
