@@ -14,7 +14,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.HttpStatus;
 
-import dev.runnel.gateway.proxy.ProxyException;
+import dev.runnel.gateway.web.ProxyException;
 
 /**
  * The gateway's own Kafka clients: one idempotent acks=all producer shared by every produce

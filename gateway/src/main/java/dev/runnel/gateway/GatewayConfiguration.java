@@ -3,16 +3,13 @@ package dev.runnel.gateway;
 import org.apache.curator.framework.CuratorFramework;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.cloud.client.discovery.DiscoveryClient;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import dev.runnel.gateway.routing.ControllerLocator;
-
 /**
- * Wires what the gateway finds through ZooKeeper: the brokers its clients start from and the
- * controllers its admin calls go to. Without ZooKeeper ({@code spring.cloud.zookeeper.enabled=false})
- * the brokers must be configured and admin routing answers 503.
+ * Wires the gateway's own Kafka clients and the brokers they start from, found through ZooKeeper.
+ * Without ZooKeeper ({@code spring.cloud.zookeeper.enabled=false}) the brokers must be configured
+ * (and admin routing, wired in {@code routing}, answers 503).
  */
 @Configuration(proxyBeanMethods = false)
 class GatewayConfiguration {
@@ -27,12 +24,5 @@ class GatewayConfiguration {
     @Bean
     GatewayClients gatewayClients(GatewayProperties properties, ClusterDirectory directory) {
         return new GatewayClients(properties, directory);
-    }
-
-    @Bean
-    ControllerLocator controllerLocator(ObjectProvider<CuratorFramework> curator,
-            ObjectProvider<DiscoveryClient> discovery, @Value("${runnel.cluster.namespace:runnel}") String namespace) {
-        CuratorFramework zk = curator.getIfAvailable();
-        return new ControllerLocator(zk == null ? null : zk.usingNamespace(namespace), discovery.getIfAvailable());
     }
 }

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 
 import dev.runnel.gateway.proxy.EmbeddedFormat;
-import dev.runnel.gateway.proxy.ProxyException;
+import dev.runnel.gateway.web.ProxyException;
 
 /**
  * The REST consumers by group and name. One not used for the idle timeout is closed by

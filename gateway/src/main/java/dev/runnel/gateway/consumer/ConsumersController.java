@@ -35,7 +35,7 @@ import org.springframework.web.bind.annotation.RestController;
 import dev.runnel.gateway.GatewayClients;
 import dev.runnel.gateway.GatewayProperties;
 import dev.runnel.gateway.proxy.EmbeddedFormat;
-import dev.runnel.gateway.proxy.ProxyException;
+import dev.runnel.gateway.web.ProxyException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;

@@ -10,6 +10,8 @@ import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.springframework.http.HttpStatus;
 
+import dev.runnel.gateway.web.ProxyException;
+
 /**
  * Waits for an admin client's answer, bounded by {@code runnel.gateway.admin-timeout}, and turns
  * its failures into problems: an unknown topic or group is a 404, anything else a 503.

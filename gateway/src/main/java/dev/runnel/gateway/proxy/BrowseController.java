@@ -26,6 +26,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 import dev.runnel.gateway.GatewayClients;
 import dev.runnel.gateway.GatewayProperties;
+import dev.runnel.gateway.web.ProxyException;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;

@@ -28,6 +28,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 import dev.runnel.gateway.GatewayClients;
 import dev.runnel.gateway.GatewayProperties;
+import dev.runnel.gateway.web.ProxyException;
+import dev.runnel.gateway.web.RequestBodies;
 import jakarta.servlet.http.HttpServletRequest;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;

@@ -19,8 +19,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 import dev.runnel.cluster.web.HttpRelay;
 import dev.runnel.gateway.GatewayProperties;
-import dev.runnel.gateway.proxy.RequestBodies;
-import dev.runnel.gateway.proxy.ProxyException;
+import dev.runnel.gateway.web.ProxyException;
+import dev.runnel.gateway.web.RequestBodies;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;

@@ -14,7 +14,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 import dev.runnel.gateway.proxy.EmbeddedFormat;
-import dev.runnel.gateway.proxy.ProxyException;
+import dev.runnel.gateway.web.ProxyException;
 import dev.runnel.testing.ManualClock;
 
 class ConsumerInstancesTest {

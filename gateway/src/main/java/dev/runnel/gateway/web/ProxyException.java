@@ -1,8 +1,11 @@
-package dev.runnel.gateway.proxy;
+package dev.runnel.gateway.web;
 
 import org.springframework.http.HttpStatus;
 
-/** A request the proxy refuses, with the HTTP status and the problem type it is answered with. */
+/**
+ * A request the gateway refuses (in the REST proxy, the REST consumers or admin routing), with the
+ * HTTP status and the problem type {@link GatewayProblems} answers it with.
+ */
 public class ProxyException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;

@@ -1,4 +1,4 @@
-package dev.runnel.gateway.proxy;
+package dev.runnel.gateway.web;
 
 import java.net.URI;
 
@@ -9,6 +9,7 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 import dev.runnel.cluster.web.Problems;
@@ -28,9 +29,8 @@ class GatewayProblems extends ResponseEntityExceptionHandler {
         return problem(e.status(), e.type(), e.getMessage());
     }
 
-    @ExceptionHandler(org.springframework.web.method.annotation.MethodArgumentTypeMismatchException.class)
-    ResponseEntity<ProblemDetail> badPathValue(
-            org.springframework.web.method.annotation.MethodArgumentTypeMismatchException e) {
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    ResponseEntity<ProblemDetail> badPathValue(MethodArgumentTypeMismatchException e) {
         return problem(HttpStatus.BAD_REQUEST, "malformed-request", e.getName() + " must be a " +
                 (e.getRequiredType() == null ? "valid value" : e.getRequiredType().getSimpleName()));
     }

@@ -1,4 +1,4 @@
-package dev.runnel.gateway.proxy;
+package dev.runnel.gateway.web;
 
 import java.io.IOException;
 import java.io.InputStream;
