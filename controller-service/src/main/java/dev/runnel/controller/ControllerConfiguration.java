@@ -3,7 +3,6 @@ package dev.runnel.controller;
 import java.security.SecureRandom;
 
 import org.apache.curator.framework.CuratorFramework;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -14,11 +13,13 @@ import dev.runnel.cluster.process.ProcessConfiguration;
 import dev.runnel.cluster.web.ClusterWebConfiguration;
 import dev.runnel.common.time.ExecutorScheduler;
 import dev.runnel.common.time.Scheduler;
-import dev.runnel.controller.api.StandbyForwardingFilter;
 import dev.runnel.controller.election.ActiveController;
 import dev.runnel.controller.election.ControllerElection;
 
-/** Wires the controller: ZooKeeper namespace, election, active controller and the HTTP filters. */
+/**
+ * Wires the controller: its scheduler, the active controller and the election, in the cluster's
+ * ZooKeeper namespace. The HTTP side (the API and its standby forwarding) is wired in {@code api}.
+ */
 @Configuration(proxyBeanMethods = false)
 @Import({ClusterWebConfiguration.class, ProcessConfiguration.class})
 class ControllerConfiguration {
@@ -42,16 +43,5 @@ class ControllerConfiguration {
             ActiveController activeController, ControllerProperties properties, Environment environment) {
         return new ControllerElection(curator.usingNamespace(cluster.getNamespace()), activeController,
                 () -> "http://" + properties.getHost() + ":" + environment.getRequiredProperty("local.server.port"));
-    }
-
-
-    @Bean
-    FilterRegistrationBean<StandbyForwardingFilter> standbyForwardingFilter(CuratorFramework curator,
-            ClusterSettings cluster, ActiveController activeController) {
-        FilterRegistrationBean<StandbyForwardingFilter> registration = new FilterRegistrationBean<>(
-                new StandbyForwardingFilter(curator.usingNamespace(cluster.getNamespace()), activeController,
-                        cluster.getRequestTimeout()));
-        registration.setOrder(ClusterWebConfiguration.SECRET_FILTER_ORDER + 10);
-        return registration;
     }
 }
