@@ -1,6 +1,7 @@
 package dev.runnel.controller;
 
 import java.security.SecureRandom;
+import java.time.Clock;
 
 import org.apache.curator.framework.CuratorFramework;
 import org.springframework.context.annotation.Bean;
@@ -13,6 +14,7 @@ import dev.runnel.cluster.process.ProcessConfiguration;
 import dev.runnel.cluster.web.ClusterWebConfiguration;
 import dev.runnel.common.time.ExecutorScheduler;
 import dev.runnel.common.time.Scheduler;
+import dev.runnel.common.time.Ticker;
 import dev.runnel.controller.election.ActiveController;
 import dev.runnel.controller.election.ControllerElection;
 
@@ -29,19 +31,34 @@ class ControllerConfiguration {
         return new ExecutorScheduler("controller-scheduler-", 1);
     }
 
+    /** The controller's one wall clock. */
+    @Bean
+    Clock controllerClock() {
+        return Clock.systemUTC();
+    }
+
+    /** The controller's one monotonic time, for deadlines and back-offs. */
+    @Bean
+    Ticker controllerTicker() {
+        return Ticker.SYSTEM;
+    }
+
     @Bean
     ActiveController activeController(CuratorFramework curator, ClusterSettings cluster,
-            ControllerProperties properties, Scheduler controllerScheduler) {
+            ControllerProperties properties, Scheduler controllerScheduler, Clock controllerClock,
+            Ticker controllerTicker) {
         ActiveController.Settings settings = new ActiveController.Settings(properties.getId(),
                 properties.getLeaderRebalance().isEnabled(), properties.getLeaderRebalance().getInterval());
         return new ActiveController(curator.usingNamespace(cluster.getNamespace()), settings, cluster.httpClient(),
-                controllerScheduler, new SecureRandom());
+                controllerScheduler, controllerClock, controllerTicker, new SecureRandom());
     }
 
     @Bean
     ControllerElection controllerElection(CuratorFramework curator, ClusterSettings cluster,
-            ActiveController activeController, ControllerProperties properties, Environment environment) {
+            ActiveController activeController, ControllerProperties properties, Environment environment,
+            Ticker controllerTicker) {
         return new ControllerElection(curator.usingNamespace(cluster.getNamespace()), activeController,
-                () -> "http://" + properties.getHost() + ":" + environment.getRequiredProperty("local.server.port"));
+                () -> "http://" + properties.getHost() + ":" + environment.getRequiredProperty("local.server.port"),
+                controllerTicker);
     }
 }

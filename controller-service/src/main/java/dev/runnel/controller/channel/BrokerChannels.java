@@ -24,6 +24,7 @@ import dev.runnel.cluster.ClusterError;
 import dev.runnel.cluster.CommandResponse;
 import dev.runnel.cluster.InternalApi;
 import dev.runnel.cluster.InternalHttpClient;
+import dev.runnel.common.time.Ticker;
 import dev.runnel.controller.metadata.BrokerCommand;
 
 /**
@@ -66,16 +67,23 @@ public final class BrokerChannels implements AutoCloseable {
     private final int controllerEpoch;
     private final Duration maxBackoff;
     private final Clock clock;
+    private final Ticker ticker;
     private final Consumer<String> deposed;
     private final Map<Integer, Channel> channels = new HashMap<>();
     private final AtomicLong nextCommandId = new AtomicLong();
 
-    public BrokerChannels(InternalHttpClient http, int controllerEpoch, Duration maxBackoff, Clock clock,
+    /**
+     * @param clock   when metadata versions were delivered, for {@link #lag()}
+     * @param ticker  the waits between attempts to deliver a command
+     * @param deposed told when a broker has seen a newer controller epoch
+     */
+    public BrokerChannels(InternalHttpClient http, int controllerEpoch, Duration maxBackoff, Clock clock, Ticker ticker,
             Consumer<String> deposed) {
         this.http = http;
         this.controllerEpoch = controllerEpoch;
         this.maxBackoff = maxBackoff;
         this.clock = clock;
+        this.ticker = ticker;
         this.deposed = deposed;
     }
 
@@ -256,7 +264,7 @@ public final class BrokerChannels implements AutoCloseable {
                 log.debug("Sending {} to broker {} failed, retrying: {}", name(command), broker.id(), failure.toString());
             }
             try {
-                Thread.sleep(backoffMs);
+                ticker.sleep(Duration.ofMillis(backoffMs));
             } catch (InterruptedException interrupted) {
                 return -1;
             }

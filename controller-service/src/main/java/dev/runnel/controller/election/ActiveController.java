@@ -22,6 +22,7 @@ import dev.runnel.cluster.ClusterJson;
 import dev.runnel.cluster.InternalHttpClient;
 import dev.runnel.cluster.ZkPaths;
 import dev.runnel.common.time.Scheduler;
+import dev.runnel.common.time.Ticker;
 import dev.runnel.controller.channel.BrokerChannels;
 import dev.runnel.controller.metadata.AdminException;
 import dev.runnel.controller.metadata.BrokerCommand;
@@ -62,6 +63,8 @@ public final class ActiveController implements AutoCloseable {
     private final Settings settings;
     private final InternalHttpClient http;
     private final Scheduler scheduler;
+    private final Clock clock;
+    private final Ticker ticker;
     private final RandomGenerator random;
     private final ExecutorService loop;
     private volatile Runnable restartElection = () -> { };
@@ -77,12 +80,19 @@ public final class ActiveController implements AutoCloseable {
     private CuratorCache brokerWatch;
     private Scheduler.ScheduledTask rebalanceTask;
 
+    /**
+     * @param scheduler the periodic preferred-leader check
+     * @param clock     the wall clock of the broker channels' lag
+     * @param ticker    deadlines and back-offs of loading and of the broker channels
+     */
     public ActiveController(CuratorFramework zk, Settings settings, InternalHttpClient http, Scheduler scheduler,
-            RandomGenerator random) {
+            Clock clock, Ticker ticker, RandomGenerator random) {
         this.zk = zk;
         this.settings = settings;
         this.http = http;
         this.scheduler = scheduler;
+        this.clock = clock;
+        this.ticker = ticker;
         this.random = random;
         this.loop = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "controller-event-loop");
@@ -169,13 +179,13 @@ public final class ActiveController implements AutoCloseable {
         }
         role = Role.ACTIVATING;
         try {
-            store = new ZkMetadataStore(zk);
+            store = new ZkMetadataStore(zk, ticker);
             int epoch = store.takeOver(settings.controllerId(), url, latchPath.get());
             // Watch before loading: a registration that changes in between reaches the loop as an
             // event, which runs after this activation.
             watchBrokers();
             machine = new ControllerStateMachine(settings.controllerId(), epoch, store.load(), random);
-            channels = new BrokerChannels(http, epoch, Duration.ofSeconds(2), Clock.systemUTC(),
+            channels = new BrokerChannels(http, epoch, Duration.ofSeconds(2), clock, ticker,
                     reason -> loop.execute(() -> newerEpochSeen(reason)));
             log.info("Controller {} is active with epoch {}", settings.controllerId(), epoch);
             if (!apply(machine.activate())) {

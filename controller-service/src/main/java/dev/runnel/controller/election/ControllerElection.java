@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 import dev.runnel.cluster.ZkPaths;
+import dev.runnel.common.time.Ticker;
 
 /**
  * Joins the controller election: a Curator {@link LeaderLatch} on {@link ZkPaths#CONTROLLER}, so
@@ -30,6 +31,7 @@ public final class ControllerElection implements SmartLifecycle {
     private final CuratorFramework zk;
     private final ActiveController controller;
     private final Supplier<String> url;
+    private final Ticker ticker;
     private final ScheduledExecutorService rejoins = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "controller-election-rejoin");
         t.setDaemon(true);
@@ -44,11 +46,13 @@ public final class ControllerElection implements SmartLifecycle {
     /**
      * @param url where this instance's HTTP API listens, asked for when the election starts (after
      *            the web server, so an ephemeral port is known)
+     * @param ticker how long ago the last rejoin was
      */
-    public ControllerElection(CuratorFramework zk, ActiveController controller, Supplier<String> url) {
+    public ControllerElection(CuratorFramework zk, ActiveController controller, Supplier<String> url, Ticker ticker) {
         this.zk = zk;
         this.controller = controller;
         this.url = url;
+        this.ticker = ticker;
     }
 
     @Override
@@ -128,7 +132,7 @@ public final class ControllerElection implements SmartLifecycle {
             return;
         }
         closeLatch();
-        long now = System.nanoTime();
+        long now = ticker.nanoTime();
         boolean recent = lastRejoinNanos != 0 && now - lastRejoinNanos < TimeUnit.MINUTES.toNanos(1);
         rejoinDelayMs = recent ? Math.min(Math.max(rejoinDelayMs * 2, 500), 30_000) : 0;
         lastRejoinNanos = now;

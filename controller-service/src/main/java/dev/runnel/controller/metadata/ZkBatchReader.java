@@ -18,6 +18,8 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 
+import dev.runnel.common.time.Ticker;
+
 /**
  * Reads many ZooKeeper nodes at once with ZooKeeper's asynchronous API, so that loading 50,000
  * partitions costs the time of a few hundred round trips instead of 50,000 of them.
@@ -40,14 +42,16 @@ final class ZkBatchReader {
     private final CuratorFramework zk;
     private final int maxOutstanding;
     private final Duration timeout;
+    private final Ticker ticker;
 
-    ZkBatchReader(CuratorFramework zk, int maxOutstanding, Duration timeout) {
+    ZkBatchReader(CuratorFramework zk, int maxOutstanding, Duration timeout, Ticker ticker) {
         if (maxOutstanding < 1) {
             throw new IllegalArgumentException("maxOutstanding must be positive, not " + maxOutstanding);
         }
         this.zk = zk;
         this.maxOutstanding = maxOutstanding;
         this.timeout = timeout;
+        this.ticker = ticker;
     }
 
     /** The data and stat of each node of {@code paths} that exists, by path. */
@@ -86,7 +90,7 @@ final class ZkBatchReader {
     private final class Batch<T> {
 
         private final int size;
-        private final long deadline = System.nanoTime() + timeout.toNanos();
+        private final long deadline = ticker.nanoTime() + timeout.toNanos();
         private final Semaphore permits = new Semaphore(maxOutstanding);
         private final Map<String, T> results = new ConcurrentHashMap<>();
         private final AtomicReference<KeeperException> failure = new AtomicReference<>();
@@ -134,7 +138,7 @@ final class ZkBatchReader {
         }
 
         private long remainingNanos() {
-            return Math.max(0, deadline - System.nanoTime());
+            return Math.max(0, deadline - ticker.nanoTime());
         }
 
         private TimeoutException timedOut() {

@@ -23,6 +23,7 @@ import dev.runnel.cluster.ProducerIdBlock;
 import dev.runnel.cluster.TopicRecord;
 import dev.runnel.cluster.ZkPaths;
 import dev.runnel.cluster.ZkReads;
+import dev.runnel.common.time.Ticker;
 import dev.runnel.controller.metadata.ZkWritePlanner.Op;
 
 /**
@@ -76,12 +77,14 @@ public final class ZkMetadataStore {
     private final int transactionBytes;
     private final Transactions transactions;
     private final Duration loadTimeout;
+    private final Ticker ticker;
     private final ZkWritePlanner planner;
     private final Map<String, Integer> versions = new HashMap<>();
     private int epochVersion = -1;
 
-    public ZkMetadataStore(CuratorFramework zk) {
-        this(zk, DEFAULT_TRANSACTION_BYTES, ops -> zk.transaction().forOperations(ops), DEFAULT_LOAD_TIMEOUT);
+    /** @param ticker the time of {@link #load}'s deadline */
+    public ZkMetadataStore(CuratorFramework zk, Ticker ticker) {
+        this(zk, DEFAULT_TRANSACTION_BYTES, ops -> zk.transaction().forOperations(ops), DEFAULT_LOAD_TIMEOUT, ticker);
     }
 
     /**
@@ -89,12 +92,15 @@ public final class ZkMetadataStore {
      *                         {@code jute.maxbuffer}, which also bounds the answer
      * @param transactions     commits each transaction
      * @param loadTimeout      how long {@link #load} may take
+     * @param ticker           the time of that deadline
      */
-    ZkMetadataStore(CuratorFramework zk, int transactionBytes, Transactions transactions, Duration loadTimeout) {
+    ZkMetadataStore(CuratorFramework zk, int transactionBytes, Transactions transactions, Duration loadTimeout,
+            Ticker ticker) {
         this.zk = zk;
         this.transactionBytes = transactionBytes;
         this.transactions = transactions;
         this.loadTimeout = loadTimeout;
+        this.ticker = ticker;
         this.planner = new ZkWritePlanner(zk, transactionBytes, this::version);
     }
 
@@ -162,7 +168,7 @@ public final class ZkMetadataStore {
         for (String id : zk.getChildren().forPath(ZkPaths.BROKER_IDS)) {
             ZkReads.broker(zk, ZkPaths.BROKER_IDS + "/" + id).ifPresent(brokers::add);
         }
-        ZkBatchReader reader = new ZkBatchReader(zk, MAX_OUTSTANDING_READS, loadTimeout);
+        ZkBatchReader reader = new ZkBatchReader(zk, MAX_OUTSTANDING_READS, loadTimeout, ticker);
         List<String> names = zk.getChildren().forPath(ZkPaths.TOPICS);
 
         // 1. Every topic node and the list of its partition nodes.

@@ -26,6 +26,7 @@ import dev.runnel.cluster.CommandResponse;
 import dev.runnel.cluster.InternalApi;
 import dev.runnel.cluster.InternalHttpClient;
 import dev.runnel.cluster.UpdateMetadataRequest;
+import dev.runnel.common.time.Ticker;
 import dev.runnel.controller.metadata.BrokerCommand;
 import dev.runnel.testing.ManualClock;
 
@@ -55,7 +56,7 @@ class BrokerChannelsTest {
         broker.start();
         brokerInfo = new BrokerInfo(1, "127.0.0.1", 9092, broker.getAddress().getPort(), null, 10);
         channels = new BrokerChannels(new InternalHttpClient("secret", Duration.ofSeconds(2), Duration.ofSeconds(5)),
-                EPOCH, Duration.ofMillis(100), clock, reason -> { });
+                EPOCH, Duration.ofMillis(100), clock, Ticker.SYSTEM, reason -> { });
     }
 
     @AfterEach
@@ -135,7 +136,7 @@ class BrokerChannelsTest {
         appliedVersion.set(7);
         channels.close();
         channels = new BrokerChannels(new InternalHttpClient("secret", Duration.ofSeconds(2), Duration.ofSeconds(5)),
-                EPOCH + 1, Duration.ofMillis(100), clock, reason -> { });
+                EPOCH + 1, Duration.ofMillis(100), clock, Ticker.SYSTEM, reason -> { });
         channels.send(update(1), brokerInfo);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(channels.lag())
                 .containsExactly(new BrokerChannels.BrokerLag(1, 1, 0, 0, 0)));

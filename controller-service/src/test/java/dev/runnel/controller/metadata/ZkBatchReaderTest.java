@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.runnel.cluster.ZkPaths;
+import dev.runnel.common.time.Ticker;
 
 class ZkBatchReaderTest {
 
@@ -59,7 +60,7 @@ class ZkBatchReaderTest {
         asked.add("/nodes/missing");
 
         // Two in flight at a time: most reads wait for a permit, none is lost.
-        Map<String, ZkBatchReader.Node> nodes = new ZkBatchReader(zk, 2, DEADLINE).getData(asked);
+        Map<String, ZkBatchReader.Node> nodes = new ZkBatchReader(zk, 2, DEADLINE, Ticker.SYSTEM).getData(asked);
 
         assertThat(nodes).hasSize(50).doesNotContainKey("/nodes/missing");
         for (int i = 0; i < 50; i++) {
@@ -73,7 +74,7 @@ class ZkBatchReaderTest {
     void readsChildrenUnderTheNamespace() throws Exception {
         writeNodes(3);
 
-        Map<String, List<String>> children = new ZkBatchReader(zk, 10, DEADLINE)
+        Map<String, List<String>> children = new ZkBatchReader(zk, 10, DEADLINE, Ticker.SYSTEM)
                 .getChildren(List.of("/nodes", ZkPaths.TOPICS));
 
         assertThat(children).containsOnlyKeys("/nodes");
@@ -85,7 +86,7 @@ class ZkBatchReaderTest {
         List<String> paths = writeNodes(5);
         zookeeper.server().stop();
 
-        assertThatThrownBy(() -> new ZkBatchReader(zk, 10, DEADLINE).getData(paths))
+        assertThatThrownBy(() -> new ZkBatchReader(zk, 10, DEADLINE, Ticker.SYSTEM).getData(paths))
                 .isInstanceOf(KeeperException.ConnectionLossException.class);
     }
 
@@ -110,7 +111,7 @@ class ZkBatchReaderTest {
                         .build()) {
             client.start();
 
-            assertThatThrownBy(() -> new ZkBatchReader(client, 10, Duration.ofMillis(300)).getData(List.of("/a")))
+            assertThatThrownBy(() -> new ZkBatchReader(client, 10, Duration.ofMillis(300), Ticker.SYSTEM).getData(List.of("/a")))
                     .isInstanceOf(TimeoutException.class).hasMessageContaining("0 of 1 reads");
         }
     }

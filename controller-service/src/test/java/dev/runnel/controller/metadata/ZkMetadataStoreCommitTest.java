@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import dev.runnel.cluster.PartitionState;
 import dev.runnel.cluster.ProducerIdBlock;
 import dev.runnel.cluster.ZkPaths;
+import dev.runnel.common.time.Ticker;
 
 /**
  * Fencing of commits: a deposed controller's commit of several transactions, and a store that never
@@ -62,7 +63,7 @@ class ZkMetadataStoreCommitTest {
         return new ZkMetadataStore(client, transactionBytes, ops -> {
             attempts.incrementAndGet();
             return client.transaction().forOperations(ops);
-        }, ZkMetadataStore.DEFAULT_LOAD_TIMEOUT);
+        }, ZkMetadataStore.DEFAULT_LOAD_TIMEOUT, Ticker.SYSTEM);
     }
 
     @Test
@@ -72,7 +73,7 @@ class ZkMetadataStoreCommitTest {
         ZkMetadataStore deposed = store(16 * 1024, attempts);
         deposed.takeOver(1, "http://127.0.0.1:1", ZooKeeperFixture.latch(zk, 1));
         LoadedMetadata before = deposed.load();
-        ZkMetadataStore successor = new ZkMetadataStore(zookeeper.newClient());
+        ZkMetadataStore successor = new ZkMetadataStore(zookeeper.newClient(), Ticker.SYSTEM);
         successor.takeOver(2, "http://127.0.0.1:2", ZooKeeperFixture.latch(zk, 2));
 
         assertThatThrownBy(() -> deposed.commit(moveAllLeaders(2, 500)))
@@ -84,7 +85,7 @@ class ZkMetadataStoreCommitTest {
 
     @Test
     void aStoreThatDidNotTakeOverWritesNothing() throws Exception {
-        ZkMetadataStore store = new ZkMetadataStore(zk);
+        ZkMetadataStore store = new ZkMetadataStore(zk, Ticker.SYSTEM);
         store.ensureLayout();
 
         assertThatThrownBy(() -> store.commit(List.of(new ZkWrite.SetProducerIdBlock(

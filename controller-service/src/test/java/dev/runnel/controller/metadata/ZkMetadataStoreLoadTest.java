@@ -19,6 +19,7 @@ import dev.runnel.cluster.ClusterJson;
 import dev.runnel.cluster.PartitionState;
 import dev.runnel.cluster.TopicRecord;
 import dev.runnel.cluster.ZkPaths;
+import dev.runnel.common.time.Ticker;
 
 class ZkMetadataStoreLoadTest {
 
@@ -44,7 +45,7 @@ class ZkMetadataStoreLoadTest {
         ZkMetadataStore store = new ZkMetadataStore(client, ZkMetadataStore.DEFAULT_TRANSACTION_BYTES, ops -> {
             transactions.incrementAndGet();
             return client.transaction().forOperations(ops);
-        }, ZkMetadataStore.DEFAULT_LOAD_TIMEOUT);
+        }, ZkMetadataStore.DEFAULT_LOAD_TIMEOUT, Ticker.SYSTEM);
         store.takeOver(controllerId, "http://127.0.0.1:" + controllerId, ZooKeeperFixture.latch(zk, controllerId));
         return store;
     }

@@ -17,6 +17,7 @@ import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterJson;
 import dev.runnel.cluster.TopicInfo;
 import dev.runnel.cluster.ZkPaths;
+import dev.runnel.common.time.Ticker;
 
 /**
  * Topics too big for one ZooKeeper transaction, created, grown and deleted through the state machine
@@ -62,7 +63,7 @@ class ZkMetadataStoreTopicTest {
                     throw new IllegalStateException("controller " + id + " crashed");
                 }
                 return zk.transaction().forOperations(ops);
-            }, ZkMetadataStore.DEFAULT_LOAD_TIMEOUT);
+            }, ZkMetadataStore.DEFAULT_LOAD_TIMEOUT, Ticker.SYSTEM);
             int epoch = store.takeOver(id, "http://127.0.0.1:" + id, ZooKeeperFixture.latch(zk, id));
             machine = new ControllerStateMachine(id, epoch, store.load(), new Random(id));
         }
