@@ -5,6 +5,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -14,11 +15,6 @@ import dev.runnel.gateway.GatewayProperties;
 /** The REST consumers and the timer that closes idle ones. */
 @Configuration(proxyBeanMethods = false)
 class ConsumerInstancesConfiguration {
-
-    @Bean
-    Clock gatewayClock() {
-        return Clock.systemUTC();
-    }
 
     @Bean(destroyMethod = "closeAll")
     ConsumerInstances consumerInstances(Clock gatewayClock, GatewayProperties properties) {
@@ -44,7 +40,7 @@ class ConsumerInstancesConfiguration {
                 try {
                     instances.expireIdle();
                 } catch (RuntimeException e) {
-                    org.slf4j.LoggerFactory.getLogger(IdleConsumerReaper.class).warn("Closing idle consumers failed", e);
+                    LoggerFactory.getLogger(IdleConsumerReaper.class).warn("Closing idle consumers failed", e);
                 }
             }, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
         }

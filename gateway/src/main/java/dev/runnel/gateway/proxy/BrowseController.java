@@ -24,6 +24,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.runnel.common.time.Ticker;
 import dev.runnel.gateway.GatewayClients;
 import dev.runnel.gateway.GatewayProperties;
 import dev.runnel.gateway.web.ProxyException;
@@ -70,10 +71,12 @@ class BrowseController {
 
     private final GatewayClients clients;
     private final GatewayProperties properties;
+    private final Ticker ticker;
 
-    BrowseController(GatewayClients clients, GatewayProperties properties) {
+    BrowseController(GatewayClients clients, GatewayProperties properties, Ticker gatewayTicker) {
         this.clients = clients;
         this.properties = properties;
+        this.ticker = gatewayTicker;
     }
 
     @GetMapping("/topics/{topic}/partitions/{partition}/records")
@@ -123,8 +126,8 @@ class BrowseController {
             List<RecordView> records = new ArrayList<>();
             if (from < end) {
                 consumer.seek(tp, from);
-                long deadline = System.nanoTime() + properties.getAdminTimeout().toNanos();
-                while (records.size() < limit && consumer.position(tp) < end && System.nanoTime() < deadline) {
+                long deadline = ticker.nanoTime() + properties.getAdminTimeout().toNanos();
+                while (records.size() < limit && consumer.position(tp) < end && ticker.nanoTime() < deadline) {
                     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                         if (records.size() < limit) {
                             records.add(view(r));

@@ -26,6 +26,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.runnel.common.time.Ticker;
 import dev.runnel.gateway.GatewayClients;
 import dev.runnel.gateway.GatewayProperties;
 import dev.runnel.gateway.web.ProxyException;
@@ -59,10 +60,12 @@ class ProduceController {
 
     private final ConcurrentMap<String, KnownCount> counts = new ConcurrentHashMap<>();
     private final Clock clock;
+    private final Ticker ticker;
 
     ProduceController(GatewayClients clients, GatewayProperties properties, JsonMapper mapper,
-            Clock gatewayClock) {
+            Clock gatewayClock, Ticker gatewayTicker) {
         this.clock = gatewayClock;
+        this.ticker = gatewayTicker;
         this.clients = clients;
         this.properties = properties;
         this.mapper = mapper;
@@ -105,7 +108,7 @@ class ProduceController {
         for (ProducerRecord<byte[], byte[]> r : toSend) {
             sent.add(clients.producer().send(r));
         }
-        long deadline = System.nanoTime() + properties.getProduceTimeout().toNanos();
+        long deadline = ticker.nanoTime() + properties.getProduceTimeout().toNanos();
         List<Map<String, Object>> offsets = new ArrayList<>();
         for (Future<RecordMetadata> f : sent) {
             offsets.add(outcome(f, deadline));
@@ -192,11 +195,11 @@ class ProduceController {
         return new ProducerRecord<>(topic, partition, null, key, value, headers);
     }
 
-    private static Map<String, Object> outcome(Future<RecordMetadata> future, long deadlineNanos)
+    private Map<String, Object> outcome(Future<RecordMetadata> future, long deadlineNanos)
             throws InterruptedException {
         Map<String, Object> result = new LinkedHashMap<>();
         try {
-            RecordMetadata metadata = future.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            RecordMetadata metadata = future.get(Math.max(0, deadlineNanos - ticker.nanoTime()), TimeUnit.NANOSECONDS);
             result.put("partition", metadata.partition());
             result.put("offset", metadata.offset());
         } catch (ExecutionException e) {

@@ -18,6 +18,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.runnel.cluster.web.HttpRelay;
+import dev.runnel.common.time.Ticker;
 import dev.runnel.gateway.GatewayProperties;
 import dev.runnel.gateway.web.ProxyException;
 import dev.runnel.gateway.web.RequestBodies;
@@ -50,12 +51,14 @@ class AdminRouteController {
 
     private final ControllerLocator locator;
     private final GatewayProperties properties;
+    private final Ticker ticker;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
             .version(HttpClient.Version.HTTP_1_1).build();
 
-    AdminRouteController(ControllerLocator locator, GatewayProperties properties) {
+    AdminRouteController(ControllerLocator locator, GatewayProperties properties, Ticker gatewayTicker) {
         this.locator = locator;
         this.properties = properties;
+        this.ticker = gatewayTicker;
     }
 
     @RequestMapping("/api/v1/**")
@@ -68,7 +71,7 @@ class AdminRouteController {
         }
         byte[] body = RequestBodies.read(request, properties.getMaxRequestSize());
         boolean read = READS.contains(request.getMethod());
-        long deadline = System.nanoTime() + properties.getAdminRouteTimeout().toNanos();
+        long deadline = ticker.nanoTime() + properties.getAdminRouteTimeout().toNanos();
         String lastFailure = "no controller is registered";
         while (true) {
             for (URI controller : locator.candidates()) {
@@ -96,12 +99,12 @@ class AdminRouteController {
                 relay(answer, controller, response);
                 return;
             }
-            if (System.nanoTime() - deadline >= 0) {
+            if (ticker.nanoTime() - deadline >= 0) {
                 log.warn("No controller answered {} {}: {}", request.getMethod(), request.getRequestURI(), lastFailure);
                 throw new ProxyException(HttpStatus.SERVICE_UNAVAILABLE, "no-controller",
                         "No active controller answered within " + properties.getAdminRouteTimeout() + ": " + lastFailure);
             }
-            Thread.sleep(BACKOFF.toMillis());
+            ticker.sleep(BACKOFF);
         }
     }
 
