@@ -1,5 +1,6 @@
 package dev.runnel.client.autoconfigure;
 
+import java.time.Clock;
 import java.util.List;
 
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -78,11 +79,12 @@ public final class LogListenerAutoConfiguration {
     @ConditionalOnMissingBean(name = LogListenerAnnotationBeanPostProcessor.DEFAULT_CONTAINER_FACTORY)
     LogListenerContainerFactory logListenerContainerFactory(RunnelClientProperties properties, PayloadCodec codec,
             @Qualifier(DEFAULT_ERROR_HANDLER) LogErrorHandler errorHandler, ObjectProvider<ListenerObserver> observers,
-            ObjectProvider<ConsumerRebalanceListener> rebalanceListeners) {
+            ObjectProvider<ConsumerRebalanceListener> rebalanceListeners, Clock clock) {
         ListenerProperties listener = properties.getListener();
         LogListenerContainerFactory factory = new LogListenerContainerFactory(properties.buildConsumerProperties(),
                 new ContainerSettings(listener.getConcurrency(), listener.getAckMode(), listener.getPollTimeout(),
                         listener.isAutoStartup(), listener.getShutdownTimeout()), codec, errorHandler);
+        factory.setClock(clock);
         List<ListenerObserver> allObservers = observers.orderedStream().toList();
         if (!allObservers.isEmpty()) {
             factory.setObserver(ListenerObserver.composite(allObservers));

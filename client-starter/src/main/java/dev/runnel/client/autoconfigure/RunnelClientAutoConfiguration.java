@@ -1,5 +1,6 @@
 package dev.runnel.client.autoconfigure;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,13 @@ import tools.jackson.databind.json.JsonMapper;
 @EnableConfigurationProperties(RunnelClientProperties.class)
 public final class RunnelClientAutoConfiguration {
 
+    /** The application's clock, unless it has one: what the client's timings and back-offs are measured on. */
+    @Bean
+    @ConditionalOnMissingBean
+    Clock runnelClock() {
+        return Clock.systemUTC();
+    }
+
     @Bean
     @ConditionalOnMissingBean
     PayloadCodec runnelPayloadCodec(ObjectProvider<JsonMapper> mappers) {
@@ -51,11 +59,11 @@ public final class RunnelClientAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     LogTemplate logTemplate(LogProducerFactory producers, PayloadCodec codec, RunnelClientProperties properties,
-            ObjectProvider<SendObserver> observers) {
+            ObjectProvider<SendObserver> observers, Clock clock) {
         List<SendObserver> all = observers.orderedStream().toList();
         SendObserver observer = all.isEmpty() ? SendObserver.NONE
                 : (topic, nanos, error) -> all.forEach(o -> o.sent(topic, nanos, error));
-        return new LogTemplate(producers, codec, properties.getTemplate().getDefaultTopic(), observer);
+        return new LogTemplate(producers, codec, properties.getTemplate().getDefaultTopic(), observer, clock);
     }
 
     @Bean

@@ -1,6 +1,9 @@
 package dev.runnel.client.core;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -28,12 +31,20 @@ public class LogTemplate {
     private final PayloadCodec codec;
     private final String defaultTopic;
     private final SendObserver observer;
+    private final Clock clock;
 
-    public LogTemplate(LogProducerFactory producers, PayloadCodec codec, String defaultTopic, SendObserver observer) {
+    /**
+     * @param defaultTopic the topic of {@link #sendDefault(Object)}, or null
+     * @param observer     told of every send and how long it took
+     * @param clock        the time of those measurements
+     */
+    public LogTemplate(LogProducerFactory producers, PayloadCodec codec, String defaultTopic, SendObserver observer,
+            Clock clock) {
         this.producers = producers;
         this.codec = codec;
         this.defaultTopic = defaultTopic;
         this.observer = observer;
+        this.clock = clock;
     }
 
     /** The topic of {@link #sendDefault(Object)}, or null. */
@@ -70,10 +81,10 @@ public class LogTemplate {
     /** A record already in bytes, with its own headers. */
     public CompletableFuture<SendResult> send(ProducerRecord<byte[], byte[]> record) {
         CompletableFuture<SendResult> result = new CompletableFuture<>();
-        long started = System.nanoTime();
+        Instant started = clock.instant();
         try {
             producers.producer().send(record, (metadata, error) -> {
-                long nanos = System.nanoTime() - started;
+                long nanos = nanosSince(started);
                 if (error != null) {
                     result.completeExceptionally(error);
                 } else {
@@ -84,9 +95,13 @@ public class LogTemplate {
             });
         } catch (RuntimeException e) {
             result.completeExceptionally(e);
-            observe(record.topic(), System.nanoTime() - started, e);
+            observe(record.topic(), nanosSince(started), e);
         }
         return result;
+    }
+
+    private long nanosSince(Instant started) {
+        return Duration.between(started, clock.instant()).toNanos();
     }
 
     /** After the future is settled, so an observer that throws cannot leave a send unanswered. */

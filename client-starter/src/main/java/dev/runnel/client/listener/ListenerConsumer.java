@@ -59,9 +59,10 @@ final class ListenerConsumer implements Runnable {
     private final LongSupplier nanoClock;
     private final ConsumerThreadQueue requests;
     private final Map<TopicPartition, OffsetAndMetadata> toCommit = new HashMap<>();
-    /** Partitions paused until their back-off ends (nano clock), with the failing record's delivery count. */
-    private final Map<TopicPartition, Retry> retries = new HashMap<>();
+    /** Partitions paused until their back-off ends, with the failing record's delivery count. */
+    private final RetryBackOffs retries = new RetryBackOffs();
     private final CountDownLatch finished = new CountDownLatch(1);
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile boolean pauseRequested;
     private volatile boolean paused;
@@ -70,10 +71,6 @@ final class ListenerConsumer implements Runnable {
     /** A batch listener's failed deliveries of the current batch, and its poison records already recovered. */
     private int batchAttempts;
     private final Set<String> recoveredInBatch = new HashSet<>();
-
-    /** A failing record (or batch: offset -1) of a partition, its deliveries so far, and when it may come again. */
-    private record Retry(long offset, int attempts, long resumeAtNanos) {
-    }
 
     ListenerConsumer(String name, LogListenerEndpoint endpoint, ContainerSettings settings,
             Consumer<byte[], byte[]> consumer, ListenerInvoker invoker, LogErrorHandler errorHandler,
@@ -96,6 +93,7 @@ final class ListenerConsumer implements Runnable {
     /** Asks the loop to stop after the current record; see {@link #awaitStop(Duration)}. */
     void stop() {
         running = false;
+        stopRequested.countDown();
     }
 
     /** Waits until the consumer is closed. */
@@ -204,7 +202,7 @@ final class ListenerConsumer implements Runnable {
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 // What was processed is committed before another consumer takes the partitions.
                 commit();
-                partitions.forEach(retries::remove);
+                retries.forget(partitions);
                 assignment = Set.copyOf(consumer.assignment());
                 if (rebalanceListener != null) {
                     guarded("onPartitionsRevoked", () -> rebalanceListener.onPartitionsRevoked(partitions));
@@ -229,7 +227,7 @@ final class ListenerConsumer implements Runnable {
             @Override
             public void onPartitionsLost(Collection<TopicPartition> partitions) {
                 partitions.forEach(toCommit::remove);
-                partitions.forEach(retries::remove);
+                retries.forget(partitions);
                 assignment = Set.copyOf(consumer.assignment());
                 if (rebalanceListener != null) {
                     guarded("onPartitionsLost", () -> rebalanceListener.onPartitionsLost(partitions));
@@ -259,11 +257,7 @@ final class ListenerConsumer implements Runnable {
             log.info("Listener consumer {} paused", name);
         } else if (!pauseRequested && paused) {
             List<TopicPartition> resume = new ArrayList<>(consumer.paused());
-            retries.forEach((tp, retry) -> {
-                if (retry.resumeAtNanos() != Long.MIN_VALUE) {
-                    resume.remove(tp); // still backing off
-                }
-            });
+            resume.removeIf(retries::isWaiting); // still backing off
             consumer.resume(resume);
             paused = false;
             log.info("Listener consumer {} resumed", name);
@@ -275,17 +269,7 @@ final class ListenerConsumer implements Runnable {
         if (retries.isEmpty()) {
             return;
         }
-        long now = nanoClock.getAsLong();
-        List<TopicPartition> due = new ArrayList<>();
-        retries.forEach((tp, retry) -> {
-            if (retry.resumeAtNanos() != Long.MIN_VALUE && now - retry.resumeAtNanos() >= 0) {
-                due.add(tp);
-            }
-        });
-        for (TopicPartition tp : due) {
-            Retry retry = retries.get(tp);
-            retries.put(tp, new Retry(retry.offset(), retry.attempts(), Long.MIN_VALUE)); // due: delivered again
-        }
+        List<TopicPartition> due = retries.takeDue(nanoClock.getAsLong()); // due: delivered again
         due.retainAll(consumer.assignment());
         if (!paused && !due.isEmpty()) {
             consumer.resume(due);
@@ -325,28 +309,27 @@ final class ListenerConsumer implements Runnable {
     /** Whether the record is done (processed or recovered); if not, the consumer was sought back to it. */
     private boolean processRecord(ConsumerRecord<byte[], byte[]> record) {
         TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-        Retry previous = retries.get(tp);
-        int attempt = previous != null && previous.offset() == record.offset() ? previous.attempts() + 1 : 1;
-        long started = System.nanoTime();
+        int attempt = retries.nextAttempt(tp, record.offset());
+        long started = nanoClock.getAsLong();
         try {
             invoker.invoke(record, acknowledgment(List.of(record)), consumer);
         } catch (ConversionFailedException e) {
             observe(started, e);
-            retries.remove(tp);
+            retries.forget(tp);
             return recoverOrBackOff(List.of(record), e);
         } catch (RuntimeException e) {
             observe(started, e);
             Duration wait = errorHandler.retryAfter(List.of(record), e, attempt);
             if (wait == null) {
-                retries.remove(tp);
+                retries.forget(tp);
                 return recoverOrBackOff(List.of(record), e);
             }
-            retries.put(tp, new Retry(record.offset(), attempt, 0));
+            retries.failed(tp, record.offset(), attempt);
             backOff(List.of(record), wait);
             return false;
         }
         observe(started, null);
-        retries.remove(tp);
+        retries.forget(tp);
         if (settings.ackMode() == AckMode.RECORD || settings.ackMode() == AckMode.BATCH) {
             markDone(List.of(record));
         }
@@ -365,7 +348,7 @@ final class ListenerConsumer implements Runnable {
         List<ConsumerRecord<byte[], byte[]>> remaining = new ArrayList<>(all);
         remaining.removeIf(r -> recoveredInBatch.contains(key(r)));
         while (!remaining.isEmpty()) {
-            long started = System.nanoTime();
+            long started = nanoClock.getAsLong();
             try {
                 invoker.invokeBatch(remaining, acknowledgment(remaining), consumer);
             } catch (ConversionFailedException e) {
@@ -392,7 +375,7 @@ final class ListenerConsumer implements Runnable {
                     return;
                 }
                 for (ConsumerRecord<byte[], byte[]> r : all) {
-                    retries.put(new TopicPartition(r.topic(), r.partition()), new Retry(-1, batchAttempts, 0));
+                    retries.failed(new TopicPartition(r.topic(), r.partition()), -1, batchAttempts);
                 }
                 backOff(all, wait);
                 return;
@@ -403,7 +386,7 @@ final class ListenerConsumer implements Runnable {
         batchAttempts = 0;
         recoveredInBatch.clear();
         for (ConsumerRecord<byte[], byte[]> r : all) {
-            retries.remove(new TopicPartition(r.topic(), r.partition()));
+            retries.forget(new TopicPartition(r.topic(), r.partition()));
         }
         if (settings.ackMode() != AckMode.MANUAL && settings.ackMode() != AckMode.MANUAL_IMMEDIATE) {
             markDone(all);
@@ -448,9 +431,7 @@ final class ListenerConsumer implements Runnable {
             if (consumer.assignment().contains(tp)) {
                 consumer.seek(tp, offset);
                 pause.add(tp);
-                Retry retry = retries.get(tp);
-                retries.put(tp, new Retry(retry != null ? retry.offset() : offset, retry != null ? retry.attempts() : 0,
-                        resumeAt));
+                retries.waitUntil(tp, offset, resumeAt);
             }
         });
         consumer.pause(pause);
@@ -514,16 +495,16 @@ final class ListenerConsumer implements Runnable {
     /** Tells the observer about a call; what the observer throws is logged, never the listener's failure. */
     private void observe(long startedNanos, Throwable error) {
         try {
-            observer.invoked(endpoint.id(), System.nanoTime() - startedNanos, error);
+            observer.invoked(endpoint.id(), nanoClock.getAsLong() - startedNanos, error);
         } catch (RuntimeException e) {
             log.warn("Listener consumer {}: the listener observer threw {}", name, e.toString());
         }
     }
 
-    /** Waits after an error the consumer goes on from, so it does not spin. */
+    /** Waits after an error the consumer goes on from, so it does not spin; a stop ends the wait. */
     private void idle(Duration wait) {
         try {
-            Thread.sleep(wait.toMillis());
+            stopRequested.await(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;

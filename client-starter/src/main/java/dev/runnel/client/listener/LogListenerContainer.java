@@ -1,6 +1,8 @@
 package dev.runnel.client.listener;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -24,16 +26,18 @@ public class LogListenerContainer {
     private final int concurrency;
     private final boolean autoStartup;
     private final Duration shutdownTimeout;
+    private final Clock clock;
     private final IntFunction<ListenerConsumer> consumers;
     private final List<ListenerConsumer> running = new ArrayList<>();
     private boolean paused;
 
     LogListenerContainer(LogListenerEndpoint endpoint, int concurrency, boolean autoStartup, Duration shutdownTimeout,
-            IntFunction<ListenerConsumer> consumers) {
+            Clock clock, IntFunction<ListenerConsumer> consumers) {
         this.endpoint = endpoint;
         this.concurrency = concurrency;
         this.autoStartup = autoStartup;
         this.shutdownTimeout = shutdownTimeout;
+        this.clock = clock;
         this.consumers = consumers;
     }
 
@@ -97,10 +101,11 @@ public class LogListenerContainer {
             return;
         }
         signalStop();
-        long deadline = System.nanoTime() + shutdownTimeout.toNanos();
+        Instant deadline = clock.instant().plus(shutdownTimeout);
         for (ListenerConsumer consumer : running) {
             try {
-                Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+                Duration left = Duration.between(clock.instant(), deadline);
+                left = left.isNegative() ? Duration.ZERO : left;
                 if (!consumer.awaitStop(left)) {
                     log.warn("Listener consumer {} did not stop within {}", consumer.name(), shutdownTimeout);
                 }

@@ -1,5 +1,7 @@
 package dev.runnel.client.listener;
 
+import java.time.Clock;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -30,7 +32,7 @@ public class LogListenerContainerFactory {
     private ConsumerRebalanceListener rebalanceListener;
     private Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerCreator =
             config -> new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    private LongSupplier nanoClock = System::nanoTime;
+    private Clock clock = Clock.systemUTC();
 
     public LogListenerContainerFactory(Map<String, Object> consumerProperties, ContainerSettings settings,
             PayloadCodec codec, LogErrorHandler errorHandler) {
@@ -62,9 +64,12 @@ public class LogListenerContainerFactory {
         this.consumerCreator = consumerCreator;
     }
 
-    /** The clock of retry back-offs (tests advance it instead of waiting). */
-    void setNanoClock(LongSupplier nanoClock) {
-        this.nanoClock = nanoClock;
+    /**
+     * The time of retry back-offs, listener timings and stop deadlines: the system clock until set.
+     * The auto-configured factory has the application's {@link Clock} bean.
+     */
+    public void setClock(Clock clock) {
+        this.clock = clock;
     }
 
     /** The container of {@code endpoint}; it fails here, at startup, if the listener cannot be served. */
@@ -90,8 +95,10 @@ public class LogListenerContainerFactory {
         int concurrency = endpoint.concurrency() != null ? endpoint.concurrency() : settings.concurrency();
         boolean autoStartup = endpoint.autoStartup() != null ? endpoint.autoStartup() : settings.autoStartup();
         Object clientId = config.get(CommonClientConfigs.CLIENT_ID_CONFIG);
+        Clock time = clock;
+        LongSupplier nanoClock = () -> nanos(time.instant());
         LogListenerContainer container = new LogListenerContainer(endpoint, concurrency, autoStartup,
-                settings.shutdownTimeout(), index -> {
+                settings.shutdownTimeout(), time, index -> {
                     Map<String, Object> own = new HashMap<>(config);
                     if (clientId != null) {
                         own.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId + "-" + endpoint.id() + "-" + index);
@@ -106,6 +113,10 @@ public class LogListenerContainerFactory {
                 });
         observer.registered(container);
         return container;
+    }
+
+    private static long nanos(Instant instant) {
+        return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
     }
 
     private static Map<String, Object> withDeserializers(Map<String, Object> config) {

@@ -2,6 +2,9 @@ package dev.runnel.client.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +42,14 @@ class RunnelClientAutoConfigurationTest {
                     .as("idempotence as Kafka decides it: on with acks=all").doesNotContainKey("enable.idempotence");
             assertThat(context.getBean(LogTemplate.class).defaultTopic()).isNull();
         });
+    }
+
+    @Test
+    void theClientHasAClockOfItsOwnUnlessTheApplicationHasOne() {
+        runner.run(context -> assertThat(context).hasSingleBean(Clock.class));
+        Clock own = Clock.fixed(Instant.EPOCH, ZoneOffset.UTC);
+        runner.withBean(Clock.class, () -> own)
+                .run(context -> assertThat(context).getBean(Clock.class).isSameAs(own));
     }
 
     @Test
@@ -157,7 +168,7 @@ class RunnelClientAutoConfigurationTest {
 
         final LogProducerFactory factory = new LogProducerFactory(Map.of("bootstrap.servers", "own:1"));
         final LogTemplate template = new LogTemplate(factory, new PayloadCodec(new JsonMapper()), "mine",
-                SendObserver.NONE);
+                SendObserver.NONE, Clock.systemUTC());
 
         @Bean
         LogProducerFactory ownFactory() {

@@ -3,6 +3,7 @@ package dev.runnel.client.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -38,7 +39,8 @@ class LogTemplateTest {
     final PayloadCodec codec = new PayloadCodec(new JsonMapper());
     final List<String> observed = new java.util.concurrent.CopyOnWriteArrayList<>();
     final LogTemplate template = new LogTemplate(factory, codec, "orders",
-            (topic, nanos, error) -> observed.add(topic + ":" + (error == null ? "ok" : error.getClass().getSimpleName())));
+            (topic, nanos, error) -> observed.add(topic + ":" + (error == null ? "ok" : error.getClass().getSimpleName())),
+            Clock.systemUTC());
 
     @AfterEach
     void close() {
@@ -104,7 +106,7 @@ class LogTemplateTest {
                 .hasMessageContaining("header bad must be a byte[] or a String");
         assertThat(catchCause(template.send("orders", new Unwritable())))
                 .isInstanceOf(PayloadCodec.PayloadException.class).hasMessageContaining(Unwritable.class.getName());
-        LogTemplate noDefault = new LogTemplate(factory, codec, null, SendObserver.NONE);
+        LogTemplate noDefault = new LogTemplate(factory, codec, null, SendObserver.NONE, Clock.systemUTC());
         assertThat(catchCause(noDefault.sendDefault("x"))).hasMessageContaining("runnel.client.template.default-topic");
         assertThat(producer.history()).isEmpty();
     }
