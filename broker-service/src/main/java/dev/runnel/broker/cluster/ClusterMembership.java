@@ -15,6 +15,7 @@ import dev.runnel.cluster.ControlledShutdownRequest;
 import dev.runnel.cluster.ControlledShutdownResponse;
 import dev.runnel.cluster.PartitionRef;
 import dev.runnel.cluster.ZkReads;
+import dev.runnel.broker.metadata.MetadataCache;
 
 /**
  * Joins the cluster once the HTTP API is up, after checking that the log directories belong to

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeoutException;
 import org.springframework.stereotype.Component;
 
 import dev.runnel.broker.BrokerProperties;
-import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.group.GroupAdmin;
 import dev.runnel.broker.group.GroupState;
 import dev.runnel.broker.group.OffsetAndMetadata;

@@ -14,8 +14,8 @@ import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.runnel.broker.cluster.MetadataCache;
-import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.purgatory.DelayedOperation;
 import dev.runnel.broker.purgatory.DelayedOperationPurgatory;

@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.cluster.ControllerAdminClient;
-import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.group.GroupMetadataManager;
 import dev.runnel.broker.group.GroupSettings;
 import dev.runnel.cluster.BrokerInfo;

@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 import dev.runnel.broker.cluster.ControllerAdminClient;
-import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.cluster.ProducerIdManager;
-import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.group.GroupAdmin;
 import dev.runnel.broker.group.GroupCoordinator;
 import dev.runnel.broker.group.GroupMetadataManager;

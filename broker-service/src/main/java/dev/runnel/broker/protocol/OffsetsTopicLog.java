@@ -12,7 +12,7 @@ import java.util.function.BiConsumer;
 
 import org.apache.kafka.common.protocol.Errors;
 
-import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.group.GroupLog;
 import dev.runnel.broker.kafka.KafkaRecordBatches;
 import dev.runnel.broker.kafka.RecordCodec;

@@ -9,7 +9,6 @@ import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
-import dev.runnel.broker.cluster.HostedPartition;
 import dev.runnel.broker.storage.AppendInfo;
 import dev.runnel.broker.storage.LeaderEpochCache;
 import dev.runnel.broker.storage.LogError;

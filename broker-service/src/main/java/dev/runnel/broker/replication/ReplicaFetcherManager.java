@@ -8,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.kafka.ReplicaFetchClient;
 import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.common.TopicPartition;

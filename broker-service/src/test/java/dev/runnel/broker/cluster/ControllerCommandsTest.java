@@ -32,6 +32,8 @@ import dev.runnel.cluster.TopicInfo;
 import dev.runnel.cluster.UpdateMetadataRequest;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
+import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.replication.ReplicaManager;
 
 /**
  * The queue between the controller's calls and the replica manager: a slow command is answered

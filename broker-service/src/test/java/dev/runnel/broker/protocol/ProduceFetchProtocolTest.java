@@ -66,8 +66,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import dev.runnel.broker.cluster.MetadataCache;
-import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.purgatory.DelayedOperationPurgatory;
 import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.broker.storage.LogConfig;

@@ -1,4 +1,4 @@
-package dev.runnel.broker.cluster;
+package dev.runnel.broker.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

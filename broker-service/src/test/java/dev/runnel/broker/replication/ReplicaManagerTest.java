@@ -1,4 +1,4 @@
-package dev.runnel.broker.cluster;
+package dev.runnel.broker.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -42,6 +42,7 @@ import dev.runnel.cluster.UpdateMetadataRequest;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
+import dev.runnel.broker.metadata.MetadataCache;
 
 class ReplicaManagerTest {
 

@@ -1,4 +1,4 @@
-package dev.runnel.broker.cluster;
+package dev.runnel.broker.replication;
 
 import java.io.IOException;
 import java.time.Clock;
@@ -44,6 +44,7 @@ import dev.runnel.cluster.TopicConfigs;
 import dev.runnel.cluster.TopicInfo;
 import dev.runnel.cluster.UpdateMetadataRequest;
 import dev.runnel.common.TopicPartition;
+import dev.runnel.broker.metadata.MetadataCache;
 
 /**
  * Applies the controller's commands to this broker: which partitions it hosts, in which role, at
