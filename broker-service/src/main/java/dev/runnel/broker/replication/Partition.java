@@ -84,11 +84,6 @@ public final class Partition {
     private volatile long nextProposalAtMs;
 
     public Partition(TopicPartition topicPartition, int localBrokerId, PartitionLog log, HostedPartition state,
-            int minInsyncReplicas) {
-        this(topicPartition, localBrokerId, log, state, minInsyncReplicas, Clock.systemUTC(), (p, isr) -> { });
-    }
-
-    public Partition(TopicPartition topicPartition, int localBrokerId, PartitionLog log, HostedPartition state,
             int minInsyncReplicas, Clock clock, IsrProposer isrProposer) {
         this.topicPartition = topicPartition;
         this.localBrokerId = localBrokerId;

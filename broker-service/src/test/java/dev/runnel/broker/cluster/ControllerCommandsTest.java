@@ -62,7 +62,8 @@ class ControllerCommandsTest {
 
     private void start(boolean blockFirstView) throws Exception {
         logDir = LogManager.open(root.resolve("logs"), LogConfig.DEFAULTS, clock, scheduler, LogManager.Settings.DEFAULTS);
-        ReplicaManager replicas = new ReplicaManager(1, List.of(logDir), metadata, () -> BROKER_EPOCH);
+        ReplicaManager replicas = new ReplicaManager(1, List.of(logDir), metadata, () -> BROKER_EPOCH, clock,
+                (partition, isr) -> { }, scheduler);
         // Applying a view calls the listeners on the applying thread: this one makes it slow.
         metadata.onUpdate(view -> {
             synchronized (appliedVersions) {

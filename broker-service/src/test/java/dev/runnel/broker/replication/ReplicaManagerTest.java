@@ -83,7 +83,8 @@ class ReplicaManagerTest {
     }
 
     private ReplicaManager replicaManager(LogManager... logDirs) {
-        return new ReplicaManager(BROKER, List.of(logDirs), metadata, brokerEpoch::get);
+        return new ReplicaManager(BROKER, List.of(logDirs), metadata, brokerEpoch::get, scheduler.clock(),
+                (partition, isr) -> { }, scheduler);
     }
 
     /** A partition whose ISR is all its replicas. */

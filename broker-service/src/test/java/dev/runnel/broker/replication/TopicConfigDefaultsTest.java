@@ -27,6 +27,6 @@ class TopicConfigDefaultsTest {
         Map<String, String> defaults = new TreeMap<>();
         TopicConfigs.names().forEach(name -> defaults.put(name, TopicConfigs.defaultValue(name)));
 
-        assertThat(ReplicaManager.storageConfig(defaults)).isEqualTo(LogConfig.DEFAULTS);
+        assertThat(HostedLogs.storageConfig(defaults)).isEqualTo(LogConfig.DEFAULTS);
     }
 }
