@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * kafka-clients' internal classes move between releases, so production code reaches them only
- * through {@code dev.runnel.broker.kafka}; this keeps a library upgrade a one-package change.
+ * through the two adapter packages: {@code dev.runnel.broker.kafka} (the wire) and
+ * {@code dev.runnel.broker.record} (the record format, below storage); this keeps a library upgrade
+ * a change to those two packages.
  *
  * <p>The protocol handlers ({@code dev.runnel.broker.protocol}) build requests' answers from the
  * generated message classes, which are the wire schema itself: they may use those, the API keys,
@@ -27,6 +29,7 @@ class KafkaClientsBoundaryTest {
 
     private static final Path MAIN_SOURCES = Path.of("src/main/java");
     private static final Path ADAPTER = MAIN_SOURCES.resolve("dev/runnel/broker/kafka");
+    private static final Path RECORD = MAIN_SOURCES.resolve("dev/runnel/broker/record");
     private static final Path PROTOCOL = MAIN_SOURCES.resolve("dev/runnel/broker/protocol");
     private static final Path GROUP = MAIN_SOURCES.resolve("dev/runnel/broker/group");
     private static final String ERRORS = "org.apache.kafka.common.protocol.Errors";
@@ -36,16 +39,17 @@ class KafkaClientsBoundaryTest {
             "org.apache.kafka.common.protocol.Errors", "org.apache.kafka.common.Uuid");
 
     @Test
-    void onlyTheAdapterPackageImportsKafkaClients() throws IOException {
+    void onlyTheAdapterPackagesImportKafkaClients() throws IOException {
         assertThat(ADAPTER).isDirectory();
+        assertThat(RECORD).isDirectory();
         List<Path> offenders;
         try (Stream<Path> files = Files.walk(MAIN_SOURCES)) {
             offenders = files.filter(p -> p.toString().endsWith(".java"))
-                    .filter(p -> !p.startsWith(ADAPTER) && !p.startsWith(PROTOCOL))
+                    .filter(p -> !p.startsWith(ADAPTER) && !p.startsWith(RECORD) && !p.startsWith(PROTOCOL))
                     .filter(p -> kafkaNames(p).stream().anyMatch(name -> !p.startsWith(GROUP) || !name.equals(ERRORS)))
                     .toList();
         }
-        assertThat(offenders).as("classes outside %s that use org.apache.kafka", ADAPTER).isEmpty();
+        assertThat(offenders).as("classes outside %s and %s that use org.apache.kafka", ADAPTER, RECORD).isEmpty();
     }
 
     @Test

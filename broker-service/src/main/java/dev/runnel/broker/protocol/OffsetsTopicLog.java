@@ -14,9 +14,9 @@ import org.apache.kafka.common.protocol.Errors;
 
 import dev.runnel.broker.cluster.ReplicaManager;
 import dev.runnel.broker.group.GroupLog;
-import dev.runnel.broker.kafka.KafkaRecordBatches;
-import dev.runnel.broker.kafka.RecordCodec;
 import dev.runnel.broker.purgatory.DelayedOperationPurgatory;
+import dev.runnel.broker.record.KafkaRecordBatches;
+import dev.runnel.broker.record.RecordCodec;
 import dev.runnel.broker.replication.Partition;
 import dev.runnel.broker.replication.ReplicaException;
 import dev.runnel.broker.storage.AppendInfo;

@@ -4,8 +4,8 @@ import static dev.runnel.broker.storage.RecordBatchHeader.HEADER_SIZE;
 
 import java.nio.ByteBuffer;
 
-import dev.runnel.broker.kafka.KafkaRecordBatches;
-import dev.runnel.broker.kafka.RecordCodec;
+import dev.runnel.broker.record.KafkaRecordBatches;
+import dev.runnel.broker.record.RecordCodec;
 
 /**
  * Checks the batches of an append before any byte reaches a segment, and assigns offsets for a

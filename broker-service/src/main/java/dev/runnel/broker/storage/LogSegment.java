@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
-import dev.runnel.broker.kafka.KafkaRecordBatches;
+import dev.runnel.broker.record.KafkaRecordBatches;
 
 /**
  * One segment of a partition log: {@code <base>.log} holding RecordBatch v2 bytes back to back,

@@ -1,4 +1,4 @@
-package dev.runnel.broker.kafka;
+package dev.runnel.broker.record;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -16,8 +16,9 @@ import org.apache.kafka.common.utils.internals.CloseableIterator;
 
 /**
  * Builds and decodes RecordBatch v2 bytes with {@code kafka-clients}, so the rest of Runnel never
- * touches its internal record classes. The storage engine reads batch headers itself (see
- * {@code storage.RecordBatchHeader}); it comes here only to look inside compressed batches.
+ * touches its internal record classes. The storage engine, which sits above this package, reads
+ * batch headers itself; it comes here only to look inside compressed batches and to find a
+ * record by its timestamp.
  */
 public final class KafkaRecordBatches {
 
