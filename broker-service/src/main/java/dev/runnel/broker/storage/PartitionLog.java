@@ -328,7 +328,7 @@ public final class PartitionLog implements AutoCloseable {
         if (bound >= snapshot.nextOffset() || (next != null && next.baseOffset() <= bound)) {
             return size;
         }
-        LogSegment.BatchPosition at = segment.locate(bound);
+        LogFile.BatchPosition at = segment.locate(bound);
         return at == null ? size : Math.min(size, at.position());
     }
 
