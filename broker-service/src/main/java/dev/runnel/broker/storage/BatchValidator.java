@@ -44,6 +44,18 @@ final class BatchValidator {
     }
 
     /**
+     * The checks of an append that need no lock: its size against {@code segment.bytes}, then
+     * {@link #checkFromClient} for a leader's append or {@link #checkFromLeader} for a follower's.
+     */
+    static Checked checkAppend(ByteBuffer records, boolean asLeader, LogConfig config, long nowMs) {
+        if (records.remaining() > config.segmentBytes()) {
+            throw new LogException(LogError.RECORD_BATCH_TOO_LARGE, "append of " + records.remaining()
+                    + " bytes is larger than segment.bytes " + config.segmentBytes());
+        }
+        return asLeader ? checkFromClient(records, config, nowMs) : checkFromLeader(records, config.maxMessageBytes());
+    }
+
+    /**
      * Rewrites each checked batch's base offset (from {@code nextOffset}) and partition leader
      * epoch in place. Caller holds the log's lock.
      */
