@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.context.ConfigurableApplicationContext;
 
-import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.cluster.AlterPartitionRequest;
 import dev.runnel.cluster.AlterPartitionResponse;
 import dev.runnel.cluster.ClusterError;
@@ -129,7 +129,7 @@ class AdminApiClusterTest {
         await().atMost(DEADLINE).untilAsserted(() -> {
             for (ConfigurableApplicationContext broker : cluster.brokers().values()) {
                 assertThat(broker.getBean(MetadataCache.class).snapshot().topic("life")).isEmpty();
-                assertThat(broker.getBean(dev.runnel.broker.cluster.ReplicaManager.class).hostedPartitions().keySet())
+                assertThat(broker.getBean(dev.runnel.broker.replication.ReplicaManager.class).hostedPartitions().keySet())
                         .noneMatch(tp -> tp.topic().equals("life"));
             }
         });
@@ -164,7 +164,7 @@ class AdminApiClusterTest {
             InJvmCluster.Response sneaky = cluster.call("POST", broker + disguised, body);
             assertThat(sneaky.status()).as(disguised + ": " + sneaky.body()).isIn(400, 401, 404);
         }
-        assertThat(cluster.broker(1).getBean(dev.runnel.broker.cluster.ReplicaManager.class).highestControllerEpoch())
+        assertThat(cluster.broker(1).getBean(dev.runnel.broker.replication.ReplicaManager.class).highestControllerEpoch())
                 .isLessThan(999);
         assertThat(none.contentType()).startsWith("application/problem+json");
         assertThat(cluster.broker(1).getBean(MetadataCache.class).snapshot().brokers()).hasSize(3);

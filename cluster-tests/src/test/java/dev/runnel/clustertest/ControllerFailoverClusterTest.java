@@ -14,8 +14,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 
-import dev.runnel.broker.cluster.MetadataCache;
-import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.cluster.ClusterError;
 import dev.runnel.cluster.ControlledShutdownRequest;
 import dev.runnel.cluster.ControlledShutdownResponse;

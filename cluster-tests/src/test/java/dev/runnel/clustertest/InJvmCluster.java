@@ -19,7 +19,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.runnel.broker.BrokerApplication;
-import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.protocol.KafkaServer;
 import dev.runnel.controller.ControllerApplication;
 import dev.runnel.controller.election.ActiveController;

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.runnel.broker.cluster.MetadataCache;
-import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.replication.ReplicaManager;
 
 /**
  * The brokers' metadata as clients see it: a restarted broker never answers Metadata without a

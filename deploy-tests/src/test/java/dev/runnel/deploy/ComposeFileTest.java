@@ -30,7 +30,7 @@ import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.yaml.snakeyaml.Yaml;
 
-import dev.runnel.broker.BrokerProperties;
+import dev.runnel.broker.config.BrokerProperties;
 import dev.runnel.cluster.ClusterSettings;
 import dev.runnel.controller.ControllerProperties;
 import dev.runnel.gateway.security.GatewaySecurityProperties;

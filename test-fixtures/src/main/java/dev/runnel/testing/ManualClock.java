@@ -7,12 +7,15 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.runnel.common.time.Ticker;
+
 /**
  * A {@link Clock} that moves only when the test says so. Pair it with {@link ManualScheduler},
  * whose {@link ManualScheduler#advance(Duration)} moves this clock and runs what fell due.
- * Thread-safe.
+ * It is also a {@link Ticker} on the same time: {@link #sleep(Duration)} returns at once, having
+ * moved the clock (as Kafka's {@code MockTime} does). Thread-safe.
  */
-public final class ManualClock extends Clock {
+public final class ManualClock extends Clock implements Ticker {
 
     private final AtomicLong millis;
 
@@ -30,6 +33,17 @@ public final class ManualClock extends Clock {
             throw new IllegalArgumentException("time only moves forward: " + duration);
         }
         millis.addAndGet(duration.toMillis());
+    }
+
+    /** Moves time forward by {@code duration} instead of waiting. */
+    @Override
+    public void sleep(Duration duration) {
+        advance(duration);
+    }
+
+    @Override
+    public long nanoTime() {
+        return Duration.ofMillis(millis.get()).toNanos();
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.runnel.broker.cluster;
 
 import java.time.Duration;
-import java.time.Instant;
+
 import java.util.Optional;
 import java.util.function.IntSupplier;
 
@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterJson;
 import dev.runnel.cluster.ZkPaths;
+import dev.runnel.common.time.Ticker;
 
 /**
  * The broker's ephemeral registration at {@link ZkPaths#broker(int)}: the broker is alive in the
@@ -30,9 +31,12 @@ import dev.runnel.cluster.ZkPaths;
  */
 public final class BrokerRegistration implements ConnectionStateListener {
 
+    private static final Duration TAKEN_ID_POLL = Duration.ofMillis(250);
+
     private static final Logger log = LoggerFactory.getLogger(BrokerRegistration.class);
 
     private final CuratorFramework zk;
+    private final Ticker ticker;
     private final int brokerId;
     private final String host;
     private final IntSupplier kafkaPort;
@@ -49,8 +53,9 @@ public final class BrokerRegistration implements ConnectionStateListener {
      *                  configured as 0, and the kernel's choice is what the cluster must be told)
      */
     public BrokerRegistration(CuratorFramework zk, int brokerId, String host, IntSupplier kafkaPort, String rack,
-            IntSupplier httpPort, Duration takenIdWait) {
+            IntSupplier httpPort, Duration takenIdWait, Ticker ticker) {
         this.zk = zk;
+        this.ticker = ticker;
         this.brokerId = brokerId;
         this.host = host;
         this.kafkaPort = kafkaPort;
@@ -71,7 +76,7 @@ public final class BrokerRegistration implements ConnectionStateListener {
             throw new IllegalStateException("the Kafka listener has not bound a port yet; the broker registers after it");
         }
         BrokerInfo info = new BrokerInfo(brokerId, host, port, httpPort.getAsInt(), rack, 0);
-        Instant deadline = Instant.now().plus(takenIdWait);
+        long deadline = ticker.nanoTime() + takenIdWait.toNanos();
         boolean waited = false;
         while (true) {
             Stat stat = new Stat();
@@ -90,7 +95,7 @@ public final class BrokerRegistration implements ConnectionStateListener {
                     zk.delete().forPath(path);
                     continue;
                 }
-                if (Instant.now().isAfter(deadline)) {
+                if (ticker.nanoTime() - deadline > 0) {
                     String holder = owner.map(s -> "session 0x" + Long.toHexString(s.getEphemeralOwner()))
                             .orElse("another session");
                     throw new IllegalStateException("Broker id " + brokerId + " is already registered at "
@@ -102,7 +107,7 @@ public final class BrokerRegistration implements ConnectionStateListener {
                             brokerId, takenIdWait);
                     waited = true;
                 }
-                Thread.sleep(250);
+                ticker.sleep(TAKEN_ID_POLL);
             }
         }
     }
@@ -169,7 +174,7 @@ public final class BrokerRegistration implements ConnectionStateListener {
                 log.error("Broker {} could not register again, retrying in {} ms: {}", brokerId, backoffMs,
                         e.getMessage());
                 try {
-                    Thread.sleep(backoffMs);
+                    ticker.sleep(Duration.ofMillis(backoffMs));
                 } catch (InterruptedException interrupted) {
                     return;
                 }

@@ -9,12 +9,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
-import dev.runnel.broker.BrokerProperties;
+import dev.runnel.broker.config.BrokerProperties;
 import dev.runnel.cluster.ClusterError;
 import dev.runnel.cluster.ControlledShutdownRequest;
 import dev.runnel.cluster.ControlledShutdownResponse;
 import dev.runnel.cluster.PartitionRef;
 import dev.runnel.cluster.ZkReads;
+import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.common.time.Ticker;
 
 /**
  * Joins the cluster once the HTTP API is up, after checking that the log directories belong to
@@ -32,11 +34,14 @@ public final class ClusterMembership implements SmartLifecycle {
     private final BrokerRegistration registration;
     private final ControllerClient controller;
     private final BrokerProperties.ControlledShutdown settings;
+    private final Ticker ticker;
     private volatile boolean running;
 
     public ClusterMembership(CuratorFramework zk, List<Path> logDirs, MetadataCache metadata,
-            BrokerRegistration registration, ControllerClient controller, BrokerProperties.ControlledShutdown settings) {
+            BrokerRegistration registration, ControllerClient controller, BrokerProperties.ControlledShutdown settings,
+            Ticker ticker) {
         this.zk = zk;
+        this.ticker = ticker;
         this.metadata = metadata;
         this.logDirs = List.copyOf(logDirs);
         this.registration = registration;
@@ -93,7 +98,7 @@ public final class ClusterMembership implements SmartLifecycle {
                 log.warn("Controlled shutdown attempt {} failed: {}", attempt, e.getMessage());
             }
             try {
-                Thread.sleep(settings.getBackoff().toMillis());
+                ticker.sleep(settings.getBackoff());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

@@ -24,6 +24,8 @@ import dev.runnel.cluster.CommandResponse;
 import dev.runnel.cluster.LeaderAndIsrRequest;
 import dev.runnel.cluster.StopReplicaRequest;
 import dev.runnel.cluster.UpdateMetadataRequest;
+import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.replication.ReplicaManager;
 
 /**
  * The queue between the controller's HTTP calls and the {@link ReplicaManager}: commands are

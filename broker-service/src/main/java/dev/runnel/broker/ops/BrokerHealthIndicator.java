@@ -5,7 +5,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
 
 import dev.runnel.broker.cluster.BrokerRegistration;
-import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.cluster.BrokerInfo;
 
 /** The {@code broker} health component: UP while registered in the cluster, with its id and epoch. */

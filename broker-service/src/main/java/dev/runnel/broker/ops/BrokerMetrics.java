@@ -5,7 +5,7 @@ import java.util.function.ToDoubleFunction;
 import org.springframework.stereotype.Component;
 
 import dev.runnel.broker.cluster.ControllerCommands;
-import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.replication.AlterPartitionManager;
 import dev.runnel.broker.replication.Partition;
 import io.micrometer.core.instrument.FunctionCounter;

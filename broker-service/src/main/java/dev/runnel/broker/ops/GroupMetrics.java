@@ -2,8 +2,10 @@ package dev.runnel.broker.ops;
 
 import org.springframework.stereotype.Component;
 
+import dev.runnel.broker.group.GroupCoordinator;
+import dev.runnel.broker.group.GroupMetadataManager;
+import dev.runnel.broker.group.GroupOffsets;
 import dev.runnel.broker.group.GroupState;
-import dev.runnel.broker.protocol.KafkaServer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -15,16 +17,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 @Component
 class GroupMetrics {
 
-    GroupMetrics(KafkaServer kafka, MeterRegistry registry) {
-        KafkaServer.Groups groups = kafka.groups();
+    GroupMetrics(GroupMetadataManager groups, GroupCoordinator coordinator, GroupOffsets offsets,
+            MeterRegistry registry) {
         for (GroupState state : GroupState.values()) {
-            Gauge.builder("runnel.broker.groups", groups, g -> g.metadata.countInState(state))
+            Gauge.builder("runnel.broker.groups", groups, g -> g.countInState(state))
                     .tag("state", state.kafkaName()).description("Consumer groups coordinated by this broker")
                     .register(registry);
         }
-        FunctionCounter.builder("runnel.broker.group.rebalances", groups, g -> g.coordinator.rebalances())
+        FunctionCounter.builder("runnel.broker.group.rebalances", coordinator, GroupCoordinator::rebalances)
                 .description("Group rebalances started on this broker").register(registry);
-        FunctionCounter.builder("runnel.broker.group.offset.commits", groups, g -> g.offsets.commits())
+        FunctionCounter.builder("runnel.broker.group.offset.commits", offsets, GroupOffsets::commits)
                 .description("Partition offsets committed to groups coordinated here").register(registry);
     }
 }

@@ -12,13 +12,12 @@ import java.util.concurrent.TimeoutException;
 
 import org.springframework.stereotype.Component;
 
-import dev.runnel.broker.BrokerProperties;
-import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.config.BrokerProperties;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.group.GroupAdmin;
 import dev.runnel.broker.group.GroupState;
 import dev.runnel.broker.group.OffsetAndMetadata;
 import dev.runnel.broker.kafka.ConsumerSubscriptions;
-import dev.runnel.broker.protocol.KafkaServer;
 import dev.runnel.broker.replication.Partition;
 import dev.runnel.cluster.GroupView;
 import dev.runnel.common.TopicPartition;
@@ -37,8 +36,8 @@ public class GroupViews {
     private final ReplicaManager replicas;
     private final int brokerId;
 
-    GroupViews(KafkaServer kafka, ReplicaManager replicas, BrokerProperties properties) {
-        this.admin = kafka.groups().admin;
+    GroupViews(GroupAdmin admin, ReplicaManager replicas, BrokerProperties properties) {
+        this.admin = admin;
         this.replicas = replicas;
         this.brokerId = properties.getId();
     }

@@ -6,9 +6,9 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
 
-import dev.runnel.broker.BrokerProperties;
+import dev.runnel.broker.config.BrokerProperties;
 import dev.runnel.broker.cluster.ControllerCommands;
-import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.metadata.MetadataCache;
 
 /**
  * The {@code metadata} health component, part of readiness: DOWN while a command from the controller

@@ -7,9 +7,8 @@ import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
-import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.kafka.KafkaWire;
-import dev.runnel.broker.purgatory.DelayedOperationPurgatory;
 import dev.runnel.broker.replication.ReplicaException;
 import dev.runnel.broker.storage.LogException;
 import dev.runnel.common.TopicPartition;
@@ -23,11 +22,9 @@ import dev.runnel.common.TopicPartition;
 final class DeleteRecordsHandler implements ApiHandler {
 
     private final ReplicaManager replicas;
-    private final DelayedOperationPurgatory<TopicPartition> fetchPurgatory;
 
-    DeleteRecordsHandler(ReplicaManager replicas, DelayedOperationPurgatory<TopicPartition> fetchPurgatory) {
+    DeleteRecordsHandler(ReplicaManager replicas) {
         this.replicas = replicas;
-        this.fetchPurgatory = fetchPurgatory;
     }
 
     @Override
@@ -60,9 +57,7 @@ final class DeleteRecordsHandler implements ApiHandler {
             return out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
         }
         try {
-            long start = replicas.leaderPartition(tp).deleteRecordsBefore(p.offset());
-            fetchPurgatory.checkAndComplete(tp);
-            return out.setLowWatermark(start);
+            return out.setLowWatermark(replicas.deleteRecords(tp, p.offset()));
         } catch (ReplicaException | LogException e) {
             return out.setErrorCode(KafkaErrors.of(e).code());
         }

@@ -1,7 +1,9 @@
 package dev.runnel.broker.protocol;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -14,14 +16,11 @@ import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.runnel.broker.cluster.MetadataCache;
-import dev.runnel.broker.cluster.ReplicaManager;
+import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.kafka.KafkaWire;
-import dev.runnel.broker.purgatory.DelayedOperation;
-import dev.runnel.broker.purgatory.DelayedOperationPurgatory;
-import dev.runnel.broker.replication.Partition;
-import dev.runnel.broker.replication.ReplicaException;
-import dev.runnel.broker.storage.LogException;
+import dev.runnel.broker.replication.FetchParams;
+import dev.runnel.broker.replication.FetchResult;
 import dev.runnel.broker.storage.PartitionLog;
 import dev.runnel.common.TopicPartition;
 
@@ -31,8 +30,9 @@ import dev.runnel.common.TopicPartition;
  * segment files. A follower's fetch offset is its log end offset: the leader records it, which
  * may move the high watermark and add the follower to the ISR.
  *
- * <p>A fetch that finds fewer than {@code min.bytes} waits up to {@code max.wait.ms} in the fetch
- * purgatory, woken by appends to its partitions; an error on any partition answers at once.
+ * <p>This handler translates; the reads, the follower's state and the wait for {@code min.bytes}
+ * (up to {@code max.wait.ms}, answered at once on an error in any partition) are
+ * {@link ReplicaManager#fetchMessages}'s.
  * Sessions (KIP-227) are not kept: every answer carries session id 0, so clients send full
  * fetches. {@code read_committed} reads to the same bound as {@code read_uncommitted} (the
  * high watermark), since there are no transactions.
@@ -41,21 +41,19 @@ final class FetchHandler implements ApiHandler {
 
     private static final Logger log = LoggerFactory.getLogger(FetchHandler.class);
     private static final long REFUSAL_LOG_INTERVAL_SECONDS = 10;
-    private static final long REFUSAL_LOG_INTERVAL_NANOS = Duration.ofSeconds(REFUSAL_LOG_INTERVAL_SECONDS).toNanos();
-
-    private volatile long lastRefusalLogged = System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS - 1;
+    private static final long REFUSAL_LOG_INTERVAL_MS = Duration.ofSeconds(REFUSAL_LOG_INTERVAL_SECONDS).toMillis();
 
     private final ReplicaManager replicas;
     private final MetadataCache metadata;
     private final LeaderHints leaders;
-    private final DelayedOperationPurgatory<TopicPartition> fetchPurgatory;
+    private final Clock clock;
+    private volatile long lastRefusalLogged = Long.MIN_VALUE;
 
-    FetchHandler(ReplicaManager replicas, MetadataCache metadata,
-            DelayedOperationPurgatory<TopicPartition> fetchPurgatory) {
+    FetchHandler(ReplicaManager replicas, MetadataCache metadata, Clock clock) {
         this.replicas = replicas;
         this.metadata = metadata;
         this.leaders = new LeaderHints(metadata);
-        this.fetchPurgatory = fetchPurgatory;
+        this.clock = clock;
     }
 
     /** One requested partition; {@code tp} is null when the topic is unknown or its name invalid. */
@@ -63,40 +61,26 @@ final class FetchHandler implements ApiHandler {
             TopicPartition tp, Errors refusal) {
     }
 
-    /** The answer to one read of every wanted partition. */
-    private record Read(FetchResponseData response, int bytes, boolean anyError) {
-    }
-
     @Override
     public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
         FetchRequestData data = (FetchRequestData) request.body();
         short version = request.version();
+        int replicaId = replicaId(data, version);
         List<Wanted> wanted = resolve(data, version, replicaRefusal(request, data, version));
-        Read first = read(data, wanted, version);
-        if (data.maxWaitMs() <= 0 || first.bytes() >= data.minBytes() || first.anyError() || wanted.isEmpty()) {
-            return CompletableFuture.completedFuture(first.response());
+        List<FetchParams.PartitionRequest> reads = new ArrayList<>();
+        for (Wanted w : wanted) {
+            if (w.refusal() == null) {
+                int epoch = w.partition().currentLeaderEpoch();
+                reads.add(new FetchParams.PartitionRequest(w.tp(), w.partition().fetchOffset(),
+                        epoch < 0 ? OptionalInt.empty() : OptionalInt.of(epoch), w.partition().partitionMaxBytes()));
+            }
         }
-        CompletableFuture<ApiMessage> answer = new CompletableFuture<>();
-        List<TopicPartition> keys = wanted.stream().map(Wanted::tp).toList();
-        fetchPurgatory.tryCompleteElseWatch(new DelayedOperation(Duration.ofMillis(data.maxWaitMs())) {
-            private Read latest;
-
-            @Override
-            public boolean tryComplete() {
-                Read now = read(data, wanted, version);
-                if (now.bytes() >= data.minBytes() || now.anyError()) {
-                    latest = now;
-                    return forceComplete();
-                }
-                return false;
-            }
-
-            @Override
-            protected void onComplete() {
-                answer.complete(latest != null ? latest.response() : read(data, wanted, version).response());
-            }
-        }, keys);
-        return answer;
+        // A partition refused here is an error: the answer goes at once, as for an error in a read.
+        boolean refusedAny = reads.size() < wanted.size();
+        Duration maxWait = refusedAny ? Duration.ZERO : Duration.ofMillis(Math.max(0, data.maxWaitMs()));
+        FetchParams params = replicaId >= 0 ? FetchParams.follower(replicaId, maxWait, data.minBytes(), data.maxBytes())
+                : FetchParams.consumer(maxWait, data.minBytes(), data.maxBytes());
+        return replicas.fetchMessages(params, reads).thenApply(results -> answer(wanted, results, version));
     }
 
     /**
@@ -111,8 +95,8 @@ final class FetchHandler implements ApiHandler {
             return null;
         }
         if (!request.session().isBroker(replicaId)) {
-            long now = System.nanoTime();
-            if (now - lastRefusalLogged > REFUSAL_LOG_INTERVAL_NANOS) {
+            long now = clock.millis();
+            if (lastRefusalLogged == Long.MIN_VALUE || now - lastRefusalLogged > REFUSAL_LOG_INTERVAL_MS) {
                 lastRefusalLogged = now;
                 log.warn("Refused a fetch as replica {} from {}: the connection has not authenticated as that broker"
                         + " (logged at most every {} s)", replicaId, request.clientHost(), REFUSAL_LOG_INTERVAL_SECONDS);
@@ -150,14 +134,12 @@ final class FetchHandler implements ApiHandler {
         return version >= 15 ? data.replicaState().replicaId() : data.replicaId();
     }
 
-    /** Reads every wanted partition once, within the request's byte limits. */
-    private Read read(FetchRequestData data, List<Wanted> wanted, short version) {
-        int replicaId = replicaId(data, version);
+    /** The answer: every wanted partition in request order, with what was read or why not. */
+    private FetchResponseData answer(List<Wanted> wanted, List<FetchResult> results, short version) {
         FetchResponseData response = new FetchResponseData().setSessionId(0);
         FetchResponseData.FetchableTopicResponse topicResponse = null;
         FetchRequestData.FetchTopic currentTopic = null;
-        int bytes = 0;
-        boolean anyError = false;
+        Iterator<FetchResult> read = results.iterator();
         for (Wanted w : wanted) {
             if (w.topic() != currentTopic) {
                 currentTopic = w.topic();
@@ -174,37 +156,21 @@ final class FetchHandler implements ApiHandler {
             topicResponse.partitions().add(out);
             if (w.refusal() != null) {
                 refuse(out, w.refusal(), null, version, response);
-                anyError = true;
                 continue;
             }
-            try {
-                Partition partition = replicas.leaderPartition(w.tp());
-                int epoch = w.partition().currentLeaderEpoch();
-                partition.checkEpoch(epoch < 0 ? OptionalInt.empty() : OptionalInt.of(epoch), true);
-                int limit = Math.min(w.partition().partitionMaxBytes(), Math.max(0, data.maxBytes() - bytes));
-                PartitionLog.ReadResult result;
-                if (replicaId >= 0) {
-                    // A follower: its fetch offset is its log end, which may move the high watermark.
-                    if (partition.updateFollowerFetchState(replicaId, w.partition().fetchOffset())) {
-                        replicas.highWatermarkMoved(w.tp());
-                    }
-                    result = partition.read(w.partition().fetchOffset(), limit, bytes == 0, Partition.ReadBound.LOG_END);
-                } else {
-                    result = partition.read(w.partition().fetchOffset(), limit, bytes == 0,
-                            Partition.ReadBound.HIGH_WATERMARK);
-                }
-                out.setHighWatermark(result.highWatermark()).setLastStableOffset(result.highWatermark())
-                        .setLogStartOffset(result.logStartOffset());
-                if (!result.isEmpty()) {
-                    out.setRecords(KafkaWire.fileRecords(result.slice()));
-                    bytes += result.slice().size();
-                }
-            } catch (ReplicaException | LogException e) {
-                refuse(out, KafkaErrors.of(e), w.tp(), version, response);
-                anyError = true;
+            FetchResult result = read.next();
+            if (result.failed()) {
+                refuse(out, KafkaErrors.of(result.failure()), w.tp(), version, response);
+                continue;
+            }
+            PartitionLog.ReadResult r = result.read();
+            out.setHighWatermark(r.highWatermark()).setLastStableOffset(r.highWatermark())
+                    .setLogStartOffset(r.logStartOffset());
+            if (!r.isEmpty()) {
+                out.setRecords(KafkaWire.fileRecords(r.slice()));
             }
         }
-        return new Read(response, bytes, anyError);
+        return response;
     }
 
     private void refuse(FetchResponseData.PartitionData out, Errors error, TopicPartition tp, short version,

@@ -1,5 +1,6 @@
 package dev.runnel.broker.protocol;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -13,10 +14,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.cluster.ControllerAdminClient;
-import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.group.GroupMetadataManager;
 import dev.runnel.broker.group.GroupSettings;
 import dev.runnel.cluster.BrokerInfo;
+import dev.runnel.cluster.InternalTopics;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.TopicInfo;
 
@@ -37,13 +40,15 @@ final class FindCoordinatorHandler implements ApiHandler {
     private final GroupMetadataManager groups;
     private final ControllerAdminClient controller;
     private final GroupSettings settings;
-    private static final long TOO_FEW_BROKERS_WARNING_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
+    private static final long TOO_FEW_BROKERS_WARNING_INTERVAL_MS = Duration.ofMinutes(1).toMillis();
 
     private final AtomicBoolean creating = new AtomicBoolean();
-    private volatile long lastTooFewBrokersWarning;
+    private final Clock clock;
+    private volatile long lastTooFewBrokersWarning = Long.MIN_VALUE;
 
     FindCoordinatorHandler(MetadataCache metadata, GroupMetadataManager groups, ControllerAdminClient controller,
-            GroupSettings settings) {
+            GroupSettings settings, Clock clock) {
+        this.clock = clock;
         this.metadata = metadata;
         this.groups = groups;
         this.controller = controller;
@@ -55,7 +60,7 @@ final class FindCoordinatorHandler implements ApiHandler {
     }
 
     @Override
-    public CompletableFuture<ApiMessage> handle(dev.runnel.broker.kafka.KafkaWire.Request request) {
+    public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
         FindCoordinatorRequestData data = (FindCoordinatorRequestData) request.body();
         FindCoordinatorResponseData response = new FindCoordinatorResponseData();
         if (request.version() >= 4) {
@@ -86,13 +91,13 @@ final class FindCoordinatorHandler implements ApiHandler {
             return new Found(Errors.INVALID_REQUEST, "the group id is empty", null);
         }
         MetadataCache.Snapshot view = metadata.snapshot();
-        TopicInfo topic = view.topic(OffsetsTopicLog.TOPIC).orElse(null);
+        TopicInfo topic = view.topic(InternalTopics.CONSUMER_OFFSETS).orElse(null);
         if (topic == null) {
             int live = view.brokers().size();
             int replicationFactor = settings.offsetsTopicReplicationFactor();
             if (live < replicationFactor) {
                 // As Kafka: never created under-replicated; the group waits until enough brokers are up.
-                String message = OffsetsTopicLog.TOPIC + " needs " + replicationFactor
+                String message = InternalTopics.CONSUMER_OFFSETS + " needs " + replicationFactor
                         + " live brokers (offsets.topic.replication.factor, runnel.broker.offsets-topic.replication-factor);"
                         + " " + live + (live == 1 ? " is" : " are") + " alive";
                 warnTooFewBrokers(message);
@@ -106,18 +111,18 @@ final class FindCoordinatorHandler implements ApiHandler {
         int leader = info == null ? -1 : info.state().leader();
         BrokerInfo broker = leader < 0 ? null : view.brokers().get(leader);
         if (broker == null) {
-            return new Found(Errors.COORDINATOR_NOT_AVAILABLE, OffsetsTopicLog.TOPIC + "-" + partition
+            return new Found(Errors.COORDINATOR_NOT_AVAILABLE, InternalTopics.CONSUMER_OFFSETS + "-" + partition
                     + " has no live leader", null);
         }
         return new Found(Errors.NONE, null, broker);
     }
 
     private void warnTooFewBrokers(String message) {
-        long now = System.nanoTime();
+        long now = clock.millis();
         long last = lastTooFewBrokersWarning;
-        if (last == 0 || now - last > TOO_FEW_BROKERS_WARNING_INTERVAL_NANOS) {
+        if (last == Long.MIN_VALUE || now - last > TOO_FEW_BROKERS_WARNING_INTERVAL_MS) {
             lastTooFewBrokersWarning = now;
-            log.warn("Cannot create {}: {}", OffsetsTopicLog.TOPIC, message);
+            log.warn("Cannot create {}: {}", InternalTopics.CONSUMER_OFFSETS, message);
         }
     }
 
@@ -125,19 +130,19 @@ final class FindCoordinatorHandler implements ApiHandler {
         if (!creating.compareAndSet(false, true)) {
             return;
         }
-        Map<String, Object> body = Map.of("name", OffsetsTopicLog.TOPIC,
+        Map<String, Object> body = Map.of("name", InternalTopics.CONSUMER_OFFSETS,
                 "partitions", settings.offsetsTopicPartitions(),
                 "replicationFactor", replicationFactor,
                 "configs", Map.of("cleanup.policy", "compact", "segment.bytes", "104857600",
                         "compression.type", "producer"));
-        log.info("Creating {} with {} partitions and replication factor {}", OffsetsTopicLog.TOPIC,
+        log.info("Creating {} with {} partitions and replication factor {}", InternalTopics.CONSUMER_OFFSETS,
                 settings.offsetsTopicPartitions(), replicationFactor);
         controller.call("POST", "/topics", body, Duration.ofSeconds(30)).whenComplete((answer, failure) -> {
             creating.set(false);
             if (failure != null) {
-                log.warn("Cannot create {}: {}", OffsetsTopicLog.TOPIC, failure.toString());
+                log.warn("Cannot create {}: {}", InternalTopics.CONSUMER_OFFSETS, failure.toString());
             } else if (!answer.ok() && answer.status() != 409) {
-                log.warn("Cannot create {}: {} {}", OffsetsTopicLog.TOPIC, answer.problemType(), answer.detail());
+                log.warn("Cannot create {}: {} {}", InternalTopics.CONSUMER_OFFSETS, answer.problemType(), answer.detail());
             }
         });
     }

@@ -2,8 +2,8 @@ package dev.runnel.broker.protocol;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -30,8 +30,9 @@ import io.netty.handler.timeout.IdleStateEvent;
  * cannot be written at the request's version, is answered with UNKNOWN_SERVER_ERROR in the API's
  * own error response, with one log line naming the API and version, and counted in
  * {@code runnel.broker.request.errors}; the connection goes on. A connection idle for
- * {@code connections.max.idle.ms} with no request waiting is closed. Runs on the channel's event
- * loop only.
+ * {@code connections.max.idle.ms} with no request waiting is closed. Framing, parsing and writing
+ * run on the channel's event loop; handlers run on the {@link RequestDispatcher}'s threads, one
+ * request of a connection at a time.
  */
 final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
@@ -44,14 +45,17 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private record Pending(CompletableFuture<ResponseFrame> answer) {
     }
 
-    private final Map<ApiKeys, ApiHandler> handlers;
+    private final RequestDispatcher dispatcher;
+    /** This connection's requests, one at a time and in order, on the request-handler threads. */
+    private final Executor requests;
     private final KafkaMetrics metrics;
     private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
     /** This connection's authentication (a broker proves itself through SASL RUNNEL-BROKER). */
     private final Session session = Session.anonymous();
 
-    KafkaConnection(Map<ApiKeys, ApiHandler> handlers, KafkaMetrics metrics) {
-        this.handlers = handlers;
+    KafkaConnection(RequestDispatcher dispatcher, KafkaMetrics metrics) {
+        this.dispatcher = dispatcher;
+        this.requests = dispatcher.forConnection();
         this.metrics = metrics;
     }
 
@@ -62,15 +66,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             frame.release(); // read with a bad frame before it: the connection is closing, nothing more is handled
             return;
         }
-        CompletableFuture<ResponseFrame> answer;
-        try {
-            answer = answer(ctx, frame.bytes());
-        } finally {
-            // Handled: what a request keeps of its frame is garbage-collected, and request memory counts
-            // what is read and not yet handled (as Kafka releases a request's buffer after its handler),
-            // so parked produces and long polls do not keep followers' fetches out.
-            frame.release();
-        }
+        CompletableFuture<ResponseFrame> answer = answer(ctx, frame);
         if (answer == null) {
             return;
         }
@@ -82,55 +78,48 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         answer.whenComplete((r, e) -> ctx.executor().execute(() -> writeReady(ctx)));
     }
 
-    /** The answer to one frame; null after closing the connection. */
-    private CompletableFuture<ResponseFrame> answer(ChannelHandlerContext ctx, ByteBuffer frame) {
-        int[] head = KafkaWire.peekHeader(frame);
-        if (head == null) {
-            return close(ctx, "a request frame of " + frame.remaining() + " bytes is too short for a header");
-        }
-        int apiKey = head[0];
-        short version = (short) head[1];
-        if (!KafkaWire.knownApiKey(apiKey)) {
-            return close(ctx, "unknown API key " + apiKey);
-        }
-        ApiKeys key = ApiKeys.forId(apiKey);
-        metrics.received(key, frame.remaining());
-        if (key == ApiKeys.API_VERSIONS && !ApiVersionTable.serves(key, version)) {
-            metrics.requestError(key, version, Errors.UNSUPPORTED_VERSION);
-            return CompletableFuture.completedFuture(KafkaWire.apiVersionsFallback(head[2], ApiVersionTable.asResponse()));
-        }
-        if (!key.isVersionSupported(version)) {
-            // Neither readable nor answerable: kafka-clients has no schema for it (Kafka 4 removed the
-            // oldest versions, KIP-896), and Kafka's brokers close the connection too.
-            metrics.requestError(key, version, Errors.UNSUPPORTED_VERSION);
-            return close(ctx, key + " v" + version + " is not supported (versions " + key.oldestVersion() + " to "
-                    + key.latestVersion() + " exist; see ApiVersions for the ones served)");
-        }
-        KafkaWire.Request request;
+    /**
+     * The answer to one frame; null after closing the connection. The frame is released once its
+     * request is handled: what a request keeps of it is then garbage-collected, and request memory
+     * counts what is read and not yet handled (as Kafka releases a request's buffer after its
+     * handler), so parked produces and long polls do not keep followers' fetches out.
+     */
+    private CompletableFuture<ResponseFrame> answer(ChannelHandlerContext ctx, RequestFrame frame) {
+        Prepared prepared;
         try {
-            request = KafkaWire.decode(frame).withClientHost(clientHost(ctx)).withSession(session);
-        } catch (KafkaWire.InvalidRequestException e) {
-            metrics.requestError(key, version, Errors.INVALID_REQUEST);
-            return close(ctx, key + " v" + version + ": " + e.getMessage());
-        }
-        ApiHandler handler = handlers.get(key);
-        if (handler == null || !ApiVersionTable.serves(key, version)) {
-            metrics.requestError(key, version, Errors.UNSUPPORTED_VERSION);
-            try {
-                return CompletableFuture.completedFuture(
-                        KafkaWire.encode(request, KafkaWire.errorResponse(request, Errors.UNSUPPORTED_VERSION)));
-            } catch (RuntimeException e) {
-                return close(ctx, key + " v" + version + " is not served and has no error answer: " + e);
-            }
-        }
-        CompletableFuture<ApiMessage> response;
-        try {
-            response = handler.handle(request);
+            prepared = prepare(ctx, frame.bytes());
         } catch (RuntimeException e) {
-            response = CompletableFuture.failedFuture(e);
+            frame.release();
+            throw e;
         }
-        if (response == null) {
-            response = CompletableFuture.failedFuture(new IllegalStateException("the handler gave no answer"));
+        if (prepared.handler() == null) {
+            frame.release();
+            return prepared.answered();
+        }
+        KafkaWire.Request request = prepared.request();
+        CompletableFuture<ApiMessage> response = new CompletableFuture<>();
+        boolean room = dispatcher.enqueue(requests, () -> {
+            try {
+                CompletableFuture<ApiMessage> handled = prepared.handler().handle(request);
+                if (handled == null) {
+                    response.completeExceptionally(new IllegalStateException("the handler gave no answer"));
+                } else {
+                    handled.whenComplete((message, failure) -> {
+                        if (failure != null) {
+                            response.completeExceptionally(failure);
+                        } else {
+                            response.complete(message);
+                        }
+                    });
+                }
+            } catch (RuntimeException e) {
+                response.completeExceptionally(e);
+            } finally {
+                frame.release();
+            }
+        }, () -> ctx.channel().eventLoop().execute(() -> ReadGate.of(ctx.channel()).open(ReadGate.Reason.QUEUE)));
+        if (!room) {
+            ReadGate.of(ctx.channel()).close(ReadGate.Reason.QUEUE);
         }
         return response.handle((message, failure) -> {
             if (failure != null && unwrap(failure) instanceof CloseConnectionException close) {
@@ -148,6 +137,61 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 return failed(request, "its answer cannot be written at this version", e);
             }
         });
+    }
+
+    /** A frame read on the event loop: answered already ({@code handler} null), or a request for its handler. */
+    private record Prepared(CompletableFuture<ResponseFrame> answered, KafkaWire.Request request, ApiHandler handler) {
+
+        static Prepared answered(CompletableFuture<ResponseFrame> answer) {
+            return new Prepared(answer, null, null);
+        }
+    }
+
+    /** Frames a request on the event loop: what cannot be a request, or is not served, is answered here. */
+    private Prepared prepare(ChannelHandlerContext ctx, ByteBuffer frame) {
+        int[] head = KafkaWire.peekHeader(frame);
+        if (head == null) {
+            return Prepared.answered(close(ctx, "a request frame of " + frame.remaining()
+                    + " bytes is too short for a header"));
+        }
+        int apiKey = head[0];
+        short version = (short) head[1];
+        if (!KafkaWire.knownApiKey(apiKey)) {
+            return Prepared.answered(close(ctx, "unknown API key " + apiKey));
+        }
+        ApiKeys key = ApiKeys.forId(apiKey);
+        metrics.received(key, frame.remaining());
+        if (key == ApiKeys.API_VERSIONS && !ApiVersionTable.serves(key, version)) {
+            metrics.requestError(key, version, Errors.UNSUPPORTED_VERSION);
+            return Prepared.answered(CompletableFuture.completedFuture(KafkaWire.apiVersionsFallback(head[2],
+                    ApiVersionTable.asResponse())));
+        }
+        if (!key.isVersionSupported(version)) {
+            // Neither readable nor answerable: kafka-clients has no schema for it (Kafka 4 removed the
+            // oldest versions, KIP-896), and Kafka's brokers close the connection too.
+            metrics.requestError(key, version, Errors.UNSUPPORTED_VERSION);
+            return Prepared.answered(close(ctx, key + " v" + version + " is not supported (versions "
+                    + key.oldestVersion() + " to " + key.latestVersion() + " exist; see ApiVersions for the ones served)"));
+        }
+        KafkaWire.Request request;
+        try {
+            request = KafkaWire.decode(frame).withClientHost(clientHost(ctx)).withSession(session);
+        } catch (KafkaWire.InvalidRequestException e) {
+            metrics.requestError(key, version, Errors.INVALID_REQUEST);
+            return Prepared.answered(close(ctx, key + " v" + version + ": " + e.getMessage()));
+        }
+        ApiHandler handler = dispatcher.apis().handler(key);
+        if (handler == null || !ApiVersionTable.serves(key, version)) {
+            metrics.requestError(key, version, Errors.UNSUPPORTED_VERSION);
+            try {
+                return Prepared.answered(CompletableFuture.completedFuture(
+                        KafkaWire.encode(request, KafkaWire.errorResponse(request, Errors.UNSUPPORTED_VERSION))));
+            } catch (RuntimeException e) {
+                return Prepared.answered(close(ctx, key + " v" + version + " is not served and has no error answer: "
+                        + e));
+            }
+        }
+        return new Prepared(null, request, handler);
     }
 
     /**

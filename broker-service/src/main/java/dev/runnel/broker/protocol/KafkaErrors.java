@@ -6,12 +6,12 @@ import dev.runnel.broker.replication.ReplicaException;
 import dev.runnel.broker.storage.LogException;
 
 /** The one translation of Runnel's typed failures into Kafka error codes. */
-final class KafkaErrors {
+public final class KafkaErrors {
 
     private KafkaErrors() {
     }
 
-    static Errors of(Throwable failure) {
+    public static Errors of(Throwable failure) {
         if (failure instanceof LogException logException) {
             return switch (logException.error()) {
                 case CORRUPT_RECORD -> Errors.CORRUPT_MESSAGE;
@@ -35,6 +35,8 @@ final class KafkaErrors {
                 case NOT_ENOUGH_REPLICAS_AFTER_APPEND -> Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
                 case FENCED_LEADER_EPOCH -> Errors.FENCED_LEADER_EPOCH;
                 case UNKNOWN_LEADER_EPOCH -> Errors.UNKNOWN_LEADER_EPOCH;
+                case REQUEST_TIMED_OUT -> Errors.REQUEST_TIMED_OUT;
+                case INVALID_TOPIC -> Errors.INVALID_TOPIC_EXCEPTION;
             };
         }
         return Errors.UNKNOWN_SERVER_ERROR;

@@ -2,7 +2,7 @@ package dev.runnel.broker.protocol;
 
 import java.util.Optional;
 
-import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.common.TopicPartition;

@@ -15,14 +15,11 @@ import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.runnel.broker.cluster.MetadataCache;
-import dev.runnel.broker.cluster.ReplicaManager;
 import dev.runnel.broker.kafka.KafkaWire;
-import dev.runnel.broker.purgatory.DelayedOperationPurgatory;
-import dev.runnel.broker.replication.Partition;
-import dev.runnel.broker.replication.ReplicaException;
-import dev.runnel.broker.storage.AppendInfo;
-import dev.runnel.broker.storage.LogException;
+import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.replication.AppendOrigin;
+import dev.runnel.broker.replication.AppendResult;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.common.TopicPartition;
 
 /**
@@ -38,7 +35,8 @@ import dev.runnel.common.TopicPartition;
  * </ul>
  *
  * A refused partition changes nothing, and the others of the request are appended regardless.
- * Every append wakes fetches waiting on its partition.
+ * This handler only translates: the appends, the wait for the ISR and the wake-up of waiting
+ * fetches are {@link ReplicaManager#appendRecords}'s.
  */
 final class ProduceHandler implements ApiHandler {
 
@@ -47,22 +45,11 @@ final class ProduceHandler implements ApiHandler {
     private final ReplicaManager replicas;
     private final MetadataCache metadata;
     private final LeaderHints leaders;
-    private final DelayedOperationPurgatory<TopicPartition> producePurgatory;
-    private final DelayedOperationPurgatory<TopicPartition> fetchPurgatory;
 
-    ProduceHandler(ReplicaManager replicas, MetadataCache metadata,
-            DelayedOperationPurgatory<TopicPartition> producePurgatory,
-            DelayedOperationPurgatory<TopicPartition> fetchPurgatory) {
+    ProduceHandler(ReplicaManager replicas, MetadataCache metadata) {
         this.replicas = replicas;
         this.metadata = metadata;
         this.leaders = new LeaderHints(metadata);
-        this.producePurgatory = producePurgatory;
-        this.fetchPurgatory = fetchPurgatory;
-    }
-
-    /** One partition's outcome. */
-    private record Outcome(ProduceResponseData.PartitionProduceResponse response, Partition partition,
-            long requiredOffset) {
     }
 
     @Override
@@ -83,8 +70,9 @@ final class ProduceHandler implements ApiHandler {
         short acks = data.acks();
         short version = request.version();
         ProduceResponseData response = new ProduceResponseData();
-        Map<TopicPartition, DelayedProduce.Pending> waiting = new LinkedHashMap<>();
-        Map<TopicPartition, ProduceResponseData.PartitionProduceResponse> waitingAnswers = new LinkedHashMap<>();
+        // Refused here (unknown topic id, bad acks or name, no batches), or sent to the replica manager.
+        Map<TopicPartition, ProduceResponseData.PartitionProduceResponse> answers = new LinkedHashMap<>();
+        Map<TopicPartition, ByteBuffer> records = new LinkedHashMap<>();
         Errors firstFailure = null;
         for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
             ProduceResponseData.TopicProduceResponse topicResponse = new ProduceResponseData.TopicProduceResponse();
@@ -96,48 +84,104 @@ final class ProduceHandler implements ApiHandler {
             response.responses().add(topicResponse);
             Optional<String> name = topicName(topic, version);
             for (ProduceRequestData.PartitionProduceData partitionData : topic.partitionData()) {
-                Outcome outcome;
+                ProduceResponseData.PartitionProduceResponse answer =
+                        new ProduceResponseData.PartitionProduceResponse().setIndex(partitionData.index());
+                topicResponse.partitionResponses().add(answer);
+                Errors refusal = null;
+                String message = null;
+                TopicPartition tp = name.isEmpty() ? null : topicPartition(name.get(), partitionData.index());
                 if (name.isEmpty()) {
-                    outcome = failed(partitionData.index(), Errors.UNKNOWN_TOPIC_ID, null);
+                    refusal = Errors.UNKNOWN_TOPIC_ID;
                 } else if (acks != 0 && acks != 1 && acks != -1) {
-                    outcome = failed(partitionData.index(), Errors.INVALID_REQUIRED_ACKS, null);
+                    refusal = Errors.INVALID_REQUIRED_ACKS;
+                } else if (tp == null) {
+                    refusal = Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                    message = "invalid topic name " + name.get();
+                } else if (records.containsKey(tp)) {
+                    refusal = Errors.INVALID_REQUEST;
+                    message = tp + " appears twice in one produce request";
                 } else {
-                    outcome = append(name.get(), partitionData, acks, version);
-                }
-                topicResponse.partitionResponses().add(outcome.response());
-                if (outcome.partition() == null) {
-                    firstFailure = firstFailure == null ? Errors.forCode(outcome.response().errorCode()) : firstFailure;
-                    int leader = outcome.response().currentLeader().leaderId();
-                    if (version >= 10 && leader >= 0) {
-                        addEndpoint(response, leader);
+                    try {
+                        records.put(tp, KafkaWire.producedRecords(partitionData.records()));
+                        answers.put(tp, answer);
+                    } catch (IllegalArgumentException e) {
+                        refusal = Errors.CORRUPT_MESSAGE;
+                        message = e.getMessage();
                     }
-                } else if (acks == -1) {
-                    TopicPartition tp = outcome.partition().topicPartition();
-                    waiting.put(tp, new DelayedProduce.Pending(outcome.partition(), outcome.requiredOffset()));
-                    waitingAnswers.put(tp, outcome.response());
+                }
+                if (refusal != null) {
+                    fail(answer, refusal, message);
+                    firstFailure = firstFailure == null ? refusal : firstFailure;
                 }
             }
         }
-        if (acks == 0) {
-            return firstFailure == null ? CompletableFuture.completedFuture(null)
-                    : CompletableFuture.failedFuture(new CloseConnectionException("an acks=0 produce failed: " + firstFailure));
+        if (records.isEmpty()) {
+            return answer(acks, firstFailure, response);
         }
-        if (waiting.isEmpty()) {
+        Errors refusedHere = firstFailure;
+        return replicas.appendRecords(records, acks, Duration.ofMillis(Math.max(0, data.timeoutMs())), AppendOrigin.CLIENT)
+                .thenCompose(results -> {
+                    Errors first = refusedHere;
+                    for (Map.Entry<TopicPartition, AppendResult> r : results.entrySet()) {
+                        Errors error = fill(answers.get(r.getKey()), r.getKey(), r.getValue(), version, response);
+                        first = first == null && error != Errors.NONE ? error : first;
+                    }
+                    return answer(acks, first, response);
+                });
+    }
+
+    /** The answer once every partition's outcome is in: none for acks=0 (a failure closes the connection). */
+    private static CompletableFuture<ApiMessage> answer(short acks, Errors firstFailure, ProduceResponseData response) {
+        if (acks != 0) {
             return CompletableFuture.completedFuture(response);
         }
-        CompletableFuture<ApiMessage> answer = new CompletableFuture<>();
-        DelayedProduce delayed = new DelayedProduce(Duration.ofMillis(Math.max(0, data.timeoutMs())), waiting,
-                results -> {
-                    results.forEach((tp, p) -> {
-                        if (p.outcome != Errors.NONE) {
-                            waitingAnswers.get(tp).setErrorCode(p.outcome.code()).setBaseOffset(-1)
-                                    .setLogAppendTimeMs(-1).setLogStartOffset(-1).setErrorMessage(p.outcome.message());
-                        }
-                    });
-                    answer.complete(response);
-                });
-        producePurgatory.tryCompleteElseWatch(delayed, waiting.keySet());
-        return answer;
+        return firstFailure == null ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.failedFuture(new CloseConnectionException("an acks=0 produce failed: " + firstFailure));
+    }
+
+    /** Writes one partition's result into its answer; returns its error (NONE when appended). */
+    private Errors fill(ProduceResponseData.PartitionProduceResponse answer, TopicPartition tp, AppendResult result,
+            short version, ProduceResponseData response) {
+        if (!result.failed()) {
+            answer.setBaseOffset(result.info().firstOffset()).setLogAppendTimeMs(result.info().logAppendTimeMs())
+                    .setLogStartOffset(result.logStartOffset());
+            return Errors.NONE;
+        }
+        Errors error = KafkaErrors.of(result.failure());
+        if (result.failedAfterAppend()) {
+            // Appended on the leader, not acknowledged by the ISR: the error's own description.
+            fail(answer, error, error.message());
+            return error;
+        }
+        log.debug("Produce to {} refused: {}", tp, result.failure().getMessage());
+        fail(answer, error, result.failure().getMessage());
+        if (error == Errors.INVALID_RECORD) {
+            // Which batch broke the rules; a producer then drops just that batch.
+            answer.setRecordErrors(List.of(new ProduceResponseData.BatchIndexAndErrorMessage()
+                    .setBatchIndex(0).setBatchIndexErrorMessage(result.failure().getMessage())));
+        }
+        if (error == Errors.NOT_LEADER_OR_FOLLOWER && version >= 10) {
+            leaders.leaderOf(tp).ifPresent(leader -> answer.setCurrentLeader(
+                    new ProduceResponseData.LeaderIdAndEpoch().setLeaderId(leader.id()).setLeaderEpoch(leader.epoch())));
+        }
+        int leader = answer.currentLeader().leaderId();
+        if (version >= 10 && leader >= 0) {
+            addEndpoint(response, leader);
+        }
+        return error;
+    }
+
+    private static void fail(ProduceResponseData.PartitionProduceResponse answer, Errors error, String message) {
+        answer.setErrorCode(error.code()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1)
+                .setErrorMessage(message == null ? error.message() : message);
+    }
+
+    private static TopicPartition topicPartition(String topic, int partition) {
+        try {
+            return new TopicPartition(topic, partition);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private Optional<String> topicName(ProduceRequestData.TopicProduceData topic, short version) {
@@ -145,54 +189,6 @@ final class ProduceHandler implements ApiHandler {
             return Optional.of(topic.name());
         }
         return TopicIds.nameOf(metadata, topic.topicId());
-    }
-
-    private Outcome append(String topic, ProduceRequestData.PartitionProduceData partitionData, short acks,
-            short version) {
-        TopicPartition tp;
-        try {
-            tp = new TopicPartition(topic, partitionData.index());
-        } catch (IllegalArgumentException e) {
-            return failed(partitionData.index(), Errors.UNKNOWN_TOPIC_OR_PARTITION, e.getMessage());
-        }
-        try {
-            Partition partition = replicas.leaderPartition(tp);
-            ByteBuffer records = KafkaWire.producedRecords(partitionData.records());
-            AppendInfo info = partition.appendAsLeader(records, acks);
-            if (!info.duplicate()) {
-                fetchPurgatory.checkAndComplete(tp);
-            }
-            return new Outcome(new ProduceResponseData.PartitionProduceResponse()
-                    .setIndex(tp.partition())
-                    .setBaseOffset(info.firstOffset())
-                    .setLogAppendTimeMs(info.logAppendTimeMs())
-                    .setLogStartOffset(partition.log().logStartOffset()), partition, info.nextOffset());
-        } catch (ReplicaException | LogException e) {
-            log.debug("Produce to {} refused: {}", tp, e.getMessage());
-            return failed(tp.partition(), KafkaErrors.of(e), e.getMessage(), tp, version);
-        } catch (IllegalArgumentException e) {
-            return failed(tp.partition(), Errors.CORRUPT_MESSAGE, e.getMessage());
-        }
-    }
-
-    private Outcome failed(int partition, Errors error, String message) {
-        return new Outcome(new ProduceResponseData.PartitionProduceResponse().setIndex(partition)
-                .setErrorCode(error.code()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1)
-                .setErrorMessage(message == null ? error.message() : message), null, -1);
-    }
-
-    private Outcome failed(int partition, Errors error, String message, TopicPartition tp, short version) {
-        Outcome outcome = failed(partition, error, message);
-        if (error == Errors.INVALID_RECORD) {
-            // Which batch broke the rules; a producer then drops just that batch.
-            outcome.response().setRecordErrors(List.of(new ProduceResponseData.BatchIndexAndErrorMessage()
-                    .setBatchIndex(0).setBatchIndexErrorMessage(message)));
-        }
-        if (error == Errors.NOT_LEADER_OR_FOLLOWER && version >= 10) {
-            leaders.leaderOf(tp).ifPresent(leader -> outcome.response().setCurrentLeader(
-                    new ProduceResponseData.LeaderIdAndEpoch().setLeaderId(leader.id()).setLeaderEpoch(leader.epoch())));
-        }
-        return outcome;
     }
 
     private void addEndpoint(ProduceResponseData data, int brokerId) {

@@ -18,7 +18,9 @@ final class ReadGate {
         /** Too many requests of this connection wait for their answers. */
         IN_FLIGHT,
         /** The listener's request memory cannot hold this connection's next frame yet. */
-        MEMORY
+        MEMORY,
+        /** {@code queued.max.requests} requests wait for a request-handler thread. */
+        QUEUE
     }
 
     private static final AttributeKey<ReadGate> KEY = AttributeKey.valueOf(ReadGate.class, "gate");

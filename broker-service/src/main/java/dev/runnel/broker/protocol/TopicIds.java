@@ -5,7 +5,7 @@ import java.util.UUID;
 
 import org.apache.kafka.common.Uuid;
 
-import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.cluster.TopicInfo;
 
 /** Topic ids between the wire's {@link Uuid} and the cluster's {@link UUID}. */

@@ -3,8 +3,6 @@ package dev.runnel.broker.replication;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.runnel.broker.cluster.HostedPartition;
-
 /**
  * A partition's replication state as this broker holds it, one immutable value (Kafka's
  * {@code PartitionState}, KIP-497): the state the controller committed, and at most one ISR

@@ -9,7 +9,6 @@ import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
-import dev.runnel.broker.cluster.HostedPartition;
 import dev.runnel.broker.storage.AppendInfo;
 import dev.runnel.broker.storage.LeaderEpochCache;
 import dev.runnel.broker.storage.LogError;
@@ -83,11 +82,6 @@ public final class Partition {
     /** Where this broker's current leadership started in its log; -1 while following. */
     private volatile long leaderEpochStartOffset = -1;
     private volatile long nextProposalAtMs;
-
-    public Partition(TopicPartition topicPartition, int localBrokerId, PartitionLog log, HostedPartition state,
-            int minInsyncReplicas) {
-        this(topicPartition, localBrokerId, log, state, minInsyncReplicas, Clock.systemUTC(), (p, isr) -> { });
-    }
 
     public Partition(TopicPartition topicPartition, int localBrokerId, PartitionLog log, HostedPartition state,
             int minInsyncReplicas, Clock clock, IsrProposer isrProposer) {

@@ -16,5 +16,9 @@ public enum ReplicaError {
     /** The request names a leader epoch older than the partition's. */
     FENCED_LEADER_EPOCH,
     /** The request names a leader epoch newer than the partition's: this broker has not caught up. */
-    UNKNOWN_LEADER_EPOCH
+    UNKNOWN_LEADER_EPOCH,
+    /** An acks=all append was not replicated to the ISR within the request's timeout. */
+    REQUEST_TIMED_OUT,
+    /** A client tried to append to an internal topic, which only its coordinator writes. */
+    INVALID_TOPIC
 }

@@ -20,6 +20,8 @@ import dev.runnel.broker.storage.LogException;
 import dev.runnel.broker.storage.PartitionLog;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.common.TopicPartition;
+import dev.runnel.common.time.Ticker;
+import java.time.Duration;
 
 /**
  * One thread that keeps this broker's follower replicas of one leader's partitions in step with
@@ -51,6 +53,7 @@ final class ReplicaFetcher extends Thread {
     static final int MAX_BYTES = 16 * 1024 * 1024;
     static final int PARTITION_MAX_BYTES = 1024 * 1024;
     private static final long BACKOFF_MS = 500;
+    private static final Duration BACKOFF = Duration.ofMillis(BACKOFF_MS);
 
     /** One followed partition. */
     private static final class Followed {
@@ -72,6 +75,7 @@ final class ReplicaFetcher extends Thread {
     private final int brokerId;
     private final int leaderId;
     private final Clock clock;
+    private final Ticker ticker;
     private final Supplier<Optional<BrokerInfo>> leaderAddress;
     private final Function<BrokerInfo, LeaderEndpoint> connector;
     private final Map<TopicPartition, Followed> partitions = new ConcurrentHashMap<>();
@@ -87,10 +91,11 @@ final class ReplicaFetcher extends Thread {
      *                  authenticated as this broker)
      */
     ReplicaFetcher(int brokerId, int leaderId, Supplier<Optional<BrokerInfo>> leaderAddress, Clock clock,
-            Function<BrokerInfo, LeaderEndpoint> connector) {
+            Ticker ticker, Function<BrokerInfo, LeaderEndpoint> connector) {
         super("replica-fetcher-" + brokerId + "-from-" + leaderId);
         setDaemon(true);
         this.clock = clock;
+        this.ticker = ticker;
         this.brokerId = brokerId;
         this.leaderId = leaderId;
         this.leaderAddress = leaderAddress;
@@ -340,7 +345,7 @@ final class ReplicaFetcher extends Thread {
 
     private void sleepQuietly() {
         try {
-            Thread.sleep(BACKOFF_MS);
+            ticker.sleep(BACKOFF);
         } catch (InterruptedException e) {
             // woken to stop or to look again
         }

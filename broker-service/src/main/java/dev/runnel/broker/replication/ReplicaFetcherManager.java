@@ -8,10 +8,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.kafka.ReplicaFetchClient;
 import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.common.TopicPartition;
+import dev.runnel.common.time.Ticker;
 
 /**
  * The follower side of replication: one {@link ReplicaFetcher} thread per leader this broker
@@ -25,6 +26,7 @@ public final class ReplicaFetcherManager implements AutoCloseable {
     private final int brokerId;
     private final MetadataCache metadata;
     private final Clock clock;
+    private final Ticker ticker;
     private static final int SOCKET_TIMEOUT_MS = 30_000;
 
     private final BrokerAuthentication authentication;
@@ -33,7 +35,9 @@ public final class ReplicaFetcherManager implements AutoCloseable {
     private volatile boolean closed;
 
     /** @param authentication how the fetchers prove to leaders that they are broker {@code brokerId} */
-    public ReplicaFetcherManager(int brokerId, MetadataCache metadata, Clock clock, BrokerAuthentication authentication) {
+    public ReplicaFetcherManager(int brokerId, MetadataCache metadata, Clock clock, Ticker ticker,
+            BrokerAuthentication authentication) {
+        this.ticker = ticker;
         this.brokerId = brokerId;
         this.metadata = metadata;
         this.clock = clock;
@@ -66,7 +70,7 @@ public final class ReplicaFetcherManager implements AutoCloseable {
         }
         ReplicaFetcher fetcher = fetchers.computeIfAbsent(leader, id -> {
             ReplicaFetcher started = new ReplicaFetcher(brokerId, id,
-                    () -> Optional.ofNullable(metadata.snapshot().brokers().get(id)), clock,
+                    () -> Optional.ofNullable(metadata.snapshot().brokers().get(id)), clock, ticker,
                     address -> LeaderEndpoint.over(new ReplicaFetchClient(address.host(), address.kafkaPort(), brokerId,
                             SOCKET_TIMEOUT_MS, authentication)));
             started.start();

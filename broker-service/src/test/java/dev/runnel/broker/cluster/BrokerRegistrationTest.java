@@ -31,6 +31,7 @@ import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterJson;
 import dev.runnel.cluster.ZkPaths;
 import dev.runnel.cluster.ZkReads;
+import dev.runnel.common.time.Ticker;
 
 class BrokerRegistrationTest {
 
@@ -72,7 +73,7 @@ class BrokerRegistrationTest {
 
     private BrokerRegistration registration(CuratorFramework client, int kafkaPort, Duration takenIdWait) {
         BrokerRegistration registration = new BrokerRegistration(client, 1, "127.0.0.1", () -> kafkaPort, "rack-a",
-                () -> kafkaPort + 1000, takenIdWait);
+                () -> kafkaPort + 1000, takenIdWait, Ticker.SYSTEM);
         registrations.add(registration);
         return registration;
     }
@@ -115,7 +116,7 @@ class BrokerRegistrationTest {
         AtomicInteger kafkaPort = new AtomicInteger(-1);
         AtomicInteger httpPort = new AtomicInteger(0);
         BrokerRegistration registration = new BrokerRegistration(zk, 1, "127.0.0.1", kafkaPort::get, null,
-                httpPort::get, SHORT_WAIT);
+                httpPort::get, SHORT_WAIT, Ticker.SYSTEM);
         registrations.add(registration);
         kafkaPort.set(19092);
         httpPort.set(18081);
@@ -134,7 +135,7 @@ class BrokerRegistrationTest {
     void aBrokerWhoseKafkaListenerHasNotBoundDoesNotRegister() throws Exception {
         CuratorFramework zk = newClient();
         BrokerRegistration registration = new BrokerRegistration(zk, 1, "127.0.0.1", () -> -1, null, () -> 18081,
-                SHORT_WAIT);
+                SHORT_WAIT, Ticker.SYSTEM);
         registrations.add(registration);
 
         assertThatThrownBy(registration::register).isInstanceOf(IllegalStateException.class)

@@ -32,6 +32,8 @@ import dev.runnel.cluster.TopicInfo;
 import dev.runnel.cluster.UpdateMetadataRequest;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
+import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.replication.ReplicaManager;
 
 /**
  * The queue between the controller's calls and the replica manager: a slow command is answered
@@ -60,7 +62,8 @@ class ControllerCommandsTest {
 
     private void start(boolean blockFirstView) throws Exception {
         logDir = LogManager.open(root.resolve("logs"), LogConfig.DEFAULTS, clock, scheduler, LogManager.Settings.DEFAULTS);
-        ReplicaManager replicas = new ReplicaManager(1, List.of(logDir), metadata, () -> BROKER_EPOCH);
+        ReplicaManager replicas = new ReplicaManager(1, List.of(logDir), metadata, () -> BROKER_EPOCH, clock,
+                (partition, isr) -> { }, scheduler);
         // Applying a view calls the listeners on the applying thread: this one makes it slow.
         metadata.onUpdate(view -> {
             synchronized (appliedVersions) {

@@ -66,9 +66,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import dev.runnel.broker.cluster.MetadataCache;
-import dev.runnel.broker.cluster.ReplicaManager;
-import dev.runnel.broker.purgatory.DelayedOperationPurgatory;
+import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.replication.ReplicaManager;
+
 import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogManager;
@@ -139,8 +139,6 @@ class ProduceFetchProtocolTest {
     private final MetadataCache metadata = new MetadataCache();
     private final Map<ApiKeys, ApiHandler> handlers = new EnumMap<>(ApiKeys.class);
     private final List<WireClient> clients = new ArrayList<>();
-    private DelayedOperationPurgatory<TopicPartition> producePurgatory;
-    private DelayedOperationPurgatory<TopicPartition> fetchPurgatory;
     private LogManager logs;
     private ReplicaManager replicas;
     private WireClient client;
@@ -149,19 +147,13 @@ class ProduceFetchProtocolTest {
     void startBroker() throws IOException {
         logs = LogManager.open(root.resolve("logs"), LogConfig.DEFAULTS, scheduler.clock(), scheduler,
                 LogManager.Settings.DEFAULTS);
-        replicas = new ReplicaManager(SELF, List.of(logs), metadata, () -> BROKER_EPOCH);
-        producePurgatory = new DelayedOperationPurgatory<>("produce", scheduler);
-        fetchPurgatory = new DelayedOperationPurgatory<>("fetch", scheduler);
-        // As KafkaServer wires them: a leadership or ISR change may complete waiting requests.
-        replicas.onStateChange(tp -> {
-            producePurgatory.checkAndComplete(tp);
-            fetchPurgatory.checkAndComplete(tp);
-        });
-        handlers.put(ApiKeys.PRODUCE, new ProduceHandler(replicas, metadata, producePurgatory, fetchPurgatory));
-        handlers.put(ApiKeys.FETCH, new FetchHandler(replicas, metadata, fetchPurgatory));
+        replicas = new ReplicaManager(SELF, List.of(logs), metadata, () -> BROKER_EPOCH, scheduler.clock(),
+                (partition, isr) -> { }, scheduler);
+        handlers.put(ApiKeys.PRODUCE, new ProduceHandler(replicas, metadata));
+        handlers.put(ApiKeys.FETCH, new FetchHandler(replicas, metadata, scheduler.clock()));
         handlers.put(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(replicas));
         handlers.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(replicas));
-        handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(replicas, fetchPurgatory));
+        handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(replicas));
         handlers.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler());
         SaslHandler sasl = new SaslHandler(new BrokerAuthentication(CLUSTER_SECRET));
         handlers.put(ApiKeys.SASL_HANDSHAKE, sasl);
@@ -383,7 +375,7 @@ class ProduceFetchProtocolTest {
         assertThat(answer.currentLeader().leaderEpoch()).isEqualTo(ELSEWHERE_EPOCH);
         assertThat(((FetchResponse) answers.get(0).response()).data().nodeEndpoints())
                 .extracting(e -> e.nodeId() + "@" + e.host() + ":" + e.port()).containsExactly(OTHER + "@10.0.0.2:9093");
-        assertThat(fetchPurgatory.watched()).isZero();
+        assertThat(replicas.waitingFetches()).isZero();
     }
 
     // ---- acks=0 -----------------------------------------------------------------------------
@@ -479,7 +471,7 @@ class ProduceFetchProtocolTest {
         assertThat(answer.errorCode()).isEqualTo(Errors.NONE.code());
         assertThat(values(answer.records())).containsExactly("late");
         assertThat(answer.highWatermark()).isEqualTo(1);
-        assertThat(fetchPurgatory.watched()).isZero();
+        assertThat(replicas.waitingFetches()).isZero();
         assertThat(scheduler.pendingTaskNames()).doesNotContain("fetch");
     }
 
@@ -497,7 +489,7 @@ class ProduceFetchProtocolTest {
         assertThat(answer.errorCode()).isEqualTo(Errors.NONE.code());
         assertThat(answer.records().sizeInBytes()).isZero();
         assertThat(answer.highWatermark()).isZero();
-        assertThat(fetchPurgatory.watched()).isZero();
+        assertThat(replicas.waitingFetches()).isZero();
     }
 
     @Test
@@ -558,7 +550,7 @@ class ProduceFetchProtocolTest {
         assertThat(answers).extracting(Answer::correlationId).containsExactly(fetch);
         FetchResponseData.PartitionData answer = only(((FetchResponse) answers.get(0).response()).data());
         assertThat(answer.errorCode()).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER.code());
-        assertThat(fetchPurgatory.watched()).isZero();
+        assertThat(replicas.waitingFetches()).isZero();
     }
 
     @Test
@@ -769,7 +761,7 @@ class ProduceFetchProtocolTest {
         ProduceResponseData.PartitionProduceResponse answer = only(((ProduceResponse) answers.get(0).response()).data());
         assertThat(answer.errorCode()).isEqualTo(Errors.NONE.code());
         assertThat(answer.baseOffset()).isZero();
-        assertThat(producePurgatory.watched()).isZero();
+        assertThat(replicas.waitingAppends()).isZero();
     }
 
     @Test
@@ -791,7 +783,7 @@ class ProduceFetchProtocolTest {
         PartitionLog audit = replicas.partition(AUDIT_0).orElseThrow().log();
         assertThat(audit.logEndOffset()).isEqualTo(1);
         assertThat(audit.highWatermark()).isZero();
-        assertThat(producePurgatory.watched()).isZero();
+        assertThat(replicas.waitingAppends()).isZero();
     }
 
     @Test
@@ -836,7 +828,7 @@ class ProduceFetchProtocolTest {
         ProduceResponseData.PartitionProduceResponse answer = only(((ProduceResponse) answers.get(0).response()).data());
         assertThat(answer.errorCode()).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER.code());
         assertThat(answer.baseOffset()).isEqualTo(-1);
-        assertThat(producePurgatory.watched()).isZero();
+        assertThat(replicas.waitingAppends()).isZero();
     }
 
     @Test

@@ -34,7 +34,7 @@ import com.sun.net.httpserver.HttpServer;
 
 import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.cluster.ControllerClient;
-import dev.runnel.broker.cluster.MetadataCache;
+import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterJson;

@@ -19,7 +19,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.runnel.broker.cluster.HostedPartition;
 import dev.runnel.broker.kafka.ReplicaFetchClient;
 import dev.runnel.broker.record.KafkaRecordBatches;
 import dev.runnel.broker.record.RecordCodec;
@@ -31,6 +30,7 @@ import dev.runnel.cluster.PartitionState;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
+import dev.runnel.common.time.Ticker;
 
 /**
  * A fetcher round against a fake leader whose answer is held back: what arrives after the
@@ -73,7 +73,7 @@ class ReplicaFetcherTest {
     @Test
     void anOffsetForLeaderEpochAnswerThatArrivesAfterUnfollowTruncatesNothing() throws Exception {
         HeldLeader leader = new HeldLeader(new ReplicaFetchClient.EpochEnd(ReplicaFetchClient.Error.NONE, 2, 2));
-        fetcher = new ReplicaFetcher(1, 3, () -> Optional.of(LEADER), clock, address -> leader);
+        fetcher = new ReplicaFetcher(1, 3, () -> Optional.of(LEADER), clock, Ticker.SYSTEM, address -> leader);
         fetcher.start();
         fetcher.follow(partition, 3);
         assertThat(leader.asked.await(10, TimeUnit.SECONDS)).as("the fetcher asked where epoch 2 ended").isTrue();

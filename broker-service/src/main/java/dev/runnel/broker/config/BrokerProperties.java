@@ -1,4 +1,4 @@
-package dev.runnel.broker;
+package dev.runnel.broker.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +37,18 @@ public class BrokerProperties {
      * negative (Kafka's -1), unbounded.
      */
     private DataSize queuedMaxRequestBytes;
+
+    /** Threads that run request handlers, off the network threads ({@code num.io.threads}). */
+    private int numIoThreads = 8;
+
+    /**
+     * Requests that may wait for a request-handler thread; past that, connections stop being read
+     * until there is room ({@code queued.max.requests}).
+     */
+    private int queuedMaxRequests = 500;
+
+    /** Threads of the broker's scheduler: log flushes and retention, ISR expiry, timeouts ({@code background.threads}). */
+    private int backgroundThreads = 10;
 
     /** A client connection idle this long, with no request waiting, is closed ({@code connections.max.idle.ms}). */
     private Duration connectionsMaxIdle = Duration.ofMinutes(10);
@@ -284,6 +296,30 @@ public class BrokerProperties {
 
     public void setQueuedMaxRequestBytes(DataSize queuedMaxRequestBytes) {
         this.queuedMaxRequestBytes = queuedMaxRequestBytes;
+    }
+
+    public int getNumIoThreads() {
+        return numIoThreads;
+    }
+
+    public void setNumIoThreads(int numIoThreads) {
+        this.numIoThreads = numIoThreads;
+    }
+
+    public int getQueuedMaxRequests() {
+        return queuedMaxRequests;
+    }
+
+    public void setQueuedMaxRequests(int queuedMaxRequests) {
+        this.queuedMaxRequests = queuedMaxRequests;
+    }
+
+    public int getBackgroundThreads() {
+        return backgroundThreads;
+    }
+
+    public void setBackgroundThreads(int backgroundThreads) {
+        this.backgroundThreads = backgroundThreads;
     }
 
     public Duration getConnectionsMaxIdle() {

@@ -1,4 +1,4 @@
-package dev.runnel.broker.cluster;
+package dev.runnel.broker.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -42,6 +42,7 @@ import dev.runnel.cluster.UpdateMetadataRequest;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
+import dev.runnel.broker.metadata.MetadataCache;
 
 class ReplicaManagerTest {
 
@@ -82,7 +83,8 @@ class ReplicaManagerTest {
     }
 
     private ReplicaManager replicaManager(LogManager... logDirs) {
-        return new ReplicaManager(BROKER, List.of(logDirs), metadata, brokerEpoch::get);
+        return new ReplicaManager(BROKER, List.of(logDirs), metadata, brokerEpoch::get, scheduler.clock(),
+                (partition, isr) -> { }, scheduler);
     }
 
     /** A partition whose ISR is all its replicas. */

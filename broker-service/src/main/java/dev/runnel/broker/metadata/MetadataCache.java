@@ -1,4 +1,4 @@
-package dev.runnel.broker.cluster;
+package dev.runnel.broker.metadata;
 
 import java.util.HashMap;
 import java.util.List;
@@ -26,7 +26,7 @@ import dev.runnel.cluster.UpdateMetadataRequest;
  * metadataVersion)} is newer than the held view's, so a late or duplicated update never takes the
  * broker back to an older view (what clients see in Metadata is monotonic). The cache also remembers
  * for which registration of this broker (broker epoch) it last applied a full view: until it has one
- * for the current registration, the broker does not serve clients (see {@link ReplicaManager#servesClients()}).
+ * for the current registration, the broker does not serve clients (see {@code ReplicaManager.servesClients()}).
  */
 public final class MetadataCache {
 

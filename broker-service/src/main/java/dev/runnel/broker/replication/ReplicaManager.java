@@ -1,16 +1,17 @@
-package dev.runnel.broker.cluster;
+package dev.runnel.broker.replication;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,15 +25,16 @@ import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.runnel.broker.replication.Partition;
-import dev.runnel.broker.replication.ReplicaError;
-import dev.runnel.broker.replication.ReplicaException;
+import dev.runnel.broker.purgatory.DelayedOperationPurgatory;
+import dev.runnel.broker.storage.AppendInfo;
 import dev.runnel.broker.storage.LogConfig;
+import dev.runnel.broker.storage.LogError;
 import dev.runnel.broker.storage.LogException;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.broker.storage.PartitionLog;
 import dev.runnel.broker.storage.PartitionMetadataFile;
 import dev.runnel.cluster.ClusterError;
+import dev.runnel.cluster.InternalTopics;
 import dev.runnel.cluster.CommandResponse;
 import dev.runnel.cluster.CommandResponse.PartitionError;
 import dev.runnel.cluster.LeaderAndIsrRequest;
@@ -40,10 +42,11 @@ import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.PartitionRef;
 import dev.runnel.cluster.PartitionState;
 import dev.runnel.cluster.StopReplicaRequest;
-import dev.runnel.cluster.TopicConfigs;
 import dev.runnel.cluster.TopicInfo;
 import dev.runnel.cluster.UpdateMetadataRequest;
 import dev.runnel.common.TopicPartition;
+import dev.runnel.common.time.Scheduler;
+import dev.runnel.broker.metadata.MetadataCache;
 
 /**
  * Applies the controller's commands to this broker: which partitions it hosts, in which role, at
@@ -62,12 +65,13 @@ public final class ReplicaManager {
     private static final int LOG_OPENERS = 8;
 
     private final int brokerId;
-    private final List<LogManager> logDirs;
+    private final HostedLogs logs;
     private final MetadataCache metadata;
     private final LongSupplier brokerEpoch;
     private final Clock clock;
     private final Partition.IsrProposer isrProposer;
-    private final List<Consumer<TopicPartition>> highWatermarkListeners = new CopyOnWriteArrayList<>();
+    private final DelayedOperationPurgatory<TopicPartition> producePurgatory;
+    private final DelayedOperationPurgatory<TopicPartition> fetchPurgatory;
     private final Map<TopicPartition, Partition> hosted = new ConcurrentHashMap<>();
     /** Opens and creates the logs of one LeaderAndIsr in parallel (their fsyncs overlap). */
     private final ExecutorService logOpeners = Executors.newFixedThreadPool(LOG_OPENERS, r -> {
@@ -79,14 +83,16 @@ public final class ReplicaManager {
     private final List<Consumer<TopicPartition>> leadershipChangeListeners = new CopyOnWriteArrayList<>();
     private int highestControllerEpoch;
 
-    public ReplicaManager(int brokerId, List<LogManager> logDirs, MetadataCache metadata, LongSupplier brokerEpoch) {
-        this(brokerId, logDirs, metadata, brokerEpoch, Clock.systemUTC(), (partition, isr) -> { });
-    }
-
+    /**
+     * @param purgatoryTimer times out parked requests (acks=all appends, long-poll fetches); keep it
+     *                       apart from work that may block on the disk
+     */
     public ReplicaManager(int brokerId, List<LogManager> logDirs, MetadataCache metadata, LongSupplier brokerEpoch,
-            Clock clock, Partition.IsrProposer isrProposer) {
+            Clock clock, Partition.IsrProposer isrProposer, Scheduler purgatoryTimer) {
         this.brokerId = brokerId;
-        this.logDirs = List.copyOf(logDirs);
+        this.logs = new HostedLogs(brokerId, logDirs);
+        this.producePurgatory = new DelayedOperationPurgatory<>("produce", purgatoryTimer);
+        this.fetchPurgatory = new DelayedOperationPurgatory<>("fetch", purgatoryTimer);
         this.metadata = metadata;
         this.brokerEpoch = brokerEpoch;
         this.clock = clock;
@@ -188,7 +194,7 @@ public final class ReplicaManager {
         HostedPartition current = existing == null ? null : existing.state();
         PartitionLog partitionLog;
         try {
-            partitionLog = existingLog(tp).orElse(null);
+            partitionLog = logs.existing(tp).orElse(null);
             Optional<UUID> onDisk = partitionLog == null ? Optional.empty() : PartitionMetadataFile.read(partitionLog.dir());
             boolean recreated = (current != null && !current.topicId().equals(topic.topicId()))
                     || (onDisk.isPresent() && !onDisk.get().equals(topic.topicId()));
@@ -197,7 +203,7 @@ public final class ReplicaManager {
                 // the old log goes, and the new topic's leader epochs start again from zero.
                 log.info("Partition {} belongs to a new topic id {}; deleting the old log", tp, topic.topicId());
                 hosted.remove(tp);
-                deleteLog(tp);
+                logs.delete(tp);
                 current = null;
                 partitionLog = null;
             }
@@ -210,10 +216,9 @@ public final class ReplicaManager {
                 // An older ISR of the same leadership, overtaken by the AlterPartition answer: keep ours.
                 return new Transition(tp, null, current, null, 0, null, null);
             }
-            LogConfig config = storageConfig(topic.configs());
+            LogConfig config = HostedLogs.storageConfig(topic.configs());
             if (partitionLog == null) {
-                partitionLog = logDirs.stream().min(Comparator.comparingInt(LogManager::logCount)).orElseThrow()
-                        .getOrCreateLog(tp, config);
+                partitionLog = logs.create(tp, config);
             } else if (!partitionLog.config().equals(config)) {
                 partitionLog.updateConfig(config);
             }
@@ -226,7 +231,7 @@ public final class ReplicaManager {
         }
         boolean leader = partition.state().leader() == brokerId;
         HostedPartition next = new HostedPartition(topic.topicId(), partition.replicas(), partition.state(), leader);
-        int minIsr = minInsyncReplicas(topic.configs());
+        int minIsr = HostedLogs.minInsyncReplicas(topic.configs());
         Partition hostedNow = hosted.get(tp);
         Partition created = hostedNow == null || hostedNow.log() != partitionLog
                 ? new Partition(tp, brokerId, partitionLog, next, minIsr, clock, isrProposer)
@@ -246,7 +251,7 @@ public final class ReplicaManager {
             hosted.put(t.tp(), t.created());
         }
         if (!t.next().equals(t.current())) {
-            stateListeners.forEach(l -> l.accept(t.tp()));
+            stateChanged(t.tp());
             PartitionState state = t.next().state();
             log.info("Partition {}: {} at leader epoch {}, ISR {}", t.tp(), t.next().leader() ? "leader"
                     : "follower of " + state.leader(), state.leaderEpoch(), state.isr());
@@ -268,7 +273,8 @@ public final class ReplicaManager {
                     + " is not newer than the view held", List.of());
         }
         if (request.full()) {
-            deleteStrayLogs(view.get());
+            // Once per full view (registration or controller), on the thread applying the commands.
+            logs.deleteStray(view.get(), hosted::remove);
         }
         request.topics().forEach(this::applyConfigs);
         return CommandResponse.ok(List.of());
@@ -293,21 +299,21 @@ public final class ReplicaManager {
             TopicPartition tp = new TopicPartition(ref.topic(), ref.partition());
             stopped.add(tp);
             if (hosted.remove(tp) != null) {
-                stateListeners.forEach(l -> l.accept(tp));
+                stateChanged(tp);
             }
         }
         if (!request.deletePartitions()) {
             return CommandResponse.ok(List.of());
         }
         try {
-            deleteLogs(stopped);
+            logs.delete(stopped);
             return CommandResponse.ok(List.of());
         } catch (IOException batchFailed) {
             // Say which partitions failed: retry them one by one.
             List<PartitionError> errors = new ArrayList<>();
             for (TopicPartition tp : stopped) {
                 try {
-                    deleteLog(tp);
+                    logs.delete(tp);
                 } catch (IOException e) {
                     errors.add(new PartitionError(tp.topic(), tp.partition(), ClusterError.KAFKA_STORAGE_ERROR,
                             e.getMessage()));
@@ -335,15 +341,15 @@ public final class ReplicaManager {
     private void applyConfigs(TopicInfo topic) {
         LogConfig config;
         try {
-            config = storageConfig(topic.configs());
+            config = HostedLogs.storageConfig(topic.configs());
         } catch (IllegalArgumentException e) {
             log.error("Topic {} has storage configs this broker cannot apply: {}", topic.name(), e.getMessage());
             return;
         }
-        int minIsr = minInsyncReplicas(topic.configs());
+        int minIsr = HostedLogs.minInsyncReplicas(topic.configs());
         for (PartitionInfo partition : topic.partitions()) {
             TopicPartition tp = new TopicPartition(topic.name(), partition.partition());
-            existingLog(tp).filter(l -> !l.config().equals(config)).ifPresent(l -> l.updateConfig(config));
+            logs.existing(tp).filter(l -> !l.config().equals(config)).ifPresent(l -> l.updateConfig(config));
             Partition hostedPartition = hosted.get(tp);
             if (hostedPartition != null) {
                 hostedPartition.minInsyncReplicas(minIsr);
@@ -351,89 +357,105 @@ public final class ReplicaManager {
         }
     }
 
-    /** Partition {@code index} of {@code topic}: at that position when the list is in order, else searched. */
-    private static Optional<PartitionInfo> partitionOf(TopicInfo topic, int index) {
-        List<PartitionInfo> partitions = topic.partitions();
-        if (index >= 0 && index < partitions.size() && partitions.get(index).partition() == index) {
-            return Optional.of(partitions.get(index));
-        }
-        return partitions.stream().filter(p -> p.partition() == index).findFirst();
-    }
-
     /**
-     * Deletes the logs on disk that the cluster no longer assigns to this broker: their topic was
-     * deleted (or deleted and created again under a new id), or the replica moved, while this broker
-     * was away. One pass over the logs held, after each full view (once per registration or
-     * controller), on the thread that applies the controller's commands.
+     * The one way records are appended as leader, for producers and coordinators alike (Kafka's
+     * {@code ReplicaManager.appendRecords}). Each partition is appended on its own: a refusal changes
+     * that partition only. With {@code acks=all} the future completes once the ISR has every
+     * appended batch (at once when the ISR is the leader alone), or with REQUEST_TIMED_OUT for those
+     * it has not after {@code timeout}; otherwise once the leader has appended. Every new append
+     * wakes the fetches waiting on its partition.
+     *
+     * @param records each partition's record batches, in the order they are appended
+     * @param acks    0, 1 or -1 (all); with -1 the ISR must have {@code min.insync.replicas} members
      */
-    private void deleteStrayLogs(MetadataCache.Snapshot view) {
-        for (LogManager dir : logDirs) {
-            // One copy of the directory's logs per scan, not one per log: linear in the logs held.
-            List<TopicPartition> stray = new ArrayList<>();
-            for (Map.Entry<TopicPartition, PartitionLog> held : dir.logs().entrySet()) {
-                TopicPartition tp = held.getKey();
-                Optional<UUID> topicId = PartitionMetadataFile.read(held.getValue().dir());
-                boolean assigned = view.topic(tp.topic())
-                        .filter(t -> topicId.isEmpty() || topicId.get().equals(t.topicId()))
-                        .flatMap(t -> partitionOf(t, tp.partition()))
-                        .map(p -> p.replicas().contains(brokerId))
-                        .orElse(false);
-                if (!assigned) {
-                    log.info("Deleting the stray log of {}: the cluster no longer assigns it to broker {}", tp, brokerId);
-                    hosted.remove(tp);
-                    stray.add(tp);
-                }
-            }
+    public CompletableFuture<Map<TopicPartition, AppendResult>> appendRecords(Map<TopicPartition, ByteBuffer> records,
+            short acks, Duration timeout, AppendOrigin origin) {
+        Map<TopicPartition, AppendResult> results = new LinkedHashMap<>();
+        Map<TopicPartition, DelayedProduce.Pending> waiting = new LinkedHashMap<>();
+        records.forEach((tp, batches) -> {
             try {
-                dir.deleteLogs(stray);
-            } catch (IOException e) {
-                log.error("Cannot delete the stray logs {} of {}", stray, dir.logDir(), e);
+                if (origin == AppendOrigin.CLIENT && InternalTopics.isInternal(tp.topic())) {
+                    throw new ReplicaException(ReplicaError.INVALID_TOPIC, "Cannot append to internal topic " + tp.topic());
+                }
+                Partition partition = leaderPartition(tp);
+                AppendInfo info = partition.appendAsLeader(batches, acks);
+                if (!info.duplicate()) {
+                    fetchPurgatory.checkAndComplete(tp);
+                }
+                AppendResult appended = AppendResult.appended(info, partition.log().logStartOffset());
+                results.put(tp, appended);
+                if (acks == -1) {
+                    waiting.put(tp, new DelayedProduce.Pending(partition, appended));
+                }
+            } catch (ReplicaException | LogException e) {
+                log.debug("Append to {} refused: {}", tp, e.getMessage());
+                results.put(tp, AppendResult.refused(e));
+            } catch (IllegalArgumentException e) {
+                results.put(tp, AppendResult.refused(new LogException(LogError.CORRUPT_RECORD, e.getMessage())));
             }
+        });
+        if (waiting.isEmpty()) {
+            return CompletableFuture.completedFuture(results);
         }
-    }
-
-    private Optional<PartitionLog> existingLog(TopicPartition tp) {
-        for (LogManager dir : logDirs) {
-            Optional<PartitionLog> existing = dir.getLog(tp);
-            if (existing.isPresent()) {
-                return existing;
-            }
-        }
-        return Optional.empty();
-    }
-
-    private void deleteLog(TopicPartition tp) throws IOException {
-        deleteLogs(List.of(tp));
-    }
-
-    private void deleteLogs(List<TopicPartition> partitions) throws IOException {
-        for (LogManager dir : logDirs) {
-            dir.deleteLogs(partitions);
-        }
+        CompletableFuture<Map<TopicPartition, AppendResult>> answer = new CompletableFuture<>();
+        producePurgatory.tryCompleteElseWatch(new DelayedProduce(timeout, waiting, done -> {
+            done.forEach((tp, pending) -> results.put(tp, pending.result));
+            answer.complete(results);
+        }), waiting.keySet());
+        return answer;
     }
 
     /**
-     * The storage settings among a topic's configs (the others concern the controller or producers).
-     * A topic whose {@code cleanup.policy} lacks {@code delete} (compact only, such as
-     * {@code __consumer_offsets}) never loses segments to time or size retention.
+     * The one way records are read from leaders, for consumers, followers and coordinators loading
+     * their state (Kafka's {@code ReplicaManager.fetchMessages}). Reads every partition within the
+     * byte limits; answers at once with {@code minBytes} or more, an error on any partition, or no
+     * wait; else waits up to {@code maxWait} for appends. A follower's fetch offset is its log end:
+     * recording it may move the high watermark and add the follower to the ISR.
      */
-    static LogConfig storageConfig(Map<String, String> topicConfigs) {
-        Map<String, String> storage = new TreeMap<>(topicConfigs);
-        storage.keySet().retainAll(LogConfig.NAMES);
-        String policy = topicConfigs.get(TopicConfigs.CLEANUP_POLICY);
-        if (policy != null && java.util.Arrays.stream(policy.split(",")).map(String::trim).noneMatch("delete"::equals)) {
-            storage.put("retention.ms", "-1");
-            storage.put("retention.bytes", "-1");
+    public CompletableFuture<List<FetchResult>> fetchMessages(FetchParams params,
+            List<FetchParams.PartitionRequest> partitions) {
+        List<FetchResult> first = readFromLeaders(params, partitions);
+        if (params.maxWait().isZero() || params.maxWait().isNegative() || partitions.isEmpty()
+                || DelayedFetch.satisfies(params, first)) {
+            return CompletableFuture.completedFuture(first);
         }
-        return LogConfig.fromProperties(storage);
+        CompletableFuture<List<FetchResult>> answer = new CompletableFuture<>();
+        fetchPurgatory.tryCompleteElseWatch(new DelayedFetch(params, () -> readFromLeaders(params, partitions), answer),
+                partitions.stream().map(FetchParams.PartitionRequest::tp).toList());
+        return answer;
     }
 
-    private static int minInsyncReplicas(Map<String, String> topicConfigs) {
-        try {
-            return Integer.parseInt(topicConfigs.getOrDefault(TopicConfigs.MIN_INSYNC_REPLICAS, "1").trim());
-        } catch (NumberFormatException e) {
-            return 1;
+    private List<FetchResult> readFromLeaders(FetchParams params, List<FetchParams.PartitionRequest> partitions) {
+        List<FetchResult> results = new ArrayList<>(partitions.size());
+        int bytes = 0;
+        for (FetchParams.PartitionRequest wanted : partitions) {
+            TopicPartition tp = wanted.tp();
+            try {
+                Partition partition = leaderPartition(tp);
+                partition.checkEpoch(wanted.currentLeaderEpoch(), true);
+                if (params.isFromFollower() && partition.updateFollowerFetchState(params.replicaId(), wanted.fetchOffset())) {
+                    highWatermarkMoved(tp);
+                }
+                int limit = Math.min(wanted.maxBytes(), Math.max(0, params.maxBytes() - bytes));
+                FetchResult result = new FetchResult(tp, partition.read(wanted.fetchOffset(), limit, bytes == 0,
+                        params.bound()), null);
+                bytes += result.bytes();
+                results.add(result);
+            } catch (ReplicaException | LogException e) {
+                results.add(new FetchResult(tp, null, e));
+            }
         }
+        return results;
+    }
+
+    /**
+     * Moves {@code tp}'s log start offset up to {@code offset} (-1: the high watermark) as its leader
+     * (DeleteRecords); returns the new log start offset. Waiting fetches of the partition wake.
+     */
+    public long deleteRecords(TopicPartition tp, long offset) {
+        long start = leaderPartition(tp).deleteRecordsBefore(offset);
+        fetchPurgatory.checkAndComplete(tp);
+        return start;
     }
 
     /** What each hosted partition's last accepted LeaderAndIsr said. */
@@ -472,14 +494,20 @@ public final class ReplicaManager {
                 .orElse(false);
     }
 
-    /** Calls {@code listener} with each partition whose high watermark moved outside an append. */
-    public void onHighWatermarkChange(Consumer<TopicPartition> listener) {
-        highWatermarkListeners.add(listener);
+    /**
+     * {@code tp}'s high watermark moved outside an append (a follower's fetch, a committed ISR):
+     * acks=all appends and consumers' fetches waiting on it may go on.
+     */
+    public void highWatermarkMoved(TopicPartition tp) {
+        producePurgatory.checkAndComplete(tp);
+        fetchPurgatory.checkAndComplete(tp);
     }
 
-    /** Tells the listeners that {@code tp}'s high watermark moved (a follower's fetch, a committed ISR). */
-    public void highWatermarkMoved(TopicPartition tp) {
-        highWatermarkListeners.forEach(l -> l.accept(tp));
+    /** A leadership or ISR change may decide what waiting requests wait for; then the listeners hear. */
+    private void stateChanged(TopicPartition tp) {
+        producePurgatory.checkAndComplete(tp);
+        fetchPurgatory.checkAndComplete(tp);
+        stateListeners.forEach(l -> l.accept(tp));
     }
 
     /** Proposes dropping, on every partition this broker leads, the followers behind for {@code lagMs}. */
@@ -512,5 +540,21 @@ public final class ReplicaManager {
 
     public synchronized int highestControllerEpoch() {
         return highestControllerEpoch;
+    }
+
+    /** Requests waiting in the produce purgatory, per watched partition (a gauge). */
+    public int waitingAppends() {
+        return producePurgatory.watched();
+    }
+
+    /** Requests waiting in the fetch purgatory, per watched partition (a gauge). */
+    public int waitingFetches() {
+        return fetchPurgatory.watched();
+    }
+
+    /** Answers every waiting request with what it has, at shutdown, rather than dropping it. */
+    public void completeWaitingRequests() {
+        producePurgatory.completeAll();
+        fetchPurgatory.completeAll();
     }
 }

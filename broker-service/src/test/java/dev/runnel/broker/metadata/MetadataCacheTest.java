@@ -1,4 +1,4 @@
-package dev.runnel.broker.cluster;
+package dev.runnel.broker.metadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,32 +1,30 @@
-package dev.runnel.broker.protocol;
+package dev.runnel.broker.replication;
 
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Consumer;
 
-import org.apache.kafka.common.protocol.Errors;
-
 import dev.runnel.broker.purgatory.DelayedOperation;
-import dev.runnel.broker.replication.Partition;
-import dev.runnel.broker.replication.ReplicaException;
 import dev.runnel.common.TopicPartition;
 
 /**
- * An {@code acks=all} produce whose appends succeeded on the leader and now wait for the ISR: it
- * completes when every partition's high watermark has passed its batches, or answers
- * REQUEST_TIMED_OUT for those that have not when the request's timeout passes.
+ * An {@code acks=all} append whose batches are on the leader and now wait for the ISR: it completes
+ * when every partition's high watermark has passed its batches, or marks those that have not
+ * REQUEST_TIMED_OUT when the timeout passes. Waits in {@link ReplicaManager}'s produce purgatory.
  */
 final class DelayedProduce extends DelayedOperation {
 
-    /** One appended partition: where its batches end, and its answer once known. */
+    /** One appended partition: where its batches end, and its result once known. */
     static final class Pending {
         final Partition partition;
         final long requiredOffset;
-        volatile Errors outcome;
+        volatile AppendResult result;
+        private final AppendResult appended;
 
-        Pending(Partition partition, long requiredOffset) {
+        Pending(Partition partition, AppendResult appended) {
             this.partition = partition;
-            this.requiredOffset = requiredOffset;
+            this.appended = appended;
+            this.requiredOffset = appended.info().nextOffset();
         }
     }
 
@@ -43,17 +41,17 @@ final class DelayedProduce extends DelayedOperation {
     public boolean tryComplete() {
         boolean all = true;
         for (Pending p : pending.values()) {
-            if (p.outcome != null) {
+            if (p.result != null) {
                 continue;
             }
             try {
                 if (p.partition.isReplicatedTo(p.requiredOffset)) {
-                    p.outcome = Errors.NONE;
+                    p.result = p.appended;
                 } else {
                     all = false;
                 }
             } catch (ReplicaException e) {
-                p.outcome = KafkaErrors.of(e);
+                p.result = p.appended.notAcknowledged(e);
             }
         }
         return all && forceComplete();
@@ -62,8 +60,10 @@ final class DelayedProduce extends DelayedOperation {
     @Override
     protected void onComplete() {
         for (Pending p : pending.values()) {
-            if (p.outcome == null) {
-                p.outcome = Errors.REQUEST_TIMED_OUT;
+            if (p.result == null) {
+                p.result = p.appended.notAcknowledged(new ReplicaException(ReplicaError.REQUEST_TIMED_OUT,
+                        "the ISR of " + p.partition.topicPartition() + " did not acknowledge offsets below "
+                                + p.requiredOffset + " within " + delay().toMillis() + " ms"));
             }
         }
         respond.accept(pending);

@@ -1,4 +1,4 @@
-package dev.runnel.broker.cluster;
+package dev.runnel.broker.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,6 +27,6 @@ class TopicConfigDefaultsTest {
         Map<String, String> defaults = new TreeMap<>();
         TopicConfigs.names().forEach(name -> defaults.put(name, TopicConfigs.defaultValue(name)));
 
-        assertThat(ReplicaManager.storageConfig(defaults)).isEqualTo(LogConfig.DEFAULTS);
+        assertThat(HostedLogs.storageConfig(defaults)).isEqualTo(LogConfig.DEFAULTS);
     }
 }

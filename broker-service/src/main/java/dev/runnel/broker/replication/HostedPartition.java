@@ -1,4 +1,4 @@
-package dev.runnel.broker.cluster;
+package dev.runnel.broker.replication;
 
 import java.util.List;
 import java.util.UUID;

@@ -1,12 +1,18 @@
-package dev.runnel.broker.cluster;
+package dev.runnel.broker.ops;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.runnel.broker.cluster.BrokerRegistration;
+import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.replication.HostedPartition;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.cluster.BrokerInfo;
+import dev.runnel.cluster.GroupView;
 
 /**
  * {@code GET /api/v1/broker}: this broker's registration, its view of the cluster and the partitions
@@ -23,10 +29,10 @@ class BrokerStatusController {
     private final BrokerRegistration registration;
     private final ReplicaManager replicas;
     private final MetadataCache metadata;
-    private final dev.runnel.broker.ops.GroupViews groupViews;
+    private final GroupViews groupViews;
 
     BrokerStatusController(BrokerRegistration registration, ReplicaManager replicas, MetadataCache metadata,
-            dev.runnel.broker.ops.GroupViews groupViews) {
+            GroupViews groupViews) {
         this.groupViews = groupViews;
         this.registration = registration;
         this.replicas = replicas;
@@ -35,7 +41,7 @@ class BrokerStatusController {
 
     /** {@code GET /api/v1/broker/groups}: the consumer groups this broker coordinates. */
     @GetMapping("/api/v1/broker/groups")
-    java.util.List<dev.runnel.cluster.GroupView> groups() {
+    List<GroupView> groups() {
         return groupViews.all();
     }
 

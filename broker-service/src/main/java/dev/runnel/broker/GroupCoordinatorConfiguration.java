@@ -1,0 +1,109 @@
+package dev.runnel.broker;
+
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import dev.runnel.broker.config.BrokerProperties;
+import dev.runnel.broker.group.GroupAdmin;
+import dev.runnel.broker.group.GroupCoordinator;
+import dev.runnel.broker.group.GroupMetadataManager;
+import dev.runnel.broker.group.GroupOffsets;
+import dev.runnel.broker.group.GroupSettings;
+import dev.runnel.broker.kafka.ConsumerSubscriptions;
+import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.replication.Partition;
+import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.cluster.InternalTopics;
+import dev.runnel.common.time.Scheduler;
+
+/**
+ * Wires the group coordinator: it serves the groups of the {@code __consumer_offsets} partitions
+ * this broker leads, on its own threads (group queues, a loader) and the broker's scheduler
+ * (session and rebalance timeouts, offset expiry), and keeps its records through the replica
+ * manager ({@link ReplicatedGroupLog}).
+ */
+@Configuration(proxyBeanMethods = false)
+class GroupCoordinatorConfiguration {
+
+    /** The group coordinator's threads: where group operations and partition loads run. */
+    static final class GroupThreads implements AutoCloseable {
+
+        final ExecutorService groups = Executors.newFixedThreadPool(2, daemon("group-coordinator"));
+        final ExecutorService loader = Executors.newSingleThreadExecutor(daemon("group-loader"));
+
+        @Override
+        public void close() {
+            loader.shutdownNow();
+            groups.shutdownNow();
+        }
+
+        private static ThreadFactory daemon(String name) {
+            return r -> {
+                Thread t = new Thread(r, name);
+                t.setDaemon(true);
+                return t;
+            };
+        }
+    }
+
+    @Bean
+    GroupSettings groupSettings(BrokerProperties properties) {
+        BrokerProperties.Group group = properties.getGroup();
+        BrokerProperties.OffsetsTopic offsets = properties.getOffsetsTopic();
+        return new GroupSettings(offsets.getPartitions(), offsets.getReplicationFactor(),
+                group.getInitialRebalanceDelay(), (int) group.getMinSessionTimeout().toMillis(),
+                (int) Math.min(Integer.MAX_VALUE, group.getMaxSessionTimeout().toMillis()), group.getMaxSize(),
+                offsets.getRetention(), offsets.getRetentionCheckInterval(), offsets.getMetadataMaxBytes(),
+                offsets.getCommitTimeout());
+    }
+
+    @Bean(destroyMethod = "close")
+    GroupThreads groupThreads() {
+        return new GroupThreads();
+    }
+
+    /** The groups and their state; leading an offsets partition makes this broker the coordinator of its groups. */
+    @Bean
+    GroupMetadataManager groupMetadataManager(ReplicaManager replicas, MetadataCache metadataCache,
+            GroupSettings settings, GroupThreads threads, Clock clock) {
+        GroupMetadataManager manager = new GroupMetadataManager(
+                new ReplicatedGroupLog(replicas, clock, settings.commitTimeout()), clock, threads.groups,
+                threads.loader, settings, () -> metadataCache.snapshot().topic(InternalTopics.CONSUMER_OFFSETS)
+                        .map(t -> t.partitions().size()).orElse(settings.offsetsTopicPartitions()));
+        replicas.onStateChange(tp -> {
+            if (!tp.topic().equals(InternalTopics.CONSUMER_OFFSETS)) {
+                return;
+            }
+            if (replicas.partition(tp).map(Partition::isLeader).orElse(false)) {
+                manager.becameLeader(tp.partition());
+            } else {
+                manager.resigned(tp.partition());
+            }
+        });
+        return manager;
+    }
+
+    @Bean
+    GroupCoordinator groupCoordinator(GroupMetadataManager groupMetadataManager, Clock clock, Scheduler scheduler) {
+        return new GroupCoordinator(groupMetadataManager, clock, scheduler);
+    }
+
+    @Bean
+    GroupOffsets groupOffsets(GroupCoordinator groupCoordinator, GroupSettings settings, Clock clock,
+            Scheduler scheduler) {
+        GroupOffsets offsets = new GroupOffsets(groupCoordinator, clock, ConsumerSubscriptions::topics);
+        scheduler.schedulePeriodically("offsets-expiry", offsets::expireOffsets, settings.retentionCheckInterval(),
+                settings.retentionCheckInterval());
+        return offsets;
+    }
+
+    @Bean
+    GroupAdmin groupAdmin(GroupCoordinator groupCoordinator, Clock clock) {
+        return new GroupAdmin(groupCoordinator, clock);
+    }
+}

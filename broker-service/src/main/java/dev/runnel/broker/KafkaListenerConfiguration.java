@@ -1,0 +1,118 @@
+package dev.runnel.broker;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.util.unit.DataSize;
+
+import dev.runnel.broker.cluster.BrokerRegistration;
+import dev.runnel.broker.cluster.ControllerAdminClient;
+import dev.runnel.broker.cluster.ControllerClient;
+import dev.runnel.broker.cluster.ProducerIdManager;
+import dev.runnel.broker.config.BrokerProperties;
+import dev.runnel.broker.group.GroupAdmin;
+import dev.runnel.broker.group.GroupCoordinator;
+import dev.runnel.broker.group.GroupMetadataManager;
+import dev.runnel.broker.group.GroupOffsets;
+import dev.runnel.broker.group.GroupSettings;
+import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.protocol.KafkaApis;
+import dev.runnel.broker.protocol.KafkaServer;
+import dev.runnel.broker.protocol.ListenerLimits;
+import dev.runnel.broker.protocol.RequestDispatcher;
+import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.security.BrokerAuthentication;
+import dev.runnel.cluster.process.ListenerPort;
+import dev.runnel.common.time.Scheduler;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Wires the Kafka listener: the table of API handlers ({@link KafkaApis}), the request-handler
+ * threads ({@link RequestDispatcher}) and the network listener ({@link KafkaServer}).
+ */
+@Configuration(proxyBeanMethods = false)
+class KafkaListenerConfiguration {
+
+    /** Where handlers wait on the controller (InitProducerId), off the request-handler threads. */
+    @Bean(destroyMethod = "shutdownNow")
+    ExecutorService controllerCalls() {
+        return Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "kafka-controller-calls");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Bean
+    KafkaApis kafkaApis(BrokerProperties properties, ReplicaManager replicaManager, MetadataCache metadata,
+            ControllerClient controllerClient, BrokerRegistration registration, ExecutorService controllerCalls,
+            BrokerAuthentication brokerAuthentication, GroupMetadataManager groupMetadata,
+            GroupCoordinator groupCoordinator, GroupOffsets groupOffsets, GroupAdmin groupAdmin,
+            GroupSettings groupSettings, Clock clock, Scheduler scheduler) {
+        KafkaApis.Cluster cluster = new KafkaApis.Cluster(properties.getId(), metadata::clusterId,
+                brokerConfigs(properties), new ControllerAdminClient(controllerClient),
+                new ProducerIdManager(properties.getId(), registration::epoch, controllerClient::allocateProducerIds),
+                controllerCalls, properties.isAutoCreateTopicsEnable(), brokerAuthentication);
+        KafkaApis.Groups groups = new KafkaApis.Groups(groupMetadata, groupCoordinator, groupOffsets, groupAdmin,
+                groupSettings);
+        return new KafkaApis(replicaManager, metadata, cluster, groups, clock, scheduler);
+    }
+
+    @Bean(destroyMethod = "close")
+    RequestDispatcher requestDispatcher(KafkaApis kafkaApis, BrokerProperties properties) {
+        return new RequestDispatcher(kafkaApis, properties.getNumIoThreads(), properties.getQueuedMaxRequests());
+    }
+
+    @Bean
+    KafkaServer kafkaServer(BrokerProperties properties, RequestDispatcher requestDispatcher,
+            ReplicaManager replicaManager, MeterRegistry meterRegistry) {
+        Gauge.builder("runnel.broker.purgatory.size", replicaManager, ReplicaManager::waitingAppends)
+                .tag("operation", "produce").description("Requests waiting, per watched partition")
+                .register(meterRegistry);
+        Gauge.builder("runnel.broker.purgatory.size", replicaManager, ReplicaManager::waitingFetches)
+                .tag("operation", "fetch").description("Requests waiting, per watched partition").register(meterRegistry);
+        return new KafkaServer(properties.getListenHost(), properties.getKafkaPort(), listenerLimits(properties),
+                requestDispatcher, meterRegistry, replicaManager::completeWaitingRequests);
+    }
+
+    /** The Kafka listener's bound port, for the port file ({@code runnel.process.port-file}). */
+    @Bean
+    ListenerPort kafkaListenerPort(KafkaServer kafkaServer) {
+        return new ListenerPort("kafka", kafkaServer::port);
+    }
+
+    static ListenerLimits listenerLimits(BrokerProperties properties) {
+        DataSize configured = properties.getQueuedMaxRequestBytes();
+        // Unset: a quarter of the heap. Zero or negative (Kafka's -1): unbounded.
+        long queued = configured == null ? Runtime.getRuntime().maxMemory() / 4
+                : configured.toBytes() <= 0 ? Long.MAX_VALUE : configured.toBytes();
+        return new ListenerLimits((int) Math.min(Integer.MAX_VALUE, properties.getSocketRequestMaxBytes().toBytes()),
+                queued, properties.getConnectionsMaxIdle());
+    }
+
+    /** This broker's settings under Kafka's names, for DescribeConfigs. */
+    private static Map<String, String> brokerConfigs(BrokerProperties properties) {
+        Map<String, String> configs = new LinkedHashMap<>();
+        configs.put("broker.id", Integer.toString(properties.getId()));
+        if (properties.getRack() != null) {
+            configs.put("broker.rack", properties.getRack());
+        }
+        configs.put("log.dirs", properties.getLogDirs().stream().map(Path::toString).collect(Collectors.joining(",")));
+        configs.put("socket.request.max.bytes", Long.toString(properties.getSocketRequestMaxBytes().toBytes()));
+        configs.put("queued.max.request.bytes", Long.toString(listenerLimits(properties).queuedMaxRequestBytes()));
+        configs.put("connections.max.idle.ms", Long.toString(properties.getConnectionsMaxIdle().toMillis()));
+        configs.put("auto.create.topics.enable", Boolean.toString(properties.isAutoCreateTopicsEnable()));
+        configs.put("num.io.threads", Integer.toString(properties.getNumIoThreads()));
+        configs.put("queued.max.requests", Integer.toString(properties.getQueuedMaxRequests()));
+        configs.put("background.threads", Integer.toString(properties.getBackgroundThreads()));
+        return configs;
+    }
+}

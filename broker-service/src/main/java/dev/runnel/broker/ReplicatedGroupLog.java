@@ -1,0 +1,107 @@
+package dev.runnel.broker;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+
+import org.apache.kafka.common.protocol.Errors;
+
+import dev.runnel.broker.group.GroupLog;
+import dev.runnel.broker.record.KafkaRecordBatches;
+import dev.runnel.broker.record.RecordCodec;
+import dev.runnel.broker.replication.AppendOrigin;
+import dev.runnel.broker.replication.AppendResult;
+import dev.runnel.broker.replication.FetchParams;
+import dev.runnel.broker.replication.FetchResult;
+import dev.runnel.broker.protocol.KafkaErrors;
+import dev.runnel.broker.replication.ReplicaException;
+import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.storage.LogException;
+import dev.runnel.broker.storage.PartitionLog;
+import dev.runnel.cluster.InternalTopics;
+import dev.runnel.common.TopicPartition;
+
+/**
+ * The group coordinator's {@link GroupLog} on {@code __consumer_offsets}: appends through
+ * {@link ReplicaManager#appendRecords} with acks=all, reads through
+ * {@link ReplicaManager#fetchMessages}, the same paths as producers and consumers.
+ */
+final class ReplicatedGroupLog implements GroupLog {
+
+    private static final int READ_BYTES = 1024 * 1024;
+
+    private final ReplicaManager replicas;
+    private final Clock clock;
+    private final Duration timeout;
+
+    ReplicatedGroupLog(ReplicaManager replicas, Clock clock, Duration timeout) {
+        this.replicas = replicas;
+        this.clock = clock;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public CompletableFuture<Void> append(int partition, List<Entry> entries) {
+        TopicPartition tp = new TopicPartition(InternalTopics.CONSUMER_OFFSETS, partition);
+        long now = clock.millis();
+        List<KafkaRecordBatches.SimpleRecord> records = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            records.add(new KafkaRecordBatches.SimpleRecord(now, e.key(), e.value()));
+        }
+        return replicas.appendRecords(Map.of(tp, KafkaRecordBatches.batch(RecordCodec.NONE,
+                KafkaRecordBatches.ProducerInfo.NONE, records)), (short) -1, timeout, AppendOrigin.COORDINATOR)
+                .thenCompose(results -> {
+                    AppendResult result = results.get(tp);
+                    if (!result.failed()) {
+                        return CompletableFuture.completedFuture(null);
+                    }
+                    // Failed as such, not wrapped: the coordinator reads the error from it.
+                    return CompletableFuture.failedFuture(new GroupLogException(KafkaErrors.of(result.failure()),
+                            (result.failedAfterAppend() ? "the write to " + tp + " was not replicated: " : "")
+                                    + result.failure().getMessage()));
+                });
+    }
+
+    @Override
+    public void read(int partition, BiConsumer<byte[], byte[]> records) {
+        TopicPartition tp = new TopicPartition(InternalTopics.CONSUMER_OFFSETS, partition);
+        try {
+            PartitionLog log = replicas.leaderPartition(tp).log();
+            long offset = log.logStartOffset();
+            long end = log.logEndOffset();
+            while (offset < end) {
+                FetchResult read = replicas.fetchMessages(FetchParams.coordinatorLoad(READ_BYTES),
+                        List.of(new FetchParams.PartitionRequest(tp, offset, OptionalInt.empty(), READ_BYTES)))
+                        .join().get(0);
+                if (read.failed()) {
+                    throw read.failure();
+                }
+                if (read.read().isEmpty()) {
+                    break;
+                }
+                List<KafkaRecordBatches.DecodedRecord> decoded = KafkaRecordBatches.decode(read.read().slice().readFully());
+                if (decoded.isEmpty()) {
+                    throw new GroupLogException(Errors.CORRUPT_MESSAGE, "no whole batch at offset " + offset + " of " + tp);
+                }
+                for (KafkaRecordBatches.DecodedRecord r : decoded) {
+                    if (r.offset() >= offset && r.key() != null) {
+                        records.accept(r.key(), r.value());
+                    }
+                }
+                offset = decoded.get(decoded.size() - 1).offset() + 1;
+            }
+        } catch (ReplicaException | LogException e) {
+            throw new GroupLogException(KafkaErrors.of(e), e.getMessage());
+        } catch (IOException e) {
+            throw new GroupLogException(Errors.KAFKA_STORAGE_ERROR, "cannot read " + tp + ": " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new GroupLogException(Errors.CORRUPT_MESSAGE, "a corrupt batch in " + tp + ": " + e.getMessage());
+        }
+    }
+}

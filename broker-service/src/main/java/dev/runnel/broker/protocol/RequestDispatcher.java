@@ -1,0 +1,167 @@
+package dev.runnel.broker.protocol;
+
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where requests are handled: a bounded pool of request-handler threads (Kafka's
+ * {@code num.io.threads}), so that the network threads only frame requests and write answers. A
+ * handler may take locks, roll a segment or fsync; none of that stalls the other connections of
+ * its event loop.
+ *
+ * <ul>
+ *   <li>Each connection's requests run one at a time, in the order they arrived ({@link #forConnection}),
+ *       as they did on the connection's event loop; their answers may complete later (a parked fetch)
+ *       and are still written in request order by the connection.</li>
+ *   <li>At most {@code queued.max.requests} requests wait for a handler thread; past that,
+ *       {@link #enqueue} says so and the connection stops reading until it is woken (back-pressure,
+ *       as Kafka's network threads block on a full request queue).</li>
+ * </ul>
+ */
+public final class RequestDispatcher implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
+
+    private final KafkaApis apis;
+    private final Executor pool;
+    private final ExecutorService owned;
+    private final int queuedMaxRequests;
+    private final AtomicInteger queued = new AtomicInteger();
+    private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
+
+    /**
+     * @param ioThreads         request-handler threads ({@code num.io.threads})
+     * @param queuedMaxRequests requests that may wait for a handler thread before connections stop
+     *                          reading ({@code queued.max.requests})
+     */
+    public RequestDispatcher(KafkaApis apis, int ioThreads, int queuedMaxRequests) {
+        if (ioThreads < 1 || queuedMaxRequests < 1) {
+            throw new IllegalArgumentException("num.io.threads and queued.max.requests must be at least 1, not "
+                    + ioThreads + " and " + queuedMaxRequests);
+        }
+        AtomicInteger threadNumber = new AtomicInteger();
+        ThreadPoolExecutor threads = new ThreadPoolExecutor(ioThreads, ioThreads, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "kafka-request-handler-" + threadNumber.getAndIncrement());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.apis = apis;
+        this.pool = threads;
+        this.owned = threads;
+        this.queuedMaxRequests = queuedMaxRequests;
+    }
+
+    private RequestDispatcher(KafkaApis apis, Executor pool) {
+        this.apis = apis;
+        this.pool = pool;
+        this.owned = null;
+        this.queuedMaxRequests = Integer.MAX_VALUE;
+    }
+
+    /** Handlers run on the caller's thread: for tests that drive a connection step by step. */
+    static RequestDispatcher direct(KafkaApis apis) {
+        return new RequestDispatcher(apis, Runnable::run);
+    }
+
+    KafkaApis apis() {
+        return apis;
+    }
+
+    /** An executor that runs one connection's requests one at a time, in order, on the pool. */
+    Executor forConnection() {
+        return new SerialExecutor();
+    }
+
+    /**
+     * Queues {@code task} on {@code connection} (from {@link #forConnection}). Returns false when the
+     * queue is now full: the caller should stop reading; {@code wakeUp} runs once there is room again.
+     */
+    boolean enqueue(Executor connection, Runnable task, Runnable wakeUp) {
+        int now = queued.incrementAndGet();
+        connection.execute(() -> {
+            queued.decrementAndGet();
+            wakeWaiters();
+            task.run();
+        });
+        if (now < queuedMaxRequests) {
+            return true;
+        }
+        waiting.add(wakeUp);
+        if (queued.get() < queuedMaxRequests) {
+            wakeWaiters(); // room made between the count and the queueing: nobody else would wake it
+        }
+        return false;
+    }
+
+    /** Requests waiting for a handler thread (a gauge). */
+    public int queuedRequests() {
+        return queued.get();
+    }
+
+    private void wakeWaiters() {
+        if (waiting.isEmpty() || queued.get() >= queuedMaxRequests) {
+            return;
+        }
+        for (Runnable waiter = waiting.poll(); waiter != null; waiter = waiting.poll()) {
+            try {
+                waiter.run();
+            } catch (RuntimeException e) {
+                // A connection's event loop shutting down: the others must still be woken.
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (owned != null) {
+            owned.shutdownNow();
+        }
+    }
+
+    /** One connection's queue: at most one of its tasks on the pool at a time, each task a turn of its own. */
+    private final class SerialExecutor implements Executor {
+
+        private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+        private final AtomicInteger pending = new AtomicInteger();
+
+        @Override
+        public void execute(Runnable task) {
+            tasks.add(task);
+            if (pending.getAndIncrement() == 0) {
+                submit();
+            }
+        }
+
+        private void submit() {
+            try {
+                pool.execute(this::runOne);
+            } catch (RuntimeException e) {
+                // The pool is shut down: the broker is stopping, and the connection with it.
+                log.debug("Request not handled: {}", e.toString());
+            }
+        }
+
+        private void runOne() {
+            Runnable task = tasks.poll();
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.error("A request task failed", e);
+            }
+            if (pending.decrementAndGet() > 0) {
+                // The next request of this connection goes to the back of the pool's queue: fair to the others.
+                submit();
+            }
+        }
+    }
+}
