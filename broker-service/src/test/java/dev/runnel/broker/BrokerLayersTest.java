@@ -7,14 +7,28 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
+import dev.runnel.testing.PackageLayers;
+
 /**
- * kafka-clients' internal classes move between releases, so production code reaches them only
+ * The broker's architecture as rules on its sources: which package may use which, and where
+ * kafka-clients may be used.
+ *
+ * <p>Packages, from the bottom: {@code config} (the broker's settings), {@code purgatory},
+ * {@code security}, {@code metadata} (the cluster as this broker knows it), the record format and
+ * {@code storage} (partition logs), {@code kafka} (the wire adapter), {@code replication}
+ * (partitions, the replica manager: the one append and read path, followers), {@code group} (the
+ * group coordinator, which knows the log only as {@code GroupLog}), {@code cluster} (membership,
+ * the controller's commands), {@code protocol} (the Kafka listener and API handlers), {@code ops}
+ * (health, metrics, endpoints), and the application package that wires them.
+ *
+ * <p>kafka-clients' internal classes move between releases, so production code reaches them only
  * through {@code dev.runnel.broker.kafka}; this keeps a library upgrade a one-package change.
  *
  * <p>The protocol handlers ({@code dev.runnel.broker.protocol}) build requests' answers from the
@@ -25,7 +39,7 @@ import org.junit.jupiter.api.Test;
  * ({@code dev.runnel.broker}), whose {@code ReplicatedGroupLog} hands the group coordinator the
  * replica manager's failures as those codes.
  */
-class KafkaClientsBoundaryTest {
+class BrokerLayersTest {
 
     private static final Path MAIN_SOURCES = Path.of("src/main/java");
     private static final Path ADAPTER = MAIN_SOURCES.resolve("dev/runnel/broker/kafka");
@@ -37,6 +51,27 @@ class KafkaClientsBoundaryTest {
     private static final List<String> PROTOCOL_SCHEMA = List.of("org.apache.kafka.common.message.",
             "org.apache.kafka.common.protocol.ApiKeys", "org.apache.kafka.common.protocol.ApiMessage",
             "org.apache.kafka.common.protocol.Errors", "org.apache.kafka.common.Uuid");
+
+    static final PackageLayers LAYERS = PackageLayers.of(MAIN_SOURCES, "dev.runnel.broker")
+            .layer("config")
+            .layer("purgatory")
+            .layer("security")
+            .layer("metadata")
+            .layer("storage", "kafka")
+            .layer("kafka", "storage", "security")
+            .layer("replication", "kafka", "metadata", "purgatory", "security", "storage")
+            .layer("group")
+            .layer("cluster", "config", "metadata", "replication", "storage")
+            .layer("protocol", "cluster", "group", "kafka", "metadata", "replication", "security", "storage")
+            .layer("ops", "cluster", "config", "group", "kafka", "metadata", "replication", "storage")
+            .layer("", "cluster", "config", "group", "kafka", "metadata", "ops", "protocol", "replication", "security",
+                    "storage");
+
+    @Test
+    void everyPackageKeepsToItsLayer() {
+        assertThat(LAYERS.violations()).as("departures from the layer table%n%s",
+                String.join(System.lineSeparator(), LAYERS.table())).isEmpty();
+    }
 
     @Test
     void onlyTheAdapterPackageImportsKafkaClients() throws IOException {
@@ -71,7 +106,7 @@ class KafkaClientsBoundaryTest {
     private static List<String> kafkaNames(Path file) {
         try {
             Matcher matcher = KAFKA_NAME.matcher(Files.readString(file));
-            return matcher.results().map(java.util.regex.MatchResult::group).toList();
+            return matcher.results().map(MatchResult::group).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
