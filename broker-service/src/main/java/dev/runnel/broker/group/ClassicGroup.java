@@ -38,18 +38,19 @@ final class ClassicGroup {
     private final Map<TopicPartition, OffsetAndMetadata> offsets = new TreeMap<>(
             java.util.Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
     /** Commits whose records are being written, so a concurrent deletion cannot lose them. */
-    int pendingOffsetWrites;
+    private int pendingOffsetWrites;
     /** When the current rebalance's join phase ends. */
-    Scheduler.ScheduledTask joinTimer;
+    private Scheduler.ScheduledTask joinTimer;
     /** When members that have not synced in this generation are removed. */
-    Scheduler.ScheduledTask syncTimer;
+    private Scheduler.ScheduledTask syncTimer;
     /** An initial rebalance (from Empty) that waits for more members to arrive. */
-    boolean initialRebalance;
-    boolean newMemberAdded;
+    private boolean initialRebalance;
+    /** A member arrived while an initial rebalance was waiting: the wait runs again. */
+    private boolean newMemberAdded;
     /** Tells a timer of the current rebalance from a stale one. */
-    long rebalanceSeq;
+    private long rebalanceSeq;
     /** Members of the current generation that have not sent SyncGroup yet. */
-    final Set<String> pendingSync = new HashSet<>();
+    private final Set<String> pendingSync = new HashSet<>();
 
     ClassicGroup(String groupId, int offsetsPartition, Executor executor, long nowMs) {
         this.groupId = groupId;
@@ -263,7 +264,112 @@ final class ClassicGroup {
             protocolName = null;
             transitionTo(GroupState.EMPTY, nowMs);
         }
-        members.values().forEach(m -> m.isNew = false);
+    }
+
+    // ---------------------------------------------------------------- rebalance bookkeeping
+
+    /**
+     * Starts a rebalance's join phase: the previous phase's timers and pending syncs are dropped.
+     * From Empty it is an initial rebalance, which waits for more members before it completes.
+     *
+     * @return the rebalance's sequence number, which its timers check with {@link #isCurrentRebalance}
+     */
+    long beginRebalance(long nowMs) {
+        boolean initial = state == GroupState.EMPTY;
+        transitionTo(GroupState.PREPARING_REBALANCE, nowMs);
+        cancel(syncTimer);
+        cancel(joinTimer);
+        pendingSync.clear();
+        initialRebalance = initial;
+        newMemberAdded = false;
+        return ++rebalanceSeq;
+    }
+
+    /** Whether {@code seq} is the rebalance in progress (a timer of an earlier one is stale). */
+    boolean isCurrentRebalance(long seq) {
+        return rebalanceSeq == seq;
+    }
+
+    /** An initial rebalance still waiting for members: it completes on its timer, not when all have joined. */
+    boolean isInitialRebalance() {
+        return initialRebalance;
+    }
+
+    /** A member joined: an initial rebalance that is waiting waits once more. */
+    void memberArrived() {
+        if (state == GroupState.PREPARING_REBALANCE && initialRebalance) {
+            newMemberAdded = true;
+        }
+    }
+
+    /** Whether members arrived since the initial rebalance's current wait began; starts counting again. */
+    boolean takeArrivals() {
+        boolean arrived = newMemberAdded;
+        newMemberAdded = false;
+        return arrived;
+    }
+
+    /** The timer that ends the current join phase. */
+    void joinPhaseEndsWith(Scheduler.ScheduledTask timer) {
+        joinTimer = timer;
+    }
+
+    /** The join phase is over: its timer is cancelled and the rebalance is no longer an initial one. */
+    void endJoinPhase() {
+        cancel(joinTimer);
+        initialRebalance = false;
+    }
+
+    /**
+     * Starts the sync phase of the generation just formed: every member is to send SyncGroup.
+     *
+     * @return the rebalance's sequence number, for the sync timer
+     */
+    long beginSyncPhase() {
+        members.keySet().forEach(pendingSync::add);
+        return rebalanceSeq;
+    }
+
+    /** The timer that removes the members that have not synced in this generation. */
+    void syncPhaseEndsWith(Scheduler.ScheduledTask timer) {
+        syncTimer = timer;
+    }
+
+    /** {@code memberId} sent its SyncGroup in this generation. */
+    void synced(String memberId) {
+        pendingSync.remove(memberId);
+    }
+
+    /** Members of the current generation that have not sent SyncGroup yet. */
+    List<String> notYetSynced() {
+        return List.copyOf(pendingSync);
+    }
+
+    /** Stops the rebalance timers (the group is being dropped). */
+    void cancelTimers() {
+        cancel(joinTimer);
+        cancel(syncTimer);
+    }
+
+    /** A commit's records are being written. */
+    void offsetWriteStarted() {
+        pendingOffsetWrites++;
+    }
+
+    /** A commit's write has completed, successfully or not. */
+    void offsetWriteFinished() {
+        pendingOffsetWrites--;
+    }
+
+    /** Whether commits are being written, which an expiry must not race. */
+    boolean hasOffsetWritesInFlight() {
+        return pendingOffsetWrites > 0;
+    }
+
+    private static void cancel(Scheduler.ScheduledTask task) {
+        if (task != null) {
+            task.cancel();
+        }
     }
 
     List<JoinResult.MemberMetadata> memberMetadata() {

@@ -162,11 +162,8 @@ public final class GroupCoordinator {
     private void addMemberAndRebalance(ClassicGroup g, String memberId, JoinRequest r, Consumer<JoinResult> respond) {
         GroupMember member = new GroupMember(memberId, r.groupInstanceId(), r.clientId(), r.clientHost(),
                 r.rebalanceTimeoutMs(), r.sessionTimeoutMs(), r.protocolType(), r.protocols());
-        member.isNew = true;
         member.awaitingJoin = respond;
-        if (g.is(GroupState.PREPARING_REBALANCE) && g.initialRebalance) {
-            g.newMemberAdded = true;
-        }
+        g.memberArrived();
         g.add(member);
         heartbeat(g, member);
         maybePrepareRebalance(g, "member " + memberId + " joined");
@@ -259,14 +256,14 @@ public final class GroupCoordinator {
             switch (g.state()) {
                 case PREPARING_REBALANCE -> respond.accept(SyncResult.error(Errors.REBALANCE_IN_PROGRESS));
                 case STABLE -> {
-                    g.pendingSync.remove(memberId);
+                    g.synced(memberId);
                     heartbeat(g, member);
                     respond.accept(new SyncResult(Errors.NONE, g.protocolType(), g.protocolName(), member.assignment));
                 }
                 case COMPLETING_REBALANCE -> {
                     member.completeSync(SyncResult.error(Errors.REBALANCE_IN_PROGRESS));
                     member.awaitingSync = respond;
-                    g.pendingSync.remove(memberId);
+                    g.synced(memberId);
                     heartbeat(g, member);
                     if (g.isLeader(memberId)) {
                         storeAssignment(g, assignments);
@@ -413,57 +410,47 @@ public final class GroupCoordinator {
         if (g.is(GroupState.COMPLETING_REBALANCE)) {
             resetAssignments(g, Errors.REBALANCE_IN_PROGRESS);
         }
-        cancel(g.syncTimer);
-        g.pendingSync.clear();
-        boolean initial = g.is(GroupState.EMPTY);
-        g.transitionTo(GroupState.PREPARING_REBALANCE, clock.millis());
+        long seq = g.beginRebalance(clock.millis());
         rebalances.increment();
-        long seq = ++g.rebalanceSeq;
         log.info("Group {} is rebalancing after generation {}: {}", g.groupId, g.generationId(), reason);
-        cancel(g.joinTimer);
-        if (initial) {
-            g.initialRebalance = true;
-            g.newMemberAdded = false;
+        if (g.isInitialRebalance()) {
             long rebalanceTimeout = g.rebalanceTimeoutMs();
             long delay = Math.min(settings.initialRebalanceDelay().toMillis(), rebalanceTimeout);
             scheduleInitialJoin(g, seq, delay, rebalanceTimeout - delay);
         } else {
-            g.initialRebalance = false;
-            g.joinTimer = scheduler.schedule("group-join", () -> g.queue.execute(() -> {
-                if (g.rebalanceSeq == seq && g.is(GroupState.PREPARING_REBALANCE)) {
+            g.joinPhaseEndsWith(scheduler.schedule("group-join", () -> g.queue.execute(() -> {
+                if (g.isCurrentRebalance(seq) && g.is(GroupState.PREPARING_REBALANCE)) {
                     completeJoin(g);
                 }
-            }), Duration.ofMillis(g.rebalanceTimeoutMs()));
+            }), Duration.ofMillis(g.rebalanceTimeoutMs())));
             maybeCompleteJoin(g);
         }
     }
 
     /** The first rebalance of an empty group: wait, and wait again while new members keep arriving. */
     private void scheduleInitialJoin(ClassicGroup g, long seq, long delay, long remaining) {
-        g.joinTimer = scheduler.schedule("group-initial-join", () -> g.queue.execute(() -> {
-            if (g.rebalanceSeq != seq || !g.is(GroupState.PREPARING_REBALANCE)) {
+        g.joinPhaseEndsWith(scheduler.schedule("group-initial-join", () -> g.queue.execute(() -> {
+            if (!g.isCurrentRebalance(seq) || !g.is(GroupState.PREPARING_REBALANCE)) {
                 return;
             }
-            if (g.newMemberAdded && remaining > 0) {
-                g.newMemberAdded = false;
+            if (g.takeArrivals() && remaining > 0) {
                 long next = Math.min(settings.initialRebalanceDelay().toMillis(), remaining);
                 scheduleInitialJoin(g, seq, next, remaining - next);
             } else {
                 completeJoin(g);
             }
-        }), Duration.ofMillis(delay));
+        }), Duration.ofMillis(delay)));
     }
 
     private void maybeCompleteJoin(ClassicGroup g) {
-        if (g.is(GroupState.PREPARING_REBALANCE) && !g.initialRebalance && g.allMembersJoined()) {
+        if (g.is(GroupState.PREPARING_REBALANCE) && !g.isInitialRebalance() && g.allMembersJoined()) {
             completeJoin(g);
         }
     }
 
     /** The join phase is over: drop members that did not rejoin, start the next generation, answer every join. */
     private void completeJoin(ClassicGroup g) {
-        cancel(g.joinTimer);
-        g.initialRebalance = false;
+        g.endJoinPhase();
         for (GroupMember m : g.notYetRejoined()) {
             log.info("Removing member {} from group {}: it did not rejoin within the rebalance timeout", m.memberId,
                     g.groupId);
@@ -481,24 +468,23 @@ public final class GroupCoordinator {
         }
         log.info("Group {} formed generation {} with {} members, protocol {}", g.groupId, g.generationId(), g.size(),
                 g.protocolName());
+        long seq = g.beginSyncPhase();
         for (GroupMember m : g.members()) {
-            g.pendingSync.add(m.memberId);
             m.completeJoin(currentGeneration(g, m));
             heartbeat(g, m);
         }
-        long seq = g.rebalanceSeq;
         int generation = g.generationId();
-        g.syncTimer = scheduler.schedule("group-sync", () -> g.queue.execute(() -> expireSync(g, seq, generation)),
-                Duration.ofMillis(g.rebalanceTimeoutMs()));
+        g.syncPhaseEndsWith(scheduler.schedule("group-sync", () -> g.queue.execute(() -> expireSync(g, seq, generation)),
+                Duration.ofMillis(g.rebalanceTimeoutMs())));
     }
 
     /** Members that never sent SyncGroup in this generation are gone; the others rebalance without them. */
     private void expireSync(ClassicGroup g, long seq, int generation) {
-        if (g.rebalanceSeq != seq || g.generationId() != generation || g.pendingSync.isEmpty()
+        List<String> missing = g.notYetSynced();
+        if (!g.isCurrentRebalance(seq) || g.generationId() != generation || missing.isEmpty()
                 || !(g.is(GroupState.COMPLETING_REBALANCE) || g.is(GroupState.STABLE))) {
             return;
         }
-        List<String> missing = List.copyOf(g.pendingSync);
         for (String id : missing) {
             GroupMember m = g.member(id);
             if (m != null) {
@@ -542,8 +528,7 @@ public final class GroupCoordinator {
     }
 
     private void onUnloaded(ClassicGroup g) {
-        cancel(g.joinTimer);
-        cancel(g.syncTimer);
+        g.cancelTimers();
         for (GroupMember m : g.members()) {
             m.cancelHeartbeat();
             m.completeJoin(JoinResult.error(m.memberId, Errors.NOT_COORDINATOR));
@@ -587,11 +572,5 @@ public final class GroupCoordinator {
             action.accept(group, answer::complete);
         });
         return answer;
-    }
-
-    private static void cancel(Scheduler.ScheduledTask task) {
-        if (task != null) {
-            task.cancel();
-        }
     }
 }

@@ -28,8 +28,6 @@ final class GroupMember {
     Consumer<JoinResult> awaitingJoin;
     /** The parked SyncGroup's answer, while the member waits for the leader's assignment. */
     Consumer<SyncResult> awaitingSync;
-    /** Joined during the current rebalance and not yet given a generation. */
-    boolean isNew;
     Scheduler.ScheduledTask heartbeatExpiry;
     long lastHeartbeatMs;
 

@@ -275,9 +275,9 @@ public final class GroupMetadataManager {
         if (entries.isEmpty()) {
             return CompletableFuture.completedFuture(results);
         }
-        group.pendingOffsetWrites++;
+        group.offsetWriteStarted();
         return write(group, entries).thenApply(error -> {
-            group.pendingOffsetWrites--;
+            group.offsetWriteFinished();
             Errors mapped = offsetError(error);
             if (mapped == Errors.NONE && !group.is(GroupState.DEAD)) {
                 group.offsets().putAll(valid);

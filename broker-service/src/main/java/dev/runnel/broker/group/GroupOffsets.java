@@ -196,7 +196,7 @@ public final class GroupOffsets {
         long retention = groups.settings().offsetsRetention().toMillis();
         for (ClassicGroup group : List.copyOf(groups.groups())) {
             group.queue.execute(() -> {
-                if (groups.group(group.groupId) != group || !group.is(GroupState.EMPTY) || group.pendingOffsetWrites > 0) {
+                if (groups.group(group.groupId) != group || !group.is(GroupState.EMPTY) || group.hasOffsetWritesInFlight()) {
                     return;
                 }
                 long now = clock.millis();
@@ -220,7 +220,7 @@ public final class GroupOffsets {
                     if (!expired.isEmpty()) {
                         log.info("Expired {} offsets of group {}", expired.size(), group.groupId);
                     }
-                    if (group.is(GroupState.EMPTY) && group.offsets().isEmpty() && group.pendingOffsetWrites == 0) {
+                    if (group.is(GroupState.EMPTY) && group.offsets().isEmpty() && !group.hasOffsetWritesInFlight()) {
                         groups.deleteGroup(group, clock.millis()).thenAccept(e -> {
                             if (e == Errors.NONE) {
                                 log.info("Removed the empty group {}: it has no offsets left", group.groupId);
