@@ -18,6 +18,12 @@ import dev.runnel.common.time.Scheduler;
  * A classic group's state: members, generation, chosen protocol, leader and committed offsets.
  * Pure bookkeeping with checked state transitions; the protocol lives in {@link GroupCoordinator}.
  * Touched only on the group's {@link SerialQueue}.
+ *
+ * <p>Two kinds of state. What {@code __consumer_offsets} stores (the committed offsets, and the
+ * generation with its members and their assignments) changes only through the {@code replay*}
+ * methods, which apply a written record, live and on load alike. The rest is the rebalance in
+ * progress (members joining, timers, parked requests): it lives only here, and a coordinator that
+ * takes over starts it afresh.
  */
 final class ClassicGroup {
 
@@ -86,15 +92,6 @@ final class ClassicGroup {
         stateTimestampMs = nowMs;
     }
 
-    /** Restores the state a loaded record describes, without the transition rules. */
-    void restore(GroupState loaded, int generation, String type, String protocol, String leader, long timestampMs) {
-        this.state = loaded;
-        this.generationId = generation;
-        this.protocolType = type;
-        this.protocolName = protocol;
-        this.leaderId = leader;
-        this.stateTimestampMs = timestampMs;
-    }
 
     int generationId() {
         return generationId;
@@ -380,8 +377,111 @@ final class ClassicGroup {
         return list;
     }
 
+    /** The committed offsets, read-only: they change by replaying offset records. */
     Map<TopicPartition, OffsetAndMetadata> offsets() {
-        return offsets;
+        return java.util.Collections.unmodifiableMap(offsets);
+    }
+
+    // ---------------------------------------------------------------- records: what is written, and replaying it
+
+    /**
+     * The metadata record of the generation as it stands, with {@code assignments} by member id
+     * (members without one keep the assignment they have).
+     */
+    GroupRecord.GroupMetadata metadataRecord(Map<String, byte[]> assignments) {
+        List<GroupRecord.StoredMember> stored = new ArrayList<>();
+        for (GroupMember m : members.values()) {
+            stored.add(new GroupRecord.StoredMember(m.memberId, m.groupInstanceId, m.clientId, m.clientHost,
+                    m.rebalanceTimeoutMs, m.sessionTimeoutMs, protocolName == null ? new byte[0] : m.metadata(protocolName),
+                    assignments.getOrDefault(m.memberId, m.assignment)));
+        }
+        return new GroupRecord.GroupMetadata(groupId, new GroupRecord.StoredGroup(protocolType, generationId,
+                protocolName, leaderId, stateTimestampMs, stored));
+    }
+
+    /** The records deleting the group: a tombstone per committed offset, then the group's. */
+    List<GroupRecord> deletionRecords() {
+        List<GroupRecord> records = new ArrayList<>();
+        offsets.keySet().forEach(tp -> records.add(GroupRecord.offsetTombstone(groupId, tp)));
+        records.add(GroupRecord.groupTombstone(groupId));
+        return records;
+    }
+
+    /**
+     * Whether the group still holds the generation {@code record} stores, with the same members:
+     * then replaying it applies only what the write added (assignments, the end of a rebalance).
+     * A live group that moved on since writing a record does not replay it.
+     */
+    boolean holds(GroupRecord.GroupMetadata record) {
+        GroupRecord.StoredGroup stored = record.value();
+        return stored != null && state != GroupState.PREPARING_REBALANCE && state != GroupState.DEAD
+                && generationId == stored.generationId()
+                && List.copyOf(members.keySet()).equals(stored.members().stream().map(GroupRecord.StoredMember::memberId).toList());
+    }
+
+    /** Applies a committed offset record: {@code value} is the partition's offset now, null deletes it. */
+    void replayOffset(TopicPartition partition, OffsetAndMetadata value) {
+        if (value == null) {
+            offsets.remove(partition);
+        } else {
+            offsets.put(partition, value);
+        }
+    }
+
+    /** Applies the group's tombstone: its offsets go and it is Dead, to be forgotten. */
+    void replayDeletion(long nowMs) {
+        offsets.clear();
+        transitionTo(GroupState.DEAD, nowMs);
+    }
+
+    /**
+     * Applies a group metadata record: the group holds the record's generation, protocol, leader
+     * and members in the record's order, each with its stored assignment.
+     *
+     * <p>A member the group holds already keeps its object, with its session and parked requests
+     * (the live group replaying the record it wrote); one it does not hold is made from the record
+     * (a group being loaded). A group completing its rebalance is then Stable; otherwise the group is
+     * in the state the record implies (Stable with members, Empty without) since the record's time.
+     *
+     * @throws IllegalStateException if the group is preparing a rebalance or Dead: a live group
+     *                               replays a record only while it still holds the record's generation
+     */
+    void replayMetadata(GroupRecord.StoredGroup stored, long nowMs) {
+        if (state == GroupState.PREPARING_REBALANCE || state == GroupState.DEAD) {
+            throw new IllegalStateException("a metadata record cannot replay into " + this);
+        }
+        Map<String, GroupMember> previous = new LinkedHashMap<>(members);
+        members.clear();
+        staticMembers.clear();
+        for (GroupRecord.StoredMember s : stored.members()) {
+            GroupMember member = previous.remove(s.memberId());
+            if (member == null || !java.util.Objects.equals(member.groupInstanceId, s.groupInstanceId())) {
+                member = GroupMember.fromRecord(s, stored.protocolType(), stored.protocolName());
+            } else {
+                member.replay(s, stored.protocolType(), stored.protocolName());
+            }
+            members.put(member.memberId, member);
+            if (member.isStatic()) {
+                staticMembers.put(member.groupInstanceId, member.memberId);
+            }
+        }
+        for (GroupMember gone : previous.values()) {
+            gone.cancelHeartbeat();
+            pendingSync.remove(gone.memberId);
+        }
+        generationId = stored.generationId();
+        protocolType = stored.protocolType();
+        protocolName = stored.protocolName();
+        leaderId = stored.leaderId();
+        GroupState implied = members.isEmpty() ? GroupState.EMPTY : GroupState.STABLE;
+        if (state == GroupState.COMPLETING_REBALANCE && implied == GroupState.STABLE) {
+            transitionTo(GroupState.STABLE, nowMs);
+        } else if (state == GroupState.COMPLETING_REBALANCE) {
+            throw new IllegalStateException("a record without members cannot complete the rebalance of " + this);
+        } else {
+            state = implied;
+            stateTimestampMs = stored.stateTimestampMs();
+        }
     }
 
     /** Whether the group holds anything worth keeping: members, or committed offsets. */

@@ -202,8 +202,11 @@ public final class GroupCoordinator {
         member.clientHost = r.clientHost();
         heartbeat(g, member);
         if (g.is(GroupState.STABLE) && unchanged) {
+            // The swap is already made (the old id is fenced at once, as in Kafka) and undone if the
+            // record cannot be written; the record replays only into a group that still holds it.
             int generation = g.generationId();
-            groups.storeGroup(g, Map.of()).thenAccept(error -> {
+            GroupRecord.GroupMetadata record = g.metadataRecord(Map.of());
+            groups.writeMetadata(g, List.of(record)).thenAccept(error -> {
                 if (error != Errors.NONE) {
                     // Not written: the old id stays the member, and the new process must try again.
                     if (g.has(newId)) {
@@ -213,6 +216,9 @@ public final class GroupCoordinator {
                 } else if (g.generationId() != generation || !g.has(newId)) {
                     respond.accept(JoinResult.error(newId, Errors.REBALANCE_IN_PROGRESS));
                 } else {
+                    if (g.holds(record)) {
+                        groups.replay(g, List.of(record));
+                    }
                     // Nothing to reassign: a leader that restarted is told to skip the assignment (KIP-814).
                     GroupMember current = g.member(newId);
                     heartbeat(g, current);
@@ -274,14 +280,14 @@ public final class GroupCoordinator {
         });
     }
 
-    /** Writes the leader's assignment; once the ISR has it, every member gets its part and the group is Stable. */
+    /**
+     * Writes the leader's assignment; once the ISR has it, replaying it gives every member its part
+     * and makes the group Stable, and every member's SyncGroup is answered.
+     */
     private void storeAssignment(ClassicGroup g, Map<String, byte[]> leaderAssignment) {
-        Map<String, byte[]> assignment = new HashMap<>();
-        for (GroupMember m : g.members()) {
-            assignment.put(m.memberId, leaderAssignment.getOrDefault(m.memberId, new byte[0]));
-        }
+        CoordinatorResult<Map<String, SyncResult>> stored = assignmentRecords(g, leaderAssignment);
         int generation = g.generationId();
-        groups.storeGroup(g, assignment).thenAccept(error -> {
+        groups.writeMetadata(g, stored.records()).thenAccept(error -> {
             if (!g.is(GroupState.COMPLETING_REBALANCE) || g.generationId() != generation) {
                 return;
             }
@@ -291,15 +297,25 @@ public final class GroupCoordinator {
                 prepareRebalance(g, "storing the assignment failed with " + error);
                 return;
             }
+            groups.replay(g, stored.records());
             for (GroupMember m : g.members()) {
-                m.assignment = assignment.get(m.memberId);
-            }
-            g.transitionTo(GroupState.STABLE, clock.millis());
-            for (GroupMember m : g.members()) {
-                m.completeSync(new SyncResult(Errors.NONE, g.protocolType(), g.protocolName(), m.assignment));
+                m.completeSync(stored.response().get(m.memberId));
             }
             log.info("Group {} is stable at generation {} with {} members", g.groupId, generation, g.size());
         });
+    }
+
+    /** The metadata record of the generation with the leader's assignment, and each member's SyncGroup answer. */
+    private static CoordinatorResult<Map<String, SyncResult>> assignmentRecords(ClassicGroup g,
+            Map<String, byte[]> leaderAssignment) {
+        Map<String, byte[]> assignment = new HashMap<>();
+        Map<String, SyncResult> answers = new HashMap<>();
+        for (GroupMember m : g.members()) {
+            byte[] part = leaderAssignment.getOrDefault(m.memberId, new byte[0]);
+            assignment.put(m.memberId, part);
+            answers.put(m.memberId, new SyncResult(Errors.NONE, g.protocolType(), g.protocolName(), part));
+        }
+        return new CoordinatorResult<>(List.of(g.metadataRecord(assignment)), answers);
     }
 
     private static void resetAssignments(ClassicGroup g, Errors error) {
@@ -459,9 +475,12 @@ public final class GroupCoordinator {
         g.initNextGeneration(clock.millis());
         if (g.is(GroupState.EMPTY)) {
             log.info("Group {} is empty at generation {}", g.groupId, g.generationId());
-            groups.storeGroup(g, Map.of()).thenAccept(error -> {
+            GroupRecord.GroupMetadata record = g.metadataRecord(Map.of());
+            groups.writeMetadata(g, List.of(record)).thenAccept(error -> {
                 if (error != Errors.NONE) {
                     log.warn("Cannot store the empty {}: {}", g, error);
+                } else if (g.holds(record)) {
+                    groups.replay(g, List.of(record));
                 }
             });
             return;

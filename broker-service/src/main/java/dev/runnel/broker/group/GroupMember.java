@@ -43,6 +43,35 @@ final class GroupMember {
         this.protocols = List.copyOf(protocols);
     }
 
+    /** A member as a metadata record stores it: it offers only the group's protocol, with its stored subscription. */
+    static GroupMember fromRecord(GroupRecord.StoredMember s, String protocolType, String protocolName) {
+        GroupMember member = new GroupMember(s.memberId(), s.groupInstanceId(), s.clientId(), s.clientHost(),
+                s.rebalanceTimeoutMs(), s.sessionTimeoutMs(), protocolType,
+                List.of(new MemberProtocol(protocolName, s.subscription())));
+        member.assignment = s.assignment();
+        return member;
+    }
+
+    /**
+     * Takes what a metadata record stores of this member. The protocols it offers stay unless they
+     * lack the record's protocol with the record's subscription.
+     */
+    void replay(GroupRecord.StoredMember s, String protocolType, String protocolName) {
+        clientId = s.clientId();
+        clientHost = s.clientHost();
+        rebalanceTimeoutMs = s.rebalanceTimeoutMs();
+        sessionTimeoutMs = s.sessionTimeoutMs();
+        this.protocolType = protocolType;
+        if (!offers(protocolName, s.subscription())) {
+            protocols = List.of(new MemberProtocol(protocolName, s.subscription()));
+        }
+        assignment = s.assignment();
+    }
+
+    private boolean offers(String protocol, byte[] metadata) {
+        return protocols.stream().anyMatch(p -> p.name().equals(protocol) && Arrays.equals(p.metadata(), metadata));
+    }
+
     boolean isStatic() {
         return groupInstanceId != null;
     }
