@@ -443,11 +443,13 @@ final class ClassicGroup {
      * (a group being loaded). A group completing its rebalance is then Stable; otherwise the group is
      * in the state the record implies (Stable with members, Empty without) since the record's time.
      *
-     * @throws IllegalStateException if the group is preparing a rebalance or Dead: a live group
-     *                               replays a record only while it still holds the record's generation
+     * @throws IllegalStateException if the group is preparing a rebalance, is Dead, or is completing
+     *                               the rebalance of another generation: a live group replays a
+     *                               record only while it still holds the record's generation
      */
     void replayMetadata(GroupRecord.StoredGroup stored, long nowMs) {
-        if (state == GroupState.PREPARING_REBALANCE || state == GroupState.DEAD) {
+        if (state == GroupState.PREPARING_REBALANCE || state == GroupState.DEAD
+                || (state == GroupState.COMPLETING_REBALANCE && generationId != stored.generationId())) {
             throw new IllegalStateException("a metadata record cannot replay into " + this);
         }
         Map<String, GroupMember> previous = new LinkedHashMap<>(members);
