@@ -12,7 +12,6 @@ import java.util.TreeMap;
 import java.util.concurrent.Executor;
 
 import dev.runnel.common.TopicPartition;
-import dev.runnel.common.time.Scheduler;
 
 /**
  * A classic group's state: members, generation, chosen protocol, leader and committed offsets.
@@ -45,18 +44,7 @@ final class ClassicGroup {
             java.util.Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
     /** Commits whose records are being written, so a concurrent deletion cannot lose them. */
     private int pendingOffsetWrites;
-    /** When the current rebalance's join phase ends. */
-    private Scheduler.ScheduledTask joinTimer;
-    /** When members that have not synced in this generation are removed. */
-    private Scheduler.ScheduledTask syncTimer;
-    /** An initial rebalance (from Empty) that waits for more members to arrive. */
-    private boolean initialRebalance;
-    /** A member arrived while an initial rebalance was waiting: the wait runs again. */
-    private boolean newMemberAdded;
-    /** Tells a timer of the current rebalance from a stale one. */
-    private long rebalanceSeq;
-    /** Members of the current generation that have not sent SyncGroup yet. */
-    private final Set<String> pendingSync = new HashSet<>();
+    private final RebalancePhase rebalance = new RebalancePhase();
 
     ClassicGroup(String groupId, int offsetsPartition, Executor executor, long nowMs) {
         this.groupId = groupId;
@@ -153,7 +141,7 @@ final class ClassicGroup {
             return;
         }
         removed.cancelHeartbeat();
-        pendingSync.remove(memberId);
+        rebalance.synced(memberId);
         if (removed.isStatic() && memberId.equals(staticMembers.get(removed.groupInstanceId))) {
             staticMembers.remove(removed.groupInstanceId);
         }
@@ -171,9 +159,7 @@ final class ClassicGroup {
         replacement.assignment = old.assignment;
         members.put(newMemberId, replacement);
         staticMembers.put(instanceId, newMemberId);
-        if (pendingSync.remove(oldMemberId)) {
-            pendingSync.add(newMemberId);
-        }
+        rebalance.memberReplaced(oldMemberId, newMemberId);
         if (oldMemberId.equals(leaderId)) {
             leaderId = newMemberId;
         }
@@ -266,86 +252,32 @@ final class ClassicGroup {
     // ---------------------------------------------------------------- rebalance bookkeeping
 
     /**
-     * Starts a rebalance's join phase: the previous phase's timers and pending syncs are dropped.
-     * From Empty it is an initial rebalance, which waits for more members before it completes.
+     * Moves to PreparingRebalance and starts a rebalance's join phase (an initial one from Empty,
+     * which waits for more members before it completes).
      *
-     * @return the rebalance's sequence number, which its timers check with {@link #isCurrentRebalance}
+     * @return the rebalance's number, which its timers check with {@link RebalancePhase#isCurrent}
      */
     long beginRebalance(long nowMs) {
         boolean initial = state == GroupState.EMPTY;
         transitionTo(GroupState.PREPARING_REBALANCE, nowMs);
-        cancel(syncTimer);
-        cancel(joinTimer);
-        pendingSync.clear();
-        initialRebalance = initial;
-        newMemberAdded = false;
-        return ++rebalanceSeq;
+        return rebalance.begin(initial);
     }
 
-    /** Whether {@code seq} is the rebalance in progress (a timer of an earlier one is stale). */
-    boolean isCurrentRebalance(long seq) {
-        return rebalanceSeq == seq;
-    }
-
-    /** An initial rebalance still waiting for members: it completes on its timer, not when all have joined. */
-    boolean isInitialRebalance() {
-        return initialRebalance;
+    /** The rebalance in progress, or the last one: its timers and who has yet to sync. */
+    RebalancePhase rebalance() {
+        return rebalance;
     }
 
     /** A member joined: an initial rebalance that is waiting waits once more. */
     void memberArrived() {
-        if (state == GroupState.PREPARING_REBALANCE && initialRebalance) {
-            newMemberAdded = true;
+        if (state == GroupState.PREPARING_REBALANCE) {
+            rebalance.memberArrived();
         }
     }
 
-    /** Whether members arrived since the initial rebalance's current wait began; starts counting again. */
-    boolean takeArrivals() {
-        boolean arrived = newMemberAdded;
-        newMemberAdded = false;
-        return arrived;
-    }
-
-    /** The timer that ends the current join phase. */
-    void joinPhaseEndsWith(Scheduler.ScheduledTask timer) {
-        joinTimer = timer;
-    }
-
-    /** The join phase is over: its timer is cancelled and the rebalance is no longer an initial one. */
-    void endJoinPhase() {
-        cancel(joinTimer);
-        initialRebalance = false;
-    }
-
-    /**
-     * Starts the sync phase of the generation just formed: every member is to send SyncGroup.
-     *
-     * @return the rebalance's sequence number, for the sync timer
-     */
+    /** Starts the sync phase of the generation just formed; returns the rebalance's number, for its timer. */
     long beginSyncPhase() {
-        members.keySet().forEach(pendingSync::add);
-        return rebalanceSeq;
-    }
-
-    /** The timer that removes the members that have not synced in this generation. */
-    void syncPhaseEndsWith(Scheduler.ScheduledTask timer) {
-        syncTimer = timer;
-    }
-
-    /** {@code memberId} sent its SyncGroup in this generation. */
-    void synced(String memberId) {
-        pendingSync.remove(memberId);
-    }
-
-    /** Members of the current generation that have not sent SyncGroup yet. */
-    List<String> notYetSynced() {
-        return List.copyOf(pendingSync);
-    }
-
-    /** Stops the rebalance timers (the group is being dropped). */
-    void cancelTimers() {
-        cancel(joinTimer);
-        cancel(syncTimer);
+        return rebalance.beginSyncPhase(members.keySet());
     }
 
     /** A commit's records are being written. */
@@ -361,12 +293,6 @@ final class ClassicGroup {
     /** Whether commits are being written, which an expiry must not race. */
     boolean hasOffsetWritesInFlight() {
         return pendingOffsetWrites > 0;
-    }
-
-    private static void cancel(Scheduler.ScheduledTask task) {
-        if (task != null) {
-            task.cancel();
-        }
     }
 
     List<JoinResult.MemberMetadata> memberMetadata() {
@@ -469,7 +395,7 @@ final class ClassicGroup {
         }
         for (GroupMember gone : previous.values()) {
             gone.cancelHeartbeat();
-            pendingSync.remove(gone.memberId);
+            rebalance.synced(gone.memberId);
         }
         generationId = stored.generationId();
         protocolType = stored.protocolType();

@@ -262,14 +262,14 @@ public final class GroupCoordinator {
             switch (g.state()) {
                 case PREPARING_REBALANCE -> respond.accept(SyncResult.error(Errors.REBALANCE_IN_PROGRESS));
                 case STABLE -> {
-                    g.synced(memberId);
+                    g.rebalance().synced(memberId);
                     heartbeat(g, member);
                     respond.accept(new SyncResult(Errors.NONE, g.protocolType(), g.protocolName(), member.assignment));
                 }
                 case COMPLETING_REBALANCE -> {
                     member.completeSync(SyncResult.error(Errors.REBALANCE_IN_PROGRESS));
                     member.awaitingSync = respond;
-                    g.synced(memberId);
+                    g.rebalance().synced(memberId);
                     heartbeat(g, member);
                     if (g.isLeader(memberId)) {
                         storeAssignment(g, assignments);
@@ -429,13 +429,13 @@ public final class GroupCoordinator {
         long seq = g.beginRebalance(clock.millis());
         rebalances.increment();
         log.info("Group {} is rebalancing after generation {}: {}", g.groupId, g.generationId(), reason);
-        if (g.isInitialRebalance()) {
+        if (g.rebalance().isInitial()) {
             long rebalanceTimeout = g.rebalanceTimeoutMs();
             long delay = Math.min(settings.initialRebalanceDelay().toMillis(), rebalanceTimeout);
             scheduleInitialJoin(g, seq, delay, rebalanceTimeout - delay);
         } else {
-            g.joinPhaseEndsWith(scheduler.schedule("group-join", () -> g.queue.execute(() -> {
-                if (g.isCurrentRebalance(seq) && g.is(GroupState.PREPARING_REBALANCE)) {
+            g.rebalance().joinPhaseEndsWith(scheduler.schedule("group-join", () -> g.queue.execute(() -> {
+                if (g.rebalance().isCurrent(seq) && g.is(GroupState.PREPARING_REBALANCE)) {
                     completeJoin(g);
                 }
             }), Duration.ofMillis(g.rebalanceTimeoutMs())));
@@ -445,11 +445,11 @@ public final class GroupCoordinator {
 
     /** The first rebalance of an empty group: wait, and wait again while new members keep arriving. */
     private void scheduleInitialJoin(ClassicGroup g, long seq, long delay, long remaining) {
-        g.joinPhaseEndsWith(scheduler.schedule("group-initial-join", () -> g.queue.execute(() -> {
-            if (!g.isCurrentRebalance(seq) || !g.is(GroupState.PREPARING_REBALANCE)) {
+        g.rebalance().joinPhaseEndsWith(scheduler.schedule("group-initial-join", () -> g.queue.execute(() -> {
+            if (!g.rebalance().isCurrent(seq) || !g.is(GroupState.PREPARING_REBALANCE)) {
                 return;
             }
-            if (g.takeArrivals() && remaining > 0) {
+            if (g.rebalance().takeArrivals() && remaining > 0) {
                 long next = Math.min(settings.initialRebalanceDelay().toMillis(), remaining);
                 scheduleInitialJoin(g, seq, next, remaining - next);
             } else {
@@ -459,14 +459,14 @@ public final class GroupCoordinator {
     }
 
     private void maybeCompleteJoin(ClassicGroup g) {
-        if (g.is(GroupState.PREPARING_REBALANCE) && !g.isInitialRebalance() && g.allMembersJoined()) {
+        if (g.is(GroupState.PREPARING_REBALANCE) && !g.rebalance().isInitial() && g.allMembersJoined()) {
             completeJoin(g);
         }
     }
 
     /** The join phase is over: drop members that did not rejoin, start the next generation, answer every join. */
     private void completeJoin(ClassicGroup g) {
-        g.endJoinPhase();
+        g.rebalance().endJoinPhase();
         for (GroupMember m : g.notYetRejoined()) {
             log.info("Removing member {} from group {}: it did not rejoin within the rebalance timeout", m.memberId,
                     g.groupId);
@@ -493,14 +493,14 @@ public final class GroupCoordinator {
             heartbeat(g, m);
         }
         int generation = g.generationId();
-        g.syncPhaseEndsWith(scheduler.schedule("group-sync", () -> g.queue.execute(() -> expireSync(g, seq, generation)),
+        g.rebalance().syncPhaseEndsWith(scheduler.schedule("group-sync", () -> g.queue.execute(() -> expireSync(g, seq, generation)),
                 Duration.ofMillis(g.rebalanceTimeoutMs())));
     }
 
     /** Members that never sent SyncGroup in this generation are gone; the others rebalance without them. */
     private void expireSync(ClassicGroup g, long seq, int generation) {
-        List<String> missing = g.notYetSynced();
-        if (!g.isCurrentRebalance(seq) || g.generationId() != generation || missing.isEmpty()
+        List<String> missing = g.rebalance().notYetSynced();
+        if (!g.rebalance().isCurrent(seq) || g.generationId() != generation || missing.isEmpty()
                 || !(g.is(GroupState.COMPLETING_REBALANCE) || g.is(GroupState.STABLE))) {
             return;
         }
@@ -547,7 +547,7 @@ public final class GroupCoordinator {
     }
 
     private void onUnloaded(ClassicGroup g) {
-        g.cancelTimers();
+        g.rebalance().cancelTimers();
         for (GroupMember m : g.members()) {
             m.cancelHeartbeat();
             m.completeJoin(JoinResult.error(m.memberId, Errors.NOT_COORDINATOR));
