@@ -2,11 +2,13 @@ package dev.runnel.broker.group;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
@@ -305,7 +307,7 @@ final class ClassicGroup {
 
     /** The committed offsets, read-only: they change by replaying offset records. */
     Map<TopicPartition, OffsetAndMetadata> offsets() {
-        return java.util.Collections.unmodifiableMap(offsets);
+        return Collections.unmodifiableMap(offsets);
     }
 
     // ---------------------------------------------------------------- records: what is written, and replaying it
@@ -383,7 +385,7 @@ final class ClassicGroup {
         staticMembers.clear();
         for (GroupRecord.StoredMember s : stored.members()) {
             GroupMember member = previous.remove(s.memberId());
-            if (member == null || !java.util.Objects.equals(member.groupInstanceId, s.groupInstanceId())) {
+            if (member == null || !Objects.equals(member.groupInstanceId, s.groupInstanceId())) {
                 member = GroupMember.fromRecord(s, stored.protocolType(), stored.protocolName());
             } else {
                 member.replay(s, stored.protocolType(), stored.protocolName());
