@@ -14,12 +14,14 @@ public final class GroupAdmin {
 
     private final GroupCoordinator coordinator;
     private final GroupMetadataManager groups;
-    private final java.time.Clock clock;
 
+    /**
+     * @param clock not needed any more: a deletion is applied, and timed, by replaying its records
+     *              in {@link GroupMetadataManager}; kept so the wiring that builds this is unchanged
+     */
     public GroupAdmin(GroupCoordinator coordinator, java.time.Clock clock) {
         this.coordinator = coordinator;
         this.groups = coordinator.metadata();
-        this.clock = clock;
     }
 
     /** A group as ListGroups shows it. */
@@ -93,7 +95,7 @@ public final class GroupAdmin {
                 respond.accept(Errors.NON_EMPTY_GROUP);
                 return;
             }
-            groups.deleteGroup(g, clock.millis()).thenAccept(respond);
+            groups.deleteGroup(g).thenAccept(respond);
         });
     }
 }
