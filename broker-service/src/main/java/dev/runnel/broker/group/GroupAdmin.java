@@ -15,11 +15,8 @@ public final class GroupAdmin {
     private final GroupCoordinator coordinator;
     private final GroupMetadataManager groups;
 
-    /**
-     * @param clock not needed any more: a deletion is applied, and timed, by replaying its records
-     *              in {@link GroupMetadataManager}; kept so the wiring that builds this is unchanged
-     */
-    public GroupAdmin(GroupCoordinator coordinator, java.time.Clock clock) {
+    /** A deletion is applied, and timed, by replaying its records in {@link GroupMetadataManager}. */
+    public GroupAdmin(GroupCoordinator coordinator) {
         this.coordinator = coordinator;
         this.groups = coordinator.metadata();
     }

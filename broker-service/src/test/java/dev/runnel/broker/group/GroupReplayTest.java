@@ -53,7 +53,7 @@ class GroupReplayTest {
         manager = new GroupMetadataManager(log, clock, DIRECT, DIRECT, SETTINGS, SETTINGS::offsetsTopicPartitions);
         coordinator = new GroupCoordinator(manager, clock, scheduler);
         offsets = new GroupOffsets(coordinator, clock, bytes -> Set.of(text(bytes).split(",")));
-        admin = new GroupAdmin(coordinator, clock);
+        admin = new GroupAdmin(coordinator);
         partition = manager.partitionFor(GROUP);
         manager.becameLeader(partition);
     }
