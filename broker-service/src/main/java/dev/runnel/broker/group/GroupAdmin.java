@@ -14,12 +14,11 @@ public final class GroupAdmin {
 
     private final GroupCoordinator coordinator;
     private final GroupMetadataManager groups;
-    private final java.time.Clock clock;
 
-    public GroupAdmin(GroupCoordinator coordinator, java.time.Clock clock) {
+    /** A deletion is applied, and timed, by replaying its records in {@link GroupMetadataManager}. */
+    public GroupAdmin(GroupCoordinator coordinator) {
         this.coordinator = coordinator;
         this.groups = coordinator.metadata();
-        this.clock = clock;
     }
 
     /** A group as ListGroups shows it. */
@@ -93,7 +92,7 @@ public final class GroupAdmin {
                 respond.accept(Errors.NON_EMPTY_GROUP);
                 return;
             }
-            groups.deleteGroup(g, clock.millis()).thenAccept(respond);
+            groups.deleteGroup(g).thenAccept(respond);
         });
     }
 }

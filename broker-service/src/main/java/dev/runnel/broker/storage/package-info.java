@@ -26,7 +26,7 @@
  * inside compressed batches and find records by timestamp), {@code dev.runnel.common} (topic
  * partitions, the clock-driven scheduler), the JDK and SLF4J, and nothing else: not
  * {@code kafka-clients}, and no broker package above it ({@code kafka}, {@code protocol},
- * {@code replication}, {@code cluster}, ...), which all depend on it. {@code StorageLayersTest}
- * checks this.
+ * {@code replication}, {@code cluster}, ...), which all depend on it. The layer table in
+ * {@code BrokerLayersTest} checks this.
  */
 package dev.runnel.broker.storage;
