@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
@@ -119,7 +120,7 @@ public final class KafkaRecordBatches {
             }
         } catch (InvalidRecordsException e) {
             throw e;
-        } catch (org.apache.kafka.common.InvalidRecordException e) {
+        } catch (InvalidRecordException e) {
             throw new InvalidRecordsException("compressed records break the batch's rules: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("cannot read compressed records: " + e.getMessage(), e);
