@@ -63,14 +63,14 @@ class BrokerLayersTest {
             .layer("metadata")
             .layer("record")
             .layer("storage", "record")
-            .layer("kafka", "storage", "record", "security")
-            .layer("replication", "kafka", "metadata", "purgatory", "record", "security", "storage")
-            .layer("group", "record")
-            .layer("cluster", "config", "metadata", "replication", "storage")
-            .layer("protocol", "cluster", "group", "kafka", "metadata", "record", "replication", "security", "storage")
-            .layer("ops", "cluster", "config", "group", "kafka", "metadata", "record", "replication", "storage")
-            .layer("", "cluster", "config", "group", "kafka", "metadata", "ops", "protocol", "record", "replication",
-                    "security", "storage");
+            .layer("kafka", "storage", "security")
+            .layer("replication", "kafka", "metadata", "purgatory", "security", "storage")
+            .layer("group")
+            .layer("cluster", "config", "metadata", "replication")
+            .layer("protocol", "cluster", "group", "kafka", "metadata", "replication", "security", "storage")
+            .layer("ops", "cluster", "config", "group", "kafka", "metadata", "replication")
+            .layer("", "cluster", "config", "group", "kafka", "metadata", "protocol", "record", "replication", "security",
+                    "storage");
 
     @Test
     void everyPackageKeepsToItsLayer() {

@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Executor;
 
 import dev.runnel.common.TopicPartition;
+import java.util.Comparator;
 
 /**
  * A classic group's state: members, generation, chosen protocol, leader and committed offsets.
@@ -43,7 +44,7 @@ final class ClassicGroup {
     private final Set<String> pendingMembers = new HashSet<>();
     private final Map<String, String> staticMembers = new HashMap<>();
     private final Map<TopicPartition, OffsetAndMetadata> offsets = new TreeMap<>(
-            java.util.Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+            Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
     /** Commits whose records are being written, so a concurrent deletion cannot lose them. */
     private int pendingOffsetWrites;
     private final RebalancePhase rebalance = new RebalancePhase();

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.protocol.Errors;
 
 import dev.runnel.common.TopicPartition;
+import java.util.Objects;
 
 /** ListGroups, DescribeGroups and DeleteGroups over the groups this broker coordinates. */
 public final class GroupAdmin {
@@ -46,7 +47,7 @@ public final class GroupAdmin {
             each.add(one);
         }
         return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
-                .thenApply(v -> each.stream().map(CompletableFuture::join).filter(java.util.Objects::nonNull).toList());
+                .thenApply(v -> each.stream().map(CompletableFuture::join).filter(Objects::nonNull).toList());
     }
 
     public CompletableFuture<Description> describe(String groupId) {

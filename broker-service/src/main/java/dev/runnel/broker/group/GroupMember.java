@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 import dev.runnel.common.time.Scheduler;
+import java.util.Set;
 
 /**
  * One member of a classic group: who it is, the protocols it offers with their metadata, the
@@ -147,7 +148,7 @@ final class GroupMember {
     }
 
     /** The first of {@code candidates} in this member's order of preference. */
-    String vote(java.util.Set<String> candidates) {
+    String vote(Set<String> candidates) {
         for (MemberProtocol p : protocols) {
             if (candidates.contains(p.name())) {
                 return p.name();

@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.runnel.common.TopicPartition;
+import java.util.HashSet;
 
 /**
  * Committed offsets: OffsetCommit, OffsetFetch and OffsetDelete, and the expiry of an empty
@@ -227,7 +228,7 @@ public final class GroupOffsets {
     }
 
     private Set<String> subscribedTopics(ClassicGroup g) {
-        Set<String> topics = new java.util.HashSet<>();
+        Set<String> topics = new HashSet<>();
         if (g.isEmpty() || !"consumer".equals(g.protocolType()) || g.protocolName() == null) {
             return topics;
         }

@@ -85,7 +85,7 @@ final class GroupRecordCodec {
                 return new GroupRecord.GroupMetadata(group, value == null ? null : group(value));
             }
             throw new IllegalArgumentException("unknown key version " + keyVersion);
-        } catch (java.nio.BufferUnderflowException e) {
+        } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("a truncated __consumer_offsets record", e);
         }
     }

@@ -24,7 +24,8 @@
  *
  * Which (API, version) pairs are served is {@link dev.runnel.broker.protocol.ApiVersionTable}, and
  * every pair in it is covered by the protocol conformance suite in {@code cluster-tests}. Handlers
- * use only kafka-clients' generated message classes; record bytes and request framing go through
- * {@code dev.runnel.broker.kafka}.
+ * use only kafka-clients' generated message classes; request framing and record bytes on the wire
+ * go through {@code dev.runnel.broker.kafka}, the record batch format through
+ * {@code dev.runnel.broker.record}.
  */
 package dev.runnel.broker.protocol;
