@@ -103,7 +103,7 @@ class GroupCoordinatorConfiguration {
     }
 
     @Bean
-    GroupAdmin groupAdmin(GroupCoordinator groupCoordinator, Clock clock) {
-        return new GroupAdmin(groupCoordinator, clock);
+    GroupAdmin groupAdmin(GroupCoordinator groupCoordinator) {
+        return new GroupAdmin(groupCoordinator);
     }
 }

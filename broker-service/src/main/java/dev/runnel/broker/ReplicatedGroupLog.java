@@ -13,8 +13,8 @@ import java.util.function.BiConsumer;
 import org.apache.kafka.common.protocol.Errors;
 
 import dev.runnel.broker.group.GroupLog;
-import dev.runnel.broker.kafka.KafkaRecordBatches;
-import dev.runnel.broker.kafka.RecordCodec;
+import dev.runnel.broker.record.KafkaRecordBatches;
+import dev.runnel.broker.record.RecordCodec;
 import dev.runnel.broker.replication.AppendOrigin;
 import dev.runnel.broker.replication.AppendResult;
 import dev.runnel.broker.replication.FetchParams;

@@ -49,8 +49,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import dev.runnel.broker.kafka.KafkaRecordBatches;
-import dev.runnel.broker.kafka.RecordCodec;
+import dev.runnel.broker.record.KafkaRecordBatches;
+import dev.runnel.broker.record.RecordCodec;
 import dev.runnel.broker.protocol.ApiVersionTable;
 
 /**

@@ -2,22 +2,30 @@ package dev.runnel.broker.group;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
 
 import dev.runnel.common.TopicPartition;
-import dev.runnel.common.time.Scheduler;
+import java.util.Comparator;
 
 /**
  * A classic group's state: members, generation, chosen protocol, leader and committed offsets.
  * Pure bookkeeping with checked state transitions; the protocol lives in {@link GroupCoordinator}.
  * Touched only on the group's {@link SerialQueue}.
+ *
+ * <p>Two kinds of state. What {@code __consumer_offsets} stores (the committed offsets, and the
+ * generation with its members and their assignments) changes only through the {@code replay*}
+ * methods, which apply a written record, live and on load alike. The rest is the rebalance in
+ * progress (members joining, timers, parked requests): it lives only here, and a coordinator that
+ * takes over starts it afresh.
  */
 final class ClassicGroup {
 
@@ -36,20 +44,10 @@ final class ClassicGroup {
     private final Set<String> pendingMembers = new HashSet<>();
     private final Map<String, String> staticMembers = new HashMap<>();
     private final Map<TopicPartition, OffsetAndMetadata> offsets = new TreeMap<>(
-            java.util.Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+            Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
     /** Commits whose records are being written, so a concurrent deletion cannot lose them. */
-    int pendingOffsetWrites;
-    /** When the current rebalance's join phase ends. */
-    Scheduler.ScheduledTask joinTimer;
-    /** When members that have not synced in this generation are removed. */
-    Scheduler.ScheduledTask syncTimer;
-    /** An initial rebalance (from Empty) that waits for more members to arrive. */
-    boolean initialRebalance;
-    boolean newMemberAdded;
-    /** Tells a timer of the current rebalance from a stale one. */
-    long rebalanceSeq;
-    /** Members of the current generation that have not sent SyncGroup yet. */
-    final Set<String> pendingSync = new HashSet<>();
+    private int pendingOffsetWrites;
+    private final RebalancePhase rebalance = new RebalancePhase();
 
     ClassicGroup(String groupId, int offsetsPartition, Executor executor, long nowMs) {
         this.groupId = groupId;
@@ -85,15 +83,6 @@ final class ClassicGroup {
         stateTimestampMs = nowMs;
     }
 
-    /** Restores the state a loaded record describes, without the transition rules. */
-    void restore(GroupState loaded, int generation, String type, String protocol, String leader, long timestampMs) {
-        this.state = loaded;
-        this.generationId = generation;
-        this.protocolType = type;
-        this.protocolName = protocol;
-        this.leaderId = leader;
-        this.stateTimestampMs = timestampMs;
-    }
 
     int generationId() {
         return generationId;
@@ -155,7 +144,7 @@ final class ClassicGroup {
             return;
         }
         removed.cancelHeartbeat();
-        pendingSync.remove(memberId);
+        rebalance.synced(memberId);
         if (removed.isStatic() && memberId.equals(staticMembers.get(removed.groupInstanceId))) {
             staticMembers.remove(removed.groupInstanceId);
         }
@@ -173,9 +162,7 @@ final class ClassicGroup {
         replacement.assignment = old.assignment;
         members.put(newMemberId, replacement);
         staticMembers.put(instanceId, newMemberId);
-        if (pendingSync.remove(oldMemberId)) {
-            pendingSync.add(newMemberId);
-        }
+        rebalance.memberReplaced(oldMemberId, newMemberId);
         if (oldMemberId.equals(leaderId)) {
             leaderId = newMemberId;
         }
@@ -263,7 +250,52 @@ final class ClassicGroup {
             protocolName = null;
             transitionTo(GroupState.EMPTY, nowMs);
         }
-        members.values().forEach(m -> m.isNew = false);
+    }
+
+    // ---------------------------------------------------------------- rebalance bookkeeping
+
+    /**
+     * Moves to PreparingRebalance and starts a rebalance's join phase (an initial one from Empty,
+     * which waits for more members before it completes).
+     *
+     * @return the rebalance's number, which its timers check with {@link RebalancePhase#isCurrent}
+     */
+    long beginRebalance(long nowMs) {
+        boolean initial = state == GroupState.EMPTY;
+        transitionTo(GroupState.PREPARING_REBALANCE, nowMs);
+        return rebalance.begin(initial);
+    }
+
+    /** The rebalance in progress, or the last one: its timers and who has yet to sync. */
+    RebalancePhase rebalance() {
+        return rebalance;
+    }
+
+    /** A member joined: an initial rebalance that is waiting waits once more. */
+    void memberArrived() {
+        if (state == GroupState.PREPARING_REBALANCE) {
+            rebalance.memberArrived();
+        }
+    }
+
+    /** Starts the sync phase of the generation just formed; returns the rebalance's number, for its timer. */
+    long beginSyncPhase() {
+        return rebalance.beginSyncPhase(members.keySet());
+    }
+
+    /** A commit's records are being written. */
+    void offsetWriteStarted() {
+        pendingOffsetWrites++;
+    }
+
+    /** A commit's write has completed, successfully or not. */
+    void offsetWriteFinished() {
+        pendingOffsetWrites--;
+    }
+
+    /** Whether commits are being written, which an expiry must not race. */
+    boolean hasOffsetWritesInFlight() {
+        return pendingOffsetWrites > 0;
     }
 
     List<JoinResult.MemberMetadata> memberMetadata() {
@@ -274,8 +306,113 @@ final class ClassicGroup {
         return list;
     }
 
+    /** The committed offsets, read-only: they change by replaying offset records. */
     Map<TopicPartition, OffsetAndMetadata> offsets() {
-        return offsets;
+        return Collections.unmodifiableMap(offsets);
+    }
+
+    // ---------------------------------------------------------------- records: what is written, and replaying it
+
+    /**
+     * The metadata record of the generation as it stands, with {@code assignments} by member id
+     * (members without one keep the assignment they have).
+     */
+    GroupRecord.GroupMetadata metadataRecord(Map<String, byte[]> assignments) {
+        List<GroupRecord.StoredMember> stored = new ArrayList<>();
+        for (GroupMember m : members.values()) {
+            stored.add(new GroupRecord.StoredMember(m.memberId, m.groupInstanceId, m.clientId, m.clientHost,
+                    m.rebalanceTimeoutMs, m.sessionTimeoutMs, protocolName == null ? new byte[0] : m.metadata(protocolName),
+                    assignments.getOrDefault(m.memberId, m.assignment)));
+        }
+        return new GroupRecord.GroupMetadata(groupId, new GroupRecord.StoredGroup(protocolType, generationId,
+                protocolName, leaderId, stateTimestampMs, stored));
+    }
+
+    /** The records deleting the group: a tombstone per committed offset, then the group's. */
+    List<GroupRecord> deletionRecords() {
+        List<GroupRecord> records = new ArrayList<>();
+        offsets.keySet().forEach(tp -> records.add(GroupRecord.offsetTombstone(groupId, tp)));
+        records.add(GroupRecord.groupTombstone(groupId));
+        return records;
+    }
+
+    /**
+     * Whether the group still holds the generation {@code record} stores, with the same members:
+     * then replaying it applies only what the write added (assignments, the end of a rebalance).
+     * A live group that moved on since writing a record does not replay it.
+     */
+    boolean holds(GroupRecord.GroupMetadata record) {
+        GroupRecord.StoredGroup stored = record.value();
+        return stored != null && state != GroupState.PREPARING_REBALANCE && state != GroupState.DEAD
+                && generationId == stored.generationId()
+                && List.copyOf(members.keySet()).equals(stored.members().stream().map(GroupRecord.StoredMember::memberId).toList());
+    }
+
+    /** Applies a committed offset record: {@code value} is the partition's offset now, null deletes it. */
+    void replayOffset(TopicPartition partition, OffsetAndMetadata value) {
+        if (value == null) {
+            offsets.remove(partition);
+        } else {
+            offsets.put(partition, value);
+        }
+    }
+
+    /** Applies the group's tombstone: its offsets go and it is Dead, to be forgotten. */
+    void replayDeletion(long nowMs) {
+        offsets.clear();
+        transitionTo(GroupState.DEAD, nowMs);
+    }
+
+    /**
+     * Applies a group metadata record: the group holds the record's generation, protocol, leader
+     * and members in the record's order, each with its stored assignment.
+     *
+     * <p>A member the group holds already keeps its object, with its session and parked requests
+     * (the live group replaying the record it wrote); one it does not hold is made from the record
+     * (a group being loaded). A group completing its rebalance is then Stable; otherwise the group is
+     * in the state the record implies (Stable with members, Empty without) since the record's time.
+     *
+     * @throws IllegalStateException if the group is preparing a rebalance, is Dead, or is completing
+     *                               the rebalance of another generation: a live group replays a
+     *                               record only while it still holds the record's generation
+     */
+    void replayMetadata(GroupRecord.StoredGroup stored, long nowMs) {
+        if (state == GroupState.PREPARING_REBALANCE || state == GroupState.DEAD
+                || (state == GroupState.COMPLETING_REBALANCE && generationId != stored.generationId())) {
+            throw new IllegalStateException("a metadata record cannot replay into " + this);
+        }
+        Map<String, GroupMember> previous = new LinkedHashMap<>(members);
+        members.clear();
+        staticMembers.clear();
+        for (GroupRecord.StoredMember s : stored.members()) {
+            GroupMember member = previous.remove(s.memberId());
+            if (member == null || !Objects.equals(member.groupInstanceId, s.groupInstanceId())) {
+                member = GroupMember.fromRecord(s, stored.protocolType(), stored.protocolName());
+            } else {
+                member.replay(s, stored.protocolType(), stored.protocolName());
+            }
+            members.put(member.memberId, member);
+            if (member.isStatic()) {
+                staticMembers.put(member.groupInstanceId, member.memberId);
+            }
+        }
+        for (GroupMember gone : previous.values()) {
+            gone.cancelHeartbeat();
+            rebalance.synced(gone.memberId);
+        }
+        generationId = stored.generationId();
+        protocolType = stored.protocolType();
+        protocolName = stored.protocolName();
+        leaderId = stored.leaderId();
+        GroupState implied = members.isEmpty() ? GroupState.EMPTY : GroupState.STABLE;
+        if (state == GroupState.COMPLETING_REBALANCE && implied == GroupState.STABLE) {
+            transitionTo(GroupState.STABLE, nowMs);
+        } else if (state == GroupState.COMPLETING_REBALANCE) {
+            throw new IllegalStateException("a record without members cannot complete the rebalance of " + this);
+        } else {
+            state = implied;
+            stateTimestampMs = stored.stateTimestampMs();
+        }
     }
 
     /** Whether the group holds anything worth keeping: members, or committed offsets. */

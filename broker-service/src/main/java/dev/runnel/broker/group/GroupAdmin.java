@@ -8,18 +8,18 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.protocol.Errors;
 
 import dev.runnel.common.TopicPartition;
+import java.util.Objects;
 
 /** ListGroups, DescribeGroups and DeleteGroups over the groups this broker coordinates. */
 public final class GroupAdmin {
 
     private final GroupCoordinator coordinator;
     private final GroupMetadataManager groups;
-    private final java.time.Clock clock;
 
-    public GroupAdmin(GroupCoordinator coordinator, java.time.Clock clock) {
+    /** A deletion is applied, and timed, by replaying its records in {@link GroupMetadataManager}. */
+    public GroupAdmin(GroupCoordinator coordinator) {
         this.coordinator = coordinator;
         this.groups = coordinator.metadata();
-        this.clock = clock;
     }
 
     /** A group as ListGroups shows it. */
@@ -47,7 +47,7 @@ public final class GroupAdmin {
             each.add(one);
         }
         return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
-                .thenApply(v -> each.stream().map(CompletableFuture::join).filter(java.util.Objects::nonNull).toList());
+                .thenApply(v -> each.stream().map(CompletableFuture::join).filter(Objects::nonNull).toList());
     }
 
     public CompletableFuture<Description> describe(String groupId) {
@@ -93,7 +93,7 @@ public final class GroupAdmin {
                 respond.accept(Errors.NON_EMPTY_GROUP);
                 return;
             }
-            groups.deleteGroup(g, clock.millis()).thenAccept(respond);
+            groups.deleteGroup(g).thenAccept(respond);
         });
     }
 }

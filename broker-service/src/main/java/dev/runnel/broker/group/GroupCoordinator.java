@@ -1,20 +1,15 @@
 package dev.runnel.broker.group;
 
 import java.time.Clock;
-import java.time.Duration;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
 import org.apache.kafka.common.protocol.Errors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.runnel.common.time.Scheduler;
 
@@ -30,25 +25,30 @@ import dev.runnel.common.time.Scheduler;
  * rebalance of an empty group waits {@code group.initial.rebalance.delay.ms} (extended while
  * members keep arriving) so a starting fleet forms one generation, not one per member.
  *
- * <p>Everything about one group runs on that group's {@link SerialQueue}, timers included; time
- * comes from the injected clock and scheduler.
+ * <p>This class checks that this broker serves the group and hands each request to the group's
+ * queue; the protocol itself is {@link JoinGroups}, {@link SyncGroups}, {@link Rebalancer} and
+ * {@link MemberSessions}, and LeaveGroup is here. Everything about one group runs on that group's
+ * {@link SerialQueue}, timers included; time comes from the injected clock and scheduler.
  */
 public final class GroupCoordinator {
 
-    private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
-
     private final GroupMetadataManager groups;
     private final Clock clock;
-    private final Scheduler scheduler;
     private final GroupSettings settings;
-    private final LongAdder rebalances = new LongAdder();
+    private final MemberSessions sessions;
+    private final Rebalancer rebalancer;
+    private final JoinGroups joins;
+    private final SyncGroups syncs;
 
     public GroupCoordinator(GroupMetadataManager groups, Clock clock, Scheduler scheduler) {
         this.groups = groups;
         this.clock = clock;
-        this.scheduler = scheduler;
         this.settings = groups.settings();
-        groups.onLoaded(this::onLoaded);
+        this.sessions = new MemberSessions(groups, clock, scheduler, this::sessionExpired);
+        this.rebalancer = new Rebalancer(groups, clock, scheduler, sessions);
+        this.joins = new JoinGroups(groups, scheduler, rebalancer, sessions);
+        this.syncs = new SyncGroups(groups, rebalancer, sessions);
+        groups.onLoaded(sessions::startAll);
         groups.onUnloaded(this::onUnloaded);
     }
 
@@ -58,10 +58,8 @@ public final class GroupCoordinator {
 
     /** Rebalances started since this broker began (a metric). */
     public long rebalances() {
-        return rebalances.sum();
+        return rebalancer.rebalances();
     }
-
-    // ---------------------------------------------------------------- JoinGroup
 
     public CompletableFuture<JoinResult> join(JoinRequest r) {
         Errors error = groups.coordinatorError(r.groupId());
@@ -80,157 +78,8 @@ public final class GroupCoordinator {
         if (group == null) {
             return CompletableFuture.completedFuture(JoinResult.error(r.memberId(), Errors.UNKNOWN_MEMBER_ID));
         }
-        return onQueue(group, e -> JoinResult.error(r.memberId(), e), (g, respond) -> {
-            boolean arriving = newMember || g.isPending(r.memberId());
-            if (arriving && g.size() >= settings.maxGroupSize()) {
-                respond.accept(JoinResult.error(r.memberId(), Errors.GROUP_MAX_SIZE_REACHED));
-            } else if (!g.supportsProtocols(r.protocolType(), r.protocols().stream().map(MemberProtocol::name).toList())) {
-                respond.accept(JoinResult.error(r.memberId(), Errors.INCONSISTENT_GROUP_PROTOCOL));
-            } else if (newMember) {
-                joinNewMember(g, r, respond);
-            } else {
-                joinKnownMember(g, r, respond);
-            }
-        });
+        return onQueue(group, e -> JoinResult.error(r.memberId(), e), (g, respond) -> joins.join(g, r, newMember, respond));
     }
-
-    private void joinNewMember(ClassicGroup g, JoinRequest r, Consumer<JoinResult> respond) {
-        String memberId = (r.groupInstanceId() != null ? r.groupInstanceId() : r.clientId()) + "-" + UUID.randomUUID();
-        if (r.groupInstanceId() != null) {
-            String existing = g.staticMemberId(r.groupInstanceId());
-            if (existing != null) {
-                replaceStaticMember(g, existing, memberId, r, respond);
-            } else {
-                addMemberAndRebalance(g, memberId, r, respond);
-            }
-        } else if (r.requireKnownMemberId()) {
-            // The client must come back with this id; until it does, a rebalance waits for it.
-            g.addPending(memberId);
-            scheduler.schedule("group-pending-member", () -> g.queue.execute(() -> {
-                if (g.removePending(memberId)) {
-                    maybeCompleteJoin(g);
-                }
-            }), Duration.ofMillis(r.sessionTimeoutMs()));
-            respond.accept(JoinResult.error(memberId, Errors.MEMBER_ID_REQUIRED));
-        } else {
-            addMemberAndRebalance(g, memberId, r, respond);
-        }
-    }
-
-    private void joinKnownMember(ClassicGroup g, JoinRequest r, Consumer<JoinResult> respond) {
-        String memberId = r.memberId();
-        if (g.isPending(memberId)) {
-            addMemberAndRebalance(g, memberId, r, respond);
-            return;
-        }
-        Errors invalid = validateMember(g, memberId, r.groupInstanceId());
-        if (invalid != Errors.NONE) {
-            respond.accept(JoinResult.error(memberId, invalid));
-            return;
-        }
-        GroupMember member = g.member(memberId);
-        boolean unchanged = member.sameProtocols(r.protocols());
-        switch (g.state()) {
-            case PREPARING_REBALANCE -> updateMemberAndRebalance(g, member, r, respond, "member " + memberId + " rejoined");
-            case COMPLETING_REBALANCE -> {
-                if (unchanged) {
-                    heartbeat(g, member);
-                    respond.accept(currentGeneration(g, member));
-                } else {
-                    updateMemberAndRebalance(g, member, r, respond, "member " + memberId + " changed its protocols");
-                }
-            }
-            case STABLE -> {
-                if (unchanged && !g.isLeader(memberId)) {
-                    heartbeat(g, member);
-                    respond.accept(currentGeneration(g, member));
-                } else {
-                    updateMemberAndRebalance(g, member, r, respond, g.isLeader(memberId)
-                            ? "the leader rejoined" : "member " + memberId + " changed its protocols");
-                }
-            }
-            default -> respond.accept(JoinResult.error(memberId, Errors.UNKNOWN_MEMBER_ID));
-        }
-    }
-
-    private static JoinResult currentGeneration(ClassicGroup g, GroupMember member) {
-        boolean leader = g.isLeader(member.memberId);
-        return new JoinResult(Errors.NONE, member.memberId, g.generationId(), g.protocolType(), g.protocolName(),
-                g.leaderId(), false, leader ? g.memberMetadata() : List.of());
-    }
-
-    private void addMemberAndRebalance(ClassicGroup g, String memberId, JoinRequest r, Consumer<JoinResult> respond) {
-        GroupMember member = new GroupMember(memberId, r.groupInstanceId(), r.clientId(), r.clientHost(),
-                r.rebalanceTimeoutMs(), r.sessionTimeoutMs(), r.protocolType(), r.protocols());
-        member.isNew = true;
-        member.awaitingJoin = respond;
-        if (g.is(GroupState.PREPARING_REBALANCE) && g.initialRebalance) {
-            g.newMemberAdded = true;
-        }
-        g.add(member);
-        heartbeat(g, member);
-        maybePrepareRebalance(g, "member " + memberId + " joined");
-    }
-
-    private void updateMemberAndRebalance(ClassicGroup g, GroupMember member, JoinRequest r,
-            Consumer<JoinResult> respond, String reason) {
-        member.protocols = List.copyOf(r.protocols());
-        member.rebalanceTimeoutMs = r.rebalanceTimeoutMs();
-        member.sessionTimeoutMs = r.sessionTimeoutMs();
-        member.clientId = r.clientId();
-        member.clientHost = r.clientHost();
-        // A second JoinGroup from the same member replaces its first, which is answered now.
-        member.completeJoin(JoinResult.error(member.memberId, Errors.REBALANCE_IN_PROGRESS));
-        member.awaitingJoin = respond;
-        heartbeat(g, member);
-        maybePrepareRebalance(g, reason);
-    }
-
-    /**
-     * A static member joined again under a new member id (its process restarted): the new id takes
-     * over the old one's place and assignment, and the old id is fenced. With unchanged protocols
-     * in a Stable group there is no rebalance.
-     */
-    private void replaceStaticMember(ClassicGroup g, String oldId, String newId, JoinRequest r,
-            Consumer<JoinResult> respond) {
-        GroupMember old = g.member(oldId);
-        boolean unchanged = old.sameProtocols(r.protocols());
-        old.completeJoin(JoinResult.error(oldId, Errors.FENCED_INSTANCE_ID));
-        old.completeSync(SyncResult.error(Errors.FENCED_INSTANCE_ID));
-        GroupMember member = g.replaceStatic(r.groupInstanceId(), oldId, newId);
-        member.protocols = List.copyOf(r.protocols());
-        member.rebalanceTimeoutMs = r.rebalanceTimeoutMs();
-        member.sessionTimeoutMs = r.sessionTimeoutMs();
-        member.clientId = r.clientId();
-        member.clientHost = r.clientHost();
-        heartbeat(g, member);
-        if (g.is(GroupState.STABLE) && unchanged) {
-            int generation = g.generationId();
-            groups.storeGroup(g, Map.of()).thenAccept(error -> {
-                if (error != Errors.NONE) {
-                    // Not written: the old id stays the member, and the new process must try again.
-                    if (g.has(newId)) {
-                        g.replaceStatic(r.groupInstanceId(), newId, oldId);
-                    }
-                    respond.accept(JoinResult.error(newId, error));
-                } else if (g.generationId() != generation || !g.has(newId)) {
-                    respond.accept(JoinResult.error(newId, Errors.REBALANCE_IN_PROGRESS));
-                } else {
-                    // Nothing to reassign: a leader that restarted is told to skip the assignment (KIP-814).
-                    GroupMember current = g.member(newId);
-                    heartbeat(g, current);
-                    JoinResult join = currentGeneration(g, current);
-                    respond.accept(new JoinResult(join.error(), join.memberId(), join.generationId(), join.protocolType(),
-                            join.protocolName(), join.leaderId(), g.isLeader(newId), join.members()));
-                }
-            });
-            return;
-        }
-        member.awaitingJoin = respond;
-        maybePrepareRebalance(g, "static member " + r.groupInstanceId() + " rejoined with new protocols");
-    }
-
-    // ---------------------------------------------------------------- SyncGroup
 
     public CompletableFuture<SyncResult> sync(String groupId, int generationId, String memberId, String instanceId,
             String protocolType, String protocolName, Map<String, byte[]> assignments) {
@@ -242,77 +91,9 @@ public final class GroupCoordinator {
         if (error != Errors.NONE) {
             return CompletableFuture.completedFuture(SyncResult.error(error));
         }
-        return onQueue(group, SyncResult::error, (g, respond) -> {
-            Errors invalid = validateMember(g, memberId, instanceId);
-            if (invalid == Errors.NONE && generationId != g.generationId()) {
-                invalid = Errors.ILLEGAL_GENERATION;
-            }
-            if (invalid == Errors.NONE && ((protocolType != null && !protocolType.equals(g.protocolType()))
-                    || (protocolName != null && !protocolName.equals(g.protocolName())))) {
-                invalid = Errors.INCONSISTENT_GROUP_PROTOCOL;
-            }
-            if (invalid != Errors.NONE) {
-                respond.accept(SyncResult.error(invalid));
-                return;
-            }
-            GroupMember member = g.member(memberId);
-            switch (g.state()) {
-                case PREPARING_REBALANCE -> respond.accept(SyncResult.error(Errors.REBALANCE_IN_PROGRESS));
-                case STABLE -> {
-                    g.pendingSync.remove(memberId);
-                    heartbeat(g, member);
-                    respond.accept(new SyncResult(Errors.NONE, g.protocolType(), g.protocolName(), member.assignment));
-                }
-                case COMPLETING_REBALANCE -> {
-                    member.completeSync(SyncResult.error(Errors.REBALANCE_IN_PROGRESS));
-                    member.awaitingSync = respond;
-                    g.pendingSync.remove(memberId);
-                    heartbeat(g, member);
-                    if (g.isLeader(memberId)) {
-                        storeAssignment(g, assignments);
-                    }
-                }
-                default -> respond.accept(SyncResult.error(Errors.UNKNOWN_MEMBER_ID));
-            }
-        });
+        return onQueue(group, SyncResult::error, (g, respond) ->
+                syncs.sync(g, generationId, memberId, instanceId, protocolType, protocolName, assignments, respond));
     }
-
-    /** Writes the leader's assignment; once the ISR has it, every member gets its part and the group is Stable. */
-    private void storeAssignment(ClassicGroup g, Map<String, byte[]> leaderAssignment) {
-        Map<String, byte[]> assignment = new HashMap<>();
-        for (GroupMember m : g.members()) {
-            assignment.put(m.memberId, leaderAssignment.getOrDefault(m.memberId, new byte[0]));
-        }
-        int generation = g.generationId();
-        groups.storeGroup(g, assignment).thenAccept(error -> {
-            if (!g.is(GroupState.COMPLETING_REBALANCE) || g.generationId() != generation) {
-                return;
-            }
-            if (error != Errors.NONE) {
-                log.warn("Cannot store the assignment of {}: {}", g, error);
-                resetAssignments(g, error);
-                prepareRebalance(g, "storing the assignment failed with " + error);
-                return;
-            }
-            for (GroupMember m : g.members()) {
-                m.assignment = assignment.get(m.memberId);
-            }
-            g.transitionTo(GroupState.STABLE, clock.millis());
-            for (GroupMember m : g.members()) {
-                m.completeSync(new SyncResult(Errors.NONE, g.protocolType(), g.protocolName(), m.assignment));
-            }
-            log.info("Group {} is stable at generation {} with {} members", g.groupId, generation, g.size());
-        });
-    }
-
-    private static void resetAssignments(ClassicGroup g, Errors error) {
-        for (GroupMember m : g.members()) {
-            m.assignment = new byte[0];
-            m.completeSync(SyncResult.error(error));
-        }
-    }
-
-    // ---------------------------------------------------------------- Heartbeat and LeaveGroup
 
     public CompletableFuture<Errors> heartbeat(String groupId, int generationId, String memberId, String instanceId) {
         Errors error = groups.coordinatorError(groupId);
@@ -323,19 +104,11 @@ public final class GroupCoordinator {
         if (error != Errors.NONE) {
             return CompletableFuture.completedFuture(error);
         }
-        return onQueue(group, e -> e, (g, respond) -> {
-            Errors invalid = g.is(GroupState.EMPTY) ? Errors.UNKNOWN_MEMBER_ID : validateMember(g, memberId, instanceId);
-            if (invalid == Errors.NONE && generationId != g.generationId()) {
-                invalid = Errors.ILLEGAL_GENERATION;
-            }
-            if (invalid != Errors.NONE) {
-                respond.accept(invalid);
-                return;
-            }
-            heartbeat(g, g.member(memberId));
-            respond.accept(g.is(GroupState.PREPARING_REBALANCE) ? Errors.REBALANCE_IN_PROGRESS : Errors.NONE);
-        });
+        return onQueue(group, e -> e, (g, respond) -> respond.accept(sessions.heartbeat(g, generationId, memberId,
+                instanceId)));
     }
+
+    // ---------------------------------------------------------------- LeaveGroup
 
     /** A member leaving: its id, or (static) its instance id with or without the member id. */
     public record LeavingMember(String memberId, String groupInstanceId) {
@@ -356,7 +129,7 @@ public final class GroupCoordinator {
                     leaving.stream().map(m -> Errors.UNKNOWN_MEMBER_ID).toList()));
         }
         return onQueue(group, e -> new LeaveResult(e, List.of()), (g, respond) -> {
-            List<Errors> outcomes = new java.util.ArrayList<>();
+            List<Errors> outcomes = new ArrayList<>();
             for (LeavingMember m : leaving) {
                 outcomes.add(leaveOne(g, m, reason));
             }
@@ -374,176 +147,34 @@ public final class GroupCoordinator {
             if (m.memberId() != null && !m.memberId().isEmpty() && !m.memberId().equals(current)) {
                 return Errors.FENCED_INSTANCE_ID;
             }
-            removeMemberAndUpdateGroup(g, g.member(current), "static member " + m.groupInstanceId() + " left: " + why);
+            rebalancer.removeMember(g, g.member(current), "static member " + m.groupInstanceId() + " left: " + why);
             return Errors.NONE;
         }
         if (g.removePending(m.memberId())) {
-            maybeCompleteJoin(g);
+            rebalancer.maybeCompleteJoin(g);
             return Errors.NONE;
         }
         if (!g.has(m.memberId())) {
             return Errors.UNKNOWN_MEMBER_ID;
         }
-        removeMemberAndUpdateGroup(g, g.member(m.memberId()), "member " + m.memberId() + " left: " + why);
+        rebalancer.removeMember(g, g.member(m.memberId()), "member " + m.memberId() + " left: " + why);
         return Errors.NONE;
     }
 
-    // ---------------------------------------------------------------- rebalancing
-
-    private void removeMemberAndUpdateGroup(ClassicGroup g, GroupMember member, String reason) {
-        member.completeJoin(JoinResult.error(member.memberId, Errors.UNKNOWN_MEMBER_ID));
-        member.completeSync(SyncResult.error(Errors.UNKNOWN_MEMBER_ID));
-        g.remove(member.memberId);
-        switch (g.state()) {
-            case STABLE, COMPLETING_REBALANCE -> prepareRebalance(g, reason);
-            case PREPARING_REBALANCE -> maybeCompleteJoin(g);
-            default -> { }
-        }
-    }
-
-    private void maybePrepareRebalance(ClassicGroup g, String reason) {
-        if (g.is(GroupState.PREPARING_REBALANCE)) {
-            maybeCompleteJoin(g);
-        } else if (g.is(GroupState.STABLE) || g.is(GroupState.COMPLETING_REBALANCE) || g.is(GroupState.EMPTY)) {
-            prepareRebalance(g, reason);
-        }
-    }
-
-    private void prepareRebalance(ClassicGroup g, String reason) {
-        if (g.is(GroupState.COMPLETING_REBALANCE)) {
-            resetAssignments(g, Errors.REBALANCE_IN_PROGRESS);
-        }
-        cancel(g.syncTimer);
-        g.pendingSync.clear();
-        boolean initial = g.is(GroupState.EMPTY);
-        g.transitionTo(GroupState.PREPARING_REBALANCE, clock.millis());
-        rebalances.increment();
-        long seq = ++g.rebalanceSeq;
-        log.info("Group {} is rebalancing after generation {}: {}", g.groupId, g.generationId(), reason);
-        cancel(g.joinTimer);
-        if (initial) {
-            g.initialRebalance = true;
-            g.newMemberAdded = false;
-            long rebalanceTimeout = g.rebalanceTimeoutMs();
-            long delay = Math.min(settings.initialRebalanceDelay().toMillis(), rebalanceTimeout);
-            scheduleInitialJoin(g, seq, delay, rebalanceTimeout - delay);
-        } else {
-            g.initialRebalance = false;
-            g.joinTimer = scheduler.schedule("group-join", () -> g.queue.execute(() -> {
-                if (g.rebalanceSeq == seq && g.is(GroupState.PREPARING_REBALANCE)) {
-                    completeJoin(g);
-                }
-            }), Duration.ofMillis(g.rebalanceTimeoutMs()));
-            maybeCompleteJoin(g);
-        }
-    }
-
-    /** The first rebalance of an empty group: wait, and wait again while new members keep arriving. */
-    private void scheduleInitialJoin(ClassicGroup g, long seq, long delay, long remaining) {
-        g.joinTimer = scheduler.schedule("group-initial-join", () -> g.queue.execute(() -> {
-            if (g.rebalanceSeq != seq || !g.is(GroupState.PREPARING_REBALANCE)) {
-                return;
-            }
-            if (g.newMemberAdded && remaining > 0) {
-                g.newMemberAdded = false;
-                long next = Math.min(settings.initialRebalanceDelay().toMillis(), remaining);
-                scheduleInitialJoin(g, seq, next, remaining - next);
-            } else {
-                completeJoin(g);
-            }
-        }), Duration.ofMillis(delay));
-    }
-
-    private void maybeCompleteJoin(ClassicGroup g) {
-        if (g.is(GroupState.PREPARING_REBALANCE) && !g.initialRebalance && g.allMembersJoined()) {
-            completeJoin(g);
-        }
-    }
-
-    /** The join phase is over: drop members that did not rejoin, start the next generation, answer every join. */
-    private void completeJoin(ClassicGroup g) {
-        cancel(g.joinTimer);
-        g.initialRebalance = false;
-        for (GroupMember m : g.notYetRejoined()) {
-            log.info("Removing member {} from group {}: it did not rejoin within the rebalance timeout", m.memberId,
-                    g.groupId);
-            g.remove(m.memberId);
-        }
-        g.initNextGeneration(clock.millis());
-        if (g.is(GroupState.EMPTY)) {
-            log.info("Group {} is empty at generation {}", g.groupId, g.generationId());
-            groups.storeGroup(g, Map.of()).thenAccept(error -> {
-                if (error != Errors.NONE) {
-                    log.warn("Cannot store the empty {}: {}", g, error);
-                }
-            });
-            return;
-        }
-        log.info("Group {} formed generation {} with {} members, protocol {}", g.groupId, g.generationId(), g.size(),
-                g.protocolName());
-        for (GroupMember m : g.members()) {
-            g.pendingSync.add(m.memberId);
-            m.completeJoin(currentGeneration(g, m));
-            heartbeat(g, m);
-        }
-        long seq = g.rebalanceSeq;
-        int generation = g.generationId();
-        g.syncTimer = scheduler.schedule("group-sync", () -> g.queue.execute(() -> expireSync(g, seq, generation)),
-                Duration.ofMillis(g.rebalanceTimeoutMs()));
-    }
-
-    /** Members that never sent SyncGroup in this generation are gone; the others rebalance without them. */
-    private void expireSync(ClassicGroup g, long seq, int generation) {
-        if (g.rebalanceSeq != seq || g.generationId() != generation || g.pendingSync.isEmpty()
-                || !(g.is(GroupState.COMPLETING_REBALANCE) || g.is(GroupState.STABLE))) {
-            return;
-        }
-        List<String> missing = List.copyOf(g.pendingSync);
-        for (String id : missing) {
-            GroupMember m = g.member(id);
-            if (m != null) {
-                m.completeSync(SyncResult.error(Errors.UNKNOWN_MEMBER_ID));
-                g.remove(id);
-            }
-        }
-        prepareRebalance(g, "members " + missing + " did not sync within the rebalance timeout");
-    }
-
-    // ---------------------------------------------------------------- sessions
+    // ---------------------------------------------------------------- sessions, loading and unloading
 
     /** Restarts the member's session: it is removed if nothing is heard from it for its session timeout. */
     void heartbeat(ClassicGroup g, GroupMember member) {
-        member.cancelHeartbeat();
-        member.lastHeartbeatMs = clock.millis();
-        member.heartbeatExpiry = scheduler.schedule("group-session", () -> g.queue.execute(() -> expireSession(g, member)),
-                Duration.ofMillis(member.sessionTimeoutMs));
+        sessions.restart(g, member);
     }
 
-    private void expireSession(ClassicGroup g, GroupMember member) {
-        if (g.member(member.memberId) != member || groups.group(g.groupId) != g) {
-            return;
-        }
-        if (clock.millis() - member.lastHeartbeatMs < member.sessionTimeoutMs) {
-            return;
-        }
-        if (member.isAwaitingJoin() || member.isAwaitingSync()) {
-            // Parked in a rebalance: the join or sync timeout decides about it.
-            heartbeat(g, member);
-            return;
-        }
-        removeMemberAndUpdateGroup(g, member, "member " + member.memberId + " has not sent a heartbeat for "
+    private void sessionExpired(ClassicGroup g, GroupMember member) {
+        rebalancer.removeMember(g, member, "member " + member.memberId + " has not sent a heartbeat for "
                 + member.sessionTimeoutMs + " ms");
     }
 
-    private void onLoaded(ClassicGroup g) {
-        for (GroupMember m : g.members()) {
-            heartbeat(g, m);
-        }
-    }
-
     private void onUnloaded(ClassicGroup g) {
-        cancel(g.joinTimer);
-        cancel(g.syncTimer);
+        g.rebalance().cancelTimers();
         for (GroupMember m : g.members()) {
             m.cancelHeartbeat();
             m.completeJoin(JoinResult.error(m.memberId, Errors.NOT_COORDINATOR));
@@ -587,11 +218,5 @@ public final class GroupCoordinator {
             action.accept(group, answer::complete);
         });
         return answer;
-    }
-
-    private static void cancel(Scheduler.ScheduledTask task) {
-        if (task != null) {
-            task.cancel();
-        }
     }
 }

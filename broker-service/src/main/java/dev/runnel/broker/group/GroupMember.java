@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 import dev.runnel.common.time.Scheduler;
+import java.util.Set;
 
 /**
  * One member of a classic group: who it is, the protocols it offers with their metadata, the
@@ -25,13 +26,11 @@ final class GroupMember {
     List<MemberProtocol> protocols;
     byte[] assignment = new byte[0];
     /** The parked JoinGroup's answer, while the member waits for the generation to form. */
-    Consumer<JoinResult> awaitingJoin;
+    private Consumer<JoinResult> awaitingJoin;
     /** The parked SyncGroup's answer, while the member waits for the leader's assignment. */
-    Consumer<SyncResult> awaitingSync;
-    /** Joined during the current rebalance and not yet given a generation. */
-    boolean isNew;
-    Scheduler.ScheduledTask heartbeatExpiry;
-    long lastHeartbeatMs;
+    private Consumer<SyncResult> awaitingSync;
+    private Scheduler.ScheduledTask heartbeatExpiry;
+    private long lastHeartbeatMs;
 
     GroupMember(String memberId, String groupInstanceId, String clientId, String clientHost, int rebalanceTimeoutMs,
             int sessionTimeoutMs, String protocolType, List<MemberProtocol> protocols) {
@@ -45,8 +44,75 @@ final class GroupMember {
         this.protocols = List.copyOf(protocols);
     }
 
+    /** A member as a metadata record stores it: it offers only the group's protocol, with its stored subscription. */
+    static GroupMember fromRecord(GroupRecord.StoredMember s, String protocolType, String protocolName) {
+        GroupMember member = new GroupMember(s.memberId(), s.groupInstanceId(), s.clientId(), s.clientHost(),
+                s.rebalanceTimeoutMs(), s.sessionTimeoutMs(), protocolType,
+                List.of(new MemberProtocol(protocolName, s.subscription())));
+        member.assignment = s.assignment();
+        return member;
+    }
+
+    /**
+     * Takes what a metadata record stores of this member. The protocols it offers stay unless they
+     * lack the record's protocol with the record's subscription.
+     */
+    void replay(GroupRecord.StoredMember s, String protocolType, String protocolName) {
+        clientId = s.clientId();
+        clientHost = s.clientHost();
+        rebalanceTimeoutMs = s.rebalanceTimeoutMs();
+        sessionTimeoutMs = s.sessionTimeoutMs();
+        this.protocolType = protocolType;
+        if (!offers(protocolName, s.subscription())) {
+            protocols = List.of(new MemberProtocol(protocolName, s.subscription()));
+        }
+        assignment = s.assignment();
+    }
+
+    private boolean offers(String protocol, byte[] metadata) {
+        return protocols.stream().anyMatch(p -> p.name().equals(protocol) && Arrays.equals(p.metadata(), metadata));
+    }
+
     boolean isStatic() {
         return groupInstanceId != null;
+    }
+
+    /**
+     * The member joined again (same id) with what {@code r} offers: it takes effect in the next
+     * generation, which is when it is written.
+     */
+    void rejoined(JoinRequest r) {
+        protocols = List.copyOf(r.protocols());
+        rebalanceTimeoutMs = r.rebalanceTimeoutMs();
+        sessionTimeoutMs = r.sessionTimeoutMs();
+        clientId = r.clientId();
+        clientHost = r.clientHost();
+    }
+
+    /** Parks the member's JoinGroup until the generation forms (a parked one must be answered first). */
+    void awaitJoin(Consumer<JoinResult> respond) {
+        awaitingJoin = respond;
+    }
+
+    /** Parks the member's SyncGroup until the leader's assignment is written (a parked one must be answered first). */
+    void awaitSync(Consumer<SyncResult> respond) {
+        awaitingSync = respond;
+    }
+
+    /** The generation being formed has no assignment yet: the previous one's is dropped. */
+    void clearAssignment() {
+        assignment = new byte[0];
+    }
+
+    /** The member was heard from at {@code nowMs}; {@code expiry} ends its session unless it is heard from again. */
+    void restartSession(long nowMs, Scheduler.ScheduledTask expiry) {
+        cancelHeartbeat();
+        lastHeartbeatMs = nowMs;
+        heartbeatExpiry = expiry;
+    }
+
+    long lastHeartbeatMs() {
+        return lastHeartbeatMs;
     }
 
     boolean isAwaitingJoin() {
@@ -82,7 +148,7 @@ final class GroupMember {
     }
 
     /** The first of {@code candidates} in this member's order of preference. */
-    String vote(java.util.Set<String> candidates) {
+    String vote(Set<String> candidates) {
         for (MemberProtocol p : protocols) {
             if (candidates.contains(p.name())) {
                 return p.name();

@@ -2,9 +2,7 @@ package dev.runnel.broker.group;
 
 import java.nio.ByteBuffer;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +18,6 @@ import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.runnel.common.TopicPartition;
-
 /**
  * Which groups this broker coordinates, and their records in {@code __consumer_offsets}.
  *
@@ -29,7 +25,10 @@ import dev.runnel.common.TopicPartition;
  * topic, and to whichever broker leads that partition. When this broker becomes its leader, the
  * partition is LOADING (requests get COORDINATOR_LOAD_IN_PROGRESS) until every record is replayed;
  * when it stops leading, its groups are dropped and their waiting requests told NOT_COORDINATOR.
- * Group state changes only once its record is written to the ISR, so a replay rebuilds it.
+ *
+ * <p>Operations decide the records to write ({@link CoordinatorResult}); once the ISR has them,
+ * {@link #replay} applies them to the group, and loading a partition replays its records through
+ * the same method, so a new coordinator rebuilds exactly the persisted state the old one had.
  */
 public final class GroupMetadataManager {
 
@@ -158,8 +157,7 @@ public final class GroupMetadataManager {
 
     private void load(int partition, long token) {
         long started = clock.millis();
-        Map<String, GroupRecord.StoredGroup> stored = new LinkedHashMap<>();
-        Map<String, Map<TopicPartition, OffsetAndMetadata>> offsets = new LinkedHashMap<>();
+        Map<String, ClassicGroup> loading = new LinkedHashMap<>();
         int[] skipped = {0};
         try {
             groupLog.read(partition, (key, value) -> {
@@ -170,22 +168,20 @@ public final class GroupMetadataManager {
                     skipped[0]++;
                     return;
                 }
-                replay(record, stored, offsets);
+                ClassicGroup group = loading.computeIfAbsent(record.groupId(),
+                        id -> new ClassicGroup(id, partition, groupExecutor, clock.millis()));
+                replay(group, record);
+                if (group.is(GroupState.DEAD)) {
+                    loading.remove(group.groupId);
+                }
             });
         } catch (RuntimeException e) {
             log.warn("Cannot load __consumer_offsets-{}: {}", partition, e.getMessage());
             partitions.remove(partition, new Hosted(Status.LOADING, token));
             return;
         }
-        List<ClassicGroup> loaded = new ArrayList<>();
-        java.util.Set<String> ids = new java.util.LinkedHashSet<>(stored.keySet());
-        ids.addAll(offsets.keySet());
-        for (String id : ids) {
-            ClassicGroup group = restore(id, partition, stored.get(id), offsets.getOrDefault(id, Map.of()));
-            if (group.hasState() || group.generationId() > 0) {
-                loaded.add(group);
-            }
-        }
+        List<ClassicGroup> loaded = loading.values().stream()
+                .filter(group -> group.hasState() || group.generationId() > 0).toList();
         if (!partitions.replace(partition, new Hosted(Status.LOADING, token), new Hosted(Status.ACTIVE, token))) {
             log.info("Dropping the load of __consumer_offsets-{}: leadership moved while loading", partition);
             return;
@@ -200,136 +196,60 @@ public final class GroupMetadataManager {
         }
     }
 
-    private static void replay(GroupRecord record, Map<String, GroupRecord.StoredGroup> stored,
-            Map<String, Map<TopicPartition, OffsetAndMetadata>> offsets) {
+    /**
+     * Applies written records to {@code group}: the one path by which a group's persisted state
+     * changes, whether the records were just written by this coordinator or are being loaded. A
+     * group whose deletion is replayed is forgotten.
+     */
+    void replay(ClassicGroup group, List<GroupRecord> records) {
+        records.forEach(record -> replay(group, record));
+        if (group.is(GroupState.DEAD)) {
+            removeGroup(group);
+        }
+    }
+
+    private void replay(ClassicGroup group, GroupRecord record) {
         if (record instanceof GroupRecord.OffsetCommit commit) {
-            if (commit.value() == null) {
-                Map<TopicPartition, OffsetAndMetadata> groupOffsets = offsets.get(commit.groupId());
-                if (groupOffsets != null) {
-                    groupOffsets.remove(commit.partition());
-                }
-            } else {
-                offsets.computeIfAbsent(commit.groupId(), g -> new HashMap<>()).put(commit.partition(), commit.value());
-            }
+            group.replayOffset(commit.partition(), commit.value());
         } else if (record instanceof GroupRecord.GroupMetadata metadata) {
             if (metadata.value() == null) {
-                stored.remove(metadata.groupId());
+                group.replayDeletion(clock.millis());
             } else {
-                stored.put(metadata.groupId(), metadata.value());
+                group.replayMetadata(metadata.value(), clock.millis());
             }
         }
-    }
-
-    private ClassicGroup restore(String id, int partition, GroupRecord.StoredGroup stored,
-            Map<TopicPartition, OffsetAndMetadata> offsets) {
-        ClassicGroup group = new ClassicGroup(id, partition, groupExecutor, clock.millis());
-        if (stored != null) {
-            for (GroupRecord.StoredMember m : stored.members()) {
-                GroupMember member = new GroupMember(m.memberId(), m.groupInstanceId(), m.clientId(), m.clientHost(),
-                        m.rebalanceTimeoutMs(), m.sessionTimeoutMs(), stored.protocolType(),
-                        List.of(new MemberProtocol(stored.protocolName(), m.subscription())));
-                member.assignment = m.assignment();
-                group.add(member);
-            }
-            group.restore(stored.members().isEmpty() ? GroupState.EMPTY : GroupState.STABLE, stored.generationId(),
-                    stored.protocolType(), stored.protocolName(), stored.leaderId(), stored.stateTimestampMs());
-        }
-        group.offsets().putAll(offsets);
-        return group;
     }
 
     /**
-     * Writes the group's membership (with {@code assignments} by member id, when a generation's
-     * assignment is being stored). Completes on the group's queue with NONE or the error to answer.
+     * Writes group metadata records. Completes on the group's queue with NONE once the ISR has
+     * them, or the error JoinGroup, SyncGroup and DeleteGroups answer; applies nothing (the caller
+     * replays the records if the group still holds what they describe).
      */
-    CompletableFuture<Errors> storeGroup(ClassicGroup group, Map<String, byte[]> assignments) {
-        List<GroupRecord.StoredMember> members = new ArrayList<>();
-        for (GroupMember m : group.members()) {
-            members.add(new GroupRecord.StoredMember(m.memberId, m.groupInstanceId, m.clientId, m.clientHost,
-                    m.rebalanceTimeoutMs, m.sessionTimeoutMs, group.protocolName() == null ? new byte[0]
-                            : m.metadata(group.protocolName()), assignments.getOrDefault(m.memberId, m.assignment)));
-        }
-        GroupRecord.StoredGroup value = new GroupRecord.StoredGroup(group.protocolType(), group.generationId(),
-                group.protocolName(), group.leaderId(), group.stateTimestampMs(), members);
-        return write(group, List.of(new GroupLog.Entry(GroupRecordCodec.groupKey(group.groupId),
-                GroupRecordCodec.groupValue(value)))).thenApply(GroupMetadataManager::groupError);
+    CompletableFuture<Errors> writeMetadata(ClassicGroup group, List<GroupRecord> records) {
+        return write(group, records).thenApply(GroupMetadataManager::groupError);
     }
 
-    /**
-     * Writes committed offsets, and applies them to the group once the ISR has them. Completes on
-     * the group's queue with each partition's error.
-     */
-    CompletableFuture<Map<TopicPartition, Errors>> commitOffsets(ClassicGroup group,
-            Map<TopicPartition, OffsetAndMetadata> commits) {
-        Map<TopicPartition, Errors> results = new LinkedHashMap<>();
-        Map<TopicPartition, OffsetAndMetadata> valid = new LinkedHashMap<>();
-        List<GroupLog.Entry> entries = new ArrayList<>();
-        commits.forEach((tp, o) -> {
-            if (o.metadata().length() > settings.maxMetadataBytes()) {
-                results.put(tp, Errors.OFFSET_METADATA_TOO_LARGE);
-            } else {
-                valid.put(tp, o);
-                entries.add(new GroupLog.Entry(GroupRecordCodec.offsetKey(group.groupId, tp), GroupRecordCodec.offsetValue(o)));
-            }
-        });
-        if (entries.isEmpty()) {
-            return CompletableFuture.completedFuture(results);
-        }
-        group.pendingOffsetWrites++;
-        return write(group, entries).thenApply(error -> {
-            group.pendingOffsetWrites--;
-            Errors mapped = offsetError(error);
-            if (mapped == Errors.NONE && !group.is(GroupState.DEAD)) {
-                group.offsets().putAll(valid);
-            }
-            valid.keySet().forEach(tp -> results.put(tp, group.is(GroupState.DEAD) && mapped == Errors.NONE
-                    ? Errors.NOT_COORDINATOR : mapped));
-            return results;
-        });
-    }
-
-    /** Deletes committed offsets (OffsetDelete, expiry); completes on the group's queue. */
-    CompletableFuture<Errors> deleteOffsets(ClassicGroup group, Collection<TopicPartition> partitions) {
-        List<GroupLog.Entry> entries = new ArrayList<>();
-        for (TopicPartition tp : partitions) {
-            entries.add(new GroupLog.Entry(GroupRecordCodec.offsetKey(group.groupId, tp), null));
-        }
-        if (entries.isEmpty()) {
-            return CompletableFuture.completedFuture(Errors.NONE);
-        }
-        List<TopicPartition> deleted = List.copyOf(partitions);
-        return write(group, entries).thenApply(error -> {
-            Errors mapped = offsetError(error);
-            if (mapped == Errors.NONE) {
-                deleted.forEach(group.offsets()::remove);
-            }
-            return mapped;
-        });
+    /** Writes offset records, as {@link #writeMetadata} does, completing with the error OffsetCommit answers. */
+    CompletableFuture<Errors> writeOffsets(ClassicGroup group, List<GroupRecord> records) {
+        return write(group, records).thenApply(GroupMetadataManager::offsetError);
     }
 
     /** Deletes the group and all its offsets; on success the group is Dead and forgotten. */
-    CompletableFuture<Errors> deleteGroup(ClassicGroup group, long nowMs) {
-        List<GroupLog.Entry> entries = new ArrayList<>();
-        for (TopicPartition tp : group.offsets().keySet()) {
-            entries.add(new GroupLog.Entry(GroupRecordCodec.offsetKey(group.groupId, tp), null));
-        }
-        entries.add(new GroupLog.Entry(GroupRecordCodec.groupKey(group.groupId), null));
-        return write(group, entries).thenApply(error -> {
-            Errors mapped = groupError(error);
-            if (mapped == Errors.NONE) {
-                group.offsets().clear();
-                group.transitionTo(GroupState.DEAD, nowMs);
-                removeGroup(group);
+    CompletableFuture<Errors> deleteGroup(ClassicGroup group) {
+        List<GroupRecord> deletion = group.deletionRecords();
+        return writeMetadata(group, deletion).thenApply(error -> {
+            if (error == Errors.NONE) {
+                replay(group, deletion);
             }
-            return mapped;
+            return error;
         });
     }
 
     /** Appends, and hands the outcome back on the group's queue. */
-    private CompletableFuture<Errors> write(ClassicGroup group, List<GroupLog.Entry> entries) {
+    private CompletableFuture<Errors> write(ClassicGroup group, List<GroupRecord> records) {
         CompletableFuture<Void> appended;
         try {
-            appended = groupLog.append(group.offsetsPartition, entries);
+            appended = groupLog.append(group.offsetsPartition, records.stream().map(GroupRecordCodec::encode).toList());
         } catch (RuntimeException e) {
             appended = CompletableFuture.failedFuture(e);
         }

@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.runnel.common.TopicPartition;
+import java.util.HashSet;
 
 /**
  * Committed offsets: OffsetCommit, OffsetFetch and OffsetDelete, and the expiry of an empty
@@ -98,10 +99,64 @@ public final class GroupOffsets {
             Map<TopicPartition, OffsetAndMetadata> stamped = new LinkedHashMap<>();
             offsets.forEach((tp, c) -> stamped.put(tp, new OffsetAndMetadata(c.offset(), c.leaderEpoch(), c.metadata(),
                     now, c.retentionMs() >= 0 ? now + c.retentionMs() : -1)));
-            groups.commitOffsets(g, stamped).thenAccept(results -> {
+            commitOffsets(g, stamped).thenAccept(results -> {
                 commits.add(results.values().stream().filter(e -> e == Errors.NONE).count());
                 respond.accept(new CommitResult(Errors.NONE, results));
             });
+        });
+    }
+
+    /** The records of a commit, and each partition's outcome if they are written. */
+    private CoordinatorResult<Map<TopicPartition, Errors>> commitRecords(ClassicGroup g,
+            Map<TopicPartition, OffsetAndMetadata> commits) {
+        Map<TopicPartition, Errors> results = new LinkedHashMap<>();
+        List<GroupRecord> records = new ArrayList<>();
+        commits.forEach((tp, o) -> {
+            if (o.metadata().length() > groups.settings().maxMetadataBytes()) {
+                results.put(tp, Errors.OFFSET_METADATA_TOO_LARGE);
+            } else {
+                results.put(tp, Errors.NONE);
+                records.add(GroupRecord.offsetCommit(g.groupId, tp, o));
+            }
+        });
+        return new CoordinatorResult<>(records, results);
+    }
+
+    /**
+     * Writes committed offsets and replays them into the group once the ISR has them (unless the
+     * group died meanwhile: NOT_COORDINATOR). Completes on the group's queue with each partition's error.
+     */
+    private CompletableFuture<Map<TopicPartition, Errors>> commitOffsets(ClassicGroup g,
+            Map<TopicPartition, OffsetAndMetadata> commits) {
+        CoordinatorResult<Map<TopicPartition, Errors>> commit = commitRecords(g, commits);
+        if (commit.records().isEmpty()) {
+            return CompletableFuture.completedFuture(commit.response());
+        }
+        g.offsetWriteStarted();
+        return groups.writeOffsets(g, commit.records()).thenApply(error -> {
+            g.offsetWriteFinished();
+            boolean dead = g.is(GroupState.DEAD);
+            if (error == Errors.NONE && !dead) {
+                groups.replay(g, commit.records());
+            }
+            Errors written = error == Errors.NONE && dead ? Errors.NOT_COORDINATOR : error;
+            Map<TopicPartition, Errors> results = new LinkedHashMap<>(commit.response());
+            commit.records().forEach(r -> results.put(((GroupRecord.OffsetCommit) r).partition(), written));
+            return results;
+        });
+    }
+
+    /** Deletes committed offsets (OffsetDelete, expiry) and replays the deletion once the ISR has it. */
+    private CompletableFuture<Errors> deleteOffsets(ClassicGroup g, Collection<TopicPartition> partitions) {
+        List<GroupRecord> tombstones = partitions.stream().map(tp -> GroupRecord.offsetTombstone(g.groupId, tp)).toList();
+        if (tombstones.isEmpty()) {
+            return CompletableFuture.completedFuture(Errors.NONE);
+        }
+        return groups.writeOffsets(g, tombstones).thenApply(error -> {
+            if (error == Errors.NONE) {
+                groups.replay(g, tombstones);
+            }
+            return error;
         });
     }
 
@@ -163,7 +218,7 @@ public final class GroupOffsets {
                     }
                 }
             }
-            groups.deleteOffsets(g, deletable).thenAccept(written -> {
+            deleteOffsets(g, deletable).thenAccept(written -> {
                 if (written != Errors.NONE) {
                     deletable.forEach(tp -> results.put(tp, written));
                 }
@@ -173,7 +228,7 @@ public final class GroupOffsets {
     }
 
     private Set<String> subscribedTopics(ClassicGroup g) {
-        Set<String> topics = new java.util.HashSet<>();
+        Set<String> topics = new HashSet<>();
         if (g.isEmpty() || !"consumer".equals(g.protocolType()) || g.protocolName() == null) {
             return topics;
         }
@@ -196,7 +251,7 @@ public final class GroupOffsets {
         long retention = groups.settings().offsetsRetention().toMillis();
         for (ClassicGroup group : List.copyOf(groups.groups())) {
             group.queue.execute(() -> {
-                if (groups.group(group.groupId) != group || !group.is(GroupState.EMPTY) || group.pendingOffsetWrites > 0) {
+                if (groups.group(group.groupId) != group || !group.is(GroupState.EMPTY) || group.hasOffsetWritesInFlight()) {
                     return;
                 }
                 long now = clock.millis();
@@ -211,7 +266,7 @@ public final class GroupOffsets {
                 if (expired.isEmpty() && !group.offsets().isEmpty()) {
                     return;
                 }
-                CompletableFuture<Errors> deleted = groups.deleteOffsets(group, expired.keySet());
+                CompletableFuture<Errors> deleted = deleteOffsets(group, expired.keySet());
                 deleted.thenAccept(error -> {
                     if (error != Errors.NONE) {
                         log.warn("Cannot expire the offsets of {}: {}", group, error);
@@ -220,8 +275,8 @@ public final class GroupOffsets {
                     if (!expired.isEmpty()) {
                         log.info("Expired {} offsets of group {}", expired.size(), group.groupId);
                     }
-                    if (group.is(GroupState.EMPTY) && group.offsets().isEmpty() && group.pendingOffsetWrites == 0) {
-                        groups.deleteGroup(group, clock.millis()).thenAccept(e -> {
+                    if (group.is(GroupState.EMPTY) && group.offsets().isEmpty() && !group.hasOffsetWritesInFlight()) {
+                        groups.deleteGroup(group).thenAccept(e -> {
                             if (e == Errors.NONE) {
                                 log.info("Removed the empty group {}: it has no offsets left", group.groupId);
                             }

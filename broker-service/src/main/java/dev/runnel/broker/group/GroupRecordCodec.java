@@ -57,6 +57,17 @@ final class GroupRecordCodec {
         return w.bytes();
     }
 
+    /** The key and value bytes of {@code record} (a null value for a deletion). */
+    static GroupLog.Entry encode(GroupRecord record) {
+        if (record instanceof GroupRecord.OffsetCommit commit) {
+            return new GroupLog.Entry(offsetKey(commit.groupId(), commit.partition()),
+                    commit.value() == null ? null : offsetValue(commit.value()));
+        }
+        GroupRecord.GroupMetadata metadata = (GroupRecord.GroupMetadata) record;
+        return new GroupLog.Entry(groupKey(metadata.groupId()),
+                metadata.value() == null ? null : groupValue(metadata.value()));
+    }
+
     /**
      * The record with these key and value bytes ({@code value} null for a deletion).
      *
@@ -74,7 +85,7 @@ final class GroupRecordCodec {
                 return new GroupRecord.GroupMetadata(group, value == null ? null : group(value));
             }
             throw new IllegalArgumentException("unknown key version " + keyVersion);
-        } catch (java.nio.BufferUnderflowException e) {
+        } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("a truncated __consumer_offsets record", e);
         }
     }

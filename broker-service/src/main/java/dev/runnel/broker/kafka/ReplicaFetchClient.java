@@ -35,6 +35,8 @@ import org.apache.kafka.common.requests.SaslHandshakeResponse;
 
 import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.common.TopicPartition;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 
 /**
  * A follower's connection to a leader: Fetch (as replica {@code replicaId}) and
@@ -239,8 +241,8 @@ public final class ReplicaFetchClient implements AutoCloseable {
             s.connect(new InetSocketAddress(host, port), socketTimeoutMs);
             s.setSoTimeout(socketTimeoutMs);
             s.setTcpNoDelay(true);
-            in = new DataInputStream(new java.io.BufferedInputStream(s.getInputStream(), 64 * 1024));
-            out = new DataOutputStream(new java.io.BufferedOutputStream(s.getOutputStream(), 64 * 1024));
+            in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 64 * 1024));
+            out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 64 * 1024));
             socket = s;
             authenticate();
         } catch (IOException | RuntimeException e) {

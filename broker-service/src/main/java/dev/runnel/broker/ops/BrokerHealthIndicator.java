@@ -7,6 +7,7 @@ import org.springframework.stereotype.Component;
 import dev.runnel.broker.cluster.BrokerRegistration;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.cluster.BrokerInfo;
+import dev.runnel.broker.replication.Partition;
 
 /** The {@code broker} health component: UP while registered in the cluster, with its id and epoch. */
 @Component("broker")
@@ -31,9 +32,9 @@ class BrokerHealthIndicator implements HealthIndicator {
                 .withDetail("servesClients", replicas.servesClients())
                 .withDetail("partitions", replicas.hostedPartitions().size())
                 .withDetail("underReplicatedPartitions", replicas.partitions().stream()
-                        .filter(dev.runnel.broker.replication.Partition::isUnderReplicated).count())
+                        .filter(Partition::isUnderReplicated).count())
                 .withDetail("underMinIsrPartitions", replicas.partitions().stream()
-                        .filter(dev.runnel.broker.replication.Partition::isUnderMinIsr).count())
+                        .filter(Partition::isUnderMinIsr).count())
                 .build();
     }
 }

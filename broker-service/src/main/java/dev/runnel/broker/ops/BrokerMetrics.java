@@ -11,6 +11,7 @@ import dev.runnel.broker.replication.Partition;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.function.Predicate;
 
 /**
  * Broker gauges: hosted and led partitions, the controller epoch last accepted, and the
@@ -54,7 +55,7 @@ class BrokerMetrics {
                 .description("ISR expansions committed for partitions led here").register(registry);
     }
 
-    private static ToDoubleFunction<ReplicaManager> count(java.util.function.Predicate<Partition> test) {
+    private static ToDoubleFunction<ReplicaManager> count(Predicate<Partition> test) {
         return r -> r.partitions().stream().filter(test).count();
     }
 }

@@ -21,6 +21,7 @@ import dev.runnel.broker.kafka.ConsumerSubscriptions;
 import dev.runnel.broker.replication.Partition;
 import dev.runnel.cluster.GroupView;
 import dev.runnel.common.TopicPartition;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The groups this broker coordinates, as operators see them: members with their partitions, and
@@ -98,7 +99,7 @@ public class GroupViews {
         return marks;
     }
 
-    private static <T> T await(java.util.concurrent.CompletableFuture<T> future) {
+    private static <T> T await(CompletableFuture<T> future) {
         try {
             return future.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

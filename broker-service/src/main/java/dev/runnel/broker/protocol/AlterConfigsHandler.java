@@ -25,6 +25,7 @@ import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.cluster.TopicConfigs;
 import dev.runnel.cluster.TopicInfo;
+import java.util.function.Function;
 
 /**
  * AlterConfigs and IncrementalAlterConfigs for topics, forwarded to the active controller as one
@@ -114,7 +115,7 @@ final class AlterConfigsHandler implements ApiHandler {
     }
 
     private CompletableFuture<Result> alter(byte type, String name, boolean validateOnly,
-            java.util.function.Function<Map<String, String>, Change> plan) {
+            Function<Map<String, String>, Change> plan) {
         if (type == BROKER) {
             return done(type, name, Errors.INVALID_REQUEST, "Broker configs are read-only: set them in the broker's "
                     + "properties (runnel.broker.*) and restart it");

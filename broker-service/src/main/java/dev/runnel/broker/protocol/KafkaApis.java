@@ -85,7 +85,7 @@ public final class KafkaApis {
     }
 
     KafkaApis(Map<ApiKeys, ApiHandler> handlers) {
-        this.handlers = Map.copyOf(handlers);
+        this.handlers = handlers; // as given: a test may change it while connections use it
     }
 
     /** The handler of {@code key}, or null if this broker does not serve it. */

@@ -19,6 +19,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.timeout.IdleStateEvent;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletionException;
 
 /**
  * One client connection, after the frame decoder: parses each request, hands it to its API's
@@ -208,7 +211,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     }
 
     private static String clientHost(ChannelHandlerContext ctx) {
-        return ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress address && address.getAddress() != null
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress address && address.getAddress() != null
                 ? address.getAddress().toString() : "";
     }
 
@@ -249,7 +252,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     private static Throwable unwrap(Throwable failure) {
         Throwable cause = failure;
-        while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+        while (cause instanceof CompletionException && cause.getCause() != null) {
             cause = cause.getCause();
         }
         return cause;
@@ -290,7 +293,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         if (cause instanceof TooLongFrameException) {
             log.warn("Closing the connection from {}: {} (socket.request.max.bytes)", ctx.channel().remoteAddress(),
                     cause.getMessage());
-        } else if (cause instanceof java.io.IOException) {
+        } else if (cause instanceof IOException) {
             // The client went away (connection reset): nothing the broker did wrong.
             log.debug("Connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {

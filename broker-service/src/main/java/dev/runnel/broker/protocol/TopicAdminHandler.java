@@ -25,6 +25,7 @@ import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.cluster.ClusterJson;
 import dev.runnel.cluster.TopicInfo;
+import java.util.TreeMap;
 
 /**
  * CreateTopics, DeleteTopics and CreatePartitions: forwarded, topic by topic, to the active
@@ -218,7 +219,7 @@ final class TopicAdminHandler implements ApiHandler {
 
     /** The replica lists by partition index, if the assignments name partitions 0 to n-1 once each. */
     private static Optional<List<List<Integer>>> creationAssignments(CreateTopicsRequestData.CreatableTopic topic) {
-        Map<Integer, List<Integer>> byPartition = new java.util.TreeMap<>();
+        Map<Integer, List<Integer>> byPartition = new TreeMap<>();
         for (CreateTopicsRequestData.CreatableReplicaAssignment a : topic.assignments()) {
             if (byPartition.put(a.partitionIndex(), List.copyOf(a.brokerIds())) != null) {
                 return Optional.empty();

@@ -9,15 +9,23 @@
  *                               (queued.max.request.bytes: the connection stops reading while it
  *                               cannot), then the frame read once into a heap buffer of its size
  *   --> KafkaConnection         header, known API and version, parse (failures: bad framing, close);
- *                               dispatch through MetadataReadinessGate to the API's handler; answers
- *                               written in request order at the request's version; a failing handler
- *                               or an unwritable answer becomes UNKNOWN_SERVER_ERROR, connection kept
- *   --> *Handler                Produce, Fetch, ListOffsets, Metadata, topic admin, groups, ...
+ *                               on the event loop
+ *   --> RequestDispatcher       the API's handler (KafkaApis, through MetadataReadinessGate) on a
+ *                               request-handler thread (num.io.threads), one request of a connection
+ *                               at a time; at most queued.max.requests wait, else connections stop
+ *                               reading
+ *   --> *Handler                Produce, Fetch, ListOffsets, Metadata, topic admin, groups, ...:
+ *                               translate between the wire and the replica manager, the group
+ *                               coordinator and the controller
+ *   <-- KafkaConnection         answers written in request order at the request's version, on the
+ *                               event loop; a failing handler or an unwritable answer becomes
+ *                               UNKNOWN_SERVER_ERROR, the connection kept
  * </pre>
  *
  * Which (API, version) pairs are served is {@link dev.runnel.broker.protocol.ApiVersionTable}, and
  * every pair in it is covered by the protocol conformance suite in {@code cluster-tests}. Handlers
- * use only kafka-clients' generated message classes; record bytes and request framing go through
- * {@code dev.runnel.broker.kafka}.
+ * use only kafka-clients' generated message classes; request framing and record bytes on the wire
+ * go through {@code dev.runnel.broker.kafka}, the record batch format through
+ * {@code dev.runnel.broker.record}.
  */
 package dev.runnel.broker.protocol;

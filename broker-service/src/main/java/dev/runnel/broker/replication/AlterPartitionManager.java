@@ -19,6 +19,7 @@ import dev.runnel.cluster.AlterPartitionRequest;
 import dev.runnel.cluster.AlterPartitionResponse;
 import dev.runnel.cluster.ClusterError;
 import dev.runnel.common.TopicPartition;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Sends a leader's proposed ISR changes to the controller (AlterPartition over HTTP, off the
@@ -85,7 +86,7 @@ public final class AlterPartitionManager implements Partition.IsrProposer, AutoC
         }
         try {
             executor.execute(this::sendWaiting);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             List<Proposal> dropped;
             synchronized (this) {
                 dropped = new ArrayList<>(waiting.values());

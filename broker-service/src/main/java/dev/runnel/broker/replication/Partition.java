@@ -17,6 +17,7 @@ import dev.runnel.broker.storage.PartitionLog;
 import dev.runnel.broker.storage.TimestampOffset;
 import dev.runnel.cluster.PartitionState;
 import dev.runnel.common.TopicPartition;
+import java.util.ArrayList;
 
 /**
  * One partition replica on this broker: its log and its place in the partition's replication
@@ -323,7 +324,7 @@ public final class Partition {
                 // Again under the write lock: another fetch or the shrink check may have proposed meanwhile.
                 IsrState locked = isr;
                 if (locked.hosted() == current && canJoinIsr(locked, replicaId, fetchOffset)) {
-                    List<Integer> expanded = new java.util.ArrayList<>(locked.committedIsr());
+                    List<Integer> expanded = new ArrayList<>(locked.committedIsr());
                     expanded.add(replicaId);
                     propose(locked, expanded);
                 }
@@ -366,7 +367,7 @@ public final class Partition {
             return null;
         }
         long now = clock.millis();
-        List<Integer> keep = new java.util.ArrayList<>();
+        List<Integer> keep = new ArrayList<>();
         for (int replica : state.committedIsr()) {
             FollowerState follower = followers.get(replica);
             if (replica == localBrokerId || follower == null || now - follower.lastCaughtUpMs <= lagMs) {

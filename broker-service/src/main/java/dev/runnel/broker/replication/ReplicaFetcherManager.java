@@ -13,6 +13,7 @@ import dev.runnel.broker.kafka.ReplicaFetchClient;
 import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.common.time.Ticker;
+import java.util.TreeMap;
 
 /**
  * The follower side of replication: one {@link ReplicaFetcher} thread per leader this broker
@@ -98,7 +99,7 @@ public final class ReplicaFetcherManager implements AutoCloseable {
 
     /** Partitions being fetched, per leader (tests, metrics). */
     public Map<Integer, Integer> followedByLeader() {
-        Map<Integer, Integer> counts = new java.util.TreeMap<>();
+        Map<Integer, Integer> counts = new TreeMap<>();
         fetchers.forEach((leader, fetcher) -> counts.put(leader, fetcher.followedCount()));
         return counts;
     }

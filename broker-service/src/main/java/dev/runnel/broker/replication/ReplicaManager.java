@@ -47,6 +47,8 @@ import dev.runnel.cluster.UpdateMetadataRequest;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.common.time.Scheduler;
 import dev.runnel.broker.metadata.MetadataCache;
+import java.util.Collections;
+import java.util.HashMap;
 
 /**
  * Applies the controller's commands to this broker: which partitions it hosts, in which role, at
@@ -460,7 +462,7 @@ public final class ReplicaManager {
 
     /** What each hosted partition's last accepted LeaderAndIsr said. */
     public Map<TopicPartition, HostedPartition> hostedPartitions() {
-        Map<TopicPartition, HostedPartition> states = new java.util.HashMap<>();
+        Map<TopicPartition, HostedPartition> states = new HashMap<>();
         hosted.forEach((tp, p) -> states.put(tp, p.state()));
         return Map.copyOf(states);
     }
@@ -520,8 +522,8 @@ public final class ReplicaManager {
     }
 
     /** Every hosted partition (metrics). */
-    public java.util.Collection<Partition> partitions() {
-        return java.util.Collections.unmodifiableCollection(hosted.values());
+    public Collection<Partition> partitions() {
+        return Collections.unmodifiableCollection(hosted.values());
     }
 
     /** Calls {@code listener} with each partition whose leadership or ISR this broker's view changed. */

@@ -4,8 +4,8 @@ import static dev.runnel.broker.storage.RecordBatchHeader.HEADER_SIZE;
 
 import java.nio.ByteBuffer;
 
-import dev.runnel.broker.kafka.KafkaRecordBatches;
-import dev.runnel.broker.kafka.RecordCodec;
+import dev.runnel.broker.record.KafkaRecordBatches;
+import dev.runnel.broker.record.RecordCodec;
 
 /**
  * Checks the batches of an append before any byte reaches a segment, and assigns offsets for a
@@ -41,6 +41,18 @@ final class BatchValidator {
     /** Checks a leader's batches, for a follower append. */
     static Checked checkFromLeader(ByteBuffer records, int maxMessageBytes) {
         return scan(records, maxMessageBytes, null, 0, false);
+    }
+
+    /**
+     * The checks of an append that need no lock: its size against {@code segment.bytes}, then
+     * {@link #checkFromClient} for a leader's append or {@link #checkFromLeader} for a follower's.
+     */
+    static Checked checkAppend(ByteBuffer records, boolean asLeader, LogConfig config, long nowMs) {
+        if (records.remaining() > config.segmentBytes()) {
+            throw new LogException(LogError.RECORD_BATCH_TOO_LARGE, "append of " + records.remaining()
+                    + " bytes is larger than segment.bytes " + config.segmentBytes());
+        }
+        return asLeader ? checkFromClient(records, config, nowMs) : checkFromLeader(records, config.maxMessageBytes());
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.runnel.broker.storage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -92,6 +93,13 @@ public final class LeaderEpochCache {
         entries.removeIf(e -> e.startOffset() >= startOffset);
         entries.add(new EpochEntry(epoch, startOffset));
         persist();
+    }
+
+    /** Assigns, batch by batch, the epochs a leader's batches carry (a follower's append). */
+    void assignFromBatches(ByteBuffer records) {
+        for (int at = records.position(); at < records.limit(); at += RecordBatchHeader.sizeInBytes(records, at)) {
+            assign(RecordBatchHeader.partitionLeaderEpoch(records, at), RecordBatchHeader.baseOffset(records, at));
+        }
     }
 
     public synchronized Optional<EpochEntry> latest() {

@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -251,7 +252,7 @@ public final class LogManager implements AutoCloseable {
      * offsets after a crash.
      */
     public void deleteLog(TopicPartition tp) throws IOException {
-        deleteLogs(java.util.List.of(tp));
+        deleteLogs(List.of(tp));
     }
 
     /**
@@ -260,7 +261,7 @@ public final class LogManager implements AutoCloseable {
      *
      * @throws IOException the first failure; the logs before it are gone, the checkpoints rewritten
      */
-    public void deleteLogs(java.util.Collection<TopicPartition> partitions) throws IOException {
+    public void deleteLogs(Collection<TopicPartition> partitions) throws IOException {
         boolean removedAny = false;
         try {
             for (TopicPartition tp : partitions) {

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Loads a partition directory into segments, recovering what a crash left behind. Each pass is
- * numbered in {@link #load}. Not thread-safe: it runs before the log is shared.
+ * numbered in {@link #load}; {@link LogLoader} runs all of them as its first pass, before it
+ * restores the state kept beside the segments. Not thread-safe: it runs before the log is shared.
  *
  * <p>Why the recovery point: everything below it was fsynced, so only segments from the one
  * holding it onward can hold a torn write. A clean-shutdown marker means every segment was

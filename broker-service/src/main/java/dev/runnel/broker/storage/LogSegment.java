@@ -3,27 +3,27 @@ package dev.runnel.broker.storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.zip.CRC32C;
 
-import dev.runnel.broker.kafka.KafkaRecordBatches;
+import dev.runnel.broker.record.KafkaRecordBatches;
 
 /**
- * One segment of a partition log: {@code <base>.log} holding RecordBatch v2 bytes back to back,
- * with its {@link OffsetIndex} ({@code <base>.index}) and {@link TimeIndex} ({@code <base>.timeindex}).
- * The base offset is the file name, zero-padded to 20 digits.
+ * One segment of a partition log: {@code <base>.log} holding RecordBatch v2 bytes back to back
+ * (a {@link LogFile}), with its {@link OffsetIndex} ({@code <base>.index}) and {@link TimeIndex}
+ * ({@code <base>.timeindex}). The base offset is the file name, zero-padded to 20 digits. The
+ * segment publishes how much of the file readers may see, keeps the indexes and its time
+ * bookkeeping in step with the file, and decides when it must roll.
  *
  * <pre>
  *  .log:  | batch (base b0) | batch (base b1) | ... |      b0 &gt;= base, b(i+1) &gt; last offset of b(i)
  *           ^ index entry every index.interval.bytes: (base offset of batch, its position)
  * </pre>
  *
- * <p>Thread-safety: one appender at a time (the owning {@link PartitionLog} serialises appends,
- * truncation and recovery); reads may run concurrently with an append and see only bytes below
- * the {@link #size()} they read, which is published after the bytes are written.
+ * <p>Thread-safety: one appender at a time (appends, truncation, rolls and deletion run under the
+ * {@link PartitionLog} lock, recovery before the log is shared); reads may run concurrently with
+ * an append and see only bytes below the {@link #size()} they read, which is published after the
+ * bytes are written and the indexes updated. Flushes may run concurrently with an append.
  */
 final class LogSegment implements AutoCloseable {
 
@@ -33,8 +33,7 @@ final class LogSegment implements AutoCloseable {
 
     private final long baseOffset;
     private volatile LogConfig config;
-    private final FileChannel channel;
-    private volatile Path logFile;
+    private final LogFile file;
     private final OffsetIndex offsetIndex;
     private final TimeIndex timeIndex;
     private final long createdMs;
@@ -44,16 +43,11 @@ final class LogSegment implements AutoCloseable {
     private long firstBatchTimestamp = -1;
     private int bytesSinceLastIndexEntry;
 
-    /** Where one batch sits in the file, from its header. */
-    record BatchPosition(long baseOffset, long lastOffset, int position, int size, long maxTimestamp) {
-    }
-
-    private LogSegment(long baseOffset, LogConfig config, FileChannel channel, Path logFile, OffsetIndex offsetIndex,
-            TimeIndex timeIndex, long createdMs, int size) {
+    private LogSegment(long baseOffset, LogConfig config, LogFile file, OffsetIndex offsetIndex, TimeIndex timeIndex,
+            long createdMs, int size) {
         this.baseOffset = baseOffset;
         this.config = config;
-        this.channel = channel;
-        this.logFile = logFile;
+        this.file = file;
         this.offsetIndex = offsetIndex;
         this.timeIndex = timeIndex;
         this.createdMs = createdMs;
@@ -65,15 +59,13 @@ final class LogSegment implements AutoCloseable {
      * opened as found; call {@link #sanityCheckIndexes()} or {@link #recover()} before trusting them.
      */
     static LogSegment open(Path dir, long baseOffset, LogConfig config, long nowMs) throws IOException {
-        Path logFile = dir.resolve(fileName(baseOffset, LOG_SUFFIX));
-        FileChannel channel = FileChannel.open(logFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-        int size = (int) Math.min(channel.size(), Integer.MAX_VALUE);
+        LogFile file = LogFile.open(dir.resolve(fileName(baseOffset, LOG_SUFFIX)));
+        int size = file.sizeOnDisk();
         OffsetIndex offsetIndex = OffsetIndex.open(dir.resolve(fileName(baseOffset, INDEX_SUFFIX)), baseOffset,
                 config.segmentIndexBytes());
         TimeIndex timeIndex = TimeIndex.open(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX)), baseOffset,
                 config.segmentIndexBytes());
-        LogSegment segment = new LogSegment(baseOffset, config, channel, logFile, offsetIndex, timeIndex, nowMs, size);
+        LogSegment segment = new LogSegment(baseOffset, config, file, offsetIndex, timeIndex, nowMs, size);
         segment.loadTimestamps();
         return segment;
     }
@@ -91,10 +83,6 @@ final class LogSegment implements AutoCloseable {
         return size;
     }
 
-    Path logFile() {
-        return logFile;
-    }
-
     /** The newest record time in the segment, or -1 if it is empty. */
     long maxTimestamp() {
         return maxTimestampSoFar;
@@ -109,7 +97,7 @@ final class LogSegment implements AutoCloseable {
             return maxTimestampSoFar;
         }
         try {
-            return Files.getLastModifiedTime(logFile).toMillis();
+            return Files.getLastModifiedTime(file.file()).toMillis();
         } catch (IOException e) {
             return Long.MAX_VALUE;
         }
@@ -129,11 +117,7 @@ final class LogSegment implements AutoCloseable {
         int position = size;
         int savedBytesSinceIndexEntry = bytesSinceLastIndexEntry;
         try {
-            ByteBuffer source = records.duplicate();
-            long written = 0;
-            while (source.hasRemaining()) {
-                written += channel.write(source, position + written);
-            }
+            long written = file.write(records, position);
             for (int at = records.position(); at < records.limit(); ) {
                 int batchSize = RecordBatchHeader.sizeInBytes(records, at);
                 long base = RecordBatchHeader.baseOffset(records, at);
@@ -145,7 +129,7 @@ final class LogSegment implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             offsetIndex.truncateTo(info.firstOffset());
             timeIndex.truncateTo(info.firstOffset());
-            channel.truncate(position);
+            file.truncateTo(position);
             bytesSinceLastIndexEntry = savedBytesSinceIndexEntry;
             loadTimestamps();
             throw e;
@@ -180,29 +164,29 @@ final class LogSegment implements AutoCloseable {
      */
     FileSlice read(long startOffset, int maxSize, int maxPosition, boolean minOneMessage) throws IOException {
         maxSize = Math.max(0, maxSize);
-        BatchPosition first = locate(startOffset);
+        LogFile.BatchPosition first = locate(startOffset);
         if (first == null) {
             return null;
         }
         if (first.position() >= maxPosition) {
-            return new FileSlice(channel, first.position(), 0, first.baseOffset());
+            return file.slice(first.position(), 0, first.baseOffset());
         }
         int limit = minOneMessage ? Math.max(maxSize, first.size()) : maxSize;
         int length = Math.min(maxPosition - first.position(), limit);
-        return new FileSlice(channel, first.position(), length, first.baseOffset());
+        return file.slice(first.position(), length, first.baseOffset());
     }
 
     /** The first batch whose last offset is at least {@code offset}, or {@code null} if none is. */
-    BatchPosition locate(long offset) throws IOException {
+    LogFile.BatchPosition locate(long offset) throws IOException {
         int start = offsetIndex.lookup(offset).position();
-        return scan(start, size, b -> b.lastOffset() >= offset);
+        return file.scan(start, size, b -> b.lastOffset() >= offset);
     }
 
     /** The offset just past the last batch, or the base offset if the segment is empty. */
     long readNextOffset() throws IOException {
         OffsetIndex.Position last = offsetIndex.lastEntry();
-        BatchPosition[] tail = {null};
-        scan(last.position(), size, b -> {
+        LogFile.BatchPosition[] tail = {null};
+        file.scan(last.position(), size, b -> {
             tail[0] = b;
             return false;
         });
@@ -217,11 +201,12 @@ final class LogSegment implements AutoCloseable {
         // Every record up to the entry's offset is older than the target, so scanning may start there.
         long from = Math.max(timeIndex.lookup(Math.max(timestamp, Long.MIN_VALUE + 1) - 1).offset(), startingOffset);
         int start = offsetIndex.lookup(from).position();
-        BatchPosition batch = scan(start, size, b -> b.lastOffset() >= startingOffset && b.maxTimestamp() >= timestamp);
+        LogFile.BatchPosition batch = file.scan(start, size,
+                b -> b.lastOffset() >= startingOffset && b.maxTimestamp() >= timestamp);
         if (batch == null) {
             return null;
         }
-        ByteBuffer bytes = readBytes(batch.position(), batch.size());
+        ByteBuffer bytes = file.readBytes(batch.position(), batch.size());
         for (KafkaRecordBatches.DecodedRecord record : KafkaRecordBatches.decode(bytes)) {
             if (record.offset() >= startingOffset && record.timestamp() >= timestamp) {
                 return new TimestampOffset(record.timestamp(), record.offset());
@@ -243,9 +228,9 @@ final class LogSegment implements AutoCloseable {
         offsetOfMaxTimestampSoFar = -1;
         firstBatchTimestamp = -1;
         bytesSinceLastIndexEntry = 0;
-        int fileSize = (int) Math.min(channel.size(), Integer.MAX_VALUE);
+        int fileSize = file.sizeOnDisk();
         long[] nextBase = {baseOffset};
-        BatchPosition lastGood = scanChecked(0, fileSize, batch -> {
+        LogFile.BatchPosition lastGood = file.scanChecked(0, fileSize, batch -> {
             if (batch.baseOffset() < nextBase[0] || batch.lastOffset() < batch.baseOffset()) {
                 return false;
             }
@@ -254,7 +239,7 @@ final class LogSegment implements AutoCloseable {
             return true;
         });
         int validBytes = lastGood == null ? 0 : lastGood.position() + lastGood.size();
-        channel.truncate(validBytes);
+        file.truncateTo(validBytes);
         size = validBytes;
         return fileSize - validBytes;
     }
@@ -266,14 +251,14 @@ final class LogSegment implements AutoCloseable {
      * @return bytes removed
      */
     int truncateTo(long offset) throws IOException {
-        BatchPosition first = locate(offset);
+        LogFile.BatchPosition first = locate(offset);
         if (first == null) {
             return 0;
         }
         int removed = size - first.position();
         offsetIndex.truncateTo(first.baseOffset());
         timeIndex.truncateTo(first.baseOffset());
-        channel.truncate(first.position());
+        file.truncateTo(first.position());
         size = first.position();
         loadTimestamps();
         bytesSinceLastIndexEntry = 0;
@@ -321,11 +306,11 @@ final class LogSegment implements AutoCloseable {
         for (int slot = entries - 1; slot >= 0; slot -= step) {
             OffsetIndex.Position entry = offsetIndex.entry(slot);
             header.clear();
-            readHeaderPartially(header, entry.position());
+            file.readHeaderPartially(header, entry.position());
             if (header.limit() < RecordBatchHeader.HEADER_SIZE
                     || RecordBatchHeader.magic(header, 0) != RecordBatchHeader.MAGIC_V2
                     || RecordBatchHeader.baseOffset(header, 0) != entry.offset()) {
-                throw new IllegalStateException("offset index entry " + slot + " " + entry + " of " + logFile
+                throw new IllegalStateException("offset index entry " + slot + " " + entry + " of " + file.file()
                         + " does not point at the batch with that offset");
             }
         }
@@ -346,16 +331,14 @@ final class LogSegment implements AutoCloseable {
     }
 
     void flush() throws IOException {
-        channel.force(false);
+        file.flush();
         offsetIndex.flush();
         timeIndex.flush();
     }
 
     /** Renames the three files by appending {@code suffix} (e.g. ".deleted"). */
     void addSuffix(String suffix) throws IOException {
-        Path target = logFile.resolveSibling(logFile.getFileName() + suffix);
-        Files.move(logFile, target);
-        logFile = target;
+        file.renameTo(file.file().resolveSibling(file.file().getFileName() + suffix));
         offsetIndex.renameTo(offsetIndex.file().resolveSibling(offsetIndex.file().getFileName() + suffix));
         timeIndex.renameTo(timeIndex.file().resolveSibling(timeIndex.file().getFileName() + suffix));
     }
@@ -363,7 +346,7 @@ final class LogSegment implements AutoCloseable {
     /** Closes the segment and removes its files. */
     void delete() throws IOException {
         close();
-        Files.deleteIfExists(logFile);
+        file.deleteIfExists();
         offsetIndex.delete();
         timeIndex.delete();
     }
@@ -373,123 +356,12 @@ final class LogSegment implements AutoCloseable {
     public void close() throws IOException {
         offsetIndex.close();
         timeIndex.close();
-        if (channel.isOpen()) {
-            if (channel.size() > size) {
-                channel.truncate(size);
-            }
-            channel.close();
-        }
+        file.close(size);
     }
 
     @Override
     public String toString() {
         return "LogSegment(base=" + baseOffset + ", size=" + size + ")";
-    }
-
-    // ---- reading the file -------------------------------------------------------------------
-
-    @FunctionalInterface
-    private interface BatchTest {
-        boolean test(BatchPosition batch);
-    }
-
-    /**
-     * Walks batch headers from {@code from} to {@code to} and returns the first batch passing
-     * {@code stop}, or {@code null}. Headers are trusted (no CRC): this serves reads of data
-     * that was checked on append or by recovery.
-     */
-    private BatchPosition scan(int from, int to, BatchTest stop) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(RecordBatchHeader.HEADER_SIZE);
-        int position = from;
-        while ((long) position + RecordBatchHeader.HEADER_SIZE <= to) {
-            readHeader(header, position);
-            int batchSize = RecordBatchHeader.sizeInBytes(header, 0);
-            if (batchSize < RecordBatchHeader.HEADER_SIZE || position + (long) batchSize > to) {
-                throw new LogException(LogError.CORRUPT_RECORD, "batch at position " + position + " of " + logFile
-                        + " claims " + batchSize + " bytes");
-            }
-            BatchPosition batch = batchAt(header, position);
-            if (stop.test(batch)) {
-                return batch;
-            }
-            position += batchSize;
-        }
-        return null;
-    }
-
-    /**
-     * Like {@link #scan} but checks every batch fully (header and CRC, streamed from the file);
-     * visits batches while {@code accept} answers true and returns the last accepted one.
-     */
-    private BatchPosition scanChecked(int from, int to, BatchTest accept) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(RecordBatchHeader.HEADER_SIZE);
-        ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
-        BatchPosition lastAccepted = null;
-        int position = from;
-        while (position < to) {
-            header.clear().limit(Math.min(RecordBatchHeader.HEADER_SIZE, to - position));
-            readHeaderPartially(header, position);
-            int batchSize;
-            try {
-                batchSize = BatchValidator.checkHeader(header, 0, to - position, Integer.MAX_VALUE);
-            } catch (LogException e) {
-                return lastAccepted;
-            }
-            if (!crcMatches(header, position, batchSize, chunk)) {
-                return lastAccepted;
-            }
-            BatchPosition batch = batchAt(header, position);
-            if (!accept.test(batch)) {
-                return lastAccepted;
-            }
-            lastAccepted = batch;
-            position += batchSize;
-        }
-        return lastAccepted;
-    }
-
-    private boolean crcMatches(ByteBuffer header, int position, int batchSize, ByteBuffer chunk) throws IOException {
-        CRC32C crc = new CRC32C();
-        long at = position + RecordBatchHeader.ATTRIBUTES;
-        long end = position + (long) batchSize;
-        while (at < end) {
-            chunk.clear().limit((int) Math.min(chunk.capacity(), end - at));
-            int n = channel.read(chunk, at);
-            if (n <= 0) {
-                return false;
-            }
-            chunk.flip();
-            crc.update(chunk);
-            at += n;
-        }
-        return (int) crc.getValue() == header.getInt(RecordBatchHeader.CRC);
-    }
-
-    private static BatchPosition batchAt(ByteBuffer header, int position) {
-        return new BatchPosition(RecordBatchHeader.baseOffset(header, 0), RecordBatchHeader.lastOffset(header, 0),
-                position, RecordBatchHeader.sizeInBytes(header, 0), RecordBatchHeader.maxTimestamp(header, 0));
-    }
-
-    private void readHeader(ByteBuffer header, int position) throws IOException {
-        header.clear();
-        readHeaderPartially(header, position);
-        if (header.limit() < RecordBatchHeader.HEADER_SIZE) {
-            throw new LogException(LogError.CORRUPT_RECORD, "batch header at " + position + " of " + logFile + " is cut short");
-        }
-    }
-
-    private void readHeaderPartially(ByteBuffer header, int position) throws IOException {
-        while (header.hasRemaining()) {
-            int n = channel.read(header, position + header.position());
-            if (n < 0) {
-                break;
-            }
-        }
-        header.flip();
-    }
-
-    private ByteBuffer readBytes(int position, int length) throws IOException {
-        return new FileSlice(channel, position, length, -1).readFully();
     }
 
     /** Restores the timestamp bookkeeping from the time index and the batches after its last entry. */
@@ -500,11 +372,11 @@ final class LogSegment implements AutoCloseable {
             offsetOfMaxTimestampSoFar = last.timestamp() < 0 ? -1 : last.offset();
             firstBatchTimestamp = -1;
             int start = offsetIndex.lookup(Math.max(last.offset(), baseOffset)).position();
-            BatchPosition first = scan(0, size, b -> true);
+            LogFile.BatchPosition first = file.scan(0, size, b -> true);
             if (first != null) {
                 firstBatchTimestamp = first.maxTimestamp();
             }
-            scan(start, size, b -> {
+            file.scan(start, size, b -> {
                 if (b.maxTimestamp() > maxTimestampSoFar) {
                     maxTimestampSoFar = b.maxTimestamp();
                     offsetOfMaxTimestampSoFar = b.lastOffset();

@@ -17,8 +17,8 @@ import dev.runnel.common.time.Scheduler;
  * delayed: a removed segment's files are renamed {@code .deleted} and closed and removed after
  * {@code file.delete.delay.ms}, so a read that already took a slice of it can still send it.
  *
- * <p>Thread-safe for readers (a concurrent skip list); the owning {@link PartitionLog} serialises
- * changes.
+ * <p>Thread-safe for readers (a concurrent skip list); changes are made by {@link LocalLog} and
+ * {@link LogRetention} under the {@link PartitionLog} lock, which serialises them.
  */
 final class LogSegments {
 

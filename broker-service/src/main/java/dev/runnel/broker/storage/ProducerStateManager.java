@@ -40,7 +40,8 @@ import dev.runnel.broker.storage.ProducerStateEntry.BatchMetadata;
  * it ({@link #truncateAndReload}). A producer unknown to the partition (new, expired, or whose
  * batches all fell below the log start) is accepted at any sequence, as KIP-360 has it.
  *
- * <p>Not thread-safe: {@link PartitionLog} calls every method under its own lock.
+ * <p>Not thread-safe: every method is called under the {@link PartitionLog} lock, or while the log
+ * is loaded, before it is shared.
  */
 public final class ProducerStateManager {
 
@@ -48,6 +49,11 @@ public final class ProducerStateManager {
 
     /** The offsets of the batch a retried request duplicates, to answer the retry with. */
     public record DuplicateBatch(long firstOffset, long lastOffset, long maxTimestamp) {
+
+        /** What the append of a retry answers: the original's offsets, nothing appended. */
+        AppendInfo toAppendInfo(int leaderEpoch) {
+            return new AppendInfo(firstOffset, lastOffset, maxTimestamp, lastOffset, 1, 0, 0, leaderEpoch, -1, true);
+        }
     }
 
     /** How far a request's earlier batches have taken a producer, while the request is checked. */

@@ -57,7 +57,7 @@ class GroupCoordinatorTest {
         // Test subscriptions are the topic names, comma-separated.
         offsets = new GroupOffsets(coordinator, clock,
                 bytes -> Set.of(new String(bytes, StandardCharsets.UTF_8).split(",")));
-        admin = new GroupAdmin(coordinator, clock);
+        admin = new GroupAdmin(coordinator);
         partition = manager.partitionFor(GROUP);
     }
 

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.runnel.broker.kafka.KafkaRecordBatches;
-import dev.runnel.broker.kafka.RecordCodec;
+import dev.runnel.broker.record.KafkaRecordBatches;
+import dev.runnel.broker.record.RecordCodec;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.broker.storage.PartitionLog;

@@ -20,10 +20,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.runnel.broker.kafka.KafkaRecordBatches;
-import dev.runnel.broker.kafka.KafkaRecordBatches.ProducerInfo;
-import dev.runnel.broker.kafka.KafkaRecordBatches.SimpleRecord;
-import dev.runnel.broker.kafka.RecordCodec;
+import dev.runnel.broker.record.KafkaRecordBatches;
+import dev.runnel.broker.record.KafkaRecordBatches.ProducerInfo;
+import dev.runnel.broker.record.KafkaRecordBatches.SimpleRecord;
+import dev.runnel.broker.record.RecordCodec;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.broker.storage.PartitionLog;

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.runnel.broker.kafka.RecordCodec;
+import dev.runnel.broker.record.RecordCodec;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
 

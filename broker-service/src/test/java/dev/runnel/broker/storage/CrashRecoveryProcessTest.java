@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.runnel.broker.kafka.KafkaRecordBatches;
+import dev.runnel.broker.record.KafkaRecordBatches;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;

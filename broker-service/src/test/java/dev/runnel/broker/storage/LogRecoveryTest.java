@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.runnel.broker.record.RecordCodec;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
 
@@ -44,7 +45,7 @@ class LogRecoveryTest {
     private void writeLog(boolean closeCleanly) {
         PartitionLog log = openFresh(dir, CONFIG, scheduler);
         for (int b = 0; b < BATCHES; b++) {
-            log.appendAsLeader(TestBatches.batch(dev.runnel.broker.kafka.RecordCodec.NONE, RECORDS_PER_BATCH, now + b,
+            log.appendAsLeader(TestBatches.batch(RecordCodec.NONE, RECORDS_PER_BATCH, now + b,
                     b + "-"), b / 10);
         }
         if (closeCleanly) {

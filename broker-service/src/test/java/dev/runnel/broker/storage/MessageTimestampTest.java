@@ -13,8 +13,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.runnel.broker.kafka.KafkaRecordBatches;
-import dev.runnel.broker.kafka.RecordCodec;
+import dev.runnel.broker.record.KafkaRecordBatches;
+import dev.runnel.broker.record.RecordCodec;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
 

@@ -16,7 +16,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.runnel.broker.kafka.RecordCodec;
+import dev.runnel.broker.record.RecordCodec;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
 

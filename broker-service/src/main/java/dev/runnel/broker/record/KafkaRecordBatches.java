@@ -1,10 +1,11 @@
-package dev.runnel.broker.kafka;
+package dev.runnel.broker.record;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
@@ -16,8 +17,9 @@ import org.apache.kafka.common.utils.internals.CloseableIterator;
 
 /**
  * Builds and decodes RecordBatch v2 bytes with {@code kafka-clients}, so the rest of Runnel never
- * touches its internal record classes. The storage engine reads batch headers itself (see
- * {@code storage.RecordBatchHeader}); it comes here only to look inside compressed batches.
+ * touches its internal record classes. The storage engine, which sits above this package, reads
+ * batch headers itself; it comes here only to look inside compressed batches and to find a
+ * record by its timestamp.
  */
 public final class KafkaRecordBatches {
 
@@ -118,7 +120,7 @@ public final class KafkaRecordBatches {
             }
         } catch (InvalidRecordsException e) {
             throw e;
-        } catch (org.apache.kafka.common.InvalidRecordException e) {
+        } catch (InvalidRecordException e) {
             throw new InvalidRecordsException("compressed records break the batch's rules: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("cannot read compressed records: " + e.getMessage(), e);

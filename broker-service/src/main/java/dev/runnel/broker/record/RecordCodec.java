@@ -1,4 +1,4 @@
-package dev.runnel.broker.kafka;
+package dev.runnel.broker.record;
 
 import org.apache.kafka.common.compress.Compression;
 

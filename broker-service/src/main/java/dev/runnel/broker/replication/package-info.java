@@ -1,0 +1,19 @@
+/**
+ * Partitions and their replicas on this broker.
+ *
+ * <ul>
+ *   <li>{@link dev.runnel.broker.replication.ReplicaManager}: applies the controller's LeaderAndIsr
+ *       and StopReplica, hosts the {@link dev.runnel.broker.replication.Partition}s, and is the one
+ *       way records are appended ({@code appendRecords}: acks, the wait for the ISR in the produce
+ *       purgatory) and read ({@code fetchMessages}: consumers, followers and coordinators, the
+ *       long poll in the fetch purgatory).</li>
+ *   <li>{@link dev.runnel.broker.replication.Partition}: one partition's leader or follower state,
+ *       ISR changes ({@code IsrState}, KIP-497), the high watermark.</li>
+ *   <li>Followers: {@code ReplicaFetcherManager} and one {@code ReplicaFetcher} thread per leader;
+ *       {@code AlterPartitionManager} proposes ISR changes to the controller.</li>
+ * </ul>
+ *
+ * Uses storage, the wire adapter (followers' fetch client), metadata, purgatory and security;
+ * knows nothing of the protocol handlers, the group coordinator or cluster membership.
+ */
+package dev.runnel.broker.replication;

@@ -1,0 +1,32 @@
+/**
+ * The storage engine: every partition's log on local disk, in Kafka's on-disk layout, and the
+ * state kept beside it (leader epochs, idempotent producers, checkpoints).
+ *
+ * <pre>
+ *  LogManager             one log directory: its partition logs, checkpoints, background work
+ *    PartitionLog         one partition as the broker sees it (Kafka's UnifiedLog): appends,
+ *      |                  reads, high watermark, truncation; holds the partition's lock
+ *      +- LocalLog        its segments on disk (Kafka's LocalLog): append, roll, read, truncate,
+ *      |    LogSegments   remove, flush; the log start, log end and recovery point
+ *      |      LogSegment  one segment: a LogFile (.log) with its OffsetIndex and TimeIndex
+ *      +- LeaderEpochCache, ProducerStateManager   the state beside the log
+ *      +- LogRetention    which old segments go (retention.ms, retention.bytes, log start)
+ *    LogLoader            opens a PartitionLog: LogRecovery (segments, numbered passes), then
+ *                         leader epochs and producer state, rebuilt by replaying batches
+ *    BatchValidator       checks an append's batches and assigns their offsets
+ * </pre>
+ *
+ * <p>Locking, in one place: each {@link dev.runnel.broker.storage.PartitionLog}'s own lock
+ * serialises every change to that partition (appends, rolls, truncation, retention, DeleteRecords,
+ * config, close) and every use of its producer state; reads take no lock and never read past the
+ * log end they captured; flushes take the {@code LocalLog} flush lock, only ever after the
+ * partition lock. Each class's javadoc says which lock guards what.
+ *
+ * <p>Dependencies: this package uses the record format in {@code dev.runnel.broker.record} (to look
+ * inside compressed batches and find records by timestamp), {@code dev.runnel.common} (topic
+ * partitions, the clock-driven scheduler), the JDK and SLF4J, and nothing else: not
+ * {@code kafka-clients}, and no broker package above it ({@code kafka}, {@code protocol},
+ * {@code replication}, {@code cluster}, ...), which all depend on it. The layer table in
+ * {@code BrokerLayersTest} checks this.
+ */
+package dev.runnel.broker.storage;

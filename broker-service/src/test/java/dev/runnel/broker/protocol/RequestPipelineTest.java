@@ -1,0 +1,207 @@
+package dev.runnel.broker.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.DescribeClusterRequestData;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Message;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.RequestUtils;
+import org.apache.kafka.common.requests.ResponseHeader;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/**
+ * The request pipeline of a real listener: handlers run on the request-handler threads, so a
+ * handler that blocks holds up neither its event loop nor the other connections, while one
+ * connection's requests still run one at a time and are answered in order.
+ */
+class RequestPipelineTest {
+
+    private static final int CONNECTIONS = 8;
+
+    private final Map<ApiKeys, ApiHandler> handlers = new EnumMap<>(ApiKeys.class);
+    /** Released by the test: DescribeCluster waits in its handler until then. */
+    private final CountDownLatch release = new CountDownLatch(1);
+    private final CountDownLatch blockedHandlerEntered = new CountDownLatch(1);
+    /** Which thread ran each handler, and in which order handlers started. */
+    private final List<String> handlerThreads = new CopyOnWriteArrayList<>();
+    private final List<ApiKeys> started = new CopyOnWriteArrayList<>();
+    private final List<Socket> sockets = new ArrayList<>();
+    private KafkaServer server;
+    private RequestDispatcher dispatcher;
+    private int correlation;
+
+    @AfterEach
+    void stop() throws IOException {
+        release.countDown();
+        for (Socket socket : sockets) {
+            socket.close();
+        }
+        if (server != null) {
+            server.stop();
+        }
+        if (dispatcher != null) {
+            dispatcher.close();
+        }
+    }
+
+    private void start(int ioThreads) {
+        ApiVersionsHandler apiVersions = new ApiVersionsHandler();
+        handlers.put(ApiKeys.API_VERSIONS, request -> {
+            record(ApiKeys.API_VERSIONS);
+            return apiVersions.handle(request);
+        });
+        handlers.put(ApiKeys.DESCRIBE_CLUSTER, request -> {
+            record(ApiKeys.DESCRIBE_CLUSTER);
+            blockedHandlerEntered.countDown();
+            await(release);
+            return CompletableFuture.completedFuture(new DescribeClusterResponseData().setClusterId("c"));
+        });
+        dispatcher = new RequestDispatcher(new KafkaApis(handlers), ioThreads, 500);
+        server = new KafkaServer("127.0.0.1", 0, ListenerLimits.defaults(), dispatcher, new SimpleMeterRegistry(),
+                () -> { });
+        server.start();
+    }
+
+    @Test
+    void handlersRunOnRequestHandlerThreadsNotOnTheEventLoop() throws IOException {
+        start(2);
+        Socket socket = connect();
+        send(socket, ApiKeys.API_VERSIONS, (short) 3, apiVersions());
+
+        assertThat(correlationOf(socket, ApiKeys.API_VERSIONS, (short) 3)).isEqualTo(correlation);
+        assertThat(handlerThreads).singleElement().asString().startsWith("kafka-request-handler-");
+    }
+
+    @Test
+    void aBlockedHandlerHoldsUpNeitherItsEventLoopNorOtherConnections() throws Exception {
+        start(2);
+        Socket blocked = connect();
+        send(blocked, ApiKeys.DESCRIBE_CLUSTER, (short) 0, new DescribeClusterRequestData());
+        int blockedCorrelation = correlation;
+        assertThat(blockedHandlerEntered.await(10, TimeUnit.SECONDS)).isTrue();
+
+        // The event loops take connections in turn: some of these share the blocked one's loop.
+        for (int i = 0; i < CONNECTIONS; i++) {
+            Socket other = connect();
+            send(other, ApiKeys.API_VERSIONS, (short) 3, apiVersions());
+            assertThat(correlationOf(other, ApiKeys.API_VERSIONS, (short) 3)).as("connection %d answered", i)
+                    .isEqualTo(correlation);
+        }
+
+        release.countDown();
+        assertThat(correlationOf(blocked, ApiKeys.DESCRIBE_CLUSTER, (short) 0)).isEqualTo(blockedCorrelation);
+    }
+
+    @Test
+    void oneConnectionsRequestsRunOneAtATimeAndAreAnsweredInOrder() throws Exception {
+        start(4);
+        Socket socket = connect();
+        send(socket, ApiKeys.DESCRIBE_CLUSTER, (short) 0, new DescribeClusterRequestData());
+        int first = correlation;
+        send(socket, ApiKeys.API_VERSIONS, (short) 3, apiVersions());
+        int second = correlation;
+        assertThat(blockedHandlerEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        // Idle handler threads are free, yet the pipelined request waits for its predecessor's handler.
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.queuedRequests() == 1);
+        assertThat(started).containsExactly(ApiKeys.DESCRIBE_CLUSTER);
+
+        release.countDown();
+        assertThat(correlationOf(socket, ApiKeys.DESCRIBE_CLUSTER, (short) 0)).isEqualTo(first);
+        assertThat(correlationOf(socket, ApiKeys.API_VERSIONS, (short) 3)).isEqualTo(second);
+        assertThat(started).containsExactly(ApiKeys.DESCRIBE_CLUSTER, ApiKeys.API_VERSIONS);
+    }
+
+    @Test
+    void pastQueuedMaxRequestsTheCallerIsToldToStopReadingAndIsWokenWhenThereIsRoom() throws Exception {
+        dispatcher = new RequestDispatcher(new KafkaApis(handlers), 1, 2);
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch woken = new CountDownLatch(1);
+        AtomicInteger ran = new AtomicInteger();
+
+        // The one handler thread is busy; then two requests of other connections wait for it.
+        assertThat(dispatcher.enqueue(dispatcher.forConnection(), () -> {
+            running.countDown();
+            await(release);
+        }, () -> { })).isTrue();
+        assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(dispatcher.enqueue(dispatcher.forConnection(), ran::incrementAndGet, () -> { })).isTrue();
+        assertThat(dispatcher.enqueue(dispatcher.forConnection(), ran::incrementAndGet, woken::countDown))
+                .as("the second waiting request fills queued.max.requests").isFalse();
+        assertThat(dispatcher.queuedRequests()).isEqualTo(2);
+        assertThat(woken.getCount()).isOne();
+
+        release.countDown();
+        assertThat(woken.await(10, TimeUnit.SECONDS)).as("woken once a waiting request started").isTrue();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(ran).hasValue(2));
+        assertThat(dispatcher.queuedRequests()).isZero();
+    }
+
+    // ---- fixtures ---------------------------------------------------------------------------
+
+    private void record(ApiKeys key) {
+        handlerThreads.add(Thread.currentThread().getName());
+        started.add(key);
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static ApiVersionsRequestData apiVersions() {
+        return new ApiVersionsRequestData().setClientSoftwareName("runnel-test").setClientSoftwareVersion("1.0");
+    }
+
+    private Socket connect() throws IOException {
+        Socket socket = new Socket();
+        sockets.add(socket);
+        socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 10_000);
+        socket.setSoTimeout(10_000); // every read below waits at most this long
+        return socket;
+    }
+
+    private void send(Socket socket, ApiKeys key, short version, Message body) throws IOException {
+        RequestHeader header = new RequestHeader(key, version, "test-client", ++correlation);
+        ByteBuffer request = RequestUtils.serialize(header.data(), header.headerVersion(), body, version);
+        ByteBuffer frame = ByteBuffer.allocate(4 + request.remaining());
+        frame.putInt(request.remaining()).put(request).flip();
+        OutputStream out = socket.getOutputStream();
+        out.write(frame.array(), 0, frame.limit());
+        out.flush();
+    }
+
+    /** Reads the next answer of {@code socket} and returns its correlation id. */
+    private static int correlationOf(Socket socket, ApiKeys key, short version) throws IOException {
+        DataInputStream in = new DataInputStream(socket.getInputStream());
+        byte[] answer = new byte[in.readInt()];
+        in.readFully(answer);
+        return ResponseHeader.parse(ByteBuffer.wrap(answer), key.responseHeaderVersion(version)).correlationId();
+    }
+}
