@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.KeeperException;
 
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ZkPaths;
@@ -40,7 +41,7 @@ public class ClusterDirectory {
                 Optional<BrokerInfo> broker = ZkReads.broker(zk, ZkPaths.BROKER_IDS + "/" + id);
                 broker.ifPresent(b -> registered.add(b.host() + ":" + b.kafkaPort()));
             }
-        } catch (org.apache.zookeeper.KeeperException.NoNodeException e) {
+        } catch (KeeperException.NoNodeException e) {
             // no broker ever registered
         } catch (Exception e) {
             throw new IllegalStateException("Cannot read the registered brokers from ZooKeeper: " + e.getMessage(), e);

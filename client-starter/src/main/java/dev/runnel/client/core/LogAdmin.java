@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -43,7 +44,7 @@ public class LogAdmin {
             if (missing.isEmpty()) {
                 return Set.of();
             }
-            java.util.Set<String> created = new java.util.TreeSet<>();
+            Set<String> created = new TreeSet<>();
             admin.createTopics(missing).values().forEach((name, future) -> {
                 try {
                     future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);

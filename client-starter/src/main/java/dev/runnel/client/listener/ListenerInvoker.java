@@ -11,6 +11,7 @@ import java.util.List;
 
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.springframework.util.ReflectionUtils;
@@ -108,7 +109,7 @@ final class ListenerInvoker {
             throw new IllegalStateException(where() + ": payload " + p.getName() + " is a " + raw
                     + ", which a record without a value (null) cannot be; use its wrapper class");
         }
-        if (raw == org.apache.kafka.clients.consumer.ConsumerRecords.class) {
+        if (raw == ConsumerRecords.class) {
             throw new IllegalStateException(where() + ": ConsumerRecords is not supported; a batch listener takes a"
                     + " List<ConsumerRecord<byte[], byte[]>>");
         }

@@ -3,6 +3,7 @@ package dev.runnel.client.listener;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +34,7 @@ public class LogListenerAnnotationBeanPostProcessor implements BeanPostProcessor
     /** The bean name of the factory a listener gets unless it names another. */
     public static final String DEFAULT_CONTAINER_FACTORY = "logListenerContainerFactory";
 
-    private final List<Found> found = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<Found> found = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger generatedIds = new AtomicInteger();
     private volatile boolean singletonsInstantiated;
     private ConfigurableBeanFactory beanFactory;

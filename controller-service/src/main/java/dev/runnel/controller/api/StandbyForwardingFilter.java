@@ -1,8 +1,10 @@
 package dev.runnel.controller.api;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -94,7 +96,7 @@ public final class StandbyForwardingFilter extends OncePerRequestFilter {
             Thread.currentThread().interrupt();
             unavailable(response, "Interrupted while forwarding to the active controller");
             return;
-        } catch (java.net.ConnectException | java.net.http.HttpConnectTimeoutException e) {
+        } catch (ConnectException | HttpConnectTimeoutException e) {
             unavailable(response, "The active controller " + active.id() + " at " + active.url()
                     + " is unreachable (" + e.getClass().getSimpleName() + "); retry");
             return;

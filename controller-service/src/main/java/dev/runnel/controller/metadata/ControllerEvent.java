@@ -1,5 +1,7 @@
 package dev.runnel.controller.metadata;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -96,10 +98,10 @@ public sealed interface ControllerEvent {
         if (lists == null) {
             return null;
         }
-        List<List<Integer>> copy = new java.util.ArrayList<>();
+        List<List<Integer>> copy = new ArrayList<>();
         for (List<Integer> list : lists) {
-            copy.add(list == null ? null : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(list)));
+            copy.add(list == null ? null : Collections.unmodifiableList(new ArrayList<>(list)));
         }
-        return java.util.Collections.unmodifiableList(copy);
+        return Collections.unmodifiableList(copy);
     }
 }

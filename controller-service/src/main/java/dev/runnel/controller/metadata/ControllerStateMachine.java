@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -416,7 +417,7 @@ public final class ControllerStateMachine {
         int expected = replicationFactor > 0 ? replicationFactor : assignments.isEmpty() ? 0 : assignments.get(0).size();
         for (int p = 0; p < assignments.size(); p++) {
             List<Integer> replicas = assignments.get(p);
-            if (replicas == null || replicas.isEmpty() || replicas.stream().anyMatch(java.util.Objects::isNull)) {
+            if (replicas == null || replicas.isEmpty() || replicas.stream().anyMatch(Objects::isNull)) {
                 throw new AdminException(Reason.INVALID_REPLICA_ASSIGNMENT, "Assignment " + p + " lists no replicas");
             }
             if (replicas.size() != expected) {

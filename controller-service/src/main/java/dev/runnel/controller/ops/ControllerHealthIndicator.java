@@ -1,5 +1,7 @@
 package dev.runnel.controller.ops;
 
+import java.util.Locale;
+
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
@@ -23,7 +25,7 @@ class ControllerHealthIndicator implements HealthIndicator {
     @Override
     public Health health() {
         Health.Builder health = Health.up().withDetail("id", controller.controllerId())
-                .withDetail("role", controller.role().name().toLowerCase(java.util.Locale.ROOT));
+                .withDetail("role", controller.role().name().toLowerCase(Locale.ROOT));
         ClusterView view = controller.view();
         if (view != null) {
             health.withDetail("epoch", view.controllerEpoch())

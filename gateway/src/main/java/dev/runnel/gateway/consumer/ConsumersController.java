@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +13,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -181,7 +184,7 @@ class ConsumersController {
             @RequestBody(required = false) JsonNode body) {
         ConsumerInstance instance = instances.get(group, name);
         Map<TopicPartition, OffsetAndMetadata> offsets = body == null || body.get("offsets") == null ? null
-                : offsets(body).entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey,
+                : offsets(body).entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
                         e -> new OffsetAndMetadata(e.getValue())));
         run(() -> instance.commit(offsets));
         return ResponseEntity.noContent().build();
@@ -301,8 +304,8 @@ class ConsumersController {
         return offsets;
     }
 
-    private static List<Map<String, Object>> partitionsJson(java.util.Collection<TopicPartition> partitions) {
-        return partitions.stream().sorted(java.util.Comparator.comparing(TopicPartition::topic)
+    private static List<Map<String, Object>> partitionsJson(Collection<TopicPartition> partitions) {
+        return partitions.stream().sorted(Comparator.comparing(TopicPartition::topic)
                 .thenComparingInt(TopicPartition::partition))
                 .map(tp -> Map.<String, Object>of("topic", tp.topic(), "partition", tp.partition())).toList();
     }

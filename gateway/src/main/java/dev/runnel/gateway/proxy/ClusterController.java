@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
@@ -90,7 +91,7 @@ class ClusterController {
         ConsumerGroupDescription described = await(clients.admin().describeConsumerGroups(List.of(group)).all()).get(group);
         Map<TopicPartition, OffsetAndMetadata> committed = await(
                 clients.admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata());
-        if (described.groupState() == org.apache.kafka.common.GroupState.DEAD && committed.isEmpty()) {
+        if (described.groupState() == GroupState.DEAD && committed.isEmpty()) {
             throw new ProxyException(HttpStatus.NOT_FOUND, "unknown-group", "there is no consumer group " + group);
         }
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
