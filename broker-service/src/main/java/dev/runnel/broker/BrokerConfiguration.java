@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-
 import java.util.List;
 
 import org.apache.curator.framework.CuratorFramework;
@@ -17,28 +16,22 @@ import org.springframework.core.env.Environment;
 
 import dev.runnel.broker.cluster.BrokerRegistration;
 import dev.runnel.broker.cluster.ClusterMembership;
-
 import dev.runnel.broker.cluster.ControllerClient;
 import dev.runnel.broker.cluster.ControllerCommands;
+import dev.runnel.broker.config.BrokerProperties;
 import dev.runnel.broker.metadata.MetadataCache;
-
-import dev.runnel.broker.replication.ReplicaManager;
-
 import dev.runnel.broker.protocol.KafkaServer;
-
 import dev.runnel.broker.replication.AlterPartitionManager;
 import dev.runnel.broker.replication.ReplicaFetcherManager;
+import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogManager;
-import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.cluster.ClusterSettings;
-
 import dev.runnel.cluster.process.ProcessConfiguration;
 import dev.runnel.cluster.web.ClusterWebConfiguration;
 import dev.runnel.common.time.ExecutorScheduler;
 import dev.runnel.common.time.Scheduler;
-
-import dev.runnel.broker.config.BrokerProperties;
 import dev.runnel.common.time.Ticker;
 
 /**

@@ -13,13 +13,13 @@ import java.util.function.BiConsumer;
 import org.apache.kafka.common.protocol.Errors;
 
 import dev.runnel.broker.group.GroupLog;
+import dev.runnel.broker.protocol.KafkaErrors;
 import dev.runnel.broker.record.KafkaRecordBatches;
 import dev.runnel.broker.record.RecordCodec;
 import dev.runnel.broker.replication.AppendOrigin;
 import dev.runnel.broker.replication.AppendResult;
 import dev.runnel.broker.replication.FetchParams;
 import dev.runnel.broker.replication.FetchResult;
-import dev.runnel.broker.protocol.KafkaErrors;
 import dev.runnel.broker.replication.ReplicaException;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.storage.LogException;

@@ -49,9 +49,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import dev.runnel.broker.protocol.ApiVersionTable;
 import dev.runnel.broker.record.KafkaRecordBatches;
 import dev.runnel.broker.record.RecordCodec;
-import dev.runnel.broker.protocol.ApiVersionTable;
 
 /**
  * Hostile input against a real broker process started as the images start it: a 512 MiB heap

@@ -11,8 +11,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import dev.runnel.broker.replication.HostedPartition;
 import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.replication.HostedPartition;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterError;
 import dev.runnel.cluster.CommandResponse;

@@ -19,8 +19,8 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.runnel.broker.BrokerApplication;
-import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.protocol.KafkaServer;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.controller.ControllerApplication;
 import dev.runnel.controller.election.ActiveController;
 import dev.runnel.testing.TempLogDirs;

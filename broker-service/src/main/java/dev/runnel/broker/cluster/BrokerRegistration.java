@@ -1,7 +1,6 @@
 package dev.runnel.broker.cluster;
 
 import java.time.Duration;
-
 import java.util.Optional;
 import java.util.function.IntSupplier;
 

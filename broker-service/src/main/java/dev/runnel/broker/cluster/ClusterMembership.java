@@ -10,12 +10,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 import dev.runnel.broker.config.BrokerProperties;
+import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.cluster.ClusterError;
 import dev.runnel.cluster.ControlledShutdownRequest;
 import dev.runnel.cluster.ControlledShutdownResponse;
 import dev.runnel.cluster.PartitionRef;
 import dev.runnel.cluster.ZkReads;
-import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.common.time.Ticker;
 
 /**

@@ -19,13 +19,13 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.cluster.ClusterError;
 import dev.runnel.cluster.CommandResponse;
 import dev.runnel.cluster.LeaderAndIsrRequest;
 import dev.runnel.cluster.StopReplicaRequest;
 import dev.runnel.cluster.UpdateMetadataRequest;
-import dev.runnel.broker.metadata.MetadataCache;
-import dev.runnel.broker.replication.ReplicaManager;
 
 /**
  * The queue between the controller's HTTP calls and the {@link ReplicaManager}: commands are

@@ -3,6 +3,7 @@ package dev.runnel.broker.group;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -14,7 +15,6 @@ import java.util.TreeMap;
 import java.util.concurrent.Executor;
 
 import dev.runnel.common.TopicPartition;
-import java.util.Comparator;
 
 /**
  * A classic group's state: members, generation, chosen protocol, leader and committed offsets.

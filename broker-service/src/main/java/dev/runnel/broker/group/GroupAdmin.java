@@ -3,12 +3,12 @@ package dev.runnel.broker.group;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 import org.apache.kafka.common.protocol.Errors;
 
 import dev.runnel.common.TopicPartition;
-import java.util.Objects;
 
 /** ListGroups, DescribeGroups and DeleteGroups over the groups this broker coordinates. */
 public final class GroupAdmin {

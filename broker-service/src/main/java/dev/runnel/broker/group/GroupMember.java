@@ -4,10 +4,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 import dev.runnel.common.time.Scheduler;
-import java.util.Set;
 
 /**
  * One member of a classic group: who it is, the protocols it offers with their metadata, the

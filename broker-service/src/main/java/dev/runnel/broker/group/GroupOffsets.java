@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.runnel.common.TopicPartition;
-import java.util.HashSet;
 
 /**
  * Committed offsets: OffsetCommit, OffsetFetch and OffsetDelete, and the expiry of an empty

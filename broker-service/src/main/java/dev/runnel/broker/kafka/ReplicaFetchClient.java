@@ -1,5 +1,7 @@
 package dev.runnel.broker.kafka;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -35,8 +37,6 @@ import org.apache.kafka.common.requests.SaslHandshakeResponse;
 
 import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.common.TopicPartition;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 
 /**
  * A follower's connection to a leader: Fetch (as replica {@code replicaId}) and

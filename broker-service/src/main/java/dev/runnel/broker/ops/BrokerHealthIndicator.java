@@ -5,9 +5,9 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
 
 import dev.runnel.broker.cluster.BrokerRegistration;
+import dev.runnel.broker.replication.Partition;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.cluster.BrokerInfo;
-import dev.runnel.broker.replication.Partition;
 
 /** The {@code broker} health component: UP while registered in the cluster, with its id and epoch. */
 @Component("broker")

@@ -1,17 +1,17 @@
 package dev.runnel.broker.ops;
 
+import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 
 import org.springframework.stereotype.Component;
 
 import dev.runnel.broker.cluster.ControllerCommands;
-import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.replication.AlterPartitionManager;
 import dev.runnel.broker.replication.Partition;
+import dev.runnel.broker.replication.ReplicaManager;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.function.Predicate;
 
 /**
  * Broker gauges: hosted and led partitions, the controller epoch last accepted, and the

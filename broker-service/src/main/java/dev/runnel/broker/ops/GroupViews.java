@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -13,15 +14,14 @@ import java.util.concurrent.TimeoutException;
 import org.springframework.stereotype.Component;
 
 import dev.runnel.broker.config.BrokerProperties;
-import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.group.GroupAdmin;
 import dev.runnel.broker.group.GroupState;
 import dev.runnel.broker.group.OffsetAndMetadata;
 import dev.runnel.broker.kafka.ConsumerSubscriptions;
 import dev.runnel.broker.replication.Partition;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.cluster.GroupView;
 import dev.runnel.common.TopicPartition;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * The groups this broker coordinates, as operators see them: members with their partitions, and

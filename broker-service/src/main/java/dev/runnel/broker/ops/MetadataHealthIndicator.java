@@ -6,8 +6,8 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
 
-import dev.runnel.broker.config.BrokerProperties;
 import dev.runnel.broker.cluster.ControllerCommands;
+import dev.runnel.broker.config.BrokerProperties;
 import dev.runnel.broker.metadata.MetadataCache;
 
 /**

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.common.message.AlterConfigsRequestData;
@@ -21,11 +22,10 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
 import dev.runnel.broker.cluster.ControllerAdminClient;
-import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.cluster.TopicConfigs;
 import dev.runnel.cluster.TopicInfo;
-import java.util.function.Function;
 
 /**
  * AlterConfigs and IncrementalAlterConfigs for topics, forwarded to the active controller as one

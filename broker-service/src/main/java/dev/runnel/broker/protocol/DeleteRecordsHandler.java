@@ -7,9 +7,9 @@ import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
-import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.replication.ReplicaException;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.storage.LogException;
 import dev.runnel.common.TopicPartition;
 

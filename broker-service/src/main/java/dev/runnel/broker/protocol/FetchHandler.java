@@ -16,11 +16,11 @@ import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.runnel.broker.metadata.MetadataCache;
-import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.replication.FetchParams;
 import dev.runnel.broker.replication.FetchResult;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.storage.PartitionLog;
 import dev.runnel.common.TopicPartition;
 

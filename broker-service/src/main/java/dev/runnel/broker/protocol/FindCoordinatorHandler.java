@@ -14,10 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.cluster.ControllerAdminClient;
-import dev.runnel.broker.kafka.KafkaWire;
-import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.group.GroupMetadataManager;
 import dev.runnel.broker.group.GroupSettings;
+import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.InternalTopics;
 import dev.runnel.cluster.PartitionInfo;

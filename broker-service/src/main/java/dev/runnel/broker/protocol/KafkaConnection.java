@@ -1,8 +1,11 @@
 package dev.runnel.broker.protocol;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -19,9 +22,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.timeout.IdleStateEvent;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.util.concurrent.CompletionException;
 
 /**
  * One client connection, after the frame decoder: parses each request, hands it to its API's

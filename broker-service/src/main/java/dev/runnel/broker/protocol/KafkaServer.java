@@ -1,9 +1,7 @@
 package dev.runnel.broker.protocol;
 
 import java.net.InetSocketAddress;
-
 import java.util.Map;
-
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.protocol.ApiKeys;

@@ -11,15 +11,15 @@ import java.util.function.Supplier;
 
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.MetadataRequestData;
-import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
 import dev.runnel.broker.cluster.ControllerAdminClient;
-import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.TopicInfo;

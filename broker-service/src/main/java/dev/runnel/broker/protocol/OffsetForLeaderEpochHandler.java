@@ -8,10 +8,10 @@ import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
-import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.replication.Partition;
 import dev.runnel.broker.replication.ReplicaException;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.common.TopicPartition;
 
 /**

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
@@ -21,11 +22,10 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
 import dev.runnel.broker.cluster.ControllerAdminClient;
-import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.cluster.ClusterJson;
 import dev.runnel.cluster.TopicInfo;
-import java.util.TreeMap;
 
 /**
  * CreateTopics, DeleteTopics and CreatePartitions: forwarded, topic by topic, to the active

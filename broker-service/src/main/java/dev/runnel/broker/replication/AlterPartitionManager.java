@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -19,7 +20,6 @@ import dev.runnel.cluster.AlterPartitionRequest;
 import dev.runnel.cluster.AlterPartitionResponse;
 import dev.runnel.cluster.ClusterError;
 import dev.runnel.common.TopicPartition;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Sends a leader's proposed ISR changes to the controller (AlterPartition over HTTP, off the

@@ -2,11 +2,10 @@ package dev.runnel.broker.replication;
 
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import dev.runnel.broker.storage.AppendInfo;
@@ -17,7 +16,6 @@ import dev.runnel.broker.storage.PartitionLog;
 import dev.runnel.broker.storage.TimestampOffset;
 import dev.runnel.cluster.PartitionState;
 import dev.runnel.common.TopicPartition;
-import java.util.ArrayList;
 
 /**
  * One partition replica on this broker: its log and its place in the partition's replication
@@ -52,21 +50,6 @@ public final class Partition {
         void propose(Partition partition, List<Integer> newIsr);
     }
 
-    /** What the leader knows of one follower, from its fetches. */
-    private static final class FollowerState {
-        /** The follower's log end offset as its last fetch reported it; -1 until it fetches. */
-        volatile long endOffset = -1;
-        /** The last time the follower had everything the leader had (Kafka's lastCaughtUpTimeMs). */
-        volatile long lastCaughtUpMs;
-        volatile long lastFetchMs;
-        volatile long lastFetchLeaderEndOffset = -1;
-
-        FollowerState(long nowMs) {
-            this.lastCaughtUpMs = nowMs;
-            this.lastFetchMs = nowMs;
-        }
-    }
-
     private static final long PROPOSAL_BACKOFF_MS = 1_000;
 
     private final TopicPartition topicPartition;
@@ -76,7 +59,7 @@ public final class Partition {
     private final IsrProposer isrProposer;
     private final ReentrantReadWriteLock leaderIsrLock = new ReentrantReadWriteLock();
     /** Followers' fetch state; only meaningful while leading, reset at every new leadership. */
-    private final Map<Integer, FollowerState> followers = new ConcurrentHashMap<>();
+    private final Followers followers = new Followers();
     /** Replaced only under the write lock. */
     private volatile IsrState isr;
     private volatile int minInsyncReplicas;
@@ -177,17 +160,7 @@ public final class Partition {
     /** How long the ISR follower longest without catching up has been behind, in ms (0 if none). */
     public long maxFollowerLagMs() {
         HostedPartition current = isr.hosted();
-        if (!current.leader()) {
-            return 0;
-        }
-        long now = clock.millis();
-        long lag = 0;
-        for (Map.Entry<Integer, FollowerState> f : followers.entrySet()) {
-            if (current.state().isr().contains(f.getKey())) {
-                lag = Math.max(lag, now - f.getValue().lastCaughtUpMs);
-            }
-        }
-        return lag;
+        return current.leader() ? followers.maxLagMs(current.state().isr(), clock.millis()) : 0;
     }
 
     public void minInsyncReplicas(int minIsr) {
@@ -262,7 +235,7 @@ public final class Partition {
             long candidate = log.logEndOffset();
             for (int replica : current.maximalIsr()) {
                 if (replica != localBrokerId) {
-                    FollowerState follower = followers.get(replica);
+                    Followers.State follower = followers.get(replica);
                     long end = follower == null || follower.endOffset < 0 ? before : follower.endOffset;
                     candidate = Math.min(candidate, end);
                 }
@@ -274,13 +247,7 @@ public final class Partition {
     }
 
     private void resetFollowers() {
-        followers.clear();
-        long now = clock.millis();
-        for (int replica : isr.hosted().replicas()) {
-            if (replica != localBrokerId) {
-                followers.put(replica, new FollowerState(now));
-            }
-        }
+        followers.reset(isr.hosted().replicas(), localBrokerId, clock.millis());
     }
 
     // ---- the leader's view of its followers ------------------------------------------------
@@ -297,7 +264,7 @@ public final class Partition {
      */
     public boolean updateFollowerFetchState(int replicaId, long fetchOffset) {
         HostedPartition current = isr.hosted();
-        FollowerState follower = followers.get(replicaId);
+        Followers.State follower = followers.get(replicaId);
         if (!current.leader() || follower == null) {
             throw new ReplicaException(ReplicaError.NOT_LEADER_OR_FOLLOWER, "broker " + replicaId
                     + " fetching " + topicPartition + " is not a follower of broker " + localBrokerId);
@@ -309,14 +276,7 @@ public final class Partition {
             throw new LogException(LogError.OFFSET_OUT_OF_RANGE, "broker " + replicaId + " fetches " + topicPartition
                     + " from " + fetchOffset + ", past the leader's log end " + leaderEnd);
         }
-        if (fetchOffset >= leaderEnd) {
-            follower.lastCaughtUpMs = Math.max(follower.lastCaughtUpMs, now);
-        } else if (fetchOffset >= follower.lastFetchLeaderEndOffset) {
-            follower.lastCaughtUpMs = Math.max(follower.lastCaughtUpMs, follower.lastFetchMs);
-        }
-        follower.lastFetchLeaderEndOffset = leaderEnd;
-        follower.lastFetchMs = now;
-        follower.endOffset = fetchOffset;
+        follower.fetched(fetchOffset, leaderEnd, now);
         boolean moved = maybeIncrementHighWatermark();
         if (canJoinIsr(isr, replicaId, fetchOffset)) {
             leaderIsrLock.writeLock().lock();
@@ -369,7 +329,7 @@ public final class Partition {
         long now = clock.millis();
         List<Integer> keep = new ArrayList<>();
         for (int replica : state.committedIsr()) {
-            FollowerState follower = followers.get(replica);
+            Followers.State follower = followers.get(replica);
             if (replica == localBrokerId || follower == null || now - follower.lastCaughtUpMs <= lagMs) {
                 keep.add(replica);
             }
@@ -428,15 +388,7 @@ public final class Partition {
 
     /** Messages the slowest ISR follower is behind the leader's log end (0 when none is behind). */
     public long maxFollowerLag() {
-        long end = log.logEndOffset();
-        long lag = 0;
-        List<Integer> committed = isr.committedIsr();
-        for (Map.Entry<Integer, FollowerState> f : followers.entrySet()) {
-            if (committed.contains(f.getKey()) && f.getValue().endOffset >= 0) {
-                lag = Math.max(lag, end - f.getValue().endOffset);
-            }
-        }
-        return lag;
+        return followers.maxLagMessages(isr.committedIsr(), log.logEndOffset());
     }
 
     // ---- the follower side -----------------------------------------------------------------

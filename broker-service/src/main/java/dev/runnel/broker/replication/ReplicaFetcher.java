@@ -2,6 +2,7 @@ package dev.runnel.broker.replication;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,7 +22,6 @@ import dev.runnel.broker.storage.PartitionLog;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.common.time.Ticker;
-import java.time.Duration;
 
 /**
  * One thread that keeps this broker's follower replicas of one leader's partitions in step with

@@ -3,17 +3,17 @@ package dev.runnel.broker.replication;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.kafka.ReplicaFetchClient;
+import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.common.time.Ticker;
-import java.util.TreeMap;
 
 /**
  * The follower side of replication: one {@link ReplicaFetcher} thread per leader this broker

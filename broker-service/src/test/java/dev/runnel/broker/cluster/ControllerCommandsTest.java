@@ -20,6 +20,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.cluster.BrokerInfo;
@@ -32,8 +34,6 @@ import dev.runnel.cluster.TopicInfo;
 import dev.runnel.cluster.UpdateMetadataRequest;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
-import dev.runnel.broker.metadata.MetadataCache;
-import dev.runnel.broker.replication.ReplicaManager;
 
 /**
  * The queue between the controller's calls and the replica manager: a slow command is answered

@@ -44,10 +44,10 @@ import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.PartitionState;
 import dev.runnel.cluster.TopicInfo;
 import dev.runnel.cluster.UpdateMetadataRequest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.FileRegion;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.embedded.EmbeddedChannel;
 
 /** The Kafka connection pipeline on an {@link EmbeddedChannel}: framing, dispatch, order, refusals. */

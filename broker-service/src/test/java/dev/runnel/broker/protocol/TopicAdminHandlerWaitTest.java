@@ -31,11 +31,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.sun.net.httpserver.HttpServer;
-
 import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.cluster.ControllerClient;
-import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterJson;
 import dev.runnel.cluster.ControllerInfo;

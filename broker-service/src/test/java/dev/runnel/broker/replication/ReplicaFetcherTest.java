@@ -28,9 +28,9 @@ import dev.runnel.broker.storage.PartitionLog;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.PartitionState;
 import dev.runnel.common.TopicPartition;
+import dev.runnel.common.time.Ticker;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
-import dev.runnel.common.time.Ticker;
 
 /**
  * A fetcher round against a fake leader whose answer is held back: what arrives after the

@@ -20,17 +20,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.runnel.broker.record.KafkaRecordBatches;
+import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.record.KafkaRecordBatches.ProducerInfo;
 import dev.runnel.broker.record.KafkaRecordBatches.SimpleRecord;
+import dev.runnel.broker.record.KafkaRecordBatches;
 import dev.runnel.broker.record.RecordCodec;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.broker.storage.PartitionLog;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterError;
-import dev.runnel.cluster.CommandResponse;
 import dev.runnel.cluster.CommandResponse.PartitionError;
+import dev.runnel.cluster.CommandResponse;
 import dev.runnel.cluster.LeaderAndIsrRequest;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.PartitionRef;
@@ -42,7 +43,6 @@ import dev.runnel.cluster.UpdateMetadataRequest;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
-import dev.runnel.broker.metadata.MetadataCache;
 
 class ReplicaManagerTest {
 

@@ -21,7 +21,6 @@ import dev.runnel.cluster.web.HttpRelay;
 import dev.runnel.cluster.web.Problems;
 import dev.runnel.cluster.web.RequestPaths;
 import dev.runnel.controller.election.ActiveController;
-
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;

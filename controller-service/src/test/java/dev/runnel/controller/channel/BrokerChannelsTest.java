@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterError;
 import dev.runnel.cluster.ClusterJson;

@@ -28,7 +28,6 @@ import dev.runnel.common.time.Ticker;
 import dev.runnel.gateway.GatewayClients;
 import dev.runnel.gateway.GatewayProperties;
 import dev.runnel.gateway.web.ProxyException;
-
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 

@@ -30,7 +30,6 @@ import org.springframework.web.bind.annotation.RestController;
 import dev.runnel.gateway.GatewayClients;
 import dev.runnel.gateway.GatewayProperties;
 import dev.runnel.gateway.web.ProxyException;
-
 import io.swagger.v3.oas.annotations.Operation;
 
 /** {@code GET /brokers}, {@code GET /consumer-groups} and {@code GET /consumer-groups/{group}} (members and lag). */

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpConnectTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -22,7 +22,6 @@ import dev.runnel.common.time.Ticker;
 import dev.runnel.gateway.GatewayProperties;
 import dev.runnel.gateway.web.ProxyException;
 import dev.runnel.gateway.web.RequestBodies;
-
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
