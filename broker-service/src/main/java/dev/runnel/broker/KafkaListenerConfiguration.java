@@ -68,7 +68,7 @@ class KafkaListenerConfiguration {
 
     @Bean(destroyMethod = "close")
     RequestDispatcher requestDispatcher(KafkaApis kafkaApis, BrokerProperties properties) {
-        return new RequestDispatcher(kafkaApis, properties.getNumIoThreads(), properties.getQueuedMaxRequests());
+        return RequestDispatcher.of(kafkaApis, properties.getNumIoThreads(), properties.getQueuedMaxRequests());
     }
 
     @Bean

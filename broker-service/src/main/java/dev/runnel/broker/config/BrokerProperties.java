@@ -38,8 +38,12 @@ public class BrokerProperties {
      */
     private DataSize queuedMaxRequestBytes;
 
-    /** Threads that run request handlers, off the network threads ({@code num.io.threads}). */
-    private int numIoThreads = 8;
+    /**
+     * Threads that run request handlers, off the network threads ({@code num.io.threads}); 0, for
+     * now the default, runs handlers on the network threads: on two cores the hand-over cost up to
+     * a third of the produce throughput (docs/benchmarks.md).
+     */
+    private int numIoThreads = 0;
 
     /**
      * Requests that may wait for a request-handler thread; past that, connections stop being read

@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * Where requests are handled: a bounded pool of request-handler threads (Kafka's
  * {@code num.io.threads}), so that the network threads only frame requests and write answers. A
  * handler may take locks, roll a segment or fsync; none of that stalls the other connections of
- * its event loop.
+ * its event loop. With {@code num-io-threads} 0 (for now the default: on two cores the hand-over
+ * to a handler thread and back cost up to a third of the produce throughput, see
+ * {@code docs/benchmarks.md}) handlers run on the event loops, as they always did.
  *
  * <ul>
  *   <li>Each connection's requests run one at a time, in the order they arrived ({@link #forConnection}),
@@ -40,6 +42,18 @@ public final class RequestDispatcher implements AutoCloseable {
     private final int queuedMaxRequests;
     private final AtomicInteger queued = new AtomicInteger();
     private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
+
+    /**
+     * The dispatcher of {@code ioThreads} request-handler threads, or with {@code ioThreads} 0 one
+     * that runs handlers on the connections' event loops ({@link #direct}).
+     *
+     * @param ioThreads         request-handler threads ({@code num.io.threads}); 0: none
+     * @param queuedMaxRequests requests that may wait for a handler thread before connections stop
+     *                          reading ({@code queued.max.requests})
+     */
+    public static RequestDispatcher of(KafkaApis apis, int ioThreads, int queuedMaxRequests) {
+        return ioThreads == 0 ? direct(apis) : new RequestDispatcher(apis, ioThreads, queuedMaxRequests);
+    }
 
     /**
      * @param ioThreads         request-handler threads ({@code num.io.threads})
@@ -71,7 +85,10 @@ public final class RequestDispatcher implements AutoCloseable {
         this.queuedMaxRequests = Integer.MAX_VALUE;
     }
 
-    /** Handlers run on the caller's thread: for tests that drive a connection step by step. */
+    /**
+     * Handlers run on the caller's thread: the connection's event loop (as with
+     * {@code num-io-threads} 0), or a test that drives a connection step by step.
+     */
     static RequestDispatcher direct(KafkaApis apis) {
         return new RequestDispatcher(apis, Runnable::run);
     }
