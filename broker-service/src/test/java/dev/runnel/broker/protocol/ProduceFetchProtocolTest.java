@@ -279,6 +279,16 @@ class ProduceFetchProtocolTest {
     }
 
     @Test
+    void aPartitionListedTwiceInOneRequestIsAppendedOnceAndTheRepeatRefused() {
+        ProduceResponseData answer = produce(client, PRODUCE_V, (short) 1, "orders", ORDERS_ID,
+                partitionData(0, records(now, "a0")), partitionData(0, records(now, "a1")));
+
+        assertThat(partitions(answer)).extracting(p -> p.index() + ":" + Errors.forCode(p.errorCode()))
+                .containsExactly("0:NONE", "0:INVALID_REQUEST");
+        assertThat(logEnd(ORDERS_0)).isOne();
+    }
+
+    @Test
     void aBatchLargerThanTheTopicsMaxMessageBytesGetsMessageTooLarge() {
         MemoryRecords big = MemoryRecords.withRecords(Compression.NONE,
                 new SimpleRecord(now, null, new byte[SMALL_MAX_MESSAGE_BYTES + 100]));

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,17 +23,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.record.KafkaRecordBatches;
 import dev.runnel.broker.record.KafkaRecordBatches.ProducerInfo;
 import dev.runnel.broker.record.KafkaRecordBatches.SimpleRecord;
-import dev.runnel.broker.record.KafkaRecordBatches;
 import dev.runnel.broker.record.RecordCodec;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.broker.storage.PartitionLog;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterError;
-import dev.runnel.cluster.CommandResponse.PartitionError;
 import dev.runnel.cluster.CommandResponse;
+import dev.runnel.cluster.CommandResponse.PartitionError;
 import dev.runnel.cluster.LeaderAndIsrRequest;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.PartitionRef;
@@ -165,6 +167,31 @@ class ReplicaManagerTest {
         assertThat(hosted.get(ORDERS_1).leader()).isFalse();
         assertThat(hosted.get(ORDERS_1).state().leader()).isEqualTo(2);
         assertThat(replicas.highestControllerEpoch()).isEqualTo(1);
+    }
+
+    /** As Kafka: only the group coordinator appends to {@code __consumer_offsets}; a client's append is refused. */
+    @Test
+    void aClientMayNotAppendToAnInternalTopicItsCoordinatorMay() throws Exception {
+        ReplicaManager replicas = replicaManager(openLogDir("logs"));
+        TopicPartition offsets0 = new TopicPartition("__consumer_offsets", 0);
+        replicas.leaderAndIsr(leaderAndIsr(1, topic("__consumer_offsets", PAYMENTS_ID, partition(0, BROKER, 0, 1))));
+
+        AppendResult byClient = replicas.appendRecords(Map.of(offsets0, batch("c")), (short) 1, Duration.ofSeconds(5),
+                AppendOrigin.CLIENT).join().get(offsets0);
+        AppendResult byCoordinator = replicas.appendRecords(Map.of(offsets0, batch("g")), (short) -1,
+                Duration.ofSeconds(5), AppendOrigin.COORDINATOR).join().get(offsets0);
+
+        assertThat(byClient.failure()).isInstanceOf(ReplicaException.class)
+                .hasMessage("Cannot append to internal topic __consumer_offsets");
+        assertThat(((ReplicaException) byClient.failure()).error()).isEqualTo(ReplicaError.INVALID_TOPIC);
+        assertThat(byCoordinator.failed()).isFalse();
+        assertThat(byCoordinator.info().firstOffset()).isZero();
+        assertThat(replicas.partition(offsets0).orElseThrow().log().logEndOffset()).isOne();
+    }
+
+    private static ByteBuffer batch(String value) {
+        return KafkaRecordBatches.batch(RecordCodec.NONE, ProducerInfo.NONE,
+                List.of(new SimpleRecord(1_700_000_000_000L, null, value.getBytes(StandardCharsets.UTF_8))));
     }
 
     /**

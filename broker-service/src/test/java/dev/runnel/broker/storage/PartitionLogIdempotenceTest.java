@@ -19,9 +19,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.runnel.broker.record.KafkaRecordBatches;
 import dev.runnel.broker.record.KafkaRecordBatches.ProducerInfo;
 import dev.runnel.broker.record.KafkaRecordBatches.SimpleRecord;
-import dev.runnel.broker.record.KafkaRecordBatches;
 import dev.runnel.broker.record.RecordCodec;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;

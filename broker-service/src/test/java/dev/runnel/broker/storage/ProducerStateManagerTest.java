@@ -20,9 +20,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.runnel.broker.record.KafkaRecordBatches;
 import dev.runnel.broker.record.KafkaRecordBatches.ProducerInfo;
 import dev.runnel.broker.record.KafkaRecordBatches.SimpleRecord;
-import dev.runnel.broker.record.KafkaRecordBatches;
 import dev.runnel.broker.record.RecordCodec;
 import dev.runnel.broker.storage.ProducerStateEntry.BatchMetadata;
 import dev.runnel.broker.storage.ProducerStateManager.DuplicateBatch;

@@ -5,9 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.runnel.broker.record.KafkaRecordBatches;
 import dev.runnel.broker.record.KafkaRecordBatches.ProducerInfo;
 import dev.runnel.broker.record.KafkaRecordBatches.SimpleRecord;
-import dev.runnel.broker.record.KafkaRecordBatches;
 import dev.runnel.broker.record.RecordCodec;
 
 /** Builds RecordBatch v2 bytes for storage tests, as a producer would send them. */
