@@ -100,30 +100,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             return prepared.answered();
         }
         KafkaWire.Request request = prepared.request();
-        CompletableFuture<ApiMessage> response = new CompletableFuture<>();
-        boolean room = dispatcher.enqueue(requests, () -> {
-            try {
-                CompletableFuture<ApiMessage> handled = prepared.handler().handle(request);
-                if (handled == null) {
-                    response.completeExceptionally(new IllegalStateException("the handler gave no answer"));
-                } else {
-                    handled.whenComplete((message, failure) -> {
-                        if (failure != null) {
-                            response.completeExceptionally(failure);
-                        } else {
-                            response.complete(message);
-                        }
-                    });
-                }
-            } catch (RuntimeException e) {
-                response.completeExceptionally(e);
-            } finally {
-                frame.release();
-            }
-        }, () -> ctx.channel().eventLoop().execute(() -> ReadGate.of(ctx.channel()).open(ReadGate.Reason.QUEUE)));
-        if (!room) {
-            ReadGate.of(ctx.channel()).close(ReadGate.Reason.QUEUE);
-        }
+        CompletableFuture<ApiMessage> response = dispatcher.dispatch(requests,
+                () -> handle(prepared.handler(), request, frame),
+                () -> ReadGate.of(ctx.channel()).close(ReadGate.Reason.QUEUE),
+                () -> ctx.channel().eventLoop().execute(() -> ReadGate.of(ctx.channel()).open(ReadGate.Reason.QUEUE)));
         return response.handle((message, failure) -> {
             if (failure != null && unwrap(failure) instanceof CloseConnectionException close) {
                 throw close;
@@ -140,6 +120,20 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 return failed(request, "its answer cannot be written at this version", e);
             }
         });
+    }
+
+    /** Runs the handler; its failure, or no answer at all, is a failed answer. The frame is released after. */
+    private static CompletableFuture<ApiMessage> handle(ApiHandler handler, KafkaWire.Request request,
+            RequestFrame frame) {
+        try {
+            CompletableFuture<ApiMessage> handled = handler.handle(request);
+            return handled != null ? handled
+                    : CompletableFuture.failedFuture(new IllegalStateException("the handler gave no answer"));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        } finally {
+            frame.release();
+        }
     }
 
     /** A frame read on the event loop: answered already ({@code handler} null), or a request for its handler. */

@@ -1,6 +1,7 @@
 package dev.runnel.broker.protocol;
 
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -8,7 +9,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,7 +102,32 @@ public final class RequestDispatcher implements AutoCloseable {
 
     /** An executor that runs one connection's requests one at a time, in order, on the pool. */
     Executor forConnection() {
-        return new SerialExecutor();
+        return owned == null ? Runnable::run : new SerialExecutor();
+    }
+
+    /**
+     * Runs {@code handling} for a request of the connection whose executor is {@code connection}:
+     * at once on the calling thread without handler threads, else queued on them (and when the
+     * queue is full, {@code stopReading} runs now and {@code wakeUp} once there is room). The
+     * future is the handler's answer.
+     */
+    CompletableFuture<ApiMessage> dispatch(Executor connection, Supplier<CompletableFuture<ApiMessage>> handling,
+            Runnable stopReading, Runnable wakeUp) {
+        if (owned == null) {
+            return handling.get();
+        }
+        CompletableFuture<ApiMessage> answer = new CompletableFuture<>();
+        boolean room = enqueue(connection, () -> handling.get().whenComplete((message, failure) -> {
+            if (failure != null) {
+                answer.completeExceptionally(failure);
+            } else {
+                answer.complete(message);
+            }
+        }), wakeUp);
+        if (!room) {
+            stopReading.run();
+        }
+        return answer;
     }
 
     /**
