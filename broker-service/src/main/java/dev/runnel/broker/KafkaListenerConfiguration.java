@@ -80,7 +80,7 @@ class KafkaListenerConfiguration {
         Gauge.builder("runnel.broker.purgatory.size", replicaManager, ReplicaManager::waitingFetches)
                 .tag("operation", "fetch").description("Requests waiting, per watched partition").register(meterRegistry);
         return new KafkaServer(properties.getListenHost(), properties.getKafkaPort(), listenerLimits(properties),
-                requestDispatcher, meterRegistry, replicaManager::completeWaitingRequests);
+                properties.getNumNetworkThreads(), requestDispatcher, meterRegistry, replicaManager::completeWaitingRequests);
     }
 
     /** The Kafka listener's bound port, for the port file ({@code runnel.process.port-file}). */

@@ -39,11 +39,19 @@ public class BrokerProperties {
     private DataSize queuedMaxRequestBytes;
 
     /**
-     * Threads that run request handlers, off the network threads ({@code num.io.threads}); 0, for
-     * now the default, runs handlers on the network threads: on two cores the hand-over cost up to
-     * a third of the produce throughput (docs/benchmarks.md).
+     * Threads that run request handlers, off the network threads ({@code num.io.threads}, default
+     * 8): a handler that waits for the disk (a segment roll's fsync, a write held up by writeback)
+     * holds up only its own connection. 0 runs handlers on the network threads: faster on a small
+     * machine that also runs the clients, but one slow disk operation then stalls every connection
+     * of that network thread (docs/benchmarks.md has both).
      */
-    private int numIoThreads = 0;
+    private int numIoThreads = 8;
+
+    /**
+     * Event loops that read requests and write answers ({@code num.network.threads}); each
+     * connection stays on one. 0 (the default): one per core, at least 2.
+     */
+    private int numNetworkThreads = 0;
 
     /**
      * Requests that may wait for a request-handler thread; past that, connections stop being read
@@ -308,6 +316,14 @@ public class BrokerProperties {
 
     public void setNumIoThreads(int numIoThreads) {
         this.numIoThreads = numIoThreads;
+    }
+
+    public int getNumNetworkThreads() {
+        return numNetworkThreads;
+    }
+
+    public void setNumNetworkThreads(int numNetworkThreads) {
+        this.numNetworkThreads = numNetworkThreads;
     }
 
     public int getQueuedMaxRequests() {

@@ -51,6 +51,7 @@ public final class KafkaServer implements SmartLifecycle {
     private final RequestDispatcher dispatcher;
     private final KafkaMetrics metrics;
     private final Runnable beforeShutdown;
+    private final int networkThreads;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel server;
@@ -62,6 +63,23 @@ public final class KafkaServer implements SmartLifecycle {
      */
     public KafkaServer(String host, int port, ListenerLimits limits, RequestDispatcher dispatcher,
             MeterRegistry registry, Runnable beforeShutdown) {
+        this(host, port, limits, 0, dispatcher, registry, beforeShutdown);
+    }
+
+    /**
+     * @param networkThreads the event loops that read and write the connections ({@code num.network.threads});
+     *                       0: one per core, at least 2
+     * @param beforeShutdown runs once the listener is closed and before the connections are: it
+     *                       answers the requests still waiting (parked fetches, acks=all produces)
+     */
+    public KafkaServer(String host, int port, ListenerLimits limits, int networkThreads, RequestDispatcher dispatcher,
+            MeterRegistry registry, Runnable beforeShutdown) {
+        if (networkThreads < 0) {
+            throw new IllegalArgumentException("num.network.threads must be 0 (one per core) or more, not "
+                    + networkThreads);
+        }
+        this.networkThreads = networkThreads == 0 ? Math.max(2, Runtime.getRuntime().availableProcessors())
+                : networkThreads;
         this.host = host;
         this.port = port;
         this.limits = limits;
@@ -102,8 +120,7 @@ public final class KafkaServer implements SmartLifecycle {
     @Override
     public synchronized void start() {
         boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        workers = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                NioIoHandler.newFactory());
+        workers = new MultiThreadIoEventLoopGroup(networkThreads, NioIoHandler.newFactory());
         try {
             server = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
                     .childOption(ChannelOption.TCP_NODELAY, true)

@@ -1,6 +1,7 @@
 package dev.runnel.broker.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -81,9 +82,18 @@ class RequestPipelineTest {
             return CompletableFuture.completedFuture(new DescribeClusterResponseData().setClusterId("c"));
         });
         dispatcher = new RequestDispatcher(new KafkaApis(handlers), ioThreads, 500);
-        server = new KafkaServer("127.0.0.1", 0, ListenerLimits.defaults(), dispatcher, new SimpleMeterRegistry(),
+        // One network thread: every connection shares the event loop of every other.
+        server = new KafkaServer("127.0.0.1", 0, ListenerLimits.defaults(), 1, dispatcher, new SimpleMeterRegistry(),
                 () -> { });
         server.start();
+    }
+
+    @Test
+    void aNegativeNumberOfNetworkThreadsIsRefusedNamingTheSetting() {
+        dispatcher = new RequestDispatcher(new KafkaApis(handlers), 1, 500);
+        assertThatThrownBy(() -> new KafkaServer("127.0.0.1", 0, ListenerLimits.defaults(), -1, dispatcher,
+                new SimpleMeterRegistry(), () -> { }))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("num.network.threads");
     }
 
     @Test
@@ -104,7 +114,7 @@ class RequestPipelineTest {
         int blockedCorrelation = correlation;
         assertThat(blockedHandlerEntered.await(10, TimeUnit.SECONDS)).isTrue();
 
-        // The event loops take connections in turn: some of these share the blocked one's loop.
+        // With one network thread, all of these share the blocked one's event loop.
         for (int i = 0; i < CONNECTIONS; i++) {
             Socket other = connect();
             send(other, ApiKeys.API_VERSIONS, (short) 3, apiVersions());
