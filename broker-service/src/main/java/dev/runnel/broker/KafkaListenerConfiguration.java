@@ -80,7 +80,8 @@ class KafkaListenerConfiguration {
         Gauge.builder("runnel.broker.purgatory.size", replicaManager, ReplicaManager::waitingFetches)
                 .tag("operation", "fetch").description("Requests waiting, per watched partition").register(meterRegistry);
         return new KafkaServer(properties.getListenHost(), properties.getKafkaPort(), listenerLimits(properties),
-                properties.getNumNetworkThreads(), requestDispatcher, meterRegistry, replicaManager::completeWaitingRequests);
+                properties.getNumNetworkThreads(), requestDispatcher, meterRegistry,
+                replicaManager::completeWaitingRequests);
     }
 
     /** The Kafka listener's bound port, for the port file ({@code runnel.process.port-file}). */
@@ -110,6 +111,8 @@ class KafkaListenerConfiguration {
         configs.put("queued.max.request.bytes", Long.toString(listenerLimits(properties).queuedMaxRequestBytes()));
         configs.put("connections.max.idle.ms", Long.toString(properties.getConnectionsMaxIdle().toMillis()));
         configs.put("auto.create.topics.enable", Boolean.toString(properties.isAutoCreateTopicsEnable()));
+        configs.put("num.network.threads",
+                Integer.toString(KafkaServer.networkThreads(properties.getNumNetworkThreads())));
         configs.put("num.io.threads", Integer.toString(properties.getNumIoThreads()));
         configs.put("queued.max.requests", Integer.toString(properties.getQueuedMaxRequests()));
         configs.put("background.threads", Integer.toString(properties.getBackgroundThreads()));

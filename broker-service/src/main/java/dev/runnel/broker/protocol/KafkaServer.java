@@ -78,8 +78,7 @@ public final class KafkaServer implements SmartLifecycle {
             throw new IllegalArgumentException("num.network.threads must be 0 (one per core) or more, not "
                     + networkThreads);
         }
-        this.networkThreads = networkThreads == 0 ? Math.max(2, Runtime.getRuntime().availableProcessors())
-                : networkThreads;
+        this.networkThreads = networkThreads(networkThreads);
         this.host = host;
         this.port = port;
         this.limits = limits;
@@ -92,6 +91,11 @@ public final class KafkaServer implements SmartLifecycle {
                 .register(registry);
         Gauge.builder("runnel.broker.request.queue.size", dispatcher, RequestDispatcher::queuedRequests)
                 .description("Requests waiting for a request-handler thread (queued.max.requests)").register(registry);
+    }
+
+    /** The event loops a configured {@code num.network.threads} gives: 0 is one per core, at least 2. */
+    public static int networkThreads(int configured) {
+        return configured == 0 ? Math.max(2, Runtime.getRuntime().availableProcessors()) : configured;
     }
 
     /** The pipeline of one connection with Kafka's default limits and handlers run inline, for the codec tests. */
