@@ -58,15 +58,6 @@ public final class KafkaServer implements SmartLifecycle {
     private volatile int boundPort = -1;
 
     /**
-     * @param beforeShutdown runs once the listener is closed and before the connections are: it
-     *                       answers the requests still waiting (parked fetches, acks=all produces)
-     */
-    public KafkaServer(String host, int port, ListenerLimits limits, RequestDispatcher dispatcher,
-            MeterRegistry registry, Runnable beforeShutdown) {
-        this(host, port, limits, 0, dispatcher, registry, beforeShutdown);
-    }
-
-    /**
      * @param networkThreads the event loops that read and write the connections ({@code num.network.threads});
      *                       0: one per core, at least 2
      * @param beforeShutdown runs once the listener is closed and before the connections are: it
