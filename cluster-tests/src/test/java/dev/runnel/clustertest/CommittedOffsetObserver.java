@@ -12,6 +12,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 
 import org.apache.kafka.common.message.ListOffsetsRequestData;
@@ -25,7 +28,9 @@ import org.apache.kafka.common.requests.OffsetFetchResponse;
 
 /**
  * Watches a group's committed offsets as each broker that believes it coordinates the group
- * answers them, with the coordinator's epoch: one thread per broker asks, every {@code interval},
+ * answers them, with the coordinator's epoch: one thread per broker (a single-thread scheduled
+ * executor, so a broker that is cut off and times out does not hold up the others) asks, with
+ * {@code interval} between the end of one question and the start of the next,
  * ListOffsets for the group's {@code __consumer_offsets} partition (answered only by a broker that
  * believes it leads it, with its leader epoch), then OffsetFetch, then ListOffsets again; an
  * answer counts only if both epochs agree, so it is known which coordinator epoch gave it.
@@ -60,8 +65,7 @@ final class CommittedOffsetObserver implements AutoCloseable {
     private final IntFunction<Optional<InetSocketAddress>> addresses;
     private final Duration interval;
     private final ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
-    private final List<Thread> threads = new ArrayList<>();
-    private volatile boolean running = true;
+    private final List<ScheduledExecutorService> samplers = new ArrayList<>();
 
     /** @param offsetsPartitions the partitions of {@code __consumer_offsets} */
     CommittedOffsetObserver(String group, String topic, int offsetsPartitions, List<Integer> brokers,
@@ -77,29 +81,26 @@ final class CommittedOffsetObserver implements AutoCloseable {
 
     CommittedOffsetObserver start() {
         brokers.forEach(id -> {
-            Thread thread = new Thread(() -> observe(id), "nemesis-offsets-observer-" + id);
-            thread.setDaemon(true);
-            threads.add(thread);
-            thread.start();
+            ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(task -> {
+                Thread thread = new Thread(task, "nemesis-offsets-observer-" + id);
+                thread.setDaemon(true);
+                return thread;
+            });
+            samplers.add(sampler);
+            sampler.scheduleWithFixedDelay(() -> observe(id), 0, interval.toNanos(), TimeUnit.NANOSECONDS);
         });
         return this;
     }
 
+    /** One question to one broker; never throws, since an exception would cancel the fixed-delay task. */
     private void observe(int broker) {
-        while (running) {
-            try {
-                Optional<InetSocketAddress> address = addresses.apply(broker);
-                if (address.isPresent()) {
-                    ask(broker, address.get());
-                }
-            } catch (IOException | RuntimeException e) {
-                // down, stopped, cut off: ask again
+        try {
+            Optional<InetSocketAddress> address = addresses.apply(broker);
+            if (address.isPresent()) {
+                ask(broker, address.get());
             }
-            try {
-                Thread.sleep(interval.toMillis());
-            } catch (InterruptedException e) {
-                return;
-            }
+        } catch (IOException | RuntimeException e) {
+            // down, stopped, cut off: ask again next time
         }
     }
 
@@ -189,12 +190,12 @@ final class CommittedOffsetObserver implements AutoCloseable {
         return new Result(all.size(), regressions, stale, evidence);
     }
 
+    /** Stops asking: cancels the next questions and waits (at most 10 s a broker) for one under way to end. */
     @Override
     public void close() throws InterruptedException {
-        running = false;
-        for (Thread thread : threads) {
-            thread.interrupt();
-            thread.join(10_000);
+        samplers.forEach(ScheduledExecutorService::shutdownNow);
+        for (ScheduledExecutorService sampler : samplers) {
+            sampler.awaitTermination(10, TimeUnit.SECONDS);
         }
     }
 }

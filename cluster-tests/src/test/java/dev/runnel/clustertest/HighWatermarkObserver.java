@@ -7,6 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 import java.util.function.IntSupplier;
@@ -24,6 +28,12 @@ import org.apache.kafka.common.requests.ListOffsetsResponse;
  * the leader epoch it believes in. Every answer is kept as an {@link Observation} with the moments
  * the question was sent and answered; brokers that do not lead a partition answer
  * NOT_LEADER_OR_FOLLOWER, which is not kept.
+ *
+ * <p>Each broker has its own single-thread scheduled executor, so one that is cut off and times
+ * out does not hold up the others. "Every {@code interval}" is from the start of one question to
+ * the start of the next: each question schedules the next one {@code interval} after it started
+ * (at once if it took longer), not at a fixed rate, which would fire the questions missed during a
+ * time-out back to back, nor at a fixed delay, which would add the answer's time to the interval.
  *
  * <p>ListOffsets rather than the Fetch response's high_watermark: Kafka lets a new leader's Fetch
  * answers carry a high watermark below its predecessor's until its followers have fetched, but
@@ -45,8 +55,7 @@ final class HighWatermarkObserver implements AutoCloseable {
     private final ConcurrentLinkedQueue<Observation> observations = new ConcurrentLinkedQueue<>();
     private final AtomicLong questions = new AtomicLong();
     private final AtomicLong unanswered = new AtomicLong();
-    private final List<Thread> threads = new ArrayList<>();
-    private volatile boolean running = true;
+    private final List<ScheduledExecutorService> samplers = new ArrayList<>();
 
     /** @param addresses where each broker is now (empty while it starts on a port not reported yet) */
     HighWatermarkObserver(String topic, List<Integer> brokers, IntFunction<Optional<InetSocketAddress>> addresses,
@@ -60,33 +69,33 @@ final class HighWatermarkObserver implements AutoCloseable {
 
     HighWatermarkObserver start() {
         brokers.forEach(id -> {
-            Thread thread = new Thread(() -> observe(id), "nemesis-hw-observer-" + id);
-            thread.setDaemon(true);
-            threads.add(thread);
-            thread.start();
+            ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(task -> {
+                Thread thread = new Thread(task, "nemesis-hw-observer-" + id);
+                thread.setDaemon(true);
+                return thread;
+            });
+            samplers.add(sampler);
+            sampler.execute(() -> observe(sampler, id));
         });
         return this;
     }
 
-    private void observe(int broker) {
-        while (running) {
-            long started = System.nanoTime();
-            try {
-                Optional<InetSocketAddress> address = addresses.apply(broker);
-                if (address.isPresent()) {
-                    ask(broker, address.get());
-                }
-            } catch (IOException | RuntimeException e) {
-                unanswered.incrementAndGet(); // down, stopped or cut off: ask again
+    /** One question to one broker, then the next one scheduled {@code interval} after this one started. */
+    private void observe(ScheduledExecutorService sampler, int broker) {
+        long started = System.nanoTime();
+        try {
+            Optional<InetSocketAddress> address = addresses.apply(broker);
+            if (address.isPresent()) {
+                ask(broker, address.get());
             }
-            long rest = interval.toNanos() - (System.nanoTime() - started);
-            if (rest > 0) {
-                try {
-                    Thread.sleep(rest / 1_000_000, (int) (rest % 1_000_000));
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
+        } catch (IOException | RuntimeException e) {
+            unanswered.incrementAndGet(); // down, stopped or cut off: ask again
+        }
+        long rest = Math.max(0, interval.toNanos() - (System.nanoTime() - started));
+        try {
+            sampler.schedule(() -> observe(sampler, broker), rest, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed
         }
     }
 
@@ -127,12 +136,12 @@ final class HighWatermarkObserver implements AutoCloseable {
         return unanswered.get();
     }
 
+    /** Stops asking: cancels the next questions and waits (at most 10 s a broker) for one under way to end. */
     @Override
     public void close() throws InterruptedException {
-        running = false;
-        for (Thread thread : threads) {
-            thread.interrupt();
-            thread.join(10_000);
+        samplers.forEach(ScheduledExecutorService::shutdownNow);
+        for (ScheduledExecutorService sampler : samplers) {
+            sampler.awaitTermination(10, TimeUnit.SECONDS);
         }
     }
 }

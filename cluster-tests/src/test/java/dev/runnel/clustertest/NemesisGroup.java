@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -29,6 +30,12 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * group's committed offsets are not below any of them. A member whose call fails goes on polling;
  * one whose consumer broke is replaced by a new one in the group. The committed offsets as the
  * coordinators answer them during the run are the {@link CommittedOffsetObserver}'s.
+ *
+ * <p>A member backs off after a fault (200 ms after a failed call, 1 s before replacing its
+ * consumer) in its own thread, waiting on the {@code stopping} latch, so that
+ * {@link #stopMembers()} ends the wait at once. Not as a task scheduled to run later: a
+ * {@link KafkaConsumer} must only be used by the thread that owns it, and the member's thread is
+ * the one that polls, commits and closes it, so the pause belongs in that thread's loop.
  */
 final class NemesisGroup implements AutoCloseable {
 
@@ -43,7 +50,8 @@ final class NemesisGroup implements AutoCloseable {
     private final AtomicLong errors = new AtomicLong();
     private final Map<Integer, Long> acknowledgedCommits = new TreeMap<>();
     private final AtomicLong commits = new AtomicLong();
-    private volatile boolean running = true;
+    /** Counted down by {@link #stopMembers()}: the members stop, and a member backing off wakes at once. */
+    private final CountDownLatch stopping = new CountDownLatch(1);
 
     NemesisGroup(String bootstrap, String topic, String group, OffsetLedger ledger) {
         this.bootstrap = bootstrap;
@@ -92,12 +100,16 @@ final class NemesisGroup implements AutoCloseable {
         return consumer;
     }
 
+    private boolean running() {
+        return stopping.getCount() > 0;
+    }
+
     private void consume(int member) {
-        while (running) {
+        while (running()) {
             KafkaConsumer<String, String> consumer = newConsumer(member);
             try {
                 consumer.subscribe(List.of(topic));
-                while (running) {
+                while (running()) {
                     try {
                         ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(500));
                         Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
@@ -120,14 +132,14 @@ final class NemesisGroup implements AutoCloseable {
                             | org.apache.kafka.clients.consumer.CommitFailedException
                             | org.apache.kafka.common.errors.RebalanceInProgressException e) {
                         errors.incrementAndGet(); // faults: poll again, rejoin if need be
-                        sleep(200);
+                        backOff(200);
                     }
                 }
             } catch (RuntimeException e) {
-                if (running) {
+                if (running()) {
                     errors.incrementAndGet();
                     System.out.println("nemesis group member " + member + " replaced after " + e);
-                    sleep(1_000);
+                    backOff(1_000);
                 }
             } finally {
                 synchronized (consumers) {
@@ -174,9 +186,10 @@ final class NemesisGroup implements AutoCloseable {
         return commits.get();
     }
 
-    private static void sleep(long ms) {
+    /** Waits {@code ms} after a fault, or less if the members are stopped meanwhile. */
+    private void backOff(long ms) {
         try {
-            Thread.sleep(ms);
+            stopping.await(ms, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -184,7 +197,7 @@ final class NemesisGroup implements AutoCloseable {
 
     /** Stops and closes the members: no commit is made after this returns. */
     void stopMembers() throws InterruptedException {
-        running = false;
+        stopping.countDown();
         synchronized (consumers) {
             consumers.forEach(KafkaConsumer::wakeup);
         }

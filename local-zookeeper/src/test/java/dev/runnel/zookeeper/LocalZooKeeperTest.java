@@ -31,10 +31,14 @@ class LocalZooKeeperTest {
 
     @Test
     void servesZnodesAndKeepsThemAcrossARestart() throws Exception {
-        int port = freePort();
-        LocalZooKeeper.Options options = new LocalZooKeeper.Options(LOOPBACK, port, dataDir);
+        // Port 0: the server binds a port the system picks and reports it (no probe socket closed
+        // and its number reused, which races with anything else binding meanwhile).
+        LocalZooKeeper.Options options = new LocalZooKeeper.Options(LOOPBACK, 0, dataDir);
 
+        int port;
         try (LocalZooKeeper server = LocalZooKeeper.start(options)) {
+            port = server.port();
+            assertThat(port).isPositive();
             assertThat(server.connectString()).isEqualTo(LOOPBACK + ":" + port);
             assertThat(fourLetterWord(port, "ruok")).isEqualTo("imok");
             ZooKeeper client = connect(server.connectString());
@@ -47,8 +51,9 @@ class LocalZooKeeperTest {
             }
         }
         assertThat(Files.exists(dataDir.resolve("version-2"))).isTrue();
-        assertThat(portIsFree(port)).isTrue();
+        assertThat(portIsFree(port)).isTrue(); // close() released the port it had bound
 
+        // The restart is on port 0 again, most likely another port: what must survive is the data.
         try (LocalZooKeeper server = LocalZooKeeper.start(options)) {
             ZooKeeper client = connect(server.connectString());
             try {
@@ -82,12 +87,6 @@ class LocalZooKeeperTest {
                 .hasMessageContaining("--verbose=VALUE");
         assertThatThrownBy(() -> LocalZooKeeper.Options.parse("--size=3"))
                 .hasMessageContaining("unknown option --size");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getByName(LOOPBACK))) {
-            return socket.getLocalPort();
-        }
     }
 
     private static boolean portIsFree(int port) {
