@@ -34,6 +34,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 final class NemesisChecker {
 
     private static final int EVIDENCE = 20;
+    private static final int DUPLICATES_DESCRIBED = 5;
 
     /** The topic as read back: per partition, the values and the leader epochs of their batches, by offset. */
     record ReadBack(Map<Integer, long[]> values, Map<Integer, int[]> epochs, Map<Integer, Long> endOffsets, long read) {
@@ -41,7 +42,16 @@ final class NemesisChecker {
 
     /** What the checks found; {@code evidence} holds the first examples of each kind of violation. */
     record Verdict(long lost, long duplicated, long reordered, long unknown, long hwRegressions, long staleHwAnswers,
-            long hwObservations, long unacknowledgedRead, Map<String, List<String>> evidence) {
+            long hwObservations, long unacknowledgedRead, Map<String, List<String>> evidence,
+            List<Duplicate> duplicates) {
+    }
+
+    /**
+     * A value read back twice in {@code partition}: at {@code first} and again at {@code again}; the
+     * producer's acknowledgement named {@code acknowledgedAt} (-1: not acknowledged). The first few
+     * are kept so that the batches holding both copies can be described from the logs.
+     */
+    record Duplicate(String value, int partition, long first, long again, long acknowledgedAt) {
     }
 
     private NemesisChecker() {
@@ -102,16 +112,22 @@ final class NemesisChecker {
         Map<String, List<String>> evidence = new TreeMap<>();
         Map<Integer, NemesisProducer> byId = new HashMap<>();
         Map<Integer, BitSet> seen = new HashMap<>();
+        Map<Integer, Map<Integer, Long>> ackedAt = new HashMap<>();
         producers.forEach(p -> {
             byId.put(p.id(), p);
             seen.put(p.id(), new BitSet());
+            Map<Integer, Long> offsets = new HashMap<>();
+            p.acks().forEach(a -> offsets.put(a.seq(), a.offset()));
+            ackedAt.put(p.id(), offsets);
         });
+        List<Duplicate> duplicates = new ArrayList<>();
         long duplicated = 0;
         long reordered = 0;
         long unknown = 0;
         long unacknowledged = 0;
         for (Map.Entry<Integer, long[]> partition : readBack.values().entrySet()) {
             Map<Integer, Integer> lastSeq = new HashMap<>();
+            Map<Long, Integer> firstOffsets = new HashMap<>();
             long[] values = partition.getValue();
             for (int offset = 0; offset < values.length; offset++) {
                 long id = values[offset];
@@ -128,8 +144,17 @@ final class NemesisChecker {
                 }
                 if (seen.get(producer).get(seq)) {
                     duplicated++;
+                    Integer first = firstOffsets.get(id);
+                    long acknowledgedAt = ackedAt.get(producer).getOrDefault(seq, -1L);
                     note(evidence, "duplicated", "duplicate " + NemesisProducer.describe(id) + " (acknowledged: "
-                            + byId.get(producer).isAcked(seq) + ") again at " + partition.getKey() + "@" + offset);
+                            + (acknowledgedAt >= 0 ? "at " + acknowledgedAt : "no") + ") again at " + partition.getKey()
+                            + "@" + offset + ", first at " + (first == null ? "another partition" : first));
+                    if (first != null && duplicates.size() < DUPLICATES_DESCRIBED) {
+                        duplicates.add(new Duplicate(NemesisProducer.describe(id), partition.getKey(), first, offset,
+                                acknowledgedAt));
+                    }
+                } else {
+                    firstOffsets.put(id, offset);
                 }
                 seen.get(producer).set(seq);
                 if (!byId.get(producer).isAcked(seq)) {
@@ -161,7 +186,7 @@ final class NemesisChecker {
             evidence.put("hwRegressions", hw.episodes());
         }
         return new Verdict(lost, duplicated, reordered, unknown, hw.regressions(), hw.stale(), observations.size(),
-                unacknowledged, evidence);
+                unacknowledged, evidence, duplicates);
     }
 
     private static void note(Map<String, List<String>> evidence, String kind, String line) {

@@ -3,6 +3,7 @@ package dev.runnel.clustertest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -223,7 +224,10 @@ class NemesisProcessTest {
         List<String> groupEvidence = new ArrayList<>(offsets.evidence());
         groupEvidence.addAll(lostCommits);
         List<String> failedSends = producers.stream().flatMap(p -> p.failures().stream()).toList();
+        List<String> duplicateBatches = describeDuplicates(verdict.duplicates(), logDirs, topic);
         String report = report(line, verdict, ledger, groupEvidence, failures, failedSends, compared);
+        report += duplicateBatches.stream().map(l -> "  duplicate's batches: " + l + "\n")
+                .collect(Collectors.joining());
         System.out.println(report);
         Files.writeString(cluster.keepLogs().resolve("nemesis-report.txt"), report);
 
@@ -241,6 +245,26 @@ class NemesisProcessTest {
         }
         assertThat(partitions).as("partitions after the rolling restarts").isGreaterThan(PARTITIONS);
         assertThat(acknowledged).isPositive();
+    }
+
+    /**
+     * Both batches of each described duplicate, read from every broker's files (the brokers are
+     * stopped): whether the copies share producer epoch and sequences says who wrote the second.
+     */
+    private static List<String> describeDuplicates(List<NemesisChecker.Duplicate> duplicates,
+            Map<Integer, Path> logDirs, String topic) {
+        List<String> lines = new ArrayList<>();
+        for (NemesisChecker.Duplicate d : duplicates) {
+            Path dir = logDirs.values().iterator().next().resolve(topic + "-" + d.partition());
+            try {
+                lines.add(d.value() + " in partition " + d.partition() + " (acknowledged at " + d.acknowledgedAt()
+                        + "): first in " + ReplicationChecks.describeBatch(dir, d.first()) + "; again in "
+                        + ReplicationChecks.describeBatch(dir, d.again()));
+            } catch (IOException | RuntimeException e) {
+                lines.add(d.value() + ": cannot read " + dir + ": " + e);
+            }
+        }
+        return lines;
     }
 
     /** Waits until each producer has {@code records} more acknowledgements. */

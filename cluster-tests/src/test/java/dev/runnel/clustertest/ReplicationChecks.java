@@ -140,6 +140,31 @@ final class ReplicationChecks {
         return report;
     }
 
+    /**
+     * The RecordBatch v2 holding {@code offset} in the log files of {@code partitionDir}, described
+     * from its header: offsets, leader epoch, producer id and epoch, sequences. For the nemesis's
+     * evidence on duplicates: whether both copies share a producer epoch and sequence (the leader
+     * failed to recognise a retry) or not (the client re-sent under a new epoch).
+     */
+    static String describeBatch(Path partitionDir, long offset) throws IOException {
+        byte[] log = concatenatedSegments(partitionDir);
+        ByteBuffer b = ByteBuffer.wrap(log);
+        int position = 0;
+        while (position + 61 <= log.length) {
+            long base = b.getLong(position);
+            int length = b.getInt(position + 8);
+            int lastOffsetDelta = b.getInt(position + 23);
+            if (base <= offset && offset <= base + lastOffsetDelta) {
+                int baseSequence = b.getInt(position + 53);
+                return String.format("batch %d..%d leader epoch %d, producer %d epoch %d, sequences %d..%d",
+                        base, base + lastOffsetDelta, b.getInt(position + 12), b.getLong(position + 43),
+                        b.getShort(position + 51), baseSequence, baseSequence + lastOffsetDelta);
+            }
+            position += 12 + length;
+        }
+        return "no batch holds offset " + offset;
+    }
+
     private static byte[] concatenatedSegments(Path partitionDir) throws IOException {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         try (Stream<Path> files = Files.list(partitionDir)) {

@@ -190,10 +190,18 @@ public final class ProducerStateManager {
                 }
             }
             Progress previous = progress.get(producerId);
+            boolean firstInRequest = previous == null;
             if (previous == null && entry != null) {
                 previous = new Progress(entry.producerEpoch(), entry.lastSeq());
             }
             checkEpochAndSequence(producerId, previous, epoch, firstSeq);
+            if (firstInRequest && entry != null && epoch > entry.producerEpoch()) {
+                log.info("{}: producer {} moves from epoch {} to {} (its last sequence was {})", dir.getFileName(),
+                        producerId, entry.producerEpoch(), epoch, entry.lastSeq());
+            } else if (previous == null && firstSeq != 0) {
+                log.info("{}: producer {} is unknown here; its epoch {} is accepted at sequence {}", dir.getFileName(),
+                        producerId, epoch, firstSeq);
+            }
             progress.put(producerId, new Progress(epoch, lastSeq));
         }
         return null;
