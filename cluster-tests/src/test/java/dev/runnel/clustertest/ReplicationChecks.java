@@ -148,21 +148,17 @@ final class ReplicationChecks {
      */
     static String describeBatch(Path partitionDir, long offset) throws IOException {
         byte[] log = concatenatedSegments(partitionDir);
-        ByteBuffer b = ByteBuffer.wrap(log);
-        int position = 0;
-        while (position + 61 <= log.length) {
-            long base = b.getLong(position);
-            int length = b.getInt(position + 8);
-            int lastOffsetDelta = b.getInt(position + 23);
-            if (base <= offset && offset <= base + lastOffsetDelta) {
-                int baseSequence = b.getInt(position + 53);
-                return String.format("batch %d..%d leader epoch %d, producer %d epoch %d, sequences %d..%d",
-                        base, base + lastOffsetDelta, b.getInt(position + 12), b.getLong(position + 43),
-                        b.getShort(position + 51), baseSequence, baseSequence + lastOffsetDelta);
-            }
-            position += 12 + length;
+        int at = batchHolding(log, offset);
+        if (at < 0) {
+            return "no batch holds offset " + offset;
         }
-        return "no batch holds offset " + offset;
+        ByteBuffer b = ByteBuffer.wrap(log);
+        long base = b.getLong(at);
+        int lastOffsetDelta = b.getInt(at + 23);
+        int baseSequence = b.getInt(at + 53);
+        return String.format("batch %d..%d leader epoch %d, producer %d epoch %d, sequences %d..%d", base,
+                base + lastOffsetDelta, b.getInt(at + 12), b.getLong(at + 43), b.getShort(at + 51), baseSequence,
+                baseSequence + lastOffsetDelta);
     }
 
     private static byte[] concatenatedSegments(Path partitionDir) throws IOException {
@@ -177,24 +173,37 @@ final class ReplicationChecks {
 
     /**
      * The byte position after the RecordBatch v2 whose offsets include {@code offset} (0 when
-     * {@code offset} is -1). A batch starts {@code baseOffset int64, batchLength int32, ...} with
-     * {@code lastOffsetDelta int32} at byte 23.
+     * {@code offset} is -1).
      */
     private static int endOfBatchHolding(byte[] log, long offset, String what) {
         if (offset < 0) {
             return 0;
         }
+        int at = batchHolding(log, offset);
+        if (at < 0) {
+            throw new AssertionError(what + " has no batch holding offset " + offset + " in its " + log.length
+                    + " bytes");
+        }
+        return at + 12 + ByteBuffer.wrap(log).getInt(at + 8);
+    }
+
+    /**
+     * Where the first RecordBatch v2 whose offsets reach {@code offset} starts, or -1. A batch
+     * starts {@code baseOffset int64, batchLength int32, partitionLeaderEpoch int32, magic int8,
+     * crc int32, attributes int16, lastOffsetDelta int32} (byte 23), then timestamps, {@code
+     * producerId int64} (byte 43), {@code producerEpoch int16} (51), {@code baseSequence int32} (53).
+     */
+    private static int batchHolding(byte[] log, long offset) {
         ByteBuffer buffer = ByteBuffer.wrap(log);
         int position = 0;
-        while (position + 27 <= log.length) {
+        while (position + 61 <= log.length) {
             long base = buffer.getLong(position);
-            int length = buffer.getInt(position + 8);
             int lastOffsetDelta = buffer.getInt(position + 23);
-            position += 12 + length;
             if (base + lastOffsetDelta >= offset) {
                 return position;
             }
+            position += 12 + buffer.getInt(position + 8);
         }
-        throw new AssertionError(what + " has no batch holding offset " + offset + " in its " + log.length + " bytes");
+        return -1;
     }
 }
