@@ -55,6 +55,15 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
     /** This connection's authentication (a broker proves itself through SASL RUNNEL-BROKER). */
     private final Session session = Session.anonymous();
+    /**
+     * Set once a request is answered by closing the connection (the readiness gate, a failed acks=0
+     * produce): its pipelined successors are then not handled. Kafka's broker reads a connection's
+     * next request only after answering the last one, so they would not even have been read there;
+     * handling them would let a later produce batch in after an earlier one was refused, and a
+     * retry of the refused one would then be out of sequence (an idempotent producer bumps its
+     * epoch and writes the later batch again).
+     */
+    private volatile boolean closing;
 
     KafkaConnection(RequestDispatcher dispatcher, KafkaMetrics metrics) {
         this.dispatcher = dispatcher;
@@ -65,8 +74,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         RequestFrame frame = (RequestFrame) msg;
-        if (!ctx.channel().isActive()) {
-            frame.release(); // read with a bad frame before it: the connection is closing, nothing more is handled
+        if (!ctx.channel().isActive() || closing) {
+            frame.release(); // read after a bad frame or a refused request: the connection is closing, nothing more is handled
             return;
         }
         CompletableFuture<ResponseFrame> answer = answer(ctx, frame);
@@ -122,13 +131,28 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         });
     }
 
-    /** Runs the handler; its failure, or no answer at all, is a failed answer. The frame is released after. */
-    private static CompletableFuture<ApiMessage> handle(ApiHandler handler, KafkaWire.Request request,
+    /**
+     * Runs the handler, unless an earlier request of the connection closes it; its failure, or no
+     * answer at all, is a failed answer. The frame is released after.
+     */
+    private CompletableFuture<ApiMessage> handle(ApiHandler handler, KafkaWire.Request request,
             RequestFrame frame) {
         try {
+            if (closing) {
+                return CompletableFuture.failedFuture(new CloseConnectionException(request.apiKey() + " v"
+                        + request.version() + " not handled: an earlier request of the connection closes it"));
+            }
             CompletableFuture<ApiMessage> handled = handler.handle(request);
-            return handled != null ? handled
-                    : CompletableFuture.failedFuture(new IllegalStateException("the handler gave no answer"));
+            if (handled == null) {
+                return CompletableFuture.failedFuture(new IllegalStateException("the handler gave no answer"));
+            }
+            // A refusal known at once (the readiness gate) is seen here before the connection's next request runs.
+            handled.whenComplete((message, failure) -> {
+                if (failure != null && unwrap(failure) instanceof CloseConnectionException) {
+                    closing = true;
+                }
+            });
+            return handled;
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         } finally {

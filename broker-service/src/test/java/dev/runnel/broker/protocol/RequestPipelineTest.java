@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -31,6 +32,8 @@ import org.apache.kafka.common.requests.ResponseHeader;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -47,6 +50,8 @@ class RequestPipelineTest {
     /** Released by the test: DescribeCluster waits in its handler until then. */
     private final CountDownLatch release = new CountDownLatch(1);
     private final CountDownLatch blockedHandlerEntered = new CountDownLatch(1);
+    /** Whether DescribeCluster, once released, is answered by closing the connection (as the readiness gate does). */
+    private volatile boolean describeClusterClosesTheConnection;
     /** Which thread ran each handler, and in which order handlers started. */
     private final List<String> handlerThreads = new CopyOnWriteArrayList<>();
     private final List<ApiKeys> started = new CopyOnWriteArrayList<>();
@@ -79,9 +84,11 @@ class RequestPipelineTest {
             record(ApiKeys.DESCRIBE_CLUSTER);
             blockedHandlerEntered.countDown();
             await(release);
-            return CompletableFuture.completedFuture(new DescribeClusterResponseData().setClusterId("c"));
+            return describeClusterClosesTheConnection
+                    ? CompletableFuture.failedFuture(new CloseConnectionException("refused"))
+                    : CompletableFuture.completedFuture(new DescribeClusterResponseData().setClusterId("c"));
         });
-        dispatcher = new RequestDispatcher(new KafkaApis(handlers), ioThreads, 500);
+        dispatcher = RequestDispatcher.of(new KafkaApis(handlers), ioThreads, 500);
         // One network thread: every connection shares the event loop of every other.
         server = new KafkaServer("127.0.0.1", 0, ListenerLimits.defaults(), 1, dispatcher, new SimpleMeterRegistry(),
                 () -> { });
@@ -143,6 +150,23 @@ class RequestPipelineTest {
         assertThat(correlationOf(socket, ApiKeys.DESCRIBE_CLUSTER, (short) 0)).isEqualTo(first);
         assertThat(correlationOf(socket, ApiKeys.API_VERSIONS, (short) 3)).isEqualTo(second);
         assertThat(started).containsExactly(ApiKeys.DESCRIBE_CLUSTER, ApiKeys.API_VERSIONS);
+    }
+
+    @ParameterizedTest(name = "num.io.threads {0}")
+    @ValueSource(ints = {0, 2})
+    void aRequestAnsweredByClosingTheConnectionIsTheLastOfItsRequestsHandled(int ioThreads) throws Exception {
+        describeClusterClosesTheConnection = true;
+        start(ioThreads);
+        Socket socket = connect();
+        send(socket, ApiKeys.DESCRIBE_CLUSTER, (short) 0, new DescribeClusterRequestData());
+        // Pipelined behind the request that will be refused: a produce batch after a refused one, say.
+        send(socket, ApiKeys.API_VERSIONS, (short) 3, apiVersions());
+        assertThat(blockedHandlerEntered.await(10, TimeUnit.SECONDS)).isTrue();
+
+        release.countDown();
+        assertThatThrownBy(() -> correlationOf(socket, ApiKeys.DESCRIBE_CLUSTER, (short) 0))
+                .as("closed without an answer").isInstanceOf(EOFException.class);
+        assertThat(started).containsExactly(ApiKeys.DESCRIBE_CLUSTER);
     }
 
     @Test
