@@ -142,6 +142,13 @@ final class ProduceHandler implements ApiHandler {
     /** Writes one partition's result into its answer; returns its error (NONE when appended). */
     private Errors fill(ProduceResponseData.PartitionProduceResponse answer, TopicPartition tp, AppendResult result,
             short version, ProduceResponseData response) {
+        if (!result.failed() && result.info().offsetsUnknown()) {
+            // Kafka 1.0.0's answer to a retry older than the retained batches: clients take it as written.
+            fail(answer, Errors.DUPLICATE_SEQUENCE_NUMBER, "the batch was written before; its offsets are not "
+                    + "known any more");
+            answer.setLogStartOffset(result.logStartOffset());
+            return Errors.DUPLICATE_SEQUENCE_NUMBER;
+        }
         if (!result.failed()) {
             answer.setBaseOffset(result.info().firstOffset()).setLogAppendTimeMs(result.info().logAppendTimeMs())
                     .setLogStartOffset(result.logStartOffset());

@@ -14,7 +14,8 @@ package dev.runnel.broker.storage;
  * @param logAppendTimeMs      the time the leader stamped on the batches under
  *                             {@code message.timestamp.type=LogAppendTime}, else -1
  * @param duplicate            whether the batch was a producer's retry of one already in the log:
- *                             nothing was appended and the offsets are the original's
+ *                             nothing was appended and the offsets are the original's, or with
+ *                             {@code firstOffset} -1 unknown ({@link #offsetsUnknown})
  */
 public record AppendInfo(long firstOffset, long lastOffset, long maxTimestamp, long offsetOfMaxTimestamp,
         int batchCount, int recordCount, int sizeInBytes, int firstBatchEpoch, long logAppendTimeMs,
@@ -25,6 +26,14 @@ public record AppendInfo(long firstOffset, long lastOffset, long maxTimestamp, l
             int batchCount, int recordCount, int sizeInBytes, int firstBatchEpoch) {
         this(firstOffset, lastOffset, maxTimestamp, offsetOfMaxTimestamp, batchCount, recordCount, sizeInBytes,
                 firstBatchEpoch, -1, false);
+    }
+
+    /**
+     * A retry of a batch the partition no longer remembers (older than a producer's retained
+     * batches): written somewhere below {@link #nextOffset()}, at offsets not known any more.
+     */
+    public boolean offsetsUnknown() {
+        return duplicate && firstOffset < 0;
     }
 
     /** The offset the next append will get. */

@@ -67,6 +67,18 @@ public record ProducerStateEntry(long producerId, short producerEpoch, List<Batc
     }
 
     /**
+     * Whether a batch at this entry's epoch lies wholly before the retained batches: it was written
+     * (a leader takes a producer's sequences only in order) but its offsets are forgotten. Only a
+     * batch less than 2^30 sequences behind the last one counts, and not while the retained
+     * sequences wrap past {@link Integer#MAX_VALUE}: a batch far "behind" may be one after a wrap.
+     */
+    public boolean precedesRetained(short epoch, int firstSeq, int lastSeq) {
+        int oldest = batches.get(0).firstSeq();
+        return epoch == producerEpoch && oldest <= lastSeq() && 0 <= firstSeq && firstSeq <= lastSeq
+                && lastSeq < oldest && lastSeq() - firstSeq < (1 << 30);
+    }
+
+    /**
      * This entry after the producer appended {@code batch} at {@code epoch}: a different epoch
      * starts the batch list afresh, the same one drops the oldest batch beyond {@link #MAX_BATCHES}.
      */

@@ -47,12 +47,31 @@ public final class ProducerStateManager {
 
     private static final Logger log = LoggerFactory.getLogger(ProducerStateManager.class);
 
-    /** The offsets of the batch a retried request duplicates, to answer the retry with. */
-    public record DuplicateBatch(long firstOffset, long lastOffset, long maxTimestamp) {
+    /**
+     * The batch a retried request duplicates, to answer the retry with: its offsets, or for a batch
+     * older than the retained ones ({@link #offsetsKnown} false) only that it lies below {@code
+     * lastOffset + 1}.
+     */
+    public record DuplicateBatch(long firstOffset, long lastOffset, long maxTimestamp, boolean offsetsKnown) {
 
-        /** What the append of a retry answers: the original's offsets, nothing appended. */
+        /** A retry of the retained batch at these offsets. */
+        public DuplicateBatch(long firstOffset, long lastOffset, long maxTimestamp) {
+            this(firstOffset, lastOffset, maxTimestamp, true);
+        }
+
+        /** A retry of a batch the producer wrote before {@code retainedFrom}, the oldest retained batch's first offset. */
+        static DuplicateBatch beforeRetained(long retainedFrom) {
+            return new DuplicateBatch(-1, retainedFrom - 1, -1, false);
+        }
+
+        /**
+         * What the append of a retry answers: nothing appended, the original's offsets, or for a
+         * forgotten batch a first offset of -1 and a last offset below which it lies (an acks=all
+         * answer waits for the high watermark to pass that).
+         */
         AppendInfo toAppendInfo(int leaderEpoch) {
-            return new AppendInfo(firstOffset, lastOffset, maxTimestamp, lastOffset, 1, 0, 0, leaderEpoch, -1, true);
+            return new AppendInfo(firstOffset, lastOffset, maxTimestamp, offsetsKnown ? lastOffset : -1, 1, 0, 0,
+                    leaderEpoch, -1, true);
         }
     }
 
@@ -187,6 +206,16 @@ public final class ProducerStateManager {
                 if (duplicate.isPresent()) {
                     BatchMetadata b = duplicate.get();
                     return new DuplicateBatch(b.firstOffset(), b.lastOffset(), b.maxTimestamp());
+                }
+                if (entry.precedesRetained(epoch, firstSeq, lastSeq)) {
+                    // Written before, forgotten since: a retry that waited while newer batches of the
+                    // producer went to the log (a leader change with requests in flight to both leaders).
+                    // OUT_OF_ORDER_SEQUENCE_NUMBER would make a Java producer bump its epoch and write
+                    // it again, and librdkafka's stop; DUPLICATE_SEQUENCE_NUMBER is taken as written.
+                    log.info("{}: producer {} retried sequences {}..{} at epoch {}, older than its retained batches "
+                            + "(from sequence {}); answered DUPLICATE_SEQUENCE_NUMBER", dir.getFileName(), producerId,
+                            firstSeq, lastSeq, epoch, entry.batches().get(0).firstSeq());
+                    return DuplicateBatch.beforeRetained(entry.batches().get(0).firstOffset());
                 }
             }
             Progress previous = progress.get(producerId);

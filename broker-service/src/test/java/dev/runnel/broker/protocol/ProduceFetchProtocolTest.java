@@ -435,6 +435,27 @@ class ProduceFetchProtocolTest {
     }
 
     @Test
+    void aRetryOlderThanTheRetainedBatchesGetsDuplicateSequenceNumberAndIsNotStoredAgain() {
+        for (int seq = 0; seq < 6; seq++) {
+            produce(client, PRODUCE_V, (short) 1, "orders", ORDERS_ID,
+                    partitionData(0, idempotent(7000L, (short) 0, seq, "i" + seq)));
+        }
+
+        // A retry that waited while five newer batches were written (a leader change with requests to both).
+        ProduceResponseData late = produce(client, PRODUCE_LATEST, (short) 1, "orders", ORDERS_ID,
+                partitionData(0, idempotent(7000L, (short) 0, 0, "i0")));
+
+        assertThat(only(late).errorCode()).isEqualTo(Errors.DUPLICATE_SEQUENCE_NUMBER.code());
+        assertThat(only(late).baseOffset()).isEqualTo(-1);
+        assertThat(logEnd(ORDERS_0)).isEqualTo(6);
+        assertThat(values(fetchNow(client, FETCH_LATEST, "orders", ORDERS_ID, 0, 0).records()))
+                .containsExactly("i0", "i1", "i2", "i3", "i4", "i5");
+        ProduceResponseData next = produce(client, PRODUCE_V, (short) 1, "orders", ORDERS_ID,
+                partitionData(0, idempotent(7000L, (short) 0, 6, "i6")));
+        assertThat(only(next).baseOffset()).isEqualTo(6);
+    }
+
+    @Test
     void aSequenceGapGetsOutOfOrderSequenceNumber() {
         produce(client, PRODUCE_V, (short) 1, "orders", ORDERS_ID, partitionData(0, idempotent(7000L, (short) 0, 0, "i0", "i1")));
 
@@ -809,6 +830,28 @@ class ProduceFetchProtocolTest {
         ProduceResponseData.PartitionProduceResponse answer = only(((ProduceResponse) answers.get(0).response()).data());
         assertThat(answer.errorCode()).isEqualTo(Errors.NONE.code());
         assertThat(answer.baseOffset()).isZero();
+    }
+
+    @Test
+    void anAcksAllRetryOlderThanTheRetainedBatchesIsAnsweredOnceTheirStartIsReplicated() {
+        for (int seq = 0; seq < 6; seq++) {
+            produce(client, PRODUCE_V, (short) 1, "audit", AUDIT_ID,
+                    partitionData(0, idempotent(7000L, (short) 0, seq, "a" + seq)));
+        }
+        int retried = client.send(ApiKeys.PRODUCE, PRODUCE_V, produceRequest(PRODUCE_V, ACKS_ALL, "audit", AUDIT_ID,
+                partitionData(0, idempotent(7000L, (short) 0, 0, "a0"))));
+        // Written at offset 0, but only "somewhere below offset 1" is known: the follower has nothing yet.
+        assertThat(client.answers()).isEmpty();
+
+        leaderAndIsr(new TopicInfo("audit", AUDIT_ID, Map.of(), List.of(new PartitionInfo(0, List.of(SELF, OTHER),
+                new PartitionState(SELF, 0, List.of(SELF), 1)))));
+
+        List<Answer> answers = client.answers();
+        assertThat(answers).extracting(Answer::correlationId).containsExactly(retried);
+        ProduceResponseData.PartitionProduceResponse answer = only(((ProduceResponse) answers.get(0).response()).data());
+        assertThat(answer.errorCode()).isEqualTo(Errors.DUPLICATE_SEQUENCE_NUMBER.code());
+        assertThat(answer.baseOffset()).isEqualTo(-1);
+        assertThat(logEnd(AUDIT_0)).isEqualTo(6);
     }
 
     @Test

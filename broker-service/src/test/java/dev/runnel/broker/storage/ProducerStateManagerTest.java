@@ -86,14 +86,36 @@ class ProducerStateManagerTest {
     }
 
     @Test
-    void aRetryOfABatchOlderThanTheLastFiveIsOutOfOrder() {
+    void aRetryOfABatchOlderThanTheLastFiveIsADuplicateWhoseOffsetsAreForgotten() {
         for (int seq = 0; seq < 6; seq++) {
+            produce(plainBatch(1));
             produce(batch(PID, 0, seq, 1));
         }
 
         assertThat(state.activeProducers().get(PID).batches()).extracting(BatchMetadata::firstSeq)
                 .containsExactly(1, 2, 3, 4, 5);
-        assertRefused(batch(PID, 0, 0, 1), LogError.OUT_OF_ORDER_SEQUENCE);
+        // Sequence 0 went to offset 1; the oldest retained batch (sequence 1) is at offset 3.
+        DuplicateBatch forgotten = state.checkLeaderAppend(batch(PID, 0, 0, 1));
+        assertThat(forgotten).isEqualTo(DuplicateBatch.beforeRetained(3));
+        assertThat(forgotten.offsetsKnown()).isFalse();
+        assertThat(forgotten.toAppendInfo(0).offsetsUnknown()).isTrue();
+        assertThat(forgotten.toAppendInfo(0).nextOffset()).as("an acks=all answer waits for the HW to pass it")
+                .isEqualTo(3);
+        // Reaching into the retained ones it is no retry: refused as before; at a new epoch, a new start.
+        assertRefused(batch(PID, 0, 0, 2), LogError.OUT_OF_ORDER_SEQUENCE);
+        assertThat(state.checkLeaderAppend(batch(PID, 1, 0, 1))).isNull();
+    }
+
+    @Test
+    void whileTheRetainedSequencesWrapAnOlderBatchIsStillOutOfOrder() {
+        for (int seq : new int[] {Integer.MAX_VALUE - 2, Integer.MAX_VALUE - 1, Integer.MAX_VALUE, 0, 1}) {
+            produce(batch(PID, 0, seq, 1));
+        }
+
+        assertThat(state.activeProducers().get(PID).batches()).extracting(BatchMetadata::firstSeq)
+                .containsExactly(Integer.MAX_VALUE - 2, Integer.MAX_VALUE - 1, Integer.MAX_VALUE, 0, 1);
+        assertRefused(batch(PID, 0, Integer.MAX_VALUE - 3, 1), LogError.OUT_OF_ORDER_SEQUENCE);
+        assertThat(produce(batch(PID, 0, 2, 1))).as("the next batch is appended, not taken for an old one").isNull();
     }
 
     @Test
