@@ -166,10 +166,9 @@ class KafkaMetadataClusterTest {
         assertThat(segment.source()).isEqualTo(ConfigEntry.ConfigSource.DEFAULT_CONFIG);
         assertThat(described.get(broker).get("broker.id").value()).isEqualTo("2");
         assertThat(described.get(broker).get("broker.rack").value()).isEqualTo("rack-2");
-        // The threads: handlers on the network threads (0, for now), network threads one per core (at least 2).
-        assertThat(described.get(broker).get("num.io.threads").value()).isEqualTo("0");
-        assertThat(Integer.parseInt(described.get(broker).get("num.network.threads").value()))
-                .isGreaterThanOrEqualTo(2);
+        // Kafka's defaults for the threads: 8 request handlers, network threads one per core (at least 2).
+        assertThat(described.get(broker).get("num.io.threads").value()).isEqualTo("8");
+        assertThat(Integer.parseInt(described.get(broker).get("num.network.threads").value())).isGreaterThanOrEqualTo(2);
         assertThatFuture(admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, "absent"))).all(),
                 UnknownTopicOrPartitionException.class);
     }

@@ -23,7 +23,8 @@ import dev.runnel.cluster.PartitionInfo;
 /**
  * Replication under real faults, on real processes from the built jars (ZooKeeper in this JVM):
  * {@code kill -9} of partition leaders, of random brokers and of the active controller; a rolling
- * restart with SIGTERM; a follower frozen with SIGSTOP. An idempotent {@code acks=all} producer
+ * restart with SIGTERM; a follower frozen with SIGSTOP; a leader frozen past its session with
+ * batches in flight to it (a zombie leader). An idempotent {@code acks=all} producer
  * writes {@code p-<seq>} throughout to a topic with replication factor 3 and
  * {@code min.insync.replicas=2}. Afterwards every acknowledged record is read back exactly once,
  * in send order per partition, and the replicas' segment files are byte-identical up to the high
@@ -158,6 +159,52 @@ class ReplicationFaultProcessTest {
         System.out.printf("sigstop: ISR drop seen %d ms after SIGSTOP, full ISR again %d ms after it%n",
                 droppedAfterMs, rejoinedAfterMs);
         verify("sigstop", topic, true);
+    }
+
+    /**
+     * A zombie leader: broker 1 leads every partition and is frozen with SIGSTOP past its session,
+     * with acks=all batches in flight to it. New leaders are elected, the producer learns them (its
+     * metadata is at most 5 s old) and writes newer batches to them while the frozen leader's
+     * requests wait for the producer's 15 s request timeout; then it retries those batches, which the
+     * followers may already hold from before the freeze, and which then lie behind the five batches
+     * a leader remembers per producer. They must be answered as written (DUPLICATE_SEQUENCE_NUMBER),
+     * not as out of order, which makes the producer bump its epoch and write them a second time.
+     */
+    @Test
+    void aLeaderFrozenPastItsSessionWithBatchesInFlightGetsNoRecordWrittenTwiceAndFailsNoSend() throws Exception {
+        cluster = new FaultCluster("zombie-leader", Duration.ofSeconds(6), "--runnel.broker.replica-lag-time-max=10s")
+                .start(1, 3, START);
+        String topic = createTopic(new NewTopic("zombie", Map.of(0, List.of(1, 2, 3), 1, List.of(1, 3, 2),
+                2, List.of(1, 2, 3), 3, List.of(1, 3, 2), 4, List.of(1, 2, 3), 5, List.of(1, 3, 2))));
+        producer = new SequencedProducer(cluster.bootstrap(cluster.brokerIds()), topic, 2_000, Map.of()).start();
+        awaitProgress(2_000);
+
+        NodeProcess leader = cluster.node(FaultCluster.brokerName(1));
+        long stoppedAt = System.nanoTime();
+        leader.signal("STOP");
+        try {
+            await("new leaders for every partition").atMost(DEADLINE).pollInterval(Duration.ofMillis(100))
+                    .ignoreExceptions().untilAsserted(() -> {
+                        for (int p = 0; p < PARTITIONS; p++) {
+                            assertThat(cluster.leaderOf(topic, p)).as("leader of %s-%d", topic, p).isNotEqualTo(1);
+                        }
+                    });
+            // The freeze outlasts the producer's 15 s request timeout: what waited on the frozen leader is retried.
+            FaultCluster.sleep(Duration.ofSeconds(20).minusNanos(System.nanoTime() - stoppedAt));
+            awaitProgress(2_000);
+        } finally {
+            leader.signal("CONT");
+        }
+        cluster.awaitFullIsr(topic, 3, DEADLINE);
+        awaitProgress(2_000);
+        long answeredAsWritten = 0;
+        for (int id : cluster.brokerIds()) {
+            answeredAsWritten += cluster.linesOfLastRun(FaultCluster.brokerName(id)).stream()
+                    .filter(line -> line.contains("answered DUPLICATE_SEQUENCE_NUMBER")).count();
+        }
+        System.out.printf("zombie-leader: %d retries older than the retained batches answered as written%n",
+                answeredAsWritten);
+        verify("zombie-leader", topic, true);
     }
 
     private String createTopic(NewTopic topic) throws Exception {

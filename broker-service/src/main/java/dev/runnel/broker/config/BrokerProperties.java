@@ -39,15 +39,13 @@ public class BrokerProperties {
     private DataSize queuedMaxRequestBytes;
 
     /**
-     * Threads that run request handlers, off the network threads ({@code num.io.threads}): a
-     * handler that waits for the disk (a segment roll's fsync, a write held up by writeback) then
-     * holds up only its own connection. 0, for now the default, runs handlers on the network
-     * threads: faster on a small machine that also runs the clients, but one slow disk operation
-     * stalls every connection of that network thread (docs/benchmarks.md has both). Kafka's 8 is
-     * not the default yet: a fault-injection run with it read back duplicates of an idempotent
-     * producer's records, not yet explained.
+     * Threads that run request handlers, off the network threads ({@code num.io.threads}, default
+     * 8): a handler that waits for the disk (a segment roll's fsync, a write held up by writeback)
+     * holds up only its own connection. 0 runs handlers on the network threads: faster on a small
+     * machine that also runs the clients, but one slow disk operation then stalls every connection
+     * of that network thread (docs/benchmarks.md has both).
      */
-    private int numIoThreads = 0;
+    private int numIoThreads = 8;
 
     /**
      * Event loops that read requests and write answers ({@code num.network.threads}); each

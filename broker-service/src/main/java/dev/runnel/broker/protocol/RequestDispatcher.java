@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * Where requests are handled: a bounded pool of request-handler threads (Kafka's
  * {@code num.io.threads}), so that the network threads only frame requests and write answers. A
  * handler may take locks, roll a segment or fsync; none of that stalls the other connections of
- * its event loop. With {@code num-io-threads} 0 (for now the default) handlers run on the event loops instead: cheaper
+ * its event loop. With {@code num-io-threads} 0 handlers run on the event loops instead: cheaper
  * on a small machine that also runs the clients, but one slow disk operation then stalls every
  * connection of its loop ({@code docs/benchmarks.md}).
  *
