@@ -117,7 +117,7 @@ class BrokerConfiguration {
     }
 
     /** The partitions this broker hosts, and the one way records are appended to and read from them. */
-    @Bean
+    @Bean(destroyMethod = "close")
     ReplicaManager replicaManager(BrokerProperties properties, LogDirectories logDirectories, MetadataCache metadata,
             BrokerRegistration registration, AlterPartitionManager alterPartitionManager, Clock clock,
             Scheduler scheduler) {

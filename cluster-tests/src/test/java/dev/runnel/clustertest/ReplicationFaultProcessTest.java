@@ -122,8 +122,7 @@ class ReplicationFaultProcessTest {
     void aFollowerStoppedWithSigstopLeavesTheIsrByLagTimeAndRejoinsAfterSigcont() throws Exception {
         cluster = new FaultCluster("sigstop", Duration.ofSeconds(20), "--runnel.broker.replica-lag-time-max=3s")
                 .start(1, 3, START);
-        String topic = createTopic(new NewTopic("paused", Map.of(0, List.of(1, 2, 3), 1, List.of(2, 1, 3),
-                2, List.of(1, 2, 3), 3, List.of(2, 1, 3), 4, List.of(1, 2, 3), 5, List.of(2, 1, 3))));
+        String topic = createTopic(alternating("paused", List.of(1, 2, 3), List.of(2, 1, 3)));
         producer = new SequencedProducer(cluster.bootstrap(List.of(1, 2)), topic, 500, Map.of()).start();
         awaitProgress(500);
 
@@ -174,8 +173,7 @@ class ReplicationFaultProcessTest {
     void aLeaderFrozenPastItsSessionWithBatchesInFlightGetsNoRecordWrittenTwiceAndFailsNoSend() throws Exception {
         cluster = new FaultCluster("zombie-leader", Duration.ofSeconds(6), "--runnel.broker.replica-lag-time-max=10s")
                 .start(1, 3, START);
-        String topic = createTopic(new NewTopic("zombie", Map.of(0, List.of(1, 2, 3), 1, List.of(1, 3, 2),
-                2, List.of(1, 2, 3), 3, List.of(1, 3, 2), 4, List.of(1, 2, 3), 5, List.of(1, 3, 2))));
+        String topic = createTopic(alternating("zombie", List.of(1, 2, 3), List.of(1, 3, 2)));
         producer = new SequencedProducer(cluster.bootstrap(cluster.brokerIds()), topic, 2_000, Map.of()).start();
         awaitProgress(2_000);
 
@@ -205,6 +203,15 @@ class ReplicationFaultProcessTest {
         System.out.printf("zombie-leader: %d retries older than the retained batches answered as written%n",
                 answeredAsWritten);
         verify("zombie-leader", topic, true);
+    }
+
+    /** A topic of {@link #PARTITIONS} partitions whose replicas are {@code even} and {@code odd} in turn. */
+    private static NewTopic alternating(String name, List<Integer> even, List<Integer> odd) {
+        Map<Integer, List<Integer>> replicas = new TreeMap<>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            replicas.put(p, p % 2 == 0 ? even : odd);
+        }
+        return new NewTopic(name, replicas);
     }
 
     private String createTopic(NewTopic topic) throws Exception {

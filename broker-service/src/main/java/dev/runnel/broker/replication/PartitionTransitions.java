@@ -37,7 +37,7 @@ import dev.runnel.common.TopicPartition;
  * partitions hosted already their new states. The replica manager then makes new partitions
  * visible and tells its listeners, in order. Runs under the replica manager's lock.
  */
-final class PartitionTransitions {
+final class PartitionTransitions implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(PartitionTransitions.class);
 
@@ -199,4 +199,9 @@ final class PartitionTransitions {
                 || current.state().leaderEpoch() != next.state().leaderEpoch();
     }
 
+    /** Stops the log-opener threads (the broker is shutting down). */
+    @Override
+    public void close() {
+        logOpeners.shutdownNow();
+    }
 }

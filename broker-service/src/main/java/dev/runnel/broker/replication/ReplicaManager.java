@@ -52,7 +52,7 @@ import dev.runnel.common.time.Scheduler;
  * held is refused (STALE_LEADER_EPOCH). Every command is idempotent. Commands are applied one at a
  * time.
  */
-public final class ReplicaManager {
+public final class ReplicaManager implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
 
@@ -417,5 +417,11 @@ public final class ReplicaManager {
     public void completeWaitingRequests() {
         producePurgatory.completeAll();
         fetchPurgatory.completeAll();
+    }
+
+    /** Stops the threads that open logs for the controller's commands (at shutdown, after the listener). */
+    @Override
+    public void close() {
+        transitions.close();
     }
 }
