@@ -56,8 +56,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     /** This connection's authentication (a broker proves itself through SASL RUNNEL-BROKER). */
     private final Session session = Session.anonymous();
     /**
-     * Set once a request is answered by closing the connection (the readiness gate, a failed acks=0
-     * produce): its pipelined successors are then not handled. Kafka's broker reads a connection's
+     * Set once a request's handler refuses it by closing the connection (the readiness gate, a failed
+     * acks=0 produce): its pipelined successors are then not handled. Kafka's broker reads a connection's
      * next request only after answering the last one, so they would not even have been read there;
      * handling them would let a later produce batch in after an earlier one was refused, and a
      * retry of the refused one would then be out of sequence (an idempotent producer bumps its
@@ -146,12 +146,17 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             if (handled == null) {
                 return CompletableFuture.failedFuture(new IllegalStateException("the handler gave no answer"));
             }
-            // A refusal known at once (the readiness gate) is seen here before the connection's next request runs.
-            handled.whenComplete((message, failure) -> {
-                if (failure != null && unwrap(failure) instanceof CloseConnectionException) {
-                    closing = true;
-                }
-            });
+            if (handled.isCompletedExceptionally()) {
+                // A refusal (the readiness gate, a failed acks=0 produce) is known before the handler
+                // returns, so it is seen here before the connection's next request runs; nothing is
+                // added to an answer that is still to come.
+                handled.exceptionally(failure -> {
+                    if (unwrap(failure) instanceof CloseConnectionException) {
+                        closing = true;
+                    }
+                    return null;
+                });
+            }
             return handled;
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);

@@ -49,19 +49,18 @@ public final class ProducerStateManager {
 
     /**
      * The batch a retried request duplicates, to answer the retry with: its offsets, or for a batch
-     * older than the retained ones ({@link #offsetsKnown} false) only that it lies below {@code
-     * lastOffset + 1}.
+     * older than the retained ones a first offset of -1 ({@link #offsetsKnown} false) and only that
+     * it lies below {@code lastOffset + 1}.
      */
-    public record DuplicateBatch(long firstOffset, long lastOffset, long maxTimestamp, boolean offsetsKnown) {
-
-        /** A retry of the retained batch at these offsets. */
-        public DuplicateBatch(long firstOffset, long lastOffset, long maxTimestamp) {
-            this(firstOffset, lastOffset, maxTimestamp, true);
-        }
+    public record DuplicateBatch(long firstOffset, long lastOffset, long maxTimestamp) {
 
         /** A retry of a batch the producer wrote before {@code retainedFrom}, the oldest retained batch's first offset. */
         static DuplicateBatch beforeRetained(long retainedFrom) {
-            return new DuplicateBatch(-1, retainedFrom - 1, -1, false);
+            return new DuplicateBatch(-1, retainedFrom - 1, -1);
+        }
+
+        public boolean offsetsKnown() {
+            return firstOffset >= 0;
         }
 
         /**
@@ -70,7 +69,7 @@ public final class ProducerStateManager {
          * answer waits for the high watermark to pass that).
          */
         AppendInfo toAppendInfo(int leaderEpoch) {
-            return new AppendInfo(firstOffset, lastOffset, maxTimestamp, offsetsKnown ? lastOffset : -1, 1, 0, 0,
+            return new AppendInfo(firstOffset, lastOffset, maxTimestamp, offsetsKnown() ? lastOffset : -1, 1, 0, 0,
                     leaderEpoch, -1, true);
         }
     }
