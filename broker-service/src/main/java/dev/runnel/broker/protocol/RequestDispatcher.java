@@ -4,10 +4,6 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -19,9 +15,11 @@ import org.slf4j.LoggerFactory;
  * Where requests are handled: a bounded pool of request-handler threads (Kafka's
  * {@code num.io.threads}), so that the network threads only frame requests and write answers. A
  * handler may take locks, roll a segment or fsync; none of that stalls the other connections of
- * its event loop. With {@code num-io-threads} 0 handlers run on the event loops instead: cheaper
- * on a small machine that also runs the clients, but one slow disk operation then stalls every
- * connection of its loop ({@code docs/benchmarks.md}).
+ * its event loop. The threads are a {@link RequestHandlerPool}, where a request finds the thread that
+ * went idle last, so that under light load one or two warm threads do the work. With
+ * {@code num-io-threads} 0 handlers run on the event loops instead: cheaper on a small machine that
+ * also runs the clients (no hand-over between threads), but one slow disk operation then stalls
+ * every connection of its loop ({@code docs/benchmarks.md}).
  *
  * <ul>
  *   <li>Each connection's requests run one at a time, in the order they arrived ({@link #forConnection}),
@@ -41,7 +39,7 @@ public final class RequestDispatcher implements AutoCloseable {
 
     private final KafkaApis apis;
     private final Executor pool;
-    private final ExecutorService owned;
+    private final RequestHandlerPool owned;
     private final int queuedMaxRequests;
     private final AtomicInteger queued = new AtomicInteger();
     private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
@@ -68,13 +66,7 @@ public final class RequestDispatcher implements AutoCloseable {
             throw new IllegalArgumentException("num.io.threads and queued.max.requests must be at least 1, not "
                     + ioThreads + " and " + queuedMaxRequests);
         }
-        AtomicInteger threadNumber = new AtomicInteger();
-        ThreadPoolExecutor threads = new ThreadPoolExecutor(ioThreads, ioThreads, 0, TimeUnit.MILLISECONDS,
-                new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "kafka-request-handler-" + threadNumber.getAndIncrement());
-                    t.setDaemon(true);
-                    return t;
-                });
+        RequestHandlerPool threads = new RequestHandlerPool(ioThreads, "kafka-request-handler-");
         this.apis = apis;
         this.pool = threads;
         this.owned = threads;
@@ -172,7 +164,7 @@ public final class RequestDispatcher implements AutoCloseable {
     @Override
     public void close() {
         if (owned != null) {
-            owned.shutdownNow();
+            owned.close();
         }
     }
 
