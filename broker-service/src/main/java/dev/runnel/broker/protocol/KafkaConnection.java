@@ -158,7 +158,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 });
             }
             return handled;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // A handler bug, even an Error (a stack overflow, an assertion): answered UNKNOWN_SERVER_ERROR, as Kafka does.
             return CompletableFuture.failedFuture(e);
         } finally {
             frame.release();

@@ -109,13 +109,19 @@ public final class RequestDispatcher implements AutoCloseable {
             return handling.get();
         }
         CompletableFuture<ApiMessage> answer = new CompletableFuture<>();
-        boolean room = enqueue(connection, () -> handling.get().whenComplete((message, failure) -> {
-            if (failure != null) {
-                answer.completeExceptionally(failure);
-            } else {
-                answer.complete(message);
+        boolean room = enqueue(connection, () -> {
+            try {
+                handling.get().whenComplete((message, failure) -> {
+                    if (failure != null) {
+                        answer.completeExceptionally(failure);
+                    } else {
+                        answer.complete(message);
+                    }
+                });
+            } catch (Throwable failure) {
+                answer.completeExceptionally(failure); // answered with an error; the connection goes on
             }
-        }), wakeUp);
+        }, wakeUp);
         if (!room) {
             stopReading.run();
         }
@@ -202,8 +208,9 @@ public final class RequestDispatcher implements AutoCloseable {
                 Runnable task = tasks.poll();
                 try {
                     task.run();
-                } catch (RuntimeException e) {
-                    log.error("A request task failed", e);
+                } catch (Throwable t) {
+                    // Even an Error: this connection's later requests must still be handled.
+                    log.error("A request task failed", t);
                 }
                 ran++;
                 left = pending.decrementAndGet();

@@ -18,8 +18,11 @@ import org.slf4j.LoggerFactory;
  * the request's data in another core's cache, and on a small machine a scheduler wake-up of a
  * thread that is not where the work is. Here idle threads wait on a stack: under light load one
  * or two warm threads do the work, and the others are woken only when those are busy (a handler
- * blocked on a slow disk, many connections at once). Nothing else differs: tasks run in the order
- * they were queued, on whichever thread takes them.
+ * blocked on a slow disk, many connections at once). Tasks run in the order they were queued, on
+ * whichever thread takes them. Unlike a {@code ThreadPoolExecutor}, the threads start at once, a
+ * task's failure (even an {@code Error}) is logged and ends no thread, and an interrupt never
+ * carries over from one task to the next; {@link #close} drops the queued tasks and interrupts the
+ * running ones without waiting for them, as {@code shutdownNow} does.
  */
 final class RequestHandlerPool implements Executor, AutoCloseable {
 
@@ -50,6 +53,9 @@ final class RequestHandlerPool implements Executor, AutoCloseable {
             throw new RejectedExecutionException("the request-handler threads are stopped");
         }
         tasks.add(task);
+        if (closed && tasks.remove(task)) {
+            throw new RejectedExecutionException("the request-handler threads are stopped"); // closed meanwhile
+        }
         Worker worker = idle.pollFirst();
         if (worker != null) {
             worker.wake();
@@ -105,18 +111,25 @@ final class RequestHandlerPool implements Executor, AutoCloseable {
                 }
                 while (waiting && !closed) {
                     LockSupport.park(this);
+                    // An interrupt while idle would make park return at once, over and over: only close() stops a worker.
+                    Thread.interrupted();
                 }
             }
         }
 
         private void runTask(Runnable task) {
+            Thread.interrupted(); // an interrupt meant for another task, or sent while idle, is not this one's
             try {
                 task.run();
             } catch (Throwable t) {
                 // A handler's failure is answered by the connection; nothing may end this thread.
-                log.error("A request task failed", t);
+                try {
+                    log.error("A request task failed", t);
+                } catch (Throwable ignored) {
+                    // Not even logging (out of memory): the thread still goes on.
+                }
             }
-            Thread.interrupted(); // an interrupt meant for one task does not carry over to the next
+            Thread.interrupted();
         }
     }
 }

@@ -74,6 +74,36 @@ class RequestHandlerPoolTest {
     }
 
     @Test
+    void aTaskQueuedWhileTheWorkersGoIdleIsNeverLeftWaiting() throws InterruptedException {
+        pool = new RequestHandlerPool(2, "test-handler-");
+        // Each round's tasks race with the workers that finished the last round and are going idle:
+        // the window where a task could be queued with nobody left to wake for it.
+        for (int round = 0; round < 5_000; round++) {
+            int tasks = 1 + round % 3;
+            CountDownLatch done = new CountDownLatch(tasks);
+            for (int i = 0; i < tasks; i++) {
+                pool.execute(done::countDown);
+            }
+            assertThat(done.await(DEADLINE.toSeconds(), TimeUnit.SECONDS)).as("round %d ran", round).isTrue();
+        }
+    }
+
+    @Test
+    void anInterruptSentToAnIdleThreadReachesNoTask() throws InterruptedException {
+        pool = new RequestHandlerPool(1, "interrupted-handler-");
+        awaitAllIdle(1);
+        threadsNamed("interrupted-handler-").forEach(Thread::interrupt);
+        AtomicReference<Boolean> interrupted = new AtomicReference<>();
+        CountDownLatch ran = new CountDownLatch(1);
+        pool.execute(() -> {
+            interrupted.set(Thread.currentThread().isInterrupted());
+            ran.countDown();
+        });
+        assertThat(ran.await(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(interrupted.get()).isFalse();
+    }
+
+    @Test
     void oneRequestAtATimeRunsOnTheThreadThatWentIdleLast() throws InterruptedException {
         pool = new RequestHandlerPool(8, "test-handler-");
         awaitAllIdle(8);
@@ -133,11 +163,17 @@ class RequestHandlerPoolTest {
     }
 
     @Test
-    void aClosedPoolRefusesTasksAndItsThreadsEnd() {
+    void aClosedPoolRefusesTasksAndItsThreadsEndEvenOneThatWasRunningATask() throws InterruptedException {
         pool = new RequestHandlerPool(2, "closing-handler-");
         awaitAllIdle(2);
         List<Thread> threads = threadsNamed("closing-handler-");
         assertThat(threads).hasSize(2);
+        CountDownLatch running = new CountDownLatch(1);
+        pool.execute(() -> {
+            running.countDown();
+            awaitQuietly(new CountDownLatch(1)); // until interrupted by close()
+        });
+        assertThat(running.await(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
         pool.close();
         assertThatThrownBy(() -> pool.execute(() -> { }))
                 .isInstanceOf(RejectedExecutionException.class);

@@ -25,6 +25,8 @@ import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.protocol.Message;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.RequestUtils;
@@ -52,6 +54,8 @@ class RequestPipelineTest {
     private final CountDownLatch blockedHandlerEntered = new CountDownLatch(1);
     /** Whether DescribeCluster, once released, is answered by closing the connection (as the readiness gate does). */
     private volatile boolean describeClusterClosesTheConnection;
+    /** Whether DescribeCluster's handler throws an Error instead of answering. */
+    private volatile boolean describeClusterThrowsAnError;
     /** Which thread ran each handler, and in which order handlers started. */
     private final List<String> handlerThreads = new CopyOnWriteArrayList<>();
     private final List<ApiKeys> started = new CopyOnWriteArrayList<>();
@@ -82,6 +86,9 @@ class RequestPipelineTest {
         });
         handlers.put(ApiKeys.DESCRIBE_CLUSTER, request -> {
             record(ApiKeys.DESCRIBE_CLUSTER);
+            if (describeClusterThrowsAnError) {
+                throw new StackOverflowError("a handler bug");
+            }
             blockedHandlerEntered.countDown();
             await(release);
             return describeClusterClosesTheConnection
@@ -167,6 +174,34 @@ class RequestPipelineTest {
         assertThatThrownBy(() -> correlationOf(socket, ApiKeys.DESCRIBE_CLUSTER, (short) 0))
                 .as("closed without an answer").isInstanceOf(EOFException.class);
         assertThat(started).containsExactly(ApiKeys.DESCRIBE_CLUSTER);
+    }
+
+    @ParameterizedTest(name = "num.io.threads {0}")
+    @ValueSource(ints = {0, 2})
+    void aHandlerThatThrowsAnErrorIsAnsweredUnknownServerErrorAndTheConnectionGoesOn(int ioThreads)
+            throws Exception {
+        describeClusterThrowsAnError = true;
+        start(ioThreads);
+        Socket socket = connect();
+        for (int i = 0; i < 3; i++) {
+            send(socket, ApiKeys.DESCRIBE_CLUSTER, (short) 0, new DescribeClusterRequestData());
+            int failing = correlation;
+            send(socket, ApiKeys.API_VERSIONS, (short) 3, apiVersions());
+            int next = correlation;
+
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            byte[] answer = new byte[in.readInt()];
+            in.readFully(answer);
+            ByteBuffer buffer = ByteBuffer.wrap(answer);
+            assertThat(ResponseHeader.parse(buffer, ApiKeys.DESCRIBE_CLUSTER.responseHeaderVersion((short) 0))
+                    .correlationId()).isEqualTo(failing);
+            DescribeClusterResponseData error = new DescribeClusterResponseData(
+                    new ByteBufferAccessor(buffer), (short) 0);
+            assertThat(error.errorCode()).isEqualTo(Errors.UNKNOWN_SERVER_ERROR.code());
+            // The connection's next request is still handled, each time.
+            assertThat(correlationOf(socket, ApiKeys.API_VERSIONS, (short) 3)).isEqualTo(next);
+        }
+        assertThat(dispatcher.queuedRequests()).isZero();
     }
 
     @Test
