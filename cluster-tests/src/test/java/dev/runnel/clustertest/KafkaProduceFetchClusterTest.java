@@ -9,8 +9,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -26,6 +28,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
@@ -160,6 +163,38 @@ class KafkaProduceFetchClusterTest {
                 .toCompletionStage().toCompletableFuture()).failsWithin(Duration.ofSeconds(20))
                 .withThrowableOfType(java.util.concurrent.ExecutionException.class)
                 .withCauseInstanceOf(InvalidRequestException.class);
+    }
+
+    @Test
+    void aCompactedTopicRefusesRecordsWithoutAKeyFromTheMomentItIsCompacted() throws Exception {
+        createTopic("keyed-later", 1);
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap, Map.of())) {
+            assertThat(producer.send(new ProducerRecord<>("keyed-later", null, KafkaClients.bytes("no key")))
+                    .get(30, TimeUnit.SECONDS).offset()).isZero();
+
+            ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, "keyed-later");
+            admin.incrementalAlterConfigs(Map.of(topic, List.of(new AlterConfigOp(
+                    new ConfigEntry("cleanup.policy", "compact"), AlterConfigOp.OpType.SET))))
+                    .all().get(20, TimeUnit.SECONDS);
+
+            // The config reaches the partition leader shortly after the controller has it: until then a
+            // record without a key is still taken.
+            AtomicLong taken = new AtomicLong(1);
+            await().atMost(DEADLINE).until(() -> {
+                try {
+                    producer.send(new ProducerRecord<>("keyed-later", null, KafkaClients.bytes("no key")))
+                            .get(30, TimeUnit.SECONDS);
+                    taken.incrementAndGet();
+                    return false;
+                } catch (ExecutionException refused) {
+                    assertThat(refused.getCause()).isInstanceOf(InvalidRecordException.class);
+                    return true;
+                }
+            });
+            RecordMetadata keyed = producer.send(new ProducerRecord<>("keyed-later", KafkaClients.bytes("k"),
+                    KafkaClients.bytes("v"))).get(30, TimeUnit.SECONDS);
+            assertThat(keyed.offset()).isEqualTo(taken.get()); // nothing of the refused batch was written
+        }
     }
 
     private static ListOffsetsResult.ListOffsetsResultInfo offset(TopicPartition tp, OffsetSpec spec) throws Exception {

@@ -78,8 +78,11 @@ public final class KafkaRecordBatches {
         return out;
     }
 
-    /** What a compressed batch holds, once checked: its record count and its records' time range. */
-    public record RecordsShape(int count, long minTimestamp, long maxTimestamp) {
+    /**
+     * What a compressed batch holds, once checked: its record count, its records' time range, and
+     * the index of its first record without a key (-1: every record has one).
+     */
+    public record RecordsShape(int count, long minTimestamp, long maxTimestamp, int firstKeyless) {
     }
 
     /**
@@ -101,6 +104,7 @@ public final class KafkaRecordBatches {
         long baseOffset = recordBatch.baseOffset();
         Integer claimed = recordBatch.countOrNull();
         int count = 0;
+        int firstKeyless = -1;
         long min = Long.MAX_VALUE;
         long max = Long.MIN_VALUE;
         try (CloseableIterator<Record> it = recordBatch.skipKeyValueIterator(BufferSupplier.NO_CACHING)) {
@@ -114,6 +118,9 @@ public final class KafkaRecordBatches {
                 if (claimed != null && count >= claimed) {
                     throw new InvalidRecordsException("batch header says " + claimed + " records but holds more", null);
                 }
+                if (firstKeyless < 0 && !record.hasKey()) {
+                    firstKeyless = count;
+                }
                 count++;
                 min = Math.min(min, record.timestamp());
                 max = Math.max(max, record.timestamp());
@@ -125,7 +132,7 @@ public final class KafkaRecordBatches {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("cannot read compressed records: " + e.getMessage(), e);
         }
-        return new RecordsShape(count, min, max);
+        return new RecordsShape(count, min, max, firstKeyless);
     }
 
     private static int length(byte[] bytes) {

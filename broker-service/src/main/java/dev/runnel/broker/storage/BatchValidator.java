@@ -35,12 +35,13 @@ final class BatchValidator {
      * {@code message.timestamp.before.max.ms} / {@code after.max.ms} of {@code nowMs}.
      */
     static Checked checkFromClient(ByteBuffer records, LogConfig config, long nowMs) {
-        return scan(records, config.maxMessageBytes(), config.logAppendTime() ? null : config, nowMs, true);
+        return scan(records, config.maxMessageBytes(), config.logAppendTime() ? null : config, nowMs, true,
+                config.compact());
     }
 
     /** Checks a leader's batches, for a follower append. */
     static Checked checkFromLeader(ByteBuffer records, int maxMessageBytes) {
-        return scan(records, maxMessageBytes, null, 0, false);
+        return scan(records, maxMessageBytes, null, 0, false, false);
     }
 
     /**
@@ -152,9 +153,12 @@ final class BatchValidator {
         return size;
     }
 
-    /** @param timestamps the settings to check CreateTime timestamps against, or null to not check them */
+    /**
+     * @param timestamps  the settings to check CreateTime timestamps against, or null to not check them
+     * @param requireKeys a compacted topic's: a record without a key is refused, as Kafka's leader does
+     */
     private static Checked scan(ByteBuffer records, int maxMessageBytes, LogConfig timestamps, long nowMs,
-            boolean fromClient) {
+            boolean fromClient, boolean requireKeys) {
         if (!records.hasRemaining()) {
             throw new LogException(LogError.INVALID_RECORD, "append holds no record batch");
         }
@@ -171,7 +175,7 @@ final class BatchValidator {
                 if (count <= 0 || lastDelta != count - 1) {
                     throw invalid("batch has " + count + " records but last offset delta " + lastDelta);
                 }
-                long[] range = checkRecords(records, at, size, count);
+                long[] range = checkRecords(records, at, size, count, requireKeys);
                 if (timestamps != null) {
                     checkTimestamps(range, timestamps, nowMs);
                 }
@@ -209,7 +213,7 @@ final class BatchValidator {
      *
      * @return the smallest and the largest record timestamp
      */
-    private static long[] checkRecords(ByteBuffer b, int at, int size, int count) {
+    private static long[] checkRecords(ByteBuffer b, int at, int size, int count, boolean requireKeys) {
         int codecId = RecordBatchHeader.codecId(b, at);
         RecordCodec codec = RecordCodec.forId(codecId);
         if (codec == null) {
@@ -226,6 +230,9 @@ final class BatchValidator {
             }
             if (shape.count() != count) {
                 throw invalid("batch header says " + count + " records but holds " + shape.count());
+            }
+            if (requireKeys && shape.firstKeyless() >= 0) {
+                throw keyless(shape.firstKeyless());
             }
             return new long[] {shape.minTimestamp(), shape.maxTimestamp()};
         }
@@ -251,7 +258,9 @@ final class BatchValidator {
                 if (delta != i) {
                     throw invalid("record offset delta " + delta + " where " + i + " was expected");
                 }
-                skipBytesField(r, true, "key");
+                if (skipBytesField(r, true, "key") < 0 && requireKeys) {
+                    throw keyless(i);
+                }
                 skipBytesField(r, true, "value");
                 int headers = r.readVarint();
                 if (headers < 0) {
@@ -275,8 +284,12 @@ final class BatchValidator {
         return new long[] {baseTimestamp + minDelta, baseTimestamp + maxDelta};
     }
 
-    /** Skips one varint-length-prefixed field; length -1 (null) is allowed where {@code nullable}. */
-    private static void skipBytesField(Varints record, boolean nullable, String name) {
+    /**
+     * Skips one varint-length-prefixed field; length -1 (null) is allowed where {@code nullable}.
+     *
+     * @return the field's length, -1 for null
+     */
+    private static int skipBytesField(Varints record, boolean nullable, String name) {
         int length = record.readVarint();
         if (length < (nullable ? -1 : 0) || length > record.remaining()) {
             throw corrupt("record " + name + " length " + length + " does not fit the " + record.remaining()
@@ -285,6 +298,12 @@ final class BatchValidator {
         if (length > 0) {
             record.skip(length);
         }
+        return length;
+    }
+
+    private static LogException keyless(int record) {
+        return invalid("a compacted topic (cleanup.policy=compact) cannot accept a record without a key: record "
+                + record + " of the batch has none");
     }
 
     private static LogException corrupt(String message) {

@@ -1,5 +1,6 @@
 package dev.runnel.broker.storage;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongPredicate;
@@ -21,21 +22,23 @@ import java.util.function.LongPredicate;
  *                            clock; otherwise (CreateTime) the producer's timestamps stay
  * @param timestampBeforeMaxMs {@code message.timestamp.before.max.ms}: how far in the past a CreateTime record may be
  * @param timestampAfterMaxMs {@code message.timestamp.after.max.ms}: how far in the future a CreateTime record may be
+ * @param compact             {@code cleanup.policy} includes {@code compact}: every record a producer writes must
+ *                            have a key (the cleaner keeps the latest record per key)
  */
 public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes, int maxMessageBytes,
         long flushMessages, long flushMs, int indexIntervalBytes, int segmentIndexBytes, long fileDeleteDelayMs,
-        boolean logAppendTime, long timestampBeforeMaxMs, long timestampAfterMaxMs) {
+        boolean logAppendTime, long timestampBeforeMaxMs, long timestampAfterMaxMs, boolean compact) {
 
     /** Kafka's defaults. Flushing is left to the OS and to replication, as in Kafka. */
     public static final LogConfig DEFAULTS = new LogConfig(1024 * 1024 * 1024, 7L * 24 * 3600 * 1000,
             7L * 24 * 3600 * 1000, -1, 1024 * 1024 + 12, Long.MAX_VALUE, Long.MAX_VALUE, 4096, 10 * 1024 * 1024,
-            60_000, false, Long.MAX_VALUE, 3_600_000);
+            60_000, false, Long.MAX_VALUE, 3_600_000, false);
 
     /** The Kafka names of the topic configs that {@link #fromProperties} reads. */
     public static final Set<String> NAMES = Set.of("segment.bytes", "segment.ms", "retention.ms", "retention.bytes",
             "max.message.bytes", "flush.messages", "flush.ms", "index.interval.bytes", "segment.index.bytes",
             "file.delete.delay.ms", "message.timestamp.type", "message.timestamp.before.max.ms",
-            "message.timestamp.after.max.ms");
+            "message.timestamp.after.max.ms", "cleanup.policy");
 
     public LogConfig {
         require("segment.bytes", segmentBytes, v -> v >= RecordBatchHeader.HEADER_SIZE);
@@ -62,6 +65,11 @@ public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long
         LogConfig c = DEFAULTS;
         for (Map.Entry<String, String> e : properties.entrySet()) {
             String name = e.getKey();
+            if (name.equals("cleanup.policy")) {
+                c = c.withCompact(Arrays.stream(e.getValue() == null ? new String[0] : e.getValue().split(","))
+                        .map(String::trim).anyMatch("compact"::equals));
+                continue;
+            }
             if (name.equals("message.timestamp.type")) {
                 c = c.withLogAppendTime(parseTimestampType(e.getValue()));
                 continue;
@@ -88,70 +96,86 @@ public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long
 
     public LogConfig withSegmentBytes(int v) {
         return new LogConfig(v, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages, flushMs,
-                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs,
+                compact);
     }
 
     public LogConfig withSegmentMs(long v) {
         return new LogConfig(segmentBytes, v, retentionMs, retentionBytes, maxMessageBytes, flushMessages, flushMs,
-                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs,
+                compact);
     }
 
     public LogConfig withRetentionMs(long v) {
         return new LogConfig(segmentBytes, segmentMs, v, retentionBytes, maxMessageBytes, flushMessages, flushMs,
-                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs,
+                compact);
     }
 
     public LogConfig withRetentionBytes(long v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, v, maxMessageBytes, flushMessages, flushMs,
-                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs,
+                compact);
     }
 
     public LogConfig withMaxMessageBytes(int v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, v, flushMessages, flushMs,
-                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs,
+                compact);
     }
 
     public LogConfig withFlushMessages(long v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, v, flushMs,
-                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs,
+                compact);
     }
 
     public LogConfig withFlushMs(long v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages, v,
-                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
+                indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs,
+                compact);
     }
 
     public LogConfig withIndexIntervalBytes(int v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages,
-                flushMs, v, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
+                flushMs, v, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs,
+                compact);
     }
 
     public LogConfig withSegmentIndexBytes(int v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages,
-                flushMs, indexIntervalBytes, v, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
+                flushMs, indexIntervalBytes, v, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs,
+                compact);
     }
 
     public LogConfig withFileDeleteDelayMs(long v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages,
-                flushMs, indexIntervalBytes, segmentIndexBytes, v, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
+                flushMs, indexIntervalBytes, segmentIndexBytes, v, logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs,
+                compact);
     }
 
     public LogConfig withLogAppendTime(boolean v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages,
                 flushMs, indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, v, timestampBeforeMaxMs,
-                timestampAfterMaxMs);
+                timestampAfterMaxMs, compact);
     }
 
     public LogConfig withTimestampBeforeMaxMs(long v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages,
                 flushMs, indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, v,
-                timestampAfterMaxMs);
+                timestampAfterMaxMs, compact);
     }
 
     public LogConfig withTimestampAfterMaxMs(long v) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages,
                 flushMs, indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs,
-                v);
+                v, compact);
+    }
+
+    public LogConfig withCompact(boolean v) {
+        return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, flushMessages,
+                flushMs, indexIntervalBytes, segmentIndexBytes, fileDeleteDelayMs, logAppendTime, timestampBeforeMaxMs,
+                timestampAfterMaxMs, v);
     }
 
     private static boolean parseTimestampType(String value) {

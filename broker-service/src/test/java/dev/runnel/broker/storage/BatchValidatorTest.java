@@ -268,6 +268,33 @@ class BatchValidatorTest {
         assertThat(TestBatches.values(readAll(log, 2))).containsExactly("c0", "c1", "c2");
     }
 
+    @ParameterizedTest
+    @EnumSource(value = RecordCodec.class, names = {"NONE", "GZIP", "LZ4", "ZSTD"})
+    void aCompactedTopicRefusesABatchWithARecordWithoutAKeyAndTakesKeyedOnes(RecordCodec codec) {
+        log = openFresh(dir, LogConfig.DEFAULTS.withCompact(true), scheduler);
+        assertThat(log.appendAsLeader(TestBatches.keyed(codec, now, "k0", "k1"), EPOCH).lastOffset()).isEqualTo(1);
+        ByteBuffer keyless = TestBatches.keyed(codec, now, "k2", null, "k3");
+        ByteBuffer before = copyOf(keyless);
+
+        assertThatThrownBy(() -> log.appendAsLeader(keyless, EPOCH)).isInstanceOfSatisfying(LogException.class, e -> {
+            assertThat(e.error()).isEqualTo(LogError.INVALID_RECORD);
+            assertThat(e.getMessage()).contains("compacted topic").contains("without a key").contains("record 1");
+        });
+
+        assertThat(keyless).isEqualTo(before);
+        assertThat(log.logEndOffset()).isEqualTo(2);
+        assertThat(log.appendAsLeader(TestBatches.keyed(codec, now, "k2"), EPOCH).firstOffset()).isEqualTo(2);
+    }
+
+    @Test
+    void aTopicThatIsNotCompactedTakesRecordsWithoutKeys() {
+        openLogWithTwoRecords();
+
+        AppendInfo info = log.appendAsLeader(TestBatches.keyed(RecordCodec.NONE, now, "k", null), EPOCH);
+
+        assertThat(info.lastOffset()).isEqualTo(3);
+    }
+
     @Test
     void aLastOffsetDeltaBeyondTheRecordCountIsInvalid() {
         openLogWithTwoRecords();

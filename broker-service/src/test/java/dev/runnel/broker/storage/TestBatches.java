@@ -30,6 +30,16 @@ final class TestBatches {
         return KafkaRecordBatches.batch(codec, ProducerInfo.NONE, records);
     }
 
+    /** One batch with a record per key ({@code null}: a record without a key), values "v0".."v(n-1)". */
+    static ByteBuffer keyed(RecordCodec codec, long timestamp, String... keys) {
+        List<SimpleRecord> records = new ArrayList<>(keys.length);
+        for (int i = 0; i < keys.length; i++) {
+            byte[] key = keys[i] == null ? null : keys[i].getBytes(StandardCharsets.UTF_8);
+            records.add(new SimpleRecord(timestamp, key, ("v" + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        return KafkaRecordBatches.batch(codec, ProducerInfo.NONE, records);
+    }
+
     /** One batch of {@code count} records each with a value of {@code valueSize} bytes. */
     static ByteBuffer batchOfSize(int count, int valueSize, long timestamp) {
         List<SimpleRecord> records = new ArrayList<>(count);
