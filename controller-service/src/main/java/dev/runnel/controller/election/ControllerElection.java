@@ -2,12 +2,14 @@ package dev.runnel.controller.election;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.CuratorWatcher;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.apache.zookeeper.KeeperException;
@@ -27,6 +29,10 @@ import dev.runnel.common.time.Ticker;
 public final class ControllerElection implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(ControllerElection.class);
+    /** Beyond the session timeout, for ZooKeeper to expire a dead session and delete its nodes. */
+    private static final long TAKEN_ID_MARGIN_MS = 4_000;
+    /** ZooKeeper's own default, if the negotiated timeout cannot be read. */
+    private static final long DEFAULT_SESSION_TIMEOUT_MS = 30_000;
 
     private final CuratorFramework zk;
     private final ActiveController controller;
@@ -91,29 +97,77 @@ public final class ControllerElection implements SmartLifecycle {
     /**
      * Fails the start when another live participant has this controller's id: the standbys could not
      * tell it from themselves when forwarding. A participant with the same id and address is this
-     * controller's previous life, whose node lasts until its session expires.
+     * controller's previous life, whose node lasts until its session expires. One with the same id
+     * and another address may be a previous life too (restarted after kill -9 on a new port or, in
+     * Kubernetes, a new pod address): the start waits up to a ZooKeeper session timeout, plus a
+     * little, for that node to go, and is refused only if it stays.
      */
     private void refuseTakenId(String myUrl) {
         String prefix = controller.controllerId() + "@";
+        long waitNanos = TimeUnit.MILLISECONDS.toNanos(sessionTimeoutMs() + TAKEN_ID_MARGIN_MS);
+        long deadline = ticker.nanoTime() + waitNanos;
+        boolean told = false;
         try {
-            if (zk.checkExists().forPath(ZkPaths.CONTROLLER) == null) {
-                return;
-            }
-            for (String child : zk.getChildren().forPath(ZkPaths.CONTROLLER)) {
-                byte[] data = zk.getData().forPath(ZkPaths.CONTROLLER + "/" + child);
-                String other = data == null ? "" : new String(data, StandardCharsets.UTF_8);
-                if (other.startsWith(prefix) && !other.equals(prefix + myUrl)) {
+            for (;;) {
+                String[] taken = takenBy(prefix, myUrl);
+                if (taken == null) {
+                    return;
+                }
+                long left = deadline - ticker.nanoTime();
+                if (left <= 0) {
                     throw new IllegalStateException("Controller id " + controller.controllerId()
-                            + " is already taken by the controller at " + other.substring(prefix.length())
+                            + " is already taken by the controller at " + taken[1].substring(prefix.length())
                             + ". Controller ids must be unique: give this one another runnel.controller.id");
                 }
+                if (!told) {
+                    log.info("Controller id {} is registered by {}; waiting up to {} ms for it to go, in case it is "
+                            + "this controller's previous life whose ZooKeeper session has not expired yet",
+                            controller.controllerId(), taken[1], TimeUnit.NANOSECONDS.toMillis(left));
+                    told = true;
+                }
+                CountDownLatch changed = new CountDownLatch(1);
+                if (zk.checkExists().usingWatcher((CuratorWatcher) event -> changed.countDown())
+                        .forPath(taken[0]) != null) {
+                    changed.await(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
+                }
             }
-        } catch (KeeperException.NoNodeException e) {
-            // a participant left while we looked
         } catch (IllegalStateException e) {
             throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while checking the controller id", e);
         } catch (Exception e) {
             throw new IllegalStateException("cannot read the controller election from ZooKeeper: " + e.getMessage(), e);
+        }
+    }
+
+    /** The path and data of another participant with this id and another address, or null. */
+    private String[] takenBy(String prefix, String myUrl) throws Exception {
+        if (zk.checkExists().forPath(ZkPaths.CONTROLLER) == null) {
+            return null;
+        }
+        for (String child : zk.getChildren().forPath(ZkPaths.CONTROLLER)) {
+            String path = ZkPaths.CONTROLLER + "/" + child;
+            byte[] data;
+            try {
+                data = zk.getData().forPath(path);
+            } catch (KeeperException.NoNodeException e) {
+                continue; // a participant left while we looked
+            }
+            String other = data == null ? "" : new String(data, StandardCharsets.UTF_8);
+            if (other.startsWith(prefix) && !other.equals(prefix + myUrl)) {
+                return new String[] {path, other};
+            }
+        }
+        return null;
+    }
+
+    /** The negotiated ZooKeeper session timeout: how long a killed participant's node can outlive it. */
+    private long sessionTimeoutMs() {
+        try {
+            return zk.getZookeeperClient().getZooKeeper().getSessionTimeout();
+        } catch (Exception e) {
+            return DEFAULT_SESSION_TIMEOUT_MS;
         }
     }
 
