@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * The topic configs a Runnel cluster accepts, by their Kafka names, with the values each allows.
@@ -112,6 +113,12 @@ public final class TopicConfigs {
     /** Whether {@code configs} enable unclean leader election (off by default, as in Kafka). */
     public static boolean uncleanLeaderElection(Map<String, String> configs) {
         return Boolean.parseBoolean(configs.getOrDefault(UNCLEAN_LEADER_ELECTION, "false").trim());
+    }
+
+    /** The policies {@code configs} name in {@code cleanup.policy} ({@code delete} by default, as in Kafka). */
+    public static Set<String> cleanupPolicies(Map<String, String> configs) {
+        return Arrays.stream(configs.getOrDefault(CLEANUP_POLICY, "delete").split(",")).map(String::trim)
+                .filter(p -> !p.isEmpty()).collect(Collectors.toUnmodifiableSet());
     }
 
     /** The kind of value a config holds, named as Kafka's ConfigDef types. */

@@ -109,19 +109,13 @@ public final class RequestDispatcher implements AutoCloseable {
             return handling.get();
         }
         CompletableFuture<ApiMessage> answer = new CompletableFuture<>();
-        boolean room = enqueue(connection, () -> {
-            try {
-                handling.get().whenComplete((message, failure) -> {
-                    if (failure != null) {
-                        answer.completeExceptionally(failure);
-                    } else {
-                        answer.complete(message);
-                    }
-                });
-            } catch (Throwable failure) {
-                answer.completeExceptionally(failure); // answered with an error; the connection goes on
+        boolean room = enqueue(connection, () -> handling.get().whenComplete((message, failure) -> {
+            if (failure != null) {
+                answer.completeExceptionally(failure);
+            } else {
+                answer.complete(message);
             }
-        }, wakeUp);
+        }), wakeUp);
         if (!room) {
             stopReading.run();
         }

@@ -49,12 +49,9 @@ final class RequestHandlerPool implements Executor, AutoCloseable {
 
     @Override
     public void execute(Runnable task) {
-        if (closed) {
-            throw new RejectedExecutionException("the request-handler threads are stopped");
-        }
         tasks.add(task);
-        if (closed && tasks.remove(task)) {
-            throw new RejectedExecutionException("the request-handler threads are stopped"); // closed meanwhile
+        if (closed && tasks.remove(task)) { // checked after queueing: a close() meanwhile cannot drop it unseen
+            throw new RejectedExecutionException("the request-handler threads are stopped");
         }
         Worker worker = idle.pollFirst();
         if (worker != null) {
@@ -129,7 +126,6 @@ final class RequestHandlerPool implements Executor, AutoCloseable {
                     // Not even logging (out of memory): the thread still goes on.
                 }
             }
-            Thread.interrupted();
         }
     }
 }

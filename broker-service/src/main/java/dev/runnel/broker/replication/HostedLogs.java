@@ -2,11 +2,11 @@ package dev.runnel.broker.replication;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -111,17 +111,18 @@ final class HostedLogs {
     /**
      * The storage settings among a topic's configs (the others concern the controller or producers).
      * A topic whose {@code cleanup.policy} lacks {@code delete} (compact only, such as
-     * {@code __consumer_offsets}) never loses segments to time or size retention.
+     * {@code __consumer_offsets}) never loses segments to time or size retention; one whose policy
+     * has {@code compact} takes only records with keys.
      */
     static LogConfig storageConfig(Map<String, String> topicConfigs) {
         Map<String, String> storage = new TreeMap<>(topicConfigs);
         storage.keySet().retainAll(LogConfig.NAMES);
-        String policy = topicConfigs.get(TopicConfigs.CLEANUP_POLICY);
-        if (policy != null && Arrays.stream(policy.split(",")).map(String::trim).noneMatch("delete"::equals)) {
+        Set<String> policies = TopicConfigs.cleanupPolicies(topicConfigs);
+        if (!policies.contains("delete")) {
             storage.put("retention.ms", "-1");
             storage.put("retention.bytes", "-1");
         }
-        return LogConfig.fromProperties(storage);
+        return LogConfig.fromProperties(storage).withCompact(policies.contains("compact"));
     }
 
     static int minInsyncReplicas(Map<String, String> topicConfigs) {

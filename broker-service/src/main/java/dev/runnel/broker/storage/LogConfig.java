@@ -1,6 +1,5 @@
 package dev.runnel.broker.storage;
 
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongPredicate;
@@ -38,7 +37,7 @@ public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long
     public static final Set<String> NAMES = Set.of("segment.bytes", "segment.ms", "retention.ms", "retention.bytes",
             "max.message.bytes", "flush.messages", "flush.ms", "index.interval.bytes", "segment.index.bytes",
             "file.delete.delay.ms", "message.timestamp.type", "message.timestamp.before.max.ms",
-            "message.timestamp.after.max.ms", "cleanup.policy");
+            "message.timestamp.after.max.ms");
 
     public LogConfig {
         require("segment.bytes", segmentBytes, v -> v >= RecordBatchHeader.HEADER_SIZE);
@@ -65,11 +64,6 @@ public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long
         LogConfig c = DEFAULTS;
         for (Map.Entry<String, String> e : properties.entrySet()) {
             String name = e.getKey();
-            if (name.equals("cleanup.policy")) {
-                c = c.withCompact(Arrays.stream(e.getValue() == null ? new String[0] : e.getValue().split(","))
-                        .map(String::trim).anyMatch("compact"::equals));
-                continue;
-            }
             if (name.equals("message.timestamp.type")) {
                 c = c.withLogAppendTime(parseTimestampType(e.getValue()));
                 continue;

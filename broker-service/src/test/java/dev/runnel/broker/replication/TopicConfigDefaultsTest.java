@@ -29,4 +29,12 @@ class TopicConfigDefaultsTest {
 
         assertThat(HostedLogs.storageConfig(defaults)).isEqualTo(LogConfig.DEFAULTS);
     }
+
+    @Test
+    void aCleanupPolicyWithCompactRequiresKeysAndOneWithoutDoesNot() {
+        assertThat(HostedLogs.storageConfig(Map.of("cleanup.policy", "compact")).compact()).isTrue();
+        assertThat(HostedLogs.storageConfig(Map.of("cleanup.policy", "delete, compact")).compact()).isTrue();
+        assertThat(HostedLogs.storageConfig(Map.of("cleanup.policy", "delete")).compact()).isFalse();
+        assertThat(LogConfig.DEFAULTS.compact()).isFalse();
+    }
 }

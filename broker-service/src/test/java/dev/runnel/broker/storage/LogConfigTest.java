@@ -42,12 +42,4 @@ class LogConfigTest {
         assertThatThrownBy(() -> LogConfig.fromProperties(Map.of("segment.bytes", "4294967296")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'segment.bytes'");
     }
-
-    @Test
-    void aCleanupPolicyWithCompactRequiresKeysAndOneWithoutDoesNot() {
-        assertThat(LogConfig.fromProperties(Map.of("cleanup.policy", "compact")).compact()).isTrue();
-        assertThat(LogConfig.fromProperties(Map.of("cleanup.policy", "delete, compact")).compact()).isTrue();
-        assertThat(LogConfig.fromProperties(Map.of("cleanup.policy", "delete")).compact()).isFalse();
-        assertThat(LogConfig.DEFAULTS.compact()).isFalse();
-    }
 }
