@@ -26,6 +26,7 @@ import dev.runnel.broker.replication.ReplicaFetcherManager;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.broker.storage.LogConfig;
+import dev.runnel.broker.storage.LogCleaner;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.cluster.ClusterSettings;
 import dev.runnel.cluster.process.ProcessConfiguration;
@@ -84,10 +85,17 @@ class BrokerConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    LogDirectories logDirectories(BrokerProperties properties, Clock clock, Scheduler scheduler) throws IOException {
+    LogDirectories logDirectories(BrokerProperties properties, Clock clock, Ticker ticker, Scheduler scheduler)
+            throws IOException {
         List<LogManager> managers = new ArrayList<>();
+        BrokerProperties.LogCleaner cleaner = properties.getLogCleaner();
+        LogManager.Settings settings = LogManager.Settings.DEFAULTS.withCleaner(new LogCleaner.Settings(
+                cleaner.isEnabled(), cleaner.getThreads(), cleaner.getDedupeBufferSize().toBytes(),
+                cleaner.getIoBufferLoadFactor(), (int) Math.min(Integer.MAX_VALUE, cleaner.getIoBufferSize().toBytes()),
+                cleaner.getIoMaxBytesPerSecond() == null ? Double.MAX_VALUE : cleaner.getIoMaxBytesPerSecond().toBytes(),
+                cleaner.getBackoff()));
         for (Path dir : properties.getLogDirs()) {
-            managers.add(LogManager.open(dir, LogConfig.DEFAULTS, clock, scheduler, LogManager.Settings.DEFAULTS));
+            managers.add(LogManager.open(dir, LogConfig.DEFAULTS, clock, ticker, scheduler, settings));
         }
         return new LogDirectories(managers);
     }

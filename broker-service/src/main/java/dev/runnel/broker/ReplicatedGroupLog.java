@@ -1,6 +1,7 @@
 package dev.runnel.broker;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ import dev.runnel.broker.replication.ReplicaException;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.storage.LogException;
 import dev.runnel.broker.storage.PartitionLog;
+import dev.runnel.broker.storage.RecordBatchHeader;
 import dev.runnel.cluster.InternalTopics;
 import dev.runnel.common.TopicPartition;
 
@@ -68,6 +70,18 @@ final class ReplicatedGroupLog implements GroupLog {
                 });
     }
 
+    /** The offset after the last whole batch in {@code bytes}, or -1 if it holds none. */
+    private static long nextOffsetAfterWholeBatches(ByteBuffer bytes) {
+        long next = -1;
+        int at = bytes.position();
+        while (at + RecordBatchHeader.HEADER_SIZE <= bytes.limit()
+                && at + (long) RecordBatchHeader.sizeInBytes(bytes, at) <= bytes.limit()) {
+            next = RecordBatchHeader.lastOffset(bytes, at) + 1;
+            at += RecordBatchHeader.sizeInBytes(bytes, at);
+        }
+        return next;
+    }
+
     @Override
     public void read(int partition, BiConsumer<byte[], byte[]> records) {
         TopicPartition tp = new TopicPartition(InternalTopics.CONSUMER_OFFSETS, partition);
@@ -85,16 +99,19 @@ final class ReplicatedGroupLog implements GroupLog {
                 if (read.read().isEmpty()) {
                     break;
                 }
-                List<KafkaRecordBatches.DecodedRecord> decoded = KafkaRecordBatches.decode(read.read().slice().readFully());
-                if (decoded.isEmpty()) {
+                ByteBuffer bytes = read.read().slice().readFully();
+                // The next read starts after the last whole batch, not the last record: a compacted
+                // partition holds batches the cleaner emptied, and batches whose last records it removed.
+                long next = nextOffsetAfterWholeBatches(bytes);
+                if (next <= offset) {
                     throw new GroupLogException(Errors.CORRUPT_MESSAGE, "no whole batch at offset " + offset + " of " + tp);
                 }
-                for (KafkaRecordBatches.DecodedRecord r : decoded) {
+                for (KafkaRecordBatches.DecodedRecord r : KafkaRecordBatches.decode(bytes)) {
                     if (r.offset() >= offset && r.key() != null) {
                         records.accept(r.key(), r.value());
                     }
                 }
-                offset = decoded.get(decoded.size() - 1).offset() + 1;
+                offset = next;
             }
         } catch (ReplicaException | LogException e) {
             throw new GroupLogException(KafkaErrors.of(e), e.getMessage());

@@ -68,7 +68,7 @@ class BrokerLayersTest {
             .layer("group")
             .layer("cluster", "config", "metadata", "replication")
             .layer("protocol", "cluster", "group", "kafka", "metadata", "replication", "security", "storage")
-            .layer("ops", "cluster", "config", "group", "kafka", "metadata", "replication")
+            .layer("ops", "cluster", "config", "group", "kafka", "metadata", "replication", "storage")
             .layer("", "cluster", "config", "group", "kafka", "metadata", "protocol", "record", "replication", "security",
                     "storage");
 

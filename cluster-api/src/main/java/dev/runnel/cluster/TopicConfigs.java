@@ -108,6 +108,12 @@ public final class TopicConfigs {
                         + "': expected " + rule.expected());
             }
         }
+        long minLag = Long.parseLong(configs.getOrDefault("min.compaction.lag.ms", DEFAULTS.get("min.compaction.lag.ms")).trim());
+        long maxLag = Long.parseLong(configs.getOrDefault("max.compaction.lag.ms", DEFAULTS.get("max.compaction.lag.ms")).trim());
+        if (minLag > maxLag) {
+            throw new IllegalArgumentException("Invalid value for topic config 'min.compaction.lag.ms': " + minLag
+                    + " is greater than 'max.compaction.lag.ms' " + maxLag);
+        }
     }
 
     /** Whether {@code configs} enable unclean leader election (off by default, as in Kafka). */

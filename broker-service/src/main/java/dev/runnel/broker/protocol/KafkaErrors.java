@@ -37,6 +37,7 @@ public final class KafkaErrors {
                 case UNKNOWN_LEADER_EPOCH -> Errors.UNKNOWN_LEADER_EPOCH;
                 case REQUEST_TIMED_OUT -> Errors.REQUEST_TIMED_OUT;
                 case INVALID_TOPIC -> Errors.INVALID_TOPIC_EXCEPTION;
+                case POLICY_VIOLATION -> Errors.POLICY_VIOLATION;
             };
         }
         return Errors.UNKNOWN_SERVER_ERROR;

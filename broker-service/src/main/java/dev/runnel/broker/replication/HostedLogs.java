@@ -122,7 +122,8 @@ final class HostedLogs {
             storage.put("retention.ms", "-1");
             storage.put("retention.bytes", "-1");
         }
-        return LogConfig.fromProperties(storage).withCompact(policies.contains("compact"));
+        LogConfig config = LogConfig.fromProperties(storage);
+        return config.withCleanup(config.cleanup().withPolicies(policies.contains("delete"), policies.contains("compact")));
     }
 
     static int minInsyncReplicas(Map<String, String> topicConfigs) {

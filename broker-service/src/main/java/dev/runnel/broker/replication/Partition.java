@@ -478,6 +478,10 @@ public final class Partition {
         if (!isLeader()) {
             throw notLeader();
         }
+        if (!log.config().cleanup().delete()) {
+            throw new ReplicaException(ReplicaError.POLICY_VIOLATION, "records of " + topicPartition
+                    + " cannot be deleted: its cleanup.policy does not include delete");
+        }
         log.advanceLogStartOffset(offset == -1 ? log.highWatermark() : offset);
         return log.logStartOffset();
     }

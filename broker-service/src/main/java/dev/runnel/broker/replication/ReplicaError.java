@@ -20,5 +20,7 @@ public enum ReplicaError {
     /** An acks=all append was not replicated to the ISR within the request's timeout. */
     REQUEST_TIMED_OUT,
     /** A client tried to append to an internal topic, which only its coordinator writes. */
-    INVALID_TOPIC
+    INVALID_TOPIC,
+    /** The topic's configs forbid the operation (DeleteRecords on a topic without {@code cleanup.policy=delete}). */
+    POLICY_VIOLATION
 }

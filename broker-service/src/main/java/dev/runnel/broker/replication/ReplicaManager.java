@@ -58,6 +58,7 @@ public final class ReplicaManager implements AutoCloseable {
 
     private final int brokerId;
     private final HostedLogs logs;
+    private final List<LogManager> logDirectories;
     private final MetadataCache metadata;
     private final LongSupplier brokerEpoch;
     private final PartitionTransitions transitions;
@@ -76,6 +77,7 @@ public final class ReplicaManager implements AutoCloseable {
             Clock clock, Partition.IsrProposer isrProposer, Scheduler purgatoryTimer) {
         this.brokerId = brokerId;
         this.logs = new HostedLogs(brokerId, logDirs);
+        this.logDirectories = List.copyOf(logDirs);
         this.producePurgatory = new DelayedOperationPurgatory<>("produce", purgatoryTimer);
         this.fetchPurgatory = new DelayedOperationPurgatory<>("fetch", purgatoryTimer);
         this.metadata = metadata;
@@ -317,6 +319,11 @@ public final class ReplicaManager implements AutoCloseable {
         long start = leaderPartition(tp).deleteRecordsBefore(offset);
         fetchPurgatory.checkAndComplete(tp);
         return start;
+    }
+
+    /** The broker's log directories, each with its log manager (and cleaner). */
+    public List<LogManager> logDirectories() {
+        return logDirectories;
     }
 
     /** What each hosted partition's last accepted LeaderAndIsr said. */

@@ -9,6 +9,7 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -201,7 +202,7 @@ abstract class AbstractIndex implements AutoCloseable {
     void renameTo(Path target) throws IOException {
         lock.writeLock().lock();
         try {
-            Files.move(file, target);
+            Files.move(file, target, StandardCopyOption.REPLACE_EXISTING);
             file = target;
         } finally {
             lock.writeLock().unlock();

@@ -53,7 +53,9 @@ final class BatchValidator {
             throw new LogException(LogError.RECORD_BATCH_TOO_LARGE, "append of " + records.remaining()
                     + " bytes is larger than segment.bytes " + config.segmentBytes());
         }
-        return asLeader ? checkFromClient(records, config, nowMs) : checkFromLeader(records, config.maxMessageBytes());
+        // A follower takes the leader's batches whatever their size, as Kafka's does: the leader's
+        // cleaner may have rewritten a batch larger than it came (recompressed, delete horizon set).
+        return asLeader ? checkFromClient(records, config, nowMs) : checkFromLeader(records, Integer.MAX_VALUE);
     }
 
     /**

@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.NavigableMap;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -299,6 +301,39 @@ final class LocalLog {
         segments.add(LogSegment.open(dir, offset, config, clock.millis()));
         end = new LogEnd(offset, offset, 0);
     }
+
+    /**
+     * Puts the cleaner's {@code cleaned} segment (its files named {@code .cleaned}, written and
+     * fsynced) in place of {@code sources}, in an order a crash at any step recovers from
+     * ({@link LogRecovery} finishes or undoes it):
+     *
+     * <ol>
+     *   <li>{@code .cleaned} renamed {@code .swap}: from here recovery completes the swap;</li>
+     *   <li>the cleaned segment enters the map (at its base offset, replacing the first source), so
+     *       reads see it before any source leaves and never find a hole;</li>
+     *   <li>each source leaves the map and is renamed {@code .deleted}; its files go after
+     *       {@code file.delete.delay.ms}, so a read that took a slice of it can still send it;</li>
+     *   <li>{@code .swap} renamed to the final names, then the directory fsynced.</li>
+     * </ol>
+     *
+     * Caller holds the PartitionLog lock and has checked that the sources are in the log.
+     */
+    void replaceSegments(List<LogSegment> sources, LogSegment cleaned) throws IOException {
+        cleaned.changeSuffix(LogRecovery.CLEANED_SUFFIX, LogRecovery.SWAP_SUFFIX);
+        swapSteps.accept("swap-named");
+        segments.replace(sources, cleaned, Duration.ofMillis(config.fileDeleteDelayMs()));
+        swapSteps.accept("sources-retired");
+        cleaned.changeSuffix(LogRecovery.SWAP_SUFFIX, "");
+        swapSteps.accept("final-named");
+        CheckpointFile.fsyncDirectory(dir);
+    }
+
+    /**
+     * Told of each step of every swap ({@code swap-named}, {@code sources-retired},
+     * {@code final-named}); nothing by default. The kill -9 tests of the cleaner set it in their
+     * child process to report the steps and linger at them, so that kills land mid-swap.
+     */
+    static volatile Consumer<String> swapSteps = step -> { };
 
     /** Takes a segment out of the log; its files go after {@code file.delete.delay.ms}. Caller holds the PartitionLog lock. */
     void removeSegment(LogSegment segment) throws IOException {

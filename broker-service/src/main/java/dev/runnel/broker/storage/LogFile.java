@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
@@ -165,9 +166,9 @@ final class LogFile {
         header.flip();
     }
 
-    /** Renames the file to {@code target}. */
+    /** Renames the file to {@code target}, replacing a file there (an earlier segment of the same base still waiting for deletion). */
     void renameTo(Path target) throws IOException {
-        Files.move(file, target);
+        Files.move(file, target, StandardCopyOption.REPLACE_EXISTING);
         file = target;
     }
 

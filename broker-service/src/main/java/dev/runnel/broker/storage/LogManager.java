@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.runnel.common.TopicPartition;
 import dev.runnel.common.time.Scheduler;
+import dev.runnel.common.time.Ticker;
 
 /**
  * Owns every partition log in one log directory, and the directory-wide files:
@@ -41,12 +42,14 @@ import dev.runnel.common.time.Scheduler;
  *    recovery-point-offset-checkpoint    topic-partition -&gt; offset below which all is fsynced
  *    replication-offset-checkpoint       topic-partition -&gt; high watermark
  *    log-start-offset-checkpoint         topic-partition -&gt; log start offset
+ *    cleaner-offset-checkpoint           topic-partition -&gt; first offset the {@link LogCleaner} has not cleaned
  *    &lt;topic&gt;-&lt;partition&gt;/            one {@link PartitionLog} each
  * </pre>
  *
  * Checkpoints are per directory, not per partition, so that one fsync covers thousands of
- * partitions. Background work (retention, time-based rolls, {@code flush.ms}, checkpoints) runs
- * on the injected {@link Scheduler}. Thread-safe.
+ * partitions. Compacted logs are cleaned by this directory's {@link LogCleaner} threads; other
+ * background work (retention, time-based rolls, {@code flush.ms}, checkpoints) runs on the
+ * injected {@link Scheduler}. Thread-safe.
  */
 public final class LogManager implements AutoCloseable {
 
@@ -67,9 +70,22 @@ public final class LogManager implements AutoCloseable {
      * @param highWatermarkCheckpointInterval {@code replica.high.watermark.checkpoint.interval.ms}
      */
     public record Settings(Duration retentionCheckInterval, Duration flushCheckInterval,
-            Duration recoveryPointCheckpointInterval, Duration highWatermarkCheckpointInterval) {
+            Duration recoveryPointCheckpointInterval, Duration highWatermarkCheckpointInterval,
+            LogCleaner.Settings cleaner) {
         public static final Settings DEFAULTS = new Settings(Duration.ofMinutes(5), Duration.ofSeconds(1),
                 Duration.ofMinutes(1), Duration.ofSeconds(5));
+
+        /** The intervals with the default cleaner settings. */
+        public Settings(Duration retentionCheckInterval, Duration flushCheckInterval,
+                Duration recoveryPointCheckpointInterval, Duration highWatermarkCheckpointInterval) {
+            this(retentionCheckInterval, flushCheckInterval, recoveryPointCheckpointInterval,
+                    highWatermarkCheckpointInterval, LogCleaner.Settings.DEFAULTS);
+        }
+
+        public Settings withCleaner(LogCleaner.Settings v) {
+            return new Settings(retentionCheckInterval, flushCheckInterval, recoveryPointCheckpointInterval,
+                    highWatermarkCheckpointInterval, v);
+        }
     }
 
     /**
@@ -94,6 +110,7 @@ public final class LogManager implements AutoCloseable {
     private final CheckpointFile<Map.Entry<TopicPartition, Long>> highWatermarks;
     private final CheckpointFile<Map.Entry<TopicPartition, Long>> logStartOffsets;
     private final List<Scheduler.ScheduledTask> tasks = new ArrayList<>();
+    private LogCleaner cleaner;
     private volatile boolean closed;
     /** Held while a checkpoint is gathered and written, so close's final write is the last one. */
     private final Object checkpointLock = new Object();
@@ -121,6 +138,15 @@ public final class LogManager implements AutoCloseable {
      */
     public static LogManager open(Path logDir, LogConfig defaultConfig, Clock clock, Scheduler scheduler,
             Settings settings) throws IOException {
+        return open(logDir, defaultConfig, clock, Ticker.SYSTEM, scheduler, settings);
+    }
+
+    /**
+     * As {@link #open(Path, LogConfig, Clock, Scheduler, Settings)}, with the {@link Ticker} the
+     * log cleaner measures and throttles with.
+     */
+    public static LogManager open(Path logDir, LogConfig defaultConfig, Clock clock, Ticker ticker,
+            Scheduler scheduler, Settings settings) throws IOException {
         Files.createDirectories(logDir);
         Path key = logDir.toRealPath();
         if (!LOCKED_IN_THIS_JVM.add(key)) {
@@ -141,7 +167,9 @@ public final class LogManager implements AutoCloseable {
             }
             LogManager manager = new LogManager(logDir, key, defaultConfig, clock, scheduler, lockChannel, lock);
             manager.loadLogs();
+            manager.cleaner = new LogCleaner(logDir, manager.logs::values, settings.cleaner(), clock, ticker);
             manager.startTasks(settings);
+            manager.cleaner.start();
             return manager;
         } catch (IOException | RuntimeException e) {
             if (lock != null) {
@@ -269,6 +297,7 @@ public final class LogManager implements AutoCloseable {
                 if (removed != null) {
                     removedAny = true;
                     removed.delete();
+                    cleaner.forget(tp);
                 }
             }
         } finally {
@@ -281,6 +310,11 @@ public final class LogManager implements AutoCloseable {
 
     public Path logDir() {
         return logDir;
+    }
+
+    /** This directory's log cleaner. */
+    public LogCleaner cleaner() {
+        return cleaner;
     }
 
     /** One retention pass over every log: time-based rolls of quiet logs, then segment deletion. */
@@ -319,6 +353,7 @@ public final class LogManager implements AutoCloseable {
             return;
         }
         tasks.forEach(Scheduler.ScheduledTask::cancel);
+        cleaner.close();
         synchronized (checkpointLock) {
             for (PartitionLog partitionLog : logs.values()) {
                 partitionLog.close();

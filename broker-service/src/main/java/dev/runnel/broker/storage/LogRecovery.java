@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -30,6 +31,10 @@ final class LogRecovery {
 
     static final String DELETED_SUFFIX = ".deleted";
     static final String TMP_SUFFIX = ".tmp";
+    /** The cleaner's output while it is written: never trusted, always removed by recovery. */
+    static final String CLEANED_SUFFIX = ".cleaned";
+    /** The cleaner's output once complete and fsynced: recovery finishes its swap. */
+    static final String SWAP_SUFFIX = ".swap";
 
     /** What the log manager knows about a partition before opening it. */
     record LoadParams(boolean hadCleanShutdown, long recoveryPoint, long logStartOffset) {
@@ -45,8 +50,11 @@ final class LogRecovery {
     }
 
     static Loaded load(Path dir, LogConfig config, LoadParams params, long nowMs) throws IOException {
-        // Pass 1: clear leftovers of interrupted work. Files renamed ".deleted" were on their way
-        // out; ".tmp" files are half-written checkpoints whose old version is still in place.
+        // Pass 1: finish or undo a cleaner's swap (see LocalLog.replaceSegments), then clear
+        // leftovers of interrupted work. Files renamed ".deleted" were on their way out (a swap's
+        // sources among them, whose replacement is in place by then); ".tmp" files are half-written
+        // checkpoints whose old version is still in place.
+        completeSwaps(dir);
         removeLeftovers(dir);
 
         // Pass 2: open every segment that has a .log file, and drop index files with no log.
@@ -151,6 +159,62 @@ final class LogRecovery {
             }
         }
         return total;
+    }
+
+    /**
+     * A {@code .cleaned} file is a cleaning cut short: its sources are intact, so it goes. A
+     * {@code <base>.log.swap} is a complete, fsynced cleaned segment whose swap had begun: the
+     * segment files its offsets replace (any final-named segment whose base lies in
+     * [base, its next offset)) go and it takes the final name. Its index files go too, whatever
+     * their suffix, and are rebuilt from the log: a crash may have caught them mid-rename.
+     */
+    private static void completeSwaps(Path dir) throws IOException {
+        List<Long> swaps = new ArrayList<>();
+        for (Path file : list(dir)) {
+            String name = file.getFileName().toString();
+            if (name.endsWith(CLEANED_SUFFIX)) {
+                Files.delete(file);
+            } else if (name.endsWith(SWAP_SUFFIX)) {
+                Long base = baseOffsetOf(name, LogSegment.LOG_SUFFIX + SWAP_SUFFIX);
+                if (base == null) {
+                    Files.delete(file);
+                } else {
+                    swaps.add(base);
+                }
+            }
+        }
+        for (long base : swaps) {
+            Path swap = dir.resolve(LogSegment.fileName(base, LogSegment.LOG_SUFFIX) + SWAP_SUFFIX);
+            long end = Math.max(nextOffsetOf(swap, base), base + 1);
+            for (Path file : list(dir)) {
+                String name = file.getFileName().toString();
+                for (String suffix : SEGMENT_SUFFIXES) {
+                    Long replaced = baseOffsetOf(name, suffix);
+                    if (replaced != null && replaced >= base && replaced < end) {
+                        Files.delete(file);
+                    }
+                }
+            }
+            Files.move(swap, dir.resolve(LogSegment.fileName(base, LogSegment.LOG_SUFFIX)), StandardCopyOption.REPLACE_EXISTING);
+            log.info("Completed the cleaner's swap of segment {} in {} (offsets {} to {})", base, dir, base, end - 1);
+        }
+        if (!swaps.isEmpty()) {
+            CheckpointFile.fsyncDirectory(dir);
+        }
+    }
+
+    private static final String[] SEGMENT_SUFFIXES = {LogSegment.LOG_SUFFIX, LogSegment.INDEX_SUFFIX,
+            LogSegment.TIME_INDEX_SUFFIX};
+
+    /** The offset after the last whole, CRC-valid batch of the log file {@code file}, or {@code base} if it has none. */
+    private static long nextOffsetOf(Path file, long base) throws IOException {
+        LogFile logFile = LogFile.open(file);
+        try {
+            LogFile.BatchPosition last = logFile.scanChecked(0, logFile.sizeOnDisk(), b -> true);
+            return last == null ? base : last.lastOffset() + 1;
+        } finally {
+            logFile.close(Integer.MAX_VALUE);
+        }
     }
 
     private static void removeLeftovers(Path dir) throws IOException {

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 
 import dev.runnel.broker.record.KafkaRecordBatches;
 
@@ -40,7 +41,7 @@ final class LogSegment implements AutoCloseable {
     private volatile int size;
     private volatile long maxTimestampSoFar = -1;
     private volatile long offsetOfMaxTimestampSoFar = -1;
-    private long firstBatchTimestamp = -1;
+    private volatile long firstBatchTimestamp = -1;
     private int bytesSinceLastIndexEntry;
 
     private LogSegment(long baseOffset, LogConfig config, LogFile file, OffsetIndex offsetIndex, TimeIndex timeIndex,
@@ -59,12 +60,20 @@ final class LogSegment implements AutoCloseable {
      * opened as found; call {@link #sanityCheckIndexes()} or {@link #recover()} before trusting them.
      */
     static LogSegment open(Path dir, long baseOffset, LogConfig config, long nowMs) throws IOException {
-        LogFile file = LogFile.open(dir.resolve(fileName(baseOffset, LOG_SUFFIX)));
+        return open(dir, baseOffset, config, nowMs, "");
+    }
+
+    /**
+     * Opens the segment whose files carry {@code suffix} after their usual names (the cleaner's
+     * {@code .cleaned} and {@code .swap} segments), creating them if absent.
+     */
+    static LogSegment open(Path dir, long baseOffset, LogConfig config, long nowMs, String suffix) throws IOException {
+        LogFile file = LogFile.open(dir.resolve(fileName(baseOffset, LOG_SUFFIX) + suffix));
         int size = file.sizeOnDisk();
-        OffsetIndex offsetIndex = OffsetIndex.open(dir.resolve(fileName(baseOffset, INDEX_SUFFIX)), baseOffset,
-                config.segmentIndexBytes());
-        TimeIndex timeIndex = TimeIndex.open(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX)), baseOffset,
-                config.segmentIndexBytes());
+        OffsetIndex offsetIndex = OffsetIndex.open(dir.resolve(fileName(baseOffset, INDEX_SUFFIX) + suffix),
+                baseOffset, config.segmentIndexBytes());
+        TimeIndex timeIndex = TimeIndex.open(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX) + suffix),
+                baseOffset, config.segmentIndexBytes());
         LogSegment segment = new LogSegment(baseOffset, config, file, offsetIndex, timeIndex, nowMs, size);
         segment.loadTimestamps();
         return segment;
@@ -281,13 +290,13 @@ final class LogSegment implements AutoCloseable {
         LogConfig cfg = config;
         long waited = firstBatchTimestamp >= 0 ? appendMaxTimestamp - firstBatchTimestamp : nowMs - createdMs;
         return size > cfg.segmentBytes() - appendSize
-                || waited > cfg.segmentMs()
+                || waited > cfg.rollMs()
                 || offsetIndex.isFull() || timeIndex.isFull();
     }
 
     /** Whether {@code segment.ms} has passed since the segment's first record (for a quiet log's roll). */
     boolean isOlderThanSegmentMs(long nowMs) {
-        return size > 0 && (firstBatchTimestamp >= 0 ? nowMs - firstBatchTimestamp : nowMs - createdMs) > config.segmentMs();
+        return size > 0 && (firstBatchTimestamp >= 0 ? nowMs - firstBatchTimestamp : nowMs - createdMs) > config.rollMs();
     }
 
     /**
@@ -341,6 +350,98 @@ final class LogSegment implements AutoCloseable {
         file.renameTo(file.file().resolveSibling(file.file().getFileName() + suffix));
         offsetIndex.renameTo(offsetIndex.file().resolveSibling(offsetIndex.file().getFileName() + suffix));
         timeIndex.renameTo(timeIndex.file().resolveSibling(timeIndex.file().getFileName() + suffix));
+    }
+
+    /**
+     * Renames the three files from names ending {@code oldSuffix} to names ending {@code newSuffix}
+     * (the cleaner's {@code .cleaned} to {@code .swap}, {@code .swap} to none). The time index goes
+     * first and the log last: recovery keys on the log file, so a crash in between leaves a log whose
+     * indexes are rebuilt, never indexes that point into another log.
+     */
+    void changeSuffix(String oldSuffix, String newSuffix) throws IOException {
+        timeIndex.renameTo(renamed(timeIndex.file(), oldSuffix, newSuffix));
+        offsetIndex.renameTo(renamed(offsetIndex.file(), oldSuffix, newSuffix));
+        file.renameTo(renamed(file.file(), oldSuffix, newSuffix));
+    }
+
+    private static Path renamed(Path path, String oldSuffix, String newSuffix) {
+        String name = path.getFileName().toString();
+        if (!name.endsWith(oldSuffix)) {
+            throw new IllegalStateException(path + " does not end with " + oldSuffix);
+        }
+        return path.resolveSibling(name.substring(0, name.length() - oldSuffix.length()) + newSuffix);
+    }
+
+    /** The log file's last modification time (what retention uses for a segment without record times). */
+    long lastModifiedMs() throws IOException {
+        return Files.getLastModifiedTime(file.file()).toMillis();
+    }
+
+    /** Sets the log file's modification time (a cleaned segment keeps its source's). */
+    void setLastModifiedMs(long ms) throws IOException {
+        Files.setLastModifiedTime(file.file(), FileTime.fromMillis(ms));
+    }
+
+    /** The timestamp of the segment's first batch (its max timestamp), or -1 if it is empty. */
+    long firstBatchTimestamp() {
+        return firstBatchTimestamp;
+    }
+
+    /** Bytes the offset index holds (entries times entry size). */
+    int offsetIndexBytes() {
+        return offsetIndex.entries() * OffsetIndex.ENTRY_SIZE;
+    }
+
+    /** Bytes the time index holds (entries times entry size). */
+    int timeIndexBytes() {
+        return timeIndex.entries() * TimeIndex.ENTRY_SIZE;
+    }
+
+    /**
+     * Walks the segment's batches from the start, in chunks of at most {@code chunkBytes} (a larger
+     * batch gets a chunk of its own), and hands each chunk of whole batches to {@code visitor}
+     * until it answers false.
+     *
+     * @return whether every chunk was visited
+     */
+    boolean forEachChunk(int chunkBytes, ChunkVisitor visitor) throws IOException, InterruptedException {
+        int position = 0;
+        int end = size;
+        while (position < end) {
+            int[] chunkEnd = {position};
+            int start = position;
+            file.scan(position, end, b -> {
+                if (b.position() > start && b.position() + b.size() - start > chunkBytes) {
+                    return true;
+                }
+                chunkEnd[0] = b.position() + b.size();
+                return false;
+            });
+            if (chunkEnd[0] == position) {
+                return true;
+            }
+            if (!visitor.visit(file.readBytes(position, chunkEnd[0] - position))) {
+                return false;
+            }
+            position = chunkEnd[0];
+        }
+        return true;
+    }
+
+    /** A chunk of whole batches read from a segment. */
+    @FunctionalInterface
+    interface ChunkVisitor {
+        /** Returns whether the walk goes on. */
+        boolean visit(ByteBuffer batches) throws IOException, InterruptedException;
+    }
+
+    /**
+     * Appends batches the cleaner rewrote (whole, checked, offsets rising past this segment's
+     * last), indexing them as any append does.
+     */
+    void appendCleaned(ByteBuffer batches) throws IOException {
+        long first = RecordBatchHeader.baseOffset(batches, batches.position());
+        append(batches, new AppendInfo(first, first, -1, -1, 0, 0, batches.remaining(), -1));
     }
 
     /** Closes the segment and removes its files. */

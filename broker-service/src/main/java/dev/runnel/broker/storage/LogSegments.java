@@ -92,9 +92,27 @@ final class LogSegments {
         return total;
     }
 
+    /**
+     * Puts {@code replacement} in the map, then takes out each of {@code sources} (the one sharing
+     * its base offset was replaced by the put) and deletes their files after {@code delay}.
+     */
+    void replace(List<LogSegment> sources, LogSegment replacement, Duration delay) throws IOException {
+        segments.put(replacement.baseOffset(), replacement);
+        for (LogSegment source : sources) {
+            if (source.baseOffset() != replacement.baseOffset()) {
+                segments.remove(source.baseOffset(), source);
+            }
+            retire(source, delay);
+        }
+    }
+
     /** Takes {@code segment} out now and deletes its files after {@code delay}. */
     void remove(LogSegment segment, Duration delay) throws IOException {
-        segments.remove(segment.baseOffset());
+        segments.remove(segment.baseOffset(), segment);
+        retire(segment, delay);
+    }
+
+    private void retire(LogSegment segment, Duration delay) throws IOException {
         segment.addSuffix(LogRecovery.DELETED_SUFFIX);
         scheduler.schedule("delete-segment-" + owner, () -> {
             try {

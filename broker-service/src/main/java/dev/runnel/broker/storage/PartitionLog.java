@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -59,6 +60,10 @@ public final class PartitionLog implements AutoCloseable {
     private final Object lock = new Object();
 
     private volatile long highWatermark;
+    /** How many truncations the log has had since it opened: a cleaning that saw another count must not swap. */
+    private volatile long truncations;
+    /** The lowest offset truncated to since the cleaner last asked ({@link Long#MAX_VALUE}: none). */
+    private volatile long lowestTruncation = Long.MAX_VALUE;
 
     /** A read's answer: the bytes (possibly none) and the log's offsets when it was read. */
     public record ReadResult(FileSlice slice, long logStartOffset, long logEndOffset, long highWatermark) {
@@ -307,6 +312,7 @@ public final class PartitionLog implements AutoCloseable {
                 truncateFullyAndStartAt(offset);
                 return;
             }
+            noteTruncation(offset);
             try {
                 long newEnd = local.truncateTo(offset);
                 afterTruncation(newEnd);
@@ -322,6 +328,7 @@ public final class PartitionLog implements AutoCloseable {
     public void truncateFullyAndStartAt(long offset) {
         synchronized (lock) {
             ensureOpen();
+            noteTruncation(offset);
             try {
                 local.truncateFullyAndStartAt(offset);
                 local.updateLogStartOffset(offset);
@@ -333,6 +340,11 @@ public final class PartitionLog implements AutoCloseable {
                 throw new LogException(LogError.STORAGE_ERROR, "truncation of " + topicPartition + " failed", e);
             }
         }
+    }
+
+    private void noteTruncation(long offset) {
+        truncations++;
+        lowestTruncation = Math.min(lowestTruncation, offset);
     }
 
     private void afterTruncation(long newEnd) {
@@ -394,6 +406,67 @@ public final class PartitionLog implements AutoCloseable {
             if (!local.isClosed() && local.segments().active().isOlderThanSegmentMs(clock.millis())) {
                 roll();
             }
+        }
+    }
+
+    // ---- what the cleaner needs -------------------------------------------------------------
+
+    /** The segments, oldest first, the last one active: the cleaner reads them without the lock. */
+    List<LogSegment> segments() {
+        return List.copyOf(local.segments().all());
+    }
+
+    /** How many truncations the log has had since it opened. */
+    long truncationCount() {
+        return truncations;
+    }
+
+    /** The lowest offset truncated to since the last call (the cleaner lowers its checkpoint there), or -1. */
+    long takeLowestTruncation() {
+        synchronized (lock) {
+            long lowest = lowestTruncation;
+            lowestTruncation = Long.MAX_VALUE;
+            return lowest == Long.MAX_VALUE ? -1 : lowest;
+        }
+    }
+
+    /**
+     * The last data offset of each producer the log still tracks: the cleaner keeps the batch
+     * ending there, even emptied, so the producer's last sequence survives cleaning.
+     */
+    Map<Long, Long> lastOffsetsOfActiveProducers() {
+        synchronized (lock) {
+            Map<Long, Long> last = new HashMap<>();
+            producerState.activeProducers().forEach((id, entry) -> {
+                if (!entry.batches().isEmpty()) {
+                    last.put(id, entry.lastBatch().lastOffset());
+                }
+            });
+            return last;
+        }
+    }
+
+    /**
+     * Puts {@code cleaned} (written and fsynced with the {@code .cleaned} suffix) in place of
+     * {@code sources}, as {@link LocalLog#replaceSegments} describes, if the log is still as the
+     * cleaning saw it: open, no truncation since {@code truncationsSeen}, and every source still in
+     * the log and not active (retention or a truncation may have removed one meanwhile).
+     *
+     * @return whether the swap happened; if not, the caller deletes {@code cleaned}
+     */
+    boolean replaceSegments(List<LogSegment> sources, LogSegment cleaned, long truncationsSeen) throws IOException {
+        synchronized (lock) {
+            if (local.isClosed() || truncations != truncationsSeen) {
+                return false;
+            }
+            LogSegment active = local.segments().active();
+            for (LogSegment source : sources) {
+                if (source == active || local.segments().floor(source.baseOffset()) != source) {
+                    return false;
+                }
+            }
+            local.replaceSegments(sources, cleaned);
+            return true;
         }
     }
 

@@ -14,13 +14,17 @@
  *    LogLoader            opens a PartitionLog: LogRecovery (segments, numbered passes), then
  *                         leader epochs and producer state, rebuilt by replaying batches
  *    BatchValidator       checks an append's batches and assigns their offsets
+ *    LogCleaner           compacts the directory's compacted logs on its own threads: picks the
+ *      Cleaner            dirtiest, builds an OffsetMap over its dirty part, rewrites its segments
+ *      OffsetMap          (.cleaned, .swap, swapped in under the partition lock), and records the
+ *      Throttler          first dirty offset in cleaner-offset-checkpoint
  * </pre>
  *
  * <p>Locking, in one place: each {@link dev.runnel.broker.storage.PartitionLog}'s own lock
  * serialises every change to that partition (appends, rolls, truncation, retention, DeleteRecords,
  * config, close) and every use of its producer state; reads take no lock and never read past the
  * log end they captured; flushes take the {@code LocalLog} flush lock, only ever after the
- * partition lock. Each class's javadoc says which lock guards what.
+ * partition lock. The cleaner copies without any lock and takes the partition lock only to swap. Each class's javadoc says which lock guards what.
  *
  * <p>Dependencies: this package uses the record format in {@code dev.runnel.broker.record} (to look
  * inside compressed batches and find records by timestamp), {@code dev.runnel.common} (topic

@@ -1,0 +1,163 @@
+package dev.runnel.broker.storage;
+
+import java.nio.ByteBuffer;
+import java.security.DigestException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+
+/**
+ * The cleaner's map from record key to the latest offset holding it, in fixed memory (Kafka's
+ * {@code SkimpyOffsetMap}): a key is stored only as its 16-byte MD5 digest, so an entry is 24
+ * bytes whatever the key's size, and two keys with one digest count as one key (a chance of
+ * about 2^-128 per pair, which Kafka accepts too). Open addressing with linear probing over three
+ * parallel arrays; no removal. A round fills it until {@link #isFull()}, then cleans up to
+ * {@link #latestOffset()} and clears it.
+ *
+ * <pre>
+ *  slot i:  digestHigh[i]  digestLow[i]  offsetPlusOne[i]      (offsetPlusOne 0 = empty slot)
+ * </pre>
+ *
+ * <p>Not thread-safe: each cleaner thread has its own.
+ */
+final class OffsetMap {
+
+    /** Bytes each slot takes: two longs of digest and one of offset. */
+    static final int BYTES_PER_ENTRY = 24;
+
+    private final long[] digestHigh;
+    private final long[] digestLow;
+    private final long[] offsetPlusOne;
+    private final int slots;
+    private final int capacity;
+    private final MessageDigest md5;
+    private final byte[] digest = new byte[16];
+    private int entries;
+    private long latestOffset = -1;
+    private long lookups;
+    private long probes;
+
+    /**
+     * A map in {@code memoryBytes} bytes, filled to at most {@code loadFactor} of its slots (Kafka's
+     * {@code log.cleaner.io.buffer.load.factor}, 0.9).
+     */
+    OffsetMap(long memoryBytes, double loadFactor) {
+        long slotCount = memoryBytes / BYTES_PER_ENTRY;
+        if (slotCount < 2 || slotCount > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a dedupe buffer of " + memoryBytes + " bytes holds " + slotCount
+                    + " entries; it must hold from 2 to " + (Integer.MAX_VALUE - 8));
+        }
+        if (!(loadFactor > 0 && loadFactor <= 1)) {
+            throw new IllegalArgumentException("the dedupe buffer load factor must lie in (0, 1], not " + loadFactor);
+        }
+        this.slots = (int) slotCount;
+        this.capacity = Math.max(1, (int) (slots * loadFactor));
+        this.digestHigh = new long[slots];
+        this.digestLow = new long[slots];
+        this.offsetPlusOne = new long[slots];
+        try {
+            this.md5 = MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no MD5", e);
+        }
+    }
+
+    /** How many keys the map takes before it is full. */
+    int capacity() {
+        return capacity;
+    }
+
+    int size() {
+        return entries;
+    }
+
+    boolean isFull() {
+        return entries >= capacity;
+    }
+
+    /** Share of the capacity in use, 0 to 1. */
+    double utilization() {
+        return (double) entries / capacity;
+    }
+
+    /** The largest offset put or declared through {@link #updateLatestOffset}, or -1. */
+    long latestOffset() {
+        return latestOffset;
+    }
+
+    /** Declares that everything up to {@code offset} has been seen (gaps and keyless records included). */
+    void updateLatestOffset(long offset) {
+        latestOffset = Math.max(latestOffset, offset);
+    }
+
+    /** Average slots probed per lookup since the last clear (1 is ideal). */
+    double averageProbes() {
+        return lookups == 0 ? 0 : (double) probes / lookups;
+    }
+
+    /** Records {@code offset} as the latest for {@code key}; the caller checks {@link #isFull()} first. */
+    void put(ByteBuffer key, long offset) {
+        hash(key);
+        long high = ByteBuffers.longAt(digest, 0);
+        long low = ByteBuffers.longAt(digest, 8);
+        int slot = find(high, low);
+        if (offsetPlusOne[slot] == 0) {
+            if (entries >= capacity) {
+                throw new IllegalStateException("the offset map is full (" + entries + " keys)");
+            }
+            digestHigh[slot] = high;
+            digestLow[slot] = low;
+            entries++;
+        }
+        offsetPlusOne[slot] = offset + 1;
+        latestOffset = Math.max(latestOffset, offset);
+    }
+
+    /** The latest offset put for {@code key}, or -1 if it was not. */
+    long get(ByteBuffer key) {
+        hash(key);
+        return offsetPlusOne[find(ByteBuffers.longAt(digest, 0), ByteBuffers.longAt(digest, 8))] - 1;
+    }
+
+    /** Empties the map for the next round. */
+    void clear() {
+        Arrays.fill(offsetPlusOne, 0);
+        entries = 0;
+        latestOffset = -1;
+        lookups = 0;
+        probes = 0;
+    }
+
+    /** The slot holding the digest, or the empty slot where it would go. */
+    private int find(long high, long low) {
+        lookups++;
+        int slot = (int) (((high ^ (high >>> 32)) & 0x7fffffffL) % slots);
+        while (true) {
+            probes++;
+            if (offsetPlusOne[slot] == 0 || (digestHigh[slot] == high && digestLow[slot] == low)) {
+                return slot;
+            }
+            slot = slot + 1 == slots ? 0 : slot + 1;
+        }
+    }
+
+    private void hash(ByteBuffer key) {
+        md5.update(key.duplicate());
+        try {
+            md5.digest(digest, 0, digest.length);
+        } catch (DigestException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Big-endian reads from a byte array. */
+    private static final class ByteBuffers {
+        static long longAt(byte[] b, int at) {
+            long v = 0;
+            for (int i = 0; i < 8; i++) {
+                v = (v << 8) | (b[at + i] & 0xffL);
+            }
+            return v;
+        }
+    }
+}

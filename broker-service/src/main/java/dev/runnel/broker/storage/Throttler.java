@@ -1,0 +1,63 @@
+package dev.runnel.broker.storage;
+
+import java.time.Duration;
+
+import dev.runnel.common.time.Ticker;
+
+/**
+ * Keeps the bytes the cleaner threads read and write under a rate (Kafka's {@code Throttler} for
+ * {@code log.cleaner.io.max.bytes.per.second}): every check interval it compares the bytes counted
+ * since the last check with the rate and, if they are over, sleeps until the average is back on
+ * it. Shared by the cleaner threads, which all wait while one sleeps. Thread-safe.
+ */
+final class Throttler {
+
+    private static final long CHECK_INTERVAL_NANOS = Duration.ofMillis(300).toNanos();
+
+    private final double bytesPerSecond;
+    private final Ticker ticker;
+    private long periodStartNanos;
+    private long bytesInPeriod;
+    private long totalSleptNanos;
+
+    /** A throttler at {@code bytesPerSecond}; {@link Double#MAX_VALUE} (or any infinite rate) never sleeps. */
+    Throttler(double bytesPerSecond, Ticker ticker) {
+        if (!(bytesPerSecond > 0)) {
+            throw new IllegalArgumentException("log.cleaner.io.max.bytes.per.second must be positive, not "
+                    + bytesPerSecond);
+        }
+        this.bytesPerSecond = bytesPerSecond;
+        this.ticker = ticker;
+        this.periodStartNanos = ticker.nanoTime();
+    }
+
+    boolean unlimited() {
+        return bytesPerSecond >= Double.MAX_VALUE || Double.isInfinite(bytesPerSecond);
+    }
+
+    /** Counts {@code bytes} and sleeps if the rate is exceeded. */
+    synchronized void maybeThrottle(long bytes) throws InterruptedException {
+        if (unlimited()) {
+            return;
+        }
+        bytesInPeriod += bytes;
+        long now = ticker.nanoTime();
+        long elapsed = now - periodStartNanos;
+        if (elapsed < CHECK_INTERVAL_NANOS) {
+            return;
+        }
+        double allowedNanos = bytesInPeriod / bytesPerSecond * 1e9;
+        long sleepNanos = (long) (allowedNanos - elapsed);
+        if (sleepNanos > 0) {
+            ticker.sleep(Duration.ofNanos(sleepNanos));
+            totalSleptNanos += sleepNanos;
+        }
+        periodStartNanos = ticker.nanoTime();
+        bytesInPeriod = 0;
+    }
+
+    /** Time spent sleeping so far. */
+    synchronized Duration slept() {
+        return Duration.ofNanos(totalSleptNanos);
+    }
+}

@@ -1,0 +1,249 @@
+package dev.runnel.broker.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.runnel.broker.record.KafkaRecordBatches;
+import dev.runnel.testing.ManualClock;
+import dev.runnel.testing.ManualScheduler;
+
+/**
+ * Proves that cleaning is crash-safe: a child JVM ({@link CompactingWriter}) writes keyed records
+ * to a compacted log while its cleaner swaps cleaned segments in, and is killed with
+ * {@code kill -9} at random moments, {@value #KILLS} times on the same directory (each run
+ * recovers what the previous kill left). After every kill a copy of the directory is opened and
+ * checked: every key's latest acknowledged write is there (or a newer one; a key may be missing
+ * only if that write was a tombstone old enough to go), no write appears twice, offsets only go
+ * up, each key's writes are in order, and every segment's indexes pass their check.
+ *
+ * <p>How the swap states are known to be hit: the child prints each swap step and lingers there,
+ * and the test records, for each kill, the last step printed and which cleaner files
+ * ({@code .cleaned}, {@code .swap}, {@code .deleted}) the directory held; it requires kills with
+ * {@code .cleaned} files present, and kills after a swap began but before it ended.
+ */
+class CleanerCrashProcessTest {
+
+    static final int KILLS = 24;
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    @TempDir
+    Path tmp;
+
+    private final ManualScheduler scheduler = new ManualScheduler(new ManualClock());
+
+    @Test
+    void killNineWhileTheCleanerWorksLosesNoAcknowledgedWrite() throws Exception {
+        Path logDir = tmp.resolve("log");
+        Random random = new Random(Long.getLong("runnel.test.seed", System.nanoTime()));
+        Map<String, Long> latestAcked = new HashMap<>();
+        Map<String, Integer> statesAtKill = new TreeMap<>();
+        int midSwapKills = 0;
+        int cleanedFileKills = 0;
+        long totalAcked = 0;
+        for (int kill = 0; kill < KILLS; kill++) {
+            long firstSeq = (kill + 1L) * 1_000_000_000L;
+            Run run;
+            try (Child child = new Child(logDir, firstSeq, tmp.resolve("child-" + kill + ".stderr"))) {
+                int minSteps = kill % 2 == 0 ? 1 : 0;
+                await("kill " + kill + ": the child writes and cleans").atMost(DEADLINE)
+                        .pollInterval(Duration.ofMillis(5))
+                        .failFast("the child exited before it was killed", child::assertAlive)
+                        .until(() -> child.acked.get() >= firstSeq + 200 && child.steps.get() >= minSteps);
+                // A random moment after that: some kills land mid-swap, some mid-copy, some between rounds.
+                Thread.sleep(random.nextInt(400));
+                child.killNine();
+                run = new Run(child.acked.get(), child.lastStep.get());
+            }
+            Set<String> leftovers = leftovers(logDir.resolve(CompactingWriter.TP.directoryName()));
+            String state = run.lastStep() + " " + leftovers;
+            statesAtKill.merge(state, 1, Integer::sum);
+            if (leftovers.contains(".swap") || run.lastStep().equals("swap-named")
+                    || run.lastStep().equals("sources-retired")) {
+                midSwapKills++;
+            }
+            if (leftovers.contains(".cleaned")) {
+                cleanedFileKills++;
+            }
+            for (long seq = firstSeq; seq <= run.ackedUpTo(); seq++) {
+                latestAcked.put(CompactingWriter.key(seq), seq);
+            }
+            totalAcked += run.ackedUpTo() - firstSeq + 1;
+            verifyCopy(logDir, tmp.resolve("copy-" + kill), latestAcked);
+        }
+        System.out.printf("CleanerCrashProcessTest: %d kills, %d acknowledged writes, %d kills mid-swap, "
+                + "%d with .cleaned files; last step and leftovers at each kill: %s%n", KILLS, totalAcked,
+                midSwapKills, cleanedFileKills, statesAtKill);
+        assertThat(midSwapKills).as("kills inside a swap, by state %s", statesAtKill).isPositive();
+        assertThat(cleanedFileKills).as("kills while a .cleaned segment was written, by state %s", statesAtKill)
+                .isPositive();
+    }
+
+    private record Run(long ackedUpTo, String lastStep) {
+    }
+
+    /** Opens a copy of the killed child's directory (so the next child recovers the original) and checks it. */
+    private void verifyCopy(Path logDir, Path copy, Map<String, Long> latestAcked) throws IOException {
+        copyTree(logDir, copy);
+        try (LogManager manager = LogManager.open(copy, CompactingWriter.CONFIG, scheduler.clock(), scheduler.clock(),
+                scheduler, LogManager.Settings.DEFAULTS.withCleaner(new LogCleaner.Settings(false, 1, 24 * 1000, 0.9,
+                        64 * 1024, Double.MAX_VALUE, Duration.ofSeconds(1))))) {
+            PartitionLog log = manager.getLog(CompactingWriter.TP).orElseThrow();
+            for (LogSegment segment : log.segments()) {
+                segment.sanityCheckIndexes();
+            }
+            ByteBuffer all = LogTestSupport.readAll(log, log.logStartOffset());
+            long lastOffset = -1;
+            Set<Long> seen = new HashSet<>();
+            Map<String, Long> latestInLog = new HashMap<>();
+            for (KafkaRecordBatches.DecodedRecord r : KafkaRecordBatches.decode(all)) {
+                long seq = r.timestamp();
+                String key = new String(r.key(), StandardCharsets.UTF_8);
+                assertThat(r.offset()).as("offsets rise").isGreaterThan(lastOffset);
+                assertThat(seen.add(seq)).as("write %d appears once", seq).isTrue();
+                assertThat(key).as("key of write %d", seq).isEqualTo(CompactingWriter.key(seq));
+                assertThat(r.value() == null).as("tombstone or not, write %d", seq)
+                        .isEqualTo(CompactingWriter.isTombstone(seq));
+                Long previous = latestInLog.put(key, seq);
+                assertThat(previous == null || previous < seq).as("writes of %s in order", key).isTrue();
+                lastOffset = r.offset();
+            }
+            latestAcked.forEach((key, acked) -> {
+                Long inLog = latestInLog.get(key);
+                if (inLog == null) {
+                    assertThat(CompactingWriter.isTombstone(acked))
+                            .as("%s is gone, so its latest acknowledged write %d must have been a tombstone", key, acked)
+                            .isTrue();
+                } else {
+                    assertThat(inLog).as("the latest write of %s in the log", key).isGreaterThanOrEqualTo(acked);
+                }
+            });
+        }
+    }
+
+    private static Set<String> leftovers(Path dir) throws IOException {
+        Set<String> found = new TreeSet<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            files.map(p -> p.getFileName().toString()).forEach(name -> {
+                for (String suffix : List.of(LogRecovery.CLEANED_SUFFIX, LogRecovery.SWAP_SUFFIX,
+                        LogRecovery.DELETED_SUFFIX)) {
+                    if (name.endsWith(suffix)) {
+                        found.add(suffix);
+                    }
+                }
+            });
+        }
+        return found;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path path : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(path).toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(target);
+                } else if (!path.getFileName().toString().equals(LogManager.LOCK_FILE)) {
+                    Files.copy(path, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    /** One run of {@link CompactingWriter}: its acknowledgements and the swap steps it printed. */
+    private static final class Child implements AutoCloseable {
+
+        private final Process process;
+        private final Path stderr;
+        final AtomicLong acked;
+        final AtomicLong steps = new AtomicLong();
+        final AtomicReference<String> lastStep = new AtomicReference<>("none");
+        private volatile boolean stdoutEnded;
+
+        Child(Path logDir, long firstSeq, Path stderr) throws IOException {
+            this.stderr = stderr;
+            this.acked = new AtomicLong(firstSeq - 1);
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            this.process = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                    "-cp", System.getProperty("java.class.path"),
+                    CompactingWriter.class.getName(), logDir.toString(), Long.toString(firstSeq))
+                    .redirectError(stderr.toFile())
+                    .start();
+            Thread reader = new Thread(this::readReports, "compacting-child-stdout");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        /** Collects ACK and STEP lines; a last line cut short by the kill counts for nothing. */
+        private void readReports() {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    String[] parts = line.split(" ");
+                    if (parts.length == 3 && parts[0].equals("ACK")) {
+                        acked.set(Long.parseLong(parts[2]));
+                    } else if (parts.length == 2 && parts[0].equals("STEP")) {
+                        steps.incrementAndGet();
+                        lastStep.set(parts[1].equals("final-named") ? "swap-done" : parts[1]);
+                    }
+                }
+            } catch (IOException | NumberFormatException e) {
+                // The pipe broke with the process, or the kill cut a line: what was read is what was reported.
+            } finally {
+                stdoutEnded = true;
+            }
+        }
+
+        void assertAlive() {
+            assertThat(process.isAlive()).as(() -> "the child exited on its own with status " + process.exitValue()
+                    + "; its stderr:\n" + stderrText()).isTrue();
+        }
+
+        void killNine() throws IOException {
+            Process kill = new ProcessBuilder("kill", "-9", Long.toString(process.pid())).redirectErrorStream(true)
+                    .start();
+            await("kill -9").atMost(DEADLINE).pollInterval(Duration.ofMillis(10)).until(() -> !kill.isAlive());
+            assertThat(kill.exitValue()).as("exit status of kill -9").isZero();
+            await("the killed child's end").atMost(DEADLINE).pollInterval(Duration.ofMillis(10))
+                    .until(() -> !process.isAlive() && stdoutEnded);
+        }
+
+        private String stderrText() {
+            try {
+                return Files.readString(stderr);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (process.isAlive()) {
+                process.destroyForcibly();
+            }
+        }
+    }
+}

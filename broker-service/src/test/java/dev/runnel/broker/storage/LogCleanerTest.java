@@ -1,0 +1,452 @@
+package dev.runnel.broker.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.runnel.broker.record.KafkaRecordBatches;
+import dev.runnel.broker.record.RecordCodec;
+import dev.runnel.common.TopicPartition;
+import dev.runnel.testing.ManualClock;
+import dev.runnel.testing.ManualScheduler;
+
+/** The log cleaner on a fake clock: what a round keeps, when a log is chosen, and what survives a restart. */
+class LogCleanerTest {
+
+    private static final TopicPartition TP = new TopicPartition("table", 0);
+    private static final LogConfig COMPACTED = LogConfig.DEFAULTS.withCompact(true);
+    /** Cleaner threads off: each test runs rounds itself with {@link LogCleaner#cleanFilthiestLog()}. */
+    private static final LogCleaner.Settings SETTINGS = new LogCleaner.Settings(false, 1, 24 * 10_000, 0.9, 64 * 1024,
+            Double.MAX_VALUE, Duration.ofSeconds(15));
+
+    @TempDir
+    Path dir;
+
+    private final ManualScheduler scheduler = new ManualScheduler(new ManualClock());
+    private final ManualClock clock = scheduler.clock();
+    private LogManager manager;
+
+    @AfterEach
+    void close() throws IOException {
+        if (manager != null) {
+            manager.close();
+        }
+    }
+
+    private LogManager open(LogCleaner.Settings settings) throws IOException {
+        manager = LogManager.open(dir, LogConfig.DEFAULTS, clock, clock, scheduler,
+                LogManager.Settings.DEFAULTS.withCleaner(settings));
+        return manager;
+    }
+
+    private PartitionLog compacted(LogConfig config) throws IOException {
+        return open(SETTINGS).getOrCreateLog(TP, config);
+    }
+
+    @Test
+    void onlyTheLatestRecordOfEachKeyStaysAndOffsetsDoNotMove() throws Exception {
+        PartitionLog log = compacted(COMPACTED);
+        append(log, "k0=a", "k1=a", "k2=a", "k3=a");
+        append(log, "k0=b", "k1=b");
+        log.roll();
+        append(log, "k2=c", "k9=c");
+        log.roll();
+        committed(log);
+
+        LogCleaner.Round round = manager.cleaner().cleanFilthiestLog().orElseThrow();
+
+        assertThat(round.partition()).isEqualTo(TP);
+        assertThat(round.result().endOffset()).isEqualTo(8);
+        assertThat(records(log)).containsExactly("3:k3=a", "4:k0=b", "5:k1=b", "6:k2=c", "7:k9=c");
+        assertThat(log.logEndOffset()).isEqualTo(8);
+        assertThat(log.logStartOffset()).isZero();
+        assertThat(manager.cleaner().checkpointedOffset(TP)).isEqualTo(8);
+        // The two cleaned segments fit one: they were merged.
+        assertThat(log.segmentBaseOffsets()).containsExactly(0L, 8L);
+        // A fetch at a removed offset gets the next record that stayed.
+        assertThat(TestBatches.offsets(log.read(1, 1 << 20, Long.MAX_VALUE, false).slice().readFully()))
+                .startsWith(3L);
+        // Nothing is dirty now.
+        assertThat(manager.cleaner().cleanFilthiestLog()).isEmpty();
+    }
+
+    @Test
+    void theActiveSegmentAndRecordsAboveTheHighWatermarkAreNeverCleaned() throws Exception {
+        PartitionLog log = compacted(COMPACTED);
+        append(log, "k=1", "k=2");
+        log.roll();
+        append(log, "k=3");
+        log.roll();
+        append(log, "k=4", "k=5"); // active segment
+        log.updateHighWatermark(2); // the second segment is not committed
+
+        manager.cleaner().cleanFilthiestLog().orElseThrow();
+
+        assertThat(records(log)).containsExactly("1:k=2", "2:k=3", "3:k=4", "4:k=5");
+    }
+
+    @Test
+    void aTombstoneStaysForDeleteRetentionAfterTheCleaningThatKeptItThenGoes() throws Exception {
+        LogConfig config = COMPACTED.withCleanup(COMPACTED.cleanup().withDeleteRetentionMs(Duration.ofHours(1).toMillis())
+                .withMinCleanableDirtyRatio(0));
+        PartitionLog log = compacted(config);
+        append(log, "k1=a", "k2=b");
+        log.roll();
+        append(log, "k1=");
+        log.roll();
+        committed(log);
+
+        manager.cleaner().cleanFilthiestLog().orElseThrow();
+        assertThat(records(log)).containsExactly("1:k2=b", "2:k1=");
+
+        // Later rounds before the horizon keep it.
+        clock.advance(Duration.ofMinutes(59));
+        append(log, "k3=c");
+        log.roll();
+        committed(log);
+        manager.cleaner().cleanFilthiestLog().orElseThrow();
+        assertThat(records(log)).containsExactly("1:k2=b", "2:k1=", "3:k3=c");
+
+        // The first round after it drops it.
+        clock.advance(Duration.ofMinutes(2));
+        append(log, "k4=d");
+        log.roll();
+        committed(log);
+        manager.cleaner().cleanFilthiestLog().orElseThrow();
+        assertThat(records(log)).containsExactly("1:k2=b", "3:k3=c", "4:k4=d");
+    }
+
+    @Test
+    void aNewerValueRemovesAnOlderTombstoneAtOnce() throws Exception {
+        PartitionLog log = compacted(COMPACTED);
+        append(log, "k=a", "k=");
+        append(log, "k=b");
+        log.roll();
+        committed(log);
+
+        manager.cleaner().cleanFilthiestLog().orElseThrow();
+
+        assertThat(records(log)).containsExactly("2:k=b");
+    }
+
+    @Test
+    void recordsNewerThanMinCompactionLagAreNotCleaned() throws Exception {
+        LogConfig config = COMPACTED.withCleanup(COMPACTED.cleanup().withMinCompactionLagMs(Duration.ofHours(1).toMillis()));
+        PartitionLog log = compacted(config);
+        append(log, "k=1", "k=2", "k=3");
+        log.roll();
+        committed(log);
+
+        assertThat(manager.cleaner().cleanFilthiestLog()).isEmpty();
+        assertThat(records(log)).hasSize(3);
+
+        clock.advance(Duration.ofMinutes(61));
+        manager.cleaner().cleanFilthiestLog().orElseThrow();
+        assertThat(records(log)).containsExactly("2:k=3");
+    }
+
+    @Test
+    void maxCompactionLagCleansALogBelowTheDirtyRatio() throws Exception {
+        LogConfig config = COMPACTED.withCleanup(COMPACTED.cleanup().withMinCleanableDirtyRatio(0.99)
+                .withMaxCompactionLagMs(Duration.ofHours(1).toMillis()));
+        PartitionLog log = compacted(config);
+        append(log, "k=1", "k=2");
+        log.roll();
+        committed(log);
+        // Half dirty: under 0.99, and younger than the max lag.
+        Cleaner.Range range = Cleaner.cleanableRange(log, -1, clock.millis());
+        assertThat(range.dirtyRatio()).isEqualTo(1.0); // nothing cleaned yet: all dirty
+        manager.cleaner().cleanFilthiestLog().orElseThrow(); // all dirty beats 0.99
+        append(log, "a=1", "b=1", "c=1");
+        log.roll();
+        append(log, "k=3");
+        log.roll();
+        committed(log);
+        assertThat(Cleaner.cleanableRange(log, manager.cleaner().checkpointedOffset(TP), clock.millis()).dirtyRatio())
+                .isLessThan(0.99);
+        assertThat(manager.cleaner().cleanFilthiestLog()).isEmpty();
+
+        clock.advance(Duration.ofMinutes(61));
+        manager.cleaner().cleanFilthiestLog().orElseThrow();
+        assertThat(records(log)).containsExactly("2:a=1", "3:b=1", "4:c=1", "5:k=3");
+    }
+
+    @Test
+    void theDirtiestLogIsCleanedFirstAndLogsBelowTheRatioWait() throws Exception {
+        open(SETTINGS);
+        TopicPartition a = new TopicPartition("a", 0);
+        TopicPartition b = new TopicPartition("b", 0);
+        TopicPartition c = new TopicPartition("plain", 0);
+        PartitionLog logA = manager.getOrCreateLog(a, COMPACTED);
+        PartitionLog logB = manager.getOrCreateLog(b, COMPACTED);
+        PartitionLog logC = manager.getOrCreateLog(c, LogConfig.DEFAULTS);
+        for (PartitionLog log : List.of(logA, logB, logC)) {
+            append(log, "k=1", "k=2");
+            log.roll();
+            committed(log);
+        }
+        manager.cleaner().cleanFilthiestLog().orElseThrow();
+        manager.cleaner().cleanFilthiestLog().orElseThrow();
+        assertThat(manager.cleaner().cleanFilthiestLog()).isEmpty(); // the delete-policy log is never cleaned
+        assertThat(records(logC)).hasSize(2);
+
+        // a: one small dirty segment after a large clean part; b: mostly dirty.
+        append(logA, "x=1");
+        logA.roll();
+        append(logB, "y=1", "y=2", "y=3", "y=4", "y=5", "y=6");
+        logB.roll();
+        committed(logA);
+        committed(logB);
+        double ratioA = Cleaner.cleanableRange(logA, manager.cleaner().checkpointedOffset(a), clock.millis()).dirtyRatio();
+        double ratioB = Cleaner.cleanableRange(logB, manager.cleaner().checkpointedOffset(b), clock.millis()).dirtyRatio();
+        assertThat(ratioB).isGreaterThan(ratioA).isGreaterThan(0.5);
+
+        assertThat(manager.cleaner().cleanFilthiestLog().orElseThrow().partition()).isEqualTo(b);
+        assertThat(manager.cleaner().maxDirtyPercent()).isEqualTo(100 * ratioB);
+        assertThat(manager.cleaner().cleanFilthiestLog().map(LogCleaner.Round::partition))
+                .isEqualTo(ratioA > 0.5 ? Optional.of(a) : Optional.empty());
+    }
+
+    @Test
+    void theLastBatchOfEachProducerStaysSoItsRetriesAreStillRecognised() throws Exception {
+        PartitionLog log = compacted(COMPACTED);
+        long pid = 7;
+        for (int seq = 0; seq < 4; seq++) {
+            log.appendAsLeader(idempotent(pid, seq, "k=" + seq), 0);
+        }
+        log.appendAsLeader(keyed("k=plain"), 0); // the key's latest value, not the producer's
+        log.roll();
+        committed(log);
+
+        manager.cleaner().cleanFilthiestLog().orElseThrow();
+
+        // The producer's last batch stays, emptied: offset 3 holds no record, but the batch is there.
+        assertThat(records(log)).containsExactly("4:k=plain");
+        assertThat(log.activeProducers().get(pid).lastSeq()).isEqualTo(3);
+        ByteBuffer stored = LogTestSupport.readAll(log, 0);
+        assertThat(RecordBatchHeader.baseOffset(stored, 0)).isEqualTo(3);
+        assertThat(RecordBatchHeader.recordCount(stored, 0)).isZero();
+        assertThat(RecordBatchHeader.lastSequence(stored, 0)).isEqualTo(3);
+
+        // After a restart, a retry of the last batch is a duplicate and the next sequence is accepted.
+        manager.close();
+        manager = null;
+        open(SETTINGS);
+        PartitionLog reopened = manager.getLog(TP).orElseThrow();
+        AppendInfo retry = reopened.appendAsLeader(idempotent(pid, 3, "k=3"), 0);
+        assertThat(retry.duplicate()).isTrue();
+        assertThat(retry.firstOffset()).isEqualTo(3);
+        assertThat(reopened.appendAsLeader(idempotent(pid, 4, "k=4"), 0).firstOffset()).isEqualTo(5);
+        assertThatThrownBy(() -> reopened.appendAsLeader(idempotent(pid, 9, "k=9"), 0))
+                .isInstanceOfSatisfying(LogException.class,
+                        e -> assertThat(e.error()).isEqualTo(LogError.OUT_OF_ORDER_SEQUENCE));
+    }
+
+    @Test
+    void compactAndDeleteAppliesRetentionAndCompaction() throws Exception {
+        LogConfig config = COMPACTED.withRetentionMs(Duration.ofHours(1).toMillis())
+                .withCleanup(COMPACTED.cleanup().withPolicies(true, true));
+        PartitionLog log = compacted(config);
+        append(log, "old=1", "old=2");
+        log.roll();
+        clock.advance(Duration.ofMinutes(90));
+        append(log, "k=1", "k=2");
+        log.roll();
+        committed(log);
+
+        manager.applyRetention();
+        assertThat(log.logStartOffset()).isEqualTo(2);
+        manager.cleaner().cleanFilthiestLog().orElseThrow();
+
+        assertThat(records(log)).containsExactly("3:k=2");
+    }
+
+    @Test
+    void aSmallMapCleansInSeveralRoundsEachEndingWhereTheMapFilled() throws Exception {
+        // Room for 9 keys a round (10 slots, load factor 0.9).
+        LogCleaner.Settings tiny = new LogCleaner.Settings(false, 1, 24 * 10, 0.9, 64 * 1024, Double.MAX_VALUE,
+                Duration.ofSeconds(15));
+        PartitionLog log = open(tiny).getOrCreateLog(TP, COMPACTED.withCleanup(COMPACTED.cleanup()
+                .withMinCleanableDirtyRatio(0)));
+        List<String> expected = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            List<String> batch = new ArrayList<>();
+            for (int k = 0; k < 10; k++) {
+                batch.add("k" + k + "=" + round);
+            }
+            append(log, batch.toArray(String[]::new));
+        }
+        for (int k = 0; k < 10; k++) {
+            expected.add((20 + k) + ":k" + k + "=2");
+        }
+        log.roll();
+        committed(log);
+
+        List<Long> ends = new ArrayList<>();
+        Optional<LogCleaner.Round> round;
+        while ((round = manager.cleaner().cleanFilthiestLog()).isPresent()) {
+            ends.add(round.get().result().endOffset());
+        }
+
+        assertThat(ends).hasSizeGreaterThan(1).isSorted().endsWith(30L);
+        assertThat(records(log)).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void compressedBatchesAreRewrittenWithTheirCodecAndHeaders() throws Exception {
+        PartitionLog log = compacted(COMPACTED);
+        for (RecordCodec codec : RecordCodec.values()) {
+            List<KafkaRecordBatches.SimpleRecord> rs = List.of(record("a=" + codec), record("b=" + codec),
+                    record(codec.name() + "=1"));
+            log.appendAsLeader(KafkaRecordBatches.batch(codec, KafkaRecordBatches.ProducerInfo.NONE, rs), 0);
+        }
+        log.roll();
+        committed(log);
+
+        manager.cleaner().cleanFilthiestLog().orElseThrow();
+
+        ByteBuffer stored = LogTestSupport.readAll(log, 0);
+        List<Integer> codecs = new ArrayList<>();
+        for (int at = 0; at < stored.limit(); at += RecordBatchHeader.sizeInBytes(stored, at)) {
+            if (RecordBatchHeader.recordCount(stored, at) > 0) {
+                codecs.add(RecordBatchHeader.codecId(stored, at));
+            }
+            assertThat(RecordBatchHeader.isCrcValid(stored, at)).isTrue();
+        }
+        assertThat(codecs).containsExactly(0, 1, 2, 3, 4);
+        assertThat(records(log)).contains("12:a=ZSTD", "13:b=ZSTD", "2:NONE=1", "5:GZIP=1");
+    }
+
+    @Test
+    void aTruncationDuringARoundMakesItsSwapRefusedAndLowersTheCheckpoint() throws Exception {
+        PartitionLog log = compacted(COMPACTED);
+        append(log, "a=1");
+        append(log, "k=1");
+        append(log, "k=2");
+        log.roll();
+        committed(log);
+        manager.cleaner().cleanFilthiestLog().orElseThrow();
+        assertThat(manager.cleaner().checkpointedOffset(TP)).isEqualTo(3);
+        append(log, "k=3");
+        log.roll();
+        committed(log);
+        Cleaner.Range range = Cleaner.cleanableRange(log, 3, clock.millis());
+        long truncations = log.truncationCount();
+        log.truncateTo(1); // a follower truncating while the round copies
+        Cleaner cleaner = new Cleaner(new OffsetMap(24 * 100, 0.9), 64 * 1024,
+                new Throttler(Double.MAX_VALUE, clock), () -> false);
+
+        Cleaner.Result result = cleaner.clean(log, range, truncations, clock.millis());
+
+        assertThat(result.abandoned()).isTrue();
+        assertThat(records(log)).containsExactly("0:a=1");
+        try (var files = Files.list(log.dir())) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".cleaned"));
+        }
+        // The next choice lowers the checkpoint to the truncation point.
+        assertThat(manager.cleaner().cleanFilthiestLog()).isEmpty();
+        assertThat(manager.cleaner().checkpointedOffset(TP)).isEqualTo(1);
+    }
+
+    @Test
+    void theCheckpointSurvivesARestartAndIsDroppedWhenTheLogStopsBeingCompacted() throws Exception {
+        PartitionLog log = compacted(COMPACTED);
+        append(log, "k=1", "k=2");
+        log.roll();
+        committed(log);
+        manager.cleaner().cleanFilthiestLog().orElseThrow();
+        manager.close();
+        assertThat(Files.readAllLines(dir.resolve(LogCleaner.CHECKPOINT_FILE))).contains("table-0 2");
+
+        manager = null;
+        open(SETTINGS);
+        assertThat(manager.cleaner().checkpointedOffset(TP)).isEqualTo(2);
+        manager.getLog(TP).orElseThrow().updateConfig(LogConfig.DEFAULTS);
+        assertThat(manager.cleaner().cleanFilthiestLog()).isEmpty();
+        assertThat(manager.cleaner().checkpointedOffset(TP)).isEqualTo(-1);
+    }
+
+    @Test
+    void cleanerThreadsCompactInTheBackground() throws Exception {
+        LogCleaner.Settings running = new LogCleaner.Settings(true, 1, 24 * 10_000, 0.9, 64 * 1024, Double.MAX_VALUE,
+                Duration.ofMillis(10));
+        PartitionLog log = open(running).getOrCreateLog(TP, COMPACTED);
+        append(log, "k=1", "k=2", "k=3");
+        log.roll();
+        committed(log);
+        manager.cleaner().wakeUp();
+
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(records(log)).containsExactly("2:k=3"));
+        assertThat(manager.cleaner().rounds()).isPositive();
+        assertThat(manager.cleaner().deadThreadCount()).isZero();
+        assertThatThrownBy(() -> manager.cleaner().cleanFilthiestLog()).isInstanceOf(IllegalStateException.class);
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------
+
+    private void committed(PartitionLog log) {
+        log.updateHighWatermark(log.logEndOffset());
+    }
+
+    private void append(PartitionLog log, String... keyValues) {
+        log.appendAsLeader(keyed(keyValues), 0);
+    }
+
+    /** One batch of "key=value" records; "key=" is a tombstone. */
+    private ByteBuffer keyed(String... keyValues) {
+        List<KafkaRecordBatches.SimpleRecord> records = new ArrayList<>();
+        for (String kv : keyValues) {
+            records.add(record(kv));
+        }
+        return KafkaRecordBatches.batch(RecordCodec.NONE, KafkaRecordBatches.ProducerInfo.NONE, records);
+    }
+
+    private ByteBuffer idempotent(long pid, int seq, String keyValue) {
+        return KafkaRecordBatches.batch(RecordCodec.NONE, new KafkaRecordBatches.ProducerInfo(pid, (short) 0, seq),
+                List.of(record(keyValue)));
+    }
+
+    private KafkaRecordBatches.SimpleRecord record(String kv) {
+        int eq = kv.indexOf('=');
+        String value = kv.substring(eq + 1);
+        return new KafkaRecordBatches.SimpleRecord(clock.millis(),
+                kv.substring(0, eq).getBytes(StandardCharsets.UTF_8),
+                value.isEmpty() ? null : value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Every record as "offset:key=value" (an empty value for a tombstone). */
+    static List<String> records(PartitionLog log) {
+        ByteBuffer all = LogTestSupport.readAll(log, log.logStartOffset());
+        List<String> out = new ArrayList<>();
+        for (KafkaRecordBatches.DecodedRecord r : KafkaRecordBatches.decode(all)) {
+            out.add(r.offset() + ":" + new String(r.key(), StandardCharsets.UTF_8) + "="
+                    + (r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8)));
+        }
+        return out;
+    }
+
+    static Map<String, String> latest(List<String> records) {
+        Map<String, String> latest = new LinkedHashMap<>();
+        for (String r : records) {
+            String kv = r.substring(r.indexOf(':') + 1);
+            latest.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        }
+        return latest;
+    }
+}

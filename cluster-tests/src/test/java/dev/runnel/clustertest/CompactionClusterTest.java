@@ -1,0 +1,161 @@
+package dev.runnel.clustertest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.PolicyViolationException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.runnel.broker.record.KafkaRecordBatches;
+import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.storage.PartitionLog;
+import dev.runnel.broker.storage.RecordBatchHeader;
+
+/**
+ * Log compaction end to end: a compacted topic written through kafka-clients is cleaned by every
+ * replica's own cleaner down to the latest record per key (tombstones kept for
+ * {@code delete.retention.ms}), a consumer reading it from the start gets exactly that, and
+ * DeleteRecords is refused on it as Kafka refuses it.
+ */
+class CompactionClusterTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+    private static final int KEYS = 200;
+    private static final int DELETED_KEYS = 20;
+
+    private static InJvmCluster cluster;
+    private static Admin admin;
+    private static String bootstrap;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = new InJvmCluster();
+        cluster.startControllerAndBrokers(3, "--runnel.broker.log-cleaner.backoff=100ms",
+                "--runnel.broker.log-cleaner.dedupe-buffer-size=4MB");
+        bootstrap = cluster.bootstrap(1, 2, 3);
+        admin = KafkaClients.admin(bootstrap);
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
+        }
+        cluster.close();
+    }
+
+    @Test
+    void everyReplicaCompactsToTheLatestRecordPerKeyAndConsumersReadThat() throws Exception {
+        String topic = "table";
+        admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3).configs(Map.of("cleanup.policy", "compact",
+                "segment.ms", "300", "min.cleanable.dirty.ratio", "0.01", "min.insync.replicas", "2"))))
+                .all().get(20, TimeUnit.SECONDS);
+        Map<String, String> expected = new LinkedHashMap<>();
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap,
+                Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+            for (int round = 0; round < 4; round++) {
+                for (int k = 0; k < KEYS; k++) {
+                    String value = "round-" + round;
+                    producer.send(new ProducerRecord<>(topic, KafkaClients.bytes("k" + k), KafkaClients.bytes(value)));
+                    expected.put("k" + k, value);
+                }
+                producer.flush();
+            }
+            for (int k = 0; k < DELETED_KEYS; k++) {
+                producer.send(new ProducerRecord<>(topic, KafkaClients.bytes("k" + k), null));
+                expected.put("k" + k, null);
+            }
+            producer.flush();
+        }
+        int written = 4 * KEYS + DELETED_KEYS;
+
+        // Each replica's cleaner works on its own schedule; all end with one record per key.
+        TopicPartition tp = new TopicPartition(topic, 0);
+        for (int broker = 1; broker <= 3; broker++) {
+            int id = broker;
+            await("broker " + id + " compacts its replica").atMost(DEADLINE).pollInterval(Duration.ofMillis(200))
+                    .untilAsserted(() -> assertThat(records(localLog(id, tp))).as("broker %d's replica", id)
+                            .hasSize(KEYS).containsExactlyInAnyOrderElementsOf(expectedRecords(expected).entrySet()));
+        }
+        List<ConsumerRecord<byte[], byte[]>> read;
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(bootstrap)) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            read = KafkaClients.drain(consumer);
+        }
+        Map<String, String> consumed = new LinkedHashMap<>();
+        long previous = -1;
+        for (ConsumerRecord<byte[], byte[]> r : read) {
+            assertThat(r.offset()).isGreaterThan(previous);
+            previous = r.offset();
+            consumed.put(KafkaClients.text(r.key()), r.value() == null ? null : KafkaClients.text(r.value()));
+        }
+        assertThat(read).as("records a consumer reads from the start of %d written", written).hasSize(KEYS);
+        assertThat(consumed).isEqualTo(expected);
+        assertThat(previous).as("offsets are kept: the last record is the last written").isEqualTo(written - 1);
+
+        // DeleteRecords needs cleanup.policy to include delete, as in Kafka.
+        assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> admin.deleteRecords(
+                Map.of(tp, RecordsToDelete.beforeOffset(10))).all().get(20, TimeUnit.SECONDS))
+                .withCauseInstanceOf(PolicyViolationException.class);
+    }
+
+    private static PartitionLog localLog(int broker, TopicPartition tp) {
+        return cluster.broker(broker).getBean(ReplicaManager.class)
+                .partition(new dev.runnel.common.TopicPartition(tp.topic(), tp.partition())).orElseThrow().log();
+    }
+
+    /** Key to value ("" for a tombstone) of every record of {@code log} up to its high watermark. */
+    private static List<Map.Entry<String, String>> records(PartitionLog log) throws IOException {
+        List<Map.Entry<String, String>> out = new ArrayList<>();
+        long offset = log.logStartOffset();
+        while (offset < log.highWatermark()) {
+            PartitionLog.ReadResult read = log.read(offset, 1 << 20, log.highWatermark(), true);
+            if (read.isEmpty()) {
+                break;
+            }
+            ByteBuffer bytes = read.slice().readFully();
+            List<KafkaRecordBatches.DecodedRecord> decoded = KafkaRecordBatches.decode(bytes);
+            for (KafkaRecordBatches.DecodedRecord r : decoded) {
+                if (r.offset() >= offset) {
+                    out.add(Map.entry(KafkaClients.text(r.key()), r.value() == null ? "" : KafkaClients.text(r.value())));
+                }
+            }
+            long next = offset;
+            for (int at = 0; at + RecordBatchHeader.HEADER_SIZE <= bytes.limit();
+                    at += RecordBatchHeader.sizeInBytes(bytes, at)) {
+                next = RecordBatchHeader.lastOffset(bytes, at) + 1;
+            }
+            offset = next;
+        }
+        return out;
+    }
+
+    private static Map<String, String> expectedRecords(Map<String, String> expected) {
+        Map<String, String> out = new LinkedHashMap<>();
+        expected.forEach((k, v) -> out.put(k, v == null ? "" : v));
+        return out;
+    }
+}
