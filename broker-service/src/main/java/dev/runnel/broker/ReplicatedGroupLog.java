@@ -74,10 +74,13 @@ final class ReplicatedGroupLog implements GroupLog {
     private static long nextOffsetAfterWholeBatches(ByteBuffer bytes) {
         long next = -1;
         int at = bytes.position();
-        while (at + RecordBatchHeader.HEADER_SIZE <= bytes.limit()
-                && at + (long) RecordBatchHeader.sizeInBytes(bytes, at) <= bytes.limit()) {
+        while (at + RecordBatchHeader.HEADER_SIZE <= bytes.limit()) {
+            int size = RecordBatchHeader.sizeInBytes(bytes, at);
+            if (size < RecordBatchHeader.HEADER_SIZE || at + (long) size > bytes.limit()) {
+                break; // cut short by the read's size, or corrupt: the decode below says which
+            }
             next = RecordBatchHeader.lastOffset(bytes, at) + 1;
-            at += RecordBatchHeader.sizeInBytes(bytes, at);
+            at += size;
         }
         return next;
     }

@@ -6,12 +6,13 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.record.CompactionRecords;
+import dev.runnel.common.TopicPartition;
 
 /**
  * One cleaning of one log (Kafka's {@code Cleaner}): build the key-to-latest-offset map over the
@@ -59,7 +60,7 @@ final class Cleaner {
 
     /** What a round did. {@code endOffset} is the new first dirty offset, or -1 if the round was abandoned. */
     record Result(long endOffset, long bytesRead, long bytesWritten, long recordsRead, long recordsWritten,
-            int keysMapped, double mapUtilization, int segmentsRewritten, int segmentsWritten) {
+            int keysMapped, double mapUtilization, int segmentsRewritten, int segmentsWritten, long logBytesCleaned) {
 
         boolean abandoned() {
             return endOffset < 0;
@@ -81,10 +82,14 @@ final class Cleaner {
     private final OffsetMap map;
     private final int ioBufferBytes;
     private final Throttler throttler;
-    private final BooleanSupplier stopping;
+    private final Predicate<TopicPartition> stopping;
     private ByteBuffer writeBuffer;
 
-    Cleaner(OffsetMap map, int ioBufferBytes, Throttler throttler, BooleanSupplier stopping) {
+    /**
+     * @param stopping asked between chunks whether the round of a partition must stop (the cleaner
+     *                 is closing, or the partition is being deleted)
+     */
+    Cleaner(OffsetMap map, int ioBufferBytes, Throttler throttler, Predicate<TopicPartition> stopping) {
         this.map = map;
         this.ioBufferBytes = ioBufferBytes;
         this.throttler = throttler;
@@ -154,8 +159,21 @@ final class Cleaner {
 
     /** The base offset of the segment after {@code segment}, or Long.MAX_VALUE for the last one. */
     private static long endOf(List<LogSegment> segments, LogSegment segment) {
-        int i = segments.indexOf(segment);
-        return i + 1 < segments.size() ? segments.get(i + 1).baseOffset() : Long.MAX_VALUE;
+        // The list is in base offset order: a binary search, since callers ask for every segment.
+        int low = 0;
+        int high = segments.size() - 1;
+        while (low <= high) {
+            int mid = (low + high) >>> 1;
+            long base = segments.get(mid).baseOffset();
+            if (base < segment.baseOffset()) {
+                low = mid + 1;
+            } else if (base > segment.baseOffset()) {
+                high = mid - 1;
+            } else {
+                return mid + 1 < segments.size() ? segments.get(mid + 1).baseOffset() : Long.MAX_VALUE;
+            }
+        }
+        throw new IllegalArgumentException(segment + " is not among the segments");
     }
 
     /**
@@ -211,16 +229,18 @@ final class Cleaner {
         }
         long endOffset = Math.min(map.latestOffset() + 1, range.firstUncleanableOffset());
         if (endOffset <= range.firstDirtyOffset()) {
-            return new Result(range.firstDirtyOffset(), read[0], 0, 0, 0, map.size(), map.utilization(), 0, 0);
+            return new Result(range.firstDirtyOffset(), read[0], 0, 0, 0, map.size(), map.utilization(), 0, 0, 0);
         }
         int keysMapped = map.size();
         double utilization = map.utilization();
 
         // 2. Rewrite every segment below the map's end, group by group.
         List<LogSegment> toClean = new ArrayList<>();
+        long logBytes = 0;
         for (LogSegment segment : segments) {
             if (segment.baseOffset() < endOffset && segment != active) {
                 toClean.add(segment);
+                logBytes += segment.size();
             }
         }
         Map<Long, Long> producers = log.lastOffsetsOfActiveProducers();
@@ -233,6 +253,8 @@ final class Cleaner {
             boolean swapped;
             try {
                 swapped = log.replaceSegments(group, cleaned, truncationsSeen);
+            } catch (LocalLog.SwapIncompleteException e) {
+                throw e; // the cleaned segment is in the log now: it stays
             } catch (IOException | RuntimeException e) {
                 cleaned.delete();
                 throw e;
@@ -247,12 +269,12 @@ final class Cleaner {
             return abandoned(log, read[0]);
         }
         return new Result(endOffset, read[0], counts[0], counts[1], counts[2], keysMapped, utilization, toClean.size(),
-                written);
+                written, logBytes);
     }
 
     private static Result abandoned(PartitionLog log, long bytesRead) {
         Cleaner.log.info("Cleaning of {} abandoned: the log changed under it", log.topicPartition());
-        return new Result(-1, bytesRead, 0, 0, 0, 0, 0, 0, 0);
+        return new Result(-1, bytesRead, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     /**
@@ -303,8 +325,9 @@ final class Cleaner {
     }
 
     private void checkStopping(PartitionLog log) {
-        if (stopping.getAsBoolean()) {
-            throw new CleaningAbortedException("cleaning of " + log.topicPartition() + " stopped: the cleaner is closing");
+        if (stopping.test(log.topicPartition())) {
+            throw new CleaningAbortedException("cleaning of " + log.topicPartition() + " stopped: the cleaner is closing"
+                    + " or the partition is going");
         }
     }
 

@@ -319,18 +319,37 @@ final class LocalLog {
      * Caller holds the PartitionLog lock and has checked that the sources are in the log.
      */
     void replaceSegments(List<LogSegment> sources, LogSegment cleaned) throws IOException {
+        swapSteps.accept("cleaned-written");
         cleaned.changeSuffix(LogRecovery.CLEANED_SUFFIX, LogRecovery.SWAP_SUFFIX);
-        swapSteps.accept("swap-named");
-        segments.replace(sources, cleaned, Duration.ofMillis(config.fileDeleteDelayMs()));
-        swapSteps.accept("sources-retired");
-        cleaned.changeSuffix(LogRecovery.SWAP_SUFFIX, "");
-        swapSteps.accept("final-named");
+        // The .swap name must be durable before any source is renamed: recovery completes a swap
+        // only from it, and would otherwise find retired sources and no replacement.
         CheckpointFile.fsyncDirectory(dir);
+        swapSteps.accept("swap-named");
+        try {
+            segments.replace(sources, cleaned, Duration.ofMillis(config.fileDeleteDelayMs()));
+            swapSteps.accept("sources-retired");
+            cleaned.changeSuffix(LogRecovery.SWAP_SUFFIX, "");
+            swapSteps.accept("final-named");
+            CheckpointFile.fsyncDirectory(dir);
+        } catch (IOException | RuntimeException e) {
+            throw new SwapIncompleteException("the swap of " + cleaned + " into " + topicPartition + " stopped part way;"
+                    + " the cleaned segment serves reads and recovery completes the swap at the next start", e);
+        }
     }
 
     /**
-     * Told of each step of every swap ({@code swap-named}, {@code sources-retired},
-     * {@code final-named}); nothing by default. The kill -9 tests of the cleaner set it in their
+     * A swap failed after the cleaned segment entered the log: it must not be deleted (it holds the
+     * data now), and the files are left for {@link LogRecovery} to complete.
+     */
+    static final class SwapIncompleteException extends IOException {
+        SwapIncompleteException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Told of each step of every swap ({@code cleaned-written}, {@code swap-named},
+     * {@code sources-retired}, {@code final-named}); nothing by default. The kill -9 tests of the cleaner set it in their
      * child process to report the steps and linger at them, so that kills land mid-swap.
      */
     static volatile Consumer<String> swapSteps = step -> { };

@@ -1,6 +1,7 @@
 package dev.runnel.broker.storage;
 
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -110,6 +111,10 @@ public final class LogCleaner implements AutoCloseable {
     private final Map<TopicPartition, Long> checkpoints = new ConcurrentHashMap<>();
     private final Set<TopicPartition> inProgress = ConcurrentHashMap.newKeySet();
     private final Set<TopicPartition> uncleanable = ConcurrentHashMap.newKeySet();
+    /** Partitions whose round must stop now (they are being deleted). */
+    private final Set<TopicPartition> aborting = ConcurrentHashMap.newKeySet();
+    /** Notified when a round ends, for {@link #abortCleaning}. */
+    private final Object roundEnded = new Object();
     private final List<Thread> threads = new ArrayList<>();
     private final Object checkpointLock = new Object();
     /** Serialises start, close and direct rounds (never taken by the threads, so close can wait for them). */
@@ -138,7 +143,7 @@ public final class LogCleaner implements AutoCloseable {
         this.settings = settings;
         this.clock = clock;
         this.ticker = ticker;
-        this.throttler = new Throttler(settings.maxIoBytesPerSecond(), ticker);
+        this.throttler = new Throttler(settings.maxIoBytesPerSecond(), ticker, () -> stopping);
         this.checkpointFile = new CheckpointFile<>(logDir.resolve(CHECKPOINT_FILE),
                 CheckpointFile.keyedOffsets(TopicPartition::directoryName, TopicPartition::fromDirectoryName));
         try {
@@ -202,7 +207,7 @@ public final class LogCleaner implements AutoCloseable {
 
     private Cleaner newCleaner() {
         return new Cleaner(new OffsetMap(settings.mapBytesPerThread(), settings.loadFactor()),
-                settings.ioBufferBytesPerThread(), throttler, () -> stopping);
+                settings.ioBufferBytesPerThread(), throttler, tp -> stopping || aborting.contains(tp));
     }
 
     private void backOff() throws InterruptedException {
@@ -255,33 +260,78 @@ public final class LogCleaner implements AutoCloseable {
                 checkpoints.put(tp, result.endOffset());
                 writeCheckpoint();
             }
-            log.info("Cleaned {} from offset {} to {} in {} ms: read {} bytes ({} records), wrote {} bytes ({} records), "
-                    + "{} keys in the map ({}% full), {} segments into {}{}", tp, grabbed.range().firstDirtyOffset(),
-                    result.endOffset(), Duration.ofNanos(ticker.nanoTime() - started).toMillis(), result.bytesRead(),
-                    result.recordsRead(), result.bytesWritten(), result.recordsWritten(), result.keysMapped(),
-                    Math.round(result.mapUtilization() * 100), result.segmentsRewritten(), result.segmentsWritten(),
-                    result.abandoned() ? " (abandoned: the log changed)" : "");
+            double seconds = (ticker.nanoTime() - started) / 1e9;
+            double mib = result.logBytesCleaned() / (1024.0 * 1024.0);
+            log.info(String.format("Cleaned %s: %.1f MiB of log in %.3f s (%.1f MiB/s), offsets %d to %d; %d keys in the"
+                    + " map (%.1f%% full); read %d bytes, wrote %d; %d records in, %d out; %d segments into %d%s", tp, mib,
+                    seconds, seconds > 0 ? mib / seconds : 0, grabbed.range().firstDirtyOffset(), result.endOffset(),
+                    result.keysMapped(), result.mapUtilization() * 100, result.bytesRead(), result.bytesWritten(),
+                    result.recordsRead(), result.recordsWritten(), result.segmentsRewritten(), result.segmentsWritten(),
+                    result.abandoned() ? " (abandoned: the log changed under it)" : ""));
             return Optional.of(new Round(tp, grabbed.range(), result));
         } catch (Cleaner.CleaningAbortedException e) {
             log.info("{}", e.getMessage());
             return Optional.empty();
         } catch (IOException | RuntimeException e) {
+            if (changedUnder(grabbed, e)) {
+                // A truncation, a deletion or retention took the segments the round was reading.
+                log.info("Cleaning of {} abandoned: the log changed under it ({})", tp, e.toString());
+                return Optional.empty();
+            }
             uncleanable.add(tp);
             log.error("Cleaning of {} failed; it will not be cleaned again until the broker restarts", tp, e);
             return Optional.empty();
         } finally {
             inProgress.remove(tp);
             lastRunEndMs = clock.millis();
+            synchronized (roundEnded) {
+                roundEnded.notifyAll();
+            }
         }
     }
 
     private record Grabbed(PartitionLog log, Cleaner.Range range, long truncations) {
     }
 
+    /** Whether a round's failure comes from the log changing under it, not from its data. */
+    private static boolean changedUnder(Grabbed grabbed, Exception e) {
+        if (grabbed.log().isClosed() || grabbed.log().truncationCount() != grabbed.truncations()) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ClosedChannelException) {
+                return true; // a source retention deleted, closed after file.delete.delay.ms
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Stops a round on {@code tp}, if one runs, and waits (up to 30 s) for it to end: the log is
+     * about to be deleted. Then forgets the partition's checkpoint.
+     */
+    public void abortCleaning(TopicPartition tp) {
+        aborting.add(tp);
+        try {
+            long deadline = ticker.nanoTime() + Duration.ofSeconds(30).toNanos();
+            synchronized (roundEnded) {
+                while (inProgress.contains(tp) && ticker.nanoTime() < deadline) {
+                    roundEnded.wait(100);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            aborting.remove(tp);
+        }
+        forget(tp);
+    }
+
     /** Picks and marks in progress the dirtiest log worth cleaning, or returns null. */
     private synchronized Grabbed grabFilthiestLog(long nowMs) {
         Grabbed best = null;
         double maxRatio = 0;
+        boolean lowered = false;
         Set<TopicPartition> present = new HashSet<>();
         for (PartitionLog partitionLog : logs.get()) {
             TopicPartition tp = partitionLog.topicPartition();
@@ -290,11 +340,16 @@ public final class LogCleaner implements AutoCloseable {
                 checkpoints.remove(tp);
                 continue;
             }
-            long lowestTruncation = partitionLog.takeLowestTruncation();
-            if (lowestTruncation >= 0) {
-                checkpoints.computeIfPresent(tp, (k, v) -> Math.min(v, lowestTruncation));
+            if (inProgress.contains(tp)) {
+                continue; // its round refuses to swap after a truncation; the next choice lowers the checkpoint
             }
-            if (inProgress.contains(tp) || uncleanable.contains(tp)) {
+            long lowestTruncation = partitionLog.takeLowestTruncation();
+            Long checkpointed = checkpoints.get(tp);
+            if (lowestTruncation >= 0 && checkpointed != null && lowestTruncation < checkpointed) {
+                checkpoints.put(tp, lowestTruncation);
+                lowered = true;
+            }
+            if (uncleanable.contains(tp)) {
                 continue;
             }
             long truncations = partitionLog.truncationCount();
@@ -313,6 +368,9 @@ public final class LogCleaner implements AutoCloseable {
         }
         checkpoints.keySet().retainAll(present);
         uncleanable.retainAll(present);
+        if (lowered) {
+            writeCheckpoint(); // a crash must not bring back a checkpoint above what was truncated
+        }
         maxDirtyPercent = 100 * maxRatio;
         if (best != null) {
             inProgress.add(best.log().topicPartition());

@@ -296,8 +296,8 @@ public final class LogManager implements AutoCloseable {
                 PartitionLog removed = logs.remove(tp);
                 if (removed != null) {
                     removedAny = true;
+                    cleaner.abortCleaning(tp);
                     removed.delete();
-                    cleaner.forget(tp);
                 }
             }
         } finally {

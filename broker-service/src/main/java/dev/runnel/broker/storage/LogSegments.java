@@ -97,11 +97,14 @@ final class LogSegments {
      * its base offset was replaced by the put) and deletes their files after {@code delay}.
      */
     void replace(List<LogSegment> sources, LogSegment replacement, Duration delay) throws IOException {
+        // The map first, all of it (nothing here can fail), then the renames, which can.
         segments.put(replacement.baseOffset(), replacement);
         for (LogSegment source : sources) {
             if (source.baseOffset() != replacement.baseOffset()) {
                 segments.remove(source.baseOffset(), source);
             }
+        }
+        for (LogSegment source : sources) {
             retire(source, delay);
         }
     }

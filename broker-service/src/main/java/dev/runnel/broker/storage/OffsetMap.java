@@ -51,7 +51,8 @@ final class OffsetMap {
             throw new IllegalArgumentException("the dedupe buffer load factor must lie in (0, 1], not " + loadFactor);
         }
         this.slots = (int) slotCount;
-        this.capacity = Math.max(1, (int) (slots * loadFactor));
+        // At least one slot stays empty, so a lookup of an absent key always ends.
+        this.capacity = Math.max(1, Math.min(slots - 1, (int) (slots * loadFactor)));
         this.digestHigh = new long[slots];
         this.digestLow = new long[slots];
         this.offsetPlusOne = new long[slots];

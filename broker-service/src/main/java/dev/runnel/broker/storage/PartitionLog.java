@@ -416,6 +416,10 @@ public final class PartitionLog implements AutoCloseable {
         return List.copyOf(local.segments().all());
     }
 
+    boolean isClosed() {
+        return local.isClosed();
+    }
+
     /** How many truncations the log has had since it opened. */
     long truncationCount() {
         return truncations;

@@ -83,7 +83,7 @@ class CleanerCrashProcessTest {
             String state = run.lastStep() + " " + leftovers;
             statesAtKill.merge(state, 1, Integer::sum);
             if (leftovers.contains(".swap") || run.lastStep().equals("swap-named")
-                    || run.lastStep().equals("sources-retired")) {
+                    || run.lastStep().equals("sources-retired")) { // a swap had begun and not ended
                 midSwapKills++;
             }
             if (leftovers.contains(".cleaned")) {

@@ -3,9 +3,11 @@ package dev.runnel.broker.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -166,7 +168,7 @@ class CleanerSwapRecoveryTest {
         for (String[] f : files) {
             String name = LogSegment.fileName(0, f[0]);
             Files.copy(cleaned.resolve(name), dir.resolve(name + f[1]),
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
@@ -178,7 +180,7 @@ class CleanerSwapRecoveryTest {
                 Files.move(file, file.resolveSibling(file.getFileName() + LogRecovery.DELETED_SUFFIX));
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -194,7 +196,7 @@ class CleanerSwapRecoveryTest {
             list.forEach(files::add);
         }
         for (Path file : files) {
-            Files.copy(file, to.resolve(file.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(file, to.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

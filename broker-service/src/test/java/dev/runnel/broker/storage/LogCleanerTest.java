@@ -2,6 +2,7 @@ package dev.runnel.broker.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -168,10 +170,9 @@ class LogCleanerTest {
         append(log, "k=1", "k=2");
         log.roll();
         committed(log);
-        // Half dirty: under 0.99, and younger than the max lag.
-        Cleaner.Range range = Cleaner.cleanableRange(log, -1, clock.millis());
-        assertThat(range.dirtyRatio()).isEqualTo(1.0); // nothing cleaned yet: all dirty
-        manager.cleaner().cleanFilthiestLog().orElseThrow(); // all dirty beats 0.99
+        // Nothing cleaned yet: all dirty, which beats 0.99.
+        assertThat(Cleaner.cleanableRange(log, -1, clock.millis()).dirtyRatio()).isEqualTo(1.0);
+        manager.cleaner().cleanFilthiestLog().orElseThrow();
         append(log, "a=1", "b=1", "c=1");
         log.roll();
         append(log, "k=3");
@@ -195,8 +196,10 @@ class LogCleanerTest {
         PartitionLog logA = manager.getOrCreateLog(a, COMPACTED);
         PartitionLog logB = manager.getOrCreateLog(b, COMPACTED);
         PartitionLog logC = manager.getOrCreateLog(c, LogConfig.DEFAULTS);
+        append(logA, "a0=1", "a1=1", "a2=1", "a3=1", "a4=1", "a5=1", "a6=1", "a7=1", "a8=1", "a9=1");
+        append(logB, "k=1", "k=2");
+        append(logC, "k=1", "k=2");
         for (PartitionLog log : List.of(logA, logB, logC)) {
-            append(log, "k=1", "k=2");
             log.roll();
             committed(log);
         }
@@ -205,7 +208,7 @@ class LogCleanerTest {
         assertThat(manager.cleaner().cleanFilthiestLog()).isEmpty(); // the delete-policy log is never cleaned
         assertThat(records(logC)).hasSize(2);
 
-        // a: one small dirty segment after a large clean part; b: mostly dirty.
+        // a: one small dirty batch after a ten-record clean one; b: six dirty records after one clean.
         append(logA, "x=1");
         logA.roll();
         append(logB, "y=1", "y=2", "y=3", "y=4", "y=5", "y=6");
@@ -214,12 +217,13 @@ class LogCleanerTest {
         committed(logB);
         double ratioA = Cleaner.cleanableRange(logA, manager.cleaner().checkpointedOffset(a), clock.millis()).dirtyRatio();
         double ratioB = Cleaner.cleanableRange(logB, manager.cleaner().checkpointedOffset(b), clock.millis()).dirtyRatio();
-        assertThat(ratioB).isGreaterThan(ratioA).isGreaterThan(0.5);
+        assertThat(ratioA).isLessThan(0.5);
+        assertThat(ratioB).isGreaterThan(0.5);
 
         assertThat(manager.cleaner().cleanFilthiestLog().orElseThrow().partition()).isEqualTo(b);
         assertThat(manager.cleaner().maxDirtyPercent()).isEqualTo(100 * ratioB);
-        assertThat(manager.cleaner().cleanFilthiestLog().map(LogCleaner.Round::partition))
-                .isEqualTo(ratioA > 0.5 ? Optional.of(a) : Optional.empty());
+        assertThat(manager.cleaner().cleanFilthiestLog()).isEmpty(); // a stays below the ratio
+        assertThat(records(logA)).hasSize(11);
     }
 
     @Test
@@ -347,20 +351,90 @@ class LogCleanerTest {
         committed(log);
         Cleaner.Range range = Cleaner.cleanableRange(log, 3, clock.millis());
         long truncations = log.truncationCount();
-        log.truncateTo(1); // a follower truncating while the round copies
+        // A follower truncates while the round copies: at the round's first chunk.
+        AtomicBoolean truncated = new AtomicBoolean();
         Cleaner cleaner = new Cleaner(new OffsetMap(24 * 100, 0.9), 64 * 1024,
-                new Throttler(Double.MAX_VALUE, clock), () -> false);
+                new Throttler(Double.MAX_VALUE, clock, () -> false), tp -> {
+                    if (truncated.compareAndSet(false, true)) {
+                        log.truncateTo(1);
+                    }
+                    return false;
+                });
 
         Cleaner.Result result = cleaner.clean(log, range, truncations, clock.millis());
 
+        assertThat(truncated).isTrue();
         assertThat(result.abandoned()).isTrue();
         assertThat(records(log)).containsExactly("0:a=1");
         try (var files = Files.list(log.dir())) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".cleaned"));
         }
-        // The next choice lowers the checkpoint to the truncation point.
+        // The next choice lowers the checkpoint to the truncation point, on disk too.
         assertThat(manager.cleaner().cleanFilthiestLog()).isEmpty();
         assertThat(manager.cleaner().checkpointedOffset(TP)).isEqualTo(1);
+        assertThat(Files.readAllLines(dir.resolve(LogCleaner.CHECKPOINT_FILE))).contains("table-0 1");
+    }
+
+    @Test
+    void aSwapThatFailsAfterTheCleanedSegmentEnteredTheLogKeepsItAndRecoveryCompletesIt() throws Exception {
+        PartitionLog log = compacted(COMPACTED);
+        append(log, "k=1", "j=1");
+        append(log, "k=2");
+        log.roll();
+        append(log, "j=2");
+        log.roll();
+        committed(log);
+        LocalLog.swapSteps = step -> {
+            if (step.equals("sources-retired")) {
+                throw new IllegalStateException("injected: the rename to the final name fails");
+            }
+        };
+        try {
+            assertThat(manager.cleaner().cleanFilthiestLog()).isEmpty();
+        } finally {
+            LocalLog.swapSteps = step -> { };
+        }
+
+        // The cleaned segment serves reads; the partition waits for a restart to be cleaned again.
+        assertThat(records(log)).containsExactly("2:k=2", "3:j=2");
+        assertThat(manager.cleaner().uncleanablePartitionCount()).isEqualTo(1);
+        manager.close();
+        manager = null;
+        open(SETTINGS);
+        PartitionLog reopened = manager.getLog(TP).orElseThrow();
+        reopened.updateHighWatermark(reopened.logEndOffset());
+        assertThat(records(reopened)).containsExactly("2:k=2", "3:j=2");
+        try (var files = Files.list(reopened.dir())) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".swap"));
+        }
+    }
+
+    @Test
+    void aBatchLargerThanTheIoBufferIsCleanedWhole() throws Exception {
+        PartitionLog log = compacted(COMPACTED);
+        String big = "x".repeat(200 * 1024); // larger than the 64 KiB I/O buffer of SETTINGS
+        append(log, "big=" + big);
+        append(log, "small=1", "big=" + big + "2");
+        append(log, "small=2");
+        log.roll();
+        committed(log);
+
+        manager.cleaner().cleanFilthiestLog().orElseThrow();
+
+        assertThat(records(log)).containsExactly("2:big=" + big + "2", "3:small=2");
+    }
+
+    @Test
+    void aCorruptCheckpointMeansCleaningFromTheStartNotAFailure() throws Exception {
+        Files.writeString(dir.resolve(LogCleaner.CHECKPOINT_FILE), "0\n2\ntable-0 banana\n");
+        PartitionLog log = compacted(COMPACTED);
+        append(log, "k=1", "k=2");
+        log.roll();
+        committed(log);
+
+        assertThat(manager.cleaner().checkpointedOffset(TP)).isEqualTo(-1);
+        manager.cleaner().cleanFilthiestLog().orElseThrow();
+        assertThat(records(log)).containsExactly("1:k=2");
     }
 
     @Test
@@ -391,7 +465,7 @@ class LogCleanerTest {
         committed(log);
         manager.cleaner().wakeUp();
 
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+        await().atMost(Duration.ofSeconds(30))
                 .untilAsserted(() -> assertThat(records(log)).containsExactly("2:k=3"));
         assertThat(manager.cleaner().rounds()).isPositive();
         assertThat(manager.cleaner().deadThreadCount()).isZero();
