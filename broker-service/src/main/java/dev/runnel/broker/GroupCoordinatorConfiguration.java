@@ -59,7 +59,7 @@ class GroupCoordinatorConfiguration {
                 group.getInitialRebalanceDelay(), (int) group.getMinSessionTimeout().toMillis(),
                 (int) Math.min(Integer.MAX_VALUE, group.getMaxSessionTimeout().toMillis()), group.getMaxSize(),
                 offsets.getRetention(), offsets.getRetentionCheckInterval(), offsets.getMetadataMaxBytes(),
-                offsets.getCommitTimeout());
+                offsets.getCommitTimeout(), (int) Math.min(Integer.MAX_VALUE, offsets.getSegmentBytes().toBytes()));
     }
 
     @Bean(destroyMethod = "close")

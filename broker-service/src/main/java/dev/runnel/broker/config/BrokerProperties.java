@@ -176,6 +176,17 @@ public class BrokerProperties {
         /** The largest metadata string a commit may carry ({@code offset.metadata.max.bytes}). */
         private int metadataMaxBytes = 4096;
 
+        /** {@code segment.bytes} of the offsets topic when this broker creates it ({@code offsets.topic.segment.bytes}). */
+        private DataSize segmentBytes = DataSize.ofBytes(104857600);
+
+        public DataSize getSegmentBytes() {
+            return segmentBytes;
+        }
+
+        public void setSegmentBytes(DataSize segmentBytes) {
+            this.segmentBytes = segmentBytes;
+        }
+
         public int getPartitions() {
             return partitions;
         }

@@ -32,6 +32,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class GroupMetadataManager {
 
+    /** How long the last load of an offsets partition took, and the longest (Kafka's partition-load-time-max), in ms. */
+    private volatile long lastLoadTimeMs = -1;
+    private volatile long maxLoadTimeMs = -1;
+
+
     private static final Logger log = LoggerFactory.getLogger(GroupMetadataManager.class);
 
     private enum Status { LOADING, ACTIVE }
@@ -190,9 +195,12 @@ public final class GroupMetadataManager {
             groups.put(group.groupId, group);
             group.queue.execute(() -> onLoaded.accept(group));
         }
+        long took = clock.millis() - started;
+        lastLoadTimeMs = took;
+        maxLoadTimeMs = Math.max(maxLoadTimeMs, took);
         if (!loaded.isEmpty() || skipped[0] > 0) {
             log.info("Loaded {} groups of __consumer_offsets-{} in {} ms{}", loaded.size(), partition,
-                    clock.millis() - started, skipped[0] == 0 ? "" : "; skipped " + skipped[0] + " unreadable records");
+                    took, skipped[0] == 0 ? "" : "; skipped " + skipped[0] + " unreadable records");
         }
     }
 
@@ -285,5 +293,15 @@ public final class GroupMetadataManager {
             case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_FETCH_SIZE -> Errors.INVALID_COMMIT_OFFSET_SIZE;
             default -> groupError(error);
         };
+    }
+
+    /** How long the last load of an offsets partition took here, in ms (-1: none yet). */
+    public long lastPartitionLoadTimeMs() {
+        return lastLoadTimeMs;
+    }
+
+    /** The longest load of an offsets partition here, in ms (-1: none yet): Kafka's {@code partition-load-time-max}. */
+    public long maxPartitionLoadTimeMs() {
+        return maxLoadTimeMs;
     }
 }

@@ -28,5 +28,9 @@ class GroupMetrics {
                 .description("Group rebalances started on this broker").register(registry);
         FunctionCounter.builder("runnel.broker.group.offset.commits", offsets, GroupOffsets::commits)
                 .description("Partition offsets committed to groups coordinated here").register(registry);
+        Gauge.builder("runnel.broker.group.partition.load.time.max", groups,
+                g -> g.maxPartitionLoadTimeMs() / 1000.0).baseUnit("seconds")
+                .description("The longest load of an offsets partition's groups after this broker became its leader")
+                .register(registry);
     }
 }

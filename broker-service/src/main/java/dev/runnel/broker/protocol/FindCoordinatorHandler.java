@@ -133,7 +133,8 @@ final class FindCoordinatorHandler implements ApiHandler {
         Map<String, Object> body = Map.of("name", InternalTopics.CONSUMER_OFFSETS,
                 "partitions", settings.offsetsTopicPartitions(),
                 "replicationFactor", replicationFactor,
-                "configs", Map.of("cleanup.policy", "compact", "segment.bytes", "104857600",
+                "configs", Map.of("cleanup.policy", "compact",
+                        "segment.bytes", Integer.toString(settings.offsetsTopicSegmentBytes()),
                         "compression.type", "producer"));
         log.info("Creating {} with {} partitions and replication factor {}", InternalTopics.CONSUMER_OFFSETS,
                 settings.offsetsTopicPartitions(), replicationFactor);

@@ -32,7 +32,7 @@ class GroupCoordinatorTest {
     static final int SESSION_MS = 10_000;
     static final int REBALANCE_MS = 30_000;
     static final GroupSettings SETTINGS = new GroupSettings(4, 1, Duration.ofSeconds(3), 1_000, 300_000, 100,
-            Duration.ofDays(7), Duration.ofMinutes(10), 64, Duration.ofSeconds(5));
+            Duration.ofDays(7), Duration.ofMinutes(10), 64, Duration.ofSeconds(5), 100 * 1024 * 1024);
     static final Executor DIRECT = Runnable::run;
 
     final ManualClock clock = new ManualClock(1_000_000);
