@@ -109,9 +109,21 @@ public final class CompactionRecords {
     public static Filtered filter(ByteBuffer batches, ByteBuffer destination, long nowMs, long deleteRetentionMs,
             Rules rules) {
         MemoryRecords.RecordFilter filter = new MemoryRecords.RecordFilter(nowMs, deleteRetentionMs) {
+            /** The view of the batch being filtered: one per batch, not one per record. */
+            private RecordBatch viewed;
+            private Batch view;
+
+            private Batch viewOf(RecordBatch batch) {
+                if (batch != viewed || batch.baseOffset() != view.baseOffset()) {
+                    viewed = batch;
+                    view = view(batch);
+                }
+                return view;
+            }
+
             @Override
             protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
-                CompactionRecords.BatchRetention decision = rules.batch(view(batch));
+                CompactionRecords.BatchRetention decision = rules.batch(viewOf(batch));
                 return new BatchRetentionResult(switch (decision) {
                     case DELETE -> MemoryRecords.RecordFilter.BatchRetention.DELETE;
                     case RETAIN_EMPTY -> MemoryRecords.RecordFilter.BatchRetention.RETAIN_EMPTY;
@@ -121,7 +133,7 @@ public final class CompactionRecords {
 
             @Override
             protected boolean shouldRetainRecord(RecordBatch batch, Record record) {
-                return rules.retain(view(batch), record.offset(), record.hasKey() ? record.key() : null,
+                return rules.retain(viewOf(batch), record.offset(), record.hasKey() ? record.key() : null,
                         !record.hasValue());
             }
         };

@@ -1,18 +1,19 @@
 package dev.runnel.broker.storage;
 
 import java.nio.ByteBuffer;
-import java.security.DigestException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
  * The cleaner's map from record key to the latest offset holding it, in fixed memory (Kafka's
- * {@code SkimpyOffsetMap}): a key is stored only as its 16-byte MD5 digest, so an entry is 24
- * bytes whatever the key's size, and two keys with one digest count as one key (a chance of
- * about 2^-128 per pair, which Kafka accepts too). Open addressing with linear probing over three
- * parallel arrays; no removal. A round fills it until {@link #isFull()}, then cleans up to
- * {@link #latestOffset()} and clears it.
+ * {@code SkimpyOffsetMap}): a key is stored only as a 128-bit digest, so an entry is 24 bytes
+ * whatever the key's size, and two keys with one digest count as one key. Kafka digests with MD5;
+ * this map uses MurmurHash3 (x64, 128 bits, seed 0; {@link Murmur3}), which spreads keys as
+ * evenly for this use (a chance of about 2^-128 per pair of keys) at a fraction of the cost: the
+ * digest of every record, computed twice a round, is most of a cleaning's CPU. Neither is a
+ * defence against a producer that crafts colliding keys (MD5 collisions are cheap to make too);
+ * such a producer could only make the cleaner drop its own older record of the other key. Open
+ * addressing with linear probing over three parallel arrays; no removal. A round fills it until
+ * {@link #isFull()}, then cleans up to {@link #latestOffset()} and clears it.
  *
  * <pre>
  *  slot i:  digestHigh[i]  digestLow[i]  offsetPlusOne[i]      (offsetPlusOne 0 = empty slot)
@@ -30,8 +31,7 @@ final class OffsetMap {
     private final long[] offsetPlusOne;
     private final int slots;
     private final int capacity;
-    private final MessageDigest md5;
-    private final byte[] digest = new byte[16];
+    private final Murmur3 murmur = new Murmur3();
     private int entries;
     private long latestOffset = -1;
     private long lookups;
@@ -56,11 +56,6 @@ final class OffsetMap {
         this.digestHigh = new long[slots];
         this.digestLow = new long[slots];
         this.offsetPlusOne = new long[slots];
-        try {
-            this.md5 = MessageDigest.getInstance("MD5");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JVM has no MD5", e);
-        }
     }
 
     /** How many keys the map takes before it is full. */
@@ -98,9 +93,9 @@ final class OffsetMap {
 
     /** Records {@code offset} as the latest for {@code key}; the caller checks {@link #isFull()} first. */
     void put(ByteBuffer key, long offset) {
-        hash(key);
-        long high = ByteBuffers.longAt(digest, 0);
-        long low = ByteBuffers.longAt(digest, 8);
+        murmur.hash(key);
+        long high = murmur.high();
+        long low = murmur.low();
         int slot = find(high, low);
         if (offsetPlusOne[slot] == 0) {
             if (entries >= capacity) {
@@ -116,8 +111,8 @@ final class OffsetMap {
 
     /** The latest offset put for {@code key}, or -1 if it was not. */
     long get(ByteBuffer key) {
-        hash(key);
-        return offsetPlusOne[find(ByteBuffers.longAt(digest, 0), ByteBuffers.longAt(digest, 8))] - 1;
+        murmur.hash(key);
+        return offsetPlusOne[find(murmur.high(), murmur.low())] - 1;
     }
 
     /** Empties the map for the next round. */
@@ -139,26 +134,6 @@ final class OffsetMap {
                 return slot;
             }
             slot = slot + 1 == slots ? 0 : slot + 1;
-        }
-    }
-
-    private void hash(ByteBuffer key) {
-        md5.update(key.duplicate());
-        try {
-            md5.digest(digest, 0, digest.length);
-        } catch (DigestException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Big-endian reads from a byte array. */
-    private static final class ByteBuffers {
-        static long longAt(byte[] b, int at) {
-            long v = 0;
-            for (int i = 0; i < 8; i++) {
-                v = (v << 8) | (b[at + i] & 0xffL);
-            }
-            return v;
         }
     }
 }
