@@ -94,7 +94,7 @@ class KafkaConnectClusterTest {
         // Offsets are committed every 200 ms, each a record under the same key: the offsets topic
         // grows, and its cleaners keep it to the latest per key on every replica.
         await("the task writes and commits offsets").atMost(DEADLINE)
-                .until(() -> records(OFFSETS, 1) >= 20 && endOffset(DATA) >= 500);
+                .until(() -> log(OFFSETS, 1).logEndOffset() >= 20 && endOffset(DATA) >= 500);
         for (int broker = 1; broker <= 3; broker++) {
             int id = broker;
             await("broker " + id + " compacts " + OFFSETS).atMost(DEADLINE).pollInterval(Duration.ofMillis(200))
@@ -103,6 +103,10 @@ class KafkaConnectClusterTest {
         }
         await("the status topic compacts").atMost(DEADLINE)
                 .until(() -> records(STATUS, 1) < log(STATUS, 1).logEndOffset());
+        for (String topic : List.of(CONFIGS, OFFSETS, STATUS)) {
+            System.out.printf("connect: %s on broker 1: %d records written, %d kept%n", topic,
+                    log(topic, 1).logEndOffset(), records(topic, 1));
+        }
 
         first.stop();
         first.awaitStop();
@@ -117,6 +121,9 @@ class KafkaConnectClusterTest {
             return list.statusCode() == 200 && list.body().contains("\"counter\"");
         });
         await("its task goes on").atMost(DEADLINE).until(() -> endOffset(DATA) >= written + 200);
+        second.stop();
+        second.awaitStop();
+        workers.remove(second);
 
         List<Long> numbers = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(bootstrap)) {
