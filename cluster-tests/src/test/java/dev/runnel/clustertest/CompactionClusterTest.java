@@ -15,6 +15,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,6 +25,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.PolicyViolationException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -120,6 +123,86 @@ class CompactionClusterTest {
         assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> admin.deleteRecords(
                 Map.of(tp, RecordsToDelete.beforeOffset(10))).all().get(20, TimeUnit.SECONDS))
                 .withCauseInstanceOf(PolicyViolationException.class);
+
+        // Operators see it: the cleaner's health component and gauges.
+        InJvmCluster.Response health = cluster.call("GET", InJvmCluster.url(cluster.broker(1)) + "/actuator/health/logCleaner",
+                null);
+        assertThat(health.status()).isEqualTo(200);
+        assertThat(health.body()).contains("\"status\":\"UP\"", "\"deadThreads\":0", "\"uncleanablePartitions\":0");
+        InJvmCluster.Response bytesWritten = cluster.call("GET", InJvmCluster.url(cluster.broker(1))
+                + "/actuator/metrics/runnel.log.cleaner.bytes.written", null);
+        assertThat(bytesWritten.status()).isEqualTo(200);
+        assertThat(bytesWritten.body()).doesNotContain("\"value\":0.0");
+        for (String gauge : List.of("max.dirty.percent", "recopy.percent", "buffer.utilization.percent",
+                "time.since.last.run", "bytes.read", "uncleanable.partitions", "dead.threads")) {
+            assertThat(cluster.call("GET", InJvmCluster.url(cluster.broker(1)) + "/actuator/metrics/runnel.log.cleaner."
+                    + gauge, null).status()).as(gauge).isEqualTo(200);
+        }
+
+        // A replica that starts empty (a new disk) copies the leader's cleaned log as it is: gaps,
+        // emptied batches and all, with the same offsets.
+        int follower = followerOf(tp);
+        cluster.stopBroker(follower);
+        cluster.startBroker(follower, null, "broker-" + follower + "-new-disk");
+        await("broker " + follower + " copies the cleaned log from the leader").atMost(DEADLINE)
+                .pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                    PartitionLog copy = localLog(follower, tp);
+                    assertThat(copy.highWatermark()).isEqualTo(highWatermark(tp));
+                    assertThat(records(copy)).containsExactlyElementsOf(records(localLog(leaderOf(tp), tp)));
+                });
+    }
+
+    @Test
+    void aTopicSwitchedToCompactAtRuntimeIsCleanedAndSwitchedBackAcceptsDeleteRecords() throws Exception {
+        String topic = "switched";
+        admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3).configs(Map.of("segment.ms", "300",
+                "min.cleanable.dirty.ratio", "0.01")))).all().get(20, TimeUnit.SECONDS);
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap,
+                Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+            for (int i = 0; i < 300; i++) {
+                producer.send(new ProducerRecord<>(topic, KafkaClients.bytes("k" + (i % 30)), KafkaClients.bytes("v" + i)));
+            }
+            producer.flush();
+        }
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
+                new ConfigEntry("cleanup.policy", "compact"), AlterConfigOp.OpType.SET)))).all().get(20, TimeUnit.SECONDS);
+        int leader = leaderOf(tp);
+        await("the switched topic compacts").atMost(DEADLINE).pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> assertThat(records(localLog(leader, tp))).hasSize(30));
+
+        admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
+                new ConfigEntry("cleanup.policy", "delete"), AlterConfigOp.OpType.SET)))).all().get(20, TimeUnit.SECONDS);
+        await("DeleteRecords is taken once the policy has delete again").atMost(DEADLINE).until(() -> {
+            try {
+                return admin.deleteRecords(Map.of(tp, RecordsToDelete.beforeOffset(280))).lowWatermarks().get(tp)
+                        .get(20, TimeUnit.SECONDS).lowWatermark() == 280;
+            } catch (ExecutionException e) {
+                assertThat(e.getCause()).isInstanceOf(PolicyViolationException.class);
+                return false;
+            }
+        });
+    }
+
+    private static int leaderOf(TopicPartition tp) {
+        for (int id : cluster.brokers().keySet()) {
+            var p = cluster.broker(id).getBean(ReplicaManager.class)
+                    .partition(new dev.runnel.common.TopicPartition(tp.topic(), tp.partition()));
+            if (p.isPresent() && p.get().isLeader()) {
+                return id;
+            }
+        }
+        throw new IllegalStateException("no leader of " + tp);
+    }
+
+    private static int followerOf(TopicPartition tp) {
+        int leader = leaderOf(tp);
+        return cluster.brokers().keySet().stream().filter(id -> id != leader).findFirst().orElseThrow();
+    }
+
+    private static long highWatermark(TopicPartition tp) {
+        return localLog(leaderOf(tp), tp).highWatermark();
     }
 
     private static PartitionLog localLog(int broker, TopicPartition tp) {
