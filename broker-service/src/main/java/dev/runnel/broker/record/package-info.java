@@ -1,7 +1,8 @@
 /**
  * The record format: RecordBatch v2 bytes built, decoded and inspected with {@code kafka-clients}'
  * internal record and compression classes ({@link dev.runnel.broker.record.KafkaRecordBatches},
- * {@link dev.runnel.broker.record.RecordCodec}).
+ * {@link dev.runnel.broker.record.RecordCodec}), and the log cleaner's key walk and batch rewrite
+ * ({@link dev.runnel.broker.record.CompactionRecords}, over {@code MemoryRecords.filterTo}).
  *
  * <p>It is the bottom layer of the broker: it depends only on the JDK and {@code kafka-clients},
  * never on another broker package. {@code storage} comes here to look inside compressed batches,
