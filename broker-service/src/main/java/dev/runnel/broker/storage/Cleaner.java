@@ -204,7 +204,7 @@ final class Cleaner {
             boolean whole = segment.forEachChunk(ioBufferBytes, chunk -> {
                 checkStopping(log);
                 read[0] += chunk.remaining();
-                throttler.maybeThrottle(chunk.remaining());
+                throttler.maybeThrottle(chunk.remaining(), () -> stopping.test(log.topicPartition()));
                 return CompactionRecords.forEachKey(chunk, range.firstDirtyOffset(), new CompactionRecords.KeyVisitor() {
                     @Override
                     public boolean record(long offset, ByteBuffer key) {
@@ -296,7 +296,7 @@ final class Cleaner {
                 source.forEachChunk(ioBufferBytes, chunk -> {
                     checkStopping(log);
                     read[0] += chunk.remaining();
-                    throttler.maybeThrottle(chunk.remaining());
+                    throttler.maybeThrottle(chunk.remaining(), () -> stopping.test(log.topicPartition()));
                     writeBuffer.clear();
                     CompactionRecords.Filtered filtered = CompactionRecords.filter(chunk, writeBuffer, nowMs,
                             config.cleanup().deleteRetentionMs(), rules);
@@ -308,7 +308,7 @@ final class Cleaner {
                     ByteBuffer kept = filtered.output();
                     if (kept.hasRemaining()) {
                         counts[0] += kept.remaining();
-                        throttler.maybeThrottle(kept.remaining());
+                        throttler.maybeThrottle(kept.remaining(), () -> stopping.test(log.topicPartition()));
                         cleaned.appendCleaned(kept);
                     }
                     return true;

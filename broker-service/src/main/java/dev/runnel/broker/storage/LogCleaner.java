@@ -384,6 +384,11 @@ public final class LogCleaner implements AutoCloseable {
         uncleanable.remove(tp);
     }
 
+    /** Whether a round on {@code tp} is running now. */
+    boolean isCleaning(TopicPartition tp) {
+        return inProgress.contains(tp);
+    }
+
     /** The first dirty offset recorded for {@code tp}, or -1 if none. */
     public long checkpointedOffset(TopicPartition tp) {
         return checkpoints.getOrDefault(tp, -1L);

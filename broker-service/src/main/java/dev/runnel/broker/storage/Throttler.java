@@ -7,9 +7,10 @@ import dev.runnel.common.time.Ticker;
 
 /**
  * Keeps the bytes the cleaner threads read and write under a rate (Kafka's {@code Throttler} for
- * {@code log.cleaner.io.max.bytes.per.second}): every check interval it compares the bytes counted
- * since the last check with the rate and, if they are over, sleeps until the average is back on
- * it. Shared by the cleaner threads, which all wait while one sleeps. Thread-safe.
+ * {@code log.cleaner.io.max.bytes.per.second}): every check interval (or sooner, once the
+ * interval's allowance is spent) it compares the bytes counted since the last check with the rate
+ * and, if they are over, sleeps until the average is back on it. Shared by the cleaner threads,
+ * which all wait while one sleeps. Thread-safe.
  */
 final class Throttler {
 
@@ -44,20 +45,30 @@ final class Throttler {
     }
 
     /** Counts {@code bytes} and sleeps if the rate is exceeded. */
-    synchronized void maybeThrottle(long bytes) throws InterruptedException {
+    void maybeThrottle(long bytes) throws InterruptedException {
+        maybeThrottle(bytes, () -> false);
+    }
+
+    /**
+     * Counts {@code bytes} and sleeps if the rate is exceeded, until the cleaner stops or
+     * {@code abandon} says the caller's round is to stop (its partition is being deleted).
+     */
+    synchronized void maybeThrottle(long bytes, BooleanSupplier abandon) throws InterruptedException {
         if (unlimited()) {
             return;
         }
         bytesInPeriod += bytes;
         long now = ticker.nanoTime();
         long elapsed = now - periodStartNanos;
-        if (elapsed < CHECK_INTERVAL_NANOS) {
+        // Checked every interval, and sooner when the interval's allowance is already spent (a burst).
+        if (elapsed < CHECK_INTERVAL_NANOS && bytesInPeriod <= bytesPerSecond * CHECK_INTERVAL_NANOS / 1e9) {
             return;
         }
         double allowedNanos = bytesInPeriod / bytesPerSecond * 1e9;
         long sleepNanos = (long) (allowedNanos - elapsed);
         // In slices, so that a closing cleaner is not held up by a long wait.
-        for (long left = sleepNanos; left > 0 && !stopping.getAsBoolean(); left -= SLEEP_SLICE.toNanos()) {
+        for (long left = sleepNanos; left > 0 && !stopping.getAsBoolean() && !abandon.getAsBoolean();
+                left -= SLEEP_SLICE.toNanos()) {
             Duration slice = Duration.ofNanos(Math.min(left, SLEEP_SLICE.toNanos()));
             ticker.sleep(slice);
             totalSleptNanos += slice.toNanos();

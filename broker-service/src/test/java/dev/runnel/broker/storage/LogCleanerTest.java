@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.runnel.broker.record.KafkaRecordBatches;
 import dev.runnel.broker.record.RecordCodec;
 import dev.runnel.common.TopicPartition;
+import dev.runnel.common.time.Ticker;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
 
@@ -407,6 +408,61 @@ class LogCleanerTest {
         try (var files = Files.list(reopened.dir())) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".swap"));
         }
+    }
+
+    @Test
+    void retentionTakingASourceMidRoundMakesTheRoundAbandonedNotAFailure() throws Exception {
+        LogConfig config = COMPACTED.withRetentionMs(Duration.ofHours(1).toMillis())
+                .withCleanup(COMPACTED.cleanup().withPolicies(true, true));
+        PartitionLog log = compacted(config);
+        append(log, "k=1", "k=2");
+        log.roll();
+        append(log, "k=3");
+        log.roll();
+        committed(log);
+        Cleaner.Range range = Cleaner.cleanableRange(log, -1, clock.millis());
+        AtomicBoolean expired = new AtomicBoolean();
+        Cleaner cleaner = new Cleaner(new OffsetMap(24 * 100, 0.9), 64 * 1024,
+                new Throttler(Double.MAX_VALUE, clock, () -> false), tp -> {
+                    if (expired.compareAndSet(false, true)) {
+                        clock.advance(Duration.ofHours(2)); // the first segment expires while the round copies
+                        assertThat(log.deleteOldSegments()).isPositive();
+                    }
+                    return false;
+                });
+
+        Cleaner.Result result = cleaner.clean(log, range, log.truncationCount(), clock.millis());
+
+        assertThat(result.abandoned()).isTrue();
+        try (var files = Files.list(log.dir())) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".cleaned"));
+        }
+    }
+
+    @Test
+    void deletingALogStopsItsRoundFirst() throws Exception {
+        // A cleaner thread throttled to 4 KiB/s: its round on a 600 KiB log would take minutes.
+        LogCleaner.Settings slow = new LogCleaner.Settings(true, 1, 24 * 10_000, 0.9, 64 * 1024, 4096,
+                Duration.ofMillis(10));
+        // The real ticker: the manual clock's sleeps return at once.
+        manager = LogManager.open(dir, LogConfig.DEFAULTS, clock, Ticker.SYSTEM, scheduler,
+                LogManager.Settings.DEFAULTS.withCleaner(slow));
+        PartitionLog log = manager.getOrCreateLog(TP, COMPACTED);
+        String value = "x".repeat(1000);
+        for (int i = 0; i < 600; i++) {
+            append(log, "k" + (i % 10) + "=" + value);
+        }
+        log.roll();
+        committed(log);
+        manager.cleaner().wakeUp();
+        await("the round starts").atMost(Duration.ofSeconds(30)).until(() -> manager.cleaner().isCleaning(TP));
+
+        manager.deleteLog(TP); // aborts the round, then deletes
+
+        assertThat(manager.cleaner().isCleaning(TP)).isFalse();
+        assertThat(log.dir()).doesNotExist();
+        assertThat(manager.getLog(TP)).isEmpty();
+        assertThat(manager.cleaner().uncleanablePartitionCount()).isZero();
     }
 
     @Test
