@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,10 +29,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.runnel.broker.record.KafkaRecordBatches;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.storage.PartitionLog;
-import dev.runnel.broker.storage.RecordBatchHeader;
 
 /**
  * Log compaction end to end: a compacted topic written through kafka-clients is cleaned by every
@@ -206,34 +202,11 @@ class CompactionClusterTest {
     }
 
     private static PartitionLog localLog(int broker, TopicPartition tp) {
-        return cluster.broker(broker).getBean(ReplicaManager.class)
-                .partition(new dev.runnel.common.TopicPartition(tp.topic(), tp.partition())).orElseThrow().log();
+        return ReplicaLogs.log(cluster, broker, tp.topic(), tp.partition());
     }
 
-    /** Key to value ("" for a tombstone) of every record of {@code log} up to its high watermark. */
-    private static List<Map.Entry<String, String>> records(PartitionLog log) throws IOException {
-        List<Map.Entry<String, String>> out = new ArrayList<>();
-        long offset = log.logStartOffset();
-        while (offset < log.highWatermark()) {
-            PartitionLog.ReadResult read = log.read(offset, 1 << 20, log.highWatermark(), true);
-            if (read.isEmpty()) {
-                break;
-            }
-            ByteBuffer bytes = read.slice().readFully();
-            List<KafkaRecordBatches.DecodedRecord> decoded = KafkaRecordBatches.decode(bytes);
-            for (KafkaRecordBatches.DecodedRecord r : decoded) {
-                if (r.offset() >= offset) {
-                    out.add(Map.entry(KafkaClients.text(r.key()), r.value() == null ? "" : KafkaClients.text(r.value())));
-                }
-            }
-            long next = offset;
-            for (int at = 0; at + RecordBatchHeader.HEADER_SIZE <= bytes.limit();
-                    at += RecordBatchHeader.sizeInBytes(bytes, at)) {
-                next = RecordBatchHeader.lastOffset(bytes, at) + 1;
-            }
-            offset = next;
-        }
-        return out;
+    private static List<Map.Entry<String, String>> records(PartitionLog log) {
+        return ReplicaLogs.keyValues(log);
     }
 
     private static Map<String, String> expectedRecords(Map<String, String> expected) {

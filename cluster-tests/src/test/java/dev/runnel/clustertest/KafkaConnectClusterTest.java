@@ -3,12 +3,10 @@ package dev.runnel.clustertest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,9 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.storage.PartitionLog;
-import dev.runnel.broker.storage.RecordBatchHeader;
 
 /**
  * Kafka Connect in distributed mode on Runnel (issue 23): a worker (connect-runtime from Maven
@@ -180,30 +176,11 @@ class KafkaConnectClusterTest {
     }
 
     private PartitionLog log(String topic, int broker) {
-        return cluster.broker(broker).getBean(ReplicaManager.class)
-                .partition(new dev.runnel.common.TopicPartition(topic, 0)).orElseThrow().log();
+        return ReplicaLogs.log(cluster, broker, topic, 0);
     }
 
     /** Records in broker {@code broker}'s replica of {@code topic}'s partition 0, up to its high watermark. */
-    private long records(String topic, int broker) throws IOException {
-        PartitionLog log = log(topic, broker);
-        long count = 0;
-        long offset = log.logStartOffset();
-        while (offset < log.highWatermark()) {
-            PartitionLog.ReadResult read = log.read(offset, 1 << 20, log.highWatermark(), true);
-            if (read.isEmpty()) {
-                break;
-            }
-            ByteBuffer bytes = read.slice().readFully();
-            long next = offset;
-            for (int at = 0; at + RecordBatchHeader.HEADER_SIZE <= bytes.limit()
-                    && at + RecordBatchHeader.sizeInBytes(bytes, at) <= bytes.limit();
-                    at += RecordBatchHeader.sizeInBytes(bytes, at)) {
-                count += RecordBatchHeader.recordCount(bytes, at);
-                next = RecordBatchHeader.lastOffset(bytes, at) + 1;
-            }
-            offset = next;
-        }
-        return count;
+    private long records(String topic, int broker) {
+        return ReplicaLogs.recordCount(log(topic, broker));
     }
 }

@@ -3,9 +3,6 @@ package dev.runnel.clustertest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,7 +28,6 @@ import dev.runnel.broker.replication.Partition;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.broker.storage.PartitionLog;
-import dev.runnel.broker.storage.RecordBatchHeader;
 
 /**
  * A measurement (issue 23), run with {@code -Poffsets-compaction}: one group commits
@@ -179,29 +175,7 @@ class OffsetsCompactionBenchmarkTest {
     }
 
     private static long countRecords(PartitionLog log) {
-        long count = 0;
-        long offset = log.logStartOffset();
-        while (offset < log.highWatermark()) {
-            PartitionLog.ReadResult read = log.read(offset, 4 << 20, log.highWatermark(), true);
-            if (read.isEmpty()) {
-                break;
-            }
-            ByteBuffer bytes;
-            try {
-                bytes = read.slice().readFully();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            long next = offset;
-            for (int at = 0; at + RecordBatchHeader.HEADER_SIZE <= bytes.limit()
-                    && at + RecordBatchHeader.sizeInBytes(bytes, at) <= bytes.limit();
-                    at += RecordBatchHeader.sizeInBytes(bytes, at)) {
-                count += RecordBatchHeader.recordCount(bytes, at);
-                next = RecordBatchHeader.lastOffset(bytes, at) + 1;
-            }
-            offset = next;
-        }
-        return count;
+        return ReplicaLogs.recordCount(log);
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {

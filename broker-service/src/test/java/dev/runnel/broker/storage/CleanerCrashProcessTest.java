@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -176,22 +175,15 @@ class CleanerCrashProcessTest {
     /** One run of {@link CompactingWriter}: its acknowledgements and the swap steps it printed. */
     private static final class Child implements AutoCloseable {
 
-        private final Process process;
-        private final Path stderr;
+        private final ChildJvm jvm;
         final AtomicLong acked;
         final AtomicLong steps = new AtomicLong();
         final AtomicReference<String> lastStep = new AtomicReference<>("none");
         private volatile boolean stdoutEnded;
 
         Child(Path logDir, long firstSeq, Path stderr) throws IOException {
-            this.stderr = stderr;
             this.acked = new AtomicLong(firstSeq - 1);
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            this.process = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "-cp", System.getProperty("java.class.path"),
-                    CompactingWriter.class.getName(), logDir.toString(), Long.toString(firstSeq))
-                    .redirectError(stderr.toFile())
-                    .start();
+            this.jvm = ChildJvm.start(CompactingWriter.class, stderr, logDir.toString(), Long.toString(firstSeq));
             Thread reader = new Thread(this::readReports, "compacting-child-stdout");
             reader.setDaemon(true);
             reader.start();
@@ -199,8 +191,7 @@ class CleanerCrashProcessTest {
 
         /** Collects ACK and STEP lines; a last line cut short by the kill counts for nothing. */
         private void readReports() {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(jvm.stdout(), StandardCharsets.UTF_8))) {
                 for (String line = in.readLine(); line != null; line = in.readLine()) {
                     String[] parts = line.split(" ");
                     if (parts.length == 3 && parts[0].equals("ACK")) {
@@ -218,32 +209,16 @@ class CleanerCrashProcessTest {
         }
 
         void assertAlive() {
-            assertThat(process.isAlive()).as(() -> "the child exited on its own with status " + process.exitValue()
-                    + "; its stderr:\n" + stderrText()).isTrue();
+            jvm.assertAlive();
         }
 
         void killNine() throws IOException {
-            Process kill = new ProcessBuilder("kill", "-9", Long.toString(process.pid())).redirectErrorStream(true)
-                    .start();
-            await("kill -9").atMost(DEADLINE).pollInterval(Duration.ofMillis(10)).until(() -> !kill.isAlive());
-            assertThat(kill.exitValue()).as("exit status of kill -9").isZero();
-            await("the killed child's end").atMost(DEADLINE).pollInterval(Duration.ofMillis(10))
-                    .until(() -> !process.isAlive() && stdoutEnded);
-        }
-
-        private String stderrText() {
-            try {
-                return Files.readString(stderr);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            jvm.killNine(() -> stdoutEnded);
         }
 
         @Override
         public void close() {
-            if (process.isAlive()) {
-                process.destroyForcibly();
-            }
+            jvm.close();
         }
     }
 }

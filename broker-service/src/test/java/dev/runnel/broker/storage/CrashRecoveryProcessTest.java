@@ -7,10 +7,8 @@ import static org.awaitility.Awaitility.await;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -192,22 +190,15 @@ class CrashRecoveryProcessTest {
                 .mapToLong(Map.Entry::getValue).findFirst().orElse(-1L);
     }
 
-    /** One run of {@link CrashingAppender}: the process, the batches it has reported, its stderr. */
+    /** One run of {@link CrashingAppender}: the process and the batches it has reported. */
     private static final class Child implements AutoCloseable {
 
-        private final Process process;
-        private final Path stderr;
+        private final ChildJvm jvm;
         private final List<Batch> reported = Collections.synchronizedList(new ArrayList<>());
         private volatile boolean stdoutEnded;
 
         Child(Path logDir, Path stderr) throws IOException {
-            this.stderr = stderr;
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            this.process = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "-cp", System.getProperty("java.class.path"),
-                    CrashingAppender.class.getName(), logDir.toString(), Integer.toString(SEGMENT_BYTES))
-                    .redirectError(stderr.toFile())
-                    .start();
+            this.jvm = ChildJvm.start(CrashingAppender.class, stderr, logDir.toString(), Integer.toString(SEGMENT_BYTES));
             Thread reader = new Thread(this::readReports, "crash-child-stdout");
             reader.setDaemon(true);
             reader.start();
@@ -215,7 +206,7 @@ class CrashRecoveryProcessTest {
 
         /** Collects the APPENDED lines; a last line cut short by the kill reports nothing. */
         private void readReports() {
-            try (InputStream in = new BufferedInputStream(process.getInputStream())) {
+            try (InputStream in = new BufferedInputStream(jvm.stdout())) {
                 StringBuilder line = new StringBuilder();
                 for (int b = in.read(); b != -1; b = in.read()) {
                     if (b != '\n') {
@@ -247,34 +238,17 @@ class CrashRecoveryProcessTest {
         }
 
         void assertAlive() {
-            assertThat(process.isAlive()).as(() -> "the child exited on its own with status " + process.exitValue()
-                    + "; its stderr:\n" + stderrText()).isTrue();
+            jvm.assertAlive();
         }
 
         /** Sends SIGKILL with {@code kill -9} and waits for the child to die and its stdout to end. */
         void killNine() throws IOException {
-            Process kill = new ProcessBuilder("kill", "-9", Long.toString(process.pid()))
-                    .redirectErrorStream(true).start();
-            await("kill -9").atMost(DEADLINE).pollInterval(Duration.ofMillis(10)).until(() -> !kill.isAlive());
-            assertThat(kill.exitValue()).as("exit status of kill -9").isZero();
-            await("the killed child's end").atMost(DEADLINE).pollInterval(Duration.ofMillis(10))
-                    .until(() -> !process.isAlive() && stdoutEnded);
-            assertThat(process.exitValue()).as("exit status of a process ended by SIGKILL").isEqualTo(128 + 9);
-        }
-
-        private String stderrText() {
-            try {
-                return Files.readString(stderr);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            jvm.killNine(() -> stdoutEnded);
         }
 
         @Override
         public void close() {
-            if (process.isAlive()) {
-                process.destroyForcibly();
-            }
+            jvm.close();
         }
     }
 }
