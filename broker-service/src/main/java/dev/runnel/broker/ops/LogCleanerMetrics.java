@@ -3,6 +3,7 @@ package dev.runnel.broker.ops;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
@@ -25,8 +26,13 @@ class LogCleanerMetrics implements HealthIndicator {
 
     private final List<LogCleaner> cleaners;
 
+    @Autowired
     LogCleanerMetrics(ReplicaManager replicas, MeterRegistry registry) {
-        this.cleaners = replicas.logDirectories().stream().map(LogManager::cleaner).toList();
+        this(replicas.logDirectories().stream().map(LogManager::cleaner).toList(), registry);
+    }
+
+    LogCleanerMetrics(List<LogCleaner> cleaners, MeterRegistry registry) {
+        this.cleaners = List.copyOf(cleaners);
         gauge(registry, "runnel.log.cleaner.max.dirty.percent", "percent",
                 "The highest share of a compacted log not yet cleaned, at the cleaner's last choice",
                 LogCleaner::maxDirtyPercent, true);
