@@ -528,6 +528,36 @@ class LogCleanerTest {
         assertThatThrownBy(() -> manager.cleaner().cleanFilthiestLog()).isInstanceOf(IllegalStateException.class);
     }
 
+    @Test
+    void twoCleanerThreadsCleanManyLogsWithoutSteppingOnEachOther() throws Exception {
+        LogCleaner.Settings two = new LogCleaner.Settings(true, 2, 24 * 10_000, 0.9, 128 * 1024, Double.MAX_VALUE,
+                Duration.ofMillis(10));
+        open(two);
+        List<PartitionLog> logs = new ArrayList<>();
+        for (int p = 0; p < 8; p++) {
+            PartitionLog log = manager.getOrCreateLog(new TopicPartition("many", p), COMPACTED);
+            for (int round = 0; round < 3; round++) {
+                append(log, "k1=" + round, "k2=" + round, "k3=" + round);
+            }
+            log.roll();
+            committed(log);
+            logs.add(log);
+        }
+        manager.cleaner().wakeUp();
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            for (PartitionLog log : logs) {
+                assertThat(records(log)).as("%s", log).containsExactly("6:k1=2", "7:k2=2", "8:k3=2");
+            }
+        });
+        assertThat(manager.cleaner().rounds()).isGreaterThanOrEqualTo(8);
+        assertThat(manager.cleaner().deadThreadCount()).isZero();
+        assertThat(manager.cleaner().uncleanablePartitionCount()).isZero();
+        for (PartitionLog log : logs) {
+            assertThat(manager.cleaner().checkpointedOffset(log.topicPartition())).isEqualTo(9);
+        }
+    }
+
     // ---- helpers ----------------------------------------------------------------------------
 
     private void committed(PartitionLog log) {
