@@ -50,7 +50,8 @@ public final class CompactionRecords {
 
         /**
          * Whether the record at {@code offset} (of {@code batch}) stays. {@code key} is {@code null}
-         * for a record without one; {@code tombstone} is true for a record with no value.
+         * for a record without one, and its bytes are valid only during the call; {@code tombstone}
+         * is true for a record with no value.
          */
         boolean retain(Batch batch, long offset, ByteBuffer key, boolean tombstone);
     }
@@ -58,7 +59,8 @@ public final class CompactionRecords {
     /** Receives the keys of a walk over stored batches. */
     public interface KeyVisitor {
         /**
-         * A keyed record of a data batch, at or after the walk's first offset.
+         * A keyed record of a data batch, at or after the walk's first offset; {@code key}'s bytes
+         * are valid only during the call.
          *
          * @return whether the walk goes on (false: stop before this record, e.g. the map is full)
          */
@@ -79,23 +81,41 @@ public final class CompactionRecords {
      * @return whether every batch was walked (false: the visitor stopped it)
      */
     public static boolean forEachKey(ByteBuffer batches, long fromOffset, KeyVisitor visitor) {
-        for (MutableRecordBatch batch : MemoryRecords.readableRecords(batches.slice()).batches()) {
-            if (batch.lastOffset() < fromOffset) {
+        ByteBuffer keyView = batches.duplicate();
+        for (int at = batches.position(); wholeBatchAt(batches, at); at += sizeAt(batches, at)) {
+            long lastOffset = batches.getLong(at) + batches.getInt(at + LAST_OFFSET_DELTA);
+            if (lastOffset < fromOffset) {
                 continue;
             }
-            if (!batch.isControlBatch()) {
-                try (CloseableIterator<Record> records = batch.streamingIterator(BufferSupplier.NO_CACHING,
-                        MAX_RECORD_BODY_BYTES)) {
-                    while (records.hasNext()) {
-                        Record record = records.next();
-                        if (record.offset() >= fromOffset && record.hasKey()
-                                && !visitor.record(record.offset(), record.key())) {
-                            return false;
-                        }
+            if (!isControl(batches, at)) {
+                int walked = isUncompressed(batches, at) ? walk(batches, at, (offset, keyAt, keyLength, tombstone) ->
+                        offset < fromOffset || keyLength < 0 || visitor.record(offset, view(keyView, keyAt, keyLength)))
+                        : MALFORMED;
+                if (walked == STOPPED) {
+                    return false;
+                }
+                if (walked == MALFORMED && !forEachKeyDecoded(slice(batches, at), fromOffset, visitor)) {
+                    return false;
+                }
+            }
+            visitor.batchEnd(lastOffset);
+        }
+        return true;
+    }
+
+    /** The keys of one batch through kafka-clients (compressed, or records the fast walk could not read). */
+    private static boolean forEachKeyDecoded(ByteBuffer batch, long fromOffset, KeyVisitor visitor) {
+        for (MutableRecordBatch decoded : MemoryRecords.readableRecords(batch).batches()) {
+            try (CloseableIterator<Record> records = decoded.streamingIterator(BufferSupplier.NO_CACHING,
+                    MAX_RECORD_BODY_BYTES)) {
+                while (records.hasNext()) {
+                    Record record = records.next();
+                    if (record.offset() >= fromOffset && record.hasKey()
+                            && !visitor.record(record.offset(), record.key())) {
+                        return false;
                     }
                 }
             }
-            visitor.batchEnd(batch.lastOffset());
         }
         return true;
     }
@@ -107,6 +127,98 @@ public final class CompactionRecords {
      * result's output is then a new buffer).
      */
     public static Filtered filter(ByteBuffer batches, ByteBuffer destination, long nowMs, long deleteRetentionMs,
+            Rules rules) {
+        Output out = new Output(destination);
+        ByteBuffer keyView = batches.duplicate();
+        int[] counts = new int[4]; // records read, records retained, bytes read, bytes retained
+        for (int at = batches.position(); wholeBatchAt(batches, at); at += sizeAt(batches, at)) {
+            int size = sizeAt(batches, at);
+            if (!isControl(batches, at) && isUncompressed(batches, at)
+                    && filterUncompressed(batches, at, size, nowMs, rules, keyView, out, counts)) {
+                continue;
+            }
+            Filtered decoded = filterDecoded(slice(batches, at), ByteBuffer.allocate(size + 64), nowMs,
+                    deleteRetentionMs, rules);
+            counts[0] += decoded.recordsRead();
+            counts[1] += decoded.recordsRetained();
+            counts[2] += decoded.bytesRead();
+            counts[3] += decoded.bytesRetained();
+            out.put(decoded.output());
+        }
+        return new Filtered(out.flipped(), counts[0], counts[1], counts[2], counts[3]);
+    }
+
+    /**
+     * The common cases of an uncompressed data batch without kafka-clients' per-record objects:
+     * every record kept (and no delete horizon to stamp), so the batch is copied as it is; or none
+     * kept where the rules let the batch go. Anything else (a batch partly kept, one to keep emptied,
+     * one whose tombstones need a horizon, records that do not parse) is left to
+     * {@link #filterDecoded}, which rewrites it.
+     *
+     * @return whether the batch was dealt with
+     */
+    private static boolean filterUncompressed(ByteBuffer batches, int at, int size, long nowMs, Rules rules,
+            ByteBuffer keyView, Output out, int[] counts) {
+        Batch batch = view(batches, at);
+        BatchRetention decision = rules.batch(batch);
+        if (decision == BatchRetention.DELETE) {
+            counts[2] += size;
+            return true;
+        }
+        int[] kept = {0, 0}; // records kept, tombstones kept
+        int walked = walk(batches, at, (offset, keyAt, keyLength, tombstone) -> {
+            if (rules.retain(batch, offset, keyLength < 0 ? null : view(keyView, keyAt, keyLength), tombstone)) {
+                kept[0]++;
+                if (tombstone) {
+                    kept[1]++;
+                }
+            }
+            return true;
+        });
+        if (walked != DONE) {
+            return false;
+        }
+        int count = batches.getInt(at + RECORD_COUNT);
+        if (kept[0] == count && (kept[1] == 0 || batch.deleteHorizonMs().isPresent())) {
+            out.put(batches.duplicate().position(at).limit(at + size));
+        } else if (!(kept[0] == 0 && decision == BatchRetention.DELETE_EMPTY)) {
+            return false;
+        }
+        counts[0] += count;
+        counts[1] += kept[0];
+        counts[2] += size;
+        counts[3] += kept[0] == 0 ? 0 : size;
+        return true;
+    }
+
+    /** {@link #filter} done wholly by kafka-clients' {@code filterTo}: the reference the fast paths are tested against. */
+    static Filtered filterWithKafkaClients(ByteBuffer batches, ByteBuffer destination, long nowMs, long deleteRetentionMs,
+            Rules rules) {
+        return filterDecoded(batches.slice(), destination, nowMs, deleteRetentionMs, rules);
+    }
+
+    /** {@link #forEachKey} done wholly by kafka-clients: the reference the fast walk is tested against. */
+    static boolean forEachKeyWithKafkaClients(ByteBuffer batches, long fromOffset, KeyVisitor visitor) {
+        for (MutableRecordBatch batch : MemoryRecords.readableRecords(batches.slice()).batches()) {
+            if (batch.lastOffset() < fromOffset) {
+                continue;
+            }
+            if (!batch.isControlBatch() && !forEachKeyDecoded(copyOf(batch), fromOffset, visitor)) {
+                return false;
+            }
+            visitor.batchEnd(batch.lastOffset());
+        }
+        return true;
+    }
+
+    private static ByteBuffer copyOf(MutableRecordBatch batch) {
+        ByteBuffer out = ByteBuffer.allocate(batch.sizeInBytes());
+        batch.writeTo(out);
+        return out.flip();
+    }
+
+    /** One batch rewritten by kafka-clients' {@code filterTo}, the reference this class's fast paths follow. */
+    private static Filtered filterDecoded(ByteBuffer batch, ByteBuffer destination, long nowMs, long deleteRetentionMs,
             Rules rules) {
         MemoryRecords.RecordFilter filter = new MemoryRecords.RecordFilter(nowMs, deleteRetentionMs) {
             /** The view of the batch being filtered: one per batch, not one per record. */
@@ -137,16 +249,169 @@ public final class CompactionRecords {
                         !record.hasValue());
             }
         };
-        MemoryRecords.FilterResult result = MemoryRecords.readableRecords(batches.slice()).filterTo(filter, destination,
-                BufferSupplier.NO_CACHING, MAX_RECORD_BODY_BYTES);
-        ByteBuffer output = result.outputBuffer();
-        output.flip();
-        return new Filtered(output, result.messagesRead(), result.messagesRetained(), result.bytesRead(),
-                result.bytesRetained());
+        // filterTo grows a destination too small for the first batch it keeps, but then loses the
+        // batches after it (seen with kafka-clients 4.4): so it always gets room for twice its input,
+        // and must have read all of it, or it is given four times as much once more.
+        ByteBuffer target = destination.capacity() >= batch.remaining() * 2 + 1024 ? destination
+                : ByteBuffer.allocate(batch.remaining() * 2 + 1024);
+        for (int attempt = 0; ; attempt++) {
+            MemoryRecords.FilterResult result = MemoryRecords.readableRecords(batch.duplicate()).filterTo(filter, target,
+                    BufferSupplier.NO_CACHING, MAX_RECORD_BODY_BYTES);
+            if (result.bytesRead() == batch.remaining() && result.outputBuffer() == target) {
+                ByteBuffer output = result.outputBuffer();
+                output.flip();
+                return new Filtered(output, result.messagesRead(), result.messagesRetained(), result.bytesRead(),
+                        result.bytesRetained());
+            }
+            if (attempt == 1) {
+                throw new IllegalStateException("rewriting " + batch.remaining() + " bytes of batches read "
+                        + result.bytesRead() + " of them into " + target.capacity() + " bytes");
+            }
+            target = ByteBuffer.allocate(target.capacity() * 4);
+        }
     }
 
     private static Batch view(RecordBatch batch) {
         return new Batch(batch.baseOffset(), batch.lastOffset(), batch.producerId(), batch.producerEpoch(),
                 batch.isControlBatch(), batch.deleteHorizonMs());
+    }
+
+    // ---- the fast walk over an uncompressed v2 batch ----------------------------------------
+
+    private static final int LENGTH = 8;
+    private static final int ATTRIBUTES = 21;
+    private static final int LAST_OFFSET_DELTA = 23;
+    private static final int BASE_TIMESTAMP = 27;
+    private static final int PRODUCER_ID = 43;
+    private static final int PRODUCER_EPOCH = 51;
+    private static final int RECORD_COUNT = 57;
+    private static final int RECORDS = 61;
+    private static final int CODEC_MASK = 0x07;
+    private static final int CONTROL_FLAG = 0x20;
+    private static final int DELETE_HORIZON_FLAG = 0x40;
+
+    private static final int DONE = 1;
+    private static final int STOPPED = 0;
+    private static final int MALFORMED = -1;
+
+    /** One record as the fast walk reads it; the key lies at {@code keyAt} in the walked buffer ({@code keyLength} -1: none). */
+    @FunctionalInterface
+    private interface RecordVisitor {
+        boolean record(long offset, int keyAt, int keyLength, boolean tombstone);
+    }
+
+    private static boolean wholeBatchAt(ByteBuffer b, int at) {
+        return at + RECORDS <= b.limit() && sizeAt(b, at) >= RECORDS && at + (long) sizeAt(b, at) <= b.limit();
+    }
+
+    private static int sizeAt(ByteBuffer b, int at) {
+        return b.getInt(at + LENGTH) + 12;
+    }
+
+    private static boolean isControl(ByteBuffer b, int at) {
+        return (b.getShort(at + ATTRIBUTES) & CONTROL_FLAG) != 0;
+    }
+
+    private static boolean isUncompressed(ByteBuffer b, int at) {
+        return (b.getShort(at + ATTRIBUTES) & CODEC_MASK) == 0;
+    }
+
+    private static ByteBuffer slice(ByteBuffer b, int at) {
+        return b.duplicate().position(at).limit(at + sizeAt(b, at)).slice();
+    }
+
+    /** {@code view} set to the key's bytes: valid until the next record, as the visitor contracts say. */
+    private static ByteBuffer view(ByteBuffer view, int at, int length) {
+        return view.limit(view.capacity()).position(at).limit(at + length);
+    }
+
+    private static Batch view(ByteBuffer b, int at) {
+        long base = b.getLong(at);
+        boolean horizon = (b.getShort(at + ATTRIBUTES) & DELETE_HORIZON_FLAG) != 0;
+        return new Batch(base, base + b.getInt(at + LAST_OFFSET_DELTA), b.getLong(at + PRODUCER_ID),
+                b.getShort(at + PRODUCER_EPOCH), isControl(b, at),
+                horizon ? OptionalLong.of(b.getLong(at + BASE_TIMESTAMP)) : OptionalLong.empty());
+    }
+
+    /**
+     * Walks the records of the uncompressed batch at {@code at} (length, attributes, timestamp delta,
+     * offset delta, key, value; headers skipped by the length) and hands each to {@code visitor}.
+     *
+     * @return {@link #DONE}, {@link #STOPPED} (the visitor said so), or {@link #MALFORMED} (the records do not
+     *         match their batch: the caller reads it through kafka-clients instead, which says what is wrong)
+     */
+    private static int walk(ByteBuffer b, int at, RecordVisitor visitor) {
+        int end = at + sizeAt(b, at);
+        long base = b.getLong(at);
+        int count = b.getInt(at + RECORD_COUNT);
+        int[] pos = {at + RECORDS};
+        try {
+            for (int i = 0; i < count; i++) {
+                int length = (int) varint(b, pos, end);
+                int recordEnd = pos[0] + length;
+                if (length <= 0 || recordEnd > end) {
+                    return MALFORMED;
+                }
+                pos[0]++; // attributes
+                varint(b, pos, recordEnd); // timestamp delta
+                long offsetDelta = varint(b, pos, recordEnd);
+                int keyLength = (int) varint(b, pos, recordEnd);
+                int keyAt = pos[0];
+                if (keyLength < -1 || (keyLength > 0 && keyAt + keyLength > recordEnd)) {
+                    return MALFORMED;
+                }
+                pos[0] += Math.max(0, keyLength);
+                long valueLength = varint(b, pos, recordEnd);
+                if (valueLength < -1 || pos[0] + Math.max(0, valueLength) > recordEnd || offsetDelta != i) {
+                    return MALFORMED;
+                }
+                if (!visitor.record(base + offsetDelta, keyAt, keyLength, valueLength < 0)) {
+                    return STOPPED;
+                }
+                pos[0] = recordEnd;
+            }
+        } catch (IllegalArgumentException e) {
+            return MALFORMED;
+        }
+        return pos[0] == end ? DONE : MALFORMED;
+    }
+
+    /** A zigzag varint (at most 10 bytes) at {@code pos[0]}, below {@code end}; advances {@code pos[0]}. */
+    private static long varint(ByteBuffer b, int[] pos, int end) {
+        long raw = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            if (pos[0] >= end) {
+                throw new IllegalArgumentException("varint runs past its record");
+            }
+            byte next = b.get(pos[0]++);
+            raw |= (long) (next & 0x7f) << shift;
+            if (next >= 0) {
+                return (raw >>> 1) ^ -(raw & 1);
+            }
+        }
+        throw new IllegalArgumentException("varint longer than 10 bytes");
+    }
+
+    /** A growing output buffer. */
+    private static final class Output {
+        private ByteBuffer buffer;
+
+        Output(ByteBuffer initial) {
+            this.buffer = initial;
+        }
+
+        void put(ByteBuffer bytes) {
+            if (buffer.remaining() < bytes.remaining()) {
+                ByteBuffer bigger = ByteBuffer.allocate(Math.max(buffer.capacity() * 2, buffer.position() + bytes.remaining()));
+                buffer.flip();
+                bigger.put(buffer);
+                buffer = bigger;
+            }
+            buffer.put(bytes.duplicate());
+        }
+
+        ByteBuffer flipped() {
+            return buffer.flip();
+        }
     }
 }

@@ -20,15 +20,16 @@ final class Murmur3 {
 
     /** Digests {@code bytes} from its position to its limit, which are left as they were. */
     void hash(ByteBuffer bytes) {
-        ByteBuffer in = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer in = bytes;
+        boolean little = bytes.order() == ByteOrder.LITTLE_ENDIAN;
         int length = in.remaining();
         int at = in.position();
         long h1 = 0;
         long h2 = 0;
         int blocksEnd = at + (length & ~15);
         for (; at < blocksEnd; at += 16) {
-            long k1 = in.getLong(at);
-            long k2 = in.getLong(at + 8);
+            long k1 = little ? in.getLong(at) : Long.reverseBytes(in.getLong(at));
+            long k2 = little ? in.getLong(at + 8) : Long.reverseBytes(in.getLong(at + 8));
             h1 ^= mixK1(k1);
             h1 = Long.rotateLeft(h1, 27) + h2;
             h1 = h1 * 5 + 0x52dce729;
