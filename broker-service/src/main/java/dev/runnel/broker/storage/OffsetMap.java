@@ -34,8 +34,6 @@ final class OffsetMap {
     private final Murmur3 murmur = new Murmur3();
     private int entries;
     private long latestOffset = -1;
-    private long lookups;
-    private long probes;
 
     /**
      * A map in {@code memoryBytes} bytes, filled to at most {@code loadFactor} of its slots (Kafka's
@@ -56,11 +54,6 @@ final class OffsetMap {
         this.digestHigh = new long[slots];
         this.digestLow = new long[slots];
         this.offsetPlusOne = new long[slots];
-    }
-
-    /** How many keys the map takes before it is full. */
-    int capacity() {
-        return capacity;
     }
 
     int size() {
@@ -84,11 +77,6 @@ final class OffsetMap {
     /** Declares that everything up to {@code offset} has been seen (gaps and keyless records included). */
     void updateLatestOffset(long offset) {
         latestOffset = Math.max(latestOffset, offset);
-    }
-
-    /** Average slots probed per lookup since the last clear (1 is ideal). */
-    double averageProbes() {
-        return lookups == 0 ? 0 : (double) probes / lookups;
     }
 
     /** Records {@code offset} as the latest for {@code key}; the caller checks {@link #isFull()} first. */
@@ -120,16 +108,12 @@ final class OffsetMap {
         Arrays.fill(offsetPlusOne, 0);
         entries = 0;
         latestOffset = -1;
-        lookups = 0;
-        probes = 0;
     }
 
     /** The slot holding the digest, or the empty slot where it would go. */
     private int find(long high, long low) {
-        lookups++;
         int slot = (int) (((high ^ (high >>> 32)) & 0x7fffffffL) % slots);
         while (true) {
-            probes++;
             if (offsetPlusOne[slot] == 0 || (digestHigh[slot] == high && digestLow[slot] == low)) {
                 return slot;
             }
