@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +37,10 @@ final class ChildJvm implements AutoCloseable {
                 main.getName()));
         command.addAll(List.of(args));
         return new ChildJvm(new ProcessBuilder(command).redirectError(stderr.toFile()).start(), stderr);
+    }
+
+    OutputStream stdin() {
+        return process.getOutputStream();
     }
 
     InputStream stdout() {

@@ -6,12 +6,15 @@ import static org.awaitility.Awaitility.await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -34,20 +37,26 @@ import dev.runnel.testing.ManualScheduler;
 /**
  * Proves that cleaning is crash-safe: a child JVM ({@link CompactingWriter}) writes keyed records
  * to a compacted log while its cleaner swaps cleaned segments in, and is killed with
- * {@code kill -9} at random moments, {@value #KILLS} times on the same directory (each run
+ * {@code kill -9} {@value #KILLS} times on the same directory (each run
  * recovers what the previous kill left). After every kill a copy of the directory is opened and
  * checked: every key's latest acknowledged write is there (or a newer one; a key may be missing
  * only if that write was a tombstone old enough to go), no write appears twice, offsets only go
  * up, each key's writes are in order, and every segment's indexes pass their check.
  *
- * <p>How the swap states are known to be hit: the child prints each swap step and lingers there,
- * and the test records, for each kill, the last step printed and which cleaner files
- * ({@code .cleaned}, {@code .swap}, {@code .deleted}) the directory held; it requires kills with
- * {@code .cleaned} files present, and kills after a swap began but before it ended.
+ * <p>How the swap states are known to be hit: the child prints each swap step and waits there for
+ * the test's go-ahead on its stdin; the test holds it at one step per kill in turn (the cleaned
+ * segment written, renamed {@code .swap}, the sources retired, the final rename) and kills it
+ * there, or, every fifth kill, kills it between steps after a random number of acknowledged
+ * writes. It records the step and the cleaner files ({@code .cleaned}, {@code .swap},
+ * {@code .deleted}) the directory held at each kill, and requires every step to have been held.
  */
 class CleanerCrashProcessTest {
 
-    static final int KILLS = 24;
+    static final int KILLS = 25;
+
+    /** Where the kills land, in turn: at each swap step (see {@link LocalLog#replaceSegments}), and between steps. */
+    private static final List<String> KILL_POINTS = Arrays.asList("cleaned-written", "swap-named",
+            "sources-retired", "final-named", null);
     private static final Duration DEADLINE = Duration.ofSeconds(30);
 
     @TempDir
@@ -66,15 +75,16 @@ class CleanerCrashProcessTest {
         long totalAcked = 0;
         for (int kill = 0; kill < KILLS; kill++) {
             long firstSeq = (kill + 1L) * 1_000_000_000L;
+            // Each kill lands at one swap step in turn (the child waits there for the test), or, one
+            // time in five, between steps after a random number of acknowledged writes.
+            String holdAt = KILL_POINTS.get(kill % KILL_POINTS.size());
+            long killAfter = firstSeq + 200 + random.nextInt(3000);
             Run run;
-            try (Child child = new Child(logDir, firstSeq, tmp.resolve("child-" + kill + ".stderr"))) {
-                int minSteps = kill % 2 == 0 ? 1 : 0;
-                await("kill " + kill + ": the child writes and cleans").atMost(DEADLINE)
-                        .pollInterval(Duration.ofMillis(5))
+            try (Child child = new Child(logDir, firstSeq, holdAt, tmp.resolve("child-" + kill + ".stderr"))) {
+                await("kill " + kill + ": the child reaches " + (holdAt == null ? "its writes" : holdAt))
+                        .atMost(DEADLINE).pollInterval(Duration.ofMillis(5))
                         .failFast("the child exited before it was killed", child::assertAlive)
-                        .until(() -> child.acked.get() >= firstSeq + 200 && child.steps.get() >= minSteps);
-                // A random moment after that: some kills land mid-swap, some mid-copy, some between rounds.
-                Thread.sleep(random.nextInt(400));
+                        .until(() -> holdAt == null ? child.acked.get() >= killAfter : child.held() != null);
                 child.killNine();
                 run = new Run(child.acked.get(), child.lastStep.get());
             }
@@ -100,6 +110,11 @@ class CleanerCrashProcessTest {
         assertThat(midSwapKills).as("kills inside a swap, by state %s", statesAtKill).isPositive();
         assertThat(cleanedFileKills).as("kills while a .cleaned segment was written, by state %s", statesAtKill)
                 .isPositive();
+        for (String step : KILL_POINTS) {
+            if (step != null) {
+                assertThat(statesAtKill.keySet()).as("kills held at %s", step).anyMatch(k -> k.startsWith(step + " "));
+            }
+        }
     }
 
     private record Run(long ackedUpTo, String lastStep) {
@@ -172,24 +187,37 @@ class CleanerCrashProcessTest {
         }
     }
 
-    /** One run of {@link CompactingWriter}: its acknowledgements and the swap steps it printed. */
+    /**
+     * One run of {@link CompactingWriter}: its acknowledgements and the swap steps it printed. The
+     * child waits at every swap step for a line on its stdin; this answers at once, except at the
+     * first {@code holdAt} step, where it leaves the child waiting to be killed.
+     */
     private static final class Child implements AutoCloseable {
 
         private final ChildJvm jvm;
+        private final String holdAt;
+        private final Writer control;
         final AtomicLong acked;
-        final AtomicLong steps = new AtomicLong();
         final AtomicReference<String> lastStep = new AtomicReference<>("none");
+        private volatile String held;
         private volatile boolean stdoutEnded;
 
-        Child(Path logDir, long firstSeq, Path stderr) throws IOException {
+        Child(Path logDir, long firstSeq, String holdAt, Path stderr) throws IOException {
             this.acked = new AtomicLong(firstSeq - 1);
+            this.holdAt = holdAt;
             this.jvm = ChildJvm.start(CompactingWriter.class, stderr, logDir.toString(), Long.toString(firstSeq));
+            this.control = new OutputStreamWriter(jvm.stdin(), StandardCharsets.UTF_8);
             Thread reader = new Thread(this::readReports, "compacting-child-stdout");
             reader.setDaemon(true);
             reader.start();
         }
 
-        /** Collects ACK and STEP lines; a last line cut short by the kill counts for nothing. */
+        /** The step the child is held at, or null. */
+        String held() {
+            return held;
+        }
+
+        /** Collects ACK and STEP lines and answers the steps; a last line cut short by the kill counts for nothing. */
         private void readReports() {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(jvm.stdout(), StandardCharsets.UTF_8))) {
                 for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -197,8 +225,13 @@ class CleanerCrashProcessTest {
                     if (parts.length == 3 && parts[0].equals("ACK")) {
                         acked.set(Long.parseLong(parts[2]));
                     } else if (parts.length == 2 && parts[0].equals("STEP")) {
-                        steps.incrementAndGet();
-                        lastStep.set(parts[1].equals("final-named") ? "swap-done" : parts[1]);
+                        lastStep.set(parts[1]);
+                        if (held == null && parts[1].equals(holdAt)) {
+                            held = parts[1];
+                        } else {
+                            control.write("go\n");
+                            control.flush();
+                        }
                     }
                 }
             } catch (IOException | NumberFormatException e) {

@@ -1,6 +1,10 @@
 package dev.runnel.broker.storage;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -25,18 +29,17 @@ import dev.runnel.common.time.Ticker;
  * {@code seq} is a multiple of {@link #TOMBSTONE_EVERY}), and timestamp {@code seq}, so that a
  * tombstone too says which write it was.
  *
- * <p>Each swap step of the cleaner is printed ({@code STEP <name>}) and lingered at for
- * {@link #STEP_PAUSE}, so that kills land inside swaps as well as between them.
+ * <p>At each swap step the cleaner prints {@code STEP <name>} and waits for a line on stdin, so
+ * that the test can kill it inside a swap.
  *
  * <p>Arguments: the log directory and the first sequence number.
  */
 final class CompactingWriter {
 
     static final TopicPartition TP = new TopicPartition("table", 0);
-    static final int KEYS = 300;
+    static final int KEYS = 5000;
     static final int BATCH = 10;
     static final int TOMBSTONE_EVERY = 41;
-    static final Duration STEP_PAUSE = Duration.ofMillis(15);
 
     /** Small segments and no dirty-ratio threshold: the cleaner swaps every few hundred milliseconds. */
     static final LogConfig CONFIG = LogConfig.DEFAULTS.withSegmentBytes(24 * 1024).withSegmentIndexBytes(4096)
@@ -54,15 +57,17 @@ final class CompactingWriter {
         Path dir = Path.of(args[0]);
         long seq = Long.parseLong(args[1]);
         PrintStream out = System.out;
+        BufferedReader control = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         LocalLog.swapSteps = step -> {
             synchronized (out) {
                 out.println("STEP " + step);
                 out.flush();
             }
+            // The test's go-ahead; it kills the process here instead when it wants this state.
             try {
-                Thread.sleep(STEP_PAUSE.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                control.readLine();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         };
         // Never closed: the process ends by SIGKILL.
