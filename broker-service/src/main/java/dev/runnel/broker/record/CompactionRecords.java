@@ -103,8 +103,11 @@ public final class CompactionRecords {
         return true;
     }
 
-    /** The keys of one batch through kafka-clients (compressed, or records the fast walk could not read). */
-    private static boolean forEachKeyDecoded(ByteBuffer batch, long fromOffset, KeyVisitor visitor) {
+    /**
+     * The keys of batches through kafka-clients (compressed, or records the fast walk could not
+     * read): what {@link #forEachKey} falls back to, and the reference its test holds it to.
+     */
+    static boolean forEachKeyDecoded(ByteBuffer batch, long fromOffset, KeyVisitor visitor) {
         for (MutableRecordBatch decoded : MemoryRecords.readableRecords(batch).batches()) {
             try (CloseableIterator<Record> records = decoded.streamingIterator(BufferSupplier.NO_CACHING,
                     MAX_RECORD_BODY_BYTES)) {
@@ -191,34 +194,11 @@ public final class CompactionRecords {
         return true;
     }
 
-    /** {@link #filter} done wholly by kafka-clients' {@code filterTo}: the reference the fast paths are tested against. */
-    static Filtered filterWithKafkaClients(ByteBuffer batches, ByteBuffer destination, long nowMs, long deleteRetentionMs,
-            Rules rules) {
-        return filterDecoded(batches.slice(), destination, nowMs, deleteRetentionMs, rules);
-    }
-
-    /** {@link #forEachKey} done wholly by kafka-clients: the reference the fast walk is tested against. */
-    static boolean forEachKeyWithKafkaClients(ByteBuffer batches, long fromOffset, KeyVisitor visitor) {
-        for (MutableRecordBatch batch : MemoryRecords.readableRecords(batches.slice()).batches()) {
-            if (batch.lastOffset() < fromOffset) {
-                continue;
-            }
-            if (!batch.isControlBatch() && !forEachKeyDecoded(copyOf(batch), fromOffset, visitor)) {
-                return false;
-            }
-            visitor.batchEnd(batch.lastOffset());
-        }
-        return true;
-    }
-
-    private static ByteBuffer copyOf(MutableRecordBatch batch) {
-        ByteBuffer out = ByteBuffer.allocate(batch.sizeInBytes());
-        batch.writeTo(out);
-        return out.flip();
-    }
-
-    /** One batch rewritten by kafka-clients' {@code filterTo}, the reference this class's fast paths follow. */
-    private static Filtered filterDecoded(ByteBuffer batch, ByteBuffer destination, long nowMs, long deleteRetentionMs,
+    /**
+     * Batches rewritten by kafka-clients' {@code filterTo}: what the fast paths fall back to, and the
+     * reference {@code CompactionRecordsTest} holds them to.
+     */
+    static Filtered filterDecoded(ByteBuffer batch, ByteBuffer destination, long nowMs, long deleteRetentionMs,
             Rules rules) {
         MemoryRecords.RecordFilter filter = new MemoryRecords.RecordFilter(nowMs, deleteRetentionMs) {
             /** The view of the batch being filtered: one per batch, not one per record. */

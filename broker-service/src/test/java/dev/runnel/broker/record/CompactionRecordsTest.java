@@ -14,6 +14,7 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.header.Header;
@@ -39,17 +40,33 @@ class CompactionRecordsTest {
             List<long[]> slowKeys = new ArrayList<>();
             long from = random.nextInt(20);
             CompactionRecords.forEachKey(batches, from, recorder(fastKeys, latest));
-            CompactionRecords.forEachKeyWithKafkaClients(batches, from, recorder(slowKeys, new HashMap<>()));
+            forEachKeyWithKafkaClients(batches, from, recorder(slowKeys, new HashMap<>()));
             assertThat(fastKeys).as("keys of trial %d", trial).containsExactlyElementsOf(slowKeys);
 
             long now = 1_000_000;
             CompactionRecords.Rules rules = rules(latest, random.nextLong(), now);
             // Small destinations: the outputs must grow, several times within a call.
             CompactionRecords.Filtered fast = CompactionRecords.filter(batches, ByteBuffer.allocate(64), now, 500, rules);
-            CompactionRecords.Filtered slow = CompactionRecords.filterWithKafkaClients(batches, ByteBuffer.allocate(64),
+            CompactionRecords.Filtered slow = CompactionRecords.filterDecoded(batches.slice(), ByteBuffer.allocate(64),
                     now, 500, rules);
             assertThat(bytes(fast.output())).as("output of trial %d", trial).isEqualTo(bytes(slow.output()));
             assertThat(fast.recordsRetained()).isEqualTo(slow.recordsRetained());
+        }
+    }
+
+    /** {@link CompactionRecords#forEachKey} done wholly by kafka-clients, batch by batch. */
+    private static void forEachKeyWithKafkaClients(ByteBuffer batches, long fromOffset,
+            CompactionRecords.KeyVisitor visitor) {
+        for (MutableRecordBatch batch : MemoryRecords.readableRecords(batches.slice()).batches()) {
+            if (batch.lastOffset() < fromOffset) {
+                continue;
+            }
+            if (!batch.isControlBatch()) {
+                ByteBuffer one = ByteBuffer.allocate(batch.sizeInBytes());
+                batch.writeTo(one);
+                CompactionRecords.forEachKeyDecoded(one.flip(), fromOffset, visitor);
+            }
+            visitor.batchEnd(batch.lastOffset());
         }
     }
 
