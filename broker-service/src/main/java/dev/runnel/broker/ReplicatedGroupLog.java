@@ -17,7 +17,7 @@ import dev.runnel.broker.group.GroupLog;
 import dev.runnel.broker.protocol.KafkaErrors;
 import dev.runnel.broker.record.KafkaRecordBatches;
 import dev.runnel.broker.record.RecordCodec;
-import dev.runnel.broker.replication.AppendOrigin;
+import dev.runnel.broker.storage.AppendOrigin;
 import dev.runnel.broker.replication.AppendResult;
 import dev.runnel.broker.replication.FetchParams;
 import dev.runnel.broker.replication.FetchResult;

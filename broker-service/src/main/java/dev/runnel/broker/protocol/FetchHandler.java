@@ -21,6 +21,7 @@ import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.replication.FetchParams;
 import dev.runnel.broker.replication.FetchResult;
 import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.storage.AbortedTransaction;
 import dev.runnel.broker.storage.PartitionLog;
 import dev.runnel.common.TopicPartition;
 
@@ -40,6 +41,8 @@ import dev.runnel.common.TopicPartition;
 final class FetchHandler implements ApiHandler {
 
     private static final Logger log = LoggerFactory.getLogger(FetchHandler.class);
+    /** The isolation level of Fetch v4+ and ListOffsets v2+ that reads only committed records (0 reads all). */
+    static final byte READ_COMMITTED = 1;
     private static final long REFUSAL_LOG_INTERVAL_SECONDS = 10;
     private static final long REFUSAL_LOG_INTERVAL_MS = Duration.ofSeconds(REFUSAL_LOG_INTERVAL_SECONDS).toMillis();
 
@@ -79,7 +82,8 @@ final class FetchHandler implements ApiHandler {
         boolean refusedAny = reads.size() < wanted.size();
         Duration maxWait = refusedAny ? Duration.ZERO : Duration.ofMillis(Math.max(0, data.maxWaitMs()));
         FetchParams params = replicaId >= 0 ? FetchParams.follower(replicaId, maxWait, data.minBytes(), data.maxBytes())
-                : FetchParams.consumer(maxWait, data.minBytes(), data.maxBytes());
+                : FetchParams.consumer(maxWait, data.minBytes(), data.maxBytes(),
+                        version >= 4 && data.isolationLevel() == READ_COMMITTED);
         return replicas.fetchMessages(params, reads).thenApply(results -> answer(wanted, results, version));
     }
 
@@ -164,8 +168,18 @@ final class FetchHandler implements ApiHandler {
                 continue;
             }
             PartitionLog.ReadResult r = result.read();
-            out.setHighWatermark(r.highWatermark()).setLastStableOffset(r.highWatermark())
+            out.setHighWatermark(r.highWatermark()).setLastStableOffset(r.lastStableOffset())
                     .setLogStartOffset(r.logStartOffset());
+            if (result.abortedTransactions() == null) {
+                out.setAbortedTransactions(null); // as Kafka answers a read_uncommitted fetch
+            } else {
+                List<FetchResponseData.AbortedTransaction> aborted = new ArrayList<>(result.abortedTransactions().size());
+                for (AbortedTransaction txn : result.abortedTransactions()) {
+                    aborted.add(new FetchResponseData.AbortedTransaction().setProducerId(txn.producerId())
+                            .setFirstOffset(txn.firstOffset()));
+                }
+                out.setAbortedTransactions(aborted);
+            }
             if (!r.isEmpty()) {
                 out.setRecords(KafkaWire.fileRecords(r.slice()));
             }

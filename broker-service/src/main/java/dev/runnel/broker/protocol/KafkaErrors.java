@@ -24,6 +24,8 @@ public final class KafkaErrors {
                 case STORAGE_ERROR -> Errors.KAFKA_STORAGE_ERROR;
                 case OUT_OF_ORDER_SEQUENCE -> Errors.OUT_OF_ORDER_SEQUENCE_NUMBER;
                 case INVALID_PRODUCER_EPOCH -> Errors.INVALID_PRODUCER_EPOCH;
+                case INVALID_TXN_STATE -> Errors.INVALID_TXN_STATE;
+                case TRANSACTION_COORDINATOR_FENCED -> Errors.TRANSACTION_COORDINATOR_FENCED;
                 case UNEXPECTED_OFFSET -> Errors.UNKNOWN_SERVER_ERROR;
             };
         }

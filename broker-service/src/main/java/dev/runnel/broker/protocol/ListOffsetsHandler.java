@@ -50,15 +50,17 @@ final class ListOffsetsHandler implements ApiHandler {
                     new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(topic.name());
             response.topics().add(topicResponse);
             for (ListOffsetsRequestData.ListOffsetsPartition p : topic.partitions()) {
-                topicResponse.partitions().add(withoutEpochBefore4(answer(topic.name(), p, data.replicaId(), request.version()),
-                        request.version()));
+                boolean readCommitted = request.version() >= 2
+                        && data.isolationLevel() == FetchHandler.READ_COMMITTED;
+                topicResponse.partitions().add(withoutEpochBefore4(answer(topic.name(), p, data.replicaId(),
+                        readCommitted, request.version()), request.version()));
             }
         }
         return CompletableFuture.completedFuture(response);
     }
 
     private ListOffsetsResponseData.ListOffsetsPartitionResponse answer(String topic,
-            ListOffsetsRequestData.ListOffsetsPartition p, int replicaId, short version) {
+            ListOffsetsRequestData.ListOffsetsPartition p, int replicaId, boolean readCommitted, short version) {
         ListOffsetsResponseData.ListOffsetsPartitionResponse out = new ListOffsetsResponseData.ListOffsetsPartitionResponse()
                 .setPartitionIndex(p.partitionIndex()).setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
         TopicPartition tp;
@@ -77,30 +79,32 @@ final class ListOffsetsHandler implements ApiHandler {
                 return withEpoch(out.setOffset(start), partition, start);
             }
             if (timestamp == LATEST) {
-                // A replica's debug request (-2) sees the log end, everyone else the high watermark.
+                // A replica's debug request (-2) sees the log end, read_committed consumers the last
+                // stable offset, everyone else the high watermark.
                 if (replicaId == -2) {
                     return out.setOffset(partition.log().logEndOffset()).setLeaderEpoch(partition.leaderEpoch());
                 }
                 long highWatermark = partition.log().highWatermark();
+                long latest = readCommitted ? partition.log().lastStableOffset() : highWatermark;
                 if (highWatermark < partition.leaderEpochStartOffset()) {
                     // KIP-207: a new leader whose high watermark has not yet reached the start of its epoch
                     // may be behind what the previous leader answered; the latest offset never goes back.
                     return out.setErrorCode(version >= 5 ? Errors.OFFSET_NOT_AVAILABLE.code()
                             : Errors.LEADER_NOT_AVAILABLE.code());
                 }
-                return out.setOffset(highWatermark).setLeaderEpoch(partition.leaderEpoch());
+                return out.setOffset(latest).setLeaderEpoch(partition.leaderEpoch());
             }
             if (timestamp == LATEST_TIERED) {
                 return out;
             }
             if (timestamp == MAX_TIMESTAMP) {
-                return partition.maxTimestampOffset().map(found -> withEpoch(out.setTimestamp(found.timestamp())
+                return partition.maxTimestampOffset(readCommitted).map(found -> withEpoch(out.setTimestamp(found.timestamp())
                         .setOffset(found.offset()), partition, found.offset())).orElse(out);
             }
             if (timestamp < 0) {
                 return out.setErrorCode(Errors.INVALID_REQUEST.code());
             }
-            return partition.offsetForTimestamp(timestamp)
+            return partition.offsetForTimestamp(timestamp, readCommitted)
                     .map(found -> withEpoch(out.setTimestamp(found.timestamp()).setOffset(found.offset()), partition,
                             found.offset()))
                     .orElse(out);

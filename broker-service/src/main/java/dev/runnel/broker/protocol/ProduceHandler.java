@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.metadata.MetadataCache;
-import dev.runnel.broker.replication.AppendOrigin;
+import dev.runnel.broker.storage.AppendOrigin;
 import dev.runnel.broker.replication.AppendResult;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.common.TopicPartition;

@@ -7,6 +7,8 @@ import java.util.List;
 
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
@@ -49,6 +51,16 @@ public final class KafkaRecordBatches {
 
     /** One v2 batch as a producer would send it: base offset 0, no leader epoch yet, CreateTime. */
     public static ByteBuffer batch(RecordCodec codec, ProducerInfo producer, List<SimpleRecord> records) {
+        return batch(codec, producer, false, records);
+    }
+
+    /**
+     * One v2 batch as a producer would send it, transactional (attribute bit 4) if {@code
+     * transactional}: a transactional producer's batch, or with {@link RecordBatch#NO_SEQUENCE} a
+     * coordinator's transactional offset commit.
+     */
+    public static ByteBuffer batch(RecordCodec codec, ProducerInfo producer, boolean transactional,
+            List<SimpleRecord> records) {
         int estimate = 128;
         for (SimpleRecord r : records) {
             estimate += 32 + length(r.key()) + length(r.value());
@@ -56,13 +68,64 @@ public final class KafkaRecordBatches {
         ByteBuffer buffer = ByteBuffer.allocate(estimate);
         try (MemoryRecordsBuilder builder = MemoryRecords.builder(buffer, RecordBatch.MAGIC_VALUE_V2,
                 codec.compression(), TimestampType.CREATE_TIME, 0L, RecordBatch.NO_TIMESTAMP,
-                producer.producerId(), producer.producerEpoch(), producer.baseSequence(), false,
+                producer.producerId(), producer.producerEpoch(), producer.baseSequence(), transactional,
                 RecordBatch.NO_PARTITION_LEADER_EPOCH)) {
             for (SimpleRecord r : records) {
                 builder.append(r.timestamp(), r.key(), r.value());
             }
             return builder.build().buffer();
         }
+    }
+
+    /**
+     * A transaction marker batch (KIP-98): a control batch of the producer's id and epoch holding one
+     * COMMIT or ABORT record with the coordinator's epoch, time {@code timestamp}, as
+     * WriteTxnMarkers has a partition leader append it.
+     */
+    public static ByteBuffer endTxnMarker(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit,
+            long timestamp) {
+        EndTransactionMarker marker = new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT,
+                coordinatorEpoch);
+        return MemoryRecords.withEndTransactionMarker(0L, timestamp, RecordBatch.NO_PARTITION_LEADER_EPOCH, producerId,
+                producerEpoch, marker).buffer();
+    }
+
+    /**
+     * A batch read back with its header fields: offsets, producer, whether it is transactional or a
+     * control batch, and for a transaction marker whether it committed ({@code marker} null
+     * otherwise); {@code records} is empty for a control batch.
+     */
+    public record DecodedBatch(long baseOffset, long lastOffset, long producerId, short producerEpoch,
+            boolean transactional, boolean control, Marker marker, List<DecodedRecord> records) {
+    }
+
+    /** A transaction marker's content: COMMIT or ABORT, and the coordinator epoch that wrote it. */
+    public record Marker(boolean commit, int coordinatorEpoch) {
+    }
+
+    /** Decodes every batch in {@code batches} (whole v2 batches), control batches included. */
+    public static List<DecodedBatch> decodeBatches(ByteBuffer batches) {
+        List<DecodedBatch> out = new ArrayList<>();
+        for (MutableRecordBatch batch : MemoryRecords.readableRecords(batches.duplicate()).batches()) {
+            batch.ensureValid();
+            List<DecodedRecord> records = new ArrayList<>();
+            Marker marker = null;
+            for (Record r : batch) {
+                if (batch.isControlBatch()) {
+                    ControlRecordType type = ControlRecordType.parse(r.key());
+                    if (type == ControlRecordType.COMMIT || type == ControlRecordType.ABORT) {
+                        EndTransactionMarker m = EndTransactionMarker.deserialize(r);
+                        marker = new Marker(type == ControlRecordType.COMMIT, m.coordinatorEpoch());
+                    }
+                } else {
+                    records.add(new DecodedRecord(r.offset(), batch.partitionLeaderEpoch(), r.timestamp(),
+                            bytes(r.key()), bytes(r.value())));
+                }
+            }
+            out.add(new DecodedBatch(batch.baseOffset(), batch.lastOffset(), batch.producerId(), batch.producerEpoch(),
+                    batch.isTransactional(), batch.isControlBatch(), marker, records));
+        }
+        return out;
     }
 
     /** Decodes every record of every batch in {@code batches} (a sequence of whole v2 batches). */

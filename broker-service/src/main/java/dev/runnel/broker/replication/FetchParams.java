@@ -17,9 +17,23 @@ import dev.runnel.common.TopicPartition;
  */
 public record FetchParams(int replicaId, Duration maxWait, int minBytes, int maxBytes, Partition.ReadBound bound) {
 
-    /** A consumer's fetch: up to the high watermark. */
+    /** A read_uncommitted consumer's fetch: up to the high watermark. */
     public static FetchParams consumer(Duration maxWait, int minBytes, int maxBytes) {
-        return new FetchParams(-1, maxWait, minBytes, maxBytes, Partition.ReadBound.HIGH_WATERMARK);
+        return consumer(maxWait, minBytes, maxBytes, false);
+    }
+
+    /**
+     * A consumer's fetch: up to the last stable offset with {@code readCommitted} (the answer then
+     * names the aborted transactions in what was read), else up to the high watermark.
+     */
+    public static FetchParams consumer(Duration maxWait, int minBytes, int maxBytes, boolean readCommitted) {
+        return new FetchParams(-1, maxWait, minBytes, maxBytes,
+                readCommitted ? Partition.ReadBound.LAST_STABLE : Partition.ReadBound.HIGH_WATERMARK);
+    }
+
+    /** Whether the fetch reads committed records only (read_committed). */
+    public boolean readCommitted() {
+        return bound == Partition.ReadBound.LAST_STABLE;
     }
 
     /** A follower's fetch: up to the log end; its fetch offset is its own log end. */

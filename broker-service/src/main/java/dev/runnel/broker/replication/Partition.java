@@ -9,10 +9,12 @@ import java.util.OptionalInt;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import dev.runnel.broker.storage.AppendInfo;
+import dev.runnel.broker.storage.AppendOrigin;
 import dev.runnel.broker.storage.LeaderEpochCache;
 import dev.runnel.broker.storage.LogError;
 import dev.runnel.broker.storage.LogException;
 import dev.runnel.broker.storage.PartitionLog;
+import dev.runnel.broker.storage.ProducerStateManager;
 import dev.runnel.broker.storage.TimestampOffset;
 import dev.runnel.cluster.PartitionState;
 import dev.runnel.common.TopicPartition;
@@ -39,9 +41,12 @@ import dev.runnel.common.TopicPartition;
  */
 public final class Partition {
 
-    /** How far a fetch may read: consumers to the high watermark, followers to the log end. */
+    /**
+     * How far a fetch may read: read_uncommitted consumers to the high watermark, read_committed ones
+     * to the last stable offset, followers to the log end.
+     */
     public enum ReadBound {
-        HIGH_WATERMARK, LOG_END
+        HIGH_WATERMARK, LAST_STABLE, LOG_END
     }
 
     /** Asks the controller for a new ISR; the answer comes back through {@link #applyCommittedState}. */
@@ -175,6 +180,26 @@ public final class Partition {
      * @throws dev.runnel.broker.storage.LogException if the log refused the batches
      */
     public AppendInfo appendAsLeader(ByteBuffer records, short requiredAcks) {
+        return appendAsLeader(records, requiredAcks, AppendOrigin.CLIENT);
+    }
+
+    /**
+     * Appends batches as leader for {@code origin} (a coordinator may write transaction markers).
+     *
+     * @see #appendAsLeader(ByteBuffer, short)
+     */
+    public AppendInfo appendAsLeader(ByteBuffer records, short requiredAcks, AppendOrigin origin) {
+        return appendAsLeader(records, requiredAcks, origin, null);
+    }
+
+    /**
+     * Appends batches as leader for {@code origin}, a client's transactional batch that opens a
+     * transaction carrying the {@code guard} of its verification ({@link #maybeStartTransactionVerification}).
+     *
+     * @see #appendAsLeader(ByteBuffer, short)
+     */
+    public AppendInfo appendAsLeader(ByteBuffer records, short requiredAcks, AppendOrigin origin,
+            ProducerStateManager.VerificationGuard guard) {
         leaderIsrLock.readLock().lock();
         try {
             HostedPartition current = isr.hosted();
@@ -186,12 +211,26 @@ public final class Partition {
                 throw new ReplicaException(ReplicaError.NOT_ENOUGH_REPLICAS, "the ISR of " + topicPartition
                         + " has " + members + " members; min.insync.replicas is " + minInsyncReplicas);
             }
-            AppendInfo info = log.appendAsLeader(records, current.state().leaderEpoch());
+            AppendInfo info = log.appendAsLeader(records, current.state().leaderEpoch(), origin, guard);
             maybeIncrementHighWatermark();
             return info;
         } finally {
             leaderIsrLock.readLock().unlock();
         }
+    }
+
+    /**
+     * Starts verifying a transactional producer's first batch here (KIP-890 part 1): the guard to
+     * append it with once the coordinator confirmed the partition is in the transaction, or null if
+     * the producer's transaction is already open here.
+     *
+     * @throws ReplicaException NOT_LEADER_OR_FOLLOWER if this broker does not lead the partition
+     */
+    public ProducerStateManager.VerificationGuard maybeStartTransactionVerification(long producerId, short epoch) {
+        if (!isLeader()) {
+            throw notLeader();
+        }
+        return log.maybeStartTransactionVerification(producerId, epoch);
     }
 
     /**
@@ -434,14 +473,27 @@ public final class Partition {
 
     /** Reads for a fetch; the bound decides who may see what. */
     public PartitionLog.ReadResult read(long fetchOffset, int maxBytes, boolean minOneMessage, ReadBound bound) {
-        long maxOffset = bound == ReadBound.HIGH_WATERMARK ? log.highWatermark() : log.logEndOffset();
+        long maxOffset = switch (bound) {
+            case HIGH_WATERMARK -> log.highWatermark();
+            case LAST_STABLE -> log.lastStableOffset();
+            case LOG_END -> log.logEndOffset();
+        };
         return log.read(fetchOffset, maxBytes, maxOffset, minOneMessage);
     }
 
     /** The first offset whose record is at least {@code timestamp} old, below the high watermark. */
     public Optional<TimestampOffset> offsetForTimestamp(long timestamp) {
+        return offsetForTimestamp(timestamp, false);
+    }
+
+    /**
+     * The first offset whose record is at least {@code timestamp} old, below the last stable offset
+     * if {@code readCommitted}, else below the high watermark.
+     */
+    public Optional<TimestampOffset> offsetForTimestamp(long timestamp, boolean readCommitted) {
         TimestampOffset found = log.offsetForTimestamp(timestamp);
-        if (found == null || found.offset() >= log.highWatermark()) {
+        long bound = readCommitted ? log.lastStableOffset() : log.highWatermark();
+        if (found == null || found.offset() >= bound) {
             return Optional.empty();
         }
         return Optional.of(found);
@@ -449,8 +501,13 @@ public final class Partition {
 
     /** The first record with the log's largest timestamp, below the high watermark (ListOffsets -3). */
     public Optional<TimestampOffset> maxTimestampOffset() {
+        return maxTimestampOffset(false);
+    }
+
+    /** The first record with the log's largest timestamp, below the fetchable bound of the isolation level. */
+    public Optional<TimestampOffset> maxTimestampOffset(boolean readCommitted) {
         long max = log.maxTimestamp();
-        return max < 0 ? Optional.empty() : offsetForTimestamp(max);
+        return max < 0 ? Optional.empty() : offsetForTimestamp(max, readCommitted);
     }
 
     /** The epoch the batch holding {@code offset} was written in, if the epoch cache knows. */

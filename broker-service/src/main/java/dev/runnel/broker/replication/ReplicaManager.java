@@ -24,10 +24,12 @@ import org.slf4j.LoggerFactory;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.purgatory.DelayedOperationPurgatory;
 import dev.runnel.broker.storage.AppendInfo;
+import dev.runnel.broker.storage.AppendOrigin;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogError;
 import dev.runnel.broker.storage.LogException;
 import dev.runnel.broker.storage.LogManager;
+import dev.runnel.broker.storage.PartitionLog;
 import dev.runnel.cluster.ClusterError;
 import dev.runnel.cluster.CommandResponse;
 import dev.runnel.cluster.CommandResponse.PartitionError;
@@ -241,7 +243,7 @@ public final class ReplicaManager implements AutoCloseable {
                     throw new ReplicaException(ReplicaError.INVALID_TOPIC, "Cannot append to internal topic " + tp.topic());
                 }
                 Partition partition = leaderPartition(tp);
-                AppendInfo info = partition.appendAsLeader(batches, acks);
+                AppendInfo info = partition.appendAsLeader(batches, acks, origin);
                 if (!info.duplicate()) {
                     fetchPurgatory.checkAndComplete(tp);
                 }
@@ -300,8 +302,9 @@ public final class ReplicaManager implements AutoCloseable {
                     highWatermarkMoved(tp);
                 }
                 int limit = Math.min(wanted.maxBytes(), Math.max(0, params.maxBytes() - bytes));
-                FetchResult result = new FetchResult(tp, partition.read(wanted.fetchOffset(), limit, bytes == 0,
-                        params.bound()), null);
+                PartitionLog.ReadResult read = partition.read(wanted.fetchOffset(), limit, bytes == 0, params.bound());
+                FetchResult result = new FetchResult(tp, read, params.readCommitted()
+                        ? partition.log().abortedTransactions(wanted.fetchOffset(), read) : null, null);
                 bytes += result.bytes();
                 results.add(result);
             } catch (ReplicaException | LogException e) {

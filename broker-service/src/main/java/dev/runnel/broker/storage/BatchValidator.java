@@ -35,27 +35,32 @@ final class BatchValidator {
      * {@code message.timestamp.before.max.ms} / {@code after.max.ms} of {@code nowMs}.
      */
     static Checked checkFromClient(ByteBuffer records, LogConfig config, long nowMs) {
+        return checkFromClient(records, AppendOrigin.CLIENT, config, nowMs);
+    }
+
+    /** {@link #checkFromClient}, except that a coordinator ({@link AppendOrigin#COORDINATOR}) may write control batches. */
+    static Checked checkFromClient(ByteBuffer records, AppendOrigin origin, LogConfig config, long nowMs) {
         return scan(records, config.maxMessageBytes(), config.logAppendTime() ? null : config, nowMs, true,
-                config.compact());
+                origin == AppendOrigin.COORDINATOR, config.compact());
     }
 
     /** Checks a leader's batches, for a follower append. */
     static Checked checkFromLeader(ByteBuffer records, int maxMessageBytes) {
-        return scan(records, maxMessageBytes, null, 0, false, false);
+        return scan(records, maxMessageBytes, null, 0, false, true, false);
     }
 
     /**
      * The checks of an append that need no lock: its size against {@code segment.bytes}, then
      * {@link #checkFromClient} for a leader's append or {@link #checkFromLeader} for a follower's.
      */
-    static Checked checkAppend(ByteBuffer records, boolean asLeader, LogConfig config, long nowMs) {
+    static Checked checkAppend(ByteBuffer records, boolean asLeader, AppendOrigin origin, LogConfig config, long nowMs) {
         if (records.remaining() > config.segmentBytes()) {
             throw new LogException(LogError.RECORD_BATCH_TOO_LARGE, "append of " + records.remaining()
                     + " bytes is larger than segment.bytes " + config.segmentBytes());
         }
         // A follower takes the leader's batches whatever their size, as Kafka's does: the leader's
         // cleaner may have rewritten a batch larger than it came (recompressed, delete horizon set).
-        return asLeader ? checkFromClient(records, config, nowMs) : checkFromLeader(records, Integer.MAX_VALUE);
+        return asLeader ? checkFromClient(records, origin, config, nowMs) : checkFromLeader(records, Integer.MAX_VALUE);
     }
 
     /**
@@ -156,11 +161,12 @@ final class BatchValidator {
     }
 
     /**
-     * @param timestamps  the settings to check CreateTime timestamps against, or null to not check them
-     * @param requireKeys a compacted topic's: a record without a key is refused, as Kafka's leader does
+     * @param timestamps   the settings to check CreateTime timestamps against, or null to not check them
+     * @param allowControl whether control batches (transaction markers) may be appended
+     * @param requireKeys  a compacted topic's: a record without a key is refused, as Kafka's leader does
      */
     private static Checked scan(ByteBuffer records, int maxMessageBytes, LogConfig timestamps, long nowMs,
-            boolean fromClient, boolean requireKeys) {
+            boolean fromClient, boolean allowControl, boolean requireKeys) {
         if (!records.hasRemaining()) {
             throw new LogException(LogError.INVALID_RECORD, "append holds no record batch");
         }
@@ -171,7 +177,7 @@ final class BatchValidator {
             int count = RecordBatchHeader.recordCount(records, at);
             int lastDelta = RecordBatchHeader.lastOffsetDelta(records, at);
             if (fromClient) {
-                if (RecordBatchHeader.isControl(records, at)) {
+                if (RecordBatchHeader.isControl(records, at) && !allowControl) {
                     throw invalid("clients may not write control batches");
                 }
                 if (count <= 0 || lastDelta != count - 1) {

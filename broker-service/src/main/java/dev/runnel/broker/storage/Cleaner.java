@@ -100,7 +100,7 @@ final class Cleaner {
     /**
      * Where cleaning of {@code log} would start and stop now (Kafka's {@code cleanableOffsets} and
      * {@code LogToClean}). The first dirty offset is {@code checkpointed}, or the log start if that
-     * is absent (-1) or outside the log. Nothing at or above the high watermark, in the active
+     * is absent (-1) or outside the log. Nothing at or above the last stable offset, in the active
      * segment, or in a segment with a record newer than {@code min.compaction.lag.ms} is
      * cleanable; the bound is rounded down to a segment's base, since whole segments are cleaned.
      */
@@ -111,7 +111,8 @@ final class Cleaner {
         long logStart = log.logStartOffset();
         long firstDirty = checkpointed < logStart || checkpointed > log.logEndOffset() ? logStart : checkpointed;
 
-        long uncleanable = Math.min(log.highWatermark(), active.baseOffset());
+        // The last stable offset, not the high watermark: an open transaction's records are not cleaned.
+        long uncleanable = Math.min(log.lastStableOffset(), active.baseOffset());
         if (compaction.minCompactionLagMs() > 0) {
             for (LogSegment segment : segments) {
                 if (segment != active && endOf(segments, segment) > firstDirty
@@ -287,7 +288,7 @@ final class Cleaner {
             long[] read, long[] counts) throws IOException, InterruptedException {
         long base = group.get(0).baseOffset();
         for (String suffix : new String[] {LogSegment.LOG_SUFFIX, LogSegment.INDEX_SUFFIX,
-                LogSegment.TIME_INDEX_SUFFIX}) {
+                LogSegment.TIME_INDEX_SUFFIX, TransactionIndex.SUFFIX}) {
             Files.deleteIfExists(log.dir().resolve(LogSegment.fileName(base, suffix) + LogRecovery.CLEANED_SUFFIX));
         }
         LogSegment cleaned = LogSegment.open(log.dir(), base, config, nowMs, LogRecovery.CLEANED_SUFFIX);
@@ -313,6 +314,12 @@ final class Cleaner {
                     }
                     return true;
                 });
+            }
+            // Markers are kept, so every aborted transaction indexed in the sources still has its marker.
+            for (LogSegment source : group) {
+                for (TransactionIndex.AbortedTxn txn : source.abortedTxns()) {
+                    cleaned.appendAbortedTxn(txn);
+                }
             }
             cleaned.onBecomeInactive();
             cleaned.flush();

@@ -28,6 +28,13 @@ public enum LogError {
     OUT_OF_ORDER_SEQUENCE,
     /** An idempotent producer's batch carries an epoch older than the partition has seen (INVALID_PRODUCER_EPOCH). */
     INVALID_PRODUCER_EPOCH,
+    /**
+     * A batch contradicts the producer's transaction on the partition: a non-transactional batch
+     * while its transaction is open (INVALID_TXN_STATE).
+     */
+    INVALID_TXN_STATE,
+    /** A transaction marker from a coordinator epoch older than the producer's last marker (TRANSACTION_COORDINATOR_FENCED). */
+    TRANSACTION_COORDINATOR_FENCED,
     /** The disk failed us (KAFKA_STORAGE_ERROR). */
     STORAGE_ERROR
 }

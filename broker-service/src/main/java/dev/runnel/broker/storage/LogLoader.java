@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,8 +64,9 @@ final class LogLoader {
         long clampedHighWatermark = Math.min(Math.max(highWatermark, recovered.logStartOffset()),
                 recovered.logEndOffset());
 
-        // Pass 4: the producers' state, from the newest snapshot within the log and the batches after it.
-        rebuildProducerState(local, producerState, clock);
+        // Pass 4: the producers' state, from the newest snapshot within the log and the batches after
+        // it; from an older snapshot if a recovered segment's transaction index must be rebuilt.
+        rebuildProducerState(local, producerState, clock, recovered.txnIndexRebuildFrom());
 
         // Pass 5: a corrupt leader epoch checkpoint was read as empty; every batch carries its
         // epoch, so rebuild it from the batches.
@@ -76,22 +78,55 @@ final class LogLoader {
 
     /**
      * Loads the newest producer snapshot within the log and replays the batches after it, so the
-     * idempotent producers' state matches the log again (after opening or truncating it).
+     * producers' state (open transactions included) matches the log again after truncating it.
      */
     static void rebuildProducerState(LocalLog local, ProducerStateManager producerState, Clock clock)
             throws IOException {
+        rebuildProducerState(local, producerState, clock, Long.MAX_VALUE);
+    }
+
+    /**
+     * Loads the newest producer snapshot within the log and replays the batches after it, so the
+     * producers' state matches the log again. The transaction indexes of the segments from
+     * {@code txnIndexFrom} (a segment base, emptied by recovery; {@link Long#MAX_VALUE} for none)
+     * are rebuilt on the way: the replay then starts at a snapshot at or below that base, so every
+     * abort marker from there on is met with the state that names its transaction's first offset
+     * and the last stable offset at that moment.
+     */
+    static void rebuildProducerState(LocalLog local, ProducerStateManager producerState, Clock clock,
+            long txnIndexFrom) throws IOException {
         long logStartOffset = local.logStartOffset();
         long logEnd = local.logEndOffset();
-        producerState.truncateAndReload(logStartOffset, logEnd, clock.millis());
+        producerState.truncateAndReload(logStartOffset, Math.min(logEnd, txnIndexFrom), clock.millis());
         replayBatches(local, Math.max(producerState.mapEndOffset(), logStartOffset), logEnd,
-                "producer state", (bytes, at, size) ->
-                // Live appends count expiry from the broker's clock, which a replay cannot know: a record
-                // timestamp may be days old (CreateTime), so count from now at the latest, and never
-                // forget a producer sooner than a broker that had not crashed would.
-                producerState.update(bytes.duplicate().position(at).limit(at + size).slice(),
-                        Math.max(RecordBatchHeader.maxTimestamp(bytes, at), clock.millis())));
-        log.debug("Producer state of {} rebuilt: {} producers", local.topicPartition(),
-                producerState.activeProducers().size());
+                "producer state", (bytes, at, size) -> {
+                    // Live appends count expiry from the broker's clock, which a replay cannot know: a record
+                    // timestamp may be days old (CreateTime), so count from now at the latest, and never
+                    // forget a producer sooner than a broker that had not crashed would.
+                    List<ProducerStateManager.CompletedTxn> completed = producerState.update(
+                            bytes.duplicate().position(at).limit(at + size).slice(),
+                            Math.max(RecordBatchHeader.maxTimestamp(bytes, at), clock.millis()));
+                    for (ProducerStateManager.CompletedTxn txn : completed) {
+                        if (txn.aborted() && txn.lastOffset() >= txnIndexFrom) {
+                            indexAbort(local, txn, producerState.lastStableOffset(txn));
+                        }
+                        producerState.completeTxn(txn);
+                    }
+                });
+        log.debug("Producer state of {} rebuilt: {} producers, {} open transactions", local.topicPartition(),
+                producerState.activeProducers().size(), producerState.ongoingTransactions().size());
+    }
+
+    /** Adds an aborted transaction to the transaction index of the segment holding its marker. */
+    static void indexAbort(LocalLog local, ProducerStateManager.CompletedTxn txn, long lastStableOffset) {
+        LogSegment segment = local.segments().floor(txn.lastOffset());
+        try {
+            segment.appendAbortedTxn(new TransactionIndex.AbortedTxn(txn.producerId(), txn.firstOffset(),
+                    txn.lastOffset(), lastStableOffset));
+        } catch (IOException e) {
+            throw new LogException(LogError.STORAGE_ERROR, "cannot index aborted transaction " + txn + " of "
+                    + local.topicPartition(), e);
+        }
     }
 
     /**

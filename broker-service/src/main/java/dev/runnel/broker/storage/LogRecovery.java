@@ -41,9 +41,13 @@ final class LogRecovery {
         static final LoadParams FRESH = new LoadParams(true, 0, 0);
     }
 
-    /** The loaded state: segments by base offset and the offsets derived from them. */
+    /**
+     * The loaded state: segments by base offset and the offsets derived from them, and the base of
+     * the first segment whose transaction index must be rebuilt by a replay ({@link Long#MAX_VALUE}:
+     * none), because it was recovered or swapped in.
+     */
     record Loaded(NavigableMap<Long, LogSegment> segments, long logStartOffset, long logEndOffset,
-            long recoveryPoint, long truncatedBytes) {
+            long recoveryPoint, long truncatedBytes, long txnIndexRebuildFrom) {
     }
 
     private LogRecovery() {
@@ -54,7 +58,7 @@ final class LogRecovery {
         // leftovers of interrupted work. Files renamed ".deleted" were on their way out (a swap's
         // sources among them, whose replacement is in place by then); ".tmp" files are half-written
         // checkpoints whose old version is still in place.
-        completeSwaps(dir);
+        long rebuildFrom = completeSwaps(dir);
         removeLeftovers(dir);
 
         // Pass 2: open every segment that has a .log file, and drop index files with no log.
@@ -92,6 +96,7 @@ final class LogRecovery {
             if (rebuild && segments.containsKey(segment.baseOffset())) {
                 truncated += recoverSegment(segments, segment, dir);
                 recovered.add(segment.baseOffset());
+                rebuildFrom = Math.min(rebuildFrom, segment.baseOffset());
             }
         }
 
@@ -104,6 +109,7 @@ final class LogRecovery {
             for (LogSegment segment : new ArrayList<>(segments.tailMap(start, true).values())) {
                 if (segments.containsKey(segment.baseOffset()) && !recovered.contains(segment.baseOffset())) {
                     truncated += recoverSegment(segments, segment, dir);
+                    rebuildFrom = Math.min(rebuildFrom, segment.baseOffset());
                 }
             }
         }
@@ -122,6 +128,7 @@ final class LogRecovery {
             // A header the index led to is unreadable: check the active segment batch by batch.
             log.warn("Recovering the active segment {} of {}: {}", active, dir, e.getMessage());
             truncated += recoverSegment(segments, active, dir);
+            rebuildFrom = Math.min(rebuildFrom, active.baseOffset());
             logEndOffset = active.readNextOffset();
         }
 
@@ -141,7 +148,7 @@ final class LogRecovery {
             log.warn("Recovered {}: cut {} bytes of torn or corrupt data; log end offset is {}", dir, truncated,
                     logEndOffset);
         }
-        return new Loaded(segments, logStartOffset, logEndOffset, recoveryPoint, truncated);
+        return new Loaded(segments, logStartOffset, logEndOffset, recoveryPoint, truncated, rebuildFrom);
     }
 
     /** Recovers one segment; if it lost bytes, deletes every later segment. Returns bytes cut. */
@@ -167,8 +174,11 @@ final class LogRecovery {
      * segment files its offsets replace (any final-named segment whose base lies in
      * [base, its next offset)) go and it takes the final name. Its index files go too, whatever
      * their suffix, and are rebuilt from the log: a crash may have caught them mid-rename.
+     *
+     * @return the lowest base offset of a completed swap ({@link Long#MAX_VALUE}: none), from
+     *         which the transaction indexes must be rebuilt
      */
-    private static void completeSwaps(Path dir) throws IOException {
+    private static long completeSwaps(Path dir) throws IOException {
         List<Long> swaps = new ArrayList<>();
         for (Path file : list(dir)) {
             String name = file.getFileName().toString();
@@ -201,10 +211,11 @@ final class LogRecovery {
         if (!swaps.isEmpty()) {
             CheckpointFile.fsyncDirectory(dir);
         }
+        return swaps.stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE);
     }
 
     private static final String[] SEGMENT_SUFFIXES = {LogSegment.LOG_SUFFIX, LogSegment.INDEX_SUFFIX,
-            LogSegment.TIME_INDEX_SUFFIX};
+            LogSegment.TIME_INDEX_SUFFIX, TransactionIndex.SUFFIX};
 
     /** The offset after the last whole, CRC-valid batch of the log file {@code file}, or {@code base} if it has none. */
     private static long nextOffsetOf(Path file, long base) throws IOException {
@@ -227,7 +238,8 @@ final class LogRecovery {
     }
 
     private static boolean isOrphanIndex(Path dir, String name) {
-        for (String suffix : new String[] {LogSegment.INDEX_SUFFIX, LogSegment.TIME_INDEX_SUFFIX}) {
+        for (String suffix : new String[] {LogSegment.INDEX_SUFFIX, LogSegment.TIME_INDEX_SUFFIX,
+                TransactionIndex.SUFFIX}) {
             Long base = baseOffsetOf(name, suffix);
             if (base != null) {
                 return !Files.exists(dir.resolve(LogSegment.fileName(base, LogSegment.LOG_SUFFIX)));

@@ -6,13 +6,15 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
 
 import dev.runnel.broker.record.KafkaRecordBatches;
 
 /**
  * One segment of a partition log: {@code <base>.log} holding RecordBatch v2 bytes back to back
- * (a {@link LogFile}), with its {@link OffsetIndex} ({@code <base>.index}) and {@link TimeIndex}
- * ({@code <base>.timeindex}). The base offset is the file name, zero-padded to 20 digits. The
+ * (a {@link LogFile}), with its {@link OffsetIndex} ({@code <base>.index}), {@link TimeIndex}
+ * ({@code <base>.timeindex}) and {@link TransactionIndex} ({@code <base>.txnindex}, the aborted
+ * transactions whose marker it holds). The base offset is the file name, zero-padded to 20 digits. The
  * segment publishes how much of the file readers may see, keeps the indexes and its time
  * bookkeeping in step with the file, and decides when it must roll.
  *
@@ -37,6 +39,7 @@ final class LogSegment implements AutoCloseable {
     private final LogFile file;
     private final OffsetIndex offsetIndex;
     private final TimeIndex timeIndex;
+    private final TransactionIndex txnIndex;
     private final long createdMs;
     private volatile int size;
     private volatile long maxTimestampSoFar = -1;
@@ -45,12 +48,13 @@ final class LogSegment implements AutoCloseable {
     private int bytesSinceLastIndexEntry;
 
     private LogSegment(long baseOffset, LogConfig config, LogFile file, OffsetIndex offsetIndex, TimeIndex timeIndex,
-            long createdMs, int size) {
+            TransactionIndex txnIndex, long createdMs, int size) {
         this.baseOffset = baseOffset;
         this.config = config;
         this.file = file;
         this.offsetIndex = offsetIndex;
         this.timeIndex = timeIndex;
+        this.txnIndex = txnIndex;
         this.createdMs = createdMs;
         this.size = size;
     }
@@ -74,7 +78,9 @@ final class LogSegment implements AutoCloseable {
                 baseOffset, config.segmentIndexBytes());
         TimeIndex timeIndex = TimeIndex.open(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX) + suffix),
                 baseOffset, config.segmentIndexBytes());
-        LogSegment segment = new LogSegment(baseOffset, config, file, offsetIndex, timeIndex, nowMs, size);
+        TransactionIndex txnIndex = TransactionIndex.open(
+                dir.resolve(fileName(baseOffset, TransactionIndex.SUFFIX) + suffix), baseOffset);
+        LogSegment segment = new LogSegment(baseOffset, config, file, offsetIndex, timeIndex, txnIndex, nowMs, size);
         segment.loadTimestamps();
         return segment;
     }
@@ -224,15 +230,44 @@ final class LogSegment implements AutoCloseable {
         return null;
     }
 
+    // ---- aborted transactions ---------------------------------------------------------------
+
+    /** Indexes an aborted transaction whose marker this segment holds. */
+    void appendAbortedTxn(TransactionIndex.AbortedTxn txn) throws IOException {
+        txnIndex.append(txn);
+    }
+
+    /** The aborted transactions indexed here that concern a read of [{@code fetchOffset}, {@code upperBound}). */
+    TransactionIndex.SearchResult collectAbortedTxns(long fetchOffset, long upperBound) {
+        return txnIndex.collect(fetchOffset, upperBound);
+    }
+
+    /** Every aborted transaction indexed here, oldest first. */
+    List<TransactionIndex.AbortedTxn> abortedTxns() {
+        return txnIndex.all();
+    }
+
+    /**
+     * An offset every batch wholly within {@code length} bytes from file position {@code position}
+     * lies below: the first offset-index entry at or past that end, or -1 if the index has none (the
+     * caller then takes the next segment's base or the log end).
+     */
+    long fetchUpperBoundOffset(int position, int length) {
+        return offsetIndex.firstOffsetAtOrAfterPosition((long) position + length);
+    }
+
     /**
      * Scans the log file from the start, checking every batch (magic, sizes, CRC, offsets rising),
-     * rebuilds both indexes, and cuts the file at the first batch that fails.
+     * rebuilds the offset and time indexes, and cuts the file at the first batch that fails. The
+     * transaction index is emptied: only a replay of the producers' state can rebuild it, which
+     * {@link LogLoader} does.
      *
      * @return bytes cut from the end of the file
      */
     int recover() throws IOException {
         offsetIndex.reset();
         timeIndex.reset();
+        txnIndex.reset();
         maxTimestampSoFar = -1;
         offsetOfMaxTimestampSoFar = -1;
         firstBatchTimestamp = -1;
@@ -267,6 +302,7 @@ final class LogSegment implements AutoCloseable {
         int removed = size - first.position();
         offsetIndex.truncateTo(first.baseOffset());
         timeIndex.truncateTo(first.baseOffset());
+        txnIndex.truncateTo(first.baseOffset());
         file.truncateTo(first.position());
         size = first.position();
         loadTimestamps();
@@ -309,6 +345,7 @@ final class LogSegment implements AutoCloseable {
     void sanityCheckIndexes() throws IOException {
         offsetIndex.sanityCheck(size);
         timeIndex.sanityCheck(size);
+        txnIndex.sanityCheck(txnIndex.entries() == 0 ? Long.MAX_VALUE : readNextOffset());
         int entries = offsetIndex.entries();
         int step = Math.max(1, entries / ENTRIES_CHECKED_AGAINST_LOG);
         ByteBuffer header = ByteBuffer.allocate(RecordBatchHeader.HEADER_SIZE);
@@ -343,22 +380,25 @@ final class LogSegment implements AutoCloseable {
         file.flush();
         offsetIndex.flush();
         timeIndex.flush();
+        txnIndex.flush();
     }
 
-    /** Renames the three files by appending {@code suffix} (e.g. ".deleted"). */
+    /** Renames the segment's files by appending {@code suffix} (e.g. ".deleted"). */
     void addSuffix(String suffix) throws IOException {
         file.renameTo(file.file().resolveSibling(file.file().getFileName() + suffix));
         offsetIndex.renameTo(offsetIndex.file().resolveSibling(offsetIndex.file().getFileName() + suffix));
         timeIndex.renameTo(timeIndex.file().resolveSibling(timeIndex.file().getFileName() + suffix));
+        txnIndex.renameTo(txnIndex.file().resolveSibling(txnIndex.file().getFileName() + suffix));
     }
 
     /**
-     * Renames the three files from names ending {@code oldSuffix} to names ending {@code newSuffix}
-     * (the cleaner's {@code .cleaned} to {@code .swap}, {@code .swap} to none). The time index goes
+     * Renames the segment's files from names ending {@code oldSuffix} to names ending {@code newSuffix}
+     * (the cleaner's {@code .cleaned} to {@code .swap}, {@code .swap} to none). The indexes go
      * first and the log last: recovery keys on the log file, so a crash in between leaves a log whose
      * indexes are rebuilt, never indexes that point into another log.
      */
     void changeSuffix(String oldSuffix, String newSuffix) throws IOException {
+        txnIndex.renameTo(renamed(txnIndex.file(), oldSuffix, newSuffix));
         timeIndex.renameTo(renamed(timeIndex.file(), oldSuffix, newSuffix));
         offsetIndex.renameTo(renamed(offsetIndex.file(), oldSuffix, newSuffix));
         file.renameTo(renamed(file.file(), oldSuffix, newSuffix));
@@ -450,6 +490,7 @@ final class LogSegment implements AutoCloseable {
         file.deleteIfExists();
         offsetIndex.delete();
         timeIndex.delete();
+        txnIndex.delete();
     }
 
     /** Closes the files; bytes past {@link #size()} (left by a failed write) are cut first, so a clean reopen never reads them. */
@@ -457,6 +498,7 @@ final class LogSegment implements AutoCloseable {
     public void close() throws IOException {
         offsetIndex.close();
         timeIndex.close();
+        txnIndex.close();
         file.close(size);
     }
 

@@ -56,6 +56,18 @@ final class OffsetIndex extends AbstractIndex {
         return slot < 0 ? new Position(baseOffset, 0) : entry(slot);
     }
 
+    /**
+     * The offset of the first entry whose position is at least {@code position}, or -1 if none is.
+     * Positions rise with offsets, so the entries are searched by position.
+     */
+    long firstOffsetAtOrAfterPosition(long position) {
+        if (position > Integer.MAX_VALUE) {
+            return -1;
+        }
+        int slot = largestSlotAtMost(position - 1, (mmap, n) -> mmap.getInt(n * ENTRY_SIZE + 4)) + 1;
+        return slot >= entries() ? -1 : entry(slot).offset();
+    }
+
     /** The last entry, or (baseOffset, 0) if the index is empty. */
     Position lastEntry() {
         int n = entries();

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,13 +61,20 @@ public final class PartitionLog implements AutoCloseable {
     private final Object lock = new Object();
 
     private volatile long highWatermark;
+    /**
+     * The first offset of the oldest transaction not yet stable (open, or its marker not yet below
+     * the high watermark), or -1: read_committed consumers read below it. Written under the lock
+     * after every change that can move it; a reader reads {@link #highWatermark} first.
+     */
+    private volatile long firstUnstableOffset = -1;
     /** How many truncations the log has had since it opened: a cleaning that saw another count must not swap. */
     private volatile long truncations;
     /** The lowest offset truncated to since the cleaner last asked ({@link Long#MAX_VALUE}: none). */
     private volatile long lowestTruncation = Long.MAX_VALUE;
 
     /** A read's answer: the bytes (possibly none) and the log's offsets when it was read. */
-    public record ReadResult(FileSlice slice, long logStartOffset, long logEndOffset, long highWatermark) {
+    public record ReadResult(FileSlice slice, long logStartOffset, long logEndOffset, long highWatermark,
+            long lastStableOffset) {
         public boolean isEmpty() {
             return slice == null || slice.size() == 0;
         }
@@ -81,6 +89,8 @@ public final class PartitionLog implements AutoCloseable {
         this.producerState = loaded.producerState();
         this.retention = new LogRetention(local, epochs, producerState);
         this.highWatermark = loaded.highWatermark();
+        producerState.onHighWatermarkUpdated(highWatermark);
+        refreshFirstUnstableOffset();
     }
 
     /**
@@ -102,24 +112,55 @@ public final class PartitionLog implements AutoCloseable {
      * and stamps {@code leaderEpoch}. A refused append throws {@link LogException} and changes nothing.
      */
     public AppendInfo appendAsLeader(ByteBuffer records, int leaderEpoch) {
-        return append(records, true, leaderEpoch);
+        return appendAsLeader(records, leaderEpoch, AppendOrigin.CLIENT);
+    }
+
+    /**
+     * Appends batches as leader for {@code origin}: a coordinator may write transaction markers
+     * (control batches) and batches without sequences, whose producer epochs are still checked.
+     */
+    public AppendInfo appendAsLeader(ByteBuffer records, int leaderEpoch, AppendOrigin origin) {
+        return appendAsLeader(records, leaderEpoch, origin, null);
+    }
+
+    /**
+     * Appends batches as leader for {@code origin}; a client's transactional batch that opens a
+     * transaction here must carry the {@code guard} of its verification with the transaction
+     * coordinator ({@link #maybeStartTransactionVerification}), or is refused with INVALID_TXN_STATE.
+     */
+    public AppendInfo appendAsLeader(ByteBuffer records, int leaderEpoch, AppendOrigin origin,
+            ProducerStateManager.VerificationGuard guard) {
+        return append(records, true, leaderEpoch, origin, guard);
     }
 
     /** Appends a leader's batches as follower, keeping their offsets and epochs. */
     public AppendInfo appendAsFollower(ByteBuffer records) {
-        return append(records, false, -1);
+        return append(records, false, -1, null, null);
     }
 
-    private AppendInfo append(ByteBuffer records, boolean asLeader, int leaderEpoch) {
+    /**
+     * Starts verifying a transactional producer's first batch on this partition (KIP-890 part 1):
+     * the guard its append must carry once the coordinator confirmed the partition is in the
+     * producer's transaction, or {@code null} if the producer's transaction is already open here.
+     */
+    public ProducerStateManager.VerificationGuard maybeStartTransactionVerification(long producerId, short epoch) {
+        synchronized (lock) {
+            ensureOpen();
+            return producerState.maybeStartVerification(producerId, epoch, clock.millis());
+        }
+    }
+
+    private AppendInfo append(ByteBuffer records, boolean asLeader, int leaderEpoch, AppendOrigin origin,
+            ProducerStateManager.VerificationGuard guard) {
         // The byte-level checks need no lock (see BatchValidator); only placing the batches does.
         LogConfig cfg = local.config();
         long now = clock.millis();
-        BatchValidator.Checked checked = BatchValidator.checkAppend(records, asLeader, cfg, now);
+        BatchValidator.Checked checked = BatchValidator.checkAppend(records, asLeader, origin, cfg, now);
         synchronized (lock) {
             ensureOpen();
             long nextOffset = local.logEndOffset();
             if (asLeader) {
-                ProducerStateManager.DuplicateBatch duplicate = producerState.checkLeaderAppend(records);
+                ProducerStateManager.DuplicateBatch duplicate = producerState.checkLeaderAppend(records, origin, guard);
                 if (duplicate != null) {
                     return duplicate.toAppendInfo(leaderEpoch);
                 }
@@ -138,7 +179,7 @@ public final class PartitionLog implements AutoCloseable {
                     epochs.assignFromBatches(records);
                 }
                 local.updateLogEnd(info.nextOffset());
-                producerState.update(records, clock.millis());
+                completeTransactions(producerState.update(records, clock.millis()));
                 local.addUnflushed(info.recordCount());
             } catch (IOException | RuntimeException e) {
                 if (e instanceof LogException logException) {
@@ -151,6 +192,29 @@ public final class PartitionLog implements AutoCloseable {
             }
             return info;
         }
+    }
+
+    /**
+     * Indexes the aborted ones among transactions an append's markers ended, with the last stable
+     * offset of that moment, and keeps them unstable until the high watermark passes their markers.
+     * Caller holds the lock.
+     */
+    private void completeTransactions(List<ProducerStateManager.CompletedTxn> completed) {
+        for (ProducerStateManager.CompletedTxn txn : completed) {
+            if (txn.aborted()) {
+                LogLoader.indexAbort(local, txn, producerState.lastStableOffset(txn));
+            }
+            producerState.completeTxn(txn);
+        }
+        // Markers may already lie below the high watermark (a follower's append behind its leader's).
+        producerState.onHighWatermarkUpdated(highWatermark);
+        refreshFirstUnstableOffset();
+    }
+
+    /** Recomputes {@link #firstUnstableOffset} from the producer state, never below the log start. Caller holds the lock. */
+    private void refreshFirstUnstableOffset() {
+        long first = producerState.firstUnstableOffset();
+        firstUnstableOffset = first < 0 ? -1 : Math.max(first, local.logStartOffset());
     }
 
     /** Starts a new active segment at {@code baseOffset} (an empty active segment is reused). Caller holds the lock. */
@@ -190,10 +254,50 @@ public final class PartitionLog implements AutoCloseable {
      * @throws LogException OFFSET_OUT_OF_RANGE if {@code startOffset} is below the log start or past the log end
      */
     public ReadResult read(long startOffset, int maxBytes, long maxOffset, boolean minOneMessage) {
+        long hw = highWatermark;
+        long lso = lastStableOffset(hw);
         LocalLog.LogEnd snapshot = local.end();
         long start = local.logStartOffset();
         FileSlice slice = local.read(startOffset, maxBytes, maxOffset, minOneMessage, start, snapshot);
-        return new ReadResult(slice, start, snapshot.nextOffset(), highWatermark);
+        return new ReadResult(slice, start, snapshot.nextOffset(), hw, lso);
+    }
+
+    /**
+     * The aborted transactions a read_committed consumer needs to drop what it must not see in
+     * {@code result}, a read from {@code fetchOffset}: those whose data starts below the first
+     * batch past the bytes read and whose marker lies at or past the fetch offset. More than needed
+     * is harmless (the consumer matches them by producer and offset), fewer is not.
+     */
+    public List<AbortedTransaction> abortedTransactions(long fetchOffset, ReadResult result) {
+        if (result.isEmpty()) {
+            return List.of();
+        }
+        FileSlice slice = result.slice();
+        LogSegments segments = local.segments();
+        LogSegment holding = segments.floor(slice.firstOffset());
+        if (holding == null) {
+            return List.of();
+        }
+        long upperBound = holding.fetchUpperBoundOffset((int) slice.position(), slice.size());
+        if (upperBound < 0) {
+            LogSegment next = segments.next(holding);
+            upperBound = next != null ? next.baseOffset() : result.logEndOffset();
+        }
+        List<AbortedTransaction> aborted = new ArrayList<>();
+        LogSegment segment = segments.floor(fetchOffset);
+        if (segment == null) {
+            segment = segments.oldest();
+        }
+        for (; segment != null; segment = segments.next(segment)) {
+            TransactionIndex.SearchResult found = segment.collectAbortedTxns(fetchOffset, upperBound);
+            for (TransactionIndex.AbortedTxn txn : found.aborted()) {
+                aborted.add(new AbortedTransaction(txn.producerId(), txn.firstOffset()));
+            }
+            if (found.complete()) {
+                break;
+            }
+        }
+        return aborted;
     }
 
     /**
@@ -247,6 +351,31 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
+     * The last stable offset (LSO): the high watermark, or the first offset of the oldest
+     * transaction not yet stable if that is lower. read_committed consumers read below it.
+     */
+    public long lastStableOffset() {
+        return lastStableOffset(highWatermark);
+    }
+
+    private long lastStableOffset(long hw) {
+        long first = firstUnstableOffset;
+        return first >= 0 ? Math.min(first, hw) : hw;
+    }
+
+    /** The first offset of the oldest transaction not yet stable, or -1 if every record is stable. */
+    public long firstUnstableOffset() {
+        return firstUnstableOffset;
+    }
+
+    /** The transactions open on this partition, oldest first (metrics, DescribeProducers). */
+    public List<ProducerStateManager.TxnMetadata> ongoingTransactions() {
+        synchronized (lock) {
+            return producerState.ongoingTransactions();
+        }
+    }
+
+    /**
      * Moves the high watermark up to {@code offset} (clamped to the log end), never down: concurrent
      * callers each propose what they computed and the largest wins.
      *
@@ -259,6 +388,8 @@ public final class PartitionLog implements AutoCloseable {
                 return false;
             }
             highWatermark = next;
+            producerState.onHighWatermarkUpdated(next);
+            refreshFirstUnstableOffset();
             return true;
         }
     }
@@ -267,6 +398,8 @@ public final class PartitionLog implements AutoCloseable {
     public long updateHighWatermark(long offset) {
         synchronized (lock) {
             highWatermark = Math.min(Math.max(offset, local.logStartOffset()), local.logEndOffset());
+            producerState.onHighWatermarkUpdated(highWatermark);
+            refreshFirstUnstableOffset();
             return highWatermark;
         }
     }
@@ -317,6 +450,8 @@ public final class PartitionLog implements AutoCloseable {
                 long newEnd = local.truncateTo(offset);
                 afterTruncation(newEnd);
                 LogLoader.rebuildProducerState(local, producerState, clock);
+                producerState.onHighWatermarkUpdated(highWatermark);
+                refreshFirstUnstableOffset();
             } catch (IOException e) {
                 throw new LogException(LogError.STORAGE_ERROR, "truncation of " + topicPartition + " failed", e);
             }
@@ -336,6 +471,7 @@ public final class PartitionLog implements AutoCloseable {
                 local.updateRecoveryPoint(offset);
                 epochs.clear();
                 producerState.truncateFullyAndStartAt(offset);
+                refreshFirstUnstableOffset();
             } catch (IOException e) {
                 throw new LogException(LogError.STORAGE_ERROR, "truncation of " + topicPartition + " failed", e);
             }
@@ -374,6 +510,8 @@ public final class PartitionLog implements AutoCloseable {
             local.updateLogStartOffset(offset);
             epochs.truncateFromStart(offset);
             retention.deleteSegmentsBelowLogStart(highWatermark);
+            producerState.onLogStartOffsetIncremented(offset);
+            refreshFirstUnstableOffset();
             return true;
         }
     }
@@ -396,7 +534,12 @@ public final class PartitionLog implements AutoCloseable {
             if (retention.activeSegmentExpired(cfg, now, highWatermark)) {
                 roll();
             }
-            return retention.deleteOldSegments(cfg, now, highWatermark);
+            int deleted = retention.deleteOldSegments(cfg, now, highWatermark);
+            if (deleted > 0) {
+                producerState.onLogStartOffsetIncremented(local.logStartOffset());
+                refreshFirstUnstableOffset();
+            }
+            return deleted;
         }
     }
 

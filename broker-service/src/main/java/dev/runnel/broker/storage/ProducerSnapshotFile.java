@@ -28,15 +28,17 @@ import dev.runnel.broker.storage.ProducerStateEntry.BatchMetadata;
  *
  * <pre>
  *  offset  size  field                          (big-endian)
- *       0     2  version (1)
+ *       0     2  version (2; 1 is read too)
  *       2     4  crc                 CRC-32C of bytes 6 .. end
  *       6     4  producerCount
  *      10     .  producers, each:
  *                  +0   8  producerId          unique in the file, at least 0
  *                  +8   2  producerEpoch
  *                 +10   8  lastAppendTimeMs
- *                 +18   4  batchCount          1 .. 5
- *                 +22   .  batches, oldest first, 32 bytes each:
+ *                 +18   4  coordinatorEpoch    of the producer's last transaction marker, or -1
+ *                 +22   8  currentTxnFirstOffset  first offset of its open transaction, or -1
+ *                 +30   4  batchCount          0 .. 5
+ *                 +34   .  batches, oldest first, 32 bytes each:
  *                            +0   4  firstSeq
  *                            +4   4  lastSeq
  *                            +8   8  firstOffset
@@ -44,20 +46,24 @@ import dev.runnel.broker.storage.ProducerStateEntry.BatchMetadata;
  *                           +24   8  maxTimestamp
  * </pre>
  *
- * The offset lives only in the file name. A snapshot is written whole to {@code <name>.tmp},
+ * Version 1 (written before transactions existed) has neither transaction field and 1 to 5
+ * batches per producer; it is read as producers without transactions. The offset lives only in
+ * the file name. A snapshot is written whole to {@code <name>.tmp},
  * fsynced and renamed, so a crash leaves no half-written snapshot under its real name; a disk can
  * still hand back a cut or rotted file, so {@link #read()} refuses any file whose version, CRC,
  * length or counts are wrong. Not thread-safe.
  */
 final class ProducerSnapshotFile {
 
-    static final short VERSION = 1;
+    static final short VERSION = 2;
+    static final short VERSION_1 = 1;
     static final String SUFFIX = ".snapshot";
     static final String TEMP_SUFFIX = SUFFIX + ".tmp";
 
     static final int CRC_OFFSET = 2;
     static final int BODY_OFFSET = 6;
-    private static final int PRODUCER_HEADER_SIZE = 22;
+    private static final int PRODUCER_HEADER_SIZE_V1 = 22;
+    private static final int PRODUCER_HEADER_SIZE = 34;
     private static final int BATCH_SIZE = 32;
     private static final int OFFSET_DIGITS = 20;
 
@@ -132,7 +138,7 @@ final class ProducerSnapshotFile {
         buffer.putShort(VERSION).putInt(0).putInt(entries.size());
         for (ProducerStateEntry e : entries) {
             buffer.putLong(e.producerId()).putShort(e.producerEpoch()).putLong(e.lastAppendTimeMs())
-                    .putInt(e.batches().size());
+                    .putInt(e.coordinatorEpoch()).putLong(e.currentTxnFirstOffset()).putInt(e.batches().size());
             for (BatchMetadata b : e.batches()) {
                 buffer.putInt(b.firstSeq()).putInt(b.lastSeq()).putLong(b.firstOffset()).putLong(b.lastOffset())
                         .putLong(b.maxTimestamp());
@@ -169,7 +175,7 @@ final class ProducerSnapshotFile {
             throw corrupt("only " + buffer.remaining() + " bytes");
         }
         short version = buffer.getShort(0);
-        if (version != VERSION) {
+        if (version != VERSION && version != VERSION_1) {
             throw corrupt("unknown version " + version);
         }
         int storedCrc = buffer.getInt(CRC_OFFSET);
@@ -182,13 +188,14 @@ final class ProducerSnapshotFile {
             buffer.position(BODY_OFFSET);
             int count = buffer.getInt();
             // A count beyond what the bytes could hold is caught before anything is allocated for it.
-            if (count < 0 || (long) count * (PRODUCER_HEADER_SIZE + BATCH_SIZE) > buffer.remaining()) {
+            int smallest = version == VERSION_1 ? PRODUCER_HEADER_SIZE_V1 + BATCH_SIZE : PRODUCER_HEADER_SIZE;
+            if (count < 0 || (long) count * smallest > buffer.remaining()) {
                 throw corrupt("producer count " + count + " does not fit in " + buffer.remaining() + " bytes");
             }
             List<ProducerStateEntry> entries = new ArrayList<>(count);
             Set<Long> ids = new HashSet<>();
             for (int i = 0; i < count; i++) {
-                ProducerStateEntry entry = readEntry(buffer);
+                ProducerStateEntry entry = readEntry(buffer, version);
                 if (!ids.add(entry.producerId())) {
                     throw corrupt("producer " + entry.producerId() + " appears twice");
                 }
@@ -212,20 +219,30 @@ final class ProducerSnapshotFile {
         return file.toString();
     }
 
-    private ProducerStateEntry readEntry(ByteBuffer buffer) throws CorruptSnapshotException {
+    private ProducerStateEntry readEntry(ByteBuffer buffer, short version) throws CorruptSnapshotException {
         long producerId = buffer.getLong();
         short epoch = buffer.getShort();
         long lastAppendTimeMs = buffer.getLong();
+        int coordinatorEpoch = -1;
+        long currentTxnFirstOffset = -1;
+        if (version != VERSION_1) {
+            coordinatorEpoch = buffer.getInt();
+            currentTxnFirstOffset = buffer.getLong();
+        }
         int batchCount = buffer.getInt();
-        if (producerId < 0 || batchCount < 1 || batchCount > ProducerStateEntry.MAX_BATCHES) {
-            throw corrupt("producer " + producerId + " with " + batchCount + " batches");
+        int fewest = version == VERSION_1 ? 1 : 0;
+        if (producerId < 0 || batchCount < fewest || batchCount > ProducerStateEntry.MAX_BATCHES
+                || currentTxnFirstOffset < -1) {
+            throw corrupt("producer " + producerId + " with " + batchCount + " batches, transaction from "
+                    + currentTxnFirstOffset);
         }
         List<BatchMetadata> batches = new ArrayList<>(batchCount);
         for (int i = 0; i < batchCount; i++) {
             batches.add(new BatchMetadata(buffer.getInt(), buffer.getInt(), buffer.getLong(), buffer.getLong(),
                     buffer.getLong()));
         }
-        return new ProducerStateEntry(producerId, epoch, batches, lastAppendTimeMs);
+        return new ProducerStateEntry(producerId, epoch, batches, lastAppendTimeMs, coordinatorEpoch,
+                currentTxnFirstOffset);
     }
 
     /** CRC-32C of the bytes after the CRC field, from index {@link #BODY_OFFSET} to the limit. */

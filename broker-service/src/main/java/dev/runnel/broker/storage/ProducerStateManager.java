@@ -22,11 +22,19 @@ import org.slf4j.LoggerFactory;
 import dev.runnel.broker.storage.ProducerStateEntry.BatchMetadata;
 
 /**
- * The idempotent-producer state of one partition: per producer id, the current epoch and the last
+ * The producer state of one partition: per producer id, the current epoch and the last
  * {@link ProducerStateEntry#MAX_BATCHES} batches. The leader checks each produce request against it
  * ({@link #checkLeaderAppend}) so that a retried batch is answered with its first offsets instead of
  * being written twice, and a batch that skips or repeats sequences, or comes from a fenced epoch, is
- * refused. Kafka's semantics, without transactions.
+ * refused. Kafka's semantics (its {@code ProducerStateManager} and {@code ProducerAppendInfo}).
+ *
+ * <p>Transactions (KIP-98): a producer's first transactional batch opens its transaction on the
+ * partition ({@link ProducerStateEntry#currentTxnFirstOffset()}, and an <em>ongoing</em> entry
+ * here); the COMMIT or ABORT marker the coordinator has written closes it, returned by {@link
+ * #update} as a {@link CompletedTxn} that the log then indexes (an abort) and hands to {@link
+ * #completeTxn}, which keeps it <em>unreplicated</em> until the high watermark passes its marker.
+ * The first unstable offset is the first offset of the oldest ongoing or unreplicated transaction:
+ * read_committed consumers read only below it.
  *
  * <pre>
  *  logStartOffset     snapshots (ProducerSnapshotFile)            mapEndOffset   logEndOffset
@@ -75,13 +83,57 @@ public final class ProducerStateManager {
     }
 
     /** How far a request's earlier batches have taken a producer, while the request is checked. */
-    private record Progress(short epoch, int lastSeq) {
+    private record Progress(short epoch, int lastSeq, boolean txnOpen) {
+    }
+
+    /**
+     * A transaction on this partition: its producer, its first offset and, once a marker ended it,
+     * the marker's offset ({@code lastOffset}, -1 while it is open).
+     */
+    public record TxnMetadata(long producerId, long firstOffset, long lastOffset) {
+    }
+
+    /**
+     * A transaction a marker just ended: the producer, its first offset, the marker's offset and
+     * whether it aborted.
+     */
+    public record CompletedTxn(long producerId, long firstOffset, long lastOffset, boolean aborted) {
+    }
+
+    /**
+     * Proof that the first transactional batch of a producer's transaction on this partition was
+     * verified with the transaction coordinator (KIP-890 part 1): the leader hands one out before
+     * asking the coordinator, and takes the batch only with that same guard, so a batch of a
+     * transaction that was never added here, or that ended meanwhile, cannot open a transaction
+     * that no marker would ever close. Compared by identity.
+     */
+    public static final class VerificationGuard {
+        private final long producerId;
+
+        private VerificationGuard(long producerId) {
+            this.producerId = producerId;
+        }
+
+        @Override
+        public String toString() {
+            return "VerificationGuard(producer " + producerId + ", " + Integer.toHexString(System.identityHashCode(this)) + ")";
+        }
+    }
+
+    /** A verification under way for a producer with no open transaction here. */
+    private record Verification(VerificationGuard guard, short epoch, long startedMs) {
     }
 
     private final Path dir;
     private final long producerIdExpirationMs;
     private final Map<Long, ProducerStateEntry> producers = new HashMap<>();
     private final NavigableMap<Long, ProducerSnapshotFile> snapshots = new TreeMap<>();
+    /** Open transactions by first offset. */
+    private final NavigableMap<Long, TxnMetadata> ongoingTxns = new TreeMap<>();
+    /** Transactions whose marker is written but not yet below the high watermark, by first offset. */
+    private final NavigableMap<Long, TxnMetadata> unreplicatedTxns = new TreeMap<>();
+    /** Verifications under way, by producer id (not snapshotted: a restart starts them afresh). */
+    private final Map<Long, Verification> verifications = new HashMap<>();
     private long mapEndOffset;
 
     private ProducerStateManager(Path dir, long producerIdExpirationMs) {
@@ -115,7 +167,7 @@ public final class ProducerStateManager {
 
     /**
      * Deletes the snapshots outside [{@code logStartOffset}, {@code logEndOffset}], then loads the
-     * newest remaining one, skipping producers expired at {@code nowMs}. A corrupt snapshot is
+     * newest remaining one (its open transactions become ongoing ones; none is unreplicated), skipping producers expired at {@code nowMs}. A corrupt snapshot is
      * deleted with a warning and the next older one tried; with none left the state is empty and
      * {@link #mapEndOffset()} is {@code logStartOffset}. The caller then replays the batches from
      * {@link #mapEndOffset()} to {@code logEndOffset} through {@link #update}.
@@ -129,6 +181,8 @@ public final class ProducerStateManager {
             }
         }
         producers.clear();
+        ongoingTxns.clear();
+        unreplicatedTxns.clear();
         while (!snapshots.isEmpty()) {
             ProducerSnapshotFile newest = snapshots.lastEntry().getValue();
             List<ProducerStateEntry> entries;
@@ -142,6 +196,10 @@ public final class ProducerStateManager {
             for (ProducerStateEntry entry : entries) {
                 if (!isExpired(entry, nowMs)) {
                     producers.put(entry.producerId(), entry);
+                    if (entry.hasOpenTransaction()) {
+                        ongoingTxns.put(entry.currentTxnFirstOffset(),
+                                new TxnMetadata(entry.producerId(), entry.currentTxnFirstOffset(), -1));
+                    }
                 }
             }
             mapEndOffset = newest.offset();
@@ -156,6 +214,9 @@ public final class ProducerStateManager {
             deleteSnapshot(snapshot);
         }
         producers.clear();
+        ongoingTxns.clear();
+        unreplicatedTxns.clear();
+        verifications.clear();
         mapEndOffset = offset;
     }
 
@@ -166,40 +227,99 @@ public final class ProducerStateManager {
 
     // ---- appending --------------------------------------------------------------------------
 
+    /** {@link #checkLeaderAppend(ByteBuffer, AppendOrigin, VerificationGuard)} for a producer's request. */
+    public DuplicateBatch checkLeaderAppend(ByteBuffer records) {
+        return checkLeaderAppend(records, AppendOrigin.CLIENT, null);
+    }
+
+    /** {@link #checkLeaderAppend(ByteBuffer, AppendOrigin, VerificationGuard)} without a verification. */
+    public DuplicateBatch checkLeaderAppend(ByteBuffer records, AppendOrigin origin) {
+        return checkLeaderAppend(records, origin, null);
+    }
+
+    /**
+     * Starts the verification of a transactional producer's first batch here (KIP-890): returns
+     * the guard the append must then carry, or {@code null} if the producer's transaction is
+     * already open here (its batches need none). A new call replaces the producer's previous guard.
+     */
+    public VerificationGuard maybeStartVerification(long producerId, short epoch, long nowMs) {
+        ProducerStateEntry entry = producers.get(producerId);
+        if (entry != null && entry.hasOpenTransaction()) {
+            return null;
+        }
+        VerificationGuard guard = new VerificationGuard(producerId);
+        verifications.put(producerId, new Verification(guard, epoch, nowMs));
+        return guard;
+    }
+
+    /** The guard of the producer's verification under way, if any (tests). */
+    Optional<VerificationGuard> verificationGuard(long producerId) {
+        Verification v = verifications.get(producerId);
+        return v == null ? Optional.empty() : Optional.of(v.guard());
+    }
+
     /**
      * Checks a leader append (whole v2 batches from position to limit, offsets not yet assigned)
      * and changes nothing.
      *
-     * <p>If the request is a single batch with a producer id that repeats one of the producer's
-     * retained batches (same epoch, first and last sequence), returns that batch's offsets: the
-     * caller answers with them and appends nothing. A duplicate among several batches is not
-     * answered this way, since acknowledging it would drop the request's other batches unwritten;
-     * Kafka's producers send one batch per partition anyway.
+     * <p>If a client's request is a single batch with a producer id that repeats one of the
+     * producer's retained batches (same epoch, first and last sequence), returns that batch's
+     * offsets: the caller answers with them and appends nothing. A duplicate among several batches
+     * is not answered this way, since acknowledging it would drop the request's other batches
+     * unwritten; Kafka's producers send one batch per partition anyway.
      *
      * <p>Otherwise returns {@code null} if the append may go ahead. Batches without a producer id
-     * are not checked; the batches of one producer must continue its sequence and each other's.
+     * are not checked; the batches of one producer must continue its sequence and each other's. A
+     * coordinator's batches ({@link AppendOrigin#COORDINATOR}) have their epochs checked but not
+     * their sequences: transaction markers, and transactional offset commits, which carry none.
      *
      * @throws LogException {@link LogError#INVALID_PRODUCER_EPOCH} for an epoch older than the
      *         producer's; {@link LogError#OUT_OF_ORDER_SEQUENCE} for a known producer's batch that
      *         does not follow its last sequence at the same epoch, or does not start at 0 at a
-     *         newer one; {@link LogError#INVALID_RECORD} for a producer id without a sequence
+     *         newer one; {@link LogError#INVALID_TXN_STATE} for a non-transactional batch while the
+     *         producer's transaction is open, or a client's transactional batch that would open a
+     *         transaction without the {@code guard} of its verification; {@link LogError#TRANSACTION_COORDINATOR_FENCED} for a
+     *         marker from an older coordinator epoch than the producer's last marker;
+     *         {@link LogError#INVALID_RECORD} for a client's batch with a producer id but no
+     *         sequence, or a control batch that is not a transaction marker
      */
-    public DuplicateBatch checkLeaderAppend(ByteBuffer records) {
+    public DuplicateBatch checkLeaderAppend(ByteBuffer records, AppendOrigin origin, VerificationGuard guard) {
         int[] starts = batchStarts(records);
         Map<Long, Progress> progress = new HashMap<>();
         for (int at : starts) {
-            if (!RecordBatchHeader.hasProducerId(records, at) || RecordBatchHeader.isControl(records, at)) {
+            boolean control = RecordBatchHeader.isControl(records, at);
+            if (!RecordBatchHeader.hasProducerId(records, at)) {
+                if (control) {
+                    throw new LogException(LogError.INVALID_RECORD, "a control batch has no producer id");
+                }
                 continue;
             }
             long producerId = RecordBatchHeader.producerId(records, at);
             short epoch = RecordBatchHeader.producerEpoch(records, at);
+            boolean transactional = RecordBatchHeader.isTransactional(records, at);
+            ProducerStateEntry entry = producers.get(producerId);
+            Progress previous = progress.get(producerId);
+            boolean firstInRequest = previous == null;
+            if (previous == null && entry != null) {
+                previous = new Progress(entry.producerEpoch(), entry.lastSeq(), entry.hasOpenTransaction());
+            }
+            if (control) {
+                progress.put(producerId, checkMarker(records, at, origin, producerId, epoch, entry, previous));
+                continue;
+            }
+            if (origin == AppendOrigin.COORDINATOR) {
+                checkEpoch(producerId, previous, epoch);
+                checkTxnState(producerId, previous, transactional);
+                progress.put(producerId, new Progress(epoch, previous == null || epoch != previous.epoch() ? -1
+                        : previous.lastSeq(), transactional || previous != null && previous.txnOpen()));
+                continue;
+            }
             int firstSeq = RecordBatchHeader.baseSequence(records, at);
             int lastSeq = RecordBatchHeader.lastSequence(records, at);
             if (firstSeq < 0) {
                 throw new LogException(LogError.INVALID_RECORD,
                         "batch of producer " + producerId + " has no sequence number (" + firstSeq + ")");
             }
-            ProducerStateEntry entry = producers.get(producerId);
             if (starts.length == 1 && entry != null) {
                 Optional<BatchMetadata> duplicate = entry.findDuplicate(epoch, firstSeq, lastSeq);
                 if (duplicate.isPresent()) {
@@ -217,12 +337,11 @@ public final class ProducerStateManager {
                     return DuplicateBatch.beforeRetained(entry.batches().get(0).firstOffset());
                 }
             }
-            Progress previous = progress.get(producerId);
-            boolean firstInRequest = previous == null;
-            if (previous == null && entry != null) {
-                previous = new Progress(entry.producerEpoch(), entry.lastSeq());
-            }
             checkEpochAndSequence(producerId, previous, epoch, firstSeq);
+            checkTxnState(producerId, previous, transactional);
+            if (transactional && (previous == null || !previous.txnOpen())) {
+                checkVerified(producerId, guard);
+            }
             if (firstInRequest && entry != null && epoch > entry.producerEpoch()) {
                 log.info("{}: producer {} moves from epoch {} to {} (its last sequence was {})", dir.getFileName(),
                         producerId, entry.producerEpoch(), epoch, entry.lastSeq());
@@ -230,9 +349,52 @@ public final class ProducerStateManager {
                 log.info("{}: producer {} is unknown here; its epoch {} is accepted at sequence {}", dir.getFileName(),
                         producerId, epoch, firstSeq);
             }
-            progress.put(producerId, new Progress(epoch, lastSeq));
+            progress.put(producerId, new Progress(epoch, lastSeq,
+                    transactional || previous != null && previous.txnOpen()));
         }
         return null;
+    }
+
+    /** Checks a coordinator's transaction marker against the producer's state; returns the producer's progress after it. */
+    private static Progress checkMarker(ByteBuffer records, int at, AppendOrigin origin, long producerId, short epoch,
+            ProducerStateEntry entry, Progress previous) {
+        if (origin != AppendOrigin.COORDINATOR) {
+            throw new LogException(LogError.INVALID_RECORD, "clients may not write control batches");
+        }
+        TxnMarker marker = TxnMarker.read(records, at);
+        if (marker == null) {
+            throw new LogException(LogError.INVALID_RECORD, "control batch of producer " + producerId
+                    + " is not a COMMIT or ABORT marker");
+        }
+        checkEpoch(producerId, previous, epoch);
+        if (entry != null && marker.coordinatorEpoch() < entry.coordinatorEpoch()) {
+            throw new LogException(LogError.TRANSACTION_COORDINATOR_FENCED, "marker of producer " + producerId
+                    + " from coordinator epoch " + marker.coordinatorEpoch() + ", older than its last marker's "
+                    + entry.coordinatorEpoch());
+        }
+        return new Progress(epoch, previous == null || epoch != previous.epoch() ? -1 : previous.lastSeq(), false);
+    }
+
+    private static void checkEpoch(long producerId, Progress previous, short epoch) {
+        if (previous != null && epoch < previous.epoch()) {
+            throw new LogException(LogError.INVALID_PRODUCER_EPOCH, "producer " + producerId + " epoch " + epoch
+                    + " is older than its current epoch " + previous.epoch());
+        }
+    }
+
+    private void checkVerified(long producerId, VerificationGuard guard) {
+        Verification verification = verifications.get(producerId);
+        if (guard == null || verification == null || verification.guard() != guard) {
+            throw new LogException(LogError.INVALID_TXN_STATE, "the transactional batch of producer " + producerId
+                    + " is not part of an ongoing transaction: it was not verified with the transaction coordinator");
+        }
+    }
+
+    private static void checkTxnState(long producerId, Progress previous, boolean transactional) {
+        if (!transactional && previous != null && previous.txnOpen()) {
+            throw new LogException(LogError.INVALID_TXN_STATE, "producer " + producerId
+                    + " sent a non-transactional batch while its transaction is open");
+        }
     }
 
     /**
@@ -240,27 +402,121 @@ public final class ProducerStateManager {
      * append, or recovery's replay), and moves {@link #mapEndOffset()} past the last one. Nothing is
      * checked: the leader checked before appending, and a follower takes what its leader wrote.
      *
+     * <p>A transactional batch of a producer with no open transaction opens one. A transaction
+     * marker closes the producer's open transaction, if it has one: it is returned, still ongoing;
+     * the caller computes its {@link #lastStableOffset(CompletedTxn)}, indexes it if it aborted and
+     * then calls {@link #completeTxn}. A marker at a new epoch drops the producer's retained
+     * batches; an empty control batch (emptied by the cleaner) changes nothing.
+     *
      * @param appendTimeMs wall time of the append, from which the producers' expiry counts
+     * @return the transactions the batches' markers ended, in log order
      */
-    public void update(ByteBuffer records, long appendTimeMs) {
+    public List<CompletedTxn> update(ByteBuffer records, long appendTimeMs) {
         int[] starts = batchStarts(records);
+        List<CompletedTxn> completed = List.of();
         for (int at : starts) {
-            if (!RecordBatchHeader.hasProducerId(records, at) || RecordBatchHeader.isControl(records, at)) {
+            if (!RecordBatchHeader.hasProducerId(records, at)) {
                 continue;
             }
             long producerId = RecordBatchHeader.producerId(records, at);
             short epoch = RecordBatchHeader.producerEpoch(records, at);
-            BatchMetadata batch = new BatchMetadata(RecordBatchHeader.baseSequence(records, at),
-                    RecordBatchHeader.lastSequence(records, at), RecordBatchHeader.baseOffset(records, at),
-                    RecordBatchHeader.lastOffset(records, at), RecordBatchHeader.maxTimestamp(records, at));
             ProducerStateEntry entry = producers.get(producerId);
-            producers.put(producerId, entry == null
-                    ? ProducerStateEntry.first(producerId, epoch, batch, appendTimeMs)
-                    : entry.withBatch(epoch, batch, appendTimeMs));
+            if (RecordBatchHeader.isControl(records, at)) {
+                TxnMarker marker = TxnMarker.read(records, at);
+                if (marker == null) {
+                    continue;
+                }
+                if (entry != null && entry.hasOpenTransaction()) {
+                    if (completed.isEmpty()) {
+                        completed = new ArrayList<>(1);
+                    }
+                    completed.add(new CompletedTxn(producerId, entry.currentTxnFirstOffset(),
+                            RecordBatchHeader.lastOffset(records, at), !marker.commit()));
+                }
+                ProducerStateEntry base = entry == null ? ProducerStateEntry.empty(producerId, epoch, appendTimeMs) : entry;
+                producers.put(producerId, base.afterMarker(epoch, marker.coordinatorEpoch(), appendTimeMs));
+                verifications.remove(producerId);
+                continue;
+            }
+            long baseOffset = RecordBatchHeader.baseOffset(records, at);
+            ProducerStateEntry next;
+            if (RecordBatchHeader.baseSequence(records, at) >= 0) {
+                BatchMetadata batch = new BatchMetadata(RecordBatchHeader.baseSequence(records, at),
+                        RecordBatchHeader.lastSequence(records, at), baseOffset,
+                        RecordBatchHeader.lastOffset(records, at), RecordBatchHeader.maxTimestamp(records, at));
+                next = entry == null ? ProducerStateEntry.first(producerId, epoch, batch, appendTimeMs)
+                        : entry.withBatch(epoch, batch, appendTimeMs);
+            } else {
+                // A coordinator's write (a transactional offset commit): no sequence to remember.
+                next = entry == null ? ProducerStateEntry.empty(producerId, epoch, appendTimeMs)
+                        : entry.withEpoch(epoch, appendTimeMs);
+            }
+            if (RecordBatchHeader.isTransactional(records, at) && !next.hasOpenTransaction()) {
+                next = next.withTxnStartedAt(baseOffset);
+                ongoingTxns.put(baseOffset, new TxnMetadata(producerId, baseOffset, -1));
+                verifications.remove(producerId);
+            }
+            producers.put(producerId, next);
         }
         if (starts.length > 0) {
             mapEndOffset = RecordBatchHeader.lastOffset(records, starts[starts.length - 1]) + 1;
         }
+        return completed;
+    }
+
+    // ---- transactions -----------------------------------------------------------------------
+
+    /**
+     * The last stable offset right after {@code txn} completes, which an aborted transaction's
+     * index entry records: the first offset of the oldest transaction still open by another
+     * producer, else the offset after the marker.
+     */
+    public long lastStableOffset(CompletedTxn txn) {
+        for (TxnMetadata open : ongoingTxns.values()) {
+            if (open.producerId() != txn.producerId()) {
+                return open.firstOffset();
+            }
+        }
+        return txn.lastOffset() + 1;
+    }
+
+    /** Moves a transaction {@link #update} returned from ongoing to unreplicated: its marker is in the log. */
+    public void completeTxn(CompletedTxn txn) {
+        TxnMetadata open = ongoingTxns.remove(txn.firstOffset());
+        if (open == null || open.producerId() != txn.producerId()) {
+            throw new IllegalStateException("completed transaction " + txn + " was not ongoing (found " + open + ")");
+        }
+        unreplicatedTxns.put(txn.firstOffset(), new TxnMetadata(txn.producerId(), txn.firstOffset(), txn.lastOffset()));
+    }
+
+    /**
+     * The first offset of the oldest transaction that is open or whose marker is not yet below the
+     * high watermark, or -1 if there is none: no record at or past it is stable.
+     */
+    public long firstUnstableOffset() {
+        long first = ongoingTxns.isEmpty() ? Long.MAX_VALUE : ongoingTxns.firstKey();
+        if (!unreplicatedTxns.isEmpty()) {
+            first = Math.min(first, unreplicatedTxns.firstKey());
+        }
+        return first == Long.MAX_VALUE ? -1 : first;
+    }
+
+    /** The high watermark reached {@code highWatermark}: completed transactions whose marker lies below it are stable. */
+    public void onHighWatermarkUpdated(long highWatermark) {
+        unreplicatedTxns.values().removeIf(txn -> txn.lastOffset() < highWatermark);
+    }
+
+    /** The log start moved to {@code logStartOffset}: completed transactions wholly below it are gone. */
+    public void onLogStartOffsetIncremented(long logStartOffset) {
+        unreplicatedTxns.values().removeIf(txn -> txn.lastOffset() < logStartOffset);
+        if (mapEndOffset < logStartOffset) {
+            mapEndOffset = logStartOffset;
+        }
+    }
+
+    /** The open transactions, oldest first (a copy, for metrics and DescribeProducers). */
+    public List<TxnMetadata> ongoingTransactions() {
+        return List.copyOf(ongoingTxns.values());
     }
 
     // ---- snapshots and expiry ---------------------------------------------------------------
@@ -289,10 +545,11 @@ public final class ProducerStateManager {
     /**
      * Forgets the producers that have not appended for {@code producerIdExpirationMs} (Kafka's
      * {@code producer.id.expiration.ms}) as of {@code nowMs}; their next batch is accepted at any
-     * sequence.
+     * sequence. A producer with an open transaction is never forgotten.
      */
     public void removeExpiredProducers(long nowMs) {
         producers.values().removeIf(entry -> isExpired(entry, nowMs));
+        verifications.values().removeIf(v -> nowMs - v.startedMs() >= producerIdExpirationMs);
     }
 
     // ---- views ------------------------------------------------------------------------------
@@ -317,10 +574,7 @@ public final class ProducerStateManager {
         if (previous == null) {
             return; // unknown producer: any sequence (KIP-360)
         }
-        if (epoch < previous.epoch()) {
-            throw new LogException(LogError.INVALID_PRODUCER_EPOCH, "producer " + producerId + " epoch " + epoch
-                    + " is older than its current epoch " + previous.epoch());
-        }
+        checkEpoch(producerId, previous, epoch);
         if (epoch > previous.epoch()) {
             if (firstSeq != 0) {
                 throw new LogException(LogError.OUT_OF_ORDER_SEQUENCE, "producer " + producerId + " starts epoch "
@@ -337,9 +591,9 @@ public final class ProducerStateManager {
         return nextSeq == lastSeq + 1L || (nextSeq == 0 && lastSeq == Integer.MAX_VALUE);
     }
 
-    /** Kafka's rule: expired once the time since the last append reaches the expiration. */
+    /** Kafka's rule: expired once the time since the last append reaches the expiration, unless a transaction is open. */
     private boolean isExpired(ProducerStateEntry entry, long nowMs) {
-        return nowMs - entry.lastAppendTimeMs() >= producerIdExpirationMs;
+        return !entry.hasOpenTransaction() && nowMs - entry.lastAppendTimeMs() >= producerIdExpirationMs;
     }
 
     private void deleteSnapshot(ProducerSnapshotFile snapshot) throws IOException {

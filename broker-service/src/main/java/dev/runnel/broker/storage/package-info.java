@@ -8,8 +8,10 @@
  *      |                  reads, high watermark, truncation; holds the partition's lock
  *      +- LocalLog        its segments on disk (Kafka's LocalLog): append, roll, read, truncate,
  *      |    LogSegments   remove, flush; the log start, log end and recovery point
- *      |      LogSegment  one segment: a LogFile (.log) with its OffsetIndex and TimeIndex
- *      +- LeaderEpochCache, ProducerStateManager   the state beside the log
+ *      |      LogSegment  one segment: a LogFile (.log) with its OffsetIndex, TimeIndex and
+ *      |                  TransactionIndex (.txnindex: the aborted transactions whose marker it holds)
+ *      +- LeaderEpochCache, ProducerStateManager   the state beside the log (producers' epochs,
+ *      |                  sequences and open transactions: the last stable offset)
  *      +- LogRetention    which old segments go (retention.ms, retention.bytes, log start)
  *    LogLoader            opens a PartitionLog: LogRecovery (segments, numbered passes), then
  *                         leader epochs and producer state, rebuilt by replaying batches

@@ -67,7 +67,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.record.KafkaRecordBatches;
+import dev.runnel.broker.record.RecordCodec;
+import dev.runnel.broker.replication.AppendResult;
+import dev.runnel.broker.replication.Partition;
 import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.storage.AppendOrigin;
 import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogManager;
@@ -965,6 +970,104 @@ class ProduceFetchProtocolTest {
         assertThat(authenticate(follower, OTHER, CLUSTER_SECRET)).isEqualTo(Errors.NONE);
         fetch(follower, (short) 12, asReplica(OTHER, (short) 12, fetchRequest((short) 12, 0, "audit", AUDIT_ID, 0, 3)));
         assertThat(latestOffset("audit", (short) 7)).isEqualTo("NONE 3");
+    }
+
+    // ---- read_committed ---------------------------------------------------------------------
+
+    /**
+     * orders-0 holds: producer 10's transaction (a0, a1) at 0-1, producer 20's (b0) at 2, a plain
+     * record p0 at 3, 10's ABORT at 4, 20's COMMIT at 5, and producer 30's open transaction (c0) at 6.
+     * The high watermark is the log end, 7; the last stable offset is 6.
+     */
+    private void writeTransactions() {
+        Partition orders = replicas.partition(ORDERS_0).orElseThrow();
+        appendTransactional(orders, 10, "a0", "a1");
+        appendTransactional(orders, 20, "b0");
+        orders.appendAsLeader(records(now, "p0").buffer(), (short) 1);
+        appendMarker(orders, 10, false);
+        appendMarker(orders, 20, true);
+        appendTransactional(orders, 30, "c0");
+        assertThat(orders.log().highWatermark()).isEqualTo(7);
+        assertThat(orders.log().lastStableOffset()).isEqualTo(6);
+    }
+
+    private void appendTransactional(Partition partition, long producerId, String... values) {
+        List<KafkaRecordBatches.SimpleRecord> records = new ArrayList<>();
+        for (String value : values) {
+            records.add(new KafkaRecordBatches.SimpleRecord(now, null, value.getBytes(StandardCharsets.UTF_8)));
+        }
+        partition.appendAsLeader(KafkaRecordBatches.batch(RecordCodec.NONE,
+                new KafkaRecordBatches.ProducerInfo(producerId, (short) 0, 0), true, records), (short) 1,
+                AppendOrigin.CLIENT, partition.maybeStartTransactionVerification(producerId, (short) 0));
+    }
+
+    /** A marker as WriteTxnMarkers appends it: through the replica manager, which wakes waiting fetches. */
+    private void appendMarker(Partition partition, long producerId, boolean commit) {
+        ByteBuffer marker = KafkaRecordBatches.endTxnMarker(producerId, (short) 0, 0, commit, now);
+        Map<TopicPartition, AppendResult> results = replicas.appendRecords(Map.of(partition.topicPartition(), marker),
+                (short) 1, Duration.ofSeconds(1), AppendOrigin.COORDINATOR).join();
+        assertThat(results.get(partition.topicPartition()).failed()).isFalse();
+    }
+
+    private FetchResponseData.PartitionData fetchIsolated(short version, byte isolation, long offset) {
+        FetchRequestData request = fetchRequest(version, 0, "orders", ORDERS_ID, 0, offset).setIsolationLevel(isolation);
+        return only(fetch(client, version, request));
+    }
+
+    @ParameterizedTest(name = "Fetch v{0}")
+    @CsvSource({"4", "7", "11", "12", "13", "15", "16", "17"})
+    void aReadCommittedFetchStopsAtTheLastStableOffsetAndNamesTheAbortedTransactionsInIt(short version) {
+        writeTransactions();
+
+        FetchResponseData.PartitionData committed = fetchIsolated(version, (byte) 1, 0);
+
+        assertThat(committed.errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(committed.highWatermark()).isEqualTo(7);
+        assertThat(committed.lastStableOffset()).isEqualTo(6);
+        assertThat(offsets(committed.records())).as("the bytes up to the LSO, untouched: the consumer filters")
+                .containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+        assertThat(committed.abortedTransactions()).extracting(t -> t.producerId() + "@" + t.firstOffset())
+                .containsExactly("10@0");
+
+        FetchResponseData.PartitionData pastTheAbort = fetchIsolated(version, (byte) 1, 5);
+        assertThat(pastTheAbort.abortedTransactions()).isEmpty();
+
+        FetchResponseData.PartitionData uncommitted = fetchIsolated(version, (byte) 0, 0);
+        assertThat(uncommitted.lastStableOffset()).isEqualTo(6);
+        assertThat(uncommitted.abortedTransactions()).isNull();
+        assertThat(values(uncommitted.records())).contains("c0");
+    }
+
+    @Test
+    void aReadCommittedConsumerAtTheLastStableOffsetWaitsUntilTheMarkerIsWritten() {
+        writeTransactions();
+        int waiting = client.send(ApiKeys.FETCH, FETCH_LATEST,
+                fetchRequest(FETCH_LATEST, 500, "orders", ORDERS_ID, 0, 6).setIsolationLevel((byte) 1));
+        assertThat(client.answers()).isEmpty();
+
+        appendMarker(replicas.partition(ORDERS_0).orElseThrow(), 30, true);
+
+        List<Answer> answers = client.answers();
+        assertThat(answers).extracting(Answer::correlationId).containsExactly(waiting);
+        FetchResponseData.PartitionData answer = only(((FetchResponse) answers.get(0).response()).data());
+        assertThat(answer.lastStableOffset()).isEqualTo(8);
+        assertThat(offsets(answer.records())).as("c0 and its COMMIT marker").containsExactly(6L, 7L);
+        assertThat(values(answer.records()).get(0)).isEqualTo("c0");
+    }
+
+    @ParameterizedTest(name = "ListOffsets v{0}")
+    @CsvSource({"2, 6", "5, 6", "7, 6", "9, 6", "1, 7"})
+    void aReadCommittedListOffsetsLatestIsTheLastStableOffsetFromVersion2(short version, long expected) {
+        // Version 1 has no isolation level: its latest offset is the high watermark.
+        writeTransactions();
+        ListOffsetsRequestData request = new ListOffsetsRequestData().setReplicaId(-1)
+                .setIsolationLevel(version >= 2 ? (byte) 1 : (byte) 0).setTopics(List.of(new ListOffsetsRequestData.ListOffsetsTopic().setName("orders").setPartitions(List.of(
+                        new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(0).setTimestamp(-1)))));
+
+        ListOffsetsResponseData data = ((ListOffsetsResponse) client.roundTrip(ApiKeys.LIST_OFFSETS, version, request)).data();
+
+        assertThat(data.topics().get(0).partitions().get(0).offset()).isEqualTo(expected);
+        assertThat(latestOffset("orders", version)).isEqualTo("NONE 7");
     }
 
     private String latestOffset(String topic, short version) {

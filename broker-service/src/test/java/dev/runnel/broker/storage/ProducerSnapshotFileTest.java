@@ -91,15 +91,17 @@ class ProducerSnapshotFileTest {
 
         ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(snapshot.file()));
 
-        assertThat(bytes.limit()).isEqualTo(2 + 4 + 4 + 22 + 32);
-        assertThat(bytes.getShort(0)).isEqualTo(ProducerSnapshotFile.VERSION);
+        assertThat(bytes.limit()).isEqualTo(2 + 4 + 4 + 34 + 32);
+        assertThat(bytes.getShort(0)).isEqualTo((short) 2).isEqualTo(ProducerSnapshotFile.VERSION);
         assertThat(bytes.getInt(ProducerSnapshotFile.CRC_OFFSET)).isEqualTo(ProducerSnapshotFile.crcOf(bytes));
         assertThat(bytes.getInt(6)).isEqualTo(1);
         assertThat(bytes.getLong(10)).isEqualTo(7);
         assertThat(bytes.getShort(18)).isEqualTo((short) 3);
         assertThat(bytes.getLong(20)).isEqualTo(1_700_000_000_123L);
-        assertThat(bytes.getInt(28)).isEqualTo(1);
-        assertThat(bytes.getLong(40)).isEqualTo(100);
+        assertThat(bytes.getInt(28)).as("coordinator epoch").isEqualTo(-1);
+        assertThat(bytes.getLong(32)).as("open transaction's first offset").isEqualTo(-1);
+        assertThat(bytes.getInt(40)).isEqualTo(1);
+        assertThat(bytes.getLong(52)).isEqualTo(100);
     }
 
     @Test
@@ -139,7 +141,8 @@ class ProducerSnapshotFileTest {
 
     @Test
     void anUnknownVersionIsCorrupt() throws IOException {
-        assertCorruptWithAMatchingCrc(writeTwoProducers(), bytes -> bytes.putShort(0, (short) 2), "unknown version 2");
+        assertCorruptWithAMatchingCrc(writeTwoProducers(), bytes -> bytes.putShort(0, (short) 3), "unknown version 3");
+        assertCorruptWithAMatchingCrc(writeTwoProducers(), bytes -> bytes.putShort(0, (short) 0), "unknown version 0");
     }
 
     @Test
@@ -150,9 +153,23 @@ class ProducerSnapshotFileTest {
     }
 
     @Test
-    void aBatchCountOutsideOneToFiveIsCorrupt() throws IOException {
-        assertCorruptWithAMatchingCrc(writeTwoProducers(), bytes -> bytes.putInt(28, 0), "with 0 batches");
-        assertCorruptWithAMatchingCrc(writeTwoProducers(), bytes -> bytes.putInt(28, 6), "with 6 batches");
+    void aBatchCountOutsideZeroToFiveIsCorrupt() throws IOException {
+        assertCorruptWithAMatchingCrc(writeTwoProducers(), bytes -> bytes.putInt(40, -1), "with -1 batches");
+        assertCorruptWithAMatchingCrc(writeTwoProducers(), bytes -> bytes.putInt(40, 6), "with 6 batches");
+    }
+
+    @Test
+    void aTransactionFirstOffsetBelowMinusOneIsCorrupt() throws IOException {
+        assertCorruptWithAMatchingCrc(writeTwoProducers(), bytes -> bytes.putLong(32, -2), "transaction from -2");
+    }
+
+    @Test
+    void aProducerWithNoBatchesAndAnOpenTransactionRoundTrips() throws IOException {
+        ProducerStateEntry fenced = new ProducerStateEntry(5, (short) 9, List.of(), 1_700_000_000_000L, 4, 1234L);
+        ProducerSnapshotFile snapshot = ProducerSnapshotFile.at(dir, 9);
+        snapshot.write(List.of(fenced, ONE_BATCH));
+
+        assertThat(snapshot.read()).containsExactly(fenced, ONE_BATCH);
     }
 
     @Test
