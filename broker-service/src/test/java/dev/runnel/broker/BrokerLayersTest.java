@@ -25,6 +25,8 @@ import dev.runnel.testing.PackageLayers;
  * record format), {@code storage} (partition logs), {@code kafka} (the wire adapter),
  * {@code replication} (partitions, the replica manager: the one append and read path, followers),
  * {@code group} (the group coordinator, which knows the log only as {@code GroupLog}),
+ * {@code transaction} (the transaction coordinator, which knows the log only as {@code TransactionLog}
+ * and the partitions' leaders only as {@code TransactionMarkerSender}),
  * {@code cluster} (membership, the controller's commands), {@code protocol} (the Kafka listener
  * and API handlers), {@code ops} (health, metrics, endpoints), and the application package that
  * wires them.
@@ -38,7 +40,8 @@ import dev.runnel.testing.PackageLayers;
  * generated message classes, which are the wire schema itself: they may use those, the API keys,
  * error codes and {@code Uuid}, and nothing else of kafka-clients. The group coordinator
  * ({@code dev.runnel.broker.group}) speaks in Kafka's error codes, since its answers are the
- * protocol's, and uses nothing else of kafka-clients; so does the application package
+ * protocol's, and uses nothing else of kafka-clients; so do the transaction coordinator
+ * ({@code dev.runnel.broker.transaction}) and the application package
  * ({@code dev.runnel.broker}), whose {@code ReplicatedGroupLog} hands the group coordinator the
  * replica manager's failures as those codes.
  */
@@ -49,6 +52,7 @@ class BrokerLayersTest {
     private static final Path RECORD = MAIN_SOURCES.resolve("dev/runnel/broker/record");
     private static final Path PROTOCOL = MAIN_SOURCES.resolve("dev/runnel/broker/protocol");
     private static final Path GROUP = MAIN_SOURCES.resolve("dev/runnel/broker/group");
+    private static final Path TRANSACTION = MAIN_SOURCES.resolve("dev/runnel/broker/transaction");
     private static final Path APPLICATION = MAIN_SOURCES.resolve("dev/runnel/broker");
     private static final String ERRORS = "org.apache.kafka.common.protocol.Errors";
     private static final Pattern KAFKA_NAME = Pattern.compile("org\\.apache\\.kafka\\.[\\w.]+");
@@ -66,6 +70,7 @@ class BrokerLayersTest {
             .layer("kafka", "storage", "security")
             .layer("replication", "kafka", "metadata", "purgatory", "security", "storage")
             .layer("group")
+            .layer("transaction")
             .layer("cluster", "config", "metadata", "replication")
             .layer("protocol", "cluster", "group", "kafka", "metadata", "replication", "security", "storage")
             .layer("ops", "cluster", "config", "group", "kafka", "metadata", "replication", "storage")
@@ -104,9 +109,9 @@ class BrokerLayersTest {
         assertThat(internals).as("kafka-clients classes in %s beyond the wire schema", PROTOCOL).isEmpty();
     }
 
-    /** The group coordinator, and the application package's own classes (not its subpackages). */
+    /** The group and transaction coordinators, and the application package's own classes (not its subpackages). */
     private static boolean speaksErrorCodes(Path file) {
-        return file.startsWith(GROUP) || file.getParent().equals(APPLICATION);
+        return file.startsWith(GROUP) || file.startsWith(TRANSACTION) || file.getParent().equals(APPLICATION);
     }
 
     private static List<String> kafkaNames(Path file) {
