@@ -16,6 +16,8 @@ import dev.runnel.broker.cluster.BrokerRegistration;
 import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.cluster.ControllerClient;
 import dev.runnel.broker.cluster.ProducerIdManager;
+import dev.runnel.broker.protocol.TransactionVerification;
+import dev.runnel.broker.transaction.TransactionCoordinator;
 import dev.runnel.broker.config.BrokerProperties;
 import dev.runnel.broker.group.GroupAdmin;
 import dev.runnel.broker.group.GroupCoordinator;
@@ -51,19 +53,34 @@ class KafkaListenerConfiguration {
         });
     }
 
+    /** Producer ids from the controller's blocks, for idempotent and transactional producers alike. */
+    @Bean
+    ProducerIdManager producerIdManager(BrokerProperties properties, BrokerRegistration registration,
+            ControllerClient controllerClient) {
+        return new ProducerIdManager(properties.getId(), registration::epoch, controllerClient::allocateProducerIds);
+    }
+
     @Bean
     KafkaApis kafkaApis(BrokerProperties properties, ReplicaManager replicaManager, MetadataCache metadata,
-            ControllerClient controllerClient, BrokerRegistration registration, ExecutorService controllerCalls,
+            ControllerClient controllerClient, ProducerIdManager producerIds, ExecutorService controllerCalls,
             BrokerAuthentication brokerAuthentication, GroupMetadataManager groupMetadata,
             GroupCoordinator groupCoordinator, GroupOffsets groupOffsets, GroupAdmin groupAdmin,
-            GroupSettings groupSettings, Clock clock, Scheduler scheduler) {
+            GroupSettings groupSettings, TransactionCoordinator transactionCoordinator,
+            TransactionVerification transactionVerification, TransactionMarkerChannel markerChannel, Clock clock,
+            Scheduler scheduler) {
         KafkaApis.Cluster cluster = new KafkaApis.Cluster(properties.getId(), metadata::clusterId,
-                brokerConfigs(properties), new ControllerAdminClient(controllerClient),
-                new ProducerIdManager(properties.getId(), registration::epoch, controllerClient::allocateProducerIds),
+                brokerConfigs(properties), new ControllerAdminClient(controllerClient), producerIds,
                 controllerCalls, properties.isAutoCreateTopicsEnable(), brokerAuthentication);
         KafkaApis.Groups groups = new KafkaApis.Groups(groupMetadata, groupCoordinator, groupOffsets, groupAdmin,
                 groupSettings);
-        return new KafkaApis(replicaManager, metadata, cluster, groups, clock, scheduler);
+        BrokerProperties.TransactionStateLog log = properties.getTransactionStateLog();
+        KafkaApis.Transactions transactions = new KafkaApis.Transactions(transactionCoordinator,
+                transactionVerification, KafkaApis.transactionStateTopic(log.getPartitions(), log.getReplicationFactor(),
+                        log.getMinInsyncReplicas(), log.getSegmentBytes().toBytes()),
+                (tp, producerId, producerEpoch, coordinatorEpoch, commit) -> markerChannel.writeOffsetsMarker(tp,
+                        producerId, producerEpoch, coordinatorEpoch, commit),
+                log.getWriteTimeout());
+        return new KafkaApis(replicaManager, metadata, cluster, groups, transactions, clock, scheduler);
     }
 
     @Bean(destroyMethod = "close")

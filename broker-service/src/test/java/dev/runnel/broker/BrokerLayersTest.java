@@ -72,9 +72,11 @@ class BrokerLayersTest {
             .layer("group")
             .layer("transaction")
             .layer("cluster", "config", "metadata", "replication")
-            .layer("protocol", "cluster", "group", "kafka", "metadata", "replication", "security", "storage")
+            .layer("protocol", "cluster", "group", "kafka", "metadata", "replication", "security", "storage",
+                    "transaction")
             .layer("ops", "cluster", "config", "group", "kafka", "metadata", "replication", "storage")
             .layer("", "cluster", "config", "group", "kafka", "metadata", "protocol", "record", "replication", "security",
+                    "transaction",
                     "storage");
 
     @Test

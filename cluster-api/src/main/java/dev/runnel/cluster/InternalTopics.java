@@ -11,7 +11,10 @@ public final class InternalTopics {
     /** The group coordinator's offsets and group metadata. */
     public static final String CONSUMER_OFFSETS = "__consumer_offsets";
 
-    private static final Set<String> ALL = Set.of(CONSUMER_OFFSETS);
+    /** The transaction coordinator's state of each transactional id. */
+    public static final String TRANSACTION_STATE = "__transaction_state";
+
+    private static final Set<String> ALL = Set.of(CONSUMER_OFFSETS, TRANSACTION_STATE);
 
     private InternalTopics() {
     }

@@ -1,12 +1,6 @@
 package dev.runnel.broker.kafka;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,24 +10,14 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
-import org.apache.kafka.common.message.SaslAuthenticateRequestData;
-import org.apache.kafka.common.message.SaslAuthenticateResponseData;
-import org.apache.kafka.common.message.SaslHandshakeRequestData;
-import org.apache.kafka.common.message.SaslHandshakeResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
-import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
-import org.apache.kafka.common.requests.RequestHeader;
-import org.apache.kafka.common.requests.RequestUtils;
-import org.apache.kafka.common.requests.ResponseHeader;
-import org.apache.kafka.common.requests.SaslAuthenticateResponse;
-import org.apache.kafka.common.requests.SaslHandshakeResponse;
 
 import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.common.TopicPartition;
@@ -57,8 +41,6 @@ public final class ReplicaFetchClient implements AutoCloseable {
     /** Fetch v12: topic names, the replica id as a request field; inside every broker's served range. */
     static final short FETCH_VERSION = 12;
     static final short OFFSET_FOR_LEADER_EPOCH_VERSION = 4;
-    static final short SASL_HANDSHAKE_VERSION = 1;
-    static final short SASL_AUTHENTICATE_VERSION = 2;
 
     /** Errors a follower acts on; anything else is {@link #OTHER}. */
     public enum Error {
@@ -94,25 +76,17 @@ public final class ReplicaFetchClient implements AutoCloseable {
     public record EpochEnd(Error error, int epoch, long endOffset) {
     }
 
-    private final String host;
-    private final int port;
-    private final int replicaId;
-    private final int socketTimeoutMs;
-    private final BrokerAuthentication authentication;
-    private Socket socket;
-    private DataInputStream in;
-    private DataOutputStream out;
-    private int correlationId;
+    private final BrokerConnection connection;
 
     /** @param authentication how this broker proves on each new connection that it is broker {@code replicaId} */
     public ReplicaFetchClient(String host, int port, int replicaId, int socketTimeoutMs,
             BrokerAuthentication authentication) {
-        this.host = host;
-        this.port = port;
+        this.connection = new BrokerConnection(host, port, replicaId, socketTimeoutMs, authentication,
+                "runnel-replica-" + replicaId);
         this.replicaId = replicaId;
-        this.socketTimeoutMs = socketTimeoutMs;
-        this.authentication = authentication;
     }
+
+    private final int replicaId;
 
     /** Fetches every wanted partition once, waiting up to {@code maxWaitMs} for at least one byte. */
     public Map<TopicPartition, Fetched> fetch(List<Wanted> wanted, int maxWaitMs, int maxBytes) throws IOException {
@@ -180,89 +154,11 @@ public final class ReplicaFetchClient implements AutoCloseable {
     }
 
     private AbstractResponse send(ApiKeys key, short version, ApiMessage body) throws IOException {
-        try {
-            connect();
-            return exchange(key, version, body);
-        } catch (IOException | RuntimeException e) {
-            close();
-            throw e instanceof IOException io ? io : new IOException("bad answer from " + host + ":" + port, e);
-        }
-    }
-
-    /** Proves to the leader that this connection is broker {@code replicaId} (see {@link BrokerAuthentication}). */
-    private void authenticate() throws IOException {
-        SaslHandshakeResponseData handshake = ((SaslHandshakeResponse) exchange(ApiKeys.SASL_HANDSHAKE,
-                SASL_HANDSHAKE_VERSION, new SaslHandshakeRequestData().setMechanism(BrokerAuthentication.MECHANISM)))
-                .data();
-        if (handshake.errorCode() != Errors.NONE.code()) {
-            throw new IOException("the leader refused SASL " + BrokerAuthentication.MECHANISM + ": "
-                    + Errors.forCode(handshake.errorCode()));
-        }
-        SaslAuthenticateResponseData challenge = saslAuthenticate(BrokerAuthentication.claim(replicaId));
-        saslAuthenticate(authentication.answer(replicaId, challenge.authBytes()));
-    }
-
-    private SaslAuthenticateResponseData saslAuthenticate(byte[] message) throws IOException {
-        SaslAuthenticateResponseData answer = ((SaslAuthenticateResponse) exchange(ApiKeys.SASL_AUTHENTICATE,
-                SASL_AUTHENTICATE_VERSION, new SaslAuthenticateRequestData().setAuthBytes(message))).data();
-        if (answer.errorCode() != Errors.NONE.code()) {
-            throw new IOException("the leader refused this broker's authentication: "
-                    + Errors.forCode(answer.errorCode()) + " " + answer.errorMessage());
-        }
-        return answer;
-    }
-
-    private AbstractResponse exchange(ApiKeys key, short version, ApiMessage body) throws IOException {
-        RequestHeader header = new RequestHeader(key, version, "runnel-replica-" + replicaId, ++correlationId);
-        ByteBuffer request = RequestUtils.serialize(header.data(), header.headerVersion(), body, version);
-        out.writeInt(request.remaining());
-        out.write(request.array(), request.arrayOffset() + request.position(), request.remaining());
-        out.flush();
-        int size = in.readInt();
-        if (size < 0 || size > 256 * 1024 * 1024) {
-            throw new IOException("the leader answered a frame of " + size + " bytes");
-        }
-        byte[] answer = new byte[size];
-        in.readFully(answer);
-        ByteBuffer buffer = ByteBuffer.wrap(answer);
-        ResponseHeader responseHeader = ResponseHeader.parse(buffer, key.responseHeaderVersion(version));
-        if (responseHeader.correlationId() != correlationId) {
-            throw new IOException("answer " + responseHeader.correlationId() + " to request " + correlationId);
-        }
-        return AbstractResponse.parseResponse(key, new ByteBufferAccessor(buffer), version);
-    }
-
-    private void connect() throws IOException {
-        if (socket != null) {
-            return;
-        }
-        Socket s = new Socket();
-        try {
-            s.connect(new InetSocketAddress(host, port), socketTimeoutMs);
-            s.setSoTimeout(socketTimeoutMs);
-            s.setTcpNoDelay(true);
-            in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 64 * 1024));
-            out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 64 * 1024));
-            socket = s;
-            authenticate();
-        } catch (IOException | RuntimeException e) {
-            close();
-            s.close();
-            throw e;
-        }
+        return connection.send(key, version, body);
     }
 
     @Override
     public void close() {
-        if (socket != null) {
-            try {
-                socket.close();
-            } catch (IOException e) {
-                // closing anyway
-            }
-            socket = null;
-            in = null;
-            out = null;
-        }
+        connection.close();
     }
 }

@@ -54,6 +54,14 @@ public final class ApiVersionTable {
         served.put(ApiKeys.OFFSET_DELETE, new Range((short) 0, (short) 0));
         served.put(ApiKeys.SASL_HANDSHAKE, new Range((short) 0, (short) 1));
         served.put(ApiKeys.SASL_AUTHENTICATE, new Range((short) 0, (short) 2));
+        // Transactions at transaction.version 1 (no KIP-890 part 2): EndTxn v5 and TxnOffsetCommit v5 are TV2's.
+        served.put(ApiKeys.ADD_PARTITIONS_TO_TXN, new Range((short) 0, (short) 5));
+        served.put(ApiKeys.ADD_OFFSETS_TO_TXN, new Range((short) 0, (short) 4));
+        served.put(ApiKeys.END_TXN, new Range((short) 0, (short) 4));
+        served.put(ApiKeys.WRITE_TXN_MARKERS, new Range((short) 1, (short) 1));
+        served.put(ApiKeys.DESCRIBE_PRODUCERS, new Range((short) 0, (short) 0));
+        served.put(ApiKeys.DESCRIBE_TRANSACTIONS, new Range((short) 0, (short) 0));
+        served.put(ApiKeys.LIST_TRANSACTIONS, new Range((short) 0, (short) 1));
         SERVED = Collections.unmodifiableMap(served);
     }
 

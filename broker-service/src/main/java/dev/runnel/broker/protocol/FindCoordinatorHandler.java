@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
@@ -24,35 +25,43 @@ import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.TopicInfo;
 
 /**
- * FindCoordinator (v0-6; batched keys from v4): the coordinator of a group is the leader of its
- * {@code __consumer_offsets} partition. The first request in a cluster without that topic asks the
- * controller to create it and answers COORDINATOR_NOT_AVAILABLE, so the client asks again; while
- * fewer brokers are alive than its replication factor it is not created (as Kafka), and every
- * request gets COORDINATOR_NOT_AVAILABLE saying so.
- * Transaction coordinators do not exist yet: such keys get INVALID_REQUEST.
+ * FindCoordinator (v0-6; batched keys from v4): the coordinator of a group (key type 0) is the
+ * leader of its {@code __consumer_offsets} partition, that of a transactional id (key type 1) the
+ * leader of its {@code __transaction_state} partition. The first request in a cluster without the
+ * topic asks the controller to create it and answers COORDINATOR_NOT_AVAILABLE, so the client asks
+ * again; while fewer brokers are alive than its replication factor it is not created (as Kafka),
+ * and every request gets COORDINATOR_NOT_AVAILABLE saying so.
  */
 final class FindCoordinatorHandler implements ApiHandler {
 
     private static final Logger log = LoggerFactory.getLogger(FindCoordinatorHandler.class);
     private static final byte GROUP = 0;
+    private static final byte TRANSACTION = 1;
 
     private final MetadataCache metadata;
     private final GroupMetadataManager groups;
     private final ControllerAdminClient controller;
-    private final GroupSettings settings;
+    private final KafkaApis.CoordinatorTopic offsetsTopic;
+    private final KafkaApis.Transactions transactions;
     private static final long TOO_FEW_BROKERS_WARNING_INTERVAL_MS = Duration.ofMinutes(1).toMillis();
 
-    private final AtomicBoolean creating = new AtomicBoolean();
+    private final Map<String, AtomicBoolean> creating = new ConcurrentHashMap<>();
     private final Clock clock;
     private volatile long lastTooFewBrokersWarning = Long.MIN_VALUE;
 
+    /** @param transactions the transaction coordinator and its topic, or null where transactions are not served */
     FindCoordinatorHandler(MetadataCache metadata, GroupMetadataManager groups, ControllerAdminClient controller,
-            GroupSettings settings, Clock clock) {
+            GroupSettings settings, KafkaApis.Transactions transactions, Clock clock) {
         this.clock = clock;
         this.metadata = metadata;
         this.groups = groups;
         this.controller = controller;
-        this.settings = settings;
+        this.transactions = transactions;
+        this.offsetsTopic = new KafkaApis.CoordinatorTopic(InternalTopics.CONSUMER_OFFSETS, settings.offsetsTopicPartitions(),
+                settings.offsetsTopicReplicationFactor(), Map.of("cleanup.policy", "compact",
+                        "segment.bytes", Integer.toString(settings.offsetsTopicSegmentBytes()),
+                        "compression.type", "producer"),
+                "offsets.topic.replication.factor, runnel.broker.offsets-topic.replication-factor");
     }
 
     /** A coordinator's address, or why there is none. */
@@ -83,36 +92,35 @@ final class FindCoordinatorHandler implements ApiHandler {
     }
 
     private Found find(byte keyType, String key) {
-        if (keyType != GROUP) {
-            return new Found(Errors.INVALID_REQUEST, "Runnel has no transaction coordinator (key type " + keyType + ")",
-                    null);
+        if (keyType != GROUP && (keyType != TRANSACTION || transactions == null)) {
+            return new Found(Errors.INVALID_REQUEST, "unknown coordinator key type " + keyType, null);
         }
         if (key == null || key.isEmpty()) {
-            return new Found(Errors.INVALID_REQUEST, "the group id is empty", null);
+            return new Found(Errors.INVALID_REQUEST, keyType == GROUP ? "the group id is empty"
+                    : "the transactional id is empty", null);
         }
+        KafkaApis.CoordinatorTopic spec = keyType == GROUP ? offsetsTopic : transactions.topic();
         MetadataCache.Snapshot view = metadata.snapshot();
-        TopicInfo topic = view.topic(InternalTopics.CONSUMER_OFFSETS).orElse(null);
+        TopicInfo topic = view.topic(spec.name()).orElse(null);
         if (topic == null) {
             int live = view.brokers().size();
-            int replicationFactor = settings.offsetsTopicReplicationFactor();
-            if (live < replicationFactor) {
-                // As Kafka: never created under-replicated; the group waits until enough brokers are up.
-                String message = InternalTopics.CONSUMER_OFFSETS + " needs " + replicationFactor
-                        + " live brokers (offsets.topic.replication.factor, runnel.broker.offsets-topic.replication-factor);"
-                        + " " + live + (live == 1 ? " is" : " are") + " alive";
+            if (live < spec.replicationFactor()) {
+                // As Kafka: never created under-replicated; the coordinator waits until enough brokers are up.
+                String message = spec.name() + " needs " + spec.replicationFactor() + " live brokers ("
+                        + spec.replicationFactorSetting() + "); " + live + (live == 1 ? " is" : " are") + " alive";
                 warnTooFewBrokers(message);
                 return new Found(Errors.COORDINATOR_NOT_AVAILABLE, message, null);
             }
-            createOffsetsTopic(replicationFactor);
-            return new Found(Errors.COORDINATOR_NOT_AVAILABLE, "the offsets topic is being created", null);
+            create(spec);
+            return new Found(Errors.COORDINATOR_NOT_AVAILABLE, spec.name() + " is being created", null);
         }
-        int partition = groups.partitionFor(key);
+        int partition = keyType == GROUP ? groups.partitionFor(key) : transactions.coordinator().partitionFor(key);
         PartitionInfo info = topic.partitions().stream().filter(p -> p.partition() == partition).findFirst().orElse(null);
         int leader = info == null ? -1 : info.state().leader();
         BrokerInfo broker = leader < 0 ? null : view.brokers().get(leader);
         if (broker == null) {
-            return new Found(Errors.COORDINATOR_NOT_AVAILABLE, InternalTopics.CONSUMER_OFFSETS + "-" + partition
-                    + " has no live leader", null);
+            return new Found(Errors.COORDINATOR_NOT_AVAILABLE, spec.name() + "-" + partition + " has no live leader",
+                    null);
         }
         return new Found(Errors.NONE, null, broker);
     }
@@ -122,28 +130,25 @@ final class FindCoordinatorHandler implements ApiHandler {
         long last = lastTooFewBrokersWarning;
         if (last == Long.MIN_VALUE || now - last > TOO_FEW_BROKERS_WARNING_INTERVAL_MS) {
             lastTooFewBrokersWarning = now;
-            log.warn("Cannot create {}: {}", InternalTopics.CONSUMER_OFFSETS, message);
+            log.warn("Cannot create a coordinator's topic: {}", message);
         }
     }
 
-    private void createOffsetsTopic(int replicationFactor) {
-        if (!creating.compareAndSet(false, true)) {
+    private void create(KafkaApis.CoordinatorTopic spec) {
+        AtomicBoolean flag = creating.computeIfAbsent(spec.name(), n -> new AtomicBoolean());
+        if (!flag.compareAndSet(false, true)) {
             return;
         }
-        Map<String, Object> body = Map.of("name", InternalTopics.CONSUMER_OFFSETS,
-                "partitions", settings.offsetsTopicPartitions(),
-                "replicationFactor", replicationFactor,
-                "configs", Map.of("cleanup.policy", "compact",
-                        "segment.bytes", Integer.toString(settings.offsetsTopicSegmentBytes()),
-                        "compression.type", "producer"));
-        log.info("Creating {} with {} partitions and replication factor {}", InternalTopics.CONSUMER_OFFSETS,
-                settings.offsetsTopicPartitions(), replicationFactor);
+        Map<String, Object> body = Map.of("name", spec.name(), "partitions", spec.partitions(),
+                "replicationFactor", spec.replicationFactor(), "configs", spec.configs());
+        log.info("Creating {} with {} partitions and replication factor {}", spec.name(), spec.partitions(),
+                spec.replicationFactor());
         controller.call("POST", "/topics", body, Duration.ofSeconds(30)).whenComplete((answer, failure) -> {
-            creating.set(false);
+            flag.set(false);
             if (failure != null) {
-                log.warn("Cannot create {}: {}", InternalTopics.CONSUMER_OFFSETS, failure.toString());
+                log.warn("Cannot create {}: {}", spec.name(), failure.toString());
             } else if (!answer.ok() && answer.status() != 409) {
-                log.warn("Cannot create {}: {} {}", InternalTopics.CONSUMER_OFFSETS, answer.problemType(), answer.detail());
+                log.warn("Cannot create {}: {} {}", spec.name(), answer.problemType(), answer.detail());
             }
         });
     }

@@ -10,39 +10,61 @@ import org.apache.kafka.common.protocol.Errors;
 
 import dev.runnel.broker.cluster.ProducerIdManager;
 import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.broker.transaction.TransactionCoordinator;
 
 /**
- * InitProducerId for idempotent producers: a new producer id at epoch 0 every time, as Kafka gives
- * non-transactional producers (a producer bumping its epoch after an error gets a fresh id too).
- * Ids come from the controller's blocks; while none can be had the answer is the retriable
- * COORDINATOR_NOT_AVAILABLE. Transactions are not supported: a transactional id is INVALID_REQUEST.
+ * InitProducerId. Without a transactional id (idempotent producers): a new producer id at epoch 0
+ * every time, as Kafka gives non-transactional producers (a producer bumping its epoch after an
+ * error gets a fresh id too); ids come from the controller's blocks, and while none can be had the
+ * answer is the retriable COORDINATOR_NOT_AVAILABLE. With one: the transaction coordinator's
+ * answer (the id's producer id with its epoch bumped, the previous producer fenced), PRODUCER_FENCED
+ * being INVALID_PRODUCER_EPOCH below v4; an empty transactional id is INVALID_REQUEST, as in Kafka.
  */
 final class InitProducerIdHandler implements ApiHandler {
 
     private final ProducerIdManager producerIds;
     private final Executor blocking;
+    private final TransactionCoordinator transactions;
 
-    /** @param blocking where to wait for the controller when a new block is needed (never a network thread) */
-    InitProducerIdHandler(ProducerIdManager producerIds, Executor blocking) {
+    /**
+     * @param blocking     where to wait for the controller when a new block is needed (never a network thread)
+     * @param transactions the transaction coordinator, or null where transactions are not served
+     */
+    InitProducerIdHandler(ProducerIdManager producerIds, Executor blocking, TransactionCoordinator transactions) {
         this.producerIds = producerIds;
         this.blocking = blocking;
+        this.transactions = transactions;
     }
 
     @Override
     public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
         InitProducerIdRequestData body = (InitProducerIdRequestData) request.body();
-        if (body.transactionalId() != null) {
-            return CompletableFuture.completedFuture(new InitProducerIdResponseData()
-                    .setErrorCode(Errors.INVALID_REQUEST.code()).setProducerId(-1).setProducerEpoch((short) -1));
+        String transactionalId = body.transactionalId();
+        if (transactionalId != null) {
+            if (transactionalId.isEmpty() || transactions == null) {
+                return CompletableFuture.completedFuture(error(Errors.INVALID_REQUEST));
+            }
+            long expectedProducerId = request.version() >= 3 ? body.producerId() : -1;
+            short expectedEpoch = request.version() >= 3 ? body.producerEpoch() : -1;
+            return transactions.initProducerId(transactionalId, body.transactionTimeoutMs(), expectedProducerId,
+                    expectedEpoch).thenApply(result -> {
+                        Errors error = TransactionHandler.downgraded(result.error(), request.version(), 4);
+                        return error != Errors.NONE ? error(error) : new InitProducerIdResponseData()
+                                .setProducerId(result.producerId()).setProducerEpoch(result.producerEpoch());
+                    });
         }
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return new InitProducerIdResponseData().setProducerId(producerIds.nextProducerId())
                         .setProducerEpoch((short) 0);
             } catch (ProducerIdManager.UnavailableException e) {
-                return new InitProducerIdResponseData().setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code())
-                        .setProducerId(-1).setProducerEpoch((short) -1);
+                return error(Errors.COORDINATOR_NOT_AVAILABLE);
             }
         }, blocking);
+    }
+
+    private static InitProducerIdResponseData error(Errors error) {
+        return new InitProducerIdResponseData().setErrorCode(error.code()).setProducerId(-1)
+                .setProducerEpoch((short) -1);
     }
 }

@@ -1,12 +1,15 @@
 package dev.runnel.broker.protocol;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 
 import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.cluster.ProducerIdManager;
@@ -18,6 +21,9 @@ import dev.runnel.broker.group.GroupSettings;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.security.BrokerAuthentication;
+import dev.runnel.broker.transaction.TransactionCoordinator;
+import dev.runnel.cluster.InternalTopics;
+import dev.runnel.common.TopicPartition;
 import dev.runnel.common.time.Scheduler;
 
 /**
@@ -32,6 +38,43 @@ public final class KafkaApis {
             GroupAdmin admin, GroupSettings settings) {
     }
 
+    /**
+     * What the handlers of the transaction APIs talk to: the coordinator, the check a partition
+     * leader makes before a transaction's first batch, the coordinator's topic, the group
+     * coordinator's marker writer for {@code __consumer_offsets}, and how long a marker may wait
+     * for the ISR.
+     */
+    public record Transactions(TransactionCoordinator coordinator, TransactionVerification verification,
+            CoordinatorTopic topic, OffsetsMarkers offsetsMarkers, Duration markerTimeout) {
+    }
+
+    /**
+     * A coordinator's topic as this broker creates it.
+     *
+     * @param replicationFactorSetting the settings that choose its replication factor, for the message
+     *                                 naming why it cannot be created yet
+     */
+    public record CoordinatorTopic(String name, int partitions, int replicationFactor, Map<String, String> configs,
+            String replicationFactorSetting) {
+    }
+
+    /** Writes a transaction marker into a {@code __consumer_offsets} partition led here (the group coordinator). */
+    @FunctionalInterface
+    public interface OffsetsMarkers {
+        CompletableFuture<Errors> write(TopicPartition offsetsPartition, long producerId, short producerEpoch,
+                int coordinatorEpoch, boolean commit);
+    }
+
+    /** The topic {@code __transaction_state} as a broker creates it (Kafka's {@code transaction.state.log.*}). */
+    public static CoordinatorTopic transactionStateTopic(int partitions, int replicationFactor,
+            int minInsyncReplicas, long segmentBytes) {
+        return new CoordinatorTopic(InternalTopics.TRANSACTION_STATE, partitions,
+                replicationFactor, Map.of("cleanup.policy", "compact", "compression.type", "uncompressed",
+                        "min.insync.replicas", Integer.toString(Math.min(minInsyncReplicas, replicationFactor)),
+                        "segment.bytes", Long.toString(segmentBytes), "unclean.leader.election.enable", "false"),
+                "transaction.state.log.replication.factor, runnel.broker.transaction-state-log.replication-factor");
+    }
+
     /** What the handlers of the cluster and admin APIs talk to. */
     public record Cluster(int brokerId, Supplier<String> clusterId, Map<String, String> brokerConfigs,
             ControllerAdminClient controller, ProducerIdManager producerIds, Executor controllerCalls,
@@ -40,10 +83,18 @@ public final class KafkaApis {
 
     private final Map<ApiKeys, ApiHandler> handlers;
 
+    /** The APIs without transactions (tests of other APIs). */
     public KafkaApis(ReplicaManager replicas, MetadataCache metadata, Cluster cluster, Groups groups, Clock clock,
             Scheduler scheduler) {
+        this(replicas, metadata, cluster, groups, null, clock, scheduler);
+    }
+
+    /** @param transactions what the transaction APIs use, or null to serve none of them */
+    public KafkaApis(ReplicaManager replicas, MetadataCache metadata, Cluster cluster, Groups groups,
+            Transactions transactions, Clock clock, Scheduler scheduler) {
         Map<ApiKeys, ApiHandler> served = new EnumMap<>(ApiKeys.class);
-        served.put(ApiKeys.PRODUCE, new ProduceHandler(replicas, metadata));
+        served.put(ApiKeys.PRODUCE, transactions == null ? new ProduceHandler(replicas, metadata)
+                : new ProduceHandler(replicas, metadata, transactions.verification(), cluster.controllerCalls()));
         served.put(ApiKeys.FETCH, new FetchHandler(replicas, metadata, clock));
         served.put(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(replicas));
         served.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(replicas));
@@ -63,11 +114,23 @@ public final class KafkaApis {
         served.put(ApiKeys.CREATE_TOPICS, topicAdmin);
         served.put(ApiKeys.DELETE_TOPICS, topicAdmin);
         served.put(ApiKeys.CREATE_PARTITIONS, topicAdmin);
-        served.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(cluster.producerIds(), cluster.controllerCalls()));
+        served.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(cluster.producerIds(), cluster.controllerCalls(),
+                transactions == null ? null : transactions.coordinator()));
         served.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(metadata, cluster.brokerId(),
                 cluster.brokerConfigs()));
         served.put(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(metadata, groups.metadata(),
-                cluster.controller(), groups.settings(), clock));
+                cluster.controller(), groups.settings(), transactions, clock));
+        if (transactions != null) {
+            TransactionHandler txn = new TransactionHandler(transactions.coordinator());
+            served.put(ApiKeys.ADD_PARTITIONS_TO_TXN, txn);
+            served.put(ApiKeys.ADD_OFFSETS_TO_TXN, txn);
+            served.put(ApiKeys.END_TXN, txn);
+            served.put(ApiKeys.DESCRIBE_TRANSACTIONS, txn);
+            served.put(ApiKeys.LIST_TRANSACTIONS, txn);
+            served.put(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersHandler(replicas, transactions.offsetsMarkers(),
+                    transactions.markerTimeout(), clock));
+        }
+        served.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(replicas));
         GroupMembershipHandler membership = new GroupMembershipHandler(groups.coordinator());
         served.put(ApiKeys.JOIN_GROUP, membership);
         served.put(ApiKeys.SYNC_GROUP, membership);

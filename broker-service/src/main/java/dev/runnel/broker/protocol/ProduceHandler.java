@@ -2,11 +2,16 @@ package dev.runnel.broker.protocol;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
@@ -19,7 +24,11 @@ import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.storage.AppendOrigin;
 import dev.runnel.broker.replication.AppendResult;
+import dev.runnel.broker.replication.ReplicaException;
 import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.security.Session;
+import dev.runnel.broker.storage.ProducerStateManager;
+import dev.runnel.broker.storage.RecordBatchHeader;
 import dev.runnel.common.TopicPartition;
 
 /**
@@ -37,6 +46,12 @@ import dev.runnel.common.TopicPartition;
  * A refused partition changes nothing, and the others of the request are appended regardless.
  * This handler only translates: the appends, the wait for the ISR and the wake-up of waiting
  * fetches are {@link ReplicaManager#appendRecords}'s.
+ *
+ * <p>Transactions (KIP-890 part 1): a transactional batch that would open its producer's
+ * transaction on a partition is appended only once the transaction coordinator confirmed that the
+ * partition is in the transaction ({@link TransactionVerification}), with the partition's
+ * verification guard. The check is asynchronous, so the connection's later produce requests wait
+ * for this one's appends: a producer's batches reach each partition in the order it sent them.
  */
 final class ProduceHandler implements ApiHandler {
 
@@ -45,11 +60,27 @@ final class ProduceHandler implements ApiHandler {
     private final ReplicaManager replicas;
     private final MetadataCache metadata;
     private final LeaderHints leaders;
+    private final TransactionVerification verification;
+    private final Executor afterVerification;
+    /** Per connection (its session), the appends of its last produce request still waiting on a verification. */
+    private final Map<Session, CompletableFuture<Void>> pendingAppends = Collections.synchronizedMap(new WeakHashMap<>());
 
+    /** A handler that serves no transactions: a transactional batch opening one is refused. */
     ProduceHandler(ReplicaManager replicas, MetadataCache metadata) {
+        this(replicas, metadata, (id, pid, epoch, partitions) -> CompletableFuture.completedFuture(Map.of()), Runnable::run);
+    }
+
+    /**
+     * @param verification      asks the transaction coordinator about a transaction's partitions
+     * @param afterVerification where appends run once a verification answered (not the coordinator's threads)
+     */
+    ProduceHandler(ReplicaManager replicas, MetadataCache metadata, TransactionVerification verification,
+            Executor afterVerification) {
         this.replicas = replicas;
         this.metadata = metadata;
         this.leaders = new LeaderHints(metadata);
+        this.verification = verification;
+        this.afterVerification = afterVerification;
     }
 
     @Override
@@ -118,9 +149,60 @@ final class ProduceHandler implements ApiHandler {
         if (records.isEmpty()) {
             return answer(acks, firstFailure, response);
         }
+        Session session = request.session();
+        CompletableFuture<Void> previous = pendingAppends.get(session);
+        Verifying verifying = startVerification(data.transactionalId(), records);
+        if (verifying == null && (previous == null || previous.isDone())) {
+            return append(data, version, records, Map.of(), answers, firstFailure, response);
+        }
+        // Later requests of this connection append only after this one's appends.
+        CompletableFuture<Void> appended = new CompletableFuture<>();
+        pendingAppends.put(session, appended);
+        CompletableFuture<Map<TopicPartition, Errors>> verified = verifying == null
+                ? CompletableFuture.completedFuture(Map.of()) : verifying.answer();
+        CompletableFuture<Void> before = previous == null ? CompletableFuture.completedFuture(null) : previous;
         Errors refusedHere = firstFailure;
-        return replicas.appendRecords(records, acks, Duration.ofMillis(Math.max(0, data.timeoutMs())), AppendOrigin.CLIENT)
-                .thenCompose(results -> {
+        return before.thenCombine(verified, (ignored, errors) -> errors).handleAsync((errors, failure) -> {
+            try {
+                Errors first = refusedHere;
+                Map<TopicPartition, ProducerStateManager.VerificationGuard> guards = new HashMap<>();
+                if (verifying != null) {
+                    for (Map.Entry<TopicPartition, ProducerStateManager.VerificationGuard> g : verifying.guards().entrySet()) {
+                        Errors error = failure != null ? Errors.NOT_ENOUGH_REPLICAS
+                                : verificationError(errors.getOrDefault(g.getKey(), Errors.UNKNOWN_SERVER_ERROR), version);
+                        if (error == Errors.NONE) {
+                            guards.put(g.getKey(), g.getValue());
+                        } else {
+                            records.remove(g.getKey());
+                            fail(answers.get(g.getKey()), error, "the transaction coordinator did not confirm "
+                                    + g.getKey() + " is in the transaction: " + error);
+                            first = first == null ? error : first;
+                        }
+                    }
+                }
+                if (verifying != null) {
+                    for (Map.Entry<TopicPartition, Errors> refused : verifying.refused().entrySet()) {
+                        records.remove(refused.getKey());
+                        fail(answers.get(refused.getKey()), refused.getValue(), null);
+                        first = first == null ? refused.getValue() : first;
+                    }
+                }
+                return records.isEmpty() ? answer(acks, first, response)
+                        : append(data, version, records, guards, answers, first, response);
+            } finally {
+                appended.complete(null);
+                pendingAppends.remove(session, appended);
+            }
+        }, afterVerification).thenCompose(answer -> answer);
+    }
+
+    private CompletableFuture<ApiMessage> append(ProduceRequestData data, short version,
+            Map<TopicPartition, ByteBuffer> records, Map<TopicPartition, ProducerStateManager.VerificationGuard> guards,
+            Map<TopicPartition, ProduceResponseData.PartitionProduceResponse> answers, Errors refusedHere,
+            ProduceResponseData response) {
+        short acks = data.acks();
+        return replicas.appendRecords(records, acks, Duration.ofMillis(Math.max(0, data.timeoutMs())),
+                AppendOrigin.CLIENT, guards, -1).thenCompose(results -> {
                     Errors first = refusedHere;
                     for (Map.Entry<TopicPartition, AppendResult> r : results.entrySet()) {
                         Errors error = fill(answers.get(r.getKey()), r.getKey(), r.getValue(), version, response);
@@ -128,6 +210,71 @@ final class ProduceHandler implements ApiHandler {
                     }
                     return answer(acks, first, response);
                 });
+    }
+
+    /**
+     * The partitions whose transactional batch would open its producer's transaction there, each
+     * with the guard its leader handed out, and the coordinator's answer on them; null if no
+     * partition needs one. A request whose transactional batches name several producers is refused
+     * for those partitions (INVALID_PRODUCER_ID_MAPPING), as is one without a transactional id.
+     */
+    private Verifying startVerification(String transactionalId, Map<TopicPartition, ByteBuffer> records) {
+        Map<TopicPartition, ProducerStateManager.VerificationGuard> guards = new LinkedHashMap<>();
+        Map<TopicPartition, Errors> refused = new LinkedHashMap<>();
+        long producerId = -1;
+        short epoch = -1;
+        for (Map.Entry<TopicPartition, ByteBuffer> entry : records.entrySet()) {
+            ByteBuffer batches = entry.getValue();
+            int first = batches.position();
+            if (batches.remaining() < RecordBatchHeader.HEADER_SIZE || !RecordBatchHeader.isTransactional(batches, first)
+                    || !RecordBatchHeader.hasProducerId(batches, first)) {
+                continue;
+            }
+            long pid = RecordBatchHeader.producerId(batches, first);
+            if (transactionalId == null || producerId >= 0 && pid != producerId) {
+                refused.put(entry.getKey(), transactionalId == null ? Errors.INVALID_TXN_STATE
+                        : Errors.INVALID_PRODUCER_ID_MAPPING);
+                continue;
+            }
+            producerId = pid;
+            epoch = RecordBatchHeader.producerEpoch(batches, first);
+            try {
+                ProducerStateManager.VerificationGuard guard = replicas.leaderPartition(entry.getKey())
+                        .maybeStartTransactionVerification(pid, epoch);
+                if (guard != null) {
+                    guards.put(entry.getKey(), guard);
+                }
+            } catch (ReplicaException e) {
+                // Not led here: the append answers NOT_LEADER_OR_FOLLOWER.
+            }
+        }
+        if (guards.isEmpty() && refused.isEmpty()) {
+            return null;
+        }
+        CompletableFuture<Map<TopicPartition, Errors>> answer = guards.isEmpty()
+                ? CompletableFuture.completedFuture(Map.of())
+                : verification.verify(transactionalId, producerId, epoch, Set.copyOf(guards.keySet()));
+        return new Verifying(guards, refused, answer);
+    }
+
+    /** A verification under way: the partitions' guards, those refused outright, the coordinator's answer. */
+    private record Verifying(Map<TopicPartition, ProducerStateManager.VerificationGuard> guards,
+            Map<TopicPartition, Errors> refused, CompletableFuture<Map<TopicPartition, Errors>> answer) {
+    }
+
+    /**
+     * A coordinator's answer as Produce reports it (Kafka's): the coordinator unavailable, loading,
+     * moved or busy is NOT_ENOUGH_REPLICAS, which producers retry; PRODUCER_FENCED is
+     * INVALID_PRODUCER_EPOCH; TRANSACTION_ABORTABLE is INVALID_TXN_STATE before Produce v11.
+     */
+    static Errors verificationError(Errors error, short version) {
+        return switch (error) {
+            case COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS, NOT_COORDINATOR, CONCURRENT_TRANSACTIONS,
+                    NETWORK_EXCEPTION, REQUEST_TIMED_OUT -> Errors.NOT_ENOUGH_REPLICAS;
+            case PRODUCER_FENCED -> Errors.INVALID_PRODUCER_EPOCH;
+            case TRANSACTION_ABORTABLE -> version >= 11 ? Errors.TRANSACTION_ABORTABLE : Errors.INVALID_TXN_STATE;
+            default -> error;
+        };
     }
 
     /** The answer once every partition's outcome is in: none for acks=0 (a failure closes the connection). */

@@ -200,11 +200,27 @@ public final class Partition {
      */
     public AppendInfo appendAsLeader(ByteBuffer records, short requiredAcks, AppendOrigin origin,
             ProducerStateManager.VerificationGuard guard) {
+        return appendAsLeader(records, requiredAcks, origin, guard, -1);
+    }
+
+    /**
+     * Appends as {@link #appendAsLeader(ByteBuffer, short, AppendOrigin, ProducerStateManager.VerificationGuard)}
+     * does, only while this broker leads at {@code requiredLeaderEpoch} (-1: any epoch): a
+     * coordinator that loaded the partition at one epoch must not write after a newer leadership.
+     *
+     * @throws ReplicaException FENCED_LEADER_EPOCH if the partition is led at another epoch
+     */
+    public AppendInfo appendAsLeader(ByteBuffer records, short requiredAcks, AppendOrigin origin,
+            ProducerStateManager.VerificationGuard guard, int requiredLeaderEpoch) {
         leaderIsrLock.readLock().lock();
         try {
             HostedPartition current = isr.hosted();
             if (!current.leader()) {
                 throw notLeader();
+            }
+            if (requiredLeaderEpoch >= 0 && current.state().leaderEpoch() != requiredLeaderEpoch) {
+                throw new ReplicaException(ReplicaError.FENCED_LEADER_EPOCH, topicPartition + " is led at epoch "
+                        + current.state().leaderEpoch() + ", not " + requiredLeaderEpoch);
             }
             int members = current.state().isr().size();
             if (requiredAcks == -1 && members < minInsyncReplicas) {

@@ -30,6 +30,7 @@ import dev.runnel.broker.storage.LogError;
 import dev.runnel.broker.storage.LogException;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.broker.storage.PartitionLog;
+import dev.runnel.broker.storage.ProducerStateManager;
 import dev.runnel.cluster.ClusterError;
 import dev.runnel.cluster.CommandResponse;
 import dev.runnel.cluster.CommandResponse.PartitionError;
@@ -235,6 +236,17 @@ public final class ReplicaManager implements AutoCloseable {
      */
     public CompletableFuture<Map<TopicPartition, AppendResult>> appendRecords(Map<TopicPartition, ByteBuffer> records,
             short acks, Duration timeout, AppendOrigin origin) {
+        return appendRecords(records, acks, timeout, origin, Map.of(), -1);
+    }
+
+    /**
+     * {@link #appendRecords(Map, short, Duration, AppendOrigin)}, with the guards of the transactional
+     * batches verified with their coordinator (KIP-890) and, for a coordinator's write, the leader
+     * epoch each partition must still be led at ({@code requiredLeaderEpoch}, -1 for any).
+     */
+    public CompletableFuture<Map<TopicPartition, AppendResult>> appendRecords(Map<TopicPartition, ByteBuffer> records,
+            short acks, Duration timeout, AppendOrigin origin,
+            Map<TopicPartition, ProducerStateManager.VerificationGuard> guards, int requiredLeaderEpoch) {
         Map<TopicPartition, AppendResult> results = new LinkedHashMap<>();
         Map<TopicPartition, DelayedProduce.Pending> waiting = new LinkedHashMap<>();
         records.forEach((tp, batches) -> {
@@ -243,7 +255,7 @@ public final class ReplicaManager implements AutoCloseable {
                     throw new ReplicaException(ReplicaError.INVALID_TOPIC, "Cannot append to internal topic " + tp.topic());
                 }
                 Partition partition = leaderPartition(tp);
-                AppendInfo info = partition.appendAsLeader(batches, acks, origin);
+                AppendInfo info = partition.appendAsLeader(batches, acks, origin, guards.get(tp), requiredLeaderEpoch);
                 if (!info.duplicate()) {
                     fetchPurgatory.checkAndComplete(tp);
                 }

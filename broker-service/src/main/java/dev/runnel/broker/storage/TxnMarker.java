@@ -2,6 +2,8 @@ package dev.runnel.broker.storage;
 
 import java.nio.ByteBuffer;
 
+import dev.runnel.broker.record.KafkaRecordBatches;
+
 /**
  * A transaction marker: the one record of a control batch that ends a producer's transaction on a
  * partition (KIP-98). The coordinator has it written through WriteTxnMarkers; consumers never see it.
@@ -19,6 +21,16 @@ import java.nio.ByteBuffer;
  *                         older coordinator is refused
  */
 public record TxnMarker(boolean commit, int coordinatorEpoch) {
+
+    /**
+     * The control batch of a marker, as a partition leader appends it for WriteTxnMarkers: producer
+     * {@code producerId} at {@code producerEpoch}, from coordinator epoch {@code coordinatorEpoch},
+     * stamped {@code timestamp}.
+     */
+    public static ByteBuffer batch(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit,
+            long timestamp) {
+        return KafkaRecordBatches.endTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit, timestamp);
+    }
 
     static final short ABORT = 0;
     static final short COMMIT = 1;

@@ -87,7 +87,10 @@ class KafkaConnectionTest {
                 .containsExactlyInAnyOrder("0:3-13", "1:4-17", "2:1-9", "23:3-4", "21:0-2", "18:0-4", "3:1-13", "60:0-2",
                         "19:2-7", "20:1-6", "37:0-3", "22:0-5", "32:1-4", "33:0-2", "44:0-1", "10:0-6", "11:0-9",
                         "14:0-5", "12:0-4", "13:0-5", "8:2-9", "9:1-9", "16:0-5", "15:0-6", "42:0-2", "47:0-0",
-                        "17:0-1", "36:0-2");
+                        "17:0-1", "36:0-2",
+                        // transactions: AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, WriteTxnMarkers,
+                        // DescribeProducers, DescribeTransactions, ListTransactions
+                        "24:0-5", "25:0-4", "26:0-4", "27:1-1", "61:0-0", "65:0-0", "66:0-1");
     }
 
     @Test

@@ -1,0 +1,63 @@
+package dev.runnel.broker.protocol;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.kafka.common.message.DescribeProducersRequestData;
+import org.apache.kafka.common.message.DescribeProducersResponseData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.broker.replication.Partition;
+import dev.runnel.broker.replication.ReplicaException;
+import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.storage.ProducerStateEntry;
+import dev.runnel.common.TopicPartition;
+
+/**
+ * DescribeProducers (v0): the producers a partition's leader remembers, with their epoch, last
+ * sequence and timestamp, the coordinator epoch of their last marker and where their open
+ * transaction started ({@code kafka-transactions describe-producers} and {@code find-hanging}).
+ */
+final class DescribeProducersHandler implements ApiHandler {
+
+    private final ReplicaManager replicas;
+
+    DescribeProducersHandler(ReplicaManager replicas) {
+        this.replicas = replicas;
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
+        DescribeProducersRequestData data = (DescribeProducersRequestData) request.body();
+        DescribeProducersResponseData response = new DescribeProducersResponseData();
+        for (DescribeProducersRequestData.TopicRequest topic : data.topics()) {
+            DescribeProducersResponseData.TopicResponse topicResponse =
+                    new DescribeProducersResponseData.TopicResponse().setName(topic.name());
+            response.topics().add(topicResponse);
+            for (int index : topic.partitionIndexes()) {
+                DescribeProducersResponseData.PartitionResponse out =
+                        new DescribeProducersResponseData.PartitionResponse().setPartitionIndex(index);
+                topicResponse.partitions().add(out);
+                try {
+                    Partition partition = replicas.leaderPartition(new TopicPartition(topic.name(), index));
+                    for (Map.Entry<Long, ProducerStateEntry> e : partition.log().activeProducers().entrySet()) {
+                        ProducerStateEntry p = e.getValue();
+                        out.activeProducers().add(new DescribeProducersResponseData.ProducerState()
+                                .setProducerId(p.producerId()).setProducerEpoch(p.producerEpoch())
+                                .setLastSequence(p.lastSeq())
+                                .setLastTimestamp(p.batches().isEmpty() ? -1 : p.lastBatch().maxTimestamp())
+                                .setCoordinatorEpoch(p.coordinatorEpoch())
+                                .setCurrentTxnStartOffset(p.currentTxnFirstOffset()));
+                    }
+                } catch (ReplicaException e) {
+                    out.setErrorCode(KafkaErrors.of(e).code()).setErrorMessage(e.getMessage());
+                } catch (IllegalArgumentException e) {
+                    out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()).setErrorMessage(e.getMessage());
+                }
+            }
+        }
+        return CompletableFuture.completedFuture(response);
+    }
+}

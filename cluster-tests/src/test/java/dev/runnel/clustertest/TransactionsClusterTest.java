@@ -1,0 +1,190 @@
+package dev.runnel.clustertest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Unmodified kafka-clients transactional producers against a 3-broker cluster: commits become
+ * visible to read_committed consumers, aborts never do, a second producer with the same
+ * transactional id fences the first, and the admin client lists and describes transactions.
+ * With replication factor 3 the transaction coordinator, the partition leaders and the
+ * verification of each transaction's first batch run on different brokers, over the inter-broker
+ * channels.
+ */
+class TransactionsClusterTest {
+
+    private static InJvmCluster cluster;
+    private static Admin admin;
+    private static String bootstrap;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = new InJvmCluster();
+        cluster.startControllerAndBrokers(3, "--runnel.broker.transaction-state-log.partitions=6");
+        bootstrap = cluster.bootstrap(1, 2, 3);
+        admin = KafkaClients.admin(bootstrap);
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
+        }
+        cluster.close();
+    }
+
+    @Test
+    void committedRecordsAreReadCommittedAndAbortedOnesNever() throws Exception {
+        createTopic("orders", 3);
+        try (KafkaProducer<byte[], byte[]> producer = transactional("orders-writer")) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            send(producer, "orders", "committed-", 0, 30);
+            producer.commitTransaction();
+
+            producer.beginTransaction();
+            send(producer, "orders", "aborted-", 0, 20);
+            producer.flush();
+            producer.abortTransaction();
+
+            producer.beginTransaction();
+            send(producer, "orders", "committed-", 30, 15);
+            producer.commitTransaction();
+        }
+
+        List<String> committed = values("orders", "read_committed");
+        assertThat(committed).hasSize(45).allMatch(v -> v.startsWith("committed-"));
+        assertThat(committed).containsExactlyInAnyOrderElementsOf(range("committed-", 0, 45));
+        List<String> everything = values("orders", "read_uncommitted");
+        assertThat(everything).hasSize(65).containsAll(range("aborted-", 0, 20));
+    }
+
+    @Test
+    void aSecondProducerWithTheSameTransactionalIdFencesTheFirstAndAbortsItsOpenTransaction() throws Exception {
+        createTopic("payments", 2);
+        KafkaProducer<byte[], byte[]> zombie = transactional("payments-writer");
+        try {
+            zombie.initTransactions();
+            zombie.beginTransaction();
+            send(zombie, "payments", "zombie-", 0, 10);
+            zombie.flush();
+
+            try (KafkaProducer<byte[], byte[]> successor = transactional("payments-writer")) {
+                successor.initTransactions(); // fences the zombie and aborts its transaction
+                successor.beginTransaction();
+                send(successor, "payments", "successor-", 0, 5);
+                successor.commitTransaction();
+            }
+
+            assertThatThrownBy(() -> {
+                send(zombie, "payments", "late-", 0, 1);
+                zombie.commitTransaction();
+            }).isInstanceOfAny(ProducerFencedException.class, KafkaException.class);
+        } finally {
+            zombie.close(Duration.ZERO);
+        }
+
+        assertThat(values("payments", "read_committed")).containsExactlyInAnyOrderElementsOf(range("successor-", 0, 5));
+    }
+
+    @Test
+    void theAdminClientListsAndDescribesTransactionsAndTheirProducers() throws Exception {
+        createTopic("audit", 1);
+        try (KafkaProducer<byte[], byte[]> producer = transactional("audit-writer")) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            send(producer, "audit", "open-", 0, 3);
+            producer.flush();
+
+            var described = admin.describeTransactions(List.of("audit-writer")).all().get(30, TimeUnit.SECONDS)
+                    .get("audit-writer");
+            assertThat(described.state().toString()).isEqualTo("Ongoing");
+            assertThat(described.topicPartitions()).containsExactly(new TopicPartition("audit", 0));
+            List<String> listed = admin.listTransactions().all().get(30, TimeUnit.SECONDS).stream()
+                    .map(TransactionListing::transactionalId).toList();
+            assertThat(listed).contains("audit-writer");
+            var producers = admin.describeProducers(List.of(new TopicPartition("audit", 0))).all()
+                    .get(30, TimeUnit.SECONDS).get(new TopicPartition("audit", 0)).activeProducers();
+            assertThat(producers).hasSize(1);
+            assertThat(producers.iterator().next().currentTransactionStartOffset()).hasValue(0L);
+
+            producer.commitTransaction();
+        }
+        // EndTxn is answered once PrepareCommit is written; the markers and CompleteCommit follow.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(admin.describeTransactions(
+                List.of("audit-writer")).all().get(30, TimeUnit.SECONDS).get("audit-writer").state().toString())
+                .isEqualTo("CompleteCommit"));
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------
+
+    private static void createTopic(String name, int partitions) throws Exception {
+        admin.createTopics(List.of(new NewTopic(name, partitions, (short) 3))).all().get(30, TimeUnit.SECONDS);
+    }
+
+    private static KafkaProducer<byte[], byte[]> transactional(String transactionalId) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000);
+        config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
+        return KafkaClients.producer(bootstrap, config);
+    }
+
+    private static void send(KafkaProducer<byte[], byte[]> producer, String topic, String prefix, int from, int count) {
+        for (int i = from; i < from + count; i++) {
+            producer.send(new ProducerRecord<>(topic, KafkaClients.bytes("k" + i), KafkaClients.bytes(prefix + i)));
+        }
+    }
+
+    private static List<String> range(String prefix, int from, int count) {
+        List<String> values = new ArrayList<>();
+        for (int i = from; i < from + count; i++) {
+            values.add(prefix + i);
+        }
+        return values;
+    }
+
+    private static List<String> values(String topic, String isolation) throws Exception {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            for (ConsumerRecord<byte[], byte[]> record : KafkaClients.drain(consumer)) {
+                values.add(KafkaClients.text(record.value()));
+            }
+        }
+        return values;
+    }
+}
