@@ -5,6 +5,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -14,6 +15,8 @@ import dev.runnel.broker.group.GroupCoordinator;
 import dev.runnel.broker.group.GroupMetadataManager;
 import dev.runnel.broker.group.GroupOffsets;
 import dev.runnel.broker.group.GroupSettings;
+import dev.runnel.broker.group.TransactionVerifier;
+import dev.runnel.broker.group.TransactionalOffsets;
 import dev.runnel.broker.kafka.ConsumerSubscriptions;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.replication.Partition;
@@ -105,5 +108,16 @@ class GroupCoordinatorConfiguration {
     @Bean
     GroupAdmin groupAdmin(GroupCoordinator groupCoordinator) {
         return new GroupAdmin(groupCoordinator);
+    }
+
+    /**
+     * TxnOffsetCommit and the transaction markers of {@code __consumer_offsets}. The transaction
+     * coordinator's verification is looked up at each commit: until a {@link TransactionVerifier}
+     * bean exists, TxnOffsetCommit answers COORDINATOR_NOT_AVAILABLE.
+     */
+    @Bean
+    TransactionalOffsets transactionalOffsets(GroupCoordinator groupCoordinator, Clock clock,
+            ObjectProvider<TransactionVerifier> transactionVerifier) {
+        return new TransactionalOffsets(groupCoordinator, clock, transactionVerifier::getIfAvailable);
     }
 }

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 import org.apache.kafka.common.protocol.Errors;
 
@@ -32,7 +32,9 @@ import dev.runnel.common.TopicPartition;
 /**
  * The group coordinator's {@link GroupLog} on {@code __consumer_offsets}: appends through
  * {@link ReplicaManager#appendRecords} with acks=all, reads through
- * {@link ReplicaManager#fetchMessages}, the same paths as producers and consumers.
+ * {@link ReplicaManager#fetchMessages}, the same paths as producers and consumers. Transactional
+ * offset commits and transaction markers are appended with origin COORDINATOR, so the partition
+ * checks their producer epochs (and the markers' coordinator epochs) but no sequences.
  */
 final class ReplicatedGroupLog implements GroupLog {
 
@@ -49,19 +51,46 @@ final class ReplicatedGroupLog implements GroupLog {
     }
 
     @Override
-    public CompletableFuture<Void> append(int partition, List<Entry> entries) {
-        TopicPartition tp = new TopicPartition(InternalTopics.CONSUMER_OFFSETS, partition);
+    public CompletableFuture<Long> append(int partition, List<Entry> entries) {
+        return appendBatch(partition, KafkaRecordBatches.batch(RecordCodec.NONE, KafkaRecordBatches.ProducerInfo.NONE,
+                records(entries)));
+    }
+
+    /**
+     * Sequence 0, as Kafka's coordinator writes it: the batch builder refuses a negative sequence
+     * for a producer's batch, and the partition checks no sequences of a coordinator's writes.
+     */
+    @Override
+    public CompletableFuture<Long> appendTransactional(int partition, long producerId, short producerEpoch,
+            List<Entry> entries) {
+        return appendBatch(partition, KafkaRecordBatches.batch(RecordCodec.NONE,
+                new KafkaRecordBatches.ProducerInfo(producerId, producerEpoch, 0), true, records(entries)));
+    }
+
+    @Override
+    public CompletableFuture<Long> appendMarker(int partition, long producerId, short producerEpoch,
+            int coordinatorEpoch, boolean commit) {
+        return appendBatch(partition, KafkaRecordBatches.endTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit,
+                clock.millis()));
+    }
+
+    private List<KafkaRecordBatches.SimpleRecord> records(List<Entry> entries) {
         long now = clock.millis();
         List<KafkaRecordBatches.SimpleRecord> records = new ArrayList<>(entries.size());
         for (Entry e : entries) {
             records.add(new KafkaRecordBatches.SimpleRecord(now, e.key(), e.value()));
         }
-        return replicas.appendRecords(Map.of(tp, KafkaRecordBatches.batch(RecordCodec.NONE,
-                KafkaRecordBatches.ProducerInfo.NONE, records)), (short) -1, timeout, AppendOrigin.COORDINATOR)
+        return records;
+    }
+
+    /** Appends one batch with acks=all and origin COORDINATOR; completes with its base offset. */
+    private CompletableFuture<Long> appendBatch(int partition, ByteBuffer batch) {
+        TopicPartition tp = new TopicPartition(InternalTopics.CONSUMER_OFFSETS, partition);
+        return replicas.appendRecords(Map.of(tp, batch), (short) -1, timeout, AppendOrigin.COORDINATOR)
                 .thenCompose(results -> {
                     AppendResult result = results.get(tp);
                     if (!result.failed()) {
-                        return CompletableFuture.completedFuture(null);
+                        return CompletableFuture.completedFuture(result.info().firstOffset());
                     }
                     // Failed as such, not wrapped: the coordinator reads the error from it.
                     return CompletableFuture.failedFuture(new GroupLogException(KafkaErrors.of(result.failure()),
@@ -86,7 +115,7 @@ final class ReplicatedGroupLog implements GroupLog {
     }
 
     @Override
-    public void read(int partition, BiConsumer<byte[], byte[]> records) {
+    public void read(int partition, Consumer<Batch> batches) {
         TopicPartition tp = new TopicPartition(InternalTopics.CONSUMER_OFFSETS, partition);
         try {
             PartitionLog log = replicas.leaderPartition(tp).log();
@@ -109,10 +138,8 @@ final class ReplicatedGroupLog implements GroupLog {
                 if (next <= offset) {
                     throw new GroupLogException(Errors.CORRUPT_MESSAGE, "no whole batch at offset " + offset + " of " + tp);
                 }
-                for (KafkaRecordBatches.DecodedRecord r : KafkaRecordBatches.decode(bytes)) {
-                    if (r.offset() >= offset && r.key() != null) {
-                        records.accept(r.key(), r.value());
-                    }
+                for (KafkaRecordBatches.DecodedBatch b : KafkaRecordBatches.decodeBatches(bytes)) {
+                    deliver(b, offset, batches);
                 }
                 offset = next;
             }
@@ -122,6 +149,32 @@ final class ReplicatedGroupLog implements GroupLog {
             throw new GroupLogException(Errors.KAFKA_STORAGE_ERROR, "cannot read " + tp + ": " + e.getMessage());
         } catch (IllegalArgumentException e) {
             throw new GroupLogException(Errors.CORRUPT_MESSAGE, "a corrupt batch in " + tp + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Hands on what the coordinator replays of {@code b}, from offset {@code from} (a read may start
+     * inside a batch, at the log start): a transaction marker, or the keyed records with the
+     * producer id if the batch is transactional.
+     */
+    private static void deliver(KafkaRecordBatches.DecodedBatch b, long from, Consumer<Batch> batches) {
+        if (b.lastOffset() < from) {
+            return;
+        }
+        if (b.control()) {
+            if (b.marker() != null) {
+                batches.accept(Batch.marker(b.producerId(), b.marker().commit() ? Marker.COMMIT : Marker.ABORT));
+            }
+            return;
+        }
+        List<Logged> records = new ArrayList<>(b.records().size());
+        for (KafkaRecordBatches.DecodedRecord r : b.records()) {
+            if (r.offset() >= from && r.key() != null) {
+                records.add(new Logged(r.offset(), r.key(), r.value()));
+            }
+        }
+        if (!records.isEmpty()) {
+            batches.accept(b.transactional() ? Batch.transactional(b.producerId(), records) : Batch.plain(records));
         }
     }
 }

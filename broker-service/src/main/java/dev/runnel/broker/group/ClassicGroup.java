@@ -2,8 +2,6 @@ package dev.runnel.broker.group;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -11,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.Executor;
 
 import dev.runnel.common.TopicPartition;
@@ -21,9 +18,10 @@ import dev.runnel.common.TopicPartition;
  * Pure bookkeeping with checked state transitions; the protocol lives in {@link GroupCoordinator}.
  * Touched only on the group's {@link SerialQueue}.
  *
- * <p>Two kinds of state. What {@code __consumer_offsets} stores (the committed offsets, and the
- * generation with its members and their assignments) changes only through the {@code replay*}
- * methods, which apply a written record, live and on load alike. The rest is the rebalance in
+ * <p>Two kinds of state. What {@code __consumer_offsets} stores (the committed offsets and those
+ * pending in open transactions, and the generation with its members and their assignments) changes
+ * only through the {@code replay*} methods, which apply a written record or transaction marker, live
+ * and on load alike. The rest is the rebalance in
  * progress (members joining, timers, parked requests): it lives only here, and a coordinator that
  * takes over starts it afresh.
  */
@@ -43,8 +41,7 @@ final class ClassicGroup {
     /** Members told MEMBER_ID_REQUIRED that have not joined again yet. */
     private final Set<String> pendingMembers = new HashSet<>();
     private final Map<String, String> staticMembers = new HashMap<>();
-    private final Map<TopicPartition, OffsetAndMetadata> offsets = new TreeMap<>(
-            Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+    private final OffsetStore offsets = new OffsetStore();
     /** Commits whose records are being written, so a concurrent deletion cannot lose them. */
     private int pendingOffsetWrites;
     private final RebalancePhase rebalance = new RebalancePhase();
@@ -306,9 +303,14 @@ final class ClassicGroup {
         return list;
     }
 
-    /** The committed offsets, read-only: they change by replaying offset records. */
+    /** The committed offsets, read-only: they change by replaying offset records and transaction markers. */
     Map<TopicPartition, OffsetAndMetadata> offsets() {
-        return Collections.unmodifiableMap(offsets);
+        return offsets.committed();
+    }
+
+    /** The committed offsets and those pending in open transactions, read-only but for replaying. */
+    OffsetStore offsetStore() {
+        return offsets;
     }
 
     // ---------------------------------------------------------------- records: what is written, and replaying it
@@ -328,10 +330,15 @@ final class ClassicGroup {
                 protocolName, leaderId, stateTimestampMs, stored));
     }
 
-    /** The records deleting the group: a tombstone per committed offset, then the group's. */
+    /**
+     * The records deleting the group: a tombstone per partition with a committed offset or one
+     * pending in an open transaction, then the group's.
+     */
     List<GroupRecord> deletionRecords() {
         List<GroupRecord> records = new ArrayList<>();
-        offsets.keySet().forEach(tp -> records.add(GroupRecord.offsetTombstone(groupId, tp)));
+        offsets.committed().keySet().forEach(tp -> records.add(GroupRecord.offsetTombstone(groupId, tp)));
+        offsets.pendingPartitions().stream().filter(tp -> !offsets.committed().containsKey(tp))
+                .forEach(tp -> records.add(GroupRecord.offsetTombstone(groupId, tp)));
         records.add(GroupRecord.groupTombstone(groupId));
         return records;
     }
@@ -348,16 +355,21 @@ final class ClassicGroup {
                 && List.copyOf(members.keySet()).equals(stored.members().stream().map(GroupRecord.StoredMember::memberId).toList());
     }
 
-    /** Applies a committed offset record: {@code value} is the partition's offset now, null deletes it. */
-    void replayOffset(TopicPartition partition, OffsetAndMetadata value) {
-        if (value == null) {
-            offsets.remove(partition);
-        } else {
-            offsets.put(partition, value);
-        }
+    /**
+     * Applies an offset record: a plain one ({@code producerId} {@link GroupLog#NO_PRODUCER_ID})
+     * makes {@code value} the partition's offset, a transactional one holds it pending until the
+     * producer's marker, and a null value deletes the partition's committed and pending offsets.
+     */
+    void replayOffset(long producerId, TopicPartition partition, OffsetAndMetadata value) {
+        offsets.replay(producerId, partition, value);
     }
 
-    /** Applies the group's tombstone: its offsets go and it is Dead, to be forgotten. */
+    /** Applies the marker ending {@code producerId}'s transaction (see {@link OffsetStore}). */
+    void replayTransactionEnd(long producerId, boolean commit) {
+        offsets.replayTransactionEnd(producerId, commit);
+    }
+
+    /** Applies the group's tombstone: its offsets (pending ones too) go and it is Dead, to be forgotten. */
     void replayDeletion(long nowMs) {
         offsets.clear();
         transitionTo(GroupState.DEAD, nowMs);
@@ -415,7 +427,7 @@ final class ClassicGroup {
         }
     }
 
-    /** Whether the group holds anything worth keeping: members, or committed offsets. */
+    /** Whether the group holds anything worth keeping: members, or committed or pending offsets. */
     boolean hasState() {
         return !members.isEmpty() || !offsets.isEmpty();
     }

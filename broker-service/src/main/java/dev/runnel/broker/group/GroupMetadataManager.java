@@ -3,11 +3,13 @@ package dev.runnel.broker.group;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,6 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>Operations decide the records to write ({@link CoordinatorResult}); once the ISR has them,
  * {@link #replay} applies them to the group, and loading a partition replays its records through
  * the same method, so a new coordinator rebuilds exactly the persisted state the old one had.
+ * Writes come back in log order ({@link PartitionWrites}), so a transaction's marker is applied
+ * after the offsets it completes, live as on load.
  */
 public final class GroupMetadataManager {
 
@@ -41,8 +45,15 @@ public final class GroupMetadataManager {
 
     private enum Status { LOADING, ACTIVE }
 
-    /** An offsets partition this broker leads; {@code token} tells a stale load from the current one. */
-    private record Hosted(Status status, long token) {
+    /**
+     * An offsets partition this broker leads; {@code token} tells a stale load from the current one,
+     * and its writes go through {@code writes}.
+     */
+    private record Hosted(Status status, long token, PartitionWrites writes) {
+
+        Hosted active() {
+            return new Hosted(Status.ACTIVE, token, writes);
+        }
     }
 
     private final GroupLog groupLog;
@@ -135,12 +146,13 @@ public final class GroupMetadataManager {
     /** This broker now leads offsets partition {@code partition}: load its groups. */
     public void becameLeader(int partition) {
         long token = tokens.incrementAndGet();
-        Hosted previous = partitions.putIfAbsent(partition, new Hosted(Status.LOADING, token));
+        Hosted loading = new Hosted(Status.LOADING, token, new PartitionWrites(partition, groupLog, groupExecutor));
+        Hosted previous = partitions.putIfAbsent(partition, loading);
         if (previous != null) {
             return;
         }
         log.debug("Loading the groups of __consumer_offsets-{}", partition);
-        loader.execute(() -> load(partition, token));
+        loader.execute(() -> load(partition, loading));
     }
 
     /** This broker no longer leads offsets partition {@code partition}: drop its groups. */
@@ -160,34 +172,57 @@ public final class GroupMetadataManager {
         }
     }
 
-    private void load(int partition, long token) {
+    /**
+     * Replays the partition's batches in log order into new groups, then publishes them: data
+     * records with their batch's producer id (a transaction's offsets are pending until its marker),
+     * transaction markers to the groups the producer's transaction wrote offsets of.
+     */
+    private void load(int partition, Hosted hosted) {
         long started = clock.millis();
         Map<String, ClassicGroup> loading = new LinkedHashMap<>();
+        Map<Long, Set<ClassicGroup>> openTransactions = new HashMap<>();
         int[] skipped = {0};
         try {
-            groupLog.read(partition, (key, value) -> {
-                GroupRecord record;
-                try {
-                    record = GroupRecordCodec.decode(ByteBuffer.wrap(key), value == null ? null : ByteBuffer.wrap(value));
-                } catch (IllegalArgumentException | NullPointerException e) {
-                    skipped[0]++;
+            groupLog.read(partition, batch -> {
+                if (batch.marker() != null) {
+                    for (ClassicGroup group : openTransactions.getOrDefault(batch.producerId(), Set.of())) {
+                        group.replayTransactionEnd(batch.producerId(), batch.marker() == GroupLog.Marker.COMMIT);
+                    }
+                    openTransactions.remove(batch.producerId());
                     return;
                 }
-                ClassicGroup group = loading.computeIfAbsent(record.groupId(),
-                        id -> new ClassicGroup(id, partition, groupExecutor, clock.millis()));
-                replay(group, record);
-                if (group.is(GroupState.DEAD)) {
-                    loading.remove(group.groupId);
+                for (GroupLog.Logged logged : batch.records()) {
+                    GroupRecord record;
+                    try {
+                        record = GroupRecordCodec.decode(ByteBuffer.wrap(logged.key()),
+                                logged.value() == null ? null : ByteBuffer.wrap(logged.value()));
+                    } catch (IllegalArgumentException | NullPointerException e) {
+                        skipped[0]++;
+                        continue;
+                    }
+                    ClassicGroup group = loading.computeIfAbsent(record.groupId(),
+                            id -> new ClassicGroup(id, partition, groupExecutor, clock.millis()));
+                    replay(group, record, logged.offset(), batch.producerId());
+                    if (batch.isTransactional() && record instanceof GroupRecord.OffsetCommit commit
+                            && commit.value() != null) {
+                        openTransactions.computeIfAbsent(batch.producerId(), p -> new HashSet<>()).add(group);
+                    }
+                    if (group.is(GroupState.DEAD)) {
+                        loading.remove(group.groupId);
+                    }
                 }
             });
         } catch (RuntimeException e) {
             log.warn("Cannot load __consumer_offsets-{}: {}", partition, e.getMessage());
-            partitions.remove(partition, new Hosted(Status.LOADING, token));
+            partitions.remove(partition, hosted);
             return;
         }
         List<ClassicGroup> loaded = loading.values().stream()
                 .filter(group -> group.hasState() || group.generationId() > 0).toList();
-        if (!partitions.replace(partition, new Hosted(Status.LOADING, token), new Hosted(Status.ACTIVE, token))) {
+        for (ClassicGroup group : loaded) {
+            group.offsetStore().openTransactions().forEach(producerId -> hosted.writes().opened(producerId, group));
+        }
+        if (!partitions.replace(partition, hosted, hosted.active())) {
             log.info("Dropping the load of __consumer_offsets-{}: leadership moved while loading", partition);
             return;
         }
@@ -207,18 +242,31 @@ public final class GroupMetadataManager {
     /**
      * Applies written records to {@code group}: the one path by which a group's persisted state
      * changes, whether the records were just written by this coordinator or are being loaded. A
-     * group whose deletion is replayed is forgotten.
+     * group whose deletion is replayed is forgotten. For records whose position does not matter
+     * (group metadata, tombstones); offset commits are replayed where they were written
+     * ({@link #replay(ClassicGroup, List, long, long)}).
      */
     void replay(ClassicGroup group, List<GroupRecord> records) {
-        records.forEach(record -> replay(group, record));
+        replay(group, records, -1, GroupLog.NO_PRODUCER_ID);
+    }
+
+    /**
+     * Applies records written in one batch from offset {@code baseOffset}, transactional if
+     * {@code producerId} is not {@link GroupLog#NO_PRODUCER_ID}.
+     */
+    void replay(ClassicGroup group, List<GroupRecord> records, long baseOffset, long producerId) {
+        for (int i = 0; i < records.size(); i++) {
+            replay(group, records.get(i), baseOffset < 0 ? -1 : baseOffset + i, producerId);
+        }
         if (group.is(GroupState.DEAD)) {
             removeGroup(group);
         }
     }
 
-    private void replay(ClassicGroup group, GroupRecord record) {
+    private void replay(ClassicGroup group, GroupRecord record, long recordOffset, long producerId) {
         if (record instanceof GroupRecord.OffsetCommit commit) {
-            group.replayOffset(commit.partition(), commit.value());
+            group.replayOffset(producerId, commit.partition(),
+                    commit.value() == null ? null : commit.value().at(recordOffset));
         } else if (record instanceof GroupRecord.GroupMetadata metadata) {
             if (metadata.value() == null) {
                 group.replayDeletion(clock.millis());
@@ -234,12 +282,46 @@ public final class GroupMetadataManager {
      * replays the records if the group still holds what they describe).
      */
     CompletableFuture<Errors> writeMetadata(ClassicGroup group, List<GroupRecord> records) {
-        return write(group, records).thenApply(GroupMetadataManager::groupError);
+        return write(group, records, GroupLog.NO_PRODUCER_ID, (short) -1).thenApply(w -> groupError(w.error()));
     }
 
-    /** Writes offset records, as {@link #writeMetadata} does, completing with the error OffsetCommit answers. */
-    CompletableFuture<Errors> writeOffsets(ClassicGroup group, List<GroupRecord> records) {
-        return write(group, records).thenApply(GroupMetadataManager::offsetError);
+    /**
+     * Writes offset records, as {@link #writeMetadata} does, completing with the error OffsetCommit
+     * answers and, written, the offset of the first record (to replay them where they are).
+     */
+    CompletableFuture<PartitionWrites.Written> writeOffsets(ClassicGroup group, List<GroupRecord> records) {
+        return write(group, records, GroupLog.NO_PRODUCER_ID, (short) -1)
+                .thenApply(w -> new PartitionWrites.Written(offsetError(w.error()), w.baseOffset()));
+    }
+
+    /**
+     * Writes offset records in one transactional batch of the producer, as {@link #writeOffsets}
+     * does, completing with the error TxnOffsetCommit answers (a fenced producer epoch as the log
+     * refuses it: INVALID_PRODUCER_EPOCH).
+     */
+    CompletableFuture<PartitionWrites.Written> writeTransactionalOffsets(ClassicGroup group, List<GroupRecord> records,
+            long producerId, short producerEpoch) {
+        return write(group, records, producerId, producerEpoch)
+                .thenApply(w -> new PartitionWrites.Written(transactionalOffsetError(w.error()), w.baseOffset()));
+    }
+
+    /**
+     * Writes the marker ending {@code producerId}'s transaction on offsets partition
+     * {@code partition} and, once written, applies it to every group of the partition holding
+     * offsets of that transaction. Completes with NONE once applied, or the write's error;
+     * NOT_COORDINATOR if this broker does not lead the partition.
+     */
+    CompletableFuture<Errors> writeMarker(int partition, long producerId, short producerEpoch, int coordinatorEpoch,
+            boolean commit) {
+        Hosted hosted = partitions.get(partition);
+        if (hosted == null) {
+            return CompletableFuture.completedFuture(Errors.NOT_COORDINATOR);
+        }
+        return hosted.writes().appendMarker(producerId, producerEpoch, coordinatorEpoch, commit, group -> {
+            if (!group.is(GroupState.DEAD)) {
+                group.replayTransactionEnd(producerId, commit);
+            }
+        });
     }
 
     /** Deletes the group and all its offsets; on success the group is Dead and forgotten. */
@@ -253,27 +335,23 @@ public final class GroupMetadataManager {
         });
     }
 
-    /** Appends, and hands the outcome back on the group's queue. */
-    private CompletableFuture<Errors> write(ClassicGroup group, List<GroupRecord> records) {
-        CompletableFuture<Void> appended;
+    /** Appends through the partition's writes; the outcome comes back on the group's queue, in log order. */
+    private CompletableFuture<PartitionWrites.Written> write(ClassicGroup group, List<GroupRecord> records,
+            long producerId, short producerEpoch) {
+        Hosted hosted = partitions.get(group.offsetsPartition);
+        if (hosted == null) {
+            return CompletableFuture.supplyAsync(() -> PartitionWrites.Written.failed(Errors.NOT_LEADER_OR_FOLLOWER),
+                    group.queue);
+        }
+        List<GroupLog.Entry> entries;
         try {
-            appended = groupLog.append(group.offsetsPartition, records.stream().map(GroupRecordCodec::encode).toList());
+            entries = records.stream().map(GroupRecordCodec::encode).toList();
         } catch (RuntimeException e) {
-            appended = CompletableFuture.failedFuture(e);
+            log.warn("Cannot encode the records of {}", group, e);
+            return CompletableFuture.supplyAsync(() -> PartitionWrites.Written.failed(Errors.UNKNOWN_SERVER_ERROR),
+                    group.queue);
         }
-        return appended.handleAsync((v, failure) -> failure == null ? Errors.NONE : errorOf(failure), group.queue);
-    }
-
-    private static Errors errorOf(Throwable failure) {
-        Throwable cause = failure;
-        while (cause instanceof CompletionException && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        if (cause instanceof GroupLog.GroupLogException e) {
-            return e.error();
-        }
-        log.warn("Writing to __consumer_offsets failed", cause);
-        return Errors.UNKNOWN_SERVER_ERROR;
+        return hosted.writes().append(group, entries, producerId, producerEpoch);
     }
 
     /** A write's error as JoinGroup, SyncGroup and DeleteGroups answer it. */
@@ -292,6 +370,15 @@ public final class GroupMetadataManager {
         return switch (error) {
             case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_FETCH_SIZE -> Errors.INVALID_COMMIT_OFFSET_SIZE;
             default -> groupError(error);
+        };
+    }
+
+    /** A transactional write's error as TxnOffsetCommit answers it: the producer's errors pass. */
+    private static Errors transactionalOffsetError(Errors error) {
+        return switch (error) {
+            case INVALID_PRODUCER_EPOCH, PRODUCER_FENCED, INVALID_TXN_STATE, INVALID_PRODUCER_ID_MAPPING,
+                    TRANSACTION_COORDINATOR_FENCED -> error;
+            default -> offsetError(error);
         };
     }
 

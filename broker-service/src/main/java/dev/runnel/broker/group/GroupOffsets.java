@@ -133,39 +133,65 @@ public final class GroupOffsets {
             return CompletableFuture.completedFuture(commit.response());
         }
         g.offsetWriteStarted();
-        return groups.writeOffsets(g, commit.records()).thenApply(error -> {
+        return groups.writeOffsets(g, commit.records()).thenApply(w -> {
             g.offsetWriteFinished();
             boolean dead = g.is(GroupState.DEAD);
-            if (error == Errors.NONE && !dead) {
-                groups.replay(g, commit.records());
+            if (w.error() == Errors.NONE && !dead) {
+                groups.replay(g, commit.records(), w.baseOffset(), GroupLog.NO_PRODUCER_ID);
             }
-            Errors written = error == Errors.NONE && dead ? Errors.NOT_COORDINATOR : error;
+            Errors written = w.error() == Errors.NONE && dead ? Errors.NOT_COORDINATOR : w.error();
             Map<TopicPartition, Errors> results = new LinkedHashMap<>(commit.response());
             commit.records().forEach(r -> results.put(((GroupRecord.OffsetCommit) r).partition(), written));
             return results;
         });
     }
 
-    /** Deletes committed offsets (OffsetDelete, expiry) and replays the deletion once the ISR has it. */
+    /**
+     * Deletes offsets (OffsetDelete, expiry), committed and pending in open transactions alike, and
+     * replays the deletion once the ISR has it.
+     */
     private CompletableFuture<Errors> deleteOffsets(ClassicGroup g, Collection<TopicPartition> partitions) {
         List<GroupRecord> tombstones = partitions.stream().map(tp -> GroupRecord.offsetTombstone(g.groupId, tp)).toList();
         if (tombstones.isEmpty()) {
             return CompletableFuture.completedFuture(Errors.NONE);
         }
-        return groups.writeOffsets(g, tombstones).thenApply(error -> {
-            if (error == Errors.NONE) {
+        return groups.writeOffsets(g, tombstones).thenApply(w -> {
+            if (w.error() == Errors.NONE) {
                 groups.replay(g, tombstones);
             }
-            return error;
+            return w.error();
         });
     }
 
-    /** A group's committed offsets (only those asked for, or all), or why they cannot be read here. */
-    public record FetchResult(Errors error, Map<TopicPartition, OffsetAndMetadata> offsets) {
+    /**
+     * A group's committed offsets (only those asked for, or all), or why they cannot be read here;
+     * {@code unstable}: the partitions asked for whose offset an open transaction may still change
+     * (only when stable offsets were required: OffsetFetch answers UNSTABLE_OFFSET_COMMIT for them).
+     */
+    public record FetchResult(Errors error, Map<TopicPartition, OffsetAndMetadata> offsets,
+            Set<TopicPartition> unstable) {
+
+        public FetchResult {
+            unstable = Set.copyOf(unstable);
+        }
+
+        public FetchResult(Errors error, Map<TopicPartition, OffsetAndMetadata> offsets) {
+            this(error, offsets, Set.of());
+        }
     }
 
     /** The committed offsets of {@code partitions} (null for all of them); a partition without one is absent. */
     public CompletableFuture<FetchResult> fetch(String groupId, Collection<TopicPartition> partitions) {
+        return fetch(groupId, partitions, false);
+    }
+
+    /**
+     * {@link #fetch(String, Collection)}, and with {@code requireStable} (OffsetFetch v7+ RequireStable,
+     * read_committed consumers) the partitions an open transaction holds an offset for are unstable:
+     * among those asked for, or among the committed ones when all are asked for, as Kafka does.
+     */
+    public CompletableFuture<FetchResult> fetch(String groupId, Collection<TopicPartition> partitions,
+            boolean requireStable) {
         Errors error = groups.coordinatorError(groupId);
         if (error != Errors.NONE) {
             return CompletableFuture.completedFuture(new FetchResult(error, Map.of()));
@@ -187,7 +213,12 @@ public final class GroupOffsets {
                     }
                 }
             }
-            respond.accept(new FetchResult(Errors.NONE, found));
+            Set<TopicPartition> unstable = new HashSet<>();
+            if (requireStable && g.offsetStore().hasPending()) {
+                (partitions == null ? found.keySet() : partitions).stream()
+                        .filter(tp -> g.offsetStore().isPending(tp)).forEach(unstable::add);
+            }
+            respond.accept(new FetchResult(Errors.NONE, found, unstable));
         });
     }
 
@@ -213,7 +244,7 @@ public final class GroupOffsets {
                     results.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
                 } else {
                     results.put(tp, Errors.NONE);
-                    if (g.offsets().containsKey(tp)) {
+                    if (g.offsets().containsKey(tp) || g.offsetStore().isPending(tp)) {
                         deletable.add(tp);
                     }
                 }
@@ -245,7 +276,8 @@ public final class GroupOffsets {
     /**
      * Expires the offsets of empty groups older than {@code offsets.retention.minutes} (counted from
      * when the group became empty, or from a v2-v4 commit's own expiry time), and forgets empty
-     * groups that have nothing left.
+     * groups that have nothing left. An offset an open transaction may still replace stays, and so
+     * does a group with offsets in open transactions, until the transactions end.
      */
     public void expireOffsets() {
         long retention = groups.settings().offsetsRetention().toMillis();
@@ -259,11 +291,11 @@ public final class GroupOffsets {
                 group.offsets().forEach((tp, o) -> {
                     long expiresAt = o.expireTimestamp() >= 0 ? o.expireTimestamp()
                             : Math.max(o.commitTimestamp(), group.stateTimestampMs()) + retention;
-                    if (now >= expiresAt) {
+                    if (now >= expiresAt && !group.offsetStore().isPending(tp)) {
                         expired.put(tp, o);
                     }
                 });
-                if (expired.isEmpty() && !group.offsets().isEmpty()) {
+                if (expired.isEmpty() && !group.offsetStore().isEmpty()) {
                     return;
                 }
                 CompletableFuture<Errors> deleted = deleteOffsets(group, expired.keySet());
@@ -275,7 +307,7 @@ public final class GroupOffsets {
                     if (!expired.isEmpty()) {
                         log.info("Expired {} offsets of group {}", expired.size(), group.groupId);
                     }
-                    if (group.is(GroupState.EMPTY) && group.offsets().isEmpty() && !group.hasOffsetWritesInFlight()) {
+                    if (group.is(GroupState.EMPTY) && group.offsetStore().isEmpty() && !group.hasOffsetWritesInFlight()) {
                         groups.deleteGroup(group).thenAccept(e -> {
                             if (e == Errors.NONE) {
                                 log.info("Removed the empty group {}: it has no offsets left", group.groupId);

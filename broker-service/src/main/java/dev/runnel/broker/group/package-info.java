@@ -3,12 +3,15 @@
  * groups whose {@code __consumer_offsets} partition this broker leads.
  *
  * <p>What it owns: group membership and rebalances (JoinGroup, SyncGroup, Heartbeat, LeaveGroup),
- * committed offsets (OffsetCommit, OffsetFetch, OffsetDelete, retention), group administration
- * (ListGroups, DescribeGroups, DeleteGroups), and the records it writes to {@code __consumer_offsets}
- * in Kafka's layout. What it depends on: {@link dev.runnel.broker.group.GroupLog}, through which
- * records are appended with acks=all and read back (implemented by the protocol layer over the
- * replica manager), a clock and a scheduler. The Kafka handlers in {@code protocol/} call it; it
- * knows nothing about the wire.
+ * committed offsets (OffsetCommit, OffsetFetch, OffsetDelete, retention), transactional offsets
+ * (TxnOffsetCommit, and the COMMIT/ABORT markers of {@code __consumer_offsets}, which it writes
+ * itself), group administration (ListGroups, DescribeGroups, DeleteGroups), and the records it
+ * writes to {@code __consumer_offsets} in Kafka's layout. What it depends on:
+ * {@link dev.runnel.broker.group.GroupLog}, through which records are appended with acks=all and
+ * read back (implemented over the replica manager by the application package), a
+ * {@link dev.runnel.broker.group.TransactionVerifier} (the transaction coordinator, asked whether an
+ * offsets partition is in a producer's transaction), a clock and a scheduler. The Kafka handlers in
+ * {@code protocol/} call it; it knows nothing about the wire.
  *
  * <pre>
  *  GroupCoordinator      JoinGroup/SyncGroup/Heartbeat/LeaveGroup entry: serves the group here? then its queue
@@ -16,10 +19,13 @@
  *    SyncGroups          the leader's assignment: written, replayed, handed out
  *    Rebalancer          rebalance phases and timers (initial delay, join, sync)
  *    MemberSessions      session timers, Heartbeat
- *  GroupOffsets          OffsetCommit, OffsetFetch, OffsetDelete, offset expiry
+ *  GroupOffsets          OffsetCommit, OffsetFetch (RequireStable), OffsetDelete, offset expiry
+ *  TransactionalOffsets  TxnOffsetCommit (verified with the TransactionVerifier), transaction markers
  *  GroupAdmin            ListGroups, DescribeGroups, DeleteGroups
  *  GroupMetadataManager  which offsets partitions are hosted and loaded, the groups, writes and replay
+ *    PartitionWrites     one partition's appends, handed back in log order; open transactions by producer
  *  ClassicGroup          one group's state (RebalancePhase: its rebalance in progress; GroupMember: a member)
+ *    OffsetStore         its committed offsets, and those pending in producers' open transactions
  *  GroupRecord(Codec)    the records of __consumer_offsets and their bytes
  * </pre>
  *
@@ -33,6 +39,14 @@
  * append, outcome back on the group's queue) to {@code GroupMetadataManager.replay} to
  * {@code ClassicGroup.replayOffset}, then the answer. What is not written (a rebalance in progress,
  * parked requests, timers, sessions) lives only in memory and starts afresh after a move.
+ *
+ * <p><b>Transactions.</b> A TxnOffsetCommit writes ordinary offset records in one transactional
+ * batch of the producer; replayed, they are pending in the producer's transaction until its
+ * marker: COMMIT makes them committed (unless a later plain commit, at a higher record offset,
+ * holds the partition), ABORT drops them; a tombstone drops them too. Since a marker must be applied
+ * after the offsets it completes, every write of a partition is handed back in log order
+ * ({@code PartitionWrites}), whatever order the ISR acknowledges them in, and a load replays
+ * batches, markers included, in log order.
  *
  * <p><b>Threads.</b> Everything about one group runs on its {@link dev.runnel.broker.group.SerialQueue}
  * (requests, timers, write completions), so a group's state needs no locks; loading runs on its own

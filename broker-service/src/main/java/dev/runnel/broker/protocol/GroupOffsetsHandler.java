@@ -23,7 +23,8 @@ import dev.runnel.common.TopicPartition;
 /**
  * OffsetCommit 2-9, OffsetFetch 1-9 (several groups per request from v8) and OffsetDelete 0,
  * translated to and from {@link GroupOffsets}. A partition without a committed offset is answered
- * with offset -1, as Kafka does.
+ * with offset -1, as Kafka does; with OffsetFetch v7+ RequireStable (read_committed consumers), a
+ * partition an open transaction holds an offset for is answered UNSTABLE_OFFSET_COMMIT, offset -1.
  */
 final class GroupOffsetsHandler implements ApiHandler {
 
@@ -81,13 +82,15 @@ final class GroupOffsetsHandler implements ApiHandler {
     private CompletableFuture<ApiMessage> fetch(KafkaWire.Request request) {
         OffsetFetchRequestData data = (OffsetFetchRequestData) request.body();
         short version = request.version();
+        boolean requireStable = version >= 7 && data.requireStable();
         if (version >= 8) {
             List<CompletableFuture<OffsetFetchResponseData.OffsetFetchResponseGroup>> groups = new ArrayList<>();
             for (OffsetFetchRequestData.OffsetFetchRequestGroup g : data.groups()) {
                 List<OffsetFetchRequestData.OffsetFetchRequestTopics> topics = g.topics();
                 List<TopicPartition> wanted = topics == null ? null : partitions(topics.stream()
                         .map(t -> Map.entry(t.name(), t.partitionIndexes())).toList());
-                groups.add(offsets.fetch(g.groupId(), wanted).thenApply(r -> groupAnswer(g.groupId(), wanted, r)));
+                groups.add(offsets.fetch(g.groupId(), wanted, requireStable)
+                        .thenApply(r -> groupAnswer(g.groupId(), wanted, r)));
             }
             return CompletableFuture.allOf(groups.toArray(CompletableFuture[]::new)).thenApply(v -> {
                 OffsetFetchResponseData response = new OffsetFetchResponseData();
@@ -97,7 +100,7 @@ final class GroupOffsetsHandler implements ApiHandler {
         }
         List<TopicPartition> wanted = data.topics() == null ? null : partitions(data.topics().stream()
                 .map(t -> Map.entry(t.name(), t.partitionIndexes())).toList());
-        return offsets.fetch(data.groupId(), wanted).thenApply(r -> {
+        return offsets.fetch(data.groupId(), wanted, requireStable).thenApply(r -> {
             OffsetFetchResponseData.OffsetFetchResponseGroup group = groupAnswer(data.groupId(), wanted, r);
             OffsetFetchResponseData response = new OffsetFetchResponseData();
             if (version >= 2) {
@@ -143,10 +146,12 @@ final class GroupOffsetsHandler implements ApiHandler {
         Map<String, OffsetFetchResponseData.OffsetFetchResponseTopics> topics = new LinkedHashMap<>();
         List<TopicPartition> answered = wanted == null ? List.copyOf(result.offsets().keySet()) : wanted;
         for (TopicPartition tp : answered) {
-            OffsetAndMetadata o = result.offsets().get(tp);
+            boolean unstable = result.unstable().contains(tp);
+            OffsetAndMetadata o = unstable ? null : result.offsets().get(tp);
             topics.computeIfAbsent(tp.topic(), name -> new OffsetFetchResponseData.OffsetFetchResponseTopics().setName(name))
                     .partitions().add(new OffsetFetchResponseData.OffsetFetchResponsePartitions()
                             .setPartitionIndex(tp.partition())
+                            .setErrorCode(unstable ? Errors.UNSTABLE_OFFSET_COMMIT.code() : Errors.NONE.code())
                             .setCommittedOffset(o == null ? -1 : o.offset())
                             .setCommittedLeaderEpoch(o == null ? -1 : o.leaderEpoch())
                             .setMetadata(o == null ? "" : o.metadata()));
