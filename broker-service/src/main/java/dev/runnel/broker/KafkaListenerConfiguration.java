@@ -24,6 +24,7 @@ import dev.runnel.broker.group.GroupCoordinator;
 import dev.runnel.broker.group.GroupMetadataManager;
 import dev.runnel.broker.group.GroupOffsets;
 import dev.runnel.broker.group.GroupSettings;
+import dev.runnel.broker.group.TransactionalOffsets;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.protocol.KafkaApis;
 import dev.runnel.broker.protocol.KafkaServer;
@@ -65,20 +66,21 @@ class KafkaListenerConfiguration {
             ControllerClient controllerClient, ProducerIdManager producerIds, ExecutorService controllerCalls,
             BrokerAuthentication brokerAuthentication, GroupMetadataManager groupMetadata,
             GroupCoordinator groupCoordinator, GroupOffsets groupOffsets, GroupAdmin groupAdmin,
-            GroupSettings groupSettings, TransactionCoordinator transactionCoordinator,
-            TransactionVerification transactionVerification, TransactionMarkerChannel markerChannel, Clock clock,
+            GroupSettings groupSettings, TransactionalOffsets transactionalOffsets,
+            TransactionCoordinator transactionCoordinator,
+            TransactionVerification transactionVerification, Clock clock,
             Scheduler scheduler) {
         KafkaApis.Cluster cluster = new KafkaApis.Cluster(properties.getId(), metadata::clusterId,
                 brokerConfigs(properties), new ControllerAdminClient(controllerClient), producerIds,
                 controllerCalls, properties.isAutoCreateTopicsEnable(), brokerAuthentication);
         KafkaApis.Groups groups = new KafkaApis.Groups(groupMetadata, groupCoordinator, groupOffsets, groupAdmin,
-                groupSettings);
+                groupSettings, transactionalOffsets);
         BrokerProperties.TransactionStateLog log = properties.getTransactionStateLog();
         KafkaApis.Transactions transactions = new KafkaApis.Transactions(transactionCoordinator,
                 transactionVerification, KafkaApis.transactionStateTopic(log.getPartitions(), log.getReplicationFactor(),
                         log.getMinInsyncReplicas(), log.getSegmentBytes().toBytes()),
-                (tp, producerId, producerEpoch, coordinatorEpoch, commit) -> markerChannel.writeOffsetsMarker(tp,
-                        producerId, producerEpoch, coordinatorEpoch, commit),
+                (tp, producerId, producerEpoch, coordinatorEpoch, commit) -> transactionalOffsets.completeTransaction(
+                        tp.partition(), producerId, producerEpoch, coordinatorEpoch, commit),
                 log.getWriteTimeout());
         return new KafkaApis(replicaManager, metadata, cluster, groups, transactions, clock, scheduler);
     }

@@ -25,6 +25,7 @@ import dev.runnel.broker.replication.ReplicaException;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.storage.LogException;
 import dev.runnel.broker.storage.PartitionLog;
+import dev.runnel.broker.storage.ProducerStateManager;
 import dev.runnel.broker.storage.RecordBatchHeader;
 import dev.runnel.cluster.InternalTopics;
 import dev.runnel.common.TopicPartition;
@@ -53,7 +54,7 @@ final class ReplicatedGroupLog implements GroupLog {
     @Override
     public CompletableFuture<Long> append(int partition, List<Entry> entries) {
         return appendBatch(partition, KafkaRecordBatches.batch(RecordCodec.NONE, KafkaRecordBatches.ProducerInfo.NONE,
-                records(entries)));
+                records(entries)), Map.of());
     }
 
     /**
@@ -61,17 +62,29 @@ final class ReplicatedGroupLog implements GroupLog {
      * for a producer's batch, and the partition checks no sequences of a coordinator's writes.
      */
     @Override
+    public Object startTransactionVerification(int partition, long producerId, short producerEpoch) {
+        TopicPartition tp = new TopicPartition(InternalTopics.CONSUMER_OFFSETS, partition);
+        try {
+            return replicas.leaderPartition(tp).maybeStartTransactionVerification(producerId, producerEpoch);
+        } catch (ReplicaException | LogException e) {
+            throw new GroupLogException(KafkaErrors.of(e), e.getMessage());
+        }
+    }
+
+    @Override
     public CompletableFuture<Long> appendTransactional(int partition, long producerId, short producerEpoch,
-            List<Entry> entries) {
+            List<Entry> entries, Object verification) {
+        TopicPartition tp = new TopicPartition(InternalTopics.CONSUMER_OFFSETS, partition);
         return appendBatch(partition, KafkaRecordBatches.batch(RecordCodec.NONE,
-                new KafkaRecordBatches.ProducerInfo(producerId, producerEpoch, 0), true, records(entries)));
+                new KafkaRecordBatches.ProducerInfo(producerId, producerEpoch, 0), true, records(entries)),
+                verification instanceof ProducerStateManager.VerificationGuard guard ? Map.of(tp, guard) : Map.of());
     }
 
     @Override
     public CompletableFuture<Long> appendMarker(int partition, long producerId, short producerEpoch,
             int coordinatorEpoch, boolean commit) {
         return appendBatch(partition, KafkaRecordBatches.endTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit,
-                clock.millis()));
+                clock.millis()), Map.of());
     }
 
     private List<KafkaRecordBatches.SimpleRecord> records(List<Entry> entries) {
@@ -84,9 +97,10 @@ final class ReplicatedGroupLog implements GroupLog {
     }
 
     /** Appends one batch with acks=all and origin COORDINATOR; completes with its base offset. */
-    private CompletableFuture<Long> appendBatch(int partition, ByteBuffer batch) {
+    private CompletableFuture<Long> appendBatch(int partition, ByteBuffer batch,
+            Map<TopicPartition, ProducerStateManager.VerificationGuard> guards) {
         TopicPartition tp = new TopicPartition(InternalTopics.CONSUMER_OFFSETS, partition);
-        return replicas.appendRecords(Map.of(tp, batch), (short) -1, timeout, AppendOrigin.COORDINATOR)
+        return replicas.appendRecords(Map.of(tp, batch), (short) -1, timeout, AppendOrigin.COORDINATOR, guards, -1)
                 .thenCompose(results -> {
                     AppendResult result = results.get(tp);
                     if (!result.failed()) {

@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 
 import org.apache.kafka.common.protocol.Errors;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -17,12 +18,15 @@ import org.springframework.context.annotation.Configuration;
 import dev.runnel.broker.cluster.ProducerIdManager;
 import dev.runnel.broker.config.BrokerProperties;
 import dev.runnel.broker.group.GroupMetadataManager;
+import dev.runnel.broker.group.TransactionVerifier;
+import dev.runnel.broker.group.TransactionalOffsets;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.protocol.TransactionVerification;
 import dev.runnel.broker.replication.Partition;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.broker.transaction.TransactionCoordinator;
+import dev.runnel.broker.transaction.TransactionResult;
 import dev.runnel.broker.transaction.TransactionSettings;
 import dev.runnel.broker.transaction.TransactionStateManager;
 import dev.runnel.cluster.InternalTopics;
@@ -183,6 +187,29 @@ class TransactionCoordinatorConfiguration {
             return verificationChannels.call(leader, client -> client.verifyPartitionsInTransaction(transactionalId,
                     producerId, producerEpoch, partitions)).exceptionally(failure -> all(partitions, Errors.NETWORK_EXCEPTION));
         };
+    }
+
+    /**
+     * The group coordinator's check before a TxnOffsetCommit: the same verification, of the
+     * {@code __consumer_offsets} partition the offsets go to.
+     */
+    @Bean
+    TransactionVerifier groupTransactionVerifier(TransactionVerification verification) {
+        return (transactionalId, producerId, producerEpoch, offsetsPartition) -> {
+            TopicPartition tp = new TopicPartition(InternalTopics.CONSUMER_OFFSETS, offsetsPartition);
+            return verification.verify(transactionalId, producerId, producerEpoch, Set.of(tp)).thenApply(errors -> {
+                Errors error = errors.getOrDefault(tp, Errors.UNKNOWN_SERVER_ERROR);
+                return error == Errors.NETWORK_EXCEPTION ? Errors.COORDINATOR_NOT_AVAILABLE : error;
+            });
+        };
+    }
+
+    /** Markers for {@code __consumer_offsets} partitions led here go through the group coordinator. */
+    @Bean
+    SmartInitializingSingleton offsetsMarkersThroughTheGroupCoordinator(TransactionMarkerChannel markers,
+            TransactionalOffsets transactionalOffsets) {
+        return () -> markers.offsetsMarkers((tp, m) -> transactionalOffsets.completeTransaction(tp.partition(),
+                m.producerId(), m.producerEpoch(), m.coordinatorEpoch(), m.result() == TransactionResult.COMMIT));
     }
 
     private static Map<TopicPartition, Errors> all(Set<TopicPartition> partitions, Errors error) {

@@ -86,16 +86,6 @@ final class TransactionMarkerChannel implements TransactionMarkerSender {
         this.offsetsMarkers = writer;
     }
 
-    /**
-     * Writes a marker into a {@code __consumer_offsets} partition led here, as WriteTxnMarkers from
-     * another broker's coordinator asks: through {@link #offsetsMarkers}.
-     */
-    CompletableFuture<Errors> writeOffsetsMarker(TopicPartition tp, long producerId, short producerEpoch,
-            int coordinatorEpoch, boolean commit) {
-        return offsetsMarkers.write(tp, new Markers(-1, "(WriteTxnMarkers)", producerId, producerEpoch, coordinatorEpoch,
-                commit ? TransactionResult.COMMIT : TransactionResult.ABORT, Set.of(tp)));
-    }
-
     @Override
     public CompletableFuture<Void> send(Markers markers) {
         CompletableFuture<Void> done = new CompletableFuture<>();

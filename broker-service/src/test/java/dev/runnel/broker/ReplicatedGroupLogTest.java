@@ -82,12 +82,12 @@ class ReplicatedGroupLogTest {
     @Test
     void transactionalBatchesAndMarkersReadBackInLogOrderWithTheirProducer() {
         assertThat(append(groupLog.append(0, List.of(entry("k0", "v0"))))).isZero();
-        assertThat(append(groupLog.appendTransactional(0, PRODUCER, (short) 1, List.of(entry("k1", "v1"),
+        assertThat(append(txn((short) 1, List.of(entry("k1", "v1"),
                 entry("k2", null))))).isEqualTo(1);
-        assertThat(append(groupLog.appendTransactional(0, PRODUCER, (short) 1, List.of(entry("k3", "v3")))))
+        assertThat(append(txn((short) 1, List.of(entry("k3", "v3")))))
                 .as("a second commit in the same transaction: sequences are not checked").isEqualTo(3);
         assertThat(append(groupLog.appendMarker(0, PRODUCER, (short) 1, 0, true))).isEqualTo(4);
-        assertThat(append(groupLog.appendTransactional(0, PRODUCER, (short) 1, List.of(entry("k5", "v5")))))
+        assertThat(append(txn((short) 1, List.of(entry("k5", "v5")))))
                 .as("the producer's next transaction").isEqualTo(5);
         assertThat(append(groupLog.appendMarker(0, PRODUCER, (short) 1, 0, false))).isEqualTo(6);
 
@@ -106,12 +106,29 @@ class ReplicatedGroupLogTest {
         assertThat(new String(batches.get(2).records().get(0).key(), StandardCharsets.UTF_8)).isEqualTo("k3");
     }
 
+    /** A transactional offset commit as the coordinator writes it: verification started, then the write with its token. */
+    private CompletableFuture<Long> txn(short epoch, List<GroupLog.Entry> entries) {
+        return groupLog.appendTransactional(0, PRODUCER, epoch, entries,
+                groupLog.startTransactionVerification(0, PRODUCER, epoch));
+    }
+
+    @Test
+    void aWriteThatWouldOpenATransactionWithoutItsVerificationIsRefused() {
+        assertThatThrownBy(() -> append(groupLog.appendTransactional(0, PRODUCER, (short) 1,
+                List.of(entry("k1", "v1")), null))).satisfies(e -> assertThat(
+                        ((GroupLog.GroupLogException) rootCause(e)).error()).isEqualTo(Errors.INVALID_TXN_STATE));
+        Object stale = groupLog.startTransactionVerification(0, PRODUCER, (short) 1);
+        append(groupLog.appendMarker(0, PRODUCER, (short) 1, 0, false)); // the transaction ended meanwhile
+        assertThatThrownBy(() -> append(groupLog.appendTransactional(0, PRODUCER, (short) 1,
+                List.of(entry("k1", "v1")), stale))).satisfies(e -> assertThat(
+                        ((GroupLog.GroupLogException) rootCause(e)).error()).isEqualTo(Errors.INVALID_TXN_STATE));
+    }
+
     @Test
     void anOlderProducerEpochIsRefusedAsInvalidProducerEpoch() {
-        append(groupLog.appendTransactional(0, PRODUCER, (short) 2, List.of(entry("k0", "v0"))));
+        append(txn((short) 2, List.of(entry("k0", "v0"))));
 
-        assertThatThrownBy(() -> append(groupLog.appendTransactional(0, PRODUCER, (short) 1,
-                List.of(entry("k1", "v1"))))).satisfies(e -> assertThat(((GroupLog.GroupLogException) rootCause(e)).error())
+        assertThatThrownBy(() -> append(txn((short) 1, List.of(entry("k1", "v1"))))).satisfies(e -> assertThat(((GroupLog.GroupLogException) rootCause(e)).error())
                         .isEqualTo(Errors.INVALID_PRODUCER_EPOCH));
         assertThatThrownBy(() -> append(groupLog.appendMarker(0, PRODUCER, (short) 1, 0, true)))
                 .satisfies(e -> assertThat(((GroupLog.GroupLogException) rootCause(e)).error())

@@ -141,6 +141,59 @@ class TransactionsClusterTest {
                 .isEqualTo("CompleteCommit"));
     }
 
+    @Test
+    void aConsumeTransformProduceLoopCommitsItsOffsetsInTheTransactionExactlyOnce() throws Exception {
+        createTopic("raw", 3);
+        createTopic("cooked", 3);
+        try (KafkaProducer<byte[], byte[]> seed = KafkaClients.producer(bootstrap, Map.of())) {
+            for (int i = 0; i < 300; i++) {
+                seed.send(new ProducerRecord<>("raw", KafkaClients.bytes("k" + i), KafkaClients.bytes("r" + i)));
+            }
+        }
+        Map<String, Object> consumerConfig = new HashMap<>();
+        consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "cooks");
+        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumerConfig.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 40);
+        int transactions = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer()); KafkaProducer<byte[], byte[]> producer = transactional("cook-1")) {
+            producer.initTransactions();
+            consumer.subscribe(List.of("raw"));
+            int copied = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (copied < 300 && System.nanoTime() < deadline) {
+                var records = consumer.poll(Duration.ofMillis(200));
+                if (records.isEmpty()) {
+                    continue;
+                }
+                producer.beginTransaction();
+                Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new HashMap<>();
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    producer.send(new ProducerRecord<>("cooked", record.key(),
+                            KafkaClients.bytes("cooked-" + KafkaClients.text(record.value()))));
+                    offsets.put(new TopicPartition(record.topic(), record.partition()),
+                            new org.apache.kafka.clients.consumer.OffsetAndMetadata(record.offset() + 1));
+                }
+                producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+                producer.commitTransaction();
+                copied += records.count();
+                transactions++;
+            }
+            assertThat(copied).isEqualTo(300);
+        }
+        assertThat(transactions).isGreaterThan(1);
+
+        List<String> cooked = values("cooked", "read_committed");
+        assertThat(cooked).hasSize(300).doesNotHaveDuplicates();
+        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed = admin
+                .listConsumerGroupOffsets("cooks").partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        long total = committed.values().stream().mapToLong(o -> o.offset()).sum();
+        assertThat(total).as("the group's committed offsets cover every input record").isEqualTo(300);
+    }
+
     // ---- helpers ----------------------------------------------------------------------------
 
     private static void createTopic(String name, int partitions) throws Exception {

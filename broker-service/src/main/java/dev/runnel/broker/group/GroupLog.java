@@ -72,12 +72,24 @@ public interface GroupLog {
     CompletableFuture<Long> append(int partition, List<Entry> entries);
 
     /**
+     * Starts verifying a transactional offset commit of the producer on partition {@code partition}
+     * (KIP-890): the token its write must carry if it opens the producer's transaction there, taken
+     * before the transaction coordinator is asked, so that a transaction that ended meanwhile cannot
+     * be reopened by the write; null if the producer's transaction is already open there.
+     *
+     * @throws GroupLogException NOT_LEADER_OR_FOLLOWER if this broker does not lead the partition
+     */
+    Object startTransactionVerification(int partition, long producerId, short producerEpoch);
+
+    /**
      * Appends {@code entries} as {@link #append} does, in one transactional batch of the producer's
-     * id and epoch (a transactional offset commit); an epoch older than the partition knows for the
-     * producer fails with INVALID_PRODUCER_EPOCH.
+     * id and epoch (a transactional offset commit), with the {@code verification} token of
+     * {@link #startTransactionVerification}; an epoch older than the partition knows for the
+     * producer fails with INVALID_PRODUCER_EPOCH, a write that would open a transaction without its
+     * token with INVALID_TXN_STATE.
      */
     CompletableFuture<Long> appendTransactional(int partition, long producerId, short producerEpoch,
-            List<Entry> entries);
+            List<Entry> entries, Object verification);
 
     /**
      * Appends the COMMIT ({@code commit}) or ABORT marker of the producer's transaction, written by

@@ -282,7 +282,7 @@ public final class GroupMetadataManager {
      * replays the records if the group still holds what they describe).
      */
     CompletableFuture<Errors> writeMetadata(ClassicGroup group, List<GroupRecord> records) {
-        return write(group, records, GroupLog.NO_PRODUCER_ID, (short) -1).thenApply(w -> groupError(w.error()));
+        return write(group, records, GroupLog.NO_PRODUCER_ID, (short) -1, null).thenApply(w -> groupError(w.error()));
     }
 
     /**
@@ -290,7 +290,7 @@ public final class GroupMetadataManager {
      * answers and, written, the offset of the first record (to replay them where they are).
      */
     CompletableFuture<PartitionWrites.Written> writeOffsets(ClassicGroup group, List<GroupRecord> records) {
-        return write(group, records, GroupLog.NO_PRODUCER_ID, (short) -1)
+        return write(group, records, GroupLog.NO_PRODUCER_ID, (short) -1, null)
                 .thenApply(w -> new PartitionWrites.Written(offsetError(w.error()), w.baseOffset()));
     }
 
@@ -300,9 +300,17 @@ public final class GroupMetadataManager {
      * refuses it: INVALID_PRODUCER_EPOCH).
      */
     CompletableFuture<PartitionWrites.Written> writeTransactionalOffsets(ClassicGroup group, List<GroupRecord> records,
-            long producerId, short producerEpoch) {
-        return write(group, records, producerId, producerEpoch)
+            long producerId, short producerEpoch, Object verification) {
+        return write(group, records, producerId, producerEpoch, verification)
                 .thenApply(w -> new PartitionWrites.Written(transactionalOffsetError(w.error()), w.baseOffset()));
+    }
+
+    /**
+     * Starts the KIP-890 verification of a transactional offset commit on offsets partition
+     * {@code partition}: the token its write carries (see {@link GroupLog#startTransactionVerification}).
+     */
+    Object startTransactionVerification(int partition, long producerId, short producerEpoch) {
+        return groupLog.startTransactionVerification(partition, producerId, producerEpoch);
     }
 
     /**
@@ -337,7 +345,7 @@ public final class GroupMetadataManager {
 
     /** Appends through the partition's writes; the outcome comes back on the group's queue, in log order. */
     private CompletableFuture<PartitionWrites.Written> write(ClassicGroup group, List<GroupRecord> records,
-            long producerId, short producerEpoch) {
+            long producerId, short producerEpoch, Object verification) {
         Hosted hosted = partitions.get(group.offsetsPartition);
         if (hosted == null) {
             return CompletableFuture.supplyAsync(() -> PartitionWrites.Written.failed(Errors.NOT_LEADER_OR_FOLLOWER),
@@ -351,7 +359,7 @@ public final class GroupMetadataManager {
             return CompletableFuture.supplyAsync(() -> PartitionWrites.Written.failed(Errors.UNKNOWN_SERVER_ERROR),
                     group.queue);
         }
-        return hosted.writes().append(group, entries, producerId, producerEpoch);
+        return hosted.writes().append(group, entries, producerId, producerEpoch, verification);
     }
 
     /** A write's error as JoinGroup, SyncGroup and DeleteGroups answer it. */

@@ -79,10 +79,10 @@ final class PartitionWrites {
      * of the partition has.
      */
     CompletableFuture<Written> append(ClassicGroup group, List<GroupLog.Entry> entries, long producerId,
-            short producerEpoch) {
+            short producerEpoch, Object verification) {
         CompletableFuture<Written> released = new CompletableFuture<>();
         submit(() -> producerId == GroupLog.NO_PRODUCER_ID ? groupLog.append(partition, entries)
-                : groupLog.appendTransactional(partition, producerId, producerEpoch, entries), written -> {
+                : groupLog.appendTransactional(partition, producerId, producerEpoch, entries, verification), written -> {
                     if (written.error() == Errors.NONE && producerId != GroupLog.NO_PRODUCER_ID) {
                         opened(producerId, group);
                     }

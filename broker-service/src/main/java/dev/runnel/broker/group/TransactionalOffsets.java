@@ -86,6 +86,13 @@ public final class TransactionalOffsets {
             return failed(error);
         }
         CompletableFuture<Errors> verified;
+        Object verification;
+        try {
+            verification = groups.startTransactionVerification(groups.partitionFor(request.groupId()),
+                    request.producerId(), request.producerEpoch());
+        } catch (GroupLog.GroupLogException e) {
+            return failed(e.error() == Errors.NOT_LEADER_OR_FOLLOWER ? Errors.NOT_COORDINATOR : e.error());
+        }
         try {
             verified = transactions.verify(request.transactionalId(), request.producerId(), request.producerEpoch(),
                     groups.partitionFor(request.groupId()));
@@ -98,10 +105,10 @@ public final class TransactionalOffsets {
                         request.groupId(), failure);
             }
             return failure != null ? Errors.COORDINATOR_NOT_AVAILABLE : verificationError(answer);
-        }).thenCompose(answer -> answer == Errors.NONE ? commitVerified(request) : failed(answer));
+        }).thenCompose(answer -> answer == Errors.NONE ? commitVerified(request, verification) : failed(answer));
     }
 
-    private CompletableFuture<GroupOffsets.CommitResult> commitVerified(Request request) {
+    private CompletableFuture<GroupOffsets.CommitResult> commitVerified(Request request, Object verification) {
         Errors error = groups.coordinatorError(request.groupId());
         if (error != Errors.NONE) {
             return failed(error);
@@ -120,7 +127,7 @@ public final class TransactionalOffsets {
                         respond.accept(new GroupOffsets.CommitResult(invalid, Map.of()));
                         return;
                     }
-                    write(g, request, records(g, request)).thenAccept(
+                    write(g, request, records(g, request), verification).thenAccept(
                             results -> respond.accept(new GroupOffsets.CommitResult(Errors.NONE, results)));
                 });
     }
@@ -168,12 +175,13 @@ public final class TransactionalOffsets {
      * them. Completes on the group's queue with each partition's outcome.
      */
     private CompletableFuture<Map<TopicPartition, Errors>> write(ClassicGroup g, Request request,
-            CoordinatorResult<Map<TopicPartition, Errors>> commit) {
+            CoordinatorResult<Map<TopicPartition, Errors>> commit, Object verification) {
         if (commit.records().isEmpty()) {
             return CompletableFuture.completedFuture(commit.response());
         }
         g.offsetWriteStarted();
-        return groups.writeTransactionalOffsets(g, commit.records(), request.producerId(), request.producerEpoch())
+        return groups.writeTransactionalOffsets(g, commit.records(), request.producerId(), request.producerEpoch(),
+                verification)
                 .thenApply(w -> {
                     g.offsetWriteFinished();
                     boolean dead = g.is(GroupState.DEAD);

@@ -62,6 +62,7 @@ public final class ApiVersionTable {
         served.put(ApiKeys.DESCRIBE_PRODUCERS, new Range((short) 0, (short) 0));
         served.put(ApiKeys.DESCRIBE_TRANSACTIONS, new Range((short) 0, (short) 0));
         served.put(ApiKeys.LIST_TRANSACTIONS, new Range((short) 0, (short) 1));
+        served.put(ApiKeys.TXN_OFFSET_COMMIT, new Range((short) 0, (short) 4));
         SERVED = Collections.unmodifiableMap(served);
     }
 

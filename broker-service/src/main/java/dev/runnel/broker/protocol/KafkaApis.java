@@ -18,6 +18,7 @@ import dev.runnel.broker.group.GroupCoordinator;
 import dev.runnel.broker.group.GroupMetadataManager;
 import dev.runnel.broker.group.GroupOffsets;
 import dev.runnel.broker.group.GroupSettings;
+import dev.runnel.broker.group.TransactionalOffsets;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.security.BrokerAuthentication;
@@ -35,7 +36,13 @@ public final class KafkaApis {
 
     /** What the handlers of the consumer-group APIs talk to. */
     public record Groups(GroupMetadataManager metadata, GroupCoordinator coordinator, GroupOffsets offsets,
-            GroupAdmin admin, GroupSettings settings) {
+            GroupAdmin admin, GroupSettings settings, TransactionalOffsets transactionalOffsets) {
+
+        /** The group APIs without TxnOffsetCommit (tests of other APIs). */
+        public Groups(GroupMetadataManager metadata, GroupCoordinator coordinator, GroupOffsets offsets,
+                GroupAdmin admin, GroupSettings settings) {
+            this(metadata, coordinator, offsets, admin, settings, null);
+        }
     }
 
     /**
@@ -131,6 +138,9 @@ public final class KafkaApis {
                     transactions.markerTimeout(), clock));
         }
         served.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(replicas));
+        if (groups.transactionalOffsets() != null) {
+            served.put(ApiKeys.TXN_OFFSET_COMMIT, new TxnOffsetCommitHandler(groups.transactionalOffsets()));
+        }
         GroupMembershipHandler membership = new GroupMembershipHandler(groups.coordinator());
         served.put(ApiKeys.JOIN_GROUP, membership);
         served.put(ApiKeys.SYNC_GROUP, membership);

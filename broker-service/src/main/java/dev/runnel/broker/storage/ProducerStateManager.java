@@ -277,8 +277,8 @@ public final class ProducerStateManager {
      *         producer's; {@link LogError#OUT_OF_ORDER_SEQUENCE} for a known producer's batch that
      *         does not follow its last sequence at the same epoch, or does not start at 0 at a
      *         newer one; {@link LogError#INVALID_TXN_STATE} for a non-transactional batch while the
-     *         producer's transaction is open, or a client's transactional batch that would open a
-     *         transaction without the {@code guard} of its verification; {@link LogError#TRANSACTION_COORDINATOR_FENCED} for a
+     *         producer's transaction is open, or a transactional batch (a client's or a
+     *         coordinator's) that would open a transaction without the {@code guard} of its verification; {@link LogError#TRANSACTION_COORDINATOR_FENCED} for a
      *         marker from an older coordinator epoch than the producer's last marker;
      *         {@link LogError#INVALID_RECORD} for a client's batch with a producer id but no
      *         sequence, or a control batch that is not a transaction marker
@@ -310,6 +310,9 @@ public final class ProducerStateManager {
             if (origin == AppendOrigin.COORDINATOR) {
                 checkEpoch(producerId, previous, epoch);
                 checkTxnState(producerId, previous, transactional);
+                if (transactional && (previous == null || !previous.txnOpen())) {
+                    checkVerified(producerId, guard);
+                }
                 progress.put(producerId, new Progress(epoch, previous == null || epoch != previous.epoch() ? -1
                         : previous.lastSeq(), transactional || previous != null && previous.txnOpen()));
                 continue;

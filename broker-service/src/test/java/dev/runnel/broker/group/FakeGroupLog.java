@@ -35,8 +35,13 @@ final class FakeGroupLog implements GroupLog {
     }
 
     @Override
+    public Object startTransactionVerification(int partition, long producerId, short producerEpoch) {
+        return new Object();
+    }
+
+    @Override
     public CompletableFuture<Long> appendTransactional(int partition, long producerId, short producerEpoch,
-            List<Entry> entries) {
+            List<Entry> entries, Object verification) {
         return write(partition, producerId, producerEpoch, null, entries);
     }
 

@@ -89,8 +89,8 @@ class KafkaConnectionTest {
                         "14:0-5", "12:0-4", "13:0-5", "8:2-9", "9:1-9", "16:0-5", "15:0-6", "42:0-2", "47:0-0",
                         "17:0-1", "36:0-2",
                         // transactions: AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, WriteTxnMarkers,
-                        // DescribeProducers, DescribeTransactions, ListTransactions
-                        "24:0-5", "25:0-4", "26:0-4", "27:1-1", "61:0-0", "65:0-0", "66:0-1");
+                        // TxnOffsetCommit, DescribeProducers, DescribeTransactions, ListTransactions
+                        "24:0-5", "25:0-4", "26:0-4", "27:1-1", "28:0-4", "61:0-0", "65:0-0", "66:0-1");
     }
 
     @Test

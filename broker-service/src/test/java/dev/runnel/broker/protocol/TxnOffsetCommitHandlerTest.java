@@ -181,8 +181,13 @@ class TxnOffsetCommitHandlerTest {
         }
 
         @Override
+        public Object startTransactionVerification(int partition, long producerId, short producerEpoch) {
+            return new Object();
+        }
+
+        @Override
         public CompletableFuture<Long> appendTransactional(int partition, long producerId, short producerEpoch,
-                List<Entry> entries) {
+                List<Entry> entries, Object verification) {
             return add(producerId, null, entries);
         }
 

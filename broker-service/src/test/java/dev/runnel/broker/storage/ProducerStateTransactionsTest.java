@@ -210,7 +210,9 @@ class ProducerStateTransactionsTest {
     @Test
     void aCoordinatorsFirstBatchForAProducerOpensItsTransaction() {
         ByteBuffer offsetCommit = txnBatch(PID, 2, 0, 1);
-        assertThat(state.checkLeaderAppend(offsetCommit, AppendOrigin.COORDINATOR)).isNull();
+        assertRefused(offsetCommit, AppendOrigin.COORDINATOR, LogError.INVALID_TXN_STATE);
+        VerificationGuard guard = state.maybeStartVerification(PID, (short) 2, clock.millis());
+        assertThat(state.checkLeaderAppend(offsetCommit, AppendOrigin.COORDINATOR, guard)).isNull();
         state.update(withOffsets(offsetCommit, 0), clock.millis());
 
         assertThat(state.ongoingTransactions()).containsExactly(new TxnMetadata(PID, 0, -1));
