@@ -33,6 +33,8 @@ import dev.runnel.cluster.InternalTopics;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.common.time.Scheduler;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Wires the transaction coordinator: it serves the transactional ids of the
@@ -99,10 +101,15 @@ class TransactionCoordinatorConfiguration {
 
     @Bean
     TransactionMarkerChannel transactionMarkerChannel(BrokerProperties properties, MetadataCache metadata,
-            ReplicaManager replicas, InterBrokerChannels markerChannels, Scheduler scheduler, Clock clock) {
-        return new TransactionMarkerChannel(properties.getId(), metadata, replicas, markerChannels, scheduler, clock,
-                properties.getTransaction().getMarkerRetryBackoff(),
+            ReplicaManager replicas, InterBrokerChannels markerChannels, Scheduler scheduler, Clock clock,
+            MeterRegistry registry) {
+        TransactionMarkerChannel channel = new TransactionMarkerChannel(properties.getId(), metadata, replicas,
+                markerChannels, scheduler, clock, properties.getTransaction().getMarkerRetryBackoff(),
                 properties.getTransactionStateLog().getWriteTimeout());
+        Gauge.builder("runnel.broker.transaction.markers.pending", channel, TransactionMarkerChannel::pendingMarkers)
+                .description("Partitions of transactions ended here whose COMMIT or ABORT marker is not yet written")
+                .register(registry);
+        return channel;
     }
 
     @Bean

@@ -67,6 +67,7 @@ final class TransactionMarkerChannel implements TransactionMarkerSender {
     /** Bumped by {@link #removeMarkers}: sends of an older generation stop. */
     private final Map<Integer, AtomicLong> generations = new ConcurrentHashMap<>();
     private volatile OffsetsMarkers offsetsMarkers;
+    private final AtomicLong pending = new AtomicLong();
 
     TransactionMarkerChannel(int brokerId, MetadataCache metadata, ReplicaManager replicas, InterBrokerChannels channels,
             Scheduler scheduler, Clock clock, Duration backoff, Duration writeTimeout) {
@@ -89,9 +90,16 @@ final class TransactionMarkerChannel implements TransactionMarkerSender {
     @Override
     public CompletableFuture<Void> send(Markers markers) {
         CompletableFuture<Void> done = new CompletableFuture<>();
+        pending.addAndGet(markers.partitions().size());
+        done.whenComplete((ignored, failure) -> pending.addAndGet(-markers.partitions().size()));
         long generation = generation(markers.transactionStatePartition()).get();
         attempt(markers, new HashSet<>(markers.partitions()), generation, done, new HashMap<>());
         return done;
+    }
+
+    /** Partitions of transactions whose markers are not all written yet (a gauge). */
+    long pendingMarkers() {
+        return pending.get();
     }
 
     @Override

@@ -152,6 +152,11 @@ final class FaultCluster implements AutoCloseable {
         return List.copyOf(brokerIds);
     }
 
+    /** The cluster's working directory (ZooKeeper, node logs, the brokers' data). */
+    Path dir() {
+        return dir;
+    }
+
     Path logDir(int brokerId) {
         return dir.resolve("broker-" + brokerId + "-data");
     }

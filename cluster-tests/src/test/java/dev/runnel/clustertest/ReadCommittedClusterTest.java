@@ -107,8 +107,14 @@ class ReadCommittedClusterTest {
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(isolation)) {
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
-            for (ConsumerRecord<byte[], byte[]> record : KafkaClients.drain(consumer)) {
-                values.add(KafkaClients.text(record.value()));
+            // Up to the end this isolation level sees (the LSO for read_committed), however slow the first fetch.
+            long end = consumer.endOffsets(List.of(tp)).get(tp);
+            long deadline = System.nanoTime() + DEADLINE.toNanos();
+            while (consumer.position(tp) < end) {
+                assertThat(System.nanoTime()).as("read to offset %d", end).isLessThan(deadline);
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    values.add(KafkaClients.text(record.value()));
+                }
             }
         }
         return values;

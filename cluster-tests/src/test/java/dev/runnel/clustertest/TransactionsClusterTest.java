@@ -45,7 +45,10 @@ class TransactionsClusterTest {
     @BeforeAll
     static void startCluster() throws Exception {
         cluster = new InJvmCluster();
-        cluster.startControllerAndBrokers(3, "--runnel.broker.transaction-state-log.partitions=6");
+        cluster.startControllerAndBrokers(3, "--runnel.broker.transaction-state-log.partitions=6",
+                "--runnel.broker.transaction.abort-timed-out-interval=500ms",
+                // The shared classpath may hand the brokers another module's application.yml: expose what is read.
+                "--management.endpoints.web.exposure.include=health,prometheus,transactions");
         bootstrap = cluster.bootstrap(1, 2, 3);
         admin = KafkaClients.admin(bootstrap);
     }
@@ -132,6 +135,14 @@ class TransactionsClusterTest {
                     .get(30, TimeUnit.SECONDS).get(new TopicPartition("audit", 0)).activeProducers();
             assertThat(producers).hasSize(1);
             assertThat(producers.iterator().next().currentTransactionStartOffset()).hasValue(0L);
+            // The partition's leader shows what holds its read_committed consumers up.
+            var leader = cluster.broker(leaderOf("audit"));
+            InJvmCluster.Response held = cluster.call("GET", InJvmCluster.url(leader) + "/actuator/transactions", null);
+            assertThat(held.status()).isEqualTo(200);
+            assertThat(held.body()).contains("\"topic\":\"audit\"").contains("\"lastStableOffset\":0")
+                    .contains("\"firstOffset\":0");
+            InJvmCluster.Response metrics = cluster.call("GET", InJvmCluster.url(leader) + "/actuator/prometheus", null);
+            assertThat(metrics.body()).containsPattern("runnel_broker_transactions_open(\\{[^}]*\\})? 1\\.0");
 
             producer.commitTransaction();
         }
@@ -194,6 +205,60 @@ class TransactionsClusterTest {
         assertThat(total).as("the group's committed offsets cover every input record").isEqualTo(300);
     }
 
+    @Test
+    void aTransactionOpenPastItsTimeoutIsAbortedByTheCoordinatorAndItsProducerFenced() throws Exception {
+        createTopic("slow", 1);
+        Map<String, Object> config = new HashMap<>();
+        config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "slow-writer");
+        config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 2_000);
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000);
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap, config)) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            send(producer, "slow", "timed-out-", 0, 5);
+            producer.flush();
+
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(admin.describeTransactions(
+                    List.of("slow-writer")).all().get(30, TimeUnit.SECONDS).get("slow-writer").state().toString())
+                    .isEqualTo("CompleteAbort"));
+            assertThat(values("slow", "read_committed")).isEmpty();
+            assertThatThrownBy(producer::commitTransaction).isInstanceOf(KafkaException.class);
+        }
+        TopicPartition tp = new TopicPartition("slow", 0);
+        Map<String, Object> consumerConfig = new HashMap<>();
+        consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            assertThat(consumer.endOffsets(List.of(tp)).get(tp)).as("the last stable offset passed the abort marker")
+                    .isEqualTo(6);
+        }
+    }
+
+    @Test
+    void aTransactionTimeoutAboveTheBrokersMaximumIsRefused() {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "greedy-writer");
+        config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 900_001);
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap, config)) {
+            // INVALID_TRANSACTION_TIMEOUT, which the Java client reports as an unexpected error (as against Kafka).
+            assertThatThrownBy(producer::initTransactions).isInstanceOf(KafkaException.class)
+                    .hasMessageContaining("transaction timeout is larger than the maximum");
+        }
+    }
+
+    /** The broker leading partition 0 of {@code topic}. */
+    private static int leaderOf(String topic) {
+        for (var entry : cluster.brokers().entrySet()) {
+            var partition = entry.getValue().getBean(dev.runnel.broker.replication.ReplicaManager.class)
+                    .partition(new dev.runnel.common.TopicPartition(topic, 0));
+            if (partition.isPresent() && partition.get().isLeader()) {
+                return entry.getKey();
+            }
+        }
+        throw new AssertionError("no leader of " + topic + "-0");
+    }
+
     // ---- helpers ----------------------------------------------------------------------------
 
     private static void createTopic(String name, int partitions) throws Exception {
@@ -234,8 +299,14 @@ class TransactionsClusterTest {
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            for (ConsumerRecord<byte[], byte[]> record : KafkaClients.drain(consumer)) {
-                values.add(KafkaClients.text(record.value()));
+            // Up to the end this isolation level sees (the LSO for read_committed), however slow the first fetch.
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+                assertThat(System.nanoTime()).as("read %s to %s", topic, ends).isLessThan(deadline);
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    values.add(KafkaClients.text(record.value()));
+                }
             }
         }
         return values;

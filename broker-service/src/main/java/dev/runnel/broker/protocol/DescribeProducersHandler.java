@@ -10,15 +10,19 @@ import org.apache.kafka.common.protocol.Errors;
 
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.replication.Partition;
+import dev.runnel.broker.replication.ReplicaError;
 import dev.runnel.broker.replication.ReplicaException;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.storage.ProducerStateEntry;
 import dev.runnel.common.TopicPartition;
 
 /**
- * DescribeProducers (v0): the producers a partition's leader remembers, with their epoch, last
- * sequence and timestamp, the coordinator epoch of their last marker and where their open
+ * DescribeProducers (v0): the producers a partition's replica here remembers, with their epoch,
+ * last sequence and timestamp, the coordinator epoch of their last marker and where their open
  * transaction started ({@code kafka-transactions describe-producers} and {@code find-hanging}).
+ * As Kafka's, any replica answers (a follower keeps the same state from what it replicates), so
+ * {@code find-hanging --broker-id} can look at every partition a broker hosts; a partition not
+ * hosted here is NOT_LEADER_OR_FOLLOWER.
  */
 final class DescribeProducersHandler implements ApiHandler {
 
@@ -41,7 +45,9 @@ final class DescribeProducersHandler implements ApiHandler {
                         new DescribeProducersResponseData.PartitionResponse().setPartitionIndex(index);
                 topicResponse.partitions().add(out);
                 try {
-                    Partition partition = replicas.leaderPartition(new TopicPartition(topic.name(), index));
+                    TopicPartition tp = new TopicPartition(topic.name(), index);
+                    Partition partition = replicas.partition(tp).orElseThrow(() -> new ReplicaException(
+                            ReplicaError.NOT_LEADER_OR_FOLLOWER, tp + " is not hosted here"));
                     for (Map.Entry<Long, ProducerStateEntry> e : partition.log().activeProducers().entrySet()) {
                         ProducerStateEntry p = e.getValue();
                         out.activeProducers().add(new DescribeProducersResponseData.ProducerState()

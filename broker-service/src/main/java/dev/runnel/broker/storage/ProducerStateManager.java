@@ -87,10 +87,11 @@ public final class ProducerStateManager {
     }
 
     /**
-     * A transaction on this partition: its producer, its first offset and, once a marker ended it,
-     * the marker's offset ({@code lastOffset}, -1 while it is open).
+     * A transaction on this partition: its producer, its first offset, when its first batch was
+     * appended (wall time; after a restart, the producer's last append before it) and, once a marker
+     * ended it, the marker's offset ({@code lastOffset}, -1 while it is open).
      */
-    public record TxnMetadata(long producerId, long firstOffset, long lastOffset) {
+    public record TxnMetadata(long producerId, long firstOffset, long startedMs, long lastOffset) {
     }
 
     /**
@@ -198,7 +199,8 @@ public final class ProducerStateManager {
                     producers.put(entry.producerId(), entry);
                     if (entry.hasOpenTransaction()) {
                         ongoingTxns.put(entry.currentTxnFirstOffset(),
-                                new TxnMetadata(entry.producerId(), entry.currentTxnFirstOffset(), -1));
+                                new TxnMetadata(entry.producerId(), entry.currentTxnFirstOffset(),
+                                entry.lastAppendTimeMs(), -1));
                     }
                 }
             }
@@ -240,12 +242,21 @@ public final class ProducerStateManager {
     /**
      * Starts the verification of a transactional producer's first batch here (KIP-890): returns
      * the guard the append must then carry, or {@code null} if the producer's transaction is
-     * already open here (its batches need none). A new call replaces the producer's previous guard.
+     * already open here (its batches need none). As Kafka's, one guard per producer stays until the
+     * transaction opens, a marker ends it or it expires: a producer pipelines requests, and a later
+     * one verified meanwhile must not make the first one's guard stale.
      */
     public VerificationGuard maybeStartVerification(long producerId, short epoch, long nowMs) {
         ProducerStateEntry entry = producers.get(producerId);
         if (entry != null && entry.hasOpenTransaction()) {
             return null;
+        }
+        Verification current = verifications.get(producerId);
+        if (current != null) {
+            if (epoch > current.epoch()) {
+                verifications.put(producerId, new Verification(current.guard(), epoch, current.startedMs()));
+            }
+            return current.guard();
         }
         VerificationGuard guard = new VerificationGuard(producerId);
         verifications.put(producerId, new Verification(guard, epoch, nowMs));
@@ -456,7 +467,7 @@ public final class ProducerStateManager {
             }
             if (RecordBatchHeader.isTransactional(records, at) && !next.hasOpenTransaction()) {
                 next = next.withTxnStartedAt(baseOffset);
-                ongoingTxns.put(baseOffset, new TxnMetadata(producerId, baseOffset, -1));
+                ongoingTxns.put(baseOffset, new TxnMetadata(producerId, baseOffset, appendTimeMs, -1));
                 verifications.remove(producerId);
             }
             producers.put(producerId, next);
@@ -489,7 +500,8 @@ public final class ProducerStateManager {
         if (open == null || open.producerId() != txn.producerId()) {
             throw new IllegalStateException("completed transaction " + txn + " was not ongoing (found " + open + ")");
         }
-        unreplicatedTxns.put(txn.firstOffset(), new TxnMetadata(txn.producerId(), txn.firstOffset(), txn.lastOffset()));
+        unreplicatedTxns.put(txn.firstOffset(),
+                new TxnMetadata(txn.producerId(), txn.firstOffset(), open.startedMs(), txn.lastOffset()));
     }
 
     /**
