@@ -3,6 +3,7 @@ package dev.runnel.broker.record;
 import java.nio.ByteBuffer;
 import java.util.OptionalLong;
 
+import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
@@ -18,6 +19,10 @@ import org.apache.kafka.common.utils.internals.CloseableIterator;
  * sequence and last offset delta (so the producer's last sequence survives), same codec, a fresh
  * CRC, and, when it keeps a tombstone, the delete horizon (attribute bit 6, the base timestamp
  * holding the time after which a later cleaning may drop the tombstone, as KIP-534 defines).
+ *
+ * <p>The rules see every batch once, in offset order, before its records ({@link Rules#batch},
+ * {@link KeyVisitor#batch}), whichever path reads it: the cleaner's transaction rules keep state
+ * from batch to batch (which producers' transactions are aborted, which markers saw data).
  *
  * <p>Stateless; each method walks whole v2 batches from the buffer's position to its limit.
  */
@@ -39,14 +44,47 @@ public final class CompactionRecords {
         DELETE_EMPTY
     }
 
+    /** What a batch is: data, or a control batch and the type of its (first) control record. */
+    public enum Control {
+        /** A data batch. */
+        NONE,
+        /** A control batch without records: emptied by an earlier cleaning. */
+        EMPTY,
+        /** A transaction's ABORT marker. */
+        ABORT,
+        /** A transaction's COMMIT marker. */
+        COMMIT,
+        /** A control record of another type (KRaft's), or one that does not parse. */
+        OTHER
+    }
+
     /** A stored batch as the rules see it. */
-    public record Batch(long baseOffset, long lastOffset, long producerId, short producerEpoch, boolean control,
-            OptionalLong deleteHorizonMs) {
+    public record Batch(long baseOffset, long lastOffset, long producerId, short producerEpoch, boolean transactional,
+            Control control, OptionalLong deleteHorizonMs) {
+
+        public boolean isControl() {
+            return control != Control.NONE;
+        }
+    }
+
+    /**
+     * What becomes of one batch (Kafka's {@code BatchRetentionResult} and the cleaner's
+     * {@code discardBatchRecords}).
+     *
+     * @param retention   what becomes of the batch as a whole
+     * @param dropRecords every record goes, whatever {@link Rules#retain} would say (an aborted
+     *                    transaction's data, a marker past its delete horizon): the batch stays
+     *                    only emptied, if {@code retention} keeps it
+     * @param stampHorizon the batch may go once a delete horizon has passed (a marker the
+     *                    cleaner may remove): if kept with records and without a horizon, it gets one
+     */
+    public record BatchDecision(BatchRetention retention, boolean dropRecords, boolean stampHorizon) {
     }
 
     /** The cleaner's decisions. */
     public interface Rules {
-        BatchRetention batch(Batch batch);
+        /** Called once for every batch, in offset order, before any of its records. */
+        BatchDecision batch(Batch batch);
 
         /**
          * Whether the record at {@code offset} (of {@code batch}) stays. {@code key} is {@code null}
@@ -58,6 +96,16 @@ public final class CompactionRecords {
 
     /** Receives the keys of a walk over stored batches. */
     public interface KeyVisitor {
+        /**
+         * A batch ending at or after the walk's first offset, control batches included, before its
+         * records.
+         *
+         * @return whether to visit its keys (false: skip them, e.g. an aborted transaction's data)
+         */
+        default boolean batch(Batch batch) {
+            return true;
+        }
+
         /**
          * A keyed record of a data batch, at or after the walk's first offset; {@code key}'s bytes
          * are valid only during the call.
@@ -76,7 +124,8 @@ public final class CompactionRecords {
 
     /**
      * Visits the key of every keyed record at or after {@code fromOffset} in the data batches of
-     * {@code batches}, decompressing as needed, until the visitor says stop.
+     * {@code batches} that the visitor wants ({@link KeyVisitor#batch}), decompressing as needed,
+     * until the visitor says stop.
      *
      * @return whether every batch was walked (false: the visitor stopped it)
      */
@@ -87,7 +136,8 @@ public final class CompactionRecords {
             if (lastOffset < fromOffset) {
                 continue;
             }
-            if (!isControl(batches, at)) {
+            boolean visit = visitor.batch(view(batches, at));
+            if (visit && !isControl(batches, at)) {
                 int walked = isUncompressed(batches, at) ? walk(batches, at, (offset, keyAt, keyLength, tombstone) ->
                         offset < fromOffset || keyLength < 0 || visitor.record(offset, view(keyView, keyAt, keyLength)))
                         : MALFORMED;
@@ -136,12 +186,30 @@ public final class CompactionRecords {
         int[] counts = new int[4]; // records read, records retained, bytes read, bytes retained
         for (int at = batches.position(); wholeBatchAt(batches, at); at += sizeAt(batches, at)) {
             int size = sizeAt(batches, at);
-            if (!isControl(batches, at) && isUncompressed(batches, at)
-                    && filterUncompressed(batches, at, size, nowMs, rules, keyView, out, counts)) {
+            Batch batch = view(batches, at);
+            BatchDecision decision = rules.batch(batch);
+            if (decision.retention() == BatchRetention.DELETE) {
+                counts[2] += size;
                 continue;
             }
+            if (!batch.isControl() && isUncompressed(batches, at)
+                    && filterUncompressed(batches, at, size, batch, decision, rules, keyView, out, counts)) {
+                continue;
+            }
+            // The rules saw this batch already: the rewrite gets their decision, not a second call.
+            Rules decided = new Rules() {
+                @Override
+                public BatchDecision batch(Batch ignored) {
+                    return decision;
+                }
+
+                @Override
+                public boolean retain(Batch b, long offset, ByteBuffer key, boolean tombstone) {
+                    return rules.retain(b, offset, key, tombstone);
+                }
+            };
             Filtered decoded = filterDecoded(slice(batches, at), ByteBuffer.allocate(size + 64), nowMs,
-                    deleteRetentionMs, rules);
+                    deleteRetentionMs, decided);
             counts[0] += decoded.recordsRead();
             counts[1] += decoded.recordsRetained();
             counts[2] += decoded.bytesRead();
@@ -154,23 +222,18 @@ public final class CompactionRecords {
     /**
      * The common cases of an uncompressed data batch without kafka-clients' per-record objects:
      * every record kept (and no delete horizon to stamp), so the batch is copied as it is; or none
-     * kept where the rules let the batch go. Anything else (a batch partly kept, one to keep emptied,
-     * one whose tombstones need a horizon, records that do not parse) is left to
+     * kept where the decision lets the batch go. Anything else (a batch partly kept, one to keep
+     * emptied, one that needs a horizon, records that do not parse) is left to
      * {@link #filterDecoded}, which rewrites it.
      *
      * @return whether the batch was dealt with
      */
-    private static boolean filterUncompressed(ByteBuffer batches, int at, int size, long nowMs, Rules rules,
-            ByteBuffer keyView, Output out, int[] counts) {
-        Batch batch = view(batches, at);
-        BatchRetention decision = rules.batch(batch);
-        if (decision == BatchRetention.DELETE) {
-            counts[2] += size;
-            return true;
-        }
+    private static boolean filterUncompressed(ByteBuffer batches, int at, int size, Batch batch,
+            BatchDecision decision, Rules rules, ByteBuffer keyView, Output out, int[] counts) {
         int[] kept = {0, 0}; // records kept, tombstones kept
         int walked = walk(batches, at, (offset, keyAt, keyLength, tombstone) -> {
-            if (rules.retain(batch, offset, keyLength < 0 ? null : view(keyView, keyAt, keyLength), tombstone)) {
+            if (!decision.dropRecords()
+                    && rules.retain(batch, offset, keyLength < 0 ? null : view(keyView, keyAt, keyLength), tombstone)) {
                 kept[0]++;
                 if (tombstone) {
                     kept[1]++;
@@ -182,9 +245,11 @@ public final class CompactionRecords {
             return false;
         }
         int count = batches.getInt(at + RECORD_COUNT);
-        if (kept[0] == count && (kept[1] == 0 || batch.deleteHorizonMs().isPresent())) {
+        boolean horizonToStamp = (kept[1] > 0 || decision.stampHorizon()) && batch.deleteHorizonMs().isEmpty();
+        if (count > 0 && kept[0] == count && !horizonToStamp) {
             out.put(batches.duplicate().position(at).limit(at + size));
-        } else if (!(kept[0] == 0 && decision == BatchRetention.DELETE_EMPTY)) {
+        } else if (!(kept[0] == 0 && decision.retention() == BatchRetention.DELETE_EMPTY)) {
+            // kafka-clients writes a kept empty batch afresh (an empty header), and stamps horizons.
             return false;
         }
         counts[0] += count;
@@ -201,32 +266,25 @@ public final class CompactionRecords {
     static Filtered filterDecoded(ByteBuffer batch, ByteBuffer destination, long nowMs, long deleteRetentionMs,
             Rules rules) {
         MemoryRecords.RecordFilter filter = new MemoryRecords.RecordFilter(nowMs, deleteRetentionMs) {
-            /** The view of the batch being filtered: one per batch, not one per record. */
-            private RecordBatch viewed;
+            // filterTo asks about a batch, then about its records: the batch's view and decision hold till the next.
             private Batch view;
-
-            private Batch viewOf(RecordBatch batch) {
-                if (batch != viewed || batch.baseOffset() != view.baseOffset()) {
-                    viewed = batch;
-                    view = view(batch);
-                }
-                return view;
-            }
+            private BatchDecision decision;
 
             @Override
             protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
-                CompactionRecords.BatchRetention decision = rules.batch(viewOf(batch));
-                return new BatchRetentionResult(switch (decision) {
+                view = view(batch);
+                decision = rules.batch(view);
+                return new BatchRetentionResult(switch (decision.retention()) {
                     case DELETE -> MemoryRecords.RecordFilter.BatchRetention.DELETE;
                     case RETAIN_EMPTY -> MemoryRecords.RecordFilter.BatchRetention.RETAIN_EMPTY;
                     case DELETE_EMPTY -> MemoryRecords.RecordFilter.BatchRetention.DELETE_EMPTY;
-                }, false);
+                }, decision.stampHorizon());
             }
 
             @Override
             protected boolean shouldRetainRecord(RecordBatch batch, Record record) {
-                return rules.retain(viewOf(batch), record.offset(), record.hasKey() ? record.key() : null,
-                        !record.hasValue());
+                return !decision.dropRecords() && rules.retain(view, record.offset(),
+                        record.hasKey() ? record.key() : null, !record.hasValue());
             }
         };
         // filterTo grows a destination too small for the first batch it keeps, but then loses the
@@ -253,7 +311,34 @@ public final class CompactionRecords {
 
     private static Batch view(RecordBatch batch) {
         return new Batch(batch.baseOffset(), batch.lastOffset(), batch.producerId(), batch.producerEpoch(),
-                batch.isControlBatch(), batch.deleteHorizonMs());
+                batch.isTransactional(), controlOf(batch), batch.deleteHorizonMs());
+    }
+
+    /**
+     * What {@code batch} is: for a control batch, the type in its first record's key (Kafka's
+     * {@code ControlRecordType.parse}).
+     */
+    private static Control controlOf(RecordBatch batch) {
+        if (!batch.isControlBatch()) {
+            return Control.NONE;
+        }
+        try (CloseableIterator<Record> records = batch.streamingIterator(BufferSupplier.NO_CACHING,
+                MAX_RECORD_BODY_BYTES)) {
+            if (!records.hasNext()) {
+                return Control.EMPTY;
+            }
+            Record first = records.next();
+            if (!first.hasKey()) {
+                return Control.OTHER;
+            }
+            return switch (ControlRecordType.parse(first.key())) {
+                case ABORT -> Control.ABORT;
+                case COMMIT -> Control.COMMIT;
+                default -> Control.OTHER;
+            };
+        } catch (RuntimeException e) {
+            return Control.OTHER; // a control record that does not parse is kept, never taken for a marker
+        }
     }
 
     // ---- the fast walk over an uncompressed v2 batch ----------------------------------------
@@ -267,6 +352,7 @@ public final class CompactionRecords {
     private static final int RECORD_COUNT = 57;
     private static final int RECORDS = 61;
     private static final int CODEC_MASK = 0x07;
+    private static final int TRANSACTIONAL_FLAG = 0x10;
     private static final int CONTROL_FLAG = 0x20;
     private static final int DELETE_HORIZON_FLAG = 0x40;
 
@@ -305,12 +391,26 @@ public final class CompactionRecords {
         return view.limit(view.capacity()).position(at).limit(at + length);
     }
 
+    /** The batch at {@code at}; a control batch's type is read through kafka-clients (markers are few and small). */
     private static Batch view(ByteBuffer b, int at) {
         long base = b.getLong(at);
-        boolean horizon = (b.getShort(at + ATTRIBUTES) & DELETE_HORIZON_FLAG) != 0;
+        short attributes = b.getShort(at + ATTRIBUTES);
+        boolean horizon = (attributes & DELETE_HORIZON_FLAG) != 0;
+        Control control = (attributes & CONTROL_FLAG) == 0 ? Control.NONE : controlAt(b, at);
         return new Batch(base, base + b.getInt(at + LAST_OFFSET_DELTA), b.getLong(at + PRODUCER_ID),
-                b.getShort(at + PRODUCER_EPOCH), isControl(b, at),
+                b.getShort(at + PRODUCER_EPOCH), (attributes & TRANSACTIONAL_FLAG) != 0, control,
                 horizon ? OptionalLong.of(b.getLong(at + BASE_TIMESTAMP)) : OptionalLong.empty());
+    }
+
+    private static Control controlAt(ByteBuffer b, int at) {
+        try {
+            for (MutableRecordBatch decoded : MemoryRecords.readableRecords(slice(b, at)).batches()) {
+                return controlOf(decoded);
+            }
+        } catch (RuntimeException e) {
+            // as controlOf: kept, never taken for a marker
+        }
+        return Control.OTHER;
     }
 
     /**

@@ -4,8 +4,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.function.Predicate;
 
 import org.slf4j.Logger;
@@ -29,7 +35,18 @@ import dev.runnel.common.TopicPartition;
  * is at least the map's latest for its key, unless it is a tombstone whose batch's delete horizon
  * has passed; a keyless record never (a compacted topic refuses them on produce). The batch that
  * ends each active producer's appends stays, emptied if need be, so the producer's last sequence
- * survives, and so does the batch that ends the round's range. Offsets never change.
+ * survives (for a producer whose last entry is a marker, its markers at its current epoch stay, so
+ * the epoch survives), and so does the batch that ends the round's range. Offsets never change.
+ *
+ * <p>Transactions ({@link CleanedTransactions}, Kafka's {@code CleanedTransactionMetadata}): the
+ * data of an aborted transaction, found through the {@code .txnindex} of the segments from the
+ * range's start on, goes whatever its keys, and never enters the map, so an aborted write never
+ * shadows a committed value. An ABORT marker stays while the round still saw a batch of its
+ * transaction, and is then indexed again in the cleaned segment's {@code .txnindex}; a COMMIT
+ * marker may go once a round saw no batch of its transaction, an ABORT marker once a round saw
+ * none of its. A marker that may go first gets a delete horizon ({@code delete.retention.ms}, as a
+ * tombstone does), so consumers that read its transaction still find it, and goes in a round
+ * after that horizon. An emptied control batch may always go.
  *
  * <p>Segments are rewritten in groups whose sizes and index sizes fit one segment, each into a
  * {@code .cleaned} segment that is fsynced and swapped in under the log's lock (see
@@ -192,8 +209,10 @@ final class Cleaner {
         }
         LogSegment active = segments.get(segments.size() - 1);
 
-        // 1. The map over the dirty segments, until it fills.
+        // 1. The map over the dirty segments, until it fills; aborted transactions' data stays out of it.
         map.clear();
+        CleanedTransactions mapTxns = new CleanedTransactions(
+                abortedTxns(segments, range.firstDirtyOffset(), range.firstUncleanableOffset()));
         for (LogSegment segment : segments) {
             long end = Math.min(endOf(segments, segment), range.firstUncleanableOffset());
             if (segment == active || segment.baseOffset() >= range.firstUncleanableOffset()) {
@@ -207,6 +226,15 @@ final class Cleaner {
                 read[0] += chunk.remaining();
                 throttler.maybeThrottle(chunk.remaining(), () -> stopping.test(log.topicPartition()));
                 return CompactionRecords.forEachKey(chunk, range.firstDirtyOffset(), new CompactionRecords.KeyVisitor() {
+                    @Override
+                    public boolean batch(CompactionRecords.Batch batch) {
+                        if (batch.isControl()) {
+                            mapTxns.onControl(batch);
+                            return false;
+                        }
+                        return !mapTxns.onData(batch);
+                    }
+
                     @Override
                     public boolean record(long offset, ByteBuffer key) {
                         if (map.isFull()) {
@@ -244,8 +272,10 @@ final class Cleaner {
                 logBytes += segment.size();
             }
         }
-        Map<Long, Long> producers = log.lastOffsetsOfActiveProducers();
-        Rules rules = new Rules(map, producers, range.firstUncleanableOffset(), nowMs);
+        long rewrittenEnd = endOf(segments, toClean.get(toClean.size() - 1));
+        CleanedTransactions txns = new CleanedTransactions(abortedTxns(segments, toClean.get(0).baseOffset(),
+                rewrittenEnd));
+        Rules rules = new Rules(map, lastEntriesOfActiveProducers(log), txns, range.firstUncleanableOffset(), nowMs);
         long[] counts = new long[3];
         int written = 0;
         for (List<LogSegment> group : groupBySize(toClean, segments, config.segmentBytes(),
@@ -271,6 +301,42 @@ final class Cleaner {
         }
         return new Result(endOffset, read[0], counts[0], counts[1], counts[2], keysMapped, utilization, toClean.size(),
                 written, logBytes);
+    }
+
+    /**
+     * The aborted transactions with data or marker in [{@code from}, {@code upTo}), from the
+     * {@code .txnindex} of the segment holding {@code from} and the ones after it (an entry lives
+     * with its marker, which may lie segments after the data), stopping where the index says no
+     * later entry can concern the range (Kafka's {@code collectAbortedTransactions}).
+     */
+    private static List<TransactionIndex.AbortedTxn> abortedTxns(List<LogSegment> segments, long from, long upTo) {
+        List<TransactionIndex.AbortedTxn> found = new ArrayList<>();
+        for (LogSegment segment : segments) {
+            if (endOf(segments, segment) <= from) {
+                continue;
+            }
+            TransactionIndex.SearchResult result = segment.collectAbortedTxns(from, upTo);
+            found.addAll(result.aborted());
+            if (result.complete()) {
+                break;
+            }
+        }
+        return found;
+    }
+
+    /**
+     * What keeps an active producer's state in the log (Kafka's {@code LastRecord}): the offset
+     * ending its last data batch, or -1 if the producer state keeps none (a marker moved it to a
+     * new epoch), and its epoch.
+     */
+    private record LastEntry(long lastDataOffset, short producerEpoch) {
+    }
+
+    private static Map<Long, LastEntry> lastEntriesOfActiveProducers(PartitionLog log) {
+        Map<Long, LastEntry> last = new HashMap<>();
+        log.activeProducers().forEach((id, entry) -> last.put(id, new LastEntry(
+                entry.batches().isEmpty() ? -1 : entry.lastBatch().lastOffset(), entry.producerEpoch())));
+        return last;
     }
 
     private static Result abandoned(PartitionLog log, long bytesRead) {
@@ -315,11 +381,9 @@ final class Cleaner {
                     return true;
                 });
             }
-            // Markers are kept, so every aborted transaction indexed in the sources still has its marker.
-            for (LogSegment source : group) {
-                for (TransactionIndex.AbortedTxn txn : source.abortedTxns()) {
-                    cleaned.appendAbortedTxn(txn);
-                }
+            // The aborts whose markers this group kept because the round still saw their data, in marker order.
+            for (TransactionIndex.AbortedTxn txn : rules.transactions().takeKeptAborts()) {
+                cleaned.appendAbortedTxn(txn);
             }
             cleaned.onBecomeInactive();
             cleaned.flush();
@@ -380,41 +444,59 @@ final class Cleaner {
     private static final class Rules implements CompactionRecords.Rules {
 
         private final OffsetMap map;
-        private final Map<Long, Long> lastOffsetOfProducer;
+        private final Map<Long, LastEntry> producers;
+        private final CleanedTransactions txns;
         private final long firstUncleanableOffset;
         private final long nowMs;
 
-        Rules(OffsetMap map, Map<Long, Long> lastOffsetOfProducer, long firstUncleanableOffset, long nowMs) {
+        Rules(OffsetMap map, Map<Long, LastEntry> producers, CleanedTransactions txns, long firstUncleanableOffset,
+                long nowMs) {
             this.map = map;
-            this.lastOffsetOfProducer = lastOffsetOfProducer;
+            this.producers = producers;
+            this.txns = txns;
             this.firstUncleanableOffset = firstUncleanableOffset;
             this.nowMs = nowMs;
         }
 
+        CleanedTransactions transactions() {
+            return txns;
+        }
+
         @Override
-        public CompactionRecords.BatchRetention batch(CompactionRecords.Batch batch) {
-            if (batch.producerId() >= 0) {
-                Long last = lastOffsetOfProducer.get(batch.producerId());
-                if (last != null && last == batch.lastOffset()) {
-                    return CompactionRecords.BatchRetention.RETAIN_EMPTY;
-                }
+        public CompactionRecords.BatchDecision batch(CompactionRecords.Batch batch) {
+            // Aborted data may go at once; a marker that may go first waits out its delete horizon.
+            boolean discardable = batch.isControl() ? txns.onControl(batch) : txns.onData(batch);
+            boolean dropRecords = discardable && (!batch.isControl() || (batch.deleteHorizonMs().isPresent()
+                    && batch.deleteHorizonMs().getAsLong() <= nowMs));
+            CompactionRecords.BatchRetention retention;
+            if (endsItsProducer(batch) || batch.lastOffset() + 1 == firstUncleanableOffset) {
+                retention = CompactionRecords.BatchRetention.RETAIN_EMPTY;
+            } else if (dropRecords) {
+                retention = CompactionRecords.BatchRetention.DELETE;
+            } else {
+                retention = CompactionRecords.BatchRetention.DELETE_EMPTY;
             }
-            if (batch.lastOffset() + 1 == firstUncleanableOffset) {
-                return CompactionRecords.BatchRetention.RETAIN_EMPTY;
+            return new CompactionRecords.BatchDecision(retention, dropRecords, discardable && batch.isControl());
+        }
+
+        /**
+         * Whether {@code batch} keeps an active producer's state: its last data batch (its last
+         * sequence), or, if the producer state keeps none, a marker at its current epoch (the
+         * epoch fences zombies). Kafka keeps every such marker, not only the last: the state keeps
+         * no batch only between a marker at a new epoch and the producer's next write.
+         */
+        private boolean endsItsProducer(CompactionRecords.Batch batch) {
+            LastEntry last = batch.producerId() < 0 ? null : producers.get(batch.producerId());
+            if (last == null) {
+                return false;
             }
-            // Control batches (transaction markers) stay until transactions teach the cleaner when they may go.
-            if (batch.control()) {
-                return CompactionRecords.BatchRetention.RETAIN_EMPTY;
-            }
-            return CompactionRecords.BatchRetention.DELETE_EMPTY;
+            return last.lastDataOffset() >= 0 ? batch.lastOffset() == last.lastDataOffset()
+                    : batch.isControl() && batch.producerEpoch() == last.producerEpoch();
         }
 
         @Override
         public boolean retain(CompactionRecords.Batch batch, long offset, ByteBuffer key, boolean tombstone) {
-            if (offset > map.latestOffset()) {
-                return true;
-            }
-            if (batch.control()) {
+            if (batch.isControl() || offset > map.latestOffset()) {
                 return true;
             }
             if (key == null) {
@@ -424,6 +506,92 @@ final class Cleaner {
                 return false;
             }
             return !tombstone || batch.deleteHorizonMs().isEmpty() || nowMs < batch.deleteHorizonMs().getAsLong();
+        }
+    }
+
+    /**
+     * The transactions a walk over the log meets, in offset order (Kafka's
+     * {@code CleanedTransactionMetadata}): which batches are an aborted transaction's data, and which
+     * markers may go. Aborted transactions come from the {@code .txnindex}; one starts at its first
+     * offset and ends at its ABORT marker. A marker may go if the walk saw no batch of its
+     * transaction: for an ABORT, none since the transaction started; for a COMMIT, none of the
+     * producer's transactional data since its previous marker. An emptied control batch may go.
+     *
+     * <p>Not thread-safe: one per walk.
+     */
+    static final class CleanedTransactions {
+
+        /** An aborted transaction the walk is inside of, and whether it saw a batch of it. */
+        private static final class Aborted {
+            final TransactionIndex.AbortedTxn txn;
+            boolean batchSeen;
+
+            Aborted(TransactionIndex.AbortedTxn txn) {
+                this.txn = txn;
+            }
+        }
+
+        private final PriorityQueue<TransactionIndex.AbortedTxn> notStarted =
+                new PriorityQueue<>(Comparator.comparingLong(TransactionIndex.AbortedTxn::firstOffset));
+        private final Map<Long, Aborted> ongoingAborted = new HashMap<>();
+        private final Set<Long> ongoingCommitted = new HashSet<>();
+        private final List<TransactionIndex.AbortedTxn> keptAborts = new ArrayList<>();
+
+        CleanedTransactions(Collection<TransactionIndex.AbortedTxn> aborted) {
+            notStarted.addAll(aborted);
+        }
+
+        /** A data batch: whether it belongs to an aborted transaction (and so may go). */
+        boolean onData(CompactionRecords.Batch batch) {
+            startAbortedUpTo(batch.lastOffset());
+            if (!batch.transactional()) {
+                return false;
+            }
+            Aborted aborted = ongoingAborted.get(batch.producerId());
+            if (aborted != null) {
+                aborted.batchSeen = true;
+                return true;
+            }
+            ongoingCommitted.add(batch.producerId());
+            return false;
+        }
+
+        /** A control batch: whether it may go. An ABORT marker that stays is noted for the cleaned index. */
+        boolean onControl(CompactionRecords.Batch batch) {
+            startAbortedUpTo(batch.lastOffset());
+            switch (batch.control()) {
+                case ABORT -> {
+                    Aborted aborted = ongoingAborted.remove(batch.producerId());
+                    if (aborted != null && aborted.batchSeen) {
+                        keptAborts.add(aborted.txn);
+                        return false;
+                    }
+                    return true;
+                }
+                case COMMIT -> {
+                    return !ongoingCommitted.remove(batch.producerId());
+                }
+                case EMPTY -> {
+                    return true;
+                }
+                default -> {
+                    return false;
+                }
+            }
+        }
+
+        /** The aborted transactions whose ABORT markers stayed since the last call, in marker order. */
+        List<TransactionIndex.AbortedTxn> takeKeptAborts() {
+            List<TransactionIndex.AbortedTxn> kept = List.copyOf(keptAborts);
+            keptAborts.clear();
+            return kept;
+        }
+
+        private void startAbortedUpTo(long offset) {
+            while (!notStarted.isEmpty() && notStarted.peek().firstOffset() <= offset) {
+                TransactionIndex.AbortedTxn txn = notStarted.poll();
+                ongoingAborted.putIfAbsent(txn.producerId(), new Aborted(txn));
+            }
         }
     }
 }

@@ -12,9 +12,13 @@ import java.util.Random;
 
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.DefaultRecordBatch;
+import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.header.Header;
@@ -25,7 +29,9 @@ import org.junit.jupiter.api.Test;
  * The cleaner's fast walk over uncompressed batches gives exactly what kafka-clients' own decoding
  * and {@code filterTo} give: the same keys and offsets, and byte for byte the same output, over
  * random batches (keys and values of any size or none, headers, tombstones, producers, delete
- * horizons, several codecs) and random retention rules.
+ * horizons, several codecs; transactional batches, markers, other control batches, emptied
+ * batches) and random retention rules. Both paths show the rules every batch once, in order: the
+ * cleaner's transaction rules count on it.
  */
 class CompactionRecordsTest {
 
@@ -36,22 +42,66 @@ class CompactionRecordsTest {
         for (int trial = 0; trial < 300; trial++) {
             ByteBuffer batches = randomBatches();
             Map<String, Long> latest = new HashMap<>();
-            List<long[]> fastKeys = new ArrayList<>();
-            List<long[]> slowKeys = new ArrayList<>();
+            List<Object> fastKeys = new ArrayList<>();
+            List<Object> slowKeys = new ArrayList<>();
             long from = random.nextInt(20);
-            CompactionRecords.forEachKey(batches, from, recorder(fastKeys, latest));
-            forEachKeyWithKafkaClients(batches, from, recorder(slowKeys, new HashMap<>()));
+            long skipSeed = random.nextLong();
+            CompactionRecords.forEachKey(batches, from, recorder(fastKeys, latest, skipSeed));
+            forEachKeyWithKafkaClients(batches, from, recorder(slowKeys, new HashMap<>(), skipSeed));
             assertThat(fastKeys).as("keys of trial %d", trial).containsExactlyElementsOf(slowKeys);
 
             long now = 1_000_000;
-            CompactionRecords.Rules rules = rules(latest, random.nextLong(), now);
+            long seed = random.nextLong();
+            List<CompactionRecords.Batch> fastBatches = new ArrayList<>();
+            List<CompactionRecords.Batch> slowBatches = new ArrayList<>();
             // Small destinations: the outputs must grow, several times within a call.
-            CompactionRecords.Filtered fast = CompactionRecords.filter(batches, ByteBuffer.allocate(64), now, 500, rules);
+            CompactionRecords.Filtered fast = CompactionRecords.filter(batches, ByteBuffer.allocate(64), now, 500,
+                    rules(latest, seed, now, fastBatches));
             CompactionRecords.Filtered slow = CompactionRecords.filterDecoded(batches.slice(), ByteBuffer.allocate(64),
-                    now, 500, rules);
+                    now, 500, rules(latest, seed, now, slowBatches));
             assertThat(bytes(fast.output())).as("output of trial %d", trial).isEqualTo(bytes(slow.output()));
             assertThat(fast.recordsRetained()).isEqualTo(slow.recordsRetained());
+            assertThat(fastBatches).as("batches the rules saw in trial %d", trial)
+                    .containsExactlyElementsOf(slowBatches).hasSize(batchCount(batches));
         }
+    }
+
+    @Test
+    void aControlBatchIsSeenAsTheMarkerItHolds() {
+        ByteBuffer all = ByteBuffer.allocate(4096);
+        all.put(MemoryRecords.withEndTransactionMarker(0, 1000, 0, 7, (short) 2,
+                new EndTransactionMarker(ControlRecordType.ABORT, 3)).buffer());
+        all.put(MemoryRecords.withEndTransactionMarker(1, 1000, 0, 7, (short) 2,
+                new EndTransactionMarker(ControlRecordType.COMMIT, 3)).buffer());
+        int at = all.position();
+        DefaultRecordBatch.writeEmptyHeader(all, RecordBatch.MAGIC_VALUE_V2, 7, (short) 2, -1, 2, 2, 0,
+                TimestampType.CREATE_TIME, 1000, true, true);
+        all.position(at + DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
+        all.put(controlBatch(3, ControlRecordType.LEADER_CHANGE, RecordBatch.NO_TIMESTAMP));
+        all.flip();
+        List<CompactionRecords.Batch> seen = new ArrayList<>();
+        CompactionRecords.forEachKey(all, 0, new CompactionRecords.KeyVisitor() {
+            @Override
+            public boolean batch(CompactionRecords.Batch batch) {
+                seen.add(batch);
+                return true;
+            }
+
+            @Override
+            public boolean record(long offset, ByteBuffer key) {
+                throw new AssertionError("a control record is not a key");
+            }
+
+            @Override
+            public void batchEnd(long lastOffset) {
+            }
+        });
+
+        assertThat(seen).extracting(CompactionRecords.Batch::control).containsExactly(CompactionRecords.Control.ABORT,
+                CompactionRecords.Control.COMMIT, CompactionRecords.Control.EMPTY, CompactionRecords.Control.OTHER);
+        assertThat(seen).allSatisfy(b -> assertThat(b.isControl()).isTrue());
+        assertThat(seen.get(0).transactional()).isTrue();
+        assertThat(seen.get(0).producerId()).isEqualTo(7);
     }
 
     /** {@link CompactionRecords#forEachKey} done wholly by kafka-clients, batch by batch. */
@@ -61,7 +111,7 @@ class CompactionRecordsTest {
             if (batch.lastOffset() < fromOffset) {
                 continue;
             }
-            if (!batch.isControlBatch()) {
+            if (visitor.batch(viewWithKafkaClients(batch)) && !batch.isControlBatch()) {
                 ByteBuffer one = ByteBuffer.allocate(batch.sizeInBytes());
                 batch.writeTo(one);
                 CompactionRecords.forEachKeyDecoded(one.flip(), fromOffset, visitor);
@@ -70,32 +120,67 @@ class CompactionRecordsTest {
         }
     }
 
-    /** Records every key's offset and hash as [offset, hash]; keeps the latest offset per key. */
-    private static CompactionRecords.KeyVisitor recorder(List<long[]> seen, Map<String, Long> latest) {
+    /** What the rules are shown of a batch, read by kafka-clients alone. */
+    private static CompactionRecords.Batch viewWithKafkaClients(RecordBatch batch) {
+        CompactionRecords.Control control = CompactionRecords.Control.NONE;
+        if (batch.isControlBatch()) {
+            control = CompactionRecords.Control.EMPTY;
+            for (Record r : batch) {
+                ControlRecordType type = ControlRecordType.parse(r.key());
+                control = type == ControlRecordType.ABORT ? CompactionRecords.Control.ABORT
+                        : type == ControlRecordType.COMMIT ? CompactionRecords.Control.COMMIT
+                        : CompactionRecords.Control.OTHER;
+                break;
+            }
+        }
+        return new CompactionRecords.Batch(batch.baseOffset(), batch.lastOffset(), batch.producerId(),
+                batch.producerEpoch(), batch.isTransactional(), control, batch.deleteHorizonMs());
+    }
+
+    /**
+     * Records every batch seen, every key's offset and hash as "offset:hash", and every batch end;
+     * keeps the latest offset per key. Skips the keys of some batches, by a coin per base offset.
+     */
+    private static CompactionRecords.KeyVisitor recorder(List<Object> seen, Map<String, Long> latest, long skipSeed) {
         return new CompactionRecords.KeyVisitor() {
+            @Override
+            public boolean batch(CompactionRecords.Batch batch) {
+                seen.add(batch);
+                return Math.floorMod(batch.baseOffset() * 17 + skipSeed, 5) != 0;
+            }
+
             @Override
             public boolean record(long offset, ByteBuffer key) {
                 String k = StandardCharsets.UTF_8.decode(key.duplicate()).toString();
-                seen.add(new long[] {offset, k.hashCode()});
+                seen.add(offset + ":" + k.hashCode());
                 latest.put(k, offset);
                 return true;
             }
 
             @Override
             public void batchEnd(long lastOffset) {
-                seen.add(new long[] {-1, lastOffset});
+                seen.add("end " + lastOffset);
             }
         };
     }
 
-    /** Keeps a record if it is the latest of its key (by the map) or a coin says so; tombstones as the cleaner does. */
-    private static CompactionRecords.Rules rules(Map<String, Long> latest, long seed, long now) {
+    /**
+     * Keeps a record if it is the latest of its key (by the map) or a coin says so; tombstones as
+     * the cleaner does. The batch decisions are coins per base offset too; every batch the rules
+     * are shown goes to {@code shown}.
+     */
+    private static CompactionRecords.Rules rules(Map<String, Long> latest, long seed, long now,
+            List<CompactionRecords.Batch> shown) {
         Random coin = new Random(seed);
         Map<Long, Boolean> decided = new HashMap<>();
         return new CompactionRecords.Rules() {
             @Override
-            public CompactionRecords.BatchRetention batch(CompactionRecords.Batch batch) {
-                return CompactionRecords.BatchRetention.values()[(int) Math.floorMod(batch.baseOffset() * 31 + seed, 3)];
+            public CompactionRecords.BatchDecision batch(CompactionRecords.Batch batch) {
+                shown.add(batch);
+                long h = batch.baseOffset() * 31 + seed;
+                return new CompactionRecords.BatchDecision(
+                        CompactionRecords.BatchRetention.values()[(int) Math.floorMod(h, 3)],
+                        Math.floorMod(h >>> 7, 4) == 0, Math.floorMod(h >>> 11, 3) == 0);
             }
 
             @Override
@@ -119,15 +204,38 @@ class CompactionRecordsTest {
         long offset = 0;
         int batches = 1 + random.nextInt(6);
         for (int b = 0; b < batches; b++) {
-            Compression codec = random.nextInt(4) == 0 ? Compression.lz4().build() : Compression.NONE;
-            boolean idempotent = random.nextBoolean();
             long deleteHorizon = random.nextInt(3) == 0 ? 999_000 + random.nextInt(2_000) : RecordBatch.NO_TIMESTAMP;
+            int kind = random.nextInt(10);
+            if (kind == 0) { // a transaction marker
+                all.put(controlBatch(offset, random.nextBoolean() ? ControlRecordType.ABORT : ControlRecordType.COMMIT,
+                        deleteHorizon));
+                offset += 1 + random.nextInt(2);
+                continue;
+            }
+            if (kind == 1) { // an emptied batch, data or control, as a cleaning leaves them
+                int span = 1 + random.nextInt(3);
+                int at = all.position();
+                boolean control = random.nextBoolean();
+                DefaultRecordBatch.writeEmptyHeader(all, RecordBatch.MAGIC_VALUE_V2, 42, (short) 1,
+                        control ? RecordBatch.NO_SEQUENCE : (int) offset, offset, offset + span - 1, 0,
+                        TimestampType.CREATE_TIME, 1000, random.nextBoolean() || control, control);
+                all.position(at + DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
+                offset += span + random.nextInt(2);
+                continue;
+            }
+            if (kind == 2) { // a control record that is not a marker
+                all.put(controlBatch(offset, ControlRecordType.LEADER_CHANGE, deleteHorizon));
+                offset += 1;
+                continue;
+            }
+            Compression codec = random.nextInt(4) == 0 ? Compression.lz4().build() : Compression.NONE;
+            int producer = random.nextInt(3); // none, idempotent, transactional
             ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
             MemoryRecordsBuilder builder = new MemoryRecordsBuilder(new ByteBufferOutputStream(buffer),
                     RecordBatch.MAGIC_VALUE_V2, codec,
-                    TimestampType.CREATE_TIME, offset, 1000, idempotent ? 42 : RecordBatch.NO_PRODUCER_ID,
-                    idempotent ? (short) 1 : RecordBatch.NO_PRODUCER_EPOCH,
-                    idempotent ? (int) offset : RecordBatch.NO_SEQUENCE, false, false, 0, buffer.capacity(),
+                    TimestampType.CREATE_TIME, offset, 1000, producer > 0 ? 42 : RecordBatch.NO_PRODUCER_ID,
+                    producer > 0 ? (short) 1 : RecordBatch.NO_PRODUCER_EPOCH,
+                    producer > 0 ? (int) offset : RecordBatch.NO_SEQUENCE, producer == 2, false, 0, buffer.capacity(),
                     deleteHorizon);
             int records = 1 + random.nextInt(8);
             for (int r = 0; r < records; r++) {
@@ -143,6 +251,28 @@ class CompactionRecordsTest {
             offset += records + random.nextInt(3); // offset gaps, as a cleaned log has
         }
         return all.flip();
+    }
+
+    /** A control batch of producer 42 at {@code offset} holding one record of {@code type}. */
+    private static ByteBuffer controlBatch(long offset, ControlRecordType type, long deleteHorizon) {
+        ByteBuffer buffer = ByteBuffer.allocate(256);
+        MemoryRecordsBuilder builder = new MemoryRecordsBuilder(new ByteBufferOutputStream(buffer),
+                RecordBatch.MAGIC_VALUE_V2, Compression.NONE, TimestampType.CREATE_TIME, offset, 1000, 42, (short) 1,
+                RecordBatch.NO_SEQUENCE, true, true, 0, buffer.capacity(), deleteHorizon);
+        if (type == ControlRecordType.ABORT || type == ControlRecordType.COMMIT) {
+            builder.appendEndTxnMarker(1000, new EndTransactionMarker(type, 5));
+        } else {
+            builder.appendControlRecord(1000, type, ByteBuffer.wrap(new byte[] {0, 0, 0, 0}));
+        }
+        return builder.build().buffer();
+    }
+
+    private static int batchCount(ByteBuffer batches) {
+        int count = 0;
+        for (MutableRecordBatch ignored : MemoryRecords.readableRecords(batches.slice()).batches()) {
+            count++;
+        }
+        return count;
     }
 
     private static byte[] bytes(ByteBuffer b) {
