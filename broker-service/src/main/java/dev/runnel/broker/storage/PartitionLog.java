@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -574,22 +573,6 @@ public final class PartitionLog implements AutoCloseable {
             long lowest = lowestTruncation;
             lowestTruncation = Long.MAX_VALUE;
             return lowest == Long.MAX_VALUE ? -1 : lowest;
-        }
-    }
-
-    /**
-     * The last data offset of each producer the log still tracks: the cleaner keeps the batch
-     * ending there, even emptied, so the producer's last sequence survives cleaning.
-     */
-    Map<Long, Long> lastOffsetsOfActiveProducers() {
-        synchronized (lock) {
-            Map<Long, Long> last = new HashMap<>();
-            producerState.activeProducers().forEach((id, entry) -> {
-                if (!entry.batches().isEmpty()) {
-                    last.put(id, entry.lastBatch().lastOffset());
-                }
-            });
-            return last;
         }
     }
 
