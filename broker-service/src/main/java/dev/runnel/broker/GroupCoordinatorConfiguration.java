@@ -1,9 +1,6 @@
 package dev.runnel.broker;
 
 import java.time.Clock;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
@@ -33,27 +30,6 @@ import dev.runnel.common.time.Scheduler;
 @Configuration(proxyBeanMethods = false)
 class GroupCoordinatorConfiguration {
 
-    /** The group coordinator's threads: where group operations and partition loads run. */
-    static final class GroupThreads implements AutoCloseable {
-
-        final ExecutorService groups = Executors.newFixedThreadPool(2, daemon("group-coordinator"));
-        final ExecutorService loader = Executors.newSingleThreadExecutor(daemon("group-loader"));
-
-        @Override
-        public void close() {
-            loader.shutdownNow();
-            groups.shutdownNow();
-        }
-
-        private static ThreadFactory daemon(String name) {
-            return r -> {
-                Thread t = new Thread(r, name);
-                t.setDaemon(true);
-                return t;
-            };
-        }
-    }
-
     @Bean
     GroupSettings groupSettings(BrokerProperties properties) {
         BrokerProperties.Group group = properties.getGroup();
@@ -65,18 +41,19 @@ class GroupCoordinatorConfiguration {
                 offsets.getCommitTimeout(), (int) Math.min(Integer.MAX_VALUE, offsets.getSegmentBytes().toBytes()));
     }
 
+    /** The group coordinator's threads: where group operations and partition loads run. */
     @Bean(destroyMethod = "close")
-    GroupThreads groupThreads() {
-        return new GroupThreads();
+    CoordinatorThreads groupThreads() {
+        return new CoordinatorThreads("group-coordinator", 2);
     }
 
     /** The groups and their state; leading an offsets partition makes this broker the coordinator of its groups. */
     @Bean
     GroupMetadataManager groupMetadataManager(ReplicaManager replicas, MetadataCache metadataCache,
-            GroupSettings settings, GroupThreads threads, Clock clock) {
+            GroupSettings settings, CoordinatorThreads groupThreads, Clock clock) {
         GroupMetadataManager manager = new GroupMetadataManager(
-                new ReplicatedGroupLog(replicas, clock, settings.commitTimeout()), clock, threads.groups,
-                threads.loader, settings, () -> metadataCache.snapshot().topic(InternalTopics.CONSUMER_OFFSETS)
+                new ReplicatedGroupLog(replicas, clock, settings.commitTimeout()), clock, groupThreads.queues,
+                groupThreads.loader, settings, () -> metadataCache.snapshot().topic(InternalTopics.CONSUMER_OFFSETS)
                         .map(t -> t.partitions().size()).orElse(settings.offsetsTopicPartitions()));
         replicas.onStateChange(tp -> {
             if (!tp.topic().equals(InternalTopics.CONSUMER_OFFSETS)) {

@@ -5,9 +5,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 
 import org.apache.kafka.common.protocol.Errors;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -51,29 +48,9 @@ class TransactionCoordinatorConfiguration {
     private static final int SOCKET_TIMEOUT_MS = 30_000;
 
     /** The coordinator's threads: one queue per partition runs on these, and loads on their own. */
-    static final class TransactionThreads implements AutoCloseable {
-
-        final ExecutorService queues = Executors.newFixedThreadPool(2, daemon("transaction-coordinator"));
-        final ExecutorService loader = Executors.newSingleThreadExecutor(daemon("transaction-loader"));
-
-        @Override
-        public void close() {
-            loader.shutdownNow();
-            queues.shutdownNow();
-        }
-
-        private static ThreadFactory daemon(String name) {
-            return r -> {
-                Thread t = new Thread(r, name);
-                t.setDaemon(true);
-                return t;
-            };
-        }
-    }
-
     @Bean(destroyMethod = "close")
-    TransactionThreads transactionThreads() {
-        return new TransactionThreads();
+    CoordinatorThreads transactionThreads() {
+        return new CoordinatorThreads("transaction-coordinator", 2);
     }
 
     @Bean
@@ -114,13 +91,13 @@ class TransactionCoordinatorConfiguration {
 
     @Bean
     TransactionCoordinator transactionCoordinator(BrokerProperties properties, ReplicaManager replicas,
-            MetadataCache metadata, TransactionThreads threads, TransactionMarkerChannel markers,
+            MetadataCache metadata, CoordinatorThreads transactionThreads, TransactionMarkerChannel markers,
             TransactionSettings settings, ProducerIdManager producerIds, GroupMetadataManager groups, Clock clock,
             Scheduler scheduler) {
         BrokerProperties.TransactionStateLog log = properties.getTransactionStateLog();
         TransactionStateManager manager = new TransactionStateManager(
-                new ReplicatedTransactionLog(replicas, clock, log.getWriteTimeout()), clock, threads.queues,
-                threads.loader, () -> metadata.snapshot().topic(InternalTopics.TRANSACTION_STATE)
+                new ReplicatedTransactionLog(replicas, clock, log.getWriteTimeout()), clock, transactionThreads.queues,
+                transactionThreads.loader, () -> metadata.snapshot().topic(InternalTopics.TRANSACTION_STATE)
                         .map(t -> t.partitions().size()).orElse(log.getPartitions()));
         TransactionCoordinator coordinator = new TransactionCoordinator(manager, markers, clock, scheduler, settings,
                 () -> {

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 
 import dev.runnel.common.TopicPartition;
+import dev.runnel.common.concurrent.SerialQueue;
 
 /**
  * A classic group's state: members, generation, chosen protocol, leader and committed offsets.
@@ -49,7 +50,7 @@ final class ClassicGroup {
     ClassicGroup(String groupId, int offsetsPartition, Executor executor, long nowMs) {
         this.groupId = groupId;
         this.offsetsPartition = offsetsPartition;
-        this.queue = new SerialQueue(executor);
+        this.queue = new SerialQueue(executor, "group " + groupId);
         this.state = GroupState.EMPTY;
         this.stateTimestampMs = nowMs;
     }

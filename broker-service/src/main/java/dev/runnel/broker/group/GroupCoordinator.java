@@ -11,6 +11,7 @@ import java.util.function.Function;
 
 import org.apache.kafka.common.protocol.Errors;
 
+import dev.runnel.common.concurrent.SerialQueue;
 import dev.runnel.common.time.Scheduler;
 
 /**

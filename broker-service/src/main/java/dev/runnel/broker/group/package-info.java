@@ -48,7 +48,7 @@
  * ({@code PartitionWrites}), whatever order the ISR acknowledges them in, and a load replays
  * batches, markers included, in log order.
  *
- * <p><b>Threads.</b> Everything about one group runs on its {@link dev.runnel.broker.group.SerialQueue}
+ * <p><b>Threads.</b> Everything about one group runs on its {@link dev.runnel.common.concurrent.SerialQueue}
  * (requests, timers, write completions), so a group's state needs no locks; loading runs on its own
  * executor and publishes the loaded groups at the end.
  */

@@ -17,6 +17,8 @@ import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.runnel.common.concurrent.SerialQueue;
+
 /**
  * Which {@code __transaction_state} partitions this broker coordinates, the transactional ids of
  * each, and their writes (Kafka's {@code TransactionStateManager} without the timers, which are
@@ -140,7 +142,8 @@ public final class TransactionStateManager {
      * @return whether a load started
      */
     boolean load(int partition, int coordinatorEpoch, Runnable beforeReading) {
-        Hosted hosted = new Hosted(partition, coordinatorEpoch, new SerialQueue(executor));
+        Hosted hosted = new Hosted(partition, coordinatorEpoch,
+                new SerialQueue(executor, "__transaction_state-" + partition));
         Hosted previous = partitions.compute(partition,
                 (p, current) -> current != null && current.coordinatorEpoch >= coordinatorEpoch ? current : hosted);
         if (previous != hosted) {

@@ -1,4 +1,4 @@
-package dev.runnel.broker.transaction;
+package dev.runnel.common.concurrent;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
@@ -7,22 +7,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one {@code __transaction_state} partition's tasks one at a time, in submission order, on a
- * shared executor: requests, timers and the completions of log appends and marker sends for the
- * ids of a partition never run concurrently, so their metadata needs no locks. A task submitted
- * from a running task runs after it. (The group coordinator has the same class, per group; the
- * layer rules keep the two packages apart.)
+ * Runs one owner's tasks one at a time, in submission order, on a shared executor: a coordinator
+ * gives each of its units (a consumer group, a {@code __transaction_state} partition) one, so
+ * requests, timers and the completions of log writes for that unit never run concurrently and its
+ * state needs no locks. A task submitted from a running task runs after it. A task that throws is
+ * logged and the next one runs.
  */
-final class SerialQueue implements Executor {
+public final class SerialQueue implements Executor {
 
     private static final Logger log = LoggerFactory.getLogger(SerialQueue.class);
 
     private final Executor executor;
+    private final String owner;
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     private boolean draining;
 
-    SerialQueue(Executor executor) {
+    /** @param owner names the queue's owner in the log when one of its tasks fails */
+    public SerialQueue(Executor executor, String owner) {
         this.executor = executor;
+        this.owner = owner;
     }
 
     @Override
@@ -50,7 +53,7 @@ final class SerialQueue implements Executor {
             try {
                 task.run();
             } catch (RuntimeException e) {
-                log.error("A transaction coordinator task failed", e);
+                log.error("A task of {} failed", owner, e);
             }
         }
     }
