@@ -5,6 +5,7 @@ Usage: driver.py <bootstrap servers> <name prefix>
 """
 import os
 import sys
+import time
 
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition, OFFSET_BEGINNING
 from confluent_kafka import libversion, version
@@ -197,6 +198,139 @@ def admin_topics():
             % (len(described.partitions) if described else 0, leaders, listed, gone))
 
 
+def transactional_producer(transactional_id):
+    return Producer({"bootstrap.servers": BOOTSTRAP, "transactional.id": transactional_id, "linger.ms": 5,
+                     "message.timeout.ms": 30000, "transaction.timeout.ms": 60000})
+
+
+def send(producer, t, vals, delivered, partition_of):
+    for i, v in enumerate(vals):
+        producer.produce(t, key="k-%d" % i, value=v, partition=partition_of(i), on_delivery=delivered)
+        producer.poll(0)
+
+
+def read_back(t, isolation, expected):
+    """Every partition of t from the beginning with assign() and isolation.level=isolation, until
+    expected is read and every partition reported its end (the last stable offset for
+    read_committed): (records read, duplicates counted; the distinct values)."""
+    records, read, at_end = [0], set(), set()
+    c = consumer(PREFIX + ".reader", "earliest", **{"isolation.level": isolation, "enable.partition.eof": True})
+    try:
+        c.assign([TopicPartition(t, p, OFFSET_BEGINNING) for p in range(3)])
+
+        def poll():
+            msg = c.poll(0.2)
+            if msg is None:
+                return
+            if msg.error() is None:
+                records[0] += 1
+                read.add(msg.value().decode())
+                at_end.discard(msg.partition())
+            elif msg.error().code() == KafkaError._PARTITION_EOF:
+                at_end.add(msg.partition())
+
+        matrix.until(lambda: expected <= read and len(at_end) == 3, DEADLINE, poll)
+        for msg in c.consume(100, 0.5):
+            if msg.error() is None:
+                records[0] += 1
+                read.add(msg.value().decode())
+    finally:
+        c.close()
+    return records[0], read
+
+
+def transactions():
+    """Commits a transaction of RECORDS records spread over the 3 partitions, writes 100 more in a
+    second one (flushed: they are in the log) and aborts it; a read_committed consumer reads
+    exactly the committed records, once each."""
+    t = topic("transactions")
+    committed, aborted = values("transactions", 0, RECORDS), values("transactions-aborted", 0, 100)
+    acked, aborted_acked, errors = [], [], []
+    producer = transactional_producer(PREFIX + ".txn")
+    producer.init_transactions(60)
+    producer.begin_transaction()
+    send(producer, t, committed, lambda err, msg: acked.append(msg) if err is None else errors.append(str(err)),
+         lambda i: i % 3)
+    producer.flush(DEADLINE)
+    producer.commit_transaction(60)
+    producer.begin_transaction()
+    send(producer, t, aborted, lambda err, msg: aborted_acked.append(msg) if err is None else errors.append(str(err)),
+         lambda i: i % 3)
+    producer.flush(DEADLINE)
+    producer.abort_transaction(60)
+    producer.flush(DEADLINE)
+    records, read = read_back(t, "read_committed", set(committed))
+    _, uncommitted = read_back(t, "read_uncommitted", set(committed) | set(aborted))
+    missing = len(set(committed) - read)
+    aborted_read = len(read & set(aborted))
+    passed = (len(acked) == RECORDS and len(aborted_acked) == len(aborted) and missing == 0 and aborted_read == 0
+              and records == RECORDS and len(read) == RECORDS)
+    return passed, len(acked), len(read), (
+        "committed %d/%d acknowledged, aborted %d/%d written then aborted%s; read_committed read %d records: missing %d, "
+        "aborted %d (want 0), duplicates %d (want 0); read_uncommitted read %d distinct (the aborted ones too)"
+        % (len(acked), RECORDS, len(aborted_acked), len(aborted), ", errors %s" % errors[:2] if errors else "", records,
+           missing, aborted_read, records - len(read), len(uncommitted)))
+
+
+def transactional_copy():
+    """Consume-transform-produce: a group member (read_committed) copies the committed records of
+    transactions to this scenario's topic, a transaction per batch, with its positions sent to the
+    transaction (send_offsets_to_transaction); then a read_committed read of the copy has each
+    record exactly once, and the group's committed offsets are the input's end offsets."""
+    source, t = topic("transactions"), topic("transactional-copy")
+    group = PREFIX + ".copy-group"
+    expected = set(values("transactions", 0, RECORDS))
+    c = consumer(group, "earliest", **{"isolation.level": "read_committed"})
+    producer = transactional_producer(PREFIX + ".copy-txn")
+    copied, transactions, sent, errors = 0, 0, {}, []
+    try:
+        ends = {p: c.get_watermark_offsets(TopicPartition(source, p), timeout=DEADLINE)[1] for p in range(3)}
+        producer.init_transactions(60)
+        c.subscribe([source])
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            msgs = [m for m in c.consume(500, 0.2) if m.error() is None]
+            assignment = c.assignment()
+            positions = {tp.partition: tp.offset for tp in c.position(assignment) if tp.offset >= 0} if assignment else {}
+            if not msgs and positions == sent:
+                if copied >= RECORDS and positions == ends:
+                    break
+                continue
+            producer.begin_transaction()
+            for m in msgs:
+                producer.produce(t, key=m.key(), value=m.value(), partition=m.partition(),
+                                 on_delivery=lambda err, msg: errors.append(str(err)) if err is not None else None)
+            producer.send_offsets_to_transaction([TopicPartition(source, p, o) for p, o in positions.items()],
+                                                 c.consumer_group_metadata(), DEADLINE)
+            producer.flush(DEADLINE)
+            producer.commit_transaction(60)
+            copied += len(msgs)
+            transactions += 1
+            sent = positions
+    finally:
+        c.close()
+    records, read = read_back(t, "read_committed", expected)
+    reader = consumer(group, "earliest")
+    committed = {}
+    try:
+        def offsets_at_end():
+            committed.update({tp.partition: tp.offset for tp in
+                              reader.committed([TopicPartition(source, p) for p in range(3)], timeout=DEADLINE)})
+            return committed == ends
+
+        # The offsets become the group's once the commit markers are written: wait for them.
+        at_end = matrix.retry(offsets_at_end)
+    finally:
+        reader.close()
+    missing, unexpected = len(expected - read), len(read - expected)
+    passed = copied == RECORDS and missing == 0 and unexpected == 0 and records == RECORDS and at_end and not errors
+    return passed, copied, len(read), (
+        "copied %d in %d transactions%s; read_committed read of the copy: %d records, missing %d, unexpected %d, "
+        "duplicates %d; group offsets at the input's end %s: committed %s, end offsets %s"
+        % (copied, transactions, ", errors %s" % errors[:2] if errors else "", records, missing, unexpected,
+           records - len(read), at_end, committed, ends))
+
+
 produce_scenario = matrix.keyword_produce_scenarios(produce, read_all)
 matrix.run(CLIENT, [
     produce_scenario("produce-acks0", acks="0"),
@@ -211,4 +345,6 @@ matrix.run(CLIENT, [
     matrix.group_rebalance(produce_acked, Group),
     ("commit-lag", commit_lag),
     ("admin-topics", admin_topics),
+    ("transactions", transactions),
+    ("transactional-copy", transactional_copy),
 ])

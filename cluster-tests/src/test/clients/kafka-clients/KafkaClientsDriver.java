@@ -24,6 +24,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -109,6 +110,8 @@ public final class KafkaClientsDriver {
         report("group-rebalance", this::groupRebalance);
         report("commit-lag", this::commitLag);
         report("admin-topics", this::adminTopics);
+        report("transactions", this::transactions);
+        report("transactional-copy", this::transactionalCopy);
     }
 
     private void report(String scenario, Scenario body) {
@@ -321,6 +324,129 @@ public final class KafkaClientsDriver {
         }
     }
 
+
+    /**
+     * A transactional producer commits a transaction of {@code RECORDS} records spread over the 3
+     * partitions, then writes 100 more in a second transaction (flushed: they are in the log) and
+     * aborts it; a read_committed consumer (assign()) reads exactly the committed records, once each.
+     */
+    private Outcome transactions() throws Exception {
+        String topic = topic("transactions");
+        List<String> committed = values("transactions", 0, RECORDS);
+        List<String> aborted = values("transactions-aborted", 0, 100);
+        long acknowledged;
+        long abortedWritten;
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(transactionalConfig(prefix + ".txn"),
+                new StringSerializer(), new StringSerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            List<Future<RecordMetadata>> sent = sendSpread(producer, topic, committed);
+            producer.commitTransaction();
+            acknowledged = awaitAcks(producer, sent);
+            producer.beginTransaction();
+            List<Future<RecordMetadata>> abortedSent = sendSpread(producer, topic, aborted);
+            abortedWritten = awaitAcks(producer, abortedSent);
+            producer.abortTransaction();
+        }
+        ReadBack read = readBack(topic, "read_committed", committed);
+        Set<String> all = new HashSet<>(committed);
+        all.addAll(aborted);
+        ReadBack uncommitted = readBack(topic, "read_uncommitted", new ArrayList<>(all));
+        long abortedRead = read.distinct.stream().filter(aborted::contains).count();
+        long missing = committed.stream().filter(v -> !read.distinct.contains(v)).count();
+        boolean pass = acknowledged == RECORDS && abortedWritten == aborted.size() && missing == 0 && abortedRead == 0
+                && read.records == RECORDS && read.distinct.size() == RECORDS;
+        return new Outcome(pass, acknowledged, read.distinct.size(), "committed " + acknowledged + "/" + RECORDS
+                + " acknowledged, aborted " + abortedWritten + "/" + aborted.size() + " written then aborted; read_committed read "
+                + read.records + " records: missing " + missing + ", aborted " + abortedRead + " (want 0), duplicates "
+                + (read.records - read.distinct.size()) + " (want 0); read_uncommitted read " + uncommitted.distinct.size()
+                + " distinct (the aborted ones too)");
+    }
+
+    /**
+     * Consume-transform-produce: a group member (read_committed) reads the committed records of
+     * {@code transactions} and copies them to this scenario's topic, a transaction per poll, with the
+     * member's positions sent to the transaction (sendOffsetsToTransaction); then a read_committed
+     * read of the copy has each record exactly once, and the group's committed offsets are the
+     * input's end offsets (past the aborted records and the markers).
+     */
+    private Outcome transactionalCopy() throws Exception {
+        String input = topic("transactions");
+        String output = topic("transactional-copy");
+        String group = prefix + ".copy-group";
+        List<String> expected = values("transactions", 0, RECORDS);
+        List<TopicPartition> inputPartitions = List.of(new TopicPartition(input, 0), new TopicPartition(input, 1),
+                new TopicPartition(input, 2));
+        Map<TopicPartition, Long> ends;
+        try (KafkaConsumer<String, String> c = consumer(prefix + ".ends", "earliest")) {
+            ends = c.endOffsets(inputPartitions, SCENARIO_DEADLINE);
+        }
+        long copied = 0;
+        int transactions = 0;
+        Map<TopicPartition, Long> sentOffsets = new HashMap<>();
+        try (KafkaConsumer<String, String> consumer = consumer(group, "earliest", "read_committed");
+                KafkaProducer<String, String> producer = new KafkaProducer<>(transactionalConfig(prefix + ".copy-txn"),
+                        new StringSerializer(), new StringSerializer())) {
+            producer.initTransactions();
+            consumer.subscribe(List.of(input));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline) {
+                ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(200));
+                Map<TopicPartition, Long> positions = new HashMap<>();
+                for (TopicPartition tp : consumer.assignment()) {
+                    positions.put(tp, consumer.position(tp, SCENARIO_DEADLINE));
+                }
+                if (records.isEmpty() && positions.equals(sentOffsets)) {
+                    if (copied >= RECORDS && positions.equals(ends)) {
+                        break;
+                    }
+                    continue;
+                }
+                producer.beginTransaction();
+                for (ConsumerRecord<String, String> r : records) {
+                    producer.send(new ProducerRecord<>(output, r.partition(), r.key(), r.value()));
+                }
+                Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+                positions.forEach((tp, offset) -> offsets.put(tp, new OffsetAndMetadata(offset)));
+                producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+                producer.commitTransaction();
+                copied += records.count();
+                transactions++;
+                sentOffsets = positions;
+            }
+        }
+        ReadBack read = readBack(output, "read_committed", expected);
+        long missing = expected.stream().filter(v -> !read.distinct.contains(v)).count();
+        long unexpected = read.distinct.stream().filter(v -> !expected.contains(v)).count();
+        Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
+        try (KafkaConsumer<String, String> reader = consumer(group, "earliest")) {
+            // The offsets become the group's once the commit markers are written: wait for them.
+            waitFor(() -> {
+                committed.clear();
+                reader.committed(new HashSet<>(inputPartitions), SCENARIO_DEADLINE).forEach((tp, o) -> {
+                    if (o != null) {
+                        committed.put(tp, o);
+                    }
+                });
+                return inputPartitions.stream().allMatch(tp -> committed.containsKey(tp)
+                        && committed.get(tp).offset() == ends.get(tp));
+            }, SCENARIO_DEADLINE);
+        }
+        boolean offsetsAtEnd = inputPartitions.stream().allMatch(tp -> committed.containsKey(tp)
+                && committed.get(tp).offset() == ends.get(tp));
+        StringBuilder offsets = new StringBuilder();
+        for (TopicPartition tp : inputPartitions) {
+            OffsetAndMetadata o = committed.get(tp);
+            offsets.append(" p").append(tp.partition()).append(" committed=").append(o == null ? "none" : o.offset())
+                    .append(" end=").append(ends.get(tp));
+        }
+        boolean pass = copied == RECORDS && missing == 0 && unexpected == 0 && read.records == RECORDS && offsetsAtEnd;
+        return new Outcome(pass, copied, read.distinct.size(), "copied " + copied + " in " + transactions
+                + " transactions; read_committed read of the copy: " + read.records + " records, missing " + missing
+                + ", unexpected " + unexpected + ", duplicates " + (read.records - read.distinct.size())
+                + "; group offsets at the input's end " + offsetsAtEnd + ":" + offsets);
+    }
+
     // --- clients ---
 
     private Map<String, Object> producerConfig(String acks, boolean idempotent, String compression) {
@@ -336,8 +462,22 @@ public final class KafkaClientsDriver {
         return config;
     }
 
+    /** A transactional producer's settings: idempotent, acks=all, {@code transactional.id}. */
+    private Map<String, Object> transactionalConfig(String transactionalId) {
+        Map<String, Object> config = producerConfig("all", true, "none");
+        config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000); // initTransactions, commit and abort wait that long
+        return config;
+    }
+
     private KafkaConsumer<String, String> consumer(String group, String reset) {
+        return consumer(group, reset, "read_uncommitted");
+    }
+
+    private KafkaConsumer<String, String> consumer(String group, String reset, String isolation) {
         Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, reset);
@@ -422,6 +562,51 @@ public final class KafkaClientsDriver {
             pollUntil(consumer, read, () -> read.containsAll(expected));
         }
         return read;
+    }
+
+    /** What a read from the beginning found: every record read (duplicates counted) and the distinct values. */
+    private static final class ReadBack {
+        long records;
+        final Set<String> distinct = new HashSet<>();
+    }
+
+    /**
+     * Every partition of {@code topic} from the beginning with assign() and {@code isolation}, until
+     * {@code expected} is read and every position is at the end offset (the last stable offset for
+     * read_committed: past aborted records and markers), or the scenario deadline.
+     */
+    private ReadBack readBack(String topic, String isolation, List<String> expected) {
+        ReadBack read = new ReadBack();
+        try (KafkaConsumer<String, String> consumer = consumer(prefix + ".reader", "earliest", isolation)) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, SCENARIO_DEADLINE);
+            long deadline = System.nanoTime() + SCENARIO_DEADLINE.toNanos();
+            while (System.nanoTime() < deadline && !(read.distinct.containsAll(expected)
+                    && partitions.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp)))) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    read.records++;
+                    read.distinct.add(r.value());
+                }
+            }
+            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
+                read.records++;
+                read.distinct.add(r.value());
+            }
+        }
+        return read;
+    }
+
+    /** Sends every value (key k-i) to partition i % 3. */
+    private static List<Future<RecordMetadata>> sendSpread(KafkaProducer<String, String> producer, String topic,
+            List<String> values) {
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            sent.add(producer.send(new ProducerRecord<>(topic, i % 3, "k-" + i, values.get(i))));
+        }
+        return sent;
     }
 
     /** Polls into {@code read} until {@code done} or the scenario deadline; then one more short poll for extras. */

@@ -75,19 +75,26 @@ async function produce (t, vals, { acks = -1, idempotent = false, compression = 
  * A member of a new group on t that reads into read until done() or the deadline. onJoin gets each
  * assignment; fromBeginning is auto.offset.reset=earliest.
  */
-function member (group, t, read, { fromBeginning = true, onJoin, autoCommit = true } = {}) {
-  const consumer = kafka.consumer({ groupId: group, sessionTimeout: 10000, heartbeatInterval: 1000, maxWaitTimeInMs: 500 })
-  const state = { consumer, assigned: [], fetched: 0, crashed: null }
+function member (group, t, read, { fromBeginning = true, onJoin, autoCommit = true, readUncommitted = false } = {}) {
+  const consumer = kafka.consumer({ groupId: group, sessionTimeout: 10000, heartbeatInterval: 1000, maxWaitTimeInMs: 500, readUncommitted })
+  // reached: per partition, the offset after the last one fetched and processed, aborted records and
+  // markers included (KafkaJS reports batches that held only those in END_BATCH_PROCESS too).
+  const state = { consumer, assigned: [], fetched: 0, crashed: null, reached: {} }
+  consumer.on(consumer.events.END_BATCH_PROCESS, e => {
+    if (e.payload.topic === t && e.payload.lastOffset != null) {
+      state.reached[e.payload.partition] = Math.max(state.reached[e.payload.partition] || 0, Number(e.payload.lastOffset) + 1)
+    }
+  })
   consumer.on(consumer.events.GROUP_JOIN, e => {
     state.assigned = (e.payload.memberAssignment[t] || []).slice()
     if (onJoin) onJoin(state.assigned)
   })
   consumer.on(consumer.events.FETCH, () => { state.fetched++ })
   consumer.on(consumer.events.CRASH, e => { state.crashed = String(e.payload.error) })
-  state.start = async (eachMessage) => {
+  state.start = async (eachMessage, eachBatch) => {
     await consumer.connect()
     await consumer.subscribe({ topics: [t], fromBeginning })
-    await consumer.run({
+    await consumer.run(eachBatch ? { autoCommit, eachBatch } : {
       autoCommit,
       eachMessage: eachMessage || (async ({ message }) => { read.add(message.value.toString()) })
     })
@@ -268,6 +275,164 @@ async function adminTopics () {
   }
 }
 
+/** Each partition's end offset (the high watermark). */
+async function endOffsets (t) {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    const ends = {}
+    for (const p of await admin.fetchTopicOffsets(t)) ends[p.partition] = Number(p.high)
+    return ends
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+const atEnd = (reached, ends) => Object.keys(ends).every(p => (reached[p] || 0) >= ends[p])
+
+/**
+ * t read from the beginning by a member of a new group, read_committed unless readUncommitted,
+ * until expected is read and the member has processed every partition to its end:
+ * { records (duplicates counted), read (the distinct values) }.
+ */
+async function readBack (t, expected, readUncommitted) {
+  const ends = await endOffsets(t)
+  const read = new Set()
+  let records = 0
+  const m = member(`${PREFIX}.reader.${readUncommitted ? 'uncommitted' : 'committed'}.${t}`, t, read, { readUncommitted })
+  try {
+    await m.start(async ({ message }) => { records++; read.add(message.value.toString()) })
+    await waitUntil(() => [...expected].every(v => read.has(v)) && atEnd(m.reached, ends), DEADLINE_MS)
+    await sleep(500) // anything beyond what was expected
+  } finally {
+    await m.consumer.disconnect()
+  }
+  return { records, read }
+}
+
+function transactionalProducer (transactionalId) {
+  return kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, transactionTimeout: 60000 })
+}
+
+/**
+ * A transaction of RECORDS records spread over the 3 partitions is committed, a second one of 100
+ * (acknowledged: in the log) aborted; a read_committed member reads exactly the committed records.
+ */
+async function transactions () {
+  const t = topic('transactions')
+  const committed = values('transactions', 0, RECORDS)
+  const aborted = values('transactions-aborted', 0, 100)
+  const messages = vals => vals.map((v, i) => ({ key: `k-${i}`, value: v, partition: i % 3 }))
+  const producer = transactionalProducer(`${PREFIX}.txn`)
+  await producer.connect()
+  let acked = 0
+  let abortedWritten = 0
+  try {
+    const first = await producer.transaction()
+    await first.send({ topic: t, acks: -1, timeout: DEADLINE_MS, messages: messages(committed) })
+    await first.commit()
+    acked = committed.length
+    const second = await producer.transaction()
+    await second.send({ topic: t, acks: -1, timeout: DEADLINE_MS, messages: messages(aborted) })
+    abortedWritten = aborted.length
+    await second.abort()
+  } finally {
+    await producer.disconnect()
+  }
+  const { records, read } = await readBack(t, new Set(committed), false)
+  const uncommitted = await readBack(t, new Set([...committed, ...aborted]), true)
+  const missing = committed.filter(v => !read.has(v)).length
+  const abortedRead = aborted.filter(v => read.has(v)).length
+  return {
+    pass: acked === RECORDS && abortedWritten === aborted.length && missing === 0 && abortedRead === 0 && records === RECORDS && read.size === RECORDS,
+    produced: acked,
+    consumed: read.size,
+    detail: `committed ${acked}/${RECORDS} acknowledged, aborted ${abortedWritten}/${aborted.length} written then aborted; ` +
+      `read_committed read ${records} records: missing ${missing}, aborted ${abortedRead} (want 0), duplicates ${records - read.size} (want 0); ` +
+      `read_uncommitted read ${uncommitted.read.size} distinct (the aborted ones too)`
+  }
+}
+
+/**
+ * Consume-transform-produce: a group member (read_committed) copies the committed records of
+ * transactions to this scenario's topic, a transaction per batch with the offset after the batch
+ * sent to it (sendOffsets); batches that held only aborted records or markers reach no eachBatch,
+ * so their offsets go in a last transaction of offsets only. Then a read_committed read of the copy
+ * has each record exactly once, and the group's committed offsets are the input's end offsets.
+ */
+async function transactionalCopy () {
+  const source = topic('transactions')
+  const t = topic('transactional-copy')
+  const groupId = `${PREFIX}.copy-group`
+  const expected = values('transactions', 0, RECORDS)
+  const ends = await endOffsets(source)
+  const producer = transactionalProducer(`${PREFIX}.copy-txn`)
+  await producer.connect()
+  let copied = 0
+  let transactions = 0
+  let busy = false
+  const sent = {}
+  const inTransaction = async (messages, offsets) => {
+    const txn = await producer.transaction()
+    try {
+      if (messages.length) await txn.send({ topic: t, acks: -1, timeout: DEADLINE_MS, messages })
+      await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: source, partitions: Object.entries(offsets).map(([partition, offset]) => ({ partition: Number(partition), offset: String(offset) })) }] })
+      await txn.commit()
+    } catch (e) {
+      await txn.abort().catch(() => {})
+      throw e
+    }
+    transactions++
+    Object.assign(sent, offsets)
+  }
+  const m = member(groupId, source, new Set(), { autoCommit: false })
+  try {
+    await m.start(null, async ({ batch }) => {
+      busy = true
+      try {
+        const next = Number(batch.lastOffset()) + 1
+        await inTransaction(batch.messages.map(msg => ({ key: msg.key, value: msg.value, partition: batch.partition })), { [batch.partition]: next })
+        copied += batch.messages.length
+      } finally {
+        busy = false
+      }
+    })
+    await waitUntil(() => copied >= RECORDS && atEnd(m.reached, ends) && !busy, 60000)
+    const behind = {}
+    for (const p of Object.keys(ends)) if ((sent[p] || 0) < (m.reached[p] || 0)) behind[p] = m.reached[p]
+    if (Object.keys(behind).length && !busy) await inTransaction([], behind)
+  } finally {
+    await m.consumer.disconnect()
+    await producer.disconnect()
+  }
+  const { records, read } = await readBack(t, new Set(expected), false)
+  const missing = expected.filter(v => !read.has(v)).length
+  const unexpected = [...read].filter(v => !expected.includes(v)).length
+  const admin = kafka.admin()
+  await admin.connect()
+  const committed = {}
+  let offsetsAtEnd = false
+  try {
+    // The offsets become the group's once the commit markers are written: wait for them.
+    const end = Date.now() + DEADLINE_MS
+    while (!offsetsAtEnd && Date.now() < end) {
+      for (const p of (await admin.fetchOffsets({ groupId, topics: [source] }))[0].partitions) committed[p.partition] = Number(p.offset)
+      offsetsAtEnd = Object.keys(ends).every(p => committed[p] === ends[p])
+      if (!offsetsAtEnd) await sleep(200)
+    }
+  } finally {
+    await admin.disconnect()
+  }
+  return {
+    pass: copied === RECORDS && missing === 0 && unexpected === 0 && records === RECORDS && offsetsAtEnd,
+    produced: copied,
+    consumed: read.size,
+    detail: `copied ${copied} in ${transactions} transactions; read_committed read of the copy: ${records} records, missing ${missing}, ` +
+      `unexpected ${unexpected}, duplicates ${records - read.size}; group offsets at the input's end ${offsetsAtEnd}: ` +
+      `committed ${JSON.stringify(committed)}, end offsets ${JSON.stringify(ends)}`
+  }
+}
+
 async function main () {
   await report('produce-acks0', produceScenario('produce-acks0', { acks: 0 }, 'acks=0'))
   await report('produce-acks1', produceScenario('produce-acks1', { acks: 1 }, 'acks=1'))
@@ -280,6 +445,8 @@ async function main () {
   await report('group-rebalance', groupRebalance)
   await report('commit-lag', commitLag)
   await report('admin-topics', adminTopics)
+  await report('transactions', transactions)
+  await report('transactional-copy', transactionalCopy)
 }
 
 main().then(() => process.exit(0), e => { process.stderr.write(`driver failed: ${e.stack}\n`); process.exit(1) })

@@ -3,7 +3,10 @@
 
 Every step is a real kcat process; this script only feeds, starts, stops and reads them, each
 with a deadline. kcat cannot commit chosen offsets nor read committed offsets back, and has no
-admin API, so it does not run commit-lag and admin-topics.
+admin API, so it does not run commit-lag and admin-topics. Its transactional producer
+(-X transactional.id) commits what one -P run read from its input, or aborts when kcat is
+terminated by a signal, and cannot add a consumer's offsets to the transaction: it runs
+transactions but not transactional-copy.
 
 Usage: driver.py <bootstrap servers> <name prefix>
 """
@@ -18,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import matrix_common as matrix  # noqa: E402
-from matrix_common import BOOTSTRAP, DEADLINE  # noqa: E402
+from matrix_common import BOOTSTRAP, DEADLINE, PREFIX, RECORDS, topic, values  # noqa: E402
 
 KCAT = "/usr/bin/kcat"
 ASSIGNED = re.compile(r"rebalanced .*assigned: (.*)$")
@@ -204,6 +207,65 @@ class Group(matrix.Group):
             m.stop()
 
 
+def lines(vals):
+    return "".join("k-%d:%s\n" % (i, v) for i, v in enumerate(vals))
+
+
+def read_isolated(t, isolation):
+    """kcat -C from the beginning of every partition to the end of each (-e) with isolation.level=isolation
+    (the end is the last stable offset for read_committed): every value read, duplicates kept."""
+    code, out, err = run_kcat(["-C", "-b", BOOTSTRAP, "-t", t, "-o", "beginning", "-e", "-q", "-f", "%s\\n",
+                               "-X", "isolation.level=" + isolation])
+    if code != 0:
+        print("kcat -C %s %s: exit %d: %s" % (isolation, t, code, err[-500:]), file=sys.stderr)
+    return out.split()
+
+
+def transactions():
+    """One kcat -P run with a transactional id commits RECORDS keyed records (spread over the 3
+    partitions by the keys) when its input ends; a second run with the same id gets 100 more, and
+    once a read_uncommitted kcat sees them in the log it is terminated (SIGTERM, its input then
+    closed), on which kcat aborts the transaction ("Aborting transaction due to termination
+    signal"); a read_committed kcat reads exactly the committed records, once each."""
+    t = topic("transactions")
+    committed, aborted = values("transactions", 0, RECORDS), values("transactions-aborted", 0, 100)
+    producer = ["-P", "-b", BOOTSTRAP, "-t", t, "-K", ":", "-m", "30", "-X", "message.timeout.ms=30000",
+                "-X", "transactional.id=%s.txn" % PREFIX]
+    code, _, err = run_kcat(producer, stdin=lines(committed))
+    committed_ok = code == 0 and "Transaction successfully committed" in err and "ERROR" not in err
+    if not committed_ok:
+        return False, 0, 0, "the committed transaction: kcat exit %d: %s" % (code, err[-300:])
+
+    process = subprocess.Popen([KCAT] + producer, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    CHILDREN.append(process)
+    # kcat reads its input 128 bytes ahead of each line it takes (fread), so with the input left open
+    # it would hold back the last lines: empty lines after them (kcat skips those) let it take all 100.
+    process.stdin.write(lines(aborted) + "\n" * 16384)
+    process.stdin.flush()
+    written = matrix.retry(lambda: set(aborted) <= set(read_isolated(t, "read_uncommitted")), DEADLINE, 0.5)
+    process.send_signal(signal.SIGTERM)
+    try:
+        _, err = process.communicate(timeout=DEADLINE + 15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, err = process.communicate()
+    # Not a fatal error in abort_transaction(), nor a line still being produced when the signal came.
+    aborted_ok = "Aborting transaction" in err and "abort_transaction()" not in err and "Program terminated" not in err
+
+    read = read_isolated(t, "read_committed")
+    distinct = set(read)
+    uncommitted = set(read_isolated(t, "read_uncommitted"))
+    missing = len(set(committed) - distinct)
+    aborted_read = len(distinct & set(aborted))
+    passed = written and aborted_ok and missing == 0 and aborted_read == 0 and len(read) == RECORDS and len(distinct) == RECORDS
+    return passed, RECORDS, len(distinct), (
+        "committed %d (kcat: transaction committed), aborted %d written=%s then aborted=%s%s; read_committed read %d "
+        "records: missing %d, aborted %d (want 0), duplicates %d (want 0); read_uncommitted read %d distinct (the "
+        "aborted ones too)" % (RECORDS, len(aborted), written, aborted_ok, "" if aborted_ok else " (kcat: %s)" % err[-200:],
+                               len(read), missing, aborted_read, len(read) - len(distinct), len(uncommitted)))
+
+
 def kill_children():
     for child in CHILDREN:
         if child.poll() is None:
@@ -221,4 +283,5 @@ matrix.run(CLIENT, [
     matrix.consume_latest(produce_acked, lambda t, group, read: Reader(t, group, read, "latest",
                                                                        "-X", "enable.partition.eof=true")),
     matrix.group_rebalance(produce_acked, Group),
+    ("transactions", transactions),
 ], kill_children)

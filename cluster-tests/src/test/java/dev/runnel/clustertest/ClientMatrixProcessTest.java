@@ -202,7 +202,10 @@ class ClientMatrixProcessTest {
         }
     }
 
-    /** The Markdown table: a row per client, a column per scenario; then every failure's detail and every skip. */
+    /**
+     * The Markdown table: a row per client, a column per scenario; then every failure's detail and
+     * every skip; then why each client that ran has a — where it has.
+     */
     private String table() {
         StringBuilder s = new StringBuilder("# Client matrix\n\nEach cell: PASS or FAIL, records produced/consumed "
                 + "(— where the client has no such feature). Against Runnel: 1 controller and " + BROKERS
@@ -210,6 +213,7 @@ class ClientMatrixProcessTest {
         MatrixClient.ALL_SCENARIOS.forEach(sc -> s.append(' ').append(sc).append(" |"));
         s.append("\n|---|---|").append("---|".repeat(MatrixClient.ALL_SCENARIOS.size())).append('\n');
         List<String> notes = new ArrayList<>();
+        List<String> lacking = new ArrayList<>();
         for (MatrixClient client : MatrixClient.all()) {
             ClientRun run = runs.get(client.name());
             if (run == null) {
@@ -238,6 +242,7 @@ class ClientMatrixProcessTest {
             if (run.error() != null) {
                 notes.add("- " + client.name() + ": driver " + run.error());
             }
+            client.lacks().forEach((sc, why) -> lacking.add("- " + client.name() + " " + sc + ": " + why));
         }
         Set<String> notRun = new TreeSet<>();
         MatrixClient.all().stream().filter(c -> !runs.containsKey(c.name())).forEach(c -> notRun.add(c.name()));
@@ -246,6 +251,9 @@ class ClientMatrixProcessTest {
         }
         if (!notes.isEmpty()) {
             s.append('\n').append(String.join("\n", notes)).append('\n');
+        }
+        if (!lacking.isEmpty()) {
+            s.append("\nNot run (—), because the client lacks it:\n\n").append(String.join("\n", lacking)).append('\n');
         }
         return s.toString();
     }
