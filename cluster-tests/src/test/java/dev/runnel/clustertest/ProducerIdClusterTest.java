@@ -58,10 +58,16 @@ class ProducerIdClusterTest {
         // Both earlier blocks are in ZooKeeper: the new controller continues after them.
         assertThat(third).isGreaterThanOrEqualTo(Math.max(first.producerId(), other.producerId()) + 1000);
 
+        // A transactional id goes to its coordinator: none leads its __transaction_state partition
+        // before FindCoordinator created the topic, so this broker answers NOT_COORDINATOR.
         InitProducerIdResponseData transactional = ((InitProducerIdResponse) KafkaWireClient.send(InJvmCluster.kafkaPort(cluster.broker(1)),
                 ApiKeys.INIT_PRODUCER_ID, (short) 4, new InitProducerIdRequestData().setTransactionalId("tx")
                         .setTransactionTimeoutMs(60_000).setProducerId(-1).setProducerEpoch((short) -1))).data();
-        assertThat(transactional.errorCode()).isEqualTo(Errors.INVALID_REQUEST.code());
+        assertThat(transactional.errorCode()).isEqualTo(Errors.NOT_COORDINATOR.code());
+        InitProducerIdResponseData empty = ((InitProducerIdResponse) KafkaWireClient.send(InJvmCluster.kafkaPort(cluster.broker(1)),
+                ApiKeys.INIT_PRODUCER_ID, (short) 4, new InitProducerIdRequestData().setTransactionalId("")
+                        .setTransactionTimeoutMs(60_000).setProducerId(-1).setProducerEpoch((short) -1))).data();
+        assertThat(empty.errorCode()).as("an empty transactional id").isEqualTo(Errors.INVALID_REQUEST.code());
     }
 
     private static InitProducerIdResponseData initProducerId(ConfigurableApplicationContext broker) throws Exception {
