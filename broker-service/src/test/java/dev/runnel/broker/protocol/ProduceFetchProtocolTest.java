@@ -1034,6 +1034,7 @@ class ProduceFetchProtocolTest {
 
         FetchResponseData.PartitionData uncommitted = fetchIsolated(version, (byte) 0, 0);
         assertThat(uncommitted.lastStableOffset()).isEqualTo(6);
+        assertThat(client.fileRegions).as("both isolation levels send the records zero-copy").isEqualTo(3);
         assertThat(uncommitted.abortedTransactions()).isNull();
         assertThat(values(uncommitted.records())).contains("c0");
     }
@@ -1332,6 +1333,8 @@ class ProduceFetchProtocolTest {
         final EmbeddedChannel channel = new EmbeddedChannel();
         private final Map<Integer, Sent> sent = new HashMap<>();
         private int correlation = 1000 * (clients.size() + 1);
+        /** Answers' parts written as file regions (sendfile, zero-copy) rather than buffers. */
+        int fileRegions;
 
         WireClient() {
             KafkaServer.initPipeline(channel, MAX_REQUEST, handlers);
@@ -1389,6 +1392,7 @@ class ProduceFetchProtocolTest {
             ByteArrayOutputStream all = new ByteArrayOutputStream();
             for (Object out = channel.readOutbound(); out != null; out = channel.readOutbound()) {
                 if (out instanceof FileRegion region) {
+                    fileRegions++;
                     try {
                         WritableByteChannel sink = Channels.newChannel(all);
                         while (region.transferred() < region.count()) {
