@@ -19,6 +19,7 @@ import dev.runnel.broker.cluster.ProducerIdManager;
 import dev.runnel.broker.protocol.TransactionVerification;
 import dev.runnel.broker.transaction.TransactionCoordinator;
 import dev.runnel.broker.config.BrokerProperties;
+import dev.runnel.broker.config.TransactionStateLogProperties;
 import dev.runnel.broker.group.GroupAdmin;
 import dev.runnel.broker.group.GroupCoordinator;
 import dev.runnel.broker.group.GroupMetadataManager;
@@ -75,7 +76,7 @@ class KafkaListenerConfiguration {
                 controllerCalls, properties.isAutoCreateTopicsEnable(), brokerAuthentication);
         KafkaApis.Groups groups = new KafkaApis.Groups(groupMetadata, groupCoordinator, groupOffsets, groupAdmin,
                 groupSettings, transactionalOffsets);
-        BrokerProperties.TransactionStateLog log = properties.getTransactionStateLog();
+        TransactionStateLogProperties log = properties.getTransactionStateLog();
         KafkaApis.Transactions transactions = new KafkaApis.Transactions(transactionCoordinator,
                 transactionVerification, KafkaApis.transactionStateTopic(log.getPartitions(), log.getReplicationFactor(),
                         log.getMinInsyncReplicas(), log.getSegmentBytes().toBytes()),

@@ -14,6 +14,8 @@ import org.springframework.context.annotation.Configuration;
 
 import dev.runnel.broker.cluster.ProducerIdManager;
 import dev.runnel.broker.config.BrokerProperties;
+import dev.runnel.broker.config.TransactionProperties;
+import dev.runnel.broker.config.TransactionStateLogProperties;
 import dev.runnel.broker.group.GroupMetadataManager;
 import dev.runnel.broker.group.TransactionVerifier;
 import dev.runnel.broker.group.TransactionalOffsets;
@@ -55,7 +57,7 @@ class TransactionCoordinatorConfiguration {
 
     @Bean
     TransactionSettings transactionSettings(BrokerProperties properties) {
-        BrokerProperties.Transaction t = properties.getTransaction();
+        TransactionProperties t = properties.getTransaction();
         return new TransactionSettings((int) Math.min(Integer.MAX_VALUE, t.getMaxTimeout().toMillis()),
                 t.getIdExpiration(), t.getAbortTimedOutInterval(), t.getRemoveExpiredIdsInterval(),
                 t.getMarkerRetryBackoff());
@@ -94,7 +96,7 @@ class TransactionCoordinatorConfiguration {
             MetadataCache metadata, CoordinatorThreads transactionThreads, TransactionMarkerChannel markers,
             TransactionSettings settings, ProducerIdManager producerIds, GroupMetadataManager groups, Clock clock,
             Scheduler scheduler) {
-        BrokerProperties.TransactionStateLog log = properties.getTransactionStateLog();
+        TransactionStateLogProperties log = properties.getTransactionStateLog();
         TransactionStateManager manager = new TransactionStateManager(
                 new ReplicatedTransactionLog(replicas, clock, log.getWriteTimeout()), clock, transactionThreads.queues,
                 transactionThreads.loader, () -> metadata.snapshot().topic(InternalTopics.TRANSACTION_STATE)

@@ -331,135 +331,14 @@ public class BrokerProperties {
         return offsetsTopic;
     }
 
-    /** {@code __transaction_state}, the transaction coordinator's topic, as this broker creates it. */
-    public static class TransactionStateLog {
+    private final TransactionStateLogProperties transactionStateLog = new TransactionStateLogProperties();
+    private final TransactionProperties transaction = new TransactionProperties();
 
-        /** Its partitions, fixed once it exists ({@code transaction.state.log.num.partitions}). */
-        private int partitions = 50;
-
-        /** Its replication factor: created once that many brokers are alive ({@code transaction.state.log.replication.factor}). */
-        private int replicationFactor = 3;
-
-        /**
-         * Its {@code min.insync.replicas} ({@code transaction.state.log.min.isr}); never more than the
-         * replication factor, so a single-broker cluster with replication factor 1 can use transactions.
-         */
-        private int minInsyncReplicas = 2;
-
-        /** Its {@code segment.bytes} ({@code transaction.state.log.segment.bytes}). */
-        private DataSize segmentBytes = DataSize.ofBytes(104857600);
-
-        /** How long a write to it may wait for the ISR. */
-        private Duration writeTimeout = Duration.ofSeconds(5);
-
-        public int getPartitions() {
-            return partitions;
-        }
-
-        public void setPartitions(int partitions) {
-            this.partitions = partitions;
-        }
-
-        public int getReplicationFactor() {
-            return replicationFactor;
-        }
-
-        public void setReplicationFactor(int replicationFactor) {
-            this.replicationFactor = replicationFactor;
-        }
-
-        public int getMinInsyncReplicas() {
-            return minInsyncReplicas;
-        }
-
-        public void setMinInsyncReplicas(int minInsyncReplicas) {
-            this.minInsyncReplicas = minInsyncReplicas;
-        }
-
-        public DataSize getSegmentBytes() {
-            return segmentBytes;
-        }
-
-        public void setSegmentBytes(DataSize segmentBytes) {
-            this.segmentBytes = segmentBytes;
-        }
-
-        public Duration getWriteTimeout() {
-            return writeTimeout;
-        }
-
-        public void setWriteTimeout(Duration writeTimeout) {
-            this.writeTimeout = writeTimeout;
-        }
-    }
-
-    /** The transaction coordinator ({@code transaction.*} in Kafka). */
-    public static class Transaction {
-
-        /** The longest {@code transaction.timeout.ms} a producer may ask for ({@code transaction.max.timeout.ms}). */
-        private Duration maxTimeout = Duration.ofMinutes(15);
-
-        /** How long an idle transactional id is kept ({@code transactional.id.expiration.ms}). */
-        private Duration idExpiration = Duration.ofDays(7);
-
-        /** How often transactions past their timeout are aborted ({@code transaction.abort.timed.out.transaction.cleanup.interval.ms}). */
-        private Duration abortTimedOutInterval = Duration.ofSeconds(10);
-
-        /** How often expired ids are removed ({@code transaction.remove.expired.transaction.cleanup.interval.ms}). */
-        private Duration removeExpiredIdsInterval = Duration.ofHours(1);
-
-        /** How long to wait before sending a marker again after a retriable failure. */
-        private Duration markerRetryBackoff = Duration.ofMillis(100);
-
-        public Duration getMaxTimeout() {
-            return maxTimeout;
-        }
-
-        public void setMaxTimeout(Duration maxTimeout) {
-            this.maxTimeout = maxTimeout;
-        }
-
-        public Duration getIdExpiration() {
-            return idExpiration;
-        }
-
-        public void setIdExpiration(Duration idExpiration) {
-            this.idExpiration = idExpiration;
-        }
-
-        public Duration getAbortTimedOutInterval() {
-            return abortTimedOutInterval;
-        }
-
-        public void setAbortTimedOutInterval(Duration abortTimedOutInterval) {
-            this.abortTimedOutInterval = abortTimedOutInterval;
-        }
-
-        public Duration getRemoveExpiredIdsInterval() {
-            return removeExpiredIdsInterval;
-        }
-
-        public void setRemoveExpiredIdsInterval(Duration removeExpiredIdsInterval) {
-            this.removeExpiredIdsInterval = removeExpiredIdsInterval;
-        }
-
-        public Duration getMarkerRetryBackoff() {
-            return markerRetryBackoff;
-        }
-
-        public void setMarkerRetryBackoff(Duration markerRetryBackoff) {
-            this.markerRetryBackoff = markerRetryBackoff;
-        }
-    }
-
-    private final TransactionStateLog transactionStateLog = new TransactionStateLog();
-    private final Transaction transaction = new Transaction();
-
-    public TransactionStateLog getTransactionStateLog() {
+    public TransactionStateLogProperties getTransactionStateLog() {
         return transactionStateLog;
     }
 
-    public Transaction getTransaction() {
+    public TransactionProperties getTransaction() {
         return transaction;
     }
 
