@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.function.Consumer;
@@ -411,5 +412,39 @@ final class LocalLog {
             }
         }
         Files.deleteIfExists(dir);
+    }
+
+    /**
+     * The aborted transactions that may concern a read from {@code fetchOffset} that returned
+     * {@code slice} (see {@link PartitionLog#abortedTransactions}): found through the {@code .txnindex}
+     * of the segments from the one holding the fetch offset on, up to the first offset-index entry
+     * past the bytes read (else the next segment's base, else {@code logEndOffset}). No lock: the
+     * indexes tolerate concurrent appends.
+     */
+    List<AbortedTransaction> abortedTransactions(long fetchOffset, FileSlice slice, long logEndOffset) {
+        LogSegment holding = segments.floor(slice.firstOffset());
+        if (holding == null) {
+            return List.of();
+        }
+        long upperBound = holding.fetchUpperBoundOffset((int) slice.position(), slice.size());
+        if (upperBound < 0) {
+            LogSegment next = segments.next(holding);
+            upperBound = next != null ? next.baseOffset() : logEndOffset;
+        }
+        List<AbortedTransaction> aborted = new ArrayList<>();
+        LogSegment segment = segments.floor(fetchOffset);
+        if (segment == null) {
+            segment = segments.oldest();
+        }
+        for (; segment != null; segment = segments.next(segment)) {
+            TransactionIndex.SearchResult found = segment.collectAbortedTxns(fetchOffset, upperBound);
+            for (TransactionIndex.AbortedTxn txn : found.aborted()) {
+                aborted.add(new AbortedTransaction(txn.producerId(), txn.firstOffset()));
+            }
+            if (found.complete()) {
+                break;
+            }
+        }
+        return aborted;
     }
 }

@@ -103,22 +103,32 @@ final class LogLoader {
                     // Live appends count expiry from the broker's clock, which a replay cannot know: a record
                     // timestamp may be days old (CreateTime), so count from now at the latest, and never
                     // forget a producer sooner than a broker that had not crashed would.
-                    List<ProducerStateManager.CompletedTxn> completed = producerState.update(
+                    completeTransactions(local, producerState, producerState.update(
                             bytes.duplicate().position(at).limit(at + size).slice(),
-                            Math.max(RecordBatchHeader.maxTimestamp(bytes, at), clock.millis()));
-                    for (ProducerStateManager.CompletedTxn txn : completed) {
-                        if (txn.aborted() && txn.lastOffset() >= txnIndexFrom) {
-                            indexAbort(local, txn, producerState.lastStableOffset(txn));
-                        }
-                        producerState.completeTxn(txn);
-                    }
+                            Math.max(RecordBatchHeader.maxTimestamp(bytes, at), clock.millis())), txnIndexFrom);
                 });
         log.debug("Producer state of {} rebuilt: {} producers, {} open transactions", local.topicPartition(),
-                producerState.activeProducers().size(), producerState.ongoingTransactions().size());
+                producerState.activeProducers().size(), producerState.transactions().ongoing().size());
+    }
+
+    /**
+     * Completes the transactions that markers just ended (an append's, or a replay's): each aborted
+     * one whose marker is at or past {@code indexFrom} goes into the transaction index of the
+     * segment holding its marker, with the last stable offset of that moment; all of them stay
+     * unstable until the high watermark passes their markers.
+     */
+    static void completeTransactions(LocalLog local, ProducerStateManager producerState,
+            List<ProducerStateManager.CompletedTxn> completed, long indexFrom) {
+        for (ProducerStateManager.CompletedTxn txn : completed) {
+            if (txn.aborted() && txn.lastOffset() >= indexFrom) {
+                indexAbort(local, txn, producerState.transactions().lastStableOffset(txn));
+            }
+            producerState.transactions().complete(txn);
+        }
     }
 
     /** Adds an aborted transaction to the transaction index of the segment holding its marker. */
-    static void indexAbort(LocalLog local, ProducerStateManager.CompletedTxn txn, long lastStableOffset) {
+    private static void indexAbort(LocalLog local, ProducerStateManager.CompletedTxn txn, long lastStableOffset) {
         LogSegment segment = local.segments().floor(txn.lastOffset());
         try {
             segment.appendAbortedTxn(new TransactionIndex.AbortedTxn(txn.producerId(), txn.firstOffset(),

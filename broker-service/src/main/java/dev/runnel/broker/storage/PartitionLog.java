@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -60,12 +59,6 @@ public final class PartitionLog implements AutoCloseable {
     private final Object lock = new Object();
 
     private volatile long highWatermark;
-    /**
-     * The first offset of the oldest transaction not yet stable (open, or its marker not yet below
-     * the high watermark), or -1: read_committed consumers read below it. Written under the lock
-     * after every change that can move it; a reader reads {@link #highWatermark} first.
-     */
-    private volatile long firstUnstableOffset = -1;
     /** How many truncations the log has had since it opened: a cleaning that saw another count must not swap. */
     private volatile long truncations;
     /** The lowest offset truncated to since the cleaner last asked ({@link Long#MAX_VALUE}: none). */
@@ -88,7 +81,6 @@ public final class PartitionLog implements AutoCloseable {
         this.producerState = loaded.producerState();
         this.retention = new LogRetention(local, epochs, producerState);
         this.highWatermark = loaded.highWatermark();
-        producerState.onHighWatermarkUpdated(highWatermark);
         refreshFirstUnstableOffset();
     }
 
@@ -111,21 +103,15 @@ public final class PartitionLog implements AutoCloseable {
      * and stamps {@code leaderEpoch}. A refused append throws {@link LogException} and changes nothing.
      */
     public AppendInfo appendAsLeader(ByteBuffer records, int leaderEpoch) {
-        return appendAsLeader(records, leaderEpoch, AppendOrigin.CLIENT);
+        return appendAsLeader(records, leaderEpoch, AppendOrigin.CLIENT, null);
     }
 
     /**
      * Appends batches as leader for {@code origin}: a coordinator may write transaction markers
-     * (control batches) and batches without sequences, whose producer epochs are still checked.
-     */
-    public AppendInfo appendAsLeader(ByteBuffer records, int leaderEpoch, AppendOrigin origin) {
-        return appendAsLeader(records, leaderEpoch, origin, null);
-    }
-
-    /**
-     * Appends batches as leader for {@code origin}; a client's transactional batch that opens a
-     * transaction here must carry the {@code guard} of its verification with the transaction
-     * coordinator ({@link #maybeStartTransactionVerification}), or is refused with INVALID_TXN_STATE.
+     * (control batches) and batches without sequences, whose producer epochs are still checked. A
+     * transactional batch that opens a transaction here must carry the {@code guard} of its
+     * verification with the transaction coordinator ({@link #maybeStartTransactionVerification}),
+     * or is refused with INVALID_TXN_STATE.
      */
     public AppendInfo appendAsLeader(ByteBuffer records, int leaderEpoch, AppendOrigin origin,
             ProducerStateManager.VerificationGuard guard) {
@@ -178,7 +164,10 @@ public final class PartitionLog implements AutoCloseable {
                     epochs.assignFromBatches(records);
                 }
                 local.updateLogEnd(info.nextOffset());
-                completeTransactions(producerState.update(records, clock.millis()));
+                LogLoader.completeTransactions(local, producerState, producerState.update(records, clock.millis()),
+                        Long.MIN_VALUE);
+                // Markers may already lie below the high watermark (a follower's append behind its leader's).
+                refreshFirstUnstableOffset();
                 local.addUnflushed(info.recordCount());
             } catch (IOException | RuntimeException e) {
                 if (e instanceof LogException logException) {
@@ -193,27 +182,9 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    /**
-     * Indexes the aborted ones among transactions an append's markers ended, with the last stable
-     * offset of that moment, and keeps them unstable until the high watermark passes their markers.
-     * Caller holds the lock.
-     */
-    private void completeTransactions(List<ProducerStateManager.CompletedTxn> completed) {
-        for (ProducerStateManager.CompletedTxn txn : completed) {
-            if (txn.aborted()) {
-                LogLoader.indexAbort(local, txn, producerState.lastStableOffset(txn));
-            }
-            producerState.completeTxn(txn);
-        }
-        // Markers may already lie below the high watermark (a follower's append behind its leader's).
-        producerState.onHighWatermarkUpdated(highWatermark);
-        refreshFirstUnstableOffset();
-    }
-
-    /** Recomputes {@link #firstUnstableOffset} from the producer state, never below the log start. Caller holds the lock. */
+    /** Publishes the first unstable offset after the high watermark, the log start or a transaction moved. Caller holds the lock. */
     private void refreshFirstUnstableOffset() {
-        long first = producerState.firstUnstableOffset();
-        firstUnstableOffset = first < 0 ? -1 : Math.max(first, local.logStartOffset());
+        producerState.transactions().publish(highWatermark, local.logStartOffset());
     }
 
     /** Starts a new active segment at {@code baseOffset} (an empty active segment is reused). Caller holds the lock. */
@@ -254,7 +225,7 @@ public final class PartitionLog implements AutoCloseable {
      */
     public ReadResult read(long startOffset, int maxBytes, long maxOffset, boolean minOneMessage) {
         long hw = highWatermark;
-        long lso = lastStableOffset(hw);
+        long lso = producerState.transactions().lastStableOffset(hw);
         LocalLog.LogEnd snapshot = local.end();
         long start = local.logStartOffset();
         FileSlice slice = local.read(startOffset, maxBytes, maxOffset, minOneMessage, start, snapshot);
@@ -271,32 +242,7 @@ public final class PartitionLog implements AutoCloseable {
         if (result.isEmpty()) {
             return List.of();
         }
-        FileSlice slice = result.slice();
-        LogSegments segments = local.segments();
-        LogSegment holding = segments.floor(slice.firstOffset());
-        if (holding == null) {
-            return List.of();
-        }
-        long upperBound = holding.fetchUpperBoundOffset((int) slice.position(), slice.size());
-        if (upperBound < 0) {
-            LogSegment next = segments.next(holding);
-            upperBound = next != null ? next.baseOffset() : result.logEndOffset();
-        }
-        List<AbortedTransaction> aborted = new ArrayList<>();
-        LogSegment segment = segments.floor(fetchOffset);
-        if (segment == null) {
-            segment = segments.oldest();
-        }
-        for (; segment != null; segment = segments.next(segment)) {
-            TransactionIndex.SearchResult found = segment.collectAbortedTxns(fetchOffset, upperBound);
-            for (TransactionIndex.AbortedTxn txn : found.aborted()) {
-                aborted.add(new AbortedTransaction(txn.producerId(), txn.firstOffset()));
-            }
-            if (found.complete()) {
-                break;
-            }
-        }
-        return aborted;
+        return local.abortedTransactions(fetchOffset, result.slice(), result.logEndOffset());
     }
 
     /**
@@ -354,23 +300,18 @@ public final class PartitionLog implements AutoCloseable {
      * transaction not yet stable if that is lower. read_committed consumers read below it.
      */
     public long lastStableOffset() {
-        return lastStableOffset(highWatermark);
-    }
-
-    private long lastStableOffset(long hw) {
-        long first = firstUnstableOffset;
-        return first >= 0 ? Math.min(first, hw) : hw;
+        return producerState.transactions().lastStableOffset(highWatermark);
     }
 
     /** The first offset of the oldest transaction not yet stable, or -1 if every record is stable. */
     public long firstUnstableOffset() {
-        return firstUnstableOffset;
+        return producerState.transactions().publishedFirstUnstableOffset();
     }
 
     /** The transactions open on this partition, oldest first (metrics, DescribeProducers). */
     public List<ProducerStateManager.TxnMetadata> ongoingTransactions() {
         synchronized (lock) {
-            return producerState.ongoingTransactions();
+            return producerState.transactions().ongoing();
         }
     }
 
@@ -387,7 +328,6 @@ public final class PartitionLog implements AutoCloseable {
                 return false;
             }
             highWatermark = next;
-            producerState.onHighWatermarkUpdated(next);
             refreshFirstUnstableOffset();
             return true;
         }
@@ -397,7 +337,6 @@ public final class PartitionLog implements AutoCloseable {
     public long updateHighWatermark(long offset) {
         synchronized (lock) {
             highWatermark = Math.min(Math.max(offset, local.logStartOffset()), local.logEndOffset());
-            producerState.onHighWatermarkUpdated(highWatermark);
             refreshFirstUnstableOffset();
             return highWatermark;
         }
@@ -449,7 +388,6 @@ public final class PartitionLog implements AutoCloseable {
                 long newEnd = local.truncateTo(offset);
                 afterTruncation(newEnd);
                 LogLoader.rebuildProducerState(local, producerState, clock);
-                producerState.onHighWatermarkUpdated(highWatermark);
                 refreshFirstUnstableOffset();
             } catch (IOException e) {
                 throw new LogException(LogError.STORAGE_ERROR, "truncation of " + topicPartition + " failed", e);

@@ -32,7 +32,7 @@ import dev.runnel.broker.storage.ProducerStateEntry.BatchMetadata;
  * partition ({@link ProducerStateEntry#currentTxnFirstOffset()}, and an <em>ongoing</em> entry
  * here); the COMMIT or ABORT marker the coordinator has written closes it, returned by {@link
  * #update} as a {@link CompletedTxn} that the log then indexes (an abort) and hands to {@link
- * #completeTxn}, which keeps it <em>unreplicated</em> until the high watermark passes its marker.
+ * UnstableTransactions#complete}, which keeps it <em>unreplicated</em> until the high watermark passes its marker.
  * The first unstable offset is the first offset of the oldest ongoing or unreplicated transaction:
  * read_committed consumers read only below it.
  *
@@ -129,10 +129,8 @@ public final class ProducerStateManager {
     private final long producerIdExpirationMs;
     private final Map<Long, ProducerStateEntry> producers = new HashMap<>();
     private final NavigableMap<Long, ProducerSnapshotFile> snapshots = new TreeMap<>();
-    /** Open transactions by first offset. */
-    private final NavigableMap<Long, TxnMetadata> ongoingTxns = new TreeMap<>();
-    /** Transactions whose marker is written but not yet below the high watermark, by first offset. */
-    private final NavigableMap<Long, TxnMetadata> unreplicatedTxns = new TreeMap<>();
+    /** Open transactions, and completed ones whose marker is not yet below the high watermark. */
+    private final UnstableTransactions transactions = new UnstableTransactions();
     /** Verifications under way, by producer id (not snapshotted: a restart starts them afresh). */
     private final Map<Long, Verification> verifications = new HashMap<>();
     private long mapEndOffset;
@@ -182,8 +180,7 @@ public final class ProducerStateManager {
             }
         }
         producers.clear();
-        ongoingTxns.clear();
-        unreplicatedTxns.clear();
+        transactions.clear();
         while (!snapshots.isEmpty()) {
             ProducerSnapshotFile newest = snapshots.lastEntry().getValue();
             List<ProducerStateEntry> entries;
@@ -198,9 +195,7 @@ public final class ProducerStateManager {
                 if (!isExpired(entry, nowMs)) {
                     producers.put(entry.producerId(), entry);
                     if (entry.hasOpenTransaction()) {
-                        ongoingTxns.put(entry.currentTxnFirstOffset(),
-                                new TxnMetadata(entry.producerId(), entry.currentTxnFirstOffset(),
-                                entry.lastAppendTimeMs(), -1));
+                        transactions.open(entry.producerId(), entry.currentTxnFirstOffset(), entry.lastAppendTimeMs());
                     }
                 }
             }
@@ -216,8 +211,7 @@ public final class ProducerStateManager {
             deleteSnapshot(snapshot);
         }
         producers.clear();
-        ongoingTxns.clear();
-        unreplicatedTxns.clear();
+        transactions.clear();
         verifications.clear();
         mapEndOffset = offset;
     }
@@ -418,8 +412,8 @@ public final class ProducerStateManager {
      *
      * <p>A transactional batch of a producer with no open transaction opens one. A transaction
      * marker closes the producer's open transaction, if it has one: it is returned, still ongoing;
-     * the caller computes its {@link #lastStableOffset(CompletedTxn)}, indexes it if it aborted and
-     * then calls {@link #completeTxn}. A marker at a new epoch drops the producer's retained
+     * the caller computes its {@link UnstableTransactions#lastStableOffset}, indexes it if it
+     * aborted and then calls {@link UnstableTransactions#complete}. A marker at a new epoch drops the producer's retained
      * batches; an empty control batch (emptied by the cleaner) changes nothing.
      *
      * @param appendTimeMs wall time of the append, from which the producers' expiry counts
@@ -467,7 +461,7 @@ public final class ProducerStateManager {
             }
             if (RecordBatchHeader.isTransactional(records, at) && !next.hasOpenTransaction()) {
                 next = next.withTxnStartedAt(baseOffset);
-                ongoingTxns.put(baseOffset, new TxnMetadata(producerId, baseOffset, appendTimeMs, -1));
+                transactions.open(producerId, baseOffset, appendTimeMs);
                 verifications.remove(producerId);
             }
             producers.put(producerId, next);
@@ -480,58 +474,17 @@ public final class ProducerStateManager {
 
     // ---- transactions -----------------------------------------------------------------------
 
-    /**
-     * The last stable offset right after {@code txn} completes, which an aborted transaction's
-     * index entry records: the first offset of the oldest transaction still open by another
-     * producer, else the offset after the marker.
-     */
-    public long lastStableOffset(CompletedTxn txn) {
-        for (TxnMetadata open : ongoingTxns.values()) {
-            if (open.producerId() != txn.producerId()) {
-                return open.firstOffset();
-            }
-        }
-        return txn.lastOffset() + 1;
-    }
-
-    /** Moves a transaction {@link #update} returned from ongoing to unreplicated: its marker is in the log. */
-    public void completeTxn(CompletedTxn txn) {
-        TxnMetadata open = ongoingTxns.remove(txn.firstOffset());
-        if (open == null || open.producerId() != txn.producerId()) {
-            throw new IllegalStateException("completed transaction " + txn + " was not ongoing (found " + open + ")");
-        }
-        unreplicatedTxns.put(txn.firstOffset(),
-                new TxnMetadata(txn.producerId(), txn.firstOffset(), open.startedMs(), txn.lastOffset()));
-    }
-
-    /**
-     * The first offset of the oldest transaction that is open or whose marker is not yet below the
-     * high watermark, or -1 if there is none: no record at or past it is stable.
-     */
-    public long firstUnstableOffset() {
-        long first = ongoingTxns.isEmpty() ? Long.MAX_VALUE : ongoingTxns.firstKey();
-        if (!unreplicatedTxns.isEmpty()) {
-            first = Math.min(first, unreplicatedTxns.firstKey());
-        }
-        return first == Long.MAX_VALUE ? -1 : first;
-    }
-
-    /** The high watermark reached {@code highWatermark}: completed transactions whose marker lies below it are stable. */
-    public void onHighWatermarkUpdated(long highWatermark) {
-        unreplicatedTxns.values().removeIf(txn -> txn.lastOffset() < highWatermark);
+    /** The transactions not yet stable (open, or their marker not yet below the high watermark). */
+    public UnstableTransactions transactions() {
+        return transactions;
     }
 
     /** The log start moved to {@code logStartOffset}: completed transactions wholly below it are gone. */
     public void onLogStartOffsetIncremented(long logStartOffset) {
-        unreplicatedTxns.values().removeIf(txn -> txn.lastOffset() < logStartOffset);
+        transactions.onLogStartOffsetIncremented(logStartOffset);
         if (mapEndOffset < logStartOffset) {
             mapEndOffset = logStartOffset;
         }
-    }
-
-    /** The open transactions, oldest first (a copy, for metrics and DescribeProducers). */
-    public List<TxnMetadata> ongoingTransactions() {
-        return List.copyOf(ongoingTxns.values());
     }
 
     // ---- snapshots and expiry ---------------------------------------------------------------

@@ -666,12 +666,12 @@ class LogCleanerTransactionsTest {
 
     private void commit(long pid) {
         log.appendAsLeader(TxnMarker.batch(pid, (short) 0, 0, true, clock.millis()), LEADER_EPOCH,
-                AppendOrigin.COORDINATOR);
+                AppendOrigin.COORDINATOR, null);
     }
 
     private void abort(long pid) {
         log.appendAsLeader(TxnMarker.batch(pid, (short) 0, 0, false, clock.millis()), LEADER_EPOCH,
-                AppendOrigin.COORDINATOR);
+                AppendOrigin.COORDINATOR, null);
     }
 
     private void plain(String... keyValues) {

@@ -307,7 +307,7 @@ class PartitionLogTransactionsTest {
 
     private void marker(PartitionLog log, long pid, boolean commit) {
         log.appendAsLeader(KafkaRecordBatches.endTxnMarker(pid, (short) 0, 0, commit, scheduler.clock().millis()),
-                EPOCH, AppendOrigin.COORDINATOR);
+                EPOCH, AppendOrigin.COORDINATOR, null);
     }
 
     private List<SimpleRecord> records(int count) {

@@ -53,7 +53,7 @@ class ProducerStateTransactionsTest {
     void aTransactionalBatchOpensATransactionThatACommitMarkerCompletes() {
         assertThat(append(txnBatch(PID, 0, 0, 3))).isEmpty();
         assertThat(state.producer(PID).orElseThrow().currentTxnFirstOffset()).isZero();
-        assertThat(state.firstUnstableOffset()).isZero();
+        assertThat(state.transactions().firstUnstableOffset()).isZero();
         assertThat(append(txnBatch(PID, 0, 3, 2))).isEmpty();
         assertThat(state.producer(PID).orElseThrow().currentTxnFirstOffset()).isZero();
 
@@ -63,16 +63,16 @@ class ProducerStateTransactionsTest {
         assertThat(state.producer(PID).orElseThrow().hasOpenTransaction()).isFalse();
         assertThat(state.producer(PID).orElseThrow().coordinatorEpoch()).isEqualTo(5);
         // Until completeTxn, the transaction is still ongoing: the LSO is computed first.
-        assertThat(state.ongoingTransactions()).containsExactly(new TxnMetadata(PID, 0, clock.millis(), -1));
-        assertThat(state.lastStableOffset(completed.get(0))).isEqualTo(6);
+        assertThat(state.transactions().ongoing()).containsExactly(new TxnMetadata(PID, 0, clock.millis(), -1));
+        assertThat(state.transactions().lastStableOffset(completed.get(0))).isEqualTo(6);
 
-        state.completeTxn(completed.get(0));
-        assertThat(state.ongoingTransactions()).isEmpty();
-        assertThat(state.firstUnstableOffset()).as("unreplicated until the high watermark passes the marker").isZero();
-        state.onHighWatermarkUpdated(5);
-        assertThat(state.firstUnstableOffset()).isZero();
-        state.onHighWatermarkUpdated(6);
-        assertThat(state.firstUnstableOffset()).isEqualTo(-1);
+        state.transactions().complete(completed.get(0));
+        assertThat(state.transactions().ongoing()).isEmpty();
+        assertThat(state.transactions().firstUnstableOffset()).as("unreplicated until the high watermark passes the marker").isZero();
+        state.transactions().onHighWatermarkUpdated(5);
+        assertThat(state.transactions().firstUnstableOffset()).isZero();
+        state.transactions().onHighWatermarkUpdated(6);
+        assertThat(state.transactions().firstUnstableOffset()).isEqualTo(-1);
     }
 
     @Test
@@ -82,10 +82,10 @@ class ProducerStateTransactionsTest {
         List<CompletedTxn> completed = appendMarker(PID, 0, 1, false); // 4
 
         assertThat(completed).containsExactly(new CompletedTxn(PID, 0, 4, true));
-        assertThat(state.lastStableOffset(completed.get(0))).isEqualTo(2);
-        state.completeTxn(completed.get(0));
-        state.onHighWatermarkUpdated(5);
-        assertThat(state.firstUnstableOffset()).isEqualTo(2);
+        assertThat(state.transactions().lastStableOffset(completed.get(0))).isEqualTo(2);
+        state.transactions().complete(completed.get(0));
+        state.transactions().onHighWatermarkUpdated(5);
+        assertThat(state.transactions().firstUnstableOffset()).isEqualTo(2);
     }
 
     @Test
@@ -93,13 +93,13 @@ class ProducerStateTransactionsTest {
         append(txnBatch(PID, 0, 0, 1));   // 0
         append(txnBatch(OTHER, 0, 0, 1)); // 1
         complete(appendMarker(PID, 0, 1, true)); // 2
-        assertThat(state.firstUnstableOffset()).isZero();
-        state.onHighWatermarkUpdated(3);
-        assertThat(state.firstUnstableOffset()).isEqualTo(1);
+        assertThat(state.transactions().firstUnstableOffset()).isZero();
+        state.transactions().onHighWatermarkUpdated(3);
+        assertThat(state.transactions().firstUnstableOffset()).isEqualTo(1);
         complete(appendMarker(OTHER, 0, 1, true)); // 3
-        assertThat(state.firstUnstableOffset()).isEqualTo(1);
-        state.onHighWatermarkUpdated(4);
-        assertThat(state.firstUnstableOffset()).isEqualTo(-1);
+        assertThat(state.transactions().firstUnstableOffset()).isEqualTo(1);
+        state.transactions().onHighWatermarkUpdated(4);
+        assertThat(state.transactions().firstUnstableOffset()).isEqualTo(-1);
     }
 
     @Test
@@ -110,7 +110,7 @@ class ProducerStateTransactionsTest {
         assertThat(entry.producerEpoch()).isEqualTo((short) 3);
         assertThat(entry.coordinatorEpoch()).isEqualTo(7);
         assertThat(entry.batches()).isEmpty();
-        assertThat(state.firstUnstableOffset()).isEqualTo(-1);
+        assertThat(state.transactions().firstUnstableOffset()).isEqualTo(-1);
     }
 
     @Test
@@ -215,7 +215,7 @@ class ProducerStateTransactionsTest {
         assertThat(state.checkLeaderAppend(offsetCommit, AppendOrigin.COORDINATOR, guard)).isNull();
         state.update(withOffsets(offsetCommit, 0), clock.millis());
 
-        assertThat(state.ongoingTransactions()).containsExactly(new TxnMetadata(PID, 0, clock.millis(), -1));
+        assertThat(state.transactions().ongoing()).containsExactly(new TxnMetadata(PID, 0, clock.millis(), -1));
         assertThat(completeAll(appendMarker(PID, 2, 0, false))).containsExactly(new CompletedTxn(PID, 0, 1, true));
     }
 
@@ -292,9 +292,9 @@ class ProducerStateTransactionsTest {
 
         assertThat(reloaded.activeProducers()).isEqualTo(state.activeProducers());
         assertThat(reloaded.producer(PID).orElseThrow().coordinatorEpoch()).isEqualTo(9);
-        assertThat(reloaded.ongoingTransactions())
+        assertThat(reloaded.transactions().ongoing())
                 .containsExactly(new TxnMetadata(PID, 3, clock.millis(), -1), new TxnMetadata(OTHER, 4, clock.millis(), -1));
-        assertThat(reloaded.firstUnstableOffset()).isEqualTo(3);
+        assertThat(reloaded.transactions().firstUnstableOffset()).isEqualTo(3);
     }
 
     @Test
@@ -328,21 +328,21 @@ class ProducerStateTransactionsTest {
 
         state.truncateAndReload(0, 2, clock.millis());
 
-        assertThat(state.ongoingTransactions()).containsExactly(new TxnMetadata(PID, 0, clock.millis(), -1));
-        assertThat(state.firstUnstableOffset()).isZero();
+        assertThat(state.transactions().ongoing()).containsExactly(new TxnMetadata(PID, 0, clock.millis(), -1));
+        assertThat(state.transactions().firstUnstableOffset()).isZero();
         state.truncateFullyAndStartAt(10);
-        assertThat(state.firstUnstableOffset()).isEqualTo(-1);
+        assertThat(state.transactions().firstUnstableOffset()).isEqualTo(-1);
     }
 
     @Test
     void movingTheLogStartDropsCompletedTransactionsBelowIt() {
         append(txnBatch(PID, 0, 0, 2));
         complete(appendMarker(PID, 0, 0, true)); // 2
-        assertThat(state.firstUnstableOffset()).isZero();
+        assertThat(state.transactions().firstUnstableOffset()).isZero();
 
         state.onLogStartOffsetIncremented(3);
 
-        assertThat(state.firstUnstableOffset()).isEqualTo(-1);
+        assertThat(state.transactions().firstUnstableOffset()).isEqualTo(-1);
     }
 
     // ---- helpers ----------------------------------------------------------------------------
@@ -372,7 +372,7 @@ class ProducerStateTransactionsTest {
     }
 
     private List<CompletedTxn> completeAll(List<CompletedTxn> completed) {
-        completed.forEach(state::completeTxn);
+        completed.forEach(state.transactions()::complete);
         return completed;
     }
 
