@@ -2,15 +2,14 @@ package dev.runnel.broker.protocol;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -62,8 +61,11 @@ final class ProduceHandler implements ApiHandler {
     private final LeaderHints leaders;
     private final TransactionVerification verification;
     private final Executor afterVerification;
-    /** Per connection (its session), the appends of its last produce request still waiting on a verification. */
-    private final Map<Session, CompletableFuture<Void>> pendingAppends = Collections.synchronizedMap(new WeakHashMap<>());
+    /**
+     * Per connection (its session), the appends of its last produce request still waiting on a
+     * verification; removed when they are done, so a produce finds it empty without a lock.
+     */
+    private final Map<Session, CompletableFuture<Void>> pendingAppends = new ConcurrentHashMap<>();
 
     /** A handler that serves no transactions: a transactional batch opening one is refused. */
     ProduceHandler(ReplicaManager replicas, MetadataCache metadata) {
