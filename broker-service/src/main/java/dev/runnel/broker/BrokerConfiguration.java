@@ -20,14 +20,19 @@ import dev.runnel.broker.cluster.ControllerClient;
 import dev.runnel.broker.cluster.ControllerCommands;
 import dev.runnel.broker.config.BrokerProperties;
 import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.protocol.FileTlsContexts;
 import dev.runnel.broker.protocol.KafkaServer;
+import dev.runnel.broker.protocol.Listener;
+import dev.runnel.broker.protocol.Listeners;
 import dev.runnel.broker.replication.AlterPartitionManager;
 import dev.runnel.broker.replication.ReplicaFetcherManager;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.security.BrokerAuthentication;
+import dev.runnel.broker.security.InterBrokerSecurity;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogCleaner;
 import dev.runnel.broker.storage.LogManager;
+import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterSettings;
 import dev.runnel.cluster.process.ProcessConfiguration;
 import dev.runnel.cluster.web.ClusterWebConfiguration;
@@ -112,9 +117,26 @@ class BrokerConfiguration {
         Duration sessionTimeout = environment.getProperty("spring.cloud.zookeeper.session-timeout", Duration.class,
                 Duration.ofSeconds(60));
         return new BrokerRegistration(curator.usingNamespace(cluster.getNamespace()), properties.getId(),
-                properties.getHost(), () -> kafkaServer.getObject().port(), properties.getRack(),
+                properties.getHost(), () -> kafkaServer.getObject().port(), () -> endpoints(kafkaServer.getObject()),
+                properties.getRack(),
                 () -> environment.getRequiredProperty("local.server.port", Integer.class),
                 sessionTimeout.plusSeconds(2), ticker);
+    }
+
+    /** Every listener's advertised endpoint, the inter-broker listener's first. */
+    private static List<BrokerInfo.Endpoint> endpoints(KafkaServer server) {
+        String interBroker = server.listeners().interBroker().name();
+        List<BrokerInfo.Endpoint> endpoints = new ArrayList<>();
+        for (Listener listener : server.advertised()) {
+            BrokerInfo.Endpoint endpoint = new BrokerInfo.Endpoint(listener.name(), listener.advertisedHost(),
+                    listener.advertisedPort(), listener.protocol().name());
+            if (listener.name().equals(interBroker)) {
+                endpoints.add(0, endpoint);
+            } else {
+                endpoints.add(endpoint);
+            }
+        }
+        return endpoints;
     }
 
     @Bean(destroyMethod = "close")
@@ -147,13 +169,28 @@ class BrokerConfiguration {
         return new BrokerAuthentication(cluster.getSecret());
     }
 
+    /**
+     * How this broker reaches the others' inter-broker listener: TLS when that listener uses it
+     * (checking their certificates and host names against {@code runnel.broker.ssl.truststore-*}).
+     */
+    @Bean
+    InterBrokerSecurity interBrokerSecurity(BrokerAuthentication brokerAuthentication, Listeners listeners,
+            BrokerProperties properties) {
+        if (!listeners.interBroker().protocol().tls()) {
+            return InterBrokerSecurity.plaintext(brokerAuthentication);
+        }
+        return new InterBrokerSecurity(brokerAuthentication,
+                FileTlsContexts.clientSockets(KafkaListenerConfiguration.tlsSettings(properties)),
+                properties.getSsl().isEndpointIdentification());
+    }
+
     /** Followers fetch from their leaders; leaders drop followers that fall behind from the ISR. */
     @Bean(destroyMethod = "close")
     ReplicaFetcherManager replicaFetcherManager(BrokerProperties properties, MetadataCache metadata,
-            ReplicaManager replicaManager, Scheduler scheduler, BrokerAuthentication brokerAuthentication, Clock clock,
+            ReplicaManager replicaManager, Scheduler scheduler, InterBrokerSecurity interBrokerSecurity, Clock clock,
             Ticker ticker) {
         ReplicaFetcherManager fetchers = new ReplicaFetcherManager(properties.getId(), metadata, clock, ticker,
-                brokerAuthentication);
+                interBrokerSecurity);
         replicaManager.beforeLeadershipChange(fetchers::stopFetching);
         replicaManager.onStateChange(tp -> fetchers.reconcile(tp, replicaManager.partition(tp)));
         long lagMs = properties.getReplicaLagTimeMax().toMillis();

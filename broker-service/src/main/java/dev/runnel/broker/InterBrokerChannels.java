@@ -10,7 +10,7 @@ import java.util.concurrent.RejectedExecutionException;
 
 import dev.runnel.broker.kafka.InterBrokerClient;
 import dev.runnel.broker.metadata.MetadataCache;
-import dev.runnel.broker.security.BrokerAuthentication;
+import dev.runnel.broker.security.InterBrokerSecurity;
 import dev.runnel.cluster.BrokerInfo;
 
 /**
@@ -35,7 +35,7 @@ final class InterBrokerChannels implements AutoCloseable {
     private final int brokerId;
     private final int socketTimeoutMs;
     private final MetadataCache metadata;
-    private final BrokerAuthentication authentication;
+    private final InterBrokerSecurity authentication;
     private final Map<Integer, Channel> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -44,7 +44,7 @@ final class InterBrokerChannels implements AutoCloseable {
      * @param brokerId this broker's id, which every connection authenticates as
      */
     InterBrokerChannels(String purpose, int brokerId, int socketTimeoutMs, MetadataCache metadata,
-            BrokerAuthentication authentication) {
+            InterBrokerSecurity authentication) {
         this.purpose = purpose;
         this.brokerId = brokerId;
         this.socketTimeoutMs = socketTimeoutMs;
@@ -71,7 +71,7 @@ final class InterBrokerChannels implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            return new Channel(thread, address, new InterBrokerClient(address.host(), address.kafkaPort(), brokerId,
+            return new Channel(thread, address, new InterBrokerClient(address.interBroker().host(), address.interBroker().port(), brokerId,
                     socketTimeoutMs, authentication));
         });
         CompletableFuture<T> answer = new CompletableFuture<>();
@@ -90,7 +90,7 @@ final class InterBrokerChannels implements AutoCloseable {
     }
 
     private static boolean sameAddress(BrokerInfo a, BrokerInfo b) {
-        return a.host().equals(b.host()) && a.kafkaPort() == b.kafkaPort();
+        return a.interBroker().equals(b.interBroker());
     }
 
     @Override

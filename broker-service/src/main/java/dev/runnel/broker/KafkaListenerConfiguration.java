@@ -19,6 +19,8 @@ import dev.runnel.broker.cluster.ProducerIdManager;
 import dev.runnel.broker.protocol.TransactionVerification;
 import dev.runnel.broker.transaction.TransactionCoordinator;
 import dev.runnel.broker.config.BrokerProperties;
+import dev.runnel.broker.config.SaslProperties;
+import dev.runnel.broker.config.SslProperties;
 import dev.runnel.broker.config.TransactionStateLogProperties;
 import dev.runnel.broker.group.GroupAdmin;
 import dev.runnel.broker.group.GroupCoordinator;
@@ -28,13 +30,21 @@ import dev.runnel.broker.group.GroupSettings;
 import dev.runnel.broker.group.TransactionalOffsets;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.protocol.KafkaApis;
+import dev.runnel.broker.protocol.FileTlsContexts;
 import dev.runnel.broker.protocol.KafkaServer;
+import dev.runnel.broker.protocol.Listener;
+import dev.runnel.broker.protocol.ListenerSecurity;
+import dev.runnel.broker.protocol.Listeners;
+import dev.runnel.broker.protocol.TlsContexts;
+import dev.runnel.broker.protocol.TlsSettings;
 import dev.runnel.broker.protocol.ListenerLimits;
 import dev.runnel.broker.protocol.RequestDispatcher;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.security.BrokerAuthentication;
+import dev.runnel.broker.security.SaslMechanisms;
 import dev.runnel.cluster.process.ListenerPort;
 import dev.runnel.common.time.Scheduler;
+import dev.runnel.common.time.Ticker;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -70,10 +80,14 @@ class KafkaListenerConfiguration {
             GroupSettings groupSettings, TransactionalOffsets transactionalOffsets,
             TransactionCoordinator transactionCoordinator,
             TransactionVerification transactionVerification, Clock clock,
-            Scheduler scheduler) {
+            Scheduler scheduler, Ticker ticker) {
+        SaslProperties sasl = properties.getSasl();
+        KafkaApis.Authentication authentication = new KafkaApis.Authentication(
+                SaslMechanisms.brokersOnly(brokerAuthentication), sasl.getConnectionsMaxReauth(),
+                sasl.getFailedAuthenticationDelay(), ticker);
         KafkaApis.Cluster cluster = new KafkaApis.Cluster(properties.getId(), metadata::clusterId,
                 brokerConfigs(properties), new ControllerAdminClient(controllerClient), producerIds,
-                controllerCalls, properties.isAutoCreateTopicsEnable(), brokerAuthentication);
+                controllerCalls, properties.isAutoCreateTopicsEnable(), authentication);
         KafkaApis.Groups groups = new KafkaApis.Groups(groupMetadata, groupCoordinator, groupOffsets, groupAdmin,
                 groupSettings, transactionalOffsets);
         TransactionStateLogProperties log = properties.getTransactionStateLog();
@@ -91,15 +105,38 @@ class KafkaListenerConfiguration {
         return RequestDispatcher.of(kafkaApis, properties.getNumIoThreads(), properties.getQueuedMaxRequests());
     }
 
+    /** The Kafka listeners: {@code runnel.broker.listeners}, or one PLAINTEXT listener on listen-host and kafka-port. */
     @Bean
-    KafkaServer kafkaServer(BrokerProperties properties, RequestDispatcher requestDispatcher,
-            ReplicaManager replicaManager, MeterRegistry meterRegistry) {
+    Listeners listeners(BrokerProperties properties) {
+        if (properties.getListeners() == null || properties.getListeners().isBlank()) {
+            return Listeners.single(Listener.plaintext(properties.getListenHost(), properties.getKafkaPort(),
+                    properties.getHost()));
+        }
+        return Listeners.parse(properties.getListeners(), properties.getAdvertisedListeners(),
+                properties.getListenerSecurityProtocolMap(), properties.getInterBrokerListenerName(),
+                properties.getHost());
+    }
+
+    @Bean
+    ListenerSecurity listenerSecurity(Listeners listeners, BrokerProperties properties, Ticker ticker) {
+        TlsContexts tls = null;
+        if (listeners.all().stream().anyMatch(l -> l.protocol().tls())) {
+            tls = new FileTlsContexts(tlsSettings(properties), ticker);
+        }
+        SaslProperties sasl = properties.getSasl();
+        return new ListenerSecurity(tls, (int) Math.min(Integer.MAX_VALUE, sasl.getServerMaxReceiveSize().toBytes()),
+                sasl.getAuthenticationTimeout(), ticker);
+    }
+
+    @Bean
+    KafkaServer kafkaServer(BrokerProperties properties, Listeners listeners, ListenerSecurity listenerSecurity,
+            RequestDispatcher requestDispatcher, ReplicaManager replicaManager, MeterRegistry meterRegistry) {
         Gauge.builder("runnel.broker.purgatory.size", replicaManager, ReplicaManager::waitingAppends)
                 .tag("operation", "produce").description("Requests waiting, per watched partition")
                 .register(meterRegistry);
         Gauge.builder("runnel.broker.purgatory.size", replicaManager, ReplicaManager::waitingFetches)
                 .tag("operation", "fetch").description("Requests waiting, per watched partition").register(meterRegistry);
-        return new KafkaServer(properties.getListenHost(), properties.getKafkaPort(), listenerLimits(properties),
+        return new KafkaServer(listeners, listenerSecurity, listenerLimits(properties),
                 properties.getNumNetworkThreads(), requestDispatcher, meterRegistry,
                 replicaManager::completeWaitingRequests);
     }
@@ -108,6 +145,13 @@ class KafkaListenerConfiguration {
     @Bean
     ListenerPort kafkaListenerPort(KafkaServer kafkaServer) {
         return new ListenerPort("kafka", kafkaServer::port);
+    }
+
+    static TlsSettings tlsSettings(BrokerProperties properties) {
+        SslProperties ssl = properties.getSsl();
+        return new TlsSettings(ssl.getKeystoreType(), ssl.getKeystoreLocation(), ssl.getKeystorePassword(),
+                ssl.getKeyPassword(), ssl.getTruststoreType(), ssl.getTruststoreLocation(), ssl.getTruststorePassword(),
+                ssl.getClientAuth(), ssl.getEnabledProtocols(), ssl.getCipherSuites(), ssl.getPrincipalMappingRules());
     }
 
     static ListenerLimits listenerLimits(BrokerProperties properties) {

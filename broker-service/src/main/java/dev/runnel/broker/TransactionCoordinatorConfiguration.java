@@ -23,7 +23,7 @@ import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.protocol.TransactionVerification;
 import dev.runnel.broker.replication.Partition;
 import dev.runnel.broker.replication.ReplicaManager;
-import dev.runnel.broker.security.BrokerAuthentication;
+import dev.runnel.broker.security.InterBrokerSecurity;
 import dev.runnel.broker.transaction.TransactionCoordinator;
 import dev.runnel.broker.transaction.TransactionResult;
 import dev.runnel.broker.transaction.TransactionSettings;
@@ -66,14 +66,14 @@ class TransactionCoordinatorConfiguration {
     /** Connections to other brokers for markers; verifications get their own, so they never queue behind a marker. */
     @Bean(destroyMethod = "close")
     InterBrokerChannels markerChannels(BrokerProperties properties, MetadataCache metadata,
-            BrokerAuthentication authentication) {
+            InterBrokerSecurity authentication) {
         return new InterBrokerChannels("transaction-markers", properties.getId(), SOCKET_TIMEOUT_MS, metadata,
                 authentication);
     }
 
     @Bean(destroyMethod = "close")
     InterBrokerChannels verificationChannels(BrokerProperties properties, MetadataCache metadata,
-            BrokerAuthentication authentication) {
+            InterBrokerSecurity authentication) {
         return new InterBrokerChannels("transaction-verifications", properties.getId(), SOCKET_TIMEOUT_MS, metadata,
                 authentication);
     }

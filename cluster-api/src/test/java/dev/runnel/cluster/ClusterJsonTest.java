@@ -103,6 +103,31 @@ class ClusterJsonTest {
     }
 
     @Test
+    void aRegistrationWrittenBeforeListenersWereNamedHasOnePlaintextEndpoint() {
+        byte[] old = """
+                {"id":3,"host":"10.0.0.3","kafkaPort":9094,"httpPort":8093,"rack":null,"epoch":0}
+                """.getBytes(StandardCharsets.UTF_8);
+
+        BrokerInfo read = ClusterJson.read(old, BrokerInfo.class, "/brokers/ids/3");
+
+        assertThat(read.endpoints()).containsExactly(new BrokerInfo.Endpoint("PLAINTEXT", "10.0.0.3", 9094, "PLAINTEXT"));
+        assertThat(read.interBroker().port()).isEqualTo(9094);
+    }
+
+    @Test
+    void aBrokerWithSeveralListenersKeepsEveryEndpointInOrder() {
+        BrokerInfo broker = new BrokerInfo(1, "broker-1", 9092, 8081, null, 0, List.of(
+                new BrokerInfo.Endpoint("INTERNAL", "broker-1", 9092, "SASL_PLAINTEXT"),
+                new BrokerInfo.Endpoint("EXTERNAL", "localhost", 19092, "SASL_SSL")));
+
+        BrokerInfo read = ClusterJson.read(ClusterJson.write(broker), BrokerInfo.class, "/brokers/ids/1");
+
+        assertThat(read).isEqualTo(broker);
+        assertThat(read.endpoint("EXTERNAL")).contains(new BrokerInfo.Endpoint("EXTERNAL", "localhost", 19092, "SASL_SSL"));
+        assertThat(read.endpoint("CLIENT")).isEmpty();
+    }
+
+    @Test
     void aTopicRecordWrittenByHandIsRead() {
         String json = """
                 {"topicId":"0b4e7d52-9c1a-4f7e-8a31-5d2c6e9f0a17","replicas":[[1,2],[2,1]],

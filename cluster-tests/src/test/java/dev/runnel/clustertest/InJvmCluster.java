@@ -178,6 +178,20 @@ final class InJvmCluster implements AutoCloseable {
         return broker.getBean(KafkaServer.class).port();
     }
 
+    /** The port a broker's listener {@code name} bound. */
+    static int kafkaPort(ConfigurableApplicationContext broker, String listener) {
+        return broker.getBean(KafkaServer.class).port(listener);
+    }
+
+    /** A bootstrap list naming listener {@code listener} of brokers {@code ids}. */
+    String bootstrap(String listener, int... ids) {
+        StringBuilder list = new StringBuilder();
+        for (int id : ids) {
+            list.append(list.length() == 0 ? "" : ",").append("127.0.0.1:").append(kafkaPort(brokers.get(id), listener));
+        }
+        return list.toString();
+    }
+
     /** A bootstrap list naming brokers {@code ids}. */
     String bootstrap(int... ids) {
         StringBuilder list = new StringBuilder();

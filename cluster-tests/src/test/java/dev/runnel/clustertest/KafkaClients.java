@@ -25,10 +25,16 @@ final class KafkaClients {
     }
 
     static Admin admin(String bootstrap) {
+        return admin(bootstrap, Map.of());
+    }
+
+    /** An admin client with {@code overrides} (security settings, timeouts). */
+    static Admin admin(String bootstrap, Map<String, Object> overrides) {
         Properties config = new Properties();
         config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        config.putAll(overrides);
         return Admin.create(config);
     }
 
@@ -44,12 +50,18 @@ final class KafkaClients {
 
     /** A consumer for {@code assign()}: no group, no commits, from the earliest offset. */
     static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
+        return consumer(bootstrap, Map.of());
+    }
+
+    /** The same with {@code overrides} (security settings, a group). */
+    static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, Map<String, Object> overrides) {
         Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000);
+        config.putAll(overrides);
         return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 

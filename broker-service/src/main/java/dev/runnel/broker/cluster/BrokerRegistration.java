@@ -1,8 +1,10 @@
 package dev.runnel.broker.cluster;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.state.ConnectionState;
@@ -42,6 +44,7 @@ public final class BrokerRegistration implements ConnectionStateListener {
     private final String rack;
     private final Duration takenIdWait;
     private final IntSupplier httpPort;
+    private final Supplier<List<BrokerInfo.Endpoint>> endpoints;
     private volatile BrokerInfo registered;
     private volatile boolean lost;
     private volatile boolean stopped;
@@ -53,7 +56,18 @@ public final class BrokerRegistration implements ConnectionStateListener {
      */
     public BrokerRegistration(CuratorFramework zk, int brokerId, String host, IntSupplier kafkaPort, String rack,
             IntSupplier httpPort, Duration takenIdWait, Ticker ticker) {
+        this(zk, brokerId, host, kafkaPort, List::of, rack, httpPort, takenIdWait, ticker);
+    }
+
+    /**
+     * @param endpoints every Kafka listener's advertised endpoint, the inter-broker one first (whose
+     *                  port {@code kafkaPort} gives); empty for one {@code PLAINTEXT} listener
+     */
+    public BrokerRegistration(CuratorFramework zk, int brokerId, String host, IntSupplier kafkaPort,
+            Supplier<List<BrokerInfo.Endpoint>> endpoints, String rack, IntSupplier httpPort, Duration takenIdWait,
+            Ticker ticker) {
         this.zk = zk;
+        this.endpoints = endpoints;
         this.ticker = ticker;
         this.brokerId = brokerId;
         this.host = host;
@@ -74,7 +88,7 @@ public final class BrokerRegistration implements ConnectionStateListener {
         if (port <= 0) {
             throw new IllegalStateException("the Kafka listener has not bound a port yet; the broker registers after it");
         }
-        BrokerInfo info = new BrokerInfo(brokerId, host, port, httpPort.getAsInt(), rack, 0);
+        BrokerInfo info = new BrokerInfo(brokerId, host, port, httpPort.getAsInt(), rack, 0, endpoints.get());
         long deadline = ticker.nanoTime() + takenIdWait.toNanos();
         boolean waited = false;
         while (true) {

@@ -331,6 +331,64 @@ public class BrokerProperties {
         return offsetsTopic;
     }
 
+    /**
+     * The Kafka listeners, {@code NAME://host:port,...} ({@code listeners}); unset: one {@code PLAINTEXT}
+     * listener on {@code listen-host} and {@code kafka-port}, advertised as {@code host}.
+     */
+    private String listeners;
+
+    /** What clients are told per listener, {@code NAME://host:port,...} ({@code advertised.listeners}). */
+    private String advertisedListeners;
+
+    /** {@code NAME:PROTOCOL,...} ({@code listener.security.protocol.map}); the protocol names map to themselves. */
+    private String listenerSecurityProtocolMap;
+
+    /** The listener brokers replicate over ({@code inter.broker.listener.name}); the first one unless set. */
+    private String interBrokerListenerName;
+
+    private final SaslProperties sasl = new SaslProperties();
+    private final SslProperties ssl = new SslProperties();
+
+    public String getListeners() {
+        return listeners;
+    }
+
+    public void setListeners(String listeners) {
+        this.listeners = listeners;
+    }
+
+    public String getAdvertisedListeners() {
+        return advertisedListeners;
+    }
+
+    public void setAdvertisedListeners(String advertisedListeners) {
+        this.advertisedListeners = advertisedListeners;
+    }
+
+    public String getListenerSecurityProtocolMap() {
+        return listenerSecurityProtocolMap;
+    }
+
+    public void setListenerSecurityProtocolMap(String listenerSecurityProtocolMap) {
+        this.listenerSecurityProtocolMap = listenerSecurityProtocolMap;
+    }
+
+    public String getInterBrokerListenerName() {
+        return interBrokerListenerName;
+    }
+
+    public void setInterBrokerListenerName(String interBrokerListenerName) {
+        this.interBrokerListenerName = interBrokerListenerName;
+    }
+
+    public SaslProperties getSasl() {
+        return sasl;
+    }
+
+    public SslProperties getSsl() {
+        return ssl;
+    }
+
     private final TransactionStateLogProperties transactionStateLog = new TransactionStateLogProperties();
     private final TransactionProperties transaction = new TransactionProperties();
 

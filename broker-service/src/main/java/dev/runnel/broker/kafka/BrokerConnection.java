@@ -25,6 +25,7 @@ import org.apache.kafka.common.requests.SaslAuthenticateResponse;
 import org.apache.kafka.common.requests.SaslHandshakeResponse;
 
 import dev.runnel.broker.security.BrokerAuthentication;
+import dev.runnel.broker.security.InterBrokerSecurity;
 
 /**
  * One blocking, authenticated connection from this broker to another broker's Kafka listener:
@@ -44,7 +45,7 @@ final class BrokerConnection implements AutoCloseable {
     private final int port;
     private final int brokerId;
     private final int socketTimeoutMs;
-    private final BrokerAuthentication authentication;
+    private final InterBrokerSecurity security;
     private final String clientId;
     private Socket socket;
     private DataInputStream in;
@@ -53,15 +54,16 @@ final class BrokerConnection implements AutoCloseable {
 
     /**
      * @param clientId       the client id the requests carry (it names the purpose in the other broker's logs)
-     * @param authentication how this broker proves on each new connection that it is broker {@code brokerId}
+     * @param security       the sockets to open (plain or TLS), and how this broker proves on each new
+     *                       connection that it is broker {@code brokerId}
      */
-    BrokerConnection(String host, int port, int brokerId, int socketTimeoutMs, BrokerAuthentication authentication,
+    BrokerConnection(String host, int port, int brokerId, int socketTimeoutMs, InterBrokerSecurity security,
             String clientId) {
         this.host = host;
         this.port = port;
         this.brokerId = brokerId;
         this.socketTimeoutMs = socketTimeoutMs;
-        this.authentication = authentication;
+        this.security = security;
         this.clientId = clientId;
     }
 
@@ -90,7 +92,7 @@ final class BrokerConnection implements AutoCloseable {
                     + Errors.forCode(handshake.errorCode()));
         }
         SaslAuthenticateResponseData challenge = saslAuthenticate(BrokerAuthentication.claim(brokerId));
-        saslAuthenticate(authentication.answer(brokerId, challenge.authBytes()));
+        saslAuthenticate(security.authentication().answer(brokerId, challenge.authBytes()));
     }
 
     private SaslAuthenticateResponseData saslAuthenticate(byte[] message) throws IOException {
@@ -127,8 +129,9 @@ final class BrokerConnection implements AutoCloseable {
         if (socket != null) {
             return;
         }
-        Socket s = new Socket();
+        Socket s = security.sockets().createSocket();
         try {
+            security.prepare(s);
             s.connect(new InetSocketAddress(host, port), socketTimeoutMs);
             s.setSoTimeout(socketTimeoutMs);
             s.setTcpNoDelay(true);

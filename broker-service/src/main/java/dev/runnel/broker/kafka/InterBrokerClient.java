@@ -14,7 +14,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
 import org.apache.kafka.common.requests.WriteTxnMarkersResponse;
 
-import dev.runnel.broker.security.BrokerAuthentication;
+import dev.runnel.broker.security.InterBrokerSecurity;
 import dev.runnel.common.TopicPartition;
 
 /**
@@ -36,7 +36,7 @@ public final class InterBrokerClient implements AutoCloseable {
      * @param authentication how this broker proves it on each new connection
      */
     public InterBrokerClient(String host, int port, int brokerId, int socketTimeoutMs,
-            BrokerAuthentication authentication) {
+            InterBrokerSecurity authentication) {
         this.connection = new BrokerConnection(host, port, brokerId, socketTimeoutMs, authentication,
                 "runnel-broker-" + brokerId + "-transactions");
     }

@@ -19,7 +19,7 @@ import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
 
-import dev.runnel.broker.security.BrokerAuthentication;
+import dev.runnel.broker.security.InterBrokerSecurity;
 import dev.runnel.common.TopicPartition;
 
 /**
@@ -80,7 +80,7 @@ public final class ReplicaFetchClient implements AutoCloseable {
 
     /** @param authentication how this broker proves on each new connection that it is broker {@code replicaId} */
     public ReplicaFetchClient(String host, int port, int replicaId, int socketTimeoutMs,
-            BrokerAuthentication authentication) {
+            InterBrokerSecurity authentication) {
         this.connection = new BrokerConnection(host, port, replicaId, socketTimeoutMs, authentication,
                 "runnel-replica-" + replicaId);
         this.replicaId = replicaId;

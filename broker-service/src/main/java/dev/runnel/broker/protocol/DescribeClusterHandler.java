@@ -45,9 +45,10 @@ final class DescribeClusterHandler implements ApiHandler {
         }
         MetadataCache.Snapshot view = metadata.snapshot();
         response.setClusterId(clusterId.get()).setControllerId(MetadataHandler.controllerIdForClients(view));
+        String listener = request.session().listener();
         view.brokers().values().stream().sorted(Comparator.comparingInt(BrokerInfo::id)).forEach(b ->
-                response.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker()
-                        .setBrokerId(b.id()).setHost(b.host()).setPort(b.kafkaPort()).setRack(b.rack())));
+                b.endpoint(listener).ifPresent(e -> response.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker()
+                        .setBrokerId(b.id()).setHost(e.host()).setPort(e.port()).setRack(b.rack()))));
         return CompletableFuture.completedFuture(response);
     }
 }

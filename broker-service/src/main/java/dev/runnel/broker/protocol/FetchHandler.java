@@ -84,7 +84,7 @@ final class FetchHandler implements ApiHandler {
         FetchParams params = replicaId >= 0 ? FetchParams.follower(replicaId, maxWait, data.minBytes(), data.maxBytes())
                 : FetchParams.consumer(maxWait, data.minBytes(), data.maxBytes(),
                         version >= 4 && data.isolationLevel() == READ_COMMITTED);
-        return replicas.fetchMessages(params, reads).thenApply(results -> answer(wanted, results, version));
+        return replicas.fetchMessages(params, reads).thenApply(results -> answer(wanted, results, version, request.session().listener()));
     }
 
     /**
@@ -139,7 +139,7 @@ final class FetchHandler implements ApiHandler {
     }
 
     /** The answer: every wanted partition in request order, with what was read or why not. */
-    private FetchResponseData answer(List<Wanted> wanted, List<FetchResult> results, short version) {
+    private FetchResponseData answer(List<Wanted> wanted, List<FetchResult> results, short version, String listener) {
         FetchResponseData response = new FetchResponseData().setSessionId(0);
         FetchResponseData.FetchableTopicResponse topicResponse = null;
         FetchRequestData.FetchTopic currentTopic = null;
@@ -159,12 +159,12 @@ final class FetchHandler implements ApiHandler {
                     .setPartitionIndex(w.partition().partition()).setRecords(KafkaWire.noRecords());
             topicResponse.partitions().add(out);
             if (w.refusal() != null) {
-                refuse(out, w.refusal(), null, version, response);
+                refuse(out, w.refusal(), null, version, response, listener);
                 continue;
             }
             FetchResult result = read.next();
             if (result.failed()) {
-                refuse(out, KafkaErrors.of(result.failure()), w.tp(), version, response);
+                refuse(out, KafkaErrors.of(result.failure()), w.tp(), version, response, listener);
                 continue;
             }
             PartitionLog.ReadResult r = result.read();
@@ -188,15 +188,16 @@ final class FetchHandler implements ApiHandler {
     }
 
     private void refuse(FetchResponseData.PartitionData out, Errors error, TopicPartition tp, short version,
-            FetchResponseData response) {
+            FetchResponseData response, String listener) {
         out.setErrorCode(error.code()).setHighWatermark(-1).setLastStableOffset(-1).setLogStartOffset(-1);
         if (tp != null && version >= 12 && (error == Errors.NOT_LEADER_OR_FOLLOWER || error == Errors.FENCED_LEADER_EPOCH)) {
             leaders.leaderOf(tp).ifPresent(leader -> {
                 out.setCurrentLeader(new FetchResponseData.LeaderIdAndEpoch().setLeaderId(leader.id())
                         .setLeaderEpoch(leader.epoch()));
                 if (version >= 16 && response.nodeEndpoints().find(leader.id()) == null) {
-                    leader.broker().ifPresent(b -> response.nodeEndpoints().add(new FetchResponseData.NodeEndpoint()
-                            .setNodeId(b.id()).setHost(b.host()).setPort(b.kafkaPort()).setRack(b.rack())));
+                    leader.broker().ifPresent(b -> b.endpoint(listener).ifPresent(e -> response.nodeEndpoints().add(
+                            new FetchResponseData.NodeEndpoint().setNodeId(b.id()).setHost(e.host()).setPort(e.port())
+                                    .setRack(b.rack()))));
                 }
             });
         }

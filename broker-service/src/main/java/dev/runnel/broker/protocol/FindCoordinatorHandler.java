@@ -65,7 +65,25 @@ final class FindCoordinatorHandler implements ApiHandler {
     }
 
     /** A coordinator's address, or why there is none. */
-    private record Found(Errors error, String message, BrokerInfo broker) {
+    /** The coordinator if it has an endpoint on the client's listener, else COORDINATOR_NOT_AVAILABLE. */
+    private static Found reachable(Found found, String listener) {
+        if (found.broker() == null) {
+            return found;
+        }
+        var endpoint = found.broker().endpoint(listener);
+        if (endpoint.isPresent()) {
+            return new Found(found.error(), found.message(), found.broker(), endpoint.get());
+        }
+        return new Found(Errors.COORDINATOR_NOT_AVAILABLE, "the coordinator, broker " + found.broker().id()
+                + ", has no listener " + listener, null);
+    }
+
+    /** @param endpoint the broker's endpoint on the client's listener, once {@link #reachable} has found it */
+    private record Found(Errors error, String message, BrokerInfo broker, BrokerInfo.Endpoint endpoint) {
+
+        Found(Errors error, String message, BrokerInfo broker) {
+            this(error, message, broker, null);
+        }
     }
 
     @Override
@@ -74,19 +92,19 @@ final class FindCoordinatorHandler implements ApiHandler {
         FindCoordinatorResponseData response = new FindCoordinatorResponseData();
         if (request.version() >= 4) {
             for (String key : data.coordinatorKeys()) {
-                Found found = find(data.keyType(), key);
+                Found found = reachable(find(data.keyType(), key), request.session().listener());
                 response.coordinators().add(new FindCoordinatorResponseData.Coordinator().setKey(key)
                         .setErrorCode(found.error().code()).setErrorMessage(found.message())
                         .setNodeId(found.broker() == null ? -1 : found.broker().id())
-                        .setHost(found.broker() == null ? "" : found.broker().host())
-                        .setPort(found.broker() == null ? -1 : found.broker().kafkaPort()));
+                        .setHost(found.broker() == null ? "" : found.endpoint().host())
+                        .setPort(found.broker() == null ? -1 : found.endpoint().port()));
             }
         } else {
-            Found found = find(data.keyType(), data.key());
+            Found found = reachable(find(data.keyType(), data.key()), request.session().listener());
             response.setErrorCode(found.error().code()).setErrorMessage(found.message())
                     .setNodeId(found.broker() == null ? -1 : found.broker().id())
-                    .setHost(found.broker() == null ? "" : found.broker().host())
-                    .setPort(found.broker() == null ? -1 : found.broker().kafkaPort());
+                    .setHost(found.broker() == null ? "" : found.endpoint().host())
+                    .setPort(found.broker() == null ? -1 : found.endpoint().port());
         }
         return CompletableFuture.completedFuture(response);
     }

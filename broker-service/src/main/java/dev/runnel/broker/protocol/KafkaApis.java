@@ -21,11 +21,12 @@ import dev.runnel.broker.group.GroupSettings;
 import dev.runnel.broker.group.TransactionalOffsets;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.replication.ReplicaManager;
-import dev.runnel.broker.security.BrokerAuthentication;
+import dev.runnel.broker.security.SaslMechanisms;
 import dev.runnel.broker.transaction.TransactionCoordinator;
 import dev.runnel.cluster.InternalTopics;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.common.time.Scheduler;
+import dev.runnel.common.time.Ticker;
 
 /**
  * Which handler answers each Kafka API, as Kafka's {@code KafkaApis}: one table built from the
@@ -85,7 +86,16 @@ public final class KafkaApis {
     /** What the handlers of the cluster and admin APIs talk to. */
     public record Cluster(int brokerId, Supplier<String> clusterId, Map<String, String> brokerConfigs,
             ControllerAdminClient controller, ProducerIdManager producerIds, Executor controllerCalls,
-            boolean autoCreateTopics, BrokerAuthentication brokerAuthentication) {
+            boolean autoCreateTopics, Authentication authentication) {
+    }
+
+    /**
+     * What SaslHandshake and SaslAuthenticate use.
+     *
+     * @param maxReauth   {@code connections.max.reauth.ms}; zero: sessions never expire
+     * @param failedDelay {@code connection.failed.authentication.delay.ms}
+     */
+    public record Authentication(SaslMechanisms mechanisms, Duration maxReauth, Duration failedDelay, Ticker ticker) {
     }
 
     private final Map<ApiKeys, ApiHandler> handlers;
@@ -107,7 +117,9 @@ public final class KafkaApis {
         served.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(replicas));
         served.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(replicas));
         served.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler());
-        SaslHandler sasl = new SaslHandler(cluster.brokerAuthentication());
+        Authentication authentication = cluster.authentication();
+        SaslHandler sasl = new SaslHandler(authentication.mechanisms(), authentication.maxReauth(),
+                authentication.failedDelay(), scheduler, authentication.ticker());
         served.put(ApiKeys.SASL_HANDSHAKE, sasl);
         served.put(ApiKeys.SASL_AUTHENTICATE, sasl);
         served.put(ApiKeys.METADATA, new MetadataHandler(metadata, cluster.clusterId(),

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -17,7 +19,9 @@ import org.slf4j.LoggerFactory;
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.kafka.ResponseFrame;
 import dev.runnel.broker.security.Session;
+import dev.runnel.common.time.Ticker;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
@@ -44,6 +48,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     /** Unanswered requests a connection may have before the broker stops reading from it. */
     static final int MAX_IN_FLIGHT = 100;
 
+    /** What a connection may send before it has authenticated on a SASL listener. */
+    private static final Set<ApiKeys> SASL_EXEMPT = EnumSet.of(ApiKeys.API_VERSIONS, ApiKeys.SASL_HANDSHAKE,
+            ApiKeys.SASL_AUTHENTICATE);
+
     /** An answer to send, or null for a request that gets none (acks=0). */
     private record Pending(CompletableFuture<ResponseFrame> answer) {
     }
@@ -53,8 +61,11 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private final Executor requests;
     private final KafkaMetrics metrics;
     private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
-    /** This connection's authentication (a broker proves itself through SASL RUNNEL-BROKER). */
-    private final Session session = Session.anonymous();
+    /** This connection's listener and authentication. */
+    private final Session session;
+    private final Ticker ticker;
+    /** Whether record bytes must pass through the pipeline (TLS) rather than go zero-copy from the file. */
+    private final boolean copyFileRegions;
     /**
      * Set once a request's handler refuses it by closing the connection (the readiness gate, a failed
      * acks=0 produce): its pipelined successors are then not handled. Kafka's broker reads a connection's
@@ -66,9 +77,16 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private volatile boolean closing;
 
     KafkaConnection(RequestDispatcher dispatcher, KafkaMetrics metrics) {
+        this(dispatcher, metrics, Session.anonymous(), Ticker.SYSTEM);
+    }
+
+    KafkaConnection(RequestDispatcher dispatcher, KafkaMetrics metrics, Session session, Ticker ticker) {
         this.dispatcher = dispatcher;
         this.requests = dispatcher.forConnection();
         this.metrics = metrics;
+        this.session = session;
+        this.ticker = ticker;
+        this.copyFileRegions = session.protocol().tls();
     }
 
     @Override
@@ -97,6 +115,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
      * handler), so parked produces and long polls do not keep followers' fetches out.
      */
     private CompletableFuture<ResponseFrame> answer(ChannelHandlerContext ctx, RequestFrame frame) {
+        if (session.expectsRawToken()) {
+            return rawToken(ctx, frame);
+        }
         Prepared prepared;
         try {
             prepared = prepare(ctx, frame.bytes());
@@ -132,8 +153,43 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Runs the handler, unless an earlier request of the connection closes it; its failure, or no
-     * answer at all, is a failed answer. The frame is released after.
+     * A raw SASL token after SaslHandshake v0: no request header, the answer a size-prefixed token,
+     * evaluated in turn with the connection's requests.
+     */
+    private CompletableFuture<ResponseFrame> rawToken(ChannelHandlerContext ctx, RequestFrame frame) {
+        SaslHandler sasl = dispatcher.apis().handler(ApiKeys.SASL_HANDSHAKE) instanceof SaslHandler handler
+                ? handler : null;
+        if (sasl == null) {
+            frame.release();
+            return close(ctx, "a raw SASL token, but this listener serves no SASL");
+        }
+        String host = clientHost(ctx);
+        CompletableFuture<ResponseFrame> answer = new CompletableFuture<>();
+        boolean room = dispatcher.enqueue(requests, () -> {
+            try {
+                sasl.evaluateRawToken(session, host, frame.bytes()).whenComplete((r, e) -> {
+                    if (e != null) {
+                        answer.completeExceptionally(e);
+                    } else {
+                        answer.complete(r);
+                    }
+                });
+            } catch (RuntimeException e) {
+                answer.completeExceptionally(new CloseConnectionException("a raw SASL token failed: " + e));
+            } finally {
+                frame.release();
+            }
+        }, () -> ctx.channel().eventLoop().execute(() -> ReadGate.of(ctx.channel()).open(ReadGate.Reason.QUEUE)));
+        if (!room) {
+            ReadGate.of(ctx.channel()).close(ReadGate.Reason.QUEUE);
+        }
+        return answer;
+    }
+
+    /**
+     * Runs the handler, unless an earlier request of the connection closes it or the connection may
+     * not be served yet (SASL not done, its session expired); its failure, or no answer at all, is a
+     * failed answer. The frame is released after.
      */
     private CompletableFuture<ApiMessage> handle(ApiHandler handler, KafkaWire.Request request,
             RequestFrame frame) {
@@ -141,6 +197,14 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             if (closing) {
                 return CompletableFuture.failedFuture(new CloseConnectionException(request.apiKey() + " v"
                         + request.version() + " not handled: an earlier request of the connection closes it"));
+            }
+            if (!SASL_EXEMPT.contains(request.apiKey()) && !session.mayServe(ticker.nanoTime())) {
+                closing = true;
+                return CompletableFuture.failedFuture(new CloseConnectionException(request.apiKey() + " v"
+                        + request.version() + " on listener " + session.listener() + (session.failed()
+                                ? " after a failed SASL authentication"
+                                : session.authenticated() ? " after the SASL session expired (connections.max.reauth.ms)"
+                                        : " before SASL authentication")));
             }
             CompletableFuture<ApiMessage> handled = handler.handle(request);
             if (handled == null) {
@@ -265,6 +329,13 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 metrics.sent(answer.size());
                 wrote = true;
             }
+            if (session.failed()) {
+                // A failed SASL exchange: its answer is the last thing the connection gets.
+                log.debug("Closing the connection from {}: SASL authentication failed", ctx.channel().remoteAddress());
+                inFlight.clear();
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
         }
         if (wrote) {
             ctx.flush();
@@ -283,10 +354,13 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** Heap parts as wrapped buffers, record bytes of segment files as zero-copy file regions. */
-    private static void write(ChannelHandlerContext ctx, ResponseFrame answer) {
+    private void write(ChannelHandlerContext ctx, ResponseFrame answer) {
         for (ResponseFrame.Part part : answer.parts()) {
             if (part instanceof ResponseFrame.Bytes bytes) {
                 ctx.write(Unpooled.wrappedBuffer(bytes.buffer()));
+            } else if (copyFileRegions) {
+                // TLS encrypts in the pipeline: the file's bytes are read into a pooled direct buffer first.
+                ctx.write(SegmentFileRegion.read(((ResponseFrame.File) part).slice(), ctx.alloc()));
             } else {
                 ctx.write(new SegmentFileRegion(((ResponseFrame.File) part).slice()));
             }

@@ -20,6 +20,7 @@ final class KafkaMetrics {
     private final Counter bytesIn;
     private final Counter bytesOut;
     private final Counter idleClosed;
+    private final Counter authenticationTimedOut;
     private final MeterRegistry registry;
 
     KafkaMetrics(MeterRegistry registry) {
@@ -35,6 +36,8 @@ final class KafkaMetrics {
         idleClosed = Counter.builder("runnel.broker.connections.idle.closed")
                 .description("Client connections closed after connections.max.idle.ms without traffic")
                 .register(registry);
+        authenticationTimedOut = Counter.builder("runnel.broker.connections.authentication.timeout")
+                .description("SASL listener connections closed for not authenticating in time").register(registry);
     }
 
     /** Counts into a registry nobody reads (tests of the pipeline alone). */
@@ -69,5 +72,9 @@ final class KafkaMetrics {
 
     void idleClosed() {
         idleClosed.increment();
+    }
+
+    void authenticationTimedOut() {
+        authenticationTimedOut.increment();
     }
 }

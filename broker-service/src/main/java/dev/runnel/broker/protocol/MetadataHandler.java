@@ -53,18 +53,20 @@ final class MetadataHandler implements ApiHandler {
         MetadataRequestData body = (MetadataRequestData) request.body();
         short version = request.version();
         MetadataCache.Snapshot view = metadata.snapshot();
+        String listener = request.session().listener();
         MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(clusterId.get())
                 .setControllerId(controllerIdForClients(view));
+        // Each broker at its endpoint of the listener the client came in on; one without it is not shown.
         view.brokers().values().stream().sorted((a, b) -> Integer.compare(a.id(), b.id())).forEach(b ->
-                response.brokers().add(new MetadataResponseData.MetadataResponseBroker()
-                        .setNodeId(b.id()).setHost(b.host()).setPort(b.kafkaPort()).setRack(b.rack())));
+                b.endpoint(listener).ifPresent(e -> response.brokers().add(new MetadataResponseData.MetadataResponseBroker()
+                        .setNodeId(b.id()).setHost(e.host()).setPort(e.port()).setRack(b.rack()))));
         if (body.topics() == null) {
             view.topics().values().stream().sorted((a, b) -> a.name().compareTo(b.name()))
-                    .forEach(t -> response.topics().add(describe(t, view.brokers(), version)));
+                    .forEach(t -> response.topics().add(describe(t, view.brokers(), listener, version)));
         } else {
             for (MetadataRequestData.MetadataRequestTopic requested : body.topics()) {
-                response.topics().add(lookup(requested, view, version, body.allowAutoTopicCreation()));
+                response.topics().add(lookup(requested, view, listener, version, body.allowAutoTopicCreation()));
             }
         }
         return CompletableFuture.completedFuture(response);
@@ -79,7 +81,7 @@ final class MetadataHandler implements ApiHandler {
     }
 
     private MetadataResponseTopic lookup(MetadataRequestData.MetadataRequestTopic requested, MetadataCache.Snapshot view,
-            short version, boolean allowAutoCreate) {
+            String listener, short version, boolean allowAutoCreate) {
         String name = requested.name();
         Optional<TopicInfo> topic;
         if (name == null) {
@@ -107,10 +109,15 @@ final class MetadataHandler implements ApiHandler {
                 return new MetadataResponseTopic().setName(name).setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
             }
         }
-        return describe(topic.get(), view.brokers(), version);
+        return describe(topic.get(), view.brokers(), listener, version);
     }
 
-    private static MetadataResponseTopic describe(TopicInfo topic, Map<Integer, BrokerInfo> live, short version) {
+    /**
+     * A partition whose live leader has no endpoint on {@code listener} answers LISTENER_NOT_FOUND
+     * (LEADER_NOT_AVAILABLE before v6), as in Kafka: the client cannot reach it that way.
+     */
+    private static MetadataResponseTopic describe(TopicInfo topic, Map<Integer, BrokerInfo> live, String listener,
+            short version) {
         MetadataResponseTopic result = new MetadataResponseTopic().setName(topic.name())
                 .setIsInternal(topic.name().startsWith("__"));
         if (version >= 10) {
@@ -118,13 +125,16 @@ final class MetadataHandler implements ApiHandler {
                     topic.topicId().getLeastSignificantBits()));
         }
         for (PartitionInfo p : topic.partitions()) {
-            boolean online = p.state().online() && live.containsKey(p.state().leader());
+            BrokerInfo leader = p.state().online() ? live.get(p.state().leader()) : null;
+            boolean reachable = leader != null && leader.endpoint(listener).isPresent();
+            Errors error = reachable ? Errors.NONE : leader == null || version < 6 ? Errors.LEADER_NOT_AVAILABLE
+                    : Errors.LISTENER_NOT_FOUND;
             List<Integer> offline = new ArrayList<>();
             p.replicas().stream().filter(r -> !live.containsKey(r)).forEach(offline::add);
             MetadataResponsePartition partition = new MetadataResponsePartition()
                     .setPartitionIndex(p.partition())
-                    .setErrorCode(online ? Errors.NONE.code() : Errors.LEADER_NOT_AVAILABLE.code())
-                    .setLeaderId(online ? p.state().leader() : -1)
+                    .setErrorCode(error.code())
+                    .setLeaderId(reachable ? p.state().leader() : -1)
                     .setReplicaNodes(p.replicas())
                     .setIsrNodes(p.state().isr());
             if (version >= 5) {

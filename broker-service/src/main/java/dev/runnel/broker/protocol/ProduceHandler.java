@@ -155,7 +155,7 @@ final class ProduceHandler implements ApiHandler {
         CompletableFuture<Void> previous = pendingAppends.get(session);
         Verifying verifying = startVerification(data.transactionalId(), records);
         if (verifying == null && (previous == null || previous.isDone())) {
-            return append(data, version, records, Map.of(), answers, firstFailure, response);
+            return append(data, version, records, Map.of(), answers, firstFailure, response, session.listener());
         }
         // Later requests of this connection append only after this one's appends.
         CompletableFuture<Void> appended = new CompletableFuture<>();
@@ -190,7 +190,7 @@ final class ProduceHandler implements ApiHandler {
                     }
                 }
                 return records.isEmpty() ? answer(acks, first, response)
-                        : append(data, version, records, guards, answers, first, response);
+                        : append(data, version, records, guards, answers, first, response, session.listener());
             } finally {
                 appended.complete(null);
                 pendingAppends.remove(session, appended);
@@ -201,13 +201,13 @@ final class ProduceHandler implements ApiHandler {
     private CompletableFuture<ApiMessage> append(ProduceRequestData data, short version,
             Map<TopicPartition, ByteBuffer> records, Map<TopicPartition, ProducerStateManager.VerificationGuard> guards,
             Map<TopicPartition, ProduceResponseData.PartitionProduceResponse> answers, Errors refusedHere,
-            ProduceResponseData response) {
+            ProduceResponseData response, String listener) {
         short acks = data.acks();
         return replicas.appendRecords(records, acks, Duration.ofMillis(Math.max(0, data.timeoutMs())),
                 AppendOrigin.CLIENT, guards, -1).thenCompose(results -> {
                     Errors first = refusedHere;
                     for (Map.Entry<TopicPartition, AppendResult> r : results.entrySet()) {
-                        Errors error = fill(answers.get(r.getKey()), r.getKey(), r.getValue(), version, response);
+                        Errors error = fill(answers.get(r.getKey()), r.getKey(), r.getValue(), version, response, listener);
                         first = first == null && error != Errors.NONE ? error : first;
                     }
                     return answer(acks, first, response);
@@ -290,7 +290,7 @@ final class ProduceHandler implements ApiHandler {
 
     /** Writes one partition's result into its answer; returns its error (NONE when appended). */
     private Errors fill(ProduceResponseData.PartitionProduceResponse answer, TopicPartition tp, AppendResult result,
-            short version, ProduceResponseData response) {
+            short version, ProduceResponseData response, String listener) {
         if (!result.failed() && result.info().offsetsUnknown()) {
             // Kafka 1.0.0's answer to a retry older than the retained batches: clients take it as written.
             fail(answer, Errors.DUPLICATE_SEQUENCE_NUMBER, "the batch was written before; its offsets are not "
@@ -322,7 +322,7 @@ final class ProduceHandler implements ApiHandler {
         }
         int leader = answer.currentLeader().leaderId();
         if (version >= 10 && leader >= 0) {
-            addEndpoint(response, leader);
+            addEndpoint(response, leader, listener);
         }
         return error;
     }
@@ -347,12 +347,13 @@ final class ProduceHandler implements ApiHandler {
         return TopicIds.nameOf(metadata, topic.topicId());
     }
 
-    private void addEndpoint(ProduceResponseData data, int brokerId) {
+    /** The endpoint of broker {@code brokerId} on the client's {@code listener}, for a client to find a new leader. */
+    private void addEndpoint(ProduceResponseData data, int brokerId, String listener) {
         if (data.nodeEndpoints().find(brokerId) != null) {
             return;
         }
-        Optional.ofNullable(metadata.snapshot().brokers().get(brokerId)).ifPresent(b -> data.nodeEndpoints().add(
-                new ProduceResponseData.NodeEndpoint().setNodeId(b.id()).setHost(b.host()).setPort(b.kafkaPort())
-                        .setRack(b.rack())));
+        Optional.ofNullable(metadata.snapshot().brokers().get(brokerId)).flatMap(b -> b.endpoint(listener)
+                .map(e -> new ProduceResponseData.NodeEndpoint().setNodeId(b.id()).setHost(e.host()).setPort(e.port())
+                        .setRack(b.rack()))).ifPresent(data.nodeEndpoints()::add);
     }
 }

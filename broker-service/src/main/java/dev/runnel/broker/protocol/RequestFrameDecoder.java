@@ -2,6 +2,7 @@ package dev.runnel.broker.protocol;
 
 import java.nio.ByteBuffer;
 
+import dev.runnel.broker.security.Session;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -20,7 +21,8 @@ import io.netty.handler.codec.TooLongFrameException;
  * +--------+--------------------------------+--------+------------
  * </pre>
  *
- * A size below zero or above {@code socket.request.max.bytes} is bad framing: the connection is
+ * A size below zero or above {@code socket.request.max.bytes} (on a SASL listener, before the
+ * connection has authenticated: {@code sasl.server.max.receive.size}) is bad framing: the connection is
  * closed ({@link TooLongFrameException}). A frame's memory is reserved from the listener's
  * {@link RequestMemoryPool} before its buffer exists; while the pool cannot cover it, the
  * connection stops reading (the bytes already read wait here) until memory comes back. The
@@ -31,6 +33,8 @@ import io.netty.handler.codec.TooLongFrameException;
 final class RequestFrameDecoder extends ChannelInboundHandlerAdapter {
 
     private final int maxFrameBytes;
+    private final int maxUnauthenticatedFrameBytes;
+    private final Session session;
     private final RequestMemoryPool pool;
     /** Bytes read and not yet consumed: only while waiting for memory or between reads. */
     private ByteBuf pending;
@@ -41,7 +45,17 @@ final class RequestFrameDecoder extends ChannelInboundHandlerAdapter {
     private boolean closed;
 
     RequestFrameDecoder(int maxFrameBytes, RequestMemoryPool pool) {
+        this(maxFrameBytes, maxFrameBytes, Session.anonymous(), pool);
+    }
+
+    /**
+     * @param maxUnauthenticatedFrameBytes the largest frame a connection of a SASL listener may send
+     *                                     before it has authenticated ({@code sasl.server.max.receive.size})
+     */
+    RequestFrameDecoder(int maxFrameBytes, int maxUnauthenticatedFrameBytes, Session session, RequestMemoryPool pool) {
         this.maxFrameBytes = maxFrameBytes;
+        this.maxUnauthenticatedFrameBytes = Math.min(maxFrameBytes, maxUnauthenticatedFrameBytes);
+        this.session = session;
         this.pool = pool;
     }
 
@@ -73,9 +87,12 @@ final class RequestFrameDecoder extends ChannelInboundHandlerAdapter {
                 if (++sizeBytesRead < 4) {
                     continue;
                 }
-                if (size < 0 || size > maxFrameBytes) {
+                int max = session.protocol().sasl() && !session.authenticated() ? maxUnauthenticatedFrameBytes
+                        : maxFrameBytes;
+                if (size < 0 || size > max) {
                     fail(ctx, new TooLongFrameException("request frame of " + Integer.toUnsignedLong(size)
-                            + " bytes; at most " + maxFrameBytes + " are accepted"));
+                            + " bytes; at most " + max + " are accepted" + (max < maxFrameBytes
+                                    ? " before SASL authentication (sasl.server.max.receive.size)" : "")));
                     return;
                 }
             }

@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.kafka.ReplicaFetchClient;
 import dev.runnel.broker.metadata.MetadataCache;
-import dev.runnel.broker.security.BrokerAuthentication;
+import dev.runnel.broker.security.InterBrokerSecurity;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.common.time.Ticker;
 
@@ -30,14 +30,14 @@ public final class ReplicaFetcherManager implements AutoCloseable {
     private final Ticker ticker;
     private static final int SOCKET_TIMEOUT_MS = 30_000;
 
-    private final BrokerAuthentication authentication;
+    private final InterBrokerSecurity authentication;
     private final Map<Integer, ReplicaFetcher> fetchers = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Integer> leaderOf = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** @param authentication how the fetchers prove to leaders that they are broker {@code brokerId} */
     public ReplicaFetcherManager(int brokerId, MetadataCache metadata, Clock clock, Ticker ticker,
-            BrokerAuthentication authentication) {
+            InterBrokerSecurity authentication) {
         this.ticker = ticker;
         this.brokerId = brokerId;
         this.metadata = metadata;
@@ -72,7 +72,7 @@ public final class ReplicaFetcherManager implements AutoCloseable {
         ReplicaFetcher fetcher = fetchers.computeIfAbsent(leader, id -> {
             ReplicaFetcher started = new ReplicaFetcher(brokerId, id,
                     () -> Optional.ofNullable(metadata.snapshot().brokers().get(id)), clock, ticker,
-                    address -> LeaderEndpoint.over(new ReplicaFetchClient(address.host(), address.kafkaPort(), brokerId,
+                    address -> LeaderEndpoint.over(new ReplicaFetchClient(address.interBroker().host(), address.interBroker().port(), brokerId,
                             SOCKET_TIMEOUT_MS, authentication)));
             started.start();
             log.info("Started fetching from broker {}", id);

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.OptionalInt;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -28,6 +29,9 @@ import javax.crypto.spec.SecretKeySpec;
 public final class BrokerAuthentication {
 
     public static final String MECHANISM = "RUNNEL-BROKER";
+
+    /** The principal type of brokers ({@code Broker:2}); users are {@code User}. */
+    public static final String BROKER_PRINCIPAL_TYPE = "Broker";
 
     private static final String BROKER_PREFIX = "broker=";
     private static final int CHALLENGE_BYTES = 32;
@@ -56,46 +60,73 @@ public final class BrokerAuthentication {
 
     // ---- the leader's side ------------------------------------------------------------------
 
-    /** Whether SaslHandshake may go on with {@code mechanism} on {@code session}. */
-    public boolean handshake(Session session, String mechanism) {
-        return MECHANISM.equals(mechanism) && session.handshake();
+    /** A new exchange, for one SaslHandshake naming {@link #MECHANISM}. */
+    public SaslExchange exchange() {
+        return new Exchange();
     }
 
-    /**
-     * Takes one SaslAuthenticate message.
-     *
-     * @return the bytes to answer with
-     * @throws AuthenticationException if the exchange failed: the session stays anonymous for good
-     */
-    public byte[] authenticate(Session session, byte[] message) {
-        if (session.expectsBrokerId()) {
-            String text = new String(message, StandardCharsets.UTF_8);
-            int claimed;
-            try {
-                claimed = text.startsWith(BROKER_PREFIX) ? Integer.parseInt(text.substring(BROKER_PREFIX.length())) : -1;
-            } catch (NumberFormatException e) {
-                claimed = -1;
-            }
-            if (claimed < 0) {
-                session.failed();
-                throw new AuthenticationException("expected 'broker=<id>' as the first " + MECHANISM + " message");
-            }
-            byte[] challenge = new byte[CHALLENGE_BYTES];
-            random.nextBytes(challenge);
-            session.challenged(claimed, challenge);
-            return challenge;
+    /** The principal of a connection that proved it is broker {@code brokerId}: no user can be named so. */
+    public static KafkaPrincipal principal(int brokerId) {
+        return new KafkaPrincipal(BROKER_PRINCIPAL_TYPE, Integer.toString(brokerId));
+    }
+
+    /** The claim, the challenge, the proof. */
+    private final class Exchange implements SaslExchange {
+
+        private int claimed = -1;
+        private byte[] challenge;
+        private boolean complete;
+
+        @Override
+        public String mechanism() {
+            return MECHANISM;
         }
-        if (session.expectsProof()) {
-            byte[] expected = hmac(session.claimedBrokerId(), session.challenge());
-            if (!MessageDigest.isEqual(expected, message)) {
-                session.failed();
-                throw new AuthenticationException("broker " + session.claimedBrokerId()
-                        + " did not prove it holds the cluster secret");
+
+        @Override
+        public byte[] evaluate(byte[] message) {
+            if (complete) {
+                throw new AuthenticationException("the " + MECHANISM + " exchange is already complete");
             }
-            session.authenticated();
+            if (challenge == null) {
+                String text = new String(message, StandardCharsets.UTF_8);
+                try {
+                    claimed = text.startsWith(BROKER_PREFIX) ? Integer.parseInt(text.substring(BROKER_PREFIX.length())) : -1;
+                } catch (NumberFormatException e) {
+                    claimed = -1;
+                }
+                if (claimed < 0) {
+                    throw new AuthenticationException("expected 'broker=<id>' as the first " + MECHANISM + " message");
+                }
+                challenge = new byte[CHALLENGE_BYTES];
+                random.nextBytes(challenge);
+                return challenge.clone();
+            }
+            byte[] expected = hmac(claimed, challenge);
+            challenge = new byte[0];
+            if (!MessageDigest.isEqual(expected, message)) {
+                throw new AuthenticationException("broker " + claimed + " did not prove it holds the cluster secret");
+            }
+            complete = true;
             return new byte[0];
         }
-        throw new IllegalStateException("no " + MECHANISM + " exchange is under way on this connection");
+
+        @Override
+        public boolean complete() {
+            return complete;
+        }
+
+        @Override
+        public KafkaPrincipal principal() {
+            if (!complete) {
+                throw new IllegalStateException("the " + MECHANISM + " exchange is not complete");
+            }
+            return BrokerAuthentication.principal(claimed);
+        }
+
+        @Override
+        public OptionalInt brokerId() {
+            return complete ? OptionalInt.of(claimed) : OptionalInt.empty();
+        }
     }
 
     private byte[] hmac(int brokerId, byte[] challenge) {
@@ -106,13 +137,6 @@ public final class BrokerAuthentication {
             return mac.doFinal(challenge);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is not available", e);
-        }
-    }
-
-    /** A failed exchange. */
-    public static final class AuthenticationException extends RuntimeException {
-        public AuthenticationException(String message) {
-            super(message);
         }
     }
 }

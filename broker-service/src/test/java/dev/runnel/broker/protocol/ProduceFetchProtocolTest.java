@@ -74,6 +74,7 @@ import dev.runnel.broker.replication.Partition;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.storage.AppendOrigin;
 import dev.runnel.broker.security.BrokerAuthentication;
+import dev.runnel.broker.security.SaslMechanisms;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.broker.storage.PartitionLog;
@@ -159,7 +160,8 @@ class ProduceFetchProtocolTest {
         handlers.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(replicas));
         handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(replicas));
         handlers.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler());
-        SaslHandler sasl = new SaslHandler(new BrokerAuthentication(CLUSTER_SECRET));
+        SaslHandler sasl = new SaslHandler(SaslMechanisms.brokersOnly(new BrokerAuthentication(CLUSTER_SECRET)),
+                Duration.ZERO, Duration.ZERO, scheduler, scheduler.clock());
         handlers.put(ApiKeys.SASL_HANDSHAKE, sasl);
         handlers.put(ApiKeys.SASL_AUTHENTICATE, sasl);
 
@@ -941,18 +943,12 @@ class ProduceFetchProtocolTest {
     }
 
     @Test
-    void aBrokerWithTheWrongSecretIsNotAuthenticated() {
+    void aBrokerWithTheWrongSecretIsRefusedAndDisconnected() {
         WireClient impostor = connect();
 
         assertThat(authenticate(impostor, OTHER, "guessed")).isEqualTo(Errors.SASL_AUTHENTICATION_FAILED);
 
-        FetchResponseData answer = fetch(impostor, (short) 12, asReplica(OTHER, (short) 12, fetchRequest((short) 12, 0, "audit",
-                AUDIT_ID, 0, 0)));
-        assertThat(answer.responses().get(0).partitions().get(0).errorCode())
-                .isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED.code());
-        SaslAuthenticateResponseData again = ((SaslAuthenticateResponse) impostor.roundTrip(ApiKeys.SASL_AUTHENTICATE,
-                (short) 2, new SaslAuthenticateRequestData().setAuthBytes(BrokerAuthentication.claim(OTHER)))).data();
-        assertThat(again.errorCode()).as("no second try on the same connection").isEqualTo(Errors.ILLEGAL_SASL_STATE.code());
+        assertThat(impostor.channel.isActive()).as("closed after the failure is answered").isFalse();
     }
 
     /** KIP-207: the latest offset never goes back across a leader change. */
@@ -1081,12 +1077,13 @@ class ProduceFetchProtocolTest {
     }
 
     @Test
-    void userSaslMechanismsAreNotServedYet() {
+    void aPlaintextListenerOffersOnlyTheBrokersMechanism() {
         SaslHandshakeResponseData plain = ((SaslHandshakeResponse) client.roundTrip(ApiKeys.SASL_HANDSHAKE, (short) 1,
                 new SaslHandshakeRequestData().setMechanism("PLAIN"))).data();
 
         assertThat(plain.errorCode()).isEqualTo(Errors.UNSUPPORTED_SASL_MECHANISM.code());
-        assertThat(plain.mechanisms()).isEmpty();
+        assertThat(plain.mechanisms()).containsExactly(BrokerAuthentication.MECHANISM);
+        assertThat(client.channel.isActive()).as("an unsupported mechanism is an answer, not a failure").isTrue();
     }
 
     /** A fetch as broker {@code replicaId}: the replica id is a field up to v14, in the replica state from v15. */
