@@ -1,5 +1,7 @@
 package dev.runnel.broker;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -160,7 +162,27 @@ class KafkaListenerConfiguration {
         long queued = configured == null ? Runtime.getRuntime().maxMemory() / 4
                 : configured.toBytes() <= 0 ? Long.MAX_VALUE : configured.toBytes();
         return new ListenerLimits((int) Math.min(Integer.MAX_VALUE, properties.getSocketRequestMaxBytes().toBytes()),
-                queued, properties.getConnectionsMaxIdle());
+                queued, properties.getConnectionsMaxIdle(), properties.getMaxConnections(),
+                properties.getMaxConnectionsPerIp(), perIpOverrides(properties.getMaxConnectionsPerIpOverrides()));
+    }
+
+    /** {@code host:count,...}, each host a name or an address; a name is looked up once, at start. */
+    static Map<InetAddress, Integer> perIpOverrides(String text) {
+        Map<InetAddress, Integer> overrides = new LinkedHashMap<>();
+        if (text == null || text.isBlank()) {
+            return overrides;
+        }
+        for (String entry : text.split(",")) {
+            int colon = entry.lastIndexOf(':');
+            try {
+                overrides.put(InetAddress.getByName(entry.substring(0, colon).trim()),
+                        Integer.parseInt(entry.substring(colon + 1).trim()));
+            } catch (IndexOutOfBoundsException | NumberFormatException | UnknownHostException e) {
+                throw new IllegalArgumentException("max.connections.per.ip.overrides: '" + entry.trim()
+                        + "' is not host:count (" + e.getMessage() + ")");
+            }
+        }
+        return overrides;
     }
 
     /** This broker's settings under Kafka's names, for DescribeConfigs. */
@@ -174,6 +196,16 @@ class KafkaListenerConfiguration {
         configs.put("socket.request.max.bytes", Long.toString(properties.getSocketRequestMaxBytes().toBytes()));
         configs.put("queued.max.request.bytes", Long.toString(listenerLimits(properties).queuedMaxRequestBytes()));
         configs.put("connections.max.idle.ms", Long.toString(properties.getConnectionsMaxIdle().toMillis()));
+        configs.put("max.connections", Integer.toString(properties.getMaxConnections()));
+        configs.put("max.connections.per.ip", Integer.toString(properties.getMaxConnectionsPerIp()));
+        configs.put("sasl.enabled.mechanisms", String.join(",", properties.getSasl().getEnabledMechanisms()));
+        configs.put("connections.max.reauth.ms", Long.toString(properties.getSasl().getConnectionsMaxReauth().toMillis()));
+        if (properties.getListeners() != null) {
+            configs.put("listeners", properties.getListeners());
+        }
+        if (properties.getInterBrokerListenerName() != null) {
+            configs.put("inter.broker.listener.name", properties.getInterBrokerListenerName());
+        }
         configs.put("auto.create.topics.enable", Boolean.toString(properties.isAutoCreateTopicsEnable()));
         configs.put("num.network.threads",
                 Integer.toString(KafkaServer.networkThreads(properties.getNumNetworkThreads())));

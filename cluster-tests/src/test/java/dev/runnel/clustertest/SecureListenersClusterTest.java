@@ -33,9 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.runnel.testing.TestCertificates;
 
 /**
- * Brokers with several named listeners: an {@code INTERNAL} plaintext one the brokers replicate
- * over, and an {@code SSL} one for clients that requires client certificates (mutual TLS), all from
- * a test authority. Unmodified
+ * Brokers with two named listeners: an {@code SSL} one that requires client certificates (mutual
+ * TLS), all from a test authority, which the brokers also replicate over (each checks the other's
+ * certificate and host name, and shows its own), and a {@code PLAIN} one. Unmodified
  * kafka-clients produce and consume over TLS (record bytes then pass through the TLS pipeline
  * instead of sendfile), each listener's clients are told that listener's endpoints, and a client
  * that does not trust the brokers, or shows a certificate nobody signed, gets no further than the
@@ -59,9 +59,9 @@ class SecureListenersClusterTest {
         certificates.selfSigned("mallory", "Mallory");
         cluster = new InJvmCluster();
         cluster.startControllerAndBrokers(2,
-                "--runnel.broker.listeners=INTERNAL://127.0.0.1:0,SSL://127.0.0.1:0",
-                "--runnel.broker.listener-security-protocol-map=INTERNAL:PLAINTEXT,SSL:SSL",
-                "--runnel.broker.inter-broker-listener-name=INTERNAL",
+                "--runnel.broker.listeners=PLAIN://127.0.0.1:0,SSL://127.0.0.1:0",
+                "--runnel.broker.listener-security-protocol-map=PLAIN:PLAINTEXT,SSL:SSL",
+                "--runnel.broker.inter-broker-listener-name=SSL",
                 "--runnel.broker.ssl.keystore-location=" + brokerKeys,
                 "--runnel.broker.ssl.keystore-password=" + TestCertificates.PASSWORD,
                 "--runnel.broker.ssl.truststore-location=" + certificates.truststore(),
@@ -77,10 +77,11 @@ class SecureListenersClusterTest {
     }
 
     @Test
-    void recordsGoInAndOutOverTls() throws Exception {
+    void recordsGoInAndOutOverTlsAndAreReplicatedOverIt() throws Exception {
         String bootstrap = cluster.bootstrap("SSL", 1, 2);
         try (Admin admin = KafkaClients.admin(bootstrap, tls("alice"))) {
-            admin.createTopics(List.of(new NewTopic("tls-orders", 2, (short) 2))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic("tls-orders", 2, (short) 2)
+                    .configs(Map.of("min.insync.replicas", "2")))).all().get(30, TimeUnit.SECONDS);
         }
         List<String> sent = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap, tls("alice"))) {
@@ -108,15 +109,15 @@ class SecureListenersClusterTest {
     void eachListenersClientsAreToldThatListenersEndpoints() throws Exception {
         List<Integer> sslPorts = List.of(InJvmCluster.kafkaPort(cluster.broker(1), "SSL"),
                 InJvmCluster.kafkaPort(cluster.broker(2), "SSL"));
-        List<Integer> internalPorts = List.of(InJvmCluster.kafkaPort(cluster.broker(1), "INTERNAL"),
-                InJvmCluster.kafkaPort(cluster.broker(2), "INTERNAL"));
+        List<Integer> plainPorts = List.of(InJvmCluster.kafkaPort(cluster.broker(1), "PLAIN"),
+                InJvmCluster.kafkaPort(cluster.broker(2), "PLAIN"));
 
         try (Admin overTls = KafkaClients.admin(cluster.bootstrap("SSL", 1), tls("alice"));
-                Admin plain = KafkaClients.admin(cluster.bootstrap("INTERNAL", 1))) {
+                Admin plain = KafkaClients.admin(cluster.bootstrap("PLAIN", 1))) {
             assertThat(overTls.describeCluster().nodes().get(30, TimeUnit.SECONDS)).extracting(Node::port)
                     .containsExactlyInAnyOrderElementsOf(sslPorts);
             assertThat(plain.describeCluster().nodes().get(30, TimeUnit.SECONDS)).extracting(Node::port)
-                    .containsExactlyInAnyOrderElementsOf(internalPorts);
+                    .containsExactlyInAnyOrderElementsOf(plainPorts);
         }
     }
 

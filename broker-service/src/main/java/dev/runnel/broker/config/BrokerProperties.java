@@ -65,6 +65,39 @@ public class BrokerProperties {
     /** A client connection idle this long, with no request waiting, is closed ({@code connections.max.idle.ms}). */
     private Duration connectionsMaxIdle = Duration.ofMinutes(10);
 
+    /** The most client connections of every listener but the inter-broker one ({@code max.connections}). */
+    private int maxConnections = Integer.MAX_VALUE;
+
+    /** The most connections from one address ({@code max.connections.per.ip}). */
+    private int maxConnectionsPerIp = Integer.MAX_VALUE;
+
+    /** Other per-address limits, {@code host:count,...} ({@code max.connections.per.ip.overrides}). */
+    private String maxConnectionsPerIpOverrides;
+
+    public int getMaxConnections() {
+        return maxConnections;
+    }
+
+    public void setMaxConnections(int maxConnections) {
+        this.maxConnections = maxConnections;
+    }
+
+    public int getMaxConnectionsPerIp() {
+        return maxConnectionsPerIp;
+    }
+
+    public void setMaxConnectionsPerIp(int maxConnectionsPerIp) {
+        this.maxConnectionsPerIp = maxConnectionsPerIp;
+    }
+
+    public String getMaxConnectionsPerIpOverrides() {
+        return maxConnectionsPerIpOverrides;
+    }
+
+    public void setMaxConnectionsPerIpOverrides(String maxConnectionsPerIpOverrides) {
+        this.maxConnectionsPerIpOverrides = maxConnectionsPerIpOverrides;
+    }
+
     /** The broker's rack or zone, for rack-aware replica placement; empty when racks are not used. */
     private String rack;
 

@@ -20,6 +20,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -62,6 +63,7 @@ public final class KafkaServer implements SmartLifecycle {
     private final ListenerSecurity security;
     private final ListenerLimits limits;
     private final RequestMemoryPool requestMemory;
+    private final ConnectionLimits connections;
     private final RequestDispatcher dispatcher;
     private final KafkaMetrics metrics;
     private final Runnable beforeShutdown;
@@ -100,6 +102,13 @@ public final class KafkaServer implements SmartLifecycle {
         this.dispatcher = dispatcher;
         this.beforeShutdown = beforeShutdown;
         this.requestMemory = new RequestMemoryPool(limits.queuedMaxRequestBytes());
+        this.connections = new ConnectionLimits(limits.maxConnections(), limits.maxConnectionsPerIp(),
+                limits.maxConnectionsPerIpOverrides());
+        Gauge.builder("runnel.broker.connections", connections, ConnectionLimits::connections)
+                .description("Client connections open (every listener but the inter-broker one)").register(registry);
+        Gauge.builder("runnel.broker.connections.refused", connections, ConnectionLimits::refused)
+                .description("Connections closed on arrival for max.connections or max.connections.per.ip")
+                .register(registry);
         this.metrics = new KafkaMetrics(registry);
         Gauge.builder("runnel.broker.request.memory.used", requestMemory, RequestMemoryPool::used).baseUnit("bytes")
                 .description("Heap held by request frames read and not yet handled (queued.max.request.bytes)")
@@ -139,6 +148,15 @@ public final class KafkaServer implements SmartLifecycle {
      */
     static void initPipeline(Channel channel, Listener listener, ListenerSecurity security, ListenerLimits limits,
             RequestDispatcher dispatcher, KafkaMetrics metrics, RequestMemoryPool memory) {
+        initPipeline(channel, listener, security, limits, dispatcher, metrics, memory, null);
+    }
+
+    /** The same, counted by {@code connections} (null: not counted) first of all. */
+    static void initPipeline(Channel channel, Listener listener, ListenerSecurity security, ListenerLimits limits,
+            RequestDispatcher dispatcher, KafkaMetrics metrics, RequestMemoryPool memory, ChannelHandler connections) {
+        if (connections != null) {
+            channel.pipeline().addLast("connections", connections);
+        }
         Session session = Session.on(listener.name(), listener.protocol(), KafkaPrincipal.ANONYMOUS);
         if (listener.protocol().tls()) {
             channel.pipeline().addLast("tls", security.tls().newHandler(listener.name(), channel.alloc()))
@@ -175,7 +193,8 @@ public final class KafkaServer implements SmartLifecycle {
                         .childHandler(new ChannelInitializer<SocketChannel>() {
                             @Override
                             protected void initChannel(SocketChannel channel) {
-                                initPipeline(channel, listener, security, limits, dispatcher, metrics, requestMemory);
+                                initPipeline(channel, listener, security, limits, dispatcher, metrics, requestMemory,
+                                        connections.forListener(listener == listeners.interBroker()));
                             }
                         })
                         .bind(new InetSocketAddress(listener.bindHost(), listener.port())).sync().channel();
