@@ -1,5 +1,8 @@
 package dev.runnel.cluster;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
 /**
  * The cluster's layout in ZooKeeper, relative to the namespace (default {@code /runnel}).
  *
@@ -13,7 +16,15 @@ package dev.runnel.cluster;
  * /topics/&lt;name&gt;                        persistent {@link TopicRecord}: id, replica assignment, configs;
  *                                                   empty while a big creation or deletion is under way
  * /topics/&lt;name&gt;/partitions/&lt;p&gt;/state  persistent {@link PartitionState}: leader, epochs, ISR
+ * /acls/&lt;type&gt;/&lt;pattern&gt;/&lt;name&gt;          persistent the ACL entries of one resource pattern, as JSON
+ *                                                   ({@code Topic}/{@code LITERAL}/{@code orders}); the name
+ *                                                   encoded by {@link #encodeName}; gone once it has no entry
+ * /users/&lt;name&gt;                          persistent a user's SCRAM credentials per mechanism (salt, stored
+ *                                                   and server keys, iterations; never a password), as JSON
  * </pre>
+ *
+ * The ACL and user nodes are written by any broker with compare-and-set on the node version and
+ * watched by every broker.
  *
  * Every write of the active controller is a transaction that also checks the version of
  * {@code /controller_epoch} it wrote when it took over, so a deposed controller changes nothing.
@@ -66,5 +77,84 @@ public final class ZkPaths {
 
     public static String partitionState(String topic, int partition) {
         return partition(topic, partition) + "/state";
+    }
+
+    // ---- security: ACLs and SCRAM credentials ---------------------------------------------------
+
+    public static final String ACLS = "/acls";
+    public static final String USERS = "/users";
+
+    /** The parent of the ACL nodes of one resource type ({@code Topic}) and pattern type ({@code LITERAL}). */
+    public static String aclPatterns(String resourceType, String patternType) {
+        return ACLS + "/" + resourceType + "/" + patternType;
+    }
+
+    /** The node holding the entries of one resource pattern. */
+    public static String aclPattern(String resourceType, String patternType, String name) {
+        return aclPatterns(resourceType, patternType) + "/" + encodeName(name);
+    }
+
+    /** The node holding one user's SCRAM credentials. */
+    public static String user(String name) {
+        return USERS + "/" + encodeName(name);
+    }
+
+    /**
+     * {@code name} as one path segment: the UTF-8 bytes, with letters, digits, {@code -}, {@code _}
+     * and {@code .} kept and every other byte written {@code %XX} (upper-case hex), so group ids and
+     * user names with {@code /} or {@code *} fit; {@code .} and {@code ..}, which ZooKeeper refuses
+     * as segments, are written {@code %2E} and {@code %2E%2E}.
+     *
+     * @throws IllegalArgumentException if {@code name} is empty
+     */
+    public static String encodeName(String name) {
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException("an empty name has no node");
+        }
+        if (name.equals(".") || name.equals("..")) {
+            return name.replace(".", "%2E");
+        }
+        StringBuilder out = new StringBuilder(name.length());
+        for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
+                    || c == '.') {
+                out.append((char) c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * The name a segment written by {@link #encodeName} stands for.
+     *
+     * @throws IllegalArgumentException if {@code segment} has a malformed escape
+     */
+    public static String decodeName(String segment) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(segment.length());
+        for (int i = 0; i < segment.length(); i++) {
+            char c = segment.charAt(i);
+            if (c > 0x7f) {
+                throw new IllegalArgumentException("an encoded name is ASCII: " + segment);
+            }
+            if (c != '%') {
+                bytes.write(c);
+                continue;
+            }
+            if (i + 2 >= segment.length()) {
+                throw new IllegalArgumentException("malformed escape in " + segment);
+            }
+            int high = Character.digit(segment.charAt(i + 1), 16);
+            int low = Character.digit(segment.charAt(i + 2), 16);
+            if (high < 0 || low < 0) {
+                throw new IllegalArgumentException("malformed escape in " + segment);
+            }
+            bytes.write(high << 4 | low);
+            i += 2;
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
     }
 }
