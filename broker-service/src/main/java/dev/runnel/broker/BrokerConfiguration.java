@@ -47,7 +47,7 @@ import dev.runnel.common.time.Ticker;
  */
 @Configuration(proxyBeanMethods = false)
 @Import({ClusterWebConfiguration.class, ProcessConfiguration.class, KafkaListenerConfiguration.class,
-        GroupCoordinatorConfiguration.class})
+        GroupCoordinatorConfiguration.class, SecurityConfiguration.class})
 class BrokerConfiguration {
 
     /** The broker's log directories, each with its own {@link LogManager}. */

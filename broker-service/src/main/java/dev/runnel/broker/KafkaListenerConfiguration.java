@@ -42,7 +42,6 @@ import dev.runnel.broker.protocol.TlsSettings;
 import dev.runnel.broker.protocol.ListenerLimits;
 import dev.runnel.broker.protocol.RequestDispatcher;
 import dev.runnel.broker.replication.ReplicaManager;
-import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.broker.security.SaslMechanisms;
 import dev.runnel.cluster.process.ListenerPort;
 import dev.runnel.common.time.Scheduler;
@@ -77,15 +76,15 @@ class KafkaListenerConfiguration {
     @Bean
     KafkaApis kafkaApis(BrokerProperties properties, ReplicaManager replicaManager, MetadataCache metadata,
             ControllerClient controllerClient, ProducerIdManager producerIds, ExecutorService controllerCalls,
-            BrokerAuthentication brokerAuthentication, GroupMetadataManager groupMetadata,
+            GroupMetadataManager groupMetadata,
             GroupCoordinator groupCoordinator, GroupOffsets groupOffsets, GroupAdmin groupAdmin,
             GroupSettings groupSettings, TransactionalOffsets transactionalOffsets,
             TransactionCoordinator transactionCoordinator,
             TransactionVerification transactionVerification, Clock clock,
-            Scheduler scheduler, Ticker ticker) {
+            Scheduler scheduler, Ticker ticker, SaslMechanisms saslMechanisms) {
         SaslProperties sasl = properties.getSasl();
         KafkaApis.Authentication authentication = new KafkaApis.Authentication(
-                SaslMechanisms.brokersOnly(brokerAuthentication), sasl.getConnectionsMaxReauth(),
+                saslMechanisms, sasl.getConnectionsMaxReauth(),
                 sasl.getFailedAuthenticationDelay(), ticker);
         KafkaApis.Cluster cluster = new KafkaApis.Cluster(properties.getId(), metadata::clusterId,
                 brokerConfigs(properties), new ControllerAdminClient(controllerClient), producerIds,
@@ -120,14 +119,15 @@ class KafkaListenerConfiguration {
     }
 
     @Bean
-    ListenerSecurity listenerSecurity(Listeners listeners, BrokerProperties properties, Ticker ticker) {
+    ListenerSecurity listenerSecurity(Listeners listeners, BrokerProperties properties, Ticker ticker,
+            SecurityConfiguration.AuthorizerHolder authorizer) {
         TlsContexts tls = null;
         if (listeners.all().stream().anyMatch(l -> l.protocol().tls())) {
             tls = new FileTlsContexts(tlsSettings(properties), ticker);
         }
         SaslProperties sasl = properties.getSasl();
         return new ListenerSecurity(tls, (int) Math.min(Integer.MAX_VALUE, sasl.getServerMaxReceiveSize().toBytes()),
-                sasl.getAuthenticationTimeout(), ticker);
+                sasl.getAuthenticationTimeout(), ticker, authorizer.authorizer());
     }
 
     @Bean

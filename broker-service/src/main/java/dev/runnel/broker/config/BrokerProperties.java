@@ -381,6 +381,7 @@ public class BrokerProperties {
 
     private final SaslProperties sasl = new SaslProperties();
     private final SslProperties ssl = new SslProperties();
+    private final AuthorizerProperties authorizer = new AuthorizerProperties();
 
     public String getListeners() {
         return listeners;
@@ -420,6 +421,10 @@ public class BrokerProperties {
 
     public SslProperties getSsl() {
         return ssl;
+    }
+
+    public AuthorizerProperties getAuthorizer() {
+        return authorizer;
     }
 
     private final TransactionStateLogProperties transactionStateLog = new TransactionStateLogProperties();

@@ -22,7 +22,7 @@ import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.runnel.broker.security.KafkaPrincipal;
+import dev.runnel.broker.security.Principal;
 import dev.runnel.common.time.Ticker;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ClientAuth;
@@ -78,17 +78,17 @@ public final class FileTlsContexts implements TlsContexts {
     }
 
     @Override
-    public KafkaPrincipal principal(SSLSession session) {
+    public Principal principal(SSLSession session) {
         Certificate[] chain;
         try {
             chain = session.getPeerCertificates();
         } catch (SSLPeerUnverifiedException e) {
-            return KafkaPrincipal.ANONYMOUS;
+            return Principal.ANONYMOUS;
         }
         if (chain.length == 0 || !(chain[0] instanceof X509Certificate certificate)) {
-            return KafkaPrincipal.ANONYMOUS;
+            return Principal.ANONYMOUS;
         }
-        return KafkaPrincipal.user(principals.map(certificate.getSubjectX500Principal().getName()));
+        return Principal.user(principals.map(certificate.getSubjectX500Principal().getName()));
     }
 
     /** Reads the stores again if their files changed since they were read; true if it did. */

@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
-import dev.runnel.broker.security.KafkaPrincipal;
+import dev.runnel.broker.security.Principal;
 import dev.runnel.broker.security.Session;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -157,7 +157,10 @@ public final class KafkaServer implements SmartLifecycle {
         if (connections != null) {
             channel.pipeline().addLast("connections", connections);
         }
-        Session session = Session.on(listener.name(), listener.protocol(), KafkaPrincipal.ANONYMOUS);
+        String host = channel.remoteAddress() instanceof InetSocketAddress address && address.getAddress() != null
+                ? address.getAddress().getHostAddress() : "";
+        Session session = Session.on(listener.name(), listener.protocol(), Principal.ANONYMOUS, host,
+                security.authorizer());
         if (listener.protocol().tls()) {
             channel.pipeline().addLast("tls", security.tls().newHandler(listener.name(), channel.alloc()))
                     .addLast("tls-principal", new TlsPrincipalHandler(session, security.tls()));

@@ -2,6 +2,7 @@ package dev.runnel.broker.protocol;
 
 import java.time.Duration;
 
+import dev.runnel.broker.security.Authorizer;
 import dev.runnel.common.time.Ticker;
 
 /**
@@ -11,9 +12,11 @@ import dev.runnel.common.time.Ticker;
  * @param maxUnauthenticatedRequestBytes the largest frame before SASL authentication ({@code sasl.server.max.receive.size})
  * @param saslAuthenticationTimeout      how long a SASL listener's connection may take to authenticate
  * @param ticker                         the time sessions expire by ({@code connections.max.reauth.ms})
+ * @param authorizer                     what every connection's requests are authorized by; null for none
+ *                                       (every request allowed, as Kafka without {@code authorizer.class.name})
  */
 public record ListenerSecurity(TlsContexts tls, int maxUnauthenticatedRequestBytes, Duration saslAuthenticationTimeout,
-        Ticker ticker) {
+        Ticker ticker, Authorizer authorizer) {
 
     /** Kafka's {@code sasl.server.max.receive.size}: 512 KiB. */
     public static final int DEFAULT_MAX_UNAUTHENTICATED_REQUEST_BYTES = 512 * 1024;
@@ -27,7 +30,8 @@ public record ListenerSecurity(TlsContexts tls, int maxUnauthenticatedRequestByt
 
     /** Plaintext listeners only, with Kafka's defaults. */
     public static ListenerSecurity none() {
-        return new ListenerSecurity(null, DEFAULT_MAX_UNAUTHENTICATED_REQUEST_BYTES, Duration.ofSeconds(10), Ticker.SYSTEM);
+        return new ListenerSecurity(null, DEFAULT_MAX_UNAUTHENTICATED_REQUEST_BYTES, Duration.ofSeconds(10), Ticker.SYSTEM,
+                null);
     }
 
     /** The TLS contexts; fails when a TLS listener has none. */

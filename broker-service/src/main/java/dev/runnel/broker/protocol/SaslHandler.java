@@ -18,8 +18,10 @@ import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.kafka.ResponseFrame;
-import dev.runnel.broker.security.SaslExchange;
+import dev.runnel.broker.security.SaslAuthenticationException;
 import dev.runnel.broker.security.SaslMechanisms;
+import dev.runnel.broker.security.SaslServerExchange;
+import dev.runnel.broker.security.SecurityError;
 import dev.runnel.broker.security.Session;
 import dev.runnel.common.time.Scheduler;
 import dev.runnel.common.time.Ticker;
@@ -69,7 +71,7 @@ final class SaslHandler implements ApiHandler {
         }
         SaslAuthenticateResponseData response = new SaslAuthenticateResponseData().setAuthBytes(new byte[0])
                 .setSessionLifetimeMs(0);
-        SaslExchange exchange = session.exchange();
+        SaslServerExchange exchange = session.exchange();
         if (exchange == null || session.expectsRawToken()) {
             session.fail();
             return failed(response.setErrorCode(Errors.ILLEGAL_SASL_STATE.code())
@@ -83,11 +85,11 @@ final class SaslHandler implements ApiHandler {
                 response.setSessionLifetimeMs(request.version() >= 1 ? lifetime : 0);
             }
             return CompletableFuture.completedFuture(response);
-        } catch (SaslExchange.AuthenticationException e) {
+        } catch (SaslAuthenticationException e) {
             refused(session, request.clientHost(), exchange.mechanism(), e);
-            return failed(response.setAuthBytes(new byte[0]).setErrorCode(Errors.SASL_AUTHENTICATION_FAILED.code())
-                    .setErrorMessage("Authentication failed during authentication due to invalid credentials with SASL mechanism "
-                            + exchange.mechanism() + ": " + e.getMessage()));
+            Errors error = e.error() == SecurityError.ILLEGAL_SASL_STATE ? Errors.ILLEGAL_SASL_STATE
+                    : Errors.SASL_AUTHENTICATION_FAILED;
+            return failed(response.setAuthBytes(new byte[0]).setErrorCode(error.code()).setErrorMessage(e.getMessage()));
         }
     }
 
@@ -109,7 +111,7 @@ final class SaslHandler implements ApiHandler {
      * a failure closes the connection (raw tokens have no error field), after the same delay.
      */
     CompletableFuture<ResponseFrame> evaluateRawToken(Session session, String clientHost, ByteBuffer token) {
-        SaslExchange exchange = session.exchange();
+        SaslServerExchange exchange = session.exchange();
         byte[] bytes = new byte[token.remaining()];
         token.get(bytes);
         try {
@@ -120,7 +122,7 @@ final class SaslHandler implements ApiHandler {
             ByteBuffer frame = ByteBuffer.allocate(4 + answer.length).putInt(answer.length).put(answer).flip();
             return CompletableFuture.completedFuture(new ResponseFrame(List.of(new ResponseFrame.Bytes(frame)),
                     frame.remaining()));
-        } catch (SaslExchange.AuthenticationException e) {
+        } catch (SaslAuthenticationException e) {
             refused(session, clientHost, exchange.mechanism(), e);
             CompletableFuture<ResponseFrame> closed = new CompletableFuture<>();
             scheduler.schedule("sasl-failure", () -> closed.completeExceptionally(new CloseConnectionException(
@@ -137,11 +139,11 @@ final class SaslHandler implements ApiHandler {
         return lifetime;
     }
 
-    private void refused(Session session, String clientHost, String mechanism, SaslExchange.AuthenticationException e) {
+    private void refused(Session session, String clientHost, String mechanism, SaslAuthenticationException e) {
         session.fail();
         failures.incrementAndGet();
         log.info("Failed authentication with {} on listener {} (SASL {}): {}", clientHost, session.listener(),
-                mechanism, e.getMessage());
+                mechanism, e.detail());
     }
 
     /** The answer after the failed-authentication delay; the connection closes once it is written. */

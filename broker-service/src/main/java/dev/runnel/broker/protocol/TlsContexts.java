@@ -2,7 +2,7 @@ package dev.runnel.broker.protocol;
 
 import javax.net.ssl.SSLSession;
 
-import dev.runnel.broker.security.KafkaPrincipal;
+import dev.runnel.broker.security.Principal;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslHandler;
 
@@ -14,7 +14,7 @@ public interface TlsContexts {
 
     /**
      * The principal of a finished handshake: the client certificate's distinguished name mapped by
-     * {@code ssl.principal.mapping.rules}, or {@link KafkaPrincipal#ANONYMOUS} without one.
+     * {@code ssl.principal.mapping.rules}, or {@link Principal#ANONYMOUS} without one.
      */
-    KafkaPrincipal principal(SSLSession session);
+    Principal principal(SSLSession session);
 }

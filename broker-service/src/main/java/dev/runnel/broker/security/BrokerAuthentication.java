@@ -61,17 +61,17 @@ public final class BrokerAuthentication {
     // ---- the leader's side ------------------------------------------------------------------
 
     /** A new exchange, for one SaslHandshake naming {@link #MECHANISM}. */
-    public SaslExchange exchange() {
+    public SaslServerExchange exchange() {
         return new Exchange();
     }
 
     /** The principal of a connection that proved it is broker {@code brokerId}: no user can be named so. */
-    public static KafkaPrincipal principal(int brokerId) {
-        return new KafkaPrincipal(BROKER_PRINCIPAL_TYPE, Integer.toString(brokerId));
+    public static Principal principal(int brokerId) {
+        return new Principal(BROKER_PRINCIPAL_TYPE, Integer.toString(brokerId));
     }
 
     /** The claim, the challenge, the proof. */
-    private final class Exchange implements SaslExchange {
+    private final class Exchange implements SaslServerExchange {
 
         private int claimed = -1;
         private byte[] challenge;
@@ -85,7 +85,8 @@ public final class BrokerAuthentication {
         @Override
         public byte[] evaluate(byte[] message) {
             if (complete) {
-                throw new AuthenticationException("the " + MECHANISM + " exchange is already complete");
+                throw new SaslAuthenticationException(SecurityError.ILLEGAL_SASL_STATE, "the " + MECHANISM
+                        + " exchange is already complete", "a message after the exchange completed");
             }
             if (challenge == null) {
                 String text = new String(message, StandardCharsets.UTF_8);
@@ -95,7 +96,8 @@ public final class BrokerAuthentication {
                     claimed = -1;
                 }
                 if (claimed < 0) {
-                    throw new AuthenticationException("expected 'broker=<id>' as the first " + MECHANISM + " message");
+                    String failure = "expected 'broker=<id>' as the first " + MECHANISM + " message";
+                    throw new SaslAuthenticationException(SecurityError.SASL_AUTHENTICATION_FAILED, failure, failure);
                 }
                 challenge = new byte[CHALLENGE_BYTES];
                 random.nextBytes(challenge);
@@ -104,7 +106,8 @@ public final class BrokerAuthentication {
             byte[] expected = hmac(claimed, challenge);
             challenge = new byte[0];
             if (!MessageDigest.isEqual(expected, message)) {
-                throw new AuthenticationException("broker " + claimed + " did not prove it holds the cluster secret");
+                String failure = "broker " + claimed + " did not prove it holds the cluster secret";
+                throw new SaslAuthenticationException(SecurityError.SASL_AUTHENTICATION_FAILED, failure, failure);
             }
             complete = true;
             return new byte[0];
@@ -116,7 +119,12 @@ public final class BrokerAuthentication {
         }
 
         @Override
-        public KafkaPrincipal principal() {
+        public String authorizedUser() {
+            throw new UnsupportedOperationException("a broker is not a user: see principal()");
+        }
+
+        @Override
+        public Principal principal() {
             if (!complete) {
                 throw new IllegalStateException("the " + MECHANISM + " exchange is not complete");
             }

@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * Who a connection is: a type and a name, written {@code type:name} in ACLs and {@code super.users}
- * (Kafka's {@code KafkaPrincipal}). SASL users are {@code User:<name>}; an unauthenticated
+ * (Kafka's {@code Principal}). SASL users are {@code User:<name>}; an unauthenticated
  * connection is {@link #ANONYMOUS}. Immutable.
  *
  * @param type the principal type, {@code User} for every principal SASL yields

@@ -11,7 +11,7 @@ public final class SaslAuthenticationException extends RuntimeException {
     private final SecurityError error;
     private final String detail;
 
-    SaslAuthenticationException(SecurityError error, String message, String detail) {
+    public SaslAuthenticationException(SecurityError error, String message, String detail) {
         super(message);
         this.error = error;
         this.detail = detail;

@@ -16,10 +16,10 @@ import java.util.function.Supplier;
 public final class SaslMechanisms {
 
     private final BrokerAuthentication brokers;
-    private final Map<String, Supplier<SaslExchange>> users;
+    private final Map<String, Supplier<SaslServerExchange>> users;
 
     /** @param users a new exchange per user mechanism, in the order a client is told of them */
-    public SaslMechanisms(BrokerAuthentication brokers, Map<String, Supplier<SaslExchange>> users) {
+    public SaslMechanisms(BrokerAuthentication brokers, Map<String, Supplier<SaslServerExchange>> users) {
         this.brokers = brokers;
         this.users = new LinkedHashMap<>(users);
         if (this.users.containsKey(BrokerAuthentication.MECHANISM)) {
@@ -43,11 +43,11 @@ public final class SaslMechanisms {
     }
 
     /** A new exchange of {@code mechanism}, if a connection over {@code protocol} may use it. */
-    public Optional<SaslExchange> start(String mechanism, SecurityProtocol protocol) {
+    public Optional<SaslServerExchange> start(String mechanism, SecurityProtocol protocol) {
         if (BrokerAuthentication.MECHANISM.equals(mechanism)) {
             return Optional.of(brokers.exchange());
         }
-        Supplier<SaslExchange> user = protocol.sasl() ? users.get(mechanism) : null;
+        Supplier<SaslServerExchange> user = protocol.sasl() ? users.get(mechanism) : null;
         return user == null ? Optional.empty() : Optional.of(user.get());
     }
 }

@@ -1,5 +1,7 @@
 package dev.runnel.broker.security;
 
+import java.util.OptionalInt;
+
 /**
  * The server's side of one SASL exchange on one connection, fed the {@code auth_bytes} of each
  * SaslAuthenticate request in turn. Made by {@link SaslServerExchanges#create}; an exchange serves
@@ -30,4 +32,14 @@ public interface SaslServerExchange {
      * @throws IllegalStateException if the exchange has not completed
      */
     String authorizedUser();
+
+    /** Who the client proved it is: {@code User:<authorizedUser>} for every user mechanism. */
+    default Principal principal() {
+        return Principal.user(authorizedUser());
+    }
+
+    /** The broker the client proved it is, for the brokers' own mechanism; empty for every user mechanism. */
+    default OptionalInt brokerId() {
+        return OptionalInt.empty();
+    }
 }

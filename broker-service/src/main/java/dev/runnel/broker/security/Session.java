@@ -7,7 +7,7 @@ import java.util.OptionalInt;
  * exchange stands. Created per connection; thread-safe (requests of one connection may be handled
  * on several threads, one at a time).
  *
- * <p>A connection starts as {@link KafkaPrincipal#ANONYMOUS} (or the principal of its TLS client
+ * <p>A connection starts as {@link Principal#ANONYMOUS} (or the principal of its TLS client
  * certificate). On a SASL listener it must then authenticate before any request but ApiVersions,
  * SaslHandshake and SaslAuthenticate; on any listener a broker may prove it is one with
  * {@link BrokerAuthentication#MECHANISM}. An authenticated session may re-authenticate (KIP-368),
@@ -27,28 +27,84 @@ public final class Session {
 
     private final String listener;
     private final SecurityProtocol protocol;
+    private final String clientHost;
+    /** Decides what the principal may do; null when the broker authorizes nothing (every request allowed). */
+    private final Authorizer authorizer;
     private Stage stage = Stage.START;
-    private KafkaPrincipal principal;
-    private SaslExchange exchange;
+    private Principal principal;
+    private SaslServerExchange exchange;
     private boolean rawTokens;
     private int brokerId = -1;
     private boolean authenticatedOnce;
     private long expiresAtNanos = Long.MAX_VALUE;
 
-    private Session(String listener, SecurityProtocol protocol, KafkaPrincipal principal) {
+    private Session(String listener, SecurityProtocol protocol, Principal principal, String clientHost,
+            Authorizer authorizer) {
         this.listener = listener;
         this.protocol = protocol;
         this.principal = principal;
+        this.clientHost = clientHost;
+        this.authorizer = authorizer;
     }
 
-    /** A session on a {@code PLAINTEXT} listener named {@code PLAINTEXT}, as before any request. */
+    /** A session on a {@code PLAINTEXT} listener named {@code PLAINTEXT}, as before any request, allowed everything. */
     public static Session anonymous() {
-        return on("PLAINTEXT", SecurityProtocol.PLAINTEXT, KafkaPrincipal.ANONYMOUS);
+        return on("PLAINTEXT", SecurityProtocol.PLAINTEXT, Principal.ANONYMOUS);
     }
 
-    /** A new connection on {@code listener}, known as {@code principal} before any SASL exchange. */
-    public static Session on(String listener, SecurityProtocol protocol, KafkaPrincipal principal) {
-        return new Session(listener, protocol, principal);
+    /** A new connection on {@code listener}, known as {@code principal} before any SASL exchange, allowed everything. */
+    public static Session on(String listener, SecurityProtocol protocol, Principal principal) {
+        return new Session(listener, protocol, principal, "", null);
+    }
+
+    /**
+     * A new connection from {@code clientHost} (an address, {@code 127.0.0.1}) whose requests
+     * {@code authorizer} decides on (null: every request allowed).
+     */
+    public static Session on(String listener, SecurityProtocol protocol, Principal principal, String clientHost,
+            Authorizer authorizer) {
+        return new Session(listener, protocol, principal, clientHost, authorizer);
+    }
+
+    // ---- what the connection may do -----------------------------------------------------------
+
+    /** Whether the broker authorizes requests at all ({@code authorizer.class.name} in Kafka). */
+    public boolean authorizes() {
+        return authorizer != null;
+    }
+
+    /**
+     * Whether the connection may do {@code operation} on the resource, the decision written to the
+     * audit log either way. A broker that proved itself may do anything.
+     */
+    public boolean allowed(AclOperation operation, ResourceType type, String name) {
+        return allowed(operation, type, name, Authorizer.Audit.EXPLICIT);
+    }
+
+    /** The same, audited as {@code audit} says (a listing that leaves out what is denied logs no denial). */
+    public boolean allowed(AclOperation operation, ResourceType type, String name, Authorizer.Audit audit) {
+        if (authorizer == null || broker().isPresent()) {
+            return true;
+        }
+        try {
+            return authorizer.authorize(principal(), clientHost, operation, type, name, audit)
+                    == AuthorizationResult.ALLOWED;
+        } catch (AuthorizerNotReadyException e) {
+            return false;
+        }
+    }
+
+    /** Whether the connection may do {@code operation} on some resource of {@code type} (Kafka's authorizeByResourceType). */
+    public boolean allowedOnAny(AclOperation operation, ResourceType type) {
+        if (authorizer == null || broker().isPresent()) {
+            return true;
+        }
+        try {
+            return authorizer.authorizeByResourceType(principal(), clientHost, operation, type)
+                    == AuthorizationResult.ALLOWED;
+        } catch (AuthorizerNotReadyException e) {
+            return false;
+        }
     }
 
     /** The name of the listener the connection came in on (its endpoints are the ones it is told of). */
@@ -60,12 +116,12 @@ public final class Session {
         return protocol;
     }
 
-    public synchronized KafkaPrincipal principal() {
+    public synchronized Principal principal() {
         return principal;
     }
 
     /** Replaces the principal before any SASL exchange: the TLS client certificate's, once the handshake is done. */
-    public synchronized void tlsPrincipal(KafkaPrincipal certificatePrincipal) {
+    public synchronized void tlsPrincipal(Principal certificatePrincipal) {
         if (stage == Stage.START) {
             principal = certificatePrincipal;
         }
@@ -114,7 +170,7 @@ public final class Session {
      * @param raw whether the exchange goes on in raw SASL tokens (SaslHandshake v0) rather than SaslAuthenticate
      * @return false if an exchange is already under way or one failed
      */
-    public synchronized boolean begin(SaslExchange next, boolean raw) {
+    public synchronized boolean begin(SaslServerExchange next, boolean raw) {
         if (stage != Stage.START && stage != Stage.AUTHENTICATED) {
             return false;
         }
@@ -125,7 +181,7 @@ public final class Session {
     }
 
     /** The exchange under way, or null. */
-    public synchronized SaslExchange exchange() {
+    public synchronized SaslServerExchange exchange() {
         return stage == Stage.EXCHANGING ? exchange : null;
     }
 
@@ -138,17 +194,18 @@ public final class Session {
      * Ends the exchange under way successfully; the session lives until {@code expiresAtNanos}
      * ({@link Long#MAX_VALUE}: for good).
      *
-     * @throws SaslExchange.AuthenticationException if a re-authentication named another principal
+     * @throws SaslAuthenticationException if a re-authentication named another principal
      */
     public synchronized void authenticated(long expiresAtNanos) {
         if (stage != Stage.EXCHANGING || exchange == null || !exchange.complete()) {
             throw new IllegalStateException("no completed SASL exchange on this connection");
         }
-        KafkaPrincipal proved = exchange.principal();
+        Principal proved = exchange.principal();
         if (authenticatedOnce && !proved.equals(principal)) {
             stage = Stage.FAILED;
-            throw new SaslExchange.AuthenticationException("a connection re-authenticates as the principal it had ("
-                    + principal + "), not as " + proved);
+            String message = "a connection re-authenticates as the principal it had (" + principal + "), not as "
+                    + proved;
+            throw new SaslAuthenticationException(SecurityError.SASL_AUTHENTICATION_FAILED, message, message);
         }
         principal = proved;
         brokerId = exchange.brokerId().orElse(brokerId);

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.runnel.broker.security.KafkaPrincipal;
+import dev.runnel.broker.security.Principal;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.TestCertificates;
 import io.netty.buffer.ByteBufAllocator;
@@ -56,7 +56,7 @@ class FileTlsContextsTest {
 
             SSLSession session = handshake(contexts, "alice");
 
-            assertThat(contexts.principal(session)).isEqualTo(KafkaPrincipal.user("alice"));
+            assertThat(contexts.principal(session)).isEqualTo(Principal.user("alice"));
             assertThat(((java.security.cert.X509Certificate) session.getLocalCertificates()[0])
                     .getSubjectX500Principal().getName()).isEqualTo("CN=server-1");
         }
@@ -80,7 +80,7 @@ class FileTlsContextsTest {
         FileTlsContexts contexts = new FileTlsContexts(settings("JKS", jks, "none"), clock);
 
         assertThat(contexts.principal(handshake(contexts, null))).as("no client certificate")
-                .isEqualTo(KafkaPrincipal.ANONYMOUS);
+                .isEqualTo(Principal.ANONYMOUS);
     }
 
     @Test

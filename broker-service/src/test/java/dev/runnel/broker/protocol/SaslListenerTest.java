@@ -35,9 +35,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.runnel.broker.security.BrokerAuthentication;
-import dev.runnel.broker.security.KafkaPrincipal;
-import dev.runnel.broker.security.SaslExchange;
+import dev.runnel.broker.security.Principal;
+import dev.runnel.broker.security.SaslAuthenticationException;
 import dev.runnel.broker.security.SaslMechanisms;
+import dev.runnel.broker.security.SaslServerExchange;
+import dev.runnel.broker.security.SecurityError;
 import dev.runnel.broker.security.SecurityProtocol;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
@@ -61,7 +63,7 @@ class SaslListenerTest {
     private final ManualScheduler scheduler = new ManualScheduler(clock);
     private final Map<ApiKeys, ApiHandler> handlers = new EnumMap<>(ApiKeys.class);
     /** The principal each ListGroups request was handled as. */
-    private final List<KafkaPrincipal> seenAs = new ArrayList<>();
+    private final List<Principal> seenAs = new ArrayList<>();
     private Duration maxReauth = Duration.ZERO;
     private EmbeddedChannel channel;
     private int correlation;
@@ -84,7 +86,7 @@ class SaslListenerTest {
         });
         channel = new EmbeddedChannel();
         KafkaServer.initPipeline(channel, SASL, new ListenerSecurity(null, MAX_UNAUTHENTICATED, Duration.ofSeconds(10),
-                clock), ListenerLimits.defaults(), RequestDispatcher.direct(new KafkaApis(handlers)), KafkaMetrics.none(),
+                clock, null), ListenerLimits.defaults(), RequestDispatcher.direct(new KafkaApis(handlers)), KafkaMetrics.none(),
                 RequestMemoryPool.unbounded());
     }
 
@@ -110,7 +112,7 @@ class SaslListenerTest {
         ListGroupsResponse groups = (ListGroupsResponse) roundTrip(ApiKeys.LIST_GROUPS, (short) 4,
                 new ListGroupsRequestData());
         assertThat(groups.data().errorCode()).isZero();
-        assertThat(seenAs).containsExactly(KafkaPrincipal.user("alice"));
+        assertThat(seenAs).containsExactly(Principal.user("alice"));
     }
 
     @Test
@@ -126,7 +128,7 @@ class SaslListenerTest {
         SaslAuthenticateResponseData failed = ((SaslAuthenticateResponse) parse(ApiKeys.SASL_AUTHENTICATE, (short) 2,
                 only(answers()))).data();
         assertThat(failed.errorCode()).isEqualTo(Errors.SASL_AUTHENTICATION_FAILED.code());
-        assertThat(failed.errorMessage()).contains("PLAIN").doesNotContain("wrong");
+        assertThat(failed.errorMessage()).isEqualTo("invalid user name or password").doesNotContain("wrong");
         assertThat(channel.isActive()).isFalse();
     }
 
@@ -152,7 +154,7 @@ class SaslListenerTest {
         assertThat(answer.remaining()).as("one size-prefixed empty token").isEqualTo(4);
         assertThat(answer.getInt()).isZero();
         roundTrip(ApiKeys.LIST_GROUPS, (short) 4, new ListGroupsRequestData());
-        assertThat(seenAs).containsExactly(KafkaPrincipal.user("bob"));
+        assertThat(seenAs).containsExactly(Principal.user("bob"));
     }
 
     @Test
@@ -262,7 +264,7 @@ class SaslListenerTest {
     // ---- a PLAIN that knows one password ------------------------------------------------------
 
     /** RFC 4616 with every user's password "right". */
-    private static final class TestPlain implements SaslExchange {
+    private static final class TestPlain implements SaslServerExchange {
 
         private String user;
 
@@ -275,7 +277,8 @@ class SaslListenerTest {
         public byte[] evaluate(byte[] message) {
             String[] parts = new String(message, StandardCharsets.UTF_8).split("\u0000", -1);
             if (parts.length != 3 || !parts[2].equals("right")) {
-                throw new AuthenticationException("invalid user name or password");
+                throw new SaslAuthenticationException(SecurityError.SASL_AUTHENTICATION_FAILED,
+                        "invalid user name or password", "a wrong password");
             }
             user = parts[1];
             return new byte[0];
@@ -287,8 +290,8 @@ class SaslListenerTest {
         }
 
         @Override
-        public KafkaPrincipal principal() {
-            return KafkaPrincipal.user(user);
+        public String authorizedUser() {
+            return user;
         }
     }
 
