@@ -165,11 +165,18 @@ abstract class AbstractIndex implements AutoCloseable {
         }
     }
 
-    /** Shrinks the file to its entries (on roll and close); the index then takes no more appends. */
+    /**
+     * Shrinks the file to its entries (on roll, on load for every segment but the active one, and
+     * on close); the index then takes no more appends. Nothing to do if it is that size already.
+     */
     void trimToValidSize() {
         lock.writeLock().lock();
         try {
-            resizeLocked((long) entries * entrySize);
+            long validSize = (long) entries * entrySize;
+            if (!closed && mmap.capacity() == validSize) {
+                return;
+            }
+            resizeLocked(validSize);
         } finally {
             lock.writeLock().unlock();
         }

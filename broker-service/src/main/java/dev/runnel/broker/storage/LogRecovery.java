@@ -120,7 +120,6 @@ final class LogRecovery {
             segments.put(base, LogSegment.open(dir, base, config, nowMs));
         }
         LogSegment active = segments.lastEntry().getValue();
-        active.onBecomeActive();
         long logEndOffset;
         try {
             logEndOffset = active.readNextOffset();
@@ -132,11 +131,20 @@ final class LogRecovery {
             logEndOffset = active.readNextOffset();
         }
 
-        // Pass 6: the log start offset is the checkpointed one (DeleteRecords may have moved it
+        // Pass 6: only the active segment's indexes keep room for appends. A segment recovered above
+        // had its indexes reset to their full preallocated size, and an index file found empty was
+        // opened at that size too; left so, a crash would leave them on disk padded with zeros, which
+        // the next load reads as entries, finds out of order and rebuilds, segment after segment.
+        for (LogSegment segment : segments.headMap(active.baseOffset(), false).values()) {
+            segment.onBecomeInactive();
+        }
+        active.onBecomeActive();
+
+        // Pass 7: the log start offset is the checkpointed one (DeleteRecords may have moved it
         // inside the first segment), never below the first segment nor above the end.
         long logStartOffset = Math.min(Math.max(params.logStartOffset(), segments.firstKey()), logEndOffset);
 
-        // Pass 7: what was just checked is made durable, so the next crash need not check it again.
+        // Pass 8: what was just checked is made durable, so the next crash need not check it again.
         if (!params.hadCleanShutdown()) {
             Long from = segments.floorKey(params.recoveryPoint());
             for (LogSegment segment : segments.tailMap(from == null ? segments.firstKey() : from, true).values()) {

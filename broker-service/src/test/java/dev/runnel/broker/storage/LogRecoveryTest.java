@@ -43,7 +43,11 @@ class LogRecoveryTest {
 
     /** Appends {@link #BATCHES} batches; batch b holds values "b-0".."b-2" with timestamp now + b. */
     private void writeLog(boolean closeCleanly) {
-        PartitionLog log = openFresh(dir, CONFIG, scheduler);
+        writeLog(CONFIG, closeCleanly);
+    }
+
+    private void writeLog(LogConfig config, boolean closeCleanly) {
+        PartitionLog log = openFresh(dir, config, scheduler);
         for (int b = 0; b < BATCHES; b++) {
             log.appendAsLeader(TestBatches.batch(RecordCodec.NONE, RECORDS_PER_BATCH, now + b,
                     b + "-"), b / 10);
@@ -238,6 +242,53 @@ class LogRecoveryTest {
         try (PartitionLog log = reopenAfterCrash(dir, CONFIG, scheduler, 0)) {
             assertValidPrefix(log, BATCHES);
         }
+    }
+
+    @Test
+    void segmentsRecoveredAfterACrashLeaveNoPreallocatedIndexesForTheNextCrash() throws Exception {
+        writeLog(false);
+        // Recovery from offset 0 rebuilds the indexes of every segment, at their preallocated size.
+        PartitionLog recovered = reopenAfterCrash(dir, CONFIG, scheduler, 0);
+        List<LogSegment> segments = recovered.segments();
+        assertThat(segments).hasSizeGreaterThan(2);
+        // Not closed: this is the state a second crash leaves. Only the active segment's indexes may
+        // have room; padding in another's would be read back as entries out of order, and rebuilt.
+        for (LogSegment segment : segments.subList(0, segments.size() - 1)) {
+            assertIndexFilesHoldExactlyTheirEntries(segment);
+        }
+
+        try (PartitionLog log = reopenAfterCrash(dir, CONFIG, scheduler, 0)) {
+            assertValidPrefix(log, BATCHES);
+            assertReadsFromEveryOffset(log);
+        }
+    }
+
+    @Test
+    void anEmptyIndexOfASegmentThatIsNotActiveStaysEmptyAfterALoad() throws Exception {
+        // An index interval larger than a segment: no segment gets an index entry, so every index file is empty.
+        LogConfig unindexed = CONFIG.withIndexIntervalBytes(CONFIG.segmentBytes() * 2);
+        writeLog(unindexed, true);
+        assertThat(files(LogSegment.INDEX_SUFFIX)).hasSizeGreaterThan(2)
+                .allSatisfy(index -> assertThat(Files.size(index)).isZero());
+
+        PartitionLog reopened = reopenClean(dir, unindexed, scheduler);
+        List<LogSegment> segments = reopened.segments();
+        for (LogSegment segment : segments.subList(0, segments.size() - 1)) {
+            assertIndexFilesHoldExactlyTheirEntries(segment);
+            assertThat(segment.offsetIndexBytes()).isZero();
+        }
+
+        try (PartitionLog log = reopenAfterCrash(dir, unindexed, scheduler, 0)) {
+            assertValidPrefix(log, BATCHES);
+        }
+    }
+
+    /** The segment's offset and time index files are exactly as long as their entries. */
+    private void assertIndexFilesHoldExactlyTheirEntries(LogSegment segment) throws IOException {
+        assertThat(Files.size(dir.resolve(LogSegment.fileName(segment.baseOffset(), LogSegment.INDEX_SUFFIX))))
+                .as("offset index file of %s", segment).isEqualTo(segment.offsetIndexBytes());
+        assertThat(Files.size(dir.resolve(LogSegment.fileName(segment.baseOffset(), LogSegment.TIME_INDEX_SUFFIX))))
+                .as("time index file of %s", segment).isEqualTo(segment.timeIndexBytes());
     }
 
     @Test
