@@ -42,7 +42,9 @@ import dev.runnel.broker.protocol.TlsSettings;
 import dev.runnel.broker.protocol.ListenerLimits;
 import dev.runnel.broker.protocol.RequestDispatcher;
 import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.security.AclStore;
 import dev.runnel.broker.security.SaslMechanisms;
+import dev.runnel.broker.security.ScramCredentialStore;
 import dev.runnel.cluster.process.ListenerPort;
 import dev.runnel.common.time.Scheduler;
 import dev.runnel.common.time.Ticker;
@@ -81,14 +83,14 @@ class KafkaListenerConfiguration {
             GroupSettings groupSettings, TransactionalOffsets transactionalOffsets,
             TransactionCoordinator transactionCoordinator,
             TransactionVerification transactionVerification, Clock clock,
-            Scheduler scheduler, Ticker ticker, SaslMechanisms saslMechanisms) {
+            Scheduler scheduler, Ticker ticker, SaslMechanisms saslMechanisms, AclStore aclStore,
+            ScramCredentialStore scramCredentialStore) {
         SaslProperties sasl = properties.getSasl();
-        KafkaApis.Authentication authentication = new KafkaApis.Authentication(
-                saslMechanisms, sasl.getConnectionsMaxReauth(),
-                sasl.getFailedAuthenticationDelay(), ticker);
+        KafkaApis.Security security = new KafkaApis.Security(saslMechanisms, sasl.getConnectionsMaxReauth(),
+                sasl.getFailedAuthenticationDelay(), ticker, aclStore, scramCredentialStore);
         KafkaApis.Cluster cluster = new KafkaApis.Cluster(properties.getId(), metadata::clusterId,
                 brokerConfigs(properties), new ControllerAdminClient(controllerClient), producerIds,
-                controllerCalls, properties.isAutoCreateTopicsEnable(), authentication);
+                controllerCalls, properties.isAutoCreateTopicsEnable(), security);
         KafkaApis.Groups groups = new KafkaApis.Groups(groupMetadata, groupCoordinator, groupOffsets, groupAdmin,
                 groupSettings, transactionalOffsets);
         TransactionStateLogProperties log = properties.getTransactionStateLog();

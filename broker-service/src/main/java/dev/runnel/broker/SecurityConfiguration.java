@@ -1,9 +1,14 @@
 package dev.runnel.broker;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -11,11 +16,14 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 import org.apache.curator.framework.CuratorFramework;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import dev.runnel.broker.config.AuthorizerProperties;
 import dev.runnel.broker.config.BrokerProperties;
+import dev.runnel.broker.config.SaslProperties;
 import dev.runnel.broker.security.AclStore;
 import dev.runnel.broker.security.Authorizer;
 import dev.runnel.broker.security.BrokerAuthentication;
@@ -23,6 +31,8 @@ import dev.runnel.broker.security.SaslMechanisms;
 import dev.runnel.broker.security.SaslServerExchange;
 import dev.runnel.broker.security.SaslServerExchanges;
 import dev.runnel.broker.security.ScramCredentialStore;
+import dev.runnel.broker.security.ScramCrypto;
+import dev.runnel.broker.security.ScramMechanism;
 import dev.runnel.cluster.ClusterSettings;
 
 /**
@@ -37,19 +47,64 @@ class SecurityConfiguration {
 
     /** How long a broker waits at start for the stores' first load from ZooKeeper. */
     private static final Duration INITIAL_LOAD = Duration.ofSeconds(60);
+    /** The iterations of a bootstrap user's credentials (Kafka's tools use 4096; more is slower to guess). */
+    private static final int BOOTSTRAP_ITERATIONS = 8192;
+
+    private static final Logger log = LoggerFactory.getLogger(SecurityConfiguration.class);
+
     /** How long a write through this broker waits to show in its own view (read your writes). */
     private static final Duration VISIBILITY_WAIT = Duration.ofSeconds(10);
 
     @Bean(destroyMethod = "close")
-    ScramCredentialStore scramCredentialStore(CuratorFramework curator, ClusterSettings cluster) throws Exception {
+    ScramCredentialStore scramCredentialStore(CuratorFramework curator, ClusterSettings cluster,
+            BrokerProperties properties) throws Exception {
         ScramCredentialStore store = new ScramCredentialStore(curator.usingNamespace(cluster.getNamespace()),
                 VISIBILITY_WAIT);
         store.start();
-        if (!store.awaitInitialized(INITIAL_LOAD)) {
+        try {
+            if (!store.awaitInitialized(INITIAL_LOAD)) {
+                throw new IllegalStateException("the SCRAM credentials did not load from ZooKeeper within "
+                        + INITIAL_LOAD);
+            }
+            createBootstrapUsers(store, properties.getSasl());
+        } catch (Exception | Error e) {
             store.close();
-            throw new IllegalStateException("the SCRAM credentials did not load from ZooKeeper within " + INITIAL_LOAD);
+            throw e;
         }
         return store;
+    }
+
+    /**
+     * Gives each bootstrap user without a credential one for both SCRAM mechanisms. A user that has
+     * any credential is left as it is: the password may have been changed since.
+     */
+    static void createBootstrapUsers(ScramCredentialStore store, SaslProperties sasl) throws Exception {
+        List<String> entries = new ArrayList<>(sasl.getBootstrapUsers());
+        if (sasl.getBootstrapUsersFile() != null) {
+            for (String line : Files.readAllLines(sasl.getBootstrapUsersFile(), StandardCharsets.UTF_8)) {
+                if (!line.isBlank() && !line.strip().startsWith("#")) {
+                    entries.add(line.strip());
+                }
+            }
+        }
+        SecureRandom random = new SecureRandom();
+        for (String entry : entries) {
+            int colon = entry.indexOf(':');
+            if (colon <= 0 || colon == entry.length() - 1) {
+                // Never the entry itself in the message: it holds a password.
+                throw new IllegalArgumentException("runnel.broker.sasl.bootstrap-users: an entry is not name:password");
+            }
+            String user = entry.substring(0, colon);
+            String password = entry.substring(colon + 1);
+            if (Arrays.stream(ScramMechanism.values()).anyMatch(m -> store.credential(user, m).isPresent())) {
+                continue;
+            }
+            for (ScramMechanism mechanism : ScramMechanism.values()) {
+                store.upsert(user, mechanism, ScramCrypto.newCredential(mechanism, password, BOOTSTRAP_ITERATIONS,
+                        random));
+            }
+            log.info("SCRAM credentials created for bootstrap user {}", user);
+        }
     }
 
     /** The authorizer, or none when {@code runnel.broker.authorizer.enabled} is false. */

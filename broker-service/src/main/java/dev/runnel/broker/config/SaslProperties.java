@@ -1,5 +1,6 @@
 package dev.runnel.broker.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -10,6 +11,32 @@ public class SaslProperties {
 
     /** The mechanisms clients may use, in the order they are offered ({@code sasl.enabled.mechanisms}): {@code SCRAM-SHA-512}, {@code SCRAM-SHA-256}, {@code PLAIN} (checked against the SCRAM credentials). */
     private List<String> enabledMechanisms = List.of("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN");
+
+    /**
+     * Users created at start when they have no SCRAM credential yet, {@code name:password} each:
+     * the first administrator of a secured cluster (Kafka's {@code kafka-storage format --add-scram}).
+     * Prefer {@link #bootstrapUsersFile}, which keeps the passwords off command lines.
+     */
+    private List<String> bootstrapUsers = List.of();
+
+    /** A file of {@code name:password} lines, read like {@link #bootstrapUsers}. */
+    private Path bootstrapUsersFile;
+
+    public List<String> getBootstrapUsers() {
+        return bootstrapUsers;
+    }
+
+    public void setBootstrapUsers(List<String> bootstrapUsers) {
+        this.bootstrapUsers = bootstrapUsers;
+    }
+
+    public Path getBootstrapUsersFile() {
+        return bootstrapUsersFile;
+    }
+
+    public void setBootstrapUsersFile(Path bootstrapUsersFile) {
+        this.bootstrapUsersFile = bootstrapUsersFile;
+    }
 
     /** A connection of a SASL listener that has not authenticated within this time is closed. */
     private Duration authenticationTimeout = Duration.ofSeconds(10);

@@ -54,6 +54,11 @@ public final class ApiVersionTable {
         served.put(ApiKeys.OFFSET_DELETE, new Range((short) 0, (short) 0));
         served.put(ApiKeys.SASL_HANDSHAKE, new Range((short) 0, (short) 1));
         served.put(ApiKeys.SASL_AUTHENTICATE, new Range((short) 0, (short) 2));
+        served.put(ApiKeys.CREATE_ACLS, new Range((short) 1, (short) 3));
+        served.put(ApiKeys.DESCRIBE_ACLS, new Range((short) 1, (short) 3));
+        served.put(ApiKeys.DELETE_ACLS, new Range((short) 1, (short) 3));
+        served.put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, new Range((short) 0, (short) 0));
+        served.put(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, new Range((short) 0, (short) 0));
         // Transactions at transaction.version 1 (no KIP-890 part 2): EndTxn v5 and TxnOffsetCommit v5 are TV2's.
         served.put(ApiKeys.ADD_PARTITIONS_TO_TXN, new Range((short) 0, (short) 5));
         served.put(ApiKeys.ADD_OFFSETS_TO_TXN, new Range((short) 0, (short) 4));

@@ -21,7 +21,9 @@ import dev.runnel.broker.group.GroupSettings;
 import dev.runnel.broker.group.TransactionalOffsets;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.security.AclStore;
 import dev.runnel.broker.security.SaslMechanisms;
+import dev.runnel.broker.security.ScramCredentialStore;
 import dev.runnel.broker.transaction.TransactionCoordinator;
 import dev.runnel.cluster.InternalTopics;
 import dev.runnel.common.TopicPartition;
@@ -86,16 +88,19 @@ public final class KafkaApis {
     /** What the handlers of the cluster and admin APIs talk to. */
     public record Cluster(int brokerId, Supplier<String> clusterId, Map<String, String> brokerConfigs,
             ControllerAdminClient controller, ProducerIdManager producerIds, Executor controllerCalls,
-            boolean autoCreateTopics, Authentication authentication) {
+            boolean autoCreateTopics, Security security) {
     }
 
     /**
-     * What SaslHandshake and SaslAuthenticate use.
+     * What the SASL, ACL and SCRAM credential APIs use.
      *
      * @param maxReauth   {@code connections.max.reauth.ms}; zero: sessions never expire
      * @param failedDelay {@code connection.failed.authentication.delay.ms}
+     * @param acls        the ACLs; null to serve no ACL API
+     * @param credentials the users' SCRAM credentials; null to serve no credential API
      */
-    public record Authentication(SaslMechanisms mechanisms, Duration maxReauth, Duration failedDelay, Ticker ticker) {
+    public record Security(SaslMechanisms mechanisms, Duration maxReauth, Duration failedDelay, Ticker ticker,
+            AclStore acls, ScramCredentialStore credentials) {
     }
 
     private final Map<ApiKeys, ApiHandler> handlers;
@@ -117,11 +122,23 @@ public final class KafkaApis {
         served.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(replicas));
         served.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(replicas));
         served.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler());
-        Authentication authentication = cluster.authentication();
-        SaslHandler sasl = new SaslHandler(authentication.mechanisms(), authentication.maxReauth(),
-                authentication.failedDelay(), scheduler, authentication.ticker());
+        Security security = cluster.security();
+        SaslHandler sasl = new SaslHandler(security.mechanisms(), security.maxReauth(), security.failedDelay(),
+                scheduler, security.ticker());
         served.put(ApiKeys.SASL_HANDSHAKE, sasl);
         served.put(ApiKeys.SASL_AUTHENTICATE, sasl);
+        if (security.acls() != null) {
+            AclHandler acls = new AclHandler(security.acls(), cluster.controllerCalls());
+            served.put(ApiKeys.CREATE_ACLS, acls);
+            served.put(ApiKeys.DESCRIBE_ACLS, acls);
+            served.put(ApiKeys.DELETE_ACLS, acls);
+        }
+        if (security.credentials() != null) {
+            ScramCredentialsHandler credentials = new ScramCredentialsHandler(security.credentials(),
+                    cluster.controllerCalls());
+            served.put(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, credentials);
+            served.put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, credentials);
+        }
         served.put(ApiKeys.METADATA, new MetadataHandler(metadata, cluster.clusterId(),
                 cluster.autoCreateTopics() ? cluster.controller() : null));
         AlterConfigsHandler alterConfigs = new AlterConfigsHandler(cluster.controller(), metadata);

@@ -90,7 +90,9 @@ class KafkaConnectionTest {
                         "17:0-1", "36:0-2",
                         // transactions: AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, WriteTxnMarkers,
                         // TxnOffsetCommit, DescribeProducers, DescribeTransactions, ListTransactions
-                        "24:0-5", "25:0-4", "26:0-4", "27:1-1", "28:0-4", "61:0-0", "65:0-0", "66:0-1");
+                        "24:0-5", "25:0-4", "26:0-4", "27:1-1", "28:0-4", "61:0-0", "65:0-0", "66:0-1",
+                        // security: CreateAcls, DescribeAcls, DeleteAcls, DescribeUserScramCredentials, AlterUserScramCredentials
+                        "30:1-3", "29:1-3", "31:1-3", "50:0-0", "51:0-0");
     }
 
     @Test
