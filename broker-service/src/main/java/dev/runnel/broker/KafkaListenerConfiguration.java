@@ -46,6 +46,7 @@ import dev.runnel.broker.security.AclStore;
 import dev.runnel.broker.security.SaslMechanisms;
 import dev.runnel.broker.security.ScramCredentialStore;
 import dev.runnel.cluster.process.ListenerPort;
+import dev.runnel.cluster.process.ListenerPorts;
 import dev.runnel.common.time.Scheduler;
 import dev.runnel.common.time.Ticker;
 import io.micrometer.core.instrument.Gauge;
@@ -149,6 +150,16 @@ class KafkaListenerConfiguration {
     @Bean
     ListenerPort kafkaListenerPort(KafkaServer kafkaServer) {
         return new ListenerPort("kafka", kafkaServer::port);
+    }
+
+    /** Every Kafka listener's bound port, as {@code kafka.<NAME>} in the port file. */
+    @Bean
+    ListenerPorts namedKafkaListenerPorts(KafkaServer kafkaServer) {
+        return new ListenerPorts(() -> {
+            Map<String, Integer> ports = new LinkedHashMap<>();
+            kafkaServer.listeners().all().forEach(l -> ports.put("kafka." + l.name(), kafkaServer.port(l.name())));
+            return ports;
+        });
     }
 
     static TlsSettings tlsSettings(BrokerProperties properties) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,6 +48,7 @@ import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourcePatternFilter;
 import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -235,6 +237,55 @@ class SaslAclClusterTest {
         assertThat(Errors.forCode(answer.data().responses().get(0).partitions().get(0).errorCode()))
                 .isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED);
         assertThat(answer.data().responses().get(0).partitions().get(0).records().sizeInBytes()).isZero();
+    }
+
+    /**
+     * librdkafka (confluent-kafka-python, as Debian packages it; .ci/run installs it) with
+     * SCRAM-SHA-512 over TLS: produce and consume where allowed, TOPIC_AUTHORIZATION_FAILED where
+     * not, a wrong password refused.
+     */
+    @Test
+    @Order(8)
+    void librdkafkaProducesAndConsumesWithScramOverTlsAndIsRefusedWhereTheAclsSayNo() throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        Assumptions.assumeTrue(Files.isExecutable(python), "/usr/bin/python3 is missing");
+        MatrixClient.Run module = MatrixClient.run(List.of(python.toString(), "-c", "import confluent_kafka"),
+                Path.of("."), Map.of(), Duration.ofSeconds(30));
+        Assumptions.assumeTrue(module.exitCode() == 0, "confluent-kafka-python is not installed (apt-get install "
+                + "python3-confluent-kafka; .ci/run does)");
+
+        MatrixClient.Run run = MatrixClient.run(List.of(python.toString(), "-u", Path.of("src", "test", "clients",
+                "security", "librdkafka_sasl.py").toAbsolutePath().toString(), bootstrap(),
+                certificates.authorityPem().toString(), "SCRAM-SHA-512", "alice", ALICE_PASSWORD, "orders", "payments"),
+                Path.of("."), Map.of(), Duration.ofMinutes(3));
+
+        System.out.println(run.output());
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.output().lines().filter(l -> l.startsWith("CHECK ")).toList()).containsExactly(
+                line(run, "produce-allowed"), line(run, "consume-allowed"), line(run, "produce-denied"),
+                line(run, "wrong-password")).allMatch(l -> l.contains(" PASS "));
+        assertThat(endOffset("payments")).as("nothing written where denied").isEqualTo(1);
+    }
+
+    /** kcat (librdkafka) lists the metadata as alice: the topic she may not describe is not in it. */
+    @Test
+    @Order(8)
+    void kcatSeesOnlyTheTopicsItsUserMayDescribe() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/kcat")), "kcat is not installed (apt-get install "
+                + "kcat; .ci/run does)");
+
+        MatrixClient.Run run = MatrixClient.run(List.of("/usr/bin/kcat", "-b", bootstrap(), "-L", "-J",
+                "-X", "security.protocol=SASL_SSL", "-X", "sasl.mechanisms=SCRAM-SHA-512", "-X", "sasl.username=alice",
+                "-X", "sasl.password=" + ALICE_PASSWORD, "-X", "ssl.ca.location=" + certificates.authorityPem()),
+                Path.of("."), Map.of(), Duration.ofMinutes(1));
+
+        assertThat(run.exitCode()).as(run.output()).isZero();
+        assertThat(run.output()).contains("\"topic\":\"orders\"").doesNotContain("\"topic\":\"secret\"");
+    }
+
+    private static String line(MatrixClient.Run run, String check) {
+        return run.output().lines().filter(l -> l.startsWith("CHECK " + check + " ")).findFirst()
+                .orElse("CHECK " + check + " missing");
     }
 
     @Test

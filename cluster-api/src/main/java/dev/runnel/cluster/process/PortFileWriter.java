@@ -17,7 +17,7 @@ import dev.runnel.common.process.PortFile;
 /**
  * Writes the {@link PortFile} once the service is ready: its HTTP port ({@code local.server.port},
  * the port the web server bound, which {@code server.port=0} leaves to the kernel) and every
- * {@link ListenerPort}. Ready means started: a broker has bound its Kafka listener and registered.
+ * {@link ListenerPort} and {@link ListenerPorts}. Ready means started: a broker has bound its Kafka listener and registered.
  */
 final class PortFileWriter implements ApplicationListener<ApplicationReadyEvent> {
 
@@ -25,10 +25,12 @@ final class PortFileWriter implements ApplicationListener<ApplicationReadyEvent>
 
     private final Path file;
     private final ObjectProvider<ListenerPort> listeners;
+    private final ObjectProvider<ListenerPorts> namedListeners;
 
-    PortFileWriter(Path file, ObjectProvider<ListenerPort> listeners) {
+    PortFileWriter(Path file, ObjectProvider<ListenerPort> listeners, ObjectProvider<ListenerPorts> namedListeners) {
         this.file = file;
         this.listeners = listeners;
+        this.namedListeners = namedListeners;
     }
 
     @Override
@@ -40,6 +42,9 @@ final class PortFileWriter implements ApplicationListener<ApplicationReadyEvent>
         }
         for (ListenerPort listener : listeners.orderedStream().toList()) {
             ports.put(listener.name(), listener.port().getAsInt());
+        }
+        for (ListenerPorts named : namedListeners.orderedStream().toList()) {
+            ports.putAll(named.ports().get());
         }
         try {
             new PortFile(ProcessHandle.current().pid(), ports).write(file);

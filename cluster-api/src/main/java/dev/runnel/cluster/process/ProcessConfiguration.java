@@ -23,7 +23,8 @@ public class ProcessConfiguration {
 
     @Bean
     @ConditionalOnProperty("runnel.process.port-file")
-    PortFileWriter portFileWriter(ProcessSettings settings, ObjectProvider<ListenerPort> listeners) {
-        return new PortFileWriter(settings.getPortFile(), listeners);
+    PortFileWriter portFileWriter(ProcessSettings settings, ObjectProvider<ListenerPort> listeners,
+            ObjectProvider<ListenerPorts> namedListeners) {
+        return new PortFileWriter(settings.getPortFile(), listeners, namedListeners);
     }
 }
