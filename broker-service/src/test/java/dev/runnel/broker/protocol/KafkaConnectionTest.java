@@ -39,6 +39,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.security.SecurityProtocol;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.PartitionState;
@@ -125,6 +126,37 @@ class KafkaConnectionTest {
         assertThat(topic.partitions().get(0).isrNodes()).containsExactly(1, 2);
         assertThat(topic.partitions().get(1).errorCode()).isEqualTo(Errors.LEADER_NOT_AVAILABLE.code());
         assertThat(topic.partitions().get(1).offlineReplicas()).containsExactly(3);
+    }
+
+    @Test
+    void metadataNamesTheEndpointsOfTheListenerTheClientCameInOn() {
+        metadata.apply(new UpdateMetadataRequest(100, 1, 10, 2, true, List.of(
+                new BrokerInfo(1, "broker-1", 9092, 8091, null, 10, List.of(
+                        new BrokerInfo.Endpoint("INTERNAL", "broker-1", 9092, "PLAINTEXT"),
+                        new BrokerInfo.Endpoint("EXTERNAL", "localhost", 19092, "SASL_SSL"))),
+                new BrokerInfo(2, "broker-2", 9093, 8092, null, 11, List.of(
+                        new BrokerInfo.Endpoint("INTERNAL", "broker-2", 9093, "PLAINTEXT")))),
+                List.of(new TopicInfo("orders", TOPIC_ID, Map.of(), List.of(
+                        new PartitionInfo(0, List.of(1, 2), new PartitionState(1, 4, List.of(1, 2), 6)),
+                        new PartitionInfo(1, List.of(2, 1), new PartitionState(2, 2, List.of(2, 1), 3))))),
+                List.of()));
+        channel = new EmbeddedChannel();
+        KafkaServer.initPipeline(channel, new Listener("EXTERNAL", SecurityProtocol.PLAINTEXT, "127.0.0.1", 0,
+                "localhost", 0), ListenerSecurity.none(), ListenerLimits.defaults(),
+                RequestDispatcher.direct(new KafkaApis(handlers)), KafkaMetrics.none(), RequestMemoryPool.unbounded());
+
+        MetadataResponseData data = ((MetadataResponse) roundTrip(ApiKeys.METADATA, (short) 12,
+                new MetadataRequestData().setTopics(null))).data();
+
+        assertThat(data.brokers()).extracting(b -> b.nodeId() + "@" + b.host() + ":" + b.port())
+                .as("broker 2 has no EXTERNAL listener").containsExactly("1@localhost:19092");
+        MetadataResponseData.MetadataResponseTopic topic = data.topics().find("orders");
+        assertThat(topic.partitions().get(0).leaderId()).isEqualTo(1);
+        assertThat(topic.partitions().get(1).errorCode()).isEqualTo(Errors.LISTENER_NOT_FOUND.code());
+        assertThat(topic.partitions().get(1).leaderId()).isEqualTo(-1);
+        DescribeClusterResponseData cluster = ((DescribeClusterResponse) roundTrip(ApiKeys.DESCRIBE_CLUSTER, (short) 1,
+                new DescribeClusterRequestData())).data();
+        assertThat(cluster.brokers()).extracting(b -> b.brokerId() + "@" + b.port()).containsExactly("1@19092");
     }
 
     @Test
