@@ -24,6 +24,9 @@ import org.apache.kafka.common.protocol.Errors;
 import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.security.AclOperation;
+import dev.runnel.broker.security.ResourceType;
+import dev.runnel.broker.security.Session;
 import dev.runnel.cluster.TopicConfigs;
 import dev.runnel.cluster.TopicInfo;
 
@@ -41,11 +44,19 @@ import dev.runnel.cluster.TopicInfo;
  *
  * Broker configs are read-only (set at start-up from the broker's properties) and are refused
  * with INVALID_REQUEST; other resource types with INVALID_REQUEST too.
+ *
+ * <p>Authorization comes first, as in Kafka: a topic needs ALTER_CONFIGS on the topic (else
+ * TOPIC_AUTHORIZATION_FAILED), a broker (its loggers, client metrics) ALTER_CONFIGS on the
+ * cluster (else CLUSTER_AUTHORIZATION_FAILED), a group ALTER_CONFIGS on the group (else
+ * GROUP_AUTHORIZATION_FAILED); a refused resource is neither validated nor changed.
  */
 final class AlterConfigsHandler implements ApiHandler {
 
     static final byte TOPIC = 2;
     static final byte BROKER = 4;
+    private static final byte BROKER_LOGGER = 8;
+    private static final byte CLIENT_METRICS = 16;
+    private static final byte GROUP = 32;
 
     private static final byte SET = 0;
     private static final byte DELETE = 1;
@@ -76,8 +87,8 @@ final class AlterConfigsHandler implements ApiHandler {
             for (AlterConfigsRequestData.AlterConfigsResource resource : data.resources()) {
                 Map<String, String> wanted = new LinkedHashMap<>();
                 resource.configs().forEach(c -> wanted.put(c.name(), c.value()));
-                results.add(alter(resource.resourceType(), resource.resourceName(), data.validateOnly(),
-                        current -> replaceAll(current, wanted)));
+                results.add(alter(request.session(), resource.resourceType(), resource.resourceName(),
+                        data.validateOnly(), current -> replaceAll(current, wanted)));
             }
             return all(results).thenApply(done -> {
                 AlterConfigsResponseData response = new AlterConfigsResponseData();
@@ -91,7 +102,7 @@ final class AlterConfigsHandler implements ApiHandler {
         List<CompletableFuture<Result>> results = new ArrayList<>();
         for (IncrementalAlterConfigsRequestData.AlterConfigsResource resource : data.resources()) {
             List<IncrementalAlterConfigsRequestData.AlterableConfig> ops = new ArrayList<>(resource.configs());
-            results.add(alter(resource.resourceType(), resource.resourceName(), data.validateOnly(),
+            results.add(alter(request.session(), resource.resourceType(), resource.resourceName(), data.validateOnly(),
                     current -> incremental(current, ops)));
         }
         return all(results).thenApply(done -> {
@@ -114,8 +125,12 @@ final class AlterConfigsHandler implements ApiHandler {
         }
     }
 
-    private CompletableFuture<Result> alter(byte type, String name, boolean validateOnly,
+    private CompletableFuture<Result> alter(Session session, byte type, String name, boolean validateOnly,
             Function<Map<String, String>, Change> plan) {
+        Errors refusal = refusal(session, type, name);
+        if (refusal != null) {
+            return done(type, name, refusal, refusal.message());
+        }
         if (type == BROKER) {
             return done(type, name, Errors.INVALID_REQUEST, "Broker configs are read-only: set them in the broker's "
                     + "properties (runnel.broker.*) and restart it");
@@ -154,6 +169,19 @@ final class AlterConfigsHandler implements ApiHandler {
                 Duration.ofSeconds(30)).thenApply(answer -> answer.ok()
                         ? new Result(type, name, Errors.NONE, null)
                         : new Result(type, name, TopicAdminHandler.error(answer), answer.detail()));
+    }
+
+    /** The authorization error for altering the resource, or null if the connection may (Kafka's rules). */
+    private static Errors refusal(Session session, byte type, String name) {
+        return switch (type) {
+            case BROKER, BROKER_LOGGER, CLIENT_METRICS -> session.allowed(AclOperation.ALTER_CONFIGS,
+                    ResourceType.CLUSTER, ResourceType.CLUSTER_NAME) ? null : Errors.CLUSTER_AUTHORIZATION_FAILED;
+            case TOPIC -> session.allowed(AclOperation.ALTER_CONFIGS, ResourceType.TOPIC, name) ? null
+                    : Errors.TOPIC_AUTHORIZATION_FAILED;
+            case GROUP -> session.allowed(AclOperation.ALTER_CONFIGS, ResourceType.GROUP, name) ? null
+                    : Errors.GROUP_AUTHORIZATION_FAILED;
+            default -> null;
+        };
     }
 
     private static Change replaceAll(Map<String, String> current, Map<String, String> wanted) {

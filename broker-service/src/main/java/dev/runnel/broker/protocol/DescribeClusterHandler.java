@@ -17,6 +17,7 @@ import dev.runnel.cluster.BrokerInfo;
  * DescribeCluster: the cluster id, the live brokers and the node clients treat as the controller,
  * as Metadata gives them. Brokers describe brokers only: asking one for the controllers' endpoints
  * is MISMATCHED_ENDPOINT_TYPE, as in Kafka. No broker is fenced (an unregistered one is not listed).
+ * Anyone may ask; the cluster's authorized operations are filled in when asked for, as by Metadata.
  */
 final class DescribeClusterHandler implements ApiHandler {
 
@@ -45,6 +46,9 @@ final class DescribeClusterHandler implements ApiHandler {
         }
         MetadataCache.Snapshot view = metadata.snapshot();
         response.setClusterId(clusterId.get()).setControllerId(MetadataHandler.controllerIdForClients(view));
+        if (body.includeClusterAuthorizedOperations()) {
+            response.setClusterAuthorizedOperations(MetadataHandler.clusterAuthorizedOperations(request.session()));
+        }
         String listener = request.session().listener();
         view.brokers().values().stream().sorted(Comparator.comparingInt(BrokerInfo::id)).forEach(b ->
                 b.endpoint(listener).ifPresent(e -> response.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker()

@@ -15,18 +15,29 @@ import org.apache.kafka.common.protocol.Errors;
 
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.security.AclOperation;
+import dev.runnel.broker.security.ResourceType;
+import dev.runnel.broker.security.Session;
 import dev.runnel.cluster.TopicConfigs;
 import dev.runnel.cluster.TopicInfo;
 
 /**
  * DescribeConfigs: a topic's configs (its overrides, and Kafka's default for every other accepted
  * config) from the metadata the controller sent, and this broker's own settings, read-only.
+ *
+ * <p>As in Kafka, a topic needs DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED),
+ * a broker's configs (and its loggers' and client metrics') DESCRIBE_CONFIGS on the cluster (else
+ * CLUSTER_AUTHORIZATION_FAILED) and a group's DESCRIBE_CONFIGS on the group (else
+ * GROUP_AUTHORIZATION_FAILED), decided before anything else about the resource.
  */
 final class DescribeConfigsHandler implements ApiHandler {
 
     /** Kafka's ConfigResource.Type ids. */
     private static final byte TOPIC = 2;
     private static final byte BROKER = 4;
+    private static final byte BROKER_LOGGER = 8;
+    private static final byte CLIENT_METRICS = 16;
+    private static final byte GROUP = 32;
     /** Kafka's DescribeConfigsResponse.ConfigSource ids. */
     private static final byte DYNAMIC_TOPIC_CONFIG = 1;
     private static final byte STATIC_BROKER_CONFIG = 4;
@@ -48,9 +59,26 @@ final class DescribeConfigsHandler implements ApiHandler {
         DescribeConfigsRequestData body = (DescribeConfigsRequestData) request.body();
         DescribeConfigsResponseData response = new DescribeConfigsResponseData();
         for (DescribeConfigsRequestData.DescribeConfigsResource resource : body.resources()) {
-            response.results().add(describe(resource, body.includeDocumentation(), request.version()));
+            Errors refusal = refusal(request.session(), resource.resourceType(), resource.resourceName());
+            response.results().add(refusal == null ? describe(resource, body.includeDocumentation(), request.version())
+                    : new DescribeConfigsResult().setResourceType(resource.resourceType())
+                            .setResourceName(resource.resourceName()).setErrorCode(refusal.code())
+                            .setErrorMessage(refusal.message()));
         }
         return CompletableFuture.completedFuture(response);
+    }
+
+    /** The authorization error for describing the resource, or null if the connection may (Kafka's rules). */
+    private static Errors refusal(Session session, byte type, String name) {
+        return switch (type) {
+            case BROKER, BROKER_LOGGER, CLIENT_METRICS -> session.allowed(AclOperation.DESCRIBE_CONFIGS,
+                    ResourceType.CLUSTER, ResourceType.CLUSTER_NAME) ? null : Errors.CLUSTER_AUTHORIZATION_FAILED;
+            case TOPIC -> session.allowed(AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, name) ? null
+                    : Errors.TOPIC_AUTHORIZATION_FAILED;
+            case GROUP -> session.allowed(AclOperation.DESCRIBE_CONFIGS, ResourceType.GROUP, name) ? null
+                    : Errors.GROUP_AUTHORIZATION_FAILED;
+            default -> null;
+        };
     }
 
     private DescribeConfigsResult describe(DescribeConfigsRequestData.DescribeConfigsResource resource,

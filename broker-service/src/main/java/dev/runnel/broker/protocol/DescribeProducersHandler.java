@@ -13,6 +13,9 @@ import dev.runnel.broker.replication.Partition;
 import dev.runnel.broker.replication.ReplicaError;
 import dev.runnel.broker.replication.ReplicaException;
 import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.security.AclOperation;
+import dev.runnel.broker.security.Authorizer;
+import dev.runnel.broker.security.ResourceType;
 import dev.runnel.broker.storage.ProducerStateEntry;
 import dev.runnel.common.TopicPartition;
 
@@ -22,7 +25,8 @@ import dev.runnel.common.TopicPartition;
  * transaction started ({@code kafka-transactions describe-producers} and {@code find-hanging}).
  * As Kafka's, any replica answers (a follower keeps the same state from what it replicates), so
  * {@code find-hanging --broker-id} can look at every partition a broker hosts; a partition not
- * hosted here is NOT_LEADER_OR_FOLLOWER.
+ * hosted here is NOT_LEADER_OR_FOLLOWER. As in Kafka, a topic the connection may not READ is
+ * TOPIC_AUTHORIZATION_FAILED for each of its partitions.
  */
 final class DescribeProducersHandler implements ApiHandler {
 
@@ -40,10 +44,18 @@ final class DescribeProducersHandler implements ApiHandler {
             DescribeProducersResponseData.TopicResponse topicResponse =
                     new DescribeProducersResponseData.TopicResponse().setName(topic.name());
             response.topics().add(topicResponse);
+            // As Kafka, a name no topic can have is refused before it is authorized.
+            boolean authorized = !validName(topic.name()) || request.session().allowed(AclOperation.READ,
+                    ResourceType.TOPIC, topic.name(), Authorizer.Audit.EXPLICIT);
             for (int index : topic.partitionIndexes()) {
                 DescribeProducersResponseData.PartitionResponse out =
                         new DescribeProducersResponseData.PartitionResponse().setPartitionIndex(index);
                 topicResponse.partitions().add(out);
+                if (!authorized) {
+                    out.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                            .setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message());
+                    continue;
+                }
                 try {
                     TopicPartition tp = new TopicPartition(topic.name(), index);
                     Partition partition = replicas.partition(tp).orElseThrow(() -> new ReplicaException(
@@ -65,5 +77,14 @@ final class DescribeProducersHandler implements ApiHandler {
             }
         }
         return CompletableFuture.completedFuture(response);
+    }
+
+    private static boolean validName(String topic) {
+        try {
+            TopicPartition.validateTopicName(topic);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 }

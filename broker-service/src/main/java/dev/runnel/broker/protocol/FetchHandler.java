@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
@@ -21,6 +22,9 @@ import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.replication.FetchParams;
 import dev.runnel.broker.replication.FetchResult;
 import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.security.AclOperation;
+import dev.runnel.broker.security.Authorizer;
+import dev.runnel.broker.security.ResourceType;
 import dev.runnel.broker.storage.AbortedTransaction;
 import dev.runnel.broker.storage.PartitionLog;
 import dev.runnel.common.TopicPartition;
@@ -37,6 +41,10 @@ import dev.runnel.common.TopicPartition;
  * Sessions (KIP-227) are not kept: every answer carries session id 0, so clients send full
  * fetches. {@code read_committed} reads to the same bound as {@code read_uncommitted} (the
  * high watermark), since there are no transactions.
+ *
+ * <p>Authorization, as Kafka's: a consumer needs READ on each topic, else its partitions are
+ * TOPIC_AUTHORIZATION_FAILED (before the topic's existence is looked at); a follower needs to be
+ * the broker it names (Kafka's CLUSTER_ACTION, see {@link #replicaRefusal}).
  */
 final class FetchHandler implements ApiHandler {
 
@@ -69,7 +77,9 @@ final class FetchHandler implements ApiHandler {
         FetchRequestData data = (FetchRequestData) request.body();
         short version = request.version();
         int replicaId = replicaId(data, version);
-        List<Wanted> wanted = resolve(data, version, replicaRefusal(request, data, version));
+        Predicate<String> mayRead = replicaId >= 0 ? name -> true
+                : request.session().allowedNames(AclOperation.READ, ResourceType.TOPIC, Authorizer.Audit.EXPLICIT);
+        List<Wanted> wanted = resolve(data, version, replicaRefusal(request, data, version), mayRead);
         List<FetchParams.PartitionRequest> reads = new ArrayList<>();
         for (Wanted w : wanted) {
             if (w.refusal() == null) {
@@ -114,13 +124,17 @@ final class FetchHandler implements ApiHandler {
         return null;
     }
 
-    private List<Wanted> resolve(FetchRequestData data, short version, Errors refusal) {
+    private List<Wanted> resolve(FetchRequestData data, short version, Errors refusal, Predicate<String> mayRead) {
         List<Wanted> wanted = new ArrayList<>();
         for (FetchRequestData.FetchTopic topic : data.topics()) {
             Optional<String> name = version >= 13 ? TopicIds.nameOf(metadata, topic.topicId()) : Optional.of(topic.topic());
             for (FetchRequestData.FetchPartition partition : topic.partitions()) {
                 if (refusal != null || name.isEmpty()) {
                     wanted.add(new Wanted(topic, partition, null, refusal != null ? refusal : Errors.UNKNOWN_TOPIC_ID));
+                    continue;
+                }
+                if (!mayRead.test(name.get())) {
+                    wanted.add(new Wanted(topic, partition, null, Errors.TOPIC_AUTHORIZATION_FAILED));
                     continue;
                 }
                 try {

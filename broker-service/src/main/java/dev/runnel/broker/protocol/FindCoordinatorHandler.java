@@ -19,6 +19,9 @@ import dev.runnel.broker.group.GroupMetadataManager;
 import dev.runnel.broker.group.GroupSettings;
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.security.AclOperation;
+import dev.runnel.broker.security.ResourceType;
+import dev.runnel.broker.security.Session;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.InternalTopics;
 import dev.runnel.cluster.PartitionInfo;
@@ -31,6 +34,10 @@ import dev.runnel.cluster.TopicInfo;
  * topic asks the controller to create it and answers COORDINATOR_NOT_AVAILABLE, so the client asks
  * again; while fewer brokers are alive than its replication factor it is not created (as Kafka),
  * and every request gets COORDINATOR_NOT_AVAILABLE saying so.
+ *
+ * <p>As in Kafka, a group's coordinator is told only to a connection that may DESCRIBE the group
+ * (else GROUP_AUTHORIZATION_FAILED), a transactional id's only to one that may DESCRIBE the id
+ * (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED); a refused key creates no coordinator topic.
  */
 final class FindCoordinatorHandler implements ApiHandler {
 
@@ -92,7 +99,7 @@ final class FindCoordinatorHandler implements ApiHandler {
         FindCoordinatorResponseData response = new FindCoordinatorResponseData();
         if (request.version() >= 4) {
             for (String key : data.coordinatorKeys()) {
-                Found found = reachable(find(data.keyType(), key), request.session().listener());
+                Found found = reachable(find(data.keyType(), key, request.session()), request.session().listener());
                 response.coordinators().add(new FindCoordinatorResponseData.Coordinator().setKey(key)
                         .setErrorCode(found.error().code()).setErrorMessage(found.message())
                         .setNodeId(found.broker() == null ? -1 : found.broker().id())
@@ -100,8 +107,10 @@ final class FindCoordinatorHandler implements ApiHandler {
                         .setPort(found.broker() == null ? -1 : found.endpoint().port()));
             }
         } else {
-            Found found = reachable(find(data.keyType(), data.key()), request.session().listener());
-            response.setErrorCode(found.error().code()).setErrorMessage(found.message())
+            Found found = reachable(find(data.keyType(), data.key(), request.session()), request.session().listener());
+            // Before v4 a refusal says what it is, as Kafka's whole-request error answer does.
+            response.setErrorCode(found.error().code()).setErrorMessage(found.message() == null
+                    && found.error() != Errors.NONE ? found.error().message() : found.message())
                     .setNodeId(found.broker() == null ? -1 : found.broker().id())
                     .setHost(found.broker() == null ? "" : found.endpoint().host())
                     .setPort(found.broker() == null ? -1 : found.endpoint().port());
@@ -109,9 +118,15 @@ final class FindCoordinatorHandler implements ApiHandler {
         return CompletableFuture.completedFuture(response);
     }
 
-    private Found find(byte keyType, String key) {
+    private Found find(byte keyType, String key, Session session) {
         if (keyType != GROUP && (keyType != TRANSACTION || transactions == null)) {
             return new Found(Errors.INVALID_REQUEST, "unknown coordinator key type " + keyType, null);
+        }
+        if (keyType == GROUP && !session.allowed(AclOperation.DESCRIBE, ResourceType.GROUP, key)) {
+            return new Found(Errors.GROUP_AUTHORIZATION_FAILED, null, null);
+        }
+        if (keyType == TRANSACTION && !session.allowed(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) {
+            return new Found(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null, null);
         }
         if (key == null || key.isEmpty()) {
             return new Found(Errors.INVALID_REQUEST, keyType == GROUP ? "the group id is empty"

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
@@ -18,10 +19,20 @@ import org.apache.kafka.common.protocol.Errors;
 
 import dev.runnel.broker.group.GroupAdmin;
 import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.broker.security.AclOperation;
+import dev.runnel.broker.security.Authorizer;
+import dev.runnel.broker.security.ResourceType;
+import dev.runnel.broker.security.Session;
 
 /**
  * ListGroups 0-5, DescribeGroups 0-6 and DeleteGroups 0-2 over the groups this broker
  * coordinates; admin clients ask every broker and merge. All groups here are classic groups.
+ *
+ * <p>Authorization, as Kafka's: ListGroups lists every group to a connection that may DESCRIBE
+ * the cluster and otherwise only the groups it may DESCRIBE (no denial is logged);
+ * DescribeGroups needs DESCRIBE on each group and DeleteGroups DELETE on each, else that group is
+ * GROUP_AUTHORIZATION_FAILED and left as it is. DescribeGroups v3+ fills in a described group's
+ * authorized operations when asked.
  */
 final class GroupAdminHandler implements ApiHandler {
 
@@ -48,9 +59,16 @@ final class GroupAdminHandler implements ApiHandler {
         short version = request.version();
         Set<String> states = version >= 4 ? lower(data.statesFilter()) : Set.of();
         Set<String> types = version >= 5 ? lower(data.typesFilter()) : Set.of();
+        Session session = request.session();
+        boolean describesCluster = session.allowed(AclOperation.DESCRIBE, ResourceType.CLUSTER,
+                ResourceType.CLUSTER_NAME, Authorizer.Audit.FILTER);
         return admin.list().thenApply(groups -> {
             ListGroupsResponseData response = new ListGroupsResponseData();
             for (GroupAdmin.Listing g : groups) {
+                if (!describesCluster && !session.allowed(AclOperation.DESCRIBE, ResourceType.GROUP, g.groupId(),
+                        Authorizer.Audit.FILTER)) {
+                    continue;
+                }
                 if ((!states.isEmpty() && !states.contains(g.state().kafkaName().toLowerCase(Locale.ROOT)))
                         || (!types.isEmpty() && !types.contains(CLASSIC))) {
                     continue;
@@ -76,9 +94,15 @@ final class GroupAdminHandler implements ApiHandler {
     private CompletableFuture<ApiMessage> describe(KafkaWire.Request request) {
         DescribeGroupsRequestData data = (DescribeGroupsRequestData) request.body();
         short version = request.version();
+        Session session = request.session();
         List<CompletableFuture<DescribeGroupsResponseData.DescribedGroup>> each = new ArrayList<>();
         for (String groupId : data.groups()) {
-            each.add(admin.describe(groupId).thenApply(d -> described(d, version, data.includeAuthorizedOperations())));
+            if (!session.allowed(AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) {
+                each.add(CompletableFuture.completedFuture(refused(groupId)));
+                continue;
+            }
+            each.add(admin.describe(groupId).thenApply(d -> described(d, version, data.includeAuthorizedOperations(),
+                    session)));
         }
         return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v -> {
             DescribeGroupsResponseData response = new DescribeGroupsResponseData();
@@ -87,8 +111,18 @@ final class GroupAdminHandler implements ApiHandler {
         });
     }
 
+    /**
+     * A group the connection may not describe: its id and the error, nothing of its state, its
+     * authorized operations left at the default (Kafka's answer).
+     */
+    private static DescribeGroupsResponseData.DescribedGroup refused(String groupId) {
+        return new DescribeGroupsResponseData.DescribedGroup().setGroupId(groupId)
+                .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()).setGroupState("").setProtocolType("")
+                .setProtocolData("");
+    }
+
     private static DescribeGroupsResponseData.DescribedGroup described(GroupAdmin.Description d, short version,
-            boolean includeOperations) {
+            boolean includeOperations, Session session) {
         Errors error = d.error();
         if (error == Errors.GROUP_ID_NOT_FOUND && version < 6) {
             // Before v6 an unknown group is described as Dead with no error.
@@ -102,8 +136,9 @@ final class GroupAdminHandler implements ApiHandler {
                     : error.message());
         }
         if (version >= 3) {
-            // No ACLs: a client that asked may READ, DELETE and DESCRIBE (AclOperation codes 3, 6, 8).
-            group.setAuthorizedOperations(includeOperations ? (1 << 3) | (1 << 6) | (1 << 8) : Integer.MIN_VALUE);
+            // Only a group described without an error has its operations told, as in Kafka.
+            group.setAuthorizedOperations(includeOperations && error == Errors.NONE
+                    ? MetadataHandler.authorizedOperations(session, ResourceType.GROUP, d.groupId()) : Integer.MIN_VALUE);
         }
         for (GroupAdmin.MemberDescription m : d.members()) {
             group.members().add(new DescribeGroupsResponseData.DescribedGroupMember().setMemberId(m.memberId())
@@ -116,7 +151,10 @@ final class GroupAdminHandler implements ApiHandler {
     private CompletableFuture<ApiMessage> delete(KafkaWire.Request request) {
         DeleteGroupsRequestData data = (DeleteGroupsRequestData) request.body();
         List<String> ids = data.groupsNames();
-        List<CompletableFuture<Errors>> each = ids.stream().map(admin::delete).toList();
+        Predicate<String> mayDelete = request.session().allowedNames(AclOperation.DELETE, ResourceType.GROUP,
+                Authorizer.Audit.EXPLICIT);
+        List<CompletableFuture<Errors>> each = ids.stream().map(id -> mayDelete.test(id) ? admin.delete(id)
+                : CompletableFuture.completedFuture(Errors.GROUP_AUTHORIZATION_FAILED)).toList();
         return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v -> {
             DeleteGroupsResponseData response = new DeleteGroupsResponseData();
             for (int i = 0; i < ids.size(); i++) {

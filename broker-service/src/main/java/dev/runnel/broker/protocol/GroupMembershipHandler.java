@@ -22,11 +22,15 @@ import dev.runnel.broker.group.JoinRequest;
 import dev.runnel.broker.group.JoinResult;
 import dev.runnel.broker.group.MemberProtocol;
 import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.broker.security.AclOperation;
+import dev.runnel.broker.security.ResourceType;
 
 /**
  * The classic group membership APIs: JoinGroup 0-9, SyncGroup 0-5, Heartbeat 0-4 and LeaveGroup
  * 0-5, translated to and from the {@link GroupCoordinator}. JoinGroup and SyncGroup answers may be
- * parked for a whole rebalance; the connection keeps later answers in order behind them.
+ * parked for a whole rebalance; the connection keeps later answers in order behind them. Each
+ * needs READ on the group, else it is answered GROUP_AUTHORIZATION_FAILED and the group is left
+ * as it was, as in Kafka.
  */
 final class GroupMembershipHandler implements ApiHandler {
 
@@ -38,11 +42,24 @@ final class GroupMembershipHandler implements ApiHandler {
 
     @Override
     public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
+        if (!request.session().allowed(AclOperation.READ, ResourceType.GROUP, groupId(request))) {
+            return CompletableFuture.completedFuture(KafkaWire.errorResponse(request, Errors.GROUP_AUTHORIZATION_FAILED));
+        }
         return switch (request.apiKey()) {
             case JOIN_GROUP -> join(request);
             case SYNC_GROUP -> sync(request);
             case HEARTBEAT -> heartbeat(request);
             case LEAVE_GROUP -> leave(request);
+            default -> throw new IllegalArgumentException("not a membership API: " + request.apiKey());
+        };
+    }
+
+    private static String groupId(KafkaWire.Request request) {
+        return switch (request.apiKey()) {
+            case JOIN_GROUP -> ((JoinGroupRequestData) request.body()).groupId();
+            case SYNC_GROUP -> ((SyncGroupRequestData) request.body()).groupId();
+            case HEARTBEAT -> ((HeartbeatRequestData) request.body()).groupId();
+            case LEAVE_GROUP -> ((LeaveGroupRequestData) request.body()).groupId();
             default -> throw new IllegalArgumentException("not a membership API: " + request.apiKey());
         };
     }

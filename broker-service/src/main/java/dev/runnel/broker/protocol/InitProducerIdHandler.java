@@ -10,6 +10,10 @@ import org.apache.kafka.common.protocol.Errors;
 
 import dev.runnel.broker.cluster.ProducerIdManager;
 import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.broker.security.AclOperation;
+import dev.runnel.broker.security.Authorizer;
+import dev.runnel.broker.security.ResourceType;
+import dev.runnel.broker.security.Session;
 import dev.runnel.broker.transaction.TransactionCoordinator;
 
 /**
@@ -19,6 +23,10 @@ import dev.runnel.broker.transaction.TransactionCoordinator;
  * answer is the retriable COORDINATOR_NOT_AVAILABLE. With one: the transaction coordinator's
  * answer (the id's producer id with its epoch bumped, the previous producer fenced), PRODUCER_FENCED
  * being INVALID_PRODUCER_EPOCH below v4; an empty transactional id is INVALID_REQUEST, as in Kafka.
+ *
+ * <p>Authorization, as Kafka's, before anything else: a transactional id needs WRITE on it (else
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED); an idempotent producer needs IDEMPOTENT_WRITE on the
+ * cluster or, failing that, WRITE on at least one topic (KIP-679), else CLUSTER_AUTHORIZATION_FAILED.
  */
 final class InitProducerIdHandler implements ApiHandler {
 
@@ -40,6 +48,16 @@ final class InitProducerIdHandler implements ApiHandler {
     public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
         InitProducerIdRequestData body = (InitProducerIdRequestData) request.body();
         String transactionalId = body.transactionalId();
+        Session session = request.session();
+        if (transactionalId != null
+                && !session.allowed(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)) {
+            return CompletableFuture.completedFuture(error(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
+        }
+        if (transactionalId == null && !session.allowed(AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER,
+                ResourceType.CLUSTER_NAME, Authorizer.Audit.FILTER)
+                && !session.allowedOnAny(AclOperation.WRITE, ResourceType.TOPIC)) {
+            return CompletableFuture.completedFuture(error(Errors.CLUSTER_AUTHORIZATION_FAILED));
+        }
         if (transactionalId != null) {
             if (transactionalId.isEmpty() || transactions == null) {
                 return CompletableFuture.completedFuture(error(Errors.INVALID_REQUEST));

@@ -2,6 +2,7 @@ package dev.runnel.broker.protocol;
 
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
@@ -12,6 +13,9 @@ import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.replication.Partition;
 import dev.runnel.broker.replication.ReplicaException;
 import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.security.AclOperation;
+import dev.runnel.broker.security.Authorizer;
+import dev.runnel.broker.security.ResourceType;
 import dev.runnel.broker.storage.LogException;
 import dev.runnel.common.TopicPartition;
 
@@ -26,6 +30,9 @@ import dev.runnel.common.TopicPartition;
  *   -5 latest tiered   none: -1 (no tiered storage)
  *  >=0                 the first record at or after that timestamp, below the high watermark; -1 if none
  * </pre>
+ *
+ * A topic the connection may not DESCRIBE is TOPIC_AUTHORIZATION_FAILED for each of its
+ * partitions, as in Kafka.
  */
 final class ListOffsetsHandler implements ApiHandler {
 
@@ -45,11 +52,20 @@ final class ListOffsetsHandler implements ApiHandler {
     public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
         ListOffsetsRequestData data = (ListOffsetsRequestData) request.body();
         ListOffsetsResponseData response = new ListOffsetsResponseData();
+        Predicate<String> mayDescribe = request.session().allowedNames(AclOperation.DESCRIBE, ResourceType.TOPIC,
+                Authorizer.Audit.EXPLICIT);
         for (ListOffsetsRequestData.ListOffsetsTopic topic : data.topics()) {
             ListOffsetsResponseData.ListOffsetsTopicResponse topicResponse =
                     new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(topic.name());
             response.topics().add(topicResponse);
+            boolean authorized = mayDescribe.test(topic.name());
             for (ListOffsetsRequestData.ListOffsetsPartition p : topic.partitions()) {
+                if (!authorized) {
+                    topicResponse.partitions().add(new ListOffsetsResponseData.ListOffsetsPartitionResponse()
+                            .setPartitionIndex(p.partitionIndex()).setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                            .setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1));
+                    continue;
+                }
                 boolean readCommitted = request.version() >= 2
                         && data.isolationLevel() == FetchHandler.READ_COMMITTED;
                 topicResponse.partitions().add(withoutEpochBefore4(answer(topic.name(), p, data.replicaId(),

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import org.apache.kafka.common.Uuid;
@@ -20,6 +21,10 @@ import org.apache.kafka.common.protocol.Errors;
 import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.security.AclOperation;
+import dev.runnel.broker.security.Authorizer;
+import dev.runnel.broker.security.ResourceType;
+import dev.runnel.broker.security.Session;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.TopicInfo;
@@ -34,6 +39,13 @@ import dev.runnel.common.TopicPartition;
  * <p>With {@code auto.create.topics.enable}, an unknown topic that the client allows to be
  * created is created through the controller with its defaults, and answered with
  * LEADER_NOT_AVAILABLE until the metadata names it, so the client asks again.
+ *
+ * <p>Authorization, as Kafka's: the listing of all topics leaves out those the connection may not
+ * DESCRIBE (no denial is logged); a topic asked for by name that it may not DESCRIBE is
+ * TOPIC_AUTHORIZATION_FAILED whether or not it exists, so its existence is not given away (asked
+ * for by id, the answer keeps the id, which is not secret). Auto-creation needs CREATE on the
+ * cluster or on the topic, else the topic is TOPIC_AUTHORIZATION_FAILED and nothing is created.
+ * From v8 the topics' and (to v10) the cluster's authorized operations are filled in when asked.
  */
 final class MetadataHandler implements ApiHandler {
 
@@ -53,7 +65,8 @@ final class MetadataHandler implements ApiHandler {
         MetadataRequestData body = (MetadataRequestData) request.body();
         short version = request.version();
         MetadataCache.Snapshot view = metadata.snapshot();
-        String listener = request.session().listener();
+        Session session = request.session();
+        String listener = session.listener();
         MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(clusterId.get())
                 .setControllerId(controllerIdForClients(view));
@@ -63,13 +76,48 @@ final class MetadataHandler implements ApiHandler {
                         .setNodeId(b.id()).setHost(e.host()).setPort(e.port()).setRack(b.rack()))));
         if (body.topics() == null) {
             view.topics().values().stream().sorted((a, b) -> a.name().compareTo(b.name()))
+                    .filter(t -> session.allowed(AclOperation.DESCRIBE, ResourceType.TOPIC, t.name(),
+                            Authorizer.Audit.FILTER))
                     .forEach(t -> response.topics().add(describe(t, view.brokers(), listener, version)));
         } else {
+            // Decided at most once a request, and only when an unknown topic is to be created.
+            Predicate<String> clusterCreate = session.allowedNames(AclOperation.CREATE, ResourceType.CLUSTER,
+                    Authorizer.Audit.FILTER);
             for (MetadataRequestData.MetadataRequestTopic requested : body.topics()) {
-                response.topics().add(lookup(requested, view, listener, version, body.allowAutoTopicCreation()));
+                response.topics().add(lookup(requested, view, listener, version, body.allowAutoTopicCreation(),
+                        session, clusterCreate));
             }
         }
+        if (version >= 8 && body.includeTopicAuthorizedOperations()) {
+            for (MetadataResponseTopic topic : response.topics()) {
+                if (topic.errorCode() != Errors.TOPIC_AUTHORIZATION_FAILED.code()
+                        && topic.errorCode() != Errors.UNKNOWN_TOPIC_ID.code()) {
+                    topic.setTopicAuthorizedOperations(authorizedOperations(session, ResourceType.TOPIC, topic.name()));
+                }
+            }
+        }
+        if (version >= 8 && version <= 10 && body.includeClusterAuthorizedOperations()) {
+            response.setClusterAuthorizedOperations(clusterAuthorizedOperations(session));
+        }
         return CompletableFuture.completedFuture(response);
+    }
+
+    /**
+     * The {@code *_authorized_operations} bit field of the resource: bit {@code n} set for each
+     * operation of code {@code n} the connection may do on it.
+     */
+    static int authorizedOperations(Session session, ResourceType type, String name) {
+        int field = 0;
+        for (AclOperation operation : session.allowedOperations(type, name)) {
+            field |= 1 << operation.code();
+        }
+        return field;
+    }
+
+    /** The cluster's authorized operations, as Kafka answers them: none (0) unless the connection may DESCRIBE it. */
+    static int clusterAuthorizedOperations(Session session) {
+        return session.allowed(AclOperation.DESCRIBE, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME)
+                ? authorizedOperations(session, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME) : 0;
     }
 
     /**
@@ -81,7 +129,7 @@ final class MetadataHandler implements ApiHandler {
     }
 
     private MetadataResponseTopic lookup(MetadataRequestData.MetadataRequestTopic requested, MetadataCache.Snapshot view,
-            String listener, short version, boolean allowAutoCreate) {
+            String listener, short version, boolean allowAutoCreate, Session session, Predicate<String> clusterCreate) {
         String name = requested.name();
         Optional<TopicInfo> topic;
         if (name == null) {
@@ -93,14 +141,26 @@ final class MetadataHandler implements ApiHandler {
             if (topic.isEmpty()) {
                 return new MetadataResponseTopic().setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()).setTopicId(id);
             }
+            if (!session.allowed(AclOperation.DESCRIBE, ResourceType.TOPIC, topic.get().name())) {
+                return new MetadataResponseTopic().setName(null).setTopicId(id)
+                        .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+            }
         } else {
+            if (!session.allowed(AclOperation.DESCRIBE, ResourceType.TOPIC, name)) {
+                return unauthorized(name, false);
+            }
+            topic = view.topic(name);
+            boolean autoCreates = topic.isEmpty() && autoCreate != null && allowAutoCreate;
+            if (autoCreates && !clusterCreate.test(ResourceType.CLUSTER_NAME)
+                    && !session.allowed(AclOperation.CREATE, ResourceType.TOPIC, name)) {
+                return unauthorized(name, name.startsWith("__"));
+            }
             try {
                 TopicPartition.validateTopicName(name);
             } catch (IllegalArgumentException e) {
                 return new MetadataResponseTopic().setName(name).setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code());
             }
-            topic = view.topic(name);
-            if (topic.isEmpty() && autoCreate != null && allowAutoCreate && !name.startsWith("__")) {
+            if (autoCreates && !name.startsWith("__")) {
                 // Created with the controller's defaults; a concurrent creation (TOPIC_EXISTS) is as good.
                 autoCreate.call("POST", "/topics", Map.of("name", name), Duration.ofSeconds(30));
                 return new MetadataResponseTopic().setName(name).setErrorCode(Errors.LEADER_NOT_AVAILABLE.code());
@@ -110,6 +170,12 @@ final class MetadataHandler implements ApiHandler {
             }
         }
         return describe(topic.get(), view.brokers(), listener, version);
+    }
+
+    /** A topic the connection may not see (or create): no id, no partitions, nothing of its own. */
+    private static MetadataResponseTopic unauthorized(String name, boolean internal) {
+        return new MetadataResponseTopic().setName(name).setIsInternal(internal)
+                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
     }
 
     /**

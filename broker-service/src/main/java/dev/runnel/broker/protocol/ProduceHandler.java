@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Predicate;
 
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
@@ -25,6 +26,9 @@ import dev.runnel.broker.storage.AppendOrigin;
 import dev.runnel.broker.replication.AppendResult;
 import dev.runnel.broker.replication.ReplicaException;
 import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.security.AclOperation;
+import dev.runnel.broker.security.Authorizer;
+import dev.runnel.broker.security.ResourceType;
 import dev.runnel.broker.security.Session;
 import dev.runnel.broker.storage.ProducerStateManager;
 import dev.runnel.broker.storage.RecordBatchHeader;
@@ -45,6 +49,13 @@ import dev.runnel.common.TopicPartition;
  * A refused partition changes nothing, and the others of the request are appended regardless.
  * This handler only translates: the appends, the wait for the ISR and the wake-up of waiting
  * fetches are {@link ReplicaManager#appendRecords}'s.
+ *
+ * <p>Authorization, as Kafka's: a request holding transactional batches needs a transactional id
+ * the connection may WRITE, else the whole request is TRANSACTIONAL_ID_AUTHORIZATION_FAILED and
+ * nothing is appended (transactional batches without a transactional id too, authorizer or not);
+ * each topic needs WRITE, else its partitions are TOPIC_AUTHORIZATION_FAILED, decided before the
+ * topic's existence so an unauthorized client learns nothing of it. An idempotent producer needs
+ * nothing more than WRITE on its topics (KIP-679).
  *
  * <p>Transactions (KIP-890 part 1): a transactional batch that would open its producer's
  * transaction on a partition is appended only once the transaction coordinator confirmed that the
@@ -102,8 +113,15 @@ final class ProduceHandler implements ApiHandler {
         ProduceRequestData data = (ProduceRequestData) request.body();
         short acks = data.acks();
         short version = request.version();
+        Session session = request.session();
+        if (hasTransactionalBatches(data) && (data.transactionalId() == null
+                || !session.allowed(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, data.transactionalId()))) {
+            return refuseAll(data, version, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+        }
+        Predicate<String> mayWrite = session.allowedNames(AclOperation.WRITE, ResourceType.TOPIC,
+                Authorizer.Audit.EXPLICIT);
         ProduceResponseData response = new ProduceResponseData();
-        // Refused here (unknown topic id, bad acks or name, no batches), or sent to the replica manager.
+        // Refused here (unknown topic id, not authorized, bad acks or name, no batches), or sent to the replica manager.
         Map<TopicPartition, ProduceResponseData.PartitionProduceResponse> answers = new LinkedHashMap<>();
         Map<TopicPartition, ByteBuffer> records = new LinkedHashMap<>();
         Errors firstFailure = null;
@@ -125,6 +143,8 @@ final class ProduceHandler implements ApiHandler {
                 TopicPartition tp = name.isEmpty() ? null : topicPartition(name.get(), partitionData.index());
                 if (name.isEmpty()) {
                     refusal = Errors.UNKNOWN_TOPIC_ID;
+                } else if (!mayWrite.test(name.get())) {
+                    refusal = Errors.TOPIC_AUTHORIZATION_FAILED;
                 } else if (acks != 0 && acks != 1 && acks != -1) {
                     refusal = Errors.INVALID_REQUIRED_ACKS;
                 } else if (tp == null) {
@@ -151,7 +171,6 @@ final class ProduceHandler implements ApiHandler {
         if (records.isEmpty()) {
             return answer(acks, firstFailure, response);
         }
-        Session session = request.session();
         CompletableFuture<Void> previous = pendingAppends.get(session);
         Verifying verifying = startVerification(data.transactionalId(), records);
         if (verifying == null && (previous == null || previous.isDone())) {
@@ -215,10 +234,58 @@ final class ProduceHandler implements ApiHandler {
     }
 
     /**
+     * Whether the first batch of some partition is transactional (Kafka's
+     * {@code RequestUtils.hasTransactionalRecords}): then the request needs a transactional id the
+     * connection may write.
+     */
+    private static boolean hasTransactionalBatches(ProduceRequestData data) {
+        for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
+            for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
+                ByteBuffer batches;
+                try {
+                    batches = KafkaWire.producedRecords(partition.records());
+                } catch (IllegalArgumentException e) {
+                    continue; // no batches: refused as CORRUPT_MESSAGE on its own
+                }
+                if (batches.remaining() >= RecordBatchHeader.HEADER_SIZE
+                        && RecordBatchHeader.isTransactional(batches, batches.position())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The answer refusing every partition with {@code error}, nothing appended; none for acks=0,
+     * whose connection is closed instead.
+     */
+    private static CompletableFuture<ApiMessage> refuseAll(ProduceRequestData data, short version, Errors error) {
+        ProduceResponseData response = new ProduceResponseData();
+        for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
+            ProduceResponseData.TopicProduceResponse topicResponse = new ProduceResponseData.TopicProduceResponse();
+            if (version >= 13) {
+                topicResponse.setTopicId(topic.topicId());
+            } else {
+                topicResponse.setName(topic.name());
+            }
+            response.responses().add(topicResponse);
+            for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
+                ProduceResponseData.PartitionProduceResponse answer =
+                        new ProduceResponseData.PartitionProduceResponse().setIndex(partition.index());
+                fail(answer, error, null);
+                topicResponse.partitionResponses().add(answer);
+            }
+        }
+        return answer(data.acks(), error, response);
+    }
+
+    /**
      * The partitions whose transactional batch would open its producer's transaction there, each
      * with the guard its leader handed out, and the coordinator's answer on them; null if no
      * partition needs one. A request whose transactional batches name several producers is refused
-     * for those partitions (INVALID_PRODUCER_ID_MAPPING), as is one without a transactional id.
+     * for those partitions (INVALID_PRODUCER_ID_MAPPING); one without a transactional id was refused
+     * whole before it got here.
      */
     private Verifying startVerification(String transactionalId, Map<TopicPartition, ByteBuffer> records) {
         Map<TopicPartition, ProducerStateManager.VerificationGuard> guards = new LinkedHashMap<>();

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
@@ -24,6 +25,10 @@ import org.apache.kafka.common.protocol.Errors;
 import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.security.AclOperation;
+import dev.runnel.broker.security.Authorizer;
+import dev.runnel.broker.security.ResourceType;
+import dev.runnel.broker.security.Session;
 import dev.runnel.cluster.ClusterJson;
 import dev.runnel.cluster.TopicInfo;
 
@@ -37,6 +42,18 @@ import dev.runnel.cluster.TopicInfo;
  * <p>A successful creation is answered only once this broker's metadata has a leader for every
  * new partition, or with REQUEST_TIMED_OUT at the request's deadline ({@link DelayedCreatePartitions}),
  * unless the request's timeout is 0 or less (Kafka then answers at once).
+ *
+ * <p>Authorization, as Kafka's controller decides it, before anything is sent to the controller:
+ * <ul>
+ *   <li>CreateTopics: CREATE on the cluster or on the topic, else TOPIC_AUTHORIZATION_FAILED; a
+ *       created topic's configs, partition count and replication factor are only told to a
+ *       connection that may DESCRIBE_CONFIGS it (otherwise its config error is
+ *       TOPIC_AUTHORIZATION_FAILED).</li>
+ *   <li>DeleteTopics: DELETE on the cluster or on the topic. A topic the connection may not even
+ *       DESCRIBE is TOPIC_AUTHORIZATION_FAILED before its existence is looked at, and asked for by
+ *       id it is answered without its name.</li>
+ *   <li>CreatePartitions: ALTER on the topic.</li>
+ * </ul>
  */
 final class TopicAdminHandler implements ApiHandler {
 
@@ -59,20 +76,33 @@ final class TopicAdminHandler implements ApiHandler {
     @Override
     public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
         if (request.apiKey() == ApiKeys.CREATE_TOPICS) {
-            return createTopics((CreateTopicsRequestData) request.body(), request.version());
+            return createTopics((CreateTopicsRequestData) request.body(), request.version(), request.session());
         } else if (request.apiKey() == ApiKeys.DELETE_TOPICS) {
-            return deleteTopics((DeleteTopicsRequestData) request.body(), request.version());
+            return deleteTopics((DeleteTopicsRequestData) request.body(), request.version(), request.session());
         }
-        return createPartitions((CreatePartitionsRequestData) request.body());
+        return createPartitions((CreatePartitionsRequestData) request.body(), request.session());
     }
 
-    private CompletableFuture<ApiMessage> createTopics(CreateTopicsRequestData body, short version) {
+    private CompletableFuture<ApiMessage> createTopics(CreateTopicsRequestData body, short version, Session session) {
         CreateTopicsResponseData response = new CreateTopicsResponseData();
         Duration timeout = timeout(body.timeoutMs());
         long deadline = leaders.deadline(body.timeoutMs());
         boolean wait = !body.validateOnly() && body.timeoutMs() > 0;
         List<CompletableFuture<CreateTopicsResponseData.CreatableTopicResult>> results = new ArrayList<>();
+        boolean clusterCreate = session.allowed(AclOperation.CREATE, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME,
+                Authorizer.Audit.FILTER);
+        Predicate<String> mayCreate = session.allowedNames(AclOperation.CREATE, ResourceType.TOPIC,
+                Authorizer.Audit.EXPLICIT);
+        Predicate<String> mayDescribeConfigs = session.allowedNames(AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC,
+                Authorizer.Audit.FILTER);
         for (CreateTopicsRequestData.CreatableTopic topic : body.topics()) {
+            if (!clusterCreate && !mayCreate.test(topic.name())) {
+                results.add(CompletableFuture.completedFuture(new CreateTopicsResponseData.CreatableTopicResult()
+                        .setName(topic.name()).setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                        .setErrorMessage("Authorization failed.")));
+                continue;
+            }
+            boolean showConfigs = mayDescribeConfigs.test(topic.name());
             Map<String, Object> create = new LinkedHashMap<>();
             create.put("name", topic.name());
             if (!topic.assignments().isEmpty()) {
@@ -107,7 +137,7 @@ final class TopicAdminHandler implements ApiHandler {
                                     .setErrorMessage(answer.detail()));
                         }
                         TopicInfo created = ClusterJson.read(answer.body(), TopicInfo.class, "the created topic");
-                        CreateTopicsResponseData.CreatableTopicResult result = createResult(created, version);
+                        CreateTopicsResponseData.CreatableTopicResult result = createResult(created, version, showConfigs);
                         if (!wait) {
                             return CompletableFuture.completedFuture(result);
                         }
@@ -123,10 +153,14 @@ final class TopicAdminHandler implements ApiHandler {
         });
     }
 
-    private static CreateTopicsResponseData.CreatableTopicResult createResult(TopicInfo topic, short version) {
+    /** @param showConfigs whether the connection may DESCRIBE_CONFIGS the topic, and so learn its configs */
+    private static CreateTopicsResponseData.CreatableTopicResult createResult(TopicInfo topic, short version,
+            boolean showConfigs) {
         CreateTopicsResponseData.CreatableTopicResult result = new CreateTopicsResponseData.CreatableTopicResult()
                 .setName(topic.name());
-        if (version >= 5) {
+        if (version >= 5 && !showConfigs) {
+            result.setTopicConfigErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+        } else if (version >= 5) {
             result.setNumPartitions(topic.partitions().size())
                     .setReplicationFactor((short) topic.partitions().get(0).replicas().size());
             List<CreateTopicsResponseData.CreatableTopicConfigs> configs = new ArrayList<>();
@@ -140,12 +174,21 @@ final class TopicAdminHandler implements ApiHandler {
         return result;
     }
 
-    private CompletableFuture<ApiMessage> deleteTopics(DeleteTopicsRequestData body, short version) {
-        List<String> names = new ArrayList<>(body.topicNames());
+    private CompletableFuture<ApiMessage> deleteTopics(DeleteTopicsRequestData body, short version, Session session) {
+        boolean clusterDelete = session.allowed(AclOperation.DELETE, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME,
+                Authorizer.Audit.FILTER);
+        Predicate<String> mayDescribe = clusterDelete ? name -> true
+                : session.allowedNames(AclOperation.DESCRIBE, ResourceType.TOPIC, Authorizer.Audit.EXPLICIT);
+        Predicate<String> mayDelete = clusterDelete ? name -> true
+                : session.allowedNames(AclOperation.DELETE, ResourceType.TOPIC, Authorizer.Audit.EXPLICIT);
+        List<String> names = new ArrayList<>();
         List<CompletableFuture<DeleteTopicsResponseData.DeletableTopicResult>> results = new ArrayList<>();
+        for (String name : body.topicNames()) {
+            refuseOrKeep(name, mayDescribe, mayDelete, version, results, names);
+        }
         for (DeleteTopicsRequestData.DeleteTopicState state : body.topics()) {
             if (state.name() != null) {
-                names.add(state.name());
+                refuseOrKeep(state.name(), mayDescribe, mayDelete, version, results, names);
                 continue;
             }
             UUID id = new UUID(state.topicId().getMostSignificantBits(), state.topicId().getLeastSignificantBits());
@@ -154,6 +197,10 @@ final class TopicAdminHandler implements ApiHandler {
             if (topic.isEmpty()) {
                 results.add(CompletableFuture.completedFuture(new DeleteTopicsResponseData.DeletableTopicResult()
                         .setTopicId(state.topicId()).setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())));
+            } else if (!mayDelete.test(topic.get().name())) {
+                // Ids are no secret, but the name is told only to a connection that may describe the topic.
+                results.add(refused(mayDescribe.test(topic.get().name()) ? topic.get().name() : null, version,
+                        Errors.TOPIC_AUTHORIZATION_FAILED).thenApply(r -> r.setTopicId(state.topicId())));
             } else {
                 names.add(topic.get().name());
             }
@@ -179,14 +226,45 @@ final class TopicAdminHandler implements ApiHandler {
         });
     }
 
-    private CompletableFuture<ApiMessage> createPartitions(CreatePartitionsRequestData body) {
+    /**
+     * Keeps the topic named {@code name} for deletion in {@code names}, or adds its refusal to
+     * {@code results}: TOPIC_AUTHORIZATION_FAILED unless the connection may describe it, then
+     * UNKNOWN_TOPIC_OR_PARTITION if it does not exist, then TOPIC_AUTHORIZATION_FAILED unless the
+     * connection may delete it (Kafka's order).
+     */
+    private void refuseOrKeep(String name, Predicate<String> mayDescribe, Predicate<String> mayDelete, short version,
+            List<CompletableFuture<DeleteTopicsResponseData.DeletableTopicResult>> results, List<String> names) {
+        if (!mayDescribe.test(name)) {
+            results.add(refused(name, version, Errors.TOPIC_AUTHORIZATION_FAILED));
+        } else if (!mayDelete.test(name)) {
+            results.add(refused(name, version, metadata.snapshot().topic(name).isEmpty()
+                    ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.TOPIC_AUTHORIZATION_FAILED));
+        } else {
+            names.add(name);
+        }
+    }
+
+    private static CompletableFuture<DeleteTopicsResponseData.DeletableTopicResult> refused(String name, short version,
+            Errors error) {
+        return CompletableFuture.completedFuture(new DeleteTopicsResponseData.DeletableTopicResult().setName(name)
+                .setErrorCode(error.code()).setErrorMessage(version >= 5 ? error.message() : null));
+    }
+
+    private CompletableFuture<ApiMessage> createPartitions(CreatePartitionsRequestData body, Session session) {
         Duration timeout = timeout(body.timeoutMs());
         long deadline = leaders.deadline(body.timeoutMs());
         boolean wait = !body.validateOnly() && body.timeoutMs() > 0;
+        Predicate<String> mayAlter = session.allowedNames(AclOperation.ALTER, ResourceType.TOPIC,
+                Authorizer.Audit.EXPLICIT);
         List<CompletableFuture<CreatePartitionsResponseData.CreatePartitionsTopicResult>> results = new ArrayList<>();
         for (CreatePartitionsRequestData.CreatePartitionsTopic topic : body.topics()) {
             CreatePartitionsResponseData.CreatePartitionsTopicResult result =
                     new CreatePartitionsResponseData.CreatePartitionsTopicResult().setName(topic.name());
+            if (!mayAlter.test(topic.name())) {
+                results.add(CompletableFuture.completedFuture(
+                        result.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setErrorMessage(null)));
+                continue;
+            }
             // The partitions this broker already knows need no wait (an offline one must not time the growth out).
             int known = metadata.snapshot().topic(topic.name()).map(t -> t.partitions().size()).orElse(0);
             Map<String, Object> grow = new LinkedHashMap<>();

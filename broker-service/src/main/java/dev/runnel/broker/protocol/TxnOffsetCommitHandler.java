@@ -3,6 +3,7 @@ package dev.runnel.broker.protocol;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
 import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
@@ -11,6 +12,10 @@ import org.apache.kafka.common.protocol.Errors;
 
 import dev.runnel.broker.group.TransactionalOffsets;
 import dev.runnel.broker.kafka.KafkaWire;
+import dev.runnel.broker.security.AclOperation;
+import dev.runnel.broker.security.Authorizer;
+import dev.runnel.broker.security.ResourceType;
+import dev.runnel.broker.security.Session;
 import dev.runnel.common.TopicPartition;
 
 /**
@@ -19,6 +24,10 @@ import dev.runnel.common.TopicPartition;
  * client takes TRANSACTION_ABORTABLE (KIP-890). Errors older clients do not know are answered as
  * Kafka answers them: TRANSACTION_ABORTABLE as INVALID_TXN_STATE below v4, and
  * COORDINATOR_LOAD_IN_PROGRESS as COORDINATOR_NOT_AVAILABLE below v2.
+ *
+ * <p>Authorization, as Kafka's: WRITE on the transactional id, then READ on the group (else every
+ * partition TRANSACTIONAL_ID_AUTHORIZATION_FAILED, or GROUP_AUTHORIZATION_FAILED), and READ on
+ * each topic (else TOPIC_AUTHORIZATION_FAILED for its partitions, nothing committed for them).
  */
 final class TxnOffsetCommitHandler implements ApiHandler {
 
@@ -32,6 +41,16 @@ final class TxnOffsetCommitHandler implements ApiHandler {
     public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
         TxnOffsetCommitRequestData data = (TxnOffsetCommitRequestData) request.body();
         short version = request.version();
+        Session session = request.session();
+        if (!session.allowed(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, data.transactionalId())) {
+            return CompletableFuture.completedFuture(KafkaWire.errorResponse(request,
+                    Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
+        }
+        if (!session.allowed(AclOperation.READ, ResourceType.GROUP, data.groupId())) {
+            return CompletableFuture.completedFuture(KafkaWire.errorResponse(request, Errors.GROUP_AUTHORIZATION_FAILED));
+        }
+        Predicate<String> mayRead = session.allowedNames(AclOperation.READ, ResourceType.TOPIC, Authorizer.Audit.EXPLICIT);
+        boolean refusedAny = false;
         Map<TopicPartition, TransactionalOffsets.Commit> commits = new LinkedHashMap<>();
         TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
         Map<TopicPartition, TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition> answers = new LinkedHashMap<>();
@@ -44,6 +63,11 @@ final class TxnOffsetCommitHandler implements ApiHandler {
                         new TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition()
                                 .setPartitionIndex(p.partitionIndex());
                 topicAnswer.partitions().add(answer);
+                if (!mayRead.test(topic.name())) {
+                    answer.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                    refusedAny = true;
+                    continue;
+                }
                 TopicPartition tp;
                 try {
                     tp = new TopicPartition(topic.name(), p.partitionIndex());
@@ -55,6 +79,9 @@ final class TxnOffsetCommitHandler implements ApiHandler {
                 commits.put(tp, new TransactionalOffsets.Commit(p.committedOffset(),
                         version >= 2 ? p.committedLeaderEpoch() : -1, p.committedMetadata()));
             }
+        }
+        if (commits.isEmpty() && refusedAny) {
+            return CompletableFuture.completedFuture(response); // nothing the connection may commit
         }
         TransactionalOffsets.Request commit = new TransactionalOffsets.Request(data.transactionalId(),
                 data.producerId(), data.producerEpoch(), data.groupId(),

@@ -17,6 +17,10 @@ import org.apache.kafka.common.protocol.Errors;
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.replication.AppendResult;
 import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.security.AclOperation;
+import dev.runnel.broker.security.Authorizer;
+import dev.runnel.broker.security.ResourceType;
+import dev.runnel.broker.security.Session;
 import dev.runnel.broker.storage.AppendOrigin;
 import dev.runnel.broker.storage.TxnMarker;
 import dev.runnel.cluster.InternalTopics;
@@ -26,9 +30,13 @@ import dev.runnel.common.TopicPartition;
  * WriteTxnMarkers (v1): a transaction coordinator has this broker, as the leader of the
  * transaction's partitions, append the COMMIT or ABORT marker to each (acks=all, origin
  * coordinator), answering each partition's error. Markers for {@code __consumer_offsets} go
- * through the group coordinator, which must apply them to the pending offsets. Kafka asks for
- * CLUSTER_ACTION; Runnel has no authorization yet (issue 25), so {@code kafka-transactions abort}
- * may send it as well as brokers. A marker without a producer id or epoch is INVALID_REQUEST.
+ * through the group coordinator, which must apply them to the pending offsets. A marker without a
+ * producer id or epoch is INVALID_REQUEST.
+ *
+ * <p>As in Kafka, the sender needs CLUSTER_ACTION on the cluster (a broker has it), or ALTER on
+ * the cluster, which lets an administrator's {@code kafka-transactions abort} (KIP-664) send it;
+ * anyone else is answered CLUSTER_AUTHORIZATION_FAILED for every partition and nothing is written.
+ * Without an authorizer anyone may send it.
  */
 final class WriteTxnMarkersHandler implements ApiHandler {
 
@@ -46,6 +54,11 @@ final class WriteTxnMarkersHandler implements ApiHandler {
 
     @Override
     public CompletableFuture<ApiMessage> handle(KafkaWire.Request request) {
+        Session session = request.session();
+        if (!session.allowed(AclOperation.ALTER, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME, Authorizer.Audit.FILTER)
+                && !session.allowed(AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME)) {
+            return CompletableFuture.completedFuture(KafkaWire.errorResponse(request, Errors.CLUSTER_AUTHORIZATION_FAILED));
+        }
         WriteTxnMarkersRequestData data = (WriteTxnMarkersRequestData) request.body();
         WriteTxnMarkersResponseData response = new WriteTxnMarkersResponseData();
         List<CompletableFuture<Void>> pending = new ArrayList<>();

@@ -1,6 +1,11 @@
 package dev.runnel.broker.security;
 
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * One Kafka connection's authentication: the listener it came in on, who it is, and where its SASL
@@ -220,5 +225,48 @@ public final class Session {
     public synchronized void fail() {
         exchange = null;
         stage = Stage.FAILED;
+    }
+
+    // ---- decisions for a request's many resources ---------------------------------------------
+
+    /**
+     * {@link #allowed} for the names of one resource type within one request: each distinct name
+     * is decided, and audited, once however often the request names it (Kafka's
+     * {@code filterByAuthorized}). The predicate belongs to the request's thread.
+     */
+    public Predicate<String> allowedNames(AclOperation operation, ResourceType type, Authorizer.Audit audit) {
+        Map<String, Boolean> decided = new HashMap<>();
+        return name -> decided.computeIfAbsent(name, n -> allowed(operation, type, n, audit));
+    }
+
+    /**
+     * The operations Kafka reports for a resource of {@code type} (its {@code AclEntry.supportedOperations})
+     * that the connection may do on the resource named {@code name}, decided without an audit line:
+     * what the {@code *_authorized_operations} fields of Metadata, DescribeCluster and DescribeGroups
+     * carry. Without an authorizer, and for a broker, all of them.
+     */
+    public Set<AclOperation> allowedOperations(ResourceType type, String name) {
+        Set<AclOperation> allowed = EnumSet.noneOf(AclOperation.class);
+        for (AclOperation operation : reportedOperations(type)) {
+            if (allowed(operation, type, name, Authorizer.Audit.NONE)) {
+                allowed.add(operation);
+            }
+        }
+        return allowed;
+    }
+
+    private static Set<AclOperation> reportedOperations(ResourceType type) {
+        return switch (type) {
+            case TOPIC -> EnumSet.of(AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE, AclOperation.DESCRIBE,
+                    AclOperation.DELETE, AclOperation.ALTER, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS);
+            case GROUP -> EnumSet.of(AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE,
+                    AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS);
+            case CLUSTER -> EnumSet.of(AclOperation.CREATE, AclOperation.CLUSTER_ACTION, AclOperation.DESCRIBE_CONFIGS,
+                    AclOperation.ALTER_CONFIGS, AclOperation.IDEMPOTENT_WRITE, AclOperation.ALTER, AclOperation.DESCRIBE);
+            case TRANSACTIONAL_ID -> EnumSet.of(AclOperation.DESCRIBE, AclOperation.WRITE, AclOperation.TWO_PHASE_COMMIT);
+            case DELEGATION_TOKEN -> EnumSet.of(AclOperation.DESCRIBE);
+            case USER -> EnumSet.of(AclOperation.CREATE_TOKENS, AclOperation.DESCRIBE_TOKENS);
+            default -> throw new IllegalArgumentException("not a concrete resource type: " + type);
+        };
     }
 }
