@@ -83,6 +83,9 @@ def main():
         listed = True
     except KafkaException:
         listed = False
+    deadline = time.time() + 15
+    while time.time() < deadline and not any(e.code() == KafkaError._AUTHENTICATION for e in reported):
+        admin.poll(0.5)  # serves error_cb
     codes = [e.code() for e in reported]
     check("wrong-password", not listed and KafkaError._AUTHENTICATION in codes, f"errors={reported[:1]}")
     return 0

@@ -110,8 +110,11 @@ final class ScramServerExchange implements SaslServerExchange {
         if (!MessageDigest.isEqual(last.channelBinding(), clientFirst.gs2Header().getBytes(StandardCharsets.UTF_8))) {
             throw invalid("the channel binding is not the gs2 header of client-first");
         }
-        if (!serverFirst.startsWith("r=" + last.nonce() + ",")) {
-            throw invalid("the nonce of client-final is not the server's");
+        // Kafka checks only that the nonce ends with the server's, and librdkafka (at least to 2.0)
+        // sends its own nonce before the whole server nonce, which repeats it: accepted as Kafka does.
+        String serverNonce = serverFirst.substring(2, serverFirst.indexOf(','));
+        if (!last.nonce().endsWith(serverNonce)) {
+            throw invalid("the nonce of client-final does not end with the server's");
         }
         if (last.proof().length != mechanism.hashLength()) {
             throw invalid("the proof has the wrong length");

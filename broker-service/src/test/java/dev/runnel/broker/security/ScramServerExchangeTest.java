@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -182,15 +183,31 @@ class ScramServerExchangeTest {
     }
 
     /**
+     * librdkafka (to 2.0 at least) sends its own nonce and then the whole server nonce, which
+     * already starts with it; Kafka accepts any nonce that ends with the server's, and so must we.
+     */
+    @Test
+    void aNonceThatEndsWithTheServersIsAcceptedAsKafkaDoes() {
+        assertThat(manualFinal("n,,", "biws", serverNonce -> "clientnonce" + serverNonce)).isNull();
+        assertThat(manualFinal("n,,", "biws", serverNonce -> serverNonce + "x").detail()).contains("nonce");
+    }
+
+    /**
      * Runs an exchange for alice with a hand-made client-final (right proof, the given binding,
      * the server's nonce or another); returns its failure, or null if it completed.
      */
     private SaslAuthenticationException manualFinal(String gs2Header, String binding, boolean serverNonce) {
+        return manualFinal(gs2Header, binding, server -> serverNonce ? server : "clientnonceXYZ");
+    }
+
+    /** The same with the nonce {@code nonceOf} makes of the server's. */
+    private SaslAuthenticationException manualFinal(String gs2Header, String binding,
+            UnaryOperator<String> nonceOf) {
         ScramMechanism sha256 = ScramMechanism.SCRAM_SHA_256;
         SaslServerExchange exchange = exchange(sha256);
         String bare = "n=alice,r=clientnonce";
         String serverFirst = text(exchange.evaluate(bytes(gs2Header + bare)));
-        String nonce = serverNonce ? serverFirst.substring(2, serverFirst.indexOf(',')) : "clientnonceXYZ";
+        String nonce = nonceOf.apply(serverFirst.substring(2, serverFirst.indexOf(',')));
         String withoutProof = "c=" + binding + ",r=" + nonce;
         byte[] salt = Base64.getDecoder().decode(salt(serverFirst));
         byte[] salted = ScramCrypto.saltedPassword(sha256, "alice-secret", salt, 4096);
