@@ -36,6 +36,7 @@ import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterSettings;
 import dev.runnel.cluster.process.ProcessConfiguration;
 import dev.runnel.cluster.web.ClusterWebConfiguration;
+import dev.runnel.cluster.zookeeper.ZooKeeperAuthConfiguration;
 import dev.runnel.common.time.ExecutorScheduler;
 import dev.runnel.common.time.Scheduler;
 import dev.runnel.common.time.Ticker;
@@ -46,8 +47,8 @@ import dev.runnel.common.time.Ticker;
  * {@link KafkaListenerConfiguration}'s, the group coordinator {@link GroupCoordinatorConfiguration}'s.
  */
 @Configuration(proxyBeanMethods = false)
-@Import({ClusterWebConfiguration.class, ProcessConfiguration.class, KafkaListenerConfiguration.class,
-        GroupCoordinatorConfiguration.class, SecurityConfiguration.class})
+@Import({ClusterWebConfiguration.class, ProcessConfiguration.class, ZooKeeperAuthConfiguration.class,
+        KafkaListenerConfiguration.class, GroupCoordinatorConfiguration.class, SecurityConfiguration.class})
 class BrokerConfiguration {
 
     /** The broker's log directories, each with its own {@link LogManager}. */

@@ -35,6 +35,7 @@ import dev.runnel.zookeeper.LocalZooKeeper;
 final class InJvmCluster implements AutoCloseable {
 
     static final String SECRET = "in-jvm-cluster-secret";
+    static final String ZOOKEEPER_USER = "runnel";
 
     private static final List<String> SECURITY_AUTO_CONFIGURATIONS = List.of(
             "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
@@ -49,6 +50,7 @@ final class InJvmCluster implements AutoCloseable {
     private final Map<Integer, ConfigurableApplicationContext> brokers = new TreeMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    private String zooKeeperPassword;
     private boolean closed;
 
     InJvmCluster() throws IOException {
@@ -63,6 +65,15 @@ final class InJvmCluster implements AutoCloseable {
 
     String connectString() {
         return zookeeper.connectString();
+    }
+
+    /**
+     * Nodes started from now on authenticate to ZooKeeper as {@link #ZOOKEEPER_USER} with {@code
+     * password} and put the cluster's ACLs on what they create ({@code runnel.zookeeper.auth.*}).
+     */
+    InJvmCluster withZooKeeperAuth(String password) {
+        this.zooKeeperPassword = password;
+        return this;
     }
 
     ConfigurableApplicationContext startController(int id) {
@@ -115,6 +126,10 @@ final class InJvmCluster implements AutoCloseable {
                 "--logging.level.org.apache.curator=WARN",
                 // This JVM's classpath has the gateway's Spring Security; controllers and brokers are never built with it.
                 "--spring.autoconfigure.exclude=" + String.join(",", SECURITY_AUTO_CONFIGURATIONS)));
+        if (zooKeeperPassword != null) {
+            args.addAll(List.of("--runnel.zookeeper.auth.username=" + ZOOKEEPER_USER,
+                    "--runnel.zookeeper.auth.password=" + zooKeeperPassword));
+        }
         args.addAll(List.of(specific));
         return args.toArray(String[]::new);
     }

@@ -4,6 +4,8 @@ import java.security.SecureRandom;
 import java.time.Clock;
 
 import org.apache.curator.framework.CuratorFramework;
+import org.springframework.beans.factory.InitializingBean;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -12,6 +14,9 @@ import org.springframework.core.env.Environment;
 import dev.runnel.cluster.ClusterSettings;
 import dev.runnel.cluster.process.ProcessConfiguration;
 import dev.runnel.cluster.web.ClusterWebConfiguration;
+import dev.runnel.cluster.zookeeper.NamespaceAclRepair;
+import dev.runnel.cluster.zookeeper.NamespaceAcls;
+import dev.runnel.cluster.zookeeper.ZooKeeperAuthConfiguration;
 import dev.runnel.common.time.ExecutorScheduler;
 import dev.runnel.common.time.Scheduler;
 import dev.runnel.common.time.Ticker;
@@ -20,10 +25,10 @@ import dev.runnel.controller.election.ControllerElection;
 
 /**
  * Wires the controller: its scheduler, the active controller and the election, in the cluster's
- * ZooKeeper namespace. The HTTP side (the API and its standby forwarding) is wired in {@code api}.
+ * ZooKeeper namespace, and ZooKeeper authentication. The HTTP side (the API and its standby forwarding) is wired in {@code api}.
  */
 @Configuration(proxyBeanMethods = false)
-@Import({ClusterWebConfiguration.class, ProcessConfiguration.class})
+@Import({ClusterWebConfiguration.class, ProcessConfiguration.class, ZooKeeperAuthConfiguration.class})
 class ControllerConfiguration {
 
     @Bean(destroyMethod = "close")
@@ -41,6 +46,20 @@ class ControllerConfiguration {
     @Bean
     Ticker controllerTicker() {
         return Ticker.SYSTEM;
+    }
+
+    /**
+     * With ZooKeeper authentication on, puts the cluster's ACLs on the nodes made before it was:
+     * while the context is built, so before the election (a lifecycle) starts.
+     */
+    @Bean
+    InitializingBean namespaceAclRepair(CuratorFramework curator, ObjectProvider<NamespaceAcls> acls) {
+        return () -> {
+            NamespaceAcls namespaceAcls = acls.getIfAvailable();
+            if (namespaceAcls != null) {
+                NamespaceAclRepair.run(curator, namespaceAcls);
+            }
+        };
     }
 
     @Bean
