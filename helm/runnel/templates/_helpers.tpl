@@ -86,6 +86,21 @@ readinessProbe:
   failureThreshold: 3
 {{- end -}}
 
+{{/*
+The console's admin user, which the controllers' admin API and the controllers' and brokers'
+Actuator take too (runnel.cluster.security.users[0]); only with the gateway, whose Secret holds it.
+*/}}
+{{- define "runnel.adminUserEnv" -}}
+{{- if .Values.gateway.enabled }}
+- name: RUNNEL_CLUSTER_SECURITY_USERS_0_NAME
+  value: {{ .Values.gateway.adminUser | quote }}
+- name: RUNNEL_CLUSTER_SECURITY_USERS_0_PASSWORD
+  valueFrom: {secretKeyRef: {name: {{ include "runnel.gatewaySecretName" . }}, key: admin-password}}
+- name: RUNNEL_CLUSTER_SECURITY_USERS_0_ROLE
+  value: ADMIN
+{{- end }}
+{{- end -}}
+
 {{- define "runnel.extraEnv" -}}
 {{- range $k, $v := . }}
 - name: {{ $k }}

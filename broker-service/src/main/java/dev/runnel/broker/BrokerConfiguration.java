@@ -35,6 +35,7 @@ import dev.runnel.broker.storage.LogManager;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterSettings;
 import dev.runnel.cluster.process.ProcessConfiguration;
+import dev.runnel.cluster.security.ClusterHttpSecurityConfiguration;
 import dev.runnel.cluster.web.ClusterWebConfiguration;
 import dev.runnel.cluster.zookeeper.ZooKeeperAuthConfiguration;
 import dev.runnel.common.time.ExecutorScheduler;
@@ -47,8 +48,9 @@ import dev.runnel.common.time.Ticker;
  * {@link KafkaListenerConfiguration}'s, the group coordinator {@link GroupCoordinatorConfiguration}'s.
  */
 @Configuration(proxyBeanMethods = false)
-@Import({ClusterWebConfiguration.class, ProcessConfiguration.class, ZooKeeperAuthConfiguration.class,
-        KafkaListenerConfiguration.class, GroupCoordinatorConfiguration.class, SecurityConfiguration.class})
+@Import({ClusterWebConfiguration.class, ClusterHttpSecurityConfiguration.class, ProcessConfiguration.class,
+        ZooKeeperAuthConfiguration.class, KafkaListenerConfiguration.class, GroupCoordinatorConfiguration.class,
+        SecurityConfiguration.class})
 class BrokerConfiguration {
 
     /** The broker's log directories, each with its own {@link LogManager}. */

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 
@@ -25,6 +26,14 @@ public final class InternalHttpClient {
     }
 
     /**
+     * {@code request} with the cluster secret as its credentials: for another service's HTTP API
+     * outside the internal one (a broker's CreateTopics to the controller's admin API).
+     */
+    public HttpRequest.Builder authenticate(HttpRequest.Builder request) {
+        return request.header(InternalApi.SECRET_HEADER, secret);
+    }
+
+    /**
      * Posts {@code body} to {@code baseUrl + path} and reads the answer as {@code responseType}.
      *
      * @throws IOException when the call fails or the answer is not a 2xx with a readable body
@@ -39,10 +48,9 @@ public final class InternalHttpClient {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(requestTimeout)
                 .header("Content-Type", "application/json")
-                .header(InternalApi.SECRET_HEADER, secret)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(ClusterJson.write(body)));
         headers.forEach(builder::header);
-        HttpRequest request = builder.build();
+        HttpRequest request = authenticate(builder).build();
         HttpResponse<byte[]> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
@@ -52,7 +60,7 @@ public final class InternalHttpClient {
         }
         if (response.statusCode() / 100 != 2) {
             throw new HttpStatusException(response.statusCode(), request.uri() + " answered HTTP "
-                    + response.statusCode() + ": " + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
+                    + response.statusCode() + ": " + new String(response.body(), StandardCharsets.UTF_8));
         }
         try {
             return ClusterJson.read(response.body(), responseType, "the answer of " + request.uri());

@@ -27,8 +27,9 @@ import dev.runnel.controller.election.ActiveController;
 
 /**
  * The admin and internal APIs of a running cluster (an active and a standby controller, three
- * brokers): problem responses for bad input that change nothing, the cluster secret, forwarding by
- * the standby, AlterPartition at the API level, and a broker id that is already taken.
+ * brokers): problem responses for bad input that change nothing, who may call them (users with a
+ * role, the cluster secret), forwarding by the standby, AlterPartition at the API level, and a
+ * broker id that is already taken.
  */
 class AdminApiClusterTest {
 
@@ -133,6 +134,42 @@ class AdminApiClusterTest {
                         .noneMatch(tp -> tp.topic().equals("life"));
             }
         });
+    }
+
+    @Test
+    void theAdminApiNeedsAReaderToReadAndAnAdminToChangeOnEitherController() throws Exception {
+        String topic = "{\"name\":\"not-created\",\"partitions\":1}";
+        Map<String, String> reader = InJvmCluster.basic(InJvmCluster.READER_USER, InJvmCluster.READER_PASSWORD);
+        for (String controller : List.of(active, standby)) {
+            InJvmCluster.Response anonymous = cluster.callWith("POST", controller + "/api/v1/topics", topic, Map.of());
+            assertThat(anonymous.status()).as(controller).isEqualTo(401);
+            assertThat(anonymous.contentType()).startsWith("application/problem+json");
+            assertThat(cluster.callWith("GET", controller + "/api/v1/topics", null, Map.of()).status()).isEqualTo(401);
+            assertThat(cluster.callWith("POST", controller + "/api/v1/topics", topic, reader).status()).isEqualTo(403);
+            assertThat(cluster.callWith("GET", controller + "/api/v1/brokers", null, reader).status()).isEqualTo(200);
+        }
+        assertThat(controller(1).view().topic("not-created")).isEmpty();
+        InJvmCluster.Response asAService = cluster.callWith("POST", standby + "/api/v1/topics",
+                "{\"name\":\"by-secret\",\"partitions\":1}", Map.of(InternalApi.SECRET_HEADER, InJvmCluster.SECRET));
+        assertThat(asAService.status()).as("the cluster secret is an admin's credential").isEqualTo(201);
+    }
+
+    @Test
+    void aBrokersStatusActuatorAndHealthDetailsNeedACallerButItsProbesDoNot() throws Exception {
+        String broker = InJvmCluster.url(cluster.broker(1));
+        Map<String, String> reader = InJvmCluster.basic(InJvmCluster.READER_USER, InJvmCluster.READER_PASSWORD);
+        for (String path : List.of("/api/v1/broker", "/actuator/prometheus", "/actuator/metrics")) {
+            assertThat(cluster.callWith("GET", broker + path, null, Map.of()).status()).as(path).isEqualTo(401);
+            assertThat(cluster.callWith("GET", broker + path, null, reader).status()).as(path).isEqualTo(200);
+        }
+        assertThat(cluster.callWith("GET", broker + "/actuator/health/liveness", null, Map.of()).status()).isEqualTo(200);
+        for (String probe : List.of("/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness")) {
+            InJvmCluster.Response open = cluster.callWith("GET", broker + probe, null, Map.of());
+            assertThat(open.status()).as(probe).isIn(200, 503);
+            assertThat(open.body()).as(probe).contains("\"status\"").doesNotContain("components");
+        }
+        assertThat(cluster.callWith("GET", broker + "/actuator/health", null, reader).body())
+                .contains("components", "servesClients");
     }
 
     @Test

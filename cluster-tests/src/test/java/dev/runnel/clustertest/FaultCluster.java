@@ -29,6 +29,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterJson;
+import dev.runnel.cluster.InternalApi;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.TopicInfo;
 import dev.runnel.testing.TempLogDirs;
@@ -270,8 +271,9 @@ final class FaultCluster implements AutoCloseable {
     private <T> T get(String url, Class<T> type) throws IOException {
         HttpResponse<byte[]> response;
         try {
-            response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            // The cluster secret: controllers take it as an ADMIN's credentials.
+            response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                    .header(InternalApi.SECRET_HEADER, SECRET).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);

@@ -61,7 +61,7 @@ class GatewayAdminFailoverClusterTest {
         cluster.startController(2);
         gateway = new SpringApplicationBuilder(GatewayApplication.class).run("--server.port=0",
                 "--spring.cloud.zookeeper.connect-string=" + cluster.connectString(),
-                "--runnel.gateway.security.enabled=false");
+                "--runnel.cluster.secret=" + InJvmCluster.SECRET, "--runnel.gateway.security.enabled=false");
         HttpResponse<String> noBrokerYet = call("GET", "/topics", null);
         assertThat(noBrokerYet.statusCode()).as("started before any broker, the gateway says so").isEqualTo(503);
         assertThat(noBrokerYet.body()).contains("cluster-unavailable", "No broker is registered");

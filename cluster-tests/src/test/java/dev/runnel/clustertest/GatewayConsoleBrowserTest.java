@@ -65,6 +65,7 @@ class GatewayConsoleBrowserTest {
         cluster.startControllerAndBrokers(1, "--runnel.broker.offsets-topic.replication-factor=1");
         gateway = new SpringApplicationBuilder(GatewayApplication.class).run("--server.port=0",
                 "--spring.cloud.zookeeper.connect-string=" + cluster.connectString(),
+                "--runnel.cluster.secret=" + InJvmCluster.SECRET,
                 "--runnel.gateway.security.users[0].name=admin", "--runnel.gateway.security.users[0].password=console-test",
                 "--runnel.gateway.security.users[0].role=ADMIN");
         base = "http://127.0.0.1:" + gateway.getEnvironment().getProperty("local.server.port") + "/";

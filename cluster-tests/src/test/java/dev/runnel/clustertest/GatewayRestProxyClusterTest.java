@@ -76,6 +76,7 @@ class GatewayRestProxyClusterTest {
         gateway = new SpringApplicationBuilder(GatewayApplication.class).run("--server.port=0",
                 "--runnel.gateway.bootstrap-servers=" + bootstrap, "--runnel.gateway.max-request-size=4KB",
                 "--spring.cloud.zookeeper.connect-string=" + cluster.connectString(),
+                "--runnel.cluster.secret=" + InJvmCluster.SECRET,
                 "--runnel.gateway.security.users[0].name=ops", "--runnel.gateway.security.users[0].password=" + ADMIN_PASSWORD,
                 "--runnel.gateway.security.users[0].role=ADMIN",
                 "--runnel.gateway.security.users[1].name=viewer", "--runnel.gateway.security.users[1].password=" + READER_PASSWORD,
@@ -467,6 +468,9 @@ class GatewayRestProxyClusterTest {
         long committedTotal = committed.values().stream().mapToLong(o -> o.offset()).sum();
         assertThat(committedTotal).isEqualTo(endTotal("gw-orders"));
         assertThat(mapper.readTree(get("/consumer-groups/gw-resettable").body()).get("totalLag").asLong()).isZero();
+        HttpResponse<String> gathered = send("GET", "/api/v1/groups/gw-resettable", null, null, AS_READER);
+        assertThat(gathered.statusCode()).as("the controller, called with the gateway's cluster secret, gathers the "
+                + "group from the brokers with its own: %s", gathered.body()).isEqualTo(200);
 
         HttpResponse<String> toOffset = post("/consumer-groups/gw-resettable/offsets/reset", "application/json",
                 "{\"topic\": \"gw-orders\", \"partitions\": [1], \"to\": \"offset\", \"offset\": 0}");
@@ -499,6 +503,7 @@ class GatewayRestProxyClusterTest {
         send("GET", "/topics", null, null, AS_READER);
         assertThat(output.getAll()).contains("Started ")
                 .doesNotContain(ADMIN_PASSWORD).doesNotContain(READER_PASSWORD).doesNotContain(API_KEY)
+                .doesNotContain(InJvmCluster.SECRET)
                 .doesNotContain("Using generated security password");
     }
 }

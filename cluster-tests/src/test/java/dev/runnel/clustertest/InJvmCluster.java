@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,19 +32,18 @@ import dev.runnel.zookeeper.LocalZooKeeper;
  * A whole cluster in one JVM: a real ZooKeeper server ({@link LocalZooKeeper}) and controller and
  * broker Spring Boot contexts, every one of them on loopback port 0; the ports they got are read
  * from the contexts ({@link #url}, {@link #kafkaPort}). Stopping a node closes its context, which
- * removes its ZooKeeper registration at once.
+ * removes its ZooKeeper registration at once. Every controller and broker knows the users {@link
+ * #ADMIN_USER} and {@link #READER_USER}; {@link #call} calls as the first.
  */
 final class InJvmCluster implements AutoCloseable {
 
     static final String SECRET = "in-jvm-cluster-secret";
     static final String ZOOKEEPER_USER = "runnel";
-
-    private static final List<String> SECURITY_AUTO_CONFIGURATIONS = List.of(
-            "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
-            "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
-            "org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration",
-            "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
-            "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration");
+    /** Users every controller and broker knows ({@code runnel.cluster.security.users}). */
+    static final String ADMIN_USER = "admin";
+    static final String ADMIN_PASSWORD = "in-jvm-admin-password";
+    static final String READER_USER = "viewer";
+    static final String READER_PASSWORD = "in-jvm-viewer-password";
 
     private final Path dataDir;
     private final LocalZooKeeper zookeeper;
@@ -124,8 +125,12 @@ final class InJvmCluster implements AutoCloseable {
                 "--spring.application.name=" + name,
                 "--logging.level.org.apache.zookeeper=WARN",
                 "--logging.level.org.apache.curator=WARN",
-                // This JVM's classpath has the gateway's Spring Security; controllers and brokers are never built with it.
-                "--spring.autoconfigure.exclude=" + String.join(",", SECURITY_AUTO_CONFIGURATIONS)));
+                "--runnel.cluster.security.users[0].name=" + ADMIN_USER,
+                "--runnel.cluster.security.users[0].password=" + ADMIN_PASSWORD,
+                "--runnel.cluster.security.users[0].role=ADMIN",
+                "--runnel.cluster.security.users[1].name=" + READER_USER,
+                "--runnel.cluster.security.users[1].password=" + READER_PASSWORD,
+                "--runnel.cluster.security.users[1].role=READ"));
         if (zooKeeperPassword != null) {
             args.addAll(List.of("--runnel.zookeeper.auth.username=" + ZOOKEEPER_USER,
                     "--runnel.zookeeper.auth.password=" + zooKeeperPassword));
@@ -221,8 +226,19 @@ final class InJvmCluster implements AutoCloseable {
         return "http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port");
     }
 
-    /** An HTTP call; returns status and body. */
+    /** An HTTP call as {@link #ADMIN_USER} (HTTP basic), with {@code headers} as well; returns status and body. */
     Response call(String method, String url, String json, Map<String, String> headers) throws IOException {
+        Map<String, String> all = new HashMap<>(basic(ADMIN_USER, ADMIN_PASSWORD));
+        all.putAll(headers);
+        return callWith(method, url, json, all);
+    }
+
+    Response call(String method, String url, String json) throws IOException {
+        return call(method, url, json, Map.of());
+    }
+
+    /** An HTTP call with exactly {@code headers}: no credentials unless they carry some. */
+    Response callWith(String method, String url, String json, Map<String, String> headers) throws IOException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
                 .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(json));
@@ -241,8 +257,10 @@ final class InJvmCluster implements AutoCloseable {
         }
     }
 
-    Response call(String method, String url, String json) throws IOException {
-        return call(method, url, json, Map.of());
+    /** The {@code Authorization} header of HTTP basic. */
+    static Map<String, String> basic(String user, String password) {
+        return Map.of("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                (user + ":" + password).getBytes(StandardCharsets.UTF_8)));
     }
 
     /** An HTTP answer. */

@@ -30,6 +30,7 @@ import org.apache.zookeeper.data.Stat;
 
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterJson;
+import dev.runnel.cluster.InternalApi;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.TopicInfo;
 import dev.runnel.cluster.ZkPaths;
@@ -339,8 +340,9 @@ final class NemesisCluster implements AutoCloseable {
     private <T> T get(String url, Class<T> type) throws IOException {
         HttpResponse<byte[]> response;
         try {
-            response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).GET().build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            // The cluster secret: controllers take it as an ADMIN's credentials.
+            response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3))
+                    .header(InternalApi.SECRET_HEADER, SECRET).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);

@@ -21,6 +21,7 @@ import org.apache.kafka.clients.admin.Admin;
 
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterJson;
+import dev.runnel.cluster.InternalApi;
 import dev.runnel.testing.TempLogDirs;
 import dev.runnel.zookeeper.LocalZooKeeper;
 
@@ -97,7 +98,8 @@ final class ProcessCluster implements AutoCloseable {
      */
     void startGateway(String... extraArgs) throws IOException {
         List<String> args = new ArrayList<>(List.of("--server.port=0", "--server.address=127.0.0.1",
-                "--spring.cloud.zookeeper.connect-string=" + zookeeper.connectString()));
+                "--spring.cloud.zookeeper.connect-string=" + zookeeper.connectString(),
+                "--runnel.cluster.secret=" + SECRET));
         args.addAll(List.of(extraArgs));
         nodes.put("gateway", NodeProcess.start("gateway", "gateway", dir, args));
     }
@@ -167,9 +169,11 @@ final class ProcessCluster implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(json))).statusCode();
     }
 
+    /** Sends {@code request} with the cluster secret, which controllers and brokers take as an ADMIN's credentials. */
     private HttpResponse<byte[]> send(HttpRequest.Builder request) throws IOException {
         try {
-            return http.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+            return http.send(request.header(InternalApi.SECRET_HEADER, SECRET).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);

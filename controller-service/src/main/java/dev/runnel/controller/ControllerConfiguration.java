@@ -13,6 +13,7 @@ import org.springframework.core.env.Environment;
 
 import dev.runnel.cluster.ClusterSettings;
 import dev.runnel.cluster.process.ProcessConfiguration;
+import dev.runnel.cluster.security.ClusterHttpSecurityConfiguration;
 import dev.runnel.cluster.web.ClusterWebConfiguration;
 import dev.runnel.cluster.zookeeper.NamespaceAclRepair;
 import dev.runnel.cluster.zookeeper.NamespaceAcls;
@@ -25,10 +26,13 @@ import dev.runnel.controller.election.ControllerElection;
 
 /**
  * Wires the controller: its scheduler, the active controller and the election, in the cluster's
- * ZooKeeper namespace, and ZooKeeper authentication. The HTTP side (the API and its standby forwarding) is wired in {@code api}.
+ * ZooKeeper namespace, and ZooKeeper authentication. The HTTP side (the API and its standby
+ * forwarding) is wired in {@code api}; who may call it, in cluster-api's {@link
+ * ClusterHttpSecurityConfiguration}.
  */
 @Configuration(proxyBeanMethods = false)
-@Import({ClusterWebConfiguration.class, ProcessConfiguration.class, ZooKeeperAuthConfiguration.class})
+@Import({ClusterWebConfiguration.class, ClusterHttpSecurityConfiguration.class, ProcessConfiguration.class,
+        ZooKeeperAuthConfiguration.class})
 class ControllerConfiguration {
 
     @Bean(destroyMethod = "close")

@@ -177,7 +177,7 @@ class ComposeFileTest {
             if (!service.equals("zookeeper")) {
                 assertThat(env(service).get("SPRING_CLOUD_ZOOKEEPER_CONNECT_STRING")).as(service).isEqualTo("127.0.0.1:2181");
                 assertThat(binder(service).bind("server.address", String.class).get())
-                        .as(service + " listens on the host's loopback only (the admin API has no authentication)")
+                        .as(service + " listens on the host's loopback only")
                         .isEqualTo("127.0.0.1");
             }
         }

@@ -168,6 +168,12 @@ class HelmChartTest {
         Container gatewayContainer = gateway.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(env(gatewayContainer, "SPRING_CLOUD_ZOOKEEPER_CONNECT_STRING")).isEqualTo(connect);
         assertThat(hasEnv(gatewayContainer, "RUNNEL_GATEWAY_SECURITY_USERS_0_PASSWORD")).isTrue();
+        assertThat(hasEnv(gatewayContainer, "RUNNEL_CLUSTER_SECRET")).as("it calls controllers with the cluster secret")
+                .isTrue();
+        for (Container service : List.of(controller, broker)) {
+            assertThat(hasEnv(service, "RUNNEL_CLUSTER_SECURITY_USERS_0_PASSWORD"))
+                    .as(service.getName() + " knows the admin user, for its admin API and Actuator").isTrue();
+        }
         Service gatewayService = r.get(Service.class, "events-runnel-gateway");
         assertThat(gatewayService.getSpec().getSessionAffinity()).as("REST consumer instances live in one pod")
                 .isEqualTo("ClientIP");
@@ -229,6 +235,9 @@ class HelmChartTest {
                 .doesNotContain("Ingress");
         assertThat(everything.find(Deployment.class, "events-runnel-gateway")).isEmpty();
         assertThat(everything.get(Deployment.class, "events-runnel-controller").getSpec().getReplicas()).isEqualTo(3);
+        assertThat(hasEnv(everything.get(Deployment.class, "events-runnel-controller").getSpec().getTemplate().getSpec()
+                .getContainers().get(0), "RUNNEL_CLUSTER_SECURITY_USERS_0_PASSWORD"))
+                .as("without the gateway there is no admin user's Secret").isFalse();
 
         System.out.println("value combinations rendered besides the defaults: " + rendered);
     }

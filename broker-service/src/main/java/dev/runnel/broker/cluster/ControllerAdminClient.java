@@ -18,8 +18,8 @@ import dev.runnel.cluster.web.Problems;
 
 /**
  * The broker's calls to the active controller's admin API, for Kafka requests that change
- * metadata (CreateTopics, DeleteTopics, CreatePartitions). Non-blocking: answers arrive as futures,
- * so a Kafka connection's event loop never waits on HTTP.
+ * metadata (CreateTopics, DeleteTopics, CreatePartitions), with the cluster secret as credentials.
+ * Non-blocking: answers arrive as futures, so a Kafka connection's event loop never waits on HTTP.
  */
 public final class ControllerAdminClient {
 
@@ -50,12 +50,12 @@ public final class ControllerAdminClient {
         if (active.isEmpty()) {
             return CompletableFuture.completedFuture(notController("no controller is active"));
         }
-        HttpRequest request = HttpRequest.newBuilder(URI.create(active.get().url() + "/api/v1" + path))
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(active.get().url() + "/api/v1" + path))
                 .timeout(timeout)
                 .header("Content-Type", "application/json")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(ClusterJson.write(body)))
-                .build();
+                        : HttpRequest.BodyPublishers.ofByteArray(ClusterJson.write(body)));
+        HttpRequest request = controller.authenticate(builder).build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
                 .thenApply(ControllerAdminClient::answer)
                 .exceptionally(e -> notController("the active controller is unreachable: " + e.getMessage()));

@@ -1,6 +1,7 @@
 package dev.runnel.broker.cluster;
 
 import java.io.IOException;
+import java.net.http.HttpRequest;
 import java.util.Optional;
 
 import org.apache.curator.framework.CuratorFramework;
@@ -41,6 +42,11 @@ public final class ControllerClient {
 
     public ControlledShutdownResponse controlledShutdown(ControlledShutdownRequest request) throws IOException {
         return http.post(activeUrl(), InternalApi.CONTROLLED_SHUTDOWN, request, ControlledShutdownResponse.class);
+    }
+
+    /** {@code request} with the cluster secret, which the controller's admin API takes from brokers. */
+    public HttpRequest.Builder authenticate(HttpRequest.Builder request) {
+        return http.authenticate(request);
     }
 
     private String activeUrl() throws IOException {

@@ -21,7 +21,9 @@ import org.springframework.web.bind.annotation.RestController;
 
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterJson;
+import dev.runnel.cluster.ClusterSettings;
 import dev.runnel.cluster.GroupView;
+import dev.runnel.cluster.InternalApi;
 import dev.runnel.controller.election.ActiveController;
 import dev.runnel.controller.metadata.AdminException;
 import dev.runnel.controller.metadata.AdminException.Reason;
@@ -41,11 +43,13 @@ class GroupsApiController {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     private final ActiveController controller;
+    private final String secret;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
             .version(HttpClient.Version.HTTP_1_1).build();
 
-    GroupsApiController(ActiveController controller) {
+    GroupsApiController(ActiveController controller, ClusterSettings cluster) {
         this.controller = controller;
+        this.secret = cluster.getSecret();
     }
 
     @GetMapping("/groups")
@@ -102,7 +106,8 @@ class GroupsApiController {
     }
 
     private <T> CompletableFuture<T> get(String url, Class<T> type, T fallback) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT).GET().build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT)
+                .header(InternalApi.SECRET_HEADER, secret).GET().build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
             if (response.statusCode() != 200) {
                 log.warn("{} answered {}", url, response.statusCode());

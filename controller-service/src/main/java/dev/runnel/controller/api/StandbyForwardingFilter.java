@@ -31,24 +31,29 @@ import jakarta.servlet.http.HttpServletResponse;
  * relays its answer, so a caller may talk to any controller and never gets stale data. The active
  * controller is the one last recorded in ZooKeeper. A call already forwarded once is not forwarded
  * again; with no reachable active controller the answer is 503 with {@code Retry-After}.
+ *
+ * <p>It runs after Spring Security's filter chain, so only a call this controller has
+ * authenticated and authorized is forwarded, and it goes with the cluster secret as its
+ * credentials: the caller's own (a password, an API key) never leave this controller.
  */
 public final class StandbyForwardingFilter extends OncePerRequestFilter {
 
     /** Marks a forwarded call with the forwarding controller's id. */
     public static final String FORWARDED_HEADER = "X-Runnel-Forwarded-By";
 
-    private static final List<String> COPIED_REQUEST_HEADERS = List.of("Content-Type", "Accept",
-            InternalApi.SECRET_HEADER);
+    private static final List<String> COPIED_REQUEST_HEADERS = List.of("Content-Type", "Accept");
     private static final List<String> COPIED_RESPONSE_HEADERS = List.of("Content-Type", "Location", "Retry-After");
 
     private final CuratorFramework zk;
     private final ActiveController controller;
+    private final String secret;
     private final HttpClient http;
     private final Duration timeout;
 
-    public StandbyForwardingFilter(CuratorFramework zk, ActiveController controller, Duration timeout) {
+    public StandbyForwardingFilter(CuratorFramework zk, ActiveController controller, String secret, Duration timeout) {
         this.zk = zk;
         this.controller = controller;
+        this.secret = secret;
         this.timeout = timeout;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
                 .version(HttpClient.Version.HTTP_1_1).build();
@@ -87,7 +92,8 @@ public final class StandbyForwardingFilter extends OncePerRequestFilter {
             throws IOException {
         byte[] body = request.getInputStream().readAllBytes();
         HttpRequest.Builder forwarded = HttpRelay.forward(request, body, URI.create(active.url()), timeout,
-                COPIED_REQUEST_HEADERS).header(FORWARDED_HEADER, Integer.toString(controller.controllerId()));
+                COPIED_REQUEST_HEADERS).header(FORWARDED_HEADER, Integer.toString(controller.controllerId()))
+                .header(InternalApi.SECRET_HEADER, secret);
         HttpResponse<byte[]> answer;
         try {
             answer = http.send(forwarded.build(), HttpResponse.BodyHandlers.ofByteArray());

@@ -13,10 +13,12 @@ import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.runnel.cluster.InternalApi;
 import dev.runnel.cluster.web.HttpRelay;
 import dev.runnel.common.time.Ticker;
 import dev.runnel.gateway.GatewayProperties;
@@ -34,6 +36,10 @@ import jakarta.servlet.http.HttpServletResponse;
  * has passed; so a caller sees a failover only as a slower answer. A call that reached a
  * controller and then lost its answer is retried only if it is a read: a write's outcome is then
  * unknown, and that is what the caller is told (502).
+ *
+ * <p>The gateway has already authenticated the caller and checked their role (READ for a read,
+ * ADMIN for a change); it calls the controller as a Runnel service, with the cluster secret
+ * ({@code runnel.cluster.secret}), and never passes the caller's own credentials on.
  */
 @RestController
 @Tag(name = "Admin", description = "The controller's admin API (/api/v1/**), routed to the active controller")
@@ -50,14 +56,17 @@ class AdminRouteController {
 
     private final ControllerLocator locator;
     private final GatewayProperties properties;
+    private final String clusterSecret;
     private final Ticker ticker;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
             .version(HttpClient.Version.HTTP_1_1).build();
 
-    AdminRouteController(ControllerLocator locator, GatewayProperties properties, Ticker gatewayTicker) {
+    AdminRouteController(ControllerLocator locator, GatewayProperties properties, Ticker gatewayTicker,
+            @Value("${runnel.cluster.secret:}") String clusterSecret) {
         this.locator = locator;
         this.properties = properties;
         this.ticker = gatewayTicker;
+        this.clusterSecret = clusterSecret;
     }
 
     @RequestMapping("/api/v1/**")
@@ -68,6 +77,10 @@ class AdminRouteController {
             throw new ProxyException(HttpStatus.SERVICE_UNAVAILABLE, "no-controller",
                     "The gateway has no ZooKeeper configured, so it cannot find a controller");
         }
+        if (clusterSecret.isEmpty()) {
+            throw new ProxyException(HttpStatus.SERVICE_UNAVAILABLE, "no-controller-credentials",
+                    "The gateway has no cluster secret (runnel.cluster.secret), which controllers take from it");
+        }
         byte[] body = RequestBodies.read(request, properties.getMaxRequestSize());
         boolean read = READS.contains(request.getMethod());
         long deadline = ticker.nanoTime() + properties.getAdminRouteTimeout().toNanos();
@@ -75,7 +88,7 @@ class AdminRouteController {
         while (true) {
             for (URI controller : locator.candidates()) {
                 HttpRequest.Builder forwarded = HttpRelay.forward(request, body, controller,
-                        properties.getAdminTimeout(), REQUEST_HEADERS);
+                        properties.getAdminTimeout(), REQUEST_HEADERS).header(InternalApi.SECRET_HEADER, clusterSecret);
                 HttpResponse<byte[]> answer;
                 try {
                     answer = http.send(forwarded.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -90,6 +103,11 @@ class AdminRouteController {
                     }
                     lastFailure = "controller " + controller + " gave no answer";
                     continue;
+                }
+                if (answer.statusCode() == HttpStatus.UNAUTHORIZED.value()) {
+                    log.warn("Controller {} refused the gateway's cluster secret", controller);
+                    throw new ProxyException(HttpStatus.BAD_GATEWAY, "controller-refused-gateway", "Controller "
+                            + controller + " refused the gateway's credentials: is runnel.cluster.secret the cluster's?");
                 }
                 if (answer.statusCode() == HttpStatus.SERVICE_UNAVAILABLE.value()) {
                     lastFailure = "controller " + controller + " answered 503";

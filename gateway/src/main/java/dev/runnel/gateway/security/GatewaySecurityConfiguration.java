@@ -1,24 +1,16 @@
 package dev.runnel.gateway.security;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.access.hierarchicalroles.RoleHierarchy;
-import org.springframework.security.access.hierarchicalroles.RoleHierarchyImpl;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
-import org.springframework.security.core.userdetails.User;
-import org.springframework.security.core.userdetails.UserDetails;
 import org.springframework.security.core.userdetails.UserDetailsService;
-import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
-import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
@@ -26,6 +18,8 @@ import org.springframework.security.web.authentication.www.BasicAuthenticationFi
 import org.springframework.security.web.csrf.CsrfException;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 
+import dev.runnel.cluster.security.AccountSecurity;
+import dev.runnel.cluster.security.ApiKeyAuthenticationFilter;
 import dev.runnel.cluster.web.Problems;
 
 /**
@@ -45,28 +39,18 @@ class GatewaySecurityConfiguration {
 
     @Bean
     RoleHierarchy roleHierarchy() {
-        return RoleHierarchyImpl.withDefaultRolePrefix().role("ADMIN").implies("READ").build();
+        return AccountSecurity.roleHierarchy();
     }
 
     @Bean
     PasswordEncoder passwordEncoder() {
-        return PasswordEncoderFactories.createDelegatingPasswordEncoder();
+        return AccountSecurity.passwordEncoder();
     }
 
     @Bean
     UserDetailsService gatewayUsers(GatewaySecurityProperties properties) {
         properties.validate();
-        List<UserDetails> users = new ArrayList<>();
-        for (GatewaySecurityProperties.User user : properties.getUsers()) {
-            String password = user.getPassword().startsWith("{") ? user.getPassword() : "{noop}" + user.getPassword();
-            users.add(User.withUsername(user.getName()).password(password).roles(user.getRole().name()).build());
-        }
-        // Not the manager itself: as a UserDetailsPasswordService it would "upgrade" a plain-text
-        // password to bcrypt at the first sign-in, and every HTTP basic request after would pay a
-        // bcrypt check (about 70 ms of CPU). A password configured as {bcrypt} does pay it; programs
-        // that call often should use an API key.
-        InMemoryUserDetailsManager manager = new InMemoryUserDetailsManager(users);
-        return manager::loadUserByUsername;
+        return AccountSecurity.users(properties);
     }
 
     @Bean

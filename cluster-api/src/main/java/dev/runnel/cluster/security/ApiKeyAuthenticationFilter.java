@@ -1,4 +1,4 @@
-package dev.runnel.gateway.security;
+package dev.runnel.cluster.security;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +13,6 @@ import org.springframework.security.core.context.SecurityContextHolderStrategy;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 import dev.runnel.cluster.web.Problems;
-
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -21,17 +20,37 @@ import jakarta.servlet.http.HttpServletResponse;
 
 /**
  * Authenticates a request carrying {@value #HEADER} against the configured keys (compared in
- * constant time). A wrong key is refused at once with 401; the key itself is never logged or echoed.
+ * constant time), as {@code api-key:<name>} with the key's role. A wrong key is refused at once
+ * with 401; the key itself is never logged or echoed.
  */
-final class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
+public final class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
 
-    static final String HEADER = "X-API-Key";
+    public static final String HEADER = "X-API-Key";
 
-    private final List<GatewaySecurityProperties.ApiKey> keys;
+    private final List<Accounts.ApiKey> keys;
     private final SecurityContextHolderStrategy contexts = SecurityContextHolder.getContextHolderStrategy();
 
-    ApiKeyAuthenticationFilter(List<GatewaySecurityProperties.ApiKey> keys) {
+    public ApiKeyAuthenticationFilter(List<Accounts.ApiKey> keys) {
         this.keys = List.copyOf(keys);
+    }
+
+    /** Whether {@code presented} is one of the keys, without saying which or where they differ. */
+    public boolean matches(String presented) {
+        return match(presented) != null;
+    }
+
+    private Accounts.ApiKey match(String presented) {
+        if (presented == null) {
+            return null;
+        }
+        Accounts.ApiKey match = null;
+        byte[] presentedBytes = presented.getBytes(StandardCharsets.UTF_8);
+        for (Accounts.ApiKey key : keys) {
+            if (MessageDigest.isEqual(presentedBytes, key.getKey().getBytes(StandardCharsets.UTF_8))) {
+                match = key;
+            }
+        }
+        return match;
     }
 
     @Override
@@ -42,16 +61,10 @@ final class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        GatewaySecurityProperties.ApiKey match = null;
-        byte[] presentedBytes = presented.getBytes(StandardCharsets.UTF_8);
-        for (GatewaySecurityProperties.ApiKey key : keys) {
-            if (MessageDigest.isEqual(presentedBytes, key.getKey().getBytes(StandardCharsets.UTF_8))) {
-                match = key;
-            }
-        }
+        Accounts.ApiKey match = match(presented);
         if (match == null) {
             Problems.write(response, 401, "unauthenticated", "Unauthorized", "The API key in " + HEADER
-                    + " is not one the gateway knows");
+                    + " is not one this service knows");
             return;
         }
         SecurityContext context = contexts.createEmptyContext();
