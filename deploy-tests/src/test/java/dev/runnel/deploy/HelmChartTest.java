@@ -149,6 +149,8 @@ class HelmChartTest {
             assertThat(e.getName()).isEqualTo("RUNNEL_CONTROLLER_HOST");
             assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.podIP");
         });
+        assertThat(env(controller, "SERVER_ADDRESS")).as("reachable at its pod IP, not only on loopback")
+                .isEqualTo("0.0.0.0");
 
         StatefulSet zookeeper = r.get(StatefulSet.class, "events-runnel-zookeeper");
         assertThat(zookeeper.getSpec().getReplicas()).isEqualTo(3);

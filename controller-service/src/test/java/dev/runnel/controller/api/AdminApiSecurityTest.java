@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,10 +20,12 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -32,7 +39,8 @@ import dev.runnel.controller.election.ActiveController;
 /**
  * Who may call a controller: the admin API needs a caller authenticated by HTTP basic, an API key
  * or the cluster secret, reads need READ and changes ADMIN; Actuator's probes are open, its health
- * details, metrics and Prometheus only for authenticated callers; refusals are problems.
+ * details, metrics and Prometheus only for authenticated callers; refusals are problems. Unless
+ * told otherwise, a controller listens on loopback only.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AdminApiSecurityTest {
@@ -147,6 +155,30 @@ class AdminApiSecurityTest {
         HttpResponse<String> prometheus = call("GET", "/actuator/prometheus", basic("viewer", "viewer-password"));
         assertThat(prometheus.statusCode()).isEqualTo(200);
         assertThat(prometheus.body()).contains("runnel_controller_active");
+    }
+
+    @Test
+    void theControllerListensOnLoopbackUnlessToldOtherwise() throws Exception {
+        int port = Integer.parseInt(controller.getEnvironment().getProperty("local.server.port"));
+        Optional<InetAddress> external = NetworkInterface.networkInterfaces().filter(AdminApiSecurityTest::isUp)
+                .flatMap(NetworkInterface::inetAddresses).filter(a -> !a.isLoopbackAddress() && !a.isLinkLocalAddress())
+                .findFirst();
+        Assumptions.assumeTrue(external.isPresent(), "this machine has no address but loopback");
+        try (Socket socket = new Socket()) {
+            assertThatThrownBy(() -> socket.connect(new InetSocketAddress(external.get(), port), 2_000))
+                    .as("connecting to %s:%d", external.get(), port).isInstanceOf(IOException.class);
+        }
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
+        }
+    }
+
+    private static boolean isUp(NetworkInterface network) {
+        try {
+            return network.isUp();
+        } catch (SocketException e) {
+            return false;
+        }
     }
 
     @Test
