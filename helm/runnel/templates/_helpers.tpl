@@ -101,6 +101,16 @@ Actuator take too (runnel.cluster.security.users[0]); only with the gateway, who
 {{- end }}
 {{- end -}}
 
+{{/*
+The names a component's Service is reached by inside the cluster, comma-separated, for the
+services' Host check (runnel.http.allowed-hosts): {{ include "runnel.serviceHosts" (list . "gateway") }}
+*/}}
+{{- define "runnel.serviceHosts" -}}
+{{- $root := index . 0 -}}
+{{- $name := printf "%s-%s" (include "runnel.fullname" $root) (index . 1) -}}
+{{- printf "%s,%s.%s,%s.%s.svc,%s.%s.svc.cluster.local" $name $name $root.Release.Namespace $name $root.Release.Namespace $name $root.Release.Namespace -}}
+{{- end -}}
+
 {{- define "runnel.extraEnv" -}}
 {{- range $k, $v := . }}
 - name: {{ $k }}

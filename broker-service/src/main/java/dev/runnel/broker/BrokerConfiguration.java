@@ -36,7 +36,9 @@ import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterSettings;
 import dev.runnel.cluster.process.ProcessConfiguration;
 import dev.runnel.cluster.security.ClusterHttpSecurityConfiguration;
+import dev.runnel.cluster.web.AdvertisedHost;
 import dev.runnel.cluster.web.ClusterWebConfiguration;
+import dev.runnel.cluster.web.HostCheckConfiguration;
 import dev.runnel.cluster.zookeeper.ZooKeeperAuthConfiguration;
 import dev.runnel.common.time.ExecutorScheduler;
 import dev.runnel.common.time.Scheduler;
@@ -48,9 +50,9 @@ import dev.runnel.common.time.Ticker;
  * {@link KafkaListenerConfiguration}'s, the group coordinator {@link GroupCoordinatorConfiguration}'s.
  */
 @Configuration(proxyBeanMethods = false)
-@Import({ClusterWebConfiguration.class, ClusterHttpSecurityConfiguration.class, ProcessConfiguration.class,
-        ZooKeeperAuthConfiguration.class, KafkaListenerConfiguration.class, GroupCoordinatorConfiguration.class,
-        SecurityConfiguration.class})
+@Import({ClusterWebConfiguration.class, HostCheckConfiguration.class, ClusterHttpSecurityConfiguration.class,
+        ProcessConfiguration.class, ZooKeeperAuthConfiguration.class, KafkaListenerConfiguration.class,
+        GroupCoordinatorConfiguration.class, SecurityConfiguration.class})
 class BrokerConfiguration {
 
     /** The broker's log directories, each with its own {@link LogManager}. */
@@ -68,6 +70,12 @@ class BrokerConfiguration {
                 manager.close();
             }
         }
+    }
+
+    /** The name others reach this broker at, which its HTTP server answers to. */
+    @Bean
+    AdvertisedHost brokerHost(BrokerProperties properties) {
+        return new AdvertisedHost(properties.getHost());
     }
 
     /** The broker's one wall clock: every component that reads the time gets this one. */

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -24,6 +26,7 @@ import dev.runnel.cluster.InternalHttpClient;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.TopicInfo;
 import dev.runnel.controller.election.ActiveController;
+import dev.runnel.testing.RawHttp;
 
 /**
  * The admin and internal APIs of a running cluster (an active and a standby controller, three
@@ -170,6 +173,20 @@ class AdminApiClusterTest {
         }
         assertThat(cluster.callWith("GET", broker + "/actuator/health", null, reader).body())
                 .contains("components", "servesClients");
+    }
+
+    @Test
+    void controllersAndBrokersRefuseHostNamesThatAreNotTheirs() throws Exception {
+        String reader = "Authorization: Basic " + Base64.getEncoder().encodeToString(
+                (InJvmCluster.READER_USER + ":" + InJvmCluster.READER_PASSWORD).getBytes(StandardCharsets.UTF_8));
+        for (ConfigurableApplicationContext node : List.of(cluster.controller(1), cluster.controller(2), cluster.broker(1))) {
+            int port = Integer.parseInt(node.getEnvironment().getProperty("local.server.port"));
+            String path = node == cluster.broker(1) ? "/api/v1/broker" : "/api/v1/brokers";
+            RawHttp.Answer rebound = RawHttp.get(port, path, "rebound.attacker.example:" + port, reader);
+            assertThat(rebound.status()).as(path).isEqualTo(421);
+            assertThat(rebound.body()).contains("host-not-allowed");
+            assertThat(RawHttp.get(port, path, "localhost:" + port, reader).status()).isEqualTo(200);
+        }
     }
 
     @Test

@@ -14,7 +14,9 @@ import org.springframework.core.env.Environment;
 import dev.runnel.cluster.ClusterSettings;
 import dev.runnel.cluster.process.ProcessConfiguration;
 import dev.runnel.cluster.security.ClusterHttpSecurityConfiguration;
+import dev.runnel.cluster.web.AdvertisedHost;
 import dev.runnel.cluster.web.ClusterWebConfiguration;
+import dev.runnel.cluster.web.HostCheckConfiguration;
 import dev.runnel.cluster.zookeeper.NamespaceAclRepair;
 import dev.runnel.cluster.zookeeper.NamespaceAcls;
 import dev.runnel.cluster.zookeeper.ZooKeeperAuthConfiguration;
@@ -31,13 +33,19 @@ import dev.runnel.controller.election.ControllerElection;
  * ClusterHttpSecurityConfiguration}.
  */
 @Configuration(proxyBeanMethods = false)
-@Import({ClusterWebConfiguration.class, ClusterHttpSecurityConfiguration.class, ProcessConfiguration.class,
-        ZooKeeperAuthConfiguration.class})
+@Import({ClusterWebConfiguration.class, HostCheckConfiguration.class, ClusterHttpSecurityConfiguration.class,
+        ProcessConfiguration.class, ZooKeeperAuthConfiguration.class})
 class ControllerConfiguration {
 
     @Bean(destroyMethod = "close")
     Scheduler controllerScheduler() {
         return new ExecutorScheduler("controller-scheduler-", 1);
+    }
+
+    /** The name others reach this controller at, which its HTTP server answers to. */
+    @Bean
+    AdvertisedHost controllerHost(ControllerProperties properties) {
+        return new AdvertisedHost(properties.getHost());
     }
 
     /** The controller's one wall clock. */

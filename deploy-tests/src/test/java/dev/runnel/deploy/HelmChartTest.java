@@ -151,6 +151,8 @@ class HelmChartTest {
         });
         assertThat(env(controller, "SERVER_ADDRESS")).as("reachable at its pod IP, not only on loopback")
                 .isEqualTo("0.0.0.0");
+        assertThat(env(controller, "RUNNEL_HTTP_ALLOWED_HOSTS")).as("it answers to its Service's names")
+                .contains("events-runnel-controller", "events-runnel-controller." + NAMESPACE + ".svc.cluster.local");
 
         StatefulSet zookeeper = r.get(StatefulSet.class, "events-runnel-zookeeper");
         assertThat(zookeeper.getSpec().getReplicas()).isEqualTo(3);
@@ -181,6 +183,9 @@ class HelmChartTest {
                 .isEqualTo("ClientIP");
         assertThat(gateway.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(gatewayService.getSpec().getSelector());
         assertThat(r.find(Ingress.class, "events-runnel-gateway")).isEmpty();
+        assertThat(env(gatewayContainer, "RUNNEL_HTTP_ALLOWED_HOSTS").split(",")).as("the names the helm test and "
+                + "in-cluster clients call it by").contains("events-runnel-gateway", "events-runnel-gateway." + NAMESPACE,
+                "events-runnel-gateway." + NAMESPACE + ".svc", "events-runnel-gateway." + NAMESPACE + ".svc.cluster.local");
 
         // Hooks (the generated Secrets, the helm test Pod) are left out of helm template's output;
         // helm lint renders and checks them.
@@ -214,6 +219,9 @@ class HelmChartTest {
         assertThat(in.getSpec().getRules().get(0).getHost()).isEqualTo("runnel.acme.test");
         assertThat(in.getSpec().getRules().get(0).getHttp().getPaths().get(0).getBackend().getService().getName())
                 .isEqualTo(ingress.get(Service.class, "events-runnel-gateway").getMetadata().getName());
+        assertThat(env(ingress.get(Deployment.class, "events-runnel-gateway").getSpec().getTemplate().getSpec()
+                .getContainers().get(0), "RUNNEL_HTTP_ALLOWED_HOSTS").split(",")).as("it answers to the Ingress's host")
+                .contains("runnel.acme.test", "events-runnel-gateway");
 
         Rendered ephemeral = render(Map.of("broker.persistence.enabled", false));
         rendered.add("persistence off");

@@ -25,10 +25,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import dev.runnel.testing.RawHttp;
+
 /**
  * The gateway's own settings, without a cluster (its Kafka clients connect only when used): it
- * serves HTTPS with a key store given through Spring Boot's {@code server.ssl.*}, and it refuses
- * to start with no user and no API key, or with an API key too short to be one.
+ * serves HTTPS with a key store given through Spring Boot's {@code server.ssl.*}, answers only to
+ * its own host names, and it refuses to start with no user and no API key, or with an API key too
+ * short to be one.
  */
 class GatewayTlsAndSecuritySettingsTest {
 
@@ -92,6 +95,26 @@ class GatewayTlsAndSecuritySettingsTest {
                     URI.create("http://127.0.0.1:" + port + "/actuator/health")).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(overHttp.statusCode()).as("plain HTTP on the TLS port is refused").isEqualTo(400);
+        }
+    }
+
+    @Test
+    void answersOnlyToItsOwnHostNames() throws Exception {
+        try (ConfigurableApplicationContext gateway = new SpringApplicationBuilder(GatewayApplication.class).run(args(
+                "--runnel.http.allowed-hosts=console.example.com",
+                "--runnel.gateway.security.users[0].name=ops", "--runnel.gateway.security.users[0].password=host-user-pw",
+                "--runnel.gateway.security.users[0].role=READ"))) {
+            int port = Integer.parseInt(gateway.getEnvironment().getProperty("local.server.port"));
+            String ops = "Authorization: Basic " + Base64.getEncoder().encodeToString(
+                    "ops:host-user-pw".getBytes(StandardCharsets.UTF_8));
+
+            RawHttp.Answer rebound = RawHttp.get(port, "/me", "attacker.example:" + port, ops);
+            assertThat(rebound.status()).isEqualTo(421);
+            assertThat(rebound.body()).contains("host-not-allowed");
+            assertThat(RawHttp.get(port, "/login", "attacker.example").status()).isEqualTo(421);
+            for (String own : List.of("console.example.com", "localhost:" + port, "127.0.0.1:" + port)) {
+                assertThat(RawHttp.get(port, "/me", own, ops).status()).as(own).isEqualTo(200);
+            }
         }
     }
 

@@ -35,12 +35,14 @@ import org.springframework.context.ConfigurableApplicationContext;
 import dev.runnel.cluster.InternalApi;
 import dev.runnel.controller.ControllerApplication;
 import dev.runnel.controller.election.ActiveController;
+import dev.runnel.testing.RawHttp;
 
 /**
  * Who may call a controller: the admin API needs a caller authenticated by HTTP basic, an API key
  * or the cluster secret, reads need READ and changes ADMIN; Actuator's probes are open, its health
  * details, metrics and Prometheus only for authenticated callers; refusals are problems. Unless
- * told otherwise, a controller listens on loopback only.
+ * told otherwise, a controller listens on loopback only, and it answers only to its own names in
+ * {@code Host} (DNS rebinding).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AdminApiSecurityTest {
@@ -57,7 +59,9 @@ class AdminApiSecurityTest {
     void start() throws Exception {
         zookeeper = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, -1, -1,
                 Map.of("clientPortAddress", "127.0.0.1"), "127.0.0.1"), true);
-        controller = run("--runnel.cluster.security.users[0].name=ops",
+        controller = run("--runnel.http.allowed-hosts=admin.example.com,.corp.example",
+                "--runnel.controller.host=controller-1.internal.example",
+                "--runnel.cluster.security.users[0].name=ops",
                 "--runnel.cluster.security.users[0].password=ops-password",
                 "--runnel.cluster.security.users[0].role=ADMIN",
                 "--runnel.cluster.security.users[1].name=viewer",
@@ -155,6 +159,25 @@ class AdminApiSecurityTest {
         HttpResponse<String> prometheus = call("GET", "/actuator/prometheus", basic("viewer", "viewer-password"));
         assertThat(prometheus.statusCode()).isEqualTo(200);
         assertThat(prometheus.body()).contains("runnel_controller_active");
+    }
+
+    @Test
+    void aRequestForAHostNameTheControllerDoesNotAnswerToIsRefusedBeforeAnythingElse() throws Exception {
+        int port = Integer.parseInt(controller.getEnvironment().getProperty("local.server.port"));
+        String admin = "Authorization: Basic " + Base64.getEncoder().encodeToString(
+                "ops:ops-password".getBytes(StandardCharsets.UTF_8));
+        for (String rebound : List.of("attacker.example", "attacker.example:" + port, "admin.example.com.attacker.example")) {
+            RawHttp.Answer refused = RawHttp.get(port, "/api/v1/topics", rebound, admin);
+            assertThat(refused.status()).as(rebound).isEqualTo(421);
+            assertThat(refused.headers()).contains("application/problem+json");
+            assertThat(refused.body()).contains("host-not-allowed", "runnel.http.allowed-hosts");
+            assertThat(RawHttp.get(port, "/actuator/health", rebound).status()).isEqualTo(421);
+        }
+        for (String own : List.of("localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port, "admin.example.com",
+                "controller-1.internal.example:" + port, "ops.corp.example", "192.0.2.7")) {
+            assertThat(RawHttp.get(port, "/api/v1/topics", own, admin).status()).as(own).isEqualTo(200);
+        }
+        assertThat(RawHttp.get(port, "/actuator/health/liveness", null).status()).as("no Host (HTTP/1.0)").isEqualTo(200);
     }
 
     @Test
