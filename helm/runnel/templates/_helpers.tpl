@@ -111,6 +111,16 @@ services' Host check (runnel.http.allowed-hosts): {{ include "runnel.serviceHost
 {{- printf "%s,%s.%s,%s.%s.svc,%s.%s.svc.cluster.local" $name $name $root.Release.Namespace $name $root.Release.Namespace $name $root.Release.Namespace -}}
 {{- end -}}
 
+{{/*
+The services' ZooKeeper password: with it they authenticate and only they may change the cluster's
+nodes (ACLs). Optional: a Secret made before it existed, or an existingClusterSecret without the key
+"zookeeper-password", leaves ZooKeeper authentication off.
+*/}}
+{{- define "runnel.zookeeperAuthEnv" -}}
+- name: RUNNEL_ZOOKEEPER_AUTH_PASSWORD
+  valueFrom: {secretKeyRef: {name: {{ include "runnel.clusterSecretName" . }}, key: zookeeper-password, optional: true}}
+{{- end -}}
+
 {{- define "runnel.extraEnv" -}}
 {{- range $k, $v := . }}
 - name: {{ $k }}

@@ -32,6 +32,7 @@ import org.yaml.snakeyaml.Yaml;
 
 import dev.runnel.broker.config.BrokerProperties;
 import dev.runnel.cluster.ClusterSettings;
+import dev.runnel.cluster.zookeeper.ZooKeeperSettings;
 import dev.runnel.controller.ControllerProperties;
 import dev.runnel.gateway.security.GatewaySecurityProperties;
 
@@ -117,6 +118,7 @@ class ComposeFileTest {
                 .redirectErrorStream(true);
         builder.environment().put("RUNNEL_CLUSTER_SECRET", "a-secret-for-the-check");
         builder.environment().put("RUNNEL_GATEWAY_PASSWORD", "a-password-for-the-check");
+        builder.environment().put("RUNNEL_ZOOKEEPER_PASSWORD", "a-zookeeper-password-for-the-check");
         Process config = builder.start();
         String output = new String(config.getInputStream().readAllBytes());
         assertThat(config.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -175,6 +177,9 @@ class ComposeFileTest {
                 .isEqualTo(healthPort("gateway"));
         for (String service : services.keySet()) {
             if (!service.equals("zookeeper")) {
+                assertThat(bindStrictly(service, "runnel.zookeeper", ZooKeeperSettings.class).getAuth().getPassword())
+                        .as(service + " authenticates to ZooKeeper with the one password given")
+                        .isEqualTo("${RUNNEL_ZOOKEEPER_PASSWORD:-}");
                 assertThat(env(service).get("SPRING_CLOUD_ZOOKEEPER_CONNECT_STRING")).as(service).isEqualTo("127.0.0.1:2181");
                 assertThat(binder(service).bind("server.address", String.class).get())
                         .as(service + " listens on the host's loopback only")

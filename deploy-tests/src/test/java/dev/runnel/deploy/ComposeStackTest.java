@@ -60,7 +60,8 @@ class ComposeStackTest {
                     "the images are built from the packaged jars (./mvnw -DskipTests package)");
         }
         compose = new ComposeContainer(new File(ROOT.toFile(), "docker-compose.yml"))
-                .withEnv(Map.of("RUNNEL_CLUSTER_SECRET", UUID.randomUUID().toString(), "RUNNEL_GATEWAY_PASSWORD", "compose-test"))
+                .withEnv(Map.of("RUNNEL_CLUSTER_SECRET", UUID.randomUUID().toString(), "RUNNEL_GATEWAY_PASSWORD", "compose-test",
+                        "RUNNEL_ZOOKEEPER_PASSWORD", UUID.randomUUID().toString()))
                 .withBuild(true).withRemoveVolumes(true).withStartupTimeout(Duration.ofMinutes(5));
         compose.start();
         HttpClient http = HttpClient.newHttpClient();
@@ -109,5 +110,10 @@ class ComposeStackTest {
                 URI.create("http://127.0.0.1:8080/topics/compose-orders")).header("Authorization", "Basic " + credentials)
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(topic.statusCode()).isEqualTo(200);
+        HttpResponse<String> brokers = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:8080/api/v1/brokers")).header("Authorization", "Basic " + credentials)
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(brokers.statusCode()).as("relayed to a controller with the cluster secret: %s", brokers.body())
+                .isEqualTo(200);
     }
 }

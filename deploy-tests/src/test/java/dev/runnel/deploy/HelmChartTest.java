@@ -24,6 +24,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -178,6 +179,15 @@ class HelmChartTest {
             assertThat(hasEnv(service, "RUNNEL_CLUSTER_SECURITY_USERS_0_PASSWORD"))
                     .as(service.getName() + " knows the admin user, for its admin API and Actuator").isTrue();
         }
+        for (Container service : List.of(controller, broker, gatewayContainer)) {
+            assertThat(service.getEnv()).as(service.getName() + " authenticates to ZooKeeper").anySatisfy(e -> {
+                assertThat(e.getName()).isEqualTo("RUNNEL_ZOOKEEPER_AUTH_PASSWORD");
+                assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("events-runnel-cluster");
+                assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("zookeeper-password");
+                assertThat(e.getValueFrom().getSecretKeyRef().getOptional()).as("a Secret from before it leaves it off")
+                        .isTrue();
+            });
+        }
         Service gatewayService = r.get(Service.class, "events-runnel-gateway");
         assertThat(gatewayService.getSpec().getSessionAffinity()).as("REST consumer instances live in one pod")
                 .isEqualTo("ClientIP");
@@ -250,6 +260,18 @@ class HelmChartTest {
                 .as("without the gateway there is no admin user's Secret").isFalse();
 
         System.out.println("value combinations rendered besides the defaults: " + rendered);
+    }
+
+    @Test
+    void aGivenClusterSecretGivesAZooKeeperPasswordThatAnUpgradeRendersTheSame() {
+        Map<String, Object> values = Map.of("clusterSecret", "a-given-cluster-secret");
+        Secret first = render(values).get(Secret.class,
+                "events-runnel-cluster");
+        Secret again = render(values).get(Secret.class,
+                "events-runnel-cluster");
+        assertThat(first.getData().get("zookeeper-password")).isNotBlank()
+                .isEqualTo(again.getData().get("zookeeper-password"))
+                .isNotEqualTo(first.getData().get("cluster-secret"));
     }
 
     @Test
