@@ -15,12 +15,16 @@ import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
 import org.springframework.security.web.csrf.CsrfException;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 
 import dev.runnel.cluster.security.AccountSecurity;
 import dev.runnel.cluster.security.ApiKeyAuthenticationFilter;
 import dev.runnel.cluster.web.Problems;
+import dev.runnel.cluster.web.RequestPaths;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpSession;
 
 /**
  * Every gateway route needs a signed-in caller, except the health probes and the login page.
@@ -28,8 +32,9 @@ import dev.runnel.cluster.web.Problems;
  * (producing, creating and deleting topics, changing configs, resetting offsets) needs ADMIN,
  * which includes READ. Programs authenticate with HTTP basic or an API key on each request
  * (no session); people sign in to the console with a form, get a session cookie, and their
- * changes carry a CSRF token. A refusal is an RFC 9457 problem, except that a browser asking for
- * a page is sent to the login form.
+ * changes carry a CSRF token (see {@link #authenticatesItselfWithoutASession} for who need not).
+ * A refusal is an RFC 9457 problem, except that a browser asking for a page is sent to the login
+ * form.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(GatewaySecurityProperties.class)
@@ -53,6 +58,27 @@ class GatewaySecurityConfiguration {
         return AccountSecurity.users(properties);
     }
 
+    /**
+     * Whether a request may go without a CSRF token: one that carries its own credentials, HTTP
+     * basic or an API key, and no signed-in session, outside the sign-in and sign-out forms. Such a
+     * request either authenticates by those credentials or is refused for them (401), so a forged
+     * one gains nothing; but as long as a session is signed in, its cookie would authenticate the
+     * request too (the basic filter does not even check the password of the session's own user),
+     * so then the token is needed whatever else the request carries. Any other {@code
+     * Authorization} scheme ({@code Bearer x}) authenticates nobody and never counts.
+     */
+    static boolean authenticatesItselfWithoutASession(HttpServletRequest request) {
+        String authorization = request.getHeader("Authorization");
+        boolean ownCredentials = request.getHeader(ApiKeyAuthenticationFilter.HEADER) != null
+                || (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6));
+        if (!ownCredentials || RequestPaths.isUnder(request, "/login") || RequestPaths.isUnder(request, "/logout")) {
+            return false;
+        }
+        HttpSession session = request.getSession(false);
+        return session == null
+                || session.getAttribute(HttpSessionSecurityContextRepository.SPRING_SECURITY_CONTEXT_KEY) == null;
+    }
+
     @Bean
     SecurityFilterChain gatewaySecurity(HttpSecurity http, GatewaySecurityProperties properties) throws Exception {
         if (!properties.isEnabled()) {
@@ -61,6 +87,7 @@ class GatewaySecurityConfiguration {
         }
         RequestMatcher programmatic = request -> request.getHeader("Authorization") != null
                 || request.getHeader(ApiKeyAuthenticationFilter.HEADER) != null;
+        RequestMatcher needsNoCsrfToken = GatewaySecurityConfiguration::authenticatesItselfWithoutASession;
         LoginUrlAuthenticationEntryPoint loginPage = new LoginUrlAuthenticationEntryPoint("/login");
         AuthenticationEntryPoint entryPoint = (request, response, failure) -> {
             String accept = request.getHeader("Accept");
@@ -88,7 +115,7 @@ class GatewaySecurityConfiguration {
                 .httpBasic(b -> b.realmName(REALM).authenticationEntryPoint(entryPoint))
                 .formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/", false).permitAll())
                 .logout(l -> l.logoutSuccessUrl("/login?logout"))
-                .csrf(c -> c.spa().ignoringRequestMatchers(programmatic))
+                .csrf(c -> c.spa().ignoringRequestMatchers(needsNoCsrfToken))
                 .exceptionHandling(e -> e
                         .authenticationEntryPoint(entryPoint)
                         .accessDeniedHandler((request, response, denied) -> {
