@@ -71,6 +71,8 @@ class AdminApiClusterTest {
         "unknown config        | {\"name\":\"t-cfg\",\"partitions\":1,\"replicationFactor\":1,\"configs\":{\"retention.mss\":\"1\"}} | 400 | invalid-config",
         "bad config value      | {\"name\":\"t-val\",\"partitions\":1,\"replicationFactor\":1,\"configs\":{\"retention.ms\":\"soon\"}} | 400 | invalid-config",
         "null config value     | {\"name\":\"t-null\",\"partitions\":1,\"configs\":{\"retention.ms\":null}} | 400 | invalid-config",
+        "overflowing number    | {\"name\":\"t-inf\",\"partitions\":1,\"configs\":{\"retention.ms\":1e999999999}} | 400 | invalid-config",
+        "infinite ratio        | {\"name\":\"t-ratio\",\"partitions\":1,\"configs\":{\"min.cleanable.dirty.ratio\":1e999999999}} | 400 | invalid-config",
         "malformed json        | {\"name\":                                                              | 400 | -",
     })
     void aBadTopicRequestIsAProblemAndChangesNothing(String label, String body, int status, String type) throws Exception {
@@ -85,6 +87,16 @@ class AdminApiClusterTest {
             assertThat(response.body()).contains("\"type\":\"https://runnel.dev/problems/" + type + "\"");
         }
         assertThat(cluster.call("GET", active + "/api/v1/topics", null).body()).isEqualTo(topicsBefore);
+    }
+
+    @Test
+    void aJsonNumberGivenAsAConfigValueIsKeptAsItWasWritten() throws Exception {
+        InJvmCluster.Response created = cluster.call("POST", active + "/api/v1/topics", "{\"name\":\"t-exact\","
+                + "\"partitions\":1,\"configs\":{\"min.cleanable.dirty.ratio\":1e-999999999,\"retention.ms\":86400000}}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        InJvmCluster.Response described = cluster.call("GET", active + "/api/v1/topics/t-exact", null);
+        assertThat(described.body()).contains("\"min.cleanable.dirty.ratio\":\"1e-999999999\"",
+                "\"retention.ms\":\"86400000\"").doesNotContain("Infinity");
     }
 
     @Test

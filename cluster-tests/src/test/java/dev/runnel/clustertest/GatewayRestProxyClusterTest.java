@@ -193,6 +193,54 @@ class GatewayRestProxyClusterTest {
     }
 
     @Test
+    void jsonNumbersAreKeptExactlyNeverTurnedIntoInfinity() throws Exception {
+        admin.createTopics(List.of(new NewTopic("gw-numbers", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        await("gw-numbers has a leader").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> admin
+                .describeTopics(List.of("gw-numbers")).allTopicNames().get(10, TimeUnit.SECONDS).get("gw-numbers")
+                .partitions().get(0).leader() != null);
+        HttpResponse<String> produced = post("/topics/gw-numbers", JSON, """
+                {"records": [{"key": 1e999999999, "value": {"huge": 1e999999999, "tiny": -1e-999999999,
+                  "price": 19.90, "big": 123456789012345678901234567890, "pi": 3.141592653589793238462643383279}}]}""");
+        assertThat(produced.statusCode()).as(produced.body()).isEqualTo(200);
+
+        ConsumerRecord<byte[], byte[]> stored;
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(bootstrap)) {
+            consumer.assign(List.of(new TopicPartition("gw-numbers", 0)));
+            stored = KafkaClients.drain(consumer).get(0);
+        }
+        assertThat(KafkaClients.text(stored.key())).isEqualTo("1E+999999999");
+        assertThat(KafkaClients.text(stored.value())).doesNotContain("Infinity").isEqualTo("{\"huge\":1E+999999999,"
+                + "\"tiny\":-1E-999999999,\"price\":19.90,\"big\":123456789012345678901234567890,"
+                + "\"pi\":3.141592653589793238462643383279}");
+    }
+
+    @Test
+    void theRestConsumerGivesJsonNumbersBackAsTheyWereStored() throws Exception {
+        admin.createTopics(List.of(new NewTopic("gw-numbers-out", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        try (var producer = KafkaClients.producer(bootstrap, Map.of())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("gw-numbers-out", 0, null,
+                    KafkaClients.bytes("{\"huge\":1e999999999,\"price\":19.90}"))).get(30, TimeUnit.SECONDS);
+        }
+        String instance = "/consumers/gw-numbers-out-reader/instances/r";
+        assertThat(post("/consumers/gw-numbers-out-reader", "application/json",
+                "{\"name\": \"r\", \"format\": \"json\", \"auto.offset.reset\": \"earliest\"}").statusCode())
+                .isEqualTo(200);
+        assertThat(post(instance + "/subscription", "application/json", "{\"topics\": [\"gw-numbers-out\"]}")
+                .statusCode()).isEqualTo(204);
+        java.util.concurrent.atomic.AtomicReference<String> read = new java.util.concurrent.atomic.AtomicReference<>();
+        try {
+            await("the REST consumer reads the record").atMost(Duration.ofSeconds(60)).until(() -> {
+                HttpResponse<String> records = get(instance + "/records?timeout=200");
+                read.set(records.body());
+                return records.body().contains("huge");
+            });
+        } finally {
+            delete(instance);
+        }
+        assertThat(read.get()).doesNotContain("Infinity").contains("\"huge\":1E+999999999", "\"price\":19.90");
+    }
+
+    @Test
     void badRequestsGetProblemsAndWriteNothing() throws Exception {
         long before = endTotal("gw-orders");
         String good = "{\"value\": \"ok\"}";
