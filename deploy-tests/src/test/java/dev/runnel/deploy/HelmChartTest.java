@@ -223,7 +223,8 @@ class HelmChartTest {
                 .isEqualTo(1);
 
         Rendered ingress = render(Map.of("gateway.ingress.enabled", true, "gateway.ingress.host", "runnel.acme.test",
-                "gateway.ingress.className", "nginx"));
+                "gateway.ingress.className", "nginx", "gateway.allowedHosts[0]", "events.acme.test",
+                "gateway.allowedHosts[1]", ".lb.acme.test"));
         rendered.add("ingress on");
         Ingress in = ingress.get(Ingress.class, "events-runnel-gateway");
         assertThat(in.getSpec().getRules().get(0).getHost()).isEqualTo("runnel.acme.test");
@@ -231,7 +232,7 @@ class HelmChartTest {
                 .isEqualTo(ingress.get(Service.class, "events-runnel-gateway").getMetadata().getName());
         assertThat(env(ingress.get(Deployment.class, "events-runnel-gateway").getSpec().getTemplate().getSpec()
                 .getContainers().get(0), "RUNNEL_HTTP_ALLOWED_HOSTS").split(",")).as("it answers to the Ingress's host")
-                .contains("runnel.acme.test", "events-runnel-gateway");
+                .contains("runnel.acme.test", "events-runnel-gateway", "events.acme.test", ".lb.acme.test");
 
         Rendered ephemeral = render(Map.of("broker.persistence.enabled", false));
         rendered.add("persistence off");
