@@ -11,7 +11,7 @@ import dev.runnel.testing.PackageLayers;
 /**
  * cluster-api's package layers, as in its README: the root package (the contract: layout,
  * records, internal API) uses none of the others; {@code web} builds on it, {@code security} on
- * both; {@code process} and {@code zookeeper} stand apart.
+ * both; {@code zookeeper} uses it for the layout's paths; {@code process} stands apart.
  */
 class ClusterApiLayersTest {
 
@@ -20,7 +20,7 @@ class ClusterApiLayersTest {
             .layer("web", "")
             .layer("security", "", "web")
             .layer("process")
-            .layer("zookeeper");
+            .layer("zookeeper", "");
 
     @Test
     void everyPackageKeepsToItsLayer() {

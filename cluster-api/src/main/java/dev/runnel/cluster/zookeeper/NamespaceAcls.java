@@ -12,6 +12,8 @@ import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Id;
 import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
 
+import dev.runnel.cluster.ZkPaths;
+
 /**
  * The ACLs of a cluster's nodes in ZooKeeper, given to Curator as its {@link ACLProvider}, so every
  * node a Runnel service creates gets them, parents included:
@@ -34,7 +36,7 @@ import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
 public final class NamespaceAcls implements ACLProvider {
 
     /** Subtrees, relative to the namespace, that only Runnel's services may read. */
-    public static final List<String> PRIVATE_SUBTREES = List.of("/users", "/acls");
+    public static final List<String> PRIVATE_SUBTREES = List.of(ZkPaths.USERS, ZkPaths.ACLS);
 
     private final String root;
     private final List<String> privateRoots;
