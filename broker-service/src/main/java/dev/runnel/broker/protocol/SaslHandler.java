@@ -73,9 +73,14 @@ final class SaslHandler implements ApiHandler {
                 .setSessionLifetimeMs(0);
         SaslServerExchange exchange = session.exchange();
         if (exchange == null || session.expectsRawToken()) {
+            response.setErrorCode(Errors.ILLEGAL_SASL_STATE.code())
+                    .setErrorMessage("SaslAuthenticate without a SaslHandshake v1 before it");
+            if (!session.protocol().sasl()) {
+                // As Kafka on a listener without SASL: an error, and the connection goes on.
+                return CompletableFuture.completedFuture(response);
+            }
             session.fail();
-            return failed(response.setErrorCode(Errors.ILLEGAL_SASL_STATE.code())
-                    .setErrorMessage("SaslAuthenticate without a SaslHandshake v1 before it"));
+            return failed(response);
         }
         byte[] message = ((SaslAuthenticateRequestData) request.body()).authBytes();
         try {

@@ -1077,6 +1077,15 @@ class ProduceFetchProtocolTest {
     }
 
     @Test
+    void saslAuthenticateWithoutAHandshakeOnAPlaintextListenerIsAnErrorAndTheConnectionGoesOn() {
+        SaslAuthenticateResponseData answer = ((SaslAuthenticateResponse) client.roundTrip(ApiKeys.SASL_AUTHENTICATE,
+                (short) 2, new SaslAuthenticateRequestData().setAuthBytes(new byte[] {1, 2, 3}))).data();
+
+        assertThat(answer.errorCode()).isEqualTo(Errors.ILLEGAL_SASL_STATE.code());
+        assertThat(client.channel.isActive()).isTrue();
+    }
+
+    @Test
     void aPlaintextListenerOffersOnlyTheBrokersMechanism() {
         SaslHandshakeResponseData plain = ((SaslHandshakeResponse) client.roundTrip(ApiKeys.SASL_HANDSHAKE, (short) 1,
                 new SaslHandshakeRequestData().setMechanism("PLAIN"))).data();
