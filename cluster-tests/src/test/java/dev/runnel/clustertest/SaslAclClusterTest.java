@@ -78,6 +78,9 @@ class SaslAclClusterTest {
     @TempDir
     static Path certificatesDir;
 
+    @TempDir
+    static Path toolsDir;
+
     private static TestCertificates certificates;
     private static InJvmCluster cluster;
     private static Admin admin;
@@ -281,6 +284,52 @@ class SaslAclClusterTest {
 
         assertThat(run.exitCode()).as(run.output()).isZero();
         assertThat(run.output()).contains("\"topic\":\"orders\"").doesNotContain("\"topic\":\"secret\"");
+    }
+
+    /**
+     * Kafka's own tools, as an operator runs them: {@code kafka-configs} adds a SCRAM-SHA-512 user,
+     * {@code kafka-acls} grants, lists and removes its ACL, and the user is served exactly while the
+     * grant stands.
+     */
+    @Test
+    @Order(8)
+    void kafkaConfigsAddsAUserAndKafkaAclsGrantsListsAndRemoves() throws Exception {
+        KafkaTools tools = KafkaTools.locate(toolsDir);
+        Path adminConfig = toolsDir.resolve("admin.properties");
+        StringBuilder properties = new StringBuilder();
+        scram("SCRAM-SHA-512", "admin", ADMIN_PASSWORD).forEach((k, v) -> properties.append(k).append('=')
+                .append(v.toString().replace("\\", "\\\\")).append('\n'));
+        Files.writeString(adminConfig, properties);
+        Duration deadline = Duration.ofMinutes(2);
+
+        KafkaTools.Result added = tools.run(deadline, "kafka.admin.ConfigCommand", "--bootstrap-server", bootstrap(),
+                "--command-config", adminConfig.toString(), "--alter", "--entity-type", "users", "--entity-name", "bob",
+                "--add-config", "SCRAM-SHA-512=[iterations=8192,password=bob-secret]");
+        assertThat(added.exitCode()).as(added.describe()).isZero();
+        KafkaTools.Result described = tools.run(deadline, "kafka.admin.ConfigCommand", "--bootstrap-server",
+                bootstrap(), "--command-config", adminConfig.toString(), "--describe", "--entity-type", "users",
+                "--entity-name", "bob");
+        assertThat(described.stdout()).as(described.describe()).contains("SCRAM-SHA-512=iterations=8192");
+
+        KafkaTools.Result granted = tools.run(deadline, "org.apache.kafka.tools.AclCommand", "--bootstrap-server",
+                bootstrap(), "--command-config", adminConfig.toString(), "--add", "--allow-principal", "User:bob",
+                "--operation", "Read", "--topic", "payments");
+        assertThat(granted.exitCode()).as(granted.describe()).isZero();
+        KafkaTools.Result listed = tools.run(deadline, "org.apache.kafka.tools.AclCommand", "--bootstrap-server",
+                bootstrap(), "--command-config", adminConfig.toString(), "--list", "--topic", "payments");
+        assertThat(listed.stdout()).as(listed.describe()).contains("principal=User:bob").contains("operation=READ")
+                .contains("permissionType=ALLOW");
+        assertThat(readAll("payments", "bob", "bob-secret")).isNotEmpty();
+
+        KafkaTools.Result removed = tools.run(deadline, "org.apache.kafka.tools.AclCommand", "--bootstrap-server",
+                bootstrap(), "--command-config", adminConfig.toString(), "--remove", "--allow-principal", "User:bob",
+                "--operation", "Read", "--topic", "payments", "--force");
+        assertThat(removed.exitCode()).as(removed.describe()).isZero();
+        KafkaTools.Result after = tools.run(deadline, "org.apache.kafka.tools.AclCommand", "--bootstrap-server",
+                bootstrap(), "--command-config", adminConfig.toString(), "--list", "--topic", "payments");
+        assertThat(after.stdout()).doesNotContain("User:bob");
+        await().atMost(DEADLINE).untilAsserted(() -> assertThatThrownBy(() -> readAll("payments", "bob", "bob-secret"))
+                .isInstanceOf(TopicAuthorizationException.class));
     }
 
     private static String line(MatrixClient.Run run, String check) {

@@ -152,6 +152,7 @@ public final class KafkaApis {
         served.put(ApiKeys.CREATE_PARTITIONS, topicAdmin);
         served.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(cluster.producerIds(), cluster.controllerCalls(),
                 transactions == null ? null : transactions.coordinator()));
+        served.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, new ClientQuotasHandler());
         served.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(metadata, cluster.brokerId(),
                 cluster.brokerConfigs()));
         served.put(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(metadata, groups.metadata(),

@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.DescribeClientQuotasRequestData;
+import org.apache.kafka.common.message.DescribeClientQuotasResponseData;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
@@ -30,6 +32,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.protocol.Message;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ApiVersionsResponse;
+import org.apache.kafka.common.requests.DescribeClientQuotasResponse;
 import org.apache.kafka.common.requests.DescribeClusterResponse;
 import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.requests.RequestHeader;
@@ -93,7 +96,9 @@ class KafkaConnectionTest {
                         // TxnOffsetCommit, DescribeProducers, DescribeTransactions, ListTransactions
                         "24:0-5", "25:0-4", "26:0-4", "27:1-1", "28:0-4", "61:0-0", "65:0-0", "66:0-1",
                         // security: CreateAcls, DescribeAcls, DeleteAcls, DescribeUserScramCredentials, AlterUserScramCredentials
-                        "30:1-3", "29:1-3", "31:1-3", "50:0-0", "51:0-0");
+                        "30:1-3", "29:1-3", "31:1-3", "50:0-0", "51:0-0",
+                        // DescribeClientQuotas: none are enforced yet, for kafka-configs --describe
+                        "48:0-1");
     }
 
     @Test
@@ -157,6 +162,19 @@ class KafkaConnectionTest {
         DescribeClusterResponseData cluster = ((DescribeClusterResponse) roundTrip(ApiKeys.DESCRIBE_CLUSTER, (short) 1,
                 new DescribeClusterRequestData())).data();
         assertThat(cluster.brokers()).extracting(b -> b.brokerId() + "@" + b.port()).containsExactly("1@19092");
+    }
+
+    @Test
+    void describeClientQuotasFindsNoQuotasSinceNoneAreEnforced() {
+        handlers.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, new ClientQuotasHandler());
+
+        DescribeClientQuotasResponseData answer = ((DescribeClientQuotasResponse) roundTrip(
+                ApiKeys.DESCRIBE_CLIENT_QUOTAS, (short) 1, new DescribeClientQuotasRequestData().setComponents(List.of(
+                        new DescribeClientQuotasRequestData.ComponentData().setEntityType("user").setMatchType((byte) 0)
+                                .setMatch("bob"))))).data();
+
+        assertThat(answer.errorCode()).isZero();
+        assertThat(answer.entries()).isEmpty();
     }
 
     @Test
