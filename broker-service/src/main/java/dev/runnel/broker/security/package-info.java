@@ -24,6 +24,13 @@
  * {@code allow.everyone.if.no.acl.found}, as Kafka's {@code StandardAuthorizer}. Decisions are
  * audited on the logger {@code dev.runnel.broker.security.audit}.
  *
+ * <p><b>Connections.</b> A {@link dev.runnel.broker.security.Session} per connection: the listener
+ * and its {@link dev.runnel.broker.security.SecurityProtocol}, the principal (a TLS certificate's,
+ * then the SASL user's), the SASL exchange under way and the session's lifetime (KIP-368), and the
+ * authorizer its requests are checked by ({@code allowed}); the mechanisms a listener offers are
+ * {@link dev.runnel.broker.security.SaslMechanisms}, and how this broker reaches the others'
+ * inter-broker listener (plain or TLS sockets) {@link dev.runnel.broker.security.InterBrokerSecurity}.
+ *
  * <p>This package uses nothing else of the broker; it speaks Kafka's error codes through its own
  * {@link dev.runnel.broker.security.SecurityError}, and the protocol handlers put them on the wire.
  */
