@@ -129,29 +129,12 @@ public final class FileTlsContexts implements TlsContexts {
     }
 
     private static SslContext build(TlsSettings settings) throws IOException, GeneralSecurityException {
-        SslContextBuilder builder;
-        if (settings.keystoreType().equals("PEM")) {
-            // One file with the private key (PKCS#8) and the certificate chain, as Kafka's PEM key store.
-            builder = SslContextBuilder.forServer(settings.keystoreLocation().toFile(),
-                    settings.keystoreLocation().toFile(), settings.keyPassword());
-        } else {
-            KeyStore keys = load(settings.keystoreType(), settings.keystoreLocation(), settings.keystorePassword());
-            KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            String keyPassword = settings.keyPassword() != null ? settings.keyPassword() : settings.keystorePassword();
-            factory.init(keys, keyPassword == null ? new char[0] : keyPassword.toCharArray());
-            builder = SslContextBuilder.forServer(factory);
-        }
-        if (settings.truststoreLocation() != null) {
-            if ("PEM".equals(settings.truststoreType())) {
-                builder.trustManager(settings.truststoreLocation().toFile());
-            } else {
-                KeyStore trusted = load(settings.truststoreType() == null ? "PKCS12" : settings.truststoreType(),
-                        settings.truststoreLocation(), settings.truststorePassword());
-                TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                factory.init(trusted);
-                builder.trustManager(factory);
-            }
-        }
+        SslContextBuilder builder = settings.keystoreType().equals("PEM")
+                // One file with the private key (PKCS#8) and the certificate chain, as Kafka's PEM key store.
+                ? SslContextBuilder.forServer(settings.keystoreLocation().toFile(), settings.keystoreLocation().toFile(),
+                        settings.keyPassword())
+                : SslContextBuilder.forServer(keyManagers(settings));
+        trust(builder, settings);
         builder.sslProvider(SslProvider.JDK).protocols(settings.protocols())
                 .clientAuth(switch (settings.clientAuth()) {
                     case "required" -> ClientAuth.REQUIRE;
@@ -178,27 +161,39 @@ public final class FileTlsContexts implements TlsContexts {
                 builder.keyManager(settings.keystoreLocation().toFile(), settings.keystoreLocation().toFile(),
                         settings.keyPassword());
             } else {
-                KeyStore keys = load(settings.keystoreType(), settings.keystoreLocation(), settings.keystorePassword());
-                KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                String keyPassword = settings.keyPassword() != null ? settings.keyPassword() : settings.keystorePassword();
-                factory.init(keys, keyPassword == null ? new char[0] : keyPassword.toCharArray());
-                builder.keyManager(factory);
+                builder.keyManager(keyManagers(settings));
             }
-            if (settings.truststoreLocation() != null) {
-                if ("PEM".equals(settings.truststoreType())) {
-                    builder.trustManager(settings.truststoreLocation().toFile());
-                } else {
-                    KeyStore trusted = load(settings.truststoreType() == null ? "PKCS12" : settings.truststoreType(),
-                            settings.truststoreLocation(), settings.truststorePassword());
-                    TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                    factory.init(trusted);
-                    builder.trustManager(factory);
-                }
-            }
+            trust(builder, settings);
             return ((JdkSslContext) builder.build()).context().getSocketFactory();
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException("cannot read the TLS stores for connections to other brokers: " + e, e);
         }
+    }
+
+    /** The keys of a PKCS12 or JKS key store. */
+    private static KeyManagerFactory keyManagers(TlsSettings settings) throws IOException, GeneralSecurityException {
+        KeyStore keys = load(settings.keystoreType(), settings.keystoreLocation(), settings.keystorePassword());
+        KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        String keyPassword = settings.keyPassword() != null ? settings.keyPassword() : settings.keystorePassword();
+        factory.init(keys, keyPassword == null ? new char[0] : keyPassword.toCharArray());
+        return factory;
+    }
+
+    /** The trust store, if there is one, as what {@code builder} checks the other side against. */
+    private static void trust(SslContextBuilder builder, TlsSettings settings) throws IOException,
+            GeneralSecurityException {
+        if (settings.truststoreLocation() == null) {
+            return;
+        }
+        if ("PEM".equals(settings.truststoreType())) {
+            builder.trustManager(settings.truststoreLocation().toFile());
+            return;
+        }
+        KeyStore trusted = load(settings.truststoreType() == null ? "PKCS12" : settings.truststoreType(),
+                settings.truststoreLocation(), settings.truststorePassword());
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(trusted);
+        builder.trustManager(factory);
     }
 
     private static KeyStore load(String type, Path file, String password) throws IOException, GeneralSecurityException {
