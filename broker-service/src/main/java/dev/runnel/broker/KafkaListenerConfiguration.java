@@ -49,6 +49,7 @@ import dev.runnel.cluster.process.ListenerPort;
 import dev.runnel.cluster.process.ListenerPorts;
 import dev.runnel.common.time.Scheduler;
 import dev.runnel.common.time.Ticker;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -105,7 +106,10 @@ class KafkaListenerConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    RequestDispatcher requestDispatcher(KafkaApis kafkaApis, BrokerProperties properties) {
+    RequestDispatcher requestDispatcher(KafkaApis kafkaApis, BrokerProperties properties, MeterRegistry meterRegistry) {
+        FunctionCounter.builder("runnel.broker.authentication.failures", kafkaApis, KafkaApis::failedAuthentications)
+                .description("SASL authentications that failed (wrong password, unknown user, bad messages)")
+                .register(meterRegistry);
         return RequestDispatcher.of(kafkaApis, properties.getNumIoThreads(), properties.getQueuedMaxRequests());
     }
 

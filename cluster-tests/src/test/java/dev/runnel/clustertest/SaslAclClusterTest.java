@@ -4,8 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -40,9 +49,19 @@ import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.MetadataResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.RequestUtils;
+import org.apache.kafka.common.requests.ResponseHeader;
+import org.apache.kafka.common.requests.SaslHandshakeResponse;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourcePatternFilter;
@@ -330,6 +349,64 @@ class SaslAclClusterTest {
         assertThat(after.stdout()).doesNotContain("User:bob");
         await().atMost(DEADLINE).untilAsserted(() -> assertThatThrownBy(() -> readAll("payments", "bob", "bob-secret"))
                 .isInstanceOf(TopicAuthorizationException.class));
+    }
+
+    /**
+     * SaslHandshake v0 (Sarama's default, and older clients'): the exchange goes on in raw
+     * size-prefixed tokens rather than SaslAuthenticate requests, and the connection is then served
+     * as the user it proved.
+     */
+    @Test
+    @Order(8)
+    void aVersion0HandshakeAuthenticatesWithRawTokens() throws Exception {
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(
+                TrustManagerFactory.getDefaultAlgorithm());
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(certificates.truststore())) {
+            trusted.load(in, TestCertificates.PASSWORD.toCharArray());
+        }
+        trust.init(trusted);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, trust.getTrustManagers(), null);
+        int port = InJvmCluster.kafkaPort(cluster.broker(1), "SECURE");
+        try (Socket socket = tls.getSocketFactory().createSocket("127.0.0.1", port)) {
+            socket.setSoTimeout(20_000);
+            var out = new DataOutputStream(socket.getOutputStream());
+            var in = new DataInputStream(socket.getInputStream());
+
+            SaslHandshakeResponse handshake =
+                    (SaslHandshakeResponse) wireRoundTrip(out, in,
+                            ApiKeys.SASL_HANDSHAKE, (short) 0,
+                            new SaslHandshakeRequestData().setMechanism("PLAIN"));
+            assertThat(handshake.data().errorCode()).isZero();
+            byte[] token = ("\u0000alice\u0000" + ALICE_PASSWORD).getBytes(StandardCharsets.UTF_8);
+            out.writeInt(token.length);
+            out.write(token);
+            out.flush();
+            assertThat(in.readInt()).as("an empty token back: PLAIN is done").isZero();
+
+            MetadataResponse metadata =
+                    (MetadataResponse) wireRoundTrip(out, in, ApiKeys.METADATA,
+                            (short) 9, new MetadataRequestData().setTopics(null));
+            assertThat(metadata.data().topics()).extracting(t -> t.name()).contains("orders").doesNotContain("secret");
+        }
+    }
+
+    private static AbstractResponse wireRoundTrip(DataOutputStream out,
+            DataInputStream in, ApiKeys key, short version, ApiMessage body)
+            throws IOException {
+        var header = new RequestHeader(key, version, "raw-sasl", 1);
+        ByteBuffer request = RequestUtils.serialize(header.data(),
+                header.headerVersion(), body, version);
+        out.writeInt(request.remaining());
+        out.write(request.array(), request.arrayOffset() + request.position(), request.remaining());
+        out.flush();
+        byte[] answer = new byte[in.readInt()];
+        in.readFully(answer);
+        ByteBuffer buffer = ByteBuffer.wrap(answer);
+        ResponseHeader.parse(buffer, key.responseHeaderVersion(version));
+        return AbstractResponse.parseResponse(key,
+                new ByteBufferAccessor(buffer), version);
     }
 
     private static String line(MatrixClient.Run run, String check) {

@@ -104,6 +104,8 @@ public final class KafkaApis {
     }
 
     private final Map<ApiKeys, ApiHandler> handlers;
+    /** The SASL handler itself (the map holds it behind the readiness gate). */
+    private final SaslHandler sasl;
 
     /** The APIs without transactions (tests of other APIs). */
     public KafkaApis(ReplicaManager replicas, MetadataCache metadata, Cluster cluster, Groups groups, Clock clock,
@@ -185,10 +187,22 @@ public final class KafkaApis {
         served.put(ApiKeys.DESCRIBE_GROUPS, groupAdmin);
         served.put(ApiKeys.DELETE_GROUPS, groupAdmin);
         this.handlers = MetadataReadinessGate.guard(served, replicas::servesClients);
+        this.sasl = sasl;
     }
 
     KafkaApis(Map<ApiKeys, ApiHandler> handlers) {
         this.handlers = handlers; // as given: a test may change it while connections use it
+        this.sasl = handlers.get(ApiKeys.SASL_HANDSHAKE) instanceof SaslHandler handler ? handler : null;
+    }
+
+    /** SASL exchanges that failed since the broker started (a counter's source). */
+    public long failedAuthentications() {
+        return sasl == null ? 0 : sasl.failedAuthentications();
+    }
+
+    /** The SASL handler, for raw tokens after SaslHandshake v0; null if SASL is not served. */
+    SaslHandler sasl() {
+        return sasl;
     }
 
     /** The handler of {@code key}, or null if this broker does not serve it. */

@@ -157,8 +157,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
      * evaluated in turn with the connection's requests.
      */
     private CompletableFuture<ResponseFrame> rawToken(ChannelHandlerContext ctx, RequestFrame frame) {
-        SaslHandler sasl = dispatcher.apis().handler(ApiKeys.SASL_HANDSHAKE) instanceof SaslHandler handler
-                ? handler : null;
+        SaslHandler sasl = dispatcher.apis().sasl();
         if (sasl == null) {
             frame.release();
             return close(ctx, "a raw SASL token, but this listener serves no SASL");
