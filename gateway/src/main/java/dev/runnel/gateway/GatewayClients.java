@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -21,7 +22,9 @@ import dev.runnel.gateway.web.ProxyException;
  * request (it batches across them) and one admin client for reads. They are made at first use,
  * so the gateway starts (and is ready) before any broker has registered; until one has, calls
  * that need the cluster are answered 503. Both close, bounded, with the context, after the web
- * server has stopped taking requests.
+ * server has stopped taking requests. Every Kafka client of the gateway, these and the consumers
+ * made per request, starts from {@link #clientConfig()}: {@code runnel.gateway.kafka.properties}
+ * (a secured listener's settings) and the bootstrap list.
  */
 public class GatewayClients implements DisposableBean {
 
@@ -58,8 +61,7 @@ public class GatewayClients implements DisposableBean {
             throw new ProxyException(HttpStatus.SERVICE_UNAVAILABLE, "cluster-unavailable", e.getMessage());
         }
         int produceTimeout = (int) properties.getProduceTimeout().toMillis();
-        Map<String, Object> producerConfig = new HashMap<>();
-        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Map<String, Object> producerConfig = clientConfig(bootstrap);
         producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "runnel-gateway");
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 5);
@@ -67,8 +69,7 @@ public class GatewayClients implements DisposableBean {
         producerConfig.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(produceTimeout, 30_000));
         producerConfig.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.max(produceTimeout,
                 Math.min(produceTimeout, 30_000) + 5));
-        Map<String, Object> adminConfig = new HashMap<>();
-        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Map<String, Object> adminConfig = clientConfig(bootstrap);
         adminConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, "runnel-gateway-admin");
         adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) properties.getAdminTimeout().toMillis());
         adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) properties.getAdminTimeout().toMillis());
@@ -84,6 +85,20 @@ public class GatewayClients implements DisposableBean {
                     "Cannot make the gateway's Kafka clients for " + bootstrap + ": " + e.getMessage());
         }
         return clients;
+    }
+
+    /**
+     * A new, modifiable map of the settings every Kafka client of the gateway starts from:
+     * {@code runnel.gateway.kafka.properties} and the bootstrap list. The caller adds its own.
+     */
+    public Map<String, Object> clientConfig() {
+        return clientConfig(bootstrap());
+    }
+
+    private Map<String, Object> clientConfig(String bootstrap) {
+        Map<String, Object> config = new HashMap<>(properties.getKafka().getProperties());
+        config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        return config;
     }
 
     /** The bootstrap list the gateway's clients use, as Kafka's clients take it. */

@@ -2,7 +2,9 @@ package dev.runnel.gateway;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -34,6 +36,49 @@ public class GatewayProperties {
 
     /** A consumer instance not used for this long is closed (it leaves its group). */
     private Duration consumerIdleTimeout = Duration.ofMinutes(5);
+
+    /** How the gateway's Kafka clients reach and prove themselves to the brokers. */
+    private final Kafka kafka = new Kafka();
+
+    /** The gateway's Kafka clients' settings, under {@code runnel.gateway.kafka}. */
+    public static class Kafka {
+
+        /**
+         * The broker listener the gateway's clients bootstrap from, by name (for example
+         * {@code EXTERNAL}): each registered broker's advertised endpoint of that listener. Empty
+         * (the default): the inter-broker listener's. Not used with {@code bootstrap-servers}.
+         */
+        private String listener;
+
+        /**
+         * kafka-clients settings merged into every client the gateway makes (producer, admin client,
+         * browsers and REST consumers), for a secured listener: {@code security.protocol},
+         * {@code sasl.mechanism}, {@code sasl.jaas.config}, {@code ssl.truststore.location} and
+         * the like. The gateway's own settings (bootstrap servers, client ids, acks, timeouts, the
+         * consumer group) are not taken from here.
+         */
+        private Map<String, String> properties = new LinkedHashMap<>();
+
+        public String getListener() {
+            return listener;
+        }
+
+        public void setListener(String listener) {
+            this.listener = listener == null || listener.isBlank() ? null : listener.trim();
+        }
+
+        public Map<String, String> getProperties() {
+            return properties;
+        }
+
+        public void setProperties(Map<String, String> properties) {
+            this.properties = properties == null ? new LinkedHashMap<>() : new LinkedHashMap<>(properties);
+        }
+    }
+
+    public Kafka getKafka() {
+        return kafka;
+    }
 
     public List<String> getBootstrapServers() {
         return bootstrapServers;

@@ -78,8 +78,7 @@ class ConsumersController {
             default -> throw new ProxyException(HttpStatus.UNPROCESSABLE_CONTENT, "invalid-consumer",
                     "format must be json, binary or text");
         };
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, clients.bootstrap());
+        Map<String, Object> config = clients.clientConfig();
         config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"); // subscribing never creates a topic

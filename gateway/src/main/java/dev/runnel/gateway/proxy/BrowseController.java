@@ -90,8 +90,7 @@ class BrowseController {
         if (offset != null && timestamp != null) {
             throw new ProxyException(HttpStatus.BAD_REQUEST, "malformed-request", "give offset or timestamp, not both");
         }
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, clients.bootstrap());
+        Map<String, Object> config = clients.clientConfig();
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, "runnel-gateway-browser");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"); // a look never creates a topic
