@@ -24,8 +24,11 @@ import org.springframework.context.annotation.Configuration;
 import dev.runnel.broker.config.AuthorizerProperties;
 import dev.runnel.broker.config.BrokerProperties;
 import dev.runnel.broker.config.SaslProperties;
+import dev.runnel.broker.security.AclBinding;
+import dev.runnel.broker.security.AclCreateResult;
 import dev.runnel.broker.security.AclStore;
 import dev.runnel.broker.security.Authorizer;
+import dev.runnel.broker.security.BootstrapAcls;
 import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.broker.security.SaslMechanisms;
 import dev.runnel.broker.security.SaslServerExchange;
@@ -117,7 +120,8 @@ class SecurityConfiguration {
 
     /** The ACLs, loaded into the authorizer (if any) now and whenever they change. */
     @Bean(destroyMethod = "close")
-    AclStore aclStore(CuratorFramework curator, ClusterSettings cluster, AuthorizerHolder authorizer) throws Exception {
+    AclStore aclStore(CuratorFramework curator, ClusterSettings cluster, AuthorizerHolder authorizer,
+            BrokerProperties properties) throws Exception {
         AclStore store = new AclStore(curator.usingNamespace(cluster.getNamespace()), index -> {
             if (authorizer.authorizer() != null) {
                 authorizer.authorizer().load(index);
@@ -128,7 +132,31 @@ class SecurityConfiguration {
             store.close();
             throw new IllegalStateException("the ACLs did not load from ZooKeeper within " + INITIAL_LOAD);
         }
+        try {
+            createBootstrapAcls(store, properties.getAuthorizer());
+        } catch (Exception | Error e) {
+            store.close();
+            throw e;
+        }
         return store;
+    }
+
+    /** Makes the bootstrap ACLs that are missing; an ACL already stored is not written again. */
+    static void createBootstrapAcls(AclStore store, AuthorizerProperties settings) throws Exception {
+        List<AclBinding> wanted = BootstrapAcls.read(settings.getBootstrapAcls(), settings.getBootstrapAclsFile());
+        List<AclBinding> missing = wanted.stream()
+                .filter(binding -> store.describe(binding.toFilter()).isEmpty()).distinct().toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        List<AclCreateResult> results = store.createAcls(missing);
+        for (int i = 0; i < missing.size(); i++) {
+            if (results.get(i).error().isFailure()) {
+                throw new IllegalStateException("Could not create the bootstrap ACL " + missing.get(i) + ": "
+                        + results.get(i).error().message());
+            }
+            log.info("Bootstrap ACL created: {}", missing.get(i));
+        }
     }
 
     /** The user mechanisms of {@code runnel.broker.sasl.enabled-mechanisms}, in that order, and the brokers' own. */

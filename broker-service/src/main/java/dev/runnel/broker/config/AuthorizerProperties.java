@@ -1,5 +1,8 @@
 package dev.runnel.broker.config;
 
+import java.nio.file.Path;
+import java.util.List;
+
 /**
  * {@code runnel.broker.authorizer.*}: whether requests are authorized by Kafka ACLs, and how
  * (Kafka's {@code authorizer.class.name}, {@code super.users}, {@code allow.everyone.if.no.acl.found}).
@@ -14,6 +17,32 @@ public class AuthorizerProperties {
 
     /** Whether a resource no ACL names is open to everyone ({@code allow.everyone.if.no.acl.found}). */
     private boolean allowEveryoneIfNoAclFound;
+
+    /**
+     * ACLs made at start when missing, one ALLOW rule per entry:
+     * {@code User:app READ,WRITE,DESCRIBE TOPIC PREFIXED app-} (principal, operations, resource
+     * type, pattern type, name; from any host). Kept once made, like the bootstrap users.
+     */
+    private List<String> bootstrapAcls = List.of();
+
+    /** A file of {@link #bootstrapAcls} lines ({@code #} starts a comment). */
+    private Path bootstrapAclsFile;
+
+    public List<String> getBootstrapAcls() {
+        return bootstrapAcls;
+    }
+
+    public void setBootstrapAcls(List<String> bootstrapAcls) {
+        this.bootstrapAcls = bootstrapAcls == null ? List.of() : List.copyOf(bootstrapAcls);
+    }
+
+    public Path getBootstrapAclsFile() {
+        return bootstrapAclsFile;
+    }
+
+    public void setBootstrapAclsFile(Path bootstrapAclsFile) {
+        this.bootstrapAclsFile = bootstrapAclsFile;
+    }
 
     public boolean isEnabled() {
         return enabled;
