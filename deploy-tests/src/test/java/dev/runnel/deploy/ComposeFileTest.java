@@ -31,17 +31,22 @@ import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.yaml.snakeyaml.Yaml;
 
 import dev.runnel.broker.config.BrokerProperties;
+import dev.runnel.broker.protocol.Listener;
+import dev.runnel.broker.protocol.Listeners;
 import dev.runnel.cluster.ClusterSettings;
 import dev.runnel.cluster.zookeeper.ZooKeeperSettings;
 import dev.runnel.controller.ControllerProperties;
+import dev.runnel.gateway.GatewayProperties;
 import dev.runnel.gateway.security.GatewaySecurityProperties;
 
 /**
  * {@code docker-compose.yml} against what the services read: Debian's {@code docker-compose}
  * accepts it; every {@code RUNNEL_*} variable binds, through Spring Boot's own relaxed binding, to
- * a property the service has (an unknown one fails the bind); broker ids, ports and volumes are
- * distinct and follow the service names; each health check asks the port the service serves on;
- * every Runnel service waits for what it needs to be healthy.
+ * a property the service has (an unknown one fails the bind); broker ids, listeners, ports and
+ * volumes are distinct and follow the service names (an internal listener advertised by service
+ * name for replication and the gateway, an external one advertised on and published to the host's
+ * loopback); only 127.0.0.1 of the host gets ports, never ZooKeeper's; each health check asks the
+ * port the service serves on; every Runnel service waits for what it needs to be healthy.
  */
 class ComposeFileTest {
 
@@ -132,18 +137,35 @@ class ComposeFileTest {
         assertThat(refused).contains("set RUNNEL_CLUSTER_SECRET");
     }
 
+    @SuppressWarnings("unchecked")
+    private static List<String> ports(String service) {
+        Object ports = services.get(service).get("ports");
+        return ports == null ? List.of() : ((List<Object>) ports).stream().map(String::valueOf).toList();
+    }
+
     @Test
-    void brokersHaveDistinctIdsPortsAndVolumesThatTheyActuallyRead() {
+    void brokersHaveDistinctIdsListenersPortsAndVolumesThatTheyActuallyRead() {
         Set<Integer> kafkaPorts = new HashSet<>();
         Set<String> logVolumes = new HashSet<>();
         for (int id = 1; id <= 3; id++) {
             String service = "broker-" + id;
+            int external = 9091 + id;
             BrokerProperties broker = bindStrictly(service, "runnel.broker", BrokerProperties.class);
             assertThat(broker.getId()).as(service).isEqualTo(id);
-            assertThat(broker.getHost()).as(service + " advertises the host's loopback").isEqualTo("127.0.0.1");
-            assertThat(broker.getKafkaPort()).as(service).isEqualTo(9091 + id);
+            assertThat(broker.getHost()).as(service + " is reached by its service name").isEqualTo(service);
+            Listeners listeners = Listeners.parse(broker.getListeners(), broker.getAdvertisedListeners(),
+                    broker.getListenerSecurityProtocolMap(), broker.getInterBrokerListenerName(), broker.getHost());
+            assertThat(listeners.interBroker().name()).isEqualTo("INTERNAL");
+            assertThat(listeners.interBroker().advertisedHost() + ":" + listeners.interBroker().advertisedPort())
+                    .as(service + " replicates by service name").isEqualTo(service + ":19092");
+            Listener outside = listeners.all().stream().filter(l -> l.name().equals("EXTERNAL")).findFirst().orElseThrow();
+            assertThat(outside.advertisedHost()).as(service + " tells host clients the host's loopback").isEqualTo("127.0.0.1");
+            assertThat(outside.port()).isEqualTo(external);
+            assertThat(outside.advertisedPort()).isEqualTo(external);
+            assertThat(ports(service)).as(service + " publishes its external listener on the host's loopback")
+                    .contains("127.0.0.1:" + external + ":" + external);
             assertThat(broker.getLogDirs()).containsExactly(Path.of("/var/lib/runnel"));
-            kafkaPorts.add(broker.getKafkaPort());
+            kafkaPorts.add(external);
             assertThat(binder(service).bind("server.port", Integer.class).get()).isEqualTo(8090 + id)
                     .isEqualTo(healthPort(service));
             assertThat(bindStrictly(service, "runnel.cluster", ClusterSettings.class).getSecret()).isNotBlank();
@@ -180,13 +202,22 @@ class ComposeFileTest {
                 assertThat(bindStrictly(service, "runnel.zookeeper", ZooKeeperSettings.class).getAuth().getPassword())
                         .as(service + " authenticates to ZooKeeper with the one password given")
                         .isEqualTo("${RUNNEL_ZOOKEEPER_PASSWORD:-}");
-                assertThat(env(service).get("SPRING_CLOUD_ZOOKEEPER_CONNECT_STRING")).as(service).isEqualTo("127.0.0.1:2181");
+                assertThat(env(service).get("SPRING_CLOUD_ZOOKEEPER_CONNECT_STRING")).as(service).isEqualTo("zookeeper:2181");
                 assertThat(binder(service).bind("server.address", String.class).get())
-                        .as(service + " listens on the host's loopback only")
-                        .isEqualTo("127.0.0.1");
+                        .as(service + " listens in its container for the network").isEqualTo("0.0.0.0");
+                int http = binder(service).bind("server.port", Integer.class).get();
+                assertThat(ports(service)).as(service + " publishes its HTTP port on the host's loopback")
+                        .contains("127.0.0.1:" + http + ":" + http);
             }
+            assertThat(ports(service)).as(service + ": only the host's loopback gets ports")
+                    .allMatch(p -> p.startsWith("127.0.0.1:"));
+            assertThat(services.get(service)).as(service).doesNotContainKey("network_mode");
+            assertThat(String.valueOf(services.get(service).get("networks"))).as(service).contains("runnel");
         }
-        assertThat(env("zookeeper").get("ZOO_SERVERS")).endsWith(";127.0.0.1:2181");
+        assertThat(ports("zookeeper")).as("ZooKeeper is reachable inside the network only").isEmpty();
+        assertThat(env("zookeeper").get("ZOO_SERVERS")).endsWith(";2181");
+        assertThat(bindStrictly("gateway", "runnel.gateway.kafka", GatewayProperties.Kafka.class).getListener())
+                .as("the gateway uses the brokers' internal listener").isEqualTo("INTERNAL");
     }
 
     @Test
