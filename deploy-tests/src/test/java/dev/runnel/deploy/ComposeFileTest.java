@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.context.properties.bind.BindContext;
 import org.springframework.boot.context.properties.bind.BindHandler;
 import org.springframework.boot.context.properties.bind.Bindable;
@@ -23,6 +24,7 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.env.ConfigTreePropertySource;
 import org.springframework.boot.origin.PropertySourceOrigin;
 import org.springframework.boot.origin.SystemEnvironmentOrigin;
 import org.springframework.core.env.MutablePropertySources;
@@ -62,8 +64,12 @@ class ComposeFileTest {
         services = (Map<String, Map<String, Object>>) file.get("services");
     }
 
-    @SuppressWarnings("unchecked")
     private static Map<String, String> env(String service) {
+        return env(services, service);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> env(Map<String, Map<String, Object>> services, String service) {
         Map<String, String> env = new HashMap<>();
         ((Map<String, Object>) services.get(service).get("environment")).forEach((k, v) -> env.put(k, String.valueOf(v)));
         return env;
@@ -71,9 +77,13 @@ class ComposeFileTest {
 
     /** The service's environment as Spring Boot reads it from the process environment. */
     private static Binder binder(String service) {
+        return binder(env(service));
+    }
+
+    private static Binder binder(Map<String, String> env) {
         MutablePropertySources sources = new MutablePropertySources();
         sources.addFirst(new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
-                new HashMap<>(env(service))));
+                new HashMap<>(env)));
         return new Binder(ConfigurationPropertySources.from(sources));
     }
 
@@ -82,6 +92,10 @@ class ComposeFileTest {
      * and fails if any variable under it was not used, i.e. names no property of that class.
      */
     private static <T> T bindStrictly(String service, String prefix, Class<T> type) {
+        return bindStrictly(service, env(service), prefix, type);
+    }
+
+    private static <T> T bindStrictly(String service, Map<String, String> env, String prefix, Class<T> type) {
         Set<String> used = new HashSet<>();
         BindHandler recorder = new BindHandler() {
             @Override
@@ -96,11 +110,11 @@ class ComposeFileTest {
                 return result;
             }
         };
-        T bound = binder(service).bind(prefix, Bindable.of(type), recorder)
+        T bound = binder(env).bind(prefix, Bindable.of(type), recorder)
                 .orElseThrow(() -> new AssertionError(service + " sets nothing under " + prefix));
         String envPrefix = prefix.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace("-", "") + "_";
         Set<String> given = new HashSet<>();
-        env(service).keySet().stream().filter(k -> k.startsWith(envPrefix)).forEach(given::add);
+        env.keySet().stream().filter(k -> k.startsWith(envPrefix)).forEach(given::add);
         assertThat(used).as(service + ": every " + envPrefix + "* variable names a property of " + type.getSimpleName())
                 .containsAll(given);
         return bound;
@@ -115,10 +129,14 @@ class ComposeFileTest {
         return Integer.parseInt(m.group(1));
     }
 
-    @Test
-    void dockerComposeAcceptsTheFile() throws Exception {
+    private static void assumeDockerCompose() {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/docker-compose")),
                 "needs Debian's docker-compose (apt-get install docker-compose; .ci/run installs it)");
+    }
+
+    @Test
+    void dockerComposeAcceptsTheFile() throws Exception {
+        assumeDockerCompose();
         ProcessBuilder builder = new ProcessBuilder("docker-compose", "-f", COMPOSE.toString(), "config", "-q")
                 .redirectErrorStream(true);
         builder.environment().put("RUNNEL_CLUSTER_SECRET", "a-secret-for-the-check");
@@ -234,5 +252,83 @@ class ComposeFileTest {
         });
         assertThat(services.get("zookeeper").get("healthcheck")).isNotNull();
         assertThat(String.valueOf(services.get("zookeeper").get("image"))).startsWith("zookeeper:");
+    }
+
+    /**
+     * {@code docker-compose.secure.yml} merged over the file by {@code docker-compose config}, with
+     * the secrets {@code bin/compose-secrets} writes: EXTERNAL is SASL_SSL and INTERNAL
+     * SASL_PLAINTEXT, the authorizer is on with admin as super user, users and ACLs come from the
+     * mounted files, the stores' passwords and the gateway's login from config trees whose file
+     * names are the properties the services read, and the gateway's kafka-clients settings arrive
+     * under their own (dotted) names.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theSecureOverrideMakesExternalSaslSslWithAclsFromTheGeneratedSecrets(@TempDir Path secrets) throws Exception {
+        assumeDockerCompose();
+        ProcessBuilder generating = new ProcessBuilder(Path.of("..", "bin", "compose-secrets").toString())
+                .redirectErrorStream(true);
+        generating.environment().put("RUNNEL_COMPOSE_SECRETS", secrets.toString());
+        Process made = generating.start();
+        String generated = new String(made.getInputStream().readAllBytes());
+        assertThat(made.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(made.exitValue()).as(generated).isZero();
+
+        ProcessBuilder builder = new ProcessBuilder("docker-compose", "-f", COMPOSE.toString(), "-f",
+                Path.of("..", "docker-compose.secure.yml").toString(), "config").redirectErrorStream(false);
+        builder.environment().put("RUNNEL_CLUSTER_SECRET", "a-secret-for-the-check");
+        builder.environment().put("RUNNEL_GATEWAY_PASSWORD", "a-password-for-the-check");
+        builder.environment().put("RUNNEL_COMPOSE_SECRETS", secrets.toString());
+        Process config = builder.start();
+        String output = new String(config.getInputStream().readAllBytes());
+        assertThat(config.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(config.exitValue()).as(new String(config.getErrorStream().readAllBytes())).isZero();
+        Map<String, Map<String, Object>> merged = (Map<String, Map<String, Object>>) ((Map<String, Object>) new Yaml()
+                .load(output)).get("services");
+
+        assertThat(String.valueOf(merged.get("secrets").get("volumes"))).contains(secrets.toString());
+        for (int id = 1; id <= 3; id++) {
+            String service = "broker-" + id;
+            Map<String, String> env = env(merged, service);
+            assertThat(((Map<String, Object>) merged.get(service).get("depends_on"))).containsKey("secrets");
+            assertThat(String.valueOf(merged.get(service).get("volumes"))).contains("runnel-secrets:/etc/runnel/secrets:ro");
+            BrokerProperties broker = bindStrictly(service, env, "runnel.broker", BrokerProperties.class);
+            Listeners listeners = Listeners.parse(broker.getListeners(), broker.getAdvertisedListeners(),
+                    broker.getListenerSecurityProtocolMap(), broker.getInterBrokerListenerName(), broker.getHost());
+            assertThat(listeners.all()).extracting(l -> l.name() + ":" + l.protocol()).containsExactlyInAnyOrder(
+                    "INTERNAL:SASL_PLAINTEXT", "EXTERNAL:SASL_SSL");
+            assertThat(broker.getAuthorizer().isEnabled()).isTrue();
+            assertThat(broker.getAuthorizer().getSuperUsers()).isEqualTo("User:admin");
+            // what the container sees under /etc/runnel/secrets is what bin/compose-secrets wrote
+            assertThat(secrets.resolve(Path.of("/etc/runnel/secrets").relativize(broker.getAuthorizer().getBootstrapAclsFile())))
+                    .content().contains("User:app READ GROUP PREFIXED app-");
+            assertThat(secrets.resolve(Path.of("/etc/runnel/secrets").relativize(broker.getSasl().getBootstrapUsersFile())))
+                    .content().contains("admin:").contains("app:");
+            assertThat(secrets.resolve(Path.of("/etc/runnel/secrets").relativize(broker.getSsl().getKeystoreLocation())))
+                    .isNotEmptyFile();
+            BrokerProperties fromTree = bindConfigTree(secrets, env.get("SPRING_CONFIG_IMPORT"), "runnel.broker",
+                    BrokerProperties.class);
+            assertThat(fromTree.getSsl().getKeystorePassword()).isNotBlank()
+                    .isEqualTo(Files.readString(secrets.resolve("client/store-password")).strip());
+            assertThat(fromTree.getSsl().getTruststorePassword()).isEqualTo(fromTree.getSsl().getKeystorePassword());
+        }
+        Map<String, String> gatewayEnv = env(merged, "gateway");
+        GatewayProperties.Kafka kafka = bindStrictly("gateway", gatewayEnv, "runnel.gateway.kafka", GatewayProperties.Kafka.class);
+        assertThat(kafka.getListener()).isEqualTo("INTERNAL");
+        assertThat(kafka.getProperties()).containsEntry("security.protocol", "SASL_PLAINTEXT")
+                .containsEntry("sasl.mechanism", "SCRAM-SHA-512");
+        GatewayProperties fromTree = bindConfigTree(secrets, gatewayEnv.get("SPRING_CONFIG_IMPORT"), "runnel.gateway",
+                GatewayProperties.class);
+        assertThat(fromTree.getKafka().getProperties().get("sasl.jaas.config"))
+                .startsWith("org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\"");
+    }
+
+    /** Binds {@code prefix} from the config tree {@code configtree:/etc/runnel/secrets/...} as found under {@code secrets}. */
+    private static <T> T bindConfigTree(Path secrets, String springConfigImport, String prefix, Class<T> type) {
+        assertThat(springConfigImport).startsWith("configtree:/etc/runnel/secrets/");
+        Path tree = secrets.resolve(springConfigImport.substring("configtree:/etc/runnel/secrets/".length()));
+        MutablePropertySources sources = new MutablePropertySources();
+        sources.addFirst(new ConfigTreePropertySource("tree", tree, ConfigTreePropertySource.Option.AUTO_TRIM_TRAILING_NEW_LINE));
+        return new Binder(ConfigurationPropertySources.from(sources)).bind(prefix, Bindable.of(type)).get();
     }
 }
