@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 
@@ -26,11 +27,15 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.utils.Serialization;
+
+import dev.runnel.broker.protocol.Listener;
+import dev.runnel.broker.protocol.Listeners;
 
 /**
  * The Helm chart {@code helm/runnel} through real Helm (embedded by helm-java): {@code helm lint}
@@ -261,6 +266,58 @@ class HelmChartTest {
                 .as("without the gateway there is no admin user's Secret").isFalse();
 
         System.out.println("value combinations rendered besides the defaults: " + rendered);
+    }
+
+    @Test
+    void anExternalListenerGivesEachBrokerANodePortItAdvertises() throws Exception {
+        Rendered r = render(Map.of("broker.externalListener.enabled", true, "broker.externalListener.protocol", "SASL_SSL",
+                "broker.externalListener.advertisedHost", "kafka-{id}.acme.test", "broker.externalListener.nodePortBase", 31000));
+        StatefulSet brokers = r.get(StatefulSet.class, "events-runnel-broker");
+        Container broker = brokers.getSpec().getTemplate().getSpec().getContainers().get(0);
+        ContainerPort external = broker.getPorts().stream().filter(p -> "external".equals(p.getName())).findFirst()
+                .orElseThrow();
+        assertThat(hasEnv(broker, "RUNNEL_BROKER_KAFKA_PORT")).as("the listeners are named instead").isFalse();
+        for (int ordinal = 0; ordinal < 3; ordinal++) {
+            Service service = r.get(Service.class, "events-runnel-broker-external-" + ordinal);
+            assertThat(service.getSpec().getType()).isEqualTo("NodePort");
+            assertThat(service.getSpec().getSelector()).containsEntry("statefulset.kubernetes.io/pod-name",
+                    "events-runnel-broker-" + ordinal);
+            assertThat(brokers.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(
+                    service.getSpec().getSelector().entrySet().stream()
+                            .filter(e -> !e.getKey().startsWith("statefulset.kubernetes.io/"))
+                            .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+            ServicePort port = service.getSpec().getPorts().get(0);
+            assertThat(port.getNodePort()).isEqualTo(31000 + ordinal);
+            assertThat(port.getTargetPort().getStrVal()).isEqualTo("external");
+
+            // What the pod's command makes of it, run as the container would (java left out).
+            String script = broker.getCommand().get(2).replace("exec java org.springframework.boot.loader.launch.JarLauncher",
+                    "echo \"$RUNNEL_BROKER_ID $RUNNEL_BROKER_ADVERTISED_LISTENERS\"");
+            String host = "events-runnel-broker-" + ordinal + ".events-runnel-broker-headless.streaming.svc.cluster.local";
+            ProcessBuilder pod = new ProcessBuilder("bash", "-c", script);
+            pod.environment().put("POD_NAME", "events-runnel-broker-" + ordinal);
+            pod.environment().put("RUNNEL_BROKER_HOST", host);
+            pod.environment().put("EXTERNAL_ADVERTISED_HOST", env(broker, "EXTERNAL_ADVERTISED_HOST"));
+            Process run = pod.redirectErrorStream(true).start();
+            String[] said = new String(run.getInputStream().readAllBytes()).strip().split(" ");
+            assertThat(run.waitFor()).isZero();
+            assertThat(said[0]).isEqualTo(String.valueOf(ordinal + 1));
+            Listeners listeners = Listeners.parse(env(broker, "RUNNEL_BROKER_LISTENERS"), said[1],
+                    env(broker, "RUNNEL_BROKER_LISTENER_SECURITY_PROTOCOL_MAP"),
+                    env(broker, "RUNNEL_BROKER_INTER_BROKER_LISTENER_NAME"), host);
+            assertThat(listeners.interBroker().name()).isEqualTo("INTERNAL");
+            assertThat(listeners.interBroker().advertisedHost()).isEqualTo(host);
+            Listener outside = listeners.all().stream().filter(l -> l.name().equals("EXTERNAL")).findFirst().orElseThrow();
+            assertThat(outside.protocol().name()).isEqualTo("SASL_SSL");
+            assertThat(outside.port()).isEqualTo(external.getContainerPort());
+            assertThat(outside.advertisedHost() + ":" + outside.advertisedPort())
+                    .isEqualTo("kafka-" + (ordinal + 1) + ".acme.test:" + (31000 + ordinal));
+        }
+        assertThat(r.find(Service.class, "events-runnel-broker-external-3")).isEmpty();
+        assertThatThrownBy(() -> render(Map.of("broker.externalListener.enabled", true)))
+                .hasMessageContaining("broker.externalListener.advertisedHost");
+        assertThatThrownBy(() -> render(Map.of("broker.externalListener.protocol", "TLS")))
+                .hasMessageContaining("/broker/externalListener/protocol");
     }
 
     @Test
