@@ -1,6 +1,7 @@
 package dev.runnel.broker.protocol;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -163,26 +164,16 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             return close(ctx, "a raw SASL token, but this listener serves no SASL");
         }
         String host = clientHost(ctx);
-        CompletableFuture<ResponseFrame> answer = new CompletableFuture<>();
-        boolean room = dispatcher.enqueue(requests, () -> {
+        return dispatcher.dispatch(requests, () -> {
             try {
-                sasl.evaluateRawToken(session, host, frame.bytes()).whenComplete((r, e) -> {
-                    if (e != null) {
-                        answer.completeExceptionally(e);
-                    } else {
-                        answer.complete(r);
-                    }
-                });
+                return sasl.evaluateRawToken(session, host, frame.bytes());
             } catch (RuntimeException e) {
-                answer.completeExceptionally(new CloseConnectionException("a raw SASL token failed: " + e));
+                return CompletableFuture.failedFuture(new CloseConnectionException("a raw SASL token failed: " + e));
             } finally {
                 frame.release();
             }
-        }, () -> ctx.channel().eventLoop().execute(() -> ReadGate.of(ctx.channel()).open(ReadGate.Reason.QUEUE)));
-        if (!room) {
-            ReadGate.of(ctx.channel()).close(ReadGate.Reason.QUEUE);
-        }
-        return answer;
+        }, () -> ReadGate.of(ctx.channel()).close(ReadGate.Reason.QUEUE),
+                () -> ctx.channel().eventLoop().execute(() -> ReadGate.of(ctx.channel()).open(ReadGate.Reason.QUEUE)));
     }
 
     /**
@@ -324,7 +315,16 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (answer != null && ctx.channel().isActive()) {
-                write(ctx, answer);
+                try {
+                    write(ctx, answer);
+                } catch (UncheckedIOException e) {
+                    // Record bytes that could not be read for TLS (a segment deleted meanwhile).
+                    log.warn("Cannot answer a request from {}; closing the connection: {}",
+                            ctx.channel().remoteAddress(), e.getCause().toString());
+                    inFlight.clear();
+                    ctx.close();
+                    return;
+                }
                 metrics.sent(answer.size());
                 wrote = true;
             }
@@ -358,8 +358,13 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             if (part instanceof ResponseFrame.Bytes bytes) {
                 ctx.write(Unpooled.wrappedBuffer(bytes.buffer()));
             } else if (copyFileRegions) {
-                // TLS encrypts in the pipeline: the file's bytes are read into a pooled direct buffer first.
-                ctx.write(SegmentFileRegion.read(((ResponseFrame.File) part).slice(), ctx.alloc()));
+                // TLS encrypts in the pipeline, where a file region cannot go: the file's bytes are read
+                // into a heap buffer first (the JDK's TLS engine works on heap buffers).
+                try {
+                    ctx.write(Unpooled.wrappedBuffer(((ResponseFrame.File) part).slice().readFully()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
             } else {
                 ctx.write(new SegmentFileRegion(((ResponseFrame.File) part).slice()));
             }

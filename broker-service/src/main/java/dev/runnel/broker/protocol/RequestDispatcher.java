@@ -7,7 +7,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
-import org.apache.kafka.common.protocol.ApiMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,14 +100,14 @@ public final class RequestDispatcher implements AutoCloseable {
      * Runs {@code handling} for a request of the connection whose executor is {@code connection}:
      * at once on the calling thread without handler threads, else queued on them (and when the
      * queue is full, {@code stopReading} runs now and {@code wakeUp} once there is room). The
-     * future is the handler's answer.
+     * future is the handler's answer (or, for a raw SASL token, the frame to send).
      */
-    CompletableFuture<ApiMessage> dispatch(Executor connection, Supplier<CompletableFuture<ApiMessage>> handling,
+    <T> CompletableFuture<T> dispatch(Executor connection, Supplier<CompletableFuture<T>> handling,
             Runnable stopReading, Runnable wakeUp) {
         if (owned == null) {
             return handling.get();
         }
-        CompletableFuture<ApiMessage> answer = new CompletableFuture<>();
+        CompletableFuture<T> answer = new CompletableFuture<>();
         boolean room = enqueue(connection, () -> handling.get().whenComplete((message, failure) -> {
             if (failure != null) {
                 answer.completeExceptionally(failure);

@@ -30,7 +30,11 @@ public record FileSlice(FileChannel channel, long position, int size, long first
         return channel.transferTo(position + offset, count, target);
     }
 
-    /** Copies the slice into a new heap buffer (tests and tools; the serving path uses {@link #transferTo}). */
+    /**
+     * Copies the slice into a new heap buffer: for tests and tools, and for a fetch over TLS, where
+     * the bytes must pass through the pipeline to be encrypted (otherwise the serving path uses
+     * {@link #transferTo}).
+     */
     public ByteBuffer readFully() throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(size);
         while (buffer.hasRemaining()) {
