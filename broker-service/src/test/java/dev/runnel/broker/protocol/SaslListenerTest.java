@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -36,10 +35,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.broker.security.Principal;
-import dev.runnel.broker.security.SaslAuthenticationException;
 import dev.runnel.broker.security.SaslMechanisms;
-import dev.runnel.broker.security.SaslServerExchange;
-import dev.runnel.broker.security.SecurityError;
 import dev.runnel.broker.security.SecurityProtocol;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
@@ -75,7 +71,7 @@ class SaslListenerTest {
 
     private void open() {
         SaslMechanisms mechanisms = new SaslMechanisms(new BrokerAuthentication("secret"),
-                Map.of("PLAIN", TestPlain::new));
+                Map.of("PLAIN", TestPlainExchange::new));
         handlers.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler());
         SaslHandler sasl = new SaslHandler(mechanisms, maxReauth, FAILED_DELAY, scheduler, clock);
         handlers.put(ApiKeys.SASL_HANDSHAKE, sasl);
@@ -119,7 +115,7 @@ class SaslListenerTest {
     void aWrongPasswordIsAnsweredAfterTheDelayAndTheConnectionClosed() {
         handshake((short) 1, "PLAIN");
         send(ApiKeys.SASL_AUTHENTICATE, (short) 2, new SaslAuthenticateRequestData()
-                .setAuthBytes(plain("alice", "wrong")));
+                .setAuthBytes(TestPlainExchange.plain("alice", "wrong")));
 
         assertThat(outbound()).as("held back for connection.failed.authentication.delay.ms").isEmpty();
         scheduler.advance(FAILED_DELAY);
@@ -146,7 +142,7 @@ class SaslListenerTest {
     void afterAVersion0HandshakeTheExchangeGoesOnInRawTokens() {
         assertThat(handshake((short) 0, "PLAIN").errorCode()).isZero();
 
-        byte[] token = plain("bob", "right");
+        byte[] token = TestPlainExchange.plain("bob", "right");
         channel.writeInbound(Unpooled.buffer().writeInt(token.length).writeBytes(token));
         channel.runPendingTasks();
 
@@ -160,7 +156,7 @@ class SaslListenerTest {
     @Test
     void aWrongRawTokenClosesTheConnectionAfterTheDelay() {
         handshake((short) 0, "PLAIN");
-        byte[] token = plain("bob", "wrong");
+        byte[] token = TestPlainExchange.plain("bob", "wrong");
         channel.writeInbound(Unpooled.buffer().writeInt(token.length).writeBytes(token));
         channel.runPendingTasks();
         assertThat(channel.isActive()).isTrue();
@@ -214,7 +210,7 @@ class SaslListenerTest {
         authenticate("alice", "right");
 
         handshake((short) 1, "PLAIN");
-        send(ApiKeys.SASL_AUTHENTICATE, (short) 2, new SaslAuthenticateRequestData().setAuthBytes(plain("bob", "right")));
+        send(ApiKeys.SASL_AUTHENTICATE, (short) 2, new SaslAuthenticateRequestData().setAuthBytes(TestPlainExchange.plain("bob", "right")));
         scheduler.advance(FAILED_DELAY);
         channel.runPendingTasks();
 
@@ -251,7 +247,7 @@ class SaslListenerTest {
 
     @Test
     void saslAuthenticateWithoutAHandshakeIsIllegalAndCloses() {
-        send(ApiKeys.SASL_AUTHENTICATE, (short) 2, new SaslAuthenticateRequestData().setAuthBytes(plain("a", "right")));
+        send(ApiKeys.SASL_AUTHENTICATE, (short) 2, new SaslAuthenticateRequestData().setAuthBytes(TestPlainExchange.plain("a", "right")));
         scheduler.advance(FAILED_DELAY);
         channel.runPendingTasks();
 
@@ -259,44 +255,6 @@ class SaslListenerTest {
                 only(answers()))).data();
         assertThat(failed.errorCode()).isEqualTo(Errors.ILLEGAL_SASL_STATE.code());
         assertThat(channel.isActive()).isFalse();
-    }
-
-    // ---- a PLAIN that knows one password ------------------------------------------------------
-
-    /** RFC 4616 with every user's password "right". */
-    private static final class TestPlain implements SaslServerExchange {
-
-        private String user;
-
-        @Override
-        public String mechanism() {
-            return "PLAIN";
-        }
-
-        @Override
-        public byte[] evaluate(byte[] message) {
-            String[] parts = new String(message, StandardCharsets.UTF_8).split("\u0000", -1);
-            if (parts.length != 3 || !parts[2].equals("right")) {
-                throw new SaslAuthenticationException(SecurityError.SASL_AUTHENTICATION_FAILED,
-                        "invalid user name or password", "a wrong password");
-            }
-            user = parts[1];
-            return new byte[0];
-        }
-
-        @Override
-        public boolean complete() {
-            return user != null;
-        }
-
-        @Override
-        public String authorizedUser() {
-            return user;
-        }
-    }
-
-    private static byte[] plain(String user, String password) {
-        return ("\u0000" + user + "\u0000" + password).getBytes(StandardCharsets.UTF_8);
     }
 
     // ---- the wire -----------------------------------------------------------------------------
@@ -308,7 +266,7 @@ class SaslListenerTest {
 
     private SaslAuthenticateResponseData authenticate(String user, String password) {
         return ((SaslAuthenticateResponse) roundTrip(ApiKeys.SASL_AUTHENTICATE, (short) 2,
-                new SaslAuthenticateRequestData().setAuthBytes(plain(user, password)))).data();
+                new SaslAuthenticateRequestData().setAuthBytes(TestPlainExchange.plain(user, password)))).data();
     }
 
     private AbstractResponse roundTrip(ApiKeys key, short version, Message body) {

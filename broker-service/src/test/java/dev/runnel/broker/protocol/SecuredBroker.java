@@ -63,10 +63,7 @@ import dev.runnel.broker.security.PatternType;
 import dev.runnel.broker.security.Principal;
 import dev.runnel.broker.security.ResourcePattern;
 import dev.runnel.broker.security.ResourceType;
-import dev.runnel.broker.security.SaslAuthenticationException;
 import dev.runnel.broker.security.SaslMechanisms;
-import dev.runnel.broker.security.SaslServerExchange;
-import dev.runnel.broker.security.SecurityError;
 import dev.runnel.broker.security.SecurityProtocol;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogManager;
@@ -213,7 +210,7 @@ final class SecuredBroker implements AutoCloseable {
 
         handlers.put(ApiKeys.API_VERSIONS, new ApiVersionsHandler());
         SaslHandler sasl = new SaslHandler(new SaslMechanisms(new BrokerAuthentication(CLUSTER_SECRET),
-                Map.of("PLAIN", AnyUserPlain::new)), Duration.ZERO, Duration.ZERO, scheduler, scheduler.clock());
+                Map.of("PLAIN", TestPlainExchange::new)), Duration.ZERO, Duration.ZERO, scheduler, scheduler.clock());
         handlers.put(ApiKeys.SASL_HANDSHAKE, sasl);
         handlers.put(ApiKeys.SASL_AUTHENTICATE, sasl);
         handlers.put(ApiKeys.PRODUCE, new ProduceHandler(replicas, metadata));
@@ -434,38 +431,6 @@ final class SecuredBroker implements AutoCloseable {
     }
 
     // ---- in-memory collaborators ------------------------------------------------------------
-
-    /** RFC 4616 PLAIN that takes any user whose password is {@code right}. */
-    private static final class AnyUserPlain implements SaslServerExchange {
-
-        private String user;
-
-        @Override
-        public String mechanism() {
-            return "PLAIN";
-        }
-
-        @Override
-        public byte[] evaluate(byte[] message) {
-            String[] parts = new String(message, StandardCharsets.UTF_8).split("\u0000", -1);
-            if (parts.length != 3 || !parts[2].equals("right")) {
-                throw new SaslAuthenticationException(SecurityError.SASL_AUTHENTICATION_FAILED,
-                        "invalid user name or password", "a wrong password");
-            }
-            user = parts[1];
-            return new byte[0];
-        }
-
-        @Override
-        public boolean complete() {
-            return user != null;
-        }
-
-        @Override
-        public String authorizedUser() {
-            return user;
-        }
-    }
 
     /** {@code __transaction_state} in memory: appends are written at once. */
     private static final class InMemoryTransactionLog implements TransactionLog {
