@@ -19,6 +19,7 @@ import dev.runnel.broker.cluster.ClusterMembership;
 import dev.runnel.broker.cluster.ControllerClient;
 import dev.runnel.broker.cluster.ControllerCommands;
 import dev.runnel.broker.config.BrokerProperties;
+import dev.runnel.broker.config.ListenerProperties;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.protocol.FileTlsContexts;
 import dev.runnel.broker.protocol.KafkaServer;
@@ -186,7 +187,7 @@ class BrokerConfiguration {
      */
     @Bean
     InterBrokerSecurity interBrokerSecurity(BrokerAuthentication brokerAuthentication, Listeners listeners,
-            BrokerProperties properties) {
+            ListenerProperties properties) {
         if (!listeners.interBroker().protocol().tls()) {
             return InterBrokerSecurity.plaintext(brokerAuthentication);
         }

@@ -21,6 +21,7 @@ import dev.runnel.broker.cluster.ProducerIdManager;
 import dev.runnel.broker.protocol.TransactionVerification;
 import dev.runnel.broker.transaction.TransactionCoordinator;
 import dev.runnel.broker.config.BrokerProperties;
+import dev.runnel.broker.config.ListenerProperties;
 import dev.runnel.broker.config.SaslProperties;
 import dev.runnel.broker.config.SslProperties;
 import dev.runnel.broker.config.TransactionStateLogProperties;
@@ -78,7 +79,8 @@ class KafkaListenerConfiguration {
     }
 
     @Bean
-    KafkaApis kafkaApis(BrokerProperties properties, ReplicaManager replicaManager, MetadataCache metadata,
+    KafkaApis kafkaApis(BrokerProperties properties, ListenerProperties listenerProperties,
+            ReplicaManager replicaManager, MetadataCache metadata,
             ControllerClient controllerClient, ProducerIdManager producerIds, ExecutorService controllerCalls,
             GroupMetadataManager groupMetadata,
             GroupCoordinator groupCoordinator, GroupOffsets groupOffsets, GroupAdmin groupAdmin,
@@ -87,11 +89,11 @@ class KafkaListenerConfiguration {
             TransactionVerification transactionVerification, Clock clock,
             Scheduler scheduler, Ticker ticker, SaslMechanisms saslMechanisms, AclStore aclStore,
             ScramCredentialStore scramCredentialStore) {
-        SaslProperties sasl = properties.getSasl();
+        SaslProperties sasl = listenerProperties.getSasl();
         KafkaApis.Security security = new KafkaApis.Security(saslMechanisms, sasl.getConnectionsMaxReauth(),
                 sasl.getFailedAuthenticationDelay(), ticker, aclStore, scramCredentialStore);
         KafkaApis.Cluster cluster = new KafkaApis.Cluster(properties.getId(), metadata::clusterId,
-                brokerConfigs(properties), new ControllerAdminClient(controllerClient), producerIds,
+                brokerConfigs(properties, listenerProperties), new ControllerAdminClient(controllerClient), producerIds,
                 controllerCalls, properties.isAutoCreateTopicsEnable(), security);
         KafkaApis.Groups groups = new KafkaApis.Groups(groupMetadata, groupCoordinator, groupOffsets, groupAdmin,
                 groupSettings, transactionalOffsets);
@@ -106,27 +108,24 @@ class KafkaListenerConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    RequestDispatcher requestDispatcher(KafkaApis kafkaApis, BrokerProperties properties, MeterRegistry meterRegistry) {
-        FunctionCounter.builder("runnel.broker.authentication.failures", kafkaApis, KafkaApis::failedAuthentications)
-                .description("SASL authentications that failed (wrong password, unknown user, bad messages)")
-                .register(meterRegistry);
+    RequestDispatcher requestDispatcher(KafkaApis kafkaApis, BrokerProperties properties) {
         return RequestDispatcher.of(kafkaApis, properties.getNumIoThreads(), properties.getQueuedMaxRequests());
     }
 
     /** The Kafka listeners: {@code runnel.broker.listeners}, or one PLAINTEXT listener on listen-host and kafka-port. */
     @Bean
-    Listeners listeners(BrokerProperties properties) {
-        if (properties.getListeners() == null || properties.getListeners().isBlank()) {
+    Listeners listeners(BrokerProperties properties, ListenerProperties listenerProperties) {
+        if (listenerProperties.getListeners() == null || listenerProperties.getListeners().isBlank()) {
             return Listeners.single(Listener.plaintext(properties.getListenHost(), properties.getKafkaPort(),
                     properties.getHost()));
         }
-        return Listeners.parse(properties.getListeners(), properties.getAdvertisedListeners(),
-                properties.getListenerSecurityProtocolMap(), properties.getInterBrokerListenerName(),
+        return Listeners.parse(listenerProperties.getListeners(), listenerProperties.getAdvertisedListeners(),
+                listenerProperties.getListenerSecurityProtocolMap(), listenerProperties.getInterBrokerListenerName(),
                 properties.getHost());
     }
 
     @Bean
-    ListenerSecurity listenerSecurity(Listeners listeners, BrokerProperties properties, Ticker ticker,
+    ListenerSecurity listenerSecurity(Listeners listeners, ListenerProperties properties, Ticker ticker,
             SecurityConfiguration.AuthorizerHolder authorizer) {
         TlsContexts tls = null;
         if (listeners.all().stream().anyMatch(l -> l.protocol().tls())) {
@@ -138,14 +137,18 @@ class KafkaListenerConfiguration {
     }
 
     @Bean
-    KafkaServer kafkaServer(BrokerProperties properties, Listeners listeners, ListenerSecurity listenerSecurity,
-            RequestDispatcher requestDispatcher, ReplicaManager replicaManager, MeterRegistry meterRegistry) {
+    KafkaServer kafkaServer(BrokerProperties properties, ListenerProperties listenerProperties, Listeners listeners, ListenerSecurity listenerSecurity,
+            RequestDispatcher requestDispatcher, KafkaApis kafkaApis, ReplicaManager replicaManager,
+            MeterRegistry meterRegistry) {
+        FunctionCounter.builder("runnel.broker.authentication.failures", kafkaApis, KafkaApis::failedAuthentications)
+                .description("SASL authentications that failed (wrong password, unknown user, bad messages)")
+                .register(meterRegistry);
         Gauge.builder("runnel.broker.purgatory.size", replicaManager, ReplicaManager::waitingAppends)
                 .tag("operation", "produce").description("Requests waiting, per watched partition")
                 .register(meterRegistry);
         Gauge.builder("runnel.broker.purgatory.size", replicaManager, ReplicaManager::waitingFetches)
                 .tag("operation", "fetch").description("Requests waiting, per watched partition").register(meterRegistry);
-        return new KafkaServer(listeners, listenerSecurity, listenerLimits(properties),
+        return new KafkaServer(listeners, listenerSecurity, listenerLimits(properties, listenerProperties),
                 properties.getNumNetworkThreads(), requestDispatcher, meterRegistry,
                 replicaManager::completeWaitingRequests);
     }
@@ -166,21 +169,22 @@ class KafkaListenerConfiguration {
         });
     }
 
-    static TlsSettings tlsSettings(BrokerProperties properties) {
+    static TlsSettings tlsSettings(ListenerProperties properties) {
         SslProperties ssl = properties.getSsl();
         return new TlsSettings(ssl.getKeystoreType(), ssl.getKeystoreLocation(), ssl.getKeystorePassword(),
                 ssl.getKeyPassword(), ssl.getTruststoreType(), ssl.getTruststoreLocation(), ssl.getTruststorePassword(),
                 ssl.getClientAuth(), ssl.getEnabledProtocols(), ssl.getCipherSuites(), ssl.getPrincipalMappingRules());
     }
 
-    static ListenerLimits listenerLimits(BrokerProperties properties) {
+    static ListenerLimits listenerLimits(BrokerProperties properties, ListenerProperties listenerProperties) {
         DataSize configured = properties.getQueuedMaxRequestBytes();
         // Unset: a quarter of the heap. Zero or negative (Kafka's -1): unbounded.
         long queued = configured == null ? Runtime.getRuntime().maxMemory() / 4
                 : configured.toBytes() <= 0 ? Long.MAX_VALUE : configured.toBytes();
         return new ListenerLimits((int) Math.min(Integer.MAX_VALUE, properties.getSocketRequestMaxBytes().toBytes()),
-                queued, properties.getConnectionsMaxIdle(), properties.getMaxConnections(),
-                properties.getMaxConnectionsPerIp(), perIpOverrides(properties.getMaxConnectionsPerIpOverrides()));
+                queued, properties.getConnectionsMaxIdle(), listenerProperties.getMaxConnections(),
+                listenerProperties.getMaxConnectionsPerIp(),
+                perIpOverrides(listenerProperties.getMaxConnectionsPerIpOverrides()));
     }
 
     /** {@code host:count,...}, each host a name or an address; a name is looked up once, at start. */
@@ -203,7 +207,7 @@ class KafkaListenerConfiguration {
     }
 
     /** This broker's settings under Kafka's names, for DescribeConfigs. */
-    private static Map<String, String> brokerConfigs(BrokerProperties properties) {
+    private static Map<String, String> brokerConfigs(BrokerProperties properties, ListenerProperties listeners) {
         Map<String, String> configs = new LinkedHashMap<>();
         configs.put("broker.id", Integer.toString(properties.getId()));
         if (properties.getRack() != null) {
@@ -211,17 +215,17 @@ class KafkaListenerConfiguration {
         }
         configs.put("log.dirs", properties.getLogDirs().stream().map(Path::toString).collect(Collectors.joining(",")));
         configs.put("socket.request.max.bytes", Long.toString(properties.getSocketRequestMaxBytes().toBytes()));
-        configs.put("queued.max.request.bytes", Long.toString(listenerLimits(properties).queuedMaxRequestBytes()));
+        configs.put("queued.max.request.bytes", Long.toString(listenerLimits(properties, listeners).queuedMaxRequestBytes()));
         configs.put("connections.max.idle.ms", Long.toString(properties.getConnectionsMaxIdle().toMillis()));
-        configs.put("max.connections", Integer.toString(properties.getMaxConnections()));
-        configs.put("max.connections.per.ip", Integer.toString(properties.getMaxConnectionsPerIp()));
-        configs.put("sasl.enabled.mechanisms", String.join(",", properties.getSasl().getEnabledMechanisms()));
-        configs.put("connections.max.reauth.ms", Long.toString(properties.getSasl().getConnectionsMaxReauth().toMillis()));
-        if (properties.getListeners() != null) {
-            configs.put("listeners", properties.getListeners());
+        configs.put("max.connections", Integer.toString(listeners.getMaxConnections()));
+        configs.put("max.connections.per.ip", Integer.toString(listeners.getMaxConnectionsPerIp()));
+        configs.put("sasl.enabled.mechanisms", String.join(",", listeners.getSasl().getEnabledMechanisms()));
+        configs.put("connections.max.reauth.ms", Long.toString(listeners.getSasl().getConnectionsMaxReauth().toMillis()));
+        if (listeners.getListeners() != null) {
+            configs.put("listeners", listeners.getListeners());
         }
-        if (properties.getInterBrokerListenerName() != null) {
-            configs.put("inter.broker.listener.name", properties.getInterBrokerListenerName());
+        if (listeners.getInterBrokerListenerName() != null) {
+            configs.put("inter.broker.listener.name", listeners.getInterBrokerListenerName());
         }
         configs.put("auto.create.topics.enable", Boolean.toString(properties.isAutoCreateTopicsEnable()));
         configs.put("num.network.threads",

@@ -22,7 +22,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import dev.runnel.broker.config.AuthorizerProperties;
-import dev.runnel.broker.config.BrokerProperties;
+import dev.runnel.broker.config.ListenerProperties;
 import dev.runnel.broker.config.SaslProperties;
 import dev.runnel.broker.security.AclBinding;
 import dev.runnel.broker.security.AclCreateResult;
@@ -60,7 +60,7 @@ class SecurityConfiguration {
 
     @Bean(destroyMethod = "close")
     ScramCredentialStore scramCredentialStore(CuratorFramework curator, ClusterSettings cluster,
-            BrokerProperties properties) throws Exception {
+            ListenerProperties properties) throws Exception {
         ScramCredentialStore store = new ScramCredentialStore(curator.usingNamespace(cluster.getNamespace()),
                 VISIBILITY_WAIT);
         store.start();
@@ -112,7 +112,7 @@ class SecurityConfiguration {
 
     /** The authorizer, or none when {@code runnel.broker.authorizer.enabled} is false. */
     @Bean
-    AuthorizerHolder authorizer(BrokerProperties properties) {
+    AuthorizerHolder authorizer(ListenerProperties properties) {
         AuthorizerProperties settings = properties.getAuthorizer();
         return new AuthorizerHolder(settings.isEnabled() ? new Authorizer(Authorizer.parseSuperUsers(
                 settings.getSuperUsers()), settings.isAllowEveryoneIfNoAclFound()) : null);
@@ -121,7 +121,7 @@ class SecurityConfiguration {
     /** The ACLs, loaded into the authorizer (if any) now and whenever they change. */
     @Bean(destroyMethod = "close")
     AclStore aclStore(CuratorFramework curator, ClusterSettings cluster, AuthorizerHolder authorizer,
-            BrokerProperties properties) throws Exception {
+            ListenerProperties properties) throws Exception {
         AclStore store = new AclStore(curator.usingNamespace(cluster.getNamespace()), index -> {
             if (authorizer.authorizer() != null) {
                 authorizer.authorizer().load(index);
@@ -161,7 +161,7 @@ class SecurityConfiguration {
 
     /** The user mechanisms of {@code runnel.broker.sasl.enabled-mechanisms}, in that order, and the brokers' own. */
     @Bean
-    SaslMechanisms saslMechanisms(BrokerProperties properties, BrokerAuthentication brokerAuthentication,
+    SaslMechanisms saslMechanisms(ListenerProperties properties, BrokerAuthentication brokerAuthentication,
             ScramCredentialStore credentials, ClusterSettings cluster) {
         SaslServerExchanges exchanges = new SaslServerExchanges(credentials, decoyKey(cluster.getSecret()));
         Map<String, Supplier<SaslServerExchange>> users = new LinkedHashMap<>();
