@@ -33,6 +33,7 @@ import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.yaml.snakeyaml.Yaml;
 
 import dev.runnel.broker.config.BrokerProperties;
+import dev.runnel.broker.config.ListenerProperties;
 import dev.runnel.broker.protocol.Listener;
 import dev.runnel.broker.protocol.Listeners;
 import dev.runnel.cluster.ClusterSettings;
@@ -97,6 +98,30 @@ class ComposeFileTest {
 
     private static <T> T bindStrictly(String service, Map<String, String> env, String prefix, Class<T> type) {
         Set<String> used = new HashSet<>();
+        T bound = bindRecording(service, env, prefix, type, used);
+        assertEveryVariableUsed(service, env, prefix, used, type.getSimpleName());
+        return bound;
+    }
+
+    /** A broker's settings under {@code runnel.broker}: the core ones and the listener/security ones, bound strictly together. */
+    private record BrokerSettings(BrokerProperties broker, ListenerProperties listener) {
+        Listeners listeners() {
+            return Listeners.parse(listener.getListeners(), listener.getAdvertisedListeners(),
+                    listener.getListenerSecurityProtocolMap(), listener.getInterBrokerListenerName(), broker.getHost());
+        }
+    }
+
+    private static BrokerSettings bindBroker(String service, Map<String, String> env) {
+        Set<String> used = new HashSet<>();
+        BrokerSettings settings = new BrokerSettings(
+                bindRecording(service, env, "runnel.broker", BrokerProperties.class, used),
+                bindRecording(service, env, "runnel.broker", ListenerProperties.class, used));
+        assertEveryVariableUsed(service, env, "runnel.broker", used, "BrokerProperties or ListenerProperties");
+        return settings;
+    }
+
+    private static <T> T bindRecording(String service, Map<String, String> env, String prefix, Class<T> type,
+            Set<String> used) {
         BindHandler recorder = new BindHandler() {
             @Override
             public Object onSuccess(ConfigurationPropertyName name, Bindable<?> target, BindContext context,
@@ -110,14 +135,17 @@ class ComposeFileTest {
                 return result;
             }
         };
-        T bound = binder(env).bind(prefix, Bindable.of(type), recorder)
-                .orElseThrow(() -> new AssertionError(service + " sets nothing under " + prefix));
+        return binder(env).bind(prefix, Bindable.of(type), recorder)
+                .orElseThrow(() -> new AssertionError(service + " sets nothing under " + prefix + " for " + type.getSimpleName()));
+    }
+
+    private static void assertEveryVariableUsed(String service, Map<String, String> env, String prefix, Set<String> used,
+            String what) {
         String envPrefix = prefix.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace("-", "") + "_";
         Set<String> given = new HashSet<>();
         env.keySet().stream().filter(k -> k.startsWith(envPrefix)).forEach(given::add);
-        assertThat(used).as(service + ": every " + envPrefix + "* variable names a property of " + type.getSimpleName())
+        assertThat(used).as(service + ": every " + envPrefix + "* variable names a property of " + what)
                 .containsAll(given);
-        return bound;
     }
 
     private static int healthPort(String service) {
@@ -168,11 +196,11 @@ class ComposeFileTest {
         for (int id = 1; id <= 3; id++) {
             String service = "broker-" + id;
             int external = 9091 + id;
-            BrokerProperties broker = bindStrictly(service, "runnel.broker", BrokerProperties.class);
+            BrokerSettings settings = bindBroker(service, env(service));
+            BrokerProperties broker = settings.broker();
             assertThat(broker.getId()).as(service).isEqualTo(id);
             assertThat(broker.getHost()).as(service + " is reached by its service name").isEqualTo(service);
-            Listeners listeners = Listeners.parse(broker.getListeners(), broker.getAdvertisedListeners(),
-                    broker.getListenerSecurityProtocolMap(), broker.getInterBrokerListenerName(), broker.getHost());
+            Listeners listeners = settings.listeners();
             assertThat(listeners.interBroker().name()).isEqualTo("INTERNAL");
             assertThat(listeners.interBroker().advertisedHost() + ":" + listeners.interBroker().advertisedPort())
                     .as(service + " replicates by service name").isEqualTo(service + ":19092");
@@ -292,9 +320,9 @@ class ComposeFileTest {
             Map<String, String> env = env(merged, service);
             assertThat(((Map<String, Object>) merged.get(service).get("depends_on"))).containsKey("secrets");
             assertThat(String.valueOf(merged.get(service).get("volumes"))).contains("runnel-secrets:/etc/runnel/secrets:ro");
-            BrokerProperties broker = bindStrictly(service, env, "runnel.broker", BrokerProperties.class);
-            Listeners listeners = Listeners.parse(broker.getListeners(), broker.getAdvertisedListeners(),
-                    broker.getListenerSecurityProtocolMap(), broker.getInterBrokerListenerName(), broker.getHost());
+            BrokerSettings settings = bindBroker(service, env);
+            ListenerProperties broker = settings.listener();
+            Listeners listeners = settings.listeners();
             assertThat(listeners.all()).extracting(l -> l.name() + ":" + l.protocol()).containsExactlyInAnyOrder(
                     "INTERNAL:SASL_PLAINTEXT", "EXTERNAL:SASL_SSL");
             assertThat(broker.getAuthorizer().isEnabled()).isTrue();
@@ -306,8 +334,8 @@ class ComposeFileTest {
                     .content().contains("admin:").contains("app:");
             assertThat(secrets.resolve(Path.of("/etc/runnel/secrets").relativize(broker.getSsl().getKeystoreLocation())))
                     .isNotEmptyFile();
-            BrokerProperties fromTree = bindConfigTree(secrets, env.get("SPRING_CONFIG_IMPORT"), "runnel.broker",
-                    BrokerProperties.class);
+            ListenerProperties fromTree = bindConfigTree(secrets, env.get("SPRING_CONFIG_IMPORT"), "runnel.broker",
+                    ListenerProperties.class);
             assertThat(fromTree.getSsl().getKeystorePassword()).isNotBlank()
                     .isEqualTo(Files.readString(secrets.resolve("client/store-password")).strip());
             assertThat(fromTree.getSsl().getTruststorePassword()).isEqualTo(fromTree.getSsl().getKeystorePassword());
