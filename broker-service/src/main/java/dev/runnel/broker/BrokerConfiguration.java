@@ -35,6 +35,7 @@ import dev.runnel.broker.storage.LogCleaner;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterSettings;
+import dev.runnel.cluster.InternalHttp;
 import dev.runnel.cluster.process.ProcessConfiguration;
 import dev.runnel.cluster.security.ClusterHttpSecurityConfiguration;
 import dev.runnel.cluster.web.AdvertisedHost;
@@ -212,8 +213,8 @@ class BrokerConfiguration {
     }
 
     @Bean
-    ControllerClient controllerClient(CuratorFramework curator, ClusterSettings cluster) {
-        return new ControllerClient(curator.usingNamespace(cluster.getNamespace()), cluster.httpClient());
+    ControllerClient controllerClient(CuratorFramework curator, ClusterSettings cluster, InternalHttp internalHttp) {
+        return new ControllerClient(curator.usingNamespace(cluster.getNamespace()), cluster.httpClient(internalHttp));
     }
 
     @Bean

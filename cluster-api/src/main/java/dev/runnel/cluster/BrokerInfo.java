@@ -49,9 +49,4 @@ public record BrokerInfo(int id, String host, int kafkaPort, int httpPort, Strin
     public Endpoint interBroker() {
         return endpoints.get(0);
     }
-
-    /** The base URL of the broker's internal HTTP API. */
-    public String httpUrl() {
-        return "http://" + host + ":" + httpPort;
-    }
 }

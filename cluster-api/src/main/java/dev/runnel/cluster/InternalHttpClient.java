@@ -2,27 +2,44 @@ package dev.runnel.cluster;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
 
 /**
- * Sends one internal API call: JSON over HTTP with the cluster secret. Thread-safe.
+ * Sends one internal API call: JSON over HTTP (or HTTPS, see {@link InternalHttp}) with the cluster
+ * secret. Thread-safe.
  */
 public final class InternalHttpClient {
 
-    private final HttpClient http;
+    private final InternalHttp http;
     private final String secret;
     private final Duration requestTimeout;
 
-    public InternalHttpClient(String secret, Duration connectTimeout, Duration requestTimeout) {
-        this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1)
-                .build();
+    /** A client calling over {@code http} (plain or TLS). */
+    public InternalHttpClient(InternalHttp http, String secret, Duration requestTimeout) {
+        this.http = http;
         this.secret = secret;
         this.requestTimeout = requestTimeout;
+    }
+
+    /** A plain-HTTP client. */
+    public InternalHttpClient(String secret, Duration requestTimeout) {
+        this(InternalHttp.plain(), secret, requestTimeout);
+    }
+
+    /** The base URL of a service's HTTP API at {@code host:port}, in this client's scheme. */
+    public String baseUrl(String host, int port) {
+        return http.baseUrl(host, port);
+    }
+
+    /** The base URL of broker {@code broker}'s HTTP API. */
+    public String baseUrl(BrokerInfo broker) {
+        return http.baseUrl(broker.host(), broker.httpPort());
     }
 
     /**
@@ -31,6 +48,11 @@ public final class InternalHttpClient {
      */
     public HttpRequest.Builder authenticate(HttpRequest.Builder request) {
         return request.header(InternalApi.SECRET_HEADER, secret);
+    }
+
+    /** Sends {@code request} as it is, answering with the raw response. */
+    public CompletableFuture<HttpResponse<byte[]>> sendAsync(HttpRequest request) {
+        return http.client().sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
     }
 
     /**
@@ -53,7 +75,7 @@ public final class InternalHttpClient {
         HttpRequest request = authenticate(builder).build();
         HttpResponse<byte[]> response;
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            response = http.client().send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while calling " + request.uri(), e);

@@ -245,7 +245,7 @@ class AdminApiClusterTest {
         int leader = partition.state().leader();
         long leaderEpoch = controller(1).view().brokers().get(leader).epoch();
         List<Integer> shrunk = List.of(leader);
-        InternalHttpClient http = new InternalHttpClient(InJvmCluster.SECRET, Duration.ofSeconds(2), Duration.ofSeconds(10));
+        InternalHttpClient http = new InternalHttpClient(InJvmCluster.SECRET, Duration.ofSeconds(10));
 
         AlterPartitionResponse stale = http.post(standby, InternalApi.ALTER_PARTITION, new AlterPartitionRequest(leader,
                 leaderEpoch, List.of(new AlterPartitionRequest.Change("isr", 0, partition.state().leaderEpoch(),

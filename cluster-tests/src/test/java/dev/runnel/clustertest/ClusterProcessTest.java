@@ -105,7 +105,7 @@ class ClusterProcessTest {
         awaitBrokersAgree(List.of(1, 2, 3), cluster.get(cluster.controllerUrl(2) + "/api/v1/topics/after-failover", TopicInfo.class));
 
         // A command in the deposed controller's epoch changes nothing.
-        InternalHttpClient deposed = new InternalHttpClient(ProcessCluster.SECRET, Duration.ofSeconds(2), Duration.ofSeconds(10));
+        InternalHttpClient deposed = new InternalHttpClient(ProcessCluster.SECRET, Duration.ofSeconds(10));
         CommandResponse refused = deposed.post(cluster.brokerUrl(1), InternalApi.UPDATE_METADATA,
                 new UpdateMetadataRequest(1, oldEpoch, 0, Long.MAX_VALUE, true, List.of(), List.of(), List.of()), CommandResponse.class);
         assertThat(refused.error()).isEqualTo(ClusterError.STALE_CONTROLLER_EPOCH);

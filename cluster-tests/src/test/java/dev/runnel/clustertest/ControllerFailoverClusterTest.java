@@ -127,7 +127,7 @@ class ControllerFailoverClusterTest {
                 "{\"name\":\"after-failover\",\"partitions\":2,\"replicationFactor\":2}");
         assertThat(created.status()).as(created.body()).isEqualTo(201);
 
-        InternalHttpClient deposed = new InternalHttpClient(InJvmCluster.SECRET, Duration.ofSeconds(2), Duration.ofSeconds(10));
+        InternalHttpClient deposed = new InternalHttpClient(InJvmCluster.SECRET, Duration.ofSeconds(10));
         ConfigurableApplicationContext broker = cluster.broker(1);
         CommandResponse refused = deposed.post(InJvmCluster.url(broker), InternalApi.UPDATE_METADATA,
                 new UpdateMetadataRequest(1, oldEpoch, 0, Long.MAX_VALUE, true, List.of(), List.of(), List.of()), CommandResponse.class);
@@ -139,7 +139,7 @@ class ControllerFailoverClusterTest {
     @Test
     void controlledShutdownMovesLeadershipsAwayAndRefusesAStaleBrokerEpoch() throws Exception {
         createTopic("moving", 6, 2);
-        InternalHttpClient http = new InternalHttpClient(InJvmCluster.SECRET, Duration.ofSeconds(2), Duration.ofSeconds(10));
+        InternalHttpClient http = new InternalHttpClient(InJvmCluster.SECRET, Duration.ofSeconds(10));
         long epoch = active(1).view().brokers().get(3).epoch();
 
         ControlledShutdownResponse stale = http.post(InJvmCluster.url(cluster.controller(2)), InternalApi.CONTROLLED_SHUTDOWN,

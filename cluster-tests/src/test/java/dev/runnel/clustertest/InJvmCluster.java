@@ -52,6 +52,7 @@ final class InJvmCluster implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private String zooKeeperPassword;
+    private final List<String> commonArgs = new ArrayList<>();
     private boolean closed;
 
     InJvmCluster() throws IOException {
@@ -74,6 +75,12 @@ final class InJvmCluster implements AutoCloseable {
      */
     InJvmCluster withZooKeeperAuth(String password) {
         this.zooKeeperPassword = password;
+        return this;
+    }
+
+    /** Nodes started from now on, controllers and brokers, also get {@code args}. */
+    InJvmCluster withArgs(String... args) {
+        commonArgs.addAll(List.of(args));
         return this;
     }
 
@@ -135,6 +142,7 @@ final class InJvmCluster implements AutoCloseable {
             args.addAll(List.of("--runnel.zookeeper.auth.username=" + ZOOKEEPER_USER,
                     "--runnel.zookeeper.auth.password=" + zooKeeperPassword));
         }
+        args.addAll(commonArgs);
         args.addAll(List.of(specific));
         return args.toArray(String[]::new);
     }

@@ -12,6 +12,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 
 import dev.runnel.cluster.ClusterSettings;
+import dev.runnel.cluster.InternalHttp;
 import dev.runnel.cluster.process.ProcessConfiguration;
 import dev.runnel.cluster.security.ClusterHttpSecurityConfiguration;
 import dev.runnel.cluster.web.AdvertisedHost;
@@ -77,19 +78,20 @@ class ControllerConfiguration {
     @Bean
     ActiveController activeController(CuratorFramework curator, ClusterSettings cluster,
             ControllerProperties properties, Scheduler controllerScheduler, Clock controllerClock,
-            Ticker controllerTicker) {
+            Ticker controllerTicker, InternalHttp internalHttp) {
         ActiveController.Settings settings = new ActiveController.Settings(properties.getId(),
                 properties.getLeaderRebalance().isEnabled(), properties.getLeaderRebalance().getInterval());
-        return new ActiveController(curator.usingNamespace(cluster.getNamespace()), settings, cluster.httpClient(),
+        return new ActiveController(curator.usingNamespace(cluster.getNamespace()), settings, cluster.httpClient(internalHttp),
                 controllerScheduler, controllerClock, controllerTicker, new SecureRandom());
     }
 
     @Bean
     ControllerElection controllerElection(CuratorFramework curator, ClusterSettings cluster,
             ActiveController activeController, ControllerProperties properties, Environment environment,
-            Ticker controllerTicker) {
+            Ticker controllerTicker, InternalHttp internalHttp) {
         return new ControllerElection(curator.usingNamespace(cluster.getNamespace()), activeController,
-                () -> "http://" + properties.getHost() + ":" + environment.getRequiredProperty("local.server.port"),
+                () -> internalHttp.baseUrl(properties.getHost(),
+                        environment.getRequiredProperty("local.server.port", Integer.class)),
                 controllerTicker);
     }
 }

@@ -7,6 +7,7 @@ import org.springframework.context.annotation.Import;
 
 import dev.runnel.cluster.process.ProcessConfiguration;
 import dev.runnel.cluster.web.HostCheckConfiguration;
+import dev.runnel.cluster.web.InternalHttpConfiguration;
 import dev.runnel.cluster.zookeeper.ZooKeeperAuthConfiguration;
 
 /**
@@ -15,11 +16,13 @@ import dev.runnel.cluster.zookeeper.ZooKeeperAuthConfiguration;
  * {@code application.properties} a deployment adds. Like every service it takes the {@code
  * runnel.process.*} settings ({@link ProcessConfiguration}), answers only to its own host names
  * ({@link HostCheckConfiguration}) and authenticates to ZooKeeper when given credentials ({@link
- * ZooKeeperAuthConfiguration}).
+ * ZooKeeperAuthConfiguration}); it calls the controllers over TLS when {@code runnel.cluster.ssl-bundle}
+ * names an SSL bundle ({@link InternalHttpConfiguration}).
  */
 @SpringBootApplication
 @EnableConfigurationProperties(GatewayProperties.class)
-@Import({ProcessConfiguration.class, HostCheckConfiguration.class, ZooKeeperAuthConfiguration.class})
+@Import({ProcessConfiguration.class, HostCheckConfiguration.class, ZooKeeperAuthConfiguration.class,
+        InternalHttpConfiguration.class})
 public class GatewayApplication {
 
     public static void main(String[] args) {

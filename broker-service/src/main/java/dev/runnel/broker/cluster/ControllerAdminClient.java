@@ -3,7 +3,6 @@ package dev.runnel.broker.cluster;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -32,8 +31,6 @@ public final class ControllerAdminClient {
     }
 
     private final ControllerClient controller;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
-            .version(HttpClient.Version.HTTP_1_1).build();
 
     public ControllerAdminClient(ControllerClient controller) {
         this.controller = controller;
@@ -55,8 +52,7 @@ public final class ControllerAdminClient {
                 .header("Content-Type", "application/json")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(ClusterJson.write(body)));
-        HttpRequest request = controller.authenticate(builder).build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+        return controller.sendAuthenticated(builder)
                 .thenApply(ControllerAdminClient::answer)
                 .exceptionally(e -> notController("the active controller is unreachable: " + e.getMessage()));
     }

@@ -2,7 +2,9 @@ package dev.runnel.broker.cluster;
 
 import java.io.IOException;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 import org.apache.curator.framework.CuratorFramework;
 
@@ -44,9 +46,12 @@ public final class ControllerClient {
         return http.post(activeUrl(), InternalApi.CONTROLLED_SHUTDOWN, request, ControlledShutdownResponse.class);
     }
 
-    /** {@code request} with the cluster secret, which the controller's admin API takes from brokers. */
-    public HttpRequest.Builder authenticate(HttpRequest.Builder request) {
-        return http.authenticate(request);
+    /**
+     * Sends {@code request} to the controller's admin API with the cluster secret, which it takes
+     * from brokers, over the internal API's HTTP or HTTPS.
+     */
+    public CompletableFuture<HttpResponse<byte[]>> sendAuthenticated(HttpRequest.Builder request) {
+        return http.sendAsync(http.authenticate(request).build());
     }
 
     private String activeUrl() throws IOException {

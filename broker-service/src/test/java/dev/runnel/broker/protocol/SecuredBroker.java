@@ -261,7 +261,7 @@ final class SecuredBroker implements AutoCloseable {
     private static ControllerAdminClient absentController() {
         // Never started: reading the controller's node fails at once, without a network.
         return new ControllerAdminClient(new ControllerClient(CuratorFrameworkFactory.newClient("127.0.0.1:1",
-                new RetryOneTime(1)), new InternalHttpClient("secret", Duration.ofSeconds(1), Duration.ofSeconds(1))));
+                new RetryOneTime(1)), new InternalHttpClient("secret", Duration.ofSeconds(1))));
     }
 
     private static PartitionInfo followed(int index) {

@@ -96,7 +96,7 @@ class TopicAdminAuthorizationTest {
         zk.create().creatingParentsIfNeeded().forPath(ZkPaths.CONTROLLER, ClusterJson.write(new ControllerInfo(1,
                 "http://127.0.0.1:" + controllerServer.getAddress().getPort(), 1)));
         controller = new ControllerAdminClient(new ControllerClient(zk,
-                new InternalHttpClient("secret", Duration.ofSeconds(2), Duration.ofSeconds(10))));
+                new InternalHttpClient("secret", Duration.ofSeconds(10))));
     }
 
     @AfterAll

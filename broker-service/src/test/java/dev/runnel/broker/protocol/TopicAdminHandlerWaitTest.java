@@ -90,7 +90,7 @@ class TopicAdminHandlerWaitTest {
         zk.create().creatingParentsIfNeeded().forPath(ZkPaths.CONTROLLER, ClusterJson.write(new ControllerInfo(1,
                 "http://127.0.0.1:" + controller.getAddress().getPort(), 1)));
         handler = new TopicAdminHandler(new ControllerAdminClient(new ControllerClient(zk,
-                new InternalHttpClient("secret", Duration.ofSeconds(2), Duration.ofSeconds(10)))), metadata, delayed);
+                new InternalHttpClient("secret", Duration.ofSeconds(10)))), metadata, delayed);
     }
 
     @AfterEach

@@ -1,7 +1,6 @@
 package dev.runnel.controller.api;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -24,6 +23,7 @@ import dev.runnel.cluster.ClusterJson;
 import dev.runnel.cluster.ClusterSettings;
 import dev.runnel.cluster.GroupView;
 import dev.runnel.cluster.InternalApi;
+import dev.runnel.cluster.InternalHttp;
 import dev.runnel.controller.election.ActiveController;
 import dev.runnel.controller.metadata.AdminException;
 import dev.runnel.controller.metadata.AdminException.Reason;
@@ -44,12 +44,12 @@ class GroupsApiController {
 
     private final ActiveController controller;
     private final String secret;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
-            .version(HttpClient.Version.HTTP_1_1).build();
+    private final InternalHttp http;
 
-    GroupsApiController(ActiveController controller, ClusterSettings cluster) {
+    GroupsApiController(ActiveController controller, ClusterSettings cluster, InternalHttp http) {
         this.controller = controller;
         this.secret = cluster.getSecret();
+        this.http = http;
     }
 
     @GetMapping("/groups")
@@ -71,7 +71,7 @@ class GroupsApiController {
         List<CompletableFuture<GroupView[]>> groups = new ArrayList<>();
         List<CompletableFuture<Map<?, ?>>> marks = new ArrayList<>();
         for (BrokerInfo broker : view.brokers().values()) {
-            String base = "http://" + broker.host() + ":" + broker.httpPort() + "/api/v1/broker";
+            String base = http.baseUrl(broker.host(), broker.httpPort()) + "/api/v1/broker";
             groups.add(get(base + "/groups", GroupView[].class, new GroupView[0]));
             marks.add(get(base + "/high-watermarks", Map.class, Map.of()).thenApply(m -> (Map<?, ?>) m));
         }
@@ -108,7 +108,7 @@ class GroupsApiController {
     private <T> CompletableFuture<T> get(String url, Class<T> type, T fallback) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT)
                 .header(InternalApi.SECRET_HEADER, secret).GET().build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
+        return http.client().sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
             if (response.statusCode() != 200) {
                 log.warn("{} answered {}", url, response.statusCode());
                 return fallback;

@@ -7,6 +7,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import dev.runnel.cluster.ClusterSettings;
+import dev.runnel.cluster.InternalHttp;
 import dev.runnel.controller.election.ActiveController;
 
 /**
@@ -18,10 +19,10 @@ class StandbyForwardingConfiguration {
 
     @Bean
     FilterRegistrationBean<StandbyForwardingFilter> standbyForwardingFilter(CuratorFramework curator,
-            ClusterSettings cluster, ActiveController activeController) {
+            ClusterSettings cluster, ActiveController activeController, InternalHttp http) {
         FilterRegistrationBean<StandbyForwardingFilter> registration = new FilterRegistrationBean<>(
                 new StandbyForwardingFilter(curator.usingNamespace(cluster.getNamespace()), activeController,
-                        cluster.getSecret(), cluster.getRequestTimeout()));
+                        cluster.getSecret(), cluster.getRequestTimeout(), http));
         registration.setOrder(SecurityFilterProperties.DEFAULT_FILTER_ORDER + 10);
         return registration;
     }

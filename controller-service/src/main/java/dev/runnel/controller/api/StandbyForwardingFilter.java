@@ -3,7 +3,6 @@ package dev.runnel.controller.api;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -16,6 +15,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 import dev.runnel.cluster.ControllerInfo;
 import dev.runnel.cluster.InternalApi;
+import dev.runnel.cluster.InternalHttp;
 import dev.runnel.cluster.ZkReads;
 import dev.runnel.cluster.web.HttpRelay;
 import dev.runnel.cluster.web.Problems;
@@ -47,16 +47,16 @@ public final class StandbyForwardingFilter extends OncePerRequestFilter {
     private final CuratorFramework zk;
     private final ActiveController controller;
     private final String secret;
-    private final HttpClient http;
+    private final InternalHttp http;
     private final Duration timeout;
 
-    public StandbyForwardingFilter(CuratorFramework zk, ActiveController controller, String secret, Duration timeout) {
+    public StandbyForwardingFilter(CuratorFramework zk, ActiveController controller, String secret, Duration timeout,
+            InternalHttp http) {
         this.zk = zk;
         this.controller = controller;
         this.secret = secret;
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
-                .version(HttpClient.Version.HTTP_1_1).build();
+        this.http = http;
     }
 
     @Override
@@ -96,7 +96,7 @@ public final class StandbyForwardingFilter extends OncePerRequestFilter {
                 .header(InternalApi.SECRET_HEADER, secret);
         HttpResponse<byte[]> answer;
         try {
-            answer = http.send(forwarded.build(), HttpResponse.BodyHandlers.ofByteArray());
+            answer = http.client().send(forwarded.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             unavailable(response, "Interrupted while forwarding to the active controller");

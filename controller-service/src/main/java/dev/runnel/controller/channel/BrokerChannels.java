@@ -161,7 +161,7 @@ public final class BrokerChannels implements AutoCloseable {
             long backoffMs = 50;
             for (int attempt = 1; !closed; attempt++) {
                 try {
-                    CommandResponse response = http.post(broker.httpUrl(), path(command), body(command),
+                    CommandResponse response = http.post(http.baseUrl(broker), path(command), body(command),
                             CommandResponse.class, Map.of(InternalApi.COMMAND_ID_HEADER, Long.toString(id)));
                     if (closed) {
                         return;
@@ -248,7 +248,7 @@ public final class BrokerChannels implements AutoCloseable {
                 return;
             }
             try {
-                progress(http.post(broker.httpUrl(), InternalApi.COMMAND_STATUS, Map.of(), CommandResponse.class));
+                progress(http.post(http.baseUrl(broker), InternalApi.COMMAND_STATUS, Map.of(), CommandResponse.class));
             } catch (IOException | RuntimeException e) {
                 log.debug("Cannot ask broker {} for its progress: {}", broker.id(), e.toString());
             }

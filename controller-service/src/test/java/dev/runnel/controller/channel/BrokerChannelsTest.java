@@ -54,7 +54,7 @@ class BrokerChannelsTest {
         broker.createContext(InternalApi.PREFIX, this::answer);
         broker.start();
         brokerInfo = new BrokerInfo(1, "127.0.0.1", 9092, broker.getAddress().getPort(), null, 10);
-        channels = new BrokerChannels(new InternalHttpClient("secret", Duration.ofSeconds(2), Duration.ofSeconds(5)),
+        channels = new BrokerChannels(new InternalHttpClient("secret", Duration.ofSeconds(5)),
                 EPOCH, Duration.ofMillis(100), clock, Ticker.SYSTEM, reason -> { });
     }
 
@@ -134,7 +134,7 @@ class BrokerChannelsTest {
     void anAnswerFromAnotherControllersViewDoesNotCountAsApplied() {
         appliedVersion.set(7);
         channels.close();
-        channels = new BrokerChannels(new InternalHttpClient("secret", Duration.ofSeconds(2), Duration.ofSeconds(5)),
+        channels = new BrokerChannels(new InternalHttpClient("secret", Duration.ofSeconds(5)),
                 EPOCH + 1, Duration.ofMillis(100), clock, Ticker.SYSTEM, reason -> { });
         channels.send(update(1), brokerInfo);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(channels.lag())

@@ -3,7 +3,6 @@ package dev.runnel.gateway.routing;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -19,6 +18,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.runnel.cluster.InternalApi;
+import dev.runnel.cluster.InternalHttp;
 import dev.runnel.cluster.web.HttpRelay;
 import dev.runnel.common.time.Ticker;
 import dev.runnel.gateway.GatewayProperties;
@@ -58,11 +58,11 @@ class AdminRouteController {
     private final GatewayProperties properties;
     private final String clusterSecret;
     private final Ticker ticker;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
-            .version(HttpClient.Version.HTTP_1_1).build();
+    private final InternalHttp http;
 
     AdminRouteController(ControllerLocator locator, GatewayProperties properties, Ticker gatewayTicker,
-            @Value("${runnel.cluster.secret:}") String clusterSecret) {
+            @Value("${runnel.cluster.secret:}") String clusterSecret, InternalHttp http) {
+        this.http = http;
         this.locator = locator;
         this.properties = properties;
         this.ticker = gatewayTicker;
@@ -91,7 +91,7 @@ class AdminRouteController {
                         properties.getAdminTimeout(), REQUEST_HEADERS).header(InternalApi.SECRET_HEADER, clusterSecret);
                 HttpResponse<byte[]> answer;
                 try {
-                    answer = http.send(forwarded.build(), HttpResponse.BodyHandlers.ofByteArray());
+                    answer = http.client().send(forwarded.build(), HttpResponse.BodyHandlers.ofByteArray());
                 } catch (ConnectException | HttpConnectTimeoutException e) {
                     lastFailure = "controller " + controller + " is unreachable";
                     continue;

@@ -14,6 +14,7 @@ import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
 
 import dev.runnel.cluster.ControllerInfo;
+import dev.runnel.cluster.InternalHttp;
 import dev.runnel.cluster.ZkReads;
 
 /**
@@ -31,14 +32,17 @@ public class ControllerLocator {
 
     private final CuratorFramework zk;
     private final DiscoveryClient discovery;
+    private final InternalHttp http;
 
     /**
      * @param zk        the cluster's namespace in ZooKeeper, or null when ZooKeeper is not configured
      * @param discovery the discovery client, or null when discovery is not configured
+     * @param http      how controllers are called: its scheme is the one of a registered controller's URL
      */
-    public ControllerLocator(CuratorFramework zk, DiscoveryClient discovery) {
+    public ControllerLocator(CuratorFramework zk, DiscoveryClient discovery, InternalHttp http) {
         this.zk = zk;
         this.discovery = discovery;
+        this.http = http;
     }
 
     /** Whether the gateway knows where to look for controllers at all. */
@@ -69,8 +73,8 @@ public class ControllerLocator {
             for (String service : discovery.getServices()) {
                 for (ServiceInstance instance : discovery.getInstances(service)) {
                     if (CONTROLLER_ROLE.equals(instance.getMetadata().get(ROLE_KEY))) {
-                        found.add(URI.create((instance.isSecure() ? "https" : "http") + "://" + instance.getHost() + ":"
-                                + instance.getPort()));
+                        found.add(URI.create(instance.isSecure() ? "https://" + instance.getHost() + ":"
+                                + instance.getPort() : http.baseUrl(instance.getHost(), instance.getPort())));
                     }
                 }
             }
