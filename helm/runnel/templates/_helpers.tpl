@@ -70,18 +70,22 @@ podAntiAffinity:
 {{- end }}
 {{- end -}}
 
-{{/* Liveness, readiness and startup probes on a Spring Boot service's Actuator. */}}
+{{/*
+Liveness, readiness and startup probes on a Spring Boot service's Actuator; over HTTPS with
+security.enabled (the kubelet does not check the certificate).
+*/}}
 {{- define "runnel.probes" -}}
+{{- $scheme := ternary ", scheme: HTTPS" "" .Values.security.enabled -}}
 startupProbe:
-  httpGet: {path: /actuator/health/liveness, port: http}
+  httpGet: {path: /actuator/health/liveness, port: http{{ $scheme }}}
   periodSeconds: 5
   failureThreshold: 36
 livenessProbe:
-  httpGet: {path: /actuator/health/liveness, port: http}
+  httpGet: {path: /actuator/health/liveness, port: http{{ $scheme }}}
   periodSeconds: 10
   failureThreshold: 3
 readinessProbe:
-  httpGet: {path: /actuator/health/readiness, port: http}
+  httpGet: {path: /actuator/health/readiness, port: http{{ $scheme }}}
   periodSeconds: 5
   failureThreshold: 3
 {{- end -}}
@@ -118,7 +122,7 @@ nodes (ACLs). Optional: a Secret made before it existed, or an existingClusterSe
 */}}
 {{- define "runnel.zookeeperAuthEnv" -}}
 - name: RUNNEL_ZOOKEEPER_AUTH_PASSWORD
-  valueFrom: {secretKeyRef: {name: {{ include "runnel.clusterSecretName" . }}, key: zookeeper-password, optional: true}}
+  valueFrom: {secretKeyRef: {name: {{ include "runnel.clusterSecretName" . }}, key: zookeeper-password, optional: {{ not .Values.security.enabled }}}}
 {{- end -}}
 
 {{- define "runnel.extraEnv" -}}
@@ -127,3 +131,79 @@ nodes (ACLs). Optional: a Secret made before it existed, or an existingClusterSe
   value: {{ $v | quote }}
 {{- end }}
 {{- end -}}
+
+
+{{/* ---- security.enabled: the generated Secret, its files in the pods, the internal SSL bundle ---- */}}
+
+{{- define "runnel.securitySecretName" -}}
+{{- printf "%s-security" (include "runnel.fullname" .) -}}
+{{- end -}}
+
+{{/* Where the pods find the security Secret's files. */}}
+{{- define "runnel.securityDir" -}}
+/etc/runnel/security
+{{- end -}}
+
+{{/*
+The security Secret as a volume with only the given keys of it, readable by the services' group:
+{{ include "runnel.securityVolume" (list . (list "ca.crt" "broker.crt")) }}. Mounted as a directory
+(not subPath), so that a changed Secret reaches the files and the services reload them.
+*/}}
+{{- define "runnel.securityVolume" -}}
+- name: security
+  secret:
+    secretName: {{ include "runnel.securitySecretName" (index . 0) }}
+    defaultMode: 288 # 0440
+    items:
+      {{- range index . 1 }}
+      - {key: {{ . }}, path: {{ . }}}
+      {{- end }}
+{{- end -}}
+
+{{/*
+The Spring Boot SSL bundle "internal" of one service ("controller", "broker" or "gateway"): its own
+key and certificate, the chart's CA as trust store, reloaded when the files change. With
+runnel.cluster.ssl-bundle naming it, the service serves HTTPS only and its internal HTTP clients
+trust the CA and check host names.
+*/}}
+{{- define "runnel.internalTlsEnv" -}}
+{{- $dir := include "runnel.securityDir" (index . 0) -}}
+{{- $service := index . 1 -}}
+- name: RUNNEL_CLUSTER_SSLBUNDLE
+  value: internal
+- name: SPRING_SSL_BUNDLE_PEM_INTERNAL_KEYSTORE_CERTIFICATE
+  value: file:{{ $dir }}/{{ $service }}.crt
+- name: SPRING_SSL_BUNDLE_PEM_INTERNAL_KEYSTORE_PRIVATEKEY
+  value: file:{{ $dir }}/{{ $service }}.key
+- name: SPRING_SSL_BUNDLE_PEM_INTERNAL_TRUSTSTORE_CERTIFICATE
+  value: file:{{ $dir }}/ca.crt
+- name: SPRING_SSL_BUNDLE_PEM_INTERNAL_RELOADONUPDATE
+  value: "true"
+{{- end -}}
+
+{{/*
+One byte (0-255) as a one-character string: {{ include "runnel.byte" 130 }}. Templates have no byte
+literal; base64 decoding gives one.
+*/}}
+{{- define "runnel.byte" -}}
+{{- $alphabet := "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" -}}
+{{- $high := div . 4 | int -}}
+{{- $low := mul (mod . 4) 16 | int -}}
+{{- printf "%s%s==" (substr $high (add1 $high | int) $alphabet) (substr $low (add1 $low | int) $alphabet) | b64dec -}}
+{{- end -}}
+
+{{/*
+An RSA private key from Helm's genCA / genSignedCert (PKCS#1, "RSA PRIVATE KEY") as PKCS#8
+("PRIVATE KEY"), which the broker's PEM key store reads, as Kafka's does: the key's DER wrapped in a
+PrivateKeyInfo, SEQUENCE { INTEGER 0, SEQUENCE { rsaEncryption, NULL }, OCTET STRING { key } },
+with two-byte DER lengths (a 2048-bit key is about 1,200 bytes).
+*/}}
+{{- define "runnel.pkcs8" -}}
+{{- $key := . | replace "-----BEGIN RSA PRIVATE KEY-----" "" | replace "-----END RSA PRIVATE KEY-----" "" | nospace | b64dec -}}
+{{- $keyLength := len $key -}}
+{{- $infoLength := add $keyLength 22 -}}
+{{- $info := print ("MII=" | b64dec) (include "runnel.byte" (div $infoLength 256)) (include "runnel.byte" (mod $infoLength 256)) ("AgEAMA0GCSqGSIb3DQEBAQUA" | b64dec) ("BII=" | b64dec) (include "runnel.byte" (div $keyLength 256)) (include "runnel.byte" (mod $keyLength 256)) $key -}}
+-----BEGIN PRIVATE KEY-----
+{{ b64enc $info | wrapWith 64 "\n" }}
+-----END PRIVATE KEY-----
+{{ end -}}
