@@ -290,13 +290,11 @@ class HelmSecurePresetTest {
 
     /** Variables of the pods that are not Runnel's or Spring's own settings. */
     private static final Set<String> NOT_SETTINGS = Set.of("POD_NAME", "POD_UID", "POD_IP", "EXTERNAL_ADVERTISED_HOST",
-            "SERVER_PORT", "SERVER_ADDRESS", "SPRING_CLOUD_ZOOKEEPER_CONNECT_STRING");
+            "SERVER_PORT", "SERVER_ADDRESS", "SERVER_SSL_BUNDLE", "SPRING_CLOUD_ZOOKEEPER_CONNECT_STRING");
 
     /**
      * Binds every RUNNEL_* and SPRING_SSL_* variable to the properties class that reads it and fails
-     * on any that none of them uses. runnel.cluster.ssl-bundle is not in this tree's ClusterSettings
-     * yet: RUNNEL_CLUSTER_SSLBUNDLE is checked by value and left out of the strict check (to tighten
-     * once it is).
+     * on any that none of them uses.
      */
     private static Bound bindStrictly(String what, Map<String, String> env) {
         Set<String> used = new HashSet<>();
@@ -310,8 +308,7 @@ class HelmSecurePresetTest {
                 bind(env, "runnel.gateway", GatewayProperties.class, used),
                 bind(env, "runnel.gateway.security", GatewaySecurityProperties.class, used),
                 bind(env, "spring.ssl", SslProperties.class, used));
-        Set<String> settings = env.keySet().stream().filter(k -> !NOT_SETTINGS.contains(k))
-                .filter(k -> !k.equals("RUNNEL_CLUSTER_SSLBUNDLE")).collect(Collectors.toSet());
+        Set<String> settings = env.keySet().stream().filter(k -> !NOT_SETTINGS.contains(k)).collect(Collectors.toSet());
         assertThat(settings).as(what + ": only Runnel's and Spring's SSL settings besides the known others")
                 .allMatch(k -> k.startsWith("RUNNEL_") || k.startsWith("SPRING_SSL_"));
         assertThat(used).as(what + ": every variable names a property the service reads").containsAll(settings);
@@ -493,7 +490,9 @@ class HelmSecurePresetTest {
             Container container = r.container(service);
             Map<String, String> env = processEnv(container, Map.of("status.podIP", "10.244.3.17", "metadata.uid",
                     "0b9f0c3e-4c1e-4a43-9a8e-2b7c86bb4f0a", "metadata.name", "events-runnel-broker-2"));
-            PemSslBundleProperties bundle = bindStrictly(service, env).internalBundle();
+            Bound bound = bindStrictly(service, env);
+            assertThat(bound.cluster().getSslBundle()).as(service + ": runnel.cluster.ssl-bundle").isEqualTo("internal");
+            PemSslBundleProperties bundle = bound.internalBundle();
             assertThat(bundle.isReloadOnUpdate()).as(service + " reloads its key when the Secret changes").isTrue();
             SslBundle ssl = SslBundle.of(new PemSslStoreBundle(
                     PemSslStoreDetails.forCertificates(local(bundle.getKeystore().getCertificate(), secret))
@@ -620,6 +619,8 @@ class HelmSecurePresetTest {
                     .getLabels()).containsAllEntriesOf(controllerHeadless.getSpec().getSelector());
 
             Bound gateway = bindStrictly("gateway", processEnv(r.container("gateway"), fields));
+            assertThat(env(r.container("gateway"), "SERVER_SSL_BUNDLE")).as("the gateway's own port on HTTPS, as its probes expect")
+                    .isEqualTo("internal");
             assertThat(gateway.gateway().getKafka().getListener()).isEqualTo("INTERNAL");
             assertThat(gateway.gateway().getKafka().getProperties()).containsEntry("security.protocol", "SASL_SSL")
                     .containsEntry("sasl.mechanism", "SCRAM-SHA-512").containsEntry("ssl.truststore.type", "PEM")
@@ -653,7 +654,6 @@ class HelmSecurePresetTest {
                 if (service.equals("test")) {
                     continue;
                 }
-                // The internal SSL bundle, by value (runnel.cluster.ssl-bundle is bound by name after the merge).
                 assertThat(env(container, "RUNNEL_CLUSTER_SSLBUNDLE")).isEqualTo("internal");
                 assertThat(env(container, "SPRING_SSL_BUNDLE_PEM_INTERNAL_KEYSTORE_CERTIFICATE"))
                         .isEqualTo("file:" + DIR + "/" + service + ".crt");
