@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.runnel.cluster.PartitionInfo;
@@ -31,8 +32,8 @@ import dev.runnel.cluster.PartitionInfo;
  * watermark.
  *
  * <p>{@code -Drunnel.faults.duration=PT5M} (the {@code faults} Maven profile) makes the
- * {@code kill -9} run long; by default it injects faults for 40 seconds. Each run prints a
- * {@code FAULT-RUN} line with its counts.
+ * {@code kill -9} run long; by default it injects faults for 40 seconds, and the rolling restart
+ * runs only there. Each run prints a {@code FAULT-RUN} line with its counts.
  */
 class ReplicationFaultProcessTest {
 
@@ -94,7 +95,9 @@ class ReplicationFaultProcessTest {
         verify("kill-nine " + FAULT_TIME + " " + injected.size() + " kills", topic, false);
     }
 
+    /** Three graceful restarts, about 100 s: only in the {@code faults} profile (tag {@code faults-only}). */
     @Test
+    @Tag("faults-only")
     void aRollingRestartWithSigtermFailsNoSendAndLosesNoRecord() throws Exception {
         cluster = new FaultCluster("rolling-restart", Duration.ofSeconds(6)).start(1, 3, START);
         String topic = createTopic(new NewTopic("rolling", PARTITIONS, (short) 3));
