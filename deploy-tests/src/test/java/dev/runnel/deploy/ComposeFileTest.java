@@ -2,8 +2,13 @@ package dev.runnel.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -17,6 +22,9 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.actuate.autoconfigure.web.server.ManagementServerProperties;
+import org.springframework.boot.autoconfigure.ssl.JksSslBundleProperties;
+import org.springframework.boot.autoconfigure.ssl.SslProperties;
 import org.springframework.boot.context.properties.bind.BindContext;
 import org.springframework.boot.context.properties.bind.BindHandler;
 import org.springframework.boot.context.properties.bind.Bindable;
@@ -27,6 +35,7 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyS
 import org.springframework.boot.env.ConfigTreePropertySource;
 import org.springframework.boot.origin.PropertySourceOrigin;
 import org.springframework.boot.origin.SystemEnvironmentOrigin;
+import org.springframework.boot.web.server.Ssl;
 import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
@@ -149,6 +158,10 @@ class ComposeFileTest {
     }
 
     private static int healthPort(String service) {
+        return healthPort(services, service);
+    }
+
+    private static int healthPort(Map<String, Map<String, Object>> services, String service) {
         @SuppressWarnings("unchecked")
         Map<String, Object> health = (Map<String, Object>) services.get(service).get("healthcheck");
         Matcher m = HEALTH_PORT.matcher(String.valueOf(health.get("test")));
@@ -183,8 +196,12 @@ class ComposeFileTest {
         assertThat(refused).contains("set RUNNEL_CLUSTER_SECRET");
     }
 
-    @SuppressWarnings("unchecked")
     private static List<String> ports(String service) {
+        return ports(services, service);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> ports(Map<String, Map<String, Object>> services, String service) {
         Object ports = services.get(service).get("ports");
         return ports == null ? List.of() : ((List<Object>) ports).stream().map(String::valueOf).toList();
     }
@@ -293,26 +310,7 @@ class ComposeFileTest {
     @Test
     @SuppressWarnings("unchecked")
     void theSecureOverrideMakesExternalSaslSslWithAclsFromTheGeneratedSecrets(@TempDir Path secrets) throws Exception {
-        assumeDockerCompose();
-        ProcessBuilder generating = new ProcessBuilder(Path.of("..", "bin", "compose-secrets").toString())
-                .redirectErrorStream(true);
-        generating.environment().put("RUNNEL_COMPOSE_SECRETS", secrets.toString());
-        Process made = generating.start();
-        String generated = new String(made.getInputStream().readAllBytes());
-        assertThat(made.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(made.exitValue()).as(generated).isZero();
-
-        ProcessBuilder builder = new ProcessBuilder("docker-compose", "-f", COMPOSE.toString(), "-f",
-                Path.of("..", "docker-compose.secure.yml").toString(), "config").redirectErrorStream(false);
-        builder.environment().put("RUNNEL_CLUSTER_SECRET", "a-secret-for-the-check");
-        builder.environment().put("RUNNEL_GATEWAY_PASSWORD", "a-password-for-the-check");
-        builder.environment().put("RUNNEL_COMPOSE_SECRETS", secrets.toString());
-        Process config = builder.start();
-        String output = new String(config.getInputStream().readAllBytes());
-        assertThat(config.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(config.exitValue()).as(new String(config.getErrorStream().readAllBytes())).isZero();
-        Map<String, Map<String, Object>> merged = (Map<String, Map<String, Object>>) ((Map<String, Object>) new Yaml()
-                .load(output)).get("services");
+        Map<String, Map<String, Object>> merged = secureConfig(secrets);
 
         assertThat(String.valueOf(merged.get("secrets").get("volumes"))).contains(secrets.toString());
         for (int id = 1; id <= 3; id++) {
@@ -349,6 +347,145 @@ class ComposeFileTest {
                 GatewayProperties.class);
         assertThat(fromTree.getKafka().getProperties().get("sasl.jaas.config"))
                 .startsWith("org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\"");
+    }
+
+    /**
+     * Runs {@code bin/compose-secrets} into {@code secrets} and returns the services of {@code
+     * docker-compose.secure.yml} merged over the file by {@code docker-compose config}.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Map<String, Object>> secureConfig(Path secrets) throws Exception {
+        assumeDockerCompose();
+        ProcessBuilder generating = new ProcessBuilder(Path.of("..", "bin", "compose-secrets").toString())
+                .redirectErrorStream(true);
+        generating.environment().put("RUNNEL_COMPOSE_SECRETS", secrets.toString());
+        Process made = generating.start();
+        String generated = new String(made.getInputStream().readAllBytes());
+        assertThat(made.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(made.exitValue()).as(generated).isZero();
+
+        ProcessBuilder builder = new ProcessBuilder("docker-compose", "-f", COMPOSE.toString(), "-f",
+                Path.of("..", "docker-compose.secure.yml").toString(), "config").redirectErrorStream(false);
+        builder.environment().put("RUNNEL_CLUSTER_SECRET", "a-secret-for-the-check");
+        builder.environment().put("RUNNEL_GATEWAY_PASSWORD", "a-password-for-the-check");
+        builder.environment().put("RUNNEL_COMPOSE_SECRETS", secrets.toString());
+        Process config = builder.start();
+        String output = new String(config.getInputStream().readAllBytes());
+        assertThat(config.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(config.exitValue()).as(new String(config.getErrorStream().readAllBytes())).isZero();
+        Map<String, Map<String, Object>> merged = (Map<String, Map<String, Object>>) ((Map<String, Object>) new Yaml()
+                .load(output)).get("services");
+        return merged;
+    }
+
+    /**
+     * The secure overlay's internal HTTP API on TLS: controllers and brokers name the SSL bundle
+     * (runnel.cluster.ssl-bundle) and give it, as Spring Boot binds {@code spring.ssl}, a key store
+     * and trust store that bin/compose-secrets wrote, whose passwords come from their config trees and
+     * whose certificate names the service (its advertised host) and is signed by what the trust
+     * stores trust; the gateway names the bundle with a trust store only. Their health checks ask
+     * Actuator on a management port of the container's loopback, plain HTTP, not the HTTPS port.
+     */
+    @Test
+    void theSecureOverridePutsTheInternalHttpApiOnTlsWithCertificatesNamingTheServices(@TempDir Path secrets)
+            throws Exception {
+        Map<String, Map<String, Object>> merged = secureConfig(secrets);
+        String copied = String.valueOf(merged.get("secrets").get("entrypoint"));
+        String storePassword = Files.readString(secrets.resolve("client/store-password")).strip();
+        List<String> servers = List.of("controller-1", "controller-2", "broker-1", "broker-2", "broker-3");
+        for (String service : merged.keySet()) {
+            if (!servers.contains(service) && !service.equals("gateway")) {
+                continue;
+            }
+            Map<String, String> env = env(merged, service);
+            assertThat(bindStrictly(service, env, "runnel.cluster", ClusterSettings.class).getSslBundle())
+                    .as(service).isEqualTo("internal");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> dependsOn = (Map<String, Object>) merged.get(service).get("depends_on");
+            assertThat(dependsOn).as(service + " starts after the secrets are copied").containsKey("secrets");
+            assertThat(String.valueOf(merged.get(service).get("volumes"))).as(service)
+                    .contains("runnel-secrets:/etc/runnel/secrets:ro");
+            JksSslBundleProperties bundle = bindStrictly(service, env, "spring.ssl", SslProperties.class).getBundle()
+                    .getJks().get("internal");
+            assertThat(bundle).as(service + " defines the SSL bundle it names").isNotNull();
+            assertThat(bundle.isReloadOnUpdate()).as(service).isTrue();
+            JksSslBundleProperties passwords = bindConfigTree(secrets, env.get("SPRING_CONFIG_IMPORT"), "spring.ssl",
+                    SslProperties.class).getBundle().getJks().get("internal");
+            assertThat(passwords).as(service + ": the bundle's passwords in its config tree").isNotNull();
+            assertThat(bundle.getTruststore().getType()).as(service).isEqualTo("PKCS12");
+            assertThat(passwords.getTruststore().getPassword()).as(service).isEqualTo(storePassword);
+            KeyStore trustStore = load(secrets, copied, service, bundle.getTruststore().getLocation(), storePassword);
+            if (service.equals("gateway")) {
+                assertThat(bundle.getKeystore().getLocation()).as("the gateway only calls, trusting").isNull();
+                assertThat(binder(env).bind("server.port", Integer.class).get()).isEqualTo(healthPort(merged, service));
+                continue;
+            }
+            assertThat(bundle.getKeystore().getType()).as(service).isEqualTo("PKCS12");
+            assertThat(passwords.getKeystore().getPassword()).as(service).isEqualTo(storePassword);
+            KeyStore keyStore = load(secrets, copied, service, bundle.getKeystore().getLocation(), storePassword);
+            String alias = bundle.getKey().getAlias();
+            assertThat(keyStore.isKeyEntry(alias)).as(service + ": key alias " + alias).isTrue();
+            X509Certificate certificate = (X509Certificate) keyStore.getCertificate(alias);
+            String advertised = service.startsWith("broker-")
+                    ? bindBroker(service, env).broker().getHost()
+                    : bindStrictly(service, env, "runnel.controller", ControllerProperties.class).getHost();
+            assertThat(advertised).as(service + " is called by its service name").isEqualTo(service);
+            assertThat(dnsNames(certificate)).as(service + ": the certificate names the service").contains(service);
+            assertThat(signedByOneOf(certificate, trustStore)).as(service + ": its trust store trusts its certificate")
+                    .isTrue();
+            KeyStore gatewayTrust = load(secrets, copied, "gateway", bindStrictly("gateway", env(merged, "gateway"),
+                    "spring.ssl", SslProperties.class).getBundle().getJks().get("internal").getTruststore().getLocation(),
+                    storePassword);
+            assertThat(signedByOneOf(certificate, gatewayTrust)).as("the gateway trusts " + service).isTrue();
+
+            assertThat(env.keySet()).as(service + ": TLS from the bundle, not server.ssl")
+                    .noneMatch(k -> k.startsWith("SERVER_SSL_"));
+            int health = healthPort(merged, service);
+            ManagementServerProperties management = bindStrictly(service, env, "management.server",
+                    ManagementServerProperties.class);
+            assertThat(management.getPort()).as(service + ": the health check asks the management port").isEqualTo(health)
+                    .isNotEqualTo(binder(env).bind("server.port", Integer.class).get());
+            assertThat(management.getAddress().getHostAddress()).as(service + ": Actuator on the container's loopback only")
+                    .isEqualTo("127.0.0.1");
+            assertThat(Ssl.isEnabled(management.getSsl())).as(service + ": the management port is plain HTTP").isFalse();
+            assertThat(ports(merged, service)).as(service + ": the management port is not published")
+                    .noneMatch(p -> p.replaceFirst("/tcp$", "").endsWith(":" + health));
+        }
+    }
+
+    /** The store at {@code location} (file:/etc/runnel/secrets/...) as bin/compose-secrets wrote it. */
+    private static KeyStore load(Path secrets, String copied, String service, String location, String password)
+            throws Exception {
+        assertThat(location).as(service).startsWith("file:/etc/runnel/secrets/");
+        Path relative = Path.of(location.substring("file:/etc/runnel/secrets/".length()));
+        assertThat(copied).as(service + ": the secrets service copies " + relative.getName(0))
+                .contains("/generated/" + relative.getName(0));
+        Path file = secrets.resolve(relative);
+        assertThat(file).as(service).isNotEmptyFile();
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(file)) {
+            store.load(in, password.toCharArray());
+        }
+        return store;
+    }
+
+    private static List<String> dnsNames(X509Certificate certificate) throws Exception {
+        return certificate.getSubjectAlternativeNames() == null ? List.of()
+                : certificate.getSubjectAlternativeNames().stream().filter(n -> Integer.valueOf(2).equals(n.get(0)))
+                        .map(n -> String.valueOf(n.get(1))).toList();
+    }
+
+    private static boolean signedByOneOf(X509Certificate certificate, KeyStore trustStore) throws Exception {
+        for (String alias : Collections.list(trustStore.aliases())) {
+            Certificate trusted = trustStore.getCertificate(alias);
+            try {
+                certificate.verify(trusted.getPublicKey());
+                return true;
+            } catch (java.security.GeneralSecurityException notThisOne) {
+                // the next
+            }
+        }
+        return false;
     }
 
     /** Binds {@code prefix} from the config tree {@code configtree:/etc/runnel/secrets/...} as found under {@code secrets}. */
