@@ -25,16 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.actuate.autoconfigure.web.server.ManagementServerProperties;
 import org.springframework.boot.autoconfigure.ssl.JksSslBundleProperties;
 import org.springframework.boot.autoconfigure.ssl.SslProperties;
-import org.springframework.boot.context.properties.bind.BindContext;
 import org.springframework.boot.context.properties.bind.BindHandler;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.source.ConfigurationProperty;
-import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.env.ConfigTreePropertySource;
-import org.springframework.boot.origin.PropertySourceOrigin;
-import org.springframework.boot.origin.SystemEnvironmentOrigin;
 import org.springframework.boot.web.server.Ssl;
 import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.StandardEnvironment;
@@ -131,19 +126,7 @@ class ComposeFileTest {
 
     private static <T> T bindRecording(String service, Map<String, String> env, String prefix, Class<T> type,
             Set<String> used) {
-        BindHandler recorder = new BindHandler() {
-            @Override
-            public Object onSuccess(ConfigurationPropertyName name, Bindable<?> target, BindContext context,
-                    Object result) {
-                ConfigurationProperty property = context.getConfigurationProperty();
-                if (property != null && property.getOrigin() instanceof SystemEnvironmentOrigin origin) {
-                    used.add(origin.getProperty());
-                } else if (property != null && property.getOrigin() instanceof PropertySourceOrigin origin) {
-                    used.add(origin.getPropertyName());
-                }
-                return result;
-            }
-        };
+        BindHandler recorder = DeployTestSupport.recordingUsed(used);
         return binder(env).bind(prefix, Bindable.of(type), recorder)
                 .orElseThrow(() -> new AssertionError(service + " sets nothing under " + prefix + " for " + type.getSimpleName()));
     }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,7 +31,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
-import io.fabric8.kubernetes.client.utils.Serialization;
 
 import dev.runnel.broker.protocol.Listener;
 import dev.runnel.broker.protocol.Listeners;
@@ -70,16 +68,7 @@ class HelmChartTest {
     private static Rendered render(Map<String, Object> values) {
         TemplateCommand template = new Helm(CHART).template().withName("events").withNamespace(NAMESPACE);
         values.forEach(template::set);
-        String manifests = template.call();
-        Map<String, HasMetadata> objects = new LinkedHashMap<>();
-        for (String document : manifests.split("(?m)^---\\s*$")) {
-            if (document.lines().allMatch(l -> l.isBlank() || l.startsWith("#"))) {
-                continue;
-            }
-            HasMetadata object = Serialization.unmarshal(document, HasMetadata.class);
-            objects.put(object.getKind() + "/" + object.getMetadata().getName(), object);
-        }
-        return new Rendered(objects);
+        return new Rendered(DeployTestSupport.manifests(template.call()));
     }
 
     private static String env(Container container, String name) {

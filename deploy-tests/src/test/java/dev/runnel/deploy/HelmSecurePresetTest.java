@@ -43,15 +43,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.ssl.PemSslBundleProperties;
 import org.springframework.boot.autoconfigure.ssl.SslProperties;
-import org.springframework.boot.context.properties.bind.BindContext;
 import org.springframework.boot.context.properties.bind.BindHandler;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.source.ConfigurationProperty;
-import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
-import org.springframework.boot.origin.PropertySourceOrigin;
-import org.springframework.boot.origin.SystemEnvironmentOrigin;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.pem.PemSslStoreBundle;
 import org.springframework.boot.ssl.pem.PemSslStoreDetails;
@@ -78,7 +73,6 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.netty.buffer.ByteBufAllocator;
 
 import dev.runnel.broker.config.BrokerProperties;
@@ -190,15 +184,7 @@ class HelmSecurePresetTest {
     private static Rendered render(Path chart, Map<String, Object> values) {
         TemplateCommand template = new Helm(chart).template().withName("events").withNamespace(NAMESPACE);
         values.forEach(template::set);
-        Map<String, HasMetadata> objects = new LinkedHashMap<>();
-        for (String document : template.call().split("(?m)^---\\s*$")) {
-            if (document.lines().allMatch(l -> l.isBlank() || l.startsWith("#"))) {
-                continue;
-            }
-            HasMetadata object = Serialization.unmarshal(document, HasMetadata.class);
-            objects.put(object.getKind() + "/" + object.getMetadata().getName(), object);
-        }
-        return new Rendered(objects);
+        return new Rendered(DeployTestSupport.manifests(template.call()));
     }
 
     private static String env(Container container, String name) {
@@ -250,19 +236,7 @@ class HelmSecurePresetTest {
 
     /** Binds {@code prefix} to {@code type}, adding the variables it used to {@code used}. */
     private static <T> T bind(Map<String, String> env, String prefix, Class<T> type, Set<String> used) {
-        BindHandler recorder = new BindHandler() {
-            @Override
-            public Object onSuccess(ConfigurationPropertyName name, Bindable<?> target, BindContext context,
-                    Object result) {
-                ConfigurationProperty property = context.getConfigurationProperty();
-                if (property != null && property.getOrigin() instanceof SystemEnvironmentOrigin origin) {
-                    used.add(origin.getProperty());
-                } else if (property != null && property.getOrigin() instanceof PropertySourceOrigin origin) {
-                    used.add(origin.getPropertyName());
-                }
-                return result;
-            }
-        };
+        BindHandler recorder = DeployTestSupport.recordingUsed(used);
         return binder(env).bind(prefix, Bindable.of(type), recorder).orElseGet(() -> {
             try {
                 return type.getDeclaredConstructor().newInstance();
