@@ -211,6 +211,8 @@ class KafkaConnectDistributedProcessTest {
                 killedAt = System.nanoTime();
                 victim.process().kill();
                 assertThat(victim.process().isAlive()).as("%s after kill -9", victim.name()).isFalse();
+                assertThat(victim.process().logSinceStart()).as("%s ran no shutdown", victim.name())
+                        .doesNotContain("Herder stopping");
                 // Let whatever the dead worker had already sent reach the brokers; no one else writes
                 // until the survivor's session-timeout rebalance (seconds away) gives it the tasks.
                 Thread.sleep(500);
