@@ -433,6 +433,7 @@ final class StreamsJoinsScenario {
                                 .listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata()
                                 .get(30, TimeUnit.SECONDS);
                         for (TopicPartition tp : withRecords) {
+                            assertThat(committed.get(tp)).as("committed offset of %s", tp).isNotNull();
                             assertThat(earliest.get(tp)).as("log start offset of %s", tp).isPositive()
                                     .isLessThanOrEqualTo(committed.get(tp).offset());
                         }
@@ -470,11 +471,19 @@ final class StreamsJoinsScenario {
         return new KafkaProducer<>(config, new StringSerializer(), new StringSerializer());
     }
 
-    /** Sends {@code records} in order, each acknowledged before the next is sent. */
+    /**
+     * Sends {@code records} and waits until every one is acknowledged: in order within each
+     * partition (the producer is idempotent, so its batches in flight keep their order).
+     */
     static void send(KafkaProducer<String, String> producer, List<ProducerRecord<String, String>> records)
             throws Exception {
+        List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>();
         for (ProducerRecord<String, String> record : records) {
-            producer.send(record).get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+            sent.add(producer.send(record));
+        }
+        producer.flush();
+        for (java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> ack : sent) {
+            ack.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
         }
     }
 
