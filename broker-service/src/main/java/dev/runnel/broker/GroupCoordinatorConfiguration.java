@@ -1,17 +1,21 @@
 package dev.runnel.broker;
 
 import java.time.Clock;
+import java.util.Optional;
+import java.util.UUID;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import dev.runnel.broker.config.BrokerProperties;
+import dev.runnel.broker.group.ConsumerGroupCoordinator;
 import dev.runnel.broker.group.GroupAdmin;
 import dev.runnel.broker.group.GroupCoordinator;
 import dev.runnel.broker.group.GroupMetadataManager;
 import dev.runnel.broker.group.GroupOffsets;
 import dev.runnel.broker.group.GroupSettings;
+import dev.runnel.broker.group.TopicsView;
 import dev.runnel.broker.group.TransactionVerifier;
 import dev.runnel.broker.group.TransactionalOffsets;
 import dev.runnel.broker.kafka.ConsumerSubscriptions;
@@ -19,6 +23,7 @@ import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.replication.Partition;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.cluster.InternalTopics;
+import dev.runnel.cluster.TopicInfo;
 import dev.runnel.common.time.Scheduler;
 
 /**
@@ -38,7 +43,9 @@ class GroupCoordinatorConfiguration {
                 group.getInitialRebalanceDelay(), (int) group.getMinSessionTimeout().toMillis(),
                 (int) Math.min(Integer.MAX_VALUE, group.getMaxSessionTimeout().toMillis()), group.getMaxSize(),
                 offsets.getRetention(), offsets.getRetentionCheckInterval(), offsets.getMetadataMaxBytes(),
-                offsets.getCommitTimeout(), (int) Math.min(Integer.MAX_VALUE, offsets.getSegmentBytes().toBytes()));
+                offsets.getCommitTimeout(), (int) Math.min(Integer.MAX_VALUE, offsets.getSegmentBytes().toBytes()),
+                new GroupSettings.ConsumerProtocol((int) group.getConsumer().getSessionTimeout().toMillis(),
+                        (int) group.getConsumer().getHeartbeatInterval().toMillis(), group.getConsumer().getAssignors()));
     }
 
     /** The group coordinator's threads: where group operations and partition loads run. */
@@ -71,6 +78,27 @@ class GroupCoordinatorConfiguration {
     @Bean
     GroupCoordinator groupCoordinator(GroupMetadataManager groupMetadataManager, Clock clock, Scheduler scheduler) {
         return new GroupCoordinator(groupMetadataManager, clock, scheduler);
+    }
+
+    /** The consumer group protocol (KIP-848), over the same groups, with topic ids and partitions from the metadata cache. */
+    @Bean
+    ConsumerGroupCoordinator consumerGroupCoordinator(GroupCoordinator groupCoordinator, MetadataCache metadataCache,
+            Clock clock, Scheduler scheduler) {
+        return new ConsumerGroupCoordinator(groupCoordinator, clock, scheduler, new TopicsView() {
+            @Override
+            public Optional<Topic> byName(String name) {
+                return metadataCache.snapshot().topic(name).map(GroupCoordinatorConfiguration::topic);
+            }
+
+            @Override
+            public Optional<Topic> byId(UUID id) {
+                return metadataCache.topicById(id).map(GroupCoordinatorConfiguration::topic);
+            }
+        });
+    }
+
+    private static TopicsView.Topic topic(TopicInfo t) {
+        return new TopicsView.Topic(t.topicId(), t.name(), t.partitions().size());
     }
 
     @Bean

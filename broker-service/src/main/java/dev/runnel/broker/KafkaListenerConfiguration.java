@@ -25,6 +25,7 @@ import dev.runnel.broker.config.ListenerProperties;
 import dev.runnel.broker.config.SaslProperties;
 import dev.runnel.broker.config.SslProperties;
 import dev.runnel.broker.config.TransactionStateLogProperties;
+import dev.runnel.broker.group.ConsumerGroupCoordinator;
 import dev.runnel.broker.group.GroupAdmin;
 import dev.runnel.broker.group.GroupCoordinator;
 import dev.runnel.broker.group.GroupMetadataManager;
@@ -85,6 +86,7 @@ class KafkaListenerConfiguration {
             GroupMetadataManager groupMetadata,
             GroupCoordinator groupCoordinator, GroupOffsets groupOffsets, GroupAdmin groupAdmin,
             GroupSettings groupSettings, TransactionalOffsets transactionalOffsets,
+            ConsumerGroupCoordinator consumerGroupCoordinator,
             TransactionCoordinator transactionCoordinator,
             TransactionVerification transactionVerification, Clock clock,
             Scheduler scheduler, Ticker ticker, SaslMechanisms saslMechanisms, AclStore aclStore,
@@ -96,7 +98,7 @@ class KafkaListenerConfiguration {
                 brokerConfigs(properties, listenerProperties), new ControllerAdminClient(controllerClient), producerIds,
                 controllerCalls, properties.isAutoCreateTopicsEnable(), security);
         KafkaApis.Groups groups = new KafkaApis.Groups(groupMetadata, groupCoordinator, groupOffsets, groupAdmin,
-                groupSettings, transactionalOffsets);
+                groupSettings, transactionalOffsets, consumerGroupCoordinator);
         TransactionStateLogProperties log = properties.getTransactionStateLog();
         KafkaApis.Transactions transactions = new KafkaApis.Transactions(transactionCoordinator,
                 transactionVerification, KafkaApis.transactionStateTopic(log.getPartitions(), log.getReplicationFactor(),

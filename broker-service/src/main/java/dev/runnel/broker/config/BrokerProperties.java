@@ -2,6 +2,7 @@ package dev.runnel.broker.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -152,6 +153,50 @@ public class BrokerProperties {
 
         public void setMaxSize(int maxSize) {
             this.maxSize = maxSize;
+        }
+
+        /** The consumer group protocol (KIP-848, {@code group.protocol=consumer}). */
+        private final Consumer consumer = new Consumer();
+
+        public Consumer getConsumer() {
+            return consumer;
+        }
+
+        /** The consumer group protocol's settings, as Kafka's {@code group.consumer.*} broker configs. */
+        public static class Consumer {
+
+            /** A member not heard from for this long is removed and its partitions move ({@code group.consumer.session.timeout.ms}). */
+            private Duration sessionTimeout = Duration.ofSeconds(45);
+
+            /** How often members heartbeat ({@code group.consumer.heartbeat.interval.ms}). */
+            private Duration heartbeatInterval = Duration.ofSeconds(5);
+
+            /** The server-side assignors, the first the default: uniform, range ({@code group.consumer.assignors}). */
+            private List<String> assignors = new ArrayList<>(List.of("uniform", "range"));
+
+            public Duration getSessionTimeout() {
+                return sessionTimeout;
+            }
+
+            public void setSessionTimeout(Duration sessionTimeout) {
+                this.sessionTimeout = sessionTimeout;
+            }
+
+            public Duration getHeartbeatInterval() {
+                return heartbeatInterval;
+            }
+
+            public void setHeartbeatInterval(Duration heartbeatInterval) {
+                this.heartbeatInterval = heartbeatInterval;
+            }
+
+            public List<String> getAssignors() {
+                return assignors;
+            }
+
+            public void setAssignors(List<String> assignors) {
+                this.assignors = assignors;
+            }
         }
     }
 

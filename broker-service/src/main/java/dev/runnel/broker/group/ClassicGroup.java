@@ -1,5 +1,6 @@
 package dev.runnel.broker.group;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -15,9 +16,12 @@ import dev.runnel.common.TopicPartition;
 import dev.runnel.common.concurrent.SerialQueue;
 
 /**
- * A classic group's state: members, generation, chosen protocol, leader and committed offsets.
- * Pure bookkeeping with checked state transitions; the protocol lives in {@link GroupCoordinator}.
- * Touched only on the group's {@link SerialQueue}.
+ * A group id's state: its committed offsets, and the state of the protocol the group uses. A
+ * classic group's members, generation, chosen protocol and leader are here; a consumer group's
+ * (KIP-848, {@code group.protocol=consumer}) are in its {@link ConsumerGroup} ({@link #consumer()},
+ * non-null once a consumer group record has been replayed). A group is one type or the other.
+ * Pure bookkeeping with checked state transitions; the protocols live in {@link GroupCoordinator}
+ * and {@link ConsumerGroupCoordinator}. Touched only on the group's {@link SerialQueue}.
  *
  * <p>Two kinds of state. What {@code __consumer_offsets} stores (the committed offsets and those
  * pending in open transactions, and the generation with its members and their assignments) changes
@@ -46,6 +50,12 @@ final class ClassicGroup {
     /** Commits whose records are being written, so a concurrent deletion cannot lose them. */
     private int pendingOffsetWrites;
     private final RebalancePhase rebalance = new RebalancePhase();
+    /** The consumer protocol's state; null for a classic group. */
+    private ConsumerGroup consumer;
+    /** Whether a consumer-protocol operation's records are being written. */
+    boolean consumerWriteInFlight;
+    /** Consumer-protocol operations waiting for that write: each decides on the state the last one left. */
+    final ArrayDeque<Runnable> consumerWaiting = new ArrayDeque<>();
 
     ClassicGroup(String groupId, int offsetsPartition, Executor executor, long nowMs) {
         this.groupId = groupId;
@@ -373,6 +383,9 @@ final class ClassicGroup {
     /** Applies the group's tombstone: its offsets (pending ones too) go and it is Dead, to be forgotten. */
     void replayDeletion(long nowMs) {
         offsets.clear();
+        if (consumer != null) {
+            consumer.cancelTimers();
+        }
         transitionTo(GroupState.DEAD, nowMs);
     }
 
@@ -428,14 +441,32 @@ final class ClassicGroup {
         }
     }
 
-    /** Whether the group holds anything worth keeping: members, or committed or pending offsets. */
+    /** Whether the group holds anything worth keeping: members, consumer group state, or committed or pending offsets. */
     boolean hasState() {
-        return !members.isEmpty() || !offsets.isEmpty();
+        return !members.isEmpty() || !offsets.isEmpty() || consumer != null;
+    }
+
+    /** The consumer protocol's state, or null if this is not a consumer group. */
+    ConsumerGroup consumer() {
+        return consumer;
+    }
+
+    boolean isConsumerGroup() {
+        return consumer != null;
+    }
+
+    /** The consumer protocol's state, made when a consumer group record is replayed into a group without it. */
+    ConsumerGroup replayConsumer() {
+        if (consumer == null) {
+            consumer = new ConsumerGroup();
+        }
+        return consumer;
     }
 
     @Override
     public String toString() {
-        return "group " + groupId + " (" + state.kafkaName() + ", generation " + generationId + ", "
+        return consumer != null ? "group " + groupId + ", a " + consumer
+                : "group " + groupId + " (" + state.kafkaName() + ", generation " + generationId + ", "
                 + members.size() + " members)";
     }
 }

@@ -79,7 +79,14 @@ public final class GroupCoordinator {
         if (group == null) {
             return CompletableFuture.completedFuture(JoinResult.error(r.memberId(), Errors.UNKNOWN_MEMBER_ID));
         }
-        return onQueue(group, e -> JoinResult.error(r.memberId(), e), (g, respond) -> joins.join(g, r, newMember, respond));
+        return onQueue(group, e -> JoinResult.error(r.memberId(), e), (g, respond) -> {
+            if (g.isConsumerGroup()) {
+                // A consumer group (KIP-848) takes no classic member: Kafka's answer when classic members are not allowed.
+                respond.accept(JoinResult.error(r.memberId(), Errors.INCONSISTENT_GROUP_PROTOCOL));
+                return;
+            }
+            joins.join(g, r, newMember, respond);
+        });
     }
 
     public CompletableFuture<SyncResult> sync(String groupId, int generationId, String memberId, String instanceId,

@@ -82,12 +82,14 @@ public final class GroupMetadataManager {
         this.partitionCount = partitionCount;
     }
 
+    /** Adds {@code listener}, called on a group's queue once the group has been loaded. */
     void onLoaded(Consumer<ClassicGroup> listener) {
-        this.onLoaded = listener;
+        this.onLoaded = this.onLoaded.andThen(listener);
     }
 
+    /** Adds {@code listener}, called on a group's queue once the group has been dropped. */
     void onUnloaded(Consumer<ClassicGroup> listener) {
-        this.onUnloaded = listener;
+        this.onUnloaded = this.onUnloaded.andThen(listener);
     }
 
     GroupSettings settings() {
@@ -273,6 +275,20 @@ public final class GroupMetadataManager {
             } else {
                 group.replayMetadata(metadata.value(), clock.millis());
             }
+        } else if (record instanceof GroupRecord.ConsumerGroupMetadata metadata) {
+            if (metadata.value() == null) {
+                group.replayDeletion(clock.millis());
+            } else {
+                group.replayConsumer().replayGroup(metadata.value());
+            }
+        } else if (record instanceof GroupRecord.ConsumerMemberMetadata member) {
+            group.replayConsumer().replayMemberMetadata(member.memberId(), member.value());
+        } else if (record instanceof GroupRecord.TargetAssignmentMetadata target) {
+            group.replayConsumer().replayTargetEpoch(target.assignmentEpoch());
+        } else if (record instanceof GroupRecord.TargetAssignmentMember target) {
+            group.replayConsumer().replayTarget(target.memberId(), target.partitions());
+        } else if (record instanceof GroupRecord.CurrentMemberAssignment current) {
+            group.replayConsumer().replayCurrentAssignment(current.memberId(), current.value());
         }
     }
 

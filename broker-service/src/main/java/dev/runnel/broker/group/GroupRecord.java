@@ -5,9 +5,11 @@ import java.util.List;
 import dev.runnel.common.TopicPartition;
 
 /**
- * A record of {@code __consumer_offsets}, decoded: a committed offset or a group's metadata; a null
- * value deletes. Operations produce these, and replaying them is the only way a group's persisted
- * state changes, live and on load.
+ * A record of {@code __consumer_offsets}, decoded: a committed offset, a classic group's metadata,
+ * or one of the five records of a consumer group (KIP-848): its epoch, a member's metadata, the
+ * target assignment's epoch, a member's target assignment and a member's current assignment. A
+ * null value deletes. Operations produce these, and replaying them is the only way a group's
+ * persisted state changes, live and on load.
  */
 sealed interface GroupRecord {
 
@@ -44,5 +46,41 @@ sealed interface GroupRecord {
     /** A member as stored: enough to serve it again after a coordinator moves. */
     record StoredMember(String memberId, String groupInstanceId, String clientId, String clientHost,
             int rebalanceTimeoutMs, int sessionTimeoutMs, byte[] subscription, byte[] assignment) {
+    }
+
+    // ---------------------------------------------------------------- the consumer group protocol
+
+    /** A consumer group's epoch and the hash of its subscribed topics' metadata, or its deletion. */
+    record ConsumerGroupMetadata(String groupId, StoredConsumerGroup value) implements GroupRecord {
+    }
+
+    /** What a consumer group's metadata record holds. */
+    record StoredConsumerGroup(int epoch, long metadataHash) {
+    }
+
+    /** A consumer group member's metadata, or its removal ({@code value} null). */
+    record ConsumerMemberMetadata(String groupId, String memberId, StoredConsumerMember value) implements GroupRecord {
+    }
+
+    /** What a member's metadata record holds: who it is and what it subscribes to. */
+    record StoredConsumerMember(String instanceId, String rackId, String clientId, String clientHost,
+            List<String> subscribedTopicNames, String subscribedTopicRegex, int rebalanceTimeoutMs,
+            String serverAssignor) {
+
+        public StoredConsumerMember {
+            subscribedTopicNames = List.copyOf(subscribedTopicNames);
+        }
+    }
+
+    /** The epoch of the group's target assignment, or its deletion ({@code assignmentEpoch} null). */
+    record TargetAssignmentMetadata(String groupId, Integer assignmentEpoch) implements GroupRecord {
+    }
+
+    /** A member's part of the target assignment, or its removal ({@code partitions} null). */
+    record TargetAssignmentMember(String groupId, String memberId, PartitionSet partitions) implements GroupRecord {
+    }
+
+    /** A member's current assignment and epochs, or its removal ({@code value} null). */
+    record CurrentMemberAssignment(String groupId, String memberId, MemberAssignment value) implements GroupRecord {
     }
 }

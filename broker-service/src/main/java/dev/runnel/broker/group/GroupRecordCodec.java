@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 import dev.runnel.common.TopicPartition;
 
@@ -15,11 +16,33 @@ import dev.runnel.common.TopicPartition;
  * epoch, metadata, commit time) or version 1 when a commit carries its own expiry; group values are
  * version 3 (protocol type, generation, protocol, leader, state time, members). Strings are an int16
  * length and UTF-8 (-1 for null), byte arrays an int32 length.
+ *
+ * <p>The consumer group protocol's records (Kafka 4.x's group coordinator schemas) have a key whose
+ * int16 "version" is the record type, then the group id and, for a member's records, the member
+ * id, as plain strings; and a version 0 value in Kafka's flexible encoding: compact strings and
+ * arrays (unsigned varint length + 1, 0 for null), uuids as 16 bytes, and a tagged-field section
+ * (unsigned varint count, then tag, size and bytes per field) after every struct:
+ *
+ * <pre>
+ *  type 3 ConsumerGroupMetadata         value: epoch int32 | tags {0: metadata hash int64}
+ *  type 5 ConsumerGroupMemberMetadata   value: instance id?, rack id?, client id, client host, [topic name],
+ *                                              regex?, rebalance timeout int32, server assignor? | tags
+ *  type 6 ConsumerGroupTargetAssignmentMetadata  value: assignment epoch int32 | tags
+ *  type 7 ConsumerGroupTargetAssignmentMember    value: [topic id uuid, [partition int32] | tags] | tags
+ *  type 8 ConsumerGroupCurrentMemberAssignment   value: member epoch int32, previous epoch int32, state int8,
+ *                                              [assigned topic partitions], [pending revocation] | tags
+ * </pre>
+ * Tagged fields this broker does not know (a newer Kafka's) are skipped when read.
  */
 final class GroupRecordCodec {
 
     static final short OFFSET_KEY = 1;
     static final short GROUP_KEY = 2;
+    static final short CONSUMER_GROUP_KEY = 3;
+    static final short CONSUMER_MEMBER_KEY = 5;
+    static final short TARGET_ASSIGNMENT_KEY = 6;
+    static final short TARGET_MEMBER_KEY = 7;
+    static final short CURRENT_ASSIGNMENT_KEY = 8;
 
     private GroupRecordCodec() {
     }
@@ -63,9 +86,11 @@ final class GroupRecordCodec {
             return new GroupLog.Entry(offsetKey(commit.groupId(), commit.partition()),
                     commit.value() == null ? null : offsetValue(commit.value()));
         }
-        GroupRecord.GroupMetadata metadata = (GroupRecord.GroupMetadata) record;
-        return new GroupLog.Entry(groupKey(metadata.groupId()),
-                metadata.value() == null ? null : groupValue(metadata.value()));
+        if (record instanceof GroupRecord.GroupMetadata metadata) {
+            return new GroupLog.Entry(groupKey(metadata.groupId()),
+                    metadata.value() == null ? null : groupValue(metadata.value()));
+        }
+        return ConsumerRecords.encode(record);
     }
 
     /**
@@ -83,6 +108,9 @@ final class GroupRecordCodec {
             }
             if (keyVersion == GROUP_KEY) {
                 return new GroupRecord.GroupMetadata(group, value == null ? null : group(value));
+            }
+            if (keyVersion >= CONSUMER_GROUP_KEY && keyVersion <= CURRENT_ASSIGNMENT_KEY && keyVersion != 4) {
+                return ConsumerRecords.decode(keyVersion, group, key, value);
             }
             throw new IllegalArgumentException("unknown key version " + keyVersion);
         } catch (BufferUnderflowException e) {
@@ -119,7 +147,7 @@ final class GroupRecordCodec {
         return new GroupRecord.StoredGroup(type, generation, protocol, leader, timestamp, members);
     }
 
-    private static String string(ByteBuffer b) {
+    static String string(ByteBuffer b) {
         short length = b.getShort();
         if (length < 0) {
             return null;
@@ -149,16 +177,46 @@ final class GroupRecordCodec {
     }
 
     /** A growing big-endian buffer. */
-    private static final class Writer {
+    static final class Writer {
         private ByteBuffer buf = ByteBuffer.allocate(128);
 
-        private void ensure(int n) {
+        void ensure(int n) {
             if (buf.remaining() < n) {
                 ByteBuffer bigger = ByteBuffer.allocate(Math.max(buf.capacity() * 2, buf.position() + n));
                 buf.flip();
                 bigger.put(buf);
                 buf = bigger;
             }
+        }
+
+        Writer int8(byte v) {
+            ensure(1);
+            buf.put(v);
+            return this;
+        }
+
+        Writer uvarint(int v) {
+            while ((v & ~0x7F) != 0) {
+                int8((byte) ((v & 0x7F) | 0x80));
+                v >>>= 7;
+            }
+            return int8((byte) v);
+        }
+
+        /** A compact string: unsigned varint length + 1 (0 for null), then UTF-8. */
+        Writer compactString(String s) {
+            if (s == null) {
+                return uvarint(0);
+            }
+            byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+            uvarint(bytes.length + 1);
+            ensure(bytes.length);
+            buf.put(bytes);
+            return this;
+        }
+
+        Writer uuid(UUID id) {
+            return int64(id.getMostSignificantBits()).int64(id.getLeastSignificantBits());
         }
 
         Writer int16(short v) {

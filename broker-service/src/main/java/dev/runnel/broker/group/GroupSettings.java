@@ -1,6 +1,7 @@
 package dev.runnel.broker.group;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The coordinator's settings, as Kafka's broker configs name them.
@@ -18,16 +19,63 @@ import java.time.Duration;
  * @param commitTimeout            {@code offsets.commit.timeout.ms}: how long a write may wait for the ISR
  * @param offsetsTopicSegmentBytes {@code offsets.topic.segment.bytes}: the offsets topic's {@code segment.bytes},
  *                                 kept small so the cleaner can compact it (never the active segment)
+ * @param consumer                 the consumer group protocol's settings ({@code group.consumer.*})
  */
 public record GroupSettings(int offsetsTopicPartitions, int offsetsTopicReplicationFactor,
         Duration initialRebalanceDelay, int minSessionTimeoutMs, int maxSessionTimeoutMs, int maxGroupSize,
         Duration offsetsRetention, Duration retentionCheckInterval, int maxMetadataBytes, Duration commitTimeout,
-        int offsetsTopicSegmentBytes) {
+        int offsetsTopicSegmentBytes, ConsumerProtocol consumer) {
 
     public static final GroupSettings DEFAULTS = new GroupSettings(50, 3, Duration.ofSeconds(3), 6_000, 1_800_000,
             Integer.MAX_VALUE, Duration.ofDays(7), Duration.ofMinutes(10), 4096, Duration.ofSeconds(5), 100 * 1024 * 1024);
 
+    /**
+     * The consumer group protocol (KIP-848), as Kafka's broker configs name its settings.
+     *
+     * @param sessionTimeoutMs    {@code group.consumer.session.timeout.ms}: a member not heard from for this
+     *                            long is removed and its partitions move
+     * @param heartbeatIntervalMs {@code group.consumer.heartbeat.interval.ms}: how often members heartbeat
+     * @param assignors           {@code group.consumer.assignors}: the server-side assignors, the first the default
+     */
+    public record ConsumerProtocol(int sessionTimeoutMs, int heartbeatIntervalMs, List<String> assignors) {
+
+        public static final ConsumerProtocol DEFAULTS = new ConsumerProtocol(45_000, 5_000,
+                List.of("uniform", "range"));
+
+        public ConsumerProtocol {
+            assignors = List.copyOf(assignors);
+            if (assignors.isEmpty()) {
+                throw new IllegalArgumentException("group.consumer.assignors must name at least one assignor");
+            }
+            assignors.forEach(PartitionAssignor::named);
+            if (heartbeatIntervalMs <= 0 || heartbeatIntervalMs >= sessionTimeoutMs) {
+                throw new IllegalArgumentException(
+                        "group.consumer.heartbeat.interval.ms must be positive and below group.consumer.session.timeout.ms");
+            }
+        }
+    }
+
+    /** The settings with the consumer group protocol's defaults. */
+    public GroupSettings(int offsetsTopicPartitions, int offsetsTopicReplicationFactor,
+            Duration initialRebalanceDelay, int minSessionTimeoutMs, int maxSessionTimeoutMs, int maxGroupSize,
+            Duration offsetsRetention, Duration retentionCheckInterval, int maxMetadataBytes, Duration commitTimeout,
+            int offsetsTopicSegmentBytes) {
+        this(offsetsTopicPartitions, offsetsTopicReplicationFactor, initialRebalanceDelay, minSessionTimeoutMs,
+                maxSessionTimeoutMs, maxGroupSize, offsetsRetention, retentionCheckInterval, maxMetadataBytes,
+                commitTimeout, offsetsTopicSegmentBytes, ConsumerProtocol.DEFAULTS);
+    }
+
+    /** These settings with {@code consumer} for the consumer group protocol. */
+    public GroupSettings withConsumerProtocol(ConsumerProtocol consumer) {
+        return new GroupSettings(offsetsTopicPartitions, offsetsTopicReplicationFactor, initialRebalanceDelay,
+                minSessionTimeoutMs, maxSessionTimeoutMs, maxGroupSize, offsetsRetention, retentionCheckInterval,
+                maxMetadataBytes, commitTimeout, offsetsTopicSegmentBytes, consumer);
+    }
+
     public GroupSettings {
+        if (consumer == null) {
+            throw new IllegalArgumentException("the consumer group protocol's settings are missing");
+        }
         if (offsetsTopicPartitions < 1) {
             throw new IllegalArgumentException("offsets.topic.num.partitions must be at least 1");
         }

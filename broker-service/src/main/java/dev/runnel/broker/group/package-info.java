@@ -1,6 +1,7 @@
 /**
- * The group coordinator: Kafka's classic consumer group protocol and committed offsets, for the
- * groups whose {@code __consumer_offsets} partition this broker leads.
+ * The group coordinator: Kafka's classic group protocol, the consumer group protocol (KIP-848,
+ * {@code group.protocol=consumer}) and committed offsets, for the groups whose
+ * {@code __consumer_offsets} partition this broker leads.
  *
  * <p>What it owns: group membership and rebalances (JoinGroup, SyncGroup, Heartbeat, LeaveGroup),
  * committed offsets (OffsetCommit, OffsetFetch, OffsetDelete, retention), transactional offsets
@@ -19,15 +20,37 @@
  *    SyncGroups          the leader's assignment: written, replayed, handed out
  *    Rebalancer          rebalance phases and timers (initial delay, join, sync)
  *    MemberSessions      session timers, Heartbeat
+ *  ConsumerGroupCoordinator  ConsumerGroupHeartbeat, ConsumerGroupDescribe; sessions, revocation deadlines
+ *    MemberReconciler    a member's next assignment: revoke first, assign what nobody else holds
+ *    UniformAssignor, RangeAssignor  the server-side assignors (PartitionAssignor)
  *  GroupOffsets          OffsetCommit, OffsetFetch (RequireStable), OffsetDelete, offset expiry
  *  TransactionalOffsets  TxnOffsetCommit (verified with the TransactionVerifier), transaction markers
  *  GroupAdmin            ListGroups, DescribeGroups, DeleteGroups
  *  GroupMetadataManager  which offsets partitions are hosted and loaded, the groups, writes and replay
  *    PartitionWrites     one partition's appends, handed back in log order; open transactions by producer
- *  ClassicGroup          one group's state (RebalancePhase: its rebalance in progress; GroupMember: a member)
+ *  ClassicGroup          one group id's state (RebalancePhase: its rebalance in progress; GroupMember: a member)
+ *    ConsumerGroup       a consumer group's epochs, members, target and current assignments
  *    OffsetStore         its committed offsets, and those pending in producers' open transactions
- *  GroupRecord(Codec)    the records of __consumer_offsets and their bytes
+ *  GroupRecord(Codec)    the records of __consumer_offsets and their bytes (ConsumerRecords: KIP-848's)
  * </pre>
+ *
+ * <p><b>The consumer group protocol.</b> A group id is a classic group or a consumer group, never
+ * both: a consumer heartbeat to a classic group with members is GROUP_ID_NOT_FOUND, a JoinGroup to a
+ * consumer group INCONSISTENT_GROUP_PROTOCOL; an empty classic group (offsets only) becomes a
+ * consumer group at its first heartbeat. Members choose their ids and heartbeat with their epoch (0
+ * joins, -1 leaves, -2 a static member's restart). A change of members, subscriptions or subscribed
+ * topics' metadata bumps the group epoch; the assignor ({@code uniform} by default, or
+ * {@code range}) then computes the target assignment at that epoch, and each member reconciles
+ * towards its part on its own heartbeats: it revokes first (UNREVOKED_PARTITIONS, its epoch held
+ * back), and a partition is assigned to it only once no other member holds it
+ * (UNRELEASED_PARTITIONS). Its records are Kafka 4.x's (ConsumerGroupMetadata,
+ * ConsumerGroupMemberMetadata, ConsumerGroupTargetAssignmentMetadata/Member,
+ * ConsumerGroupCurrentMemberAssignment), decided and replayed like every other record. The
+ * operations of one consumer group write one at a time: each decides on the state the previous
+ * one's replayed records left. Sessions ({@code group.consumer.session.timeout.ms}) and revocation
+ * deadlines (the member's rebalance timeout) are timers on the group's queue, started afresh when a
+ * coordinator loads the group. Not served: regular expression subscriptions (INVALID_REQUEST),
+ * classic-protocol members inside a consumer group (Kafka's online migration), rack-aware assignment.
  *
  * <p><b>One apply path.</b> An operation that persists decides its records and its answer first
  * ({@link dev.runnel.broker.group.CoordinatorResult}) without changing the group; once

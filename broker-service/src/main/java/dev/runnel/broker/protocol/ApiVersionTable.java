@@ -53,6 +53,8 @@ public final class ApiVersionTable {
         served.put(ApiKeys.DESCRIBE_GROUPS, new Range((short) 0, (short) 6));
         served.put(ApiKeys.DELETE_GROUPS, new Range((short) 0, (short) 2));
         served.put(ApiKeys.OFFSET_DELETE, new Range((short) 0, (short) 0));
+        served.put(ApiKeys.CONSUMER_GROUP_HEARTBEAT, new Range((short) 0, (short) 1));
+        served.put(ApiKeys.CONSUMER_GROUP_DESCRIBE, new Range((short) 0, (short) 1));
         served.put(ApiKeys.SASL_HANDSHAKE, new Range((short) 0, (short) 1));
         served.put(ApiKeys.SASL_AUTHENTICATE, new Range((short) 0, (short) 2));
         served.put(ApiKeys.CREATE_ACLS, new Range((short) 1, (short) 3));

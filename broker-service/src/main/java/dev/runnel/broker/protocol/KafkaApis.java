@@ -13,6 +13,7 @@ import org.apache.kafka.common.protocol.Errors;
 
 import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.cluster.ProducerIdManager;
+import dev.runnel.broker.group.ConsumerGroupCoordinator;
 import dev.runnel.broker.group.GroupAdmin;
 import dev.runnel.broker.group.GroupCoordinator;
 import dev.runnel.broker.group.GroupMetadataManager;
@@ -39,7 +40,14 @@ public final class KafkaApis {
 
     /** What the handlers of the consumer-group APIs talk to. */
     public record Groups(GroupMetadataManager metadata, GroupCoordinator coordinator, GroupOffsets offsets,
-            GroupAdmin admin, GroupSettings settings, TransactionalOffsets transactionalOffsets) {
+            GroupAdmin admin, GroupSettings settings, TransactionalOffsets transactionalOffsets,
+            ConsumerGroupCoordinator consumerGroups) {
+
+        /** The group APIs without the consumer group protocol. */
+        public Groups(GroupMetadataManager metadata, GroupCoordinator coordinator, GroupOffsets offsets,
+                GroupAdmin admin, GroupSettings settings, TransactionalOffsets transactionalOffsets) {
+            this(metadata, coordinator, offsets, admin, settings, transactionalOffsets, null);
+        }
 
         /** The group APIs without TxnOffsetCommit (tests of other APIs). */
         public Groups(GroupMetadataManager metadata, GroupCoordinator coordinator, GroupOffsets offsets,
@@ -182,6 +190,11 @@ public final class KafkaApis {
         served.put(ApiKeys.OFFSET_COMMIT, offsets);
         served.put(ApiKeys.OFFSET_FETCH, offsets);
         served.put(ApiKeys.OFFSET_DELETE, offsets);
+        if (groups.consumerGroups() != null) {
+            ConsumerGroupHandler consumerGroups = new ConsumerGroupHandler(groups.consumerGroups(), metadata);
+            served.put(ApiKeys.CONSUMER_GROUP_HEARTBEAT, consumerGroups);
+            served.put(ApiKeys.CONSUMER_GROUP_DESCRIBE, consumerGroups);
+        }
         GroupAdminHandler groupAdmin = new GroupAdminHandler(groups.admin());
         served.put(ApiKeys.LIST_GROUPS, groupAdmin);
         served.put(ApiKeys.DESCRIBE_GROUPS, groupAdmin);

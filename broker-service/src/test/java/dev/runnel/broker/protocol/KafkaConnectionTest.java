@@ -98,7 +98,9 @@ class KafkaConnectionTest {
                         // security: CreateAcls, DescribeAcls, DeleteAcls, DescribeUserScramCredentials, AlterUserScramCredentials
                         "30:1-3", "29:1-3", "31:1-3", "50:0-0", "51:0-0",
                         // DescribeClientQuotas: none are enforced yet, for kafka-configs --describe
-                        "48:0-1");
+                        "48:0-1",
+                        // the consumer group protocol (KIP-848): ConsumerGroupHeartbeat, ConsumerGroupDescribe
+                        "68:0-1", "69:0-1");
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -45,10 +46,12 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.cluster.ControllerClient;
 import dev.runnel.broker.cluster.ProducerIdManager;
+import dev.runnel.broker.group.ConsumerGroupCoordinator;
 import dev.runnel.broker.group.GroupAdmin;
 import dev.runnel.broker.group.GroupCoordinator;
 import dev.runnel.broker.group.GroupMetadataManager;
 import dev.runnel.broker.group.GroupOffsets;
+import dev.runnel.broker.group.TopicsView;
 import dev.runnel.broker.group.TransactionalOffsets;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.replication.ReplicaManager;
@@ -140,6 +143,7 @@ final class SecuredBroker implements AutoCloseable {
     final LogManager logs;
     final ReplicaManager replicas;
     final GroupCoordinator groups;
+    final ConsumerGroupCoordinator consumerGroups;
     final GroupOffsets groupOffsets;
     final TransactionCoordinator transactions;
     private final Map<ApiKeys, ApiHandler> handlers = new EnumMap<>(ApiKeys.class);
@@ -179,6 +183,17 @@ final class SecuredBroker implements AutoCloseable {
                 scheduler.clock(), Runnable::run, Runnable::run, TxnOffsetCommitHandlerTest.SETTINGS, () -> 1);
         groups = new GroupCoordinator(groupMetadata, scheduler.clock(), scheduler);
         groupOffsets = new GroupOffsets(groups, scheduler.clock(), bytes -> Set.of());
+        consumerGroups = new ConsumerGroupCoordinator(groups, scheduler.clock(), scheduler, new TopicsView() {
+            @Override
+            public Optional<Topic> byName(String name) {
+                return metadata.snapshot().topic(name).map(t -> new Topic(t.topicId(), t.name(), t.partitions().size()));
+            }
+
+            @Override
+            public Optional<Topic> byId(UUID id) {
+                return metadata.topicById(id).map(t -> new Topic(t.topicId(), t.name(), t.partitions().size()));
+            }
+        });
         groupMetadata.becameLeader(0);
         TransactionalOffsets transactionalOffsets = new TransactionalOffsets(groups, scheduler.clock(),
                 () -> (id, producerId, epoch, partition) -> CompletableFuture.completedFuture(Errors.NONE));
@@ -241,6 +256,9 @@ final class SecuredBroker implements AutoCloseable {
         handlers.put(ApiKeys.OFFSET_COMMIT, offsets);
         handlers.put(ApiKeys.OFFSET_FETCH, offsets);
         handlers.put(ApiKeys.OFFSET_DELETE, offsets);
+        ConsumerGroupHandler consumerGroupHandler = new ConsumerGroupHandler(consumerGroups, metadata);
+        handlers.put(ApiKeys.CONSUMER_GROUP_HEARTBEAT, consumerGroupHandler);
+        handlers.put(ApiKeys.CONSUMER_GROUP_DESCRIBE, consumerGroupHandler);
         GroupAdminHandler groupAdmin = new GroupAdminHandler(new GroupAdmin(groups));
         handlers.put(ApiKeys.LIST_GROUPS, groupAdmin);
         handlers.put(ApiKeys.DESCRIBE_GROUPS, groupAdmin);

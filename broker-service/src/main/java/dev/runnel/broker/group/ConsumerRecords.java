@@ -1,0 +1,230 @@
+package dev.runnel.broker.group;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedSet;
+import java.util.UUID;
+
+/**
+ * The bytes of the consumer group protocol's records in {@code __consumer_offsets}, as Kafka 4.x
+ * writes them (layouts in {@link GroupRecordCodec}): keys with the record type as their version,
+ * version 0 values in the flexible encoding. Used through {@link GroupRecordCodec} only.
+ */
+final class ConsumerRecords {
+
+    private static final short VALUE_VERSION = 0;
+    /** ConsumerGroupMetadataValue's tagged field: the hash of the subscribed topics' metadata. */
+    private static final int METADATA_HASH_TAG = 0;
+
+    private ConsumerRecords() {
+    }
+
+    static GroupLog.Entry encode(GroupRecord record) {
+        GroupRecordCodec.Writer key = new GroupRecordCodec.Writer();
+        byte[] value;
+        if (record instanceof GroupRecord.ConsumerGroupMetadata r) {
+            key.int16(GroupRecordCodec.CONSUMER_GROUP_KEY).string(r.groupId());
+            value = r.value() == null ? null : groupValue(r.value());
+        } else if (record instanceof GroupRecord.ConsumerMemberMetadata r) {
+            key.int16(GroupRecordCodec.CONSUMER_MEMBER_KEY).string(r.groupId()).string(r.memberId());
+            value = r.value() == null ? null : memberValue(r.value());
+        } else if (record instanceof GroupRecord.TargetAssignmentMetadata r) {
+            key.int16(GroupRecordCodec.TARGET_ASSIGNMENT_KEY).string(r.groupId());
+            value = r.assignmentEpoch() == null ? null
+                    : new GroupRecordCodec.Writer().int16(VALUE_VERSION).int32(r.assignmentEpoch()).uvarint(0).bytes();
+        } else if (record instanceof GroupRecord.TargetAssignmentMember r) {
+            key.int16(GroupRecordCodec.TARGET_MEMBER_KEY).string(r.groupId()).string(r.memberId());
+            value = r.partitions() == null ? null
+                    : partitions(new GroupRecordCodec.Writer().int16(VALUE_VERSION), r.partitions()).uvarint(0).bytes();
+        } else if (record instanceof GroupRecord.CurrentMemberAssignment r) {
+            key.int16(GroupRecordCodec.CURRENT_ASSIGNMENT_KEY).string(r.groupId()).string(r.memberId());
+            value = r.value() == null ? null : assignmentValue(r.value());
+        } else {
+            throw new IllegalArgumentException("not a consumer group record: " + record);
+        }
+        return new GroupLog.Entry(key.bytes(), value);
+    }
+
+    private static byte[] groupValue(GroupRecord.StoredConsumerGroup g) {
+        GroupRecordCodec.Writer w = new GroupRecordCodec.Writer().int16(VALUE_VERSION).int32(g.epoch());
+        if (g.metadataHash() == 0) {
+            return w.uvarint(0).bytes();
+        }
+        return w.uvarint(1).uvarint(METADATA_HASH_TAG).uvarint(8).int64(g.metadataHash()).bytes();
+    }
+
+    private static byte[] memberValue(GroupRecord.StoredConsumerMember m) {
+        GroupRecordCodec.Writer w = new GroupRecordCodec.Writer().int16(VALUE_VERSION)
+                .compactString(m.instanceId()).compactString(m.rackId()).compactString(m.clientId())
+                .compactString(m.clientHost()).uvarint(m.subscribedTopicNames().size() + 1);
+        m.subscribedTopicNames().forEach(w::compactString);
+        return w.compactString(m.subscribedTopicRegex()).int32(m.rebalanceTimeoutMs()).compactString(m.serverAssignor())
+                .uvarint(0).bytes();
+    }
+
+    private static byte[] assignmentValue(MemberAssignment a) {
+        GroupRecordCodec.Writer w = new GroupRecordCodec.Writer().int16(VALUE_VERSION).int32(a.memberEpoch())
+                .int32(a.previousMemberEpoch()).int8(a.state().value);
+        partitions(w, a.assigned());
+        partitions(w, a.pendingRevocation());
+        return w.uvarint(0).bytes();
+    }
+
+    /** A compact array of {topic id, [partition], no tags}. */
+    private static GroupRecordCodec.Writer partitions(GroupRecordCodec.Writer w, PartitionSet set) {
+        w.uvarint(set.topics().size() + 1);
+        for (var e : set.asMap().entrySet()) {
+            SortedSet<Integer> ps = e.getValue();
+            w.uuid(e.getKey()).uvarint(ps.size() + 1);
+            ps.forEach(w::int32);
+            w.uvarint(0);
+        }
+        return w;
+    }
+
+    // ---------------------------------------------------------------- decoding
+
+    static GroupRecord decode(short type, String groupId, ByteBuffer key, ByteBuffer value) {
+        String memberId = type == GroupRecordCodec.CONSUMER_GROUP_KEY || type == GroupRecordCodec.TARGET_ASSIGNMENT_KEY
+                ? null : GroupRecordCodec.string(key);
+        if (value != null) {
+            short version = value.getShort();
+            if (version != VALUE_VERSION) {
+                throw new IllegalArgumentException("unknown value version " + version + " of record type " + type);
+            }
+        }
+        return switch (type) {
+            case GroupRecordCodec.CONSUMER_GROUP_KEY -> new GroupRecord.ConsumerGroupMetadata(groupId,
+                    value == null ? null : groupValue(value));
+            case GroupRecordCodec.CONSUMER_MEMBER_KEY -> new GroupRecord.ConsumerMemberMetadata(groupId, memberId,
+                    value == null ? null : memberValue(value));
+            case GroupRecordCodec.TARGET_ASSIGNMENT_KEY -> {
+                Integer epoch = null;
+                if (value != null) {
+                    epoch = value.getInt();
+                    skipTags(value);
+                }
+                yield new GroupRecord.TargetAssignmentMetadata(groupId, epoch);
+            }
+            case GroupRecordCodec.TARGET_MEMBER_KEY -> {
+                PartitionSet partitions = null;
+                if (value != null) {
+                    partitions = partitions(value);
+                    skipTags(value);
+                }
+                yield new GroupRecord.TargetAssignmentMember(groupId, memberId, partitions);
+            }
+            case GroupRecordCodec.CURRENT_ASSIGNMENT_KEY -> new GroupRecord.CurrentMemberAssignment(groupId, memberId,
+                    value == null ? null : assignmentValue(value));
+            default -> throw new IllegalArgumentException("unknown key version " + type);
+        };
+    }
+
+    private static GroupRecord.StoredConsumerGroup groupValue(ByteBuffer v) {
+        int epoch = v.getInt();
+        long hash = 0;
+        int tags = uvarint(v);
+        for (int i = 0; i < tags; i++) {
+            int tag = uvarint(v);
+            int size = uvarint(v);
+            if (tag == METADATA_HASH_TAG && size == 8) {
+                hash = v.getLong();
+            } else {
+                skip(v, size);
+            }
+        }
+        return new GroupRecord.StoredConsumerGroup(epoch, hash);
+    }
+
+    private static GroupRecord.StoredConsumerMember memberValue(ByteBuffer v) {
+        String instanceId = compactString(v);
+        String rackId = compactString(v);
+        String clientId = compactString(v);
+        String clientHost = compactString(v);
+        int count = arrayLength(v);
+        List<String> topics = new ArrayList<>(Math.min(count, 1024));
+        for (int i = 0; i < count; i++) {
+            topics.add(compactString(v));
+        }
+        String regex = compactString(v);
+        int rebalanceTimeout = v.getInt();
+        String assignor = compactString(v);
+        skipTags(v);
+        return new GroupRecord.StoredConsumerMember(instanceId, rackId, clientId == null ? "" : clientId,
+                clientHost == null ? "" : clientHost, topics, regex, rebalanceTimeout, assignor);
+    }
+
+    private static MemberAssignment assignmentValue(ByteBuffer v) {
+        int epoch = v.getInt();
+        int previous = v.getInt();
+        MemberState state = MemberState.of(v.get());
+        PartitionSet assigned = partitions(v);
+        PartitionSet pending = partitions(v);
+        skipTags(v);
+        return new MemberAssignment(epoch, previous, state, assigned, pending);
+    }
+
+    private static PartitionSet partitions(ByteBuffer v) {
+        int topics = arrayLength(v);
+        PartitionSet.Builder b = new PartitionSet.Builder();
+        for (int i = 0; i < topics; i++) {
+            UUID topic = new UUID(v.getLong(), v.getLong());
+            int count = arrayLength(v);
+            for (int j = 0; j < count; j++) {
+                b.add(topic, v.getInt());
+            }
+            skipTags(v);
+        }
+        return b.build();
+    }
+
+    private static int arrayLength(ByteBuffer v) {
+        int n = uvarint(v) - 1;
+        if (n > v.remaining()) {
+            throw new IllegalArgumentException("an array of " + n + " elements in " + v.remaining() + " bytes");
+        }
+        return Math.max(n, 0);
+    }
+
+    private static String compactString(ByteBuffer v) {
+        int length = uvarint(v) - 1;
+        if (length < 0) {
+            return null;
+        }
+        if (length > v.remaining()) {
+            throw new IllegalArgumentException("a string of " + length + " bytes in " + v.remaining());
+        }
+        byte[] bytes = new byte[length];
+        v.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static void skipTags(ByteBuffer v) {
+        int tags = uvarint(v);
+        for (int i = 0; i < tags; i++) {
+            uvarint(v);
+            skip(v, uvarint(v));
+        }
+    }
+
+    private static void skip(ByteBuffer v, int n) {
+        if (n < 0 || n > v.remaining()) {
+            throw new IllegalArgumentException("a tagged field of " + n + " bytes in " + v.remaining());
+        }
+        v.position(v.position() + n);
+    }
+
+    private static int uvarint(ByteBuffer v) {
+        int value = 0;
+        for (int shift = 0; shift < 35; shift += 7) {
+            byte b = v.get();
+            value |= (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) {
+                return value;
+            }
+        }
+        throw new IllegalArgumentException("an unsigned varint longer than 5 bytes");
+    }
+}
