@@ -343,13 +343,26 @@ final class ClassicGroup {
 
     /**
      * The records deleting the group: a tombstone per partition with a committed offset or one
-     * pending in an open transaction, then the group's.
+     * pending in an open transaction, then the group's (a consumer group's records too).
      */
     List<GroupRecord> deletionRecords() {
         List<GroupRecord> records = new ArrayList<>();
         offsets.committed().keySet().forEach(tp -> records.add(GroupRecord.offsetTombstone(groupId, tp)));
         offsets.pendingPartitions().stream().filter(tp -> !offsets.committed().containsKey(tp))
                 .forEach(tp -> records.add(GroupRecord.offsetTombstone(groupId, tp)));
+        if (consumer != null) {
+            // A consumer group: its members' records, the target's, a classic record it may have had
+            // before it became one, and its own last (each deletion leaves the group Dead on replay).
+            for (ConsumerGroup.Member m : consumer.members()) {
+                records.add(new GroupRecord.CurrentMemberAssignment(groupId, m.memberId, null));
+                records.add(new GroupRecord.TargetAssignmentMember(groupId, m.memberId, null));
+                records.add(new GroupRecord.ConsumerMemberMetadata(groupId, m.memberId, null));
+            }
+            records.add(new GroupRecord.TargetAssignmentMetadata(groupId, null));
+            records.add(GroupRecord.groupTombstone(groupId));
+            records.add(new GroupRecord.ConsumerGroupMetadata(groupId, null));
+            return records;
+        }
         records.add(GroupRecord.groupTombstone(groupId));
         return records;
     }

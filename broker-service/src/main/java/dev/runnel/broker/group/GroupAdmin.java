@@ -89,7 +89,7 @@ public final class GroupAdmin {
         }
         return coordinator.<Errors>onQueue(group, e -> e == Errors.COORDINATOR_NOT_AVAILABLE
                 ? Errors.GROUP_ID_NOT_FOUND : e, (g, respond) -> {
-            if (!g.is(GroupState.EMPTY)) {
+            if (!g.is(GroupState.EMPTY) || (g.isConsumerGroup() && (!g.consumer().isEmpty() || g.consumerWriteInFlight))) {
                 respond.accept(Errors.NON_EMPTY_GROUP);
                 return;
             }

@@ -471,4 +471,101 @@ class ConsumerGroupCoordinatorTest {
         assertThat(c.join().memberEpoch()).isEqualTo(3);
         assertThat(group().groupEpoch()).isEqualTo(3);
     }
+
+    // ---------------------------------------------------------------- failover and deletion
+
+    /** The coordinator moves: the old one resigns, a new one loads the partition from the same log. */
+    void failover() {
+        for (int p = 0; p < SETTINGS.offsetsTopicPartitions(); p++) {
+            manager.resigned(p);
+        }
+        startCoordinator();
+    }
+
+    @Test
+    void aNewCoordinatorLoadsMembersEpochsAndAssignmentsAndTheGroupCarriesOn() {
+        Map<String, ConsumerHeartbeatResult> last = new HashMap<>();
+        for (String m : List.of("a", "b", "c")) {
+            last.put(m, joins(m, "orders"));
+        }
+        Map<String, PartitionSet> owned = settle(last);
+        last.put("d", heartbeat(join("d", "instance-d", "range", "orders", "payments")));
+        last.put("a", beat("a", last.get("a").memberEpoch(), owned.get("a"))); // a is told to revoke, mid-way
+        ConsumerGroup before = group();
+        Map<String, MemberAssignment> assignments = new HashMap<>();
+        before.members().forEach(m -> assignments.put(m.memberId, m.assignment));
+        Map<String, PartitionSet> targets = before.targets();
+        int groupEpoch = before.groupEpoch();
+        long hash = before.metadataHash();
+
+        failover();
+
+        ConsumerGroup after = group();
+        assertThat(after).isNotSameAs(before);
+        assertThat(after.groupEpoch()).isEqualTo(groupEpoch);
+        assertThat(after.metadataHash()).isEqualTo(hash);
+        assertThat(after.assignmentEpoch()).isEqualTo(groupEpoch);
+        assertThat(after.targets()).isEqualTo(targets);
+        assertThat(after.members()).extracting(m -> m.memberId).containsExactlyInAnyOrder("a", "b", "c", "d");
+        after.members().forEach(m -> assertThat(m.assignment).isEqualTo(assignments.get(m.memberId)));
+        assertThat(after.member("d").metadata.instanceId()).isEqualTo("instance-d");
+        assertThat(after.member("d").metadata.subscribedTopicNames()).containsExactly("orders", "payments");
+        assertThat(after.staticMemberId("instance-d")).isEqualTo("d");
+        assertThat(after.member("a").assignment.state()).isEqualTo(MemberState.UNREVOKED_PARTITIONS);
+
+        // The members heartbeat with the epochs they had: nobody is fenced, and the group settles.
+        Map<String, PartitionSet> settled = settle(last);
+        assertThat(settled.values().stream().mapToInt(PartitionSet::size).sum()).isEqualTo(14);
+        assertThat(group().stateName()).isEqualTo("Stable");
+        assertThat(group().groupEpoch()).as("no rebalance for the move").isEqualTo(groupEpoch);
+    }
+
+    @Test
+    void sessionsStartAgainOnLoadAndASilentMemberIsStillRemoved() {
+        Map<String, ConsumerHeartbeatResult> last = new HashMap<>();
+        last.put("a", joins("a", "orders"));
+        last.put("b", joins("b", "orders"));
+        settle(last);
+
+        failover();
+        for (int i = 0; i < 9; i++) {
+            scheduler.advance(Duration.ofSeconds(5));
+            last.put("a", beat("a", last.get("a").memberEpoch(), null));
+        }
+        scheduler.advance(Duration.ofSeconds(1));
+
+        assertThat(group().member("b")).isNull();
+        last.remove("b");
+        assertThat(settle(last).get("a")).isEqualTo(orderRange(0, 12));
+    }
+
+    @Test
+    void membersThatLeftStayGoneAfterALoad() {
+        Map<String, ConsumerHeartbeatResult> last = new HashMap<>();
+        last.put("a", joins("a", "orders"));
+        last.put("b", joins("b", "orders"));
+        settle(last);
+        heartbeat(new ConsumerHeartbeat(GROUP, "b", -1, null, null, -1, null, null, null, null, "c", "/h"));
+
+        failover();
+
+        assertThat(group().members()).extracting(m -> m.memberId).containsExactly("a");
+        assertThat(group().targets()).containsOnlyKeys("a");
+        assertThat(group().owner(ORDERS, 11)).isIn("a", null);
+    }
+
+    @Test
+    void anEmptyConsumerGroupIsDeletedWithItsOffsetsAndStaysDeletedAfterALoad() {
+        GroupAdmin admin = new GroupAdmin(classic);
+        joins("a", "orders");
+        assertThat(admin.delete(GROUP).join()).isEqualTo(Errors.NON_EMPTY_GROUP);
+        heartbeat(new ConsumerHeartbeat(GROUP, "a", -1, null, null, -1, null, null, null, null, "c", "/h"));
+
+        assertThat(admin.delete(GROUP).join()).isEqualTo(Errors.NONE);
+        assertThat(manager.group(GROUP)).isNull();
+
+        failover();
+        assertThat(manager.group(GROUP)).as("nothing comes back").isNull();
+        assertThat(joins("a", "orders").memberEpoch()).as("a new group starts at epoch 1").isEqualTo(1);
+    }
 }
