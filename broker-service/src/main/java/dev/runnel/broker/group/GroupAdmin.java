@@ -22,9 +22,15 @@ public final class GroupAdmin {
         this.groups = coordinator.metadata();
     }
 
-    /** A group as ListGroups shows it. */
-    public record Listing(String groupId, String protocolType, GroupState state) {
+    /**
+     * A group as ListGroups shows it: its type ({@code classic} or {@code consumer}) and its state
+     * as Kafka names it for that type.
+     */
+    public record Listing(String groupId, String protocolType, String state, String type) {
     }
+
+    public static final String CLASSIC = "classic";
+    public static final String CONSUMER = "consumer";
 
     /** A member as DescribeGroups shows it; metadata and assignment only while the group is Stable. */
     public record MemberDescription(String memberId, String groupInstanceId, String clientId, String clientHost,
@@ -42,12 +48,18 @@ public final class GroupAdmin {
         for (ClassicGroup group : List.copyOf(groups.groups())) {
             CompletableFuture<Listing> one = new CompletableFuture<>();
             group.queue.execute(() -> one.complete(groups.group(group.groupId) == group && !group.is(GroupState.DEAD)
-                    ? new Listing(group.groupId, group.protocolType() == null ? "" : group.protocolType(), group.state())
-                    : null));
+                    ? listing(group) : null));
             each.add(one);
         }
         return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
                 .thenApply(v -> each.stream().map(CompletableFuture::join).filter(Objects::nonNull).toList());
+    }
+
+    private static Listing listing(ClassicGroup g) {
+        if (g.isConsumerGroup()) {
+            return new Listing(g.groupId, CONSUMER, g.consumer().stateName(), CONSUMER);
+        }
+        return new Listing(g.groupId, g.protocolType() == null ? "" : g.protocolType(), g.state().kafkaName(), CLASSIC);
     }
 
     public CompletableFuture<Description> describe(String groupId) {
@@ -61,6 +73,11 @@ public final class GroupAdmin {
         }
         return coordinator.<Description>onQueue(group, e -> missing(groupId, e == Errors.COORDINATOR_NOT_AVAILABLE
                 ? Errors.GROUP_ID_NOT_FOUND : e), (g, respond) -> {
+            if (g.isConsumerGroup()) {
+                // Kafka's answer: DescribeGroups describes classic groups only (ConsumerGroupDescribe the others).
+                respond.accept(missing(groupId, Errors.GROUP_ID_NOT_FOUND));
+                return;
+            }
             boolean stable = g.is(GroupState.STABLE);
             List<MemberDescription> members = new ArrayList<>();
             for (GroupMember m : g.members()) {

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import org.apache.kafka.common.protocol.Errors;
@@ -77,7 +78,16 @@ public final class GroupOffsets {
         }
         return coordinator.<CommitResult>onQueue(group, e -> new CommitResult(e, Map.of()), (g, respond) -> {
             Errors invalid = Errors.NONE;
-            boolean simple = generationId < 0 && g.is(GroupState.EMPTY);
+            boolean simple = generationId < 0 && g.is(GroupState.EMPTY)
+                    && (!g.isConsumerGroup() || g.consumer().isEmpty());
+            if (g.isConsumerGroup() && !simple) {
+                // A consumer group's member commits with its member epoch (KIP-848).
+                ConsumerGroup.Member member = g.consumer().member(memberId);
+                invalid = member == null ? Errors.UNKNOWN_MEMBER_ID
+                        : generationId != member.assignment.memberEpoch() ? Errors.STALE_MEMBER_EPOCH : Errors.NONE;
+                respondOrCommit(g, invalid, offsets, respond);
+                return;
+            }
             if (!simple) {
                 if (g.is(GroupState.COMPLETING_REBALANCE)) {
                     invalid = Errors.REBALANCE_IN_PROGRESS;
@@ -88,21 +98,27 @@ public final class GroupOffsets {
                     }
                 }
             }
-            if (invalid != Errors.NONE) {
-                respond.accept(new CommitResult(invalid, Map.of()));
-                return;
-            }
-            if (!simple) {
+            if (invalid == Errors.NONE && !simple) {
                 coordinator.heartbeat(g, g.member(memberId));
             }
-            long now = clock.millis();
-            Map<TopicPartition, OffsetAndMetadata> stamped = new LinkedHashMap<>();
-            offsets.forEach((tp, c) -> stamped.put(tp, new OffsetAndMetadata(c.offset(), c.leaderEpoch(), c.metadata(),
-                    now, c.retentionMs() >= 0 ? now + c.retentionMs() : -1)));
-            commitOffsets(g, stamped).thenAccept(results -> {
-                commits.add(results.values().stream().filter(e -> e == Errors.NONE).count());
-                respond.accept(new CommitResult(Errors.NONE, results));
-            });
+            respondOrCommit(g, invalid, offsets, respond);
+        });
+    }
+
+    /** Answers {@code invalid}, or commits the offsets and answers each partition's outcome. */
+    private void respondOrCommit(ClassicGroup g, Errors invalid, Map<TopicPartition, Commit> offsets,
+            Consumer<CommitResult> respond) {
+        if (invalid != Errors.NONE) {
+            respond.accept(new CommitResult(invalid, Map.of()));
+            return;
+        }
+        long now = clock.millis();
+        Map<TopicPartition, OffsetAndMetadata> stamped = new LinkedHashMap<>();
+        offsets.forEach((tp, c) -> stamped.put(tp, new OffsetAndMetadata(c.offset(), c.leaderEpoch(), c.metadata(),
+                now, c.retentionMs() >= 0 ? now + c.retentionMs() : -1)));
+        commitOffsets(g, stamped).thenAccept(results -> {
+            commits.add(results.values().stream().filter(e -> e == Errors.NONE).count());
+            respond.accept(new CommitResult(Errors.NONE, results));
         });
     }
 
@@ -260,6 +276,11 @@ public final class GroupOffsets {
 
     private Set<String> subscribedTopics(ClassicGroup g) {
         Set<String> topics = new HashSet<>();
+        if (g.isConsumerGroup()) {
+            g.consumer().members().stream().filter(m -> m.metadata != null)
+                    .forEach(m -> topics.addAll(m.metadata.subscribedTopicNames()));
+            return topics;
+        }
         if (g.isEmpty() || !"consumer".equals(g.protocolType()) || g.protocolName() == null) {
             return topics;
         }
@@ -283,7 +304,8 @@ public final class GroupOffsets {
         long retention = groups.settings().offsetsRetention().toMillis();
         for (ClassicGroup group : List.copyOf(groups.groups())) {
             group.queue.execute(() -> {
-                if (groups.group(group.groupId) != group || !group.is(GroupState.EMPTY) || group.hasOffsetWritesInFlight()) {
+                if (groups.group(group.groupId) != group || !group.is(GroupState.EMPTY) || group.hasOffsetWritesInFlight()
+                        || (group.isConsumerGroup() && !group.consumer().isEmpty())) {
                     return;
                 }
                 long now = clock.millis();
@@ -307,7 +329,8 @@ public final class GroupOffsets {
                     if (!expired.isEmpty()) {
                         log.info("Expired {} offsets of group {}", expired.size(), group.groupId);
                     }
-                    if (group.is(GroupState.EMPTY) && group.offsetStore().isEmpty() && !group.hasOffsetWritesInFlight()) {
+                    if (group.is(GroupState.EMPTY) && group.offsetStore().isEmpty() && !group.hasOffsetWritesInFlight()
+                            && (!group.isConsumerGroup() || (group.consumer().isEmpty() && !group.consumerWriteInFlight))) {
                         groups.deleteGroup(group).thenAccept(e -> {
                             if (e == Errors.NONE) {
                                 log.info("Removed the empty group {}: it has no offsets left", group.groupId);

@@ -26,7 +26,10 @@ import dev.runnel.broker.security.Session;
 
 /**
  * ListGroups 0-5, DescribeGroups 0-6 and DeleteGroups 0-2 over the groups this broker
- * coordinates; admin clients ask every broker and merge. All groups here are classic groups.
+ * coordinates; admin clients ask every broker and merge. ListGroups v5 tells each group's type
+ * ({@code classic} or {@code consumer}, KIP-848) and filters by it; DescribeGroups describes
+ * classic groups only and answers a consumer group GROUP_ID_NOT_FOUND, as Kafka does (the admin
+ * client describes those with ConsumerGroupDescribe).
  *
  * <p>Authorization, as Kafka's: ListGroups lists every group to a connection that may DESCRIBE
  * the cluster and otherwise only the groups it may DESCRIBE (no denial is logged);
@@ -35,8 +38,6 @@ import dev.runnel.broker.security.Session;
  * authorized operations when asked.
  */
 final class GroupAdminHandler implements ApiHandler {
-
-    private static final String CLASSIC = "classic";
 
     private final GroupAdmin admin;
 
@@ -69,17 +70,17 @@ final class GroupAdminHandler implements ApiHandler {
                         Authorizer.Audit.FILTER)) {
                     continue;
                 }
-                if ((!states.isEmpty() && !states.contains(g.state().kafkaName().toLowerCase(Locale.ROOT)))
-                        || (!types.isEmpty() && !types.contains(CLASSIC))) {
+                if ((!states.isEmpty() && !states.contains(g.state().toLowerCase(Locale.ROOT)))
+                        || (!types.isEmpty() && !types.contains(g.type()))) {
                     continue;
                 }
                 ListGroupsResponseData.ListedGroup listed = new ListGroupsResponseData.ListedGroup()
                         .setGroupId(g.groupId()).setProtocolType(g.protocolType());
                 if (version >= 4) {
-                    listed.setGroupState(g.state().kafkaName());
+                    listed.setGroupState(g.state());
                 }
                 if (version >= 5) {
-                    listed.setGroupType(CLASSIC);
+                    listed.setGroupType(g.type());
                 }
                 response.groups().add(listed);
             }

@@ -1,6 +1,7 @@
 package dev.runnel.broker.group;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.runnel.common.TopicPartition;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
 
@@ -567,5 +570,60 @@ class ConsumerGroupCoordinatorTest {
         failover();
         assertThat(manager.group(GROUP)).as("nothing comes back").isNull();
         assertThat(joins("a", "orders").memberEpoch()).as("a new group starts at epoch 1").isEqualTo(1);
+    }
+
+    // ---------------------------------------------------------------- offsets and admin
+
+    GroupOffsets offsets() {
+        return new GroupOffsets(classic, clock, bytes -> Set.of());
+    }
+
+    static Map<TopicPartition, GroupOffsets.Commit> commitOf(int partition, long offset) {
+        return Map.of(new TopicPartition("orders", partition), new GroupOffsets.Commit(offset, 0, "", -1));
+    }
+
+    @Test
+    void membersCommitWithTheirMemberEpochAndAStaleOneIsRefused() {
+        GroupOffsets offsets = offsets();
+        Map<String, ConsumerHeartbeatResult> last = new HashMap<>();
+        last.put("a", joins("a", "orders"));
+        settle(last);
+        last.put("b", joins("b", "orders"));
+        settle(last);
+        int epoch = group().member("a").assignment.memberEpoch();
+
+        assertThat(offsets.commit(GROUP, epoch, "a", null, commitOf(0, 10)).join().error()).isEqualTo(Errors.NONE);
+        assertThat(offsets.commit(GROUP, epoch - 1, "a", null, commitOf(0, 11)).join().error())
+                .isEqualTo(Errors.STALE_MEMBER_EPOCH);
+        assertThat(offsets.commit(GROUP, epoch, "zed", null, commitOf(0, 12)).join().error())
+                .isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(offsets.commit(GROUP, -1, "", null, commitOf(0, 13)).join().error())
+                .as("an admin commit while the group has members").isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(offsets.fetch(GROUP, null).join().offsets().values()).extracting(OffsetAndMetadata::offset)
+                .containsExactly(10L);
+
+        for (String m : List.of("a", "b")) {
+            heartbeat(new ConsumerHeartbeat(GROUP, m, -1, null, null, -1, null, null, null, null, "c", "/h"));
+        }
+        assertThat(offsets.commit(GROUP, -1, "", null, commitOf(0, 14)).join().error())
+                .as("an admin commit to the empty group").isEqualTo(Errors.NONE);
+        failover();
+        assertThat(offsets().fetch(GROUP, null).join().offsets().values()).extracting(OffsetAndMetadata::offset)
+                .containsExactly(14L);
+    }
+
+    @Test
+    void listingsTellTheTypeAndTheConsumerGroupsStateAndDescribeGroupsDoesNotDescribeIt() {
+        GroupAdmin admin = new GroupAdmin(classic);
+        joins("a", "orders");
+        joins("b", "orders");
+        classic.join(new JoinRequest("classic-group", "", null, "c", "/h", 10_000, 30_000, "consumer",
+                List.of(new MemberProtocol("range", new byte[0])), false, null));
+
+        assertThat(admin.list().join()).extracting(GroupAdmin.Listing::groupId, GroupAdmin.Listing::type,
+                GroupAdmin.Listing::state, GroupAdmin.Listing::protocolType).containsExactlyInAnyOrder(
+                tuple(GROUP, "consumer", "Reconciling", "consumer"),
+                tuple("classic-group", "classic", "PreparingRebalance", "consumer"));
+        assertThat(admin.describe(GROUP).join().error()).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
     }
 }

@@ -542,7 +542,7 @@ class GroupCoordinatorTest {
         offsets.commit(GROUP, 1, ids.get(0), null, commit("orders", 0, 3)).join();
 
         assertThat(admin.list().join()).extracting(GroupAdmin.Listing::groupId, GroupAdmin.Listing::state)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(GROUP, GroupState.STABLE));
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(GROUP, "Stable"));
         GroupAdmin.Description described = admin.describe(GROUP).join();
         assertThat(described.state()).isEqualTo(GroupState.STABLE);
         assertThat(described.protocolName()).isEqualTo("range");

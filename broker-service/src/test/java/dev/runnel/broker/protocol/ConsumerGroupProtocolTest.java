@@ -13,8 +13,12 @@ import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterEach;
@@ -187,5 +191,31 @@ class ConsumerGroupProtocolTest {
                 .isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED);
         assertThat(Errors.forCode(describe(broker.connect("bob"), (short) 1, "g").groups().get(0).errorCode()))
                 .isEqualTo(Errors.NONE);
+    }
+
+    @Test
+    void listGroupsTellsTheTypeAndFiltersByItAndDescribeGroupsLeavesConsumerGroupsToConsumerGroupDescribe() {
+        heartbeat(admin, (short) 1, join("cg", "m", "payments"));
+        JoinGroupRequestData classicJoin = new JoinGroupRequestData().setGroupId("classic").setMemberId("")
+                .setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(10_000).setProtocolType("consumer");
+        classicJoin.protocols().add(new JoinGroupRequestData.JoinGroupRequestProtocol().setName("range")
+                .setMetadata(new byte[0]));
+        broker.connect(SecuredBroker.ADMIN_USER).sendOneWay(ApiKeys.JOIN_GROUP, (short) 3, classicJoin);
+
+        ListGroupsResponseData all = (ListGroupsResponseData) admin.send(ApiKeys.LIST_GROUPS, (short) 5,
+                new ListGroupsRequestData());
+        assertThat(all.groups()).extracting(g -> g.groupId() + ":" + g.groupType() + ":" + g.groupState() + ":"
+                + g.protocolType()).containsExactlyInAnyOrder("cg:consumer:Stable:consumer",
+                "classic:classic:PreparingRebalance:consumer");
+        ListGroupsResponseData consumers = (ListGroupsResponseData) admin.send(ApiKeys.LIST_GROUPS, (short) 5,
+                new ListGroupsRequestData().setTypesFilter(List.of("Consumer")));
+        assertThat(consumers.groups()).extracting(ListGroupsResponseData.ListedGroup::groupId).containsExactly("cg");
+        ListGroupsResponseData stable = (ListGroupsResponseData) admin.send(ApiKeys.LIST_GROUPS, (short) 4,
+                new ListGroupsRequestData().setStatesFilter(List.of("stable")));
+        assertThat(stable.groups()).extracting(ListGroupsResponseData.ListedGroup::groupId).containsExactly("cg");
+
+        DescribeGroupsResponseData described = (DescribeGroupsResponseData) admin.send(ApiKeys.DESCRIBE_GROUPS,
+                (short) 6, new DescribeGroupsRequestData().setGroups(List.of("cg")));
+        assertThat(Errors.forCode(described.groups().get(0).errorCode())).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
     }
 }
