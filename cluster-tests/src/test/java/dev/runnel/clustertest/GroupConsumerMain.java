@@ -21,6 +21,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.StaleMemberEpochException;
+import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -34,7 +36,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * <offset>} for every record processed. SIGTERM makes it leave the group cleanly, as a service
  * would on shutdown.
  *
- * <p>Arguments: bootstrap servers, group id, topic, output file, session timeout in ms.
+ * <p>Arguments: bootstrap servers, group id, topic, output file, session timeout in ms, and
+ * optionally the group protocol: {@code classic} (the default) or {@code consumer} (KIP-848, where
+ * the brokers' {@code group.consumer.*} settings set the session timeout and heartbeat interval).
  */
 public final class GroupConsumerMain {
 
@@ -42,18 +46,23 @@ public final class GroupConsumerMain {
     }
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        if (args.length != 5) {
-            System.err.println("usage: GroupConsumerMain <bootstrap> <group> <topic> <output file> <session timeout ms>");
+        if (args.length != 5 && args.length != 6) {
+            System.err.println("usage: GroupConsumerMain <bootstrap> <group> <topic> <output file> <session timeout ms>"
+                    + " [classic|consumer]");
             System.exit(2);
         }
         int sessionTimeoutMs = Integer.parseInt(args[4]);
+        String protocol = args.length == 6 ? args[5] : "classic";
         Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol);
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, args[0]);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, args[1]);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, sessionTimeoutMs);
-        config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Math.max(100, sessionTimeoutMs / 6));
+        if (protocol.equals("classic")) {
+            config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, sessionTimeoutMs);
+            config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Math.max(100, sessionTimeoutMs / 6));
+        }
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 200);
         config.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 5_000);
         config.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
@@ -106,7 +115,8 @@ public final class GroupConsumerMain {
             out.flush();
             try {
                 consumer.commitSync();
-            } catch (CommitFailedException | RebalanceInProgressException e) {
+            } catch (CommitFailedException | RebalanceInProgressException | StaleMemberEpochException
+                    | UnknownMemberIdException e) {
                 // The partitions moved before the commit: their next owner processes these records again.
             }
         }

@@ -36,6 +36,12 @@ final class GroupConsumerProcess implements AutoCloseable {
     /** Starts consumer {@code name} of {@code group} on {@code topic}, writing to {@code dir/name.out}. */
     static GroupConsumerProcess start(String name, Path dir, String bootstrap, String group, String topic,
             int sessionTimeoutMs) throws IOException {
+        return start(name, dir, bootstrap, group, topic, sessionTimeoutMs, "classic");
+    }
+
+    /** As {@link #start(String, Path, String, String, String, int)}, on group protocol {@code protocol} (classic, consumer). */
+    static GroupConsumerProcess start(String name, Path dir, String bootstrap, String group, String topic,
+            int sessionTimeoutMs, String protocol) throws IOException {
         Path output = dir.resolve(name + ".out");
         Path log = dir.resolve(name + ".log");
         String logback;
@@ -47,7 +53,7 @@ final class GroupConsumerProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(NodeProcess.java(), "-Xmx128m", "-XX:TieredStopAtLevel=1",
                 "-XX:+UseSerialGC", "-Dlogback.configurationFile=" + logback));
         command.addAll(ChildProcesses.watchedMain(System.getProperty("java.class.path"), GroupConsumerMain.class.getName()));
-        command.addAll(List.of(bootstrap, group, topic, output.toString(), Integer.toString(sessionTimeoutMs)));
+        command.addAll(List.of(bootstrap, group, topic, output.toString(), Integer.toString(sessionTimeoutMs), protocol));
         Files.writeString(output, "");
         Process process = ChildProcesses.start(new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile()));
