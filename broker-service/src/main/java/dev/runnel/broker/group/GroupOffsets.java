@@ -208,6 +208,17 @@ public final class GroupOffsets {
      */
     public CompletableFuture<FetchResult> fetch(String groupId, Collection<TopicPartition> partitions,
             boolean requireStable) {
+        return fetch(groupId, partitions, requireStable, null, -1);
+    }
+
+    /**
+     * {@link #fetch(String, Collection, boolean)} for a member of a consumer group (OffsetFetch v9,
+     * KIP-848): with a member epoch other than -1, the member must be the group's
+     * (UNKNOWN_MEMBER_ID) at that epoch (STALE_MEMBER_EPOCH), as Kafka checks; epoch -1 (the admin
+     * client, a consumer using {@code assign()}) reads without membership.
+     */
+    public CompletableFuture<FetchResult> fetch(String groupId, Collection<TopicPartition> partitions,
+            boolean requireStable, String memberId, int memberEpoch) {
         Errors error = groups.coordinatorError(groupId);
         if (error != Errors.NONE) {
             return CompletableFuture.completedFuture(new FetchResult(error, Map.of()));
@@ -218,6 +229,15 @@ public final class GroupOffsets {
         }
         return coordinator.<FetchResult>onQueue(group, e -> e == Errors.COORDINATOR_NOT_AVAILABLE
                 ? new FetchResult(Errors.NONE, Map.of()) : new FetchResult(e, Map.of()), (g, respond) -> {
+            if (g.isConsumerGroup() && memberEpoch != -1) {
+                ConsumerGroup.Member member = g.consumer().member(memberId);
+                Errors invalid = member == null ? Errors.UNKNOWN_MEMBER_ID
+                        : memberEpoch != member.assignment.memberEpoch() ? Errors.STALE_MEMBER_EPOCH : Errors.NONE;
+                if (invalid != Errors.NONE) {
+                    respond.accept(new FetchResult(invalid, Map.of()));
+                    return;
+                }
+            }
             Map<TopicPartition, OffsetAndMetadata> found = new LinkedHashMap<>();
             if (partitions == null) {
                 found.putAll(g.offsets());

@@ -120,7 +120,8 @@ final class GroupOffsetsHandler implements ApiHandler {
             for (OffsetFetchRequestData.OffsetFetchRequestGroup g : data.groups()) {
                 List<Map.Entry<String, List<Integer>>> topics = g.topics() == null ? null : g.topics().stream()
                         .map(t -> Map.entry(t.name(), t.partitionIndexes())).toList();
-                groups.add(fetchGroup(request.session(), g.groupId(), topics, requireStable, mayDescribe));
+                groups.add(fetchGroup(request.session(), g.groupId(), topics, requireStable, mayDescribe,
+                        version >= 9 ? g.memberId() : null, version >= 9 ? g.memberEpoch() : -1));
             }
             return CompletableFuture.allOf(groups.toArray(CompletableFuture[]::new)).thenApply(v -> {
                 OffsetFetchResponseData response = new OffsetFetchResponseData();
@@ -130,7 +131,8 @@ final class GroupOffsetsHandler implements ApiHandler {
         }
         List<Map.Entry<String, List<Integer>>> topics = data.topics() == null ? null : data.topics().stream()
                 .map(t -> Map.entry(t.name(), t.partitionIndexes())).toList();
-        return fetchGroup(request.session(), data.groupId(), topics, requireStable, mayDescribe).thenApply(group -> {
+        return fetchGroup(request.session(), data.groupId(), topics, requireStable, mayDescribe, null, -1)
+                .thenApply(group -> {
             OffsetFetchResponseData response = new OffsetFetchResponseData();
             if (version >= 2) {
                 response.setErrorCode(group.errorCode());
@@ -169,13 +171,13 @@ final class GroupOffsetsHandler implements ApiHandler {
      */
     private CompletableFuture<OffsetFetchResponseData.OffsetFetchResponseGroup> fetchGroup(Session session,
             String groupId, List<Map.Entry<String, List<Integer>>> topics, boolean requireStable,
-            Predicate<String> mayDescribe) {
+            Predicate<String> mayDescribe, String memberId, int memberEpoch) {
         if (!session.allowed(AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) {
             return CompletableFuture.completedFuture(new OffsetFetchResponseData.OffsetFetchResponseGroup()
                     .setGroupId(groupId).setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
         }
         if (topics == null) {
-            return offsets.fetch(groupId, null, requireStable).thenApply(r -> {
+            return offsets.fetch(groupId, null, requireStable, memberId, memberEpoch).thenApply(r -> {
                 OffsetFetchResponseData.OffsetFetchResponseGroup group = groupAnswer(groupId, null, r);
                 group.topics().removeIf(t -> !mayDescribe.test(t.name()));
                 return group;
@@ -184,7 +186,7 @@ final class GroupOffsetsHandler implements ApiHandler {
         List<Map.Entry<String, List<Integer>>> refused = topics.stream()
                 .filter(t -> !mayDescribe.test(t.getKey())).toList();
         List<TopicPartition> wanted = partitions(topics.stream().filter(t -> mayDescribe.test(t.getKey())).toList());
-        return offsets.fetch(groupId, wanted, requireStable).thenApply(r -> {
+        return offsets.fetch(groupId, wanted, requireStable, memberId, memberEpoch).thenApply(r -> {
             OffsetFetchResponseData.OffsetFetchResponseGroup group = groupAnswer(groupId, wanted, r);
             if (group.errorCode() == Errors.NONE.code()) {
                 for (Map.Entry<String, List<Integer>> t : refused) {

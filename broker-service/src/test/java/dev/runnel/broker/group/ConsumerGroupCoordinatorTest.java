@@ -583,7 +583,7 @@ class ConsumerGroupCoordinatorTest {
     }
 
     @Test
-    void membersCommitWithTheirMemberEpochAndAStaleOneIsRefused() {
+    void membersCommitAndFetchWithTheirMemberEpochAndAStaleOneIsRefused() {
         GroupOffsets offsets = offsets();
         Map<String, ConsumerHeartbeatResult> last = new HashMap<>();
         last.put("a", joins("a", "orders"));
@@ -601,6 +601,11 @@ class ConsumerGroupCoordinatorTest {
                 .as("an admin commit while the group has members").isEqualTo(Errors.UNKNOWN_MEMBER_ID);
         assertThat(offsets.fetch(GROUP, null).join().offsets().values()).extracting(OffsetAndMetadata::offset)
                 .containsExactly(10L);
+        assertThat(offsets.fetch(GROUP, null, false, "a", epoch).join().offsets()).hasSize(1);
+        assertThat(offsets.fetch(GROUP, null, false, "a", epoch - 1).join().error()).isEqualTo(Errors.STALE_MEMBER_EPOCH);
+        assertThat(offsets.fetch(GROUP, null, false, "zed", epoch).join().error()).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(offsets.fetch(GROUP, null, false, null, -1).join().error()).as("the admin client's")
+                .isEqualTo(Errors.NONE);
 
         for (String m : List.of("a", "b")) {
             heartbeat(new ConsumerHeartbeat(GROUP, m, -1, null, null, -1, null, null, null, null, "c", "/h"));
