@@ -132,7 +132,10 @@ final class MetadataHandler implements ApiHandler {
             String listener, short version, boolean allowAutoCreate, Session session, Predicate<String> clusterCreate) {
         String name = requested.name();
         Optional<TopicInfo> topic;
-        if (name == null) {
+        // By id (v12+): the name null, or empty as kafka-clients' consumer sends it to resolve the ids it is assigned.
+        boolean byId = name == null || (name.isEmpty() && requested.topicId() != null
+                && !Uuid.ZERO_UUID.equals(requested.topicId()));
+        if (byId) {
             Uuid id = requested.topicId();
             UUID wanted = new UUID(id.getMostSignificantBits(), id.getLeastSignificantBits());
             // By id through the cache's index, then from this request's view (the index may be a view newer).

@@ -19,6 +19,8 @@ import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterEach;
@@ -217,5 +219,19 @@ class ConsumerGroupProtocolTest {
         DescribeGroupsResponseData described = (DescribeGroupsResponseData) admin.send(ApiKeys.DESCRIBE_GROUPS,
                 (short) 6, new DescribeGroupsRequestData().setGroups(List.of("cg")));
         assertThat(Errors.forCode(described.groups().get(0).errorCode())).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
+    }
+
+    @Test
+    void metadataByTopicIdWithAnEmptyNameResolvesTheIdsAConsumerIsAssigned() {
+        // kafka-clients' consumer asks for the topic ids of its assignment with the name left empty.
+        MetadataRequestData request = new MetadataRequestData().setAllowAutoTopicCreation(false);
+        request.topics().add(new MetadataRequestData.MetadataRequestTopic().setName("").setTopicId(new Uuid(
+                SecuredBroker.PAYMENTS_ID.getMostSignificantBits(), SecuredBroker.PAYMENTS_ID.getLeastSignificantBits())));
+        request.topics().add(new MetadataRequestData.MetadataRequestTopic().setName("").setTopicId(Uuid.randomUuid()));
+
+        MetadataResponseData answer = (MetadataResponseData) admin.send(ApiKeys.METADATA, (short) 12, request);
+
+        assertThat(answer.topics()).extracting(t -> t.name() + ":" + Errors.forCode(t.errorCode()))
+                .containsExactlyInAnyOrder("payments:NONE", ":UNKNOWN_TOPIC_ID");
     }
 }
