@@ -103,8 +103,9 @@ class GroupCoordinatorConfiguration {
 
     @Bean
     GroupOffsets groupOffsets(GroupCoordinator groupCoordinator, GroupSettings settings, Clock clock,
-            Scheduler scheduler) {
-        GroupOffsets offsets = new GroupOffsets(groupCoordinator, clock, ConsumerSubscriptions::topics);
+            Scheduler scheduler, MetadataCache metadataCache) {
+        GroupOffsets offsets = new GroupOffsets(groupCoordinator, clock, ConsumerSubscriptions::topics,
+                name -> metadataCache.snapshot().topic(name).map(TopicInfo::topicId).orElse(null));
         scheduler.schedulePeriodically("offsets-expiry", offsets::expireOffsets, settings.retentionCheckInterval(),
                 settings.retentionCheckInterval());
         return offsets;

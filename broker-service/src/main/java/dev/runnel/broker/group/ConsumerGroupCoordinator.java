@@ -172,7 +172,7 @@ public final class ConsumerGroupCoordinator {
                 replacedTarget = cg.target(replaced);
                 MemberAssignment away = old.assignment;
                 current = new MemberAssignment(away.previousMemberEpoch(), away.previousMemberEpoch(),
-                        MemberState.STABLE, away.assigned(), PartitionSet.EMPTY);
+                        MemberState.STABLE, away.assigned(), PartitionSet.EMPTY, away.assignedAt());
             } else {
                 if (member == null && cg.members().size() >= groups.settings().maxGroupSize()) {
                     return refuse(Errors.GROUP_MAX_SIZE_REACHED, "The consumer group has reached its maximum size.");
@@ -284,7 +284,7 @@ public final class ConsumerGroupCoordinator {
             MemberAssignment a = member.assignment;
             MemberAssignment away = new MemberAssignment(ConsumerHeartbeat.STATIC_LEAVE,
                     a.memberEpoch() == ConsumerHeartbeat.STATIC_LEAVE ? a.previousMemberEpoch() : a.memberEpoch(),
-                    MemberState.STABLE, a.assigned(), PartitionSet.EMPTY);
+                    MemberState.STABLE, a.assigned(), PartitionSet.EMPTY, a.assignedAt());
             return new CoordinatorResult<>(List.of(new GroupRecord.CurrentMemberAssignment(g.groupId, r.memberId(),
                     away)), left);
         }

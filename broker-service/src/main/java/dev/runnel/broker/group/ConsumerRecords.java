@@ -3,7 +3,9 @@ package dev.runnel.broker.group;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedSet;
 import java.util.UUID;
 
@@ -17,6 +19,8 @@ final class ConsumerRecords {
     private static final short VALUE_VERSION = 0;
     /** ConsumerGroupMetadataValue's tagged field: the hash of the subscribed topics' metadata. */
     private static final int METADATA_HASH_TAG = 0;
+    /** The TopicPartitions struct's tagged field: the epoch each partition was assigned at (KIP-1251). */
+    private static final int ASSIGNMENT_EPOCHS_TAG = 0;
 
     private ConsumerRecords() {
     }
@@ -67,21 +71,46 @@ final class ConsumerRecords {
     private static byte[] assignmentValue(MemberAssignment a) {
         GroupRecordCodec.Writer w = new GroupRecordCodec.Writer().int16(VALUE_VERSION).int32(a.memberEpoch())
                 .int32(a.previousMemberEpoch()).int8(a.state().value);
-        partitions(w, a.assigned());
+        partitions(w, a.assigned(), a.assignedAt());
         partitions(w, a.pendingRevocation());
         return w.uvarint(0).bytes();
     }
 
     /** A compact array of {topic id, [partition], no tags}. */
     private static GroupRecordCodec.Writer partitions(GroupRecordCodec.Writer w, PartitionSet set) {
+        return partitions(w, set, Map.of());
+    }
+
+    /**
+     * A compact array of {topic id, [partition], tags}: when every partition of a topic has its
+     * assignment epoch, tagged field 0 holds them, aligned with the partitions (KIP-1251).
+     */
+    private static GroupRecordCodec.Writer partitions(GroupRecordCodec.Writer w, PartitionSet set,
+            Map<UUID, Map<Integer, Integer>> epochs) {
         w.uvarint(set.topics().size() + 1);
         for (var e : set.asMap().entrySet()) {
             SortedSet<Integer> ps = e.getValue();
             w.uuid(e.getKey()).uvarint(ps.size() + 1);
             ps.forEach(w::int32);
-            w.uvarint(0);
+            Map<Integer, Integer> topicEpochs = epochs.getOrDefault(e.getKey(), Map.of());
+            if (!topicEpochs.keySet().containsAll(ps)) {
+                w.uvarint(0);
+                continue;
+            }
+            int arrayBytes = uvarintSize(ps.size() + 1) + 4 * ps.size();
+            w.uvarint(1).uvarint(ASSIGNMENT_EPOCHS_TAG).uvarint(arrayBytes).uvarint(ps.size() + 1);
+            ps.forEach(p -> w.int32(topicEpochs.get(p)));
         }
         return w;
+    }
+
+    private static int uvarintSize(int v) {
+        int bytes = 1;
+        while ((v & ~0x7F) != 0) {
+            bytes++;
+            v >>>= 7;
+        }
+        return bytes;
     }
 
     // ---------------------------------------------------------------- decoding
@@ -160,22 +189,51 @@ final class ConsumerRecords {
         int epoch = v.getInt();
         int previous = v.getInt();
         MemberState state = MemberState.of(v.get());
-        PartitionSet assigned = partitions(v);
-        PartitionSet pending = partitions(v);
+        Map<UUID, Map<Integer, Integer>> epochs = new HashMap<>();
+        PartitionSet assigned = partitions(v, epochs);
+        PartitionSet pending = partitions(v, new HashMap<>());
         skipTags(v);
-        return new MemberAssignment(epoch, previous, state, assigned, pending);
+        return new MemberAssignment(epoch, previous, state, assigned, pending, epochs);
     }
 
     private static PartitionSet partitions(ByteBuffer v) {
+        return partitions(v, new HashMap<>());
+    }
+
+    /** Reads a compact array of {topic id, [partition], tags}, the assignment epochs (tag 0) into {@code epochs}. */
+    private static PartitionSet partitions(ByteBuffer v, Map<UUID, Map<Integer, Integer>> epochs) {
         int topics = arrayLength(v);
         PartitionSet.Builder b = new PartitionSet.Builder();
         for (int i = 0; i < topics; i++) {
             UUID topic = new UUID(v.getLong(), v.getLong());
             int count = arrayLength(v);
+            int[] partitions = new int[count];
             for (int j = 0; j < count; j++) {
-                b.add(topic, v.getInt());
+                partitions[j] = v.getInt();
+                b.add(topic, partitions[j]);
             }
-            skipTags(v);
+            int tags = uvarint(v);
+            for (int t = 0; t < tags; t++) {
+                int tag = uvarint(v);
+                int size = uvarint(v);
+                if (tag != ASSIGNMENT_EPOCHS_TAG) {
+                    skip(v, size);
+                    continue;
+                }
+                int end = v.position() + size;
+                int n = arrayLength(v);
+                Map<Integer, Integer> byPartition = new HashMap<>();
+                for (int j = 0; j < n; j++) {
+                    int e = v.getInt();
+                    if (j < count) {
+                        byPartition.put(partitions[j], e);
+                    }
+                }
+                if (n == count) {
+                    epochs.put(topic, byPartition);
+                }
+                v.position(end);
+            }
         }
         return b.build();
     }

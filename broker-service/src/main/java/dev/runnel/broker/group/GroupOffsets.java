@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -37,6 +38,7 @@ public final class GroupOffsets {
     private final GroupMetadataManager groups;
     private final Clock clock;
     private final Function<byte[], Set<String>> subscribedTopics;
+    private final Function<String, UUID> topicIds;
     private final LongAdder commits = new LongAdder();
 
     /**
@@ -44,10 +46,20 @@ public final class GroupOffsets {
      *                         OffsetDelete, which must not delete what a member consumes)
      */
     public GroupOffsets(GroupCoordinator coordinator, Clock clock, Function<byte[], Set<String>> subscribedTopics) {
+        this(coordinator, clock, subscribedTopics, name -> null);
+    }
+
+    /**
+     * @param topicIds a topic's id by name, or null (to check a consumer group member's commit
+     *                 against the epochs its partitions were assigned at)
+     */
+    public GroupOffsets(GroupCoordinator coordinator, Clock clock, Function<byte[], Set<String>> subscribedTopics,
+            Function<String, UUID> topicIds) {
         this.coordinator = coordinator;
         this.groups = coordinator.metadata();
         this.clock = clock;
         this.subscribedTopics = subscribedTopics;
+        this.topicIds = topicIds;
     }
 
     /** Offsets committed since this broker began (a metric). */
@@ -84,7 +96,8 @@ public final class GroupOffsets {
                 // A consumer group's member commits with its member epoch (KIP-848).
                 ConsumerGroup.Member member = g.consumer().member(memberId);
                 invalid = member == null ? Errors.UNKNOWN_MEMBER_ID
-                        : generationId != member.assignment.memberEpoch() ? Errors.STALE_MEMBER_EPOCH : Errors.NONE;
+                        : commitEpochIsValid(member.assignment, generationId, offsets.keySet()) ? Errors.NONE
+                        : Errors.STALE_MEMBER_EPOCH;
                 respondOrCommit(g, invalid, offsets, respond);
                 return;
             }
@@ -103,6 +116,29 @@ public final class GroupOffsets {
             }
             respondOrCommit(g, invalid, offsets, respond);
         });
+    }
+
+    /**
+     * Whether a consumer group member may commit {@code partitions} with {@code epoch}: its current
+     * epoch, or (KIP-1251) an older one if it has owned each partition since that epoch, so a
+     * commit sent just before a heartbeat bumped its epoch still counts. Partitions are matched by
+     * topic name through the ids the assignment knows.
+     */
+    private boolean commitEpochIsValid(MemberAssignment a, int epoch, Collection<TopicPartition> partitions) {
+        if (epoch == a.memberEpoch()) {
+            return true;
+        }
+        if (epoch > a.memberEpoch() || epoch < 0) {
+            return false;
+        }
+        for (TopicPartition tp : partitions) {
+            UUID topic = topicIds.apply(tp.topic());
+            int assignedAt = topic == null ? -1 : a.assignedAt(topic, tp.partition());
+            if (assignedAt < 0 || assignedAt > epoch) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Answers {@code invalid}, or commits the offsets and answers each partition's outcome. */

@@ -43,7 +43,7 @@ final class MemberReconciler {
         PartitionSet retain = held.intersect(target);
         if (!revoke.isEmpty()) {
             return new MemberAssignment(current.memberEpoch(), current.previousMemberEpoch(),
-                    MemberState.UNREVOKED_PARTITIONS, retain, revoke);
+                    MemberState.UNREVOKED_PARTITIONS, retain, revoke, current.epochsFor(retain, current.memberEpoch()));
         }
         PartitionSet toAssign = target.minus(held);
         PartitionSet unreleased = toAssign.filter((t, p) -> {
@@ -51,8 +51,9 @@ final class MemberReconciler {
             return owner != null && !owner.equals(memberId);
         });
         int previous = current.memberEpoch() != targetEpoch ? current.memberEpoch() : current.previousMemberEpoch();
+        PartitionSet assigned = retain.union(toAssign.minus(unreleased));
         return new MemberAssignment(targetEpoch, previous,
                 unreleased.isEmpty() ? MemberState.STABLE : MemberState.UNRELEASED_PARTITIONS,
-                retain.union(toAssign.minus(unreleased)), PartitionSet.EMPTY);
+                assigned, PartitionSet.EMPTY, current.epochsFor(assigned, targetEpoch));
     }
 }

@@ -575,7 +575,8 @@ class ConsumerGroupCoordinatorTest {
     // ---------------------------------------------------------------- offsets and admin
 
     GroupOffsets offsets() {
-        return new GroupOffsets(classic, clock, bytes -> Set.of());
+        return new GroupOffsets(classic, clock, bytes -> Set.of(), name -> view.byName(name).map(TopicsView.Topic::id)
+                .orElse(null));
     }
 
     static Map<TopicPartition, GroupOffsets.Commit> commitOf(int partition, long offset) {
@@ -593,8 +594,9 @@ class ConsumerGroupCoordinatorTest {
         int epoch = group().member("a").assignment.memberEpoch();
 
         assertThat(offsets.commit(GROUP, epoch, "a", null, commitOf(0, 10)).join().error()).isEqualTo(Errors.NONE);
-        assertThat(offsets.commit(GROUP, epoch - 1, "a", null, commitOf(0, 11)).join().error())
-                .isEqualTo(Errors.STALE_MEMBER_EPOCH);
+        int bs = group().member("b").assignment.assigned().partitions(ORDERS).first();
+        assertThat(offsets.commit(GROUP, epoch - 1, "a", null, commitOf(bs, 11)).join().error())
+                .as("an older epoch, for a partition a no longer owns").isEqualTo(Errors.STALE_MEMBER_EPOCH);
         assertThat(offsets.commit(GROUP, epoch, "zed", null, commitOf(0, 12)).join().error())
                 .isEqualTo(Errors.UNKNOWN_MEMBER_ID);
         assertThat(offsets.commit(GROUP, -1, "", null, commitOf(0, 13)).join().error())
@@ -630,5 +632,33 @@ class ConsumerGroupCoordinatorTest {
                 tuple(GROUP, "consumer", "Reconciling", "consumer"),
                 tuple("classic-group", "classic", "PreparingRebalance", "consumer"));
         assertThat(admin.describe(GROUP).join().error()).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
+    }
+
+    @Test
+    void aCommitSentJustBeforeAnEpochBumpCountsForThePartitionsTheMemberStillOwnsSinceThen() {
+        GroupOffsets offsets = offsets();
+        Map<String, ConsumerHeartbeatResult> last = new HashMap<>();
+        last.put("a", joins("a", "orders"));
+        settle(last);
+        assertThat(group().member("a").assignment.memberEpoch()).isEqualTo(1);
+        last.put("b", joins("b", "orders"));
+        Map<String, PartitionSet> owned = settle(last);
+        int now = group().member("a").assignment.memberEpoch();
+        assertThat(now).isGreaterThan(1);
+        int kept = owned.get("a").partitions(ORDERS).first();
+        int given = owned.get("b").partitions(ORDERS).first();
+
+        assertThat(offsets.commit(GROUP, 1, "a", null, commitOf(kept, 7)).join().error())
+                .as("a has owned it since epoch 1").isEqualTo(Errors.NONE);
+        assertThat(offsets.commit(GROUP, 1, "a", null, commitOf(given, 7)).join().error())
+                .as("a gave it up").isEqualTo(Errors.STALE_MEMBER_EPOCH);
+        assertThat(offsets.commit(GROUP, 1, "b", null, commitOf(given, 7)).join().error())
+                .as("b was given it after epoch 1").isEqualTo(Errors.STALE_MEMBER_EPOCH);
+        assertThat(offsets.commit(GROUP, now + 1, "a", null, commitOf(kept, 7)).join().error())
+                .isEqualTo(Errors.STALE_MEMBER_EPOCH);
+
+        failover();
+        assertThat(offsets().commit(GROUP, 1, "a", null, commitOf(kept, 8)).join().error())
+                .as("the assignment epochs are stored").isEqualTo(Errors.NONE);
     }
 }

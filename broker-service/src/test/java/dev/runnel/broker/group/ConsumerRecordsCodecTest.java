@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
@@ -103,5 +104,18 @@ class ConsumerRecordsCodecTest {
         v1[1] = 1;
         assertThatThrownBy(() -> GroupRecordCodec.decode(ByteBuffer.wrap(entry.key()), ByteBuffer.wrap(v1)))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void assignmentEpochsGoInTaggedFieldZeroOfEachTopicAlignedWithItsPartitions() {
+        // KIP-1251: the TopicPartitions struct's tag 0, a compact int32 array (3 bytes length+2, then two epochs)
+        assertLayout(new GroupRecord.CurrentMemberAssignment("g", "m", new MemberAssignment(7, 6, MemberState.STABLE,
+                ZERO_AND_THREE, PartitionSet.EMPTY, Map.of(TOPIC, Map.of(0, 2, 3, 7)))),
+                "0008" + "0001" + "67" + "0001" + "6d",
+                "0000" + "00000007" + "00000006" + "00"
+                        + "02" + TOPIC_HEX + "03" + "00000000" + "00000003" + "01" + "00" + "09" + "03" + "00000002"
+                        + "00000007"
+                        + "01"
+                        + "00");
     }
 }
