@@ -1,6 +1,7 @@
 package dev.runnel.broker;
 
 import java.time.Clock;
+import java.util.Collection;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -93,6 +94,12 @@ class GroupCoordinatorConfiguration {
             @Override
             public Optional<Topic> byId(UUID id) {
                 return metadataCache.topicById(id).map(GroupCoordinatorConfiguration::topic);
+            }
+
+            @Override
+            public Collection<String> names() {
+                return metadataCache.snapshot().topics().keySet().stream().filter(t -> !InternalTopics.isInternal(t))
+                        .toList();
             }
         });
     }

@@ -23,7 +23,10 @@ import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.SubscriptionPattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
@@ -42,7 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code kill -9}ed) against three in-JVM brokers: three consumers split 12 partitions, one is
  * killed and its partitions move to the other two once its session expires, and the broker
  * coordinating the group is stopped with the group carrying on. Every record is processed, and
- * none twice but the killed consumer's last uncommitted batch.
+ * none twice but the killed consumer's last uncommitted batch. A consumer subscribing with a
+ * regular expression ({@code SubscriptionPattern}) gets the partitions of the topics it matches.
  *
  * <p>Each run prints a {@code REBALANCE} line: the time from the kill until the survivors own every
  * partition again. The default build runs the consumer protocol (about 40 s); the comparison with
@@ -140,6 +144,20 @@ class ConsumerProtocolClusterTest {
         awaitAllCommitted(group, "orders");
         assertProcessedOnceButTheLastBatch("orders", consumers.get(1));
         assertThat(survivors).allMatch(GroupConsumerProcess::isAlive);
+
+        // A regular expression subscription (RE2 syntax, matched by the coordinator) gets every partition it matches.
+        int[] running = cluster.brokers().keySet().stream().mapToInt(Integer::intValue).toArray();
+        try (KafkaConsumer<byte[], byte[]> byPattern = KafkaClients.consumer(cluster.bootstrap(running), Map.of(
+                ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer", ConsumerConfig.GROUP_ID_CONFIG, "pattern-service"))) {
+            byPattern.subscribe(new SubscriptionPattern("ord.*"));
+            await("the pattern's member is assigned every partition of orders").atMost(DEADLINE)
+                    .until(() -> {
+                        byPattern.poll(Duration.ofMillis(100));
+                        return byPattern.assignment().size() == PARTITIONS;
+                    });
+            assertThat(describe("pattern-service").members().iterator().next().assignment().topicPartitions())
+                    .allMatch(tp -> tp.topic().equals("orders"));
+        }
     }
 
     @Test

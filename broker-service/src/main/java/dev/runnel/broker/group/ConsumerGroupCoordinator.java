@@ -15,9 +15,12 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +60,25 @@ public final class ConsumerGroupCoordinator {
     private final TopicsView topics;
     private final GroupSettings.ConsumerProtocol settings;
     private final Map<String, PartitionAssignor> assignors = new LinkedHashMap<>();
+    private final Patterns patterns = new Patterns();
+
+    /** Compiled regular expressions of subscriptions, kept while they are used (a bounded cache). */
+    private static final class Patterns {
+        private static final int MAX = 1_000;
+        private final Map<String, Pattern> compiled = new ConcurrentHashMap<>();
+
+        Pattern compile(String regex) {
+            Pattern p = compiled.get(regex);
+            if (p == null) {
+                p = Pattern.compile(regex);
+                if (compiled.size() >= MAX) {
+                    compiled.clear();
+                }
+                compiled.put(regex, p);
+            }
+            return p;
+        }
+    }
 
     public ConsumerGroupCoordinator(GroupCoordinator classic, Clock clock, Scheduler scheduler, TopicsView topics) {
         this.classic = classic;
@@ -85,6 +107,15 @@ public final class ConsumerGroupCoordinator {
             return CompletableFuture.completedFuture(ConsumerHeartbeatResult.error(Errors.UNSUPPORTED_ASSIGNOR,
                     "ServerAssignor " + r.serverAssignor() + " is not supported; supported assignors: "
                             + String.join(", ", assignors.keySet())));
+        }
+        if (r.subscribedTopicRegex() != null && !r.subscribedTopicRegex().isEmpty()) {
+            try {
+                patterns.compile(r.subscribedTopicRegex());
+            } catch (PatternSyntaxException e) {
+                return CompletableFuture.completedFuture(ConsumerHeartbeatResult.error(Errors.INVALID_REGULAR_EXPRESSION,
+                        "SubscribedTopicRegex `" + r.subscribedTopicRegex() + "` is not a valid regular expression: "
+                                + e.getMessage() + "."));
+            }
         }
         Errors error = groups.coordinatorError(r.groupId());
         if (error != Errors.NONE) {
@@ -118,9 +149,6 @@ public final class ConsumerGroupCoordinator {
         if (r.rackId() != null && r.rackId().isEmpty()) {
             return "RackId can't be empty.";
         }
-        if (r.subscribedTopicRegex() != null) {
-            return "SubscribedTopicRegex is not supported by this broker: subscribe to topic names.";
-        }
         int epoch = r.memberEpoch();
         if (epoch == ConsumerHeartbeat.JOIN) {
             if (r.rebalanceTimeoutMs() == -1) {
@@ -129,7 +157,7 @@ public final class ConsumerGroupCoordinator {
             if (r.ownedPartitions() == null || !r.ownedPartitions().isEmpty()) {
                 return "TopicPartitions must be empty when (re-)joining.";
             }
-            if (r.subscribedTopicNames() == null) {
+            if (r.subscribedTopicNames() == null && r.subscribedTopicRegex() == null) {
                 return "SubscribedTopicNames or SubscribedTopicRegex must be set in first request.";
             }
         } else if (epoch == ConsumerHeartbeat.STATIC_LEAVE) {
@@ -204,6 +232,7 @@ public final class ConsumerGroupCoordinator {
         }
         boolean subscriptionChanged = previousMetadata == null
                 || !new TreeSet<>(previousMetadata.subscribedTopicNames()).equals(new TreeSet<>(metadata.subscribedTopicNames()))
+                || !Objects.equals(previousMetadata.subscribedTopicRegex(), metadata.subscribedTopicRegex())
                 || !Objects.equals(previousMetadata.serverAssignor(), metadata.serverAssignor());
 
         Map<String, GroupRecord.StoredConsumerMember> view = subscriptions(cg);
@@ -258,7 +287,8 @@ public final class ConsumerGroupCoordinator {
                 r.clientId() == null ? "" : r.clientId(),
                 r.clientHost() == null ? "" : r.clientHost(),
                 r.subscribedTopicNames() != null ? r.subscribedTopicNames() : p.subscribedTopicNames(),
-                p.subscribedTopicRegex(),
+                r.subscribedTopicRegex() == null ? p.subscribedTopicRegex()
+                        : r.subscribedTopicRegex().isEmpty() ? null : r.subscribedTopicRegex(),
                 r.rebalanceTimeoutMs() != -1 ? r.rebalanceTimeoutMs() : p.rebalanceTimeoutMs(),
                 r.serverAssignor() != null ? r.serverAssignor() : p.serverAssignor());
     }
@@ -324,7 +354,7 @@ public final class ConsumerGroupCoordinator {
     private int newEpochAndTarget(ClassicGroup g, ConsumerGroup cg, Map<String, GroupRecord.StoredConsumerMember> view,
             Map<String, PartitionSet> targets, boolean membersChanged, List<GroupRecord> records) {
         TreeSet<String> subscribed = new TreeSet<>();
-        view.values().forEach(m -> subscribed.addAll(m.subscribedTopicNames()));
+        view.values().forEach(m -> subscribed.addAll(subscribedTopics(m)));
         long hash = metadataHash(subscribed);
         int groupEpoch = cg.groupEpoch();
         if (membersChanged || hash != cg.metadataHash() || !g.isConsumerGroup()) {
@@ -339,7 +369,7 @@ public final class ConsumerGroupCoordinator {
         Map<UUID, Integer> counts = new HashMap<>();
         view.forEach((memberId, m) -> {
             Set<UUID> ids = new TreeSet<>();
-            for (String name : m.subscribedTopicNames()) {
+            for (String name : subscribedTopics(m)) {
                 topics.byName(name).ifPresent(t -> {
                     ids.add(t.id());
                     counts.put(t.id(), t.partitions());
@@ -357,6 +387,31 @@ public final class ConsumerGroupCoordinator {
         }
         records.add(new GroupRecord.TargetAssignmentMetadata(g.groupId, groupEpoch));
         return groupEpoch;
+    }
+
+    /**
+     * The topics a member subscribes to: those it names, and the topics (internal ones aside) that
+     * its regular expression matches in full, in RE2 syntax as Kafka's (linear time, whatever the
+     * expression). Matches are resolved at each heartbeat of the group, so a topic created later
+     * joins the subscription (the metadata hash changes and the group epoch with it).
+     */
+    private Set<String> subscribedTopics(GroupRecord.StoredConsumerMember m) {
+        if (m.subscribedTopicRegex() == null) {
+            return new TreeSet<>(m.subscribedTopicNames());
+        }
+        Set<String> names = new TreeSet<>(m.subscribedTopicNames());
+        Pattern pattern;
+        try {
+            pattern = patterns.compile(m.subscribedTopicRegex());
+        } catch (PatternSyntaxException e) {
+            return names; // checked when it was subscribed; a stored one that does not compile matches nothing
+        }
+        for (String topic : topics.names()) {
+            if (pattern.matches(topic)) {
+                names.add(topic);
+            }
+        }
+        return names;
     }
 
     /** The assignor most members ask for, else the first configured. */

@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -309,10 +311,11 @@ public final class GroupOffsets {
         }
         return coordinator.<CommitResult>onQueue(group, e -> new CommitResult(e, Map.of()), (g, respond) -> {
             Set<String> subscribed = subscribedTopics(g);
+            List<Pattern> patterns = subscribedPatterns(g);
             Map<TopicPartition, Errors> results = new LinkedHashMap<>();
             List<TopicPartition> deletable = new ArrayList<>();
             for (TopicPartition tp : partitions) {
-                if (subscribed.contains(tp.topic())) {
+                if (subscribed.contains(tp.topic()) || patterns.stream().anyMatch(p -> p.matches(tp.topic()))) {
                     results.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
                 } else {
                     results.put(tp, Errors.NONE);
@@ -328,6 +331,24 @@ public final class GroupOffsets {
                 respond.accept(new CommitResult(Errors.NONE, results));
             });
         });
+    }
+
+    /** The regular expressions a consumer group's members subscribe to (RE2 syntax, matched in full). */
+    private static List<Pattern> subscribedPatterns(ClassicGroup g) {
+        if (!g.isConsumerGroup()) {
+            return List.of();
+        }
+        List<Pattern> patterns = new ArrayList<>();
+        for (ConsumerGroup.Member m : g.consumer().members()) {
+            if (m.metadata != null && m.metadata.subscribedTopicRegex() != null) {
+                try {
+                    patterns.add(Pattern.compile(m.metadata.subscribedTopicRegex()));
+                } catch (PatternSyntaxException e) {
+                    // checked when subscribed: a stored one that does not compile matches nothing
+                }
+            }
+        }
+        return patterns;
     }
 
     private Set<String> subscribedTopics(ClassicGroup g) {

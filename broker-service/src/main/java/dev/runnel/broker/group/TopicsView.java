@@ -1,5 +1,7 @@
 package dev.runnel.broker.group;
 
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -17,6 +19,9 @@ public interface TopicsView {
 
     Optional<Topic> byId(UUID id);
 
+    /** The names of every topic but the internal ones: what a regular expression subscription matches. */
+    Collection<String> names();
+
     /** No topics at all (tests of other APIs). */
     TopicsView NONE = new TopicsView() {
         @Override
@@ -27,6 +32,11 @@ public interface TopicsView {
         @Override
         public Optional<Topic> byId(UUID id) {
             return Optional.empty();
+        }
+
+        @Override
+        public Collection<String> names() {
+            return List.of();
         }
     };
 }

@@ -38,7 +38,8 @@
  * both: a consumer heartbeat to a classic group with members is GROUP_ID_NOT_FOUND, a JoinGroup to a
  * consumer group INCONSISTENT_GROUP_PROTOCOL; an empty classic group (offsets only) becomes a
  * consumer group at its first heartbeat. Members choose their ids and heartbeat with their epoch (0
- * joins, -1 leaves, -2 a static member's restart). A change of members, subscriptions or subscribed
+ * joins, -1 leaves, -2 a static member's restart), subscribed to topic names or a regular expression
+ * (RE2 syntax, matched against the topics at each heartbeat). A change of members, subscriptions or subscribed
  * topics' metadata bumps the group epoch; the assignor ({@code uniform} by default, or
  * {@code range}) then computes the target assignment at that epoch, and each member reconciles
  * towards its part on its own heartbeats: it revokes first (UNREVOKED_PARTITIONS, its epoch held
@@ -49,8 +50,8 @@
  * operations of one consumer group write one at a time: each decides on the state the previous
  * one's replayed records left. Sessions ({@code group.consumer.session.timeout.ms}) and revocation
  * deadlines (the member's rebalance timeout) are timers on the group's queue, started afresh when a
- * coordinator loads the group. Not served: regular expression subscriptions (INVALID_REQUEST),
- * classic-protocol members inside a consumer group (Kafka's online migration), rack-aware assignment.
+ * coordinator loads the group. Not served: classic-protocol members inside a consumer group
+ * (Kafka's online migration), rack-aware assignment, filtering regex matches by the member's ACLs.
  *
  * <p><b>One apply path.</b> An operation that persists decides its records and its answer first
  * ({@link dev.runnel.broker.group.CoordinatorResult}) without changing the group; once

@@ -33,7 +33,9 @@ import dev.runnel.cluster.TopicInfo;
  * GROUP_AUTHORIZATION_FAILED) and DESCRIBE on every topic it subscribes to (else
  * TOPIC_AUTHORIZATION_FAILED), and a refused heartbeat changes nothing; describing a group needs
  * DESCRIBE on it, and a group whose members subscribe to or are assigned a topic the connection
- * may not describe is answered TOPIC_AUTHORIZATION_FAILED.
+ * may not describe is answered TOPIC_AUTHORIZATION_FAILED. The topics a regular expression
+ * subscription matches are not filtered by the member's DESCRIBE ACLs (Kafka's are); Fetch still
+ * needs READ on each.
  */
 final class ConsumerGroupHandler implements ApiHandler {
 

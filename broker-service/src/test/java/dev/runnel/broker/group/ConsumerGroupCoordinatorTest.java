@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,11 @@ class ConsumerGroupCoordinatorTest {
         @Override
         public Optional<Topic> byId(UUID id) {
             return topics.values().stream().filter(t -> t.id().equals(id)).findFirst();
+        }
+
+        @Override
+        public Collection<String> names() {
+            return List.copyOf(topics.keySet());
         }
     };
     GroupMetadataManager manager;
@@ -232,12 +238,17 @@ class ConsumerGroupCoordinatorTest {
     }
 
     @Test
-    void anUnknownAssignorARegexAndAMalformedJoinAreRefused() {
+    void anUnknownAssignorABadRegexAndAMalformedJoinAreRefused() {
         assertThat(heartbeat(join("a", null, "sticky", "orders")).error()).isEqualTo(Errors.UNSUPPORTED_ASSIGNOR);
         ConsumerHeartbeatResult regex = heartbeat(new ConsumerHeartbeat(GROUP, "a", 0, null, null, REBALANCE_MS, null,
-                "ord.*", null, PartitionSet.EMPTY, "c", "/h"));
-        assertThat(regex.error()).isEqualTo(Errors.INVALID_REQUEST);
+                "ord(ers", null, PartitionSet.EMPTY, "c", "/h"));
+        assertThat(regex.error()).isEqualTo(Errors.INVALID_REGULAR_EXPRESSION);
         assertThat(regex.errorMessage()).contains("SubscribedTopicRegex");
+        assertThat(heartbeat(new ConsumerHeartbeat(GROUP, "a", 0, null, null, REBALANCE_MS, null, "(a+)+\\1", null,
+                PartitionSet.EMPTY, "c", "/h")).error()).as("a backreference is not RE2")
+                .isEqualTo(Errors.INVALID_REGULAR_EXPRESSION);
+        assertThat(heartbeat(new ConsumerHeartbeat(GROUP, "a", 0, null, null, REBALANCE_MS, null, null, null,
+                PartitionSet.EMPTY, "c", "/h")).error()).as("neither names nor a regex").isEqualTo(Errors.INVALID_REQUEST);
         assertThat(heartbeat(new ConsumerHeartbeat(GROUP, "", 0, null, null, REBALANCE_MS, List.of("orders"), null,
                 null, PartitionSet.EMPTY, "c", "/h")).error()).isEqualTo(Errors.INVALID_REQUEST);
         assertThat(heartbeat(new ConsumerHeartbeat(GROUP, "a", 0, null, null, -1, List.of("orders"), null,
@@ -632,6 +643,51 @@ class ConsumerGroupCoordinatorTest {
                 tuple(GROUP, "consumer", "Reconciling", "consumer"),
                 tuple("classic-group", "classic", "PreparingRebalance", "consumer"));
         assertThat(admin.describe(GROUP).join().error()).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
+    }
+
+    // ---------------------------------------------------------------- regular expressions
+
+    static ConsumerHeartbeat joinByRegex(String memberId, String regex) {
+        return new ConsumerHeartbeat(GROUP, memberId, 0, null, null, REBALANCE_MS, null, regex, null,
+                PartitionSet.EMPTY, "client-" + memberId, "/10.0.0.1");
+    }
+
+    @Test
+    void aRegexSubscribesToEveryTopicItMatchesInFullAndToTopicsCreatedLater() {
+        topics.put("orders-eu", new TopicsView.Topic(UUID.randomUUID(), "orders-eu", 2));
+        Map<String, ConsumerHeartbeatResult> last = new HashMap<>();
+        last.put("a", heartbeat(joinByRegex("a", "orders.*")));
+        Map<String, PartitionSet> owned = settle(last);
+        assertThat(owned.get("a").size()).as("orders (12) and orders-eu (2), not payments").isEqualTo(14);
+        int epoch = group().groupEpoch();
+
+        UUID us = UUID.randomUUID();
+        topics.put("orders-us", new TopicsView.Topic(us, "orders-us", 3));
+        topics.put("not-orders", new TopicsView.Topic(UUID.randomUUID(), "not-orders", 3));
+        owned = settle(last);
+
+        assertThat(group().groupEpoch()).isEqualTo(epoch + 1);
+        assertThat(owned.get("a").partitions(us)).containsExactly(0, 1, 2);
+        assertThat(owned.get("a").size()).isEqualTo(17);
+        assertThat(coordinator.describe(GROUP).join().members().get(0).subscribedTopicRegex()).isEqualTo("orders.*");
+        GroupOffsets offsets = offsets();
+        offsets.commit(GROUP, group().member("a").assignment.memberEpoch(), "a", null, commitOf(0, 5)).join();
+        assertThat(offsets.delete(GROUP, List.of(new TopicPartition("orders", 0))).join().partitions())
+                .as("a topic the regex matches is consumed").containsValue(Errors.GROUP_SUBSCRIBED_TO_TOPIC);
+    }
+
+    @Test
+    void anEmptyRegexClearsTheRegexSubscriptionForTopicNames() {
+        Map<String, ConsumerHeartbeatResult> last = new HashMap<>();
+        last.put("a", heartbeat(joinByRegex("a", "pay.*")));
+        assertThat(settle(last).get("a")).isEqualTo(new PartitionSet.Builder().add(PAYMENTS, 0).add(PAYMENTS, 1).build());
+
+        ConsumerHeartbeatResult switched = heartbeat(new ConsumerHeartbeat(GROUP, "a", last.get("a").memberEpoch(), null,
+                null, -1, List.of("orders"), "", null, null, "c", "/h"));
+        last.put("a", switched);
+
+        assertThat(group().member("a").metadata.subscribedTopicRegex()).isNull();
+        assertThat(settle(last).get("a")).isEqualTo(orderRange(0, 12));
     }
 
     @Test

@@ -134,12 +134,19 @@ class ConsumerGroupProtocolTest {
     }
 
     @Test
-    void aRegexSubscriptionIsAnsweredInvalidRequestWithAReason() {
+    void aRegexSubscriptionAtVersionOneGetsTheTopicsItMatchesAndABadOneIsRefused() {
         ConsumerGroupHeartbeatResponseData r = heartbeat(admin, (short) 1, join("g", "m").setSubscribedTopicNames(null)
                 .setSubscribedTopicRegex("pay.*"));
 
-        assertThat(Errors.forCode(r.errorCode())).isEqualTo(Errors.INVALID_REQUEST);
-        assertThat(r.errorMessage()).contains("SubscribedTopicRegex");
+        assertThat(Errors.forCode(r.errorCode())).isEqualTo(Errors.NONE);
+        assertThat(r.assignment().topicPartitions()).hasSize(1);
+        assertThat(r.assignment().topicPartitions().get(0).topicId()).isEqualTo(new Uuid(
+                SecuredBroker.PAYMENTS_ID.getMostSignificantBits(), SecuredBroker.PAYMENTS_ID.getLeastSignificantBits()));
+        assertThat(describe(admin, (short) 1, "g").groups().get(0).members().get(0).subscribedTopicRegex())
+                .isEqualTo("pay.*");
+        ConsumerGroupHeartbeatResponseData bad = heartbeat(admin, (short) 1, join("g", "m2")
+                .setSubscribedTopicNames(null).setSubscribedTopicRegex("pay(("));
+        assertThat(Errors.forCode(bad.errorCode())).isEqualTo(Errors.INVALID_REGULAR_EXPRESSION);
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -192,6 +193,12 @@ final class SecuredBroker implements AutoCloseable {
             @Override
             public Optional<Topic> byId(UUID id) {
                 return metadata.topicById(id).map(t -> new Topic(t.topicId(), t.name(), t.partitions().size()));
+            }
+
+            @Override
+            public Collection<String> names() {
+                return metadata.snapshot().topics().keySet().stream().filter(t -> !InternalTopics.isInternal(t))
+                        .toList();
             }
         });
         groupMetadata.becameLeader(0);
