@@ -469,11 +469,16 @@ final class ClassicGroup {
     }
 
     /** The consumer protocol's state, made when a consumer group record is replayed into a group without it. */
-    ConsumerGroup replayConsumer() {
+    ConsumerGroup replayConsumer(long nowMs) {
         if (consumer == null) {
-            consumer = new ConsumerGroup();
+            consumer = new ConsumerGroup(nowMs);
         }
         return consumer;
+    }
+
+    /** Since when the group has been empty, for its offsets' expiry: a classic group's state time, or a consumer group's. */
+    long emptySinceMs() {
+        return consumer != null ? consumer.emptySinceMs() : stateTimestampMs;
     }
 
     @Override

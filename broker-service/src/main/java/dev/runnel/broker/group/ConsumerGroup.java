@@ -59,6 +59,8 @@ final class ConsumerGroup {
     }
 
     private int groupEpoch;
+    /** Since when the group has had no members (soft state: on load, the load's time). */
+    private long emptySinceMs;
     private long metadataHash;
     private int assignmentEpoch;
     private final Map<String, Member> members = new LinkedHashMap<>();
@@ -148,9 +150,21 @@ final class ConsumerGroup {
         metadataHash = stored.metadataHash();
     }
 
-    void replayMemberMetadata(String memberId, GroupRecord.StoredConsumerMember stored) {
+    /** Since when the group has had no members: what an empty group's offsets expire from. */
+    long emptySinceMs() {
+        return emptySinceMs;
+    }
+
+    ConsumerGroup(long nowMs) {
+        this.emptySinceMs = nowMs;
+    }
+
+    void replayMemberMetadata(String memberId, GroupRecord.StoredConsumerMember stored, long nowMs) {
         if (stored == null) {
             Member gone = members.remove(memberId);
+            if (members.isEmpty()) {
+                emptySinceMs = nowMs;
+            }
             if (gone != null) {
                 gone.cancelTimers();
                 if (gone.metadata != null && gone.instanceId() != null

@@ -174,7 +174,7 @@ public final class ConsumerGroupCoordinator {
         if (!g.isConsumerGroup() && !g.isEmpty()) {
             return refuse(Errors.GROUP_ID_NOT_FOUND, "Group " + g.groupId + " is not a consumer group.");
         }
-        ConsumerGroup cg = g.isConsumerGroup() ? g.consumer() : new ConsumerGroup();
+        ConsumerGroup cg = g.isConsumerGroup() ? g.consumer() : new ConsumerGroup(clock.millis());
         if (r.memberEpoch() == ConsumerHeartbeat.LEAVE || r.memberEpoch() == ConsumerHeartbeat.STATIC_LEAVE) {
             return decideLeave(g, cg, r);
         }

@@ -279,16 +279,16 @@ public final class GroupMetadataManager {
             if (metadata.value() == null) {
                 group.replayDeletion(clock.millis());
             } else {
-                group.replayConsumer().replayGroup(metadata.value());
+                group.replayConsumer(clock.millis()).replayGroup(metadata.value());
             }
         } else if (record instanceof GroupRecord.ConsumerMemberMetadata member) {
-            group.replayConsumer().replayMemberMetadata(member.memberId(), member.value());
+            group.replayConsumer(clock.millis()).replayMemberMetadata(member.memberId(), member.value(), clock.millis());
         } else if (record instanceof GroupRecord.TargetAssignmentMetadata target) {
-            group.replayConsumer().replayTargetEpoch(target.assignmentEpoch());
+            group.replayConsumer(clock.millis()).replayTargetEpoch(target.assignmentEpoch());
         } else if (record instanceof GroupRecord.TargetAssignmentMember target) {
-            group.replayConsumer().replayTarget(target.memberId(), target.partitions());
+            group.replayConsumer(clock.millis()).replayTarget(target.memberId(), target.partitions());
         } else if (record instanceof GroupRecord.CurrentMemberAssignment current) {
-            group.replayConsumer().replayCurrentAssignment(current.memberId(), current.value());
+            group.replayConsumer(clock.millis()).replayCurrentAssignment(current.memberId(), current.value());
         }
     }
 

@@ -389,7 +389,7 @@ public final class GroupOffsets {
                 Map<TopicPartition, OffsetAndMetadata> expired = new HashMap<>();
                 group.offsets().forEach((tp, o) -> {
                     long expiresAt = o.expireTimestamp() >= 0 ? o.expireTimestamp()
-                            : Math.max(o.commitTimestamp(), group.stateTimestampMs()) + retention;
+                            : Math.max(o.commitTimestamp(), group.emptySinceMs()) + retention;
                     if (now >= expiresAt && !group.offsetStore().isPending(tp)) {
                         expired.put(tp, o);
                     }

@@ -717,4 +717,31 @@ class ConsumerGroupCoordinatorTest {
         assertThat(offsets().commit(GROUP, 1, "a", null, commitOf(kept, 8)).join().error())
                 .as("the assignment epochs are stored").isEqualTo(Errors.NONE);
     }
+
+    @Test
+    void aConsumerGroupsOffsetsDoNotExpireWhileItHasMembersAndExpireARetentionAfterItEmptied() {
+        GroupOffsets offsets = offsets();
+        Map<String, ConsumerHeartbeatResult> last = new HashMap<>();
+        last.put("a", joins("a", "orders"));
+        settle(last);
+        offsets.commit(GROUP, last.get("a").memberEpoch(), "a", null, commitOf(0, 42)).join();
+
+        for (int day = 0; day < 8; day++) { // a keeps heartbeating, never commits again
+            for (int beat = 0; beat < 24 * 60 * 12; beat += 8) {
+                scheduler.advance(Duration.ofSeconds(40));
+                beat("a", last.get("a").memberEpoch(), null);
+            }
+            offsets.expireOffsets();
+        }
+        assertThat(offsets.fetch(GROUP, null).join().offsets()).as("kept while a member consumes").hasSize(1);
+
+        heartbeat(new ConsumerHeartbeat(GROUP, "a", -1, null, null, -1, null, null, null, null, "c", "/h"));
+        scheduler.advance(Duration.ofDays(6));
+        offsets.expireOffsets();
+        assertThat(offsets.fetch(GROUP, null).join().offsets()).as("the retention runs from when it emptied").hasSize(1);
+        scheduler.advance(Duration.ofDays(1));
+        offsets.expireOffsets();
+        assertThat(offsets.fetch(GROUP, null).join().offsets()).isEmpty();
+        assertThat(manager.group(GROUP)).as("an empty group without offsets goes").isNull();
+    }
 }
