@@ -46,7 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
  * killed and its partitions move to the other two once its session expires, and the broker
  * coordinating the group is stopped with the group carrying on. Every record is processed, and
  * none twice but the killed consumer's last uncommitted batch. A consumer subscribing with a
- * regular expression ({@code SubscriptionPattern}) gets the partitions of the topics it matches.
+ * regular expression ({@code SubscriptionPattern}) gets the partitions of the topics it matches,
+ * and {@code kafka-consumer-groups} lists, describes, resets and deletes a consumer-protocol group.
  *
  * <p>Each run prints a {@code REBALANCE} line: the time from the kill until the survivors own every
  * partition again. The default build runs the consumer protocol (about 40 s); the comparison with
@@ -158,6 +159,11 @@ class ConsumerProtocolClusterTest {
             assertThat(describe("pattern-service").members().iterator().next().assignment().topicPartitions())
                     .allMatch(tp -> tp.topic().equals("orders"));
         }
+
+        // kafka-consumer-groups itself: list, describe with lag, refuse to delete while a member is in,
+        // reset offsets, delete, on a consumer-protocol group.
+        KafkaCliToolsTest.consumerGroupsListDescribeResetDelete(KafkaTools.locate(dir), cluster.bootstrap(running),
+                running.length, "cli-orders", "cli-service", "consumer");
     }
 
     @Test

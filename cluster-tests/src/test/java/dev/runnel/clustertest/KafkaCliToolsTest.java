@@ -220,10 +220,16 @@ class KafkaCliToolsTest {
      */
     static void consumerGroupsListDescribeResetDelete(KafkaTools tools, String bootstrap, int brokers, String topic,
             String group) throws Exception {
+        consumerGroupsListDescribeResetDelete(tools, bootstrap, brokers, topic, group, "classic");
+    }
+
+    /** The same with a member on group protocol {@code protocol} ({@code classic}, or KIP-848's {@code consumer}). */
+    static void consumerGroupsListDescribeResetDelete(KafkaTools tools, String bootstrap, int brokers, String topic,
+            String group, String protocol) throws Exception {
         createTopic(bootstrap, topic, 3, Math.min(3, brokers));
         produce(tools, bootstrap, topic, keyedLines(30));
         try (Admin admin = KafkaClients.admin(bootstrap)) {
-            try (KafkaConsumer<byte[], byte[]> member = groupMember(bootstrap, group)) {
+            try (KafkaConsumer<byte[], byte[]> member = groupMember(bootstrap, group, protocol)) {
                 member.subscribe(List.of(topic));
                 List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>();
                 await(group + " reads all 30 lines").atMost(TOOL_DEADLINE).pollInterval(Duration.ZERO)
@@ -318,8 +324,9 @@ class KafkaCliToolsTest {
         return cell.equals("-") ? -1 : Long.parseLong(cell);
     }
 
-    private static KafkaConsumer<byte[], byte[]> groupMember(String bootstrap, String group) {
+    private static KafkaConsumer<byte[], byte[]> groupMember(String bootstrap, String group, String protocol) {
         Map<String, Object> config = new java.util.HashMap<>();
+        config.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol);
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, group + "-member");
