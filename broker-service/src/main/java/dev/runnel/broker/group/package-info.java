@@ -20,7 +20,8 @@
  *    SyncGroups          the leader's assignment: written, replayed, handed out
  *    Rebalancer          rebalance phases and timers (initial delay, join, sync)
  *    MemberSessions      session timers, Heartbeat
- *  ConsumerGroupCoordinator  ConsumerGroupHeartbeat, ConsumerGroupDescribe; sessions, revocation deadlines
+ *  ConsumerGroupCoordinator  ConsumerGroupHeartbeat, ConsumerGroupDescribe entry; sessions, revocation deadlines
+ *    ConsumerHeartbeats  a heartbeat's records and answer: members, group epoch, target (the assignor)
  *    MemberReconciler    a member's next assignment: revoke first, assign what nobody else holds
  *    UniformAssignor, RangeAssignor  the server-side assignors (PartitionAssignor)
  *  GroupOffsets          OffsetCommit, OffsetFetch (RequireStable), OffsetDelete, offset expiry
