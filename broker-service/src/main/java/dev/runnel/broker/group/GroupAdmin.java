@@ -39,7 +39,25 @@ public final class GroupAdmin {
 
     /** A group as DescribeGroups shows it, with its committed offsets for operators. */
     public record Description(Errors error, String groupId, GroupState state, String protocolType, String protocolName,
-            int generationId, List<MemberDescription> members, Map<TopicPartition, OffsetAndMetadata> offsets) {
+            int generationId, List<MemberDescription> members, Map<TopicPartition, OffsetAndMetadata> offsets,
+            String type, String stateName) {
+
+        /**
+         * A classic group's description ({@code type} classic, {@code stateName} its state's name).
+         * A consumer group (type consumer) has its state's name as Kafka names it (Empty, Assigning,
+         * Reconciling, Stable), {@code state} the nearest classic one (Empty or Stable), its group
+         * epoch as generation and no member metadata: the operators' views show it, DescribeGroups
+         * does not (Kafka answers GROUP_ID_NOT_FOUND there).
+         */
+        public Description(Errors error, String groupId, GroupState state, String protocolType, String protocolName,
+                int generationId, List<MemberDescription> members, Map<TopicPartition, OffsetAndMetadata> offsets) {
+            this(error, groupId, state, protocolType, protocolName, generationId, members, offsets, CLASSIC,
+                    state.kafkaName());
+        }
+
+        public boolean isConsumerGroup() {
+            return CONSUMER.equals(type);
+        }
     }
 
     /** Every group this broker coordinates now (loaded partitions only). */
@@ -74,8 +92,14 @@ public final class GroupAdmin {
         return coordinator.<Description>onQueue(group, e -> missing(groupId, e == Errors.COORDINATOR_NOT_AVAILABLE
                 ? Errors.GROUP_ID_NOT_FOUND : e), (g, respond) -> {
             if (g.isConsumerGroup()) {
-                // Kafka's answer: DescribeGroups describes classic groups only (ConsumerGroupDescribe the others).
-                respond.accept(missing(groupId, Errors.GROUP_ID_NOT_FOUND));
+                ConsumerGroup cg = g.consumer();
+                List<MemberDescription> members = new ArrayList<>();
+                cg.members().stream().filter(m -> m.metadata != null).forEach(m -> members.add(new MemberDescription(
+                        m.memberId, m.instanceId(), m.metadata.clientId(), m.metadata.clientHost(), new byte[0],
+                        new byte[0])));
+                respond.accept(new Description(Errors.NONE, g.groupId, cg.isEmpty() ? GroupState.EMPTY
+                        : GroupState.STABLE, CONSUMER, "", cg.groupEpoch(), members, Map.copyOf(g.offsets()), CONSUMER,
+                        cg.stateName()));
                 return;
             }
             boolean stable = g.is(GroupState.STABLE);

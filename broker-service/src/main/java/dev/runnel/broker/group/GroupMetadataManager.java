@@ -135,9 +135,13 @@ public final class GroupMetadataManager {
         return groups.values();
     }
 
-    /** How many groups served here are in {@code state} (a metric). */
+    /**
+     * How many groups served here are in {@code state} (a metric); a consumer group counts as Empty
+     * without members, else Stable.
+     */
     public long countInState(GroupState state) {
-        return groups.values().stream().filter(g -> g.is(state)).count();
+        return groups.values().stream().filter(g -> g.isConsumerGroup()
+                ? state == (g.consumer().isEmpty() ? GroupState.EMPTY : GroupState.STABLE) : g.is(state)).count();
     }
 
     /** Forgets a group that was deleted or has expired. */

@@ -84,7 +84,7 @@ public class GroupViews {
             offsets.add(new GroupView.PartitionOffset(e.getKey().topic(), e.getKey().partition(), e.getValue().offset(),
                     e.getValue().metadata(), highWatermark, lag));
         }
-        return Optional.of(new GroupView(d.groupId(), d.state().kafkaName(), d.protocolType(), d.protocolName(),
+        return Optional.of(new GroupView(d.groupId(), d.stateName(), d.protocolType(), d.protocolName(),
                 d.generationId(), brokerId, members, offsets, total));
     }
 

@@ -3,6 +3,7 @@ package dev.runnel.broker.protocol;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
@@ -18,6 +19,7 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
 import dev.runnel.broker.group.GroupAdmin;
+import dev.runnel.broker.group.GroupState;
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.security.AclOperation;
 import dev.runnel.broker.security.Authorizer;
@@ -102,8 +104,10 @@ final class GroupAdminHandler implements ApiHandler {
                 each.add(CompletableFuture.completedFuture(refused(groupId)));
                 continue;
             }
-            each.add(admin.describe(groupId).thenApply(d -> described(d, version, data.includeAuthorizedOperations(),
-                    session)));
+            // Kafka's answer: DescribeGroups describes classic groups only (ConsumerGroupDescribe the others).
+            each.add(admin.describe(groupId).thenApply(d -> described(d.isConsumerGroup() ? new GroupAdmin.Description(
+                    Errors.GROUP_ID_NOT_FOUND, groupId, GroupState.DEAD, "", "", -1, List.of(), Map.of()) : d, version,
+                    data.includeAuthorizedOperations(), session)));
         }
         return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v -> {
             DescribeGroupsResponseData response = new DescribeGroupsResponseData();

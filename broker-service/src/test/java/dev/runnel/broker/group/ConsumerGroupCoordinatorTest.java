@@ -631,7 +631,7 @@ class ConsumerGroupCoordinatorTest {
     }
 
     @Test
-    void listingsTellTheTypeAndTheConsumerGroupsStateAndDescribeGroupsDoesNotDescribeIt() {
+    void listingsAndDescriptionsTellTheTypeAndTheConsumerGroupsState() {
         GroupAdmin admin = new GroupAdmin(classic);
         joins("a", "orders");
         joins("b", "orders");
@@ -642,7 +642,11 @@ class ConsumerGroupCoordinatorTest {
                 GroupAdmin.Listing::state, GroupAdmin.Listing::protocolType).containsExactlyInAnyOrder(
                 tuple(GROUP, "consumer", "Reconciling", "consumer"),
                 tuple("classic-group", "classic", "PreparingRebalance", "consumer"));
-        assertThat(admin.describe(GROUP).join().error()).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
+        GroupAdmin.Description described = admin.describe(GROUP).join();
+        assertThat(described.isConsumerGroup()).as("for the operators' views").isTrue();
+        assertThat(described.stateName()).isEqualTo("Reconciling");
+        assertThat(described.members()).extracting(GroupAdmin.MemberDescription::memberId)
+                .containsExactlyInAnyOrder("a", "b");
     }
 
     // ---------------------------------------------------------------- regular expressions
