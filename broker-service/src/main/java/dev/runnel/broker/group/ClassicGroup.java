@@ -476,6 +476,18 @@ final class ClassicGroup {
         return consumer;
     }
 
+    /**
+     * Applies a consumer group's metadata tombstone: the group is no longer a consumer group. Its
+     * offsets stay (a deletion writes theirs first): an empty consumer group that a classic member
+     * joins becomes a classic group with them, as in Kafka.
+     */
+    void replayConsumerDeletion() {
+        if (consumer != null) {
+            consumer.cancelTimers();
+            consumer = null;
+        }
+    }
+
     /** Since when the group has been empty, for its offsets' expiry: a classic group's state time, or a consumer group's. */
     long emptySinceMs() {
         return consumer != null ? consumer.emptySinceMs() : stateTimestampMs;

@@ -81,11 +81,44 @@ public final class GroupCoordinator {
         }
         return onQueue(group, e -> JoinResult.error(r.memberId(), e), (g, respond) -> {
             if (g.isConsumerGroup()) {
-                // A consumer group (KIP-848) takes no classic member: Kafka's answer when classic members are not allowed.
-                respond.accept(JoinResult.error(r.memberId(), Errors.INCONSISTENT_GROUP_PROTOCOL));
+                convertThenJoin(g, r, newMember, respond);
                 return;
             }
             joins.join(g, r, newMember, respond);
+        });
+    }
+
+    /**
+     * A JoinGroup to a consumer group (KIP-848): a non-empty one takes no classic member
+     * (INCONSISTENT_GROUP_PROTOCOL, Kafka's answer when classic members are not allowed in it); an
+     * empty one becomes a classic group with its offsets, as in Kafka, once the tombstones of its
+     * consumer group records are written and replayed, and the member joins it. Consumer heartbeats
+     * arriving meanwhile wait for the conversion.
+     */
+    private void convertThenJoin(ClassicGroup g, JoinRequest r, boolean newMember, Consumer<JoinResult> respond) {
+        if (!g.consumer().isEmpty() || g.consumerWriteInFlight) {
+            respond.accept(JoinResult.error(r.memberId(), Errors.INCONSISTENT_GROUP_PROTOCOL));
+            return;
+        }
+        List<GroupRecord> conversion = List.of(new GroupRecord.TargetAssignmentMetadata(g.groupId, null),
+                new GroupRecord.ConsumerGroupMetadata(g.groupId, null));
+        g.consumerWriteInFlight = true;
+        groups.writeMetadata(g, conversion).whenComplete((error, failure) -> {
+            g.consumerWriteInFlight = false;
+            try {
+                if (failure != null || error != Errors.NONE) {
+                    respond.accept(JoinResult.error(r.memberId(), failure != null ? Errors.UNKNOWN_SERVER_ERROR : error));
+                } else if (groups.group(g.groupId) != g || g.is(GroupState.DEAD)) {
+                    respond.accept(JoinResult.error(r.memberId(), Errors.NOT_COORDINATOR));
+                } else {
+                    groups.replay(g, conversion);
+                    joins.join(g, r, newMember, respond);
+                }
+            } finally {
+                while (!g.consumerWriteInFlight && !g.consumerWaiting.isEmpty()) {
+                    g.consumerWaiting.poll().run();
+                }
+            }
         });
     }
 

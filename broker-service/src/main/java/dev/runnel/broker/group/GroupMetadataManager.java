@@ -281,7 +281,7 @@ public final class GroupMetadataManager {
             }
         } else if (record instanceof GroupRecord.ConsumerGroupMetadata metadata) {
             if (metadata.value() == null) {
-                group.replayDeletion(clock.millis());
+                group.replayConsumerDeletion();
             } else {
                 group.replayConsumer(clock.millis()).replayGroup(metadata.value());
             }

@@ -37,8 +37,9 @@
  *
  * <p><b>The consumer group protocol.</b> A group id is a classic group or a consumer group, never
  * both: a consumer heartbeat to a classic group with members is GROUP_ID_NOT_FOUND, a JoinGroup to a
- * consumer group INCONSISTENT_GROUP_PROTOCOL; an empty classic group (offsets only) becomes a
- * consumer group at its first heartbeat. Members choose their ids and heartbeat with their epoch (0
+ * consumer group with members INCONSISTENT_GROUP_PROTOCOL; an empty classic group (offsets only)
+ * becomes a consumer group at its first heartbeat, and an empty consumer group a classic one at its
+ * first JoinGroup (the tombstones of its consumer group records written first), offsets kept. Members choose their ids and heartbeat with their epoch (0
  * joins, -1 leaves, -2 a static member's restart), subscribed to topic names or a regular expression
  * (RE2 syntax, matched against the topics at each heartbeat). A change of members, subscriptions or subscribed
  * topics' metadata bumps the group epoch; the assignor ({@code uniform} by default, or

@@ -748,4 +748,23 @@ class ConsumerGroupCoordinatorTest {
         assertThat(offsets.fetch(GROUP, null).join().offsets()).isEmpty();
         assertThat(manager.group(GROUP)).as("an empty group without offsets goes").isNull();
     }
+
+    @Test
+    void aClassicMemberJoiningAnEmptyConsumerGroupMakesItAClassicGroupWithItsOffsets() {
+        GroupOffsets offsets = offsets();
+        ConsumerHeartbeatResult a = joins("a", "orders");
+        offsets.commit(GROUP, a.memberEpoch(), "a", null, commitOf(3, 33)).join();
+        heartbeat(new ConsumerHeartbeat(GROUP, "a", -1, null, null, -1, null, null, null, null, "c", "/h"));
+
+        JoinResult joined = classic.join(new JoinRequest(GROUP, "", null, "c", "/h", 10_000, 30_000, "consumer",
+                List.of(new MemberProtocol("range", new byte[0])), true, null)).join();
+
+        assertThat(joined.error()).as("the classic protocol's first answer").isEqualTo(Errors.MEMBER_ID_REQUIRED);
+        assertThat(manager.group(GROUP).isConsumerGroup()).isFalse();
+        assertThat(offsets.fetch(GROUP, null).join().offsets().values()).extracting(OffsetAndMetadata::offset)
+                .containsExactly(33L);
+        failover();
+        assertThat(manager.group(GROUP).isConsumerGroup()).as("after a load too").isFalse();
+        assertThat(offsets().fetch(GROUP, null).join().offsets()).hasSize(1);
+    }
 }
