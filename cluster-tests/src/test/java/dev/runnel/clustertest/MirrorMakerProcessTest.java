@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -66,7 +67,7 @@ class MirrorMakerProcessTest {
         System.out.printf("mm2: cluster A at %s (ZooKeeper %s), cluster B at %s (ZooKeeper %s)%n", bootstrapA,
                 a.connectString(), bootstrapB, b.connectString());
 
-        Map<String, String> mm2 = new java.util.LinkedHashMap<>();
+        Map<String, String> mm2 = new LinkedHashMap<>();
         mm2.put("clusters", "A, B");
         mm2.put("A.bootstrap.servers", bootstrapA);
         mm2.put("B.bootstrap.servers", bootstrapB);
@@ -79,7 +80,7 @@ class MirrorMakerProcessTest {
                 "status.storage.replication.factor")) {
             mm2.put(key, "3");
         }
-        mm2.putAll(MirrorMakerScenario.commonSettings());
+        mm2.putAll(MirrorMakerScenario.commonSettings("B"));
         NodeProcess mirrorMaker = MirrorMakerScenario.startMirrorMaker("mm2-runnel-runnel", mm2, logs);
         open.add(mirrorMaker);
         try {

@@ -104,10 +104,11 @@ final class MirrorMakerScenario {
     }
 
     /**
-     * The settings every run uses besides the clusters and flows: fast topic, group, checkpoint and
-     * offset-sync intervals so a test sees each within seconds.
+     * The settings every run uses besides the clusters and replication factors, for the flows into
+     * {@code targets} (cluster aliases): fast topic, group, checkpoint and offset-sync intervals so a
+     * test sees each within seconds.
      */
-    static Map<String, String> commonSettings() {
+    static Map<String, String> commonSettings(String... targets) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("sync.topic.configs.enabled", "true");
         p.put("sync.topic.configs.interval.seconds", "5");
@@ -120,8 +121,12 @@ final class MirrorMakerScenario {
         p.put("sync.group.offsets.interval.seconds", "1");
         p.put("refresh.topics.interval.seconds", "1");
         p.put("refresh.groups.interval.seconds", "1");
-        // The source task's offset commits, which also send its delayed offset syncs.
-        p.put("offset.flush.interval.ms", "1000");
+        for (String target : targets) {
+            // The source task's offset commits (60 s by default), which also send its delayed offset syncs: the
+            // sync of a partition's last record, which the checkpoint of a group caught up with needs. A worker
+            // setting: MirrorMaker's herder for a flow takes those prefixed with the flow's target cluster.
+            p.put(target + ".offset.flush.interval.ms", "1000");
+        }
         p.put("tasks.max", "2");
         return p;
     }
