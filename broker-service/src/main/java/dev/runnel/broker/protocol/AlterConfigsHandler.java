@@ -38,7 +38,8 @@ import dev.runnel.cluster.TopicInfo;
  *   <li>AlterConfigs replaces the topic's whole set of overrides: what it names is set, every
  *       other override is deleted (Kafka's semantics for the legacy API).</li>
  *   <li>IncrementalAlterConfigs applies SET, DELETE, APPEND and SUBTRACT per config; APPEND and
- *       SUBTRACT work on list configs ({@code cleanup.policy}), starting from the current value.</li>
+ *       SUBTRACT work on list configs ({@code cleanup.policy}), starting from the current value; a
+ *       DELETE of a name that is no topic config is a no-op, as in Kafka.</li>
  *   <li>{@code validateOnly} checks the names and values here and changes nothing.</li>
  * </ul>
  *
@@ -76,7 +77,7 @@ final class AlterConfigsHandler implements ApiHandler {
     }
 
     /** The overrides to set and the names to delete for one topic. */
-    private record Change(Map<String, String> set, Set<String> delete) {
+    record Change(Map<String, String> set, Set<String> delete) {
     }
 
     @Override
@@ -195,7 +196,14 @@ final class AlterConfigsHandler implements ApiHandler {
         return new Change(wanted, delete);
     }
 
-    private static Change incremental(Map<String, String> current,
+    /**
+     * The change IncrementalAlterConfigs {@code ops} make to a topic with overrides {@code current}.
+     * A DELETE of a name Runnel has no topic config for is a no-op, as in Kafka (its broker removes
+     * the name from the overrides, where it cannot be, and validates what is left): MirrorMaker 2
+     * resets, by DELETE, every config the source reports as a default, among them configs of newer
+     * Kafka versions (Kafka 4.4's {@code errors.deadletterqueue.group.enable}).
+     */
+    static Change incremental(Map<String, String> current,
             List<IncrementalAlterConfigsRequestData.AlterableConfig> ops) {
         Map<String, String> set = new LinkedHashMap<>();
         Set<String> delete = new LinkedHashSet<>();
@@ -212,7 +220,11 @@ final class AlterConfigsHandler implements ApiHandler {
                     }
                     set.put(name, op.value());
                 }
-                case DELETE -> delete.add(name);
+                case DELETE -> {
+                    if (TopicConfigs.names().contains(name)) {
+                        delete.add(name);
+                    }
+                }
                 case APPEND, SUBTRACT -> {
                     if (TopicConfigs.names().contains(name) && TopicConfigs.type(name) != TopicConfigs.Type.LIST) {
                         throw new Refused(Errors.INVALID_CONFIG, (op.configOperation() == APPEND ? "APPEND" : "SUBTRACT")
