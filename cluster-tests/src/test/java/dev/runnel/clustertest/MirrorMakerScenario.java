@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -30,7 +31,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
@@ -155,6 +158,20 @@ final class MirrorMakerScenario {
             source.createTopics(List.of(new NewTopic(flow.topic(), PARTITIONS, flow.sourceReplicas())
                     .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, RETENTION_MS)))).all().get(30, TimeUnit.SECONDS);
         }
+        // Every partition answers from its leader before the first record: on Apache Kafka, an idempotent producer
+        // sending at once to a topic just created got NOT_LEADER_OR_FOLLOWER for some partitions, the broker then
+        // took a later batch first, and the retried first batch failed OUT_OF_ORDER_SEQUENCE_NUMBER until the
+        // delivery timeout (seen with Kafka 4.4 as the source).
+        await(label + ": " + flow.topic() + "'s partitions have leaders on the source").atMost(DEADLINE)
+                .pollInterval(Duration.ofMillis(200)).ignoreExceptions().untilAsserted(() -> {
+                    try (KafkaConsumer<byte[], byte[]> c = KafkaClients.consumer(flow.source())) {
+                        List<TopicPartition> tps = new ArrayList<>();
+                        for (int p = 0; p < PARTITIONS; p++) {
+                            tps.add(new TopicPartition(flow.topic(), p));
+                        }
+                        assertThat(c.endOffsets(tps, Duration.ofSeconds(5))).hasSize(PARTITIONS);
+                    }
+                });
         List<List<String[]>> produced = new ArrayList<>();
         for (int p = 0; p < PARTITIONS; p++) {
             produced.add(new ArrayList<>());
@@ -162,6 +179,7 @@ final class MirrorMakerScenario {
         produce(flow, produced, 0, FIRST);
 
         // The topic on the target: partitions, replicas, the config.
+        AtomicReference<String> lastAnswer = new AtomicReference<>("");
         await(label + ": " + flow.remoteTopic() + " on the target with " + PARTITIONS + " partitions and retention.ms")
                 .atMost(DEADLINE).pollInterval(Duration.ofMillis(500)).ignoreExceptions().untilAsserted(() -> {
                     try (Admin target = KafkaClients.admin(flow.target())) {
@@ -173,6 +191,14 @@ final class MirrorMakerScenario {
                         ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, flow.remoteTopic());
                         Config c = target.describeConfigs(List.of(r)).all().get(10, TimeUnit.SECONDS).get(r);
                         assertThat(c.get(TopicConfig.RETENTION_MS_CONFIG).value()).isEqualTo(RETENTION_MS);
+                    } catch (Throwable e) {
+                        // What the target answers until the topic is there as expected, each new answer once.
+                        String answer = String.valueOf(e).lines().findFirst().orElse("");
+                        if (!answer.equals(lastAnswer.getAndSet(answer))) {
+                            System.out.printf("mm2 %s: at %.1f s not yet: %s%n", label, seconds(started),
+                                    answer.length() > 300 ? answer.substring(0, 300) : answer);
+                        }
+                        throw e;
                     }
                 });
         System.out.printf("mm2 %s: %s has %d partitions, RF %d, retention.ms=%s after %.1f s%n", label,
@@ -290,15 +316,22 @@ final class MirrorMakerScenario {
 
     /** Records {@code from..to-1}: record i to partition i % 6, key {@code k-i}, value {@code order-i}. */
     private static void produce(Flow flow, List<List<String[]>> produced, int from, int to) throws Exception {
-        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(flow.source(), Map.of())) {
+        // One request in flight per connection: a retried batch is never overtaken by the next (see run()).
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(flow.source(),
+                Map.of(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1))) {
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
             for (int i = from; i < to; i++) {
                 int p = i % PARTITIONS;
                 String key = "k-" + i;
                 String value = String.format("order-%05d", i);
-                producer.send(new ProducerRecord<>(flow.topic(), p, KafkaClients.bytes(key), KafkaClients.bytes(value)));
+                sent.add(producer.send(new ProducerRecord<>(flow.topic(), p, KafkaClients.bytes(key),
+                        KafkaClients.bytes(value))));
                 produced.get(p).add(new String[] {key, value});
             }
             producer.flush();
+            for (Future<RecordMetadata> f : sent) {
+                f.get(); // every record acknowledged (acks=all), or the run fails here with the reason
+            }
         }
     }
 
