@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,10 +17,8 @@ import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
@@ -112,7 +109,7 @@ class ConsumerGroupProcessTest {
 
         GroupConsumerProcess c4 = startConsumer("c4", group, topic);
         awaitAssignment("a fourth consumer joined: 3 partitions each", 12, List.of(c1, c2, c3, c4), 3);
-        ConsumerGroupDescription described = describe(group);
+        ConsumerGroupDescription described = KafkaClients.describeGroup(admin, group);
         assertThat(described.groupState()).isEqualTo(GroupState.STABLE);
         assertThat(described.members()).hasSize(4);
 
@@ -131,7 +128,7 @@ class ConsumerGroupProcessTest {
                 (System.nanoTime() - killed) / 1e9, SESSION_TIMEOUT_MS);
         awaitAllCommitted(group, topic, 12);
         assertEveryRecordProcessed(topic, 12, consumers);
-        assertThat(describe(group).members()).hasSize(3);
+        assertThat(KafkaClients.describeGroup(admin, group).members()).hasSize(3);
     }
 
     @Test
@@ -152,8 +149,8 @@ class ConsumerGroupProcessTest {
         awaitAllCommitted("billing", topic, 6);
         assertEveryRecordProcessed(topic, 6, List.of(audit));
         assertEveryRecordProcessed(topic, 6, List.of(billing1, billing2));
-        assertThat(describe("audit").members()).hasSize(1);
-        assertThat(describe("billing").members()).hasSize(2);
+        assertThat(KafkaClients.describeGroup(admin, "audit").members()).hasSize(1);
+        assertThat(KafkaClients.describeGroup(admin, "billing").members()).hasSize(2);
     }
 
     @Test
@@ -167,27 +164,27 @@ class ConsumerGroupProcessTest {
             GroupConsumerProcess p2 = startConsumer("p2", group, topic);
             awaitAssignment("two consumers split the partitions", 6, List.of(p1, p2), 3);
             await("the members commit").atMost(DEADLINE).pollInterval(Duration.ofMillis(200))
-                    .until(() -> committed(group).size() == 6);
+                    .until(() -> KafkaClients.committedOffsets(admin, group).size() == 6);
 
-            int coordinator = describe(group).coordinator().id();
-            Map<TopicPartition, Long> beforeKill = committed(group);
+            int coordinator = KafkaClients.describeGroup(admin, group).coordinator().id();
+            Map<TopicPartition, Long> beforeKill = KafkaClients.committedOffsets(admin, group);
             cluster.node("broker-" + coordinator).kill();
             System.out.printf("killed broker %d, the coordinator of %s, at committed offsets %s%n", coordinator, group,
                     beforeKill);
 
             awaitOrExplain("another broker coordinates the group", () -> {
-                ConsumerGroupDescription now = describe(group);
+                ConsumerGroupDescription now = KafkaClients.describeGroup(admin, group);
                 assertThat(now.coordinator().id()).isNotEqualTo(coordinator);
                 assertThat(now.groupState()).isEqualTo(GroupState.STABLE);
                 assertThat(now.members()).hasSize(2);
             });
-            Map<TopicPartition, Long> afterFailover = committed(group);
+            Map<TopicPartition, Long> afterFailover = KafkaClients.committedOffsets(admin, group);
             for (Map.Entry<TopicPartition, Long> e : beforeKill.entrySet()) {
                 assertThat(afterFailover.get(e.getKey())).as("committed offset of %s on the new coordinator", e.getKey())
                         .isGreaterThanOrEqualTo(e.getValue());
             }
             await("consumption goes on past the kill").atMost(DEADLINE).pollInterval(Duration.ofMillis(200))
-                    .until(() -> committed(group).values().stream().mapToLong(Long::longValue).sum()
+                    .until(() -> KafkaClients.committedOffsets(admin, group).values().stream().mapToLong(Long::longValue).sum()
                             > afterFailover.values().stream().mapToLong(Long::longValue).sum() + 1_000);
             load.stop();
             assertThat(load.failed()).as("records the producer could not write").isZero();
@@ -246,15 +243,15 @@ class ConsumerGroupProcessTest {
     /** Waits until the group's committed offsets are the log end offsets of every partition. */
     private void awaitAllCommitted(String group, String topic, int partitions) {
         awaitOrExplain(group + " committed everything in " + topic, () -> {
-            Map<TopicPartition, Long> ends = endOffsets(topic, partitions);
-            assertThat(committed(group)).containsAllEntriesOf(ends);
+            Map<TopicPartition, Long> ends = KafkaClients.endOffsets(admin, topic, partitions);
+            assertThat(KafkaClients.committedOffsets(admin, group)).containsAllEntriesOf(ends);
         });
     }
 
     /** Every offset below the log end of every partition was processed by one of {@code members}. */
     private void assertEveryRecordProcessed(String topic, int partitions, List<GroupConsumerProcess> members)
             throws Exception {
-        Map<TopicPartition, Long> ends = endOffsets(topic, partitions);
+        Map<TopicPartition, Long> ends = KafkaClients.endOffsets(admin, topic, partitions);
         long processed = 0;
         long duplicates = 0;
         for (int p = 0; p < partitions; p++) {
@@ -278,32 +275,6 @@ class ConsumerGroupProcessTest {
 
     private static int processedCount(GroupConsumerProcess consumer) throws IOException {
         return consumer.processed().values().stream().mapToInt(List::size).sum();
-    }
-
-    private Map<TopicPartition, Long> endOffsets(String topic, int partitions) throws Exception {
-        Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
-        for (int p = 0; p < partitions; p++) {
-            specs.put(new TopicPartition(topic, p), OffsetSpec.latest());
-        }
-        Map<TopicPartition, Long> ends = new HashMap<>();
-        admin.listOffsets(specs).all().get(10, TimeUnit.SECONDS).forEach((tp, info) -> ends.put(tp, info.offset()));
-        return ends;
-    }
-
-    private Map<TopicPartition, Long> committed(String group) throws Exception {
-        Map<TopicPartition, Long> offsets = new HashMap<>();
-        Map<TopicPartition, OffsetAndMetadata> fetched = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
-                .get(10, TimeUnit.SECONDS);
-        fetched.forEach((tp, om) -> {
-            if (om != null) {
-                offsets.put(tp, om.offset());
-            }
-        });
-        return offsets;
-    }
-
-    private ConsumerGroupDescription describe(String group) throws Exception {
-        return admin.describeConsumerGroups(List.of(group)).all().get(10, TimeUnit.SECONDS).get(group);
     }
 
     private void awaitOrExplain(String what, ThrowingRunnable assertion) {

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,10 +21,8 @@ import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.SubscriptionPattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -106,7 +103,7 @@ class ConsumerProtocolClusterTest {
         String group = "orders-service";
         List<GroupConsumerProcess> survivors = killOneOfThree("consumer", group, "orders");
 
-        ConsumerGroupDescription described = describe(group);
+        ConsumerGroupDescription described = KafkaClients.describeGroup(admin, group);
         assertThat(described.type()).isEqualTo(GroupType.CONSUMER);
         assertThat(described.groupState()).isEqualTo(GroupState.STABLE);
         assertThat(described.members()).hasSize(2);
@@ -128,17 +125,17 @@ class ConsumerProtocolClusterTest {
         // The broker coordinating the group stops: another loads the group, which carries on.
         int coordinator = described.coordinator().id();
         int epoch = described.groupEpoch().orElseThrow();
-        Map<TopicPartition, Long> beforeStop = committed(group);
+        Map<TopicPartition, Long> beforeStop = KafkaClients.committedOffsets(admin, group);
         cluster.stopBroker(coordinator);
         System.out.printf("stopped broker %d, the coordinator of %s%n", coordinator, group);
         awaitOrExplain("another broker coordinates the group, with both members", () -> {
-            ConsumerGroupDescription now = describe(group);
+            ConsumerGroupDescription now = KafkaClients.describeGroup(admin, group);
             assertThat(now.coordinator().id()).isNotEqualTo(coordinator);
             assertThat(now.groupState()).isEqualTo(GroupState.STABLE);
             assertThat(now.members()).hasSize(2);
             assertThat(now.groupEpoch()).as("no rebalance for the move").hasValue(epoch);
         });
-        Map<TopicPartition, Long> afterStop = committed(group);
+        Map<TopicPartition, Long> afterStop = KafkaClients.committedOffsets(admin, group);
         beforeStop.forEach((tp, offset) -> assertThat(afterStop.get(tp)).as("committed offset of %s", tp)
                 .isGreaterThanOrEqualTo(offset));
         produce("orders", 50);
@@ -156,7 +153,7 @@ class ConsumerProtocolClusterTest {
                         byPattern.poll(Duration.ofMillis(100));
                         return byPattern.assignment().size() == PARTITIONS;
                     });
-            assertThat(describe("pattern-service").members().iterator().next().assignment().topicPartitions())
+            assertThat(KafkaClients.describeGroup(admin, "pattern-service").members().iterator().next().assignment().topicPartitions())
                     .allMatch(tp -> tp.topic().equals("orders"));
         }
 
@@ -247,7 +244,7 @@ class ConsumerProtocolClusterTest {
 
     private void awaitAllCommitted(String group, String topic) {
         awaitOrExplain(group + " committed everything in " + topic,
-                () -> assertThat(committed(group)).containsAllEntriesOf(endOffsets(topic)));
+                () -> assertThat(KafkaClients.committedOffsets(admin, group)).containsAllEntriesOf(KafkaClients.endOffsets(admin, topic, PARTITIONS)));
     }
 
     /**
@@ -255,7 +252,7 @@ class ConsumerProtocolClusterTest {
      * twice are in partitions the killed consumer owned: at most its last, uncommitted batch.
      */
     private void assertProcessedOnceButTheLastBatch(String topic, GroupConsumerProcess killed) throws Exception {
-        Map<TopicPartition, Long> ends = endOffsets(topic);
+        Map<TopicPartition, Long> ends = KafkaClients.endOffsets(admin, topic, PARTITIONS);
         List<GroupConsumerProcess> members = consumers.stream().filter(c -> c.name().startsWith(
                 killed.name().substring(0, killed.name().lastIndexOf('-')))).toList();
         Set<Integer> killedOwned = new HashSet<>();
@@ -288,32 +285,6 @@ class ConsumerProtocolClusterTest {
 
     private static int processed(GroupConsumerProcess consumer) throws IOException {
         return consumer.processed().values().stream().mapToInt(List::size).sum();
-    }
-
-    private Map<TopicPartition, Long> endOffsets(String topic) throws Exception {
-        Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
-        for (int p = 0; p < PARTITIONS; p++) {
-            specs.put(new TopicPartition(topic, p), OffsetSpec.latest());
-        }
-        Map<TopicPartition, Long> ends = new HashMap<>();
-        admin.listOffsets(specs).all().get(10, TimeUnit.SECONDS).forEach((tp, info) -> ends.put(tp, info.offset()));
-        return ends;
-    }
-
-    private Map<TopicPartition, Long> committed(String group) throws Exception {
-        Map<TopicPartition, Long> offsets = new HashMap<>();
-        Map<TopicPartition, OffsetAndMetadata> fetched = admin.listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-        fetched.forEach((tp, om) -> {
-            if (om != null) {
-                offsets.put(tp, om.offset());
-            }
-        });
-        return offsets;
-    }
-
-    private ConsumerGroupDescription describe(String group) throws Exception {
-        return admin.describeConsumerGroups(List.of(group)).all().get(10, TimeUnit.SECONDS).get(group);
     }
 
     private void awaitOrExplain(String what, ThrowingRunnable assertion) {

@@ -7,14 +7,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -78,6 +83,35 @@ final class KafkaClients {
                 return all;
             }
         }
+    }
+
+    /** The end offsets of partitions 0..{@code partitions}-1 of {@code topic}. */
+    static Map<TopicPartition, Long> endOffsets(Admin admin, String topic, int partitions) throws Exception {
+        Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
+        for (int p = 0; p < partitions; p++) {
+            specs.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
+        Map<TopicPartition, Long> ends = new HashMap<>();
+        admin.listOffsets(specs).all().get(10, TimeUnit.SECONDS).forEach((tp, info) -> ends.put(tp, info.offset()));
+        return ends;
+    }
+
+    /** The offsets {@code group} has committed, by partition. */
+    static Map<TopicPartition, Long> committedOffsets(Admin admin, String group) throws Exception {
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        Map<TopicPartition, OffsetAndMetadata> fetched = admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+        fetched.forEach((tp, om) -> {
+            if (om != null) {
+                offsets.put(tp, om.offset());
+            }
+        });
+        return offsets;
+    }
+
+    /** {@code group} as Admin.describeConsumerGroups tells it. */
+    static ConsumerGroupDescription describeGroup(Admin admin, String group) throws Exception {
+        return admin.describeConsumerGroups(List.of(group)).all().get(10, TimeUnit.SECONDS).get(group);
     }
 
     static byte[] bytes(String s) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,26 +26,12 @@ import dev.runnel.testing.TempLogDirs;
  */
 class MirrorMakerOnKafkaTest {
 
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private final Closeables open = new Closeables();
     private final Path logs = Path.of("target", "mirror-maker").toAbsolutePath();
 
     @AfterEach
     void stop() throws Exception {
-        Exception failure = null;
-        for (int i = open.size() - 1; i >= 0; i--) {
-            try {
-                open.get(i).close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        open.close();
     }
 
     @Test
