@@ -195,11 +195,13 @@ class KafkaConnectDistributedProcessTest {
             if (written < LINES) {
                 append(written + 1, CHUNK);
                 written += CHUNK;
-                Thread.sleep(100);
+                // The input's growth rate (1,000 lines every 100 ms), not a wait: the file grows for
+                // about ten seconds, so the kill always lands mid-copy.
+                TimeUnit.MILLISECONDS.sleep(100);
             } else {
-                assertThat(System.nanoTime() - started).as("time until the topic has %d records: %s", KILL_AFTER,
-                        endOffset(DATA)).isLessThan(DEADLINE.toNanos());
-                Thread.sleep(100);
+                await("the topic to hold " + KILL_AFTER + " records and the source to commit an offset")
+                        .atMost(DEADLINE.minusNanos(System.nanoTime() - started)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> endOffset(DATA) >= KILL_AFTER && lastSourcePosition() > 0);
             }
             if (victim == null && endOffset(DATA) >= KILL_AFTER && lastSourcePosition() > 0) {
                 JsonNode sourceStatus = status(a, SOURCE);
@@ -213,9 +215,15 @@ class KafkaConnectDistributedProcessTest {
                 assertThat(victim.process().isAlive()).as("%s after kill -9", victim.name()).isFalse();
                 assertThat(victim.process().logSinceStart()).as("%s ran no shutdown", victim.name())
                         .doesNotContain("Herder stopping");
-                // Let whatever the dead worker had already sent reach the brokers; no one else writes
-                // until the survivor's session-timeout rebalance (seconds away) gives it the tasks.
-                Thread.sleep(500);
+                // Whatever the dead worker had already sent reaches the brokers: the end offset stops
+                // moving (no one else writes until the survivor's session-timeout rebalance, seconds away).
+                AtomicReference<Long> lastEnd = new AtomicReference<>(-1L);
+                await("the topic's end offset to settle after the kill").atMost(Duration.ofSeconds(5))
+                        .during(Duration.ofMillis(500)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> {
+                            long now = endOffset(DATA);
+                            return lastEnd.getAndSet(now) == now;
+                        });
                 producedByVictim = endOffset(DATA);
                 committedLines = lastSourcePosition() / WIDTH;
                 sinkCommitted = sinkCommittedOffset();
@@ -500,20 +508,16 @@ class KafkaConnectDistributedProcessTest {
     /** POSTs the connector to {@code worker}, again while the group rebalances (409) or the worker starts (503). */
     private void createConnector(Worker worker, String name, Map<String, String> config) throws Exception {
         String body = json.writeValueAsString(Map.of("name", name, "config", config));
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (true) {
+        await("POST /connectors " + name).atMost(DEADLINE).pollInterval(Duration.ofMillis(500)).until(() -> {
             HttpResponse<String> created = http.send(HttpRequest.newBuilder(worker.rest().resolve("/connectors"))
                     .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30))
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-            if (created.statusCode() == 201) {
-                return;
-            }
-            if ((created.statusCode() != 409 && created.statusCode() != 503) || System.nanoTime() > deadline) {
+            if (created.statusCode() != 201 && created.statusCode() != 409 && created.statusCode() != 503) {
                 throw new AssertionError("POST /connectors " + name + " answered " + created.statusCode() + ": "
                         + created.body() + "\n" + worker.process().logTail());
             }
-            Thread.sleep(500);
-        }
+            return created.statusCode() == 201;
+        });
     }
 
     /** Waits until {@code connector}'s one task is RUNNING, as {@code asked} tells. */
