@@ -14,6 +14,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.core.Ordered;
 
 import dev.runnel.cluster.ClusterSettings;
+import dev.runnel.cluster.InternalHttp;
 
 /**
  * What every Runnel service that joins a cluster shares: {@code runnel.cluster.*} settings and the
@@ -39,15 +40,14 @@ public class ClusterWebConfiguration {
      * that bundle's key (reloaded when the bundle is). An {@code server.ssl.*} of its own wins.
      */
     @Bean
-    WebServerFactoryCustomizer<ConfigurableWebServerFactory> internalTls(ClusterSettings cluster,
+    WebServerFactoryCustomizer<ConfigurableWebServerFactory> internalTls(InternalHttp http,
             ObjectProvider<SslBundles> bundles) {
         return factory -> {
-            String bundle = cluster.getSslBundle() == null ? "" : cluster.getSslBundle().strip();
-            if (bundle.isEmpty() || (factory instanceof AbstractConfigurableWebServerFactory configured
+            if (!http.tls() || (factory instanceof AbstractConfigurableWebServerFactory configured
                     && Ssl.isEnabled(configured.getSsl()))) {
                 return;
             }
-            factory.setSsl(Ssl.forBundle(bundle));
+            factory.setSsl(Ssl.forBundle(http.bundleName()));
             factory.setSslBundles(bundles.getObject());
         };
     }
