@@ -94,6 +94,16 @@ public final class ZkPaths {
         return aclPatterns(resourceType, patternType) + "/" + encodeName(name);
     }
 
+    // ---- group configs --------------------------------------------------------------------------
+
+    /** The parent of the group config nodes: one per group with overrides. */
+    public static final String GROUP_CONFIGS = "/config/groups";
+
+    /** The node holding one group's config overrides. */
+    public static String groupConfig(String groupId) {
+        return GROUP_CONFIGS + "/" + encodeName(groupId);
+    }
+
     /** The node holding one user's SCRAM credentials. */
     public static String user(String name) {
         return USERS + "/" + encodeName(name);

@@ -166,6 +166,54 @@ class KafkaProduceFetchClusterTest {
     }
 
     @Test
+    void groupConfigsAreSetDescribedAndRefusedAsKafkaDoesThem() throws Exception {
+        ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, "queue-workers");
+        Config defaults = admin.describeConfigs(List.of(group)).all().get(20, TimeUnit.SECONDS).get(group);
+        assertThat(defaults.get("share.auto.offset.reset").value()).isEqualTo("latest");
+        assertThat(defaults.get("share.auto.offset.reset").source()).isEqualTo(ConfigEntry.ConfigSource.DEFAULT_CONFIG);
+        assertThat(defaults.get("share.record.lock.duration.ms").value()).isEqualTo("30000");
+
+        admin.incrementalAlterConfigs(Map.of(group, List.of(
+                new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET),
+                new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms", "15000"), AlterConfigOp.OpType.SET))))
+                .all().get(20, TimeUnit.SECONDS);
+
+        // every broker answers for every group: ask each in turn until all show the change
+        for (int broker = 1; broker <= 3; broker++) {
+            try (Admin one = KafkaClients.admin(cluster.bootstrap(broker))) {
+                await().atMost(DEADLINE).untilAsserted(() -> {
+                    Config config = one.describeConfigs(List.of(group)).all().get(20, TimeUnit.SECONDS).get(group);
+                    assertThat(config.get("share.auto.offset.reset").value()).isEqualTo("earliest");
+                    assertThat(config.get("share.auto.offset.reset").source())
+                            .isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_GROUP_CONFIG);
+                    assertThat(config.get("share.record.lock.duration.ms").value()).isEqualTo("15000");
+                });
+            }
+        }
+
+        assertThat(admin.incrementalAlterConfigs(Map.of(group, List.of(new AlterConfigOp(
+                new ConfigEntry("share.record.lock.duration.ms", "100"), AlterConfigOp.OpType.SET)))).all()
+                .toCompletionStage().toCompletableFuture()).failsWithin(Duration.ofSeconds(20))
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(InvalidConfigurationException.class)
+                .withMessageContaining("group.share.min.record.lock.duration.ms");
+        assertThat(admin.incrementalAlterConfigs(Map.of(group, List.of(new AlterConfigOp(
+                new ConfigEntry("no.such.config", "1"), AlterConfigOp.OpType.SET)))).all()
+                .toCompletionStage().toCompletableFuture()).failsWithin(Duration.ofSeconds(20))
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withMessageContaining("Unknown group config name: no.such.config");
+
+        admin.incrementalAlterConfigs(Map.of(group, List.of(
+                new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", ""), AlterConfigOp.OpType.DELETE))))
+                .all().get(20, TimeUnit.SECONDS);
+        await().atMost(DEADLINE).untilAsserted(() -> {
+            Config after = admin.describeConfigs(List.of(group)).all().get(20, TimeUnit.SECONDS).get(group);
+            assertThat(after.get("share.auto.offset.reset").value()).isEqualTo("latest");
+            assertThat(after.get("share.record.lock.duration.ms").value()).isEqualTo("15000");
+        });
+    }
+
+    @Test
     void aCompactedTopicRefusesRecordsWithoutAKeyFromTheMomentItIsCompacted() throws Exception {
         createTopic("keyed-later", 1);
         try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap, Map.of())) {

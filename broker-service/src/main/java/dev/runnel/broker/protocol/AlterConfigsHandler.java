@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -27,12 +28,13 @@ import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.security.AclOperation;
 import dev.runnel.broker.security.ResourceType;
 import dev.runnel.broker.security.Session;
+import dev.runnel.broker.zookeeper.GroupConfigStore;
 import dev.runnel.cluster.TopicConfigs;
 import dev.runnel.cluster.TopicInfo;
 
 /**
  * AlterConfigs and IncrementalAlterConfigs for topics, forwarded to the active controller as one
- * {@code PATCH /api/v1/topics/{name}/configs} per topic (set and delete).
+ * {@code PATCH /api/v1/topics/{name}/configs} per topic (set and delete), and for groups.
  *
  * <ul>
  *   <li>AlterConfigs replaces the topic's whole set of overrides: what it names is set, every
@@ -43,8 +45,10 @@ import dev.runnel.cluster.TopicInfo;
  *   <li>{@code validateOnly} checks the names and values here and changes nothing.</li>
  * </ul>
  *
- * Broker configs are read-only (set at start-up from the broker's properties) and are refused
- * with INVALID_REQUEST; other resource types with INVALID_REQUEST too.
+ * Group configs (Kafka's {@code share.*} group configs) are kept by the brokers in ZooKeeper
+ * ({@link GroupConfigStore}): SET and DELETE, the result validated as a whole (INVALID_CONFIG names
+ * the bad config). Broker configs are read-only (set at start-up from the broker's properties) and
+ * are refused with INVALID_REQUEST; other resource types with INVALID_REQUEST too.
  *
  * <p>Authorization comes first, as in Kafka: a topic needs ALTER_CONFIGS on the topic (else
  * TOPIC_AUTHORIZATION_FAILED), a broker (its loggers, client metrics) ALTER_CONFIGS on the
@@ -66,10 +70,16 @@ final class AlterConfigsHandler implements ApiHandler {
 
     private final ControllerAdminClient controller;
     private final MetadataCache metadata;
+    private final GroupConfigStore groupConfigs;
+    /** Where the ZooKeeper writes of group configs run, off the request handlers. */
+    private final Executor zookeeperCalls;
 
-    AlterConfigsHandler(ControllerAdminClient controller, MetadataCache metadata) {
+    AlterConfigsHandler(ControllerAdminClient controller, MetadataCache metadata, GroupConfigStore groupConfigs,
+            Executor zookeeperCalls) {
         this.controller = controller;
         this.metadata = metadata;
+        this.groupConfigs = groupConfigs;
+        this.zookeeperCalls = zookeeperCalls;
     }
 
     /** One resource's outcome. */
@@ -104,7 +114,7 @@ final class AlterConfigsHandler implements ApiHandler {
         for (IncrementalAlterConfigsRequestData.AlterConfigsResource resource : data.resources()) {
             List<IncrementalAlterConfigsRequestData.AlterableConfig> ops = new ArrayList<>(resource.configs());
             results.add(alter(request.session(), resource.resourceType(), resource.resourceName(), data.validateOnly(),
-                    current -> incremental(current, ops)));
+                    current -> resource.resourceType() == GROUP ? groupIncremental(ops) : incremental(current, ops)));
         }
         return all(results).thenApply(done -> {
             IncrementalAlterConfigsResponseData response = new IncrementalAlterConfigsResponseData();
@@ -136,8 +146,12 @@ final class AlterConfigsHandler implements ApiHandler {
             return done(type, name, Errors.INVALID_REQUEST, "Broker configs are read-only: set them in the broker's "
                     + "properties (runnel.broker.*) and restart it");
         }
+        if (type == GROUP) {
+            return alterGroup(name, validateOnly, plan);
+        }
         if (type != TOPIC) {
-            return done(type, name, Errors.INVALID_REQUEST, "Only topic configs can be altered, not resource type " + type);
+            return done(type, name, Errors.INVALID_REQUEST, "Only topic and group configs can be altered, not resource type "
+                    + type);
         }
         Optional<TopicInfo> topic = metadata.snapshot().topic(name);
         if (topic.isEmpty()) {
@@ -242,6 +256,70 @@ final class AlterConfigsHandler implements ApiHandler {
                     }
                     set.put(name, String.join(",", items));
                 }
+                default -> throw new Refused(Errors.INVALID_REQUEST, "Unknown config operation " + op.configOperation()
+                        + " for '" + name + "'");
+            }
+        }
+        return new Change(set, delete);
+    }
+
+    /**
+     * A group's configs changed in ZooKeeper, the result validated as a whole; the write runs on
+     * {@link #zookeeperCalls}. A bad name or value is INVALID_CONFIG and changes nothing.
+     */
+    private CompletableFuture<Result> alterGroup(String group, boolean validateOnly,
+            Function<Map<String, String>, Change> plan) {
+        if (group.isEmpty()) {
+            return done(GROUP, group, Errors.INVALID_REQUEST, "A group id is needed");
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                groupConfigs.alter(group, current -> {
+                    Change change = plan.apply(current);
+                    Map<String, String> next = new LinkedHashMap<>(current);
+                    next.keySet().removeAll(change.delete());
+                    next.putAll(change.set());
+                    return next;
+                }, validateOnly);
+                return new Result(GROUP, group, Errors.NONE, null);
+            } catch (Refused e) {
+                return new Result(GROUP, group, e.error, e.getMessage());
+            } catch (IllegalArgumentException e) {
+                return new Result(GROUP, group, Errors.INVALID_CONFIG, e.getMessage());
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                return new Result(GROUP, group, Errors.UNKNOWN_SERVER_ERROR,
+                        "Could not store the configs of group '" + group + "': " + e.getMessage());
+            }
+        }, zookeeperCalls);
+    }
+
+    /**
+     * The change IncrementalAlterConfigs {@code ops} make to a group's overrides: SET and DELETE (a
+     * DELETE of a name the group does not override is a no-op); group configs are no lists, so
+     * APPEND and SUBTRACT are INVALID_CONFIG.
+     */
+    static Change groupIncremental(List<IncrementalAlterConfigsRequestData.AlterableConfig> ops) {
+        Map<String, String> set = new LinkedHashMap<>();
+        Set<String> delete = new LinkedHashSet<>();
+        Set<String> seen = new LinkedHashSet<>();
+        for (IncrementalAlterConfigsRequestData.AlterableConfig op : ops) {
+            String name = op.name();
+            if (!seen.add(name)) {
+                throw new Refused(Errors.INVALID_REQUEST, "Config '" + name + "' appears more than once");
+            }
+            switch (op.configOperation()) {
+                case SET -> {
+                    if (op.value() == null) {
+                        throw new Refused(Errors.INVALID_CONFIG, "SET of '" + name + "' needs a value");
+                    }
+                    set.put(name, op.value());
+                }
+                case DELETE -> delete.add(name);
+                case APPEND, SUBTRACT -> throw new Refused(Errors.INVALID_CONFIG,
+                        "APPEND and SUBTRACT apply to list configs; group config '" + name + "' is not one");
                 default -> throw new Refused(Errors.INVALID_REQUEST, "Unknown config operation " + op.configOperation()
                         + " for '" + name + "'");
             }

@@ -13,17 +13,20 @@ import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfi
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
+import dev.runnel.broker.config.GroupConfigDefinitions;
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.security.AclOperation;
 import dev.runnel.broker.security.ResourceType;
 import dev.runnel.broker.security.Session;
+import dev.runnel.broker.zookeeper.GroupConfigStore;
 import dev.runnel.cluster.TopicConfigs;
 import dev.runnel.cluster.TopicInfo;
 
 /**
  * DescribeConfigs: a topic's configs (its overrides, and Kafka's default for every other accepted
- * config) from the metadata the controller sent, and this broker's own settings, read-only.
+ * config) from the metadata the controller sent, this broker's own settings, read-only, and a
+ * group's configs (its overrides from {@link GroupConfigStore}, the broker's defaults for the rest).
  *
  * <p>As in Kafka, a topic needs DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED),
  * a broker's configs (and its loggers' and client metrics') DESCRIBE_CONFIGS on the cluster (else
@@ -42,16 +45,23 @@ final class DescribeConfigsHandler implements ApiHandler {
     private static final byte DYNAMIC_TOPIC_CONFIG = 1;
     private static final byte STATIC_BROKER_CONFIG = 4;
     private static final byte DEFAULT_CONFIG = 5;
+    private static final byte GROUP_CONFIG = 8;
 
     private final MetadataCache metadata;
     private final int brokerId;
     private final Map<String, String> brokerConfigs;
+    private final GroupConfigStore groupConfigs;
 
-    /** @param brokerConfigs this broker's settings by Kafka name, as DescribeConfigs shows them */
-    DescribeConfigsHandler(MetadataCache metadata, int brokerId, Map<String, String> brokerConfigs) {
+    /**
+     * @param brokerConfigs this broker's settings by Kafka name, as DescribeConfigs shows them
+     * @param groupConfigs  the groups' config overrides
+     */
+    DescribeConfigsHandler(MetadataCache metadata, int brokerId, Map<String, String> brokerConfigs,
+            GroupConfigStore groupConfigs) {
         this.metadata = metadata;
         this.brokerId = brokerId;
         this.brokerConfigs = Map.copyOf(brokerConfigs);
+        this.groupConfigs = groupConfigs;
     }
 
     @Override
@@ -122,8 +132,25 @@ final class DescribeConfigsHandler implements ApiHandler {
             });
             return result;
         }
+        if (resource.resourceType() == GROUP) {
+            if (resource.resourceName().isEmpty()) {
+                return result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("A group id is needed");
+            }
+            // Kafka describes any group id: one without overrides has the broker's defaults
+            for (GroupConfigDefinitions.Described config : groupConfigs.definitions()
+                    .describe(groupConfigs.overrides(resource.resourceName()), keys)) {
+                DescribeConfigsResourceResult described = new DescribeConfigsResourceResult().setName(config.name())
+                        .setValue(config.value()).setReadOnly(false)
+                        .setConfigSource(config.overridden() ? GROUP_CONFIG : DEFAULT_CONFIG);
+                if (version >= 3) {
+                    described.setConfigType(config.type() == GroupConfigDefinitions.Type.INT ? (byte) 3 : (byte) 2);
+                }
+                result.configs().add(described);
+            }
+            return result;
+        }
         return result.setErrorCode(Errors.INVALID_REQUEST.code())
-                .setErrorMessage("Only topic and broker configs can be described");
+                .setErrorMessage("Only topic, broker and group configs can be described");
     }
 
     /** Kafka's DescribeConfigsResponse.ConfigType ids. */

@@ -26,6 +26,7 @@ import dev.runnel.broker.security.AclStore;
 import dev.runnel.broker.security.SaslMechanisms;
 import dev.runnel.broker.security.ScramCredentialStore;
 import dev.runnel.broker.transaction.TransactionCoordinator;
+import dev.runnel.broker.zookeeper.GroupConfigStore;
 import dev.runnel.cluster.InternalTopics;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.common.time.Scheduler;
@@ -96,7 +97,7 @@ public final class KafkaApis {
     /** What the handlers of the cluster and admin APIs talk to. */
     public record Cluster(int brokerId, Supplier<String> clusterId, Map<String, String> brokerConfigs,
             ControllerAdminClient controller, ProducerIdManager producerIds, Executor controllerCalls,
-            boolean autoCreateTopics, Security security) {
+            boolean autoCreateTopics, Security security, GroupConfigStore groupConfigs) {
     }
 
     /**
@@ -151,7 +152,8 @@ public final class KafkaApis {
         }
         served.put(ApiKeys.METADATA, new MetadataHandler(metadata, cluster.clusterId(),
                 cluster.autoCreateTopics() ? cluster.controller() : null));
-        AlterConfigsHandler alterConfigs = new AlterConfigsHandler(cluster.controller(), metadata);
+        AlterConfigsHandler alterConfigs = new AlterConfigsHandler(cluster.controller(), metadata,
+                cluster.groupConfigs(), cluster.controllerCalls());
         served.put(ApiKeys.ALTER_CONFIGS, alterConfigs);
         served.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alterConfigs);
         served.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(metadata, cluster.clusterId()));
@@ -164,7 +166,7 @@ public final class KafkaApis {
                 transactions == null ? null : transactions.coordinator()));
         served.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, new ClientQuotasHandler());
         served.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(metadata, cluster.brokerId(),
-                cluster.brokerConfigs()));
+                cluster.brokerConfigs(), cluster.groupConfigs()));
         served.put(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(metadata, groups.metadata(),
                 cluster.controller(), groups.settings(), transactions, clock));
         if (transactions != null) {

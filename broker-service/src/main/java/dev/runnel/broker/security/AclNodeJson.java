@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import dev.runnel.broker.zookeeper.CasUpdate;
 import dev.runnel.cluster.ClusterJson;
 
 /**

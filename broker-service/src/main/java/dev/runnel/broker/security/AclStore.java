@@ -16,6 +16,8 @@ import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.runnel.broker.zookeeper.CasUpdate;
+import dev.runnel.broker.zookeeper.WatchedNodes;
 import dev.runnel.cluster.ZkPaths;
 
 /**

@@ -17,6 +17,8 @@ import org.apache.curator.framework.CuratorFramework;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.runnel.broker.zookeeper.CasUpdate;
+import dev.runnel.broker.zookeeper.WatchedNodes;
 import dev.runnel.cluster.ZkPaths;
 
 /**

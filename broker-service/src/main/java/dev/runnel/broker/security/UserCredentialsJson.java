@@ -5,6 +5,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.runnel.broker.zookeeper.CasUpdate;
 import dev.runnel.cluster.ClusterJson;
 
 /**

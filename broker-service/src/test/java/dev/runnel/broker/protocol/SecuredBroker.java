@@ -47,6 +47,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.cluster.ControllerClient;
 import dev.runnel.broker.cluster.ProducerIdManager;
+import dev.runnel.broker.config.GroupConfigDefinitions;
 import dev.runnel.broker.group.ConsumerGroupCoordinator;
 import dev.runnel.broker.group.GroupAdmin;
 import dev.runnel.broker.group.GroupCoordinator;
@@ -76,6 +77,7 @@ import dev.runnel.broker.transaction.TransactionLog;
 import dev.runnel.broker.transaction.TransactionMarkerSender;
 import dev.runnel.broker.transaction.TransactionSettings;
 import dev.runnel.broker.transaction.TransactionStateManager;
+import dev.runnel.broker.zookeeper.GroupConfigStore;
 import dev.runnel.cluster.AllocateProducerIdsResponse;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterError;
@@ -248,8 +250,10 @@ final class SecuredBroker implements AutoCloseable {
         handlers.put(ApiKeys.CREATE_TOPICS, topicAdmin);
         handlers.put(ApiKeys.DELETE_TOPICS, topicAdmin);
         handlers.put(ApiKeys.CREATE_PARTITIONS, topicAdmin);
-        handlers.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(metadata, SELF, Map.of("broker.id", "1")));
-        AlterConfigsHandler alterConfigs = new AlterConfigsHandler(admin, metadata);
+        GroupConfigStore groupConfigs = absentGroupConfigs();
+        handlers.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(metadata, SELF, Map.of("broker.id", "1"),
+                groupConfigs));
+        AlterConfigsHandler alterConfigs = new AlterConfigsHandler(admin, metadata, groupConfigs, Runnable::run);
         handlers.put(ApiKeys.ALTER_CONFIGS, alterConfigs);
         handlers.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alterConfigs);
         handlers.put(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(metadata, groupMetadata, admin,
@@ -287,6 +291,13 @@ final class SecuredBroker implements AutoCloseable {
         // Never started: reading the controller's node fails at once, without a network.
         return new ControllerAdminClient(new ControllerClient(CuratorFrameworkFactory.newClient("127.0.0.1:1",
                 new RetryOneTime(1)), new InternalHttpClient("secret", Duration.ofSeconds(1))));
+    }
+
+    /** Group configs without a ZooKeeper: every group has the defaults, and a write fails at once. */
+    private static GroupConfigStore absentGroupConfigs() {
+        // Never started: a write fails without a network.
+        return new GroupConfigStore(CuratorFrameworkFactory.newClient("127.0.0.1:1", new RetryOneTime(1)),
+                new GroupConfigDefinitions(GroupConfigDefinitions.ShareDefaults.kafka()), Duration.ZERO);
     }
 
     private static PartitionInfo followed(int index) {

@@ -1,4 +1,4 @@
-package dev.runnel.broker.security;
+package dev.runnel.broker.zookeeper;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,10 +55,10 @@ import org.slf4j.LoggerFactory;
  *
  * @param <T> what one node is parsed into
  */
-final class WatchedNodes<T> implements AutoCloseable {
+public final class WatchedNodes<T> implements AutoCloseable {
 
     /** Parses one node; returns {@code null} to leave it out. */
-    interface Parser<T> {
+    public interface Parser<T> {
         T parse(String path, byte[] data);
     }
 
@@ -94,7 +94,7 @@ final class WatchedNodes<T> implements AutoCloseable {
      * @param depth    how many levels under {@code root} the nodes of interest are (1 for {@code /users/<name>})
      * @param consumer takes each complete collection, on this object's thread, one at a time
      */
-    WatchedNodes(CuratorFramework zk, String root, int depth, Parser<T> parser, Consumer<Collection<T>> consumer) {
+    public WatchedNodes(CuratorFramework zk, String root, int depth, Parser<T> parser, Consumer<Collection<T>> consumer) {
         this.zk = zk;
         this.root = root;
         this.depth = depth;
@@ -108,7 +108,7 @@ final class WatchedNodes<T> implements AutoCloseable {
     }
 
     /** Creates the root if need be, starts watching and reads the tree. */
-    void start() throws Exception {
+    public void start() throws Exception {
         try {
             zk.create().creatingParentsIfNeeded().forPath(root);
         } catch (KeeperException.NodeExistsException e) {
@@ -120,7 +120,7 @@ final class WatchedNodes<T> implements AutoCloseable {
     }
 
     /** Waits until the first complete collection has been handed over; false if {@code timeout} passed first. */
-    boolean awaitInitialized(Duration timeout) throws InterruptedException {
+    public boolean awaitInitialized(Duration timeout) throws InterruptedException {
         try {
             initialized.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
             return true;
@@ -131,7 +131,7 @@ final class WatchedNodes<T> implements AutoCloseable {
         }
     }
 
-    boolean isInitialized() {
+    public boolean isInitialized() {
         return initialized.isDone() && !initialized.isCompletedExceptionally();
     }
 
@@ -139,7 +139,7 @@ final class WatchedNodes<T> implements AutoCloseable {
      * Waits until every write of {@code outcomes} (or a later one of the same node) is in a
      * collection handed over; false if {@code timeout} passed first.
      */
-    boolean awaitReflected(Collection<CasUpdate.Outcome> outcomes, Duration timeout) throws InterruptedException {
+    public boolean awaitReflected(Collection<CasUpdate.Outcome> outcomes, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (lock) {
             for (CasUpdate.Outcome outcome : outcomes) {

@@ -1,4 +1,4 @@
-package dev.runnel.broker.security;
+package dev.runnel.broker.zookeeper;
 
 import java.util.Optional;
 import java.util.function.UnaryOperator;
@@ -14,7 +14,7 @@ import org.apache.zookeeper.data.Stat;
  * there first. A value that becomes empty deletes the node; an unchanged value writes nothing.
  * Stateless.
  */
-final class CasUpdate {
+public final class CasUpdate {
 
     /**
      * How many times a change is recomputed before the update gives up. Each failed attempt means
@@ -22,13 +22,13 @@ final class CasUpdate {
      * writer from losing forever. Kafka's ZooKeeper ACL store gave up after 10, which four writers
      * on one node already exhaust now and then.
      */
-    static final int MAX_ATTEMPTS = 100;
+    public static final int MAX_ATTEMPTS = 100;
 
     private CasUpdate() {
     }
 
     /** The JSON form of a node's value. */
-    interface Codec<T> {
+    public interface Codec<T> {
 
         /** The value of an absent node. */
         T empty();
@@ -45,10 +45,10 @@ final class CasUpdate {
      * A write that happened: the node at {@code path} was written in transaction {@code zxid}, or
      * deleted when it had been created in {@code zxid}.
      */
-    record Outcome(String path, boolean deleted, long zxid) {
+    public record Outcome(String path, boolean deleted, long zxid) {
 
         /** Whether a node with {@code stat} ({@code null} for absent) shows this write or a later one. */
-        boolean reflectedBy(Stat stat) {
+        public boolean reflectedBy(Stat stat) {
             return deleted ? stat == null || stat.getCzxid() > zxid : stat != null && stat.getMzxid() >= zxid;
         }
     }
@@ -61,7 +61,7 @@ final class CasUpdate {
      * @throws IllegalStateException if other writers won {@link #MAX_ATTEMPTS} times in a row
      * @throws Exception             as ZooKeeper fails (connection loss, session expiry)
      */
-    static <T> Optional<Outcome> update(CuratorFramework zk, String path, Codec<T> codec, UnaryOperator<T> change)
+    public static <T> Optional<Outcome> update(CuratorFramework zk, String path, Codec<T> codec, UnaryOperator<T> change)
             throws Exception {
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             Stat read = new Stat();
