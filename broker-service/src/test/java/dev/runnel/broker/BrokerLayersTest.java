@@ -42,10 +42,10 @@ import dev.runnel.testing.PackageLayers;
  * error codes and {@code Uuid}, and nothing else of kafka-clients. The group coordinator
  * ({@code dev.runnel.broker.group}) speaks in Kafka's error codes, since its answers are the
  * protocol's, and uses nothing else of kafka-clients; so do the transaction coordinator
- * ({@code dev.runnel.broker.transaction}) and the application package
+ * ({@code dev.runnel.broker.transaction}), the share contract and share coordinator
+ * ({@code share}, {@code sharestate}, which also name topics by Kafka's {@code Uuid}) and the application package
  * ({@code dev.runnel.broker}), whose {@code ReplicatedGroupLog} hands the group coordinator the
- * replica manager's failures as those codes. The share partitions ({@code dev.runnel.broker.share})
- * use the error codes and Kafka's topic ids.
+ * replica manager's failures as those codes.
  */
 class BrokerLayersTest {
 
@@ -56,9 +56,10 @@ class BrokerLayersTest {
     private static final Path GROUP = MAIN_SOURCES.resolve("dev/runnel/broker/group");
     private static final Path TRANSACTION = MAIN_SOURCES.resolve("dev/runnel/broker/transaction");
     private static final Path SHARE = MAIN_SOURCES.resolve("dev/runnel/broker/share");
-    private static final String UUID = "org.apache.kafka.common.Uuid";
+    private static final Path SHARE_STATE = MAIN_SOURCES.resolve("dev/runnel/broker/sharestate");
     private static final Path APPLICATION = MAIN_SOURCES.resolve("dev/runnel/broker");
     private static final String ERRORS = "org.apache.kafka.common.protocol.Errors";
+    private static final String UUID = "org.apache.kafka.common.Uuid";
     private static final Pattern KAFKA_NAME = Pattern.compile("org\\.apache\\.kafka\\.[\\w.]+");
     private static final List<String> PROTOCOL_SCHEMA = List.of("org.apache.kafka.common.message.",
             "org.apache.kafka.common.protocol.ApiKeys", "org.apache.kafka.common.protocol.ApiMessage",
@@ -72,17 +73,18 @@ class BrokerLayersTest {
             .layer("metadata")
             .layer("record")
             .layer("storage", "record")
-            .layer("kafka", "storage", "security")
+            .layer("share")
+            .layer("sharestate", "share")
+            .layer("kafka", "storage", "security", "share")
             .layer("replication", "kafka", "metadata", "purgatory", "security", "storage")
             .layer("group")
             .layer("transaction")
             .layer("cluster", "config", "metadata", "replication")
-            .layer("share")
             .layer("protocol", "cluster", "config", "group", "kafka", "metadata", "replication", "security",
-                    "share", "storage", "transaction", "zookeeper")
+                    "share", "sharestate", "storage", "transaction", "zookeeper")
             .layer("ops", "cluster", "config", "group", "kafka", "metadata", "replication", "storage")
             .layer("", "cluster", "config", "group", "kafka", "metadata", "protocol", "record", "replication", "security",
-                    "share", "storage", "transaction", "zookeeper");
+                    "share", "sharestate", "storage", "transaction", "zookeeper");
 
     @Test
     void everyPackageKeepsToItsLayer() {
@@ -98,7 +100,8 @@ class BrokerLayersTest {
         try (Stream<Path> files = Files.walk(MAIN_SOURCES)) {
             offenders = files.filter(p -> p.toString().endsWith(".java"))
                     .filter(p -> !p.startsWith(ADAPTER) && !p.startsWith(RECORD) && !p.startsWith(PROTOCOL))
-                    .filter(p -> kafkaNames(p).stream().anyMatch(name -> !allowed(p, name)))
+                    .filter(p -> kafkaNames(p).stream().anyMatch(name -> !(speaksErrorCodes(p) && name.equals(ERRORS))
+                            && !(namesTopicsById(p) && name.equals(UUID))))
                     .toList();
         }
         assertThat(offenders).as("classes outside %s and %s that use org.apache.kafka", ADAPTER, RECORD).isEmpty();
@@ -117,20 +120,17 @@ class BrokerLayersTest {
     }
 
     /**
-     * Whether {@code file} may name the kafka-clients class {@code name}: the error codes where
-     * answers are the protocol's, and topic ids too in the share partitions (their persister speaks
-     * the share coordinator's wire fields).
+     * The group, transaction and share coordinators, the share contract, and the application
+     * package's own classes (not its subpackages).
      */
-    private static boolean allowed(Path file, String name) {
-        if (file.startsWith(SHARE)) {
-            return name.equals(ERRORS) || name.equals(UUID);
-        }
-        return speaksErrorCodes(file) && name.equals(ERRORS);
+    private static boolean speaksErrorCodes(Path file) {
+        return file.startsWith(GROUP) || file.startsWith(TRANSACTION) || file.startsWith(SHARE)
+                || file.startsWith(SHARE_STATE) || file.getParent().equals(APPLICATION);
     }
 
-    /** The group and transaction coordinators, and the application package's own classes (not its subpackages). */
-    private static boolean speaksErrorCodes(Path file) {
-        return file.startsWith(GROUP) || file.startsWith(TRANSACTION) || file.getParent().equals(APPLICATION);
+    /** The share contract and the share coordinator name a share partition's topic by Kafka's {@code Uuid}. */
+    private static boolean namesTopicsById(Path file) {
+        return file.startsWith(SHARE) || file.startsWith(SHARE_STATE);
     }
 
     private static List<String> kafkaNames(Path file) {
