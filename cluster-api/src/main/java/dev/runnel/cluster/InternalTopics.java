@@ -14,7 +14,10 @@ public final class InternalTopics {
     /** The transaction coordinator's state of each transactional id. */
     public static final String TRANSACTION_STATE = "__transaction_state";
 
-    private static final Set<String> ALL = Set.of(CONSUMER_OFFSETS, TRANSACTION_STATE);
+    /** The share coordinator's state of each share partition (KIP-932). */
+    public static final String SHARE_GROUP_STATE = "__share_group_state";
+
+    private static final Set<String> ALL = Set.of(CONSUMER_OFFSETS, TRANSACTION_STATE, SHARE_GROUP_STATE);
 
     private InternalTopics() {
     }

@@ -71,6 +71,12 @@ public final class ApiVersionTable {
         served.put(ApiKeys.DESCRIBE_TRANSACTIONS, new Range((short) 0, (short) 0));
         served.put(ApiKeys.LIST_TRANSACTIONS, new Range((short) 0, (short) 1));
         served.put(ApiKeys.TXN_OFFSET_COMMIT, new Range((short) 0, (short) 4));
+        // The share coordinator's inter-broker APIs (KIP-932); v1 of Write and Summary carry the delivery complete count.
+        served.put(ApiKeys.INITIALIZE_SHARE_GROUP_STATE, new Range((short) 0, (short) 0));
+        served.put(ApiKeys.READ_SHARE_GROUP_STATE, new Range((short) 0, (short) 0));
+        served.put(ApiKeys.WRITE_SHARE_GROUP_STATE, new Range((short) 0, (short) 1));
+        served.put(ApiKeys.DELETE_SHARE_GROUP_STATE, new Range((short) 0, (short) 0));
+        served.put(ApiKeys.READ_SHARE_GROUP_STATE_SUMMARY, new Range((short) 0, (short) 1));
         SERVED = Collections.unmodifiableMap(served);
     }
 

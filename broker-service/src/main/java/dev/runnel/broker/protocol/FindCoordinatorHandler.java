@@ -1,18 +1,14 @@
 package dev.runnel.broker.protocol;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.group.GroupMetadataManager;
@@ -22,48 +18,58 @@ import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.security.AclOperation;
 import dev.runnel.broker.security.ResourceType;
 import dev.runnel.broker.security.Session;
+import dev.runnel.broker.share.ShareStatePersister;
+import dev.runnel.broker.sharestate.ShareCoordinator;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.InternalTopics;
 import dev.runnel.cluster.PartitionInfo;
-import dev.runnel.cluster.TopicInfo;
 
 /**
  * FindCoordinator (v0-6; batched keys from v4): the coordinator of a group (key type 0) is the
  * leader of its {@code __consumer_offsets} partition, that of a transactional id (key type 1) the
- * leader of its {@code __transaction_state} partition. The first request in a cluster without the
+ * leader of its {@code __transaction_state} partition, that of a share partition (key type 2,
+ * {@code groupId:topicId:partition}, asked by brokers) the leader of its {@code __share_group_state}
+ * partition ({@link CoordinatorTopics} creates a missing topic). The first request in a cluster without the
  * topic asks the controller to create it and answers COORDINATOR_NOT_AVAILABLE, so the client asks
  * again; while fewer brokers are alive than its replication factor it is not created (as Kafka),
  * and every request gets COORDINATOR_NOT_AVAILABLE saying so.
  *
  * <p>As in Kafka, a group's coordinator is told only to a connection that may DESCRIBE the group
  * (else GROUP_AUTHORIZATION_FAILED), a transactional id's only to one that may DESCRIBE the id
- * (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED); a refused key creates no coordinator topic.
+ * (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED), a share partition's only to one with CLUSTER_ACTION
+ * (else CLUSTER_AUTHORIZATION_FAILED); a refused key creates no coordinator topic.
  */
 final class FindCoordinatorHandler implements ApiHandler {
 
-    private static final Logger log = LoggerFactory.getLogger(FindCoordinatorHandler.class);
     private static final byte GROUP = 0;
     private static final byte TRANSACTION = 1;
+    private static final byte SHARE = 2;
 
     private final MetadataCache metadata;
     private final GroupMetadataManager groups;
-    private final ControllerAdminClient controller;
     private final KafkaApis.CoordinatorTopic offsetsTopic;
     private final KafkaApis.Transactions transactions;
-    private static final long TOO_FEW_BROKERS_WARNING_INTERVAL_MS = Duration.ofMinutes(1).toMillis();
-
-    private final Map<String, AtomicBoolean> creating = new ConcurrentHashMap<>();
-    private final Clock clock;
-    private volatile long lastTooFewBrokersWarning = Long.MIN_VALUE;
+    private final KafkaApis.ShareStates shareStates;
+    private final CoordinatorTopics topics;
 
     /** @param transactions the transaction coordinator and its topic, or null where transactions are not served */
     FindCoordinatorHandler(MetadataCache metadata, GroupMetadataManager groups, ControllerAdminClient controller,
             GroupSettings settings, KafkaApis.Transactions transactions, Clock clock) {
-        this.clock = clock;
+        this(metadata, groups, controller, settings, transactions, null, clock);
+    }
+
+    /**
+     * @param transactions the transaction coordinator and its topic, or null where transactions are not served
+     * @param shareStates  the share coordinator and its topic, or null where share groups are not served
+     */
+    FindCoordinatorHandler(MetadataCache metadata, GroupMetadataManager groups, ControllerAdminClient controller,
+            GroupSettings settings, KafkaApis.Transactions transactions, KafkaApis.ShareStates shareStates,
+            Clock clock) {
         this.metadata = metadata;
         this.groups = groups;
-        this.controller = controller;
         this.transactions = transactions;
+        this.shareStates = shareStates;
+        this.topics = new CoordinatorTopics(metadata, controller, clock);
         this.offsetsTopic = new KafkaApis.CoordinatorTopic(InternalTopics.CONSUMER_OFFSETS, settings.offsetsTopicPartitions(),
                 settings.offsetsTopicReplicationFactor(), Map.of("cleanup.policy", "compact",
                         "segment.bytes", Integer.toString(settings.offsetsTopicSegmentBytes()),
@@ -119,7 +125,8 @@ final class FindCoordinatorHandler implements ApiHandler {
     }
 
     private Found find(byte keyType, String key, Session session) {
-        if (keyType != GROUP && (keyType != TRANSACTION || transactions == null)) {
+        if (keyType != GROUP && (keyType != TRANSACTION || transactions == null)
+                && (keyType != SHARE || shareStates == null)) {
             return new Found(Errors.INVALID_REQUEST, "unknown coordinator key type " + keyType, null);
         }
         if (keyType == GROUP && !session.allowed(AclOperation.DESCRIBE, ResourceType.GROUP, key)) {
@@ -128,61 +135,38 @@ final class FindCoordinatorHandler implements ApiHandler {
         if (keyType == TRANSACTION && !session.allowed(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) {
             return new Found(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null, null);
         }
+        if (keyType == SHARE
+                && !session.allowed(AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME)) {
+            return new Found(Errors.CLUSTER_AUTHORIZATION_FAILED, null, null);
+        }
         if (key == null || key.isEmpty()) {
             return new Found(Errors.INVALID_REQUEST, keyType == GROUP ? "the group id is empty"
-                    : "the transactional id is empty", null);
+                    : keyType == TRANSACTION ? "the transactional id is empty" : "the share partition key is empty",
+                    null);
         }
-        KafkaApis.CoordinatorTopic spec = keyType == GROUP ? offsetsTopic : transactions.topic();
-        MetadataCache.Snapshot view = metadata.snapshot();
-        TopicInfo topic = view.topic(spec.name()).orElse(null);
-        if (topic == null) {
-            int live = view.brokers().size();
-            if (live < spec.replicationFactor()) {
-                // As Kafka: never created under-replicated; the coordinator waits until enough brokers are up.
-                String message = spec.name() + " needs " + spec.replicationFactor() + " live brokers ("
-                        + spec.replicationFactorSetting() + "); " + live + (live == 1 ? " is" : " are") + " alive";
-                warnTooFewBrokers(message);
-                return new Found(Errors.COORDINATOR_NOT_AVAILABLE, message, null);
-            }
-            create(spec);
-            return new Found(Errors.COORDINATOR_NOT_AVAILABLE, spec.name() + " is being created", null);
+        Optional<ShareStatePersister.Key> shareKey = keyType == SHARE ? ShareCoordinator.parseCoordinatorKey(key)
+                : Optional.empty();
+        if (keyType == SHARE && shareKey.isEmpty()) {
+            return new Found(Errors.INVALID_REQUEST, "'" + key + "' is not a share partition key"
+                    + " (groupId:topicId:partition)", null);
         }
-        int partition = keyType == GROUP ? groups.partitionFor(key) : transactions.coordinator().partitionFor(key);
-        PartitionInfo info = topic.partitions().stream().filter(p -> p.partition() == partition).findFirst().orElse(null);
+        KafkaApis.CoordinatorTopic spec = keyType == GROUP ? offsetsTopic
+                : keyType == TRANSACTION ? transactions.topic() : shareStates.topic();
+        CoordinatorTopics.Lookup lookup = topics.find(spec);
+        if (lookup.topic() == null) {
+            return new Found(Errors.COORDINATOR_NOT_AVAILABLE, lookup.unavailable(), null);
+        }
+        int partition = keyType == GROUP ? groups.partitionFor(key)
+                : keyType == TRANSACTION ? transactions.coordinator().partitionFor(key)
+                : shareStates.coordinator().partitionFor(shareKey.get());
+        PartitionInfo info = lookup.topic().partitions().stream().filter(p -> p.partition() == partition).findFirst()
+                .orElse(null);
         int leader = info == null ? -1 : info.state().leader();
-        BrokerInfo broker = leader < 0 ? null : view.brokers().get(leader);
+        BrokerInfo broker = leader < 0 ? null : metadata.snapshot().brokers().get(leader);
         if (broker == null) {
             return new Found(Errors.COORDINATOR_NOT_AVAILABLE, spec.name() + "-" + partition + " has no live leader",
                     null);
         }
         return new Found(Errors.NONE, null, broker);
-    }
-
-    private void warnTooFewBrokers(String message) {
-        long now = clock.millis();
-        long last = lastTooFewBrokersWarning;
-        if (last == Long.MIN_VALUE || now - last > TOO_FEW_BROKERS_WARNING_INTERVAL_MS) {
-            lastTooFewBrokersWarning = now;
-            log.warn("Cannot create a coordinator's topic: {}", message);
-        }
-    }
-
-    private void create(KafkaApis.CoordinatorTopic spec) {
-        AtomicBoolean flag = creating.computeIfAbsent(spec.name(), n -> new AtomicBoolean());
-        if (!flag.compareAndSet(false, true)) {
-            return;
-        }
-        Map<String, Object> body = Map.of("name", spec.name(), "partitions", spec.partitions(),
-                "replicationFactor", spec.replicationFactor(), "configs", spec.configs());
-        log.info("Creating {} with {} partitions and replication factor {}", spec.name(), spec.partitions(),
-                spec.replicationFactor());
-        controller.call("POST", "/topics", body, Duration.ofSeconds(30)).whenComplete((answer, failure) -> {
-            flag.set(false);
-            if (failure != null) {
-                log.warn("Cannot create {}: {}", spec.name(), failure.toString());
-            } else if (!answer.ok() && answer.status() != 409) {
-                log.warn("Cannot create {}: {} {}", spec.name(), answer.problemType(), answer.detail());
-            }
-        });
     }
 }

@@ -25,6 +25,7 @@ import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.security.AclStore;
 import dev.runnel.broker.security.SaslMechanisms;
 import dev.runnel.broker.security.ScramCredentialStore;
+import dev.runnel.broker.sharestate.ShareCoordinator;
 import dev.runnel.broker.transaction.TransactionCoordinator;
 import dev.runnel.broker.zookeeper.GroupConfigStore;
 import dev.runnel.cluster.InternalTopics;
@@ -68,6 +69,13 @@ public final class KafkaApis {
     }
 
     /**
+     * What the share coordinator's APIs and FindCoordinator's share keys use: the coordinator and
+     * its topic, {@code __share_group_state}.
+     */
+    public record ShareStates(ShareCoordinator coordinator, CoordinatorTopic topic) {
+    }
+
+    /**
      * A coordinator's topic as this broker creates it.
      *
      * @param replicationFactorSetting the settings that choose its replication factor, for the message
@@ -92,6 +100,17 @@ public final class KafkaApis {
                         "min.insync.replicas", Integer.toString(Math.min(minInsyncReplicas, replicationFactor)),
                         "segment.bytes", Long.toString(segmentBytes), "unclean.leader.election.enable", "false"),
                 "transaction.state.log.replication.factor, runnel.broker.transaction-state-log.replication-factor");
+    }
+
+    /** The topic {@code __share_group_state} as a broker creates it (Kafka's {@code share.coordinator.state.topic.*}). */
+    public static CoordinatorTopic shareStateTopic(int partitions, int replicationFactor, int minInsyncReplicas,
+            long segmentBytes) {
+        return new CoordinatorTopic(InternalTopics.SHARE_GROUP_STATE, partitions,
+                replicationFactor, Map.of("cleanup.policy", "compact", "compression.type", "producer",
+                        "min.insync.replicas", Integer.toString(Math.min(minInsyncReplicas, replicationFactor)),
+                        "segment.bytes", Long.toString(segmentBytes)),
+                "share.coordinator.state.topic.replication.factor, "
+                        + "runnel.broker.share-coordinator.state-topic.replication-factor");
     }
 
     /** What the handlers of the cluster and admin APIs talk to. */
@@ -125,6 +144,15 @@ public final class KafkaApis {
     /** @param transactions what the transaction APIs use, or null to serve none of them */
     public KafkaApis(ReplicaManager replicas, MetadataCache metadata, Cluster cluster, Groups groups,
             Transactions transactions, Clock clock, Scheduler scheduler) {
+        this(replicas, metadata, cluster, groups, transactions, null, clock, scheduler);
+    }
+
+    /**
+     * @param transactions what the transaction APIs use, or null to serve none of them
+     * @param shareStates  what the share coordinator's APIs use, or null to serve none of them
+     */
+    public KafkaApis(ReplicaManager replicas, MetadataCache metadata, Cluster cluster, Groups groups,
+            Transactions transactions, ShareStates shareStates, Clock clock, Scheduler scheduler) {
         Map<ApiKeys, ApiHandler> served = new EnumMap<>(ApiKeys.class);
         served.put(ApiKeys.PRODUCE, transactions == null ? new ProduceHandler(replicas, metadata)
                 : new ProduceHandler(replicas, metadata, transactions.verification(), cluster.controllerCalls()));
@@ -168,7 +196,15 @@ public final class KafkaApis {
         served.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(metadata, cluster.brokerId(),
                 cluster.brokerConfigs(), cluster.groupConfigs()));
         served.put(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(metadata, groups.metadata(),
-                cluster.controller(), groups.settings(), transactions, clock));
+                cluster.controller(), groups.settings(), transactions, shareStates, clock));
+        if (shareStates != null) {
+            ShareStateHandler shareState = new ShareStateHandler(shareStates.coordinator());
+            served.put(ApiKeys.INITIALIZE_SHARE_GROUP_STATE, shareState);
+            served.put(ApiKeys.READ_SHARE_GROUP_STATE, shareState);
+            served.put(ApiKeys.WRITE_SHARE_GROUP_STATE, shareState);
+            served.put(ApiKeys.DELETE_SHARE_GROUP_STATE, shareState);
+            served.put(ApiKeys.READ_SHARE_GROUP_STATE_SUMMARY, shareState);
+        }
         if (transactions != null) {
             TransactionHandler txn = new TransactionHandler(transactions.coordinator());
             served.put(ApiKeys.ADD_PARTITIONS_TO_TXN, txn);
