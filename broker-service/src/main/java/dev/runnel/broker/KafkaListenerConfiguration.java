@@ -89,7 +89,7 @@ class KafkaListenerConfiguration {
             GroupSettings groupSettings, TransactionalOffsets transactionalOffsets,
             ConsumerGroupCoordinator consumerGroupCoordinator,
             TransactionCoordinator transactionCoordinator,
-            TransactionVerification transactionVerification, Clock clock,
+            TransactionVerification transactionVerification, KafkaApis.ShareStates shareStates, Clock clock,
             Scheduler scheduler, Ticker ticker, SaslMechanisms saslMechanisms, AclStore aclStore,
             ScramCredentialStore scramCredentialStore, GroupConfigStore groupConfigStore) {
         SaslProperties sasl = listenerProperties.getSasl();
@@ -107,7 +107,7 @@ class KafkaListenerConfiguration {
                 (tp, producerId, producerEpoch, coordinatorEpoch, commit) -> transactionalOffsets.completeTransaction(
                         tp.partition(), producerId, producerEpoch, coordinatorEpoch, commit),
                 log.getWriteTimeout());
-        return new KafkaApis(replicaManager, metadata, cluster, groups, transactions, clock, scheduler);
+        return new KafkaApis(replicaManager, metadata, cluster, groups, transactions, shareStates, clock, scheduler);
     }
 
     @Bean(destroyMethod = "close")

@@ -383,6 +383,13 @@ public class BrokerProperties {
         return transactionStateLog;
     }
 
+    private final ShareCoordinatorProperties shareCoordinator = new ShareCoordinatorProperties();
+
+    /** The share coordinator and {@code __share_group_state} ({@code share.coordinator.*}). */
+    public ShareCoordinatorProperties getShareCoordinator() {
+        return shareCoordinator;
+    }
+
     public TransactionProperties getTransaction() {
         return transaction;
     }

@@ -10,6 +10,7 @@ import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
 import org.apache.kafka.common.requests.WriteTxnMarkersResponse;
@@ -122,6 +123,11 @@ public final class InterBrokerClient implements AutoCloseable {
             }
         }
         return errors;
+    }
+
+    /** Sends {@code body} as {@code key} at {@code version} and answers the response's body (ShareStateCalls). */
+    ApiMessage send(ApiKeys key, short version, ApiMessage body) throws IOException {
+        return connection.send(key, version, body).data();
     }
 
     @Override
