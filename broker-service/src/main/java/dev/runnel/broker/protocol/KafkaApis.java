@@ -102,7 +102,11 @@ public final class KafkaApis {
                 "transaction.state.log.replication.factor, runnel.broker.transaction-state-log.replication-factor");
     }
 
-    /** The topic {@code __share_group_state} as a broker creates it (Kafka's {@code share.coordinator.state.topic.*}). */
+    /**
+     * The topic {@code __share_group_state} as a broker creates it (Kafka's
+     * {@code share.coordinator.state.topic.*}): compacted, since every record is a share partition's
+     * whole state (Kafka's delta records need its delete policy instead; see {@code sharestate}).
+     */
     public static CoordinatorTopic shareStateTopic(int partitions, int replicationFactor, int minInsyncReplicas,
             long segmentBytes) {
         return new CoordinatorTopic(InternalTopics.SHARE_GROUP_STATE, partitions,

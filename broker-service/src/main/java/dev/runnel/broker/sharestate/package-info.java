@@ -31,8 +31,11 @@
  * holds many in-flight batches; here the persister's contract is that a write carries the whole
  * state anyway (it replaces the stored one), so a snapshot costs no more to build than a delta, a
  * load needs no merging, and the topic never holds a delta whose snapshot the cleaner has already
- * removed. A {@code ShareUpdate} record found on load (written by another implementation) is
- * skipped and counted.
+ * removed. That is also why the topic is compacted: Kafka's is {@code cleanup.policy=delete} with
+ * {@code retention.ms=-1}, trimmed by DeleteRecords up to the oldest snapshot still needed, since
+ * compaction could drop a snapshot a later delta depends on; with snapshots only, the latest record
+ * per key is the whole state. A {@code ShareUpdate} record found on load (written by another
+ * implementation) is skipped and counted.
  *
  * <p><b>Fencing.</b> A write whose leader epoch is older than the stored one is FENCED_LEADER_EPOCH,
  * one whose state epoch is older FENCED_STATE_EPOCH; a read at a newer leader epoch first writes
