@@ -186,8 +186,13 @@ final class ShareCoordinatorPersister implements ShareStatePersister {
             }
             Duration wait = backoff(retries);
             if (retriable(error) && clock.millis() + wait.toMillis() < a.deadline()) {
-                scheduler.schedule("share-state-retry", () -> attempt(a, retries + 1), wait);
-                return;
+                try {
+                    scheduler.schedule("share-state-retry", () -> attempt(a, retries + 1), wait);
+                    return;
+                } catch (RuntimeException stopped) {
+                    // The broker is stopping: the call fails as the last attempt did.
+                    message = "not retried, the broker is stopping (" + message + ")";
+                }
             }
             Errors last = error == Errors.NETWORK_EXCEPTION ? Errors.COORDINATOR_NOT_AVAILABLE : error;
             a.result().completeExceptionally(new ShareStateException(last, "cannot " + a.operation()

@@ -155,6 +155,17 @@ class ShareCoordinatorPersisterTest {
     }
 
     @Test
+    void aCallWaitingToBeRetriedWhenTheBrokerStopsFailsInsteadOfHanging() {
+        ledBy(2);
+        scheduler.close();
+
+        CompletableFuture<Void> write = persister.write(KEY, new ShareState(1, 1, 0, 0, List.of()));
+
+        assertThat(error(write)).isEqualTo(Errors.COORDINATOR_NOT_AVAILABLE);
+        assertThat(remoteCalls).hasSize(1);
+    }
+
+    @Test
     void fencingIsNotRetried() {
         ledBy(2);
         remote.add(new ShareStateAnswer<Void>(Errors.FENCED_STATE_EPOCH, "old", null));
