@@ -10,7 +10,7 @@ import dev.runnel.testing.PackageLayers;
 
 /**
  * The starter's package layers, from the bottom: {@code support} (payload conversion),
- * {@code core} (LogTemplate, the shared producer), {@code listener} (@LogListener processing),
+ * {@code core} (LogTemplate over KafkaTemplate), {@code listener} (@LogListener on Spring Kafka),
  * {@code autoconfigure} (Spring Boot). As in this module's README.
  */
 class StarterLayersTest {
@@ -18,7 +18,7 @@ class StarterLayersTest {
     static final PackageLayers LAYERS = PackageLayers.of(Path.of("src/main/java"), "dev.runnel.client")
             .layer("support")
             .layer("core", "support")
-            .layer("listener", "core", "support")
+            .layer("listener", "support")
             .layer("autoconfigure", "core", "listener", "support");
 
     @Test

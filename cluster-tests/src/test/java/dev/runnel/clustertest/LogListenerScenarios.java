@@ -3,6 +3,7 @@ package dev.runnel.clustertest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,13 +41,15 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.kafka.listener.ListenerExecutionFailedException;
+import org.springframework.kafka.support.KafkaHeaders;
+import org.springframework.kafka.support.converter.ConversionException;
 
 import dev.runnel.client.autoconfigure.LogListenerAutoConfiguration;
 import dev.runnel.client.autoconfigure.RunnelClientAutoConfiguration;
 import dev.runnel.client.core.LogTemplate;
 import dev.runnel.client.core.SendResult;
 import dev.runnel.client.listener.Acknowledgment;
-import dev.runnel.client.listener.DeadLetterPublisher;
 import dev.runnel.client.listener.LogKey;
 import dev.runnel.client.listener.LogListener;
 import dev.runnel.client.listener.LogListenerContainer;
@@ -170,7 +173,7 @@ abstract class LogListenerScenarios {
         try (ConfigurableApplicationContext app = app(OrdersApp.class, "it.orders.topic=it-orders", "it.orders.group=a")) {
             LogListenerContainer container = container(app, "orders");
             assertThat(container.concurrency()).isEqualTo(3);
-            assertThat(container.endpoint().groupId()).isEqualTo("orders-a");
+            assertThat(container.endpoint().getGroupId()).isEqualTo("orders-a");
             await("the three consumers hold the 12 partitions").atMost(DEADLINE)
                     .until(() -> container.assignment().size() == 12);
             sendAll(app.getBean(LogTemplate.class), "it-orders", first);
@@ -262,19 +265,28 @@ abstract class LogListenerScenarios {
             ConsumerRecord<byte[], byte[]> deadPayment = readOne("it-payments.DLT");
             assertThat(text(deadPayment.value())).isEqualTo("bad");
             assertThat(listeners.badAttempts).as("delivered max-attempts times").hasValue(4);
-            assertThat(header(deadPayment, DeadLetterPublisher.ORIGINAL_TOPIC)).isEqualTo("it-payments");
-            assertThat(header(deadPayment, DeadLetterPublisher.EXCEPTION_CLASS)).isEqualTo("java.lang.IllegalStateException");
-            assertThat(header(deadPayment, DeadLetterPublisher.EXCEPTION_MESSAGE)).isEqualTo("cannot pay bad");
-            int partition = Integer.parseInt(header(deadPayment, DeadLetterPublisher.ORIGINAL_PARTITION));
-            long offset = Long.parseLong(header(deadPayment, DeadLetterPublisher.ORIGINAL_OFFSET));
+            // Spring Kafka's dead-letter headers (kafka_dlt-*): the exception is its wrapper, the cause what the
+            // listener threw, the message both; partition and offset are big-endian binary numbers.
+            assertThat(header(deadPayment, KafkaHeaders.DLT_ORIGINAL_TOPIC)).isEqualTo("it-payments");
+            assertThat(header(deadPayment, KafkaHeaders.DLT_EXCEPTION_FQCN))
+                    .isEqualTo(ListenerExecutionFailedException.class.getName());
+            assertThat(header(deadPayment, KafkaHeaders.DLT_EXCEPTION_CAUSE_FQCN)).isEqualTo("java.lang.IllegalStateException");
+            assertThat(header(deadPayment, KafkaHeaders.DLT_EXCEPTION_MESSAGE)).endsWith("; cannot pay bad");
+            assertThat(header(deadPayment, KafkaHeaders.DLT_ORIGINAL_CONSUMER_GROUP)).isEqualTo("payments");
+            int partition = ByteBuffer.wrap(rawHeader(deadPayment, KafkaHeaders.DLT_ORIGINAL_PARTITION)).getInt();
+            long offset = ByteBuffer.wrap(rawHeader(deadPayment, KafkaHeaders.DLT_ORIGINAL_OFFSET)).getLong();
             ConsumerRecord<byte[], byte[]> original = readAt(new TopicPartition("it-payments", partition), offset);
             assertThat(text(original.value())).as("the headers point at the original").isEqualTo("bad");
             assertThat(deadPayment.key()).isEqualTo(original.key());
+            assertThat(deadPayment.partition()).as("the dead letter in its original's partition").isEqualTo(partition);
+            assertThat(admin.describeTopics(List.of("it-payments.DLT")).allTopicNames().get(10, TimeUnit.SECONDS)
+                    .get("it-payments.DLT").partitions()).as("created like its source topic").hasSize(3);
 
             ConsumerRecord<byte[], byte[]> poison = readOne("it-poison.DLT");
             assertThat(text(poison.value())).isEqualTo("{not json");
-            assertThat(header(poison, DeadLetterPublisher.EXCEPTION_CLASS)).endsWith("ConversionFailedException");
-            assertThat(header(poison, DeadLetterPublisher.ORIGINAL_OFFSET)).isEqualTo("1");
+            assertThat(header(poison, KafkaHeaders.DLT_EXCEPTION_STACKTRACE))
+                    .contains(ConversionException.class.getName() + ": the payload of it-poison-0@1 cannot be a");
+            assertThat(ByteBuffer.wrap(rawHeader(poison, KafkaHeaders.DLT_ORIGINAL_OFFSET)).getLong()).isEqualTo(1);
             assertThat(listeners.orders).extracting(Order::id).containsExactly("1", "3");
 
             await("payments committed past the dead letter").atMost(DEADLINE)
@@ -314,7 +326,11 @@ abstract class LogListenerScenarios {
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
-        return text(record.headers().lastHeader(name).value());
+        return text(rawHeader(record, name));
+    }
+
+    private static byte[] rawHeader(ConsumerRecord<byte[], byte[]> record, String name) {
+        return record.headers().lastHeader(name).value();
     }
 
     private static String text(byte[] bytes) {

@@ -10,8 +10,11 @@ public class ConsumerProperties {
     /** The consumer group of listeners that name none. */
     private String groupId;
 
-    /** Where a group without committed offsets starts reading a partition. */
-    private AutoOffsetReset autoOffsetReset = AutoOffsetReset.LATEST;
+    /**
+     * Where a group without committed offsets starts reading a partition: by default at its first
+     * record, so a new group sees what was written before it started (Kafka's own default is latest).
+     */
+    private AutoOffsetReset autoOffsetReset = AutoOffsetReset.EARLIEST;
 
     /** The most records one poll returns; Kafka's default (500) when unset. */
     private Integer maxPollRecords;

@@ -3,8 +3,7 @@ package dev.runnel.client.autoconfigure;
 import java.time.Duration;
 
 import org.springframework.boot.context.properties.NestedConfigurationProperty;
-
-import dev.runnel.client.listener.AckMode;
+import org.springframework.kafka.listener.ContainerProperties.AckMode;
 
 /** The {@code @LogListener} containers: {@code runnel.client.listener.*}. */
 public class ListenerProperties {
@@ -12,7 +11,11 @@ public class ListenerProperties {
     /** Consumers (threads) per container, unless the listener says otherwise. */
     private int concurrency = 1;
 
-    /** When offsets are committed. */
+    /**
+     * When offsets are committed (Spring Kafka's ack modes): after each poll's records (BATCH), each
+     * record (RECORD), or what the listener acknowledged (MANUAL, MANUAL_IMMEDIATE); also TIME,
+     * COUNT, COUNT_TIME.
+     */
     private AckMode ackMode = AckMode.BATCH;
 
     /** How long one poll waits for records. */
@@ -21,7 +24,7 @@ public class ListenerProperties {
     /** Whether containers start with the application. */
     private boolean autoStartup = true;
 
-    /** How long stopping waits for a container's current record and its commit. */
+    /** How long stopping waits for a container's consumers to finish their records and commit. */
     private Duration shutdownTimeout = Duration.ofSeconds(30);
 
     @NestedConfigurationProperty

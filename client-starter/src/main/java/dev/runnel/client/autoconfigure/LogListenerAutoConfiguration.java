@@ -1,10 +1,8 @@
 package dev.runnel.client.autoconfigure;
 
-import java.time.Clock;
 import java.util.List;
 
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.config.BeanDefinition;
@@ -16,31 +14,51 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Role;
+import org.springframework.kafka.annotation.EnableKafka;
+import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
+import org.springframework.kafka.config.KafkaListenerConfigUtils;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.CommonErrorHandler;
+import org.springframework.kafka.listener.ContainerPausingBackOffHandler;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.listener.ListenerContainerPauseService;
+import org.springframework.kafka.support.converter.BatchMessagingMessageConverter;
+import org.springframework.kafka.support.ExponentialBackOffWithMaxRetries;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 
-import dev.runnel.client.core.LogProducerFactory;
-import dev.runnel.client.listener.BackOff;
-import dev.runnel.client.listener.ContainerSettings;
-import dev.runnel.client.listener.DeadLetterPublisher;
-import dev.runnel.client.listener.DefaultLogErrorHandler;
+import dev.runnel.client.listener.DeadLetterTopics;
 import dev.runnel.client.listener.ListenerObserver;
-import dev.runnel.client.listener.LogErrorHandler;
 import dev.runnel.client.listener.LogListenerAnnotationBeanPostProcessor;
-import dev.runnel.client.listener.LogListenerContainerFactory;
 import dev.runnel.client.listener.LogListenerEndpointRegistry;
+import dev.runnel.client.listener.LogMessageConverter;
 import dev.runnel.client.support.PayloadCodec;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * {@code @LogListener} support: the annotation processing, the registry of containers, the
- * default container factory and the default error handler (retry with back-off, then the
- * dead-letter topic). No {@code @Enable...} annotation is needed.
+ * {@code @LogListener} and {@code @KafkaListener} support on Spring Kafka: Spring Kafka's
+ * annotation processing and endpoint registry ({@code @EnableKafka}, so {@code @KafkaListener},
+ * {@code @RetryableTopic}, {@code @DltHandler} and {@code @SendTo} work), the consumer factory,
+ * and two container factories on it: {@code logListenerContainerFactory} with the starter's
+ * defaults for {@code @LogListener} (the {@code runnel.client.listener.*} settings, retries that
+ * pause only the failing partition, then the dead-letter topic), and, unless the application
+ * has one, {@code kafkaListenerContainerFactory} for {@code @KafkaListener} with Spring Kafka's
+ * own defaults. Both convert payloads by the starter's rules and reply with the
+ * {@code KafkaTemplate}. No {@code @Enable...} annotation is needed in the application.
  */
-@AutoConfiguration(after = RunnelClientAutoConfiguration.class)
-@ConditionalOnClass(KafkaConsumer.class)
+@AutoConfiguration(after = RunnelClientAutoConfiguration.class,
+        beforeName = "org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration")
+@ConditionalOnClass(EnableKafka.class)
 public final class LogListenerAutoConfiguration {
 
-    /** The bean name of the default error handler. */
+    /** The bean name of the default error handler of {@code @LogListener}s. */
     public static final String DEFAULT_ERROR_HANDLER = "logErrorHandler";
+
+    /** The bean name of the scheduler that resumes partitions after their back-off. */
+    public static final String TASK_SCHEDULER = "runnelListenerTaskScheduler";
 
     @Bean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
@@ -51,49 +69,110 @@ public final class LogListenerAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    LogListenerEndpointRegistry logListenerEndpointRegistry() {
-        return new LogListenerEndpointRegistry();
+    LogListenerEndpointRegistry logListenerEndpointRegistry(KafkaListenerEndpointRegistry registry,
+            ObjectProvider<ListenerObserver> observers) {
+        List<ListenerObserver> all = observers.orderedStream().toList();
+        return new LogListenerEndpointRegistry(registry, all.isEmpty() ? ListenerObserver.NONE
+                : ListenerObserver.composite(all));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(ConsumerFactory.class)
+    DefaultKafkaConsumerFactory<byte[], byte[]> kafkaConsumerFactory(RunnelClientProperties properties) {
+        return new DefaultKafkaConsumerFactory<>(properties.buildConsumerProperties());
     }
 
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnBooleanProperty(name = "runnel.client.listener.dead-letter.enabled", matchIfMissing = true)
-    DeadLetterPublisher deadLetterPublisher(LogProducerFactory producers, RunnelClientProperties properties) {
-        return new DeadLetterPublisher(producers, properties.buildCommonProperties(),
+    DeadLetterTopics deadLetterTopics(RunnelClientProperties properties) {
+        return new DeadLetterTopics(properties.buildCommonProperties(),
                 properties.getListener().getDeadLetter().getSuffix());
     }
 
+    @Bean(name = TASK_SCHEDULER)
+    @ConditionalOnMissingBean(name = TASK_SCHEDULER)
+    ThreadPoolTaskScheduler runnelListenerTaskScheduler() {
+        ThreadPoolTaskScheduler scheduler = new ThreadPoolTaskScheduler();
+        scheduler.setThreadNamePrefix("runnel-listener-backoff-");
+        return scheduler;
+    }
+
     /**
-     * The error handler of every listener that names none. Only a bean of this name replaces it:
-     * other {@link LogErrorHandler} beans are for the listeners that name them.
+     * The error handler of every {@code @LogListener} that names none: Spring Kafka's {@link
+     * DefaultErrorHandler}, retrying with exponential back-off during which only the failing
+     * partition is paused, then publishing to the dead-letter topic (or, with dead letters off,
+     * logging and skipping). Exceptions Spring Kafka deems not retryable (a payload that cannot be
+     * converted, among them) and those of {@code runnel.client.listener.retry.not-retryable} skip
+     * the retries. Only a bean of this name replaces it.
      */
     @Bean(DEFAULT_ERROR_HANDLER)
     @ConditionalOnMissingBean(name = DEFAULT_ERROR_HANDLER)
-    LogErrorHandler logErrorHandler(RunnelClientProperties properties, ObjectProvider<DeadLetterPublisher> deadLetters) {
+    DefaultErrorHandler logErrorHandler(RunnelClientProperties properties, ObjectProvider<DeadLetterTopics> deadLetters,
+            KafkaTemplate<Object, Object> template, @Qualifier(TASK_SCHEDULER) ThreadPoolTaskScheduler scheduler) {
         RetryProperties retry = properties.getListener().getRetry();
-        return new DefaultLogErrorHandler(new BackOff(retry.getMaxAttempts(), retry.getInitialInterval(),
-                retry.getMultiplier(), retry.getMaxInterval()), deadLetters.getIfAvailable());
+        ExponentialBackOffWithMaxRetries backOff = new ExponentialBackOffWithMaxRetries(retry.getMaxAttempts() - 1);
+        backOff.setInitialInterval(retry.getInitialInterval().toMillis());
+        backOff.setMultiplier(retry.getMultiplier());
+        backOff.setMaxInterval(retry.getMaxInterval().toMillis());
+        DeadLetterTopics topics = deadLetters.getIfAvailable();
+        DefaultErrorHandler handler = new DefaultErrorHandler(topics == null ? null : topics.recoverer(template), backOff,
+                new ContainerPausingBackOffHandler(new ListenerContainerPauseService(null, scheduler)));
+        retry.getNotRetryable().forEach(handler::addNotRetryableExceptions);
+        return handler;
     }
 
     @Bean(LogListenerAnnotationBeanPostProcessor.DEFAULT_CONTAINER_FACTORY)
     @ConditionalOnMissingBean(name = LogListenerAnnotationBeanPostProcessor.DEFAULT_CONTAINER_FACTORY)
-    LogListenerContainerFactory logListenerContainerFactory(RunnelClientProperties properties, PayloadCodec codec,
-            @Qualifier(DEFAULT_ERROR_HANDLER) LogErrorHandler errorHandler, ObjectProvider<ListenerObserver> observers,
-            ObjectProvider<ConsumerRebalanceListener> rebalanceListeners, Clock clock) {
+    ConcurrentKafkaListenerContainerFactory<byte[], byte[]> logListenerContainerFactory(RunnelClientProperties properties,
+            ConsumerFactory<byte[], byte[]> consumerFactory, PayloadCodec codec, KafkaTemplate<Object, Object> template,
+            @Qualifier(DEFAULT_ERROR_HANDLER) CommonErrorHandler errorHandler,
+            ObjectProvider<ConsumerRebalanceListener> rebalanceListeners) {
+        ConcurrentKafkaListenerContainerFactory<byte[], byte[]> factory = baseFactory(consumerFactory, codec, template,
+                rebalanceListeners);
         ListenerProperties listener = properties.getListener();
-        LogListenerContainerFactory factory = new LogListenerContainerFactory(properties.buildConsumerProperties(),
-                new ContainerSettings(listener.getConcurrency(), listener.getAckMode(), listener.getPollTimeout(),
-                        listener.isAutoStartup(), listener.getShutdownTimeout()), codec, errorHandler);
-        factory.setClock(clock);
-        List<ListenerObserver> allObservers = observers.orderedStream().toList();
-        if (!allObservers.isEmpty()) {
-            factory.setObserver(ListenerObserver.composite(allObservers));
-        }
-        List<ConsumerRebalanceListener> allRebalanceListeners = rebalanceListeners.orderedStream().toList();
-        if (!allRebalanceListeners.isEmpty()) {
-            factory.setRebalanceListener(new CompositeRebalanceListener(allRebalanceListeners));
+        factory.setConcurrency(listener.getConcurrency());
+        factory.setAutoStartup(listener.isAutoStartup());
+        factory.setCommonErrorHandler(errorHandler);
+        ContainerProperties container = factory.getContainerProperties();
+        container.setAckMode(listener.getAckMode());
+        container.setPollTimeout(listener.getPollTimeout().toMillis());
+        container.setShutdownTimeout(listener.getShutdownTimeout().toMillis());
+        return factory;
+    }
+
+    /** For {@code @KafkaListener} (and retry topics): Spring Kafka's defaults, the starter's conversion. */
+    @Bean
+    @ConditionalOnMissingBean(name = "kafkaListenerContainerFactory")
+    ConcurrentKafkaListenerContainerFactory<byte[], byte[]> kafkaListenerContainerFactory(
+            ConsumerFactory<byte[], byte[]> consumerFactory, PayloadCodec codec, KafkaTemplate<Object, Object> template,
+            ObjectProvider<ConsumerRebalanceListener> rebalanceListeners) {
+        return baseFactory(consumerFactory, codec, template, rebalanceListeners);
+    }
+
+    private static ConcurrentKafkaListenerContainerFactory<byte[], byte[]> baseFactory(
+            ConsumerFactory<byte[], byte[]> consumerFactory, PayloadCodec codec, KafkaTemplate<Object, Object> template,
+            ObjectProvider<ConsumerRebalanceListener> rebalanceListeners) {
+        ConcurrentKafkaListenerContainerFactory<byte[], byte[]> factory = new ConcurrentKafkaListenerContainerFactory<>();
+        factory.setConsumerFactory(consumerFactory);
+        LogMessageConverter converter = new LogMessageConverter(codec);
+        factory.setRecordMessageConverter(converter);
+        BatchMessagingMessageConverter batchConverter = new BatchMessagingMessageConverter(converter);
+        batchConverter.setRawRecordHeader(true);
+        factory.setBatchMessageConverter(batchConverter);
+        factory.setReplyTemplate(template);
+        List<ConsumerRebalanceListener> all = rebalanceListeners.orderedStream().toList();
+        if (!all.isEmpty()) {
+            factory.getContainerProperties().setConsumerRebalanceListener(new CompositeRebalanceListener(all));
         }
         return factory;
+    }
+
+    /** Spring Kafka's annotation processing and registry, unless the application enabled them itself. */
+    @Configuration(proxyBeanMethods = false)
+    @EnableKafka
+    @ConditionalOnMissingBean(name = KafkaListenerConfigUtils.KAFKA_LISTENER_ANNOTATION_PROCESSOR_BEAN_NAME)
+    static class EnableKafkaConfiguration {
     }
 
     /** The {@code runnel} health indicator, when Spring Boot's health support is there. */

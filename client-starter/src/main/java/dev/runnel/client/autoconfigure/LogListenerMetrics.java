@@ -4,7 +4,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.springframework.beans.factory.ObjectProvider;
 
-import dev.runnel.client.listener.ListenerInvocationException;
 import dev.runnel.client.listener.ListenerObserver;
 import dev.runnel.client.listener.LogListenerContainer;
 import io.micrometer.core.instrument.Gauge;
@@ -57,8 +56,7 @@ final class LogListenerMetrics implements ListenerObserver {
         if (registry == null) {
             return;
         }
-        // What the listener threw, not the wrapper it comes in.
-        Throwable cause = error instanceof ListenerInvocationException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = error; // already what the listener threw, not Spring Kafka's wrapper
         Timer.builder(INVOCATIONS).description("Calls of the listener, for a record or a batch")
                 .tag("listener", listenerId).tag("outcome", cause == null ? "success" : cause.getClass().getSimpleName())
                 .register(registry).record(nanos, TimeUnit.NANOSECONDS);

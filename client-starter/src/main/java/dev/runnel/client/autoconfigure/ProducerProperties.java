@@ -38,6 +38,13 @@ public class ProducerProperties {
     /** How long a send may take, retries included, before it fails. */
     private Duration deliveryTimeout = Duration.ofMinutes(2);
 
+    /**
+     * The longest a send may block its caller (Kafka's max.block.ms): waiting for the topic's
+     * metadata when the cluster cannot be reached, or for buffer space. Past it the send's future
+     * fails with a TimeoutException; the caller is never held longer.
+     */
+    private Duration maxBlock = Duration.ofSeconds(10);
+
     /** The producer's client id; the shared one when unset. */
     private String clientId;
 
@@ -113,6 +120,15 @@ public class ProducerProperties {
     public void setDeliveryTimeout(Duration deliveryTimeout) {
         requireNotNegative("delivery-timeout", deliveryTimeout);
         this.deliveryTimeout = deliveryTimeout;
+    }
+
+    public Duration getMaxBlock() {
+        return maxBlock;
+    }
+
+    public void setMaxBlock(Duration maxBlock) {
+        requireNotNegative("max-block", maxBlock);
+        this.maxBlock = maxBlock;
     }
 
     public String getClientId() {

@@ -1,6 +1,8 @@
 package dev.runnel.client.autoconfigure;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * How the default error handler retries a record the listener failed on:
@@ -19,6 +21,13 @@ public class RetryProperties {
 
     /** The longest wait between two retries. */
     private Duration maxInterval = Duration.ofSeconds(10);
+
+    /**
+     * Exceptions never retried: a record the listener fails on with one of these (or with one in
+     * its causes) goes to the dead-letter topic at once. Added to Spring Kafka's own list (payloads
+     * that cannot be converted, among others).
+     */
+    private List<Class<? extends Exception>> notRetryable = new ArrayList<>();
 
     public int getMaxAttempts() {
         return maxAttempts;
@@ -50,6 +59,14 @@ public class RetryProperties {
                     + multiplier);
         }
         this.multiplier = multiplier;
+    }
+
+    public List<Class<? extends Exception>> getNotRetryable() {
+        return notRetryable;
+    }
+
+    public void setNotRetryable(List<Class<? extends Exception>> notRetryable) {
+        this.notRetryable = notRetryable;
     }
 
     public Duration getMaxInterval() {

@@ -6,35 +6,41 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.ProducerFactory;
 
 import dev.runnel.client.core.LogAdmin;
-import dev.runnel.client.core.LogProducerFactory;
 import dev.runnel.client.core.LogTemplate;
 import dev.runnel.client.core.SendObserver;
 import dev.runnel.client.support.PayloadCodec;
+import dev.runnel.client.support.PayloadSerializer;
 import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The Runnel client for a Spring Boot application: the shared producer, {@link LogTemplate}, the
- * payload conversion and the creation of declared {@link NewTopic}s, each backing off when the
- * application defines its own.
+ * The Runnel client for a Spring Boot application, on Spring Kafka: the one producer factory
+ * (keys and payloads by {@link PayloadSerializer}), Spring Kafka's {@link KafkaTemplate} on it,
+ * {@link LogTemplate} as a facade over that template, Spring Kafka's {@link KafkaAdmin} (which
+ * creates the declared {@link NewTopic}s, retry topics among them) and {@link LogAdmin}. Each
+ * backs off when the application defines its own. Runs before Spring Boot's own Kafka
+ * auto-configuration, so with {@code spring-boot-kafka} on the class path too, Boot's backs off
+ * for the beans defined here.
  */
-@AutoConfiguration
-@ConditionalOnClass(KafkaProducer.class)
+@AutoConfiguration(beforeName = "org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration")
+@ConditionalOnClass(KafkaTemplate.class)
 @EnableConfigurationProperties(RunnelClientProperties.class)
 public final class RunnelClientAutoConfiguration {
 
-    /** The application's clock, unless it has one: what the client's timings and back-offs are measured on. */
+    /** The application's clock, unless it has one: what the client's timings are measured on. */
     @Bean
     @ConditionalOnMissingBean
     Clock runnelClock() {
@@ -47,23 +53,41 @@ public final class RunnelClientAutoConfiguration {
         return new PayloadCodec(mappers.getIfAvailable(JsonMapper::new));
     }
 
+    /** Its settings are checked here, so a bad one fails the application at startup, naming itself. */
     @Bean
-    @ConditionalOnMissingBean
-    LogProducerFactory logProducerFactory(RunnelClientProperties properties,
-            ObjectProvider<LogProducerCustomizer> customizers) {
+    @ConditionalOnMissingBean(ProducerFactory.class)
+    DefaultKafkaProducerFactory<?, ?> kafkaProducerFactory(RunnelClientProperties properties,
+            ObjectProvider<LogProducerCustomizer> customizers, PayloadCodec codec) {
         Map<String, Object> config = properties.buildProducerProperties();
         customizers.orderedStream().forEach(c -> c.customize(config));
-        return new LogProducerFactory(config);
+        ProducerConfigCheck.check(config);
+        DefaultKafkaProducerFactory<Object, Object> factory = new DefaultKafkaProducerFactory<>(config);
+        factory.setKeySerializer(new PayloadSerializer(codec, true));
+        factory.setValueSerializer(new PayloadSerializer(codec, false));
+        factory.setPhysicalCloseTimeout(30); // bounded: a cluster that is gone must not hold the shutdown
+        return factory;
+    }
+
+    /** Spring Kafka's template, also what {@code @RetryableTopic}, {@code @SendTo} and the dead letters send with. */
+    @Bean
+    @ConditionalOnMissingBean(KafkaTemplate.class)
+    KafkaTemplate<?, ?> kafkaTemplate(ProducerFactory<Object, Object> producerFactory,
+            RunnelClientProperties properties) {
+        KafkaTemplate<Object, Object> template = new KafkaTemplate<>(producerFactory);
+        if (properties.getTemplate().getDefaultTopic() != null) {
+            template.setDefaultTopic(properties.getTemplate().getDefaultTopic());
+        }
+        return template;
     }
 
     @Bean
     @ConditionalOnMissingBean
-    LogTemplate logTemplate(LogProducerFactory producers, PayloadCodec codec, RunnelClientProperties properties,
+    LogTemplate logTemplate(KafkaTemplate<Object, Object> kafkaTemplate, RunnelClientProperties properties,
             ObjectProvider<SendObserver> observers, Clock clock) {
         List<SendObserver> all = observers.orderedStream().toList();
         SendObserver observer = all.isEmpty() ? SendObserver.NONE
                 : (topic, nanos, error) -> all.forEach(o -> o.sent(topic, nanos, error));
-        return new LogTemplate(producers, codec, properties.getTemplate().getDefaultTopic(), observer, clock);
+        return new LogTemplate(kafkaTemplate, properties.getTemplate().getDefaultTopic(), observer, clock);
     }
 
     @Bean
@@ -72,16 +96,24 @@ public final class RunnelClientAutoConfiguration {
         return new LogAdmin(properties.buildCommonProperties(), Duration.ofSeconds(30));
     }
 
-    /** Creates the application's {@link NewTopic} beans that do not exist yet, once every bean is made. */
+    /**
+     * Creates the application's {@link NewTopic} beans that do not exist yet, at startup. With
+     * {@code fail-fast}, a cluster that does not answer within {@code fail-fast-timeout} stops the
+     * application; without, it is logged and the application starts.
+     */
     @Bean
-    static SmartInitializingSingleton logTopicDeclarations(ObjectProvider<LogAdmin> admin,
-            ObjectProvider<NewTopic> topics) {
-        return () -> {
-            List<NewTopic> declared = topics.orderedStream().toList();
-            if (!declared.isEmpty()) {
-                admin.getObject().createMissing(declared);
-            }
-        };
+    @ConditionalOnMissingBean
+    KafkaAdmin kafkaAdmin(RunnelClientProperties properties) {
+        KafkaAdmin admin = new KafkaAdmin(properties.buildCommonProperties());
+        admin.setFatalIfBrokerNotAvailable(properties.isFailFast());
+        admin.setOperationTimeout((int) Math.max(1, properties.getFailFastTimeout().toSeconds()));
+        return admin;
+    }
+
+    /** With {@code fail-fast}: startup fails unless the cluster answers, naming the bootstrap servers. */
+    @Bean
+    static ClusterCheck runnelClusterCheck(ObjectProvider<RunnelClientProperties> properties) {
+        return new ClusterCheck(properties);
     }
 
     /** Send timers, when Micrometer is there. */

@@ -10,6 +10,7 @@ import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.NestedConfigurationProperty;
 
@@ -34,6 +35,17 @@ public class RunnelClientProperties {
 
     /** Raw Kafka client properties for the producer and the consumers, such as security settings. */
     private Map<String, String> properties = new HashMap<>();
+
+    /**
+     * Whether the application fails to start when the cluster does not answer within
+     * {@code fail-fast-timeout} (and when declared topics cannot be created). Off by default: the
+     * application starts, logs, and its sends fail (after {@code producer.max-block}) until the
+     * cluster is there; the listeners connect when it is.
+     */
+    private boolean failFast;
+
+    /** How long startup waits for the cluster with {@code fail-fast}. */
+    private Duration failFastTimeout = Duration.ofSeconds(10);
 
     @NestedConfigurationProperty
     private final ProducerProperties producer = new ProducerProperties();
@@ -81,6 +93,22 @@ public class RunnelClientProperties {
         this.properties = properties;
     }
 
+    public boolean isFailFast() {
+        return failFast;
+    }
+
+    public void setFailFast(boolean failFast) {
+        this.failFast = failFast;
+    }
+
+    public Duration getFailFastTimeout() {
+        return failFastTimeout;
+    }
+
+    public void setFailFastTimeout(Duration failFastTimeout) {
+        this.failFastTimeout = PropertyChecks.positive("fail-fast-timeout", failFastTimeout);
+    }
+
     public ProducerProperties getProducer() {
         return producer;
     }
@@ -120,6 +148,7 @@ public class RunnelClientProperties {
         config.put(ProducerConfig.BUFFER_MEMORY_CONFIG, producer.getBufferMemory().toBytes());
         config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, producer.getCompression().name().toLowerCase(Locale.ROOT));
         config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) producer.getDeliveryTimeout().toMillis());
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, producer.getMaxBlock().toMillis());
         if (producer.getClientId() != null) {
             config.put(CommonClientConfigs.CLIENT_ID_CONFIG, producer.getClientId());
         }
@@ -128,7 +157,9 @@ public class RunnelClientProperties {
 
     /**
      * The listener consumers' settings, as Kafka names them: the common ones, then the consumer's
-     * own. Auto-commit is always off: the listener containers commit after processing.
+     * own. Auto-commit is always off: the listener containers commit after processing. The
+     * deserializers are Kafka's byte-array ones: payloads are converted per listener, to the
+     * declared parameter types.
      */
     public Map<String, Object> buildConsumerProperties() {
         Map<String, Object> config = buildCommonProperties();
@@ -144,6 +175,8 @@ public class RunnelClientProperties {
         putIfSet(config, ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, millis(consumer.getMaxPollInterval()));
         putIfSet(config, CommonClientConfigs.CLIENT_ID_CONFIG, consumer.getClientId());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         return config;
     }
 

@@ -6,29 +6,34 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import dev.runnel.client.support.PayloadCodec;
+import org.springframework.kafka.KafkaException;
+import org.springframework.kafka.core.KafkaTemplate;
 
 /**
- * Sends records to a Runnel (or any Kafka) cluster through the application's shared producer.
- * Every send is asynchronous and answers with a future of where the record landed; call
- * {@code get()} on it to send synchronously. Keys and payloads are converted by
- * {@link PayloadCodec}: strings and bytes as they are, other objects as JSON with a type header.
+ * A thin facade over Spring Kafka's {@link KafkaTemplate}, kept for the applications written
+ * against it: every send is asynchronous and answers with a future of where the record landed.
+ * Keys and payloads are converted by the template's serializers, which the starter sets to
+ * {@code PayloadSerializer}: strings and bytes as they are, other objects as JSON with a type
+ * header. New code may use the {@code KafkaTemplate} bean directly; both send through the one
+ * producer.
  *
  * <p>A send never throws: a record that cannot be converted or handed to the producer (or a
- * {@code sendDefault} without a default topic) fails its future instead.
+ * {@code sendDefault} without a default topic) fails its future instead. It never waits longer
+ * than the producer's {@code max.block.ms} ({@code runnel.client.producer.max-block}) for the
+ * cluster's metadata or buffer space.
  */
 public class LogTemplate {
 
     private static final Logger log = LoggerFactory.getLogger(LogTemplate.class);
 
-    private final LogProducerFactory producers;
-    private final PayloadCodec codec;
+    private final KafkaTemplate<Object, Object> template;
     private final String defaultTopic;
     private final SendObserver observer;
     private final Clock clock;
@@ -38,10 +43,8 @@ public class LogTemplate {
      * @param observer     told of every send and how long it took
      * @param clock        the time of those measurements
      */
-    public LogTemplate(LogProducerFactory producers, PayloadCodec codec, String defaultTopic, SendObserver observer,
-            Clock clock) {
-        this.producers = producers;
-        this.codec = codec;
+    public LogTemplate(KafkaTemplate<Object, Object> template, String defaultTopic, SendObserver observer, Clock clock) {
+        this.template = template;
         this.defaultTopic = defaultTopic;
         this.observer = observer;
         this.clock = clock;
@@ -50,6 +53,11 @@ public class LogTemplate {
     /** The topic of {@link #sendDefault(Object)}, or null. */
     public String defaultTopic() {
         return defaultTopic;
+    }
+
+    /** The {@code KafkaTemplate} it sends through. */
+    public KafkaTemplate<Object, Object> kafkaTemplate() {
+        return template;
     }
 
     public CompletableFuture<SendResult> send(String topic, Object payload) {
@@ -69,35 +77,51 @@ public class LogTemplate {
      */
     public CompletableFuture<SendResult> send(String topic, Integer partition, Long timestamp, Object key, Object payload,
             Map<String, ?> headers) {
-        ProducerRecord<byte[], byte[]> record;
+        ProducerRecord<Object, Object> record;
         try {
             record = toRecord(topic, partition, timestamp, key, payload, headers);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return send(record);
+        return sendRecord(record);
     }
 
     /** A record already in bytes, with its own headers. */
     public CompletableFuture<SendResult> send(ProducerRecord<byte[], byte[]> record) {
+        return sendRecord(new ProducerRecord<>(record.topic(), record.partition(), record.timestamp(), record.key(),
+                record.value(), record.headers()));
+    }
+
+    private CompletableFuture<SendResult> sendRecord(ProducerRecord<Object, Object> record) {
         CompletableFuture<SendResult> result = new CompletableFuture<>();
         Instant started = clock.instant();
         try {
-            producers.producer().send(record, (metadata, error) -> {
+            template.send(record).whenComplete((sent, error) -> {
                 long nanos = nanosSince(started);
                 if (error != null) {
-                    result.completeExceptionally(error);
+                    result.completeExceptionally(unwrap(error));
                 } else {
+                    RecordMetadata metadata = sent.getRecordMetadata();
                     result.complete(new SendResult(metadata.topic(), metadata.partition(), metadata.offset(),
                             metadata.timestamp()));
                 }
-                observe(record.topic(), nanos, error);
+                observe(record.topic(), nanos, error == null ? null : unwrap(error));
             });
         } catch (RuntimeException e) {
-            result.completeExceptionally(e);
-            observe(record.topic(), nanosSince(started), e);
+            Throwable cause = unwrap(e);
+            result.completeExceptionally(cause);
+            observe(record.topic(), nanosSince(started), cause);
         }
         return result;
+    }
+
+    /** What the producer said, not Spring Kafka's wrapper of it. */
+    private static Throwable unwrap(Throwable error) {
+        Throwable t = error;
+        while ((t instanceof CompletionException || t instanceof KafkaException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     private long nanosSince(Instant started) {
@@ -127,25 +151,17 @@ public class LogTemplate {
 
     /** Sends every record handed over so far and waits until each is answered. */
     public void flush() {
-        producers.producer().flush();
+        template.flush();
     }
 
-    private ProducerRecord<byte[], byte[]> toRecord(String topic, Integer partition, Long timestamp, Object key,
+    private static ProducerRecord<Object, Object> toRecord(String topic, Integer partition, Long timestamp, Object key,
             Object payload, Map<String, ?> headers) {
         if (topic == null || topic.isEmpty()) {
             throw new IllegalArgumentException("a record needs a topic");
         }
         RecordHeaders recordHeaders = new RecordHeaders();
         headers.forEach((name, value) -> recordHeaders.add(name, headerBytes(name, value)));
-        PayloadCodec.Encoded k = codec.encode(key);
-        PayloadCodec.Encoded v = codec.encode(payload);
-        if (k.type() != null) {
-            recordHeaders.add(PayloadCodec.KEY_TYPE_HEADER, k.type().getBytes(StandardCharsets.UTF_8));
-        }
-        if (v.type() != null) {
-            recordHeaders.add(PayloadCodec.TYPE_HEADER, v.type().getBytes(StandardCharsets.UTF_8));
-        }
-        return new ProducerRecord<>(topic, partition, timestamp, k.bytes(), v.bytes(), recordHeaders);
+        return new ProducerRecord<>(topic, partition, timestamp, key, payload, recordHeaders);
     }
 
     private static byte[] headerBytes(String name, Object value) {

@@ -4,9 +4,9 @@ import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -19,14 +19,26 @@ import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanExpressionContext;
 import org.springframework.beans.factory.config.BeanExpressionResolver;
 import org.springframework.beans.factory.config.BeanPostProcessor;
-import org.springframework.beans.factory.config.ConfigurableBeanFactory;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.MethodIntrospector;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.kafka.config.KafkaListenerContainerFactory;
+import org.springframework.kafka.listener.CommonErrorHandler;
+import org.springframework.kafka.listener.adapter.KafkaMessageHandlerMethodFactory;
+import org.springframework.format.support.DefaultFormattingConversionService;
+import org.springframework.messaging.converter.GenericMessageConverter;
+import org.springframework.validation.Validator;
+
+import dev.runnel.client.support.PayloadCodec;
 
 /**
  * Finds {@link LogListener} methods on beans and resolves their attributes (placeholders and
- * SpEL); once every singleton exists it hands them to the {@link LogListenerEndpointRegistry},
- * which makes and starts the containers. Discovery only: it runs nothing itself.
+ * SpEL) into {@link LogListenerEndpoint}s, Spring Kafka method endpoints; once every singleton
+ * exists it hands them to the {@link LogListenerEndpointRegistry}, which checks them and registers
+ * them with Spring Kafka's registry. Discovery only: it runs nothing itself. The endpoints'
+ * parameters are resolved by Spring Kafka's handler method factory with the starter's resolvers
+ * added ({@link LogArgumentResolvers}), and with the application's {@link Validator} for
+ * {@code @Valid} payloads when it has one.
  */
 public class LogListenerAnnotationBeanPostProcessor implements BeanPostProcessor, BeanFactoryAware,
         SmartInitializingSingleton {
@@ -37,15 +49,16 @@ public class LogListenerAnnotationBeanPostProcessor implements BeanPostProcessor
     private final List<Found> found = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger generatedIds = new AtomicInteger();
     private volatile boolean singletonsInstantiated;
-    private ConfigurableBeanFactory beanFactory;
+    private ConfigurableListableBeanFactory beanFactory;
     private BeanExpressionContext expressionContext;
+    private KafkaMessageHandlerMethodFactory handlerMethodFactory;
 
     private record Found(Object bean, Method method, LogListener annotation) {
     }
 
     @Override
     public void setBeanFactory(BeanFactory beanFactory) {
-        if (beanFactory instanceof ConfigurableBeanFactory configurable) {
+        if (beanFactory instanceof ConfigurableListableBeanFactory configurable) {
             this.beanFactory = configurable;
             this.expressionContext = new BeanExpressionContext(configurable, null);
         }
@@ -72,15 +85,34 @@ public class LogListenerAnnotationBeanPostProcessor implements BeanPostProcessor
     }
 
     private synchronized void registerFound() {
+        if (found.isEmpty()) {
+            return;
+        }
         LogListenerEndpointRegistry registry = beanFactory.getBean(LogListenerEndpointRegistry.class);
-        for (Found f : found) {
-            LogListener a = f.annotation();
-            String factoryName = resolveString(a.containerFactory());
-            LogListenerContainerFactory factory = beanFactory.getBean(
-                    factoryName.isEmpty() ? DEFAULT_CONTAINER_FACTORY : factoryName, LogListenerContainerFactory.class);
+        List<Found> all = List.copyOf(found);
+        found.clear();
+        for (Found f : all) {
+            String factoryName = resolveString(f.annotation().containerFactory());
+            KafkaListenerContainerFactory<?> factory = beanFactory.getBean(
+                    factoryName.isEmpty() ? DEFAULT_CONTAINER_FACTORY : factoryName, KafkaListenerContainerFactory.class);
             registry.register(endpoint(f), factory);
         }
-        found.clear();
+    }
+
+    private synchronized KafkaMessageHandlerMethodFactory handlerMethodFactory() {
+        if (handlerMethodFactory == null) {
+            KafkaMessageHandlerMethodFactory factory = new KafkaMessageHandlerMethodFactory();
+            factory.setBeanFactory(beanFactory);
+            factory.setMessageConverter(new GenericMessageConverter(new DefaultFormattingConversionService()));
+            factory.setCustomArgumentResolvers(LogArgumentResolvers.all(beanFactory.getBean(PayloadCodec.class)));
+            Validator validator = beanFactory.getBeanProvider(Validator.class).getIfUnique();
+            if (validator != null) {
+                factory.setValidator(validator);
+            }
+            factory.afterPropertiesSet();
+            handlerMethodFactory = factory;
+        }
+        return handlerMethodFactory;
     }
 
     private LogListenerEndpoint endpoint(Found f) {
@@ -105,7 +137,10 @@ public class LogListenerAnnotationBeanPostProcessor implements BeanPostProcessor
                         + e.getMessage(), e);
             }
         }
-        Map<String, String> properties = new HashMap<>();
+        if (topics.isEmpty() == (pattern == null)) {
+            throw new IllegalStateException("@LogListener " + id + " needs either topics or a topicPattern");
+        }
+        Properties properties = new Properties();
         for (String p : a.properties()) {
             String resolved = resolveString(p);
             int eq = resolved.indexOf('=');
@@ -114,13 +149,34 @@ public class LogListenerAnnotationBeanPostProcessor implements BeanPostProcessor
             }
             properties.put(resolved.substring(0, eq).trim(), resolved.substring(eq + 1).trim());
         }
+        Integer concurrency = toInteger(id, "concurrency", resolveString(a.concurrency()));
+        if (concurrency != null && concurrency < 1) {
+            throw new IllegalStateException("@LogListener " + id + ": concurrency must be at least 1, not " + concurrency);
+        }
+        LogListenerEndpoint endpoint = new LogListenerEndpoint();
+        endpoint.setId(id);
+        endpoint.setBean(f.bean());
+        endpoint.setMethod(f.method());
+        endpoint.setBeanFactory(beanFactory);
+        endpoint.setMessageHandlerMethodFactory(handlerMethodFactory());
+        if (pattern != null) {
+            endpoint.setTopicPattern(pattern);
+        } else {
+            endpoint.setTopics(topics.toArray(String[]::new));
+        }
+        String group = resolveString(a.groupId());
+        if (!group.isEmpty()) {
+            endpoint.setGroupId(group);
+        }
+        endpoint.setConcurrency(concurrency);
+        endpoint.setAutoStartup(toBoolean(id, "autoStartup", resolveString(a.autoStartup())));
+        endpoint.setBatchListener(Boolean.TRUE.equals(toBoolean(id, "batch", resolveString(a.batch()))));
+        endpoint.setConsumerProperties(properties);
         String errorHandlerName = resolveString(a.errorHandler());
-        LogErrorHandler errorHandler = errorHandlerName.isEmpty() ? null
-                : beanFactory.getBean(errorHandlerName, LogErrorHandler.class);
-        return new LogListenerEndpoint(id, topics, pattern, emptyToNull(resolveString(a.groupId())),
-                toInteger(id, "concurrency", resolveString(a.concurrency())),
-                toBoolean(id, "autoStartup", resolveString(a.autoStartup())), properties,
-                Boolean.TRUE.equals(toBoolean(id, "batch", resolveString(a.batch()))), f.bean(), f.method(), errorHandler);
+        if (!errorHandlerName.isEmpty()) {
+            endpoint.setErrorHandler(beanFactory.getBean(errorHandlerName, CommonErrorHandler.class));
+        }
+        return endpoint;
     }
 
     /** A placeholder-resolved, then SpEL-evaluated attribute. */
@@ -149,10 +205,6 @@ public class LogListenerAnnotationBeanPostProcessor implements BeanPostProcessor
         } else if (resolved != null) {
             topics.add(resolved.toString().trim());
         }
-    }
-
-    private static String emptyToNull(String s) {
-        return s.isEmpty() ? null : s;
     }
 
     private static Integer toInteger(String id, String attribute, String value) {

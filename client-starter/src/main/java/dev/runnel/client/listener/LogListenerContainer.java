@@ -1,171 +1,134 @@
 package dev.runnel.client.listener;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.function.IntFunction;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.kafka.common.TopicPartition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.springframework.kafka.listener.AbstractMessageListenerContainer;
+import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
+import org.springframework.kafka.listener.MessageListenerContainer;
 
 /**
- * The consumers of one {@link LogListener}: {@code concurrency} of them in the group, each on its
- * own thread. Start, stop (graceful: each finishes its record, commits and leaves the group),
- * pause and resume act on all of them.
+ * The starter's view of one {@link LogListener}'s Spring Kafka container (a {@link
+ * ConcurrentMessageListenerContainer} of {@code concurrency} single-threaded consumers): start,
+ * stop, pause and resume are the container's; what Spring Kafka does not tell — live consumers,
+ * lag, the seek callbacks — is added here for the health indicator, the lag gauge and tests.
  */
 public class LogListenerContainer {
 
-    private static final Logger log = LoggerFactory.getLogger(LogListenerContainer.class);
-
     private final LogListenerEndpoint endpoint;
-    private final int concurrency;
-    private final boolean autoStartup;
-    private final Duration shutdownTimeout;
-    private final Clock clock;
-    private final IntFunction<ListenerConsumer> consumers;
-    private final List<ListenerConsumer> running = new ArrayList<>();
-    private boolean paused;
+    /** The seek callback of each running consumer, by its thread. */
+    private final Map<String, SeekCallback> seekCallbacks = new LinkedHashMap<>();
+    /** The last lag each consumer thread measured. */
+    private final Map<String, Long> lags = new ConcurrentHashMap<>();
+    private volatile MessageListenerContainer container;
 
-    LogListenerContainer(LogListenerEndpoint endpoint, int concurrency, boolean autoStartup, Duration shutdownTimeout,
-            Clock clock, IntFunction<ListenerConsumer> consumers) {
+    LogListenerContainer(LogListenerEndpoint endpoint) {
         this.endpoint = endpoint;
-        this.concurrency = concurrency;
-        this.autoStartup = autoStartup;
-        this.shutdownTimeout = shutdownTimeout;
-        this.clock = clock;
-        this.consumers = consumers;
+    }
+
+    void attach(MessageListenerContainer container) {
+        this.container = container;
     }
 
     public String id() {
-        return endpoint.id();
+        return endpoint.getId();
     }
 
     public LogListenerEndpoint endpoint() {
         return endpoint;
     }
 
+    /** The Spring Kafka container. */
+    public MessageListenerContainer container() {
+        return container;
+    }
+
+    /** Its consumers (threads). */
     public int concurrency() {
-        return concurrency;
+        return container instanceof ConcurrentMessageListenerContainer<?, ?> c ? c.getConcurrency() : 1;
     }
 
     public boolean isAutoStartup() {
-        return autoStartup;
+        return container.isAutoStartup();
     }
 
-    /**
-     * Starts the consumers, if none runs. All are made before any starts, so a consumer that cannot
-     * be made (a bad setting only the client's constructor finds) leaves nothing running.
-     */
-    public synchronized void start() {
-        if (running.stream().anyMatch(ListenerConsumer::isRunning)) {
-            return;
-        }
-        running.clear();
-        List<ListenerConsumer> made = new ArrayList<>();
-        try {
-            for (int i = 0; i < concurrency; i++) {
-                made.add(consumers.apply(i));
-            }
-        } catch (RuntimeException e) {
-            made.forEach(ListenerConsumer::closeUnstarted);
-            throw new IllegalStateException("cannot start listener " + id() + ": " + e.getMessage(), e);
-        }
-        for (ListenerConsumer consumer : made) {
-            if (paused) {
-                consumer.pause();
-            }
-            Thread thread = new Thread(consumer, consumer.name());
-            running.add(consumer);
-            thread.start();
-        }
-        log.info("Started listener {} on {} with {} consumers in group {}", id(), endpoint.subscription(), concurrency,
-                endpoint.groupId());
+    public void start() {
+        container.start();
     }
 
-    /** Asks every consumer to stop after its current record, without waiting; see {@link #stop()}. */
-    public synchronized void signalStop() {
-        running.forEach(ListenerConsumer::stop);
+    public void stop() {
+        container.stop();
     }
 
-    /**
-     * Stops the consumers and waits (up to the shutdown timeout) until each has committed and left
-     * the group. One still busy then is kept, so a later start does not run a second copy of it.
-     */
-    public synchronized void stop() {
-        if (running.isEmpty()) {
-            return;
+    public boolean isRunning() {
+        return container.isRunning();
+    }
+
+    /** Consumers whose thread runs; fewer than {@link #concurrency()} while running means some stopped on an error. */
+    public int aliveConsumers() {
+        if (container instanceof ConcurrentMessageListenerContainer<?, ?> c) {
+            return (int) c.getContainers().stream().filter(AbstractMessageListenerContainer::isRunning).count();
         }
-        signalStop();
-        Instant deadline = clock.instant().plus(shutdownTimeout);
-        for (ListenerConsumer consumer : running) {
-            try {
-                Duration left = Duration.between(clock.instant(), deadline);
-                left = left.isNegative() ? Duration.ZERO : left;
-                if (!consumer.awaitStop(left)) {
-                    log.warn("Listener consumer {} did not stop within {}", consumer.name(), shutdownTimeout);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        running.removeIf(c -> !c.isRunning());
-        log.info("Stopped listener {}", id());
-    }
-
-    /** Consumers whose thread is alive; fewer than {@link #concurrency()} while started means some died. */
-    public synchronized int aliveConsumers() {
-        return (int) running.stream().filter(ListenerConsumer::isRunning).count();
-    }
-
-    /** Whether any of its consumers runs. */
-    public synchronized boolean isRunning() {
-        return running.stream().anyMatch(ListenerConsumer::isRunning);
+        return container.isRunning() ? 1 : 0;
     }
 
     /** Stops reading (the consumers stay in the group, polling nothing) until {@link #resume()}. */
-    public synchronized void pause() {
-        paused = true;
-        running.forEach(ListenerConsumer::pause);
+    public void pause() {
+        container.pause();
     }
 
-    public synchronized void resume() {
-        paused = false;
-        running.forEach(ListenerConsumer::resume);
+    public void resume() {
+        container.resume();
     }
 
-    /** Whether {@link #pause()} was called (and not yet resumed); see {@link #isPaused()}. */
-    public synchronized boolean isPauseRequested() {
-        return paused;
+    public boolean isPauseRequested() {
+        return container.isPauseRequested();
     }
 
-    /**
-     * Whether the pause is in effect in every running consumer: each applies it before its next
-     * poll, so records arriving after this turned true are not read until {@link #resume()}.
-     */
-    public synchronized boolean isPaused() {
-        return paused && !running.isEmpty() && running.stream().allMatch(ListenerConsumer::isPaused);
+    /** Whether the pause is in effect in every consumer: records arriving now are not read until resumed. */
+    public boolean isPaused() {
+        return container.isContainerPaused();
     }
 
     /** The partitions its consumers hold now. */
-    public synchronized Set<TopicPartition> assignment() {
-        Set<TopicPartition> all = new HashSet<>();
-        running.forEach(c -> all.addAll(c.assignment()));
-        return all;
+    public Set<TopicPartition> assignment() {
+        Collection<TopicPartition> assigned = container == null ? null : container.getAssignedPartitions();
+        return assigned == null ? Set.of() : Set.copyOf(assigned);
     }
 
-    /** Records its consumers are behind the end of their partitions, as of their last polls. */
-    public synchronized long lag() {
-        return running.stream().mapToLong(ListenerConsumer::lag).sum();
+    /** Records its consumers are behind the end of their partitions, as of their last listener calls. */
+    public long lag() {
+        return lags.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    /** Seeks of each running consumer, in the order they were started. */
-    public synchronized List<SeekCallback> seekCallbacks() {
-        return running.stream().map(c -> c.seeks).toList();
+    /** The seek callback of each running consumer, in the order they started. */
+    public List<SeekCallback> seekCallbacks() {
+        synchronized (seekCallbacks) {
+            return List.copyOf(seekCallbacks.values());
+        }
+    }
+
+    /** On the consumer's thread; Spring Kafka tells it again after each rebalance. */
+    void seekCallbackRegistered(SeekCallback callback) {
+        synchronized (seekCallbacks) {
+            seekCallbacks.putIfAbsent(Thread.currentThread().getName(), callback);
+        }
+    }
+
+    /** On the consumer's thread, as it stops. */
+    void seekCallbackUnregistered() {
+        synchronized (seekCallbacks) {
+            seekCallbacks.remove(Thread.currentThread().getName());
+        }
+        lags.remove(Thread.currentThread().getName());
+    }
+
+    void lagMeasured(String consumerThread, long lag) {
+        lags.put(consumerThread, lag);
     }
 }

@@ -1,35 +1,56 @@
 package dev.runnel.client.listener;
 
-import java.lang.reflect.Method;
-import java.util.List;
-import java.util.Map;
-import java.util.regex.Pattern;
+import org.springframework.kafka.config.MethodKafkaListenerEndpoint;
+import org.springframework.kafka.listener.BatchMessageListener;
+import org.springframework.kafka.listener.CommonErrorHandler;
+import org.springframework.kafka.listener.MessageListener;
+import org.springframework.kafka.listener.MessageListenerContainer;
+import org.springframework.kafka.support.converter.MessageConverter;
 
 /**
- * One {@link LogListener} method with its attributes resolved: what the registry makes a
- * container from.
- *
- * @param concurrency  consumers of the container, or null for the factory's default
- * @param autoStartup  whether it starts with the application, or null for the factory's default
- * @param errorHandler the listener's own error handler, or null for the factory's
+ * One {@link LogListener} method as a Spring Kafka endpoint: a {@link MethodKafkaListenerEndpoint}
+ * (so {@code @SendTo}, {@code @Header}, {@code @Payload}, validation and Spring Kafka's other
+ * parameters work as on {@code @KafkaListener}) whose listener is wrapped by {@link
+ * ObservedListener}, which times each call and measures the lag for the starter's metrics and
+ * health. Made by {@link LogListenerAnnotationBeanPostProcessor}, registered by {@link
+ * LogListenerEndpointRegistry}.
  */
-public record LogListenerEndpoint(String id, List<String> topics, Pattern topicPattern, String groupId,
-        Integer concurrency, Boolean autoStartup, Map<String, String> properties, boolean batch, Object bean,
-        Method method, LogErrorHandler errorHandler) {
+public class LogListenerEndpoint extends MethodKafkaListenerEndpoint<byte[], byte[]> {
 
-    public LogListenerEndpoint {
-        topics = List.copyOf(topics);
-        properties = Map.copyOf(properties);
-        if (topics.isEmpty() == (topicPattern == null)) {
-            throw new IllegalStateException("@LogListener " + id + " needs either topics or a topicPattern");
-        }
-        if (concurrency != null && concurrency < 1) {
-            throw new IllegalStateException("@LogListener " + id + ": concurrency must be at least 1, not " + concurrency);
-        }
+    private final LogListenerContainer handle = new LogListenerContainer(this);
+    private CommonErrorHandler errorHandler;
+    private ListenerObserver observer = ListenerObserver.NONE;
+
+    /** The listener's own error handler, or null for its container factory's. */
+    public CommonErrorHandler errorHandler() {
+        return errorHandler;
     }
 
-    /** What it subscribes to, for logs. */
-    public String subscription() {
-        return topicPattern != null ? "pattern " + topicPattern.pattern() : String.join(",", topics);
+    public void setErrorHandler(CommonErrorHandler errorHandler) {
+        this.errorHandler = errorHandler;
+    }
+
+    void setObserver(ListenerObserver observer) {
+        this.observer = observer;
+    }
+
+    /** The starter's view of this endpoint's container. */
+    public LogListenerContainer container() {
+        return handle;
+    }
+
+    /** Spring Kafka's listener for this method (filters included), then wrapped; the container calls the wrapper. */
+    @Override
+    public void setupListenerContainer(MessageListenerContainer listenerContainer, MessageConverter messageConverter) {
+        super.setupListenerContainer(listenerContainer, messageConverter);
+        listenerContainer.setupMessageListener(wrap(listenerContainer.getContainerProperties().getMessageListener()));
+    }
+
+    @SuppressWarnings("unchecked")
+    private Object wrap(Object listener) {
+        if (Boolean.TRUE.equals(getBatchListener())) {
+            return new ObservedListener.Batch((BatchMessageListener<byte[], byte[]>) listener, handle, observer);
+        }
+        return new ObservedListener.Record((MessageListener<byte[], byte[]>) listener, handle, observer);
     }
 }

@@ -2,25 +2,26 @@ package dev.runnel.client.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import dev.runnel.client.listener.AckMode;
+import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.listener.CommonErrorHandler;
+import org.springframework.kafka.listener.ContainerProperties.AckMode;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+
 import dev.runnel.client.listener.Acknowledgment;
-import dev.runnel.client.listener.DeadLetterPublisher;
-import dev.runnel.client.listener.DefaultLogErrorHandler;
-import dev.runnel.client.listener.LogErrorHandler;
+import dev.runnel.client.listener.DeadLetterTopics;
 import dev.runnel.client.listener.LogListener;
 import dev.runnel.client.listener.LogListenerContainer;
-import dev.runnel.client.listener.LogListenerContainerFactory;
 import dev.runnel.client.listener.LogListenerEndpointRegistry;
 
 /**
@@ -61,16 +62,18 @@ class LogListenerAutoConfigurationTest {
                     LogListenerEndpointRegistry registry = context.getBean(LogListenerEndpointRegistry.class);
                     assertThat(registry.getListenerContainers()).hasSize(2);
                     LogListenerContainer orders = registry.getListenerContainer("orders");
-                    assertThat(orders.endpoint().topics()).containsExactly("orders", "audit");
-                    assertThat(orders.endpoint().groupId()).isEqualTo("g-x");
+                    assertThat(orders.endpoint().getTopics()).containsExactly("orders", "audit");
+                    assertThat(orders.endpoint().getGroupId()).isEqualTo("g-x");
                     assertThat(orders.concurrency()).isEqualTo(3);
-                    assertThat(orders.endpoint().properties()).containsEntry("max.poll.records", "7");
+                    assertThat(orders.endpoint().getConsumerProperties()).containsEntry("max.poll.records", "7");
                     assertThat(orders.isAutoStartup()).isFalse();
                     assertThat(orders.isRunning()).isFalse();
                     LogListenerContainer events = registry.getListenerContainers().stream()
-                            .filter(c -> c.endpoint().batch()).findFirst().orElseThrow();
-                    assertThat(events.endpoint().topicPattern().pattern()).isEqualTo("events-.*");
+                            .filter(c -> Boolean.TRUE.equals(c.endpoint().getBatchListener())).findFirst().orElseThrow();
+                    assertThat(events.endpoint().getTopicPattern().pattern()).isEqualTo("events-.*");
                     assertThat(events.id()).startsWith("Listeners.events#");
+                    assertThat(context.getBean(KafkaListenerEndpointRegistry.class).getListenerContainer("orders"))
+                            .as("a Spring Kafka container in Spring Kafka's registry").isSameAs(orders.container());
                 });
     }
 
@@ -80,23 +83,27 @@ class LogListenerAutoConfigurationTest {
                 "runnel.client.listener.poll-timeout=250ms", "runnel.client.consumer.group-id=app",
                 "runnel.client.consumer.max-poll-records=50", "runnel.client.consumer.session-timeout=20s")
                 .run(context -> {
-                    assertThat(context).hasSingleBean(DeadLetterPublisher.class).hasSingleBean(LogErrorHandler.class)
-                            .hasSingleBean(LogListenerContainerFactory.class);
-                    LogListenerContainerFactory factory = context.getBean(LogListenerContainerFactory.class);
-                    assertThat(factory.settings().concurrency()).isEqualTo(2);
-                    assertThat(factory.settings().ackMode()).isEqualTo(AckMode.RECORD);
-                    assertThat(factory.settings().pollTimeout()).isEqualTo(Duration.ofMillis(250));
-                    assertThat(factory.consumerProperties()).containsEntry("group.id", "app")
-                            .containsEntry("max.poll.records", 50).containsEntry("session.timeout.ms", 20_000)
-                            .containsEntry("enable.auto.commit", false).containsEntry("auto.offset.reset", "latest");
-                    assertThat(context.getBean(DeadLetterPublisher.class).deadLetterTopic("orders")).isEqualTo("orders.DLT");
+                    assertThat(context).hasSingleBean(DeadLetterTopics.class).hasSingleBean(CommonErrorHandler.class);
+                    ConcurrentKafkaListenerContainerFactory<?, ?> factory = context.getBean("logListenerContainerFactory",
+                            ConcurrentKafkaListenerContainerFactory.class);
+                    assertThat(factory).extracting("concurrency").isEqualTo(2);
+                    assertThat(factory.getContainerProperties().getAckMode()).isEqualTo(AckMode.RECORD);
+                    assertThat(factory.getContainerProperties().getPollTimeout()).isEqualTo(250);
+                    assertThat(factory).extracting("commonErrorHandler").isSameAs(context.getBean("logErrorHandler"));
+                    assertThat(context.getBean(ConsumerFactory.class).getConfigurationProperties())
+                            .containsEntry("group.id", "app").containsEntry("max.poll.records", 50)
+                            .containsEntry("session.timeout.ms", 20_000).containsEntry("enable.auto.commit", false)
+                            .as("new groups read from the start").containsEntry("auto.offset.reset", "earliest");
+                    assertThat(context.getBean(DeadLetterTopics.class).deadLetterTopic("orders")).isEqualTo("orders.DLT");
+                    assertThat(context.getBean("kafkaListenerContainerFactory")).as("for @KafkaListener")
+                            .isNotSameAs(factory);
                 });
     }
 
     @Test
     void withoutDeadLettersFailedRecordsAreLoggedAndSkipped() {
         runner.withPropertyValues("runnel.client.listener.dead-letter.enabled=false").run(context -> {
-            assertThat(context).doesNotHaveBean(DeadLetterPublisher.class).hasSingleBean(DefaultLogErrorHandler.class);
+            assertThat(context).doesNotHaveBean(DeadLetterTopics.class).hasSingleBean(DefaultErrorHandler.class);
         });
     }
 
@@ -164,24 +171,18 @@ class LogListenerAutoConfigurationTest {
         }
 
         @Bean
-        LogErrorHandler quietHandler() {
-            return new LogErrorHandler() {
-                @Override
-                public Duration retryAfter(List<ConsumerRecord<byte[], byte[]>> records, Exception error, int attempt) {
-                    return null;
-                }
-
-                @Override
-                public void recover(List<ConsumerRecord<byte[], byte[]>> records, Exception error) {
-                }
+        CommonErrorHandler quietHandler() {
+            return new CommonErrorHandler() {
             };
         }
 
         @Bean
-        LogListenerContainerFactory otherFactory(LogListenerContainerFactory logListenerContainerFactory) {
-            return new LogListenerContainerFactory(logListenerContainerFactory.consumerProperties(),
-                    new dev.runnel.client.listener.ContainerSettings(4, AckMode.BATCH, Duration.ofSeconds(1), false,
-                            Duration.ofSeconds(5)), null, null);
+        ConcurrentKafkaListenerContainerFactory<byte[], byte[]> otherFactory(ConsumerFactory<byte[], byte[]> consumers) {
+            ConcurrentKafkaListenerContainerFactory<byte[], byte[]> factory = new ConcurrentKafkaListenerContainerFactory<>();
+            factory.setConsumerFactory(consumers);
+            factory.setConcurrency(4);
+            factory.setAutoStartup(false);
+            return factory;
         }
     }
 
@@ -192,7 +193,8 @@ class LogListenerAutoConfigurationTest {
                     .iterator().next();
             assertThat(container.concurrency()).as("the other factory's default").isEqualTo(4);
             assertThat(container.endpoint().errorHandler()).isSameAs(context.getBean("quietHandler"));
-            assertThat(context.getBeansOfType(LogErrorHandler.class)).as("the default stays for the others")
+            assertThat(container.container()).extracting("commonErrorHandler").isSameAs(context.getBean("quietHandler"));
+            assertThat(context.getBeansOfType(CommonErrorHandler.class)).as("the default stays for the others")
                     .containsOnlyKeys("quietHandler", "logErrorHandler");
         });
     }

@@ -1,6 +1,11 @@
 package dev.runnel.client.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -8,20 +13,25 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-import org.apache.kafka.clients.producer.MockProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.ProducerFactory;
+import org.springframework.kafka.mock.MockProducerFactory;
 
-import dev.runnel.client.core.LogProducerFactory;
 import dev.runnel.client.core.LogTemplate;
 import dev.runnel.client.core.SendObserver;
 import dev.runnel.client.support.PayloadCodec;
+import dev.runnel.client.support.KeptOpenProducer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
@@ -34,12 +44,16 @@ class RunnelClientAutoConfigurationTest {
     @Test
     void theStarterAloneGivesATemplateOnTheLocalClusterWithSafeDefaults() {
         runner.run(context -> {
-            assertThat(context).hasSingleBean(LogTemplate.class).hasSingleBean(LogProducerFactory.class)
+            assertThat(context).hasSingleBean(LogTemplate.class).hasSingleBean(ProducerFactory.class)
                     .hasSingleBean(PayloadCodec.class);
-            Map<String, Object> config = context.getBean(LogProducerFactory.class).config();
+            Map<String, Object> config = context.getBean(ProducerFactory.class).getConfigurationProperties();
             assertThat(config).containsEntry("bootstrap.servers", "127.0.0.1:9092").containsEntry("acks", "all")
                     .containsEntry("linger.ms", 5).containsEntry("compression.type", "none")
+                    .containsEntry("max.block.ms", 10_000L)
                     .as("idempotence as Kafka decides it: on with acks=all").doesNotContainKey("enable.idempotence");
+            assertThat(context).hasSingleBean(KafkaTemplate.class);
+            assertThat(context.getBean(LogTemplate.class).kafkaTemplate()).as("a facade over Spring Kafka's template")
+                    .isSameAs(context.getBean(KafkaTemplate.class));
             assertThat(context.getBean(LogTemplate.class).defaultTopic()).isNull();
         });
     }
@@ -59,15 +73,17 @@ class RunnelClientAutoConfigurationTest {
                 "runnel.client.producer.acks=1", "runnel.client.producer.idempotence=false",
                 "runnel.client.producer.linger=20ms", "runnel.client.producer.batch-size=64KB",
                 "runnel.client.producer.compression=zstd", "runnel.client.producer.delivery-timeout=30s",
+                "runnel.client.producer.max-block=2s",
                 "runnel.client.producer.properties.max.request.size=2097152",
                 "runnel.client.producer.properties.linger.ms=999", "runnel.client.template.default-topic=orders")
                 .run(context -> {
-                    Map<String, Object> config = context.getBean(LogProducerFactory.class).config();
+                    Map<String, Object> config = context.getBean(ProducerFactory.class).getConfigurationProperties();
                     assertThat(config).containsEntry("bootstrap.servers", "127.0.0.1:19092,127.0.0.2:19093")
                             .containsEntry("client.id", "orders-app").containsEntry("security.protocol", "PLAINTEXT")
                             .containsEntry("acks", "1").containsEntry("enable.idempotence", false)
                             .containsEntry("linger.ms", 20).containsEntry("batch.size", 65_536)
                             .containsEntry("compression.type", "zstd").containsEntry("delivery.timeout.ms", 30_000)
+                            .containsEntry("max.block.ms", 2_000L)
                             .containsEntry("max.request.size", "2097152");
                     assertThat(context.getBean(LogTemplate.class).defaultTopic()).isEqualTo("orders");
                 });
@@ -101,7 +117,7 @@ class RunnelClientAutoConfigurationTest {
     @Test
     void acksOfOneAloneTurnsIdempotenceOffAsInKafka() {
         runner.withPropertyValues("runnel.client.producer.acks=1").run(context -> assertThat(context)
-                .hasNotFailed().getBean(LogProducerFactory.class).extracting(LogProducerFactory::config)
+                .hasNotFailed().getBean(ProducerFactory.class).extracting(ProducerFactory::getConfigurationProperties)
                 .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP).containsEntry("acks", "1"));
     }
 
@@ -109,17 +125,17 @@ class RunnelClientAutoConfigurationTest {
     void customizersChangeTheProducerPropertiesLast() {
         runner.withPropertyValues("runnel.client.producer.linger=20ms")
                 .withBean(LogProducerCustomizer.class, () -> config -> config.put("linger.ms", 50))
-                .run(context -> assertThat(context.getBean(LogProducerFactory.class).config())
+                .run(context -> assertThat(context.getBean(ProducerFactory.class).getConfigurationProperties())
                         .containsEntry("linger.ms", 50));
     }
 
     @Test
     void theApplicationsOwnBeansWin() {
         runner.withUserConfiguration(OwnBeans.class).run(context -> {
-            assertThat(context).hasSingleBean(LogTemplate.class).hasSingleBean(LogProducerFactory.class)
+            assertThat(context).hasSingleBean(LogTemplate.class).hasSingleBean(ProducerFactory.class)
                     .hasSingleBean(PayloadCodec.class);
             assertThat(context.getBean(LogTemplate.class)).isSameAs(context.getBean(OwnBeans.class).template);
-            assertThat(context.getBean(LogProducerFactory.class).config()).containsEntry("bootstrap.servers", "own:1");
+            assertThat(context.getBean(ProducerFactory.class).getConfigurationProperties()).containsEntry("bootstrap.servers", "own:1");
         });
     }
 
@@ -132,13 +148,12 @@ class RunnelClientAutoConfigurationTest {
 
     @Test
     void theApplicationsOwnSendObserversAreToldToo() {
-        MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(),
-                new ByteArraySerializer());
+        PayloadCodec codec = new PayloadCodec(new JsonMapper());
+        KeptOpenProducer producer = new KeptOpenProducer(true, codec);
         List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
         runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
                 .withBean("auditSends", SendObserver.class, () -> (topic, nanos, error) -> told.add(topic))
-                .withBean(LogProducerFactory.class, () -> new LogProducerFactory(Map.of("bootstrap.servers", "x:1"),
-                        c -> producer))
+                .withBean(ProducerFactory.class, () -> new MockProducerFactory<>(() -> producer))
                 .run(context -> {
                     context.getBean(LogTemplate.class).send("orders", "one").get(5, TimeUnit.SECONDS);
                     assertThat(told).containsExactly("orders");
@@ -149,11 +164,10 @@ class RunnelClientAutoConfigurationTest {
 
     @Test
     void everySendIsTimedByTopicAndOutcome() {
-        MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(),
-                new ByteArraySerializer());
+        PayloadCodec codec = new PayloadCodec(new JsonMapper());
+        KeptOpenProducer producer = new KeptOpenProducer(true, codec);
         runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
-                .withBean(LogProducerFactory.class, () -> new LogProducerFactory(Map.of("bootstrap.servers", "x:1"),
-                        c -> producer))
+                .withBean(ProducerFactory.class, () -> new MockProducerFactory<>(() -> producer))
                 .run(context -> {
                     context.getBean(LogTemplate.class).send("orders", "one").get(5, TimeUnit.SECONDS);
                     context.getBean(LogTemplate.class).send("orders", "two").get(5, TimeUnit.SECONDS);
@@ -163,15 +177,48 @@ class RunnelClientAutoConfigurationTest {
                 });
     }
 
+    /** A loopback port nothing listens on. */
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Test
+    void withFailFastTheApplicationDoesNotStartWhenTheClusterDoesNotAnswer() throws Exception {
+        int port = closedPort();
+        assertStartupFails("runnel.client.fail-fast: the cluster at [127.0.0.1:" + port + "] did not answer within PT1S",
+                "runnel.client.bootstrap-servers=127.0.0.1:" + port, "runnel.client.fail-fast=true",
+                "runnel.client.fail-fast-timeout=1s");
+    }
+
+    @Test
+    void withoutFailFastTheApplicationStartsWithTheClusterDown() throws Exception {
+        runner.withPropertyValues("runnel.client.bootstrap-servers=127.0.0.1:" + closedPort())
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(LogTemplate.class));
+    }
+
+    @Test
+    void aSendWithTheClusterDownFailsAfterMaxBlockInsteadOfHanging() throws Exception {
+        runner.withPropertyValues("runnel.client.bootstrap-servers=127.0.0.1:" + closedPort(),
+                "runnel.client.producer.max-block=300ms").run(context -> {
+                    CompletableFuture<?> sent = context.getBean(LogTemplate.class).send("orders", "lost");
+                    assertThatThrownBy(() -> sent.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                            .cause().isInstanceOf(TimeoutException.class)
+                            .hasMessageContaining("after 300 ms");
+                });
+    }
+
     @Configuration(proxyBeanMethods = false)
     static class OwnBeans {
 
-        final LogProducerFactory factory = new LogProducerFactory(Map.of("bootstrap.servers", "own:1"));
-        final LogTemplate template = new LogTemplate(factory, new PayloadCodec(new JsonMapper()), "mine",
-                SendObserver.NONE, Clock.systemUTC());
+        final DefaultKafkaProducerFactory<Object, Object> factory = new DefaultKafkaProducerFactory<>(
+                Map.of("bootstrap.servers", "own:1"));
+        final LogTemplate template = new LogTemplate(new KafkaTemplate<>(factory), "mine", SendObserver.NONE,
+                Clock.systemUTC());
 
         @Bean
-        LogProducerFactory ownFactory() {
+        ProducerFactory<Object, Object> ownFactory() {
             return factory;
         }
 
