@@ -71,8 +71,9 @@ public class LogListenerEndpointRegistry {
 
     private static void check(LogListenerEndpoint endpoint, KafkaListenerContainerFactory<?> factory) {
         String where = "@LogListener " + endpoint.getId();
-        if (!(factory instanceof AbstractKafkaListenerContainerFactory<?, ?, ?> configured)) {
-            return;
+        if (!(factory instanceof AbstractKafkaListenerContainerFactory<?, ?, ?> configured)
+                || configured.getConsumerFactory() == null) {
+            return; // a factory of the application's own making: Spring Kafka checks what it can
         }
         Map<String, Object> config = new HashMap<>(configured.getConsumerFactory().getConfigurationProperties());
         endpoint.getConsumerProperties().forEach((k, v) -> config.put(k.toString(), v));
