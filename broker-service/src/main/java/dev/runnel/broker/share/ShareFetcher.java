@@ -1,0 +1,175 @@
+package dev.runnel.broker.share;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.protocol.Errors;
+
+import dev.runnel.broker.replication.FetchParams;
+import dev.runnel.broker.replication.FetchResult;
+import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.storage.FileSlice;
+import dev.runnel.common.TopicPartition;
+import dev.runnel.common.time.Scheduler;
+
+/**
+ * The fetch of a ShareFetch request: reads each share partition's log from its next fetch offset
+ * through {@link ReplicaManager#fetchMessages} (the one read path, up to the high watermark, or
+ * the last stable offset for a read_committed group), then acquires what the batches read hold.
+ *
+ * <p>The wait for {@code MinBytes} (up to {@code MaxWaitMs}) is the fetch purgatory's long poll at
+ * those offsets, woken by appends; no thread waits. When no share partition may be read at all
+ * (every one has {@code group.share.partition.max.record.locks} records in flight) the answer goes
+ * after {@code MaxWaitMs} by a timer. Records released while a fetch waits do not wake it (Kafka's
+ * {@code DelayedShareFetch} is woken by them too): they go to the next fetch.
+ */
+public final class ShareFetcher {
+
+    /** A share partition to fetch: the topic's id and the partition by name. */
+    public record Target(Uuid topicId, TopicPartition tp) {
+    }
+
+    /**
+     * What one request asks.
+     *
+     * @param strictRecordLimit ShareAcquireMode record-limit: at most {@code maxRecords}, batches split
+     */
+    public record Request(String groupId, String memberId, Duration maxWait, int minBytes, int maxBytes,
+            int maxRecords, boolean strictRecordLimit) {
+    }
+
+    /**
+     * One target's outcome: a failure ({@link ShareException}, the replica manager's or log's, or the
+     * persister's), or the batches holding the acquired records (null when none were acquired).
+     */
+    public record Fetched(Target target, RuntimeException failure, FileSlice records, List<AcquiredRange> acquired) {
+
+        static Fetched failed(Target target, Throwable failure) {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            return new Fetched(target, cause instanceof RuntimeException e ? e
+                    : new ShareException(Errors.UNKNOWN_SERVER_ERROR, String.valueOf(cause)), null, List.of());
+        }
+
+        static Fetched nothing(Target target) {
+            return new Fetched(target, null, null, List.of());
+        }
+    }
+
+    private final SharePartitionManager partitions;
+    private final ReplicaManager replicas;
+    private final Scheduler scheduler;
+
+    public ShareFetcher(SharePartitionManager partitions, ReplicaManager replicas, Scheduler scheduler) {
+        this.partitions = partitions;
+        this.replicas = replicas;
+        this.scheduler = scheduler;
+    }
+
+    /** Fetches {@code targets} for the request's member; the answer lists every target, in order. */
+    public CompletableFuture<List<Fetched>> fetch(Request request, List<Target> targets) {
+        List<CompletableFuture<SharePartition>> loads = new ArrayList<>(targets.size());
+        for (Target target : targets) {
+            loads.add(partitions.partition(request.groupId(), target.topicId(), target.tp()));
+        }
+        return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new))
+                .handle((all, failure) -> null)
+                .thenCompose(loaded -> read(request, targets, loads));
+    }
+
+    private CompletableFuture<List<Fetched>> read(Request request, List<Target> targets,
+            List<CompletableFuture<SharePartition>> loads) {
+        Fetched[] out = new Fetched[targets.size()];
+        List<Integer> readIndexes = new ArrayList<>();
+        List<FetchParams.PartitionRequest> reads = new ArrayList<>();
+        boolean refusedAny = false;
+        for (int i = 0; i < targets.size(); i++) {
+            Target target = targets.get(i);
+            CompletableFuture<SharePartition> load = loads.get(i);
+            if (load.isCompletedExceptionally()) {
+                out[i] = Fetched.failed(target, load.handle((p, failure) -> failure).join());
+                refusedAny = true;
+                continue;
+            }
+            SharePartition partition = load.join();
+            try {
+                partition.advanceStartTo(replicas.leaderPartition(target.tp()).log().logStartOffset());
+            } catch (RuntimeException notLeader) {
+                out[i] = Fetched.failed(target, notLeader);
+                refusedAny = true;
+                continue;
+            }
+            long offset = partition.nextFetchOffset();
+            if (offset < 0) {
+                out[i] = Fetched.nothing(target);
+                continue;
+            }
+            readIndexes.add(i);
+            reads.add(new FetchParams.PartitionRequest(target.tp(), offset, OptionalInt.empty(), request.maxBytes()));
+        }
+        Duration wait = refusedAny ? Duration.ZERO : request.maxWait();
+        if (reads.isEmpty()) {
+            fillNothing(out, targets);
+            if (wait.isZero() || wait.isNegative()) {
+                return CompletableFuture.completedFuture(List.of(out));
+            }
+            CompletableFuture<List<Fetched>> later = new CompletableFuture<>();
+            scheduler.schedule("share-fetch-wait " + request.groupId(), () -> later.complete(List.of(out)), wait);
+            return later;
+        }
+        boolean readCommitted = partitions.configs().settings(request.groupId()).readCommitted();
+        FetchParams params = FetchParams.consumer(wait, request.minBytes(), request.maxBytes(), readCommitted);
+        return replicas.fetchMessages(params, reads).thenApply(results -> {
+            int remaining = request.maxRecords();
+            for (int r = 0; r < results.size(); r++) {
+                int i = readIndexes.get(r);
+                out[i] = acquire(request, targets.get(i), loads.get(i).join(), results.get(r), remaining);
+                for (AcquiredRange range : out[i].acquired()) {
+                    remaining -= (int) range.count();
+                }
+            }
+            return List.of(out);
+        });
+    }
+
+    private static void fillNothing(Fetched[] out, List<Target> targets) {
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == null) {
+                out[i] = Fetched.nothing(targets.get(i));
+            }
+        }
+    }
+
+    private static Fetched acquire(Request request, Target target, SharePartition partition, FetchResult result,
+            int remaining) {
+        if (result.failed()) {
+            return Fetched.failed(target, result.failure());
+        }
+        if (result.read().isEmpty() || remaining <= 0) {
+            return Fetched.nothing(target);
+        }
+        try {
+            FileSlice slice = result.read().slice();
+            List<LogBatches.Batch> batches = LogBatches.of(slice);
+            List<AcquiredRange> acquired = partition.acquire(request.memberId(),
+                    LogBatches.offsets(batches, result.abortedTransactions()), remaining,
+                    request.strictRecordLimit());
+            if (acquired.isEmpty()) {
+                return Fetched.nothing(target);
+            }
+            FileSlice records = LogBatches.covering(slice, batches, acquired.get(0).firstOffset(),
+                    acquired.get(acquired.size() - 1).lastOffset());
+            return new Fetched(target, null, records, acquired);
+        } catch (IOException e) {
+            return Fetched.failed(target, new ShareException(Errors.KAFKA_STORAGE_ERROR, e.getMessage()));
+        } catch (ShareException e) {
+            return Fetched.failed(target, e);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+/**
+ * Share groups on partition leaders (KIP-932, Kafka's queues): the share partitions this broker
+ * serves as leader of their topic partitions, the share sessions of share consumers, and the fetch
+ * path of ShareFetch. The wire is {@code protocol/ShareFetchHandler}'s; membership and assignment
+ * (ShareGroupHeartbeat) are the group coordinator's; the durable state is the
+ * {@link dev.runnel.broker.share.ShareStatePersister}'s (the share coordinator over
+ * {@code __share_group_state}); a group's settings come from
+ * {@link dev.runnel.broker.share.ShareGroupConfigs}. Those two interfaces are the contracts this
+ * package meets the others at.
+ *
+ * <pre>
+ *  ShareSessionCache      per (group, member): the partitions fetched here and the next session epoch
+ *  ShareFetcher           a ShareFetch's fetch: ReplicaManager.fetchMessages from each next fetch offset
+ *                         (the fetch purgatory's long poll), then acquisition; LogBatches reads batch headers
+ *  SharePartitionManager  the share partitions led here: loaded from the persister at the leader epoch,
+ *                         dropped on a leadership change or a failed write
+ *  SharePartition         one (group, topic partition): locking, lock timers, writes in order
+ *    InFlightRecords      the records between the start offset (SPSO) and the end offset, and their states
+ * </pre>
+ *
+ * <p><b>States.</b> Each in-flight record is a {@link dev.runnel.broker.share.RecordState}:
+ * AVAILABLE, ACQUIRED by one member (with a delivery count, incremented at each acquisition, and
+ * the lock of its fetch, {@code share.record.lock.duration.ms}), ACKNOWLEDGED or ARCHIVED. Accept
+ * acknowledges; Reject and Gap archive; Release, a lock timeout and the end of the member's share
+ * session make it AVAILABLE again, or ARCHIVED once its delivery count has reached
+ * {@code share.delivery.count.limit}; Renew (v2) restarts the lock. The start offset passes every
+ * leading acknowledged or archived record, and records the log no longer has. A fetch acquires
+ * AVAILABLE records and new ones from the log (whole batches, or exactly {@code MaxRecords} in the
+ * record-limit mode), new ones only while fewer than {@code group.share.partition.max.record.locks}
+ * are in flight. With {@code share.isolation.level=read_committed} the log is read up to the last
+ * stable offset and the batches of aborted transactions are archived, never delivered.
+ *
+ * <p><b>Durability.</b> A share partition starts from the persisted state, taken over at the
+ * partition's leader epoch (which fences older leaders' writes); with none, from
+ * {@code share.auto.offset.reset} (latest: the high watermark; earliest: the log start offset),
+ * written before it serves. Every change of what is acknowledged, archived or released is written
+ * as the whole state, in order, and an acknowledgement is answered successfully only after its write
+ * succeeded: a new leader never redelivers an acknowledged record. Acquisitions are not written, so
+ * after a move the records that were acquired are AVAILABLE with their delivery count. A failed
+ * write drops the share partition, which is read again at the next request; so does a change of the
+ * partition's leadership.
+ *
+ * <p><b>Threads.</b> Requests run on the request-handler threads, lock timeouts on the broker's
+ * scheduler, fetch completions on whichever thread completes the fetch purgatory's wait; a share
+ * partition's state is guarded by its monitor (short sections, no I/O inside but the persister's
+ * call, whose future completes outside it). No thread waits for a fetch or a write.
+ *
+ * <p><b>Left out.</b> Records released while a fetch waits do not wake it (they go to the next
+ * fetch); {@code BatchSize} is not used to cut acquired ranges; a share session is not tied to the
+ * member's group membership (a session idle past {@code share.session.timeout.ms} is closed and its
+ * records released instead); acquisitions are not persisted, so delivery counts of records that were
+ * only acquired restart from their last persisted value after a move; ShareFetch answers list every
+ * partition of the session rather than only those that changed.
+ */
+package dev.runnel.broker.share;
