@@ -91,7 +91,7 @@ class KafkaListenerConfiguration {
             TransactionCoordinator transactionCoordinator,
             TransactionVerification transactionVerification, KafkaApis.ShareStates shareStates, Clock clock,
             Scheduler scheduler, Ticker ticker, SaslMechanisms saslMechanisms, AclStore aclStore,
-            ScramCredentialStore scramCredentialStore, GroupConfigStore groupConfigStore) {
+            ScramCredentialStore scramCredentialStore, GroupConfigStore groupConfigStore, KafkaApis.Shares shares) {
         SaslProperties sasl = listenerProperties.getSasl();
         KafkaApis.Security security = new KafkaApis.Security(saslMechanisms, sasl.getConnectionsMaxReauth(),
                 sasl.getFailedAuthenticationDelay(), ticker, aclStore, scramCredentialStore);
@@ -107,7 +107,8 @@ class KafkaListenerConfiguration {
                 (tp, producerId, producerEpoch, coordinatorEpoch, commit) -> transactionalOffsets.completeTransaction(
                         tp.partition(), producerId, producerEpoch, coordinatorEpoch, commit),
                 log.getWriteTimeout());
-        return new KafkaApis(replicaManager, metadata, cluster, groups, transactions, shareStates, clock, scheduler);
+        return new KafkaApis(replicaManager, metadata, cluster, groups, transactions, shareStates, shares, clock,
+                scheduler);
     }
 
     @Bean(destroyMethod = "close")

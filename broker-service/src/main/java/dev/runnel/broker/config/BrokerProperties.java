@@ -198,6 +198,53 @@ public class BrokerProperties {
                 this.assignors = assignors;
             }
         }
+
+        /** Share groups' partition leaders and sessions (KIP-932). */
+        private final Share share = new Share();
+
+        public Share getShare() {
+            return share;
+        }
+
+        /** What share partitions and share sessions may hold on a broker, as Kafka's {@code group.share.*} broker configs. */
+        public static class Share {
+
+            /**
+             * Records in flight per share partition (between its start and end offsets) beyond which
+             * fetches acquire no new ones ({@code group.share.partition.max.record.locks}).
+             */
+            private int partitionMaxRecordLocks = 2000;
+
+            /** Share sessions a broker keeps open; one more is refused ({@code group.share.max.share.sessions}). */
+            private int maxShareSessions = 2000;
+
+            /** How often share sessions idle beyond their group's session timeout are closed and their records released. */
+            private Duration sessionExpiryInterval = Duration.ofSeconds(10);
+
+            public int getPartitionMaxRecordLocks() {
+                return partitionMaxRecordLocks;
+            }
+
+            public void setPartitionMaxRecordLocks(int partitionMaxRecordLocks) {
+                this.partitionMaxRecordLocks = partitionMaxRecordLocks;
+            }
+
+            public int getMaxShareSessions() {
+                return maxShareSessions;
+            }
+
+            public void setMaxShareSessions(int maxShareSessions) {
+                this.maxShareSessions = maxShareSessions;
+            }
+
+            public Duration getSessionExpiryInterval() {
+                return sessionExpiryInterval;
+            }
+
+            public void setSessionExpiryInterval(Duration sessionExpiryInterval) {
+                this.sessionExpiryInterval = sessionExpiryInterval;
+            }
+        }
     }
 
     /** The {@code __consumer_offsets} topic, where groups and committed offsets are kept. */

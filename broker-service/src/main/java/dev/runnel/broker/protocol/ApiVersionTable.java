@@ -77,6 +77,9 @@ public final class ApiVersionTable {
         served.put(ApiKeys.WRITE_SHARE_GROUP_STATE, new Range((short) 0, (short) 1));
         served.put(ApiKeys.DELETE_SHARE_GROUP_STATE, new Range((short) 0, (short) 0));
         served.put(ApiKeys.READ_SHARE_GROUP_STATE_SUMMARY, new Range((short) 0, (short) 1));
+        // Share groups (KIP-932): v1 is the first version Kafka 4.1+ clients send; v2 adds record-limit and Renew.
+        served.put(ApiKeys.SHARE_FETCH, new Range((short) 1, (short) 2));
+        served.put(ApiKeys.SHARE_ACKNOWLEDGE, new Range((short) 1, (short) 2));
         SERVED = Collections.unmodifiableMap(served);
     }
 

@@ -26,6 +26,9 @@ import dev.runnel.broker.security.AclStore;
 import dev.runnel.broker.security.SaslMechanisms;
 import dev.runnel.broker.security.ScramCredentialStore;
 import dev.runnel.broker.sharestate.ShareCoordinator;
+import dev.runnel.broker.share.ShareFetcher;
+import dev.runnel.broker.share.SharePartitionManager;
+import dev.runnel.broker.share.ShareSessionCache;
 import dev.runnel.broker.transaction.TransactionCoordinator;
 import dev.runnel.broker.zookeeper.GroupConfigStore;
 import dev.runnel.cluster.InternalTopics;
@@ -135,6 +138,13 @@ public final class KafkaApis {
             AclStore acls, ScramCredentialStore credentials) {
     }
 
+    /**
+     * What ShareFetch and ShareAcknowledge use (KIP-932): the share partitions led here, their
+     * fetch path and the share sessions.
+     */
+    public record Shares(SharePartitionManager partitions, ShareFetcher fetcher, ShareSessionCache sessions) {
+    }
+
     private final Map<ApiKeys, ApiHandler> handlers;
     /** The SASL handler itself (the map holds it behind the readiness gate). */
     private final SaslHandler sasl;
@@ -148,15 +158,16 @@ public final class KafkaApis {
     /** @param transactions what the transaction APIs use, or null to serve none of them */
     public KafkaApis(ReplicaManager replicas, MetadataCache metadata, Cluster cluster, Groups groups,
             Transactions transactions, Clock clock, Scheduler scheduler) {
-        this(replicas, metadata, cluster, groups, transactions, null, clock, scheduler);
+        this(replicas, metadata, cluster, groups, transactions, null, null, clock, scheduler);
     }
 
     /**
      * @param transactions what the transaction APIs use, or null to serve none of them
      * @param shareStates  what the share coordinator's APIs use, or null to serve none of them
+     * @param shares       what the share-group fetch APIs use, or null to serve neither
      */
     public KafkaApis(ReplicaManager replicas, MetadataCache metadata, Cluster cluster, Groups groups,
-            Transactions transactions, ShareStates shareStates, Clock clock, Scheduler scheduler) {
+            Transactions transactions, ShareStates shareStates, Shares shares, Clock clock, Scheduler scheduler) {
         Map<ApiKeys, ApiHandler> served = new EnumMap<>(ApiKeys.class);
         served.put(ApiKeys.PRODUCE, transactions == null ? new ProduceHandler(replicas, metadata)
                 : new ProduceHandler(replicas, metadata, transactions.verification(), cluster.controllerCalls()));
@@ -236,6 +247,11 @@ public final class KafkaApis {
             ConsumerGroupHandler consumerGroups = new ConsumerGroupHandler(groups.consumerGroups(), metadata);
             served.put(ApiKeys.CONSUMER_GROUP_HEARTBEAT, consumerGroups);
             served.put(ApiKeys.CONSUMER_GROUP_DESCRIBE, consumerGroups);
+        }
+        if (shares != null) {
+            ShareFetchHandler shareFetch = new ShareFetchHandler(shares, metadata);
+            served.put(ApiKeys.SHARE_FETCH, shareFetch);
+            served.put(ApiKeys.SHARE_ACKNOWLEDGE, shareFetch);
         }
         GroupAdminHandler groupAdmin = new GroupAdminHandler(groups.admin());
         served.put(ApiKeys.LIST_GROUPS, groupAdmin);

@@ -1,0 +1,51 @@
+package dev.runnel.broker;
+
+import java.time.Clock;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import dev.runnel.broker.config.BrokerProperties;
+import dev.runnel.broker.protocol.KafkaApis;
+import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.share.ShareFetcher;
+import dev.runnel.broker.share.ShareGroupConfigs;
+import dev.runnel.broker.share.SharePartitionManager;
+import dev.runnel.broker.share.ShareSessionCache;
+import dev.runnel.broker.share.ShareStatePersister;
+import dev.runnel.common.time.Scheduler;
+
+/**
+ * Wires share partitions on partition leaders and share sessions (KIP-932): ShareFetch and
+ * ShareAcknowledge are served from these, with the share groups' state kept through the
+ * {@link ShareStatePersister} (the share coordinator) and each group's settings from
+ * {@link ShareGroupConfigs} (the group coordinator's group configs).
+ */
+@Configuration(proxyBeanMethods = false)
+class SharePartitionConfiguration {
+
+    @Bean
+    SharePartitionManager sharePartitionManager(ReplicaManager replicaManager, ShareStatePersister persister,
+            ShareGroupConfigs shareGroupConfigs, Scheduler scheduler, BrokerProperties properties) {
+        return new SharePartitionManager(replicaManager, persister, shareGroupConfigs, scheduler,
+                properties.getGroup().getShare().getPartitionMaxRecordLocks());
+    }
+
+    @Bean
+    ShareSessionCache shareSessionCache(ShareGroupConfigs shareGroupConfigs, Clock clock, BrokerProperties properties) {
+        return new ShareSessionCache(properties.getGroup().getShare().getMaxShareSessions(), shareGroupConfigs, clock);
+    }
+
+    /** What the Kafka listener's share handlers use; idle sessions are closed and their records released on a timer. */
+    @Bean
+    KafkaApis.Shares kafkaShares(SharePartitionManager partitions, ShareSessionCache sessions,
+            ReplicaManager replicaManager, Scheduler scheduler, BrokerProperties properties) {
+        scheduler.schedulePeriodically("share-session-expiry", () -> {
+            for (ShareSessionCache.SessionKey idle : sessions.expireIdle()) {
+                partitions.releaseMember(idle.groupId(), idle.memberId());
+            }
+        }, properties.getGroup().getShare().getSessionExpiryInterval(),
+                properties.getGroup().getShare().getSessionExpiryInterval());
+        return new KafkaApis.Shares(partitions, new ShareFetcher(partitions, replicaManager, scheduler), sessions);
+    }
+}
