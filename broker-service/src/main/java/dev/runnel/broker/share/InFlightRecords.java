@@ -121,19 +121,22 @@ final class InFlightRecords {
 
     /**
      * Acquires for {@code lock}'s member the AVAILABLE and new records of {@code batches} (the log's
-     * batches read from {@link #nextFetchOffset()}, in order): at most {@code maxRecords}, or, when
+     * batches read from offset {@code readFrom}, in order): at most {@code maxRecords}, or, when
      * not {@code strict}, up to the end of the batch in which {@code maxRecords} is reached; new
      * records only while fewer than {@code maxLocks} are in flight. A record already delivered
      * {@code deliveryLimit} times, or of an aborted transaction, is archived instead.
      */
-    List<AcquiredRange> acquire(Lock lock, List<BatchOffsets> batches, int maxRecords, boolean strict, int maxLocks,
-            int deliveryLimit) {
+    List<AcquiredRange> acquire(Lock lock, long readFrom, List<BatchOffsets> batches, int maxRecords, boolean strict,
+            int maxLocks, int deliveryLimit) {
         List<AcquiredRange> ranges = new ArrayList<>();
         int acquired = 0;
+        long expected = readFrom;
         for (BatchOffsets batch : batches) {
             if (acquired >= maxRecords) {
                 break;
             }
+            archiveGap(expected, batch.baseOffset());
+            expected = batch.lastOffset() + 1;
             if (batch.lastOffset() < startOffset) {
                 continue;
             }
@@ -173,6 +176,20 @@ final class InFlightRecords {
         }
         advanceStart();
         return ranges;
+    }
+
+    /**
+     * Offsets {@code from..to-1} lie between batches of one contiguous read: the log has no record
+     * there (compacted away), so in-flight AVAILABLE ones are archived, or the fetch offset would
+     * stay on them for ever.
+     */
+    private void archiveGap(long from, long to) {
+        for (long o = Math.max(from, startOffset); o < Math.min(to, endOffset()); o++) {
+            Entry e = window.get((int) (o - startOffset));
+            if (e.state == RecordState.AVAILABLE) {
+                move(e, RecordState.ARCHIVED);
+            }
+        }
     }
 
     /** Offsets between the end offset and a batch that starts past it hold no record: archived (a compacted gap). */

@@ -6,14 +6,19 @@ package dev.runnel.broker.share;
  *
  * <pre>
  *   AVAILABLE --acquire--> ACQUIRED --accept--------------> ACKNOWLEDGED
- *       ^                     |  --reject, gap-----------> ARCHIVED
- *       +--release, timeout---+  --release, timeout at the
- *                                  delivery count limit--> ARCHIVED
+ *    |  ^                     |  --reject, gap-----------> ARCHIVED
+ *    |  +--release, timeout---+  --release, timeout at the
+ *    |                             delivery count limit--> ARCHIVED
+ *    +--aborted, not in the log, at the limit------------> ARCHIVED
  * </pre>
  */
 enum RecordState {
 
-    /** May be acquired by the next fetch of any member. Follows: ACQUIRED. */
+    /**
+     * May be acquired by the next fetch of any member. Follows: ACQUIRED; ARCHIVED instead when a
+     * fetch finds it of an aborted transaction, no longer in the log, or already delivered up to the
+     * delivery count limit.
+     */
     AVAILABLE((byte) 0),
     /** Locked to one member until it acknowledges it or its lock times out. Follows: any other state. */
     ACQUIRED((byte) 1),
@@ -36,7 +41,7 @@ enum RecordState {
     /** Whether the state machine allows {@code this -> next}. */
     boolean mayBecome(RecordState next) {
         return switch (this) {
-            case AVAILABLE -> next == ACQUIRED;
+            case AVAILABLE -> next == ACQUIRED || next == ARCHIVED;
             case ACQUIRED -> next != ACQUIRED;
             case ACKNOWLEDGED, ARCHIVED -> false;
         };

@@ -129,7 +129,8 @@ public final class ShareFetcher {
             int remaining = request.maxRecords();
             for (int r = 0; r < results.size(); r++) {
                 int i = readIndexes.get(r);
-                out[i] = acquire(request, targets.get(i), loads.get(i).join(), results.get(r), remaining);
+                out[i] = acquire(request, targets.get(i), loads.get(i).join(), reads.get(r).fetchOffset(),
+                        results.get(r), remaining);
                 for (AcquiredRange range : out[i].acquired()) {
                     remaining -= (int) range.count();
                 }
@@ -146,8 +147,8 @@ public final class ShareFetcher {
         }
     }
 
-    private static Fetched acquire(Request request, Target target, SharePartition partition, FetchResult result,
-            int remaining) {
+    private static Fetched acquire(Request request, Target target, SharePartition partition, long fetchOffset,
+            FetchResult result, int remaining) {
         if (result.failed()) {
             return Fetched.failed(target, result.failure());
         }
@@ -157,7 +158,7 @@ public final class ShareFetcher {
         try {
             FileSlice slice = result.read().slice();
             List<LogBatches.Batch> batches = LogBatches.of(slice);
-            List<AcquiredRange> acquired = partition.acquire(request.memberId(),
+            List<AcquiredRange> acquired = partition.acquire(request.memberId(), fetchOffset,
                     LogBatches.offsets(batches, result.abortedTransactions()), remaining,
                     request.strictRecordLimit());
             if (acquired.isEmpty()) {

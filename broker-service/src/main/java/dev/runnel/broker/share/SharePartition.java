@@ -92,17 +92,17 @@ public final class SharePartition {
     }
 
     /**
-     * Acquires for {@code memberId} what {@code batches} (the log's batches read from
-     * {@link #nextFetchOffset()}) hold that is available, locked for the group's
+     * Acquires for {@code memberId} what {@code batches} (the log's batches read from {@code readFrom},
+     * a {@link #nextFetchOffset()}) hold that is available, locked for the group's
      * {@code share.record.lock.duration.ms}. See {@link InFlightRecords#acquire} for the limits.
      */
-    public synchronized List<AcquiredRange> acquire(String memberId, List<InFlightRecords.BatchOffsets> batches,
-            int maxRecords, boolean strictRecordLimit) {
+    public synchronized List<AcquiredRange> acquire(String memberId, long readFrom,
+            List<InFlightRecords.BatchOffsets> batches, int maxRecords, boolean strictRecordLimit) {
         ensureServing();
         ShareGroupConfigs.Settings settings = configs.settings(key.groupId());
         InFlightRecords.Lock lock = new InFlightRecords.Lock(memberId);
-        List<AcquiredRange> ranges = records.acquire(lock, batches, maxRecords, strictRecordLimit, maxRecordLocks,
-                settings.deliveryCountLimit());
+        List<AcquiredRange> ranges = records.acquire(lock, readFrom, batches, maxRecords, strictRecordLimit,
+                maxRecordLocks, settings.deliveryCountLimit());
         if (lock.holdsRecords()) {
             lock.timer = scheduler.schedule("share-lock " + key.groupId() + " " + topicPartition,
                     () -> expire(lock), settings.recordLockDuration());

@@ -30,6 +30,9 @@ class SharePartitionTest {
     private static final List<InFlightRecords.BatchOffsets> TWO_BATCHES = List.of(
             new InFlightRecords.BatchOffsets(0, 4), new InFlightRecords.BatchOffsets(5, 9));
 
+    /** Reads in these tests start at the partition's next fetch offset or below; the batches say where. */
+    private static final long READ_FROM_START = 0;
+
     private final ManualScheduler scheduler = new ManualScheduler(new ManualClock());
     private final InMemorySharePersister persister = new InMemorySharePersister();
     private final ShareGroupConfigs configs = group -> new ShareGroupConfigs.Settings(
@@ -64,8 +67,8 @@ class SharePartitionTest {
     void acquiredRecordsAreLockedToOneMember() {
         SharePartition p = fresh();
 
-        assertThat(p.acquire("a", TWO_BATCHES, 100, false)).containsExactly(new AcquiredRange(0, 9, (short) 1));
-        assertThat(p.acquire("b", TWO_BATCHES, 100, false)).isEmpty();
+        assertThat(p.acquire("a", READ_FROM_START, TWO_BATCHES, 100, false)).containsExactly(new AcquiredRange(0, 9, (short) 1));
+        assertThat(p.acquire("b", READ_FROM_START, TWO_BATCHES, 100, false)).isEmpty();
         assertThat(p.nextFetchOffset()).isEqualTo(10);
         assertThat(p.stateOf(3)).isEqualTo(RecordState.ACQUIRED);
     }
@@ -73,7 +76,7 @@ class SharePartitionTest {
     @Test
     void acceptedRecordsAreDoneAndTheStartOffsetPassesThemOncePersisted() {
         SharePartition p = fresh();
-        p.acquire("a", TWO_BATCHES, 100, false);
+        p.acquire("a", READ_FROM_START, TWO_BATCHES, 100, false);
 
         assertThat(ack(p, "a", 0, 4, AcknowledgeType.ACCEPT)).isCompleted();
         assertThat(p.startOffset()).isEqualTo(5);
@@ -90,31 +93,31 @@ class SharePartitionTest {
     @Test
     void releasedRecordsAreRedeliveredWithTheNextDeliveryCount() {
         SharePartition p = fresh();
-        p.acquire("a", TWO_BATCHES, 100, false);
+        p.acquire("a", READ_FROM_START, TWO_BATCHES, 100, false);
 
         assertThat(ack(p, "a", 2, 3, AcknowledgeType.RELEASE)).isCompleted();
 
         assertThat(p.nextFetchOffset()).isEqualTo(2);
-        assertThat(p.acquire("b", TWO_BATCHES, 100, false)).containsExactly(new AcquiredRange(2, 3, (short) 2));
+        assertThat(p.acquire("b", READ_FROM_START, TWO_BATCHES, 100, false)).containsExactly(new AcquiredRange(2, 3, (short) 2));
     }
 
     @Test
     void rejectedRecordsAreArchivedAndNeverDeliveredAgain() {
         SharePartition p = fresh();
-        p.acquire("a", TWO_BATCHES, 100, false);
+        p.acquire("a", READ_FROM_START, TWO_BATCHES, 100, false);
 
         assertThat(ack(p, "a", 0, 1, AcknowledgeType.REJECT)).isCompleted();
         assertThat(ack(p, "a", 2, 2, AcknowledgeType.GAP)).isCompleted();
 
         assertThat(p.startOffset()).isEqualTo(3);
         scheduler.advance(LOCK);
-        assertThat(p.acquire("b", TWO_BATCHES, 100, false)).containsExactly(new AcquiredRange(3, 9, (short) 2));
+        assertThat(p.acquire("b", READ_FROM_START, TWO_BATCHES, 100, false)).containsExactly(new AcquiredRange(3, 9, (short) 2));
     }
 
     @Test
     void aLockThatTimesOutReleasesItsRecordsForRedelivery() {
         SharePartition p = fresh();
-        p.acquire("a", TWO_BATCHES, 100, false);
+        p.acquire("a", READ_FROM_START, TWO_BATCHES, 100, false);
 
         scheduler.advance(LOCK.minusMillis(1));
         assertThat(p.stateOf(0)).isEqualTo(RecordState.ACQUIRED);
@@ -123,7 +126,7 @@ class SharePartitionTest {
         assertThat(p.stateOf(0)).isEqualTo(RecordState.AVAILABLE);
         assertThat(persister.state(KEY).orElseThrow().batches())
                 .containsExactly(new ShareStatePersister.StateBatch(0, 9, (byte) 0, (short) 1));
-        assertThat(p.acquire("b", TWO_BATCHES, 100, false)).containsExactly(new AcquiredRange(0, 9, (short) 2));
+        assertThat(p.acquire("b", READ_FROM_START, TWO_BATCHES, 100, false)).containsExactly(new AcquiredRange(0, 9, (short) 2));
         // The timed-out member's acknowledgement is refused: the records are b's now.
         assertThat(refusal(ack(p, "a", 0, 4, AcknowledgeType.ACCEPT))).isEqualTo(Errors.INVALID_RECORD_STATE);
     }
@@ -133,19 +136,19 @@ class SharePartitionTest {
         SharePartition p = fresh();
         List<InFlightRecords.BatchOffsets> one = List.of(new InFlightRecords.BatchOffsets(0, 0));
         for (int delivery = 1; delivery <= LIMIT; delivery++) {
-            assertThat(p.acquire("a", one, 10, false)).containsExactly(new AcquiredRange(0, 0, (short) delivery));
+            assertThat(p.acquire("a", READ_FROM_START, one, 10, false)).containsExactly(new AcquiredRange(0, 0, (short) delivery));
             scheduler.advance(LOCK);
         }
 
         assertThat(p.startOffset()).isEqualTo(1);
-        assertThat(p.acquire("a", one, 10, false)).isEmpty();
+        assertThat(p.acquire("a", READ_FROM_START, one, 10, false)).isEmpty();
         assertThat(persister.state(KEY).orElseThrow().startOffset()).isEqualTo(1);
     }
 
     @Test
     void badAcknowledgementsAreRefusedAndChangeNothing() {
         SharePartition p = fresh();
-        p.acquire("a", TWO_BATCHES, 100, false);
+        p.acquire("a", READ_FROM_START, TWO_BATCHES, 100, false);
         int writes = persister.writes().size();
 
         assertThat(refusal(ack(p, "b", 0, 0, AcknowledgeType.ACCEPT))).isEqualTo(Errors.INVALID_RECORD_STATE);
@@ -176,7 +179,7 @@ class SharePartitionTest {
     @Test
     void perOffsetTypesApplyOffsetByOffset() {
         SharePartition p = fresh();
-        p.acquire("a", TWO_BATCHES, 100, false);
+        p.acquire("a", READ_FROM_START, TWO_BATCHES, 100, false);
 
         assertThat(p.acknowledge("a", List.of(new AcknowledgementBatch(0, 2, List.of(AcknowledgeType.ACCEPT,
                 AcknowledgeType.RELEASE, AcknowledgeType.REJECT))), false)).isCompleted();
@@ -189,7 +192,7 @@ class SharePartitionTest {
     @Test
     void anAcknowledgementIsAnsweredOnlyOnceItsWriteSucceeded() {
         SharePartition p = fresh();
-        p.acquire("a", TWO_BATCHES, 100, false);
+        p.acquire("a", READ_FROM_START, TWO_BATCHES, 100, false);
         persister.holdWrites();
 
         CompletableFuture<Void> accepted = ack(p, "a", 0, 4, AcknowledgeType.ACCEPT);
@@ -207,7 +210,7 @@ class SharePartitionTest {
     @Test
     void aRenewedLockStartsAgain() {
         SharePartition p = fresh();
-        p.acquire("a", TWO_BATCHES, 100, false);
+        p.acquire("a", READ_FROM_START, TWO_BATCHES, 100, false);
         scheduler.advance(LOCK.minusSeconds(1));
 
         assertThat(p.acknowledge("a", List.of(new AcknowledgementBatch(0, 0, List.of(AcknowledgeType.RENEW))), true))
@@ -221,7 +224,7 @@ class SharePartitionTest {
     @Test
     void aFailedWriteFailsTheAcknowledgementAndStopsThePartition() {
         SharePartition p = fresh();
-        p.acquire("a", TWO_BATCHES, 100, false);
+        p.acquire("a", READ_FROM_START, TWO_BATCHES, 100, false);
         persister.failNextWrite(Errors.COORDINATOR_NOT_AVAILABLE);
 
         assertThat(refusal(ack(p, "a", 0, 4, AcknowledgeType.ACCEPT))).isEqualTo(Errors.COORDINATOR_NOT_AVAILABLE);
@@ -229,13 +232,13 @@ class SharePartitionTest {
         assertThat(p.failed()).isTrue();
         assertThat(failures).hasSize(1);
         assertThat(refusal(ack(p, "a", 5, 5, AcknowledgeType.ACCEPT))).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
-        assertThatThrownBy(() -> p.acquire("a", TWO_BATCHES, 100, false)).isInstanceOf(ShareException.class);
+        assertThatThrownBy(() -> p.acquire("a", READ_FROM_START, TWO_BATCHES, 100, false)).isInstanceOf(ShareException.class);
     }
 
     @Test
     void aNewLeaderRedeliversOnlyWhatWasNotAcknowledged() {
         SharePartition p = fresh();
-        p.acquire("a", TWO_BATCHES, 100, false);
+        p.acquire("a", READ_FROM_START, TWO_BATCHES, 100, false);
         assertThat(ack(p, "a", 0, 2, AcknowledgeType.ACCEPT)).isCompleted();
         assertThat(ack(p, "a", 3, 3, AcknowledgeType.RELEASE)).isCompleted();
         assertThat(ack(p, "a", 5, 6, AcknowledgeType.ACCEPT)).isCompleted();
@@ -244,7 +247,7 @@ class SharePartitionTest {
         SharePartition next = partition(InFlightRecords.restore(persister.state(KEY).orElseThrow()), 2000);
 
         assertThat(next.startOffset()).isEqualTo(3);
-        assertThat(next.acquire("b", List.of(new InFlightRecords.BatchOffsets(3, 4),
+        assertThat(next.acquire("b", READ_FROM_START, List.of(new InFlightRecords.BatchOffsets(3, 4),
                 new InFlightRecords.BatchOffsets(5, 9), new InFlightRecords.BatchOffsets(10, 11)), 100, false))
                 .containsExactly(new AcquiredRange(3, 4, (short) 2), new AcquiredRange(7, 7, (short) 2),
                         new AcquiredRange(9, 9, (short) 2), new AcquiredRange(10, 11, (short) 1));
@@ -252,15 +255,15 @@ class SharePartitionTest {
 
     @Test
     void theRecordLimitModeSplitsBatchesAndTheBatchModeFinishesThem() {
-        assertThat(fresh().acquire("a", TWO_BATCHES, 3, true)).containsExactly(new AcquiredRange(0, 2, (short) 1));
-        assertThat(fresh().acquire("a", TWO_BATCHES, 3, false)).containsExactly(new AcquiredRange(0, 4, (short) 1));
+        assertThat(fresh().acquire("a", READ_FROM_START, TWO_BATCHES, 3, true)).containsExactly(new AcquiredRange(0, 2, (short) 1));
+        assertThat(fresh().acquire("a", READ_FROM_START, TWO_BATCHES, 3, false)).containsExactly(new AcquiredRange(0, 4, (short) 1));
     }
 
     @Test
     void noNewRecordsAreAcquiredBeyondTheRecordLocks() {
         SharePartition p = partition(new InFlightRecords(0), 5);
 
-        assertThat(p.acquire("a", TWO_BATCHES, 100, false)).containsExactly(new AcquiredRange(0, 4, (short) 1));
+        assertThat(p.acquire("a", READ_FROM_START, TWO_BATCHES, 100, false)).containsExactly(new AcquiredRange(0, 4, (short) 1));
         assertThat(p.nextFetchOffset()).isEqualTo(-1);
         assertThat(ack(p, "a", 0, 1, AcknowledgeType.ACCEPT)).isCompleted();
         assertThat(p.nextFetchOffset()).isEqualTo(5);
@@ -270,15 +273,45 @@ class SharePartitionTest {
     void abortedTransactionsAreArchivedNotAcquired() {
         SharePartition p = fresh();
 
-        assertThat(p.acquire("a", List.of(new InFlightRecords.BatchOffsets(0, 4, true),
+        assertThat(p.acquire("a", READ_FROM_START, List.of(new InFlightRecords.BatchOffsets(0, 4, true),
                 new InFlightRecords.BatchOffsets(5, 9)), 100, false)).containsExactly(new AcquiredRange(5, 9, (short) 1));
         assertThat(p.startOffset()).isEqualTo(5);
     }
 
     @Test
+    void availableRecordsBetweenTheBatchesOfARead() {
+        SharePartition p = fresh();
+        p.acquire("a", READ_FROM_START, TWO_BATCHES, 100, false);
+        assertThat(ack(p, "a", 0, 9, AcknowledgeType.RELEASE)).isCompleted();
+
+        // Compaction has since removed 3..4 and 6: the read from 0 has batches 0..2, 5..5, 7..9.
+        assertThat(p.acquire("b", 0, List.of(new InFlightRecords.BatchOffsets(0, 2),
+                new InFlightRecords.BatchOffsets(5, 5), new InFlightRecords.BatchOffsets(7, 9)), 100, false))
+                .containsExactly(new AcquiredRange(0, 2, (short) 2), new AcquiredRange(5, 5, (short) 2),
+                        new AcquiredRange(7, 9, (short) 2));
+        assertThat(p.stateOf(3)).isEqualTo(RecordState.ARCHIVED);
+        assertThat(p.stateOf(6)).isEqualTo(RecordState.ARCHIVED);
+        assertThat(ack(p, "b", 0, 2, AcknowledgeType.RELEASE)).isCompleted();
+        // A read from 1 says nothing of offset 0: it stays available.
+        assertThat(p.acquire("c", 1, List.of(new InFlightRecords.BatchOffsets(2, 2)), 100, false))
+                .containsExactly(new AcquiredRange(2, 2, (short) 3));
+        assertThat(p.stateOf(0)).isEqualTo(RecordState.AVAILABLE);
+        assertThat(p.stateOf(1)).isEqualTo(RecordState.ARCHIVED);
+    }
+
+    @Test
+    void aPersistedRecordAlreadyAtTheDeliveryLimitIsArchivedNotDeliveredAgain() {
+        SharePartition p = partition(InFlightRecords.restore(new ShareStatePersister.ShareState(0, 4, 0, 0, List.of(
+                new ShareStatePersister.StateBatch(0, 1, (byte) 0, (short) LIMIT)))), 2000);
+
+        assertThat(p.acquire("a", 0, TWO_BATCHES, 100, false)).containsExactly(new AcquiredRange(2, 9, (short) 1));
+        assertThat(p.startOffset()).isEqualTo(2);
+    }
+
+    @Test
     void recordsTheLogNoLongerHasAreLeftBehind() {
         SharePartition p = fresh();
-        p.acquire("a", TWO_BATCHES, 100, false);
+        p.acquire("a", READ_FROM_START, TWO_BATCHES, 100, false);
 
         p.advanceStartTo(7);
 
