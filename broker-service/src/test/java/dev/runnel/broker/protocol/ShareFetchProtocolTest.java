@@ -16,6 +16,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import org.apache.kafka.common.Uuid;
@@ -24,6 +25,7 @@ import org.apache.kafka.common.message.ShareAcknowledgeResponseData;
 import org.apache.kafka.common.message.ShareFetchRequestData;
 import org.apache.kafka.common.message.ShareFetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.protocol.Message;
@@ -43,10 +45,23 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.record.KafkaRecordBatches;
 import dev.runnel.broker.record.RecordCodec;
 import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.security.AccessControlEntry;
+import dev.runnel.broker.security.AclBinding;
+import dev.runnel.broker.security.AclIndex;
+import dev.runnel.broker.security.AclOperation;
+import dev.runnel.broker.security.AclPermissionType;
+import dev.runnel.broker.security.Authorizer;
+import dev.runnel.broker.security.PatternType;
+import dev.runnel.broker.security.Principal;
+import dev.runnel.broker.security.ResourcePattern;
+import dev.runnel.broker.security.ResourceType;
+import dev.runnel.broker.security.SecurityProtocol;
+import dev.runnel.broker.security.Session;
 import dev.runnel.broker.share.InMemorySharePersister;
 import dev.runnel.broker.share.ShareFetcher;
 import dev.runnel.broker.share.ShareGroupConfigs;
@@ -349,7 +364,50 @@ class ShareFetchProtocolTest {
         assertThat(answer.nodeEndpoints()).extracting(ShareFetchResponseData.NodeEndpoint::host).containsExactly("10.0.0.2");
     }
 
+    @Test
+    void withoutReadOnTheGroupOrOnTheTopicNothingIsFetchedOrAcknowledged() {
+        produce(JOBS_0, "j0");
+        Authorizer authorizer = new Authorizer(Set.of(), false);
+        Session alice = Session.on("PLAINTEXT", SecurityProtocol.PLAINTEXT, Principal.user("alice"), "127.0.0.1",
+                authorizer);
+        authorizer.load(AclIndex.of(List.of(allowAlice(ResourceType.TOPIC, "jobs"))));
+
+        ShareFetchResponseData noGroup = (ShareFetchResponseData) handle(alice, ApiKeys.SHARE_FETCH,
+                request(A, 0, 10, 0).setTopics(topics(0, null)));
+        assertThat(noGroup.errorCode()).isEqualTo(Errors.GROUP_AUTHORIZATION_FAILED.code());
+        ShareAcknowledgeResponseData noGroupAck = (ShareAcknowledgeResponseData) handle(alice,
+                ApiKeys.SHARE_ACKNOWLEDGE, new ShareAcknowledgeRequestData().setGroupId(GROUP).setMemberId(A)
+                        .setShareSessionEpoch(1).setTopics(ackTopics(0, ack(0, 0, 1))));
+        assertThat(noGroupAck.errorCode()).isEqualTo(Errors.GROUP_AUTHORIZATION_FAILED.code());
+
+        authorizer.load(AclIndex.of(List.of(allowAlice(ResourceType.GROUP, GROUP))));
+        ShareFetchResponseData noTopic = (ShareFetchResponseData) handle(alice, ApiKeys.SHARE_FETCH,
+                request(A, 0, 10, 0).setTopics(topics(0, null)));
+        assertThat(only(noTopic).errorCode()).isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+        assertThat(persister.state(key(0))).as("the share partition was not even loaded").isEmpty();
+
+        authorizer.load(AclIndex.of(List.of(allowAlice(ResourceType.GROUP, GROUP),
+                allowAlice(ResourceType.TOPIC, "jobs"))));
+        ShareFetchResponseData allowed = (ShareFetchResponseData) handle(alice, ApiKeys.SHARE_FETCH,
+                request(A, 1, 10, 0).setTopics(topics(0, null)));
+        assertThat(acquired(only(allowed))).containsExactly("0-0 x1");
+    }
+
     // ---- fixtures ---------------------------------------------------------------------------
+
+    private static AclBinding allowAlice(ResourceType type, String name) {
+        return new AclBinding(new ResourcePattern(type, name, PatternType.LITERAL), new AccessControlEntry(
+                Principal.user("alice").toString(), AccessControlEntry.WILDCARD_HOST, AclOperation.READ,
+                AclPermissionType.ALLOW));
+    }
+
+    /** The share handler's answer to a request on a connection of {@code session}, without the pipeline. */
+    private ApiMessage handle(Session session, ApiKeys key, Message body) {
+        RequestHeader header = new RequestHeader(key, key.latestVersion(), "share-test", 1);
+        KafkaWire.Request request = KafkaWire.decode(RequestUtils.serialize(header.data(), header.headerVersion(),
+                body, key.latestVersion())).withSession(session);
+        return handlers.get(key).handle(request).join();
+    }
 
     private void produce(TopicPartition tp, String... values) {
         List<KafkaRecordBatches.SimpleRecord> records = new ArrayList<>();
