@@ -101,6 +101,8 @@ class KafkaConnectionTest {
                         "48:0-1",
                         // the consumer group protocol (KIP-848): ConsumerGroupHeartbeat, ConsumerGroupDescribe
                         "68:0-1", "69:0-1",
+                        // share groups (KIP-932): ShareFetch, ShareAcknowledge
+                        "78:1-2", "79:1-2",
                         // the share coordinator (KIP-932): Initialize, Read, Write, Delete ShareGroupState, the summary
                         "83:0-0", "84:0-0", "85:0-1", "86:0-0", "87:0-1");
     }
