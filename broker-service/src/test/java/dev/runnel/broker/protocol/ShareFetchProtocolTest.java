@@ -121,8 +121,9 @@ class ShareFetchProtocolTest {
     private final ManualScheduler scheduler = new ManualScheduler(new ManualClock());
     private final MetadataCache metadata = new MetadataCache();
     private final InMemorySharePersister persister = new InMemorySharePersister();
-    private final ShareGroupConfigs configs = group -> new ShareGroupConfigs.Settings(
-            ShareGroupConfigs.AutoOffsetReset.EARLIEST, LOCK, 3, false, Duration.ofSeconds(45), Duration.ofSeconds(5));
+    private volatile ShareGroupConfigs.AutoOffsetReset reset = ShareGroupConfigs.AutoOffsetReset.EARLIEST;
+    private final ShareGroupConfigs configs = group -> new ShareGroupConfigs.Settings(reset, LOCK, 3, false,
+            Duration.ofSeconds(45), Duration.ofSeconds(5));
     private final Map<ApiKeys, ApiHandler> handlers = new EnumMap<>(ApiKeys.class);
     private final List<WireClient> clients = new ArrayList<>();
     private LogManager logs;
@@ -293,6 +294,55 @@ class ShareFetchProtocolTest {
                 .acknowledgeErrorCode()).isZero();
         assertThat(persisted(0).leaderEpoch()).isEqualTo(EPOCH + 1);
         assertThat(persisted(0).startOffset()).isEqualTo(4);
+    }
+
+    @Test
+    void aGroupWithoutStateStartsAtTheHighWatermarkWithLatest() {
+        produce(JOBS_0, "before0", "before1");
+        reset = ShareGroupConfigs.AutoOffsetReset.LATEST;
+        WireClient a = connect();
+
+        assertThat(only(a.fetch((short) 1, request(A, 0, 10, 0).setTopics(topics(0, null)))).acquiredRecords()).isEmpty();
+        assertThat(persisted(0).startOffset()).as("written before serving").isEqualTo(2);
+        produce(JOBS_0, "after");
+
+        ShareFetchResponseData.PartitionData got = only(a.fetch((short) 1, request(A, 1, 10, 0)
+                .setTopics(new ShareFetchRequestData.FetchTopicCollection())));
+        assertThat(acquired(got)).containsExactly("2-2 x1");
+        assertThat(values(got)).containsExactly("after");
+    }
+
+    @Test
+    void aForgottenPartitionIsNoLongerFetched() {
+        produce(JOBS_0, "j0");
+        WireClient a = connect();
+        a.fetch((short) 1, request(A, 0, 0, 0).setTopics(topics(0, null)));
+
+        ShareFetchRequestData forget = request(A, 1, 10, 0).setTopics(new ShareFetchRequestData.FetchTopicCollection())
+                .setForgottenTopicsData(List.of(new ShareFetchRequestData.ForgottenTopic().setTopicId(JOBS)
+                        .setPartitions(List.of(0))));
+        assertThat(a.fetch((short) 1, forget).responses()).isEmpty();
+        assertThat(acquired(only(a.fetch((short) 1, request(A, 2, 10, 0).setTopics(topics(0, null))))))
+                .containsExactly("0-0 x1");
+    }
+
+    @Test
+    void aFailedStateWriteFailsTheAcknowledgementAndTheNextRequestReadsThePersistedStateAgain() {
+        produce(JOBS_0, "j0", "j1");
+        WireClient a = connect();
+        a.fetch((short) 1, request(A, 0, 10, 0).setTopics(topics(0, null)));
+        persister.failNextWrite(Errors.COORDINATOR_NOT_AVAILABLE);
+
+        ShareFetchResponseData failed = a.fetch((short) 1, request(A, 1, 10, 0).setTopics(topics(0, ack(0, 1, 1))));
+        assertThat(only(failed).acknowledgeErrorCode()).isEqualTo(Errors.COORDINATOR_NOT_AVAILABLE.code());
+        // The fetch of the same request finds the partition reloaded from what was persisted (nothing
+        // acknowledged, acquisitions never written): both records go out again, as first deliveries.
+        assertThat(acquired(only(failed))).containsExactly("0-1 x1");
+        assertThat(persisted(0).startOffset()).isZero();
+
+        assertThat(only(a.fetch((short) 1, request(A, 2, 10, 0).setTopics(topics(0, ack(0, 1, 1)))))
+                .acknowledgeErrorCode()).isZero();
+        assertThat(persisted(0).startOffset()).isEqualTo(2);
     }
 
     // ---- refusals ---------------------------------------------------------------------------
