@@ -40,11 +40,8 @@ class SharePartitionConfiguration {
     @Bean
     KafkaApis.Shares kafkaShares(SharePartitionManager partitions, ShareSessionCache sessions,
             ReplicaManager replicaManager, Scheduler scheduler, BrokerProperties properties) {
-        scheduler.schedulePeriodically("share-session-expiry", () -> {
-            for (ShareSessionCache.SessionKey idle : sessions.expireIdle()) {
-                partitions.releaseMember(idle.groupId(), idle.memberId());
-            }
-        }, properties.getGroup().getShare().getSessionExpiryInterval(),
+        scheduler.schedulePeriodically("share-session-expiry", () -> partitions.expireIdleSessions(sessions),
+                properties.getGroup().getShare().getSessionExpiryInterval(),
                 properties.getGroup().getShare().getSessionExpiryInterval());
         return new KafkaApis.Shares(partitions, new ShareFetcher(partitions, replicaManager, scheduler), sessions);
     }

@@ -215,8 +215,9 @@ final class InFlightRecords {
     /**
      * Applies {@code memberId}'s acknowledgements, all or none: refused with INVALID_REQUEST for a
      * malformed batch (first offset after last, overlaps, a type count that fits neither one nor
-     * every offset, an unknown type, RENEW unless {@code renewAllowed}, offsets never acquired) and
-     * with INVALID_RECORD_STATE for records that are not acquired by this member (any more).
+     * every offset, an unknown type, RENEW unless {@code renewAllowed}, offsets past those in
+     * flight) and with INVALID_RECORD_STATE for records that are not acquired by this member (any
+     * more), offsets below the start offset, and any offset when nothing is in flight.
      */
     Acknowledged acknowledge(String memberId, List<AcknowledgementBatch> batches, boolean renewAllowed,
             int deliveryLimit) {
@@ -271,8 +272,11 @@ final class InFlightRecords {
                 }
             }
             if (last >= endOffset()) {
-                throw new ShareException(Errors.INVALID_REQUEST, "offsets " + first + ".." + last
-                        + " reach past the records ever acquired (up to " + (endOffset() - 1) + ")");
+                // As Kafka: with nothing in flight (a new leader, say) the records are no longer
+                // acquired; past what is in flight, they never were.
+                throw new ShareException(window.isEmpty() ? Errors.INVALID_RECORD_STATE : Errors.INVALID_REQUEST,
+                        "offsets " + first + ".." + last + " reach past the records in flight (up to "
+                                + (endOffset() - 1) + ")");
             }
             if (first < startOffset) {
                 throw new ShareException(Errors.INVALID_RECORD_STATE, "offset " + first

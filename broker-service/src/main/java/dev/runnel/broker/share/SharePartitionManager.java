@@ -199,6 +199,32 @@ public final class SharePartitionManager {
         return CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new));
     }
 
+    /**
+     * Stops serving every share partition of {@code groupId} here, so none writes its state again
+     * (the group's share state is being deleted or reset); the next request loads what is persisted then.
+     */
+    public void dropGroup(String groupId) {
+        partitions.forEach((key, entry) -> {
+            if (key.groupId().equals(groupId) && partitions.remove(key, entry)) {
+                entry.partition().thenAccept(SharePartition::close);
+            }
+        });
+    }
+
+    /**
+     * Closes the share sessions of {@code sessions} idle past their group's session timeout and
+     * releases what their members hold here; returns how many closed. Run periodically.
+     */
+    public int expireIdleSessions(ShareSessionCache sessions) {
+        List<ShareSessionCache.SessionKey> idle = sessions.expireIdle();
+        for (ShareSessionCache.SessionKey key : idle) {
+            log.debug("Share session of member {} of group {} expired: idle past the session timeout",
+                    key.memberId(), key.groupId());
+            releaseMember(key.groupId(), key.memberId());
+        }
+        return idle.size();
+    }
+
     /** The share partitions hosted (loaded or loading), for metrics and tests. */
     public int hosted() {
         return partitions.size();

@@ -128,6 +128,7 @@ class ShareFetchProtocolTest {
     private final List<WireClient> clients = new ArrayList<>();
     private LogManager logs;
     private ReplicaManager replicas;
+    private SharePartitionManager partitions;
 
     @BeforeEach
     void startBroker() throws IOException {
@@ -136,8 +137,12 @@ class ShareFetchProtocolTest {
         replicas = new ReplicaManager(SELF, List.of(logs), metadata, () -> BROKER_EPOCH, scheduler.clock(),
                 (partition, isr) -> { }, scheduler);
         SharePartitionManager partitions = new SharePartitionManager(replicas, persister, configs, scheduler, 100);
+        ShareSessionCache sessions = new ShareSessionCache(10, configs, scheduler.clock());
+        scheduler.schedulePeriodically("share-session-expiry", () -> partitions.expireIdleSessions(sessions),
+                Duration.ofSeconds(10), Duration.ofSeconds(10));
+        this.partitions = partitions;
         KafkaApis.Shares shares = new KafkaApis.Shares(partitions, new ShareFetcher(partitions, replicas, scheduler),
-                new ShareSessionCache(10, configs, scheduler.clock()));
+                sessions);
         ShareFetchHandler handler = new ShareFetchHandler(shares, metadata);
         handlers.put(ApiKeys.SHARE_FETCH, handler);
         handlers.put(ApiKeys.SHARE_ACKNOWLEDGE, handler);
@@ -343,6 +348,40 @@ class ShareFetchProtocolTest {
         assertThat(only(a.fetch((short) 1, request(A, 2, 10, 0).setTopics(topics(0, ack(0, 1, 1)))))
                 .acknowledgeErrorCode()).isZero();
         assertThat(persisted(0).startOffset()).isEqualTo(2);
+    }
+
+    @Test
+    void aSessionIdlePastTheGroupSessionTimeoutIsClosed() {
+        produce(JOBS_0, "j0");
+        WireClient a = connect();
+        a.fetch((short) 1, request(A, 0, 10, 0).setTopics(topics(0, null)));
+        WireClient b = connect();
+        b.fetch((short) 1, request(B, 0, 10, 0).setTopics(topics(0, null)));
+        // b keeps its session alive; a goes quiet past the 45 s session timeout.
+        for (int epoch = 1; epoch <= 10; epoch++) {
+            scheduler.advance(Duration.ofSeconds(5));
+            b.fetch((short) 1, request(B, epoch, 10, 0).setTopics(new ShareFetchRequestData.FetchTopicCollection()));
+        }
+        scheduler.advance(Duration.ofSeconds(5));
+
+        assertThat(a.fetch((short) 1, request(A, 1, 10, 0)).errorCode()).isEqualTo(Errors.SHARE_SESSION_NOT_FOUND.code());
+        assertThat(b.fetch((short) 1, request(B, 11, 10, 0)).errorCode()).isZero();
+    }
+
+    @Test
+    void aDroppedGroupWritesNothingMoreAndIsReadAgain() {
+        produce(JOBS_0, "j0", "j1");
+        WireClient a = connect();
+        a.fetch((short) 1, request(A, 0, 10, 0).setTopics(topics(0, null)));
+        int writes = persister.writes().size();
+
+        partitions.dropGroup(GROUP);
+        scheduler.advance(LOCK);
+
+        assertThat(persister.writes()).as("the dropped partition's lock timeout wrote nothing").hasSize(writes);
+        ShareFetchResponseData late = a.fetch((short) 1, request(A, 1, 10, 0).setTopics(topics(0, ack(0, 1, 1))));
+        assertThat(only(late).acknowledgeErrorCode()).isEqualTo(Errors.INVALID_RECORD_STATE.code());
+        assertThat(acquired(only(late))).containsExactly("0-1 x1");
     }
 
     // ---- refusals ---------------------------------------------------------------------------
