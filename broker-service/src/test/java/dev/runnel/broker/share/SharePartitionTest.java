@@ -8,6 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
@@ -306,6 +310,49 @@ class SharePartitionTest {
 
         assertThat(p.acquire("a", 0, TWO_BATCHES, 100, false)).containsExactly(new AcquiredRange(2, 9, (short) 1));
         assertThat(p.startOffset()).isEqualTo(2);
+    }
+
+    @Test
+    void membersFetchingAtOnceNeverShareARecord() throws Exception {
+        SharePartition p = fresh();
+        int members = 4;
+        long records = 2000;
+        List<InFlightRecords.BatchOffsets> log = new ArrayList<>();
+        for (long base = 0; base < records; base += 5) {
+            log.add(new InFlightRecords.BatchOffsets(base, base + 4));
+        }
+        ExecutorService threads = Executors.newFixedThreadPool(members);
+        try {
+            List<Future<List<Long>>> delivered = new ArrayList<>();
+            for (int m = 0; m < members; m++) {
+                String member = "m" + m;
+                delivered.add(threads.submit(() -> {
+                    List<Long> mine = new ArrayList<>();
+                    while (p.startOffset() < records) {
+                        long from = p.nextFetchOffset();
+                        if (from < 0) {
+                            continue;
+                        }
+                        for (AcquiredRange range : p.acquire(member, from, log, 7, true)) {
+                            for (long o = range.firstOffset(); o <= range.lastOffset(); o++) {
+                                mine.add(o);
+                            }
+                            assertThat(ack(p, member, range.firstOffset(), range.lastOffset(), AcknowledgeType.ACCEPT)
+                                    .get(10, TimeUnit.SECONDS)).isNull();
+                        }
+                    }
+                    return mine;
+                }));
+            }
+            List<Long> all = new ArrayList<>();
+            for (Future<List<Long>> each : delivered) {
+                all.addAll(each.get(60, TimeUnit.SECONDS));
+            }
+            assertThat(all).hasSize((int) records).doesNotHaveDuplicates();
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(persister.state(KEY).orElseThrow().startOffset()).isEqualTo(records);
     }
 
     @Test
