@@ -14,6 +14,8 @@ import dev.runnel.broker.share.SharePartitionManager;
 import dev.runnel.broker.share.ShareSessionCache;
 import dev.runnel.broker.share.ShareStatePersister;
 import dev.runnel.common.time.Scheduler;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Wires share partitions on partition leaders and share sessions (KIP-932): ShareFetch and
@@ -26,14 +28,25 @@ class SharePartitionConfiguration {
 
     @Bean
     SharePartitionManager sharePartitionManager(ReplicaManager replicaManager, ShareStatePersister persister,
-            ShareGroupConfigs shareGroupConfigs, Scheduler scheduler, BrokerProperties properties) {
-        return new SharePartitionManager(replicaManager, persister, shareGroupConfigs, scheduler,
-                properties.getGroup().getShare().getPartitionMaxRecordLocks());
+            ShareGroupConfigs shareGroupConfigs, Scheduler scheduler, BrokerProperties properties,
+            MeterRegistry meterRegistry) {
+        SharePartitionManager manager = new SharePartitionManager(replicaManager, persister, shareGroupConfigs,
+                scheduler, properties.getGroup().getShare().getPartitionMaxRecordLocks());
+        Gauge.builder("runnel.broker.share.partitions", manager, SharePartitionManager::hosted)
+                .description("Share partitions served by this broker as partition leader, loaded or loading")
+                .register(meterRegistry);
+        return manager;
     }
 
     @Bean
-    ShareSessionCache shareSessionCache(ShareGroupConfigs shareGroupConfigs, Clock clock, BrokerProperties properties) {
-        return new ShareSessionCache(properties.getGroup().getShare().getMaxShareSessions(), shareGroupConfigs, clock);
+    ShareSessionCache shareSessionCache(ShareGroupConfigs shareGroupConfigs, Clock clock, BrokerProperties properties,
+            MeterRegistry meterRegistry) {
+        ShareSessionCache sessions = new ShareSessionCache(properties.getGroup().getShare().getMaxShareSessions(),
+                shareGroupConfigs, clock);
+        Gauge.builder("runnel.broker.share.sessions", sessions, ShareSessionCache::size)
+                .description("Share sessions open on this broker (at most group.share.max.share.sessions)")
+                .register(meterRegistry);
+        return sessions;
     }
 
     /** What the Kafka listener's share handlers use; idle sessions are closed and their records released on a timer. */
