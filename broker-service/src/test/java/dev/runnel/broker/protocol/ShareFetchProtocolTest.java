@@ -384,6 +384,33 @@ class ShareFetchProtocolTest {
         assertThat(acquired(only(late))).containsExactly("0-1 x1");
     }
 
+    @Test
+    void aWaitingFetchIsAnsweredWhenTheLeadershipMovesAway() {
+        produce(JOBS_0, "j0");
+        WireClient a = connect();
+        a.fetch((short) 1, request(A, 0, 10, 0).setTopics(topics(0, null)));
+        a.send(ApiKeys.SHARE_FETCH, (short) 1, request(A, 1, 10, 500)
+                .setTopics(new ShareFetchRequestData.FetchTopicCollection()));
+        assertThat(a.answers()).isEmpty();
+
+        TopicInfo moved = new TopicInfo("jobs", JOBS_ID, Map.of(), List.of(
+                new PartitionInfo(0, List.of(OTHER, SELF), new PartitionState(OTHER, EPOCH + 1, List.of(OTHER, SELF),
+                        EPOCH + 1))));
+        // The metadata first, so the answer's leader hint names the new leader.
+        assertThat(replicas.updateMetadata(new UpdateMetadataRequest(CONTROLLER, 1, BROKER_EPOCH, 2, true,
+                List.of(SELF_INFO, OTHER_INFO), List.of(moved), List.of()))).isEqualTo(CommandResponse.ok(List.of()));
+        assertThat(a.answers()).isEmpty();
+        assertThat(replicas.leaderAndIsr(new LeaderAndIsrRequest(CONTROLLER, 1, BROKER_EPOCH, List.of(moved),
+                List.of(SELF_INFO, OTHER_INFO)))).isEqualTo(CommandResponse.ok(List.of()));
+
+        List<AbstractResponse> answers = a.answers();
+        assertThat(answers).as("answered at once, not after MaxWaitMs").hasSize(1);
+        ShareFetchResponseData.PartitionData partition = only(((ShareFetchResponse) answers.get(0)).data());
+        assertThat(partition.errorCode()).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER.code());
+        assertThat(partition.currentLeader().leaderId()).isEqualTo(OTHER);
+        assertThat(partition.currentLeader().leaderEpoch()).isEqualTo(EPOCH + 1);
+    }
+
     // ---- refusals ---------------------------------------------------------------------------
 
     @Test
