@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
@@ -24,10 +25,10 @@ import dev.runnel.common.time.Scheduler;
  * the last stable offset for a read_committed group), then acquires what the batches read hold.
  *
  * <p>The wait for {@code MinBytes} (up to {@code MaxWaitMs}) is the fetch purgatory's long poll at
- * those offsets, woken by appends; no thread waits. When no share partition may be read at all
- * (every one has {@code group.share.partition.max.record.locks} records in flight) the answer goes
- * after {@code MaxWaitMs} by a timer. Records released while a fetch waits do not wake it (Kafka's
- * {@code DelayedShareFetch} is woken by them too): they go to the next fetch.
+ * those offsets, woken by appends, or a timer when no share partition may be read at all (every
+ * one has {@code group.share.partition.max.record.locks} records in flight); records becoming
+ * acquirable on a share partition (a release, a lock timeout, room under the locks) end the wait
+ * too, as they wake Kafka's {@code DelayedShareFetch}. No thread waits.
  */
 public final class ShareFetcher {
 
@@ -114,29 +115,101 @@ public final class ShareFetcher {
             reads.add(new FetchParams.PartitionRequest(target.tp(), offset, OptionalInt.empty(), request.maxBytes()));
         }
         Duration wait = refusedAny ? Duration.ZERO : request.maxWait();
-        if (reads.isEmpty()) {
-            fillNothing(out, targets);
-            if (wait.isZero() || wait.isNegative()) {
-                return CompletableFuture.completedFuture(List.of(out));
-            }
-            CompletableFuture<List<Fetched>> later = new CompletableFuture<>();
-            scheduler.schedule("share-fetch-wait " + request.groupId(), () -> later.complete(List.of(out)), wait);
-            return later;
-        }
         boolean readCommitted = partitions.configs().settings(request.groupId()).readCommitted();
         FetchParams params = FetchParams.consumer(wait, request.minBytes(), request.maxBytes(), readCommitted);
-        return replicas.fetchMessages(params, reads).thenApply(results -> {
-            int remaining = request.maxRecords();
-            for (int r = 0; r < results.size(); r++) {
-                int i = readIndexes.get(r);
-                out[i] = acquire(request, targets.get(i), loads.get(i).join(), reads.get(r).fetchOffset(),
-                        results.get(r), remaining);
-                for (AcquiredRange range : out[i].acquired()) {
-                    remaining -= (int) range.count();
-                }
+        if (wait.isZero() || wait.isNegative()) {
+            return reads.isEmpty() ? CompletableFuture.completedFuture(nothingElse(out, targets))
+                    : replicas.fetchMessages(params, reads).thenApply(results -> acquire(request, targets, loads,
+                            out, readIndexes, reads, results));
+        }
+        return waitThenAcquire(request, targets, loads, out, readIndexes, reads, params);
+    }
+
+    /**
+     * The long poll: whichever comes first answers, once. The fetch purgatory's wait at the read
+     * offsets (new records, an error, or {@code MaxWaitMs}), or, with nothing to read, a timer;
+     * and records becoming acquirable on a share partition (released, timed out, or room under the
+     * record locks), which reads again at once. A wait that lost stays parked until its own end,
+     * unused.
+     */
+    private CompletableFuture<List<Fetched>> waitThenAcquire(Request request, List<Target> targets,
+            List<CompletableFuture<SharePartition>> loads, Fetched[] out, List<Integer> readIndexes,
+            List<FetchParams.PartitionRequest> reads, FetchParams params) {
+        CompletableFuture<List<Fetched>> answer = new CompletableFuture<>();
+        AtomicBoolean answered = new AtomicBoolean();
+        List<SharePartition> watched = new ArrayList<>();
+        for (CompletableFuture<SharePartition> load : loads) {
+            if (!load.isCompletedExceptionally()) {
+                watched.add(load.join());
             }
-            return List.of(out);
-        });
+        }
+        Runnable[] wake = new Runnable[1];
+        wake[0] = () -> {
+            if (answered.compareAndSet(false, true)) {
+                watched.forEach(p -> p.stopWaiting(wake[0]));
+                Request now = new Request(request.groupId(), request.memberId(), Duration.ZERO, request.minBytes(),
+                        request.maxBytes(), request.maxRecords(), request.strictRecordLimit());
+                read(now, targets, loads).whenComplete((fetched, failure) -> complete(answer, fetched, failure));
+            }
+        };
+        watched.forEach(p -> p.waitForAcquirable(wake[0]));
+        // Whoever wins the flag answers; only the winner acquires, so no records are taken for nothing.
+        if (reads.isEmpty()) {
+            scheduler.schedule("share-fetch-wait " + request.groupId(), () -> {
+                if (answered.compareAndSet(false, true)) {
+                    watched.forEach(p -> p.stopWaiting(wake[0]));
+                    answer.complete(nothingElse(out, targets));
+                }
+            }, params.maxWait());
+        } else {
+            replicas.fetchMessages(params, reads).whenComplete((results, failure) -> {
+                if (!answered.compareAndSet(false, true)) {
+                    return;
+                }
+                watched.forEach(p -> p.stopWaiting(wake[0]));
+                if (failure != null) {
+                    answer.completeExceptionally(failure);
+                    return;
+                }
+                try {
+                    answer.complete(acquire(request, targets, loads, out, readIndexes, reads, results));
+                } catch (RuntimeException e) {
+                    answer.completeExceptionally(e);
+                }
+            });
+        }
+        return answer;
+    }
+
+    private static void complete(CompletableFuture<List<Fetched>> answer, List<Fetched> fetched, Throwable failure) {
+        if (failure != null) {
+            answer.completeExceptionally(failure);
+        } else {
+            answer.complete(fetched);
+        }
+    }
+
+    /** Acquires from each read, in request order, within the request's {@code MaxRecords}. */
+    private static List<Fetched> acquire(Request request, List<Target> targets,
+            List<CompletableFuture<SharePartition>> loads, Fetched[] out, List<Integer> readIndexes,
+            List<FetchParams.PartitionRequest> reads, List<FetchResult> results) {
+        int remaining = request.maxRecords();
+        for (int r = 0; r < results.size(); r++) {
+            int i = readIndexes.get(r);
+            out[i] = acquire(request, targets.get(i), loads.get(i).join(), reads.get(r).fetchOffset(),
+                    results.get(r), remaining);
+            for (AcquiredRange range : out[i].acquired()) {
+                remaining -= (int) range.count();
+            }
+        }
+        return List.of(out);
+    }
+
+    /** The answer when nothing was read: the refusals, and nothing for every other target. */
+    private static List<Fetched> nothingElse(Fetched[] out, List<Target> targets) {
+        Fetched[] copy = out.clone();
+        fillNothing(copy, targets);
+        return List.of(copy);
     }
 
     private static void fillNothing(Fetched[] out, List<Target> targets) {

@@ -1,5 +1,6 @@
 package dev.runnel.broker.share;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -39,6 +40,8 @@ public final class SharePartition {
     private final Runnable onFailure;
     private final InFlightRecords records;
     private CompletableFuture<Void> lastWrite = CompletableFuture.completedFuture(null);
+    /** Fetches waiting for records to become acquirable here, each woken once. */
+    private final List<Runnable> waiting = new ArrayList<>();
     private boolean failed;
     private boolean closed;
 
@@ -118,9 +121,12 @@ public final class SharePartition {
      */
     public CompletableFuture<Void> acknowledge(String memberId, List<AcknowledgementBatch> batches,
             boolean renewAllowed) {
+        CompletableFuture<Void> answer;
+        List<Runnable> wake;
         synchronized (this) {
             try {
                 ensureServing();
+                boolean wasFull = full();
                 ShareGroupConfigs.Settings settings = configs.settings(key.groupId());
                 InFlightRecords.Acknowledged done = records.acknowledge(memberId, batches, renewAllowed,
                         settings.deliveryCountLimit());
@@ -132,20 +138,58 @@ public final class SharePartition {
                     }
                 }
                 // A renewal alone changes nothing persisted, but must not answer before earlier changes are.
-                return done.changed() ? persist() : lastWrite;
+                answer = done.changed() ? persist() : lastWrite;
+                wake = wakeups(wasFull);
             } catch (ShareException e) {
                 return CompletableFuture.failedFuture(e);
             }
         }
+        wake.forEach(Runnable::run);
+        return answer;
     }
 
     /** Releases every record {@code memberId} holds (its share session ended); completes once persisted. */
-    public synchronized CompletableFuture<Void> releaseMember(String memberId) {
-        if (failed()) {
-            return CompletableFuture.completedFuture(null);
+    public CompletableFuture<Void> releaseMember(String memberId) {
+        CompletableFuture<Void> answer;
+        List<Runnable> wake;
+        synchronized (this) {
+            if (failed()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            boolean wasFull = full();
+            answer = records.releaseMember(memberId, configs.settings(key.groupId()).deliveryCountLimit()) > 0
+                    ? persist() : lastWrite;
+            wake = wakeups(wasFull);
         }
-        return records.releaseMember(memberId, configs.settings(key.groupId()).deliveryCountLimit()) > 0
-                ? persist() : lastWrite;
+        wake.forEach(Runnable::run);
+        return answer;
+    }
+
+    /**
+     * Calls {@code wake} once, on the thread of the change, the next time records here become
+     * acquirable without new appends (released, timed out, or room under the record locks again);
+     * {@link #stopWaiting} forgets it.
+     */
+    public synchronized void waitForAcquirable(Runnable wake) {
+        waiting.add(wake);
+    }
+
+    public synchronized void stopWaiting(Runnable wake) {
+        waiting.remove(wake);
+    }
+
+    private boolean full() {
+        return !records.canAcquire(maxRecordLocks);
+    }
+
+    /** The waiting fetches to wake after a change: AVAILABLE records in flight, or room again under the locks. */
+    private List<Runnable> wakeups(boolean wasFull) {
+        if (waiting.isEmpty() || failed() || records.nextFetchOffset() == records.endOffset() && (!wasFull || full())) {
+            return List.of();
+        }
+        List<Runnable> wake = new ArrayList<>(waiting);
+        waiting.clear();
+        return wake;
     }
 
     /** Moves the start offset past records the log no longer has (retention, DeleteRecords). */
@@ -160,16 +204,23 @@ public final class SharePartition {
         closed = true;
     }
 
-    private synchronized void expire(InFlightRecords.Lock lock) {
-        if (failed()) {
-            return;
-        }
-        int released = records.expire(lock, configs.settings(key.groupId()).deliveryCountLimit());
-        if (released > 0) {
+    private void expire(InFlightRecords.Lock lock) {
+        List<Runnable> wake;
+        synchronized (this) {
+            if (failed()) {
+                return;
+            }
+            boolean wasFull = full();
+            int released = records.expire(lock, configs.settings(key.groupId()).deliveryCountLimit());
+            if (released == 0) {
+                return;
+            }
             log.debug("Share partition {} of group {}: the lock of member {} on {} records timed out",
                     topicPartition, key.groupId(), lock.memberId, released);
             persist();
+            wake = wakeups(wasFull);
         }
+        wake.forEach(Runnable::run);
     }
 
     private void ensureServing() {

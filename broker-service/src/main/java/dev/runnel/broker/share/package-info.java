@@ -11,7 +11,8 @@
  * <pre>
  *  ShareSessionCache      per (group, member): the partitions fetched here and the next session epoch
  *  ShareFetcher           a ShareFetch's fetch: ReplicaManager.fetchMessages from each next fetch offset
- *                         (the fetch purgatory's long poll), then acquisition; LogBatches reads batch headers
+ *                         (the fetch purgatory's long poll, or a wake-up from a share partition), then
+ *                         acquisition; LogBatches reads batch headers
  *  SharePartitionManager  the share partitions led here: loaded from the persister at the leader epoch,
  *                         dropped on a leadership change or a failed write
  *  SharePartition         one (group, topic partition): locking, lock timers, writes in order
@@ -45,8 +46,12 @@
  * partition's state is guarded by its monitor (short sections, no I/O inside but the persister's
  * call, whose future completes outside it). No thread waits for a fetch or a write.
  *
- * <p><b>Left out.</b> Records released while a fetch waits do not wake it (they go to the next
- * fetch); {@code BatchSize} is not used to cut acquired ranges; a share session is not tied to the
+ * <p><b>Waiting.</b> A ShareFetch with nothing to acquire waits up to {@code MaxWaitMs}: in the
+ * fetch purgatory at its read offsets (woken by appends and leadership changes), and on its share
+ * partitions for records to become acquirable (a release, a lock timeout, room under the record
+ * locks); the first to come answers, and only it acquires.
+ *
+ * <p><b>Left out.</b> {@code BatchSize} is not used to cut acquired ranges; a share session is not tied to the
  * member's group membership (a session idle past {@code share.session.timeout.ms} is closed and its
  * records released instead); acquisitions are not persisted, so delivery counts of records that were
  * only acquired restart from their last persisted value after a move; ShareFetch answers list every

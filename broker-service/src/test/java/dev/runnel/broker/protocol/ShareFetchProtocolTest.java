@@ -242,6 +242,34 @@ class ShareFetchProtocolTest {
     }
 
     @Test
+    void aWaitingFetchTakesRecordsAnotherMemberReleasesOrLetsTimeOut() {
+        produce(JOBS_0, "j0", "j1");
+        WireClient a = connect();
+        WireClient b = connect();
+        a.fetch((short) 1, request(A, 0, 1, 0).setTopics(topics(0, null)));
+        b.send(ApiKeys.SHARE_FETCH, (short) 1, request(B, 0, 10, 500).setTopics(topics(0, null)));
+        assertThat(b.answers()).as("nothing acquirable: b waits").isEmpty();
+
+        a.acknowledge((short) 1, new ShareAcknowledgeRequestData().setGroupId(GROUP).setMemberId(A)
+                .setShareSessionEpoch(1).setTopics(ackTopics(0, ack(1, 1, 2))));
+
+        List<AbstractResponse> answers = b.answers();
+        assertThat(answers).as("woken by the release, before MaxWaitMs").hasSize(1);
+        assertThat(acquired(only(((ShareFetchResponse) answers.get(0)).data()))).containsExactly("1-1 x2");
+
+        b.send(ApiKeys.SHARE_FETCH, (short) 1, request(B, 1, 10, (int) LOCK.toMillis() + 1000)
+                .setTopics(new ShareFetchRequestData.FetchTopicCollection()));
+        assertThat(b.answers()).isEmpty();
+        scheduler.advance(LOCK.minusSeconds(1)); // a's lock on offset 0 ends 30 s after its fetch
+        scheduler.advance(Duration.ofSeconds(1));
+        answers = b.answers();
+        assertThat(answers).as("woken by the lock timeout").hasSize(1);
+        assertThat(acquired(only(((ShareFetchResponse) answers.get(0)).data()))).containsExactly("0-0 x2");
+        scheduler.advance(LOCK);
+        assertThat(b.answers()).as("the purgatory's own expiry answers nothing twice").isEmpty();
+    }
+
+    @Test
     void theRecordLimitModeAcquiresExactlyMaxRecordsAndRenewKeepsTheLock() {
         produce(JOBS_0, "j0", "j1", "j2", "j3");
         WireClient a = connect();
