@@ -87,6 +87,7 @@ public final class ShareFetcher {
     private CompletableFuture<List<Fetched>> read(Request request, List<Target> targets,
             List<CompletableFuture<SharePartition>> loads) {
         Fetched[] out = new Fetched[targets.size()];
+        long[] seen = new long[targets.size()];
         List<Integer> readIndexes = new ArrayList<>();
         List<FetchParams.PartitionRequest> reads = new ArrayList<>();
         boolean refusedAny = false;
@@ -107,6 +108,7 @@ public final class ShareFetcher {
                 continue;
             }
             long offset = partition.nextFetchOffset();
+            seen[i] = offset;
             if (offset < 0) {
                 out[i] = Fetched.nothing(target);
                 continue;
@@ -122,7 +124,7 @@ public final class ShareFetcher {
                     : replicas.fetchMessages(params, reads).thenApply(results -> acquire(request, targets, loads,
                             out, readIndexes, reads, results));
         }
-        return waitThenAcquire(request, targets, loads, out, readIndexes, reads, params);
+        return waitThenAcquire(request, targets, loads, out, seen, readIndexes, reads, params);
     }
 
     /**
@@ -133,14 +135,16 @@ public final class ShareFetcher {
      * unused.
      */
     private CompletableFuture<List<Fetched>> waitThenAcquire(Request request, List<Target> targets,
-            List<CompletableFuture<SharePartition>> loads, Fetched[] out, List<Integer> readIndexes,
+            List<CompletableFuture<SharePartition>> loads, Fetched[] out, long[] seen, List<Integer> readIndexes,
             List<FetchParams.PartitionRequest> reads, FetchParams params) {
         CompletableFuture<List<Fetched>> answer = new CompletableFuture<>();
         AtomicBoolean answered = new AtomicBoolean();
         List<SharePartition> watched = new ArrayList<>();
-        for (CompletableFuture<SharePartition> load : loads) {
-            if (!load.isCompletedExceptionally()) {
-                watched.add(load.join());
+        List<Long> watchedOffsets = new ArrayList<>();
+        for (int i = 0; i < loads.size(); i++) {
+            if (!loads.get(i).isCompletedExceptionally()) {
+                watched.add(loads.get(i).join());
+                watchedOffsets.add(seen[i]);
             }
         }
         Runnable[] wake = new Runnable[1];
@@ -153,6 +157,13 @@ public final class ShareFetcher {
             }
         };
         watched.forEach(p -> p.waitForAcquirable(wake[0]));
+        // A release between the first look and the registration woke nobody: look again.
+        for (int w = 0; w < watched.size(); w++) {
+            if (watched.get(w).nextFetchOffset() != watchedOffsets.get(w)) {
+                wake[0].run();
+                return answer;
+            }
+        }
         // Whoever wins the flag answers; only the winner acquires, so no records are taken for nothing.
         if (reads.isEmpty()) {
             scheduler.schedule("share-fetch-wait " + request.groupId(), () -> {
