@@ -223,8 +223,7 @@ final class ShareFetchHandler implements ApiHandler {
 
     /** Closes the member's session and releases what it still holds here. */
     private CompletableFuture<Void> closeSession(SessionKey key) {
-        shares.sessions().close(key);
-        return shares.partitions().releaseMember(key.groupId(), key.memberId())
+        return shares.partitions().memberLeft(shares.sessions(), key.groupId(), key.memberId())
                 .exceptionally(failure -> null); // a failed write drops the partition: the records come back anyway
     }
 

@@ -212,6 +212,15 @@ public final class SharePartitionManager {
     }
 
     /**
+     * A member's share session ends (epoch -1, or the member left its group: the group
+     * coordinator's call): its session here closes and what it holds is released.
+     */
+    public CompletableFuture<Void> memberLeft(ShareSessionCache sessions, String groupId, String memberId) {
+        sessions.close(new ShareSessionCache.SessionKey(groupId, memberId));
+        return releaseMember(groupId, memberId);
+    }
+
+    /**
      * Closes the share sessions of {@code sessions} idle past their group's session timeout and
      * releases what their members hold here; returns how many closed. Run periodically.
      */
