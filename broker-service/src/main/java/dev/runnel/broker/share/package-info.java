@@ -51,10 +51,14 @@
  * partitions for records to become acquirable (a release, a lock timeout, room under the record
  * locks); the first to come answers, and only it acquires.
  *
- * <p><b>Left out.</b> {@code BatchSize} is not used to cut acquired ranges; a share session is not tied to the
- * member's group membership (a session idle past {@code share.session.timeout.ms} is closed and its
- * records released instead); acquisitions are not persisted, so delivery counts of records that were
- * only acquired restart from their last persisted value after a move; ShareFetch answers list every
- * partition of the session rather than only those that changed.
+ * <p><b>Left out.</b> {@code BatchSize} is not used to cut acquired ranges. A share session follows
+ * the member's group membership only if the group coordinator calls
+ * {@code SharePartitionManager.memberLeft} (not wired here), else a session idle past
+ * {@code share.session.timeout.ms} is closed and its records released; requests are not checked
+ * against the group's members. Acquisitions are not persisted, so the delivery counts of records
+ * that were only acquired restart from their last persisted value after a move. A record already
+ * at {@code share.delivery.count.limit} is archived when fetched (KIP-1240 allows one more
+ * delivery after the limit was lowered). ShareFetch answers list every partition of the session,
+ * not only those that changed; {@code share.partition.max.record.locks} per group is not read.
  */
 package dev.runnel.broker.share;
