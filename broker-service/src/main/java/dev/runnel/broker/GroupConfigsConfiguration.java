@@ -9,7 +9,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import dev.runnel.broker.config.GroupConfigDefinitions;
-import dev.runnel.broker.share.ShareGroupConfigs;
+import dev.runnel.broker.config.ShareGroupConfigs;
 import dev.runnel.broker.zookeeper.GroupConfigStore;
 import dev.runnel.cluster.ClusterSettings;
 

@@ -16,7 +16,7 @@ import dev.runnel.broker.protocol.KafkaApis;
 import dev.runnel.broker.replication.Partition;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.security.InterBrokerSecurity;
-import dev.runnel.broker.share.ShareStatePersister;
+import dev.runnel.broker.sharestate.ShareStatePersister;
 import dev.runnel.broker.sharestate.ShareCoordinator;
 import dev.runnel.cluster.InternalTopics;
 import dev.runnel.common.time.Scheduler;

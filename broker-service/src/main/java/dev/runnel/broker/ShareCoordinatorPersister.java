@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 import dev.runnel.broker.kafka.ShareStateCalls;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.protocol.CoordinatorTopics;
-import dev.runnel.broker.share.ShareStatePersister;
+import dev.runnel.broker.sharestate.ShareStatePersister;
 import dev.runnel.broker.sharestate.ShareCoordinator;
 import dev.runnel.broker.sharestate.ShareStateAnswer;
 import dev.runnel.cluster.PartitionInfo;

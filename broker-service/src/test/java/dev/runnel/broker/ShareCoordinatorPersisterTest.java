@@ -21,11 +21,11 @@ import org.junit.jupiter.api.Test;
 
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.protocol.CoordinatorTopics;
-import dev.runnel.broker.share.ShareStatePersister.Key;
-import dev.runnel.broker.share.ShareStatePersister.ShareState;
-import dev.runnel.broker.share.ShareStatePersister.ShareStateException;
-import dev.runnel.broker.share.ShareStatePersister.StateBatch;
-import dev.runnel.broker.share.ShareStatePersister.Summary;
+import dev.runnel.broker.sharestate.ShareStatePersister.Key;
+import dev.runnel.broker.sharestate.ShareStatePersister.ShareState;
+import dev.runnel.broker.sharestate.ShareStatePersister.ShareStateException;
+import dev.runnel.broker.sharestate.ShareStatePersister.StateBatch;
+import dev.runnel.broker.sharestate.ShareStatePersister.Summary;
 import dev.runnel.broker.sharestate.ShareCoordinator;
 import dev.runnel.broker.sharestate.ShareStateAnswer;
 import dev.runnel.broker.sharestate.ShareStateLog;

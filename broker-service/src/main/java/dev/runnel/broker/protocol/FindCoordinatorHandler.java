@@ -18,7 +18,7 @@ import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.security.AclOperation;
 import dev.runnel.broker.security.ResourceType;
 import dev.runnel.broker.security.Session;
-import dev.runnel.broker.share.ShareStatePersister;
+import dev.runnel.broker.sharestate.ShareStatePersister;
 import dev.runnel.broker.sharestate.ShareCoordinator;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.InternalTopics;

@@ -13,7 +13,7 @@ import dev.runnel.broker.share.AcquiredRange;
 import dev.runnel.broker.share.ShareException;
 import dev.runnel.broker.share.ShareFetcher;
 import dev.runnel.broker.share.ShareSessionCache.TopicIdPartition;
-import dev.runnel.broker.share.ShareStatePersister;
+import dev.runnel.broker.sharestate.ShareStatePersister;
 import dev.runnel.common.TopicPartition;
 
 /**

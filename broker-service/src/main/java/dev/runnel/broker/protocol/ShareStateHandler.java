@@ -21,10 +21,10 @@ import org.apache.kafka.common.protocol.Errors;
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.security.AclOperation;
 import dev.runnel.broker.security.ResourceType;
-import dev.runnel.broker.share.ShareStatePersister.Key;
-import dev.runnel.broker.share.ShareStatePersister.ShareState;
-import dev.runnel.broker.share.ShareStatePersister.StateBatch;
-import dev.runnel.broker.share.ShareStatePersister.Summary;
+import dev.runnel.broker.sharestate.ShareStatePersister.Key;
+import dev.runnel.broker.sharestate.ShareStatePersister.ShareState;
+import dev.runnel.broker.sharestate.ShareStatePersister.StateBatch;
+import dev.runnel.broker.sharestate.ShareStatePersister.Summary;
 import dev.runnel.broker.sharestate.ShareCoordinator;
 
 /**

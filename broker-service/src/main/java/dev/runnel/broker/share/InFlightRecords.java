@@ -9,6 +9,7 @@ import java.util.function.Predicate;
 
 import org.apache.kafka.common.protocol.Errors;
 
+import dev.runnel.broker.sharestate.ShareStatePersister;
 import dev.runnel.common.time.Scheduler;
 
 /**

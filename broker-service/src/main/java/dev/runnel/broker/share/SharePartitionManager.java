@@ -10,8 +10,10 @@ import org.apache.kafka.common.Uuid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.runnel.broker.config.ShareGroupConfigs;
 import dev.runnel.broker.replication.Partition;
 import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.sharestate.ShareStatePersister;
 import dev.runnel.broker.storage.PartitionLog;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.common.time.Scheduler;

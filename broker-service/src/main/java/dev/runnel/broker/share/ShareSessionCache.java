@@ -11,6 +11,8 @@ import java.util.Set;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
 
+import dev.runnel.broker.config.ShareGroupConfigs;
+
 /**
  * The share sessions of this broker (Kafka's {@code ShareSessionCache}): per group id and member
  * id, the partitions the member fetches here and the epoch its next request must carry.

@@ -3,9 +3,9 @@
  * serves as leader of their topic partitions, the share sessions of share consumers, and the fetch
  * path of ShareFetch. The wire is {@code protocol/ShareFetchHandler}'s; membership and assignment
  * (ShareGroupHeartbeat) are the group coordinator's; the durable state is the
- * {@link dev.runnel.broker.share.ShareStatePersister}'s (the share coordinator over
+ * {@link dev.runnel.broker.sharestate.ShareStatePersister}'s (the share coordinator over
  * {@code __share_group_state}); a group's settings come from
- * {@link dev.runnel.broker.share.ShareGroupConfigs}. Those two interfaces are the contracts this
+ * {@link dev.runnel.broker.config.ShareGroupConfigs}. Those two interfaces are the contracts this
  * package meets the others at.
  *
  * <pre>

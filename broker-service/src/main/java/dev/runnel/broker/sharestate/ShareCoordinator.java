@@ -20,9 +20,9 @@ import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.runnel.broker.share.ShareStatePersister.Key;
-import dev.runnel.broker.share.ShareStatePersister.ShareState;
-import dev.runnel.broker.share.ShareStatePersister.Summary;
+import dev.runnel.broker.sharestate.ShareStatePersister.Key;
+import dev.runnel.broker.sharestate.ShareStatePersister.ShareState;
+import dev.runnel.broker.sharestate.ShareStatePersister.Summary;
 import dev.runnel.common.concurrent.SerialQueue;
 
 /**

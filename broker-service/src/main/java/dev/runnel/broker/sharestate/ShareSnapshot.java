@@ -2,9 +2,9 @@ package dev.runnel.broker.sharestate;
 
 import java.util.List;
 
-import dev.runnel.broker.share.ShareStatePersister.ShareState;
-import dev.runnel.broker.share.ShareStatePersister.StateBatch;
-import dev.runnel.broker.share.ShareStatePersister.Summary;
+import dev.runnel.broker.sharestate.ShareStatePersister.ShareState;
+import dev.runnel.broker.sharestate.ShareStatePersister.StateBatch;
+import dev.runnel.broker.sharestate.ShareStatePersister.Summary;
 
 /**
  * What the coordinator keeps of one share partition: the value of Kafka's {@code ShareSnapshot}

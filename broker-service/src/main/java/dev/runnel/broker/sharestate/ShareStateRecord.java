@@ -1,6 +1,6 @@
 package dev.runnel.broker.sharestate;
 
-import dev.runnel.broker.share.ShareStatePersister.Key;
+import dev.runnel.broker.sharestate.ShareStatePersister.Key;
 
 /**
  * One record of {@code __share_group_state}: the whole state of a share partition, or its

@@ -9,8 +9,8 @@ import java.util.List;
 
 import org.apache.kafka.common.Uuid;
 
-import dev.runnel.broker.share.ShareStatePersister.Key;
-import dev.runnel.broker.share.ShareStatePersister.StateBatch;
+import dev.runnel.broker.sharestate.ShareStatePersister.Key;
+import dev.runnel.broker.sharestate.ShareStatePersister.StateBatch;
 
 /**
  * The bytes of {@code __share_group_state} records, in Kafka 4.x's layout, so that Kafka's tools

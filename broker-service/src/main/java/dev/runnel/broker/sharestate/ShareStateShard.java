@@ -8,10 +8,10 @@ import java.util.Optional;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
 
-import dev.runnel.broker.share.ShareStatePersister.Key;
-import dev.runnel.broker.share.ShareStatePersister.ShareState;
-import dev.runnel.broker.share.ShareStatePersister.StateBatch;
-import dev.runnel.broker.share.ShareStatePersister.Summary;
+import dev.runnel.broker.sharestate.ShareStatePersister.Key;
+import dev.runnel.broker.sharestate.ShareStatePersister.ShareState;
+import dev.runnel.broker.sharestate.ShareStatePersister.StateBatch;
+import dev.runnel.broker.sharestate.ShareStatePersister.Summary;
 
 /**
  * The share partitions' states of one {@code __share_group_state} partition (Kafka's

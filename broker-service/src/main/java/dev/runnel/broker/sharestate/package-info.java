@@ -1,7 +1,7 @@
 /**
  * The share coordinator (KIP-932): the durable state of share partitions, for the share partitions
  * whose {@code __share_group_state} partition this broker leads. Other brokers reach it through the
- * {@link dev.runnel.broker.share.ShareStatePersister} (the application package's implementation
+ * {@link dev.runnel.broker.sharestate.ShareStatePersister} (the application package's implementation
  * routes each call to the coordinator of its key, here or over the inter-broker APIs
  * InitializeShareGroupState, ReadShareGroupState, WriteShareGroupState, DeleteShareGroupState and
  * ReadShareGroupStateSummary, which {@code protocol/ShareStateHandler} serves).

@@ -27,7 +27,7 @@ import dev.runnel.broker.security.Authorizer;
 import dev.runnel.broker.security.Principal;
 import dev.runnel.broker.security.SecurityProtocol;
 import dev.runnel.broker.security.Session;
-import dev.runnel.broker.share.ShareStatePersister.Key;
+import dev.runnel.broker.sharestate.ShareStatePersister.Key;
 import dev.runnel.broker.sharestate.ShareCoordinator;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.InternalTopics;

@@ -9,6 +9,8 @@ import java.util.concurrent.CompletableFuture;
 
 import org.apache.kafka.common.protocol.Errors;
 
+import dev.runnel.broker.sharestate.ShareStatePersister;
+
 /**
  * A {@link ShareStatePersister} in memory for tests, fencing as the contract says (a write with an
  * older state or leader epoch than the stored one, a read taking over at an older leader epoch). A

@@ -17,6 +17,8 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
 
+import dev.runnel.broker.config.ShareGroupConfigs;
+import dev.runnel.broker.sharestate.ShareStatePersister;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;

@@ -11,6 +11,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.assertj.core.api.ThrowableAssert;
 import org.junit.jupiter.api.Test;
 
+import dev.runnel.broker.config.ShareGroupConfigs;
 import dev.runnel.broker.share.ShareSessionCache.SessionKey;
 import dev.runnel.broker.share.ShareSessionCache.TopicIdPartition;
 import dev.runnel.testing.ManualClock;

@@ -18,10 +18,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import dev.runnel.broker.share.ShareStatePersister.Key;
-import dev.runnel.broker.share.ShareStatePersister.ShareState;
-import dev.runnel.broker.share.ShareStatePersister.StateBatch;
-import dev.runnel.broker.share.ShareStatePersister.Summary;
+import dev.runnel.broker.sharestate.ShareStatePersister.Key;
+import dev.runnel.broker.sharestate.ShareStatePersister.ShareState;
+import dev.runnel.broker.sharestate.ShareStatePersister.StateBatch;
+import dev.runnel.broker.sharestate.ShareStatePersister.Summary;
 import dev.runnel.testing.ManualClock;
 
 /**

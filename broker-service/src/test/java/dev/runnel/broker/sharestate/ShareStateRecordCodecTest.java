@@ -12,8 +12,8 @@ import java.util.List;
 import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
 
-import dev.runnel.broker.share.ShareStatePersister.Key;
-import dev.runnel.broker.share.ShareStatePersister.StateBatch;
+import dev.runnel.broker.sharestate.ShareStatePersister.Key;
+import dev.runnel.broker.sharestate.ShareStatePersister.StateBatch;
 
 /**
  * The bytes of {@code __share_group_state} records against Kafka's ShareSnapshotKey (v0) and

@@ -1,4 +1,4 @@
-package dev.runnel.broker.share;
+package dev.runnel.broker.sharestate;
 
 import java.util.List;
 import java.util.Optional;

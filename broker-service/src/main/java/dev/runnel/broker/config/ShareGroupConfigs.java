@@ -1,4 +1,4 @@
-package dev.runnel.broker.share;
+package dev.runnel.broker.config;
 
 import java.time.Duration;
 
