@@ -5,8 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
-import java.util.function.Function;
 
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
@@ -34,7 +32,7 @@ import dev.runnel.common.time.Scheduler;
  * <p>Every operation that changes the group decides its records and answer first, without changing
  * anything ({@link CoordinatorResult}; a heartbeat's in {@link ConsumerHeartbeats}); once {@code __consumer_offsets} has them, they are replayed
  * ({@link GroupMetadataManager#replay}) and the answer goes out. One operation of a group writes at
- * a time: the next decides on the state the last one left (the rest wait on the group's queue).
+ * a time ({@link GroupWrites}): the next decides on the state the last one left.
  */
 public final class ConsumerGroupCoordinator {
 
@@ -46,6 +44,7 @@ public final class ConsumerGroupCoordinator {
     private final Scheduler scheduler;
     private final GroupSettings.ConsumerProtocol settings;
     private final ConsumerHeartbeats decisions;
+    private final GroupWrites writes;
 
 
     public ConsumerGroupCoordinator(GroupCoordinator classic, Clock clock, Scheduler scheduler, TopicsView topics) {
@@ -55,6 +54,7 @@ public final class ConsumerGroupCoordinator {
         this.scheduler = scheduler;
         this.settings = groups.settings().consumer();
         this.decisions = new ConsumerHeartbeats(groups, clock, topics);
+        this.writes = new GroupWrites(classic);
         groups.onLoaded(this::startTimers);
         groups.onUnloaded(g -> {
             if (g.consumer() != null) {
@@ -80,7 +80,7 @@ public final class ConsumerGroupCoordinator {
             return CompletableFuture.completedFuture(ConsumerHeartbeatResult.error(Errors.UNKNOWN_MEMBER_ID,
                     "Member " + r.memberId() + " is not a member of group " + r.groupId() + "."));
         }
-        return serialized(group, e -> ConsumerHeartbeatResult.error(e, null), g -> decisions.decide(g, r),
+        return writes.serialized(group, e -> ConsumerHeartbeatResult.error(e, null), g -> decisions.decide(g, r),
                 (g, answer) -> {
                     if (answer.error() == Errors.NONE) {
                         heard(g, r.memberId());
@@ -151,7 +151,7 @@ public final class ConsumerGroupCoordinator {
 
     /** Removes a member the coordinator gave up on (session expired, revocation overdue). */
     private void remove(ClassicGroup g, ConsumerGroup.Member member, String why) {
-        serialized(g, e -> e, group -> {
+        writes.serialized(g, e -> e, group -> {
             ConsumerGroup cg = group.consumer();
             if (cg == null || cg.member(member.memberId) != member) {
                 return new CoordinatorResult<>(List.of(), Errors.NONE);
@@ -224,72 +224,6 @@ public final class ConsumerGroupCoordinator {
             }
             respond.accept(new Description(Errors.NONE, null, groupId, cg.stateName(), cg.groupEpoch(),
                     cg.assignmentEpoch(), decisions.assignorName(cg), members));
-        });
-    }
-
-    // ---------------------------------------------------------------- one write at a time
-
-    /** What to do once an operation's records are replayed (or it wrote none), before it answers. */
-    @FunctionalInterface
-    private interface AfterReplay<T> {
-        void accept(ClassicGroup g, T answer);
-    }
-
-    /**
-     * Runs {@code decide} on the group's queue once no other operation of the group is writing;
-     * writes its records, replays them, runs {@code after}, and answers. A failed write answers
-     * with its error and changes nothing.
-     */
-    private <T> CompletableFuture<T> serialized(ClassicGroup group, Function<Errors, T> failed,
-            Function<ClassicGroup, CoordinatorResult<T>> decide, AfterReplay<T> after) {
-        return classic.onQueue(group, failed, (g, respond) -> runOrWait(g, () -> run(g, failed, decide, after, respond)));
-    }
-
-    private static void runOrWait(ClassicGroup g, Runnable operation) {
-        if (g.consumerWriteInFlight) {
-            g.consumerWaiting.add(operation);
-        } else {
-            operation.run();
-        }
-    }
-
-    private <T> void run(ClassicGroup g, Function<Errors, T> failed, Function<ClassicGroup, CoordinatorResult<T>> decide,
-            AfterReplay<T> after, Consumer<T> respond) {
-        if (groups.group(g.groupId) != g || g.is(GroupState.DEAD)) {
-            respond.accept(failed.apply(Errors.COORDINATOR_NOT_AVAILABLE));
-            return;
-        }
-        CoordinatorResult<T> result;
-        try {
-            result = decide.apply(g);
-        } catch (RuntimeException e) {
-            log.warn("A consumer group operation of {} failed", g, e);
-            respond.accept(failed.apply(Errors.UNKNOWN_SERVER_ERROR));
-            return;
-        }
-        if (result.records().isEmpty()) {
-            after.accept(g, result.response());
-            respond.accept(result.response());
-            return;
-        }
-        g.consumerWriteInFlight = true;
-        groups.writeMetadata(g, result.records()).whenComplete((error, e) -> {
-            g.consumerWriteInFlight = false;
-            try {
-                if (e != null || error != Errors.NONE) {
-                    respond.accept(failed.apply(e != null ? Errors.UNKNOWN_SERVER_ERROR : error));
-                } else if (groups.group(g.groupId) != g) {
-                    respond.accept(failed.apply(Errors.NOT_COORDINATOR));
-                } else {
-                    groups.replay(g, result.records());
-                    after.accept(g, result.response());
-                    respond.accept(result.response());
-                }
-            } finally {
-                while (!g.consumerWriteInFlight && !g.consumerWaiting.isEmpty()) {
-                    g.consumerWaiting.poll().run();
-                }
-            }
         });
     }
 }

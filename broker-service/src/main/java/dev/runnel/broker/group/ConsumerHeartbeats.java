@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -387,18 +386,7 @@ final class ConsumerHeartbeats {
      * added, a topic created, deleted or recreated), the group epoch is bumped and the target recomputed.
      */
     long metadataHash(Set<String> names) {
-        long hash = 1125899906842597L;
-        for (String name : new TreeSet<>(names)) {
-            Optional<TopicsView.Topic> topic = topics.byName(name);
-            hash = 31 * hash + name.hashCode();
-            if (topic.isPresent()) {
-                hash = 31 * hash + topic.get().id().hashCode();
-                hash = 31 * hash + topic.get().partitions();
-            } else {
-                hash = 31 * hash - 1;
-            }
-        }
-        return hash;
+        return topics.metadataHash(names);
     }
 
     private static CoordinatorResult<ConsumerHeartbeatResult> refuse(Errors error, String message) {

@@ -3,6 +3,8 @@ package dev.runnel.broker.group;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -21,6 +23,26 @@ public interface TopicsView {
 
     /** The names of every topic but the internal ones: what a regular expression subscription matches. */
     Collection<String> names();
+
+    /**
+     * A hash of the named topics' names, ids and partition counts: when it changes (partitions
+     * added, a topic created, deleted or recreated), a consumer or share group subscribed to them
+     * bumps its epoch and recomputes its target.
+     */
+    default long metadataHash(Set<String> names) {
+        long hash = 1125899906842597L;
+        for (String name : new TreeSet<>(names)) {
+            Optional<Topic> topic = byName(name);
+            hash = 31 * hash + name.hashCode();
+            if (topic.isPresent()) {
+                hash = 31 * hash + topic.get().id().hashCode();
+                hash = 31 * hash + topic.get().partitions();
+            } else {
+                hash = 31 * hash - 1;
+            }
+        }
+        return hash;
+    }
 
     /** No topics at all (tests of other APIs). */
     TopicsView NONE = new TopicsView() {
