@@ -12,7 +12,8 @@ import java.util.UUID;
 /**
  * The bytes of the consumer group protocol's records in {@code __consumer_offsets}, as Kafka 4.x
  * writes them (layouts in {@link GroupRecordCodec}): keys with the record type as their version,
- * version 0 values in the flexible encoding. Used through {@link GroupRecordCodec} only.
+ * version 0 values in the flexible encoding. Used through {@link GroupRecordCodec} only; its
+ * readers of the flexible encoding serve {@link ShareRecords} too.
  */
 final class ConsumerRecords {
 
@@ -77,7 +78,7 @@ final class ConsumerRecords {
     }
 
     /** A compact array of {topic id, [partition], no tags}. */
-    private static GroupRecordCodec.Writer partitions(GroupRecordCodec.Writer w, PartitionSet set) {
+    static GroupRecordCodec.Writer partitions(GroupRecordCodec.Writer w, PartitionSet set) {
         return partitions(w, set, Map.of());
     }
 
@@ -196,7 +197,7 @@ final class ConsumerRecords {
         return new MemberAssignment(epoch, previous, state, assigned, pending, epochs);
     }
 
-    private static PartitionSet partitions(ByteBuffer v) {
+    static PartitionSet partitions(ByteBuffer v) {
         return partitions(v, new HashMap<>());
     }
 
@@ -238,7 +239,7 @@ final class ConsumerRecords {
         return b.build();
     }
 
-    private static int arrayLength(ByteBuffer v) {
+    static int arrayLength(ByteBuffer v) {
         int n = uvarint(v) - 1;
         if (n > v.remaining()) {
             throw new IllegalArgumentException("an array of " + n + " elements in " + v.remaining() + " bytes");
@@ -246,7 +247,7 @@ final class ConsumerRecords {
         return Math.max(n, 0);
     }
 
-    private static String compactString(ByteBuffer v) {
+    static String compactString(ByteBuffer v) {
         int length = uvarint(v) - 1;
         if (length < 0) {
             return null;
@@ -259,7 +260,7 @@ final class ConsumerRecords {
         return new String(bytes, StandardCharsets.UTF_8);
     }
 
-    private static void skipTags(ByteBuffer v) {
+    static void skipTags(ByteBuffer v) {
         int tags = uvarint(v);
         for (int i = 0; i < tags; i++) {
             uvarint(v);
@@ -274,7 +275,7 @@ final class ConsumerRecords {
         v.position(v.position() + n);
     }
 
-    private static int uvarint(ByteBuffer v) {
+    static int uvarint(ByteBuffer v) {
         int value = 0;
         for (int shift = 0; shift < 35; shift += 7) {
             byte b = v.get();

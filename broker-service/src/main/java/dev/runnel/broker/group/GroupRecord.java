@@ -1,14 +1,16 @@
 package dev.runnel.broker.group;
 
 import java.util.List;
+import java.util.UUID;
 
 import dev.runnel.common.TopicPartition;
 
 /**
  * A record of {@code __consumer_offsets}, decoded: a committed offset, a classic group's metadata,
- * or one of the five records of a consumer group (KIP-848): its epoch, a member's metadata, the
- * target assignment's epoch, a member's target assignment and a member's current assignment. A
- * null value deletes. Operations produce these, and replaying them is the only way a group's
+ * one of the five records of a consumer group (KIP-848): its epoch, a member's metadata, the
+ * target assignment's epoch, a member's target assignment and a member's current assignment; or
+ * one of the six of a share group (KIP-932): the same five and the share partitions whose state
+ * the group has initialized. A null value deletes. Operations produce these, and replaying them is the only way a group's
  * persisted state changes, live and on load.
  */
 sealed interface GroupRecord {
@@ -82,5 +84,69 @@ sealed interface GroupRecord {
 
     /** A member's current assignment and epochs, or its removal ({@code value} null). */
     record CurrentMemberAssignment(String groupId, String memberId, MemberAssignment value) implements GroupRecord {
+    }
+
+    // ---------------------------------------------------------------- share groups (KIP-932)
+
+    /** A share group's epoch and the hash of its subscribed topics' metadata, or its deletion. */
+    record ShareGroupMetadata(String groupId, StoredShareGroup value) implements GroupRecord {
+    }
+
+    /** What a share group's metadata record holds. */
+    record StoredShareGroup(int epoch, long metadataHash) {
+    }
+
+    /** A share group member's metadata, or its removal ({@code value} null). */
+    record ShareMemberMetadata(String groupId, String memberId, StoredShareMember value) implements GroupRecord {
+    }
+
+    /** What a share member's metadata record holds. */
+    record StoredShareMember(String rackId, String clientId, String clientHost, List<String> subscribedTopicNames) {
+
+        public StoredShareMember {
+            subscribedTopicNames = List.copyOf(subscribedTopicNames);
+        }
+    }
+
+    /** The epoch of a share group's target assignment, or its deletion ({@code assignmentEpoch} null). */
+    record ShareTargetMetadata(String groupId, Integer assignmentEpoch) implements GroupRecord {
+    }
+
+    /** A share member's part of the target assignment, or its removal ({@code partitions} null). */
+    record ShareTargetMember(String groupId, String memberId, PartitionSet partitions) implements GroupRecord {
+    }
+
+    /** A share member's current assignment, or its removal ({@code value} null). */
+    record ShareCurrentAssignment(String groupId, String memberId, StoredShareAssignment value) implements GroupRecord {
+    }
+
+    /** What a share member's current assignment record holds (its state is always Kafka's STABLE, 0). */
+    record StoredShareAssignment(int memberEpoch, int previousMemberEpoch, PartitionSet assigned) {
+    }
+
+    /**
+     * The share partitions whose state (in the share coordinator) a share group is initializing,
+     * has initialized and is deleting, or the record's deletion ({@code value} null).
+     */
+    record ShareStatePartitions(String groupId, StoredShareStatePartitions value) implements GroupRecord {
+    }
+
+    /** What a share group's state-partitions record holds; a deleting topic's partitions are empty. */
+    record StoredShareStatePartitions(List<ShareTopicPartitions> initializing, List<ShareTopicPartitions> initialized,
+            List<ShareTopicPartitions> deleting) {
+
+        public StoredShareStatePartitions {
+            initializing = List.copyOf(initializing);
+            initialized = List.copyOf(initialized);
+            deleting = List.copyOf(deleting);
+        }
+    }
+
+    /** A topic by id and name, and some of its partitions in ascending order. */
+    record ShareTopicPartitions(UUID topicId, String topicName, List<Integer> partitions) {
+
+        public ShareTopicPartitions {
+            partitions = List.copyOf(partitions);
+        }
     }
 }

@@ -32,7 +32,8 @@ import dev.runnel.common.TopicPartition;
  *  type 8 ConsumerGroupCurrentMemberAssignment   value: member epoch int32, previous epoch int32, state int8,
  *                                              [assigned topic partitions], [pending revocation] | tags
  * </pre>
- * Tagged fields this broker does not know (a newer Kafka's) are skipped when read.
+ * Tagged fields this broker does not know (a newer Kafka's) are skipped when read. A share group's
+ * records (types 10 to 15, KIP-932) are laid out the same way: {@link ShareRecords}.
  */
 final class GroupRecordCodec {
 
@@ -90,6 +91,12 @@ final class GroupRecordCodec {
             return new GroupLog.Entry(groupKey(metadata.groupId()),
                     metadata.value() == null ? null : groupValue(metadata.value()));
         }
+        if (record instanceof GroupRecord.ShareGroupMetadata || record instanceof GroupRecord.ShareMemberMetadata
+                || record instanceof GroupRecord.ShareTargetMetadata || record instanceof GroupRecord.ShareTargetMember
+                || record instanceof GroupRecord.ShareCurrentAssignment
+                || record instanceof GroupRecord.ShareStatePartitions) {
+            return ShareRecords.encode(record);
+        }
         return ConsumerRecords.encode(record);
     }
 
@@ -111,6 +118,9 @@ final class GroupRecordCodec {
             }
             if (keyVersion >= CONSUMER_GROUP_KEY && keyVersion <= CURRENT_ASSIGNMENT_KEY && keyVersion != 4) {
                 return ConsumerRecords.decode(keyVersion, group, key, value);
+            }
+            if (ShareRecords.isShareRecordType(keyVersion)) {
+                return ShareRecords.decode(keyVersion, group, key, value);
             }
             throw new IllegalArgumentException("unknown key version " + keyVersion);
         } catch (BufferUnderflowException e) {
