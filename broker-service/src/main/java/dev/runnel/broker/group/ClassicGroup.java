@@ -19,7 +19,8 @@ import dev.runnel.common.concurrent.SerialQueue;
  * A group id's state: its committed offsets, and the state of the protocol the group uses. A
  * classic group's members, generation, chosen protocol and leader are here; a consumer group's
  * (KIP-848, {@code group.protocol=consumer}) are in its {@link ConsumerGroup} ({@link #consumer()},
- * non-null once a consumer group record has been replayed). A group is one type or the other.
+ * non-null once a consumer group record has been replayed), a share group's (KIP-932) in its
+ * {@link ShareGroup} ({@link #share()}). A group is of one type only.
  * Pure bookkeeping with checked state transitions; the protocols live in {@link GroupCoordinator}
  * and {@link ConsumerGroupCoordinator}. Touched only on the group's {@link SerialQueue}.
  *
@@ -52,7 +53,9 @@ final class ClassicGroup {
     private final RebalancePhase rebalance = new RebalancePhase();
     /** The consumer protocol's state; null for a classic group. */
     private ConsumerGroup consumer;
-    /** Whether a consumer-protocol operation's records are being written. */
+    /** The share group's state; null unless this is a share group. */
+    private ShareGroup share;
+    /** Whether a consumer-protocol or share group operation's records are being written. */
     boolean consumerWriteInFlight;
     /** Consumer-protocol operations waiting for that write: each decides on the state the last one left. */
     final ArrayDeque<Runnable> consumerWaiting = new ArrayDeque<>();
@@ -363,6 +366,10 @@ final class ClassicGroup {
             records.add(new GroupRecord.ConsumerGroupMetadata(groupId, null));
             return records;
         }
+        if (share != null) {
+            records.addAll(share.deletionRecords(groupId));
+            return records;
+        }
         records.add(GroupRecord.groupTombstone(groupId));
         return records;
     }
@@ -398,6 +405,9 @@ final class ClassicGroup {
         offsets.clear();
         if (consumer != null) {
             consumer.cancelTimers();
+        }
+        if (share != null) {
+            share.cancelTimers();
         }
         transitionTo(GroupState.DEAD, nowMs);
     }
@@ -454,9 +464,34 @@ final class ClassicGroup {
         }
     }
 
-    /** Whether the group holds anything worth keeping: members, consumer group state, or committed or pending offsets. */
+    /** Whether the group holds anything worth keeping: members, consumer or share group state, offsets. */
     boolean hasState() {
-        return !members.isEmpty() || !offsets.isEmpty() || consumer != null;
+        return !members.isEmpty() || !offsets.isEmpty() || consumer != null || share != null;
+    }
+
+    /** The share group's state, or null if this is not a share group. */
+    ShareGroup share() {
+        return share;
+    }
+
+    boolean isShareGroup() {
+        return share != null;
+    }
+
+    /** The share group's state, made when a share group record is replayed into a group without it. */
+    ShareGroup replayShare() {
+        if (share == null) {
+            share = new ShareGroup();
+        }
+        return share;
+    }
+
+    /** Applies a share group's metadata tombstone: the group is no longer a share group. */
+    void replayShareDeletion() {
+        if (share != null) {
+            share.cancelTimers();
+            share = null;
+        }
     }
 
     /** The consumer protocol's state, or null if this is not a consumer group. */
@@ -495,7 +530,7 @@ final class ClassicGroup {
 
     @Override
     public String toString() {
-        return consumer != null ? "group " + groupId + ", a " + consumer
+        return consumer != null || share != null ? "group " + groupId + ", a " + (consumer != null ? consumer : share)
                 : "group " + groupId + " (" + state.kafkaName() + ", generation " + generationId + ", "
                 + members.size() + " members)";
     }

@@ -124,7 +124,7 @@ final class ConsumerHeartbeats {
 
     /** The records and answer of a heartbeat (joins, leaves and ordinary heartbeats). */
     CoordinatorResult<ConsumerHeartbeatResult> decide(ClassicGroup g, ConsumerHeartbeat r) {
-        if (!g.isConsumerGroup() && !g.isEmpty()) {
+        if (g.isShareGroup() || (!g.isConsumerGroup() && !g.isEmpty())) {
             return refuse(Errors.GROUP_ID_NOT_FOUND, "Group " + g.groupId + " is not a consumer group.");
         }
         ConsumerGroup cg = g.isConsumerGroup() ? g.consumer() : new ConsumerGroup(clock.millis());

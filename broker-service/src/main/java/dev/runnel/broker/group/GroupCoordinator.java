@@ -80,6 +80,11 @@ public final class GroupCoordinator {
             return CompletableFuture.completedFuture(JoinResult.error(r.memberId(), Errors.UNKNOWN_MEMBER_ID));
         }
         return onQueue(group, e -> JoinResult.error(r.memberId(), e), (g, respond) -> {
+            if (g.isShareGroup()) {
+                // Kafka's answer to a classic member of a share group.
+                respond.accept(JoinResult.error(r.memberId(), Errors.INCONSISTENT_GROUP_PROTOCOL));
+                return;
+            }
             if (g.isConsumerGroup()) {
                 convertThenJoin(g, r, newMember, respond);
                 return;

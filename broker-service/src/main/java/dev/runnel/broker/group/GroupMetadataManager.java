@@ -136,12 +136,14 @@ public final class GroupMetadataManager {
     }
 
     /**
-     * How many groups served here are in {@code state} (a metric); a consumer group counts as Empty
-     * without members, else Stable.
+     * How many groups served here are in {@code state} (a metric); a consumer or share group counts
+     * as Empty without members, else Stable.
      */
     public long countInState(GroupState state) {
         return groups.values().stream().filter(g -> g.isConsumerGroup()
-                ? state == (g.consumer().isEmpty() ? GroupState.EMPTY : GroupState.STABLE) : g.is(state)).count();
+                ? state == (g.consumer().isEmpty() ? GroupState.EMPTY : GroupState.STABLE)
+                : g.isShareGroup() ? state == (g.share().isEmpty() ? GroupState.EMPTY : GroupState.STABLE)
+                : g.is(state)).count();
     }
 
     /** Forgets a group that was deleted or has expired. */
@@ -293,7 +295,45 @@ public final class GroupMetadataManager {
             group.replayConsumer(clock.millis()).replayTarget(target.memberId(), target.partitions());
         } else if (record instanceof GroupRecord.CurrentMemberAssignment current) {
             group.replayConsumer(clock.millis()).replayCurrentAssignment(current.memberId(), current.value());
+        } else {
+            replayShare(group, record);
         }
+    }
+
+    /**
+     * Applies a share group's record (KIP-932). A tombstone replayed into a group that is no share
+     * group (one left in the log after the group's deletion) changes nothing.
+     */
+    private static void replayShare(ClassicGroup group, GroupRecord record) {
+        if (!group.isShareGroup() && isShareTombstone(record)) {
+            return;
+        }
+        if (record instanceof GroupRecord.ShareGroupMetadata metadata) {
+            if (metadata.value() == null) {
+                group.replayShareDeletion();
+            } else {
+                group.replayShare().replayGroup(metadata.value());
+            }
+        } else if (record instanceof GroupRecord.ShareMemberMetadata member) {
+            group.replayShare().replayMemberMetadata(member.memberId(), member.value());
+        } else if (record instanceof GroupRecord.ShareTargetMetadata target) {
+            group.replayShare().replayTargetEpoch(target.assignmentEpoch());
+        } else if (record instanceof GroupRecord.ShareTargetMember target) {
+            group.replayShare().replayTarget(target.memberId(), target.partitions());
+        } else if (record instanceof GroupRecord.ShareCurrentAssignment current) {
+            group.replayShare().replayCurrentAssignment(current.memberId(), current.value());
+        } else if (record instanceof GroupRecord.ShareStatePartitions partitions) {
+            group.replayShare().replayStatePartitions(partitions.value());
+        }
+    }
+
+    private static boolean isShareTombstone(GroupRecord record) {
+        return record instanceof GroupRecord.ShareGroupMetadata r && r.value() == null
+                || record instanceof GroupRecord.ShareMemberMetadata m && m.value() == null
+                || record instanceof GroupRecord.ShareTargetMetadata t && t.assignmentEpoch() == null
+                || record instanceof GroupRecord.ShareTargetMember tm && tm.partitions() == null
+                || record instanceof GroupRecord.ShareCurrentAssignment c && c.value() == null
+                || record instanceof GroupRecord.ShareStatePartitions p && p.value() == null;
     }
 
     /**
