@@ -16,6 +16,8 @@ import dev.runnel.broker.group.GroupCoordinator;
 import dev.runnel.broker.group.GroupMetadataManager;
 import dev.runnel.broker.group.GroupOffsets;
 import dev.runnel.broker.group.GroupSettings;
+import dev.runnel.broker.group.ShareGroupCoordinator;
+import dev.runnel.broker.group.ShareGroupOffsets;
 import dev.runnel.broker.group.TopicsView;
 import dev.runnel.broker.group.TransactionVerifier;
 import dev.runnel.broker.group.TransactionalOffsets;
@@ -23,8 +25,11 @@ import dev.runnel.broker.kafka.ConsumerSubscriptions;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.replication.Partition;
 import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.share.ShareGroupConfigs;
+import dev.runnel.broker.share.ShareStatePersister;
 import dev.runnel.cluster.InternalTopics;
 import dev.runnel.cluster.TopicInfo;
+import dev.runnel.common.TopicPartition;
 import dev.runnel.common.time.Scheduler;
 
 /**
@@ -85,7 +90,12 @@ class GroupCoordinatorConfiguration {
     @Bean
     ConsumerGroupCoordinator consumerGroupCoordinator(GroupCoordinator groupCoordinator, MetadataCache metadataCache,
             Clock clock, Scheduler scheduler) {
-        return new ConsumerGroupCoordinator(groupCoordinator, clock, scheduler, new TopicsView() {
+        return new ConsumerGroupCoordinator(groupCoordinator, clock, scheduler, topicsView(metadataCache));
+    }
+
+    /** The topics as the metadata cache has them. */
+    private static TopicsView topicsView(MetadataCache metadataCache) {
+        return new TopicsView() {
             @Override
             public Optional<Topic> byName(String name) {
                 return metadataCache.snapshot().topic(name).map(GroupCoordinatorConfiguration::topic);
@@ -101,7 +111,7 @@ class GroupCoordinatorConfiguration {
                 return metadataCache.snapshot().topics().keySet().stream().filter(t -> !InternalTopics.isInternal(t))
                         .toList();
             }
-        });
+        };
     }
 
     private static TopicsView.Topic topic(TopicInfo t) {
@@ -118,9 +128,43 @@ class GroupCoordinatorConfiguration {
         return offsets;
     }
 
+    /**
+     * Share groups' settings: the broker's {@code group.share.*} defaults ({@code share.auto.offset.reset}
+     * latest, read_uncommitted), the same for every group.
+     */
     @Bean
-    GroupAdmin groupAdmin(GroupCoordinator groupCoordinator) {
-        return new GroupAdmin(groupCoordinator);
+    ShareGroupConfigs shareGroupConfigs(BrokerProperties properties) {
+        BrokerProperties.Group.Share share = properties.getGroup().getShare();
+        ShareGroupConfigs.Settings defaults = new ShareGroupConfigs.Settings(ShareGroupConfigs.AutoOffsetReset.LATEST,
+                share.getRecordLockDuration(), share.getDeliveryCountLimit(), false, share.getSessionTimeout(),
+                share.getHeartbeatInterval());
+        return groupId -> defaults;
+    }
+
+    /** Share groups (KIP-932), over the same groups, with their settings from {@link ShareGroupConfigs}. */
+    @Bean
+    ShareGroupCoordinator shareGroupCoordinator(GroupCoordinator groupCoordinator, MetadataCache metadataCache,
+            Clock clock, Scheduler scheduler, ShareGroupConfigs shareGroupConfigs, BrokerProperties properties) {
+        return new ShareGroupCoordinator(groupCoordinator, clock, scheduler, topicsView(metadataCache),
+                shareGroupConfigs, properties.getGroup().getShare().getMaxSize());
+    }
+
+    /**
+     * A share group's offsets for admins, kept by the share coordinator: the {@link ShareStatePersister}
+     * is looked up at each call (until one exists, these APIs answer COORDINATOR_NOT_AVAILABLE); lag
+     * is known for the partitions this broker leads.
+     */
+    @Bean
+    ShareGroupOffsets shareGroupOffsets(GroupCoordinator groupCoordinator, MetadataCache metadataCache,
+            ReplicaManager replicas, ObjectProvider<ShareStatePersister> shareStatePersister) {
+        return new ShareGroupOffsets(groupCoordinator, topicsView(metadataCache), shareStatePersister::getIfAvailable,
+                (topic, partition) -> replicas.partition(new TopicPartition(topic, partition))
+                        .filter(Partition::isLeader).map(p -> p.log().highWatermark()).orElse(-1L));
+    }
+
+    @Bean
+    GroupAdmin groupAdmin(GroupCoordinator groupCoordinator, ShareGroupOffsets shareGroupOffsets) {
+        return new GroupAdmin(groupCoordinator, shareGroupOffsets);
     }
 
     /**

@@ -32,6 +32,8 @@ import dev.runnel.broker.group.GroupCoordinator;
 import dev.runnel.broker.group.GroupMetadataManager;
 import dev.runnel.broker.group.GroupOffsets;
 import dev.runnel.broker.group.GroupSettings;
+import dev.runnel.broker.group.ShareGroupCoordinator;
+import dev.runnel.broker.group.ShareGroupOffsets;
 import dev.runnel.broker.group.TransactionalOffsets;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.protocol.KafkaApis;
@@ -87,8 +89,8 @@ class KafkaListenerConfiguration {
             GroupMetadataManager groupMetadata,
             GroupCoordinator groupCoordinator, GroupOffsets groupOffsets, GroupAdmin groupAdmin,
             GroupSettings groupSettings, TransactionalOffsets transactionalOffsets,
-            ConsumerGroupCoordinator consumerGroupCoordinator,
-            TransactionCoordinator transactionCoordinator,
+            ConsumerGroupCoordinator consumerGroupCoordinator, ShareGroupCoordinator shareGroupCoordinator,
+            ShareGroupOffsets shareGroupOffsets, TransactionCoordinator transactionCoordinator,
             TransactionVerification transactionVerification, KafkaApis.ShareStates shareStates, Clock clock,
             Scheduler scheduler, Ticker ticker, SaslMechanisms saslMechanisms, AclStore aclStore,
             ScramCredentialStore scramCredentialStore, GroupConfigStore groupConfigStore, KafkaApis.Shares shares) {
@@ -99,7 +101,7 @@ class KafkaListenerConfiguration {
                 brokerConfigs(properties, listenerProperties), new ControllerAdminClient(controllerClient), producerIds,
                 controllerCalls, properties.isAutoCreateTopicsEnable(), security, groupConfigStore);
         KafkaApis.Groups groups = new KafkaApis.Groups(groupMetadata, groupCoordinator, groupOffsets, groupAdmin,
-                groupSettings, transactionalOffsets, consumerGroupCoordinator);
+                groupSettings, transactionalOffsets, consumerGroupCoordinator, shareGroupCoordinator, shareGroupOffsets);
         TransactionStateLogProperties log = properties.getTransactionStateLog();
         KafkaApis.Transactions transactions = new KafkaApis.Transactions(transactionCoordinator,
                 transactionVerification, KafkaApis.transactionStateTopic(log.getPartitions(), log.getReplicationFactor(),

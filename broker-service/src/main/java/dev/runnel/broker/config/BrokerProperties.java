@@ -199,15 +199,74 @@ public class BrokerProperties {
             }
         }
 
-        /** Share groups' partition leaders and sessions (KIP-932). */
+        /** Share groups (KIP-932, {@code KafkaShareConsumer}). */
         private final Share share = new Share();
 
         public Share getShare() {
             return share;
         }
 
-        /** What share partitions and share sessions may hold on a broker, as Kafka's {@code group.share.*} broker configs. */
+        /**
+         * Share groups' settings, as Kafka's {@code group.share.*} broker configs: the defaults a
+         * group's own {@code share.*} configs override, and what share partitions and share sessions
+         * may hold on a broker.
+         */
         public static class Share {
+
+            /** A member not heard from for this long is removed ({@code group.share.session.timeout.ms}). */
+            private Duration sessionTimeout = Duration.ofSeconds(45);
+
+            /** How often members heartbeat ({@code group.share.heartbeat.interval.ms}). */
+            private Duration heartbeatInterval = Duration.ofSeconds(5);
+
+            /** The most members a share group may have ({@code group.share.max.size}). */
+            private int maxSize = 200;
+
+            /** How long an acquired record stays with its consumer ({@code group.share.record.lock.duration.ms}). */
+            private Duration recordLockDuration = Duration.ofSeconds(30);
+
+            /** Deliveries after which a record is archived ({@code group.share.delivery.count.limit}). */
+            private int deliveryCountLimit = 5;
+
+            public Duration getSessionTimeout() {
+                return sessionTimeout;
+            }
+
+            public void setSessionTimeout(Duration sessionTimeout) {
+                this.sessionTimeout = sessionTimeout;
+            }
+
+            public Duration getHeartbeatInterval() {
+                return heartbeatInterval;
+            }
+
+            public void setHeartbeatInterval(Duration heartbeatInterval) {
+                this.heartbeatInterval = heartbeatInterval;
+            }
+
+            public int getMaxSize() {
+                return maxSize;
+            }
+
+            public void setMaxSize(int maxSize) {
+                this.maxSize = maxSize;
+            }
+
+            public Duration getRecordLockDuration() {
+                return recordLockDuration;
+            }
+
+            public void setRecordLockDuration(Duration recordLockDuration) {
+                this.recordLockDuration = recordLockDuration;
+            }
+
+            public int getDeliveryCountLimit() {
+                return deliveryCountLimit;
+            }
+
+            public void setDeliveryCountLimit(int deliveryCountLimit) {
+                this.deliveryCountLimit = deliveryCountLimit;
+            }
 
             /**
              * Records in flight per share partition (between its start and end offsets) beyond which

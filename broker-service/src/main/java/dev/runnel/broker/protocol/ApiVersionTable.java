@@ -55,6 +55,12 @@ public final class ApiVersionTable {
         served.put(ApiKeys.OFFSET_DELETE, new Range((short) 0, (short) 0));
         served.put(ApiKeys.CONSUMER_GROUP_HEARTBEAT, new Range((short) 0, (short) 1));
         served.put(ApiKeys.CONSUMER_GROUP_DESCRIBE, new Range((short) 0, (short) 1));
+        // Share groups (KIP-932): the group coordinator's APIs; ShareFetch and ShareAcknowledge join with their handlers.
+        served.put(ApiKeys.SHARE_GROUP_HEARTBEAT, new Range((short) 1, (short) 1));
+        served.put(ApiKeys.SHARE_GROUP_DESCRIBE, new Range((short) 1, (short) 1));
+        served.put(ApiKeys.DESCRIBE_SHARE_GROUP_OFFSETS, new Range((short) 0, (short) 1));
+        served.put(ApiKeys.ALTER_SHARE_GROUP_OFFSETS, new Range((short) 0, (short) 0));
+        served.put(ApiKeys.DELETE_SHARE_GROUP_OFFSETS, new Range((short) 0, (short) 0));
         served.put(ApiKeys.SASL_HANDSHAKE, new Range((short) 0, (short) 1));
         served.put(ApiKeys.SASL_AUTHENTICATE, new Range((short) 0, (short) 2));
         served.put(ApiKeys.CREATE_ACLS, new Range((short) 1, (short) 3));

@@ -29,9 +29,11 @@ import dev.runnel.broker.security.Session;
 /**
  * ListGroups 0-5, DescribeGroups 0-6 and DeleteGroups 0-2 over the groups this broker
  * coordinates; admin clients ask every broker and merge. ListGroups v5 tells each group's type
- * ({@code classic} or {@code consumer}, KIP-848) and filters by it; DescribeGroups describes
- * classic groups only and answers a consumer group GROUP_ID_NOT_FOUND, as Kafka does (the admin
- * client describes those with ConsumerGroupDescribe).
+ * ({@code classic}, {@code consumer} (KIP-848) or {@code share} (KIP-932)) and filters by it;
+ * DescribeGroups describes classic groups only and answers a consumer or share group
+ * GROUP_ID_NOT_FOUND, as Kafka does (the admin client describes those with ConsumerGroupDescribe
+ * and ShareGroupDescribe). DeleteGroups deletes an empty share group with its share partitions'
+ * state.
  *
  * <p>Authorization, as Kafka's: ListGroups lists every group to a connection that may DESCRIBE
  * the cluster and otherwise only the groups it may DESCRIBE (no denial is logged);
@@ -105,9 +107,9 @@ final class GroupAdminHandler implements ApiHandler {
                 continue;
             }
             // Kafka's answer: DescribeGroups describes classic groups only (ConsumerGroupDescribe the others).
-            each.add(admin.describe(groupId).thenApply(d -> described(d.isConsumerGroup() ? new GroupAdmin.Description(
-                    Errors.GROUP_ID_NOT_FOUND, groupId, GroupState.DEAD, "", "", -1, List.of(), Map.of()) : d, version,
-                    data.includeAuthorizedOperations(), session)));
+            each.add(admin.describe(groupId).thenApply(d -> described(d.isConsumerGroup() || d.isShareGroup()
+                    ? new GroupAdmin.Description(Errors.GROUP_ID_NOT_FOUND, groupId, GroupState.DEAD, "", "", -1,
+                            List.of(), Map.of()) : d, version, data.includeAuthorizedOperations(), session)));
         }
         return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v -> {
             DescribeGroupsResponseData response = new DescribeGroupsResponseData();

@@ -19,6 +19,8 @@ import dev.runnel.broker.group.GroupCoordinator;
 import dev.runnel.broker.group.GroupMetadataManager;
 import dev.runnel.broker.group.GroupOffsets;
 import dev.runnel.broker.group.GroupSettings;
+import dev.runnel.broker.group.ShareGroupCoordinator;
+import dev.runnel.broker.group.ShareGroupOffsets;
 import dev.runnel.broker.group.TransactionalOffsets;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.replication.ReplicaManager;
@@ -46,7 +48,15 @@ public final class KafkaApis {
     /** What the handlers of the consumer-group APIs talk to. */
     public record Groups(GroupMetadataManager metadata, GroupCoordinator coordinator, GroupOffsets offsets,
             GroupAdmin admin, GroupSettings settings, TransactionalOffsets transactionalOffsets,
-            ConsumerGroupCoordinator consumerGroups) {
+            ConsumerGroupCoordinator consumerGroups, ShareGroupCoordinator shareGroups,
+            ShareGroupOffsets shareGroupOffsets) {
+
+        /** The group APIs without share groups. */
+        public Groups(GroupMetadataManager metadata, GroupCoordinator coordinator, GroupOffsets offsets,
+                GroupAdmin admin, GroupSettings settings, TransactionalOffsets transactionalOffsets,
+                ConsumerGroupCoordinator consumerGroups) {
+            this(metadata, coordinator, offsets, admin, settings, transactionalOffsets, consumerGroups, null, null);
+        }
 
         /** The group APIs without the consumer group protocol. */
         public Groups(GroupMetadataManager metadata, GroupCoordinator coordinator, GroupOffsets offsets,
@@ -252,6 +262,17 @@ public final class KafkaApis {
             ShareFetchHandler shareFetch = new ShareFetchHandler(shares, metadata);
             served.put(ApiKeys.SHARE_FETCH, shareFetch);
             served.put(ApiKeys.SHARE_ACKNOWLEDGE, shareFetch);
+        }
+        if (groups.shareGroups() != null) {
+            ShareGroupHandler shareGroups = new ShareGroupHandler(groups.shareGroups(), metadata);
+            served.put(ApiKeys.SHARE_GROUP_HEARTBEAT, shareGroups);
+            served.put(ApiKeys.SHARE_GROUP_DESCRIBE, shareGroups);
+        }
+        if (groups.shareGroupOffsets() != null) {
+            ShareGroupOffsetsHandler shareOffsets = new ShareGroupOffsetsHandler(groups.shareGroupOffsets());
+            served.put(ApiKeys.DESCRIBE_SHARE_GROUP_OFFSETS, shareOffsets);
+            served.put(ApiKeys.ALTER_SHARE_GROUP_OFFSETS, shareOffsets);
+            served.put(ApiKeys.DELETE_SHARE_GROUP_OFFSETS, shareOffsets);
         }
         GroupAdminHandler groupAdmin = new GroupAdminHandler(groups.admin());
         served.put(ApiKeys.LIST_GROUPS, groupAdmin);

@@ -53,6 +53,9 @@ import dev.runnel.broker.group.GroupAdmin;
 import dev.runnel.broker.group.GroupCoordinator;
 import dev.runnel.broker.group.GroupMetadataManager;
 import dev.runnel.broker.group.GroupOffsets;
+import dev.runnel.broker.group.InMemoryShareStatePersister;
+import dev.runnel.broker.group.ShareGroupCoordinator;
+import dev.runnel.broker.group.ShareGroupOffsets;
 import dev.runnel.broker.group.TopicsView;
 import dev.runnel.broker.group.TransactionalOffsets;
 import dev.runnel.broker.metadata.MetadataCache;
@@ -70,6 +73,7 @@ import dev.runnel.broker.security.ResourcePattern;
 import dev.runnel.broker.security.ResourceType;
 import dev.runnel.broker.security.SaslMechanisms;
 import dev.runnel.broker.security.SecurityProtocol;
+import dev.runnel.broker.share.ShareGroupConfigs;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.broker.transaction.TransactionCoordinator;
@@ -120,6 +124,10 @@ final class SecuredBroker implements AutoCloseable {
     /** Another live broker, a follower of orders-0 and orders-1 (not in their ISR). */
     static final int FOLLOWER = 2;
     static final String ADMIN_USER = "admin";
+    /** Every share group's settings: Kafka's defaults. */
+    static final ShareGroupConfigs.Settings SHARE_SETTINGS = new ShareGroupConfigs.Settings(
+            ShareGroupConfigs.AutoOffsetReset.LATEST, Duration.ofSeconds(30), 5, false, Duration.ofSeconds(45),
+            Duration.ofSeconds(5));
     static final String LISTENER = "CLIENTS";
     static final UUID ORDERS_ID = UUID.fromString("5ec0e000-0000-4000-8000-000000000001");
     static final UUID PAYMENTS_ID = UUID.fromString("5ec0e000-0000-4000-8000-000000000002");
@@ -147,6 +155,10 @@ final class SecuredBroker implements AutoCloseable {
     final ReplicaManager replicas;
     final GroupCoordinator groups;
     final ConsumerGroupCoordinator consumerGroups;
+    final ShareGroupCoordinator shareGroups;
+    final ShareGroupOffsets shareGroupOffsets;
+    /** The share partitions' state (the share coordinator's, in memory). */
+    final InMemoryShareStatePersister shareState = new InMemoryShareStatePersister();
     final GroupOffsets groupOffsets;
     final TransactionCoordinator transactions;
     private final Map<ApiKeys, ApiHandler> handlers = new EnumMap<>(ApiKeys.class);
@@ -186,7 +198,7 @@ final class SecuredBroker implements AutoCloseable {
                 scheduler.clock(), Runnable::run, Runnable::run, TxnOffsetCommitHandlerTest.SETTINGS, () -> 1);
         groups = new GroupCoordinator(groupMetadata, scheduler.clock(), scheduler);
         groupOffsets = new GroupOffsets(groups, scheduler.clock(), bytes -> Set.of());
-        consumerGroups = new ConsumerGroupCoordinator(groups, scheduler.clock(), scheduler, new TopicsView() {
+        TopicsView topicsView = new TopicsView() {
             @Override
             public Optional<Topic> byName(String name) {
                 return metadata.snapshot().topic(name).map(t -> new Topic(t.topicId(), t.name(), t.partitions().size()));
@@ -202,7 +214,13 @@ final class SecuredBroker implements AutoCloseable {
                 return metadata.snapshot().topics().keySet().stream().filter(t -> !InternalTopics.isInternal(t))
                         .toList();
             }
-        });
+        };
+        consumerGroups = new ConsumerGroupCoordinator(groups, scheduler.clock(), scheduler, topicsView);
+        shareGroups = new ShareGroupCoordinator(groups, scheduler.clock(), scheduler, topicsView,
+                groupId -> SHARE_SETTINGS, 200);
+        shareGroupOffsets = new ShareGroupOffsets(groups, topicsView, () -> shareState,
+                (topic, partition) -> replicas.partition(new TopicPartition(topic, partition))
+                        .map(p -> p.log().highWatermark()).orElse(-1L));
         groupMetadata.becameLeader(0);
         TransactionalOffsets transactionalOffsets = new TransactionalOffsets(groups, scheduler.clock(),
                 () -> (id, producerId, epoch, partition) -> CompletableFuture.completedFuture(Errors.NONE));
@@ -270,7 +288,14 @@ final class SecuredBroker implements AutoCloseable {
         ConsumerGroupHandler consumerGroupHandler = new ConsumerGroupHandler(consumerGroups, metadata);
         handlers.put(ApiKeys.CONSUMER_GROUP_HEARTBEAT, consumerGroupHandler);
         handlers.put(ApiKeys.CONSUMER_GROUP_DESCRIBE, consumerGroupHandler);
-        GroupAdminHandler groupAdmin = new GroupAdminHandler(new GroupAdmin(groups));
+        ShareGroupHandler shareGroupHandler = new ShareGroupHandler(shareGroups, metadata);
+        handlers.put(ApiKeys.SHARE_GROUP_HEARTBEAT, shareGroupHandler);
+        handlers.put(ApiKeys.SHARE_GROUP_DESCRIBE, shareGroupHandler);
+        ShareGroupOffsetsHandler shareOffsets = new ShareGroupOffsetsHandler(shareGroupOffsets);
+        handlers.put(ApiKeys.DESCRIBE_SHARE_GROUP_OFFSETS, shareOffsets);
+        handlers.put(ApiKeys.ALTER_SHARE_GROUP_OFFSETS, shareOffsets);
+        handlers.put(ApiKeys.DELETE_SHARE_GROUP_OFFSETS, shareOffsets);
+        GroupAdminHandler groupAdmin = new GroupAdminHandler(new GroupAdmin(groups, shareGroupOffsets));
         handlers.put(ApiKeys.LIST_GROUPS, groupAdmin);
         handlers.put(ApiKeys.DESCRIBE_GROUPS, groupAdmin);
         handlers.put(ApiKeys.DELETE_GROUPS, groupAdmin);
