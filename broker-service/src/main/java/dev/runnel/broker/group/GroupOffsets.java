@@ -30,7 +30,9 @@ import dev.runnel.common.TopicPartition;
  * <p>Members commit within their generation (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION and
  * FENCED_INSTANCE_ID otherwise; REBALANCE_IN_PROGRESS while the generation is being formed). A
  * commit with generation -1 to an empty or unknown group is a simple consumer's: it needs no
- * membership. A commit is acknowledged only once its records are on the ISR.
+ * membership. A commit is acknowledged only once its records are on the ISR. A share group has no
+ * committed offsets: OffsetCommit, OffsetFetch and OffsetDelete of one are GROUP_ID_NOT_FOUND, as
+ * in Kafka (its share partitions' state is the share coordinator's: {@link ShareGroupOffsets}).
  */
 public final class GroupOffsets {
 
@@ -91,6 +93,10 @@ public final class GroupOffsets {
             group = groups.getOrCreate(groupId);
         }
         return coordinator.<CommitResult>onQueue(group, e -> new CommitResult(e, Map.of()), (g, respond) -> {
+            if (g.isShareGroup()) {
+                respond.accept(new CommitResult(Errors.GROUP_ID_NOT_FOUND, Map.of()));
+                return;
+            }
             Errors invalid = Errors.NONE;
             boolean simple = generationId < 0 && g.is(GroupState.EMPTY)
                     && (!g.isConsumerGroup() || g.consumer().isEmpty());
@@ -267,6 +273,10 @@ public final class GroupOffsets {
         }
         return coordinator.<FetchResult>onQueue(group, e -> e == Errors.COORDINATOR_NOT_AVAILABLE
                 ? new FetchResult(Errors.NONE, Map.of()) : new FetchResult(e, Map.of()), (g, respond) -> {
+            if (g.isShareGroup()) {
+                respond.accept(new FetchResult(Errors.GROUP_ID_NOT_FOUND, Map.of()));
+                return;
+            }
             if (g.isConsumerGroup() && memberEpoch != -1) {
                 ConsumerGroup.Member member = g.consumer().member(memberId);
                 Errors invalid = member == null ? Errors.UNKNOWN_MEMBER_ID
@@ -310,6 +320,10 @@ public final class GroupOffsets {
             return CompletableFuture.completedFuture(new CommitResult(error, Map.of()));
         }
         return coordinator.<CommitResult>onQueue(group, e -> new CommitResult(e, Map.of()), (g, respond) -> {
+            if (g.isShareGroup()) {
+                respond.accept(new CommitResult(Errors.GROUP_ID_NOT_FOUND, Map.of()));
+                return;
+            }
             Set<String> subscribed = subscribedTopics(g);
             List<Pattern> patterns = subscribedPatterns(g);
             Map<TopicPartition, Errors> results = new LinkedHashMap<>();
@@ -382,7 +396,8 @@ public final class GroupOffsets {
         for (ClassicGroup group : List.copyOf(groups.groups())) {
             group.queue.execute(() -> {
                 if (groups.group(group.groupId) != group || !group.is(GroupState.EMPTY) || group.hasOffsetWritesInFlight()
-                        || (group.isConsumerGroup() && !group.consumer().isEmpty())) {
+                        || (group.isConsumerGroup() && !group.consumer().isEmpty()) || group.isShareGroup()) {
+                    // A share group has no offsets to expire, and stays until DeleteGroups, as in Kafka.
                     return;
                 }
                 long now = clock.millis();

@@ -139,6 +139,9 @@ public final class TransactionalOffsets {
      * completing its rebalance is not refused: the producer commits what it consumed.
      */
     private static Errors validate(ClassicGroup g, Request request) {
+        if (g.isShareGroup()) {
+            return Errors.GROUP_ID_NOT_FOUND; // a share group has no committed offsets, as in Kafka
+        }
         if (request.generationId() < 0 && g.is(GroupState.EMPTY)) {
             return Errors.NONE;
         }

@@ -327,6 +327,28 @@ class ShareGroupCoordinatorTest {
                 .as("an empty share group is still a share group").isEqualTo(Errors.INCONSISTENT_GROUP_PROTOCOL);
     }
 
+    @Test
+    void aShareGroupHasNoCommittedOffsetsAndTheirExpiryLeavesItAlone() {
+        joins("a", "orders");
+        GroupOffsets offsets = new GroupOffsets(classic, clock, bytes -> Set.of(), name -> null);
+        Map<TopicPartition, GroupOffsets.Commit> commit = Map.of(new TopicPartition("orders", 0),
+                new GroupOffsets.Commit(5, 0, "", -1));
+        int before = records();
+
+        assertThat(offsets.commit(GROUP, -1, "", null, commit).join().error()).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
+        assertThat(offsets.fetch(GROUP, null).join().error()).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
+        assertThat(offsets.delete(GROUP, List.of(new TopicPartition("orders", 0))).join().error())
+                .isEqualTo(Errors.GROUP_ID_NOT_FOUND);
+        assertThat(records()).isEqualTo(before);
+
+        offsets.expireOffsets();
+        assertThat(group().members()).as("a share group with members is no empty group with nothing left").hasSize(1);
+        beat("a", ShareHeartbeat.LEAVE);
+        clock.advance(Duration.ofDays(8));
+        offsets.expireOffsets();
+        assertThat(manager.group(GROUP).share()).as("an empty share group stays until deleted").isNotNull();
+    }
+
     // ---------------------------------------------------------------- sessions
 
     @Test
