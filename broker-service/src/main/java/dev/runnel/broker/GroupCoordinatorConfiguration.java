@@ -141,12 +141,17 @@ class GroupCoordinatorConfiguration {
         return groupId -> defaults;
     }
 
-    /** Share groups (KIP-932), over the same groups, with their settings from {@link ShareGroupConfigs}. */
+    /**
+     * Share groups (KIP-932), over the same groups, with their settings from {@link ShareGroupConfigs};
+     * the share coordinator's {@link ShareStatePersister}, which initializes newly assigned share
+     * partitions' state, is looked up at each use.
+     */
     @Bean
     ShareGroupCoordinator shareGroupCoordinator(GroupCoordinator groupCoordinator, MetadataCache metadataCache,
-            Clock clock, Scheduler scheduler, ShareGroupConfigs shareGroupConfigs, BrokerProperties properties) {
+            Clock clock, Scheduler scheduler, ShareGroupConfigs shareGroupConfigs, BrokerProperties properties,
+            ObjectProvider<ShareStatePersister> shareStatePersister) {
         return new ShareGroupCoordinator(groupCoordinator, clock, scheduler, topicsView(metadataCache),
-                shareGroupConfigs, properties.getGroup().getShare().getMaxSize());
+                shareGroupConfigs, shareStatePersister::getIfAvailable, properties.getGroup().getShare().getMaxSize());
     }
 
     /**

@@ -62,6 +62,8 @@ final class ShareGroup {
     private int assignmentEpoch;
     private final Map<String, Member> members = new LinkedHashMap<>();
     private final Map<String, PartitionSet> targets = new HashMap<>();
+    /** Whether the state of its initializing partitions is being initialized ({@link ShareStateInitializer}). */
+    boolean initializationInFlight;
     /** The record of share partitions as last replayed; empty lists before one is. */
     private GroupRecord.StoredShareStatePartitions statePartitions = NO_STATE_PARTITIONS;
 

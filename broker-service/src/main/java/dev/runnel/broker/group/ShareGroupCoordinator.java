@@ -5,12 +5,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.share.ShareGroupConfigs;
+import dev.runnel.broker.share.ShareStatePersister;
 import dev.runnel.common.time.Scheduler;
 
 /**
@@ -23,7 +25,9 @@ import dev.runnel.common.time.Scheduler;
  * member takes its part of it at its next heartbeat, its epoch the target's: share partitions are
  * not owned, so there is no revocation (several members may fetch from one partition). A member
  * not heard from for the group's session timeout ({@code share.session.timeout.ms}, by default
- * {@code group.share.session.timeout.ms}, from {@link ShareGroupConfigs}) is removed.
+ * {@code group.share.session.timeout.ms}, from {@link ShareGroupConfigs}) is removed. The state
+ * of a partition the group is assigned for the first time is initialized through the share
+ * coordinator ({@link ShareStateInitializer}).
  *
  * <p>A group id is a share group or another type, never both: a share heartbeat to a classic or
  * consumer group is GROUP_ID_NOT_FOUND, a consumer heartbeat to a share group too, and a JoinGroup
@@ -42,13 +46,16 @@ public final class ShareGroupCoordinator {
     private final ShareGroupConfigs configs;
     private final ShareHeartbeats decisions;
     private final GroupWrites writes;
+    private final ShareStateInitializer initializer;
 
     /**
      * @param configs      each group's settings (session timeout, heartbeat interval)
+     * @param persister    the share coordinator, which initializes newly assigned share partitions'
+     *                     state; looked up at each use (none yet: they stay initializing)
      * @param maxGroupSize {@code group.share.max.size}
      */
     public ShareGroupCoordinator(GroupCoordinator classic, Clock clock, Scheduler scheduler, TopicsView topics,
-            ShareGroupConfigs configs, int maxGroupSize) {
+            ShareGroupConfigs configs, Supplier<ShareStatePersister> persister, int maxGroupSize) {
         this.classic = classic;
         this.groups = classic.metadata();
         this.clock = clock;
@@ -56,7 +63,11 @@ public final class ShareGroupCoordinator {
         this.configs = configs;
         this.decisions = new ShareHeartbeats(topics, configs, maxGroupSize);
         this.writes = new GroupWrites(classic);
-        groups.onLoaded(this::startSessions);
+        this.initializer = new ShareStateInitializer(groups, writes, persister);
+        groups.onLoaded(g -> {
+            startSessions(g);
+            initializer.maybeInitialize(g);
+        });
         groups.onUnloaded(g -> {
             if (g.share() != null) {
                 g.share().cancelTimers();
@@ -87,6 +98,7 @@ public final class ShareGroupCoordinator {
                     if (answer.error() == Errors.NONE && r.memberEpoch() != ShareHeartbeat.LEAVE) {
                         heard(g, r.memberId());
                     }
+                    initializer.maybeInitialize(g);
                 });
     }
 

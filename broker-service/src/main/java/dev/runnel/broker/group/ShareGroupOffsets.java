@@ -335,7 +335,16 @@ public final class ShareGroupOffsets {
             partitions.addAll(b.partitions());
             return new GroupRecord.ShareTopicPartitions(id, b.topicName(), List.copyOf(partitions));
         }));
-        return new GroupRecord.StoredShareStatePartitions(sp.initializing(), List.copyOf(initialized.values()),
+        List<GroupRecord.ShareTopicPartitions> initializing = new ArrayList<>();
+        for (GroupRecord.ShareTopicPartitions t : sp.initializing()) {
+            GroupRecord.ShareTopicPartitions set = topics.get(t.topicId());
+            List<Integer> still = set == null ? t.partitions()
+                    : t.partitions().stream().filter(p -> !set.partitions().contains(p)).toList();
+            if (!still.isEmpty()) {
+                initializing.add(new GroupRecord.ShareTopicPartitions(t.topicId(), t.topicName(), still));
+            }
+        }
+        return new GroupRecord.StoredShareStatePartitions(initializing, List.copyOf(initialized.values()),
                 sp.deleting().stream().filter(t -> !topics.containsKey(t.topicId())).toList());
     }
 

@@ -19,8 +19,9 @@ import dev.runnel.broker.share.ShareGroupConfigs;
  * of the subscribed topics' metadata bumps the group epoch; a group epoch past the target's makes
  * {@link SimpleAssignor} compute the next target; and the member takes its part of the target at
  * once, at the target's epoch (share members own nothing, so nothing is revoked first). Partitions
- * that enter the target join the group's state partitions (Kafka's
- * ShareGroupStatePartitionMetadata), which DescribeShareGroupOffsets and the deletions read. Used
+ * that enter the target for the first time join the group's state partitions (Kafka's
+ * ShareGroupStatePartitionMetadata) as initializing, which DescribeShareGroupOffsets and the
+ * deletions read. Used
  * by {@link ShareGroupCoordinator} on the group's queue, on the state the previous operation's
  * replayed records left.
  */
@@ -195,32 +196,39 @@ final class ShareHeartbeats {
         return groupEpoch;
     }
 
-    /** The group's state partitions with {@code assigned} added to the initialized ones, or null if none is new. */
+    /**
+     * The group's state partitions with the partitions of {@code assigned} it has no state for yet
+     * added as initializing ({@link ShareStateInitializer} initializes them once written), or null
+     * if none is new.
+     */
     private GroupRecord.StoredShareStatePartitions withPartitions(ShareGroup sg, PartitionSet assigned) {
         Map<UUID, GroupRecord.ShareTopicPartitions> known = sg.initialized();
         boolean added = false;
-        Map<UUID, GroupRecord.ShareTopicPartitions> initialized = new TreeMap<>();
-        sg.statePartitions().initialized().forEach(t -> initialized.put(t.topicId(), t));
+        Map<UUID, GroupRecord.ShareTopicPartitions> initializing = new TreeMap<>();
+        sg.statePartitions().initializing().forEach(t -> initializing.put(t.topicId(), t));
         for (UUID topic : assigned.topics()) {
             GroupRecord.ShareTopicPartitions had = known.get(topic);
             TreeSet<Integer> partitions = new TreeSet<>(assigned.partitions(topic));
-            if (had != null && had.partitions().containsAll(partitions)) {
+            if (had != null) {
+                partitions.removeAll(had.partitions());
+            }
+            if (partitions.isEmpty()) {
                 continue;
             }
             added = true;
-            GroupRecord.ShareTopicPartitions before = initialized.get(topic);
+            GroupRecord.ShareTopicPartitions before = initializing.get(topic);
             if (before != null) {
                 partitions.addAll(before.partitions());
             }
             String name = topics.byId(topic).map(TopicsView.Topic::name)
                     .orElse(before == null ? "" : before.topicName());
-            initialized.put(topic, new GroupRecord.ShareTopicPartitions(topic, name, List.copyOf(partitions)));
+            initializing.put(topic, new GroupRecord.ShareTopicPartitions(topic, name, List.copyOf(partitions)));
         }
         if (!added) {
             return null;
         }
         GroupRecord.StoredShareStatePartitions old = sg.statePartitions();
-        return new GroupRecord.StoredShareStatePartitions(old.initializing(), List.copyOf(initialized.values()),
+        return new GroupRecord.StoredShareStatePartitions(List.copyOf(initializing.values()), old.initialized(),
                 old.deleting().stream().filter(t -> !assigned.topics().contains(t.topicId())).toList());
     }
 

@@ -76,7 +76,7 @@ class ShareGroupAdminTest {
     void startCoordinator() {
         manager = new GroupMetadataManager(log, clock, DIRECT, DIRECT, SETTINGS, SETTINGS::offsetsTopicPartitions);
         classic = new GroupCoordinator(manager, clock, scheduler);
-        coordinator = new ShareGroupCoordinator(classic, clock, scheduler, view, CONFIGS, 200);
+        coordinator = new ShareGroupCoordinator(classic, clock, scheduler, view, CONFIGS, () -> persister, 200);
         offsets = new ShareGroupOffsets(classic, view, () -> persister,
                 (topic, partition) -> highWatermarks.getOrDefault(topic + "-" + partition, -1L));
         admin = new GroupAdmin(classic, offsets);
@@ -109,6 +109,8 @@ class ShareGroupAdminTest {
     void anEmptyGroupWithState() {
         joins("a", "orders", "payments");
         leaves("a");
+        assertThat(persister.states).as("initialized when first assigned").hasSize(5);
+        persister.calls.clear();
     }
 
     // ---------------------------------------------------------------- ListGroups, the operators' description
@@ -270,7 +272,7 @@ class ShareGroupAdminTest {
         joins("a", "orders");
         ShareGroupOffsets.Result refused = offsets.delete(GROUP, List.of("orders")).join();
         assertThat(refused.error()).isEqualTo(Errors.NON_EMPTY_GROUP);
-        assertThat(persister.calls()).isEmpty();
+        assertThat(persister.calls()).noneMatch(c -> c.startsWith("delete"));
     }
 
     @Test

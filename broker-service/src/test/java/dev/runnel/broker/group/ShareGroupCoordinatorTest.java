@@ -47,6 +47,7 @@ class ShareGroupCoordinatorTest {
     final Map<String, TopicsView.Topic> topics = new HashMap<>();
     final Map<String, ShareGroupConfigs.Settings> overrides = new HashMap<>();
     final ShareGroupConfigs configs = groupId -> overrides.getOrDefault(groupId, DEFAULTS);
+    final InMemoryShareStatePersister persister = new InMemoryShareStatePersister();
     final TopicsView view = new TopicsView() {
         @Override
         public Optional<Topic> byName(String name) {
@@ -78,7 +79,7 @@ class ShareGroupCoordinatorTest {
     void startCoordinator() {
         manager = new GroupMetadataManager(log, clock, DIRECT, DIRECT, SETTINGS, SETTINGS::offsetsTopicPartitions);
         classic = new GroupCoordinator(manager, clock, scheduler);
-        coordinator = new ShareGroupCoordinator(classic, clock, scheduler, view, configs, maxSize);
+        coordinator = new ShareGroupCoordinator(classic, clock, scheduler, view, configs, () -> persister, maxSize);
         for (int p = 0; p < SETTINGS.offsetsTopicPartitions(); p++) {
             manager.becameLeader(p);
         }
@@ -231,15 +232,54 @@ class ShareGroupCoordinatorTest {
     }
 
     @Test
-    void theStatePartitionsRecordEveryPartitionTheGroupWasAssigned() {
+    void theStatePartitionsRecordEveryPartitionTheGroupWasAssignedOnceTheShareCoordinatorInitializedIt() {
         joins("a", "payments");
-        assertThat(group().initialized()).containsOnlyKeys(PAYMENTS);
-        assertThat(group().initialized().get(PAYMENTS).partitions()).containsExactly(0, 1);
+        assertThat(persister.calls()).containsExactly(
+                "summary " + ShareGroupOffsets.key(GROUP, PAYMENTS, 0), "initialize " + ShareGroupOffsets.key(GROUP,
+                        PAYMENTS, 0) + " 0 -1",
+                "summary " + ShareGroupOffsets.key(GROUP, PAYMENTS, 1), "initialize " + ShareGroupOffsets.key(GROUP,
+                        PAYMENTS, 1) + " 0 -1");
+        assertThat(group().statePartitions().initializing()).isEmpty();
+        assertThat(group().statePartitions().initialized()).containsExactly(
+                new GroupRecord.ShareTopicPartitions(PAYMENTS, "payments", List.of(0, 1)));
         coordinator.heartbeat(new ShareHeartbeat(GROUP, "a", 1, null, List.of("orders"), "c", "/h")).join();
 
         assertThat(group().initialized()).as("payments stays: its state is kept until deleted")
                 .containsOnlyKeys(ORDERS, PAYMENTS);
         assertThat(group().initialized().get(ORDERS).topicName()).isEqualTo("orders");
+    }
+
+    @Test
+    void aPartitionWhoseStateCannotBeInitializedStaysInitializingAndIsRetriedAfterTheNextHeartbeatOrALoad() {
+        persister.failWith = Errors.COORDINATOR_NOT_AVAILABLE;
+        joins("a", "payments");
+        assertThat(group().statePartitions().initializing()).containsExactly(
+                new GroupRecord.ShareTopicPartitions(PAYMENTS, "payments", List.of(0, 1)));
+        assertThat(group().initialized()).as("the deletions still know of them").containsOnlyKeys(PAYMENTS);
+
+        failover();
+        assertThat(group().statePartitions().initializing()).hasSize(1);
+        persister.failWith = null;
+        persister.initialize(ShareGroupOffsets.key(GROUP, PAYMENTS, 1), 3, 77).join();
+        persister.calls.clear();
+        beat("a", 1);
+
+        assertThat(group().statePartitions().initializing()).isEmpty();
+        assertThat(group().statePartitions().initialized()).singleElement()
+                .satisfies(t -> assertThat(t.partitions()).containsExactly(0, 1));
+        assertThat(persister.calls()).as("state that exists is kept").doesNotContain(
+                "initialize " + ShareGroupOffsets.key(GROUP, PAYMENTS, 1) + " 0 -1");
+        assertThat(persister.states.get(ShareGroupOffsets.key(GROUP, PAYMENTS, 1)).startOffset()).isEqualTo(77);
+
+        persister.failWith = Errors.COORDINATOR_NOT_AVAILABLE;
+        coordinator.heartbeat(new ShareHeartbeat(GROUP, "a", 1, null, List.of("payments", "orders"), "c", "/h")).join();
+        assertThat(group().statePartitions().initializing()).extracting(GroupRecord.ShareTopicPartitions::topicId)
+                .containsExactly(ORDERS);
+        persister.failWith = null;
+        failover();
+        assertThat(group().statePartitions().initializing()).as("a coordinator that loads the group initializes")
+                .isEmpty();
+        assertThat(group().initialized()).containsOnlyKeys(ORDERS, PAYMENTS);
     }
 
     // ---------------------------------------------------------------- refusals

@@ -217,7 +217,7 @@ final class SecuredBroker implements AutoCloseable {
         };
         consumerGroups = new ConsumerGroupCoordinator(groups, scheduler.clock(), scheduler, topicsView);
         shareGroups = new ShareGroupCoordinator(groups, scheduler.clock(), scheduler, topicsView,
-                groupId -> SHARE_SETTINGS, 200);
+                groupId -> SHARE_SETTINGS, () -> shareState, 200);
         shareGroupOffsets = new ShareGroupOffsets(groups, topicsView, () -> shareState,
                 (topic, partition) -> replicas.partition(new TopicPartition(topic, partition))
                         .map(p -> p.log().highWatermark()).orElse(-1L));

@@ -285,6 +285,7 @@ class ShareGroupProtocolTest {
                 allow("bob", AclOperation.READ, ResourceType.TOPIC, "payments"));
         SecuredBroker.Connection alice = broker.connect("alice");
         SecuredBroker.Connection bob = broker.connect("bob");
+        broker.shareState.calls.clear();
 
         assertThat(Errors.forCode(describeOffsets(bob, (short) 1, "sg", null).groups().get(0).errorCode()))
                 .isEqualTo(Errors.GROUP_AUTHORIZATION_FAILED);
