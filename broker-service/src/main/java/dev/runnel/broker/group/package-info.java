@@ -1,17 +1,21 @@
 /**
  * The group coordinator: Kafka's classic group protocol, the consumer group protocol (KIP-848,
- * {@code group.protocol=consumer}) and committed offsets, for the groups whose
- * {@code __consumer_offsets} partition this broker leads.
+ * {@code group.protocol=consumer}), share groups (KIP-932, {@code KafkaShareConsumer}) and
+ * committed offsets, for the groups whose {@code __consumer_offsets} partition this broker leads.
  *
  * <p>What it owns: group membership and rebalances (JoinGroup, SyncGroup, Heartbeat, LeaveGroup),
  * committed offsets (OffsetCommit, OffsetFetch, OffsetDelete, retention), transactional offsets
  * (TxnOffsetCommit, and the COMMIT/ABORT markers of {@code __consumer_offsets}, which it writes
- * itself), group administration (ListGroups, DescribeGroups, DeleteGroups), and the records it
- * writes to {@code __consumer_offsets} in Kafka's layout. What it depends on:
+ * itself), group administration (ListGroups, DescribeGroups, DeleteGroups), share groups'
+ * membership and offsets administration (ShareGroupHeartbeat, ShareGroupDescribe,
+ * Describe/Alter/DeleteShareGroupOffsets), and the records it writes to {@code __consumer_offsets}
+ * in Kafka's layout. What it depends on:
  * {@link dev.runnel.broker.group.GroupLog}, through which records are appended with acks=all and
  * read back (implemented over the replica manager by the application package), a
  * {@link dev.runnel.broker.group.TransactionVerifier} (the transaction coordinator, asked whether an
- * offsets partition is in a producer's transaction), a clock and a scheduler. The Kafka handlers in
+ * offsets partition is in a producer's transaction), the share package's contracts (a share
+ * group's settings from {@code ShareGroupConfigs}, share-partition state through the share
+ * coordinator's {@code ShareStatePersister}), a clock and a scheduler. The Kafka handlers in
  * {@code protocol/} call it; it knows nothing about the wire.
  *
  * <pre>
@@ -24,6 +28,11 @@
  *    ConsumerHeartbeats  a heartbeat's records and answer: members, group epoch, target (the assignor)
  *    MemberReconciler    a member's next assignment: revoke first, assign what nobody else holds
  *    UniformAssignor, RangeAssignor  the server-side assignors (PartitionAssignor)
+ *  ShareGroupCoordinator ShareGroupHeartbeat, ShareGroupDescribe entry; sessions
+ *    ShareHeartbeats     a share heartbeat's records and answer: members, group epoch, target (SimpleAssignor)
+ *    ShareStateInitializer  newly assigned share partitions' state initialized through the ShareStatePersister
+ *  ShareGroupOffsets     Describe/Alter/DeleteShareGroupOffsets; a share group's state deleted with it
+ *  GroupWrites           one write at a time for a consumer or share group's operations
  *  GroupOffsets          OffsetCommit, OffsetFetch (RequireStable), OffsetDelete, offset expiry
  *  TransactionalOffsets  TxnOffsetCommit (verified with the TransactionVerifier), transaction markers
  *  GroupAdmin            ListGroups, DescribeGroups, DeleteGroups
@@ -31,8 +40,10 @@
  *    PartitionWrites     one partition's appends, handed back in log order; open transactions by producer
  *  ClassicGroup          one group id's state (RebalancePhase: its rebalance in progress; GroupMember: a member)
  *    ConsumerGroup       a consumer group's epochs, members, target and current assignments
+ *    ShareGroup          a share group's epochs, members, target, assignments and state partitions
  *    OffsetStore         its committed offsets, and those pending in producers' open transactions
- *  GroupRecord(Codec)    the records of __consumer_offsets and their bytes (ConsumerRecords: KIP-848's)
+ *  GroupRecord(Codec)    the records of __consumer_offsets and their bytes (ConsumerRecords: KIP-848's,
+ *                        ShareRecords: KIP-932's)
  * </pre>
  *
  * <p><b>The consumer group protocol.</b> A group id is a classic group or a consumer group, never
@@ -54,6 +65,31 @@
  * deadlines (the member's rebalance timeout) are timers on the group's queue, started afresh when a
  * coordinator loads the group. Not served: classic-protocol members inside a consumer group
  * (Kafka's online migration), rack-aware assignment, filtering regex matches by the member's ACLs.
+ *
+ * <p><b>Share groups.</b> A group id is a share group or of another type, never both: a share
+ * heartbeat to a classic group (offsets-only included) or a consumer group is GROUP_ID_NOT_FOUND,
+ * and so are a consumer heartbeat and OffsetCommit/Fetch/Delete to a share group, a JoinGroup
+ * INCONSISTENT_GROUP_PROTOCOL; an empty share group stays one until DeleteGroups (offset expiry
+ * leaves it alone). Members choose their ids and heartbeat with their epoch (0 joins, and joins
+ * again; -1 leaves), subscribed to topic names. A change of members, subscriptions or subscribed
+ * topics' metadata bumps the group epoch; {@code SimpleAssignor} then gives every subscribed
+ * partition to at least one member (round-robin; with more members than partitions, each member
+ * one partition, so partitions are shared), and a member takes its target at its next heartbeat,
+ * at once, its epoch the target's: share partitions are not owned, so nothing is revoked first.
+ * Sessions ({@code share.session.timeout.ms} per group from {@code ShareGroupConfigs}, by default
+ * {@code group.share.session.timeout.ms}) remove silent members. The partitions a group has been
+ * assigned are its state partitions (Kafka's ShareGroupStatePartitionMetadata): initializing until
+ * the share coordinator has initialized their state, then initialized; DescribeShareGroupOffsets
+ * without topics reads these, AlterShareGroupOffsets (empty group only) initializes a partition at
+ * the next state epoch and adds it, DeleteShareGroupOffsets (empty group only) and DeleteGroups
+ * delete the state and the record. Its records are Kafka 4.x's (ShareGroupMetadata,
+ * ShareGroupMemberMetadata, ShareGroupTargetAssignmentMetadata/Member,
+ * ShareGroupCurrentMemberAssignment, ShareGroupStatePartitionMetadata), decided and replayed like
+ * every other record. Not served: rack-aware or sticky share assignment, withholding a partition
+ * from the assignment until its state is initialized, the deleting-topics half of
+ * ShareGroupStatePartitionMetadata (deletions call the persister first and then drop the topic),
+ * the lag of partitions this broker does not lead (-1), creating a share group by
+ * AlterShareGroupOffsets, and {@code group.share.max.size} per group.
  *
  * <p><b>One apply path.</b> An operation that persists decides its records and its answer first
  * ({@link dev.runnel.broker.group.CoordinatorResult}) without changing the group; once
