@@ -101,10 +101,12 @@ class KafkaConnectionTest {
                         "48:0-1",
                         // the consumer group protocol (KIP-848): ConsumerGroupHeartbeat, ConsumerGroupDescribe
                         "68:0-1", "69:0-1",
-                        // share groups (KIP-932): ShareFetch, ShareAcknowledge
-                        "78:1-2", "79:1-2",
+                        // share groups (KIP-932): ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch, ShareAcknowledge
+                        "76:1-1", "77:1-1", "78:1-2", "79:1-2",
                         // the share coordinator (KIP-932): Initialize, Read, Write, Delete ShareGroupState, the summary
-                        "83:0-0", "84:0-0", "85:0-1", "86:0-0", "87:0-1");
+                        "83:0-0", "84:0-0", "85:0-1", "86:0-0", "87:0-1",
+                        // share group offsets (KIP-932): Describe/Alter/DeleteShareGroupOffsets
+                        "90:0-1", "91:0-0", "92:0-0");
     }
 
     @Test
