@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import org.apache.kafka.common.Uuid;
@@ -102,12 +103,24 @@ public final class ShareGroupOffsets {
      * partitions), or of every partition the group has state for if it is null.
      */
     public CompletableFuture<GroupOffsets> describe(String groupId, Map<String, List<Integer>> requested) {
+        return describe(groupId, requested, topic -> true);
+    }
+
+    /**
+     * As {@link #describe(String, Map)}, every partition the group has state for being only those of
+     * the topics {@code visible} accepts (those the caller may describe).
+     */
+    public CompletableFuture<GroupOffsets> describe(String groupId, Map<String, List<Integer>> requested,
+            Predicate<String> visible) {
         return shareGroup(groupId, false, error -> new GroupOffsets(groupId, error.error(), error.errorMessage(),
                 List.of())).thenCompose(found -> {
                     if (found.failure != null) {
                         return CompletableFuture.completedFuture(found.failure);
                     }
                     Map<String, List<Integer>> wanted = requested != null ? requested : allPartitions(found.state);
+                    if (requested == null) {
+                        wanted.keySet().removeIf(visible.negate());
+                    }
                     List<CompletableFuture<TopicOffsets>> each = new ArrayList<>();
                     wanted.forEach((topic, partitions) -> each.add(describeTopic(found.persister, groupId, topic, partitions)));
                     return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v ->

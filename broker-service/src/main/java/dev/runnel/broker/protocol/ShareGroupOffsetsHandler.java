@@ -85,16 +85,13 @@ final class ShareGroupOffsetsHandler implements ApiHandler {
                     }
                 }
             }
-            boolean all = requested == null;
-            each.add(offsets.describe(g.groupId(), requested).thenApply(o -> {
+            each.add(offsets.describe(g.groupId(), requested,
+                    topic -> session.allowed(AclOperation.DESCRIBE, ResourceType.TOPIC, topic)).thenApply(o -> {
                 if (o.error() != Errors.NONE) {
                     return describedGroup(o.groupId(), o.error(), o.errorMessage());
                 }
                 var group = describedGroup(o.groupId(), Errors.NONE, null);
                 for (ShareGroupOffsets.TopicOffsets t : o.topics()) {
-                    if (all && !session.allowed(AclOperation.DESCRIBE, ResourceType.TOPIC, t.topic())) {
-                        continue;
-                    }
                     group.topics().add(describedTopic(t.topic(), t.topicId(), t.partitions().stream()
                             .map(p -> describedPartition(p, withLag)).toList()));
                 }
@@ -157,10 +154,7 @@ final class ShareGroupOffsetsHandler implements ApiHandler {
                                 Errors.TOPIC_AUTHORIZATION_FAILED, null)).toList()));
             }
         }
-        CompletableFuture<ShareGroupOffsets.Result> result = wanted.isEmpty() && !refused.isEmpty()
-                ? CompletableFuture.completedFuture(new ShareGroupOffsets.Result(Errors.NONE, null, List.of()))
-                : offsets.alter(data.groupId(), wanted);
-        return result.thenApply(r -> {
+        return offsets.alter(data.groupId(), wanted).thenApply(r -> {
             AlterShareGroupOffsetsResponseData response = new AlterShareGroupOffsetsResponseData()
                     .setErrorCode(r.error().code()).setErrorMessage(r.error() == Errors.NONE ? null
                             : r.errorMessage() != null ? r.errorMessage() : r.error().message());
@@ -205,10 +199,7 @@ final class ShareGroupOffsetsHandler implements ApiHandler {
                         null, List.of()));
             }
         }
-        CompletableFuture<ShareGroupOffsets.Result> result = wanted.isEmpty() && !refused.isEmpty()
-                ? CompletableFuture.completedFuture(new ShareGroupOffsets.Result(Errors.NONE, null, List.of()))
-                : offsets.delete(data.groupId(), wanted);
-        return result.thenApply(r -> {
+        return offsets.delete(data.groupId(), wanted).thenApply(r -> {
             DeleteShareGroupOffsetsResponseData response = new DeleteShareGroupOffsetsResponseData()
                     .setErrorCode(r.error().code()).setErrorMessage(r.error() == Errors.NONE ? null
                             : r.errorMessage() != null ? r.errorMessage() : r.error().message());
