@@ -143,8 +143,8 @@ class GroupCoordinatorConfiguration {
 
     /**
      * Share groups (KIP-932), over the same groups, with their settings from {@link ShareGroupConfigs};
-     * the share coordinator's {@link ShareStatePersister}, which initializes newly assigned share
-     * partitions' state, is looked up at each use.
+     * the share coordinator's {@link ShareStatePersister}, which initializes the state of newly
+     * subscribed share partitions (only then are they assigned), is looked up at each use.
      */
     @Bean
     ShareGroupCoordinator shareGroupCoordinator(GroupCoordinator groupCoordinator, MetadataCache metadataCache,

@@ -25,9 +25,9 @@ import dev.runnel.common.time.Scheduler;
  * member takes its part of it at its next heartbeat, its epoch the target's: share partitions are
  * not owned, so there is no revocation (several members may fetch from one partition). A member
  * not heard from for the group's session timeout ({@code share.session.timeout.ms}, by default
- * {@code group.share.session.timeout.ms}, from {@link ShareGroupConfigs}) is removed. The state
- * of a partition the group is assigned for the first time is initialized through the share
- * coordinator ({@link ShareStateInitializer}).
+ * {@code group.share.session.timeout.ms}, from {@link ShareGroupConfigs}) is removed. A partition
+ * is assigned only once its share-partition state is initialized through the share coordinator
+ * ({@link ShareStateInitializer}), as in Kafka.
  *
  * <p>A group id is a share group or another type, never both: a share heartbeat to a classic or
  * consumer group is GROUP_ID_NOT_FOUND, a consumer heartbeat to a share group too, and a JoinGroup
@@ -50,8 +50,8 @@ public final class ShareGroupCoordinator {
 
     /**
      * @param configs      each group's settings (session timeout, heartbeat interval)
-     * @param persister    the share coordinator, which initializes newly assigned share partitions'
-     *                     state; looked up at each use (none yet: they stay initializing)
+     * @param persister    the share coordinator, which initializes the state of newly subscribed share
+     *                     partitions; looked up at each use (none yet: they stay initializing, unassigned)
      * @param maxGroupSize {@code group.share.max.size}
      */
     public ShareGroupCoordinator(GroupCoordinator classic, Clock clock, Scheduler scheduler, TopicsView topics,

@@ -18,10 +18,10 @@ import dev.runnel.broker.share.ShareGroupConfigs;
  * and the answer ({@link CoordinatorResult}). A join, a changed subscription, a leave or a change
  * of the subscribed topics' metadata bumps the group epoch; a group epoch past the target's makes
  * {@link SimpleAssignor} compute the next target; and the member takes its part of the target at
- * once, at the target's epoch (share members own nothing, so nothing is revoked first). Partitions
- * that enter the target for the first time join the group's state partitions (Kafka's
- * ShareGroupStatePartitionMetadata) as initializing, which DescribeShareGroupOffsets and the
- * deletions read. Used
+ * once, at the target's epoch (share members own nothing, so nothing is revoked first). Subscribed
+ * partitions the group has no share-partition state for join the group's state partitions (Kafka's
+ * ShareGroupStatePartitionMetadata) as initializing; only initialized ones are assigned, as in
+ * Kafka ({@link ShareStateInitializer} bumps the group epoch once it has initialized some). Used
  * by {@link ShareGroupCoordinator} on the group's queue, on the state the previous operation's
  * replayed records left.
  */
@@ -167,29 +167,35 @@ final class ShareHeartbeats {
             return sg.assignmentEpoch();
         }
         Map<String, Set<UUID>> byId = new TreeMap<>();
-        Map<UUID, Integer> counts = new HashMap<>();
+        Map<UUID, List<Integer>> assignable = new HashMap<>();
+        Map<UUID, GroupRecord.ShareTopicPartitions> initialized = new HashMap<>();
+        sg.statePartitions().initialized().forEach(t -> initialized.put(t.topicId(), t));
+        PartitionSet.Builder subscribedPartitions = new PartitionSet.Builder();
         view.forEach((memberId, m) -> {
             Set<UUID> ids = new TreeSet<>();
             for (String name : m.subscribedTopicNames()) {
                 topics.byName(name).ifPresent(t -> {
                     ids.add(t.id());
-                    counts.put(t.id(), t.partitions());
+                    GroupRecord.ShareTopicPartitions ready = initialized.get(t.id());
+                    assignable.put(t.id(), ready == null ? List.of()
+                            : ready.partitions().stream().filter(p -> p < t.partitions()).sorted().toList());
+                    for (int p = 0; p < t.partitions(); p++) {
+                        subscribedPartitions.add(t.id(), p);
+                    }
                 });
             }
             byId.put(memberId, ids);
         });
-        Map<String, PartitionSet> next = SimpleAssignor.assign(byId, counts);
-        PartitionSet.Builder all = new PartitionSet.Builder();
+        Map<String, PartitionSet> next = SimpleAssignor.assign(byId, assignable);
         for (String memberId : view.keySet()) {
             PartitionSet assigned = next.getOrDefault(memberId, PartitionSet.EMPTY);
             if (!assigned.equals(targets.get(memberId))) {
                 records.add(new GroupRecord.ShareTargetMember(g.groupId, memberId, assigned));
             }
             targets.put(memberId, assigned);
-            all.addAll(assigned);
         }
         records.add(new GroupRecord.ShareTargetMetadata(g.groupId, groupEpoch));
-        GroupRecord.StoredShareStatePartitions state = withPartitions(sg, all.build());
+        GroupRecord.StoredShareStatePartitions state = withPartitions(sg, subscribedPartitions.build());
         if (state != null) {
             records.add(new GroupRecord.ShareStatePartitions(g.groupId, state));
         }
@@ -197,18 +203,18 @@ final class ShareHeartbeats {
     }
 
     /**
-     * The group's state partitions with the partitions of {@code assigned} it has no state for yet
-     * added as initializing ({@link ShareStateInitializer} initializes them once written), or null
-     * if none is new.
+     * The group's state partitions with the partitions of {@code subscribed} it has no state for
+     * yet added as initializing ({@link ShareStateInitializer} initializes them once written), or
+     * null if none is new.
      */
-    private GroupRecord.StoredShareStatePartitions withPartitions(ShareGroup sg, PartitionSet assigned) {
+    private GroupRecord.StoredShareStatePartitions withPartitions(ShareGroup sg, PartitionSet subscribed) {
         Map<UUID, GroupRecord.ShareTopicPartitions> known = sg.initialized();
         boolean added = false;
         Map<UUID, GroupRecord.ShareTopicPartitions> initializing = new TreeMap<>();
         sg.statePartitions().initializing().forEach(t -> initializing.put(t.topicId(), t));
-        for (UUID topic : assigned.topics()) {
+        for (UUID topic : subscribed.topics()) {
             GroupRecord.ShareTopicPartitions had = known.get(topic);
-            TreeSet<Integer> partitions = new TreeSet<>(assigned.partitions(topic));
+            TreeSet<Integer> partitions = new TreeSet<>(subscribed.partitions(topic));
             if (had != null) {
                 partitions.removeAll(had.partitions());
             }
@@ -229,7 +235,7 @@ final class ShareHeartbeats {
         }
         GroupRecord.StoredShareStatePartitions old = sg.statePartitions();
         return new GroupRecord.StoredShareStatePartitions(List.copyOf(initializing.values()), old.initialized(),
-                old.deleting().stream().filter(t -> !assigned.topics().contains(t.topicId())).toList());
+                old.deleting().stream().filter(t -> !subscribed.topics().contains(t.topicId())).toList());
     }
 
     private static CoordinatorResult<ShareHeartbeatResult> unknownMember(ClassicGroup g, ShareHeartbeat r) {

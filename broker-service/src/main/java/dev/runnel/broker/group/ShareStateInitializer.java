@@ -17,13 +17,15 @@ import org.slf4j.LoggerFactory;
 import dev.runnel.broker.share.ShareStatePersister;
 
 /**
- * Initializes the share-partition state of the partitions a share group has just been assigned
- * (Kafka's InitializeShareGroupState from the group coordinator). A heartbeat that assigns a
- * partition for the first time writes it into the group's state partitions as initializing; this
- * then asks the share coordinator to initialize it at state epoch 0 with no start offset (the
- * share-partition leader resolves {@code share.auto.offset.reset}), unless it has state already
- * (an initialization whose record was lost with a coordinator move), and writes it as initialized.
- * A failed initialization leaves the partition initializing, to be retried after the group's next
+ * Initializes the share-partition state of the partitions a share group has just subscribed to
+ * (Kafka's InitializeShareGroupState from the group coordinator). A heartbeat that subscribes the
+ * group to a partition it has no state for writes it into the group's state partitions as
+ * initializing; this then asks the share coordinator to initialize it at state epoch 0 (start
+ * offset -1 for a topic new to the group: the share-partition leader resolves
+ * {@code share.auto.offset.reset}; 0 for a new partition of a topic it reads already), unless it
+ * has state already (an initialization whose record was lost with a coordinator move), and writes
+ * it as initialized with a new group epoch: only then is it assigned to members. A failed
+ * initialization leaves the partition initializing, to be retried after the group's next
  * heartbeat, or when a coordinator loads the group.
  *
  * <p>Runs on the group's queue; one initialization of a group at a time.
@@ -51,13 +53,18 @@ final class ShareStateInitializer {
         }
         sg.initializationInFlight = true;
         List<GroupRecord.ShareTopicPartitions> pending = sg.statePartitions().initializing();
+        Set<UUID> known = new TreeSet<>();
+        sg.statePartitions().initialized().forEach(t -> known.add(t.topicId()));
         List<CompletableFuture<Map.Entry<UUID, Integer>>> each = new ArrayList<>();
         for (GroupRecord.ShareTopicPartitions topic : pending) {
+            // A new partition of a topic the group reads already starts at 0, so nothing produced to it
+            // before it was assigned is skipped; a new topic's where share.auto.offset.reset says.
+            long startOffset = known.contains(topic.topicId()) ? 0 : -1;
             for (int p : topic.partitions()) {
                 ShareStatePersister.Key key = ShareGroupOffsets.key(g.groupId, topic.topicId(), p);
                 each.add(state.readSummary(key)
                         .thenCompose(summary -> summary.isPresent() ? CompletableFuture.<Void>completedFuture(null)
-                                : state.initialize(key, 0, -1))
+                                : state.initialize(key, 0, startOffset))
                         .handle((v, e) -> {
                             if (e != null) {
                                 log.info("Cannot initialize the state of share partition {}: {}", key, e.getMessage());
@@ -109,8 +116,11 @@ final class ShareStateInitializer {
         if (!moved) {
             return new CoordinatorResult<>(List.of(), Errors.NONE);
         }
+        // The partitions are assignable now: a new group epoch makes the next heartbeat compute a target with them.
+        ShareGroup sg = g.share();
         return new CoordinatorResult<>(List.of(new GroupRecord.ShareStatePartitions(g.groupId,
                 new GroupRecord.StoredShareStatePartitions(initializing, List.copyOf(initialized.values()),
-                        before.deleting()))), Errors.NONE);
+                        before.deleting())), new GroupRecord.ShareGroupMetadata(g.groupId,
+                new GroupRecord.StoredShareGroup(sg.groupEpoch() + 1, sg.metadataHash()))), Errors.NONE);
     }
 }

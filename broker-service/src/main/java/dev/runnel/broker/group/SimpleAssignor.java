@@ -9,12 +9,13 @@ import java.util.TreeMap;
 import java.util.UUID;
 
 /**
- * The share groups' assignor (Kafka's {@code simple}): every partition of a subscribed topic goes
- * to at least one of the members subscribed to it. With at least as many partitions as members,
- * each partition goes to one member, dealt round-robin over the members in id order; with more
- * members than partitions, each member gets one partition, so a partition is shared by several
- * members (records of a share partition are handed out to whoever fetches them). Not sticky: a
- * share member gives nothing up before another gets it, so a move costs nothing but the fetch
+ * The share groups' assignor (Kafka's {@code simple}): every assignable partition of a subscribed
+ * topic goes to at least one of the members subscribed to it. With at least as many partitions as
+ * members, each partition goes to one member, dealt round-robin over the members in id order;
+ * with more members than partitions, each member gets one partition, so a partition is shared by
+ * several members (records of a share partition are handed out to whoever fetches them). A
+ * partition is assignable once its share-partition state is initialized, as in Kafka. Not sticky:
+ * a share member gives nothing up before another gets it, so a move costs nothing but the fetch
  * sessions.
  */
 final class SimpleAssignor {
@@ -25,28 +26,28 @@ final class SimpleAssignor {
     }
 
     /**
-     * @param subscriptions   each member's subscribed topics (existing ones) by id
-     * @param partitionCounts each subscribed topic's number of partitions
-     * @return every member's target, empty for a member subscribed to nothing that exists
+     * @param subscriptions each member's subscribed topics (existing ones) by id
+     * @param assignable    each subscribed topic's assignable partitions, ascending
+     * @return every member's target, empty for a member with nothing assignable
      */
-    static Map<String, PartitionSet> assign(Map<String, Set<UUID>> subscriptions, Map<UUID, Integer> partitionCounts) {
+    static Map<String, PartitionSet> assign(Map<String, Set<UUID>> subscriptions, Map<UUID, List<Integer>> assignable) {
         SortedMap<UUID, List<String>> membersByTopic = new TreeMap<>();
         new TreeMap<>(subscriptions).forEach((member, topics) -> topics.forEach(topic ->
                 membersByTopic.computeIfAbsent(topic, t -> new ArrayList<>()).add(member)));
         Map<String, PartitionSet.Builder> builders = new TreeMap<>();
         subscriptions.keySet().forEach(m -> builders.put(m, new PartitionSet.Builder()));
         membersByTopic.forEach((topic, members) -> {
-            int partitions = partitionCounts.getOrDefault(topic, 0);
-            if (partitions <= 0) {
+            List<Integer> partitions = assignable.getOrDefault(topic, List.of());
+            if (partitions.isEmpty()) {
                 return;
             }
-            if (members.size() <= partitions) {
-                for (int p = 0; p < partitions; p++) {
-                    builders.get(members.get(p % members.size())).add(topic, p);
+            if (members.size() <= partitions.size()) {
+                for (int i = 0; i < partitions.size(); i++) {
+                    builders.get(members.get(i % members.size())).add(topic, partitions.get(i));
                 }
             } else {
                 for (int i = 0; i < members.size(); i++) {
-                    builders.get(members.get(i)).add(topic, i % partitions);
+                    builders.get(members.get(i)).add(topic, partitions.get(i % partitions.size()));
                 }
             }
         });

@@ -30,7 +30,7 @@
  *    UniformAssignor, RangeAssignor  the server-side assignors (PartitionAssignor)
  *  ShareGroupCoordinator ShareGroupHeartbeat, ShareGroupDescribe entry; sessions
  *    ShareHeartbeats     a share heartbeat's records and answer: members, group epoch, target (SimpleAssignor)
- *    ShareStateInitializer  newly assigned share partitions' state initialized through the ShareStatePersister
+ *    ShareStateInitializer  newly subscribed share partitions' state initialized through the ShareStatePersister
  *  ShareGroupOffsets     Describe/Alter/DeleteShareGroupOffsets; a share group's state deleted with it
  *  GroupWrites           one write at a time for a consumer or share group's operations
  *  GroupOffsets          OffsetCommit, OffsetFetch (RequireStable), OffsetDelete, offset expiry
@@ -73,20 +73,21 @@
  * leaves it alone). Members choose their ids and heartbeat with their epoch (0 joins, and joins
  * again; -1 leaves), subscribed to topic names. A change of members, subscriptions or subscribed
  * topics' metadata bumps the group epoch; {@code SimpleAssignor} then gives every subscribed
- * partition to at least one member (round-robin; with more members than partitions, each member
- * one partition, so partitions are shared), and a member takes its target at its next heartbeat,
- * at once, its epoch the target's: share partitions are not owned, so nothing is revoked first.
+ * partition whose share-partition state is initialized to at least one member (round-robin; with
+ * more members than partitions, each member one partition, so partitions are shared), and a member
+ * takes its target at its next heartbeat, at once, its epoch the target's: share partitions are not
+ * owned, so nothing is revoked first.
  * Sessions ({@code share.session.timeout.ms} per group from {@code ShareGroupConfigs}, by default
- * {@code group.share.session.timeout.ms}) remove silent members. The partitions a group has been
- * assigned are its state partitions (Kafka's ShareGroupStatePartitionMetadata): initializing until
- * the share coordinator has initialized their state, then initialized; DescribeShareGroupOffsets
+ * {@code group.share.session.timeout.ms}) remove silent members. The partitions a group has
+ * subscribed to are its state partitions (Kafka's ShareGroupStatePartitionMetadata): initializing
+ * until the share coordinator has initialized their state ({@code ShareStateInitializer}, which
+ * then bumps the group epoch so they are assigned), then initialized; DescribeShareGroupOffsets
  * without topics reads these, AlterShareGroupOffsets (empty group only) initializes a partition at
  * the next state epoch and adds it, DeleteShareGroupOffsets (empty group only) and DeleteGroups
  * delete the state and the record. Its records are Kafka 4.x's (ShareGroupMetadata,
  * ShareGroupMemberMetadata, ShareGroupTargetAssignmentMetadata/Member,
  * ShareGroupCurrentMemberAssignment, ShareGroupStatePartitionMetadata), decided and replayed like
- * every other record. Not served: rack-aware or sticky share assignment, withholding a partition
- * from the assignment until its state is initialized, the deleting-topics half of
+ * every other record. Not served: rack-aware or sticky share assignment, the deleting-topics half of
  * ShareGroupStatePartitionMetadata (deletions call the persister first and then drop the topic),
  * the lag of partitions this broker does not lead (-1), creating a share group by
  * AlterShareGroupOffsets, and {@code group.share.max.size} per group.

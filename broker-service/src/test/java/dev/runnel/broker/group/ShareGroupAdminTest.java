@@ -127,7 +127,7 @@ class ShareGroupAdminTest {
         GroupAdmin.Description d = admin.describe(GROUP).join();
         assertThat(d.isShareGroup()).isTrue();
         assertThat(d.stateName()).isEqualTo("Empty");
-        assertThat(d.generationId()).isEqualTo(2);
+        assertThat(d.generationId()).as("joined, state initialized, left").isEqualTo(3);
     }
 
     // ---------------------------------------------------------------- DeleteGroups

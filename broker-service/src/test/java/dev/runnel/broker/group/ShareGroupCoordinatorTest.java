@@ -130,33 +130,38 @@ class ShareGroupCoordinatorTest {
     // ---------------------------------------------------------------- joins, the assignor, leaves
 
     @Test
-    void aMemberJoinsWithItsOwnIdAndGetsEveryPartitionAtTheGroupsEpoch() {
+    void aMemberJoinsWithItsOwnIdAndGetsThePartitionsOnceTheirStateIsInitialized() {
         ShareHeartbeatResult a = joins("a", "orders");
 
         assertThat(a.error()).isEqualTo(Errors.NONE);
         assertThat(a.memberId()).isEqualTo("a");
         assertThat(a.memberEpoch()).isEqualTo(1);
         assertThat(a.heartbeatIntervalMs()).isEqualTo(5_000);
-        assertThat(a.assignment()).isEqualTo(allOf(ORDERS, 12));
-        assertThat(group().groupEpoch()).isEqualTo(1);
+        assertThat(a.assignment()).as("nothing is assignable before the share coordinator has its state").isEqualTo(PartitionSet.EMPTY);
+        assertThat(group().groupEpoch()).as("bumped once the state is initialized").isEqualTo(2);
         assertThat(group().assignmentEpoch()).isEqualTo(1);
         assertThat(group().stateName()).isEqualTo("Stable");
 
-        ShareHeartbeatResult again = beat("a", 1);
-        assertThat(again.memberEpoch()).isEqualTo(1);
+        a = beat("a", 1);
+        assertThat(a.memberEpoch()).isEqualTo(2);
+        assertThat(a.assignment()).isEqualTo(allOf(ORDERS, 12));
+        ShareHeartbeatResult again = beat("a", 2);
+        assertThat(again.memberEpoch()).isEqualTo(2);
         assertThat(again.assignment()).as("unchanged, so not told again").isNull();
     }
 
     @Test
     void membersSplitThePartitionsAndAMemberTakesItsNewPartOnItsNextHeartbeatWithNothingRevokedFirst() {
         joins("a", "orders");
+        beat("a", 1);
         ShareHeartbeatResult b = joins("b", "orders");
-        assertThat(b.memberEpoch()).isEqualTo(2);
-        ShareHeartbeatResult a = beat("a", 1);
-        assertThat(a.memberEpoch()).as("straight to the group's epoch").isEqualTo(2);
+        assertThat(b.memberEpoch()).isEqualTo(3);
+        assertThat(b.assignment().size()).as("orders is initialized: at once").isEqualTo(6);
+        ShareHeartbeatResult a = beat("a", 2);
+        assertThat(a.memberEpoch()).as("straight to the group's epoch").isEqualTo(3);
         ShareHeartbeatResult c = joins("c", "orders");
-        a = beat("a", 2);
-        b = beat("b", 2);
+        a = beat("a", 3);
+        b = beat("b", 3);
 
         List<PartitionSet> parts = List.of(a.assignment(), b.assignment(), c.assignment());
         PartitionSet union = PartitionSet.EMPTY;
@@ -166,14 +171,15 @@ class ShareGroupCoordinatorTest {
             union = union.union(p);
         }
         assertThat(union).isEqualTo(allOf(ORDERS, 12));
-        assertThat(List.of(a.memberEpoch(), b.memberEpoch(), c.memberEpoch())).containsOnly(3);
+        assertThat(List.of(a.memberEpoch(), b.memberEpoch(), c.memberEpoch())).containsOnly(4);
     }
 
     @Test
     void withMoreMembersThanPartitionsEveryMemberGetsOneAndEveryPartitionIsShared() {
         List<String> members = List.of("a", "b", "c", "d", "e");
         members.forEach(m -> joins(m, "payments"));
-        members.forEach(m -> assertThat(beat(m, group().member(m).memberEpoch()).memberEpoch()).isEqualTo(5));
+        members.forEach(m -> assertThat(beat(m, group().member(m).memberEpoch()).memberEpoch())
+                .isEqualTo(group().groupEpoch()));
 
         Map<Integer, List<String>> holders = new HashMap<>();
         for (String m : members) {
@@ -187,28 +193,30 @@ class ShareGroupCoordinatorTest {
 
     @Test
     void membersOfDifferentSubscriptionsGetOnlyTheirTopics() {
-        ShareHeartbeatResult a = joins("a", "orders");
+        joins("a", "orders");
         ShareHeartbeatResult b = joins("b", "payments");
-        a = beat("a", a.memberEpoch());
+        ShareHeartbeatResult a = beat("a", 1);
+        b = beat("b", b.memberEpoch());
 
-        assertThat(a.assignment()).as("a is unchanged: still all of orders").isNull();
-        assertThat(group().member("a").assignment.assigned()).isEqualTo(allOf(ORDERS, 12));
+        assertThat(a.assignment()).isEqualTo(allOf(ORDERS, 12));
         assertThat(b.assignment()).isEqualTo(allOf(PAYMENTS, 2));
+        assertThat(a.memberEpoch()).isEqualTo(b.memberEpoch());
     }
 
     @Test
     void aLeavingMemberIsGoneAndTheOthersTakeItsPartitions() {
         joins("a", "orders");
+        beat("a", 1);
         joins("b", "orders");
-        assertThat(beat("a", 1).assignment().size()).isEqualTo(6);
+        assertThat(beat("a", 2).assignment().size()).isEqualTo(6);
         ShareHeartbeatResult left = beat("b", ShareHeartbeat.LEAVE);
 
         assertThat(left.error()).isEqualTo(Errors.NONE);
         assertThat(left.memberEpoch()).isEqualTo(-1);
         assertThat(group().members()).extracting(m -> m.memberId).containsExactly("a");
-        assertThat(group().groupEpoch()).isEqualTo(3);
-        ShareHeartbeatResult a = beat("a", 2);
-        assertThat(a.memberEpoch()).isEqualTo(3);
+        assertThat(group().groupEpoch()).isEqualTo(4);
+        ShareHeartbeatResult a = beat("a", 3);
+        assertThat(a.memberEpoch()).isEqualTo(4);
         assertThat(a.assignment()).isEqualTo(allOf(ORDERS, 12));
 
         assertThat(beat("a", ShareHeartbeat.LEAVE).error()).isEqualTo(Errors.NONE);
@@ -217,18 +225,25 @@ class ShareGroupCoordinatorTest {
     }
 
     @Test
-    void aChangedSubscriptionOrNewPartitionsBumpTheEpoch() {
+    void aChangedSubscriptionOrNewPartitionsBumpTheEpochAndANewPartitionOfAKnownTopicStartsAtZero() {
         joins("a", "orders");
-        ShareHeartbeatResult a = coordinator.heartbeat(new ShareHeartbeat(GROUP, "a", 1, null,
+        beat("a", 1);
+        ShareHeartbeatResult a = coordinator.heartbeat(new ShareHeartbeat(GROUP, "a", 2, null,
                 List.of("orders", "payments"), "client-a", "/10.0.0.1")).join();
-        assertThat(a.memberEpoch()).isEqualTo(2);
+        assertThat(a.memberEpoch()).isEqualTo(3);
+        assertThat(a.assignment()).as("payments is being initialized").isNull();
+        a = beat("a", 3);
+        assertThat(a.memberEpoch()).isEqualTo(4);
         assertThat(a.assignment()).isEqualTo(allOf(ORDERS, 12).union(allOf(PAYMENTS, 2)));
 
+        persister.calls.clear();
         topics.put("payments", new TopicsView.Topic(PAYMENTS, "payments", 3));
-        a = beat("a", 2);
-        assertThat(a.memberEpoch()).isEqualTo(3);
+        assertThat(beat("a", 4).memberEpoch()).isEqualTo(5);
+        assertThat(persister.calls()).contains("initialize " + ShareGroupOffsets.key(GROUP, PAYMENTS, 2) + " 0 0");
+        a = beat("a", 5);
+        assertThat(a.memberEpoch()).isEqualTo(6);
         assertThat(a.assignment()).isEqualTo(allOf(ORDERS, 12).union(allOf(PAYMENTS, 3)));
-        assertThat(beat("a", 3).memberEpoch()).as("nothing changed").isEqualTo(3);
+        assertThat(beat("a", 6).memberEpoch()).as("nothing changed").isEqualTo(6);
     }
 
     @Test
@@ -310,10 +325,10 @@ class ShareGroupCoordinatorTest {
         joins("b", "orders");
         assertThat(beat("a", 5).error()).isEqualTo(Errors.FENCED_MEMBER_EPOCH);
         ShareHeartbeatResult a = beat("a", 1);
-        assertThat(a.memberEpoch()).isEqualTo(2);
+        assertThat(a.memberEpoch()).isEqualTo(3);
         assertThat(beat("a", 1).error()).as("its previous epoch: the answer may have been lost").isEqualTo(Errors.NONE);
         joins("c", "orders");
-        beat("a", 2);
+        beat("a", 3);
         assertThat(beat("a", 1).error()).as("two epochs back").isEqualTo(Errors.FENCED_MEMBER_EPOCH);
         assertThat(beat("z", 1).error()).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
     }
@@ -321,9 +336,10 @@ class ShareGroupCoordinatorTest {
     @Test
     void aMemberJoiningAgainWithItsIdGetsItsWholeAssignment() {
         joins("a", "orders");
+        beat("a", 1);
         ShareHeartbeatResult again = joins("a", "orders");
         assertThat(again.error()).isEqualTo(Errors.NONE);
-        assertThat(again.memberEpoch()).isEqualTo(1);
+        assertThat(again.memberEpoch()).isEqualTo(2);
         assertThat(again.assignment()).isEqualTo(allOf(ORDERS, 12));
     }
 
@@ -453,14 +469,14 @@ class ShareGroupCoordinatorTest {
         });
         assertThat(after.members()).hasSize(3);
 
-        ShareHeartbeatResult b = beat("b", 2);
+        ShareHeartbeatResult b = beat("b", 3);
         assertThat(b.error()).isEqualTo(Errors.NONE);
-        assertThat(b.memberEpoch()).isEqualTo(3);
+        assertThat(b.memberEpoch()).isEqualTo(4);
         scheduler.advance(Duration.ofSeconds(46));
         assertThat(group().members()).as("sessions start afresh on the new coordinator, and end").isEmpty();
         failover();
         assertThat(group().members()).isEmpty();
-        assertThat(group().groupEpoch()).isEqualTo(6);
+        assertThat(group().groupEpoch()).isEqualTo(7);
     }
 
     // ---------------------------------------------------------------- describe
@@ -469,19 +485,20 @@ class ShareGroupCoordinatorTest {
     void describeShowsTheGroupAndItsMembers() {
         coordinator.heartbeat(new ShareHeartbeat(GROUP, "a", 0, "rack-1", List.of("payments"), "client-a", "/10.0.0.1"))
                 .join();
+        beat("a", 1);
         ShareGroupCoordinator.Description d = coordinator.describe(GROUP).join();
 
         assertThat(d.error()).isEqualTo(Errors.NONE);
         assertThat(d.state()).isEqualTo("Stable");
-        assertThat(d.groupEpoch()).isEqualTo(1);
-        assertThat(d.assignmentEpoch()).isEqualTo(1);
+        assertThat(d.groupEpoch()).isEqualTo(2);
+        assertThat(d.assignmentEpoch()).isEqualTo(2);
         assertThat(d.assignorName()).isEqualTo("simple");
         assertThat(d.members()).singleElement().satisfies(m -> {
             assertThat(m.memberId()).isEqualTo("a");
             assertThat(m.rackId()).isEqualTo("rack-1");
             assertThat(m.clientId()).isEqualTo("client-a");
             assertThat(m.clientHost()).isEqualTo("/10.0.0.1");
-            assertThat(m.memberEpoch()).isEqualTo(1);
+            assertThat(m.memberEpoch()).isEqualTo(2);
             assertThat(m.subscribedTopicNames()).containsExactly("payments");
             assertThat(m.assignment()).isEqualTo(allOf(PAYMENTS, 2));
         });

@@ -139,25 +139,30 @@ class ShareGroupProtocolTest {
         assertThat(joined.memberId()).isEqualTo("m1");
         assertThat(joined.memberEpoch()).isEqualTo(1);
         assertThat(joined.heartbeatIntervalMs()).isEqualTo(5_000);
-        assertThat(joined.assignment().topicPartitions()).singleElement().satisfies(tp -> {
+        assertThat(joined.assignment().topicPartitions()).as("assigned once its state is initialized").isEmpty();
+        assertThat(broker.shareState.states).containsKey(payments("sg"));
+        ShareGroupHeartbeatResponseData assigned = heartbeat(admin, new ShareGroupHeartbeatRequestData()
+                .setGroupId("sg").setMemberId("m1").setMemberEpoch(1));
+        assertThat(assigned.memberEpoch()).isEqualTo(2);
+        assertThat(assigned.assignment().topicPartitions()).singleElement().satisfies(tp -> {
             assertThat(tp.topicId()).isEqualTo(PAYMENTS);
             assertThat(tp.partitions()).containsExactly(0);
         });
         ShareGroupHeartbeatResponseData steady = heartbeat(admin, new ShareGroupHeartbeatRequestData()
-                .setGroupId("sg").setMemberId("m1").setMemberEpoch(1));
+                .setGroupId("sg").setMemberId("m1").setMemberEpoch(2));
         assertThat(steady.assignment()).as("nothing new to tell").isNull();
 
         ShareGroupDescribeResponseData described = describe(admin, "sg", "nobody");
         ShareGroupDescribeResponseData.DescribedGroup g = described.groups().get(0);
         assertThat(Errors.forCode(g.errorCode())).isEqualTo(Errors.NONE);
         assertThat(g.groupState()).isEqualTo("Stable");
-        assertThat(g.groupEpoch()).isEqualTo(1);
-        assertThat(g.assignmentEpoch()).isEqualTo(1);
+        assertThat(g.groupEpoch()).isEqualTo(2);
+        assertThat(g.assignmentEpoch()).isEqualTo(2);
         assertThat(g.assignorName()).isEqualTo("simple");
         assertThat(g.authorizedOperations()).isNotEqualTo(Integer.MIN_VALUE);
         ShareGroupDescribeResponseData.Member m = g.members().get(0);
         assertThat(m.memberId()).isEqualTo("m1");
-        assertThat(m.memberEpoch()).isEqualTo(1);
+        assertThat(m.memberEpoch()).isEqualTo(2);
         assertThat(m.clientId()).isEqualTo("authorization-test");
         assertThat(m.subscribedTopicNames()).containsExactly("payments");
         assertThat(m.assignment().topicPartitions().get(0).topicName()).isEqualTo("payments");
