@@ -8,6 +8,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import dev.runnel.broker.config.BrokerProperties;
 import dev.runnel.broker.config.GroupConfigDefinitions;
 import dev.runnel.broker.config.ShareGroupConfigs;
 import dev.runnel.broker.zookeeper.GroupConfigStore;
@@ -26,9 +27,27 @@ class GroupConfigsConfiguration {
     /** How long an alteration through this broker waits to show in its own copy. */
     private static final Duration VISIBILITY_WAIT = Duration.ofSeconds(10);
 
+    /** The group configs, with the broker's {@code group.share.*} defaults and bounds (checked here, at start). */
     @Bean
-    GroupConfigDefinitions groupConfigDefinitions() {
-        return new GroupConfigDefinitions(GroupConfigDefinitions.ShareDefaults.kafka());
+    GroupConfigDefinitions groupConfigDefinitions(BrokerProperties properties) {
+        BrokerProperties.Group.Share share = properties.getGroup().getShare();
+        return new GroupConfigDefinitions(new GroupConfigDefinitions.ShareDefaults(
+                millis(share.getSessionTimeout()), new GroupConfigDefinitions.Bounds(millis(share.getMinSessionTimeout()),
+                        millis(share.getMaxSessionTimeout()), "group.share.min.session.timeout.ms",
+                        "group.share.max.session.timeout.ms"),
+                millis(share.getHeartbeatInterval()), new GroupConfigDefinitions.Bounds(
+                        millis(share.getMinHeartbeatInterval()), millis(share.getMaxHeartbeatInterval()),
+                        "group.share.min.heartbeat.interval.ms", "group.share.max.heartbeat.interval.ms"),
+                millis(share.getRecordLockDuration()), new GroupConfigDefinitions.Bounds(
+                        millis(share.getMinRecordLockDuration()), millis(share.getMaxRecordLockDuration()),
+                        "group.share.min.record.lock.duration.ms", "group.share.max.record.lock.duration.ms"),
+                share.getDeliveryCountLimit(), new GroupConfigDefinitions.Bounds(share.getMinDeliveryCountLimit(),
+                        share.getMaxDeliveryCountLimit(), "group.share.min.delivery.count.limit",
+                        "group.share.max.delivery.count.limit")));
+    }
+
+    private static int millis(Duration duration) {
+        return (int) Math.min(Integer.MAX_VALUE, duration.toMillis());
     }
 
     @Bean(destroyMethod = "close")

@@ -25,8 +25,8 @@ import dev.runnel.broker.kafka.ConsumerSubscriptions;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.replication.Partition;
 import dev.runnel.broker.replication.ReplicaManager;
-import dev.runnel.broker.share.ShareGroupConfigs;
-import dev.runnel.broker.share.ShareStatePersister;
+import dev.runnel.broker.config.ShareGroupConfigs;
+import dev.runnel.broker.sharestate.ShareStatePersister;
 import dev.runnel.cluster.InternalTopics;
 import dev.runnel.cluster.TopicInfo;
 import dev.runnel.common.TopicPartition;
@@ -126,19 +126,6 @@ class GroupCoordinatorConfiguration {
         scheduler.schedulePeriodically("offsets-expiry", offsets::expireOffsets, settings.retentionCheckInterval(),
                 settings.retentionCheckInterval());
         return offsets;
-    }
-
-    /**
-     * Share groups' settings: the broker's {@code group.share.*} defaults ({@code share.auto.offset.reset}
-     * latest, read_uncommitted), the same for every group.
-     */
-    @Bean
-    ShareGroupConfigs shareGroupConfigs(BrokerProperties properties) {
-        BrokerProperties.Group.Share share = properties.getGroup().getShare();
-        ShareGroupConfigs.Settings defaults = new ShareGroupConfigs.Settings(ShareGroupConfigs.AutoOffsetReset.LATEST,
-                share.getRecordLockDuration(), share.getDeliveryCountLimit(), false, share.getSessionTimeout(),
-                share.getHeartbeatInterval());
-        return groupId -> defaults;
     }
 
     /**

@@ -76,7 +76,7 @@ class BrokerLayersTest {
             .layer("sharestate")
             .layer("kafka", "storage", "security", "sharestate")
             .layer("replication", "kafka", "metadata", "purgatory", "security", "storage")
-            .layer("group")
+            .layer("group", "config", "sharestate")
             .layer("transaction")
             .layer("share", "config", "replication", "sharestate", "storage")
             .layer("cluster", "config", "metadata", "replication")
@@ -128,9 +128,12 @@ class BrokerLayersTest {
                 || file.startsWith(SHARE_STATE) || file.getParent().equals(APPLICATION);
     }
 
-    /** The share contract and the share coordinator name a share partition's topic by Kafka's {@code Uuid}. */
+    /**
+     * Share partitions, the share coordinator and the group coordinator's share groups name a share
+     * partition's topic by Kafka's {@code Uuid}, as {@code ShareStatePersister.Key} does.
+     */
     private static boolean namesTopicsById(Path file) {
-        return file.startsWith(SHARE) || file.startsWith(SHARE_STATE);
+        return file.startsWith(SHARE) || file.startsWith(SHARE_STATE) || file.startsWith(GROUP);
     }
 
     private static List<String> kafkaNames(Path file) {

@@ -20,11 +20,11 @@ import org.apache.kafka.common.requests.FindCoordinatorResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import dev.runnel.broker.share.ShareStatePersister;
-import dev.runnel.broker.share.ShareStatePersister.Key;
-import dev.runnel.broker.share.ShareStatePersister.ShareState;
-import dev.runnel.broker.share.ShareStatePersister.ShareStateException;
-import dev.runnel.broker.share.ShareStatePersister.StateBatch;
+import dev.runnel.broker.sharestate.ShareStatePersister;
+import dev.runnel.broker.sharestate.ShareStatePersister.Key;
+import dev.runnel.broker.sharestate.ShareStatePersister.ShareState;
+import dev.runnel.broker.sharestate.ShareStatePersister.ShareStateException;
+import dev.runnel.broker.sharestate.ShareStatePersister.StateBatch;
 import dev.runnel.broker.sharestate.ShareCoordinator;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.TopicInfo;

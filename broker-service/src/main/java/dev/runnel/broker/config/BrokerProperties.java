@@ -228,6 +228,84 @@ public class BrokerProperties {
             /** Deliveries after which a record is archived ({@code group.share.delivery.count.limit}). */
             private int deliveryCountLimit = 5;
 
+            /**
+             * The bounds a group's own {@code share.*} configs must keep to, as Kafka's
+             * {@code group.share.min|max.*}: session timeout, heartbeat interval, record lock duration
+             * and delivery count limit.
+             */
+            private Duration minSessionTimeout = Duration.ofSeconds(45);
+            private Duration maxSessionTimeout = Duration.ofSeconds(60);
+            private Duration minHeartbeatInterval = Duration.ofSeconds(5);
+            private Duration maxHeartbeatInterval = Duration.ofSeconds(15);
+            private Duration minRecordLockDuration = Duration.ofSeconds(15);
+            private Duration maxRecordLockDuration = Duration.ofSeconds(60);
+            private int minDeliveryCountLimit = 2;
+            private int maxDeliveryCountLimit = 10;
+
+            public Duration getMinSessionTimeout() {
+                return minSessionTimeout;
+            }
+
+            public void setMinSessionTimeout(Duration minSessionTimeout) {
+                this.minSessionTimeout = minSessionTimeout;
+            }
+
+            public Duration getMaxSessionTimeout() {
+                return maxSessionTimeout;
+            }
+
+            public void setMaxSessionTimeout(Duration maxSessionTimeout) {
+                this.maxSessionTimeout = maxSessionTimeout;
+            }
+
+            public Duration getMinHeartbeatInterval() {
+                return minHeartbeatInterval;
+            }
+
+            public void setMinHeartbeatInterval(Duration minHeartbeatInterval) {
+                this.minHeartbeatInterval = minHeartbeatInterval;
+            }
+
+            public Duration getMaxHeartbeatInterval() {
+                return maxHeartbeatInterval;
+            }
+
+            public void setMaxHeartbeatInterval(Duration maxHeartbeatInterval) {
+                this.maxHeartbeatInterval = maxHeartbeatInterval;
+            }
+
+            public Duration getMinRecordLockDuration() {
+                return minRecordLockDuration;
+            }
+
+            public void setMinRecordLockDuration(Duration minRecordLockDuration) {
+                this.minRecordLockDuration = minRecordLockDuration;
+            }
+
+            public Duration getMaxRecordLockDuration() {
+                return maxRecordLockDuration;
+            }
+
+            public void setMaxRecordLockDuration(Duration maxRecordLockDuration) {
+                this.maxRecordLockDuration = maxRecordLockDuration;
+            }
+
+            public int getMinDeliveryCountLimit() {
+                return minDeliveryCountLimit;
+            }
+
+            public void setMinDeliveryCountLimit(int minDeliveryCountLimit) {
+                this.minDeliveryCountLimit = minDeliveryCountLimit;
+            }
+
+            public int getMaxDeliveryCountLimit() {
+                return maxDeliveryCountLimit;
+            }
+
+            public void setMaxDeliveryCountLimit(int maxDeliveryCountLimit) {
+                this.maxDeliveryCountLimit = maxDeliveryCountLimit;
+            }
+
             public Duration getSessionTimeout() {
                 return sessionTimeout;
             }

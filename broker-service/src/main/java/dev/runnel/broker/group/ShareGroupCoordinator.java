@@ -11,8 +11,8 @@ import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.runnel.broker.share.ShareGroupConfigs;
-import dev.runnel.broker.share.ShareStatePersister;
+import dev.runnel.broker.config.ShareGroupConfigs;
+import dev.runnel.broker.sharestate.ShareStatePersister;
 import dev.runnel.common.time.Scheduler;
 
 /**

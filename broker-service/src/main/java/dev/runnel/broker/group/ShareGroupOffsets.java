@@ -17,7 +17,7 @@ import java.util.function.Supplier;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
 
-import dev.runnel.broker.share.ShareStatePersister;
+import dev.runnel.broker.sharestate.ShareStatePersister;
 
 /**
  * A share group's offsets for admins (KIP-932): DescribeShareGroupOffsets (each share

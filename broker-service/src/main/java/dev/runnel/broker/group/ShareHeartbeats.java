@@ -11,7 +11,7 @@ import java.util.UUID;
 
 import org.apache.kafka.common.protocol.Errors;
 
-import dev.runnel.broker.share.ShareGroupConfigs;
+import dev.runnel.broker.config.ShareGroupConfigs;
 
 /**
  * What a ShareGroupHeartbeat decides (KIP-932), without changing the group: the records to write

@@ -14,7 +14,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.runnel.broker.share.ShareStatePersister;
+import dev.runnel.broker.sharestate.ShareStatePersister;
 
 /**
  * Initializes the share-partition state of the partitions a share group has just subscribed to

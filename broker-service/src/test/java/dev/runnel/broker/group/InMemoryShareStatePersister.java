@@ -10,7 +10,7 @@ import java.util.function.Supplier;
 
 import org.apache.kafka.common.protocol.Errors;
 
-import dev.runnel.broker.share.ShareStatePersister;
+import dev.runnel.broker.sharestate.ShareStatePersister;
 
 /**
  * Share-partition state in a map, for the group coordinator's tests: what it initialized, read

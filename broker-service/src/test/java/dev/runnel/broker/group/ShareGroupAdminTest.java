@@ -18,8 +18,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import dev.runnel.broker.share.ShareGroupConfigs;
-import dev.runnel.broker.share.ShareStatePersister;
+import dev.runnel.broker.config.ShareGroupConfigs;
+import dev.runnel.broker.sharestate.ShareStatePersister;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
 

@@ -73,7 +73,7 @@ import dev.runnel.broker.security.ResourcePattern;
 import dev.runnel.broker.security.ResourceType;
 import dev.runnel.broker.security.SaslMechanisms;
 import dev.runnel.broker.security.SecurityProtocol;
-import dev.runnel.broker.share.ShareGroupConfigs;
+import dev.runnel.broker.config.ShareGroupConfigs;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.broker.transaction.TransactionCoordinator;

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.runnel.broker.security.AclOperation;
 import dev.runnel.broker.security.ResourceType;
-import dev.runnel.broker.share.ShareStatePersister;
+import dev.runnel.broker.sharestate.ShareStatePersister;
 
 /**
  * Share groups (KIP-932) over the wire at every version advertised ({@link SecuredBroker}):
