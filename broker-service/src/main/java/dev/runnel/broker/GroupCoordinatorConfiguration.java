@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.Collection;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
@@ -143,15 +144,29 @@ class GroupCoordinatorConfiguration {
 
     /**
      * A share group's offsets for admins, kept by the share coordinator: the {@link ShareStatePersister}
-     * is looked up at each call (until one exists, these APIs answer COORDINATOR_NOT_AVAILABLE); lag
-     * is known for the partitions this broker leads.
+     * is looked up at each call (until one exists, these APIs answer COORDINATOR_NOT_AVAILABLE). A
+     * partition's lag needs its high watermark: read here when this broker leads the partition, else
+     * asked of its leader (ListOffsets over the share coordinator's inter-broker channels), -1 if it
+     * cannot be had.
      */
     @Bean
     ShareGroupOffsets shareGroupOffsets(GroupCoordinator groupCoordinator, MetadataCache metadataCache,
-            ReplicaManager replicas, ObjectProvider<ShareStatePersister> shareStatePersister) {
+            ReplicaManager replicas, ObjectProvider<ShareStatePersister> shareStatePersister,
+            InterBrokerChannels shareStateChannels) {
         return new ShareGroupOffsets(groupCoordinator, topicsView(metadataCache), shareStatePersister::getIfAvailable,
-                (topic, partition) -> replicas.partition(new TopicPartition(topic, partition))
-                        .filter(Partition::isLeader).map(p -> p.log().highWatermark()).orElse(-1L));
+                (topic, partition) -> {
+                    TopicPartition tp = new TopicPartition(topic, partition);
+                    Optional<Long> local = replicas.partition(tp).filter(Partition::isLeader)
+                            .map(p -> p.log().highWatermark());
+                    if (local.isPresent()) {
+                        return CompletableFuture.completedFuture(local.get());
+                    }
+                    int leader = metadataCache.snapshot().topic(topic)
+                            .filter(t -> partition < t.partitions().size())
+                            .map(t -> t.partitions().get(partition).state().leader()).orElse(-1);
+                    return leader < 0 ? CompletableFuture.completedFuture(-1L)
+                            : shareStateChannels.call(leader, client -> client.highWatermark(tp));
+                });
     }
 
     @Bean

@@ -35,10 +35,10 @@ import dev.runnel.broker.sharestate.ShareStatePersister;
  */
 public final class ShareGroupOffsets {
 
-    /** The high watermark of a topic partition where this broker knows it (it leads it), else -1. */
+    /** The high watermark of a topic partition, from its leader; -1 when it cannot be had. */
     @FunctionalInterface
     public interface HighWatermarks {
-        long highWatermark(String topic, int partition);
+        CompletableFuture<Long> highWatermark(String topic, int partition);
     }
 
     /** One share partition's offsets; {@code lag} -1 when unknown. */
@@ -151,19 +151,21 @@ public final class ShareGroupOffsets {
             }
             each.add(persister.readSummary(key(groupId, id, p)).handle((summary, e) -> {
                 if (e != null) {
-                    return PartitionOffsets.failed(p, error(e), message(e));
+                    return CompletableFuture.completedFuture(PartitionOffsets.failed(p, error(e), message(e)));
                 }
                 if (summary.isEmpty()) {
-                    return new PartitionOffsets(p, -1, -1, -1, Errors.NONE, null);
+                    return CompletableFuture.completedFuture(new PartitionOffsets(p, -1, -1, -1, Errors.NONE, null));
                 }
                 ShareStatePersister.Summary s = summary.get();
-                long lag = -1;
-                long highWatermark = s.startOffset() < 0 ? -1 : highWatermarks.highWatermark(name, p);
-                if (highWatermark >= 0) {
-                    lag = Math.max(0, highWatermark - s.startOffset() - s.deliveryCompleteCount());
+                if (s.startOffset() < 0) {
+                    return CompletableFuture.completedFuture(new PartitionOffsets(p, s.startOffset(), s.leaderEpoch(),
+                            -1, Errors.NONE, null));
                 }
-                return new PartitionOffsets(p, s.startOffset(), s.leaderEpoch(), lag, Errors.NONE, null);
-            }));
+                return highWatermarks.highWatermark(name, p).exceptionally(failure -> -1L).thenApply(hw ->
+                        new PartitionOffsets(p, s.startOffset(), s.leaderEpoch(),
+                                hw < 0 ? -1 : Math.max(0, hw - s.startOffset() - s.deliveryCompleteCount()),
+                                Errors.NONE, null));
+            }).thenCompose(offsets -> offsets));
         }
         return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
                 .thenApply(v -> new TopicOffsets(name, id, each.stream().map(CompletableFuture::join).toList()));

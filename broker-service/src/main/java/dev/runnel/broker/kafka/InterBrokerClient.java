@@ -3,10 +3,13 @@ package dev.runnel.broker.kafka;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -29,6 +32,10 @@ public final class InterBrokerClient implements AutoCloseable {
     static final short WRITE_TXN_MARKERS_VERSION = 1;
     /** The first version with the batched, broker-only form and VerifyOnly. */
     static final short ADD_PARTITIONS_TO_TXN_VERSION = 4;
+    /** ListOffsets v7 (Kafka 2.8 and later), for the high watermark a consumer would see. */
+    static final short LIST_OFFSETS_VERSION = 7;
+    /** ListOffsets' timestamp for the latest offset: the high watermark for read_uncommitted. */
+    private static final long LATEST_TIMESTAMP = -1L;
 
     private final BrokerConnection connection;
 
@@ -123,6 +130,32 @@ public final class InterBrokerClient implements AutoCloseable {
             }
         }
         return errors;
+    }
+
+    /**
+     * The high watermark of {@code tp}, which the other broker must lead: ListOffsets for the latest
+     * offset, read_uncommitted, as a consumer asks it.
+     *
+     * @throws IOException if the other broker answers an error for it
+     */
+    public long highWatermark(TopicPartition tp) throws IOException {
+        ListOffsetsRequestData request = new ListOffsetsRequestData().setReplicaId(-1).setIsolationLevel((byte) 0);
+        request.topics().add(new ListOffsetsRequestData.ListOffsetsTopic().setName(tp.topic())
+                .setPartitions(List.of(new ListOffsetsRequestData.ListOffsetsPartition()
+                        .setPartitionIndex(tp.partition()).setTimestamp(LATEST_TIMESTAMP))));
+        ListOffsetsResponseData response = (ListOffsetsResponseData) send(ApiKeys.LIST_OFFSETS, LIST_OFFSETS_VERSION,
+                request);
+        for (ListOffsetsResponseData.ListOffsetsTopicResponse topic : response.topics()) {
+            for (ListOffsetsResponseData.ListOffsetsPartitionResponse p : topic.partitions()) {
+                if (topic.name().equals(tp.topic()) && p.partitionIndex() == tp.partition()) {
+                    if (p.errorCode() != Errors.NONE.code()) {
+                        throw new IOException("ListOffsets of " + tp + ": " + Errors.forCode(p.errorCode()));
+                    }
+                    return p.offset();
+                }
+            }
+        }
+        throw new IOException("ListOffsets did not answer for " + tp);
     }
 
     /** Sends {@code body} as {@code key} at {@code version} and answers the response's body (ShareStateCalls). */

@@ -219,7 +219,20 @@ public final class SharePartitionManager {
      */
     public CompletableFuture<Void> memberLeft(ShareSessionCache sessions, String groupId, String memberId) {
         sessions.close(new ShareSessionCache.SessionKey(groupId, memberId));
-        return releaseMember(groupId, memberId);
+        return releaseMember(groupId, memberId).whenComplete((done, failure) -> dropIfUnused(sessions, groupId));
+    }
+
+    /**
+     * Once no member of {@code groupId} has a session here, its share partitions are dropped (their
+     * state is persisted): what an admin changes while the group is empty (an offsets reset, a
+     * deletion) is what the next member reads, as Kafka's share partitions leave the cache when their
+     * group empties.
+     */
+    private void dropIfUnused(ShareSessionCache sessions, String groupId) {
+        if (!sessions.hasSessions(groupId)) {
+            log.debug("Share partitions of group {} dropped: no member has a share session here", groupId);
+            dropGroup(groupId);
+        }
     }
 
     /**
@@ -231,7 +244,8 @@ public final class SharePartitionManager {
         for (ShareSessionCache.SessionKey key : idle) {
             log.debug("Share session of member {} of group {} expired: idle past the session timeout",
                     key.memberId(), key.groupId());
-            releaseMember(key.groupId(), key.memberId());
+            releaseMember(key.groupId(), key.memberId())
+                    .whenComplete((done, failure) -> dropIfUnused(sessions, key.groupId()));
         }
         return idle.size();
     }

@@ -129,6 +129,11 @@ public final class ShareSessionCache {
         return expired;
     }
 
+    /** Whether any member of {@code groupId} has a session here. */
+    public synchronized boolean hasSessions(String groupId) {
+        return sessions.keySet().stream().anyMatch(key -> key.groupId().equals(groupId));
+    }
+
     public synchronized int size() {
         return sessions.size();
     }

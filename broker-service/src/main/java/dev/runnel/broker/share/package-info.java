@@ -51,11 +51,15 @@
  * partitions for records to become acquirable (a release, a lock timeout, room under the record
  * locks); the first to come answers, and only it acquires.
  *
- * <p><b>Left out.</b> {@code BatchSize} is not used to cut acquired ranges. A share session follows
- * the member's group membership only if the group coordinator calls
- * {@code SharePartitionManager.memberLeft} (not wired here), else a session idle past
- * {@code share.session.timeout.ms} is closed and its records released; requests are not checked
- * against the group's members. Acquisitions are not persisted, so the delivery counts of records
+ * <p><b>Sessions end</b> when the member closes its session (epoch -1, as {@code KafkaShareConsumer.close}
+ * does) or stays idle past {@code share.session.timeout.ms} (a crashed member); what it held is
+ * released. Once no member of a group has a session on this broker, the group's share partitions
+ * here are dropped (their state is persisted), so what an admin changes while the group is empty
+ * (AlterShareGroupOffsets, DeleteShareGroupOffsets) is what the next member reads.
+ *
+ * <p><b>Left out.</b> {@code BatchSize} is not used to cut acquired ranges. A session is not tied
+ * to the member's group membership (the group coordinator, usually on another broker, does not
+ * tell this one that a member left); requests are not checked against the group's members. Acquisitions are not persisted, so the delivery counts of records
  * that were only acquired restart from their last persisted value after a move. A record already
  * at {@code share.delivery.count.limit} is archived when fetched (KIP-1240 allows one more
  * delivery after the limit was lowered). ShareFetch answers list every partition of the session,

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executor;
@@ -78,7 +79,8 @@ class ShareGroupAdminTest {
         classic = new GroupCoordinator(manager, clock, scheduler);
         coordinator = new ShareGroupCoordinator(classic, clock, scheduler, view, CONFIGS, () -> persister, 200);
         offsets = new ShareGroupOffsets(classic, view, () -> persister,
-                (topic, partition) -> highWatermarks.getOrDefault(topic + "-" + partition, -1L));
+                (topic, partition) -> CompletableFuture.completedFuture(
+                        highWatermarks.getOrDefault(topic + "-" + partition, -1L)));
         admin = new GroupAdmin(classic, offsets);
         for (int p = 0; p < SETTINGS.offsetsTopicPartitions(); p++) {
             manager.becameLeader(p);
@@ -277,7 +279,8 @@ class ShareGroupAdminTest {
 
     @Test
     void withoutAPersisterTheOffsetsApisAnswerCoordinatorNotAvailable() {
-        ShareGroupOffsets none = new ShareGroupOffsets(classic, view, () -> null, (t, p) -> -1);
+        ShareGroupOffsets none = new ShareGroupOffsets(classic, view, () -> null,
+                (t, p) -> CompletableFuture.completedFuture(-1L));
         anEmptyGroupWithState();
         assertThat(none.describe(GROUP, null).join().error()).isEqualTo(Errors.COORDINATOR_NOT_AVAILABLE);
         assertThat(none.delete(GROUP, List.of("orders")).join().error()).isEqualTo(Errors.COORDINATOR_NOT_AVAILABLE);

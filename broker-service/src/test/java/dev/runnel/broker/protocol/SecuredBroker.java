@@ -219,8 +219,8 @@ final class SecuredBroker implements AutoCloseable {
         shareGroups = new ShareGroupCoordinator(groups, scheduler.clock(), scheduler, topicsView,
                 groupId -> SHARE_SETTINGS, () -> shareState, 200);
         shareGroupOffsets = new ShareGroupOffsets(groups, topicsView, () -> shareState,
-                (topic, partition) -> replicas.partition(new TopicPartition(topic, partition))
-                        .map(p -> p.log().highWatermark()).orElse(-1L));
+                (topic, partition) -> CompletableFuture.completedFuture(replicas.partition(
+                        new TopicPartition(topic, partition)).map(p -> p.log().highWatermark()).orElse(-1L)));
         groupMetadata.becameLeader(0);
         TransactionalOffsets transactionalOffsets = new TransactionalOffsets(groups, scheduler.clock(),
                 () -> (id, producerId, epoch, partition) -> CompletableFuture.completedFuture(Errors.NONE));
