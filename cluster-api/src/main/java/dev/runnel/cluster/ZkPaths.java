@@ -13,7 +13,8 @@ import java.nio.charset.StandardCharsets;
  * /controller_epoch                      persistent the epoch as a decimal string, bumped by each new controller
  * /cluster/id                            persistent the cluster id (a UUID), created once by the first service
  * /producer_ids                          persistent {@link ProducerIdBlock}: the last block of producer ids handed out
- * /topics/&lt;name&gt;                        persistent {@link TopicRecord}: id, replica assignment, configs;
+ * /topics/&lt;name&gt;                        persistent {@link TopicRecord}: id, replica assignment, configs,
+ *                                                   ongoing reassignments (adding and removing replicas);
  *                                                   empty while a big creation or deletion is under way
  * /topics/&lt;name&gt;/partitions/&lt;p&gt;/state  persistent {@link PartitionState}: leader, epochs, ISR
  * /acls/&lt;type&gt;/&lt;pattern&gt;/&lt;name&gt;          persistent the ACL entries of one resource pattern, as JSON

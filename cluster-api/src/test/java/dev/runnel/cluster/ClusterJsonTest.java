@@ -88,6 +88,29 @@ class ClusterJsonTest {
     }
 
     @Test
+    void aTopicRecordKeepsItsOngoingReassignmentsByPartitionAndReadsThemBack() {
+        TopicRecord topic = new TopicRecord(ORDERS_ID, List.of(List.of(2, 3, 4, 1), List.of(2, 3, 4)), Map.of(),
+                Map.of(0, new TopicRecord.Reassignment(List.of(4), List.of(1))));
+
+        Map<String, Object> json = asMap(ClusterJson.write(topic));
+
+        assertThat(json.get("reassignments")).isEqualTo(Map.of("0", Map.of("adding", List.of(4), "removing",
+                List.of(1))));
+        assertThat(ClusterJson.read(ClusterJson.write(topic), TopicRecord.class, "/topics/orders")).isEqualTo(topic);
+    }
+
+    @Test
+    void aPartitionInfoNamesItsAddingAndRemovingReplicasOnlyWhileReassigned() {
+        PartitionInfo moving = new PartitionInfo(0, List.of(2, 1), STATE, List.of(2), List.of(1));
+
+        assertThat(asMap(ClusterJson.write(new PartitionInfo(0, List.of(1, 2), STATE))))
+                .containsOnlyKeys("partition", "replicas", "state");
+        assertThat(asMap(ClusterJson.write(moving))).containsEntry("addingReplicas", List.of(2))
+                .containsEntry("removingReplicas", List.of(1));
+        assertThat(ClusterJson.read(ClusterJson.write(moving), PartitionInfo.class, "a partition")).isEqualTo(moving);
+    }
+
+    @Test
     void aPartitionStateIsStoredWithExactlyItsFourFields() {
         Map<String, Object> json = asMap(ClusterJson.write(STATE));
 

@@ -18,8 +18,11 @@ public final class AdminException extends RuntimeException {
         INVALID_CONFIG(400),
         INVALID_REQUEST(400),
         UNKNOWN_TOPIC(404),
+        UNKNOWN_PARTITION(404),
         UNKNOWN_GROUP(404),
         TOPIC_EXISTS(409),
+        /** A cancellation of a partition reassignment that is not under way. */
+        NO_REASSIGNMENT_IN_PROGRESS(409),
         NOT_CONTROLLER(503),
         /** The change was submitted but not decided in time: it may still be applied. Not to be repeated blindly. */
         OUTCOME_UNKNOWN(504);

@@ -2,6 +2,7 @@ package dev.runnel.controller.metadata;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,17 +38,24 @@ final class ClusterModel {
     private final Map<String, Map<Integer, PartitionState>> states = new HashMap<>();
     /** The info of each topic built since it last changed (immutable, so views may share it). */
     private final Map<String, TopicInfo> infos = new HashMap<>();
+    /** The partitions with an ongoing reassignment, so that no event needs a pass over every partition to find them. */
+    private final Set<PartitionRef> reassigning = new TreeSet<>(PARTITION_ORDER);
     /** The partitions of each broker, built on demand; null after any change of replicas. */
     private Map<Integer, List<PartitionRef>> partitionsByBroker;
     private ProducerIdBlock lastProducerIds;
     /** The version of the last metadata view sent to brokers in this controller epoch. */
     private long metadataVersion;
 
+    /** Topic by name, then partition: the order partitions are visited in. */
+    static final Comparator<PartitionRef> PARTITION_ORDER =
+            Comparator.comparing(PartitionRef::topic).thenComparingInt(PartitionRef::partition);
+
     ClusterModel(int controllerId, int controllerEpoch, LoadedMetadata loaded) {
         this.controllerId = controllerId;
         this.controllerEpoch = controllerEpoch;
         loaded.brokers().forEach(b -> live.put(b.id(), b));
         topics.putAll(loaded.topics());
+        topics.forEach(this::indexReassignments);
         loaded.states().forEach((topic, byPartition) -> states.put(topic, new TreeMap<>(byPartition)));
         lastProducerIds = loaded.lastProducerIds();
     }
@@ -126,6 +134,8 @@ final class ClusterModel {
 
     void putTopic(String name, TopicRecord topic, Map<Integer, PartitionState> newStates) {
         topics.put(name, topic);
+        reassigning.removeIf(tp -> tp.topic().equals(name));
+        indexReassignments(name, topic);
         states.computeIfAbsent(name, n -> new TreeMap<>()).putAll(newStates);
         infos.remove(name);
         partitionsByBroker = null;
@@ -133,6 +143,7 @@ final class ClusterModel {
 
     void removeTopic(String name) {
         topics.remove(name);
+        reassigning.removeIf(tp -> tp.topic().equals(name));
         states.remove(name);
         infos.remove(name);
         partitionsByBroker = null;
@@ -176,8 +187,25 @@ final class ClusterModel {
         return Collections.unmodifiableList(partitionsByBroker.getOrDefault(brokerId, List.of()));
     }
 
+    /** The ongoing reassignment of {@code tp}, or null. */
+    TopicRecord.Reassignment reassignment(PartitionRef tp) {
+        return topics.get(tp.topic()).reassignment(tp.partition());
+    }
+
+    /** The partitions with an ongoing reassignment, topic by topic in name order (a copy). */
+    List<PartitionRef> reassigningPartitions() {
+        return List.copyOf(reassigning);
+    }
+
+    private void indexReassignments(String name, TopicRecord topic) {
+        topic.reassignments().keySet().forEach(p -> reassigning.add(new PartitionRef(name, p)));
+    }
+
     PartitionInfo partitionInfo(PartitionRef tp) {
-        return new PartitionInfo(tp.partition(), replicas(tp), state(tp));
+        TopicRecord.Reassignment reassignment = reassignment(tp);
+        return reassignment == null ? new PartitionInfo(tp.partition(), replicas(tp), state(tp))
+                : new PartitionInfo(tp.partition(), replicas(tp), state(tp), reassignment.adding(),
+                        reassignment.removing());
     }
 
     /** The topic with every partition; the same instance until the topic or a state of it changes. */

@@ -1,12 +1,14 @@
 package dev.runnel.controller.metadata;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.PartitionInfo;
+import dev.runnel.cluster.PartitionReassignments;
 import dev.runnel.cluster.PartitionState;
 import dev.runnel.cluster.TopicInfo;
 
@@ -55,6 +57,16 @@ public record ClusterView(int controllerId, int controllerEpoch, Map<Integer, Br
         List<PartitionInfo> all = new ArrayList<>();
         topics.values().forEach(t -> all.addAll(t.partitions()));
         return all;
+    }
+
+    /** Where every ongoing partition reassignment stands, topic by topic in name order. */
+    public List<PartitionReassignments.Progress> reassignments() {
+        List<PartitionReassignments.Progress> ongoing = new ArrayList<>();
+        topics.values().stream().sorted(Comparator.comparing(TopicInfo::name)).forEach(t -> t.partitions().stream()
+                .filter(PartitionInfo::reassigning)
+                .forEach(p -> ongoing.add(new PartitionReassignments.Progress(t.name(), p.partition(), p.replicas(),
+                        p.addingReplicas(), p.removingReplicas()))));
+        return ongoing;
     }
 
     /** The state of one partition, if the topic and partition exist. */

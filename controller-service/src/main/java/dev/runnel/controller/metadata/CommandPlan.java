@@ -64,6 +64,15 @@ final class CommandPlan {
         changedTopics.add(topic);
     }
 
+    /** Replicas left a partition's assignment (a reassignment ended): the live ones stop and delete their logs. */
+    void replicasRemoved(PartitionRef tp, List<Integer> removed) {
+        for (int broker : removed) {
+            if (model.isLive(broker)) {
+                stopAndDelete.computeIfAbsent(broker, b -> new ArrayList<>()).add(tp);
+            }
+        }
+    }
+
     void topicDeleted(String topic, Map<Integer, List<PartitionRef>> replicasByBroker) {
         deletedTopics.add(topic);
         changedTopics.remove(topic);

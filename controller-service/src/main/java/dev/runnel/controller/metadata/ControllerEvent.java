@@ -10,6 +10,7 @@ import dev.runnel.cluster.AllocateProducerIdsRequest;
 import dev.runnel.cluster.AlterPartitionRequest;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ControlledShutdownRequest;
+import dev.runnel.cluster.PartitionReassignments;
 
 /**
  * What the controller state machine reacts to. Admin events carry a request already parsed from
@@ -87,6 +88,17 @@ public sealed interface ControllerEvent {
     }
 
     record AllocateProducerIds(AllocateProducerIdsRequest request) implements ControllerEvent {
+    }
+
+    /**
+     * Move each partition named to its target replicas, or cancel its ongoing reassignment (target
+     * null), as Kafka's AlterPartitionReassignments; all or none are accepted.
+     */
+    record ReassignPartitions(List<PartitionReassignments.Target> targets) implements ControllerEvent {
+
+        public ReassignPartitions {
+            targets = targets == null ? null : Collections.unmodifiableList(new ArrayList<>(targets));
+        }
     }
 
     /** The periodic check that moves leadership back to preferred replicas. */

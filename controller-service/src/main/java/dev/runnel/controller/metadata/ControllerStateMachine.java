@@ -3,7 +3,6 @@ package dev.runnel.controller.metadata;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -19,7 +18,6 @@ import dev.runnel.cluster.AlterPartitionRequest;
 import dev.runnel.cluster.AlterPartitionResponse;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterError;
-import dev.runnel.cluster.ClusterJson;
 import dev.runnel.cluster.ControlledShutdownRequest;
 import dev.runnel.cluster.ControlledShutdownResponse;
 import dev.runnel.cluster.PartitionInfo;
@@ -29,7 +27,6 @@ import dev.runnel.cluster.ProducerIdBlock;
 import dev.runnel.cluster.TopicConfigs;
 import dev.runnel.cluster.TopicInfo;
 import dev.runnel.cluster.TopicRecord;
-import dev.runnel.common.TopicPartition;
 import dev.runnel.controller.metadata.AdminException.Reason;
 import dev.runnel.controller.placement.PlacementBroker;
 import dev.runnel.controller.placement.PlacementException;
@@ -57,11 +54,13 @@ public final class ControllerStateMachine {
     static final int MAX_TOPIC_RECORD_BYTES = 512 * 1024;
 
     private final ClusterModel model;
+    private final Reassignments reassignments;
     private final RandomGenerator random;
 
     public ControllerStateMachine(int controllerId, int controllerEpoch, LoadedMetadata loaded,
             RandomGenerator random) {
         this.model = new ClusterModel(controllerId, controllerEpoch, loaded);
+        this.reassignments = new Reassignments(model);
         this.random = random;
     }
 
@@ -76,6 +75,8 @@ public final class ControllerStateMachine {
     public Decision activate() {
         CommandPlan plan = new CommandPlan(model);
         List<ZkWrite> writes = reconcileAll(plan);
+        // A reassignment the previous controller left with every adding replica in sync ends now.
+        completeReassignments(plan, writes);
         model.liveBrokers().forEach(b -> plan.brokerJoined(b.id()));
         return new Decision(writes, plan.commands(), null);
     }
@@ -106,6 +107,8 @@ public final class ControllerStateMachine {
             return allocateProducerIds(allocate.request());
         } else if (event instanceof ControllerEvent.PreferredLeaderCheck) {
             return preferredLeaders();
+        } else if (event instanceof ControllerEvent.ReassignPartitions reassign) {
+            return reassignments.reassign(reassign.targets());
         }
         throw new IllegalArgumentException("unknown event " + event);
     }
@@ -124,6 +127,8 @@ public final class ControllerStateMachine {
         }
         model.brokerUp(broker);
         writes.addAll(reconcileAll(plan));
+        // Its return may give a reassignment a target in sync that can lead.
+        completeReassignments(plan, writes);
         plan.brokerJoined(broker.id());
         return new Decision(writes, plan.commands(), null);
     }
@@ -153,24 +158,32 @@ public final class ControllerStateMachine {
         return writes;
     }
 
+    private void completeReassignments(CommandPlan plan, List<ZkWrite> writes) {
+        Reassignments.Changes moves = reassignments.changes(plan, writes);
+        reassignments.tryCompleteAll(moves);
+        moves.finish();
+    }
+
     /**
-     * Keeps only the last state written for each partition: one transaction may write a node only
-     * once, since each write is conditional on the version before the transaction.
+     * Keeps only the last state written for each partition, where it was written: one transaction
+     * may write a node only once, since each write is conditional on the version before the
+     * transaction, and the writes keep their order (a reassignment's states come before its record).
      */
     private static List<ZkWrite> lastWritePerPartition(List<ZkWrite> writes) {
-        Map<PartitionRef, ZkWrite> last = new LinkedHashMap<>();
-        List<ZkWrite> others = new ArrayList<>();
-        for (ZkWrite write : writes) {
-            if (write instanceof ZkWrite.SetPartitionState set) {
-                PartitionRef tp = new PartitionRef(set.topic(), set.partition());
-                last.remove(tp);
-                last.put(tp, write);
-            } else {
-                others.add(write);
+        Map<PartitionRef, Integer> last = new HashMap<>();
+        for (int i = 0; i < writes.size(); i++) {
+            if (writes.get(i) instanceof ZkWrite.SetPartitionState set) {
+                last.put(new PartitionRef(set.topic(), set.partition()), i);
             }
         }
-        others.addAll(last.values());
-        return others;
+        List<ZkWrite> kept = new ArrayList<>();
+        for (int i = 0; i < writes.size(); i++) {
+            if (!(writes.get(i) instanceof ZkWrite.SetPartitionState set)
+                    || last.get(new PartitionRef(set.topic(), set.partition())) == i) {
+                kept.add(writes.get(i));
+            }
+        }
+        return kept;
     }
 
     private void commitState(PartitionRef tp, PartitionState before, PartitionState after, CommandPlan plan,
@@ -185,21 +198,21 @@ public final class ControllerStateMachine {
 
     private Decision createTopic(ControllerEvent.CreateTopic create) {
         String name = create.name();
-        validateName(name);
+        TopicChecks.name(name);
         if (model.hasTopic(name)) {
             throw new AdminException(Reason.TOPIC_EXISTS, "Topic '" + name + "' already exists");
         }
         List<List<Integer>> replicas;
         if (create.assignments() != null) {
-            validatePartitionCount(create.assignments().size());
-            validateConfigs(create.configs());
+            TopicChecks.partitionCount(create.assignments().size());
+            TopicChecks.configs(create.configs());
             replicas = checkAssignments(create.assignments(), -1);
         } else {
-            validatePartitionCount(create.partitions());
-            validateConfigs(create.configs());
+            TopicChecks.partitionCount(create.partitions());
+            TopicChecks.configs(create.configs());
             replicas = place(create.partitions(), create.replicationFactor(), 0);
         }
-        validateRecordSize(name, new TopicRecord(new UUID(0, 0), replicas, create.configs()));
+        TopicChecks.recordSize(name, new TopicRecord(new UUID(0, 0), replicas, create.configs()));
         Map<Integer, PartitionState> states = new TreeMap<>();
         for (int p = 0; p < replicas.size(); p++) {
             states.put(p, new PartitionState(replicas.get(p).get(0), 0, replicas.get(p), 0));
@@ -240,7 +253,7 @@ public final class ControllerStateMachine {
             throw new AdminException(Reason.INVALID_PARTITIONS, "Topic '" + name + "' has " + topic.partitionCount()
                     + " partitions; the new count must be larger, not " + totalCount);
         }
-        validatePartitionCount(totalCount);
+        TopicChecks.partitionCount(totalCount);
         int replicationFactor = topic.replicas().get(0).size();
         List<List<Integer>> added;
         if (assignments != null) {
@@ -260,7 +273,7 @@ public final class ControllerStateMachine {
             replicas.add(r);
         }
         TopicRecord grown = topic.withReplicas(replicas);
-        validateRecordSize(name, grown);
+        TopicChecks.recordSize(name, grown);
         if (grow.validateOnly()) {
             // Every check of the real call passed; the answer shows the partitions it would add.
             TopicInfo current = model.topicInfo(name);
@@ -286,7 +299,7 @@ public final class ControllerStateMachine {
             }
             configs.remove(removed);
         }
-        validateConfigs(configs);
+        TopicChecks.configs(configs);
         TopicRecord altered = topic.withConfigs(configs);
         model.putTopic(alter.name(), altered, Map.of());
         CommandPlan plan = new CommandPlan(model);
@@ -306,6 +319,7 @@ public final class ControllerStateMachine {
         }
         CommandPlan plan = new CommandPlan(model);
         List<ZkWrite> writes = new ArrayList<>();
+        Reassignments.Changes moves = reassignments.changes(plan, writes);
         List<AlterPartitionResponse.Result> results = new ArrayList<>();
         Set<PartitionRef> seen = new HashSet<>();
         for (AlterPartitionRequest.Change change : request.partitions()) {
@@ -324,9 +338,13 @@ public final class ControllerStateMachine {
                 model.setState(tp, after);
                 writes.add(new ZkWrite.SetPartitionState(tp.topic(), tp.partition(), after));
                 plan.topicMetadataChanged(tp.topic());
+                // The last adding replica in sync completes a reassignment (a new leader epoch).
+                reassignments.tryComplete(tp, moves);
             }
-            results.add(new AlterPartitionResponse.Result(tp.topic(), tp.partition(), ClusterError.NONE, after));
+            results.add(new AlterPartitionResponse.Result(tp.topic(), tp.partition(), ClusterError.NONE,
+                    model.state(tp)));
         }
+        moves.finish();
         return new Decision(writes, plan.commands(), new AlterPartitionResponse(ClusterError.NONE, results));
     }
 
@@ -454,38 +472,5 @@ public final class ControllerStateMachine {
             throw new AdminException(Reason.UNKNOWN_TOPIC, "Topic '" + name + "' does not exist");
         }
         return topic;
-    }
-
-    private static void validateName(String name) {
-        try {
-            TopicPartition.validateTopicName(name);
-        } catch (IllegalArgumentException e) {
-            throw new AdminException(Reason.INVALID_TOPIC, e.getMessage());
-        }
-    }
-
-    private static void validatePartitionCount(int partitions) {
-        if (partitions < 1 || partitions > MAX_PARTITIONS) {
-            throw new AdminException(Reason.INVALID_PARTITIONS,
-                    "The number of partitions must be from 1 to " + MAX_PARTITIONS + ", not " + partitions);
-        }
-    }
-
-    private static void validateRecordSize(String name, TopicRecord topic) {
-        int bytes = ClusterJson.write(topic).length;
-        if (bytes > MAX_TOPIC_RECORD_BYTES) {
-            throw new AdminException(Reason.INVALID_PARTITIONS, "Topic '" + name + "' would have "
-                    + topic.partitionCount() + " partitions of " + topic.replicas().get(0).size()
-                    + " replicas, a replica assignment of " + bytes + " bytes; at most " + MAX_TOPIC_RECORD_BYTES
-                    + " fit in ZooKeeper: use fewer partitions or replicas");
-        }
-    }
-
-    private static void validateConfigs(Map<String, String> configs) {
-        try {
-            TopicConfigs.validate(new LinkedHashMap<>(configs));
-        } catch (IllegalArgumentException e) {
-            throw new AdminException(Reason.INVALID_CONFIG, e.getMessage());
-        }
     }
 }

@@ -77,6 +77,14 @@ final class ClusterFixture {
         return this;
     }
 
+    /** Marks partition {@code partition} of {@code topic} as being reassigned (its replicas as given). */
+    ClusterFixture reassigning(String topic, int partition, List<Integer> adding, List<Integer> removing) {
+        TopicRecord record = topics.get(topic);
+        topics.put(topic, record.withPartition(partition, record.replicas().get(partition),
+                new TopicRecord.Reassignment(adding, removing)));
+        return this;
+    }
+
     LoadedMetadata load() {
         return new LoadedMetadata(List.copyOf(brokers), Map.copyOf(topics), Map.copyOf(states));
     }

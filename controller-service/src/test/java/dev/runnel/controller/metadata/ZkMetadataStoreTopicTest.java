@@ -3,6 +3,7 @@ package dev.runnel.controller.metadata;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -13,8 +14,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.runnel.cluster.AlterPartitionRequest;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ClusterJson;
+import dev.runnel.cluster.PartitionReassignments;
+import dev.runnel.cluster.PartitionState;
 import dev.runnel.cluster.TopicInfo;
 import dev.runnel.cluster.ZkPaths;
 import dev.runnel.common.time.Ticker;
@@ -110,6 +114,31 @@ class ZkMetadataStoreTopicTest {
 
         assertThat(next.zk.checkExists().forPath(ZkPaths.topic("big"))).isNull();
         assertThat(new Controller().machine.view().topics()).isEmpty();
+    }
+
+    @Test
+    void aReassignmentWrittenByOneControllerIsLoadedAndCompletedByTheNext() throws Exception {
+        Controller first = new Controller();
+        first.apply(new ControllerEvent.CreateTopic("moving", 0, 0, Map.of(), false,
+                List.of(List.of(1, 2), List.of(2, 3))));
+        first.apply(new ControllerEvent.ReassignPartitions(List.of(
+                new PartitionReassignments.Target("moving", 0, List.of(2, 3)))));
+
+        Controller next = new Controller();
+
+        PartitionReassignments.Progress moving = new PartitionReassignments.Progress("moving", 0, List.of(2, 3, 1),
+                List.of(3), List.of(1));
+        assertThat(next.machine.view().reassignments()).containsExactly(moving);
+        assertThat(next.machine.view().topics()).isEqualTo(first.machine.view().topics());
+        PartitionState s = next.machine.view().state("moving", 0).orElseThrow();
+        BrokerInfo leader = next.machine.view().brokers().get(s.leader());
+        next.apply(new ControllerEvent.AlterPartition(new AlterPartitionRequest(leader.id(), leader.epoch(), List.of(
+                new AlterPartitionRequest.Change("moving", 0, s.leaderEpoch(), s.partitionEpoch(), List.of(1, 2, 3))))));
+
+        ClusterView last = new Controller().machine.view();
+        assertThat(last.reassignments()).isEmpty();
+        assertThat(last.topic("moving").orElseThrow().partitions().get(0).replicas()).containsExactly(2, 3);
+        assertThat(last.state("moving", 0).orElseThrow().isr()).containsExactly(2, 3);
     }
 
     @Test
