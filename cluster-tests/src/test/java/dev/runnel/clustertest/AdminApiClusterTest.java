@@ -31,8 +31,8 @@ import dev.runnel.testing.RawHttp;
 /**
  * The admin and internal APIs of a running cluster (an active and a standby controller, three
  * brokers): problem responses for bad input that change nothing, who may call them (users with a
- * role, the cluster secret), forwarding by the standby, AlterPartition at the API level, and a
- * broker id that is already taken.
+ * role, the cluster secret), forwarding by the standby, AlterPartition at the API level, partition
+ * reassignment through the API, and a broker id that is already taken.
  */
 class AdminApiClusterTest {
 
@@ -54,6 +54,9 @@ class AdminApiClusterTest {
         await().atMost(DEADLINE).until(() -> controller(1).view().brokers().size() == 3);
         active = InJvmCluster.url(cluster.controller(1));
         standby = InJvmCluster.url(cluster.controller(2));
+        InJvmCluster.Response placed = cluster.call("POST", active + "/api/v1/topics",
+                "{\"name\":\"placed\",\"assignments\":[[1,2],[2,3]]}");
+        assertThat(placed.status()).as(placed.body()).isEqualTo(201);
     }
 
     @AfterAll
@@ -87,6 +90,33 @@ class AdminApiClusterTest {
             assertThat(response.body()).contains("\"type\":\"https://runnel.dev/problems/" + type + "\"");
         }
         assertThat(cluster.call("GET", active + "/api/v1/topics", null).body()).isEqualTo(topicsBefore);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "unknown topic         | {\"partitions\":[{\"topic\":\"nope\",\"partition\":0,\"replicas\":[1]}]}          | 404 | unknown-topic",
+        "unknown partition     | {\"partitions\":[{\"topic\":\"placed\",\"partition\":7,\"replicas\":[1]}]}        | 404 | unknown-partition",
+        "no replicas           | {\"partitions\":[{\"topic\":\"placed\",\"partition\":0,\"replicas\":[]}]}         | 400 | invalid-replica-assignment",
+        "broker twice          | {\"partitions\":[{\"topic\":\"placed\",\"partition\":0,\"replicas\":[2,2]}]}      | 400 | invalid-replica-assignment",
+        "unknown broker        | {\"partitions\":[{\"topic\":\"placed\",\"partition\":0,\"replicas\":[2,9]}]}      | 400 | invalid-replica-assignment",
+        "one bad of two        | {\"partitions\":[{\"topic\":\"placed\",\"partition\":0,\"replicas\":[2,3]},{\"topic\":\"placed\",\"partition\":1,\"replicas\":[0]}]} | 400 | invalid-replica-assignment",
+        "nothing to cancel     | {\"partitions\":[{\"topic\":\"placed\",\"partition\":0,\"replicas\":null}]}       | 409 | no-reassignment-in-progress",
+        "no partitions         | {}                                                                                 | 400 | invalid-request",
+        "malformed json        | {\"partitions\":[                                                                | 400 | -",
+    })
+    void aBadReassignmentIsAProblemAndChangesNothing(String label, String body, int status, String type)
+            throws Exception {
+        String before = cluster.call("GET", active + "/api/v1/topics/placed", null).body();
+
+        InJvmCluster.Response response = cluster.call("POST", standby + "/api/v1/reassignments", body);
+
+        assertThat(response.status()).as(response.body()).isEqualTo(status);
+        assertThat(response.contentType()).startsWith("application/problem+json");
+        if (!type.equals("-")) {
+            assertThat(response.body()).contains("\"type\":\"https://runnel.dev/problems/" + type + "\"");
+        }
+        assertThat(cluster.call("GET", active + "/api/v1/topics/placed", null).body()).isEqualTo(before);
+        assertThat(cluster.call("GET", active + "/api/v1/reassignments", null).body()).isEqualTo("[]");
     }
 
     @Test

@@ -21,6 +21,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.runnel.cluster.BrokerInfo;
+import dev.runnel.cluster.PartitionReassignments;
 import dev.runnel.cluster.TopicInfo;
 import dev.runnel.controller.ControllerProperties;
 import dev.runnel.controller.election.ActiveController;
@@ -116,6 +117,29 @@ class AdminApiController {
         }
         return (TopicInfo) decide(new ControllerEvent.CreatePartitions(name, body.count(), body.assignments(),
                 validateOnly));
+    }
+
+    /**
+     * Starts, replaces or cancels (target replicas null) the reassignment of each partition named,
+     * all or none (Kafka's AlterPartitionReassignments); 202 with where each of them stands, since
+     * the move goes on after the answer.
+     */
+    @PostMapping("/reassignments")
+    ResponseEntity<List<PartitionReassignments.Progress>> reassign(@RequestBody PartitionReassignments.Request body) {
+        if (body.partitions() == null) {
+            throw new AdminException(Reason.INVALID_REQUEST, "Give the partitions to reassign as 'partitions': "
+                    + "[{\"topic\": ..., \"partition\": ..., \"replicas\": [...] or null to cancel}]");
+        }
+        @SuppressWarnings("unchecked")
+        List<PartitionReassignments.Progress> progress = (List<PartitionReassignments.Progress>) decide(
+                new ControllerEvent.ReassignPartitions(body.partitions()));
+        return ResponseEntity.accepted().body(progress);
+    }
+
+    /** The ongoing reassignments, with the replicas each adds and removes (Kafka's ListPartitionReassignments). */
+    @GetMapping("/reassignments")
+    List<PartitionReassignments.Progress> reassignments() {
+        return view().reassignments();
     }
 
     private static void requireValues(Map<String, String> configs) {
