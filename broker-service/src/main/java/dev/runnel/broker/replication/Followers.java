@@ -54,6 +54,19 @@ final class Followers {
         }
     }
 
+    /**
+     * Follows a new replica set within the same leadership: replicas no longer in {@code replicas}
+     * are forgotten, new ones start caught up at {@code nowMs}, the others keep their state.
+     */
+    void retain(List<Integer> replicas, int localBrokerId, long nowMs) {
+        states.keySet().removeIf(replica -> !replicas.contains(replica));
+        for (int replica : replicas) {
+            if (replica != localBrokerId) {
+                states.computeIfAbsent(replica, r -> new State(nowMs));
+            }
+        }
+    }
+
     /** The follower's state, or null if {@code replica} is not a follower. */
     State get(int replica) {
         return states.get(replica);

@@ -131,6 +131,11 @@ public final class Partition {
             minInsyncReplicas = minIsr;
             if (newLeadership || !next.leader()) {
                 resetFollowers();
+            } else if (!next.replicas().equals(previous.replicas())) {
+                // A reassignment added or removed replicas within this leadership (KIP-455): a new
+                // replica may fetch and catch up, a removed one no longer counts; the others keep
+                // what their fetches told.
+                followers.retain(next.replicas(), localBrokerId, clock.millis());
             }
             if (newLeadership) {
                 // The new epoch starts at the log end now, not at the first append, so

@@ -138,6 +138,36 @@ class PartitionReplicationTest {
     }
 
     @Test
+    void aReplicaAddedWithinTheLeadershipFetchesCatchesUpAndIsProposedForTheIsr() {
+        partition.appendAsLeader(batch(5), (short) 1);
+        partition.updateFollowerFetchState(2, 5);
+        partition.updateFollowerFetchState(3, 5);
+        assertThatThrownBy(() -> partition.updateFollowerFetchState(4, 0)).isInstanceOf(ReplicaException.class);
+
+        // A reassignment adds replica 4 and will remove 3: same leader epoch, a new partition epoch.
+        partition.update(new HostedPartition(TOPIC_ID, List.of(1, 2, 4, 3), new PartitionState(1, 0,
+                List.of(1, 2, 3), 1), true), 2);
+        partition.updateFollowerFetchState(4, 0);
+
+        assertThat(log.highWatermark()).as("the new replica is not in the ISR: it holds nothing back").isEqualTo(5);
+        assertThat(proposals).isEmpty();
+        partition.updateFollowerFetchState(4, 5);
+        assertThat(proposals).containsExactly(List.of(1, 2, 3, 4));
+    }
+
+    @Test
+    void aReplicaRemovedWithinTheLeadershipMayNoLongerFetchAndTheOthersKeepTheirPlace() {
+        partition.appendAsLeader(batch(5), (short) 1);
+        partition.updateFollowerFetchState(2, 5);
+
+        partition.update(new HostedPartition(TOPIC_ID, List.of(1, 2), new PartitionState(1, 0, List.of(1, 2), 1),
+                true), 2);
+
+        assertThat(log.highWatermark()).as("replica 2's fetch still counts").isEqualTo(5);
+        assertThatThrownBy(() -> partition.updateFollowerFetchState(3, 5)).isInstanceOf(ReplicaException.class);
+    }
+
+    @Test
     void acksAllIsRefusedWhileTheIsrIsBelowMinInsyncReplicas() {
         partition.update(leader(List.of(1), 1), 2);
 
