@@ -215,6 +215,9 @@ public final class KafkaApis {
         served.put(ApiKeys.CREATE_TOPICS, topicAdmin);
         served.put(ApiKeys.DELETE_TOPICS, topicAdmin);
         served.put(ApiKeys.CREATE_PARTITIONS, topicAdmin);
+        ReassignmentHandler reassignments = new ReassignmentHandler(cluster.controller(), metadata);
+        served.put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, reassignments);
+        served.put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, reassignments);
         served.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(cluster.producerIds(), cluster.controllerCalls(),
                 transactions == null ? null : transactions.coordinator()));
         served.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, new ClientQuotasHandler());

@@ -268,6 +268,9 @@ final class SecuredBroker implements AutoCloseable {
         handlers.put(ApiKeys.CREATE_TOPICS, topicAdmin);
         handlers.put(ApiKeys.DELETE_TOPICS, topicAdmin);
         handlers.put(ApiKeys.CREATE_PARTITIONS, topicAdmin);
+        ReassignmentHandler reassignments = new ReassignmentHandler(admin, metadata);
+        handlers.put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, reassignments);
+        handlers.put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, reassignments);
         GroupConfigStore groupConfigs = absentGroupConfigs();
         handlers.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(metadata, SELF, Map.of("broker.id", "1"),
                 groupConfigs));

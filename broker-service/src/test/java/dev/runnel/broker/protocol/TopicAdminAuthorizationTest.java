@@ -24,6 +24,8 @@ import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
@@ -35,6 +37,8 @@ import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -56,14 +60,15 @@ import dev.runnel.cluster.ClusterJson;
 import dev.runnel.cluster.ControllerInfo;
 import dev.runnel.cluster.InternalHttpClient;
 import dev.runnel.cluster.PartitionInfo;
+import dev.runnel.cluster.PartitionReassignments;
 import dev.runnel.cluster.PartitionState;
 import dev.runnel.cluster.TopicInfo;
 import dev.runnel.cluster.ZkPaths;
 
 /**
- * The topic and config admin APIs and Metadata's auto-creation under Kafka's authorization
- * rules, with the active controller an HTTP server on a loopback port that records every call:
- * a refused topic or config never reaches it.
+ * The topic, config and reassignment admin APIs and Metadata's auto-creation under Kafka's
+ * authorization rules, with the active controller an HTTP server on a loopback port that records
+ * every call: a refused topic, config or reassignment never reaches it.
  */
 class TopicAdminAuthorizationTest {
 
@@ -86,6 +91,7 @@ class TopicAdminAuthorizationTest {
     static void startController() throws Exception {
         controllerServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         controllerServer.createContext("/api/v1/topics", TopicAdminAuthorizationTest::answer);
+        controllerServer.createContext("/api/v1/reassignments", TopicAdminAuthorizationTest::answer);
         controllerServer.start();
         zookeeper = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, -1, -1,
                 Map.of("clientPortAddress", "127.0.0.1"), "127.0.0.1"), true);
@@ -120,6 +126,9 @@ class TopicAdminAuthorizationTest {
             body = ClusterJson.write(new TopicInfo("payments", PAYMENTS_ID, Map.of(), List.of(
                     new PartitionInfo(0, List.of(1), new PartitionState(1, 0, List.of(1), 0)),
                     new PartitionInfo(1, List.of(1), new PartitionState(1, 0, List.of(1), 0)))));
+        } else if (path.equals("/reassignments")) {
+            body = ClusterJson.write(List.of(new PartitionReassignments.Progress("payments", 0, List.of(2, 1),
+                    List.of(2), List.of(1))));
         } else if (!exchange.getRequestMethod().equals("DELETE")) {
             body = "{}".getBytes();
         }
@@ -251,6 +260,72 @@ class TopicAdminAuthorizationTest {
         assertThat(Errors.forCode(refused.results().get(0).errorCode())).isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED);
         assertThat(Errors.forCode(grown.results().get(0).errorCode())).isEqualTo(Errors.NONE);
         assertThat(calls).containsExactly("POST /topics/payments/partitions");
+    }
+
+    // ---- AlterPartitionReassignments, ListPartitionReassignments ------------------------------
+
+    @Test
+    void reassigningNeedsAlterOnTheClusterAndARefusedRequestNeverReachesTheController() {
+        broker.acls(allow("alice", AclOperation.ALTER, ResourceType.TOPIC, "payments"),
+                allow("bob", AclOperation.ALTER, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME));
+        AlterPartitionReassignmentsRequestData move = new AlterPartitionReassignmentsRequestData();
+        move.topics().add(new AlterPartitionReassignmentsRequestData.ReassignableTopic().setName("payments")
+                .setPartitions(List.of(new AlterPartitionReassignmentsRequestData.ReassignablePartition()
+                        .setPartitionIndex(0).setReplicas(List.of(2, 1)))));
+
+        AlterPartitionReassignmentsResponseData refused = (AlterPartitionReassignmentsResponseData) broker
+                .connect("alice").send(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, (short) 1, move);
+        assertThat(calls).isEmpty();
+        AlterPartitionReassignmentsResponseData moved = (AlterPartitionReassignmentsResponseData) broker
+                .connect("bob").send(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, (short) 1, move);
+
+        assertThat(Errors.forCode(refused.errorCode())).isEqualTo(Errors.CLUSTER_AUTHORIZATION_FAILED);
+        assertThat(Errors.forCode(refused.responses().get(0).partitions().get(0).errorCode()))
+                .isEqualTo(Errors.CLUSTER_AUTHORIZATION_FAILED);
+        assertThat(Errors.forCode(moved.errorCode())).isEqualTo(Errors.NONE);
+        assertThat(Errors.forCode(moved.responses().get(0).partitions().get(0).errorCode())).isEqualTo(Errors.NONE);
+        assertThat(calls).containsExactly("POST /reassignments");
+    }
+
+    @Test
+    void aReplicationFactorChangeTheRequestDoesNotAllowAndAnUnknownPartitionAreRefusedByTheBroker() {
+        broker.acls(allow("bob", AclOperation.ALTER, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME));
+        AlterPartitionReassignmentsRequestData move = new AlterPartitionReassignmentsRequestData()
+                .setAllowReplicationFactorChange(false);
+        move.topics().add(new AlterPartitionReassignmentsRequestData.ReassignableTopic().setName("payments")
+                .setPartitions(List.of(new AlterPartitionReassignmentsRequestData.ReassignablePartition()
+                        .setPartitionIndex(0).setReplicas(List.of(2, 1)),
+                        new AlterPartitionReassignmentsRequestData.ReassignablePartition().setPartitionIndex(5)
+                                .setReplicas(List.of(1)))));
+
+        AlterPartitionReassignmentsResponseData answer = (AlterPartitionReassignmentsResponseData) broker
+                .connect("bob").send(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, (short) 1, move);
+
+        assertThat(answer.responses().get(0).partitions()).extracting(p -> Errors.forCode(p.errorCode()))
+                .containsExactly(Errors.INVALID_REPLICATION_FACTOR, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+        assertThat(calls).isEmpty();
+    }
+
+    @Test
+    void listingReassignmentsNeedsDescribeOnTheCluster() {
+        broker.acls(allow("bob", AclOperation.DESCRIBE, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME));
+        ListPartitionReassignmentsRequestData list = new ListPartitionReassignmentsRequestData().setTopics(null);
+
+        ListPartitionReassignmentsResponseData refused = (ListPartitionReassignmentsResponseData) broker
+                .connect("alice").send(ApiKeys.LIST_PARTITION_REASSIGNMENTS, (short) 0, list);
+        assertThat(calls).isEmpty();
+        ListPartitionReassignmentsResponseData listed = (ListPartitionReassignmentsResponseData) broker
+                .connect("bob").send(ApiKeys.LIST_PARTITION_REASSIGNMENTS, (short) 0, list);
+
+        assertThat(Errors.forCode(refused.errorCode())).isEqualTo(Errors.CLUSTER_AUTHORIZATION_FAILED);
+        assertThat(refused.topics()).isEmpty();
+        assertThat(listed.topics()).hasSize(1);
+        ListPartitionReassignmentsResponseData.OngoingPartitionReassignment ongoing = listed.topics().get(0)
+                .partitions().get(0);
+        assertThat(ongoing.replicas()).containsExactly(2, 1);
+        assertThat(ongoing.addingReplicas()).containsExactly(2);
+        assertThat(ongoing.removingReplicas()).containsExactly(1);
+        assertThat(calls).containsExactly("GET /reassignments");
     }
 
     // ---- DescribeConfigs, AlterConfigs, IncrementalAlterConfigs -----------------------------
