@@ -3,12 +3,16 @@ package dev.runnel.clustertest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,6 +32,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import dev.runnel.cluster.ClusterJson;
 import dev.runnel.cluster.PartitionInfo;
 import dev.runnel.cluster.TopicInfo;
 
@@ -37,7 +42,9 @@ import dev.runnel.cluster.TopicInfo;
  * this JVM. {@code TopicCommand} creates, lists and describes a topic; {@code ConsoleProducer}
  * writes keyed lines and {@code ConsoleConsumer} reads every one of them back from one assigned
  * partition; {@code ConsumerGroupCommand} (kafka-consumer-groups) lists a group, describes it with
- * its lag, resets its offsets and deletes it.
+ * its lag, resets its offsets and deletes it; {@code ReassignPartitionsCommand}
+ * (kafka-reassign-partitions) generates a move of a topic to other brokers, executes it and
+ * verifies it until complete, and {@code LogDirsCommand} (kafka-log-dirs) then shows its logs on the new brokers only.
  *
  * <p>The scenarios take only a bootstrap address and the number of brokers, so the same code runs
  * against an Apache Kafka broker.
@@ -56,6 +63,8 @@ class KafkaCliToolsTest {
     private static final String CONSOLE_PRODUCER = "org.apache.kafka.tools.ConsoleProducer";
     private static final String CONSOLE_CONSUMER = "org.apache.kafka.tools.consumer.ConsoleConsumer";
     private static final String CONSUMER_GROUPS = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
+    private static final String REASSIGN_PARTITIONS = "org.apache.kafka.tools.reassign.ReassignPartitionsCommand";
+    private static final String LOG_DIRS = "org.apache.kafka.tools.LogDirsCommand";
 
     private static final Pattern TOPIC_LINE = Pattern.compile(
             "^Topic: (\\S+)\\s+TopicId: (\\S+)\\s+PartitionCount: (\\d+)\\s+ReplicationFactor: (\\d+)\\s+Configs: ?(.*)$");
@@ -114,6 +123,97 @@ class KafkaCliToolsTest {
             assertThat(shown.isr()).as("ISR of partition " + p.partition())
                     .containsExactlyInAnyOrderElementsOf(p.state().isr());
         }
+    }
+
+    @Test
+    void reassignPartitionsGeneratesExecutesAndVerifiesAMoveOfATopicToOtherBrokers() throws Exception {
+        String topic = "cli-moving";
+        try (Admin admin = KafkaClients.admin(bootstrap)) {
+            admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(1, 2), 1, List.of(2, 1), 2, List.of(1, 2)))))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        produce(tools, bootstrap, topic, keyedLines(30));
+        Path topics = Files.writeString(cluster.dir().resolve("reassign-topics.json"),
+                "{\"version\":1,\"topics\":[{\"topic\":\"" + topic + "\"}]}");
+
+        KafkaTools.Result generated = tools.run(TOOL_DEADLINE, REASSIGN_PARTITIONS, "--bootstrap-server", bootstrap,
+                "--generate", "--topics-to-move-json-file", topics.toString(), "--broker-list", "2,3");
+        System.out.println(generated.describe());
+        assertThat(generated.exitCode()).as(generated.describe()).isZero();
+        List<String> lines = generated.stdoutLines();
+        int proposedAt = lines.indexOf("Proposed partition reassignment configuration");
+        assertThat(proposedAt).as(generated.describe()).isNotNegative();
+        String proposed = lines.get(proposedAt + 1);
+        Map<Integer, List<Integer>> targets = reassignmentJson(proposed);
+        assertThat(targets).containsOnlyKeys(0, 1, 2);
+        targets.values().forEach(replicas -> assertThat(replicas).hasSize(2).allMatch(b -> b == 2 || b == 3));
+        Path plan = Files.writeString(cluster.dir().resolve("reassign-plan.json"), proposed);
+
+        KafkaTools.Result executed = tools.run(TOOL_DEADLINE, REASSIGN_PARTITIONS, "--bootstrap-server", bootstrap,
+                "--execute", "--reassignment-json-file", plan.toString());
+        System.out.println(executed.describe());
+        assertThat(executed.exitCode()).as(executed.describe()).isZero();
+        assertThat(executed.stdout()).contains("Successfully started partition reassignments for");
+
+        KafkaTools.Result[] verified = new KafkaTools.Result[1];
+        try {
+            await("kafka-reassign-partitions --verify says every move is complete").atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofSeconds(1)).until(() -> {
+                        verified[0] = tools.run(TOOL_DEADLINE, REASSIGN_PARTITIONS, "--bootstrap-server", bootstrap,
+                                "--verify", "--reassignment-json-file", plan.toString());
+                        return verified[0].exitCode() == 0 && IntStream.range(0, 3).allMatch(p -> verified[0].stdout()
+                                .contains("Reassignment of partition " + topic + "-" + p + " is completed."));
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "; the last --verify:\n"
+                    + (verified[0] == null ? "none" : verified[0].describe()), e);
+        }
+        System.out.println(verified[0].describe());
+
+        TopicInfo truth = cluster.get(cluster.controllerUrl(1) + "/api/v1/topics/" + topic, TopicInfo.class);
+        for (PartitionInfo p : truth.partitions()) {
+            assertThat(p.replicas()).as("replicas of partition " + p.partition()).isEqualTo(targets.get(p.partition()));
+            assertThat(p.state().isr()).containsExactlyInAnyOrderElementsOf(targets.get(p.partition()));
+            assertThat(p.reassigning()).isFalse();
+        }
+        DescribedTopic described = describe(tools, bootstrap, topic);
+        for (DescribedPartition p : described.partitions()) {
+            assertThat(p.replicas()).isEqualTo(targets.get(p.partition()));
+        }
+
+        // kafka-log-dirs --describe: the topic's logs are on brokers 2 and 3 only, broker 1 deleted its.
+        KafkaTools.Result logDirs = tools.run(TOOL_DEADLINE, LOG_DIRS, "--bootstrap-server", bootstrap, "--describe",
+                "--topic-list", topic);
+        System.out.println(logDirs.describe());
+        assertThat(logDirs.exitCode()).as(logDirs.describe()).isZero();
+        String answer = logDirs.stdoutLines().stream().filter(l -> l.startsWith("{")).findFirst().orElseThrow();
+        Map<Integer, List<String>> partitionsByBroker = new TreeMap<>();
+        for (Object broker : (List<?>) ClusterJson.read(answer.getBytes(StandardCharsets.UTF_8), Map.class,
+                "kafka-log-dirs' answer").get("brokers")) {
+            List<String> names = new ArrayList<>();
+            for (Object dir : (List<?>) ((Map<?, ?>) broker).get("logDirs")) {
+                for (Object partition : (List<?>) ((Map<?, ?>) dir).get("partitions")) {
+                    names.add((String) ((Map<?, ?>) partition).get("partition"));
+                }
+            }
+            partitionsByBroker.put((Integer) ((Map<?, ?>) broker).get("broker"), names);
+        }
+        List<String> all = List.of(topic + "-0", topic + "-1", topic + "-2");
+        assertThat(partitionsByBroker.get(1)).isEmpty();
+        assertThat(partitionsByBroker.get(2)).containsExactlyInAnyOrderElementsOf(all);
+        assertThat(partitionsByBroker.get(3)).containsExactlyInAnyOrderElementsOf(all);
+    }
+
+    /** The replicas by partition in a reassignment JSON as the tool writes it (one topic). */
+    private static Map<Integer, List<Integer>> reassignmentJson(String json) {
+        Map<Integer, List<Integer>> targets = new TreeMap<>();
+        for (Object partition : (List<?>) ClusterJson.read(json.getBytes(StandardCharsets.UTF_8), Map.class,
+                "a reassignment plan").get("partitions")) {
+            Map<?, ?> entry = (Map<?, ?>) partition;
+            targets.put((Integer) entry.get("partition"),
+                    ((List<?>) entry.get("replicas")).stream().map(Integer.class::cast).toList());
+        }
+        return targets;
     }
 
     @Test

@@ -48,7 +48,8 @@ import dev.runnel.cluster.TopicInfo;
  * Group configs (Kafka's {@code share.*} group configs) are kept by the brokers in ZooKeeper
  * ({@link GroupConfigStore}): SET and DELETE, the result validated as a whole (INVALID_CONFIG names
  * the bad config). Broker configs are read-only (set at start-up from the broker's properties) and
- * are refused with INVALID_REQUEST; other resource types with INVALID_REQUEST too.
+ * are refused with INVALID_REQUEST, except that deleting them is a no-op (none is dynamic, so none
+ * is set); other resource types are refused with INVALID_REQUEST too.
  *
  * <p>Authorization comes first, as in Kafka: a topic needs ALTER_CONFIGS on the topic (else
  * TOPIC_AUTHORIZATION_FAILED), a broker (its loggers, client metrics) ALTER_CONFIGS on the
@@ -143,6 +144,11 @@ final class AlterConfigsHandler implements ApiHandler {
             return done(type, name, refusal, refusal.message());
         }
         if (type == BROKER) {
+            if (onlyDeletes(plan)) {
+                // No broker config is dynamic here, so none is set to delete: a no-op, as Kafka answers
+                // deleting one that is not set (kafka-reassign-partitions --verify clears its throttles so).
+                return done(type, name, Errors.NONE, null);
+            }
             return done(type, name, Errors.INVALID_REQUEST, "Broker configs are read-only: set them in the broker's "
                     + "properties (runnel.broker.*) and restart it");
         }
@@ -184,6 +190,15 @@ final class AlterConfigsHandler implements ApiHandler {
                 Duration.ofSeconds(30)).thenApply(answer -> answer.ok()
                         ? new Result(type, name, Errors.NONE, null)
                         : new Result(type, name, TopicAdminHandler.error(answer), answer.detail()));
+    }
+
+    /** Whether {@code plan} sets nothing on a resource that has no overrides: it only deletes. */
+    private static boolean onlyDeletes(Function<Map<String, String>, Change> plan) {
+        try {
+            return plan.apply(Map.of()).set().isEmpty();
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** The authorization error for altering the resource, or null if the connection may (Kafka's rules). */

@@ -244,6 +244,7 @@ public final class KafkaApis {
                     transactions.markerTimeout(), clock));
         }
         served.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(replicas));
+        served.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(replicas));
         if (groups.transactionalOffsets() != null) {
             served.put(ApiKeys.TXN_OFFSET_COMMIT, new TxnOffsetCommitHandler(groups.transactionalOffsets()));
         }

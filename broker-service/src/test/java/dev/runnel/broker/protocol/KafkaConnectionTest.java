@@ -92,8 +92,8 @@ class KafkaConnectionTest {
                         "19:2-7", "20:1-6", "37:0-3", "22:0-5", "32:1-4", "33:0-2", "44:0-1", "10:0-6", "11:0-9",
                         "14:0-5", "12:0-4", "13:0-5", "8:2-9", "9:1-9", "16:0-5", "15:0-6", "42:0-2", "47:0-0",
                         "17:0-1", "36:0-2",
-                        // reassignment: AlterPartitionReassignments, ListPartitionReassignments
-                        "45:0-1", "46:0-0",
+                        // reassignment: AlterPartitionReassignments, ListPartitionReassignments; DescribeLogDirs
+                        "45:0-1", "46:0-0", "35:1-4",
                         // transactions: AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, WriteTxnMarkers,
                         // TxnOffsetCommit, DescribeProducers, DescribeTransactions, ListTransactions
                         "24:0-5", "25:0-4", "26:0-4", "27:1-1", "28:0-4", "61:0-0", "65:0-0", "66:0-1",

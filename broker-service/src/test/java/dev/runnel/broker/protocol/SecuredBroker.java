@@ -261,6 +261,7 @@ final class SecuredBroker implements AutoCloseable {
         handlers.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(replicas));
         handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(replicas));
         handlers.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(replicas));
+        handlers.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(replicas));
         handlers.put(ApiKeys.METADATA, new MetadataHandler(metadata, () -> "test-cluster", autoCreate ? admin : null));
         handlers.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(metadata, () -> "test-cluster"));
         TopicAdminHandler topicAdmin = new TopicAdminHandler(admin, metadata,

@@ -35,6 +35,8 @@ import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
+import org.apache.kafka.common.message.DescribeLogDirsRequestData;
+import org.apache.kafka.common.message.DescribeLogDirsResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
@@ -66,9 +68,9 @@ import dev.runnel.cluster.TopicInfo;
 import dev.runnel.cluster.ZkPaths;
 
 /**
- * The topic, config and reassignment admin APIs and Metadata's auto-creation under Kafka's
- * authorization rules, with the active controller an HTTP server on a loopback port that records
- * every call: a refused topic, config or reassignment never reaches it.
+ * The topic, config, reassignment and log-dir admin APIs and Metadata's auto-creation under
+ * Kafka's authorization rules, with the active controller an HTTP server on a loopback port that
+ * records every call: a refused topic, config or reassignment never reaches it.
  */
 class TopicAdminAuthorizationTest {
 
@@ -328,6 +330,38 @@ class TopicAdminAuthorizationTest {
         assertThat(calls).containsExactly("GET /reassignments");
     }
 
+    @Test
+    void describingLogDirsNeedsDescribeOnTheClusterAndShowsThePartitionLogsOfEachDirectory() {
+        broker.acls(allow("bob", AclOperation.DESCRIBE, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME));
+        DescribeLogDirsRequestData all = new DescribeLogDirsRequestData().setTopics(null);
+        DescribeLogDirsRequestData payments = new DescribeLogDirsRequestData();
+        payments.topics().add(new DescribeLogDirsRequestData.DescribableLogDirTopic().setTopic("payments")
+                .setPartitions(List.of(0)));
+
+        DescribeLogDirsResponseData refused = (DescribeLogDirsResponseData) broker.connect("alice")
+                .send(ApiKeys.DESCRIBE_LOG_DIRS, (short) 4, all);
+        DescribeLogDirsResponseData everything = (DescribeLogDirsResponseData) broker.connect("bob")
+                .send(ApiKeys.DESCRIBE_LOG_DIRS, (short) 4, all);
+        DescribeLogDirsResponseData one = (DescribeLogDirsResponseData) broker.connect("bob")
+                .send(ApiKeys.DESCRIBE_LOG_DIRS, (short) 4, payments);
+
+        assertThat(Errors.forCode(refused.errorCode())).isEqualTo(Errors.CLUSTER_AUTHORIZATION_FAILED);
+        assertThat(refused.results()).isEmpty();
+        assertThat(everything.results()).hasSize(1);
+        DescribeLogDirsResponseData.DescribeLogDirsResult dir = everything.results().get(0);
+        assertThat(dir.errorCode()).isZero();
+        assertThat(Path.of(dir.logDir())).isAbsolute();
+        assertThat(dir.totalBytes()).isPositive();
+        assertThat(dir.topics()).extracting(DescribeLogDirsResponseData.DescribeLogDirsTopic::name)
+                .contains("payments", "secrets");
+        assertThat(one.results().get(0).topics()).hasSize(1);
+        DescribeLogDirsResponseData.DescribeLogDirsPartition partition = one.results().get(0).topics().get(0)
+                .partitions().get(0);
+        assertThat(partition.partitionIndex()).isZero();
+        assertThat(partition.partitionSize()).isNotNegative();
+        assertThat(partition.isFutureKey()).isFalse();
+    }
+
     // ---- DescribeConfigs, AlterConfigs, IncrementalAlterConfigs -----------------------------
 
     @Test
@@ -386,6 +420,28 @@ class TopicAdminAuthorizationTest {
                 legacy);
         assertThat(Errors.forCode(refused.responses().get(0).errorCode())).isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED);
         assertThat(calls).hasSize(1);
+    }
+
+    @Test
+    void deletingABrokerConfigIsANoOpSinceNoneIsDynamicWhileSettingOneIsRefused() {
+        broker.acls(allow("bob", AclOperation.ALTER_CONFIGS, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME));
+        IncrementalAlterConfigsRequestData request = new IncrementalAlterConfigsRequestData();
+        for (byte operation : new byte[] {1, 0}) { // DELETE (what kafka-reassign-partitions --verify sends), SET
+            IncrementalAlterConfigsRequestData.AlterConfigsResource resource =
+                    new IncrementalAlterConfigsRequestData.AlterConfigsResource().setResourceType(BROKER)
+                            .setResourceName(String.valueOf(operation + 1));
+            resource.configs().add(new IncrementalAlterConfigsRequestData.AlterableConfig()
+                    .setName("leader.replication.throttled.rate").setConfigOperation(operation)
+                    .setValue(operation == 0 ? "1000" : null));
+            request.resources().add(resource);
+        }
+
+        IncrementalAlterConfigsResponseData answer = (IncrementalAlterConfigsResponseData) broker.connect("bob")
+                .send(ApiKeys.INCREMENTAL_ALTER_CONFIGS, (short) 1, request);
+
+        assertThat(answer.responses()).extracting(r -> r.resourceName() + ":" + Errors.forCode(r.errorCode()))
+                .containsExactly("2:NONE", "1:INVALID_REQUEST");
+        assertThat(calls).isEmpty();
     }
 
     // ---- Metadata's auto-creation -----------------------------------------------------------
