@@ -59,7 +59,7 @@ class AdminApiController {
         return view().topics().values().stream()
                 .sorted(Comparator.comparing(TopicInfo::name))
                 .map(t -> new ApiRequests.TopicSummary(t.name(), t.topicId(), t.partitions().size(),
-                        t.partitions().get(0).replicas().size()))
+                        t.partitions().get(0).replicas().size() - t.partitions().get(0).removingReplicas().size()))
                 .toList();
     }
 

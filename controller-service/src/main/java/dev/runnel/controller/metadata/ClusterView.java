@@ -42,9 +42,13 @@ public record ClusterView(int controllerId, int controllerEpoch, Map<Integer, Br
         return (int) partitions().stream().filter(p -> !p.state().online()).count();
     }
 
-    /** Partitions whose ISR is smaller than their replica set. */
+    /**
+     * Partitions whose ISR is smaller than their replica set; a replica a reassignment is adding does
+     * not count until it has joined (Kafka's replication factor of a moving partition).
+     */
     public int underReplicatedPartitionCount() {
-        return (int) partitions().stream().filter(p -> p.state().isr().size() < p.replicas().size()).count();
+        return (int) partitions().stream()
+                .filter(p -> p.state().isr().size() < p.replicas().size() - p.addingReplicas().size()).count();
     }
 
     /** Partitions led by someone other than their preferred (first) replica. */

@@ -254,7 +254,9 @@ public final class ControllerStateMachine {
                     + " partitions; the new count must be larger, not " + totalCount);
         }
         TopicChecks.partitionCount(totalCount);
-        int replicationFactor = topic.replicas().get(0).size();
+        // A partition being reassigned lists its targets and the replicas leaving: the factor is its targets'.
+        TopicRecord.Reassignment moving = topic.reassignment(0);
+        int replicationFactor = topic.replicas().get(0).size() - (moving == null ? 0 : moving.removing().size());
         List<List<Integer>> added;
         if (assignments != null) {
             if (assignments.size() != totalCount - topic.partitionCount()) {

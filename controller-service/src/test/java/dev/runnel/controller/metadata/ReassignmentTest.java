@@ -224,6 +224,26 @@ class ReassignmentTest {
         assertThat(machine.view().reassignments()).extracting(Progress::topic).containsExactly("__consumer_offsets");
     }
 
+    @Test
+    void aTopicGrownWhileItsFirstPartitionMovesGetsTheTargetReplicationFactor() {
+        reassign(move(0, 2, 3, 4));
+
+        machine.handle(new ControllerEvent.CreatePartitions("t", 3));
+
+        assertThat(partition(machine, 2).replicas()).hasSize(3);
+        assertThat(partition(machine, 0).replicas()).containsExactly(2, 3, 4, 1);
+        assertThat(machine.view().reassignments()).hasSize(1);
+    }
+
+    @Test
+    void aReplicaBeingAddedDoesNotMakeThePartitionUnderReplicated() {
+        reassign(move(0, 2, 3, 4));
+
+        assertThat(machine.view().underReplicatedPartitionCount()).isZero();
+        machine.handle(new ControllerEvent.BrokerDown(2));
+        assertThat(machine.view().underReplicatedPartitionCount()).isEqualTo(2);
+    }
+
     // ---- cancellation ----
 
     @Test
