@@ -141,6 +141,22 @@ final class ClusterModel {
         partitionsByBroker = null;
     }
 
+    /**
+     * Gives one partition new replicas and reassignment (null: none), without a pass over the
+     * topic's other partitions' reassignments: a move of thousands of partitions costs one such
+     * change each.
+     */
+    void setAssignment(PartitionRef tp, List<Integer> replicas, TopicRecord.Reassignment reassignment) {
+        topics.put(tp.topic(), topics.get(tp.topic()).withPartition(tp.partition(), replicas, reassignment));
+        if (reassignment == null) {
+            reassigning.remove(tp);
+        } else {
+            reassigning.add(tp);
+        }
+        infos.remove(tp.topic());
+        partitionsByBroker = null;
+    }
+
     void removeTopic(String name) {
         topics.remove(name);
         reassigning.removeIf(tp -> tp.topic().equals(name));

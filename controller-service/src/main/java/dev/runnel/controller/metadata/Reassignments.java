@@ -71,9 +71,7 @@ final class Reassignments {
 
         private void apply(Step step) {
             PartitionRef tp = step.tp();
-            TopicRecord topic = model.topic(tp.topic());
-            model.putTopic(tp.topic(), topic.withPartition(tp.partition(), step.replicas(), step.reassignment()),
-                    Map.of());
+            model.setAssignment(tp, step.replicas(), step.reassignment());
             model.setState(tp, step.state());
             writes.add(new ZkWrite.SetPartitionState(tp.topic(), tp.partition(), step.state()));
             topics.add(tp.topic());
