@@ -52,7 +52,8 @@ class GroupCoordinatorConfiguration {
                 offsets.getRetention(), offsets.getRetentionCheckInterval(), offsets.getMetadataMaxBytes(),
                 offsets.getCommitTimeout(), (int) Math.min(Integer.MAX_VALUE, offsets.getSegmentBytes().toBytes()),
                 new GroupSettings.ConsumerProtocol((int) group.getConsumer().getSessionTimeout().toMillis(),
-                        (int) group.getConsumer().getHeartbeatInterval().toMillis(), group.getConsumer().getAssignors()));
+                        (int) group.getConsumer().getHeartbeatInterval().toMillis(), group.getConsumer().getAssignors(),
+                        GroupSettings.MigrationPolicy.named(group.getConsumer().getMigrationPolicy())));
     }
 
     /** The group coordinator's threads: where group operations and partition loads run. */

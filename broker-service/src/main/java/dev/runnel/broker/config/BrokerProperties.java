@@ -174,6 +174,20 @@ public class BrokerProperties {
             /** The server-side assignors, the first the default: uniform, range ({@code group.consumer.assignors}). */
             private List<String> assignors = new ArrayList<>(List.of("uniform", "range"));
 
+            /**
+             * Whether groups move online between the classic and the consumer group protocols
+             * ({@code group.consumer.migration.policy}): disabled, upgrade, downgrade or bidirectional.
+             */
+            private String migrationPolicy = "bidirectional";
+
+            public String getMigrationPolicy() {
+                return migrationPolicy;
+            }
+
+            public void setMigrationPolicy(String migrationPolicy) {
+                this.migrationPolicy = migrationPolicy;
+            }
+
             public Duration getSessionTimeout() {
                 return sessionTimeout;
             }

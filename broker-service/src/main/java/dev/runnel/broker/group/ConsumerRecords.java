@@ -22,6 +22,8 @@ final class ConsumerRecords {
     private static final int METADATA_HASH_TAG = 0;
     /** The TopicPartitions struct's tagged field: the epoch each partition was assigned at (KIP-1251). */
     private static final int ASSIGNMENT_EPOCHS_TAG = 0;
+    /** ConsumerGroupMemberMetadataValue's tagged field: the classic protocol's metadata of a classic member. */
+    private static final int CLASSIC_MEMBER_TAG = 0;
 
     private ConsumerRecords() {
     }
@@ -65,8 +67,24 @@ final class ConsumerRecords {
                 .compactString(m.instanceId()).compactString(m.rackId()).compactString(m.clientId())
                 .compactString(m.clientHost()).uvarint(m.subscribedTopicNames().size() + 1);
         m.subscribedTopicNames().forEach(w::compactString);
-        return w.compactString(m.subscribedTopicRegex()).int32(m.rebalanceTimeoutMs()).compactString(m.serverAssignor())
-                .uvarint(0).bytes();
+        w.compactString(m.subscribedTopicRegex()).int32(m.rebalanceTimeoutMs()).compactString(m.serverAssignor());
+        if (m.classic() == null) {
+            return w.uvarint(0).bytes();
+        }
+        byte[] classic = classicValue(m.classic());
+        // Tagged field 0, a nullable struct: its size counts the presence byte (1) that precedes it.
+        return w.uvarint(1).uvarint(CLASSIC_MEMBER_TAG).uvarint(classic.length + 1).uvarint(1).raw(classic)
+                .bytes();
+    }
+
+    /** ClassicMemberMetadata: session timeout, a compact array of {name, metadata, no tags}, no tags. */
+    private static byte[] classicValue(GroupRecord.ClassicMetadata c) {
+        GroupRecordCodec.Writer w = new GroupRecordCodec.Writer().int32(c.sessionTimeoutMs())
+                .uvarint(c.protocols().size() + 1);
+        for (MemberProtocol p : c.protocols()) {
+            w.compactString(p.name()).uvarint(p.metadata().length + 1).raw(p.metadata()).uvarint(0);
+        }
+        return w.uvarint(0).bytes();
     }
 
     private static byte[] assignmentValue(MemberAssignment a) {
@@ -181,9 +199,40 @@ final class ConsumerRecords {
         String regex = compactString(v);
         int rebalanceTimeout = v.getInt();
         String assignor = compactString(v);
-        skipTags(v);
+        GroupRecord.ClassicMetadata classic = null;
+        int tags = uvarint(v);
+        for (int i = 0; i < tags; i++) {
+            int tag = uvarint(v);
+            int size = uvarint(v);
+            if (tag != CLASSIC_MEMBER_TAG) {
+                skip(v, size);
+                continue;
+            }
+            int end = v.position() + size;
+            classic = v.get() == 1 ? classicValue(v) : null;
+            v.position(end);
+        }
         return new GroupRecord.StoredConsumerMember(instanceId, rackId, clientId == null ? "" : clientId,
-                clientHost == null ? "" : clientHost, topics, regex, rebalanceTimeout, assignor);
+                clientHost == null ? "" : clientHost, topics, regex, rebalanceTimeout, assignor, classic);
+    }
+
+    private static GroupRecord.ClassicMetadata classicValue(ByteBuffer v) {
+        int sessionTimeout = v.getInt();
+        int count = arrayLength(v);
+        List<MemberProtocol> protocols = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            String name = compactString(v);
+            int length = uvarint(v) - 1;
+            if (length < 0 || length > v.remaining()) {
+                throw new IllegalArgumentException("protocol metadata of " + length + " bytes in " + v.remaining());
+            }
+            byte[] metadata = new byte[length];
+            v.get(metadata);
+            skipTags(v);
+            protocols.add(new MemberProtocol(name, metadata));
+        }
+        skipTags(v);
+        return new GroupRecord.ClassicMetadata(sessionTimeout, protocols);
     }
 
     private static MemberAssignment assignmentValue(ByteBuffer v) {

@@ -1,5 +1,6 @@
 package dev.runnel.broker.group;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 
@@ -64,13 +65,72 @@ sealed interface GroupRecord {
     record ConsumerMemberMetadata(String groupId, String memberId, StoredConsumerMember value) implements GroupRecord {
     }
 
-    /** What a member's metadata record holds: who it is and what it subscribes to. */
+    /**
+     * What a member's metadata record holds: who it is and what it subscribes to, and for a member
+     * that speaks the classic protocol (JoinGroup, SyncGroup, Heartbeat) its classic metadata.
+     *
+     * @param classic null for a member of the consumer group protocol
+     */
     record StoredConsumerMember(String instanceId, String rackId, String clientId, String clientHost,
             List<String> subscribedTopicNames, String subscribedTopicRegex, int rebalanceTimeoutMs,
-            String serverAssignor) {
+            String serverAssignor, ClassicMetadata classic) {
 
         public StoredConsumerMember {
             subscribedTopicNames = List.copyOf(subscribedTopicNames);
+        }
+
+        /** A member of the consumer group protocol. */
+        public StoredConsumerMember(String instanceId, String rackId, String clientId, String clientHost,
+                List<String> subscribedTopicNames, String subscribedTopicRegex, int rebalanceTimeoutMs,
+                String serverAssignor) {
+            this(instanceId, rackId, clientId, clientHost, subscribedTopicNames, subscribedTopicRegex,
+                    rebalanceTimeoutMs, serverAssignor, null);
+        }
+
+        boolean isClassic() {
+            return classic != null;
+        }
+    }
+
+    /**
+     * Kafka's {@code ClassicMemberMetadata} of a consumer group member that uses the classic
+     * protocol: its session timeout and the protocols (assignors, with its subscription as their
+     * metadata) its last JoinGroup offered, in its order of preference.
+     */
+    record ClassicMetadata(int sessionTimeoutMs, List<MemberProtocol> protocols) {
+
+        public ClassicMetadata {
+            protocols = List.copyOf(protocols);
+        }
+
+        /** The protocol the member prefers: its JoinGroup and SyncGroup answers name it. */
+        String protocolName() {
+            return protocols.get(0).name();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (!(o instanceof ClassicMetadata other) || other.sessionTimeoutMs != sessionTimeoutMs
+                    || other.protocols.size() != protocols.size()) {
+                return false;
+            }
+            for (int i = 0; i < protocols.size(); i++) {
+                if (!protocols.get(i).name().equals(other.protocols.get(i).name())
+                        || !Arrays.equals(protocols.get(i).metadata(), other.protocols.get(i).metadata())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public int hashCode() {
+            int h = sessionTimeoutMs;
+            for (MemberProtocol p : protocols) {
+                h = 31 * h + p.name().hashCode();
+                h = 31 * h + Arrays.hashCode(p.metadata());
+            }
+            return h;
         }
     }
 

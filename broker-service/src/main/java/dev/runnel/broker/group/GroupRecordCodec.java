@@ -269,6 +269,13 @@ final class GroupRecordCodec {
             return this;
         }
 
+        /** The bytes as they are, without a length. */
+        Writer raw(byte[] b) {
+            ensure(b.length);
+            buf.put(b);
+            return this;
+        }
+
         byte[] bytes() {
             byte[] out = new byte[buf.position()];
             buf.flip();

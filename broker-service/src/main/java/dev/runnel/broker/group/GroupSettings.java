@@ -36,13 +36,24 @@ public record GroupSettings(int offsetsTopicPartitions, int offsetsTopicReplicat
      *                            long is removed and its partitions move
      * @param heartbeatIntervalMs {@code group.consumer.heartbeat.interval.ms}: how often members heartbeat
      * @param assignors           {@code group.consumer.assignors}: the server-side assignors, the first the default
+     * @param migrationPolicy     {@code group.consumer.migration.policy}: whether groups move online between the
+     *                            classic and the consumer group protocols
      */
-    public record ConsumerProtocol(int sessionTimeoutMs, int heartbeatIntervalMs, List<String> assignors) {
+    public record ConsumerProtocol(int sessionTimeoutMs, int heartbeatIntervalMs, List<String> assignors,
+            MigrationPolicy migrationPolicy) {
 
         public static final ConsumerProtocol DEFAULTS = new ConsumerProtocol(45_000, 5_000,
                 List.of("uniform", "range"));
 
+        /** With Kafka's default migration policy, {@code bidirectional}. */
+        public ConsumerProtocol(int sessionTimeoutMs, int heartbeatIntervalMs, List<String> assignors) {
+            this(sessionTimeoutMs, heartbeatIntervalMs, assignors, MigrationPolicy.BIDIRECTIONAL);
+        }
+
         public ConsumerProtocol {
+            if (migrationPolicy == null) {
+                throw new IllegalArgumentException("group.consumer.migration.policy is missing");
+            }
             assignors = List.copyOf(assignors);
             if (assignors.isEmpty()) {
                 throw new IllegalArgumentException("group.consumer.assignors must name at least one assignor");
@@ -52,6 +63,44 @@ public record GroupSettings(int offsetsTopicPartitions, int offsetsTopicReplicat
                 throw new IllegalArgumentException(
                         "group.consumer.heartbeat.interval.ms must be positive and below group.consumer.session.timeout.ms");
             }
+        }
+    }
+
+    /**
+     * Kafka's {@code group.consumer.migration.policy}: which online conversions between a classic
+     * group and a consumer group are allowed. An upgrade makes a classic group whose members use the
+     * "consumer" protocol type a consumer group when a consumer-protocol member joins it; a
+     * downgrade makes a consumer group a classic group when its last consumer-protocol member leaves
+     * and classic members remain. Classic members are served inside a consumer group unless the
+     * policy is {@code disabled}.
+     */
+    public enum MigrationPolicy {
+        /** No conversion: a group keeps the protocol its members started it with. */
+        DISABLED,
+        /** Classic groups may become consumer groups. */
+        UPGRADE,
+        /** Consumer groups may become classic groups. */
+        DOWNGRADE,
+        /** Both (Kafka's default). */
+        BIDIRECTIONAL;
+
+        public boolean upgrades() {
+            return this == UPGRADE || this == BIDIRECTIONAL;
+        }
+
+        public boolean downgrades() {
+            return this == DOWNGRADE || this == BIDIRECTIONAL;
+        }
+
+        /** The policy Kafka's config value names (case-insensitive). */
+        public static MigrationPolicy named(String value) {
+            for (MigrationPolicy p : values()) {
+                if (p.name().equalsIgnoreCase(value.trim())) {
+                    return p;
+                }
+            }
+            throw new IllegalArgumentException("group.consumer.migration.policy must be one of disabled, upgrade,"
+                    + " downgrade, bidirectional; not " + value);
         }
     }
 

@@ -52,6 +52,19 @@ class ConsumerRecordsCodecTest {
     }
 
     @Test
+    void aClassicMembersMetadataCarriesItsSessionTimeoutAndProtocolsInTaggedFieldZero() {
+        // ClassicMemberMetadata is a nullable struct in tagged field 0: its size counts the presence
+        // byte (01) before the struct {session timeout, [name, metadata, no tags], no tags}
+        assertLayout(new GroupRecord.ConsumerMemberMetadata("g", "m", new GroupRecord.StoredConsumerMember(null,
+                null, "c", "/h", List.of("t"), null, 30_000, null, new GroupRecord.ClassicMetadata(10_000,
+                        List.of(new MemberProtocol("range", new byte[] {1, 2}))))),
+                "0005" + "0001" + "67" + "0001" + "6d",
+                "0000" + "00" + "00" + "0263" + "032f68" + "02" + "0274" + "00" + "00007530" + "00"
+                        + "01" + "00" + "11" + "01"
+                        + "00002710" + "02" + "0672616e6765" + "030102" + "00" + "00");
+    }
+
+    @Test
     void theTargetAssignmentsEpochAndAMembersTarget() {
         assertLayout(new GroupRecord.TargetAssignmentMetadata("g", 7), "0006" + "0001" + "67", "0000" + "00000007" + "00");
         assertLayout(new GroupRecord.TargetAssignmentMember("g", "m", ZERO_AND_THREE), "0007" + "0001" + "67" + "0001" + "6d",
