@@ -354,16 +354,16 @@ final class ClassicGroup {
         offsets.pendingPartitions().stream().filter(tp -> !offsets.committed().containsKey(tp))
                 .forEach(tp -> records.add(GroupRecord.offsetTombstone(groupId, tp)));
         if (consumer != null) {
-            // A consumer group: its members' records, the target's, a classic record it may have had
-            // before it became one, and its own last (each deletion leaves the group Dead on replay).
+            // A consumer group: its members' records, the target's, its own, then the classic tombstone,
+            // which, replayed once the group is no longer a consumer group, leaves it Dead.
             for (ConsumerGroup.Member m : consumer.members()) {
                 records.add(new GroupRecord.CurrentMemberAssignment(groupId, m.memberId, null));
                 records.add(new GroupRecord.TargetAssignmentMember(groupId, m.memberId, null));
                 records.add(new GroupRecord.ConsumerMemberMetadata(groupId, m.memberId, null));
             }
             records.add(new GroupRecord.TargetAssignmentMetadata(groupId, null));
-            records.add(GroupRecord.groupTombstone(groupId));
             records.add(new GroupRecord.ConsumerGroupMetadata(groupId, null));
+            records.add(GroupRecord.groupTombstone(groupId));
             return records;
         }
         if (share != null) {

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
@@ -45,6 +47,7 @@ public final class ConsumerGroupCoordinator {
     private final GroupSettings.ConsumerProtocol settings;
     private final ConsumerHeartbeats decisions;
     private final GroupWrites writes;
+    private final ClassicMembers classicMembers;
 
 
     public ConsumerGroupCoordinator(GroupCoordinator classic, Clock clock, Scheduler scheduler, TopicsView topics) {
@@ -55,6 +58,8 @@ public final class ConsumerGroupCoordinator {
         this.settings = groups.settings().consumer();
         this.decisions = new ConsumerHeartbeats(groups, clock, topics);
         this.writes = new GroupWrites(classic);
+        this.classicMembers = new ClassicMembers(groups.settings(), topics, decisions);
+        classic.serveClassicMembersWith(this);
         groups.onLoaded(this::startTimers);
         groups.onUnloaded(g -> {
             if (g.consumer() != null) {
@@ -80,7 +85,7 @@ public final class ConsumerGroupCoordinator {
             return CompletableFuture.completedFuture(ConsumerHeartbeatResult.error(Errors.UNKNOWN_MEMBER_ID,
                     "Member " + r.memberId() + " is not a member of group " + r.groupId() + "."));
         }
-        return writes.serialized(group, e -> ConsumerHeartbeatResult.error(e, null), g -> decisions.decide(g, r),
+        return serialized(group, e -> ConsumerHeartbeatResult.error(e, null), g -> decisions.decide(g, r),
                 (g, answer) -> {
                     if (answer.error() == Errors.NONE) {
                         heard(g, r.memberId());
@@ -88,6 +93,81 @@ public final class ConsumerGroupCoordinator {
                 });
     }
 
+
+    // ---------------------------------------------------------------- classic members (online migration)
+
+    /** Whether classic members are served in consumer groups (the migration policy is not {@code disabled}). */
+    boolean servesClassicMembers() {
+        return decisions.migration().servesClassicMembers();
+    }
+
+    /** A classic member's JoinGroup to the consumer group {@code g}, on its queue ({@link ClassicMembers#join}). */
+    void classicJoin(ClassicGroup g, JoinRequest r, Consumer<JoinResult> respond) {
+        String memberId = ClassicMembers.memberIdFor(r);
+        runOrWait(g, () -> run(g, e -> JoinResult.error(r.memberId(), e), group -> classicMembers.join(group, r, memberId),
+                (group, answer) -> {
+                    if (answer.error() == Errors.NONE) {
+                        heard(group, memberId);
+                    }
+                }, respond));
+    }
+
+    /** A classic member's SyncGroup to the consumer group {@code g}, on its queue. */
+    void classicSync(ClassicGroup g, int generationId, String memberId, String instanceId, String protocolType,
+            String protocolName, Consumer<SyncResult> respond) {
+        runOrWait(g, () -> run(g, SyncResult::error, group -> new CoordinatorResult<>(List.of(),
+                classicMembers.sync(group, generationId, memberId, instanceId, protocolType, protocolName)),
+                (group, answer) -> {
+                    if (answer.error() == Errors.NONE) {
+                        heard(group, memberId);
+                    }
+                }, respond));
+    }
+
+    /** A classic member's Heartbeat to the consumer group {@code g}, on its queue. */
+    void classicHeartbeat(ClassicGroup g, int generationId, String memberId, String instanceId,
+            Consumer<Errors> respond) {
+        runOrWait(g, () -> run(g, e -> e, group -> new CoordinatorResult<>(List.of(),
+                classicMembers.heartbeat(group, generationId, memberId, instanceId)), (group, answer) -> {
+                    if (answer == Errors.NONE || answer == Errors.REBALANCE_IN_PROGRESS) {
+                        heard(group, memberId);
+                    }
+                }, respond));
+    }
+
+    /** A LeaveGroup of classic members from the consumer group {@code g}, on its queue: one member at a time. */
+    void classicLeave(ClassicGroup g, List<GroupCoordinator.LeavingMember> leaving,
+            Consumer<GroupCoordinator.LeaveResult> respond) {
+        leaveNext(g, leaving, new ArrayList<>(), respond);
+    }
+
+    private void leaveNext(ClassicGroup g, List<GroupCoordinator.LeavingMember> leaving, List<Errors> outcomes,
+            Consumer<GroupCoordinator.LeaveResult> respond) {
+        if (outcomes.size() == leaving.size()) {
+            respond.accept(new GroupCoordinator.LeaveResult(Errors.NONE, outcomes));
+            return;
+        }
+        GroupCoordinator.LeavingMember m = leaving.get(outcomes.size());
+        runOrWait(g, () -> run(g, e -> e, group -> {
+            ConsumerGroup cg = group.consumer();
+            if (cg == null) {
+                return new CoordinatorResult<>(List.of(), Errors.UNKNOWN_MEMBER_ID);
+            }
+            ClassicMembers.Leaving who = classicMembers.leaving(cg, m.memberId(), m.groupInstanceId());
+            if (who.error() != Errors.NONE) {
+                return new CoordinatorResult<>(List.of(), who.error());
+            }
+            log.info("Classic member {} left consumer group {}", who.memberId(), group.groupId);
+            return new CoordinatorResult<>(classicMembers.removal(group, cg, who.memberId()), Errors.NONE);
+        }, (group, e) -> {
+            if (group.consumer() != null) {
+                updateRevocationDeadlines(group);
+            }
+        }, outcome -> {
+            outcomes.add(outcome);
+            leaveNext(g, leaving, outcomes, respond);
+        }));
+    }
 
     // ---------------------------------------------------------------- timers
 
@@ -109,15 +189,21 @@ public final class ConsumerGroupCoordinator {
             member.session.cancel();
         }
         member.lastHeartbeatMs = clock.millis();
+        int timeout = sessionTimeoutMs(member);
         member.session = scheduler.schedule("consumer-group-session", () -> g.queue.execute(() -> {
             ConsumerGroup cg = g.consumer();
             if (cg == null || cg.member(member.memberId) != member || groups.group(g.groupId) != g
-                    || clock.millis() - member.lastHeartbeatMs < settings.sessionTimeoutMs()) {
+                    || clock.millis() - member.lastHeartbeatMs < timeout) {
                 return;
             }
-            remove(g, member, "member " + member.memberId + " has not sent a heartbeat for "
-                    + settings.sessionTimeoutMs() + " ms");
-        }), Duration.ofMillis(settings.sessionTimeoutMs()));
+            remove(g, member, "member " + member.memberId + " has not sent a heartbeat for " + timeout + " ms");
+        }), Duration.ofMillis(timeout));
+    }
+
+    /** A classic member's session timeout is its own (session.timeout.ms); the others' the broker's. */
+    private int sessionTimeoutMs(ConsumerGroup.Member member) {
+        return member.metadata != null && member.metadata.isClassic() ? member.metadata.classic().sessionTimeoutMs()
+                : settings.sessionTimeoutMs();
     }
 
     /** Members revoking partitions must do so within their rebalance timeout, else they are fenced. */
@@ -151,7 +237,7 @@ public final class ConsumerGroupCoordinator {
 
     /** Removes a member the coordinator gave up on (session expired, revocation overdue). */
     private void remove(ClassicGroup g, ConsumerGroup.Member member, String why) {
-        writes.serialized(g, e -> e, group -> {
+        serialized(g, e -> e, group -> {
             ConsumerGroup cg = group.consumer();
             if (cg == null || cg.member(member.memberId) != member) {
                 return new CoordinatorResult<>(List.of(), Errors.NONE);
@@ -225,5 +311,47 @@ public final class ConsumerGroupCoordinator {
             respond.accept(new Description(Errors.NONE, null, groupId, cg.stateName(), cg.groupEpoch(),
                     cg.assignmentEpoch(), decisions.assignorName(cg), members));
         });
+    }
+
+    // ---------------------------------------------------------------- one write at a time
+
+    /** {@link GroupWrites#serialized}, with {@link #typeChanges}. */
+    private <T> CompletableFuture<T> serialized(ClassicGroup group, Function<Errors, T> failed,
+            Function<ClassicGroup, CoordinatorResult<T>> decide, GroupWrites.AfterReplay<T> after) {
+        boolean[] wasConsumerGroup = new boolean[1];
+        return writes.serialized(group, failed, g -> {
+            wasConsumerGroup[0] = g.isConsumerGroup();
+            return decide.apply(g);
+        }, typeChanges(wasConsumerGroup, after));
+    }
+
+    private static void runOrWait(ClassicGroup g, Runnable operation) {
+        GroupWrites.runOrWait(g, operation);
+    }
+
+    /** {@link GroupWrites#run} (an operation already on the group's queue), with {@link #typeChanges}. */
+    private <T> void run(ClassicGroup g, Function<Errors, T> failed, Function<ClassicGroup, CoordinatorResult<T>> decide,
+            GroupWrites.AfterReplay<T> after, Consumer<T> respond) {
+        boolean[] wasConsumerGroup = new boolean[1];
+        writes.run(g, failed, group -> {
+            wasConsumerGroup[0] = group.isConsumerGroup();
+            return decide.apply(group);
+        }, typeChanges(wasConsumerGroup, after), respond);
+    }
+
+    /**
+     * {@code after}, preceded by what a write that changed the group's type needs once replayed: an
+     * upgraded group's former classic members' sessions run from then on, and a downgraded group
+     * with members rebalances as a classic group.
+     */
+    private <T> GroupWrites.AfterReplay<T> typeChanges(boolean[] wasConsumerGroup, GroupWrites.AfterReplay<T> after) {
+        return (g, answer) -> {
+            if (!wasConsumerGroup[0] && g.isConsumerGroup()) {
+                startTimers(g);
+            } else if (wasConsumerGroup[0] && !g.isConsumerGroup() && !g.isEmpty()) {
+                classic.downgraded(g);
+            }
+            after.accept(g, answer);
+        };
     }
 }

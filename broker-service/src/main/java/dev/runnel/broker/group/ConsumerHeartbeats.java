@@ -35,6 +35,7 @@ final class ConsumerHeartbeats {
     private final GroupSettings.ConsumerProtocol settings;
     private final Map<String, PartitionAssignor> assignors = new LinkedHashMap<>();
     private final Patterns patterns = new Patterns();
+    private final GroupMigration migration;
 
     /** Compiled regular expressions of subscriptions, kept while they are used (a bounded cache). */
     private static final class Patterns {
@@ -60,6 +61,11 @@ final class ConsumerHeartbeats {
         this.topics = topics;
         this.settings = groups.settings().consumer();
         settings.assignors().forEach(name -> assignors.put(name, PartitionAssignor.named(name)));
+        this.migration = new GroupMigration(groups.settings(), topics);
+    }
+
+    GroupMigration migration() {
+        return migration;
     }
 
     /**
@@ -124,14 +130,44 @@ final class ConsumerHeartbeats {
 
     /** The records and answer of a heartbeat (joins, leaves and ordinary heartbeats). */
     CoordinatorResult<ConsumerHeartbeatResult> decide(ClassicGroup g, ConsumerHeartbeat r) {
-        if (g.isShareGroup() || (!g.isConsumerGroup() && !g.isEmpty())) {
+        return decide(g, r, null);
+    }
+
+    /**
+     * The records and answer of a heartbeat, or of a classic member's JoinGroup put as one
+     * ({@code classic}: its classic metadata, which its member metadata record keeps; null for a
+     * consumer-protocol member). A join to a classic group with members upgrades it first, if
+     * {@link GroupMigration} allows: its records come first, and the heartbeat is decided on the
+     * consumer group they describe.
+     */
+    CoordinatorResult<ConsumerHeartbeatResult> decide(ClassicGroup g, ConsumerHeartbeat r,
+            GroupRecord.ClassicMetadata classic) {
+        if (g.isShareGroup()) {
             return refuse(Errors.GROUP_ID_NOT_FOUND, "Group " + g.groupId + " is not a consumer group.");
         }
-        ConsumerGroup cg = g.isConsumerGroup() ? g.consumer() : new ConsumerGroup(clock.millis());
+        List<GroupRecord> records = new ArrayList<>();
+        ConsumerGroup cg;
+        if (g.isConsumerGroup()) {
+            cg = g.consumer();
+        } else if (g.isEmpty()) {
+            cg = new ConsumerGroup(clock.millis());
+        } else {
+            String refusal = migration.upgradeRefusal(g, r);
+            if (refusal != null) {
+                return refuse(Errors.GROUP_ID_NOT_FOUND, refusal);
+            }
+            try {
+                records.addAll(migration.upgradeRecords(g, this::metadataHash));
+            } catch (IllegalArgumentException e) {
+                return refuse(Errors.GROUP_ID_NOT_FOUND, "Cannot upgrade the classic group " + g.groupId
+                        + " to a consumer group because the embedded consumer protocol is malformed: "
+                        + e.getMessage());
+            }
+            cg = GroupMigration.replayed(records, clock.millis());
+        }
         if (r.memberEpoch() == ConsumerHeartbeat.LEAVE || r.memberEpoch() == ConsumerHeartbeat.STATIC_LEAVE) {
             return decideLeave(g, cg, r);
         }
-        List<GroupRecord> records = new ArrayList<>();
         ConsumerGroup.Member member = cg.member(r.memberId());
         MemberAssignment current;
         GroupRecord.StoredConsumerMember previousMetadata = member == null ? null : member.metadata;
@@ -179,7 +215,7 @@ final class ConsumerHeartbeats {
                         + " and rejoin.");
             }
         }
-        GroupRecord.StoredConsumerMember metadata = updatedMetadata(previousMetadata, r);
+        GroupRecord.StoredConsumerMember metadata = updatedMetadata(previousMetadata, r, classic);
         if (!metadata.equals(member == null ? null : member.metadata)) {
             records.add(new GroupRecord.ConsumerMemberMetadata(g.groupId, r.memberId(), metadata));
         }
@@ -231,7 +267,7 @@ final class ConsumerHeartbeats {
     }
 
     private static GroupRecord.StoredConsumerMember updatedMetadata(GroupRecord.StoredConsumerMember previous,
-            ConsumerHeartbeat r) {
+            ConsumerHeartbeat r, GroupRecord.ClassicMetadata classic) {
         GroupRecord.StoredConsumerMember p = previous != null ? previous
                 : new GroupRecord.StoredConsumerMember(null, null, "", "", List.of(), null, 45_000, null);
         return new GroupRecord.StoredConsumerMember(
@@ -243,7 +279,7 @@ final class ConsumerHeartbeats {
                 r.subscribedTopicRegex() == null ? p.subscribedTopicRegex()
                         : r.subscribedTopicRegex().isEmpty() ? null : r.subscribedTopicRegex(),
                 r.rebalanceTimeoutMs() != -1 ? r.rebalanceTimeoutMs() : p.rebalanceTimeoutMs(),
-                r.serverAssignor() != null ? r.serverAssignor() : p.serverAssignor());
+                r.serverAssignor() != null ? r.serverAssignor() : p.serverAssignor(), classic);
     }
 
     private CoordinatorResult<ConsumerHeartbeatResult> decideLeave(ClassicGroup g, ConsumerGroup cg,
@@ -274,8 +310,16 @@ final class ConsumerHeartbeats {
         return new CoordinatorResult<>(removal(g, cg, r.memberId()), left);
     }
 
-    /** The records removing a member: its assignment, target and metadata, a new group epoch and target. */
+    /**
+     * The records removing a member: its assignment, target and metadata, a new group epoch and
+     * target; or, if it is the last consumer-protocol member among classic ones, those making the
+     * group a classic group ({@link GroupMigration}).
+     */
     List<GroupRecord> removal(ClassicGroup g, ConsumerGroup cg, String memberId) {
+        List<GroupRecord> downgrade = migration.downgradeRecords(g, cg, memberId, clock.millis());
+        if (downgrade != null) {
+            return downgrade;
+        }
         List<GroupRecord> records = new ArrayList<>(memberTombstones(g.groupId, memberId));
         Map<String, GroupRecord.StoredConsumerMember> view = subscriptions(cg);
         view.remove(memberId);

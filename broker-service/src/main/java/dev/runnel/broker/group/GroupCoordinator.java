@@ -40,6 +40,8 @@ public final class GroupCoordinator {
     private final Rebalancer rebalancer;
     private final JoinGroups joins;
     private final SyncGroups syncs;
+    /** Serves classic members of consumer groups (online migration); null until the consumer protocol is set up. */
+    private volatile ConsumerGroupCoordinator consumerProtocol;
 
     public GroupCoordinator(GroupMetadataManager groups, Clock clock, Scheduler scheduler) {
         this.groups = groups;
@@ -55,6 +57,26 @@ public final class GroupCoordinator {
 
     public GroupMetadataManager metadata() {
         return groups;
+    }
+
+    /** Classic requests to consumer groups go to {@code coordinator} (Kafka's online migration). */
+    void serveClassicMembersWith(ConsumerGroupCoordinator coordinator) {
+        this.consumerProtocol = coordinator;
+    }
+
+    /** Whether a classic request to {@code g} goes to the consumer group protocol: a consumer group that serves them. */
+    private boolean toConsumerGroup(ClassicGroup g) {
+        ConsumerGroupCoordinator c = consumerProtocol;
+        return g.isConsumerGroup() && c != null && c.servesClassicMembers();
+    }
+
+    /**
+     * {@code g} has just become a classic group again (a downgrade, replayed): its members' sessions
+     * start, and it rebalances, so every member rejoins with the classic protocol.
+     */
+    void downgraded(ClassicGroup g) {
+        sessions.startAll(g);
+        rebalancer.prepareRebalance(g, "the group was downgraded from a consumer group");
     }
 
     /** Rebalances started since this broker began (a metric). */
@@ -83,6 +105,10 @@ public final class GroupCoordinator {
             if (g.isShareGroup()) {
                 // Kafka's answer to a classic member of a share group.
                 respond.accept(JoinResult.error(r.memberId(), Errors.INCONSISTENT_GROUP_PROTOCOL));
+                return;
+            }
+            if (toConsumerGroup(g) && (!g.consumer().isEmpty() || g.consumerWriteInFlight)) {
+                consumerProtocol.classicJoin(g, r, respond);
                 return;
             }
             if (g.isConsumerGroup()) {
@@ -137,8 +163,13 @@ public final class GroupCoordinator {
         if (error != Errors.NONE) {
             return CompletableFuture.completedFuture(SyncResult.error(error));
         }
-        return onQueue(group, SyncResult::error, (g, respond) ->
-                syncs.sync(g, generationId, memberId, instanceId, protocolType, protocolName, assignments, respond));
+        return onQueue(group, SyncResult::error, (g, respond) -> {
+            if (toConsumerGroup(g)) {
+                consumerProtocol.classicSync(g, generationId, memberId, instanceId, protocolType, protocolName, respond);
+            } else {
+                syncs.sync(g, generationId, memberId, instanceId, protocolType, protocolName, assignments, respond);
+            }
+        });
     }
 
     public CompletableFuture<Errors> heartbeat(String groupId, int generationId, String memberId, String instanceId) {
@@ -150,8 +181,13 @@ public final class GroupCoordinator {
         if (error != Errors.NONE) {
             return CompletableFuture.completedFuture(error);
         }
-        return onQueue(group, e -> e, (g, respond) -> respond.accept(sessions.heartbeat(g, generationId, memberId,
-                instanceId)));
+        return onQueue(group, e -> e, (g, respond) -> {
+            if (toConsumerGroup(g)) {
+                consumerProtocol.classicHeartbeat(g, generationId, memberId, instanceId, respond);
+            } else {
+                respond.accept(sessions.heartbeat(g, generationId, memberId, instanceId));
+            }
+        });
     }
 
     // ---------------------------------------------------------------- LeaveGroup
@@ -175,6 +211,10 @@ public final class GroupCoordinator {
                     leaving.stream().map(m -> Errors.UNKNOWN_MEMBER_ID).toList()));
         }
         return onQueue(group, e -> new LeaveResult(e, List.of()), (g, respond) -> {
+            if (toConsumerGroup(g)) {
+                consumerProtocol.classicLeave(g, leaving, respond);
+                return;
+            }
             List<Errors> outcomes = new ArrayList<>();
             for (LeavingMember m : leaving) {
                 outcomes.add(leaveOne(g, m, reason));

@@ -276,7 +276,10 @@ public final class GroupMetadataManager {
             group.replayOffset(producerId, commit.partition(),
                     commit.value() == null ? null : commit.value().at(recordOffset));
         } else if (record instanceof GroupRecord.GroupMetadata metadata) {
-            if (metadata.value() == null) {
+            if (metadata.value() == null && group.isConsumerGroup()) {
+                // The classic group became a consumer group (an upgrade): only its classic membership ends.
+                GroupMigration.replayClassicEnd(group, clock.millis());
+            } else if (metadata.value() == null) {
                 group.replayDeletion(clock.millis());
             } else {
                 group.replayMetadata(metadata.value(), clock.millis());

@@ -103,8 +103,10 @@ public final class GroupOffsets {
             if (g.isConsumerGroup() && !simple) {
                 // A consumer group's member commits with its member epoch (KIP-848).
                 ConsumerGroup.Member member = g.consumer().member(memberId);
+                // A classic member's generation is its member epoch; a stale one is ILLEGAL_GENERATION to it.
                 invalid = member == null ? Errors.UNKNOWN_MEMBER_ID
                         : commitEpochIsValid(member.assignment, generationId, offsets.keySet()) ? Errors.NONE
+                        : member.metadata != null && member.metadata.isClassic() ? Errors.ILLEGAL_GENERATION
                         : Errors.STALE_MEMBER_EPOCH;
                 respondOrCommit(g, invalid, offsets, respond);
                 return;

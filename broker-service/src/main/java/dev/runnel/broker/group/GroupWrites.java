@@ -42,7 +42,8 @@ final class GroupWrites {
         return classic.onQueue(group, failed, (g, respond) -> runOrWait(g, () -> run(g, failed, decide, after, respond)));
     }
 
-    private static void runOrWait(ClassicGroup g, Runnable operation) {
+    /** Runs {@code operation} (already on the group's queue) now, or after the write in flight. */
+    static void runOrWait(ClassicGroup g, Runnable operation) {
         if (g.consumerWriteInFlight) {
             g.consumerWaiting.add(operation);
         } else {
@@ -50,7 +51,8 @@ final class GroupWrites {
         }
     }
 
-    private <T> void run(ClassicGroup g, Function<Errors, T> failed, Function<ClassicGroup, CoordinatorResult<T>> decide,
+    /** One operation on the group's queue, no write in flight: decide, write, replay, {@code after}, answer. */
+    <T> void run(ClassicGroup g, Function<Errors, T> failed, Function<ClassicGroup, CoordinatorResult<T>> decide,
             AfterReplay<T> after, Consumer<T> respond) {
         if (groups.group(g.groupId) != g || g.is(GroupState.DEAD)) {
             respond.accept(failed.apply(Errors.COORDINATOR_NOT_AVAILABLE));

@@ -58,6 +58,7 @@ class ConsumerGroupCoordinatorTest {
             return List.copyOf(topics.keySet());
         }
     };
+    GroupSettings settings = SETTINGS;
     GroupMetadataManager manager;
     GroupCoordinator classic;
     ConsumerGroupCoordinator coordinator;
@@ -70,7 +71,7 @@ class ConsumerGroupCoordinatorTest {
     }
 
     void startCoordinator() {
-        manager = new GroupMetadataManager(log, clock, DIRECT, DIRECT, SETTINGS, SETTINGS::offsetsTopicPartitions);
+        manager = new GroupMetadataManager(log, clock, DIRECT, DIRECT, settings, settings::offsetsTopicPartitions);
         classic = new GroupCoordinator(manager, clock, scheduler);
         coordinator = new ConsumerGroupCoordinator(classic, clock, scheduler, view);
         for (int p = 0; p < SETTINGS.offsetsTopicPartitions(); p++) {
@@ -414,7 +415,10 @@ class ConsumerGroupCoordinatorTest {
     // ---------------------------------------------------------------- one type per group id
 
     @Test
-    void aClassicJoinToAConsumerGroupIsInconsistentAndAHeartbeatToAClassicGroupFindsNoConsumerGroup() {
+    void withMigrationDisabledAClassicJoinToAConsumerGroupIsInconsistentAndAHeartbeatToAClassicGroupFindsNoConsumerGroup() {
+        settings = SETTINGS.withConsumerProtocol(new GroupSettings.ConsumerProtocol(45_000, 5_000,
+                List.of("uniform", "range"), GroupSettings.MigrationPolicy.DISABLED));
+        startCoordinator();
         joins("a", "orders");
         JoinResult classicJoin = classic.join(new JoinRequest(GROUP, "", null, "c", "/h", 10_000, 30_000, "consumer",
                 List.of(new MemberProtocol("range", new byte[0])), true, null)).join();

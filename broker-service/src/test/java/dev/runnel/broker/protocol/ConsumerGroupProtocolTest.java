@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor;
+import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
@@ -23,6 +25,7 @@ import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -150,7 +153,7 @@ class ConsumerGroupProtocolTest {
     }
 
     @Test
-    void aClassicGroupIsNotAConsumerGroupAndAConsumerGroupTakesNoClassicMember() {
+    void aClassicGroupWhoseMembersCannotBeReadIsNotAConsumerGroupAndAConsumerGroupTakesAClassicMember() {
         JoinGroupRequestData classicJoin = new JoinGroupRequestData().setGroupId("classic").setMemberId("")
                 .setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(10_000).setProtocolType("consumer");
         classicJoin.protocols().add(new JoinGroupRequestData.JoinGroupRequestProtocol().setName("range")
@@ -163,10 +166,23 @@ class ConsumerGroupProtocolTest {
         assertThat(Errors.forCode(describe(admin, (short) 1, "classic").groups().get(0).errorCode()))
                 .isEqualTo(Errors.GROUP_ID_NOT_FOUND);
 
+        // Kafka's online migration: a classic consumer joins a consumer group as a member of it.
         heartbeat(admin, (short) 1, join("consumer", "m", "payments"));
         JoinGroupRequestData toConsumer = classicJoin.duplicate().setGroupId("consumer");
-        assertThat(Errors.forCode(((JoinGroupResponseData) admin.send(ApiKeys.JOIN_GROUP, (short) 9, toConsumer))
-                .errorCode())).isEqualTo(Errors.INCONSISTENT_GROUP_PROTOCOL);
+        toConsumer.protocols().clear();
+        toConsumer.protocols().add(new JoinGroupRequestData.JoinGroupRequestProtocol().setName("range")
+                .setMetadata(Utils.toArray(ConsumerProtocol.serializeSubscription(
+                        new ConsumerPartitionAssignor.Subscription(List.of("payments"))))));
+        JoinGroupResponseData first = (JoinGroupResponseData) admin.send(ApiKeys.JOIN_GROUP, (short) 9, toConsumer);
+        assertThat(Errors.forCode(first.errorCode())).isEqualTo(Errors.MEMBER_ID_REQUIRED);
+        JoinGroupResponseData joined = (JoinGroupResponseData) admin.send(ApiKeys.JOIN_GROUP, (short) 9,
+                toConsumer.duplicate().setMemberId(first.memberId()));
+        assertThat(Errors.forCode(joined.errorCode())).isEqualTo(Errors.NONE);
+        assertThat(joined.memberId()).isEqualTo(first.memberId());
+        assertThat(joined.generationId()).as("its member epoch").isEqualTo(2);
+        assertThat(joined.protocolName()).isEqualTo("range");
+        assertThat(joined.leader()).as("nobody assigns: the broker does").isEmpty();
+        assertThat(describe(admin, (short) 1, "consumer").groups().get(0).members()).hasSize(2);
     }
 
     @Test
