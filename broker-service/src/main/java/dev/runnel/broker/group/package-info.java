@@ -24,8 +24,12 @@
  *    SyncGroups          the leader's assignment: written, replayed, handed out
  *    Rebalancer          rebalance phases and timers (initial delay, join, sync)
  *    MemberSessions      session timers, Heartbeat
- *  ConsumerGroupCoordinator  ConsumerGroupHeartbeat, ConsumerGroupDescribe entry; sessions, revocation deadlines
+ *  ConsumerGroupCoordinator  ConsumerGroupHeartbeat, ConsumerGroupDescribe entry, classic members' requests;
+ *                      sessions, revocation deadlines
  *    ConsumerHeartbeats  a heartbeat's records and answer: members, group epoch, target (the assignor)
+ *    ClassicMembers      JoinGroup/SyncGroup/Heartbeat/LeaveGroup of classic members of a consumer group
+ *    GroupMigration      upgrade and downgrade between the protocols (group.consumer.migration.policy)
+ *    ClassicConsumerProtocol  the classic consumer protocol's subscription and assignment bytes
  *    MemberReconciler    a member's next assignment: revoke first, assign what nobody else holds
  *    UniformAssignor, RangeAssignor  the server-side assignors (PartitionAssignor)
  *  ShareGroupCoordinator ShareGroupHeartbeat, ShareGroupDescribe entry; sessions
@@ -47,10 +51,9 @@
  * </pre>
  *
  * <p><b>The consumer group protocol.</b> A group id is a classic group or a consumer group, never
- * both: a consumer heartbeat to a classic group with members is GROUP_ID_NOT_FOUND, a JoinGroup to a
- * consumer group with members INCONSISTENT_GROUP_PROTOCOL; an empty classic group (offsets only)
- * becomes a consumer group at its first heartbeat, and an empty consumer group a classic one at its
- * first JoinGroup (the tombstones of its consumer group records written first), offsets kept. Members choose their ids and heartbeat with their epoch (0
+ * both. An empty classic group (offsets only) becomes a consumer group at its first heartbeat, and an
+ * empty consumer group a classic one at its first JoinGroup (the tombstones of its consumer group
+ * records written first), offsets kept. Members choose their ids and heartbeat with their epoch (0
  * joins, -1 leaves, -2 a static member's restart), subscribed to topic names or a regular expression
  * (RE2 syntax, matched against the topics at each heartbeat). A change of members, subscriptions or subscribed
  * topics' metadata bumps the group epoch; the assignor ({@code uniform} by default, or
@@ -63,8 +66,27 @@
  * operations of one consumer group write one at a time: each decides on the state the previous
  * one's replayed records left. Sessions ({@code group.consumer.session.timeout.ms}) and revocation
  * deadlines (the member's rebalance timeout) are timers on the group's queue, started afresh when a
- * coordinator loads the group. Not served: classic-protocol members inside a consumer group
- * (Kafka's online migration), rack-aware assignment, filtering regex matches by the member's ACLs.
+ * coordinator loads the group. Not served: rack-aware assignment, filtering regex matches by the
+ * member's ACLs.
+ *
+ * <p><b>Online migration</b> ({@code group.consumer.migration.policy}, {@link dev.runnel.broker.group.GroupMigration}).
+ * Upgrade: a consumer-protocol member joining a classic group whose members use the "consumer"
+ * protocol type makes it a consumer group in one write: the consumer group's records (each classic
+ * member with its subscription and the assignment its leader gave it, decoded from the embedded
+ * consumer protocol, its epoch the generation, and Kafka's {@code ClassicMemberMetadata}), then the
+ * classic group's tombstone, which, replayed into a group that is by then a consumer group, ends
+ * only its classic membership (parked joins and syncs are told REBALANCE_IN_PROGRESS; offsets stay),
+ * then the joining member's records. Classic members of a consumer group ({@code ClassicMembers}):
+ * a JoinGroup is decided as a heartbeat at the member's epoch with the owned partitions its
+ * subscription carries, answered with its member epoch as the generation and no leader; SyncGroup
+ * hands it its current assignment encoded in the consumer protocol; Heartbeat answers
+ * REBALANCE_IN_PROGRESS when it must rejoin (the group epoch moved past it, it must revoke, or what
+ * it waits for was released); its session is its own session timeout. Downgrade: the last
+ * consumer-protocol member leaving (or removed) while classic members remain tombstones the
+ * consumer group and writes a classic group metadata record in its place (generation the group
+ * epoch, each member's target as its assignment); once replayed the classic group rebalances. With
+ * the policy {@code disabled}, a consumer heartbeat to a classic group with members is
+ * GROUP_ID_NOT_FOUND and a JoinGroup to a consumer group with members INCONSISTENT_GROUP_PROTOCOL.
  *
  * <p><b>Share groups.</b> A group id is a share group or of another type, never both: a share
  * heartbeat to a classic group (offsets-only included) or a consumer group is GROUP_ID_NOT_FOUND,
