@@ -60,8 +60,15 @@ final class ClassicMembers {
         if (member != null && (member.metadata == null || !member.metadata.isClassic())) {
             return refuseJoin(memberId, Errors.UNKNOWN_MEMBER_ID); // a consumer-protocol member's id
         }
-        if (member != null && r.groupInstanceId() != null && !r.groupInstanceId().equals(member.instanceId())) {
-            return refuseJoin(memberId, Errors.FENCED_INSTANCE_ID);
+        if (!unknownId && r.groupInstanceId() != null) {
+            // A static member joining with a member id must still be the one holding its instance id.
+            String current = cg.staticMemberId(r.groupInstanceId());
+            if (current == null) {
+                return refuseJoin(memberId, Errors.UNKNOWN_MEMBER_ID);
+            }
+            if (!current.equals(memberId)) {
+                return refuseJoin(memberId, Errors.FENCED_INSTANCE_ID);
+            }
         }
         ClassicConsumerProtocol.Subscription subscription;
         try {

@@ -37,6 +37,8 @@ final class ConsumerGroup {
         /** The deadline for revoking partitions, while UNREVOKED_PARTITIONS. */
         Scheduler.ScheduledTask revocation;
         int revocationEpoch = -1;
+        /** A classic member's deadline to rejoin once told to, or to sync once joined (its rebalance timeout). */
+        Scheduler.ScheduledTask classicDeadline;
 
         Member(String memberId) {
             this.memberId = memberId;
@@ -54,6 +56,10 @@ final class ConsumerGroup {
             if (revocation != null) {
                 revocation.cancel();
                 revocation = null;
+            }
+            if (classicDeadline != null) {
+                classicDeadline.cancel();
+                classicDeadline = null;
             }
         }
     }

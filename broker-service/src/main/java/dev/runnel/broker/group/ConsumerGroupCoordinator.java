@@ -108,6 +108,7 @@ public final class ConsumerGroupCoordinator {
                 (group, answer) -> {
                     if (answer.error() == Errors.NONE) {
                         heard(group, memberId);
+                        classicDeadline(group, memberId, false, "it did not send SyncGroup");
                     }
                 }, respond));
     }
@@ -120,6 +121,9 @@ public final class ConsumerGroupCoordinator {
                 (group, answer) -> {
                     if (answer.error() == Errors.NONE) {
                         heard(group, memberId);
+                        cancelClassicDeadline(group, memberId);
+                    } else if (answer.error() == Errors.REBALANCE_IN_PROGRESS) {
+                        classicDeadline(group, memberId, true, "it did not rejoin");
                     }
                 }, respond));
     }
@@ -131,6 +135,9 @@ public final class ConsumerGroupCoordinator {
                 classicMembers.heartbeat(group, generationId, memberId, instanceId)), (group, answer) -> {
                     if (answer == Errors.NONE || answer == Errors.REBALANCE_IN_PROGRESS) {
                         heard(group, memberId);
+                    }
+                    if (answer == Errors.REBALANCE_IN_PROGRESS) {
+                        classicDeadline(group, memberId, true, "it did not rejoin");
                     }
                 }, respond));
     }
@@ -171,6 +178,40 @@ public final class ConsumerGroupCoordinator {
 
     // ---------------------------------------------------------------- timers
 
+    /**
+     * A classic member must join within its rebalance timeout once told to rejoin, and sync within
+     * it once joined, else it is removed (Kafka's join and sync timers). {@code ifAbsent}: a
+     * deadline already running stays (a member told again to rejoin does not get more time).
+     */
+    private void classicDeadline(ClassicGroup g, String memberId, boolean ifAbsent, String why) {
+        ConsumerGroup cg = g.consumer();
+        ConsumerGroup.Member member = cg == null ? null : cg.member(memberId);
+        if (member == null || member.metadata == null || (ifAbsent && member.classicDeadline != null)) {
+            return;
+        }
+        if (member.classicDeadline != null) {
+            member.classicDeadline.cancel();
+        }
+        int timeout = member.metadata.rebalanceTimeoutMs();
+        member.classicDeadline = scheduler.schedule("consumer-group-classic-deadline", () -> g.queue.execute(() -> {
+            ConsumerGroup now = g.consumer();
+            if (now == null || now.member(memberId) != member || groups.group(g.groupId) != g) {
+                return;
+            }
+            member.classicDeadline = null;
+            remove(g, member, "classic member " + memberId + ": " + why + " within its rebalance timeout of " + timeout
+                    + " ms");
+        }), Duration.ofMillis(Math.max(0, timeout)));
+    }
+
+    private static void cancelClassicDeadline(ClassicGroup g, String memberId) {
+        ConsumerGroup.Member member = g.consumer() == null ? null : g.consumer().member(memberId);
+        if (member != null && member.classicDeadline != null) {
+            member.classicDeadline.cancel();
+            member.classicDeadline = null;
+        }
+    }
+
     /** After a heartbeat of {@code memberId}: its session restarts; revocation deadlines follow the states. */
     private void heard(ClassicGroup g, String memberId) {
         ConsumerGroup cg = g.consumer();
@@ -210,7 +251,9 @@ public final class ConsumerGroupCoordinator {
     private void updateRevocationDeadlines(ClassicGroup g) {
         for (ConsumerGroup.Member m : g.consumer().members()) {
             MemberAssignment a = m.assignment;
-            boolean revoking = a.state() == MemberState.UNREVOKED_PARTITIONS;
+            // A classic member revokes by rejoining: its join deadline applies instead (as in Kafka).
+            boolean revoking = a.state() == MemberState.UNREVOKED_PARTITIONS
+                    && (m.metadata == null || !m.metadata.isClassic());
             if (!revoking && m.revocation != null) {
                 m.revocation.cancel();
                 m.revocation = null;
@@ -265,10 +308,10 @@ public final class ConsumerGroupCoordinator {
 
     // ---------------------------------------------------------------- ConsumerGroupDescribe
 
-    /** A member as ConsumerGroupDescribe shows it. */
+    /** A member as ConsumerGroupDescribe shows it ({@code classic}: it uses the classic protocol). */
     public record MemberDescription(String memberId, String instanceId, String rackId, int memberEpoch,
             String clientId, String clientHost, List<String> subscribedTopicNames, String subscribedTopicRegex,
-            PartitionSet assignment, PartitionSet targetAssignment) {
+            PartitionSet assignment, PartitionSet targetAssignment, boolean classic) {
     }
 
     /** A group as ConsumerGroupDescribe shows it. */
@@ -306,7 +349,7 @@ public final class ConsumerGroupCoordinator {
                 }
                 members.add(new MemberDescription(m.memberId, md.instanceId(), md.rackId(), m.assignment.memberEpoch(),
                         md.clientId(), md.clientHost(), md.subscribedTopicNames(), md.subscribedTopicRegex(),
-                        m.assignment.assigned(), cg.target(m.memberId)));
+                        m.assignment.assigned(), cg.target(m.memberId), md.isClassic()));
             }
             respond.accept(new Description(Errors.NONE, null, groupId, cg.stateName(), cg.groupEpoch(),
                     cg.assignmentEpoch(), decisions.assignorName(cg), members));

@@ -177,19 +177,23 @@ final class ConsumerHeartbeats {
             String replaced = cg.staticMemberId(r.instanceId());
             if (member == null && replaced != null) {
                 ConsumerGroup.Member old = cg.member(replaced);
-                if (old.assignment.memberEpoch() != ConsumerHeartbeat.STATIC_LEAVE) {
+                boolean away = old.assignment.memberEpoch() == ConsumerHeartbeat.STATIC_LEAVE;
+                boolean classicReplacing = classic != null || (old.metadata != null && old.metadata.isClassic());
+                if (!away && !classicReplacing) {
                     return refuse(Errors.UNRELEASED_INSTANCE_ID, "Static member " + replaced + " with instance id "
                             + r.instanceId() + " is still active in group " + g.groupId + ".");
                 }
                 // A static member back with a new member id: it takes the old one's place, assignment
-                // and epoch, with no rebalance.
+                // and epoch, with no rebalance. Where the classic protocol is involved, as in Kafka, it
+                // need not have left first: the new instance fences the old one.
                 records.addAll(memberTombstones(g.groupId, replaced));
                 replacedId = replaced;
                 previousMetadata = old.metadata;
                 replacedTarget = cg.target(replaced);
-                MemberAssignment away = old.assignment;
-                current = new MemberAssignment(away.previousMemberEpoch(), away.previousMemberEpoch(),
-                        MemberState.STABLE, away.assigned(), PartitionSet.EMPTY, away.assignedAt());
+                MemberAssignment before = old.assignment;
+                int epoch = away ? before.previousMemberEpoch() : before.memberEpoch();
+                current = new MemberAssignment(epoch, epoch, MemberState.STABLE, before.assigned(), PartitionSet.EMPTY,
+                        before.assignedAt());
             } else {
                 if (member == null && cg.members().size() >= groups.settings().maxGroupSize()) {
                     return refuse(Errors.GROUP_MAX_SIZE_REACHED, "The consumer group has reached its maximum size.");

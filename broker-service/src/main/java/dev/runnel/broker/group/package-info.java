@@ -81,7 +81,9 @@
  * subscription carries, answered with its member epoch as the generation and no leader; SyncGroup
  * hands it its current assignment encoded in the consumer protocol; Heartbeat answers
  * REBALANCE_IN_PROGRESS when it must rejoin (the group epoch moved past it, it must revoke, or what
- * it waits for was released); its session is its own session timeout. Downgrade: the last
+ * it waits for was released), after which it must join, and once joined sync, within its rebalance
+ * timeout (Kafka's join and sync timers, instead of the revocation deadline); its session is its own
+ * session timeout; a static classic member under a new member id replaces the old one. Downgrade: the last
  * consumer-protocol member leaving (or removed) while classic members remain tombstones the
  * consumer group and writes a classic group metadata record in its place (generation the group
  * epoch, each member's target as its assignment); once replayed the classic group rebalances. With

@@ -41,6 +41,8 @@ final class ConsumerGroupHandler implements ApiHandler {
 
     /** ConsumerGroupDescribe v1's member type: a member of the consumer protocol. */
     private static final byte CONSUMER_MEMBER = 1;
+    /** ConsumerGroupDescribe v1's MemberType of a member using the classic protocol (KIP-1099). */
+    private static final byte CLASSIC_MEMBER = 0;
 
     private final ConsumerGroupCoordinator coordinator;
     private final MetadataCache metadata;
@@ -150,7 +152,7 @@ final class ConsumerGroupHandler implements ApiHandler {
                     .setSubscribedTopicRegex(m.subscribedTopicRegex())
                     .setAssignment(assignment(m.assignment())).setTargetAssignment(assignment(m.targetAssignment()));
             if (version >= 1) {
-                member.setMemberType(CONSUMER_MEMBER);
+                member.setMemberType(m.classic() ? CLASSIC_MEMBER : CONSUMER_MEMBER);
             }
             group.members().add(member);
             boolean mayDescribe = m.subscribedTopicNames().stream()

@@ -1,6 +1,7 @@
 package dev.runnel.broker.group;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -112,6 +113,7 @@ class GroupMigrationTest {
     /** A classic consumer of "orders": its id, generation and the partitions it owns. */
     final class Classic {
         String memberId = "";
+        String instanceId;
         int generation = -1;
         Set<Integer> owned = new TreeSet<>();
         String protocol = "range";
@@ -124,7 +126,7 @@ class GroupMigrationTest {
         }
 
         JoinRequest joinRequest() {
-            return new JoinRequest(GROUP, memberId, null, "client", "/10.0.0.9", SESSION_MS, REBALANCE_MS, "consumer",
+            return new JoinRequest(GROUP, memberId, instanceId, "client", "/10.0.0.9", SESSION_MS, REBALANCE_MS, "consumer",
                     List.of(new MemberProtocol(protocol, subscription()), new MemberProtocol("cooperative-sticky",
                             subscription())), true, null);
         }
@@ -155,11 +157,11 @@ class GroupMigrationTest {
         }
 
         CompletableFuture<SyncResult> sync(Map<String, byte[]> assignments) {
-            return classic.sync(GROUP, generation, memberId, null, "consumer", protocol, assignments);
+            return classic.sync(GROUP, generation, memberId, instanceId, "consumer", protocol, assignments);
         }
 
         Errors heartbeat() {
-            return classic.heartbeat(GROUP, generation, memberId, null).join();
+            return classic.heartbeat(GROUP, generation, memberId, instanceId).join();
         }
     }
 
@@ -395,7 +397,10 @@ class GroupMigrationTest {
         assertSplit(settle(classics, consumers), 2);
         assertThat(a.generation).isGreaterThan(epoch);
 
-        assertThat(coordinator.describe(GROUP).join().members()).hasSize(3);
+        assertThat(coordinator.describe(GROUP).join().members()).extracting(
+                ConsumerGroupCoordinator.MemberDescription::memberId, ConsumerGroupCoordinator.MemberDescription::classic)
+                .containsExactlyInAnyOrder(tuple("c", false),
+                        tuple("d", false), tuple(a.memberId, true));
     }
 
     @Test
@@ -440,6 +445,54 @@ class GroupMigrationTest {
         assertThat(left.members()).containsExactly(Errors.NONE);
         assertThat(group().isConsumerGroup()).isTrue();
         assertThat(settle(new LinkedHashMap<>(), consumers).get("c")).containsExactly(0, 1, 2, 3, 4, 5);
+    }
+
+    @Test
+    void aStaticClassicMemberRestartingUnderANewMemberIdTakesItsOwnPlaceWithoutARebalance() {
+        Map<String, ConsumerHeartbeatResult> consumers = new HashMap<>(Map.of("c", consumerJoins("c")));
+        Classic a = new Classic();
+        a.instanceId = "orders-a";
+        a.rejoin();
+        Map<String, Set<Integer>> owned = settle(new LinkedHashMap<>(Map.of("a", a)), consumers);
+        int epoch = group().consumer().groupEpoch();
+        String before = a.memberId;
+
+        Classic restarted = new Classic();
+        restarted.instanceId = "orders-a";
+        restarted.owned = new TreeSet<>(); // a new process owns nothing yet
+        restarted.rejoin();
+
+        assertThat(restarted.memberId).isNotEqualTo(before);
+        assertThat(restarted.owned).as("its predecessor's partitions").isEqualTo(owned.get("a"));
+        assertThat(group().consumer().groupEpoch()).as("no rebalance").isEqualTo(epoch);
+        assertThat(group().consumer().member(before)).isNull();
+        assertThat(group().consumer().staticMemberId("orders-a")).isEqualTo(restarted.memberId);
+        assertThat(a.heartbeat()).as("the old instance is fenced").isEqualTo(Errors.FENCED_INSTANCE_ID);
+    }
+
+    @Test
+    void aClassicMemberThatDoesNotRejoinOrSyncWithinItsRebalanceTimeoutIsRemoved() {
+        Map<String, ConsumerHeartbeatResult> consumers = new HashMap<>(Map.of("c", consumerJoins("c")));
+        Classic a = new Classic();
+        a.rejoin();
+        settle(new LinkedHashMap<>(Map.of("a", a)), consumers);
+
+        consumers.put("d", consumerJoins("d")); // a new epoch: a is told to rejoin
+        assertThat(a.heartbeat()).isEqualTo(Errors.REBALANCE_IN_PROGRESS);
+        Classic b = new Classic();
+        assertThat(b.join().join().error()).isEqualTo(Errors.MEMBER_ID_REQUIRED);
+        assertThat(b.join().join().error()).isEqualTo(Errors.NONE); // b joins, but never syncs
+        for (int elapsed = 0; elapsed < REBALANCE_MS; elapsed += 5_000) {
+            scheduler.advance(Duration.ofMillis(5_000 - 1));
+            assertThat(a.heartbeat()).as("a keeps its session, but not its place").isEqualTo(Errors.REBALANCE_IN_PROGRESS);
+            assertThat(b.heartbeat()).as("so does b").isIn(Errors.NONE, Errors.REBALANCE_IN_PROGRESS);
+            consumers.forEach((m, r) -> beat(m, r.memberEpoch(), null));
+            scheduler.advance(Duration.ofMillis(1));
+        }
+
+        assertThat(group().consumer().member(a.memberId)).as("it did not rejoin in time").isNull();
+        assertThat(group().consumer().member(b.memberId)).as("it did not sync in time").isNull();
+        assertThat(group().consumer().members()).extracting(m -> m.memberId).containsExactlyInAnyOrder("c", "d");
     }
 
     // ---------------------------------------------------------------- downgrade

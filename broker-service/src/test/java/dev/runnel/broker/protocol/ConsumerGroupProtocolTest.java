@@ -182,7 +182,9 @@ class ConsumerGroupProtocolTest {
         assertThat(joined.generationId()).as("its member epoch").isEqualTo(2);
         assertThat(joined.protocolName()).isEqualTo("range");
         assertThat(joined.leader()).as("nobody assigns: the broker does").isEmpty();
-        assertThat(describe(admin, (short) 1, "consumer").groups().get(0).members()).hasSize(2);
+        assertThat(describe(admin, (short) 1, "consumer").groups().get(0).members())
+                .extracting(ConsumerGroupDescribeResponseData.Member::memberType).as("consumer (1) and classic (0)")
+                .containsExactlyInAnyOrder((byte) 1, (byte) 0);
     }
 
     @Test
