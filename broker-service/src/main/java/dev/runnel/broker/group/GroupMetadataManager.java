@@ -277,7 +277,7 @@ public final class GroupMetadataManager {
                     commit.value() == null ? null : commit.value().at(recordOffset));
         } else if (record instanceof GroupRecord.GroupMetadata metadata) {
             if (metadata.value() == null && group.isConsumerGroup()) {
-                // The classic group became a consumer group (an upgrade): only its classic membership ends.
+                // An upgrade's tombstone: only the classic membership ends (see GroupMigration).
                 GroupMigration.replayClassicEnd(group, clock.millis());
             } else if (metadata.value() == null) {
                 group.replayDeletion(clock.millis());
@@ -346,6 +346,15 @@ public final class GroupMetadataManager {
      */
     CompletableFuture<Errors> writeMetadata(ClassicGroup group, List<GroupRecord> records) {
         return write(group, records, GroupLog.NO_PRODUCER_ID, (short) -1, null).thenApply(w -> groupError(w.error()));
+    }
+
+    /**
+     * Writes group metadata records, as {@link #writeMetadata} does, completing with the error and,
+     * written, the offset of the first record (to replay offset records among them where they are).
+     */
+    CompletableFuture<PartitionWrites.Written> writeMetadataAt(ClassicGroup group, List<GroupRecord> records) {
+        return write(group, records, GroupLog.NO_PRODUCER_ID, (short) -1, null)
+                .thenApply(w -> new PartitionWrites.Written(groupError(w.error()), w.baseOffset()));
     }
 
     /**

@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
  * records, in one write: the consumer group's, then the classic group's tombstone, which, replayed
  * into a group that is now a consumer group, ends only its classic membership (parked JoinGroups
  * and SyncGroups are told REBALANCE_IN_PROGRESS and come back as the consumer group's members);
- * the offsets stay. The joining member's own records follow in the same write.
+ * the offsets stay. Then the committed offsets, written again: a compacted log may keep no
+ * consumer group record ahead of the tombstone, which a load then replays as the group's deletion,
+ * and the offsets after it rebuild what it removed. The joining member's own records follow in the
+ * same write.
  *
  * <p><b>Downgrade.</b> The last consumer-protocol member leaving (or removed) while every other
  * member is classic: the consumer group's records are all tombstoned and a classic group metadata
@@ -114,6 +117,14 @@ final class GroupMigration {
         records.add(new GroupRecord.TargetAssignmentMetadata(g.groupId, epoch));
         records.addAll(current);
         records.add(GroupRecord.groupTombstone(g.groupId));
+        // The committed offsets again, after the tombstone: once compaction has removed every consumer
+        // group record before it, a load replays the tombstone as a deletion, and these bring them back.
+        // (Those pending in open transactions are left alone: their markers decide.)
+        g.offsets().forEach((tp, offset) -> {
+            if (!g.offsetStore().isPending(tp)) {
+                records.add(GroupRecord.offsetCommit(g.groupId, tp, offset));
+            }
+        });
         log.info("Upgrading classic group {} at generation {} with {} members to a consumer group", g.groupId, epoch,
                 g.size());
         return records;

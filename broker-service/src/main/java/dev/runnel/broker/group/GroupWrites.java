@@ -72,15 +72,17 @@ final class GroupWrites {
             return;
         }
         g.consumerWriteInFlight = true;
-        groups.writeMetadata(g, result.records()).whenComplete((error, e) -> {
+        groups.writeMetadataAt(g, result.records()).whenComplete((written, e) -> {
             g.consumerWriteInFlight = false;
             try {
-                if (e != null || error != Errors.NONE) {
-                    respond.accept(failed.apply(e != null ? Errors.UNKNOWN_SERVER_ERROR : error));
+                Errors error = e != null ? Errors.UNKNOWN_SERVER_ERROR : written.error();
+                if (error != Errors.NONE) {
+                    respond.accept(failed.apply(error));
                 } else if (groups.group(g.groupId) != g) {
                     respond.accept(failed.apply(Errors.NOT_COORDINATOR));
                 } else {
-                    groups.replay(g, result.records());
+                    // Where they were written: an upgrade writes offset records too.
+                    groups.replay(g, result.records(), written.baseOffset(), GroupLog.NO_PRODUCER_ID);
                     after.accept(g, result.response());
                     respond.accept(result.response());
                 }

@@ -366,6 +366,46 @@ class GroupMigrationTest {
     }
 
     @Test
+    void afterCompactionALoadStillRebuildsTheUpgradedGroupWithTheOffsetsCommittedBeforeTheUpgrade() {
+        Map<String, Classic> classics = classicGroupOfTwo();
+        assertThat(offsets.commit(GROUP, 1, classics.get("a").memberId, null, commitOf(1, 42)).join().error())
+                .isEqualTo(Errors.NONE);
+        Map<String, ConsumerHeartbeatResult> consumers = new HashMap<>(Map.of("c", consumerJoins("c")));
+        assertSplit(settle(classics, consumers), 2);
+        ConsumerGroup live = group().consumer();
+
+        // As the cleaner leaves the partition: the last record of each key, tombstones kept. Every
+        // consumer group record written before the upgrade's tombstone has been written again since.
+        FakeGroupLog compacted = compact(log, manager.partitionFor(GROUP));
+        manager = new GroupMetadataManager(compacted, clock, DIRECT, DIRECT, settings, settings::offsetsTopicPartitions);
+        classic = new GroupCoordinator(manager, clock, scheduler);
+        coordinator = new ConsumerGroupCoordinator(classic, clock, scheduler, topics);
+        offsets = new GroupOffsets(classic, clock, bytes -> Set.of(), name -> topics.byName(name)
+                .map(TopicsView.Topic::id).orElse(null));
+        manager.becameLeader(manager.partitionFor(GROUP));
+
+        assertThat(group().isConsumerGroup()).isTrue();
+        assertThat(group().consumer().groupEpoch()).isEqualTo(live.groupEpoch());
+        assertThat(group().consumer().targets()).isEqualTo(live.targets());
+        assertThat(offsets.fetch(GROUP, null).join().offsets().values()).extracting(OffsetAndMetadata::offset)
+                .as("committed before the upgrade, never since").containsExactly(42L);
+    }
+
+    /** The partition's records as compaction leaves them: the last of each key, in log order. */
+    static FakeGroupLog compact(FakeGroupLog log, int partition) {
+        Map<String, GroupLog.Logged> last = new LinkedHashMap<>();
+        for (GroupLog.Batch batch : log.batches(partition)) {
+            for (GroupLog.Logged r : batch.records()) {
+                last.put(java.util.HexFormat.of().formatHex(r.key()), r);
+            }
+        }
+        FakeGroupLog compacted = new FakeGroupLog();
+        last.values().stream().sorted(java.util.Comparator.comparingLong(GroupLog.Logged::offset))
+                .forEach(r -> compacted.append(partition, List.of(new GroupLog.Entry(r.key(), r.value()))).join());
+        return compacted;
+    }
+
+    @Test
     void aClassicMemberSilentForItsOwnSessionTimeoutIsRemoved() {
         Map<String, Classic> classics = classicGroupOfTwo();
         ConsumerHeartbeatResult c = consumerJoins("c");
