@@ -36,8 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  * partitions; a third with {@code group.protocol=consumer} joins, which makes the group a consumer
  * group, and all three split the partitions, the classic ones getting theirs through JoinGroup and
  * SyncGroup; then the classic ones are stopped one by one, each replaced by a consumer-protocol
- * one. Every record is processed, and a record is processed again only in a partition that moved,
- * at most a batch per move. {@code Admin.describeConsumerGroups} (what {@code kafka-consumer-groups
+ * one. And back: consumer-protocol members replaced by classic ones until the last leaves, which
+ * makes the group a classic group again (the downgrade). Every record is processed, and a record
+ * is processed again only in a partition that moved, at most a batch per move. {@code Admin.describeConsumerGroups} (what {@code kafka-consumer-groups
  * --describe} shows) tells the group's type and members along the way.
  */
 class GroupMigrationClusterTest {
@@ -74,8 +75,7 @@ class GroupMigrationClusterTest {
         }
     }
 
-    @Test
-    void aClassicGroupIsUpgradedOnlineByAConsumerProtocolMemberAndRolledOverToTheConsumerProtocol() throws Exception {
+    private void startCluster() throws Exception {
         cluster = new InJvmCluster();
         cluster.startControllerAndBrokers(3, "--runnel.broker.group.consumer.heartbeat-interval=1s",
                 "--runnel.broker.group.initial-rebalance-delay=500ms", "--runnel.broker.group.min-session-timeout=1s",
@@ -84,6 +84,11 @@ class GroupMigrationClusterTest {
         producer = KafkaClients.producer(cluster.bootstrap(1, 2, 3), Map.of("metadata.max.age.ms", 5_000));
         admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3))).all().get(30, TimeUnit.SECONDS);
         produce(100);
+    }
+
+    @Test
+    void aClassicGroupIsUpgradedOnlineByAConsumerProtocolMemberAndRolledOverToTheConsumerProtocol() throws Exception {
+        startCluster();
 
         GroupConsumerProcess c1 = start("classic-1", "classic");
         GroupConsumerProcess c2 = start("classic-2", "classic");
@@ -124,6 +129,36 @@ class GroupMigrationClusterTest {
         assertThat(described.members()).hasSize(3);
         assertThat(described.members()).allMatch(m -> m.memberEpoch().isPresent());
         assertProcessedOnceButAtMostABatchPerMove(5);
+    }
+
+    @Test
+    void aConsumerGroupRolledBackToTheClassicProtocolBecomesAClassicGroupWhenItsLastConsumerProtocolMemberLeaves()
+            throws Exception {
+        startCluster();
+        GroupConsumerProcess n1 = start("consumer-1", "consumer");
+        GroupConsumerProcess n2 = start("consumer-2", "consumer");
+        awaitAssignment("two consumer-protocol members own 3 partitions each", List.of(n1, n2), 3);
+        awaitAllCommitted();
+
+        // Rolling back: each consumer-protocol member is replaced by a classic one.
+        n1.close();
+        GroupConsumerProcess c1 = start("classic-1", "classic");
+        awaitAssignment("a classic member in the consumer group", List.of(n2, c1), 3);
+        assertThat(KafkaClients.describeGroup(admin, GROUP).type()).isEqualTo(GroupType.CONSUMER);
+        produce(100);
+        awaitAllCommitted();
+        GroupConsumerProcess c2 = start("classic-2", "classic");
+        awaitAssignment("two classic members and one consumer-protocol one", List.of(n2, c1, c2), 2);
+        n2.close(); // the last consumer-protocol member: the group becomes a classic group and rebalances
+        awaitAssignment("the classic group's two members", List.of(c1, c2), 3);
+        awaitOrExplain("the group is a classic group again", () -> {
+            ConsumerGroupDescription described = KafkaClients.describeGroup(admin, GROUP);
+            assertThat(described.type()).isEqualTo(GroupType.CLASSIC);
+            assertThat(described.members()).hasSize(2);
+        });
+        produce(100);
+        awaitAllCommitted();
+        assertProcessedOnceButAtMostABatchPerMove(4);
     }
 
     // ---------------------------------------------------------------- helpers
