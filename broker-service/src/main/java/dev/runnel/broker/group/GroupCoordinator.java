@@ -101,13 +101,13 @@ public final class GroupCoordinator {
         if (group == null) {
             return CompletableFuture.completedFuture(JoinResult.error(r.memberId(), Errors.UNKNOWN_MEMBER_ID));
         }
-        return onQueue(group, e -> JoinResult.error(r.memberId(), e), (g, respond) -> {
+        return onQueueAfterConversions(group, e -> JoinResult.error(r.memberId(), e), (g, respond) -> {
             if (g.isShareGroup()) {
                 // Kafka's answer to a classic member of a share group.
                 respond.accept(JoinResult.error(r.memberId(), Errors.INCONSISTENT_GROUP_PROTOCOL));
                 return;
             }
-            if (toConsumerGroup(g) && (!g.consumer().isEmpty() || g.consumerWriteInFlight)) {
+            if (toConsumerGroup(g) && !g.consumer().isEmpty()) {
                 consumerProtocol.classicJoin(g, r, respond);
                 return;
             }
@@ -163,7 +163,7 @@ public final class GroupCoordinator {
         if (error != Errors.NONE) {
             return CompletableFuture.completedFuture(SyncResult.error(error));
         }
-        return onQueue(group, SyncResult::error, (g, respond) -> {
+        return onQueueAfterConversions(group, SyncResult::error, (g, respond) -> {
             if (toConsumerGroup(g)) {
                 consumerProtocol.classicSync(g, generationId, memberId, instanceId, protocolType, protocolName, respond);
             } else {
@@ -181,7 +181,7 @@ public final class GroupCoordinator {
         if (error != Errors.NONE) {
             return CompletableFuture.completedFuture(error);
         }
-        return onQueue(group, e -> e, (g, respond) -> {
+        return onQueueAfterConversions(group, e -> e, (g, respond) -> {
             if (toConsumerGroup(g)) {
                 consumerProtocol.classicHeartbeat(g, generationId, memberId, instanceId, respond);
             } else {
@@ -210,7 +210,7 @@ public final class GroupCoordinator {
             return CompletableFuture.completedFuture(new LeaveResult(Errors.NONE,
                     leaving.stream().map(m -> Errors.UNKNOWN_MEMBER_ID).toList()));
         }
-        return onQueue(group, e -> new LeaveResult(e, List.of()), (g, respond) -> {
+        return onQueueAfterConversions(group, e -> new LeaveResult(e, List.of()), (g, respond) -> {
             if (toConsumerGroup(g)) {
                 consumerProtocol.classicLeave(g, leaving, respond);
                 return;
@@ -283,6 +283,29 @@ public final class GroupCoordinator {
             }
         }
         return g.has(memberId) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
+    }
+
+    /**
+     * As {@link #onQueue}, but while classic members are served in consumer groups, only once no
+     * consumer group write of the group is in flight: one may be upgrading or downgrading it, and a
+     * classic request is served by the protocol the group has after it.
+     */
+    private <T> CompletableFuture<T> onQueueAfterConversions(ClassicGroup group, Function<Errors, T> failed,
+            BiConsumer<ClassicGroup, Consumer<T>> action) {
+        return onQueue(group, failed, (g, respond) -> {
+            ConsumerGroupCoordinator c = consumerProtocol;
+            if (!g.consumerWriteInFlight || c == null || !c.servesClassicMembers()) {
+                action.accept(g, respond);
+                return;
+            }
+            g.consumerWaiting.add(() -> {
+                if (groups.group(g.groupId) != g || g.is(GroupState.DEAD)) {
+                    respond.accept(failed.apply(Errors.COORDINATOR_NOT_AVAILABLE));
+                } else {
+                    action.accept(g, respond);
+                }
+            });
+        });
     }
 
     /**

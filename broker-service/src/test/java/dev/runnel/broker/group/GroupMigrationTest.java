@@ -336,6 +336,31 @@ class GroupMigrationTest {
     }
 
     @Test
+    void classicRequestsArrivingWhileTheUpgradeIsBeingWrittenAreServedByTheConsumerGroupItMakes() {
+        Map<String, Classic> classics = classicGroupOfTwo();
+        Classic a = classics.get("a");
+        Classic b = classics.get("b");
+        log.hold = true;
+        CompletableFuture<ConsumerHeartbeatResult> c = coordinator.heartbeat(new ConsumerHeartbeat(GROUP, "c", 0, null,
+                null, REBALANCE_MS, List.of("orders"), null, null, PartitionSet.EMPTY, "client-c", "/10.0.0.1"));
+        CompletableFuture<Errors> bBeat = classic.heartbeat(GROUP, b.generation, b.memberId, null);
+        CompletableFuture<GroupCoordinator.LeaveResult> aLeaves = classic.leave(GROUP,
+                List.of(new GroupCoordinator.LeavingMember(a.memberId, null)), "closing");
+        assertThat(bBeat).as("waits for the upgrade").isNotDone();
+        assertThat(aLeaves).isNotDone();
+
+        log.hold = false;
+        log.release();
+
+        assertThat(c.join().error()).isEqualTo(Errors.NONE);
+        assertThat(bBeat.join()).as("a member of the consumer group now, behind its epoch")
+                .isEqualTo(Errors.REBALANCE_IN_PROGRESS);
+        assertThat(aLeaves.join().members()).containsExactly(Errors.NONE);
+        assertThat(group().consumer().members()).extracting(m -> m.memberId)
+                .containsExactlyInAnyOrder(b.memberId, "c");
+    }
+
+    @Test
     void aCoordinatorLoadingTheUpgradedGroupRebuildsWhatTheLiveOneHad() {
         Map<String, Classic> classics = classicGroupOfTwo();
         Map<String, ConsumerHeartbeatResult> consumers = new HashMap<>(Map.of("c", consumerJoins("c")));
