@@ -92,7 +92,8 @@ class GroupCoordinatorConfiguration {
     @Bean
     ConsumerGroupCoordinator consumerGroupCoordinator(GroupCoordinator groupCoordinator, MetadataCache metadataCache,
             Clock clock, Scheduler scheduler) {
-        return new ConsumerGroupCoordinator(groupCoordinator, clock, scheduler, topicsView(metadataCache));
+        return new ConsumerGroupCoordinator(groupCoordinator, clock, scheduler, topicsView(metadataCache),
+                KafkaConsumerProtocolCodec.INSTANCE);
     }
 
     /** The topics as the metadata cache has them. */

@@ -1,10 +1,12 @@
 package dev.runnel.broker.group;
 
+import java.nio.ByteBuffer;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
@@ -30,12 +32,12 @@ import org.apache.kafka.common.protocol.Errors;
 final class ClassicMembers {
 
     private final GroupSettings settings;
-    private final TopicsView topics;
+    private final ClassicConsumerProtocol protocol;
     private final ConsumerHeartbeats decisions;
 
-    ClassicMembers(GroupSettings settings, TopicsView topics, ConsumerHeartbeats decisions) {
+    ClassicMembers(GroupSettings settings, ClassicConsumerProtocol protocol, ConsumerHeartbeats decisions) {
         this.settings = settings;
-        this.topics = topics;
+        this.protocol = protocol;
         this.decisions = decisions;
     }
 
@@ -72,7 +74,7 @@ final class ClassicMembers {
         }
         ClassicConsumerProtocol.Subscription subscription;
         try {
-            subscription = ClassicConsumerProtocol.subscription(r.protocols().get(0).metadata(), topics);
+            subscription = protocol.subscription(r.protocols().get(0).metadata());
         } catch (IllegalArgumentException e) {
             return refuseJoin(memberId, Errors.INCONSISTENT_GROUP_PROTOCOL);
         }
@@ -92,9 +94,17 @@ final class ClassicMembers {
                 ClassicConsumerProtocol.PROTOCOL_TYPE, classic.protocolName(), "", false, List.of()));
     }
 
-    /** The id a JoinGroup joins with: its own, or a new one (Kafka's random Uuid) for a member without. */
+    /**
+     * The id a JoinGroup joins with: its own, or for a member without one a new random id written
+     * as Kafka writes its Uuids (URL-safe base64, no padding), as Kafka makes it.
+     */
     static String memberIdFor(JoinRequest r) {
-        return r.memberId() == null || r.memberId().isEmpty() ? Uuid.randomUuid().toString() : r.memberId();
+        if (r.memberId() != null && !r.memberId().isEmpty()) {
+            return r.memberId();
+        }
+        UUID id = UUID.randomUUID();
+        ByteBuffer bytes = ByteBuffer.allocate(16).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits());
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
     }
 
     /** A SyncGroup's answer: the member's current assignment (no records). */
@@ -122,8 +132,7 @@ final class ClassicMembers {
         }
         GroupRecord.ClassicMetadata classic = member.metadata.classic();
         return new SyncResult(Errors.NONE, ClassicConsumerProtocol.PROTOCOL_TYPE, classic.protocolName(),
-                ClassicConsumerProtocol.assignmentBytes(member.assignment.assigned(),
-                        classic.protocols().get(0).metadata(), topics));
+                protocol.assignmentBytes(member.assignment.assigned(), classic.protocols().get(0).metadata()));
     }
 
     /** A Heartbeat's answer: NONE, REBALANCE_IN_PROGRESS when the member must rejoin, or why it is refused. */

@@ -50,15 +50,21 @@ public final class ConsumerGroupCoordinator {
     private final ClassicMembers classicMembers;
 
 
-    public ConsumerGroupCoordinator(GroupCoordinator classic, Clock clock, Scheduler scheduler, TopicsView topics) {
+    /**
+     * @param codec the classic consumer protocol's bytes, to serve classic members and to convert
+     *              groups between the protocols
+     */
+    public ConsumerGroupCoordinator(GroupCoordinator classic, Clock clock, Scheduler scheduler, TopicsView topics,
+            ConsumerProtocolCodec codec) {
         this.classic = classic;
         this.groups = classic.metadata();
         this.clock = clock;
         this.scheduler = scheduler;
         this.settings = groups.settings().consumer();
-        this.decisions = new ConsumerHeartbeats(groups, clock, topics);
+        ClassicConsumerProtocol protocol = new ClassicConsumerProtocol(codec, topics);
+        this.decisions = new ConsumerHeartbeats(groups, clock, topics, protocol);
         this.writes = new GroupWrites(classic);
-        this.classicMembers = new ClassicMembers(groups.settings(), topics, decisions);
+        this.classicMembers = new ClassicMembers(groups.settings(), protocol, decisions);
         classic.serveClassicMembersWith(this);
         groups.onLoaded(this::startTimers);
         groups.onUnloaded(g -> {

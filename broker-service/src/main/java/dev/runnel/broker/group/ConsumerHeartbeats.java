@@ -55,13 +55,13 @@ final class ConsumerHeartbeats {
         }
     }
 
-    ConsumerHeartbeats(GroupMetadataManager groups, Clock clock, TopicsView topics) {
+    ConsumerHeartbeats(GroupMetadataManager groups, Clock clock, TopicsView topics, ClassicConsumerProtocol protocol) {
         this.groups = groups;
         this.clock = clock;
         this.topics = topics;
         this.settings = groups.settings().consumer();
         settings.assignors().forEach(name -> assignors.put(name, PartitionAssignor.named(name)));
-        this.migration = new GroupMigration(groups.settings(), topics);
+        this.migration = new GroupMigration(groups.settings(), protocol);
     }
 
     GroupMigration migration() {

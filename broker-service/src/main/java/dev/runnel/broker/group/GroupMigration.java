@@ -45,11 +45,11 @@ final class GroupMigration {
     private static final Logger log = LoggerFactory.getLogger(GroupMigration.class);
 
     private final GroupSettings settings;
-    private final TopicsView topics;
+    private final ClassicConsumerProtocol protocol;
 
-    GroupMigration(GroupSettings settings, TopicsView topics) {
+    GroupMigration(GroupSettings settings, ClassicConsumerProtocol protocol) {
         this.settings = settings;
-        this.topics = topics;
+        this.protocol = protocol;
     }
 
     GroupSettings.MigrationPolicy policy() {
@@ -99,8 +99,8 @@ final class GroupMigration {
         for (GroupMember m : g.members()) {
             byte[] metadata = g.protocolName() != null && m.protocolMap().containsKey(g.protocolName())
                     ? m.metadata(g.protocolName()) : m.protocols.get(0).metadata();
-            ClassicConsumerProtocol.Subscription s = ClassicConsumerProtocol.subscription(metadata, topics);
-            PartitionSet assigned = ClassicConsumerProtocol.assignment(m.assignment, topics);
+            ClassicConsumerProtocol.Subscription s = protocol.subscription(metadata);
+            PartitionSet assigned = protocol.assignment(m.assignment);
             subscribed.addAll(s.topics());
             members.add(new GroupRecord.ConsumerMemberMetadata(g.groupId, m.memberId, new GroupRecord.StoredConsumerMember(
                     m.groupInstanceId, s.rackId(), m.clientId, m.clientHost, s.topics(), null, m.rebalanceTimeoutMs,
@@ -190,8 +190,8 @@ final class GroupMigration {
         if (remaining.isEmpty() || !policy().downgrades() || remaining.size() > settings.maxGroupSize()) {
             return null;
         }
-        String protocol = selectProtocol(remaining);
-        if (protocol == null) {
+        String chosen = selectProtocol(remaining);
+        if (chosen == null) {
             log.info("Not downgrading consumer group {}: its classic members share no protocol", g.groupId);
             return null;
         }
@@ -206,14 +206,14 @@ final class GroupMigration {
         List<GroupRecord.StoredMember> members = new ArrayList<>();
         for (ConsumerGroup.Member m : remaining) {
             GroupRecord.StoredConsumerMember md = m.metadata;
-            byte[] subscription = md.classic().protocols().stream().filter(p -> p.name().equals(protocol))
+            byte[] subscription = md.classic().protocols().stream().filter(p -> p.name().equals(chosen))
                     .findFirst().orElseThrow().metadata();
-            byte[] assignment = ClassicConsumerProtocol.assignmentBytes(cg.target(m.memberId), subscription, topics);
+            byte[] assignment = protocol.assignmentBytes(cg.target(m.memberId), subscription);
             members.add(new GroupRecord.StoredMember(m.memberId, md.instanceId(), md.clientId(), md.clientHost(),
                     md.rebalanceTimeoutMs(), md.classic().sessionTimeoutMs(), subscription, assignment));
         }
         records.add(new GroupRecord.GroupMetadata(g.groupId, new GroupRecord.StoredGroup(
-                ClassicConsumerProtocol.PROTOCOL_TYPE, cg.groupEpoch(), protocol, remaining.get(0).memberId, nowMs,
+                ClassicConsumerProtocol.PROTOCOL_TYPE, cg.groupEpoch(), chosen, remaining.get(0).memberId, nowMs,
                 members)));
         log.info("Downgrading consumer group {} at epoch {} to a classic group with {} members: {} left",
                 g.groupId, cg.groupEpoch(), remaining.size(), leaving);

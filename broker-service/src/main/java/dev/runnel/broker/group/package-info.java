@@ -13,9 +13,11 @@
  * {@link dev.runnel.broker.group.GroupLog}, through which records are appended with acks=all and
  * read back (implemented over the replica manager by the application package), a
  * {@link dev.runnel.broker.group.TransactionVerifier} (the transaction coordinator, asked whether an
- * offsets partition is in a producer's transaction), the share package's contracts (a share
- * group's settings from {@code ShareGroupConfigs}, share-partition state through the share
- * coordinator's {@code ShareStatePersister}), a clock and a scheduler. The Kafka handlers in
+ * offsets partition is in a producer's transaction), the share contracts (a share group's settings
+ * from {@code ShareGroupConfigs}, share-partition state through the share coordinator's
+ * {@code ShareStatePersister}), a {@link dev.runnel.broker.group.ConsumerProtocolCodec} (the
+ * classic consumer protocol's bytes, over kafka-clients in the application package, for the
+ * online migration), a clock and a scheduler. The Kafka handlers in
  * {@code protocol/} call it; it knows nothing about the wire.
  *
  * <pre>
@@ -29,7 +31,7 @@
  *    ConsumerHeartbeats  a heartbeat's records and answer: members, group epoch, target (the assignor)
  *    ClassicMembers      JoinGroup/SyncGroup/Heartbeat/LeaveGroup of classic members of a consumer group
  *    GroupMigration      upgrade and downgrade between the protocols (group.consumer.migration.policy)
- *    ClassicConsumerProtocol  the classic consumer protocol's subscription and assignment bytes
+ *    ClassicConsumerProtocol  classic subscriptions and assignments by topic id (ConsumerProtocolCodec's bytes)
  *    MemberReconciler    a member's next assignment: revoke first, assign what nobody else holds
  *    UniformAssignor, RangeAssignor  the server-side assignors (PartitionAssignor)
  *  ShareGroupCoordinator ShareGroupHeartbeat, ShareGroupDescribe entry; sessions

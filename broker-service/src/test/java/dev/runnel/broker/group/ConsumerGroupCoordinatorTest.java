@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.runnel.broker.KafkaConsumerProtocolCodec;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
@@ -73,7 +74,7 @@ class ConsumerGroupCoordinatorTest {
     void startCoordinator() {
         manager = new GroupMetadataManager(log, clock, DIRECT, DIRECT, settings, settings::offsetsTopicPartitions);
         classic = new GroupCoordinator(manager, clock, scheduler);
-        coordinator = new ConsumerGroupCoordinator(classic, clock, scheduler, view);
+        coordinator = new ConsumerGroupCoordinator(classic, clock, scheduler, view, KafkaConsumerProtocolCodec.INSTANCE);
         for (int p = 0; p < SETTINGS.offsetsTopicPartitions(); p++) {
             manager.becameLeader(p);
         }

@@ -1,6 +1,7 @@
 package dev.runnel.broker.group;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.ByteBuffer;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.runnel.broker.KafkaConsumerProtocolCodec;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
@@ -83,7 +85,7 @@ class GroupMigrationTest {
     void startCoordinator() {
         manager = new GroupMetadataManager(log, clock, DIRECT, DIRECT, settings, settings::offsetsTopicPartitions);
         classic = new GroupCoordinator(manager, clock, scheduler);
-        coordinator = new ConsumerGroupCoordinator(classic, clock, scheduler, topics);
+        coordinator = new ConsumerGroupCoordinator(classic, clock, scheduler, topics, KafkaConsumerProtocolCodec.INSTANCE);
         offsets = new GroupOffsets(classic, clock, bytes -> Set.of(), name -> topics.byName(name)
                 .map(TopicsView.Topic::id).orElse(null));
         for (int p = 0; p < settings.offsetsTopicPartitions(); p++) {
@@ -404,7 +406,7 @@ class GroupMigrationTest {
         FakeGroupLog compacted = compact(log, manager.partitionFor(GROUP));
         manager = new GroupMetadataManager(compacted, clock, DIRECT, DIRECT, settings, settings::offsetsTopicPartitions);
         classic = new GroupCoordinator(manager, clock, scheduler);
-        coordinator = new ConsumerGroupCoordinator(classic, clock, scheduler, topics);
+        coordinator = new ConsumerGroupCoordinator(classic, clock, scheduler, topics, KafkaConsumerProtocolCodec.INSTANCE);
         offsets = new GroupOffsets(classic, clock, bytes -> Set.of(), name -> topics.byName(name)
                 .map(TopicsView.Topic::id).orElse(null));
         manager.becameLeader(manager.partitionFor(GROUP));
@@ -627,6 +629,19 @@ class GroupMigrationTest {
     }
 
     // ---------------------------------------------------------------- the policy
+
+    @Test
+    void theMigrationPolicyIsNamedAsKafkaNamesItAndAnUnknownNameIsRefused() {
+        assertThat(GroupSettings.ConsumerProtocol.DEFAULTS.migrationPolicy())
+                .isEqualTo(GroupSettings.MigrationPolicy.BIDIRECTIONAL);
+        assertThat(GroupSettings.MigrationPolicy.named("Upgrade")).isEqualTo(GroupSettings.MigrationPolicy.UPGRADE);
+        assertThat(GroupSettings.MigrationPolicy.named("disabled")).isEqualTo(GroupSettings.MigrationPolicy.DISABLED);
+        assertThat(GroupSettings.MigrationPolicy.UPGRADE.downgrades()).isFalse();
+        assertThat(GroupSettings.MigrationPolicy.DOWNGRADE.downgrades()).isTrue();
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> GroupSettings.MigrationPolicy.named("sideways"))
+                .withMessageContaining("group.consumer.migration.policy");
+    }
 
     @Test
     void withTheMigrationPolicyDisabledNothingConverts() {

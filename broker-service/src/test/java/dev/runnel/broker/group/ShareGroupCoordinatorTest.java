@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.runnel.broker.KafkaConsumerProtocolCodec;
 import dev.runnel.broker.config.ShareGroupConfigs;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.testing.ManualClock;
@@ -356,7 +357,8 @@ class ShareGroupCoordinatorTest {
 
     @Test
     void aGroupIdIsAShareGroupOrAnotherTypeNeverBoth() {
-        ConsumerGroupCoordinator consumers = new ConsumerGroupCoordinator(classic, clock, scheduler, view);
+        ConsumerGroupCoordinator consumers = new ConsumerGroupCoordinator(classic, clock, scheduler, view,
+                KafkaConsumerProtocolCodec.INSTANCE);
         ConsumerHeartbeatResult consumer = consumers.heartbeat(new ConsumerHeartbeat("consumers", "m", 0, null, null,
                 30_000, List.of("orders"), null, null, PartitionSet.EMPTY, "c", "/h")).join();
         assertThat(consumer.error()).isEqualTo(Errors.NONE);

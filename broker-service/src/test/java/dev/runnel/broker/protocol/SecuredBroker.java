@@ -44,6 +44,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.runnel.broker.KafkaConsumerProtocolCodec;
 import dev.runnel.broker.cluster.ControllerAdminClient;
 import dev.runnel.broker.cluster.ControllerClient;
 import dev.runnel.broker.cluster.ProducerIdManager;
@@ -215,7 +216,8 @@ final class SecuredBroker implements AutoCloseable {
                         .toList();
             }
         };
-        consumerGroups = new ConsumerGroupCoordinator(groups, scheduler.clock(), scheduler, topicsView);
+        consumerGroups = new ConsumerGroupCoordinator(groups, scheduler.clock(), scheduler, topicsView,
+                KafkaConsumerProtocolCodec.INSTANCE);
         shareGroups = new ShareGroupCoordinator(groups, scheduler.clock(), scheduler, topicsView,
                 groupId -> SHARE_SETTINGS, () -> shareState, 200);
         shareGroupOffsets = new ShareGroupOffsets(groups, topicsView, () -> shareState,
