@@ -148,11 +148,33 @@ public final class TransactionalOffsets {
         if (request.generationId() < 0 && request.memberId().isEmpty() && request.groupInstanceId() == null) {
             return Errors.NONE;
         }
+        if (g.isConsumerGroup()) {
+            return validateConsumerGroupMember(g.consumer(), request);
+        }
         Errors error = GroupCoordinator.validateMember(g, request.memberId(), request.groupInstanceId());
         if (error == Errors.NONE && request.generationId() != g.generationId()) {
             error = Errors.ILLEGAL_GENERATION;
         }
         return error;
+    }
+
+    /**
+     * A consumer group's check (KIP-848): the member, and its instance id if static, must be the
+     * group's, committing with its member epoch; a stale one is ILLEGAL_GENERATION to a classic
+     * member (the generation it knows is its epoch) and STALE_MEMBER_EPOCH to the others.
+     */
+    private static Errors validateConsumerGroupMember(ConsumerGroup cg, Request request) {
+        ConsumerGroup.Member member = cg.member(request.memberId());
+        if (member == null || member.metadata == null) {
+            return Errors.UNKNOWN_MEMBER_ID;
+        }
+        if (request.groupInstanceId() != null && !request.groupInstanceId().equals(member.instanceId())) {
+            return Errors.FENCED_INSTANCE_ID;
+        }
+        if (request.generationId() != member.assignment.memberEpoch()) {
+            return member.metadata.isClassic() ? Errors.ILLEGAL_GENERATION : Errors.STALE_MEMBER_EPOCH;
+        }
+        return Errors.NONE;
     }
 
     /** The records of the commit, and each partition's outcome if they are written. */

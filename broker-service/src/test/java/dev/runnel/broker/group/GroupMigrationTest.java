@@ -471,6 +471,28 @@ class GroupMigrationTest {
     }
 
     @Test
+    void classicAndConsumerProtocolMembersCommitInTransactionsWithTheirMemberEpoch() {
+        Map<String, Classic> classics = classicGroupOfTwo();
+        Map<String, ConsumerHeartbeatResult> consumers = new HashMap<>(Map.of("c", consumerJoins("c")));
+        settle(classics, consumers);
+        Classic a = classics.get("a");
+        int cEpoch = group().consumer().member("c").assignment.memberEpoch();
+        TransactionVerifier inTransaction = (id, producerId, epoch, offsetsPartition) ->
+                CompletableFuture.completedFuture(Errors.NONE);
+        TransactionalOffsets transactions = new TransactionalOffsets(classic, clock, () -> inTransaction);
+        java.util.function.BiFunction<String, Integer, Errors> commit = (member, epoch) -> transactions.commit(
+                new TransactionalOffsets.Request("txn", 7L, (short) 0, GROUP, epoch, member, null,
+                        Map.of(new TopicPartition("orders", 0), new TransactionalOffsets.Commit(5, -1, ""))))
+                .join().error();
+
+        assertThat(commit.apply(a.memberId, a.generation)).isEqualTo(Errors.NONE);
+        assertThat(commit.apply("c", cEpoch)).isEqualTo(Errors.NONE);
+        assertThat(commit.apply(a.memberId, a.generation - 1)).isEqualTo(Errors.ILLEGAL_GENERATION);
+        assertThat(commit.apply("c", cEpoch - 1)).isEqualTo(Errors.STALE_MEMBER_EPOCH);
+        assertThat(commit.apply("nobody", cEpoch)).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+    }
+
+    @Test
     void badClassicRequestsToAConsumerGroupGetTheirErrorAndChangeNothing() {
         ConsumerHeartbeatResult c = consumerJoins("c");
         Classic a = new Classic();
