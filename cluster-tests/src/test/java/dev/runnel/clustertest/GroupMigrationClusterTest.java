@@ -10,6 +10,7 @@ import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -103,6 +104,8 @@ class GroupMigrationClusterTest {
             ConsumerGroupDescription described = KafkaClients.describeGroup(admin, GROUP);
             assertThat(described.type()).isEqualTo(GroupType.CONSUMER);
             assertThat(described.members()).hasSize(3);
+            assertThat(described.members()).extracting(MemberDescription::upgraded).as("classic, classic, consumer")
+                    .containsExactlyInAnyOrder(Optional.of(false), Optional.of(false), Optional.of(true));
             Set<Integer> assigned = new HashSet<>();
             for (MemberDescription m : described.members()) {
                 m.assignment().topicPartitions().forEach(tp -> assigned.add(tp.partition()));
