@@ -151,14 +151,17 @@ class ReassignmentClusterTest {
                     .until(() -> producer.acknowledged() >= acknowledged + 500);
             producer.stop();
 
-            Map<Integer, TopicPartitionInfo> after = describe();
-            for (int p = 0; p < PARTITIONS; p++) {
-                TopicPartitionInfo info = after.get(p);
-                assertThat(ids(info.replicas())).as("replicas of partition %d", p).isEqualTo(targets.get(p));
-                assertThat(new HashSet<>(ids(info.isr()))).as("ISR of partition %d", p)
-                        .isEqualTo(new HashSet<>(targets.get(p)));
-                assertThat(targets.get(p)).as("leader of partition %d", p).contains(info.leader().id());
-            }
+            // Metadata answers from the brokers' metadata, which follows the controller moments later.
+            await("every partition on its targets in the brokers' metadata").atMost(DEADLINE).untilAsserted(() -> {
+                Map<Integer, TopicPartitionInfo> after = describe();
+                for (int p = 0; p < PARTITIONS; p++) {
+                    TopicPartitionInfo info = after.get(p);
+                    assertThat(ids(info.replicas())).as("replicas of partition %d", p).isEqualTo(targets.get(p));
+                    assertThat(new HashSet<>(ids(info.isr()))).as("ISR of partition %d", p)
+                            .isEqualTo(new HashSet<>(targets.get(p)));
+                    assertThat(targets.get(p)).as("leader of partition %d", p).contains(info.leader().id());
+                }
+            });
             Path brokerOneLogs = Path.of(cluster.broker(1).getEnvironment().getProperty("runnel.broker.log-dirs"));
             await("broker 1 deletes its logs of the topic").atMost(DEADLINE).untilAsserted(() -> {
                 assertThat(cluster.broker(1).getBean(ReplicaManager.class).hostedPartitions().keySet())

@@ -109,13 +109,18 @@ class ReassignmentProcessTest {
                             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt), ongoing);
                     assertThat(active(cluster, 2)).as("controller 2 took over").isTrue();
 
-                    Map<Integer, TopicPartitionInfo> after = describe(admin);
-                    for (int p = 0; p < PARTITIONS; p++) {
-                        assertThat(after.get(p).replicas().stream().map(Node::id).toList()).as("replicas of %d", p)
-                                .isEqualTo(targets.get(p));
-                        assertThat(new HashSet<>(after.get(p).isr().stream().map(Node::id).toList()))
-                                .as("ISR of %d", p).isEqualTo(new HashSet<>(targets.get(p)));
-                    }
+                    // The controller has finished; the brokers' metadata, which Metadata answers from, follows
+                    // moments later.
+                    await("every partition on its targets in the brokers' metadata").atMost(DEADLINE)
+                            .untilAsserted(() -> {
+                                Map<Integer, TopicPartitionInfo> after = describe(admin);
+                                for (int p = 0; p < PARTITIONS; p++) {
+                                    assertThat(after.get(p).replicas().stream().map(Node::id).toList())
+                                            .as("replicas of %d", p).isEqualTo(targets.get(p));
+                                    assertThat(new HashSet<>(after.get(p).isr().stream().map(Node::id).toList()))
+                                            .as("ISR of %d", p).isEqualTo(new HashSet<>(targets.get(p)));
+                                }
+                            });
                     await("broker 1 deletes its logs of the topic").atMost(DEADLINE).untilAsserted(() -> {
                         try (Stream<Path> dirs = Files.list(cluster.brokerDataDir(1))) {
                             assertThat(dirs.map(d -> d.getFileName().toString()))
