@@ -10,6 +10,8 @@ import org.springframework.context.annotation.Configuration;
 
 import dev.runnel.broker.config.BrokerProperties;
 import dev.runnel.broker.config.GroupConfigDefinitions;
+import dev.runnel.broker.config.ShareGroupProperties;
+import dev.runnel.broker.config.ShareGroupProperties;
 import dev.runnel.broker.config.ShareGroupConfigs;
 import dev.runnel.broker.zookeeper.GroupConfigStore;
 import dev.runnel.cluster.ClusterSettings;
@@ -30,7 +32,7 @@ class GroupConfigsConfiguration {
     /** The group configs, with the broker's {@code group.share.*} defaults and bounds (checked here, at start). */
     @Bean
     GroupConfigDefinitions groupConfigDefinitions(BrokerProperties properties) {
-        BrokerProperties.Group.Share share = properties.getGroup().getShare();
+        ShareGroupProperties share = properties.getGroup().getShare();
         return new GroupConfigDefinitions(new GroupConfigDefinitions.ShareDefaults(
                 millis(share.getSessionTimeout()), new GroupConfigDefinitions.Bounds(millis(share.getMinSessionTimeout()),
                         millis(share.getMaxSessionTimeout()), "group.share.min.session.timeout.ms",
