@@ -11,6 +11,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
@@ -114,6 +115,21 @@ public final class RunnelClientAutoConfiguration {
     @Bean
     static ClusterCheck runnelClusterCheck(ObjectProvider<RunnelClientProperties> properties) {
         return new ClusterCheck(properties);
+    }
+
+    /**
+     * A service connection's Kafka details ({@code @ServiceConnection}, Docker Compose) win over
+     * {@code runnel.client.bootstrap-servers}, when Spring Boot's Kafka support is there.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails")
+    static class ConnectionDetailsConfiguration {
+
+        @Bean
+        static KafkaConnectionDetailsBinder runnelKafkaConnectionDetailsBinder(
+                ObjectProvider<KafkaConnectionDetails> details) {
+            return new KafkaConnectionDetailsBinder(details);
+        }
     }
 
     /** Send timers, when Micrometer is there. */
