@@ -116,7 +116,7 @@ public class RunnelContainer extends GenericContainer<RunnelContainer> {
      * network: it advertises the first network alias.
      */
     public String getInternalBootstrapServers() {
-        return internalHost() + ":" + INTERNAL_KAFKA_PORT;
+        return internalHost(getContainerInfo()) + ":" + INTERNAL_KAFKA_PORT;
     }
 
     @Override
@@ -126,17 +126,20 @@ public class RunnelContainer extends GenericContainer<RunnelContainer> {
         if (config != null) {
             copyFileToContainer(Transferable.of(config), BROKER_CONFIG);
         }
-        copyFileToContainer(Transferable.of(startFile(getBootstrapServers(), getInternalBootstrapServers(),
-                config == null ? null : BROKER_CONFIG)), START_FILE);
+        copyFileToContainer(Transferable.of(startFile(getBootstrapServers(),
+                internalHost(containerInfo) + ":" + INTERNAL_KAFKA_PORT, config == null ? null : BROKER_CONFIG)),
+                START_FILE);
     }
 
-    private String internalHost() {
+    private String internalHost(InspectContainerResponse info) {
         if (getNetwork() != null && !getNetworkAliases().isEmpty()) {
             return getNetworkAliases().get(0);
         }
         // Without a network of its own, the container's host name (its short id) resolves inside it.
-        InspectContainerResponse info = getContainerInfo();
-        return info == null ? "localhost" : info.getConfig().getHostName();
+        if (info == null) {
+            throw new IllegalStateException("the container is not started");
+        }
+        return info.getConfig().getHostName();
     }
 
     /**
