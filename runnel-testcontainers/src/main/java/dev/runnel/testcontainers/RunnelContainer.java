@@ -54,6 +54,9 @@ public class RunnelContainer extends GenericContainer<RunnelContainer> {
     /** What the entrypoint logs once Runnel takes clients. */
     static final String READY_LINE = "runnel-standalone: Runnel is ready";
 
+    /** What the wait strategy looks for in a log frame ((?s): a frame may hold more than one line). */
+    static final String READY_LOG_REGEX = "(?s).*" + READY_LINE + ".*";
+
     /** Where the entrypoint waits for its start file ({@code RUNNEL_START_FILE}). */
     static final String START_FILE = "/tmp/runnel-start.env";
 
@@ -86,7 +89,7 @@ public class RunnelContainer extends GenericContainer<RunnelContainer> {
         image.assertCompatibleWith(DEFAULT_IMAGE_NAME);
         withExposedPorts(KAFKA_PORT);
         withEnv("RUNNEL_START_FILE", START_FILE);
-        waitingFor(Wait.forLogMessage(".*" + READY_LINE + ".*\\n", 1).withStartupTimeout(Duration.ofMinutes(3)));
+        waitingFor(Wait.forLogMessage(READY_LOG_REGEX, 1).withStartupTimeout(Duration.ofMinutes(3)));
     }
 
     /**
@@ -113,7 +116,8 @@ public class RunnelContainer extends GenericContainer<RunnelContainer> {
 
     /**
      * {@code alias:19092}, the {@code INTERNAL} listener, for other containers on the container's
-     * network: it advertises the first network alias.
+     * {@link org.testcontainers.containers.Network}: it advertises the first network alias (without
+     * a network, the container's host name); once started.
      */
     public String getInternalBootstrapServers() {
         return internalHost(getContainerInfo()) + ":" + INTERNAL_KAFKA_PORT;

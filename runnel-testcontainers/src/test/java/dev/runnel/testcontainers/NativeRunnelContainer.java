@@ -127,10 +127,16 @@ final class NativeRunnelContainer extends RunnelContainer {
         long began = System.nanoTime();
         await("runnel-standalone is ready").atMost(READY_DEADLINE).pollInterval(Duration.ofMillis(200)).until(() -> {
             noteTree();
-            Matcher ready = READY.matcher(output());
-            if (ready.find()) {
-                kafkaPort = Integer.parseInt(ready.group(1));
-                return true;
+            // The line RunnelContainer's wait strategy waits for in Docker, found the same way.
+            for (String line : output().split("\n")) {
+                if ((line + "\n").matches(READY_LOG_REGEX)) {
+                    Matcher ready = READY.matcher(line);
+                    if (!ready.find()) {
+                        throw new IllegalStateException("a ready line without the bootstrap servers: " + line);
+                    }
+                    kafkaPort = Integer.parseInt(ready.group(1));
+                    return true;
+                }
             }
             if (!process.isAlive()) {
                 throw new IllegalStateException("runnel-standalone exited (status " + process.exitValue()
