@@ -3,9 +3,19 @@ package dev.runnel.testcontainers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.Reader;
+import java.nio.file.Files;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.Node;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 import org.springframework.boot.testcontainers.service.connection.ServiceConnection;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
@@ -26,6 +36,27 @@ class NativeServiceConnectionTest extends ServiceConnectionScenarios {
     @Override
     RunnelContainer runnel() {
         return RUNNEL;
+    }
+
+    /**
+     * The INTERNAL listener (other containers' way in) is a second, working listener that
+     * advertises what the start file told it: here 127.0.0.1 and, for port 0, the port it bound.
+     */
+    @Test
+    void theInternalListenerServesAndAdvertisesItself() throws Exception {
+        Properties ports = new Properties();
+        try (Reader in = Files.newBufferedReader(RUNNEL.dataDir().resolve("broker.ports"))) {
+            ports.load(in);
+        }
+        int internal = Integer.parseInt(ports.getProperty("kafka.INTERNAL"));
+        assertThat(internal).isNotEqualTo(RUNNEL.getMappedPort(RunnelContainer.KAFKA_PORT));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", "127.0.0.1:" + internal))) {
+            Collection<Node> nodes = admin.describeCluster().nodes().get(60, TimeUnit.SECONDS);
+            assertThat(nodes).singleElement().satisfies(node -> {
+                assertThat(node.host()).isEqualTo("127.0.0.1");
+                assertThat(node.port()).isEqualTo(internal);
+            });
+        }
     }
 
     /** Before Testcontainers' own stop (a no-op then): SIGTERM ends the script and every node it started. */
