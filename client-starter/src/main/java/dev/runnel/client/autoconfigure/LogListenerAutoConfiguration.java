@@ -28,6 +28,7 @@ import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.listener.ListenerContainerPauseService;
 import org.springframework.kafka.support.converter.BatchMessagingMessageConverter;
 import org.springframework.kafka.support.ExponentialBackOffWithMaxRetries;
+import org.springframework.kafka.transaction.KafkaAwareTransactionManager;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 
 import dev.runnel.client.listener.DeadLetterTopics;
@@ -47,7 +48,9 @@ import io.micrometer.core.instrument.MeterRegistry;
  * pause only the failing partition, then the dead-letter topic), and, unless the application
  * has one, {@code kafkaListenerContainerFactory} for {@code @KafkaListener} with Spring Kafka's
  * own defaults. Both convert payloads by the starter's rules and reply with the
- * {@code KafkaTemplate}. No {@code @Enable...} annotation is needed in the application.
+ * {@code KafkaTemplate}, and both run each delivery in a Kafka transaction when there is a
+ * transaction manager ({@code runnel.client.producer.transaction-id-prefix}). No {@code @Enable...}
+ * annotation is needed in the application.
  */
 @AutoConfiguration(after = RunnelClientAutoConfiguration.class,
         beforeName = "org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration")
@@ -127,9 +130,10 @@ public final class LogListenerAutoConfiguration {
     ConcurrentKafkaListenerContainerFactory<byte[], byte[]> logListenerContainerFactory(RunnelClientProperties properties,
             ConsumerFactory<byte[], byte[]> consumerFactory, PayloadCodec codec, KafkaTemplate<Object, Object> template,
             @Qualifier(DEFAULT_ERROR_HANDLER) CommonErrorHandler errorHandler,
-            ObjectProvider<ConsumerRebalanceListener> rebalanceListeners) {
+            ObjectProvider<ConsumerRebalanceListener> rebalanceListeners,
+            ObjectProvider<KafkaAwareTransactionManager<?, ?>> transactions) {
         ConcurrentKafkaListenerContainerFactory<byte[], byte[]> factory = baseFactory(consumerFactory, codec, template,
-                rebalanceListeners);
+                rebalanceListeners, transactions);
         ListenerProperties listener = properties.getListener();
         factory.setConcurrency(listener.getConcurrency());
         factory.setAutoStartup(listener.isAutoStartup());
@@ -146,13 +150,21 @@ public final class LogListenerAutoConfiguration {
     @ConditionalOnMissingBean(name = "kafkaListenerContainerFactory")
     ConcurrentKafkaListenerContainerFactory<byte[], byte[]> kafkaListenerContainerFactory(
             ConsumerFactory<byte[], byte[]> consumerFactory, PayloadCodec codec, KafkaTemplate<Object, Object> template,
-            ObjectProvider<ConsumerRebalanceListener> rebalanceListeners) {
-        return baseFactory(consumerFactory, codec, template, rebalanceListeners);
+            ObjectProvider<ConsumerRebalanceListener> rebalanceListeners,
+            ObjectProvider<KafkaAwareTransactionManager<?, ?>> transactions) {
+        return baseFactory(consumerFactory, codec, template, rebalanceListeners, transactions);
     }
 
+    /**
+     * What both factories share. With a Kafka transaction manager (the starter makes one with {@code
+     * runnel.client.producer.transaction-id-prefix}), each delivery runs in a Kafka transaction that
+     * holds the listener's sends and the consumed offsets; a failure aborts it, the error handler
+     * seeks back and the record comes again.
+     */
     private static ConcurrentKafkaListenerContainerFactory<byte[], byte[]> baseFactory(
             ConsumerFactory<byte[], byte[]> consumerFactory, PayloadCodec codec, KafkaTemplate<Object, Object> template,
-            ObjectProvider<ConsumerRebalanceListener> rebalanceListeners) {
+            ObjectProvider<ConsumerRebalanceListener> rebalanceListeners,
+            ObjectProvider<KafkaAwareTransactionManager<?, ?>> transactions) {
         ConcurrentKafkaListenerContainerFactory<byte[], byte[]> factory = new ConcurrentKafkaListenerContainerFactory<>();
         factory.setConsumerFactory(consumerFactory);
         LogMessageConverter converter = new LogMessageConverter(codec);
@@ -165,6 +177,7 @@ public final class LogListenerAutoConfiguration {
         if (!all.isEmpty()) {
             factory.getContainerProperties().setConsumerRebalanceListener(new CompositeRebalanceListener(all));
         }
+        transactions.ifAvailable(factory.getContainerProperties()::setKafkaAwareTransactionManager);
         return factory;
     }
 

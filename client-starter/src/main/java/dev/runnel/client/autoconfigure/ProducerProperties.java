@@ -48,6 +48,20 @@ public class ProducerProperties {
     /** The producer's client id; the shared one when unset. */
     private String clientId;
 
+    /**
+     * Turns Kafka transactions on. The producer factory becomes transactional, its producers'
+     * transactional.ids starting with this prefix (give each application instance its own); every
+     * {@code @LogListener} and {@code @KafkaListener} container then runs each delivery in a Kafka
+     * transaction (Spring Kafka's {@code KafkaTransactionManager}, the {@code kafkaTransactionManager}
+     * bean) holding what the listener sent through {@code LogTemplate} or {@code KafkaTemplate} and the
+     * consumed offsets: a listener that throws aborts both, and the record is delivered again. The
+     * listeners' consumers read committed (isolation.level=read_committed, unless
+     * {@code runnel.client.consumer.properties} says otherwise). Needs acks=all and idempotence.
+     * Sends outside a listener must then run in {@code KafkaTemplate.executeInTransaction}.
+     * Unset (the default), nothing is transactional.
+     */
+    private String transactionIdPrefix;
+
     /** Raw Kafka producer properties; the named settings above win. */
     private Map<String, String> properties = new HashMap<>();
 
@@ -137,6 +151,18 @@ public class ProducerProperties {
 
     public void setClientId(String clientId) {
         this.clientId = clientId;
+    }
+
+    public String getTransactionIdPrefix() {
+        return transactionIdPrefix;
+    }
+
+    public void setTransactionIdPrefix(String transactionIdPrefix) {
+        if (transactionIdPrefix != null && transactionIdPrefix.isBlank()) {
+            throw new IllegalArgumentException("runnel.client.producer.transaction-id-prefix must not be blank;"
+                    + " leave it unset for a producer without transactions");
+        }
+        this.transactionIdPrefix = transactionIdPrefix == null ? null : transactionIdPrefix.trim();
     }
 
     public Map<String, String> getProperties() {

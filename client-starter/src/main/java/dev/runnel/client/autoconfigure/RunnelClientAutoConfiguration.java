@@ -10,6 +10,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.context.annotation.Bean;
@@ -18,6 +19,8 @@ import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
+import org.springframework.kafka.transaction.KafkaAwareTransactionManager;
+import org.springframework.kafka.transaction.KafkaTransactionManager;
 
 import dev.runnel.client.core.LogAdmin;
 import dev.runnel.client.core.LogTemplate;
@@ -31,7 +34,9 @@ import tools.jackson.databind.json.JsonMapper;
  * The Runnel client for a Spring Boot application, on Spring Kafka: the one producer factory
  * (keys and payloads by {@link PayloadSerializer}), Spring Kafka's {@link KafkaTemplate} on it,
  * {@link LogTemplate} as a facade over that template, Spring Kafka's {@link KafkaAdmin} (which
- * creates the declared {@link NewTopic}s, retry topics among them) and {@link LogAdmin}. Each
+ * creates the declared {@link NewTopic}s, retry topics among them) and {@link LogAdmin}; with
+ * {@code runnel.client.producer.transaction-id-prefix}, a transactional producer factory and Spring
+ * Kafka's {@link KafkaTransactionManager} on it. Each
  * backs off when the application defines its own. Runs before Spring Boot's own Kafka
  * auto-configuration, so with {@code spring-boot-kafka} on the class path too, Boot's backs off
  * for the beans defined here.
@@ -61,8 +66,12 @@ public final class RunnelClientAutoConfiguration {
             ObjectProvider<LogProducerCustomizer> customizers, PayloadCodec codec) {
         Map<String, Object> config = properties.buildProducerProperties();
         customizers.orderedStream().forEach(c -> c.customize(config));
-        ProducerConfigCheck.check(config);
+        String transactionIdPrefix = properties.getProducer().getTransactionIdPrefix();
+        ProducerConfigCheck.check(config, transactionIdPrefix);
         DefaultKafkaProducerFactory<Object, Object> factory = new DefaultKafkaProducerFactory<>(config);
+        if (transactionIdPrefix != null) {
+            factory.setTransactionIdPrefix(transactionIdPrefix);
+        }
         factory.setKeySerializer(new PayloadSerializer(codec, true));
         factory.setValueSerializer(new PayloadSerializer(codec, false));
         factory.setPhysicalCloseTimeout(30); // bounded: a cluster that is gone must not hold the shutdown
@@ -79,6 +88,17 @@ public final class RunnelClientAutoConfiguration {
             template.setDefaultTopic(properties.getTemplate().getDefaultTopic());
         }
         return template;
+    }
+
+    /**
+     * With {@code runnel.client.producer.transaction-id-prefix}: Spring Kafka's transaction manager on
+     * the producer factory, which the listener containers run each delivery in (offsets included).
+     */
+    @Bean
+    @ConditionalOnProperty(name = "runnel.client.producer.transaction-id-prefix")
+    @ConditionalOnMissingBean(KafkaAwareTransactionManager.class)
+    KafkaTransactionManager<?, ?> kafkaTransactionManager(ProducerFactory<Object, Object> producerFactory) {
+        return new KafkaTransactionManager<>(producerFactory);
     }
 
     @Bean

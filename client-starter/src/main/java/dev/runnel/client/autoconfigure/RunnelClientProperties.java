@@ -157,7 +157,8 @@ public class RunnelClientProperties {
 
     /**
      * The listener consumers' settings, as Kafka names them: the common ones, then the consumer's
-     * own. Auto-commit is always off: the listener containers commit after processing. The
+     * own. Auto-commit is always off: the listener containers commit after processing. With
+     * {@code producer.transaction-id-prefix}, isolation.level is read_committed unless set raw. The
      * deserializers are Kafka's byte-array ones: payloads are converted per listener, to the
      * declared parameter types.
      */
@@ -174,6 +175,10 @@ public class RunnelClientProperties {
         putIfSet(config, ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, millis(consumer.getHeartbeatInterval()));
         putIfSet(config, ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, millis(consumer.getMaxPollInterval()));
         putIfSet(config, CommonClientConfigs.CLIENT_ID_CONFIG, consumer.getClientId());
+        if (producer.getTransactionIdPrefix() != null) {
+            // A transactional pipeline reads only what committed upstream; a raw setting still wins.
+            config.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        }
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);

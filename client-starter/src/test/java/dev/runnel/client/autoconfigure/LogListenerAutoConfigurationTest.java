@@ -17,6 +17,7 @@ import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.listener.CommonErrorHandler;
 import org.springframework.kafka.listener.ContainerProperties.AckMode;
 import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.transaction.KafkaTransactionManager;
 
 import dev.runnel.client.listener.Acknowledgment;
 import dev.runnel.client.listener.DeadLetterTopics;
@@ -98,6 +99,29 @@ class LogListenerAutoConfigurationTest {
                     assertThat(context.getBean("kafkaListenerContainerFactory")).as("for @KafkaListener")
                             .isNotSameAs(factory);
                 });
+    }
+
+    @Test
+    void withATransactionIdPrefixEveryContainerRunsInKafkaTransactionsAndReadsCommitted() {
+        runner.run(context -> {
+            assertThat(context.getBean("logListenerContainerFactory", ConcurrentKafkaListenerContainerFactory.class)
+                    .getContainerProperties().getKafkaAwareTransactionManager()).isNull();
+            assertThat(context.getBean(ConsumerFactory.class).getConfigurationProperties())
+                    .doesNotContainKey("isolation.level");
+        });
+        runner.withPropertyValues("runnel.client.producer.transaction-id-prefix=tx-").run(context -> {
+            KafkaTransactionManager<?, ?> transactions = context.getBean(KafkaTransactionManager.class);
+            for (String name : List.of("logListenerContainerFactory", "kafkaListenerContainerFactory")) {
+                assertThat(context.getBean(name, ConcurrentKafkaListenerContainerFactory.class).getContainerProperties()
+                        .getKafkaAwareTransactionManager()).as(name).isSameAs(transactions);
+            }
+            assertThat(context.getBean(ConsumerFactory.class).getConfigurationProperties())
+                    .containsEntry("isolation.level", "read_committed");
+        });
+        runner.withPropertyValues("runnel.client.producer.transaction-id-prefix=tx-",
+                "runnel.client.consumer.properties.isolation.level=read_uncommitted").run(context -> assertThat(
+                context.getBean(ConsumerFactory.class).getConfigurationProperties())
+                .as("a raw setting wins").containsEntry("isolation.level", "read_uncommitted"));
     }
 
     @Test

@@ -27,6 +27,7 @@ import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.kafka.mock.MockProducerFactory;
+import org.springframework.kafka.transaction.KafkaTransactionManager;
 
 import dev.runnel.client.core.LogTemplate;
 import dev.runnel.client.core.SendObserver;
@@ -100,6 +101,33 @@ class RunnelClientAutoConfigurationTest {
                 "runnel.client.producer.properties.max.request.size=lots");
         assertStartupFails("Must set acks to all in order to use the idempotent producer",
                 "runnel.client.producer.acks=1", "runnel.client.producer.idempotence=true");
+    }
+
+    @Test
+    void aTransactionIdPrefixMakesTheProducerTransactionalWithAKafkaTransactionManager() {
+        runner.run(context -> assertThat(context).doesNotHaveBean(KafkaTransactionManager.class)
+                .getBean(KafkaTemplate.class).extracting(KafkaTemplate::isTransactional).isEqualTo(false));
+        runner.withPropertyValues("runnel.client.producer.transaction-id-prefix= orders-1- ").run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(KafkaTransactionManager.class);
+            DefaultKafkaProducerFactory<?, ?> factory = context.getBean(DefaultKafkaProducerFactory.class);
+            assertThat(factory.transactionCapable()).isTrue();
+            assertThat(factory.getTransactionIdPrefix()).isEqualTo("orders-1-");
+            assertThat(context.getBean(KafkaTransactionManager.class).getProducerFactory()).isSameAs(factory);
+            assertThat(context.getBean(KafkaTemplate.class).isTransactional()).isTrue();
+        });
+    }
+
+    @Test
+    void transactionsWithoutAcksAllOrIdempotenceStopTheApplicationNamingTheProperties() {
+        assertStartupFails("runnel.client.producer.transaction-id-prefix needs runnel.client.producer.acks=all, not 1",
+                "runnel.client.producer.transaction-id-prefix=tx-", "runnel.client.producer.acks=1");
+        assertStartupFails("runnel.client.producer.idempotence must not be false",
+                "runnel.client.producer.transaction-id-prefix=tx-", "runnel.client.producer.idempotence=false");
+        assertStartupFails("runnel.client.producer.transaction-id-prefix must not be blank",
+                "runnel.client.producer.transaction-id-prefix= ");
+        assertStartupFails("runnel.client.producer.idempotence must not be false",
+                "runnel.client.producer.transaction-id-prefix=tx-",
+                "runnel.client.producer.properties.enable.idempotence=false");
     }
 
     /** The context does not start, and somewhere in the chain of causes {@code message} says why. */
