@@ -24,12 +24,14 @@ import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.CommonErrorHandler;
 import org.springframework.kafka.listener.ContainerPausingBackOffHandler;
 import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.DefaultAfterRollbackProcessor;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.listener.ListenerContainerPauseService;
 import org.springframework.kafka.support.converter.BatchMessagingMessageConverter;
 import org.springframework.kafka.support.ExponentialBackOffWithMaxRetries;
 import org.springframework.kafka.transaction.KafkaAwareTransactionManager;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
+import org.springframework.util.backoff.FixedBackOff;
 
 import dev.runnel.client.listener.DeadLetterTopics;
 import dev.runnel.client.listener.ListenerObserver;
@@ -135,6 +137,14 @@ public final class LogListenerAutoConfiguration {
         ConcurrentKafkaListenerContainerFactory<byte[], byte[]> factory = baseFactory(consumerFactory, codec, template,
                 rebalanceListeners, transactions);
         ListenerProperties listener = properties.getListener();
+        if (transactions.getIfAvailable() != null) {
+            // The listener's own failures are retried and dead-lettered by the error handler, inside the
+            // transaction. What else rolls a transaction back (a commit that failed: a broker down, a coordinator
+            // moving, a fenced producer) is no fault of the record: it is delivered again, never skipped, as
+            // Spring Kafka's default after-rollback processor would after ten failures, losing it.
+            factory.setAfterRollbackProcessor(new DefaultAfterRollbackProcessor<>(
+                    new FixedBackOff(listener.getRetry().getInitialInterval().toMillis(), FixedBackOff.UNLIMITED_ATTEMPTS)));
+        }
         factory.setConcurrency(listener.getConcurrency());
         factory.setAutoStartup(listener.isAutoStartup());
         factory.setCommonErrorHandler(errorHandler);

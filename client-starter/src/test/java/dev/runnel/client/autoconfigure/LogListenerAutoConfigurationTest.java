@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -16,8 +17,10 @@ import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.listener.CommonErrorHandler;
 import org.springframework.kafka.listener.ContainerProperties.AckMode;
+import org.springframework.kafka.listener.DefaultAfterRollbackProcessor;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.transaction.KafkaTransactionManager;
+import org.springframework.util.backoff.FixedBackOff;
 
 import dev.runnel.client.listener.Acknowledgment;
 import dev.runnel.client.listener.DeadLetterTopics;
@@ -108,6 +111,7 @@ class LogListenerAutoConfigurationTest {
                     .getContainerProperties().getKafkaAwareTransactionManager()).isNull();
             assertThat(context.getBean(ConsumerFactory.class).getConfigurationProperties())
                     .doesNotContainKey("isolation.level");
+            assertThat(context.getBean("logListenerContainerFactory")).extracting("afterRollbackProcessor").isNull();
         });
         runner.withPropertyValues("runnel.client.producer.transaction-id-prefix=tx-").run(context -> {
             KafkaTransactionManager<?, ?> transactions = context.getBean(KafkaTransactionManager.class);
@@ -117,6 +121,13 @@ class LogListenerAutoConfigurationTest {
             }
             assertThat(context.getBean(ConsumerFactory.class).getConfigurationProperties())
                     .containsEntry("isolation.level", "read_committed");
+            assertThat(context.getBean("logListenerContainerFactory")).extracting("afterRollbackProcessor")
+                    .as("a rolled-back delivery comes again, never skipped").isInstanceOf(DefaultAfterRollbackProcessor.class)
+                    .extracting("backOff").asInstanceOf(InstanceOfAssertFactories.type(FixedBackOff.class))
+                    .satisfies(backOff -> {
+                        assertThat(backOff.getMaxAttempts()).isEqualTo(FixedBackOff.UNLIMITED_ATTEMPTS);
+                        assertThat(backOff.getInterval()).as("retry.initial-interval").isEqualTo(1_000);
+                    });
         });
         runner.withPropertyValues("runnel.client.producer.transaction-id-prefix=tx-",
                 "runnel.client.consumer.properties.isolation.level=read_uncommitted").run(context -> assertThat(
