@@ -142,8 +142,9 @@ public final class LogListenerAutoConfiguration {
             // transaction. What else rolls a transaction back (a commit that failed: a broker down, a coordinator
             // moving, a fenced producer) is no fault of the record: it is delivered again, never skipped, as
             // Spring Kafka's default after-rollback processor would after ten failures, losing it.
+            long interval = listener.getRetry().getInitialInterval().toMillis();
             factory.setAfterRollbackProcessor(new DefaultAfterRollbackProcessor<>(
-                    new FixedBackOff(listener.getRetry().getInitialInterval().toMillis(), FixedBackOff.UNLIMITED_ATTEMPTS)));
+                    new FixedBackOff(interval, FixedBackOff.UNLIMITED_ATTEMPTS)));
         }
         factory.setConcurrency(listener.getConcurrency());
         factory.setAutoStartup(listener.isAutoStartup());
