@@ -80,7 +80,8 @@ class ControllerConfiguration {
             ControllerProperties properties, Scheduler controllerScheduler, Clock controllerClock,
             Ticker controllerTicker, InternalHttp internalHttp) {
         ActiveController.Settings settings = new ActiveController.Settings(properties.getId(),
-                properties.getLeaderRebalance().isEnabled(), properties.getLeaderRebalance().getInterval());
+                properties.getLeaderRebalance().isEnabled(), properties.getLeaderRebalance().getInterval(),
+                properties.getLeaderRebalance().getImbalancePerBrokerPercentage());
         return new ActiveController(curator.usingNamespace(cluster.getNamespace()), settings, cluster.httpClient(internalHttp),
                 controllerScheduler, controllerClock, controllerTicker, new SecureRandom());
     }

@@ -22,14 +22,31 @@ public class ControllerProperties {
 
     private final LeaderRebalance leaderRebalance = new LeaderRebalance();
 
-    /** Automatic preferred-leader rebalancing. */
+    /**
+     * Automatic preferred-leader balancing, Kafka's {@code auto.leader.rebalance.enable},
+     * {@code leader.imbalance.check.interval.seconds} and {@code leader.imbalance.per.broker.percentage}.
+     */
     public static class LeaderRebalance {
 
         /** Whether leadership moves back to each partition's preferred replica when it is in sync. */
         private boolean enabled = true;
 
         /** How often the controller looks for partitions led by a non-preferred replica. */
-        private Duration interval = Duration.ofSeconds(30);
+        private Duration interval = Duration.ofSeconds(300);
+
+        /**
+         * The share, in percent, of the partitions a broker is the preferred replica of that may be
+         * led by other brokers before the check moves them back to it (0 to 100).
+         */
+        private int imbalancePerBrokerPercentage = 10;
+
+        public int getImbalancePerBrokerPercentage() {
+            return imbalancePerBrokerPercentage;
+        }
+
+        public void setImbalancePerBrokerPercentage(int imbalancePerBrokerPercentage) {
+            this.imbalancePerBrokerPercentage = imbalancePerBrokerPercentage;
+        }
 
         public boolean isEnabled() {
             return enabled;

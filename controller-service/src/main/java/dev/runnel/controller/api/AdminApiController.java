@@ -21,6 +21,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.runnel.cluster.BrokerInfo;
+import dev.runnel.cluster.LeaderElections;
 import dev.runnel.cluster.PartitionReassignments;
 import dev.runnel.cluster.TopicInfo;
 import dev.runnel.controller.ControllerProperties;
@@ -140,6 +141,19 @@ class AdminApiController {
     @GetMapping("/reassignments")
     List<PartitionReassignments.Progress> reassignments() {
         return view().reassignments();
+    }
+
+    /**
+     * Elects leaders by type for the partitions named, or every partition when {@code partitions}
+     * is absent (Kafka's ElectLeaders): 200 with each partition's outcome (an election of every
+     * partition lists only those that needed one).
+     */
+    @PostMapping("/elections")
+    List<LeaderElections.Result> electLeaders(@RequestBody LeaderElections.Request body) {
+        @SuppressWarnings("unchecked")
+        List<LeaderElections.Result> results = (List<LeaderElections.Result>) decide(
+                new ControllerEvent.ElectLeaders(body.type(), body.partitions()));
+        return results;
     }
 
     private static void requireValues(Map<String, String> configs) {

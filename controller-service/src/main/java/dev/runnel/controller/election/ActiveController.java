@@ -55,8 +55,26 @@ public final class ActiveController implements AutoCloseable {
         ACTIVE
     }
 
-    /** Settings of the active controller. */
-    public record Settings(int controllerId, boolean autoLeaderRebalance, Duration leaderRebalanceInterval) {
+    /**
+     * Settings of the active controller.
+     *
+     * @param leaderImbalancePercentage the share of a broker's preferred partitions led elsewhere
+     *                                  above which the periodic check moves them back (0 to 100)
+     */
+    public record Settings(int controllerId, boolean autoLeaderRebalance, Duration leaderRebalanceInterval,
+            int leaderImbalancePercentage) {
+
+        public Settings {
+            if (leaderImbalancePercentage < 0 || leaderImbalancePercentage > 100) {
+                throw new IllegalArgumentException("runnel.controller.leader-rebalance.imbalance-per-broker-percentage"
+                        + " must be between 0 and 100, not " + leaderImbalancePercentage);
+            }
+            if (autoLeaderRebalance && (leaderRebalanceInterval == null || leaderRebalanceInterval.isNegative()
+                    || leaderRebalanceInterval.isZero())) {
+                throw new IllegalArgumentException("runnel.controller.leader-rebalance.interval must be positive, not "
+                        + leaderRebalanceInterval);
+            }
+        }
     }
 
     private final CuratorFramework zk;
@@ -193,7 +211,7 @@ public final class ActiveController implements AutoCloseable {
             }
             if (settings.autoLeaderRebalance()) {
                 rebalanceTask = scheduler.schedulePeriodically("preferred-leader-check",
-                        () -> submit(new ControllerEvent.PreferredLeaderCheck()),
+                        () -> submit(new ControllerEvent.PreferredLeaderCheck(settings.leaderImbalancePercentage())),
                         settings.leaderRebalanceInterval(), settings.leaderRebalanceInterval());
             }
             role = Role.ACTIVE;

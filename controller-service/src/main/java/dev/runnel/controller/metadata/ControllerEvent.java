@@ -10,6 +10,7 @@ import dev.runnel.cluster.AllocateProducerIdsRequest;
 import dev.runnel.cluster.AlterPartitionRequest;
 import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ControlledShutdownRequest;
+import dev.runnel.cluster.LeaderElections;
 import dev.runnel.cluster.PartitionReassignments;
 
 /**
@@ -101,8 +102,31 @@ public sealed interface ControllerEvent {
         }
     }
 
-    /** The periodic check that moves leadership back to preferred replicas. */
-    record PreferredLeaderCheck() implements ControllerEvent {
+    /**
+     * The periodic check that moves leadership back to preferred replicas of each broker whose
+     * share of preferred partitions led elsewhere is above {@code imbalancePercentage} percent
+     * (Kafka's {@code leader.imbalance.per.broker.percentage}).
+     */
+    record PreferredLeaderCheck(int imbalancePercentage) implements ControllerEvent {
+
+        /** Kafka's default threshold, 10 %. */
+        public static final int DEFAULT_IMBALANCE_PERCENTAGE = 10;
+
+        public PreferredLeaderCheck() {
+            this(DEFAULT_IMBALANCE_PERCENTAGE);
+        }
+    }
+
+    /**
+     * Elect leaders of the partitions named (null: every partition) by {@code type}, as Kafka's
+     * ElectLeaders; each partition gets its own outcome.
+     */
+    record ElectLeaders(LeaderElections.Type type, List<LeaderElections.Partition> partitions)
+            implements ControllerEvent {
+
+        public ElectLeaders {
+            partitions = partitions == null ? null : Collections.unmodifiableList(new ArrayList<>(partitions));
+        }
     }
 
     /** A copy that keeps nulls, for the state machine to refuse with a message rather than a crash. */

@@ -55,12 +55,14 @@ public final class ControllerStateMachine {
 
     private final ClusterModel model;
     private final Reassignments reassignments;
+    private final PreferredLeaders leaders;
     private final RandomGenerator random;
 
     public ControllerStateMachine(int controllerId, int controllerEpoch, LoadedMetadata loaded,
             RandomGenerator random) {
         this.model = new ClusterModel(controllerId, controllerEpoch, loaded);
         this.reassignments = new Reassignments(model);
+        this.leaders = new PreferredLeaders(model);
         this.random = random;
     }
 
@@ -105,8 +107,10 @@ public final class ControllerStateMachine {
             return controlledShutdown(shutdown.request());
         } else if (event instanceof ControllerEvent.AllocateProducerIds allocate) {
             return allocateProducerIds(allocate.request());
-        } else if (event instanceof ControllerEvent.PreferredLeaderCheck) {
-            return preferredLeaders();
+        } else if (event instanceof ControllerEvent.PreferredLeaderCheck check) {
+            return leaders.balance(check.imbalancePercentage());
+        } else if (event instanceof ControllerEvent.ElectLeaders elect) {
+            return leaders.elect(elect.type(), elect.partitions());
         } else if (event instanceof ControllerEvent.ReassignPartitions reassign) {
             return reassignments.reassign(reassign.targets());
         }
@@ -413,17 +417,6 @@ public final class ControllerStateMachine {
         model.lastProducerIds(block);
         return new Decision(List.of(new ZkWrite.SetProducerIdBlock(block, last == null)), List.of(),
                 new AllocateProducerIdsResponse(ClusterError.NONE, block));
-    }
-
-    private Decision preferredLeaders() {
-        CommandPlan plan = new CommandPlan(model);
-        List<ZkWrite> writes = new ArrayList<>();
-        for (PartitionRef tp : model.allPartitions()) {
-            PartitionState before = model.state(tp);
-            commitState(tp, before, LeaderElection.preferred(model.replicas(tp), before, model::isUsable), plan,
-                    writes);
-        }
-        return writes.isEmpty() ? Decision.NOTHING : new Decision(writes, plan.commands(), null);
     }
 
     /**

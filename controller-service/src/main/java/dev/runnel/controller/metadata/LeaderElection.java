@@ -72,6 +72,25 @@ final class LeaderElection {
         return new PartitionState(preferred, s.leaderEpoch() + 1, s.isr(), s.partitionEpoch() + 1);
     }
 
+    /**
+     * An operator's unclean election (Kafka's ElectLeaders UNCLEAN) of a partition without a live
+     * leader: the first usable in-sync replica if there is one, else the first usable replica, which
+     * becomes the whole ISR (records only the old ISR had may be lost). The same instance when the
+     * partition has a leader or no replica is usable.
+     */
+    static PartitionState unclean(List<Integer> replicas, PartitionState s, IntPredicate usable) {
+        if (s.online()) {
+            return s;
+        }
+        Optional<Integer> clean = firstUsableInIsr(replicas, s.isr(), usable);
+        if (clean.isPresent()) {
+            return new PartitionState(clean.get(), s.leaderEpoch() + 1, s.isr(), s.partitionEpoch() + 1);
+        }
+        return replicas.stream().filter(usable::test).findFirst()
+                .map(any -> new PartitionState(any, s.leaderEpoch() + 1, List.of(any), s.partitionEpoch() + 1))
+                .orElse(s);
+    }
+
     private static Optional<Integer> firstUsableInIsr(List<Integer> replicas, List<Integer> isr, IntPredicate usable) {
         return replicas.stream().filter(r -> isr.contains(r) && usable.test(r)).findFirst();
     }
