@@ -40,6 +40,7 @@ public final class ApiVersionTable {
         served.put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, new Range((short) 0, (short) 1));
         served.put(ApiKeys.DESCRIBE_LOG_DIRS, new Range((short) 1, (short) 4));
         served.put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, new Range((short) 0, (short) 0));
+        served.put(ApiKeys.ELECT_LEADERS, new Range((short) 0, (short) 2));
         served.put(ApiKeys.INIT_PRODUCER_ID, new Range((short) 0, (short) 5));
         served.put(ApiKeys.DESCRIBE_CONFIGS, new Range((short) 1, (short) 4));
         served.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, new Range((short) 0, (short) 1));

@@ -218,6 +218,7 @@ public final class KafkaApis {
         ReassignmentHandler reassignments = new ReassignmentHandler(cluster.controller(), metadata);
         served.put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, reassignments);
         served.put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, reassignments);
+        served.put(ApiKeys.ELECT_LEADERS, new ElectLeadersHandler(cluster.controller(), metadata));
         served.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(cluster.producerIds(), cluster.controllerCalls(),
                 transactions == null ? null : transactions.coordinator()));
         served.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, new ClientQuotasHandler());

@@ -94,6 +94,8 @@ class KafkaConnectionTest {
                         "17:0-1", "36:0-2",
                         // reassignment: AlterPartitionReassignments, ListPartitionReassignments; DescribeLogDirs
                         "45:0-1", "46:0-0", "35:1-4",
+                        // ElectLeaders
+                        "43:0-2",
                         // transactions: AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, WriteTxnMarkers,
                         // TxnOffsetCommit, DescribeProducers, DescribeTransactions, ListTransactions
                         "24:0-5", "25:0-4", "26:0-4", "27:1-1", "28:0-4", "61:0-0", "65:0-0", "66:0-1",

@@ -274,6 +274,7 @@ final class SecuredBroker implements AutoCloseable {
         ReassignmentHandler reassignments = new ReassignmentHandler(admin, metadata);
         handlers.put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, reassignments);
         handlers.put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, reassignments);
+        handlers.put(ApiKeys.ELECT_LEADERS, new ElectLeadersHandler(admin, metadata));
         GroupConfigStore groupConfigs = absentGroupConfigs();
         handlers.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(metadata, SELF, Map.of("broker.id", "1"),
                 groupConfigs));
