@@ -163,6 +163,25 @@ class LeaderElectionClusterTest {
                 (System.nanoTime() - back) / 1_000_000, leaders(topic(TOPIC)));
         await("clients see the preferred leaders").atMost(DEADLINE).ignoreExceptions()
                 .until(() -> clientsSeePreferredLeaders(cluster.bootstrap(2), TOPIC));
+
+        // The controller's REST endpoint, as the gateway and the console call it.
+        String elections = InJvmCluster.url(cluster.controller(1)) + "/api/v1/elections";
+        InJvmCluster.Response none = cluster.call("POST", elections, "{\"type\":\"PREFERRED\"}");
+        assertThat(none.status()).as(none.body()).isEqualTo(200);
+        assertThat(none.body()).as("every partition led by its preferred replica: nothing listed").isEqualTo("[]");
+        InJvmCluster.Response named = cluster.call("POST", elections, "{\"type\":\"PREFERRED\",\"partitions\":["
+                + "{\"topic\":\"" + TOPIC + "\",\"partition\":1},{\"topic\":\"nope\",\"partition\":0}]}");
+        System.out.println("POST /api/v1/elections: " + named.status() + " " + named.body());
+        assertThat(named.status()).as(named.body()).isEqualTo(200);
+        assertThat(named.body()).contains("\"outcome\":\"ELECTION_NOT_NEEDED\"")
+                .contains("\"outcome\":\"UNKNOWN_TOPIC_OR_PARTITION\"");
+        InJvmCluster.Response untyped = cluster.call("POST", elections, "{\"partitions\":[]}");
+        assertThat(untyped.status()).as(untyped.body()).isEqualTo(400);
+        assertThat(untyped.body()).contains("invalid-request");
+        InJvmCluster.Response sideways = cluster.call("POST", elections, "{\"type\":\"SIDEWAYS\"}");
+        assertThat(sideways.status()).as(sideways.body()).isEqualTo(400);
+        assertThat(topic(TOPIC).partitions()).allSatisfy(p -> assertThat(p.state().leader())
+                .isEqualTo(p.replicas().get(0)));
     }
 
     /**
