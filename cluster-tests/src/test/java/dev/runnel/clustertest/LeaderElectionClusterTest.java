@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +30,7 @@ import dev.runnel.controller.election.ActiveController;
  * {@code kafka-leader-election --election-type preferred --all-topic-partitions} (automatic
  * balancing off), once through the controller's automatic balancing alone; and an offline
  * partition whose only in-sync replica is gone gets an out-of-sync replica as leader through
- * {@code --election-type unclean}.
+ * {@code --election-type unclean}. The tool case runs in the {@code faults} profile only.
  */
 class LeaderElectionClusterTest {
 
@@ -112,7 +113,12 @@ class LeaderElectionClusterTest {
         }
     }
 
+    /**
+     * Five broker starts and three tool JVMs, one and a half to three minutes: only in the {@code
+     * faults} profile (tag {@code faults-only}).
+     */
     @Test
+    @Tag("faults-only")
     void kafkaLeaderElectionToolPutsLeadersBackOnTheirPreferredReplicasAndElectsUncleanly() throws Exception {
         start("--runnel.controller.leader-rebalance.enabled=false");
         moveLeadershipOffBrokerOne(cluster.bootstrap(2, 3));
