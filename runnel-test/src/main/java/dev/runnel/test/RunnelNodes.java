@@ -114,7 +114,10 @@ public final class RunnelNodes {
     private static ConfigurableApplicationContext run(Class<?> main, List<String> args, Map<String, String> overrides) {
         List<String> all = new ArrayList<>(args);
         overrides.forEach((name, value) -> all.add("--" + name + "=" + value));
-        return new SpringApplicationBuilder(main).run(all.toArray(String[]::new));
+        // No JVM shutdown hook of its own: at exit Spring Boot's hook closes contexts in the order they started,
+        // so a broker would stop before the application under test, whose consumers then wait for it to leave
+        // their groups. The node is closed by its owner (RunnelCluster.close), after the application.
+        return new SpringApplicationBuilder(main).registerShutdownHook(false).run(all.toArray(String[]::new));
     }
 
     /**

@@ -30,4 +30,9 @@ class Billing {
         log.info("billed {} {} for order {} (partition {}); billed so far {}", customer, amount, order.id(), partition,
                 total);
     }
+
+    /** What has been billed so far. */
+    BigDecimal billed() {
+        return billed.get();
+    }
 }
