@@ -25,6 +25,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
+import dev.runnel.broker.BrokerApplication;
+import dev.runnel.broker.protocol.KafkaServer;
+
 class RunnelClusterTest {
 
     @Test
@@ -67,13 +70,14 @@ class RunnelClusterTest {
             // The first group creates __consumer_offsets, replicated on all three brokers.
             assertThat(consume(cluster.bootstrapServers(), "replicated", "g2", 10)).hasSize(10);
 
-            String stoppedPort = portOf(cluster, 2);
+            int stoppedPort = portOf(cluster, 2);
             cluster.stopBroker(2);
             assertThat(cluster.bootstrapServers().split(",")).hasSize(2);
             assertThat(consume(cluster.bootstrapServers(), "replicated", "g3", 10)).hasSize(10);
 
             cluster.startBroker(2);
-            assertThat(portOf(cluster, 2)).as("a restarted broker keeps its port").isEqualTo(stoppedPort);
+            assertThat(portOf(cluster, 2)).as("a restarted broker keeps its Kafka port").isEqualTo(stoppedPort);
+            assertThat(consume(cluster.bootstrapServers(), "replicated", "g4", 10)).hasSize(10);
             assertThat(cluster.bootstrapServers().split(",")).hasSize(3);
         }
     }
@@ -86,13 +90,13 @@ class RunnelClusterTest {
 
     @Test
     void aNodeReadsItsOwnServicesApplicationYml() {
-        assertThat(RunnelNodes.ownApplicationYml(dev.runnel.broker.BrokerApplication.class))
+        assertThat(RunnelNodes.ownApplicationYml(BrokerApplication.class))
                 .endsWith("application.yml").contains("broker-service");
     }
 
-    private static String portOf(RunnelCluster cluster, int id) {
-        return cluster.broker(id).getEnvironment().getProperty("local.server.port") + "/"
-                + cluster.broker(id).getBean(dev.runnel.broker.protocol.KafkaServer.class).port();
+    /** The broker's Kafka port (its HTTP port is a new ephemeral one after a restart). */
+    private static int portOf(RunnelCluster cluster, int id) {
+        return cluster.broker(id).getBean(KafkaServer.class).port();
     }
 
     private static Path dataDirOf(RunnelCluster cluster) {
