@@ -126,6 +126,11 @@ public final class RunnelNodes {
      */
     static String ownApplicationYml(Class<?> main) {
         URL location = main.getProtectionDomain().getCodeSource().getLocation();
+        String text = location.toString();
+        if (!"file".equals(location.getProtocol())) {
+            // A jar inside a Spring Boot executable jar: jar:nested:/app.jar/!BOOT-INF/lib/broker-service.jar!/
+            return text.endsWith("!/") ? text + "application.yml" : "jar:" + text + "!/application.yml";
+        }
         try {
             Path path = Path.of(location.toURI());
             if (Files.isDirectory(path)) {
