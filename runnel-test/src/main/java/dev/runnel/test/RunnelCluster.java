@@ -25,10 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ConfigurableApplicationContext;
 
-import dev.runnel.broker.BrokerApplication;
 import dev.runnel.broker.protocol.KafkaServer;
 import dev.runnel.broker.replication.ReplicaManager;
-import dev.runnel.controller.ControllerApplication;
 import dev.runnel.controller.election.ActiveController;
 import dev.runnel.testing.TempLogDirs;
 import dev.runnel.zookeeper.LocalZooKeeper;
@@ -66,6 +64,7 @@ public final class RunnelCluster implements AutoCloseable {
     private final Map<Integer, Integer> brokerPorts = new TreeMap<>();
     private ConfigurableApplicationContext controller;
     private boolean closed;
+    private String startTimes = "starting";
 
     private RunnelCluster(Builder settings) throws IOException {
         this.settings = settings;
@@ -175,10 +174,11 @@ public final class RunnelCluster implements AutoCloseable {
         if (!settings.topics.isEmpty()) {
             createTopics(settings.topics);
         }
-        LOG.info("Runnel test cluster of {} broker(s) on {} in {} ms: controller {} ms, brokers {} ms, until they serve"
-                + " clients {} ms, {} topic(s) {} ms", brokers.size(), bootstrapServers(), millis(start, System.nanoTime()),
-                millis(start, controllerStarted), millis(controllerStarted, brokersStarted), millis(brokersStarted, ready),
-                settings.topics.size(), millis(ready, System.nanoTime()));
+        startTimes = String.format("started in %d ms: controller %d ms, brokers %d ms, until they serve clients %d ms,"
+                + " %d topic(s) %d ms", millis(start, System.nanoTime()), millis(start, controllerStarted),
+                millis(controllerStarted, brokersStarted), millis(brokersStarted, ready), settings.topics.size(),
+                millis(ready, System.nanoTime()));
+        LOG.info("{}", this);
     }
 
     private static long millis(long from, long to) {
@@ -337,6 +337,13 @@ public final class RunnelCluster implements AutoCloseable {
         } catch (RuntimeException e) {
             cause.addSuppressed(e);
         }
+    }
+
+    /** Its brokers, bootstrap servers and how long each step of its start took. */
+    @Override
+    public String toString() {
+        return "RunnelCluster[" + settings.brokers + " broker(s), " + (closed ? "closed" : bootstrapServers()) + ", "
+                + startTimes + "]";
     }
 
     /** Whether {@link #close()} has run. */

@@ -34,7 +34,8 @@ class RunnelClusterTest {
     void oneBrokerServesAProducerAndAConsumerGroupAndCloseStopsEverything() throws Exception {
         long start = System.nanoTime();
         RunnelCluster cluster = RunnelCluster.builder().topic("events", 3, 1).start();
-        System.out.printf("RUNNEL-TEST 1 broker started in %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        System.out.printf("RUNNEL-TEST 1 broker started in %d ms: %s%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+                cluster);
         String bootstrap;
         Path dataDir;
         try (cluster) {
@@ -61,8 +62,8 @@ class RunnelClusterTest {
     void threeBrokersReplicateAndServeWhileOneIsStopped() throws Exception {
         long start = System.nanoTime();
         try (RunnelCluster cluster = RunnelCluster.builder().brokers(3).start()) {
-            System.out.printf("RUNNEL-TEST 3 brokers started in %d ms%n",
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            System.out.printf("RUNNEL-TEST 3 brokers started in %d ms: %s%n",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), cluster);
             assertThat(cluster.brokerIds()).containsExactlyInAnyOrder(1, 2, 3);
             assertThat(cluster.bootstrapServers().split(",")).hasSize(3);
             cluster.createTopic("replicated", 2, 3);

@@ -49,6 +49,7 @@ class OrdersApplicationTest {
     @Test
     void anOrderPlacedIsBilledByTheListener(RunnelCluster cluster) throws Exception {
         assertThat(cluster.bootstrapServers()).startsWith("127.0.0.1:");
+        System.out.println("ORDERS-TEST " + cluster);
         BigDecimal before = billing.billed();
 
         ResponseEntity<Map<String, Object>> answer = orders
