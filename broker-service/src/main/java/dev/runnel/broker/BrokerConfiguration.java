@@ -26,6 +26,7 @@ import dev.runnel.broker.protocol.KafkaServer;
 import dev.runnel.broker.protocol.Listener;
 import dev.runnel.broker.protocol.Listeners;
 import dev.runnel.broker.replication.AlterPartitionManager;
+import dev.runnel.broker.replication.LogDirFailureHandler;
 import dev.runnel.broker.replication.ReplicaFetcherManager;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.security.BrokerAuthentication;
@@ -34,8 +35,12 @@ import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogCleaner;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.cluster.BrokerInfo;
+import dev.runnel.cluster.ClusterError;
 import dev.runnel.cluster.ClusterSettings;
 import dev.runnel.cluster.InternalHttp;
+import dev.runnel.cluster.PartitionRef;
+import dev.runnel.cluster.ReplicasOfflineRequest;
+import dev.runnel.cluster.ReplicasOfflineResponse;
 import dev.runnel.cluster.process.ProcessConfiguration;
 import dev.runnel.cluster.security.ClusterHttpSecurityConfiguration;
 import dev.runnel.cluster.web.AdvertisedHost;
@@ -164,8 +169,28 @@ class BrokerConfiguration {
     ReplicaManager replicaManager(BrokerProperties properties, LogDirectories logDirectories, MetadataCache metadata,
             BrokerRegistration registration, AlterPartitionManager alterPartitionManager, Clock clock,
             Scheduler scheduler) {
-        return new ReplicaManager(properties.getId(), logDirectories.managers, metadata, registration::epoch, clock,
-                alterPartitionManager, scheduler);
+        ReplicaManager replicas = new ReplicaManager(properties.getId(), logDirectories.managers, metadata,
+                registration::epoch, clock, alterPartitionManager, scheduler);
+        // Moves between log directories (AlterReplicaLogDirs) copy a step per pass on the scheduler.
+        scheduler.schedulePeriodically("replica-log-dir-moves", replicas::moveReplicas, LOG_DIR_MOVE_PASS,
+                LOG_DIR_MOVE_PASS);
+        return replicas;
+    }
+
+    /** How often the moves between log directories copy their next step. */
+    private static final Duration LOG_DIR_MOVE_PASS = Duration.ofMillis(100);
+
+    /** A failed log directory's replicas are reported offline to the controller, which moves their leadership. */
+    @Bean(destroyMethod = "")
+    LogDirFailureHandler offlineReplicasReporting(ReplicaManager replicaManager, ControllerClient controllerClient,
+            BrokerProperties properties, BrokerRegistration registration) {
+        replicaManager.logDirFailureHandler().reportTo(offline -> {
+            List<PartitionRef> refs = offline.stream().map(tp -> new PartitionRef(tp.topic(), tp.partition())).toList();
+            ReplicasOfflineResponse response = controllerClient.replicasOffline(
+                    new ReplicasOfflineRequest(properties.getId(), registration.epoch(), refs));
+            return response.error() == ClusterError.NONE || response.error() == ClusterError.STALE_BROKER_EPOCH;
+        });
+        return replicaManager.logDirFailureHandler();
     }
 
     /** The controller's commands, applied in order on their own thread. */

@@ -33,6 +33,8 @@ public final class InternalApi {
     public static final String ALTER_PARTITION = PREFIX + "/alter-partition";
     public static final String CONTROLLED_SHUTDOWN = PREFIX + "/controlled-shutdown";
     public static final String ALLOCATE_PRODUCER_IDS = PREFIX + "/allocate-producer-ids";
+    /** A log directory of the broker failed: its replicas there are offline ({@link ReplicasOfflineRequest}). */
+    public static final String REPLICAS_OFFLINE = PREFIX + "/replicas-offline";
 
     private InternalApi() {
     }

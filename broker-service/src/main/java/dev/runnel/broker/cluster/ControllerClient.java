@@ -17,12 +17,15 @@ import dev.runnel.cluster.ControlledShutdownResponse;
 import dev.runnel.cluster.ControllerInfo;
 import dev.runnel.cluster.InternalApi;
 import dev.runnel.cluster.InternalHttpClient;
+import dev.runnel.cluster.ReplicasOfflineRequest;
+import dev.runnel.cluster.ReplicasOfflineResponse;
 import dev.runnel.cluster.ZkPaths;
 import dev.runnel.cluster.ZkReads;
 
 /**
  * The broker's calls to the active controller (found in ZooKeeper at {@link ZkPaths#CONTROLLER}):
- * AlterPartition, ControlledShutdown and AllocateProducerIds. A standby that receives one forwards it.
+ * AlterPartition, ControlledShutdown, AllocateProducerIds and the offline replicas of a failed log
+ * directory. A standby that receives one forwards it.
  */
 public final class ControllerClient {
 
@@ -44,6 +47,11 @@ public final class ControllerClient {
 
     public ControlledShutdownResponse controlledShutdown(ControlledShutdownRequest request) throws IOException {
         return http.post(activeUrl(), InternalApi.CONTROLLED_SHUTDOWN, request, ControlledShutdownResponse.class);
+    }
+
+    /** Reports this broker's replicas on a failed log directory as offline. */
+    public ReplicasOfflineResponse replicasOffline(ReplicasOfflineRequest request) throws IOException {
+        return http.post(activeUrl(), InternalApi.REPLICAS_OFFLINE, request, ReplicasOfflineResponse.class);
     }
 
     /**

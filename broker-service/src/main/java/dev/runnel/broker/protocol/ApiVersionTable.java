@@ -39,6 +39,7 @@ public final class ApiVersionTable {
         served.put(ApiKeys.CREATE_PARTITIONS, new Range((short) 0, (short) 3));
         served.put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, new Range((short) 0, (short) 1));
         served.put(ApiKeys.DESCRIBE_LOG_DIRS, new Range((short) 1, (short) 4));
+        served.put(ApiKeys.ALTER_REPLICA_LOG_DIRS, new Range((short) 1, (short) 2));
         served.put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, new Range((short) 0, (short) 0));
         served.put(ApiKeys.ELECT_LEADERS, new Range((short) 0, (short) 2));
         served.put(ApiKeys.INIT_PRODUCER_ID, new Range((short) 0, (short) 5));

@@ -26,10 +26,11 @@ import dev.runnel.common.TopicPartition;
  * DescribeLogDirs (v1-4): this broker's log directories, each with the partition logs it holds
  * (size in bytes, and how far the log end is below the high watermark, as Kafka's offset lag) and
  * the space of its volume; all topics when the request names none. It needs DESCRIBE on the
- * cluster (else CLUSTER_AUTHORIZATION_FAILED and no directory), as in Kafka. Describing is all:
- * Runnel has no future logs (AlterReplicaLogDirs) and no failed directories yet, so every log is
- * current and every directory answers NONE. {@code kafka-reassign-partitions} asks for it to print
- * the current assignment with its log dirs, {@code kafka-log-dirs --describe} to show sizes.
+ * cluster (else CLUSTER_AUTHORIZATION_FAILED and no directory), as in Kafka. A replica being moved
+ * here (AlterReplicaLogDirs) is listed with {@code isFutureKey} and, as its lag, how far its end is
+ * behind the current log's; a failed directory answers KAFKA_STORAGE_ERROR and lists nothing.
+ * {@code kafka-reassign-partitions} asks for it to print the current assignment with its log dirs
+ * and to see whether a move between directories is done, {@code kafka-log-dirs --describe} to show sizes.
  */
 final class DescribeLogDirsHandler implements ApiHandler {
 
@@ -49,6 +50,11 @@ final class DescribeLogDirsHandler implements ApiHandler {
         for (LogManager directory : replicas.logDirectories()) {
             DescribeLogDirsResponseData.DescribeLogDirsResult result = new DescribeLogDirsResponseData
                     .DescribeLogDirsResult().setLogDir(directory.logDir().toAbsolutePath().toString());
+            response.results().add(result);
+            if (directory.isOffline()) {
+                result.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code());
+                continue;
+            }
             try {
                 FileStore volume = Files.getFileStore(directory.logDir());
                 result.setTotalBytes(volume.getTotalSpace()).setUsableBytes(volume.getUsableSpace());
@@ -67,8 +73,19 @@ final class DescribeLogDirsHandler implements ApiHandler {
                         .setPartitionIndex(tp.partition()).setPartitionSize(log.sizeInBytes())
                         .setOffsetLag(Math.max(0, log.highWatermark() - log.logEndOffset())).setIsFutureKey(false));
             }
+            for (Map.Entry<TopicPartition, PartitionLog> e : sorted(directory.futureLogs())) {
+                TopicPartition tp = e.getKey();
+                if (!wanted(data, tp)) {
+                    continue;
+                }
+                PartitionLog future = e.getValue();
+                long currentEnd = replicas.partition(tp).map(p -> p.log().logEndOffset()).orElse(future.logEndOffset());
+                topics.computeIfAbsent(tp.topic(), t -> new DescribeLogDirsResponseData.DescribeLogDirsTopic()
+                        .setName(t)).partitions().add(new DescribeLogDirsResponseData.DescribeLogDirsPartition()
+                        .setPartitionIndex(tp.partition()).setPartitionSize(future.sizeInBytes())
+                        .setOffsetLag(Math.max(0, currentEnd - future.logEndOffset())).setIsFutureKey(true));
+            }
             result.topics().addAll(topics.values());
-            response.results().add(result);
         }
         return CompletableFuture.completedFuture(response);
     }

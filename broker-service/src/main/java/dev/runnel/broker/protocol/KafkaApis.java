@@ -246,6 +246,7 @@ public final class KafkaApis {
         }
         served.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(replicas));
         served.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(replicas));
+        served.put(ApiKeys.ALTER_REPLICA_LOG_DIRS, new AlterReplicaLogDirsHandler(replicas));
         if (groups.transactionalOffsets() != null) {
             served.put(ApiKeys.TXN_OFFSET_COMMIT, new TxnOffsetCommitHandler(groups.transactionalOffsets()));
         }

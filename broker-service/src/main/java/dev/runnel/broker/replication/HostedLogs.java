@@ -1,14 +1,19 @@
 package dev.runnel.broker.replication;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
@@ -28,7 +33,10 @@ import dev.runnel.common.TopicPartition;
  * The partition logs of this broker across its log directories, for {@link ReplicaManager}: which
  * directory holds a log, where a new one goes (the directory with the fewest), deleting logs, and
  * finding the stray ones the cluster no longer assigns here; also how a topic's configs become a
- * log's storage settings.
+ * log's storage settings. A directory that failed ({@link LogManager#isOffline}) holds nothing and
+ * takes no new log. A partition may have a preferred directory (AlterReplicaLogDirs before the
+ * replica exists), where its log is created. At start, a future log whose partition has no
+ * current log in any directory (a crash between the two renames of a swap) becomes the log.
  */
 final class HostedLogs {
 
@@ -37,9 +45,58 @@ final class HostedLogs {
     private final int brokerId;
     private final List<LogManager> logDirs;
 
+    /** Where a partition not hosted yet is to be created (AlterReplicaLogDirs came first). */
+    private final Map<TopicPartition, LogManager> preferred = new ConcurrentHashMap<>();
+
     HostedLogs(int brokerId, List<LogManager> logDirs) {
         this.brokerId = brokerId;
         this.logDirs = List.copyOf(logDirs);
+        promoteOrphanedFutures();
+    }
+
+    private void promoteOrphanedFutures() {
+        for (LogManager dir : logDirs) {
+            for (TopicPartition tp : dir.futureLogs().keySet()) {
+                if (existing(tp).isEmpty()) {
+                    try {
+                        log.info("The move of {} to {} was swapping when the broker stopped: finishing it", tp, dir.logDir());
+                        dir.promoteFuture(tp);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot promote the future log of " + tp, e);
+                    }
+                }
+            }
+        }
+    }
+
+    List<LogManager> dirs() {
+        return logDirs;
+    }
+
+    /** The directory named {@code path} (as DescribeLogDirs shows it), if it is one of this broker's. */
+    Optional<LogManager> dir(String path) {
+        Path wanted;
+        try {
+            wanted = Path.of(path).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            return Optional.empty();
+        }
+        return logDirs.stream().filter(d -> d.logDir().toAbsolutePath().normalize().equals(wanted)).findFirst();
+    }
+
+    /** The directory holding the current log of {@code tp}. */
+    Optional<LogManager> holding(TopicPartition tp) {
+        return logDirs.stream().filter(d -> d.getLog(tp).isPresent()).findFirst();
+    }
+
+    /** The directory holding a future log of {@code tp}. */
+    Optional<LogManager> holdingFuture(TopicPartition tp) {
+        return logDirs.stream().filter(d -> d.getFutureLog(tp).isPresent()).findFirst();
+    }
+
+    /** Creates {@code tp}'s log in {@code dir} when it is created. */
+    void prefer(TopicPartition tp, LogManager dir) {
+        preferred.put(tp, dir);
     }
 
     Optional<PartitionLog> existing(TopicPartition tp) {
@@ -52,10 +109,15 @@ final class HostedLogs {
         return Optional.empty();
     }
 
-    /** A new log in the directory that holds the fewest. */
+    /** A new log in its preferred directory, else in the online directory that holds the fewest. */
     PartitionLog create(TopicPartition tp, LogConfig config) throws IOException {
-        return logDirs.stream().min(Comparator.comparingInt(LogManager::logCount)).orElseThrow()
-                .getOrCreateLog(tp, config);
+        LogManager wanted = preferred.remove(tp);
+        if (wanted != null && !wanted.isOffline()) {
+            return wanted.getOrCreateLog(tp, config);
+        }
+        LogManager dir = logDirs.stream().filter(d -> !d.isOffline()).min(Comparator.comparingInt(LogManager::logCount))
+                .orElseThrow(() -> new IOException("every log directory of broker " + brokerId + " is offline"));
+        return dir.getOrCreateLog(tp, config);
     }
 
     void delete(TopicPartition tp) throws IOException {
@@ -64,7 +126,9 @@ final class HostedLogs {
 
     void delete(List<TopicPartition> partitions) throws IOException {
         for (LogManager dir : logDirs) {
-            dir.deleteLogs(partitions);
+            if (!dir.isOffline()) {
+                dir.deleteLogs(partitions);
+            }
         }
     }
 
@@ -77,7 +141,9 @@ final class HostedLogs {
         for (LogManager dir : logDirs) {
             // One copy of the directory's logs per scan, not one per log: linear in the logs held.
             List<TopicPartition> stray = new ArrayList<>();
-            for (Map.Entry<TopicPartition, PartitionLog> held : dir.logs().entrySet()) {
+            Map<TopicPartition, PartitionLog> logs = new HashMap<>(dir.futureLogs());
+            logs.putAll(dir.logs());
+            for (Map.Entry<TopicPartition, PartitionLog> held : logs.entrySet()) {
                 TopicPartition tp = held.getKey();
                 Optional<UUID> topicId = PartitionMetadataFile.read(held.getValue().dir());
                 boolean assigned = view.topic(tp.topic())

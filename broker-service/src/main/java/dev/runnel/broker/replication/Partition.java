@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.UnaryOperator;
 
 import dev.runnel.broker.storage.AppendInfo;
 import dev.runnel.broker.storage.AppendOrigin;
@@ -59,7 +60,8 @@ public final class Partition {
 
     private final TopicPartition topicPartition;
     private final int localBrokerId;
-    private final PartitionLog log;
+    /** Replaced only under the write lock, when a replica moved to another log directory swaps in. */
+    private volatile PartitionLog log;
     private final Clock clock;
     private final IsrProposer isrProposer;
     private final ReentrantReadWriteLock leaderIsrLock = new ReentrantReadWriteLock();
@@ -153,6 +155,27 @@ public final class Partition {
 
     public int minInsyncReplicas() {
         return minInsyncReplicas;
+    }
+
+    /**
+     * Replaces the log with the one {@code swap} returns for the current log (a replica moved to
+     * another log directory), under the write lock: no append runs meanwhile. {@code swap} may
+     * return null to keep the current log. The caller has stopped fetching for a follower.
+     *
+     * @return whether the log was replaced
+     */
+    boolean replaceLog(UnaryOperator<PartitionLog> swap) {
+        leaderIsrLock.writeLock().lock();
+        try {
+            PartitionLog next = swap.apply(log);
+            if (next == null) {
+                return false;
+            }
+            log = next;
+            return true;
+        } finally {
+            leaderIsrLock.writeLock().unlock();
+        }
     }
 
     /** Led here with fewer in-sync replicas than assigned ones. */

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -46,6 +47,8 @@ final class PartitionTransitions implements AutoCloseable {
     private final int brokerId;
     private final HostedLogs logs;
     private final Map<TopicPartition, Partition> hosted;
+    /** Partitions whose log directory failed: refused with KAFKA_STORAGE_ERROR until a restart. */
+    private final Set<TopicPartition> offline;
     private final Clock clock;
     private final Partition.IsrProposer isrProposer;
     /** Opens and creates the logs of one LeaderAndIsr in parallel (their fsyncs overlap). */
@@ -55,11 +58,12 @@ final class PartitionTransitions implements AutoCloseable {
         return t;
     });
 
-    PartitionTransitions(int brokerId, HostedLogs logs, Map<TopicPartition, Partition> hosted, Clock clock,
-            Partition.IsrProposer isrProposer) {
+    PartitionTransitions(int brokerId, HostedLogs logs, Map<TopicPartition, Partition> hosted,
+            Set<TopicPartition> offline, Clock clock, Partition.IsrProposer isrProposer) {
         this.brokerId = brokerId;
         this.logs = logs;
         this.hosted = hosted;
+        this.offline = offline;
         this.clock = clock;
         this.isrProposer = isrProposer;
     }
@@ -143,6 +147,10 @@ final class PartitionTransitions implements AutoCloseable {
         TopicPartition tp = new TopicPartition(topic.name(), partition.partition());
         if (!partition.replicas().contains(brokerId)) {
             return Transition.failed(tp, ClusterError.INVALID_REQUEST, "broker " + brokerId + " is not a replica of " + tp);
+        }
+        if (offline.contains(tp)) {
+            return Transition.failed(tp, ClusterError.KAFKA_STORAGE_ERROR, "the log directory of " + tp
+                    + " on broker " + brokerId + " is offline");
         }
         Partition existing = hosted.get(tp);
         HostedPartition current = existing == null ? null : existing.state();

@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -25,11 +27,14 @@ import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.purgatory.DelayedOperationPurgatory;
 import dev.runnel.broker.storage.AppendInfo;
 import dev.runnel.broker.storage.AppendOrigin;
+import dev.runnel.broker.storage.LeaderEpochCache;
 import dev.runnel.broker.storage.LogConfig;
+import dev.runnel.broker.storage.LogDirFailureChannel;
 import dev.runnel.broker.storage.LogError;
 import dev.runnel.broker.storage.LogException;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.broker.storage.PartitionLog;
+import dev.runnel.broker.storage.PartitionMetadataFile;
 import dev.runnel.broker.storage.ProducerStateManager;
 import dev.runnel.cluster.ClusterError;
 import dev.runnel.cluster.CommandResponse;
@@ -68,6 +73,11 @@ public final class ReplicaManager implements AutoCloseable {
     private final DelayedOperationPurgatory<TopicPartition> producePurgatory;
     private final DelayedOperationPurgatory<TopicPartition> fetchPurgatory;
     private final Map<TopicPartition, Partition> hosted = new ConcurrentHashMap<>();
+    /** Partitions whose log directory failed: served by no one here until a restart. */
+    private final Set<TopicPartition> offline = ConcurrentHashMap.newKeySet();
+    private final LogDirFailureChannel failures = new LogDirFailureChannel();
+    private final LogDirFailureHandler failureHandler;
+    private final ReplicaLogDirMover mover;
     private final List<Consumer<TopicPartition>> stateListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<TopicPartition>> leadershipChangeListeners = new CopyOnWriteArrayList<>();
     private int highestControllerEpoch;
@@ -85,7 +95,10 @@ public final class ReplicaManager implements AutoCloseable {
         this.fetchPurgatory = new DelayedOperationPurgatory<>("fetch", purgatoryTimer);
         this.metadata = metadata;
         this.brokerEpoch = brokerEpoch;
-        this.transitions = new PartitionTransitions(brokerId, logs, hosted, clock, isrProposer);
+        this.transitions = new PartitionTransitions(brokerId, logs, hosted, offline, clock, isrProposer);
+        logDirs.forEach(dir -> dir.reportFailuresTo(failures));
+        this.failureHandler = new LogDirFailureHandler(this, failures, purgatoryTimer);
+        this.mover = new ReplicaLogDirMover(this, logs);
     }
 
     public synchronized CommandResponse leaderAndIsr(LeaderAndIsrRequest request) {
@@ -266,6 +279,7 @@ public final class ReplicaManager implements AutoCloseable {
                 }
             } catch (ReplicaException | LogException e) {
                 log.debug("Append to {} refused: {}", tp, e.getMessage());
+                storageFailed(tp, e);
                 results.put(tp, AppendResult.refused(e));
             } catch (IllegalArgumentException e) {
                 results.put(tp, AppendResult.refused(new LogException(LogError.CORRUPT_RECORD, e.getMessage())));
@@ -364,6 +378,10 @@ public final class ReplicaManager implements AutoCloseable {
         if (partition != null && partition.isLeader()) {
             return partition;
         }
+        if (offline.contains(tp)) {
+            throw new LogException(LogError.STORAGE_ERROR, "the log directory of " + tp + " on broker " + brokerId
+                    + " is offline");
+        }
         if (partition == null && !metadataKnows(tp)) {
             throw new ReplicaException(ReplicaError.UNKNOWN_TOPIC_OR_PARTITION,
                     "this cluster has no partition " + tp);
@@ -441,9 +459,174 @@ public final class ReplicaManager implements AutoCloseable {
         fetchPurgatory.completeAll();
     }
 
+    // ---- log directories: moves between them and failures ---------------------------------
+
+    /**
+     * Moves each named partition's replica to the log directory named for it (AlterReplicaLogDirs),
+     * as Kafka does: a partition not hosted here yet gets the directory for when it is created
+     * (and REPLICA_NOT_AVAILABLE); one already there needs nothing (a move elsewhere is cancelled);
+     * otherwise a future log is created in the destination and {@link #moveReplicas} fills it.
+     */
+    public synchronized Map<TopicPartition, LogDirMoveError> alterReplicaLogDirs(Map<TopicPartition, String> dirs) {
+        Map<TopicPartition, LogDirMoveError> results = new LinkedHashMap<>();
+        dirs.forEach((tp, path) -> results.put(tp, alterReplicaLogDir(tp, path)));
+        return results;
+    }
+
+    private LogDirMoveError alterReplicaLogDir(TopicPartition tp, String path) {
+        Optional<LogManager> destination = logs.dir(path);
+        if (destination.isEmpty()) {
+            return LogDirMoveError.LOG_DIR_NOT_FOUND;
+        }
+        if (destination.get().isOffline() || offline.contains(tp)) {
+            return LogDirMoveError.KAFKA_STORAGE_ERROR;
+        }
+        Partition partition = hosted.get(tp);
+        if (partition == null) {
+            if (!metadataKnows(tp)) {
+                return LogDirMoveError.UNKNOWN_TOPIC_OR_PARTITION;
+            }
+            logs.prefer(tp, destination.get());
+            return LogDirMoveError.REPLICA_NOT_AVAILABLE;
+        }
+        Optional<LogManager> moving = logs.holdingFuture(tp);
+        try {
+            if (moving.isPresent() && moving.get() != destination.get()) {
+                mover.cancel(tp);
+                moving.get().deleteFutureLog(tp);
+            }
+            if (logs.holding(tp).orElse(null) == destination.get()) {
+                return LogDirMoveError.NONE;
+            }
+            PartitionLog current = partition.log();
+            PartitionLog future = destination.get().createFutureLog(tp, current.config());
+            Optional<UUID> topicId = PartitionMetadataFile.read(current.dir());
+            if (topicId.isPresent()) {
+                PartitionMetadataFile.write(future.dir(), topicId.get());
+            }
+            mover.start(tp, destination.get());
+            log.info("Moving the replica of {} from {} to {}", tp, current.dir().getParent(), destination.get().logDir());
+            return LogDirMoveError.NONE;
+        } catch (IOException | LogException e) {
+            log.error("Cannot start moving {} to {}", tp, path, e);
+            destination.get().failed(e);
+            return LogDirMoveError.KAFKA_STORAGE_ERROR;
+        }
+    }
+
+    /** One pass of the moves between log directories: copies a step of each, swaps in the caught up. */
+    public void moveReplicas() {
+        mover.runOnce();
+    }
+
+    /** The moves between log directories (tests, metrics). */
+    public ReplicaLogDirMover logDirMover() {
+        return mover;
+    }
+
+    /**
+     * Swaps {@code tp}'s future log in {@code destination} in for its current log, if it has caught
+     * up: fetching stops first (a follower's), then under the partition's write lock (no append) the
+     * future takes the high watermark and log start, the current log is renamed away and the future
+     * takes the partition's directory name; fetching starts again on the new log.
+     */
+    synchronized void completeMove(TopicPartition tp, LogManager destination) {
+        Partition partition = hosted.get(tp);
+        LogManager source = logs.holding(tp).orElse(null);
+        PartitionLog future = destination.getFutureLog(tp).orElse(null);
+        if (partition == null || source == null || future == null || source == destination) {
+            return;
+        }
+        leadershipChangeListeners.forEach(l -> l.accept(tp));
+        try {
+            boolean swapped = partition.replaceLog(current -> {
+                if (current.logEndOffset() != future.logEndOffset()) {
+                    return null; // appended meanwhile: the next pass copies the rest
+                }
+                // A leadership that has not appended yet is in the current log's epochs only.
+                int copiedEpoch = future.leaderEpochs().latest().map(LeaderEpochCache.EpochEntry::epoch).orElse(-1);
+                for (LeaderEpochCache.EpochEntry epoch : current.leaderEpochs().entries()) {
+                    if (epoch.epoch() > copiedEpoch) {
+                        future.leaderEpochs().assign(epoch.epoch(), epoch.startOffset());
+                    }
+                }
+                future.maybeIncrementHighWatermark(current.highWatermark());
+                if (current.logStartOffset() > future.logStartOffset()) {
+                    future.advanceLogStartOffset(current.logStartOffset());
+                }
+                try {
+                    source.removeReplaced(tp);
+                    return destination.promoteFuture(tp);
+                } catch (IOException e) {
+                    throw new LogException(LogError.STORAGE_ERROR, "swapping in the moved log of " + tp + " failed", e);
+                }
+            });
+            if (swapped) {
+                mover.cancel(tp);
+                log.info("The replica of {} moved from {} to {}", tp, source.logDir(), destination.logDir());
+            }
+        } finally {
+            stateChanged(tp);
+        }
+    }
+
+    /** Reports a storage failure of an operation on {@code tp} as its log directory's. */
+    private void storageFailed(TopicPartition tp, RuntimeException e) {
+        if (e instanceof LogException logException && logException.error() == LogError.STORAGE_ERROR
+                && !offline.contains(tp)) {
+            logs.holding(tp).ifPresent(dir -> dir.failed(e));
+        }
+    }
+
+    /**
+     * Takes the failed directory {@code dir} offline with every partition whose log was in it: they
+     * stop being hosted (waiting requests and the fetchers hear) and answer KAFKA_STORAGE_ERROR from
+     * now on; moves into or out of the directory are abandoned.
+     *
+     * @return the partitions whose current replica went offline
+     */
+    synchronized Set<TopicPartition> takeOffline(LogManager dir) {
+        Set<TopicPartition> current = dir.logs().keySet();
+        Set<TopicPartition> futures = dir.futureLogs().keySet();
+        dir.markOffline();
+        futures.forEach(mover::cancel);
+        for (TopicPartition tp : current) {
+            mover.cancel(tp);
+            logs.holdingFuture(tp).ifPresent(d -> {
+                try {
+                    d.deleteFutureLog(tp);
+                } catch (IOException e) {
+                    log.warn("Cannot remove the future log of {} in {}", tp, d.logDir(), e);
+                }
+            });
+            offline.add(tp);
+            leadershipChangeListeners.forEach(l -> l.accept(tp));
+            if (hosted.remove(tp) != null) {
+                stateChanged(tp);
+            }
+        }
+        return current;
+    }
+
+    /** The partitions taken offline with their failed log directory. */
+    public Set<TopicPartition> offlinePartitions() {
+        return Set.copyOf(offline);
+    }
+
+    /** Handles failed log directories; where its controller report goes is set at wiring. */
+    public LogDirFailureHandler logDirFailureHandler() {
+        return failureHandler;
+    }
+
+    /** Where the log directories report I/O failures (tests inject through the storage layer). */
+    public LogDirFailureChannel logDirFailureChannel() {
+        return failures;
+    }
+
     /** Stops the threads that open logs for the controller's commands (at shutdown, after the listener). */
     @Override
     public void close() {
         transitions.close();
+        failureHandler.close();
     }
 }

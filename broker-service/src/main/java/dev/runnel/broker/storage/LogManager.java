@@ -7,12 +7,14 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,7 +46,20 @@ import dev.runnel.common.time.Ticker;
  *    log-start-offset-checkpoint         topic-partition -&gt; log start offset
  *    cleaner-offset-checkpoint           topic-partition -&gt; first offset the {@link LogCleaner} has not cleaned
  *    &lt;topic&gt;-&lt;partition&gt;/            one {@link PartitionLog} each
+ *    &lt;topic&gt;-&lt;partition&gt;.&lt;id&gt;-future/  a replica being moved here from another directory
+ *    &lt;topic&gt;-&lt;partition&gt;.&lt;id&gt;-delete/  a log replaced by its moved copy, removed at once
  * </pre>
+ *
+ * <p>A replica moves between directories (AlterReplicaLogDirs) as in Kafka: a future log is
+ * created in the destination ({@link #createFutureLog}), filled from the current one while that
+ * keeps serving, then swapped in: the future is flushed and closed, the current log is renamed to
+ * {@code -delete} ({@link #removeReplaced}), and the future renamed to the partition's name and
+ * opened again ({@link #promoteFuture}). A crash between the renames leaves a future with no
+ * current log anywhere, which the replica layer promotes at the next start; {@code -delete}
+ * directories are removed when the directory loads.
+ *
+ * <p>An I/O failure of a background task goes to the {@link LogDirFailureChannel}; once the
+ * directory is {@link #markOffline offline} it writes nothing more, not even at close.
  *
  * Checkpoints are per directory, not per partition, so that one fsync covers thousands of
  * partitions. Compacted logs are cleaned by this directory's {@link LogCleaner} threads; other
@@ -106,6 +121,10 @@ public final class LogManager implements AutoCloseable {
     private final FileChannel lockChannel;
     private final FileLock dirLock;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    /** Replicas being moved into this directory, by partition. */
+    private final Map<TopicPartition, PartitionLog> futureLogs = new ConcurrentHashMap<>();
+    private volatile LogDirFailureChannel failures = new LogDirFailureChannel();
+    private volatile boolean offline;
     private final CheckpointFile<Map.Entry<TopicPartition, Long>> recoveryPoints;
     private final CheckpointFile<Map.Entry<TopicPartition, Long>> highWatermarks;
     private final CheckpointFile<Map.Entry<TopicPartition, Long>> logStartOffsets;
@@ -190,8 +209,22 @@ public final class LogManager implements AutoCloseable {
         Map<TopicPartition, Long> starts = readOrEmpty(logStartOffsets);
         Map<TopicPartition, Long> hws = readOrEmpty(highWatermarks);
         List<Callable<PartitionLog>> opens = new ArrayList<>();
+        List<Callable<PartitionLog>> futureOpens = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(logDir, Files::isDirectory)) {
             for (Path dir : dirs) {
+                String name = dir.getFileName().toString();
+                if (FutureLogDirs.isDeleted(name)) {
+                    log.info("Removing {}, a log replaced by a moved replica", dir);
+                    FutureLogDirs.deleteTree(dir);
+                    continue;
+                }
+                Optional<TopicPartition> future = FutureLogDirs.futurePartition(name);
+                if (future.isPresent()) {
+                    TopicPartition ftp = future.get();
+                    var params = new LogRecovery.LoadParams(clean, recovery.getOrDefault(ftp, 0L), starts.getOrDefault(ftp, 0L));
+                    futureOpens.add(() -> PartitionLog.open(dir, ftp, defaultConfig, clock, scheduler, params, 0));
+                    continue;
+                }
                 TopicPartition tp;
                 try {
                     tp = TopicPartition.fromDirectoryName(dir.getFileName().toString());
@@ -216,6 +249,10 @@ public final class LogManager implements AutoCloseable {
                 PartitionLog partitionLog = opened.get();
                 logs.put(partitionLog.topicPartition(), partitionLog);
             }
+            for (Future<PartitionLog> opened : loaders.invokeAll(futureOpens)) {
+                PartitionLog partitionLog = opened.get();
+                futureLogs.put(partitionLog.topicPartition(), partitionLog);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while loading the logs of " + logDir, e);
@@ -233,18 +270,89 @@ public final class LogManager implements AutoCloseable {
         // The marker describes the previous run only; from now on a crash must trigger recovery.
         Files.deleteIfExists(marker);
         CheckpointFile.fsyncDirectory(logDir);
-        log.info("Loaded {} partition logs from {} ({} shutdown)", logs.size(), logDir, clean ? "clean" : "unclean");
+        log.info("Loaded {} partition logs and {} future logs from {} ({} shutdown)", logs.size(), futureLogs.size(),
+                logDir, clean ? "clean" : "unclean");
     }
 
     private void startTasks(Settings settings) {
-        tasks.add(scheduler.schedulePeriodically("log-retention", this::applyRetention,
+        tasks.add(scheduler.schedulePeriodically("log-retention", guarded(this::applyRetention),
                 settings.retentionCheckInterval(), settings.retentionCheckInterval()));
-        tasks.add(scheduler.schedulePeriodically("log-flush", this::flushDueLogs,
+        tasks.add(scheduler.schedulePeriodically("log-flush", guarded(this::flushDueLogs),
                 settings.flushCheckInterval(), settings.flushCheckInterval()));
-        tasks.add(scheduler.schedulePeriodically("recovery-point-checkpoint", this::checkpointRecoveryPointsAndStarts,
+        tasks.add(scheduler.schedulePeriodically("recovery-point-checkpoint",
+                guarded(this::checkpointRecoveryPointsAndStarts),
                 settings.recoveryPointCheckpointInterval(), settings.recoveryPointCheckpointInterval()));
-        tasks.add(scheduler.schedulePeriodically("high-watermark-checkpoint", this::checkpointHighWatermarks,
+        tasks.add(scheduler.schedulePeriodically("high-watermark-checkpoint", guarded(this::checkpointHighWatermarks),
                 settings.highWatermarkCheckpointInterval(), settings.highWatermarkCheckpointInterval()));
+    }
+
+    /** {@code task}, with a storage failure reported as this directory's rather than lost in the scheduler. */
+    private Runnable guarded(Runnable task) {
+        return () -> {
+            if (offline) {
+                return;
+            }
+            try {
+                task.run();
+            } catch (LogException e) {
+                if (e.error() != LogError.STORAGE_ERROR) {
+                    throw e;
+                }
+                failed(e);
+            }
+        };
+    }
+
+    /** Reports an I/O failure of this directory to its {@link LogDirFailureChannel}. */
+    public void failed(Throwable cause) {
+        failures.fail(logDir, cause.getMessage(), cause);
+    }
+
+    /** Where this directory reports its I/O failures (the replica manager's channel). */
+    public void reportFailuresTo(LogDirFailureChannel channel) {
+        this.failures = channel;
+    }
+
+    /** Whether the directory failed and was {@link #markOffline taken offline}. */
+    public boolean isOffline() {
+        return offline;
+    }
+
+    /**
+     * Takes the failed directory out of service: background work stops, every log (and future log)
+     * is closed as far as the disk still allows and forgotten, and nothing is written to the
+     * directory again, not even at {@link #close}. The directory lock is released.
+     *
+     * @return the partitions whose logs (current or future) were here
+     */
+    public Set<TopicPartition> markOffline() {
+        Set<TopicPartition> held = new HashSet<>(logs.keySet());
+        synchronized (checkpointLock) {
+            if (offline || closed) {
+                return held;
+            }
+            offline = true;
+        }
+        held.addAll(futureLogs.keySet());
+        tasks.forEach(Scheduler.ScheduledTask::cancel);
+        cleaner.close();
+        for (PartitionLog partitionLog : concat(logs.values(), futureLogs.values())) {
+            try {
+                partitionLog.close();
+            } catch (RuntimeException e) {
+                log.warn("Closing {} on failed directory {}: {}", partitionLog.topicPartition(), logDir, e.getMessage());
+            }
+        }
+        logs.clear();
+        futureLogs.clear();
+        releaseLock();
+        return held;
+    }
+
+    private static List<PartitionLog> concat(Collection<PartitionLog> a, Collection<PartitionLog> b) {
+        List<PartitionLog> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /** The log of {@code tp}, created empty with {@code config} if absent. */
@@ -262,6 +370,92 @@ public final class LogManager implements AutoCloseable {
 
     public Optional<PartitionLog> getLog(TopicPartition tp) {
         return Optional.ofNullable(logs.get(tp));
+    }
+
+    // ---- moving replicas between directories -------------------------------------------------
+
+    /**
+     * A new, empty future log of {@code tp} in this directory, the destination of a move; an
+     * existing one is returned as it is.
+     */
+    public PartitionLog createFutureLog(TopicPartition tp, LogConfig config) {
+        ensureOpen();
+        return futureLogs.computeIfAbsent(tp, key -> {
+            try {
+                return PartitionLog.open(logDir.resolve(FutureLogDirs.futureName(key)), key, config, clock, scheduler,
+                        LogRecovery.LoadParams.FRESH, 0);
+            } catch (IOException e) {
+                throw new LogException(LogError.STORAGE_ERROR, "cannot create the future log of " + key, e);
+            }
+        });
+    }
+
+    public Optional<PartitionLog> getFutureLog(TopicPartition tp) {
+        return Optional.ofNullable(futureLogs.get(tp));
+    }
+
+    /** A copy of the future logs held. */
+    public Map<TopicPartition, PartitionLog> futureLogs() {
+        return Map.copyOf(futureLogs);
+    }
+
+    /** Closes and removes the future log of {@code tp}, if any: its move was cancelled. */
+    public void deleteFutureLog(TopicPartition tp) throws IOException {
+        PartitionLog removed = futureLogs.remove(tp);
+        if (removed != null) {
+            removed.delete();
+        }
+    }
+
+    /**
+     * Makes the future log of {@code tp} this directory's log of it: flushes and closes it, renames
+     * its directory to the partition's name and opens it there again (a clean load from its
+     * recovery point). Call only once the log it replaces is gone ({@link #removeReplaced}).
+     *
+     * @return the log, open under its new name
+     */
+    public PartitionLog promoteFuture(TopicPartition tp) throws IOException {
+        ensureOpen();
+        PartitionLog future = futureLogs.get(tp);
+        if (future == null) {
+            throw new IllegalStateException(logDir + " holds no future log of " + tp);
+        }
+        long highWatermark = future.highWatermark();
+        future.flush();
+        var params = new LogRecovery.LoadParams(true, future.logEndOffset(), future.logStartOffset());
+        Path from = future.dir();
+        future.close();
+        Path to = logDir.resolve(tp.directoryName());
+        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        CheckpointFile.fsyncDirectory(logDir);
+        PartitionLog promoted = PartitionLog.open(to, tp, future.config(), clock, scheduler, params, highWatermark);
+        logs.put(tp, promoted);
+        futureLogs.remove(tp);
+        return promoted;
+    }
+
+    /**
+     * Takes the log of {@code tp} out of this directory because its moved copy replaces it: closes
+     * it, renames it to {@code -delete} (the point after which a restart promotes the copy) and
+     * removes it.
+     */
+    public void removeReplaced(TopicPartition tp) throws IOException {
+        PartitionLog current = logs.remove(tp);
+        if (current == null) {
+            return;
+        }
+        cleaner.abortCleaning(tp);
+        current.close();
+        Path deleted = logDir.resolve(FutureLogDirs.deleteName(tp));
+        Files.move(current.dir(), deleted, StandardCopyOption.ATOMIC_MOVE);
+        CheckpointFile.fsyncDirectory(logDir);
+        try {
+            FutureLogDirs.deleteTree(deleted);
+        } catch (IOException e) {
+            log.warn("Cannot remove {} yet; it goes at the next start", deleted, e);
+        }
+        checkpointRecoveryPointsAndStarts();
+        checkpointHighWatermarks();
     }
 
     /** A copy of every log held: linear in the logs, so call it once per pass, never per log. */
@@ -293,6 +487,7 @@ public final class LogManager implements AutoCloseable {
         boolean removedAny = false;
         try {
             for (TopicPartition tp : partitions) {
+                deleteFutureLog(tp);
                 PartitionLog removed = logs.remove(tp);
                 if (removed != null) {
                     removedAny = true;
@@ -352,10 +547,14 @@ public final class LogManager implements AutoCloseable {
         if (closed) {
             return;
         }
+        if (offline) {
+            closed = true;
+            return;
+        }
         tasks.forEach(Scheduler.ScheduledTask::cancel);
         cleaner.close();
         synchronized (checkpointLock) {
-            for (PartitionLog partitionLog : logs.values()) {
+            for (PartitionLog partitionLog : concat(logs.values(), futureLogs.values())) {
                 partitionLog.close();
             }
             checkpointRecoveryPointsAndStarts();
@@ -364,19 +563,39 @@ public final class LogManager implements AutoCloseable {
         }
         Files.createFile(logDir.resolve(CLEAN_SHUTDOWN_FILE));
         CheckpointFile.fsyncDirectory(logDir);
-        dirLock.release();
-        lockChannel.close();
-        LOCKED_IN_THIS_JVM.remove(lockKey);
+        releaseLock();
         log.info("Closed {} partition logs in {} cleanly", logs.size(), logDir);
+    }
+
+    private void releaseLock() {
+        try {
+            dirLock.release();
+        } catch (IOException e) {
+            log.warn("Cannot release the lock of {}: {}", logDir, e.getMessage());
+        } finally {
+            try {
+                lockChannel.close();
+            } catch (IOException e) {
+                log.warn("Cannot close the lock file of {}: {}", logDir, e.getMessage());
+            }
+            LOCKED_IN_THIS_JVM.remove(lockKey);
+        }
     }
 
     private void write(CheckpointFile<Map.Entry<TopicPartition, Long>> file, ToLongFunction<PartitionLog> value) {
         synchronized (checkpointLock) {
-            if (closed) {
+            if (closed || offline) {
                 return;
             }
             List<Map.Entry<TopicPartition, Long>> entries = new ArrayList<>();
             logs.forEach((tp, partitionLog) -> entries.add(Map.entry(tp, value.applyAsLong(partitionLog))));
+            // A future log is the only log of its partition in this directory: its offsets spare
+            // the copy a full recovery after a crash.
+            futureLogs.forEach((tp, partitionLog) -> {
+                if (!logs.containsKey(tp)) {
+                    entries.add(Map.entry(tp, value.applyAsLong(partitionLog)));
+                }
+            });
             try {
                 file.write(entries);
             } catch (IOException e) {

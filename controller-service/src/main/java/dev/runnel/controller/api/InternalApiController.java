@@ -17,11 +17,14 @@ import dev.runnel.cluster.ClusterError;
 import dev.runnel.cluster.ControlledShutdownRequest;
 import dev.runnel.cluster.ControlledShutdownResponse;
 import dev.runnel.cluster.InternalApi;
+import dev.runnel.cluster.ReplicasOfflineRequest;
+import dev.runnel.cluster.ReplicasOfflineResponse;
 import dev.runnel.controller.election.ActiveController;
 import dev.runnel.controller.metadata.ControllerEvent;
 
 /**
- * Broker-to-controller calls: AlterPartition and ControlledShutdown. Protected by the cluster
+ * Broker-to-controller calls: AlterPartition, ControlledShutdown, AllocateProducerIds and the
+ * offline replicas of a failed log directory. Protected by the cluster
  * secret; standbys forward them like admin calls. Errors travel as {@link ClusterError} codes.
  */
 @RestController
@@ -52,6 +55,12 @@ class InternalApiController {
         Object reply = decide(new ControllerEvent.AllocateProducerIds(request));
         return reply == null ? new AllocateProducerIdsResponse(ClusterError.NOT_CONTROLLER, null)
                 : (AllocateProducerIdsResponse) reply;
+    }
+
+    @PostMapping(InternalApi.REPLICAS_OFFLINE)
+    ReplicasOfflineResponse replicasOffline(@RequestBody ReplicasOfflineRequest request) {
+        Object reply = decide(new ControllerEvent.ReplicasOffline(request));
+        return reply == null ? new ReplicasOfflineResponse(ClusterError.NOT_CONTROLLER) : (ReplicasOfflineResponse) reply;
     }
 
     private Object decide(ControllerEvent event) {

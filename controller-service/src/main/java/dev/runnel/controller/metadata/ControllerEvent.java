@@ -12,6 +12,7 @@ import dev.runnel.cluster.BrokerInfo;
 import dev.runnel.cluster.ControlledShutdownRequest;
 import dev.runnel.cluster.LeaderElections;
 import dev.runnel.cluster.PartitionReassignments;
+import dev.runnel.cluster.ReplicasOfflineRequest;
 
 /**
  * What the controller state machine reacts to. Admin events carry a request already parsed from
@@ -89,6 +90,10 @@ public sealed interface ControllerEvent {
     }
 
     record AllocateProducerIds(AllocateProducerIdsRequest request) implements ControllerEvent {
+    }
+
+    /** A broker's log directory failed: its replicas of these partitions are offline ({@link OfflineReplicas}). */
+    record ReplicasOffline(ReplicasOfflineRequest request) implements ControllerEvent {
     }
 
     /**

@@ -113,6 +113,8 @@ public final class ControllerStateMachine {
             return leaders.elect(elect.type(), elect.partitions());
         } else if (event instanceof ControllerEvent.ReassignPartitions reassign) {
             return reassignments.reassign(reassign.targets());
+        } else if (event instanceof ControllerEvent.ReplicasOffline offline) {
+            return OfflineReplicas.decide(model, offline.request());
         }
         throw new IllegalArgumentException("unknown event " + event);
     }
