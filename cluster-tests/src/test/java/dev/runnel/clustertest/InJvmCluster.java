@@ -65,6 +65,11 @@ final class InJvmCluster implements AutoCloseable {
         }
     }
 
+    /** Where the nodes keep their data (log directories are resolved against it). */
+    Path dataDir() {
+        return dataDir;
+    }
+
     String connectString() {
         return zookeeper.connectString();
     }
