@@ -38,7 +38,9 @@ import org.junit.jupiter.api.Test;
  * every acknowledged record. Then one directory fails for real (it vanishes under the broker and a
  * file takes its place, so the next checkpoint or roll gets an IOException): only its partition
  * goes offline on broker 1, its leadership moves to broker 2, and the partition on the other
- * directory keeps taking writes on broker 1.
+ * directory keeps taking writes on broker 1. Broker 1 restarted with the directory replaced gets
+ * its replica back, caught up from broker 2 and in the ISR again. Several minutes on two cores:
+ * the faults profile.
  */
 class LogDirsClusterTest {
 
@@ -47,6 +49,8 @@ class LogDirsClusterTest {
     private static final String LOG_DIRS = "org.apache.kafka.tools.LogDirsCommand";
     private static final String REASSIGN_PARTITIONS = "org.apache.kafka.tools.reassign.ReassignPartitionsCommand";
     private static final String TOPIC = "jbod";
+    /** Records the writer sends at most while the replicas move (it stops sooner when they are done). */
+    private static final int MAX_DURING_MOVE = 20_000;
 
     @Test
     void logDirsAreDescribedMovedAndAFailedOneTakesOnlyItsPartitionsOffline() throws Exception {
@@ -102,7 +106,7 @@ class LogDirsClusterTest {
                 Thread writer = new Thread(() -> {
                     try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap,
                             Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 5))) {
-                        for (int i = 0; producing.get(); i++) {
+                        for (int i = 0; producing.get() && i < MAX_DURING_MOVE; i++) {
                             String v = "during-" + i;
                             producer.send(new ProducerRecord<>(TOPIC, i % 2, null, v.getBytes(StandardCharsets.UTF_8)),
                                     (m, e) -> {
@@ -166,6 +170,20 @@ class LogDirsClusterTest {
                         "--describe", "--broker-list", "1");
                 System.out.println("kafka-log-dirs --describe after the failure:\n" + failed.stdout());
                 assertThat(failed.stdout()).contains("KafkaStorageException");
+
+                // The disk is replaced (an empty directory again) and broker 1 restarts: its replica of
+                // jbod-0 comes back empty, catches up from broker 2 and rejoins the ISR.
+                int port = InJvmCluster.kafkaPort(cluster.broker(1));
+                cluster.stopBroker(1);
+                Files.delete(to0);
+                Files.createDirectories(to0);
+                cluster.startBroker(1, null, "broker-1a," + dirB, port);
+                await().atMost(DEADLINE).ignoreExceptions().until(() -> partitions(admin).get(0).isr().stream()
+                        .anyMatch(n -> n.id() == 1));
+                System.out.println("After broker 1 restarted with " + to0 + " replaced: " + partitions(admin));
+                Path back = Files.isDirectory(dirA.resolve("jbod-0")) ? dirA : dirB;
+                assertThat(Files.isDirectory(back.resolve("jbod-0"))).isTrue();
+                assertThat(readAll(bootstrap)).containsAll(acked).contains("after-failure-0", "after-failure-1");
             }
         }
     }
@@ -183,8 +201,9 @@ class LogDirsClusterTest {
             List<TopicPartition> tps = List.of(new TopicPartition(TOPIC, 0), new TopicPartition(TOPIC, 1));
             consumer.assign(tps);
             Map<TopicPartition, Long> ends = consumer.endOffsets(tps, Duration.ofSeconds(30));
-            await().atMost(DEADLINE).until(() -> {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+            // In the test thread and unpaced: Awaitility's interval must not pace the consumer.
+            await().atMost(DEADLINE).pollInSameThread().pollInterval(Duration.ofMillis(1)).until(() -> {
+                for (ConsumerRecord<byte[], byte[]> r : KafkaClients.drain(consumer)) {
                     values.add(new String(r.value(), StandardCharsets.UTF_8));
                 }
                 return tps.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp));

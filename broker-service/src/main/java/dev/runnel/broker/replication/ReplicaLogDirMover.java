@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +16,7 @@ import dev.runnel.broker.storage.LogError;
 import dev.runnel.broker.storage.LogException;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.broker.storage.PartitionLog;
+import dev.runnel.broker.storage.PartitionMetadataFile;
 import dev.runnel.common.TopicPartition;
 
 /**
@@ -42,11 +45,13 @@ public final class ReplicaLogDirMover {
     private static final int READ_BYTES = 1024 * 1024;
 
     private final ReplicaManager replicas;
+    private final HostedLogs logs;
     /** Partitions moving, and their destination directory. */
     private final Map<TopicPartition, LogManager> moves = new ConcurrentHashMap<>();
 
     ReplicaLogDirMover(ReplicaManager replicas, HostedLogs logs) {
         this.replicas = replicas;
+        this.logs = logs;
         for (LogManager dir : logs.dirs()) {
             dir.futureLogs().keySet().forEach(tp -> moves.put(tp, dir));
         }
@@ -55,12 +60,106 @@ public final class ReplicaLogDirMover {
         }
     }
 
-    void start(TopicPartition tp, LogManager destination) {
-        moves.put(tp, destination);
+    /**
+     * Starts moving {@code tp}'s replica to the directory named {@code path} (see
+     * {@link ReplicaManager#alterReplicaLogDirs}); {@code partition} is null when it is not hosted.
+     * Runs under the replica manager's lock.
+     */
+    LogDirMoveError alter(TopicPartition tp, String path, Partition partition, BooleanSupplier known) {
+        Optional<LogManager> destination = logs.dir(path);
+        if (destination.isEmpty()) {
+            return LogDirMoveError.LOG_DIR_NOT_FOUND;
+        }
+        if (destination.get().isOffline()) {
+            return LogDirMoveError.KAFKA_STORAGE_ERROR;
+        }
+        if (partition == null) {
+            if (!known.getAsBoolean()) {
+                return LogDirMoveError.UNKNOWN_TOPIC_OR_PARTITION;
+            }
+            logs.prefer(tp, destination.get());
+            return LogDirMoveError.REPLICA_NOT_AVAILABLE;
+        }
+        Optional<LogManager> moving = logs.holdingFuture(tp);
+        try {
+            if (moving.isPresent() && moving.get() != destination.get()) {
+                cancel(tp);
+                moving.get().deleteFutureLog(tp);
+            }
+            if (logs.holding(tp).orElse(null) == destination.get()) {
+                return LogDirMoveError.NONE;
+            }
+            PartitionLog current = partition.log();
+            PartitionLog future = destination.get().createFutureLog(tp, current.config());
+            Optional<UUID> topicId = PartitionMetadataFile.read(current.dir());
+            if (topicId.isPresent()) {
+                PartitionMetadataFile.write(future.dir(), topicId.get());
+            }
+            moves.put(tp, destination.get());
+            log.info("Moving the replica of {} from {} to {}", tp, current.dir().getParent(), destination.get().logDir());
+            return LogDirMoveError.NONE;
+        } catch (IOException | LogException e) {
+            log.error("Cannot start moving {} to {}", tp, path, e);
+            destination.get().failed(e);
+            return LogDirMoveError.KAFKA_STORAGE_ERROR;
+        }
+    }
+
+    /**
+     * Swaps the future log of {@code partition} in {@code destination} in for its current log if it
+     * has caught up: under the partition's write lock (no append), the future takes the newest
+     * leader epochs, the high watermark and the log start, the current log is renamed away and the
+     * future takes the partition's directory name. The replica manager has stopped fetching.
+     */
+    void swap(Partition partition, LogManager destination) {
+        TopicPartition tp = partition.topicPartition();
+        LogManager source = logs.holding(tp).orElse(null);
+        PartitionLog future = destination.getFutureLog(tp).orElse(null);
+        if (source == null || future == null || source == destination) {
+            return;
+        }
+        boolean swapped = partition.replaceLog(current -> {
+            if (current.logEndOffset() != future.logEndOffset()) {
+                return null; // appended meanwhile: the next pass copies the rest
+            }
+            // A leadership that has not appended yet is in the current log's epochs only.
+            int copiedEpoch = future.leaderEpochs().latest().map(LeaderEpochCache.EpochEntry::epoch).orElse(-1);
+            for (LeaderEpochCache.EpochEntry epoch : current.leaderEpochs().entries()) {
+                if (epoch.epoch() > copiedEpoch) {
+                    future.leaderEpochs().assign(epoch.epoch(), epoch.startOffset());
+                }
+            }
+            future.maybeIncrementHighWatermark(current.highWatermark());
+            if (current.logStartOffset() > future.logStartOffset()) {
+                future.advanceLogStartOffset(current.logStartOffset());
+            }
+            try {
+                source.removeReplaced(tp);
+                return destination.promoteFuture(tp);
+            } catch (IOException e) {
+                throw new LogException(LogError.STORAGE_ERROR, "swapping in the moved log of " + tp + " failed", e);
+            }
+        });
+        if (swapped) {
+            cancel(tp);
+            log.info("The replica of {} moved from {} to {}", tp, source.logDir(), destination.logDir());
+        }
     }
 
     void cancel(TopicPartition tp) {
         moves.remove(tp);
+    }
+
+    /** Cancels {@code tp}'s move and removes its future log: the current log's directory failed. */
+    void abandon(TopicPartition tp) {
+        cancel(tp);
+        logs.holdingFuture(tp).ifPresent(d -> {
+            try {
+                d.deleteFutureLog(tp);
+            } catch (IOException e) {
+                log.warn("Cannot remove the future log of {} in {}", tp, d.logDir(), e);
+            }
+        });
     }
 
     /** The destination of {@code tp}'s move, if it is moving. */

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -27,14 +26,12 @@ import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.purgatory.DelayedOperationPurgatory;
 import dev.runnel.broker.storage.AppendInfo;
 import dev.runnel.broker.storage.AppendOrigin;
-import dev.runnel.broker.storage.LeaderEpochCache;
 import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogDirFailureChannel;
 import dev.runnel.broker.storage.LogError;
 import dev.runnel.broker.storage.LogException;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.broker.storage.PartitionLog;
-import dev.runnel.broker.storage.PartitionMetadataFile;
 import dev.runnel.broker.storage.ProducerStateManager;
 import dev.runnel.cluster.ClusterError;
 import dev.runnel.cluster.CommandResponse;
@@ -469,49 +466,9 @@ public final class ReplicaManager implements AutoCloseable {
      */
     public synchronized Map<TopicPartition, LogDirMoveError> alterReplicaLogDirs(Map<TopicPartition, String> dirs) {
         Map<TopicPartition, LogDirMoveError> results = new LinkedHashMap<>();
-        dirs.forEach((tp, path) -> results.put(tp, alterReplicaLogDir(tp, path)));
+        dirs.forEach((tp, path) -> results.put(tp, offline.contains(tp) ? LogDirMoveError.KAFKA_STORAGE_ERROR
+                : mover.alter(tp, path, hosted.get(tp), () -> metadataKnows(tp))));
         return results;
-    }
-
-    private LogDirMoveError alterReplicaLogDir(TopicPartition tp, String path) {
-        Optional<LogManager> destination = logs.dir(path);
-        if (destination.isEmpty()) {
-            return LogDirMoveError.LOG_DIR_NOT_FOUND;
-        }
-        if (destination.get().isOffline() || offline.contains(tp)) {
-            return LogDirMoveError.KAFKA_STORAGE_ERROR;
-        }
-        Partition partition = hosted.get(tp);
-        if (partition == null) {
-            if (!metadataKnows(tp)) {
-                return LogDirMoveError.UNKNOWN_TOPIC_OR_PARTITION;
-            }
-            logs.prefer(tp, destination.get());
-            return LogDirMoveError.REPLICA_NOT_AVAILABLE;
-        }
-        Optional<LogManager> moving = logs.holdingFuture(tp);
-        try {
-            if (moving.isPresent() && moving.get() != destination.get()) {
-                mover.cancel(tp);
-                moving.get().deleteFutureLog(tp);
-            }
-            if (logs.holding(tp).orElse(null) == destination.get()) {
-                return LogDirMoveError.NONE;
-            }
-            PartitionLog current = partition.log();
-            PartitionLog future = destination.get().createFutureLog(tp, current.config());
-            Optional<UUID> topicId = PartitionMetadataFile.read(current.dir());
-            if (topicId.isPresent()) {
-                PartitionMetadataFile.write(future.dir(), topicId.get());
-            }
-            mover.start(tp, destination.get());
-            log.info("Moving the replica of {} from {} to {}", tp, current.dir().getParent(), destination.get().logDir());
-            return LogDirMoveError.NONE;
-        } catch (IOException | LogException e) {
-            log.error("Cannot start moving {} to {}", tp, path, e);
-            destination.get().failed(e);
-            return LogDirMoveError.KAFKA_STORAGE_ERROR;
-        }
     }
 
     /** One pass of the moves between log directories: copies a step of each, swaps in the caught up. */
@@ -532,39 +489,12 @@ public final class ReplicaManager implements AutoCloseable {
      */
     synchronized void completeMove(TopicPartition tp, LogManager destination) {
         Partition partition = hosted.get(tp);
-        LogManager source = logs.holding(tp).orElse(null);
-        PartitionLog future = destination.getFutureLog(tp).orElse(null);
-        if (partition == null || source == null || future == null || source == destination) {
+        if (partition == null) {
             return;
         }
         leadershipChangeListeners.forEach(l -> l.accept(tp));
         try {
-            boolean swapped = partition.replaceLog(current -> {
-                if (current.logEndOffset() != future.logEndOffset()) {
-                    return null; // appended meanwhile: the next pass copies the rest
-                }
-                // A leadership that has not appended yet is in the current log's epochs only.
-                int copiedEpoch = future.leaderEpochs().latest().map(LeaderEpochCache.EpochEntry::epoch).orElse(-1);
-                for (LeaderEpochCache.EpochEntry epoch : current.leaderEpochs().entries()) {
-                    if (epoch.epoch() > copiedEpoch) {
-                        future.leaderEpochs().assign(epoch.epoch(), epoch.startOffset());
-                    }
-                }
-                future.maybeIncrementHighWatermark(current.highWatermark());
-                if (current.logStartOffset() > future.logStartOffset()) {
-                    future.advanceLogStartOffset(current.logStartOffset());
-                }
-                try {
-                    source.removeReplaced(tp);
-                    return destination.promoteFuture(tp);
-                } catch (IOException e) {
-                    throw new LogException(LogError.STORAGE_ERROR, "swapping in the moved log of " + tp + " failed", e);
-                }
-            });
-            if (swapped) {
-                mover.cancel(tp);
-                log.info("The replica of {} moved from {} to {}", tp, source.logDir(), destination.logDir());
-            }
+            mover.swap(partition, destination);
         } finally {
             stateChanged(tp);
         }
@@ -591,14 +521,7 @@ public final class ReplicaManager implements AutoCloseable {
         dir.markOffline();
         futures.forEach(mover::cancel);
         for (TopicPartition tp : current) {
-            mover.cancel(tp);
-            logs.holdingFuture(tp).ifPresent(d -> {
-                try {
-                    d.deleteFutureLog(tp);
-                } catch (IOException e) {
-                    log.warn("Cannot remove the future log of {} in {}", tp, d.logDir(), e);
-                }
-            });
+            mover.abandon(tp);
             offline.add(tp);
             leadershipChangeListeners.forEach(l -> l.accept(tp));
             if (hosted.remove(tp) != null) {

@@ -11,6 +11,11 @@
  *       ISR changes ({@code IsrState}, KIP-497), the high watermark.</li>
  *   <li>Followers: {@code ReplicaFetcherManager} and one {@code ReplicaFetcher} thread per leader;
  *       {@code AlterPartitionManager} proposes ISR changes to the controller.</li>
+ *   <li>Log directories (JBOD): {@code HostedLogs} says which directory holds a log and where a new
+ *       one goes; {@link dev.runnel.broker.replication.ReplicaLogDirMover} moves replicas between
+ *       directories (AlterReplicaLogDirs: a future log filled, then swapped in by the replica
+ *       manager); {@link dev.runnel.broker.replication.LogDirFailureHandler} takes a failed
+ *       directory's partitions offline and reports them to the controller.</li>
  * </ul>
  *
  * Uses storage, the wire adapter (followers' fetch client), metadata, purgatory and security;

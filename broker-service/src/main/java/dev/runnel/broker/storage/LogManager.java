@@ -4,27 +4,19 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.ToLongFunction;
 
 import org.slf4j.Logger;
@@ -110,9 +102,6 @@ public final class LogManager implements AutoCloseable {
      */
     private static final Set<Path> LOCKED_IN_THIS_JVM = ConcurrentHashMap.newKeySet();
 
-    /** Logs opened at once when the directory is loaded. */
-    private static final int LOAD_THREADS = 8;
-
     private final Path logDir;
     private final Path lockKey;
     private final LogConfig defaultConfig;
@@ -121,8 +110,8 @@ public final class LogManager implements AutoCloseable {
     private final FileChannel lockChannel;
     private final FileLock dirLock;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
-    /** Replicas being moved into this directory, by partition. */
-    private final Map<TopicPartition, PartitionLog> futureLogs = new ConcurrentHashMap<>();
+    /** Replicas being moved into this directory. */
+    private final FutureLogs futureLogs;
     private volatile LogDirFailureChannel failures = new LogDirFailureChannel();
     private volatile boolean offline;
     private final CheckpointFile<Map.Entry<TopicPartition, Long>> recoveryPoints;
@@ -147,6 +136,7 @@ public final class LogManager implements AutoCloseable {
         this.recoveryPoints = new CheckpointFile<>(logDir.resolve(RECOVERY_POINT_CHECKPOINT), format);
         this.highWatermarks = new CheckpointFile<>(logDir.resolve(HIGH_WATERMARK_CHECKPOINT), format);
         this.logStartOffsets = new CheckpointFile<>(logDir.resolve(LOG_START_OFFSET_CHECKPOINT), format);
+        this.futureLogs = new FutureLogs(logDir, clock, scheduler);
     }
 
     /**
@@ -205,72 +195,15 @@ public final class LogManager implements AutoCloseable {
     private void loadLogs() throws IOException {
         Path marker = logDir.resolve(CLEAN_SHUTDOWN_FILE);
         boolean clean = Files.exists(marker);
-        Map<TopicPartition, Long> recovery = readOrEmpty(recoveryPoints);
-        Map<TopicPartition, Long> starts = readOrEmpty(logStartOffsets);
-        Map<TopicPartition, Long> hws = readOrEmpty(highWatermarks);
-        List<Callable<PartitionLog>> opens = new ArrayList<>();
-        List<Callable<PartitionLog>> futureOpens = new ArrayList<>();
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(logDir, Files::isDirectory)) {
-            for (Path dir : dirs) {
-                String name = dir.getFileName().toString();
-                if (FutureLogDirs.isDeleted(name)) {
-                    log.info("Removing {}, a log replaced by a moved replica", dir);
-                    FutureLogDirs.deleteTree(dir);
-                    continue;
-                }
-                Optional<TopicPartition> future = FutureLogDirs.futurePartition(name);
-                if (future.isPresent()) {
-                    TopicPartition ftp = future.get();
-                    var params = new LogRecovery.LoadParams(clean, recovery.getOrDefault(ftp, 0L), starts.getOrDefault(ftp, 0L));
-                    futureOpens.add(() -> PartitionLog.open(dir, ftp, defaultConfig, clock, scheduler, params, 0));
-                    continue;
-                }
-                TopicPartition tp;
-                try {
-                    tp = TopicPartition.fromDirectoryName(dir.getFileName().toString());
-                } catch (IllegalArgumentException e) {
-                    log.warn("Ignoring {}: not a partition directory ({})", dir, e.getMessage());
-                    continue;
-                }
-                var params = new LogRecovery.LoadParams(clean, recovery.getOrDefault(tp, 0L), starts.getOrDefault(tp, 0L));
-                opens.add(() -> PartitionLog.open(dir, tp, defaultConfig, clock, scheduler, params,
-                        hws.getOrDefault(tp, 0L)));
-            }
-        }
-        // Logs load in parallel, as Kafka's recovery threads do: a log recovered after a crash is
-        // fsynced, and those fsyncs overlap when several are in flight.
-        ExecutorService loaders = Executors.newFixedThreadPool(LOAD_THREADS, r -> {
-            Thread t = new Thread(r, "log-loader");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            for (Future<PartitionLog> opened : loaders.invokeAll(opens)) {
-                PartitionLog partitionLog = opened.get();
-                logs.put(partitionLog.topicPartition(), partitionLog);
-            }
-            for (Future<PartitionLog> opened : loaders.invokeAll(futureOpens)) {
-                PartitionLog partitionLog = opened.get();
-                futureLogs.put(partitionLog.topicPartition(), partitionLog);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while loading the logs of " + logDir, e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IOException("cannot load the logs of " + logDir, e.getCause());
-        } finally {
-            loaders.shutdownNow();
-        }
+        LogDirLoader.Loaded loaded = LogDirLoader.load(logDir, clean, defaultConfig, clock, scheduler,
+                LogDirLoader.readOrEmpty(recoveryPoints), LogDirLoader.readOrEmpty(logStartOffsets),
+                LogDirLoader.readOrEmpty(highWatermarks));
+        loaded.logs().forEach(l -> logs.put(l.topicPartition(), l));
+        loaded.futures().forEach(futureLogs::loaded);
         // The marker describes the previous run only; from now on a crash must trigger recovery.
         Files.deleteIfExists(marker);
         CheckpointFile.fsyncDirectory(logDir);
-        log.info("Loaded {} partition logs and {} future logs from {} ({} shutdown)", logs.size(), futureLogs.size(),
+        log.info("Loaded {} partition logs and {} future logs from {} ({} shutdown)", logs.size(), futureLogs.live().size(),
                 logDir, clean ? "clean" : "unclean");
     }
 
@@ -333,10 +266,10 @@ public final class LogManager implements AutoCloseable {
             }
             offline = true;
         }
-        held.addAll(futureLogs.keySet());
+        held.addAll(futureLogs.live().keySet());
         tasks.forEach(Scheduler.ScheduledTask::cancel);
         cleaner.close();
-        for (PartitionLog partitionLog : concat(logs.values(), futureLogs.values())) {
+        for (PartitionLog partitionLog : concat(logs.values(), futureLogs.live().values())) {
             try {
                 partitionLog.close();
             } catch (RuntimeException e) {
@@ -344,7 +277,7 @@ public final class LogManager implements AutoCloseable {
             }
         }
         logs.clear();
-        futureLogs.clear();
+        futureLogs.live().clear();
         releaseLock();
         return held;
     }
@@ -374,63 +307,34 @@ public final class LogManager implements AutoCloseable {
 
     // ---- moving replicas between directories -------------------------------------------------
 
-    /**
-     * A new, empty future log of {@code tp} in this directory, the destination of a move; an
-     * existing one is returned as it is.
-     */
+    /** A new, empty future log of {@code tp} here, the destination of a move; an existing one as it is. */
     public PartitionLog createFutureLog(TopicPartition tp, LogConfig config) {
         ensureOpen();
-        return futureLogs.computeIfAbsent(tp, key -> {
-            try {
-                return PartitionLog.open(logDir.resolve(FutureLogDirs.futureName(key)), key, config, clock, scheduler,
-                        LogRecovery.LoadParams.FRESH, 0);
-            } catch (IOException e) {
-                throw new LogException(LogError.STORAGE_ERROR, "cannot create the future log of " + key, e);
-            }
-        });
+        return futureLogs.create(tp, config);
     }
 
     public Optional<PartitionLog> getFutureLog(TopicPartition tp) {
-        return Optional.ofNullable(futureLogs.get(tp));
+        return futureLogs.get(tp);
     }
 
     /** A copy of the future logs held. */
     public Map<TopicPartition, PartitionLog> futureLogs() {
-        return Map.copyOf(futureLogs);
+        return futureLogs.copy();
     }
 
     /** Closes and removes the future log of {@code tp}, if any: its move was cancelled. */
     public void deleteFutureLog(TopicPartition tp) throws IOException {
-        PartitionLog removed = futureLogs.remove(tp);
-        if (removed != null) {
-            removed.delete();
-        }
+        futureLogs.delete(tp);
     }
 
     /**
-     * Makes the future log of {@code tp} this directory's log of it: flushes and closes it, renames
-     * its directory to the partition's name and opens it there again (a clean load from its
-     * recovery point). Call only once the log it replaces is gone ({@link #removeReplaced}).
-     *
-     * @return the log, open under its new name
+     * Makes the future log of {@code tp} this directory's log of it, renamed and opened again. Call
+     * only once the log it replaces is gone ({@link #removeReplaced}).
      */
     public PartitionLog promoteFuture(TopicPartition tp) throws IOException {
         ensureOpen();
-        PartitionLog future = futureLogs.get(tp);
-        if (future == null) {
-            throw new IllegalStateException(logDir + " holds no future log of " + tp);
-        }
-        long highWatermark = future.highWatermark();
-        future.flush();
-        var params = new LogRecovery.LoadParams(true, future.logEndOffset(), future.logStartOffset());
-        Path from = future.dir();
-        future.close();
-        Path to = logDir.resolve(tp.directoryName());
-        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        CheckpointFile.fsyncDirectory(logDir);
-        PartitionLog promoted = PartitionLog.open(to, tp, future.config(), clock, scheduler, params, highWatermark);
+        PartitionLog promoted = futureLogs.promote(tp);
         logs.put(tp, promoted);
-        futureLogs.remove(tp);
         return promoted;
     }
 
@@ -446,14 +350,7 @@ public final class LogManager implements AutoCloseable {
         }
         cleaner.abortCleaning(tp);
         current.close();
-        Path deleted = logDir.resolve(FutureLogDirs.deleteName(tp));
-        Files.move(current.dir(), deleted, StandardCopyOption.ATOMIC_MOVE);
-        CheckpointFile.fsyncDirectory(logDir);
-        try {
-            FutureLogDirs.deleteTree(deleted);
-        } catch (IOException e) {
-            log.warn("Cannot remove {} yet; it goes at the next start", deleted, e);
-        }
+        FutureLogs.discard(current, logDir);
         checkpointRecoveryPointsAndStarts();
         checkpointHighWatermarks();
     }
@@ -554,7 +451,7 @@ public final class LogManager implements AutoCloseable {
         tasks.forEach(Scheduler.ScheduledTask::cancel);
         cleaner.close();
         synchronized (checkpointLock) {
-            for (PartitionLog partitionLog : concat(logs.values(), futureLogs.values())) {
+            for (PartitionLog partitionLog : concat(logs.values(), futureLogs.live().values())) {
                 partitionLog.close();
             }
             checkpointRecoveryPointsAndStarts();
@@ -591,7 +488,7 @@ public final class LogManager implements AutoCloseable {
             logs.forEach((tp, partitionLog) -> entries.add(Map.entry(tp, value.applyAsLong(partitionLog))));
             // A future log is the only log of its partition in this directory: its offsets spare
             // the copy a full recovery after a crash.
-            futureLogs.forEach((tp, partitionLog) -> {
+            futureLogs.live().forEach((tp, partitionLog) -> {
                 if (!logs.containsKey(tp)) {
                     entries.add(Map.entry(tp, value.applyAsLong(partitionLog)));
                 }
@@ -602,21 +499,6 @@ public final class LogManager implements AutoCloseable {
                 throw new LogException(LogError.STORAGE_ERROR, "cannot write " + file.file(), e);
             }
         }
-    }
-
-    private static Map<TopicPartition, Long> readOrEmpty(CheckpointFile<Map.Entry<TopicPartition, Long>> file)
-            throws IOException {
-        Map<TopicPartition, Long> map = new HashMap<>();
-        try {
-            for (Map.Entry<TopicPartition, Long> e : file.read()) {
-                map.put(e.getKey(), e.getValue());
-            }
-        } catch (CheckpointFile.CorruptCheckpointException e) {
-            // Losing a checkpoint costs work, not data: recovery scans from offset 0 and the HW
-            // is re-learned from the leader.
-            log.warn("{}; treating every partition as unrecorded", e.getMessage());
-        }
-        return map;
     }
 
     private void ensureOpen() {

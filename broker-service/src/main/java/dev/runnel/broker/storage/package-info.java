@@ -3,7 +3,9 @@
  * state kept beside it (leader epochs, idempotent producers, checkpoints).
  *
  * <pre>
- *  LogManager             one log directory: its partition logs, checkpoints, background work
+ *  LogManager             one log directory: its partition logs, checkpoints, background work;
+ *                         future logs of replicas moving in (FutureLogs); its I/O
+ *                         failures go to the LogDirFailureChannel, after which it is offline
  *    PartitionLog         one partition as the broker sees it (Kafka's UnifiedLog): appends,
  *      |                  reads, high watermark, truncation; holds the partition's lock
  *      +- LocalLog        its segments on disk (Kafka's LocalLog): append, roll, read, truncate,
@@ -13,6 +15,7 @@
  *      +- LeaderEpochCache, ProducerStateManager   the state beside the log (producers' epochs,
  *      |                  sequences and open transactions: the last stable offset)
  *      +- LogRetention    which old segments go (retention.ms, retention.bytes, log start)
+ *    LogDirLoader         opens a directory's logs and future logs, removes replaced ones
  *    LogLoader            opens a PartitionLog: LogRecovery (segments, numbered passes), then
  *                         leader epochs and producer state, rebuilt by replaying batches
  *    BatchValidator       checks an append's batches and assigns their offsets
