@@ -264,6 +264,7 @@ final class SecuredBroker implements AutoCloseable {
         handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(replicas));
         handlers.put(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(replicas));
         handlers.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(replicas));
+        handlers.put(ApiKeys.ALTER_REPLICA_LOG_DIRS, new AlterReplicaLogDirsHandler(replicas));
         handlers.put(ApiKeys.METADATA, new MetadataHandler(metadata, () -> "test-cluster", autoCreate ? admin : null));
         handlers.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(metadata, () -> "test-cluster"));
         TopicAdminHandler topicAdmin = new TopicAdminHandler(admin, metadata,

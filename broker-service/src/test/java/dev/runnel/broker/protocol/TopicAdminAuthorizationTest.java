@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +25,8 @@ import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterReplicaLogDirsRequestData;
+import org.apache.kafka.common.message.AlterReplicaLogDirsResponseData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
@@ -360,6 +363,59 @@ class TopicAdminAuthorizationTest {
         assertThat(partition.partitionIndex()).isZero();
         assertThat(partition.partitionSize()).isNotNegative();
         assertThat(partition.isFutureKey()).isFalse();
+    }
+
+    @Test
+    void alteringReplicaLogDirsNeedsAlterOnTheClusterAndAnswersEachPartitionAsKafkaDoes() {
+        broker.acls(allow("bob", AclOperation.ALTER, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME),
+                allow("bob", AclOperation.DESCRIBE, ResourceType.CLUSTER, ResourceType.CLUSTER_NAME));
+        String dir = ((DescribeLogDirsResponseData) broker.connect("bob").send(ApiKeys.DESCRIBE_LOG_DIRS, (short) 4,
+                new DescribeLogDirsRequestData().setTopics(null))).results().get(0).logDir();
+        for (short version = 1; version <= 2; version++) {
+            AlterReplicaLogDirsRequestData request = new AlterReplicaLogDirsRequestData();
+            request.dirs().add(logDir(dir, "payments", 0, "nope", 0));
+            request.dirs().add(logDir(dir + "-elsewhere", "payments", 1));
+
+            AlterReplicaLogDirsResponseData refused = (AlterReplicaLogDirsResponseData) broker.connect("alice")
+                    .send(ApiKeys.ALTER_REPLICA_LOG_DIRS, version, request.duplicate());
+            AlterReplicaLogDirsResponseData answered = (AlterReplicaLogDirsResponseData) broker.connect("bob")
+                    .send(ApiKeys.ALTER_REPLICA_LOG_DIRS, version, request.duplicate());
+
+            assertThat(errors(refused)).as("v" + version).containsOnly(
+                    Map.entry("payments-0", Errors.CLUSTER_AUTHORIZATION_FAILED),
+                    Map.entry("nope-0", Errors.CLUSTER_AUTHORIZATION_FAILED),
+                    Map.entry("payments-1", Errors.CLUSTER_AUTHORIZATION_FAILED));
+            // payments-0 is in that directory already; nope-0 does not exist; the other path is no log dir.
+            assertThat(errors(answered)).as("v" + version).containsOnly(
+                    Map.entry("payments-0", Errors.NONE),
+                    Map.entry("nope-0", Errors.UNKNOWN_TOPIC_OR_PARTITION),
+                    Map.entry("payments-1", Errors.LOG_DIR_NOT_FOUND));
+        }
+    }
+
+    private static AlterReplicaLogDirsRequestData.AlterReplicaLogDir logDir(String path, Object... topicPartitions) {
+        AlterReplicaLogDirsRequestData.AlterReplicaLogDir dir = new AlterReplicaLogDirsRequestData.AlterReplicaLogDir()
+                .setPath(path);
+        for (int i = 0; i < topicPartitions.length; i += 2) {
+            String topic = (String) topicPartitions[i];
+            AlterReplicaLogDirsRequestData.AlterReplicaLogDirTopic t = dir.topics().find(topic);
+            if (t == null) {
+                t = new AlterReplicaLogDirsRequestData.AlterReplicaLogDirTopic().setName(topic);
+                dir.topics().add(t);
+            }
+            t.partitions().add((Integer) topicPartitions[i + 1]);
+        }
+        return dir;
+    }
+
+    private static Map<String, Errors> errors(AlterReplicaLogDirsResponseData response) {
+        Map<String, Errors> errors = new TreeMap<>();
+        for (AlterReplicaLogDirsResponseData.AlterReplicaLogDirTopicResult t : response.results()) {
+            for (AlterReplicaLogDirsResponseData.AlterReplicaLogDirPartitionResult p : t.partitions()) {
+                errors.put(t.topicName() + "-" + p.partitionIndex(), Errors.forCode(p.errorCode()));
+            }
+        }
+        return errors;
     }
 
     // ---- DescribeConfigs, AlterConfigs, IncrementalAlterConfigs -----------------------------
