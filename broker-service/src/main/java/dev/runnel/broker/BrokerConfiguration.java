@@ -62,6 +62,9 @@ import dev.runnel.common.time.Ticker;
         GroupCoordinatorConfiguration.class, SecurityConfiguration.class})
 class BrokerConfiguration {
 
+    /** How often the moves between log directories copy their next step. */
+    private static final Duration LOG_DIR_MOVE_PASS = Duration.ofMillis(100);
+
     /** The broker's log directories, each with its own {@link LogManager}. */
     static final class LogDirectories implements AutoCloseable {
 
@@ -176,9 +179,6 @@ class BrokerConfiguration {
                 LOG_DIR_MOVE_PASS);
         return replicas;
     }
-
-    /** How often the moves between log directories copy their next step. */
-    private static final Duration LOG_DIR_MOVE_PASS = Duration.ofMillis(100);
 
     /** A failed log directory's replicas are reported offline to the controller, which moves their leadership. */
     @Bean(destroyMethod = "")

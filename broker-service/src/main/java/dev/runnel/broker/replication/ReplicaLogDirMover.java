@@ -1,6 +1,7 @@
 package dev.runnel.broker.replication;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.Optional;
@@ -135,8 +136,14 @@ public final class ReplicaLogDirMover {
             }
             try {
                 source.removeReplaced(tp);
-                return destination.promoteFuture(tp);
             } catch (IOException e) {
+                source.failed(e);
+                throw new LogException(LogError.STORAGE_ERROR, "removing the replaced log of " + tp + " failed", e);
+            }
+            try {
+                return destination.promoteFuture(tp);
+            } catch (IOException | LogException e) {
+                destination.failed(e);
                 throw new LogException(LogError.STORAGE_ERROR, "swapping in the moved log of " + tp + " failed", e);
             }
         });
@@ -186,18 +193,27 @@ public final class ReplicaLogDirMover {
             if (partition.isEmpty()) {
                 continue; // not hosted (yet, after a restart): the move waits for LeaderAndIsr
             }
+            boolean caughtUp;
             try {
-                if (copy(partition.get().log(), future.get())) {
-                    replicas.completeMove(tp, destination);
-                }
+                caughtUp = copy(partition.get().log(), future.get());
             } catch (LogException e) {
+                // Every write here is the future log's: its directory failed.
                 if (e.error() == LogError.STORAGE_ERROR && destination.getFutureLog(tp).isPresent()) {
                     destination.failed(e);
                 } else {
                     log.warn("Moving {} to {}: {}; trying again", tp, destination.logDir(), e.getMessage());
                 }
-            } catch (IOException | RuntimeException e) {
+                continue;
+            } catch (RuntimeException e) {
                 log.warn("Moving {} to {}: {}; trying again", tp, destination.logDir(), e.getMessage());
+                continue;
+            }
+            if (caughtUp) {
+                try {
+                    replicas.completeMove(tp, destination);
+                } catch (RuntimeException e) {
+                    log.error("Swapping in the moved replica of {} failed", tp, e);
+                }
             }
         }
     }
@@ -207,15 +223,11 @@ public final class ReplicaLogDirMover {
      *
      * @return whether the future has caught up with the current log's end
      */
-    static boolean copy(PartitionLog current, PartitionLog future) throws IOException {
+    static boolean copy(PartitionLog current, PartitionLog future) {
         reconcile(current, future);
         int copied = 0;
         while (copied < BYTES_PER_PASS && future.logEndOffset() < current.logEndOffset()) {
-            PartitionLog.ReadResult read = current.read(future.logEndOffset(), READ_BYTES, current.logEndOffset(), true);
-            if (read.isEmpty()) {
-                break;
-            }
-            ByteBuffer batches = wholeBatches(read.slice().readFully());
+            ByteBuffer batches = wholeBatches(readCurrent(current, future.logEndOffset()));
             if (!batches.hasRemaining()) {
                 break;
             }
@@ -252,6 +264,21 @@ public final class ReplicaLogDirMover {
         }
         if (future.logEndOffset() < current.logStartOffset() || future.logEndOffset() == 0 && current.logStartOffset() > 0) {
             future.truncateFullyAndStartAt(current.logStartOffset());
+        }
+    }
+
+    /**
+     * The batches of {@code current} from {@code offset}. A failure here is the current log's (closed
+     * by a StopReplica meanwhile, or its own directory failing, which its own operations report),
+     * never the destination's: it comes out as an {@link UncheckedIOException}, and the move tries again.
+     */
+    private static ByteBuffer readCurrent(PartitionLog current, long offset) {
+        try {
+            PartitionLog.ReadResult read = current.read(offset, READ_BYTES, current.logEndOffset(), true);
+            return read.isEmpty() ? ByteBuffer.allocate(0) : read.slice().readFully();
+        } catch (IOException | LogException e) {
+            throw new UncheckedIOException(new IOException("reading the current log of " + current.topicPartition()
+                    + " failed: " + e.getMessage(), e));
         }
     }
 

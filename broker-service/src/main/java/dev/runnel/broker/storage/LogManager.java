@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.ToLongFunction;
 
 import org.slf4j.Logger;
@@ -411,16 +412,32 @@ public final class LogManager implements AutoCloseable {
 
     /** One retention pass over every log: time-based rolls of quiet logs, then segment deletion. */
     public void applyRetention() {
-        for (PartitionLog partitionLog : logs.values()) {
+        forEachLog(partitionLog -> {
             partitionLog.rollIfExpired();
             partitionLog.deleteOldSegments();
-        }
+        });
     }
 
     private void flushDueLogs() {
-        for (PartitionLog partitionLog : logs.values()) {
+        forEachLog(partitionLog -> {
             partitionLog.flushIfDue();
             partitionLog.rollIfExpired();
+        });
+    }
+
+    /**
+     * Runs {@code action} on every log held. A storage error of a log deleted or moved away
+     * meanwhile (closed under the task) is no failure of the directory; any other goes on.
+     */
+    private void forEachLog(Consumer<PartitionLog> action) {
+        for (Map.Entry<TopicPartition, PartitionLog> held : logs.entrySet()) {
+            try {
+                action.accept(held.getValue());
+            } catch (LogException e) {
+                if (e.error() != LogError.STORAGE_ERROR || logs.get(held.getKey()) == held.getValue()) {
+                    throw e;
+                }
+            }
         }
     }
 
