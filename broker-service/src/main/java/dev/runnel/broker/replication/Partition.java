@@ -158,6 +158,21 @@ public final class Partition {
     }
 
     /**
+     * Stops leading or following because the log's directory failed: requests still waiting on the
+     * partition (acks=all appends) learn it is no longer led here instead of timing out.
+     */
+    void takeOffline() {
+        leaderIsrLock.writeLock().lock();
+        try {
+            HostedPartition current = isr.hosted();
+            isr = IsrState.committed(new HostedPartition(current.topicId(), current.replicas(), current.state(), false));
+            leaderEpochStartOffset = -1;
+        } finally {
+            leaderIsrLock.writeLock().unlock();
+        }
+    }
+
+    /**
      * Replaces the log with the one {@code swap} returns for the current log (a replica moved to
      * another log directory), under the write lock: no append runs meanwhile. {@code swap} may
      * return null to keep the current log. The caller has stopped fetching for a follower.

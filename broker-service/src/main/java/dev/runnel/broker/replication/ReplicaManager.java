@@ -524,7 +524,9 @@ public final class ReplicaManager implements AutoCloseable {
             mover.abandon(tp);
             offline.add(tp);
             leadershipChangeListeners.forEach(l -> l.accept(tp));
-            if (hosted.remove(tp) != null) {
+            Partition gone = hosted.remove(tp);
+            if (gone != null) {
+                gone.takeOffline();
                 stateChanged(tp);
             }
         }

@@ -220,6 +220,46 @@ class ReplicaLogDirsTest {
         assertThat(values(again.partition(ORDERS_0).orElseThrow().log())).hasSize(10);
     }
 
+    /**
+     * A follower's replica moves too: its fetching stops before the swap and starts again after, on
+     * the new log (the listeners the fetcher manager registers hear both).
+     */
+    @Test
+    void aFollowersFetchingStopsForTheSwapAndStartsAgainOnTheNewLog() throws Exception {
+        LogManager a = openLogDir("a");
+        LogManager b = openLogDir("b");
+        ReplicaManager replicas = replicaManager(a, b);
+        List<String> heard = new CopyOnWriteArrayList<>();
+        replicas.beforeLeadershipChange(tp -> heard.add("stop " + tp));
+        replicas.onStateChange(tp -> heard.add("reconcile " + tp));
+        TopicInfo followed = new TopicInfo("orders", ORDERS_ID, Map.of(), List.of(
+                new PartitionInfo(0, List.of(2, BROKER), new PartitionState(2, 3, List.of(2, BROKER), 3))));
+        replicas.leaderAndIsr(new LeaderAndIsrRequest(3000, 1, brokerEpoch.get(), List.of(followed), List.of()));
+        Partition partition = replicas.partition(ORDERS_0).orElseThrow();
+        partition.appendAsFollower(batchAt(0, 3, "f0", "f1", "f2"), 2, 0);
+        LogManager other = partition.log().dir().getParent().equals(a.logDir()) ? b : a;
+        heard.clear();
+
+        replicas.alterReplicaLogDirs(Map.of(ORDERS_0, other.logDir().toString()));
+        replicas.moveReplicas();
+
+        assertThat(heard).containsExactly("stop orders-0", "reconcile orders-0");
+        assertThat(partition.log().dir().getParent()).isEqualTo(other.logDir());
+        assertThat(partition.log().logEndOffset()).isEqualTo(3);
+        assertThat(partition.log().highWatermark()).isEqualTo(2);
+        assertThat(partition.log().leaderEpochs().latest().orElseThrow().epoch()).isEqualTo(3);
+        assertThat(values(partition.log())).containsExactly("f0", "f1", "f2");
+    }
+
+    /** A batch as a leader at {@code epoch} wrote it, at {@code baseOffset}. */
+    private static ByteBuffer batchAt(long baseOffset, int epoch, String... values) {
+        ByteBuffer batch = batch(values);
+        batch.putLong(0, baseOffset);
+        batch.putInt(12, epoch);
+        // The CRC covers from the attributes on, not the base offset or the partition leader epoch.
+        return batch;
+    }
+
     @Test
     void refusalsFollowKafka() throws Exception {
         LogManager a = openLogDir("a");
