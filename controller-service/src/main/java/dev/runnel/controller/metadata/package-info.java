@@ -7,8 +7,10 @@
  * to the targets and the originals, wait for the adding replicas to join the ISR, then shrink,
  * moving leadership off a removed leader; the move is kept in the topic record, so a new
  * controller carries it on), leader elections asked for by operators and the automatic
- * preferred-leader balancing ({@link dev.runnel.controller.metadata.PreferredLeaders}), the
- * cluster model, the leadership rules, and the ZooKeeper store that
+ * preferred-leader balancing ({@link dev.runnel.controller.metadata.PreferredLeaders}), a broker's
+ * replicas on a failed log directory taken offline ({@link
+ * dev.runnel.controller.metadata.OfflineReplicas}: out of the ISR, leadership moved), the cluster
+ * model, the leadership rules, and the ZooKeeper store that
  * loads the metadata and commits decisions fenced by the controller epoch. Depends on {@code
  * placement}, cluster-api, common, Curator and ZooKeeper; not on Spring, HTTP or the other
  * controller packages.
