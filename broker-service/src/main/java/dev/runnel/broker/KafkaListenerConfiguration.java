@@ -46,6 +46,8 @@ import dev.runnel.broker.protocol.TlsContexts;
 import dev.runnel.broker.protocol.TlsSettings;
 import dev.runnel.broker.protocol.ListenerLimits;
 import dev.runnel.broker.protocol.RequestDispatcher;
+import dev.runnel.broker.quota.ClientQuotaStore;
+import dev.runnel.broker.quota.ClientQuotas;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.security.AclStore;
 import dev.runnel.broker.security.SaslMechanisms;
@@ -93,7 +95,8 @@ class KafkaListenerConfiguration {
             ShareGroupOffsets shareGroupOffsets, TransactionCoordinator transactionCoordinator,
             TransactionVerification transactionVerification, KafkaApis.ShareStates shareStates, Clock clock,
             Scheduler scheduler, Ticker ticker, SaslMechanisms saslMechanisms, AclStore aclStore,
-            ScramCredentialStore scramCredentialStore, GroupConfigStore groupConfigStore, KafkaApis.Shares shares) {
+            ScramCredentialStore scramCredentialStore, GroupConfigStore groupConfigStore, KafkaApis.Shares shares,
+            ClientQuotaStore clientQuotaStore) {
         SaslProperties sasl = listenerProperties.getSasl();
         KafkaApis.Security security = new KafkaApis.Security(saslMechanisms, sasl.getConnectionsMaxReauth(),
                 sasl.getFailedAuthenticationDelay(), ticker, aclStore, scramCredentialStore);
@@ -109,13 +112,15 @@ class KafkaListenerConfiguration {
                 (tp, producerId, producerEpoch, coordinatorEpoch, commit) -> transactionalOffsets.completeTransaction(
                         tp.partition(), producerId, producerEpoch, coordinatorEpoch, commit),
                 log.getWriteTimeout());
-        return new KafkaApis(replicaManager, metadata, cluster, groups, transactions, shareStates, shares, clock,
-                scheduler);
+        return new KafkaApis(replicaManager, metadata, cluster, groups, transactions, shareStates, shares,
+                clientQuotaStore, clock, scheduler);
     }
 
     @Bean(destroyMethod = "close")
-    RequestDispatcher requestDispatcher(KafkaApis kafkaApis, BrokerProperties properties) {
-        return RequestDispatcher.of(kafkaApis, properties.getNumIoThreads(), properties.getQueuedMaxRequests());
+    RequestDispatcher requestDispatcher(KafkaApis kafkaApis, BrokerProperties properties, ClientQuotas clientQuotas,
+            Scheduler scheduler) {
+        return RequestDispatcher.of(kafkaApis, properties.getNumIoThreads(), properties.getQueuedMaxRequests())
+                .throttling(clientQuotas, scheduler);
     }
 
     /** The Kafka listeners: {@code runnel.broker.listeners}, or one PLAINTEXT listener on listen-host and kafka-port. */

@@ -68,6 +68,7 @@ class BrokerLayersTest {
     static final PackageLayers LAYERS = PackageLayers.of(MAIN_SOURCES, "dev.runnel.broker")
             .layer("config")
             .layer("zookeeper", "config")
+            .layer("quota", "zookeeper")
             .layer("purgatory")
             .layer("security", "zookeeper")
             .layer("metadata")
@@ -80,11 +81,11 @@ class BrokerLayersTest {
             .layer("transaction")
             .layer("share", "config", "replication", "sharestate", "storage")
             .layer("cluster", "config", "metadata", "replication")
-            .layer("protocol", "cluster", "config", "group", "kafka", "metadata", "replication", "security",
+            .layer("protocol", "cluster", "config", "group", "kafka", "metadata", "quota", "replication", "security",
                     "share", "sharestate", "storage", "transaction", "zookeeper")
-            .layer("ops", "cluster", "config", "group", "kafka", "metadata", "replication", "storage")
-            .layer("", "cluster", "config", "group", "kafka", "metadata", "protocol", "record", "replication", "security",
-                    "share", "sharestate", "storage", "transaction", "zookeeper");
+            .layer("ops", "cluster", "config", "group", "kafka", "metadata", "quota", "replication", "storage")
+            .layer("", "cluster", "config", "group", "kafka", "metadata", "protocol", "quota", "record", "replication",
+                    "security", "share", "sharestate", "storage", "transaction", "zookeeper");
 
     @Test
     void everyPackageKeepsToItsLayer() {

@@ -22,6 +22,9 @@ import java.nio.charset.StandardCharsets;
  *                                                   encoded by {@link #encodeName}; gone once it has no entry
  * /users/&lt;name&gt;                          persistent a user's SCRAM credentials per mechanism (salt, stored
  *                                                   and server keys, iterations; never a password), as JSON
+ * /config/users/&lt;user&gt;                   persistent a user's client quotas, as Kafka's ZooKeeper mode kept them
+ * /config/users/&lt;user&gt;/clients/&lt;id&gt;      persistent the quotas of one client id of one user
+ * /config/clients/&lt;id&gt;                   persistent a client id's quotas; {@code <default>} is the default entity
  * </pre>
  *
  * The ACL and user nodes are written by any broker with compare-and-set on the node version and
@@ -103,6 +106,39 @@ public final class ZkPaths {
     /** The node holding one group's config overrides. */
     public static String groupConfig(String groupId) {
         return GROUP_CONFIGS + "/" + encodeName(groupId);
+    }
+
+    // ---- client quotas (Kafka's ZooKeeper layout) -------------------------------------------------
+
+    /** The parent of the users' quota nodes; a user's client-id nodes are under {@code <user>/clients}. */
+    public static final String USER_QUOTAS = "/config/users";
+    /** The parent of the client ids' quota nodes. */
+    public static final String CLIENT_QUOTAS = "/config/clients";
+    /** The segment of a default entity (a null name in the Kafka API); a real {@code <default>} is encoded. */
+    public static final String DEFAULT_QUOTA_ENTITY = "<default>";
+
+    /** The quota node of {@code user}, or of the default user when null. */
+    public static String userQuota(String user) {
+        return USER_QUOTAS + "/" + quotaSegment(user);
+    }
+
+    /** The quota node of {@code clientId}, or of the default client id when null. */
+    public static String clientQuota(String clientId) {
+        return CLIENT_QUOTAS + "/" + quotaSegment(clientId);
+    }
+
+    /** The quota node of {@code clientId} of {@code user}, each null for the default. */
+    public static String userClientQuota(String user, String clientId) {
+        return userQuota(user) + "/clients/" + quotaSegment(clientId);
+    }
+
+    /** The name a quota node's segment stands for: null for {@code <default>}. */
+    public static String quotaName(String segment) {
+        return DEFAULT_QUOTA_ENTITY.equals(segment) ? null : decodeName(segment);
+    }
+
+    private static String quotaSegment(String name) {
+        return name == null ? DEFAULT_QUOTA_ENTITY : encodeName(name);
     }
 
     /** The node holding one user's SCRAM credentials. */

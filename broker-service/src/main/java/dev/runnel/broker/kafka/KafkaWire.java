@@ -1,8 +1,13 @@
 package dev.runnel.broker.kafka;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -13,6 +18,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.ResponseHeader;
 
@@ -178,5 +184,79 @@ public final class KafkaWire {
                 .setErrorCode(Errors.UNSUPPORTED_VERSION.code())
                 .setApiKeys(ranges.duplicate());
         return frame(new ResponseHeaderData().setCorrelationId(correlationId), (short) 0, data, (short) 0);
+    }
+
+    // ---- client quotas ----------------------------------------------------------------------------
+
+    /** Each response class's {@code setThrottleTimeMs(int)}, or a no-op handle when it has none. */
+    private static final ClassValue<MethodHandle> THROTTLE_SETTERS = new ClassValue<>() {
+        @Override
+        protected MethodHandle computeValue(Class<?> type) {
+            try {
+                return MethodHandles.publicLookup().findVirtual(type, "setThrottleTimeMs",
+                        MethodType.methodType(type, int.class)).asType(MethodType.methodType(void.class, Object.class,
+                                int.class));
+            } catch (ReflectiveOperationException e) {
+                return MethodHandles.empty(MethodType.methodType(void.class, Object.class, int.class));
+            }
+        }
+    };
+
+    /** Whether clients read throttle_time_ms of (api, version) and throttle themselves (KIP-219). */
+    private static final ConcurrentHashMap<Integer, Boolean> CLIENT_THROTTLES = new ConcurrentHashMap<>();
+
+    /**
+     * Sets the response's {@code throttle_time_ms}. The generated response classes share no
+     * interface for it, so the setter is looked up once per class; a response without the field
+     * is left as it is.
+     */
+    public static void setThrottleTime(ApiMessage response, int throttleMs) {
+        try {
+            THROTTLE_SETTERS.get(response.getClass()).invokeExact((Object) response, throttleMs);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("cannot set the throttle time of " + response.getClass(), e);
+        }
+    }
+
+    /**
+     * Whether a client sending {@code request}'s version throttles itself after a response that says
+     * so (KIP-219: Produce v6, Fetch v8 and the like on): then the broker sends the response at once
+     * and mutes the connection; for older versions it holds the response back instead. Asked of
+     * kafka-clients' response classes, once per API and version.
+     */
+    public static boolean clientThrottles(Request request, ApiMessage response) {
+        ApiKeys key = request.apiKey();
+        short version = request.version();
+        return CLIENT_THROTTLES.computeIfAbsent(key.id << 16 | version, k -> {
+            try {
+                ApiMessage empty = response.getClass().getDeclaredConstructor().newInstance();
+                ObjectSerializationCache cache = new ObjectSerializationCache();
+                ByteBuffer buffer = ByteBuffer.allocate(empty.size(cache, version));
+                empty.write(new ByteBufferAccessor(buffer), cache, version);
+                buffer.flip();
+                return AbstractResponse.parseResponse(key, new ByteBufferAccessor(buffer), version)
+                        .shouldClientThrottle(version);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return true;
+            }
+        });
+    }
+
+    /** The record bytes of a fetch response, what a consumer byte rate counts; 0 for any other response. */
+    public static long fetchedBytes(ApiMessage response) {
+        if (!(response instanceof FetchResponseData fetch)) {
+            return 0;
+        }
+        long bytes = 0;
+        for (FetchResponseData.FetchableTopicResponse topic : fetch.responses()) {
+            for (FetchResponseData.PartitionData partition : topic.partitions()) {
+                if (partition.records() != null) {
+                    bytes += partition.records().sizeInBytes();
+                }
+            }
+        }
+        return bytes;
     }
 }

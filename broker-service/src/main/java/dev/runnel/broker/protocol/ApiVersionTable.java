@@ -45,6 +45,7 @@ public final class ApiVersionTable {
         served.put(ApiKeys.INIT_PRODUCER_ID, new Range((short) 0, (short) 5));
         served.put(ApiKeys.DESCRIBE_CONFIGS, new Range((short) 1, (short) 4));
         served.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, new Range((short) 0, (short) 1));
+        served.put(ApiKeys.ALTER_CLIENT_QUOTAS, new Range((short) 0, (short) 1));
         served.put(ApiKeys.ALTER_CONFIGS, new Range((short) 0, (short) 2));
         served.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new Range((short) 0, (short) 1));
         served.put(ApiKeys.FIND_COORDINATOR, new Range((short) 0, (short) 6));

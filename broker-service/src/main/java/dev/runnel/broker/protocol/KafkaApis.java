@@ -23,6 +23,7 @@ import dev.runnel.broker.group.ShareGroupCoordinator;
 import dev.runnel.broker.group.ShareGroupOffsets;
 import dev.runnel.broker.group.TransactionalOffsets;
 import dev.runnel.broker.metadata.MetadataCache;
+import dev.runnel.broker.quota.ClientQuotaStore;
 import dev.runnel.broker.replication.ReplicaManager;
 import dev.runnel.broker.security.AclStore;
 import dev.runnel.broker.security.SaslMechanisms;
@@ -178,6 +179,18 @@ public final class KafkaApis {
      */
     public KafkaApis(ReplicaManager replicas, MetadataCache metadata, Cluster cluster, Groups groups,
             Transactions transactions, ShareStates shareStates, Shares shares, Clock clock, Scheduler scheduler) {
+        this(replicas, metadata, cluster, groups, transactions, shareStates, shares, null, clock, scheduler);
+    }
+
+    /**
+     * @param transactions what the transaction APIs use, or null to serve none of them
+     * @param shareStates  what the share coordinator's APIs use, or null to serve none of them
+     * @param shares       what the share-group fetch APIs use, or null to serve neither
+     * @param quotas       the client quotas, or null to serve no AlterClientQuotas (and describe none)
+     */
+    public KafkaApis(ReplicaManager replicas, MetadataCache metadata, Cluster cluster, Groups groups,
+            Transactions transactions, ShareStates shareStates, Shares shares, ClientQuotaStore quotas, Clock clock,
+            Scheduler scheduler) {
         Map<ApiKeys, ApiHandler> served = new EnumMap<>(ApiKeys.class);
         served.put(ApiKeys.PRODUCE, transactions == null ? new ProduceHandler(replicas, metadata)
                 : new ProduceHandler(replicas, metadata, transactions.verification(), cluster.controllerCalls()));
@@ -221,7 +234,11 @@ public final class KafkaApis {
         served.put(ApiKeys.ELECT_LEADERS, new ElectLeadersHandler(cluster.controller(), metadata));
         served.put(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(cluster.producerIds(), cluster.controllerCalls(),
                 transactions == null ? null : transactions.coordinator()));
-        served.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, new ClientQuotasHandler());
+        ClientQuotasHandler clientQuotas = new ClientQuotasHandler(quotas, cluster.controllerCalls());
+        served.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, clientQuotas);
+        if (quotas != null) {
+            served.put(ApiKeys.ALTER_CLIENT_QUOTAS, clientQuotas);
+        }
         served.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(metadata, cluster.brokerId(),
                 cluster.brokerConfigs(), cluster.groupConfigs()));
         served.put(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(metadata, groups.metadata(),

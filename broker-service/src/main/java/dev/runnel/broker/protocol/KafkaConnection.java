@@ -4,12 +4,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -41,6 +44,12 @@ import io.netty.handler.timeout.IdleStateEvent;
  * {@code connections.max.idle.ms} with no request waiting is closed. Framing, parsing and writing
  * run on the channel's event loop; handlers run on the {@link RequestDispatcher}'s threads, one
  * request of a connection at a time.
+ *
+ * <p>A client over one of its quotas ({@link RequestThrottler}) gets the throttle time in its
+ * answer's {@code throttle_time_ms}, and the connection reads nothing more from it for that time
+ * after the answer is written (KIP-219). A client whose request version predates KIP-219 does not
+ * throttle itself, so, as Kafka does, its answer is held back for the throttle time instead, with
+ * the connection muted meanwhile.
  */
 final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
@@ -54,7 +63,18 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             ApiKeys.SASL_AUTHENTICATE);
 
     /** An answer to send, or null for a request that gets none (acks=0). */
-    private record Pending(CompletableFuture<ResponseFrame> answer) {
+    private record Pending(CompletableFuture<Sent> answer) {
+    }
+
+    /**
+     * An answer ({@code frame} null for none) and how long the connection mutes itself once it is
+     * written; {@code holdBack}: an old version's answer, to be held back for that time instead.
+     */
+    private record Sent(ResponseFrame frame, long throttleMs, boolean holdBack) {
+
+        static Sent of(ResponseFrame frame) {
+            return frame == null ? null : new Sent(frame, 0, false);
+        }
     }
 
     private final RequestDispatcher dispatcher;
@@ -76,6 +96,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
      * epoch and writes the later batch again).
      */
     private volatile boolean closing;
+    /** Event loop only: the end of the current throttle ({@link Ticker} time), and a count of throttles. */
+    private long throttledUntil;
+    private long throttles;
 
     KafkaConnection(RequestDispatcher dispatcher, KafkaMetrics metrics) {
         this(dispatcher, metrics, Session.anonymous(), Ticker.SYSTEM);
@@ -97,7 +120,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             frame.release(); // read after a bad frame or a refused request: the connection is closing, nothing more is handled
             return;
         }
-        CompletableFuture<ResponseFrame> answer = answer(ctx, frame);
+        CompletableFuture<Sent> answer = answer(ctx, frame);
         if (answer == null) {
             return;
         }
@@ -115,9 +138,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
      * counts what is read and not yet handled (as Kafka releases a request's buffer after its
      * handler), so parked produces and long polls do not keep followers' fetches out.
      */
-    private CompletableFuture<ResponseFrame> answer(ChannelHandlerContext ctx, RequestFrame frame) {
+    private CompletableFuture<Sent> answer(ChannelHandlerContext ctx, RequestFrame frame) {
         if (session.expectsRawToken()) {
-            return rawToken(ctx, frame);
+            CompletableFuture<ResponseFrame> token = rawToken(ctx, frame);
+            return token == null ? null : token.thenApply(Sent::of);
         }
         Prepared prepared;
         try {
@@ -128,11 +152,14 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         }
         if (prepared.handler() == null) {
             frame.release();
-            return prepared.answered();
+            return prepared.answered() == null ? null : prepared.answered().thenApply(Sent::of);
         }
         KafkaWire.Request request = prepared.request();
+        RequestThrottler throttler = dispatcher.throttler();
+        int requestBytes = frame.bytes().remaining();
+        AtomicLong handlerNanos = new AtomicLong();
         CompletableFuture<ApiMessage> response = dispatcher.dispatch(requests,
-                () -> handle(prepared.handler(), request, frame),
+                () -> handle(prepared.handler(), request, frame, throttler.active() ? handlerNanos : null),
                 () -> ReadGate.of(ctx.channel()).close(ReadGate.Reason.QUEUE),
                 () -> ctx.channel().eventLoop().execute(() -> ReadGate.of(ctx.channel()).open(ReadGate.Reason.QUEUE)));
         return response.handle((message, failure) -> {
@@ -140,17 +167,63 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 throw close;
             }
             if (failure != null) {
-                return failed(request, "its handler failed", unwrap(failure));
+                return Sent.of(failed(request, "its handler failed", unwrap(failure)));
             }
+            // The one check on the request path when no quota is set.
+            long throttle = throttler.active() ? throttler.throttleMs(request, requestBytes, message,
+                    handlerNanos.get()) : 0;
             if (message == null) {
-                return null;
+                return throttle > 0 ? new Sent(null, throttle, false) : null;
             }
             try {
-                return KafkaWire.encode(request, message);
+                if (throttle > 0) {
+                    KafkaWire.setThrottleTime(message, (int) Math.min(Integer.MAX_VALUE, throttle));
+                    return new Sent(KafkaWire.encode(request, message), throttle,
+                            !KafkaWire.clientThrottles(request, message));
+                }
+                return Sent.of(KafkaWire.encode(request, message));
             } catch (RuntimeException e) {
-                return failed(request, "its answer cannot be written at this version", e);
+                return Sent.of(failed(request, "its answer cannot be written at this version", e));
             }
-        });
+        }).thenCompose(sent -> sent != null && sent.holdBack() ? holdBack(ctx, sent, throttler)
+                : CompletableFuture.completedFuture(sent));
+    }
+
+    /**
+     * An old version's throttled answer: the connection mutes itself now and the answer is ready
+     * once the throttle time has passed (Kafka's behaviour before KIP-219).
+     */
+    private CompletableFuture<Sent> holdBack(ChannelHandlerContext ctx, Sent sent, RequestThrottler throttler) {
+        CompletableFuture<Sent> later = new CompletableFuture<>();
+        ctx.channel().eventLoop().execute(() -> throttleReads(ctx, sent.throttleMs()));
+        throttler.schedule(() -> later.complete(new Sent(sent.frame(), 0, false)), Duration.ofMillis(sent.throttleMs()));
+        return later;
+    }
+
+    /**
+     * Stops reading from the connection for {@code throttleMs} from now, unless it is already muted
+     * for longer. Event loop only.
+     */
+    private void throttleReads(ChannelHandlerContext ctx, long throttleMs) {
+        long until = ticker.nanoTime() + Duration.ofMillis(throttleMs).toNanos();
+        ReadGate gate = ReadGate.of(ctx.channel());
+        if (gate.isClosed(ReadGate.Reason.THROTTLE) && until - throttledUntil <= 0) {
+            return;
+        }
+        throttledUntil = until;
+        long throttle = ++throttles;
+        gate.close(ReadGate.Reason.THROTTLE);
+        dispatcher.throttler().schedule(() -> {
+            try {
+                ctx.channel().eventLoop().execute(() -> {
+                    if (throttle == throttles) {
+                        ReadGate.of(ctx.channel()).open(ReadGate.Reason.THROTTLE);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // the event loop is shut down: the broker is stopping
+            }
+        }, Duration.ofMillis(throttleMs));
     }
 
     /**
@@ -181,6 +254,18 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
      * not be served yet (SASL not done, its session expired); its failure, or no answer at all, is a
      * failed answer. The frame is released after.
      */
+    private CompletableFuture<ApiMessage> handle(ApiHandler handler, KafkaWire.Request request,
+            RequestFrame frame, AtomicLong handlerNanos) {
+        long start = handlerNanos == null ? 0 : ticker.nanoTime();
+        try {
+            return handle(handler, request, frame);
+        } finally {
+            if (handlerNanos != null) {
+                handlerNanos.set(ticker.nanoTime() - start);
+            }
+        }
+    }
+
     private CompletableFuture<ApiMessage> handle(ApiHandler handler, KafkaWire.Request request,
             RequestFrame frame) {
         try {
@@ -297,9 +382,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private void writeReady(ChannelHandlerContext ctx) {
         boolean wrote = false;
         while (!inFlight.isEmpty() && inFlight.peek().answer().isDone()) {
-            ResponseFrame answer;
+            Sent sent;
             try {
-                answer = inFlight.poll().answer().join();
+                sent = inFlight.poll().answer().join();
             } catch (RuntimeException e) {
                 if (unwrap(e) instanceof CloseConnectionException close) {
                     log.info("Closing the connection from {}: {}", ctx.channel().remoteAddress(), close.getMessage());
@@ -314,6 +399,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 ctx.close();
                 return;
             }
+            ResponseFrame answer = sent == null ? null : sent.frame();
             if (answer != null && ctx.channel().isActive()) {
                 try {
                     write(ctx, answer);
@@ -327,6 +413,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 }
                 metrics.sent(answer.size());
                 wrote = true;
+            }
+            if (sent != null && sent.throttleMs() > 0 && ctx.channel().isActive()) {
+                throttleReads(ctx, sent.throttleMs());
             }
             if (session.failed()) {
                 // A failed SASL exchange: its answer is the last thing the connection gets.
@@ -381,7 +470,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
         // Not while the broker itself holds the connection back (request memory full): that is not idleness.
         if (event instanceof IdleStateEvent && inFlight.isEmpty() && !ReadGate.of(ctx.channel()).isClosed(
-                ReadGate.Reason.MEMORY)) {
+                ReadGate.Reason.MEMORY) && !ReadGate.of(ctx.channel()).isClosed(ReadGate.Reason.THROTTLE)) {
             log.debug("Closing the connection from {}: idle for connections.max.idle.ms", ctx.channel().remoteAddress());
             metrics.idleClosed();
             ctx.close();

@@ -20,7 +20,9 @@ final class ReadGate {
         /** The listener's request memory cannot hold this connection's next frame yet. */
         MEMORY,
         /** {@code queued.max.requests} requests wait for a request-handler thread. */
-        QUEUE
+        QUEUE,
+        /** The client is over a quota: the connection is muted for its throttle time (KIP-219). */
+        THROTTLE
     }
 
     private static final AttributeKey<ReadGate> KEY = AttributeKey.valueOf(ReadGate.class, "gate");

@@ -10,6 +10,9 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.runnel.broker.quota.ClientQuotas;
+import dev.runnel.common.time.Scheduler;
+
 /**
  * Where requests are handled: a bounded pool of request-handler threads (Kafka's
  * {@code num.io.threads}), so that the network threads only frame requests and write answers. A
@@ -42,6 +45,7 @@ public final class RequestDispatcher implements AutoCloseable {
     private final int queuedMaxRequests;
     private final AtomicInteger queued = new AtomicInteger();
     private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
+    private volatile RequestThrottler throttler = RequestThrottler.NONE;
 
     /**
      * The dispatcher of {@code ioThreads} request-handler threads, or with {@code ioThreads} 0 one
@@ -89,6 +93,20 @@ public final class RequestDispatcher implements AutoCloseable {
 
     KafkaApis apis() {
         return apis;
+    }
+
+    /**
+     * Enforces {@code quotas} on the requests of every connection made from now on: their answers
+     * carry the throttle time and their connections mute themselves for it, the end of a throttle
+     * run by {@code scheduler}. Returns this dispatcher.
+     */
+    public RequestDispatcher throttling(ClientQuotas quotas, Scheduler scheduler) {
+        this.throttler = new RequestThrottler(quotas, scheduler);
+        return this;
+    }
+
+    RequestThrottler throttler() {
+        return throttler;
     }
 
     /** An executor that runs one connection's requests one at a time, in order, on the pool. */
