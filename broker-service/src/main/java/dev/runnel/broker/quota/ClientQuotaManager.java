@@ -149,6 +149,11 @@ public final class ClientQuotaManager {
         return sensorKey == null ? null : bound(sensorKey);
     }
 
+    /** The rates kept now (one per user, client id or both measured lately). */
+    public int measuredClients() {
+        return sensors.size();
+    }
+
     /** Milliseconds of throttle answered since start. */
     public long throttleTimeMsTotal() {
         return throttleMs.sum();

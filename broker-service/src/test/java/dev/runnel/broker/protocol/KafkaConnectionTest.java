@@ -101,8 +101,8 @@ class KafkaConnectionTest {
                         "24:0-5", "25:0-4", "26:0-4", "27:1-1", "28:0-4", "61:0-0", "65:0-0", "66:0-1",
                         // security: CreateAcls, DescribeAcls, DeleteAcls, DescribeUserScramCredentials, AlterUserScramCredentials
                         "30:1-3", "29:1-3", "31:1-3", "50:0-0", "51:0-0",
-                        // DescribeClientQuotas: none are enforced yet, for kafka-configs --describe
-                        "48:0-1",
+                        // client quotas: DescribeClientQuotas, AlterClientQuotas
+                        "48:0-1", "49:0-1",
                         // the consumer group protocol (KIP-848): ConsumerGroupHeartbeat, ConsumerGroupDescribe
                         "68:0-1", "69:0-1",
                         // share groups (KIP-932): ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch, ShareAcknowledge
@@ -177,8 +177,8 @@ class KafkaConnectionTest {
     }
 
     @Test
-    void describeClientQuotasFindsNoQuotasSinceNoneAreEnforced() {
-        handlers.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, new ClientQuotasHandler());
+    void describeClientQuotasWithoutAQuotaStoreFindsNone() {
+        handlers.put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, new ClientQuotasHandler(null, Runnable::run));
 
         DescribeClientQuotasResponseData answer = ((DescribeClientQuotasResponse) roundTrip(
                 ApiKeys.DESCRIBE_CLIENT_QUOTAS, (short) 1, new DescribeClientQuotasRequestData().setComponents(List.of(
