@@ -143,6 +143,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             CompletableFuture<ResponseFrame> token = rawToken(ctx, frame);
             return token == null ? null : token.thenApply(Sent::of);
         }
+        int requestBytes = frame.bytes().remaining(); // before parsing moves the position
         Prepared prepared;
         try {
             prepared = prepare(ctx, frame.bytes());
@@ -156,7 +157,6 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         }
         KafkaWire.Request request = prepared.request();
         RequestThrottler throttler = dispatcher.throttler();
-        int requestBytes = frame.bytes().remaining();
         AtomicLong handlerNanos = new AtomicLong();
         CompletableFuture<ApiMessage> response = dispatcher.dispatch(requests,
                 () -> handle(prepared.handler(), request, frame, throttler.active() ? handlerNanos : null),
