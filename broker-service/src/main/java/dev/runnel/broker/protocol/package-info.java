@@ -19,7 +19,9 @@
  *                               coordinator and the controller
  *   <-- KafkaConnection         answers written in request order at the request's version, on the
  *                               event loop; a failing handler or an unwritable answer becomes
- *                               UNKNOWN_SERVER_ERROR, the connection kept
+ *                               UNKNOWN_SERVER_ERROR, the connection kept; a client over one of
+ *                               its quotas (RequestThrottler) gets throttle_time_ms and the
+ *                               connection reads nothing more from it for that long
  * </pre>
  *
  * Which (API, version) pairs are served is {@link dev.runnel.broker.protocol.ApiVersionTable}, and
