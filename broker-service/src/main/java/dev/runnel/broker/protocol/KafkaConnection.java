@@ -157,9 +157,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         }
         KafkaWire.Request request = prepared.request();
         RequestThrottler throttler = dispatcher.throttler();
-        AtomicLong handlerNanos = new AtomicLong();
+        // The one check on the request path when no quota is set: nothing is measured then.
+        AtomicLong handlerNanos = throttler.active() ? new AtomicLong() : null;
         CompletableFuture<ApiMessage> response = dispatcher.dispatch(requests,
-                () -> handle(prepared.handler(), request, frame, throttler.active() ? handlerNanos : null),
+                () -> handle(prepared.handler(), request, frame, handlerNanos),
                 () -> ReadGate.of(ctx.channel()).close(ReadGate.Reason.QUEUE),
                 () -> ctx.channel().eventLoop().execute(() -> ReadGate.of(ctx.channel()).open(ReadGate.Reason.QUEUE)));
         return response.handle((message, failure) -> {
@@ -169,9 +170,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             if (failure != null) {
                 return Sent.of(failed(request, "its handler failed", unwrap(failure)));
             }
-            // The one check on the request path when no quota is set.
-            long throttle = throttler.active() ? throttler.throttleMs(request, requestBytes, message,
-                    handlerNanos.get()) : 0;
+            long throttle = handlerNanos == null ? 0 : throttler.throttleMs(request, requestBytes, message,
+                    handlerNanos.get());
             if (message == null) {
                 return throttle > 0 ? new Sent(null, throttle, false) : null;
             }
