@@ -23,8 +23,11 @@ import org.apache.kafka.common.message.AlterClientQuotasRequestData;
 import org.apache.kafka.common.message.AlterClientQuotasResponseData;
 import org.apache.kafka.common.message.DescribeClientQuotasRequestData;
 import org.apache.kafka.common.message.DescribeClientQuotasResponseData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
@@ -42,9 +45,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.quota.ClientQuotaStore;
 import dev.runnel.broker.quota.ClientQuotas;
 import dev.runnel.broker.quota.QuotaKey;
+import dev.runnel.broker.security.Session;
+import dev.runnel.broker.storage.FileSlice;
 import dev.runnel.cluster.ZkPaths;
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
@@ -222,7 +228,31 @@ class ClientQuotasProtocolTest {
         assertThat(channel.config().isAutoRead()).isTrue();
     }
 
+    @Test
+    void aConsumersFetchesCountTheirRecordBytesAndAFollowersAreExempt() throws Exception {
+        alter(false, entry(op("consumer_byte_rate", 1000), "client-id", "test-client"));
+        RequestThrottler throttler = new RequestThrottler(quotas, scheduler);
+
+        FetchRequestData follower = new FetchRequestData().setReplicaState(
+                new FetchRequestData.ReplicaState().setReplicaId(2)).setMaxWaitMs(0);
+        assertThat(throttler.throttleMs(request(ApiKeys.FETCH, (short) 17, follower), 100, fetched(30_000), 0))
+                .isZero();
+        FetchRequestData consumer = new FetchRequestData().setMaxWaitMs(0);
+        // 30 000 record bytes over 10 s against 1 000/s: (3 - 1) * 10 s
+        assertThat(throttler.throttleMs(request(ApiKeys.FETCH, (short) 17, consumer), 100, fetched(30_000), 0))
+                .isEqualTo(20_000);
+        assertThat(quotas.manager(QuotaKey.CONSUMER_BYTE_RATE).throttledRequests()).isOne();
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------
+
+    /** A fetch answer with {@code bytes} of records in a segment file (never read here). */
+    private static FetchResponseData fetched(int bytes) {
+        FetchResponseData.PartitionData partition = new FetchResponseData.PartitionData().setPartitionIndex(0)
+                .setRecords(KafkaWire.fileRecords(new FileSlice(null, 0, bytes, 0)));
+        return new FetchResponseData().setResponses(List.of(new FetchResponseData.FetchableTopicResponse()
+                .setTopicId(Uuid.randomUuid()).setPartitions(List.of(partition))));
+    }
 
     private static AlterClientQuotasRequestData.OpData op(String key, double value) {
         return new AlterClientQuotasRequestData.OpData().setKey(key).setValue(value);
@@ -293,6 +323,13 @@ class ClientQuotasProtocolTest {
         List<ByteBuffer> answers = answers();
         assertThat(answers).hasSize(1);
         return parse(key, version, answers.get(0));
+    }
+
+    /** A request as the connection reads it, on an anonymous plaintext session. */
+    private KafkaWire.Request request(ApiKeys key, short version, Message body) {
+        RequestHeader header = new RequestHeader(key, version, "test-client", ++correlation);
+        return KafkaWire.decode(RequestUtils.serialize(header.data(), header.headerVersion(), body, version))
+                .withSession(Session.anonymous());
     }
 
     private void send(ApiKeys key, short version, Message body) {
