@@ -92,8 +92,9 @@ class KafkaConnectionTest {
                         "19:2-7", "20:1-6", "37:0-3", "22:0-5", "32:1-4", "33:0-2", "44:0-1", "10:0-6", "11:0-9",
                         "14:0-5", "12:0-4", "13:0-5", "8:2-9", "9:1-9", "16:0-5", "15:0-6", "42:0-2", "47:0-0",
                         "17:0-1", "36:0-2",
-                        // reassignment: AlterPartitionReassignments, ListPartitionReassignments; DescribeLogDirs
-                        "45:0-1", "46:0-0", "35:1-4",
+                        // reassignment: AlterPartitionReassignments, ListPartitionReassignments; DescribeLogDirs,
+                        // AlterReplicaLogDirs
+                        "45:0-1", "46:0-0", "35:1-4", "34:1-2",
                         // ElectLeaders
                         "43:0-2",
                         // transactions: AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, WriteTxnMarkers,
