@@ -29,6 +29,7 @@ import dev.runnel.broker.replication.AlterPartitionManager;
 import dev.runnel.broker.replication.LogDirFailureHandler;
 import dev.runnel.broker.replication.ReplicaFetcherManager;
 import dev.runnel.broker.replication.ReplicaManager;
+import dev.runnel.broker.replication.ReplicationQuotas;
 import dev.runnel.broker.security.BrokerAuthentication;
 import dev.runnel.broker.security.InterBrokerSecurity;
 import dev.runnel.broker.storage.LogConfig;
@@ -226,9 +227,10 @@ class BrokerConfiguration {
     @Bean(destroyMethod = "close")
     ReplicaFetcherManager replicaFetcherManager(BrokerProperties properties, MetadataCache metadata,
             ReplicaManager replicaManager, Scheduler scheduler, InterBrokerSecurity interBrokerSecurity, Clock clock,
-            Ticker ticker) {
+            Ticker ticker, ReplicationQuotas replicationQuotas) {
         ReplicaFetcherManager fetchers = new ReplicaFetcherManager(properties.getId(), metadata, clock, ticker,
-                interBrokerSecurity);
+                interBrokerSecurity, replicationQuotas.follower());
+        replicaManager.leaderReplicationQuota(replicationQuotas.leader());
         replicaManager.beforeLeadershipChange(fetchers::stopFetching);
         replicaManager.onStateChange(tp -> fetchers.reconcile(tp, replicaManager.partition(tp)));
         long lagMs = properties.getReplicaLagTimeMax().toMillis();

@@ -20,6 +20,7 @@ import dev.runnel.broker.cluster.ControllerClient;
 import dev.runnel.broker.cluster.ProducerIdManager;
 import dev.runnel.broker.protocol.TransactionVerification;
 import dev.runnel.broker.transaction.TransactionCoordinator;
+import dev.runnel.broker.zookeeper.BrokerConfigStore;
 import dev.runnel.broker.zookeeper.GroupConfigStore;
 import dev.runnel.broker.config.BrokerProperties;
 import dev.runnel.broker.config.ListenerProperties;
@@ -96,13 +97,13 @@ class KafkaListenerConfiguration {
             TransactionVerification transactionVerification, KafkaApis.ShareStates shareStates, Clock clock,
             Scheduler scheduler, Ticker ticker, SaslMechanisms saslMechanisms, AclStore aclStore,
             ScramCredentialStore scramCredentialStore, GroupConfigStore groupConfigStore, KafkaApis.Shares shares,
-            ClientQuotaStore clientQuotaStore) {
+            ClientQuotaStore clientQuotaStore, BrokerConfigStore brokerConfigStore) {
         SaslProperties sasl = listenerProperties.getSasl();
         KafkaApis.Security security = new KafkaApis.Security(saslMechanisms, sasl.getConnectionsMaxReauth(),
                 sasl.getFailedAuthenticationDelay(), ticker, aclStore, scramCredentialStore);
         KafkaApis.Cluster cluster = new KafkaApis.Cluster(properties.getId(), metadata::clusterId,
                 brokerConfigs(properties, listenerProperties), new ControllerAdminClient(controllerClient), producerIds,
-                controllerCalls, properties.isAutoCreateTopicsEnable(), security, groupConfigStore);
+                controllerCalls, properties.isAutoCreateTopicsEnable(), security, groupConfigStore, brokerConfigStore);
         KafkaApis.Groups groups = new KafkaApis.Groups(groupMetadata, groupCoordinator, groupOffsets, groupAdmin,
                 groupSettings, transactionalOffsets, consumerGroupCoordinator, shareGroupCoordinator, shareGroupOffsets);
         TransactionStateLogProperties log = properties.getTransactionStateLog();

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -19,10 +20,18 @@ public final class TopicConfigs {
     public static final String CLEANUP_POLICY = "cleanup.policy";
     public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
     public static final String UNCLEAN_LEADER_ELECTION = "unclean.leader.election.enable";
+    /** The replicas whose leader throttles what it sends them ({@code partition:brokerId,...} or {@code *}). */
+    public static final String LEADER_THROTTLED_REPLICAS = "leader.replication.throttled.replicas";
+    /** The replicas that throttle what they fetch ({@code partition:brokerId,...} or {@code *}). */
+    public static final String FOLLOWER_THROTTLED_REPLICAS = "follower.replication.throttled.replicas";
+
+    private static final Pattern THROTTLED_REPLICA = Pattern.compile("([0-9]+:[0-9]+)?");
 
     private static final Map<String, Rule> RULES = new TreeMap<>();
     private static final Map<String, String> DEFAULTS = Map.ofEntries(
             Map.entry(CLEANUP_POLICY, "delete"),
+            Map.entry(LEADER_THROTTLED_REPLICAS, ""),
+            Map.entry(FOLLOWER_THROTTLED_REPLICAS, ""),
             Map.entry("compression.type", "producer"),
             Map.entry("delete.retention.ms", "86400000"),
             Map.entry("file.delete.delay.ms", "60000"),
@@ -81,6 +90,8 @@ public final class TopicConfigs {
         longAtLeast("segment.jitter.ms", 0);
         longAtLeast("segment.ms", 1);
         bool(UNCLEAN_LEADER_ELECTION);
+        throttledReplicas(LEADER_THROTTLED_REPLICAS);
+        throttledReplicas(FOLLOWER_THROTTLED_REPLICAS);
     }
 
     private TopicConfigs() {
@@ -125,6 +136,28 @@ public final class TopicConfigs {
     public static Set<String> cleanupPolicies(Map<String, String> configs) {
         return Arrays.stream(configs.getOrDefault(CLEANUP_POLICY, "delete").split(",")).map(String::trim)
                 .filter(p -> !p.isEmpty()).collect(Collectors.toUnmodifiableSet());
+    }
+
+    /**
+     * Whether a {@code *.replication.throttled.replicas} value names replica {@code brokerId} of
+     * {@code partition}: {@code *} names every replica, else the list of {@code partition:brokerId}
+     * entries does (Kafka's reading: a broker throttles the partitions the list names for it).
+     */
+    public static boolean throttles(String throttledReplicas, int partition, int brokerId) {
+        if (throttledReplicas == null || throttledReplicas.isBlank()) {
+            return false;
+        }
+        String value = throttledReplicas.trim();
+        if (value.equals("*")) {
+            return true;
+        }
+        String wanted = partition + ":" + brokerId;
+        for (String entry : value.split(",")) {
+            if (entry.trim().equals(wanted)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The kind of value a config holds, named as Kafka's ConfigDef types. */
@@ -172,6 +205,13 @@ public final class TopicConfigs {
                 return false;
             }
         }, Type.INT);
+    }
+
+    /** Kafka's ThrottledReplicaListValidator: the literal {@code *}, or {@code partition:brokerId} entries. */
+    private static void throttledReplicas(String name) {
+        rule(name, "the literal '*' or a list of replicas in the format [partitionId]:[brokerId],"
+                + "[partitionId]:[brokerId],...", v -> v.equals("*") || Arrays.stream(v.split(",", -1))
+                        .allMatch(entry -> THROTTLED_REPLICA.matcher(entry.trim()).matches()), Type.LIST);
     }
 
     private static void bool(String name) {

@@ -25,6 +25,8 @@ import java.nio.charset.StandardCharsets;
  * /config/users/&lt;user&gt;                   persistent a user's client quotas, as Kafka's ZooKeeper mode kept them
  * /config/users/&lt;user&gt;/clients/&lt;id&gt;      persistent the quotas of one client id of one user
  * /config/clients/&lt;id&gt;                   persistent a client id's quotas; {@code <default>} is the default entity
+ * /config/brokers/&lt;id&gt;                   persistent a broker's dynamic configs ({@code <default>}: every
+ *                                                   broker's), {@code {"version":1,"config":{...}}}
  * </pre>
  *
  * The ACL and user nodes are written by any broker with compare-and-set on the node version and
@@ -139,6 +141,19 @@ public final class ZkPaths {
 
     private static String quotaSegment(String name) {
         return name == null ? DEFAULT_QUOTA_ENTITY : encodeName(name);
+    }
+
+    // ---- dynamic broker configs -----------------------------------------------------------------
+
+    /** The parent of the dynamic broker config nodes: {@code <id>} per broker, {@code <default>} for all. */
+    public static final String BROKER_CONFIGS = "/config/brokers";
+
+    /** The entity of the cluster-wide default broker configs, as Kafka's ZooKeeper mode names it. */
+    public static final String DEFAULT_BROKER_ENTITY = "<default>";
+
+    /** The node holding the dynamic configs of broker {@code entity}: an id or {@link #DEFAULT_BROKER_ENTITY}. */
+    public static String brokerConfig(String entity) {
+        return BROKER_CONFIGS + "/" + entity;
     }
 
     /** The node holding one user's SCRAM credentials. */

@@ -57,6 +57,11 @@ class TopicConfigsTest {
         longAtLeast("segment.jitter.ms", 0);
         longAtLeast("segment.ms", 1);
         bool(TopicConfigs.UNCLEAN_LEADER_ELECTION);
+        for (String name : List.of(TopicConfigs.LEADER_THROTTLED_REPLICAS, TopicConfigs.FOLLOWER_THROTTLED_REPLICAS)) {
+            config(name, "the literal '*' or a list of replicas in the format [partitionId]:[brokerId],"
+                    + "[partitionId]:[brokerId],...", List.of("", "*", "0:1", "0:1,0:2,1:3", " 0:1 , 1:2 "),
+                    List.of("* ,0:1", "0", "a:1", "0:1;1:2", "0:-1", "all"));
+        }
     }
 
     private static void config(String name, String expected, List<String> good, List<String> bad) {
@@ -170,5 +175,19 @@ class TopicConfigsTest {
         assertThat(TopicConfigs.uncleanLeaderElection(Map.of(TopicConfigs.UNCLEAN_LEADER_ELECTION, " TRUE ")))
                 .isTrue();
         assertThat(TopicConfigs.uncleanLeaderElection(Map.of("retention.ms", "1"))).isFalse();
+    }
+
+    @Test
+    void aThrottledReplicasListNamesThePartitionsABrokerThrottles() {
+        String value = "0:1,0:2,1:3";
+
+        assertThat(TopicConfigs.throttles(value, 0, 1)).isTrue();
+        assertThat(TopicConfigs.throttles(value, 0, 2)).isTrue();
+        assertThat(TopicConfigs.throttles(value, 1, 3)).isTrue();
+        assertThat(TopicConfigs.throttles(value, 1, 1)).isFalse();
+        assertThat(TopicConfigs.throttles(value, 2, 3)).isFalse();
+        assertThat(TopicConfigs.throttles("*", 7, 9)).isTrue();
+        assertThat(TopicConfigs.throttles("", 0, 1)).isFalse();
+        assertThat(TopicConfigs.throttles(null, 0, 1)).isFalse();
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
@@ -23,11 +24,13 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
 import dev.runnel.broker.cluster.ControllerAdminClient;
+import dev.runnel.broker.config.DynamicBrokerConfigs;
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.security.AclOperation;
 import dev.runnel.broker.security.ResourceType;
 import dev.runnel.broker.security.Session;
+import dev.runnel.broker.zookeeper.BrokerConfigStore;
 import dev.runnel.broker.zookeeper.GroupConfigStore;
 import dev.runnel.cluster.TopicConfigs;
 import dev.runnel.cluster.TopicInfo;
@@ -48,8 +51,10 @@ import dev.runnel.cluster.TopicInfo;
  * Group configs (Kafka's {@code share.*} group configs) are kept by the brokers in ZooKeeper
  * ({@link GroupConfigStore}): SET and DELETE, the result validated as a whole (INVALID_CONFIG names
  * the bad config). Broker configs are read-only (set at start-up from the broker's properties) and
- * are refused with INVALID_REQUEST, except that deleting them is a no-op (none is dynamic, so none
- * is set); other resource types are refused with INVALID_REQUEST too.
+ * are refused with INVALID_REQUEST, except the dynamic ones ({@link DynamicBrokerConfigs}: the
+ * replication throttles), kept per broker id or as the default (empty name) in ZooKeeper
+ * ({@link BrokerConfigStore}); deleting one that is not set is a no-op. Other resource types are
+ * refused with INVALID_REQUEST too.
  *
  * <p>Authorization comes first, as in Kafka: a topic needs ALTER_CONFIGS on the topic (else
  * TOPIC_AUTHORIZATION_FAILED), a broker (its loggers, client metrics) ALTER_CONFIGS on the
@@ -72,14 +77,23 @@ final class AlterConfigsHandler implements ApiHandler {
     private final ControllerAdminClient controller;
     private final MetadataCache metadata;
     private final GroupConfigStore groupConfigs;
-    /** Where the ZooKeeper writes of group configs run, off the request handlers. */
+    /** The dynamic broker configs; null: every broker config is read-only. */
+    private final BrokerConfigStore brokerConfigs;
+    /** Where the ZooKeeper writes of group and broker configs run, off the request handlers. */
     private final Executor zookeeperCalls;
 
     AlterConfigsHandler(ControllerAdminClient controller, MetadataCache metadata, GroupConfigStore groupConfigs,
             Executor zookeeperCalls) {
+        this(controller, metadata, groupConfigs, null, zookeeperCalls);
+    }
+
+    /** @param brokerConfigs the dynamic broker configs, or null to keep every broker config read-only */
+    AlterConfigsHandler(ControllerAdminClient controller, MetadataCache metadata, GroupConfigStore groupConfigs,
+            BrokerConfigStore brokerConfigs, Executor zookeeperCalls) {
         this.controller = controller;
         this.metadata = metadata;
         this.groupConfigs = groupConfigs;
+        this.brokerConfigs = brokerConfigs;
         this.zookeeperCalls = zookeeperCalls;
     }
 
@@ -115,7 +129,11 @@ final class AlterConfigsHandler implements ApiHandler {
         for (IncrementalAlterConfigsRequestData.AlterConfigsResource resource : data.resources()) {
             List<IncrementalAlterConfigsRequestData.AlterableConfig> ops = new ArrayList<>(resource.configs());
             results.add(alter(request.session(), resource.resourceType(), resource.resourceName(), data.validateOnly(),
-                    current -> resource.resourceType() == GROUP ? groupIncremental(ops) : incremental(current, ops)));
+                    current -> switch (resource.resourceType()) {
+                        case GROUP -> groupIncremental(ops, "group");
+                        case BROKER -> groupIncremental(ops, "broker");
+                        default -> incremental(current, ops);
+                    }));
         }
         return all(results).thenApply(done -> {
             IncrementalAlterConfigsResponseData response = new IncrementalAlterConfigsResponseData();
@@ -142,6 +160,9 @@ final class AlterConfigsHandler implements ApiHandler {
         Errors refusal = refusal(session, type, name);
         if (refusal != null) {
             return done(type, name, refusal, refusal.message());
+        }
+        if (type == BROKER && brokerConfigs != null) {
+            return alterBroker(name, validateOnly, plan);
         }
         if (type == BROKER) {
             if (onlyDeletes(plan)) {
@@ -312,11 +333,57 @@ final class AlterConfigsHandler implements ApiHandler {
     }
 
     /**
-     * The change IncrementalAlterConfigs {@code ops} make to a group's overrides: SET and DELETE (a
-     * DELETE of a name the group does not override is a no-op); group configs are no lists, so
-     * APPEND and SUBTRACT are INVALID_CONFIG.
+     * A broker's (or, for the empty name, every broker's) dynamic configs changed in ZooKeeper
+     * ({@link BrokerConfigStore}); the write runs on {@link #zookeeperCalls}. Setting a config that
+     * is not dynamic is INVALID_REQUEST (as Kafka refuses a read-only one), a bad value
+     * INVALID_CONFIG; either changes nothing. Deleting a config that is not set is a no-op
+     * ({@code kafka-reassign-partitions --verify} deletes every throttle it may have set).
      */
-    static Change groupIncremental(List<IncrementalAlterConfigsRequestData.AlterableConfig> ops) {
+    private CompletableFuture<Result> alterBroker(String name, boolean validateOnly,
+            Function<Map<String, String>, Change> plan) {
+        String entity;
+        try {
+            entity = BrokerConfigStore.entity(name);
+        } catch (IllegalArgumentException e) {
+            return done(BROKER, name, Errors.INVALID_REQUEST, e.getMessage());
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                brokerConfigs.alter(entity, current -> {
+                    Change change = plan.apply(current);
+                    for (String set : change.set().keySet()) {
+                        if (!DynamicBrokerConfigs.names().contains(set)) {
+                            throw new Refused(Errors.INVALID_REQUEST, "Broker config '" + set + "' is read-only: set "
+                                    + "it in the broker's properties (runnel.broker.*) and restart it; the dynamic "
+                                    + "ones are " + String.join(", ", new TreeSet<>(DynamicBrokerConfigs.names())));
+                        }
+                    }
+                    Map<String, String> next = new LinkedHashMap<>(current);
+                    next.keySet().removeAll(change.delete());
+                    next.putAll(change.set());
+                    return next;
+                }, validateOnly);
+                return new Result(BROKER, name, Errors.NONE, null);
+            } catch (Refused e) {
+                return new Result(BROKER, name, e.error, e.getMessage());
+            } catch (IllegalArgumentException e) {
+                return new Result(BROKER, name, Errors.INVALID_CONFIG, e.getMessage());
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                return new Result(BROKER, name, Errors.UNKNOWN_SERVER_ERROR,
+                        "Could not store the configs of broker '" + name + "': " + e.getMessage());
+            }
+        }, zookeeperCalls);
+    }
+
+    /**
+     * The change IncrementalAlterConfigs {@code ops} make to a group's or a broker's overrides
+     * ({@code kind}): SET and DELETE (a DELETE of a name not overridden is a no-op); these configs
+     * are no lists, so APPEND and SUBTRACT are INVALID_CONFIG.
+     */
+    static Change groupIncremental(List<IncrementalAlterConfigsRequestData.AlterableConfig> ops, String kind) {
         Map<String, String> set = new LinkedHashMap<>();
         Set<String> delete = new LinkedHashSet<>();
         Set<String> seen = new LinkedHashSet<>();
@@ -334,7 +401,7 @@ final class AlterConfigsHandler implements ApiHandler {
                 }
                 case DELETE -> delete.add(name);
                 case APPEND, SUBTRACT -> throw new Refused(Errors.INVALID_CONFIG,
-                        "APPEND and SUBTRACT apply to list configs; group config '" + name + "' is not one");
+                        "APPEND and SUBTRACT apply to list configs; " + kind + " config '" + name + "' is not one");
                 default -> throw new Refused(Errors.INVALID_REQUEST, "Unknown config operation " + op.configOperation()
                         + " for '" + name + "'");
             }

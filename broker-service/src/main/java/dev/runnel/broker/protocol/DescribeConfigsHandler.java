@@ -4,6 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
@@ -13,19 +15,23 @@ import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfi
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
+import dev.runnel.broker.config.DynamicBrokerConfigs;
 import dev.runnel.broker.config.GroupConfigDefinitions;
 import dev.runnel.broker.kafka.KafkaWire;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.security.AclOperation;
 import dev.runnel.broker.security.ResourceType;
 import dev.runnel.broker.security.Session;
+import dev.runnel.broker.zookeeper.BrokerConfigStore;
 import dev.runnel.broker.zookeeper.GroupConfigStore;
 import dev.runnel.cluster.TopicConfigs;
 import dev.runnel.cluster.TopicInfo;
 
 /**
  * DescribeConfigs: a topic's configs (its overrides, and Kafka's default for every other accepted
- * config) from the metadata the controller sent, this broker's own settings, read-only, and a
+ * config) from the metadata the controller sent, this broker's own settings, read-only, with its
+ * dynamic configs (the replication throttles: this broker's override, else the cluster default
+ * (also described alone, for the empty broker name), else unlimited), and a
  * group's configs (its overrides from {@link GroupConfigStore}, the broker's defaults for the rest).
  *
  * <p>As in Kafka, a topic needs DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED),
@@ -43,6 +49,8 @@ final class DescribeConfigsHandler implements ApiHandler {
     private static final byte GROUP = 32;
     /** Kafka's DescribeConfigsResponse.ConfigSource ids. */
     private static final byte DYNAMIC_TOPIC_CONFIG = 1;
+    private static final byte DYNAMIC_BROKER_CONFIG = 2;
+    private static final byte DYNAMIC_DEFAULT_BROKER_CONFIG = 3;
     private static final byte STATIC_BROKER_CONFIG = 4;
     private static final byte DEFAULT_CONFIG = 5;
     private static final byte GROUP_CONFIG = 8;
@@ -51,6 +59,8 @@ final class DescribeConfigsHandler implements ApiHandler {
     private final int brokerId;
     private final Map<String, String> brokerConfigs;
     private final GroupConfigStore groupConfigs;
+    /** The dynamic broker configs, or null when there are none. */
+    private final BrokerConfigStore dynamicConfigs;
 
     /**
      * @param brokerConfigs this broker's settings by Kafka name, as DescribeConfigs shows them
@@ -58,10 +68,17 @@ final class DescribeConfigsHandler implements ApiHandler {
      */
     DescribeConfigsHandler(MetadataCache metadata, int brokerId, Map<String, String> brokerConfigs,
             GroupConfigStore groupConfigs) {
+        this(metadata, brokerId, brokerConfigs, groupConfigs, null);
+    }
+
+    /** @param dynamicConfigs the dynamic broker configs, or null when there are none */
+    DescribeConfigsHandler(MetadataCache metadata, int brokerId, Map<String, String> brokerConfigs,
+            GroupConfigStore groupConfigs, BrokerConfigStore dynamicConfigs) {
         this.metadata = metadata;
         this.brokerId = brokerId;
         this.brokerConfigs = Map.copyOf(brokerConfigs);
         this.groupConfigs = groupConfigs;
+        this.dynamicConfigs = dynamicConfigs;
     }
 
     @Override
@@ -124,12 +141,40 @@ final class DescribeConfigsHandler implements ApiHandler {
                         .setErrorMessage("Broker " + brokerId + " describes its own configs only, not broker "
                                 + resource.resourceName() + "'s");
             }
+            if (resource.resourceName().isEmpty() && dynamicConfigs != null) {
+                // the cluster's default: Kafka lists the dynamic defaults set, nothing else
+                new TreeMap<>(dynamicConfigs.defaults()).forEach((name, value) -> {
+                    if (keys == null || keys.contains(name)) {
+                        result.configs().add(new DescribeConfigsResourceResult().setName(name).setValue(value)
+                                .setReadOnly(false).setConfigSource(DYNAMIC_DEFAULT_BROKER_CONFIG));
+                    }
+                });
+                return result;
+            }
             new LinkedHashMap<>(brokerConfigs).forEach((name, value) -> {
                 if (keys == null || keys.contains(name)) {
                     result.configs().add(new DescribeConfigsResourceResult().setName(name).setValue(value)
                             .setReadOnly(true).setConfigSource(STATIC_BROKER_CONFIG));
                 }
             });
+            if (dynamicConfigs != null) {
+                Map<String, String> own = dynamicConfigs.overrides(brokerId);
+                Map<String, String> defaults = dynamicConfigs.defaults();
+                for (String name : new TreeSet<>(DynamicBrokerConfigs.names())) {
+                    if (keys != null && !keys.contains(name)) {
+                        continue;
+                    }
+                    byte source = own.containsKey(name) ? DYNAMIC_BROKER_CONFIG
+                            : defaults.containsKey(name) ? DYNAMIC_DEFAULT_BROKER_CONFIG : DEFAULT_CONFIG;
+                    DescribeConfigsResourceResult config = new DescribeConfigsResourceResult().setName(name)
+                            .setValue(Long.toString(DynamicBrokerConfigs.rate(name, own, defaults))).setReadOnly(false)
+                            .setConfigSource(source);
+                    if (version >= 3) {
+                        config.setConfigType((byte) 5); // LONG
+                    }
+                    result.configs().add(config);
+                }
+            }
             return result;
         }
         if (resource.resourceType() == GROUP) {

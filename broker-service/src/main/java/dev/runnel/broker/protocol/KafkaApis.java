@@ -33,6 +33,7 @@ import dev.runnel.broker.share.ShareFetcher;
 import dev.runnel.broker.share.SharePartitionManager;
 import dev.runnel.broker.share.ShareSessionCache;
 import dev.runnel.broker.transaction.TransactionCoordinator;
+import dev.runnel.broker.zookeeper.BrokerConfigStore;
 import dev.runnel.broker.zookeeper.GroupConfigStore;
 import dev.runnel.cluster.InternalTopics;
 import dev.runnel.common.TopicPartition;
@@ -134,7 +135,16 @@ public final class KafkaApis {
     /** What the handlers of the cluster and admin APIs talk to. */
     public record Cluster(int brokerId, Supplier<String> clusterId, Map<String, String> brokerConfigs,
             ControllerAdminClient controller, ProducerIdManager producerIds, Executor controllerCalls,
-            boolean autoCreateTopics, Security security, GroupConfigStore groupConfigs) {
+            boolean autoCreateTopics, Security security, GroupConfigStore groupConfigs,
+            BrokerConfigStore dynamicBrokerConfigs) {
+
+        /** Without dynamic broker configs: every broker config is read-only. */
+        public Cluster(int brokerId, Supplier<String> clusterId, Map<String, String> brokerConfigs,
+                ControllerAdminClient controller, ProducerIdManager producerIds, Executor controllerCalls,
+                boolean autoCreateTopics, Security security, GroupConfigStore groupConfigs) {
+            this(brokerId, clusterId, brokerConfigs, controller, producerIds, controllerCalls, autoCreateTopics, security,
+                    groupConfigs, null);
+        }
     }
 
     /**
@@ -219,7 +229,7 @@ public final class KafkaApis {
         served.put(ApiKeys.METADATA, new MetadataHandler(metadata, cluster.clusterId(),
                 cluster.autoCreateTopics() ? cluster.controller() : null));
         AlterConfigsHandler alterConfigs = new AlterConfigsHandler(cluster.controller(), metadata,
-                cluster.groupConfigs(), cluster.controllerCalls());
+                cluster.groupConfigs(), cluster.dynamicBrokerConfigs(), cluster.controllerCalls());
         served.put(ApiKeys.ALTER_CONFIGS, alterConfigs);
         served.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alterConfigs);
         served.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(metadata, cluster.clusterId()));
@@ -240,7 +250,7 @@ public final class KafkaApis {
             served.put(ApiKeys.ALTER_CLIENT_QUOTAS, clientQuotas);
         }
         served.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(metadata, cluster.brokerId(),
-                cluster.brokerConfigs(), cluster.groupConfigs()));
+                cluster.brokerConfigs(), cluster.groupConfigs(), cluster.dynamicBrokerConfigs()));
         served.put(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(metadata, groups.metadata(),
                 cluster.controller(), groups.settings(), transactions, shareStates, clock));
         if (shareStates != null) {

@@ -54,6 +54,8 @@ final class ReplicaFetcher extends Thread {
     static final int PARTITION_MAX_BYTES = 1024 * 1024;
     private static final long BACKOFF_MS = 500;
     private static final Duration BACKOFF = Duration.ofMillis(BACKOFF_MS);
+    /** How long a round whose partitions all wait for the replication throttle waits before looking again. */
+    private static final long THROTTLE_BACKOFF_MS = 100;
 
     /** One followed partition. */
     private static final class Followed {
@@ -65,6 +67,8 @@ final class ReplicaFetcher extends Thread {
          * of its leadership yet, or this replica's epoch is old and a new LeaderAndIsr is coming).
          */
         volatile long delayedUntilMs;
+        /** Whether the last fetch reached the leader's high watermark (Kafka's {@code isReplicaInSync}). */
+        volatile boolean caughtUp;
 
         Followed(Partition partition, int leaderEpoch) {
             this.partition = partition;
@@ -79,6 +83,7 @@ final class ReplicaFetcher extends Thread {
     private final Supplier<Optional<BrokerInfo>> leaderAddress;
     private final Function<BrokerInfo, LeaderEndpoint> connector;
     private final Map<TopicPartition, Followed> partitions = new ConcurrentHashMap<>();
+    private final ReplicationQuota quota;
     /** Held while answers are applied to logs, and by {@link #unfollow}. */
     private final Object roundLock = new Object();
     private final Object wakeup = new Object();
@@ -92,7 +97,17 @@ final class ReplicaFetcher extends Thread {
      */
     ReplicaFetcher(int brokerId, int leaderId, Supplier<Optional<BrokerInfo>> leaderAddress, Clock clock,
             Ticker ticker, Function<BrokerInfo, LeaderEndpoint> connector) {
+        this(brokerId, leaderId, leaderAddress, clock, ticker, connector, ReplicationQuota.unlimited());
+    }
+
+    /**
+     * @param quota the follower's replication throttle: throttled partitions not caught up are left
+     *              out of fetches while it is exceeded
+     */
+    ReplicaFetcher(int brokerId, int leaderId, Supplier<Optional<BrokerInfo>> leaderAddress, Clock clock,
+            Ticker ticker, Function<BrokerInfo, LeaderEndpoint> connector, ReplicationQuota quota) {
         super("replica-fetcher-" + brokerId + "-from-" + leaderId);
+        this.quota = quota;
         setDaemon(true);
         this.clock = clock;
         this.ticker = ticker;
@@ -274,16 +289,26 @@ final class ReplicaFetcher extends Thread {
         }
     }
 
-    private void fetch(LeaderEndpoint leader, Map<TopicPartition, Followed> round) throws IOException {
+    private void fetch(LeaderEndpoint leader, Map<TopicPartition, Followed> round)
+            throws IOException, InterruptedException {
         List<ReplicaFetchClient.Wanted> wanted = new ArrayList<>();
+        boolean heldBack = false;
         for (Followed f : round.values()) {
-            if (!f.truncating) {
+            if (!f.truncating && quota.holdsBack(f.partition.topicPartition(), f.caughtUp)) {
+                heldBack = true;
+            } else if (!f.truncating) {
                 PartitionLog log = f.partition.log();
                 wanted.add(new ReplicaFetchClient.Wanted(f.partition.topicPartition(), log.logEndOffset(),
                         f.leaderEpoch, log.logStartOffset(), PARTITION_MAX_BYTES));
             }
         }
         if (wanted.isEmpty()) {
+            if (heldBack) {
+                // Every partition waits for the throttle: look again shortly rather than spin.
+                synchronized (wakeup) {
+                    wakeup.wait(THROTTLE_BACKOFF_MS);
+                }
+            }
             return;
         }
         Map<TopicPartition, ReplicaFetchClient.Fetched> answers = leader.fetch(wanted, MAX_WAIT_MS, MAX_BYTES);
@@ -310,7 +335,12 @@ final class ReplicaFetcher extends Thread {
                 // The leader deleted everything this replica has and more: start over where it starts.
                 log.truncateFullyAndStartAt(fetched.logStartOffset());
             }
+            int bytes = fetched.records() == null ? 0 : fetched.records().remaining();
             f.partition.appendAsFollower(fetched.records(), fetched.highWatermark(), fetched.logStartOffset());
+            f.caughtUp = log.logEndOffset() >= fetched.highWatermark();
+            if (quota.isThrottled(f.partition.topicPartition())) {
+                quota.record(bytes);
+            }
         } catch (LogException e) {
             ReplicaFetcher.log.error("Appending to follower {} failed; truncating again", f.partition.topicPartition(), e);
             f.truncating = true;

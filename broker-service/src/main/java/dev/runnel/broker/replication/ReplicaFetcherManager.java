@@ -34,10 +34,21 @@ public final class ReplicaFetcherManager implements AutoCloseable {
     private final Map<Integer, ReplicaFetcher> fetchers = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Integer> leaderOf = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private final ReplicationQuota quota;
 
     /** @param authentication how the fetchers prove to leaders that they are broker {@code brokerId} */
     public ReplicaFetcherManager(int brokerId, MetadataCache metadata, Clock clock, Ticker ticker,
             InterBrokerSecurity authentication) {
+        this(brokerId, metadata, clock, ticker, authentication, ReplicationQuota.unlimited());
+    }
+
+    /**
+     * @param authentication how the fetchers prove to leaders that they are broker {@code brokerId}
+     * @param quota          the follower's replication throttle, shared by every fetcher
+     */
+    public ReplicaFetcherManager(int brokerId, MetadataCache metadata, Clock clock, Ticker ticker,
+            InterBrokerSecurity authentication, ReplicationQuota quota) {
+        this.quota = quota;
         this.ticker = ticker;
         this.brokerId = brokerId;
         this.metadata = metadata;
@@ -73,7 +84,7 @@ public final class ReplicaFetcherManager implements AutoCloseable {
             ReplicaFetcher started = new ReplicaFetcher(brokerId, id,
                     () -> Optional.ofNullable(metadata.snapshot().brokers().get(id)), clock, ticker,
                     address -> LeaderEndpoint.over(new ReplicaFetchClient(address.interBroker().host(), address.interBroker().port(), brokerId,
-                            SOCKET_TIMEOUT_MS, authentication)));
+                            SOCKET_TIMEOUT_MS, authentication)), quota);
             started.start();
             log.info("Started fetching from broker {}", id);
             return started;

@@ -78,6 +78,8 @@ public final class ReplicaManager implements AutoCloseable {
     private final List<Consumer<TopicPartition>> stateListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<TopicPartition>> leadershipChangeListeners = new CopyOnWriteArrayList<>();
     private int highestControllerEpoch;
+    /** The leader's replication throttle (Kafka's leader ReplicationQuotaManager). */
+    private volatile ReplicationQuota leaderQuota = ReplicationQuota.unlimited();
 
     /**
      * @param purgatoryTimer times out parked requests (acks=all appends, long-poll fetches); keep it
@@ -96,6 +98,14 @@ public final class ReplicaManager implements AutoCloseable {
         logDirs.forEach(dir -> dir.reportFailuresTo(failures));
         this.failureHandler = new LogDirFailureHandler(this, failures, purgatoryTimer);
         this.mover = new ReplicaLogDirMover(this, logs);
+    }
+
+    /**
+     * Throttles what this broker, as leader, sends to followers outside the ISR of the partitions
+     * {@code quota} names, from now on.
+     */
+    public void leaderReplicationQuota(ReplicationQuota quota) {
+        this.leaderQuota = quota;
     }
 
     public synchronized CommandResponse leaderAndIsr(LeaderAndIsrRequest request) {
@@ -305,12 +315,27 @@ public final class ReplicaManager implements AutoCloseable {
         List<FetchResult> first = readFromLeaders(params, partitions);
         if (params.maxWait().isZero() || params.maxWait().isNegative() || partitions.isEmpty()
                 || DelayedFetch.satisfies(params, first)) {
-            return CompletableFuture.completedFuture(first);
+            return CompletableFuture.completedFuture(recordThrottled(params, first));
         }
         CompletableFuture<List<FetchResult>> answer = new CompletableFuture<>();
         fetchPurgatory.tryCompleteElseWatch(new DelayedFetch(params, () -> readFromLeaders(params, partitions), answer),
                 partitions.stream().map(FetchParams.PartitionRequest::tp).toList());
-        return answer;
+        return answer.thenApply(results -> recordThrottled(params, results));
+    }
+
+    /** Counts the bytes a follower's answer carries for throttled partitions against the leader's quota. */
+    private List<FetchResult> recordThrottled(FetchParams params, List<FetchResult> results) {
+        if (params.isFromFollower()) {
+            ReplicationQuota quota = leaderQuota;
+            long bytes = 0;
+            for (FetchResult result : results) {
+                if (!result.failed() && result.bytes() > 0 && quota.isThrottled(result.tp())) {
+                    bytes += result.bytes();
+                }
+            }
+            quota.record(bytes);
+        }
+        return results;
     }
 
     private List<FetchResult> readFromLeaders(FetchParams params, List<FetchParams.PartitionRequest> partitions) {
@@ -325,7 +350,11 @@ public final class ReplicaManager implements AutoCloseable {
                     highWatermarkMoved(tp);
                 }
                 int limit = Math.min(wanted.maxBytes(), Math.max(0, params.maxBytes() - bytes));
-                PartitionLog.ReadResult read = partition.read(wanted.fetchOffset(), limit, bytes == 0, params.bound());
+                PartitionLog.ReadResult read = params.isFromFollower() && leaderQuota.holdsBack(tp,
+                        partition.state().state().isr().contains(params.replicaId()))
+                                // throttled: no records, the offsets as usual (Kafka answers so too)
+                                ? partition.log().read(wanted.fetchOffset(), 0, wanted.fetchOffset(), false)
+                                : partition.read(wanted.fetchOffset(), limit, bytes == 0, params.bound());
                 FetchResult result = new FetchResult(tp, read, params.readCommitted()
                         ? partition.log().abortedTransactions(wanted.fetchOffset(), read) : null, null);
                 bytes += result.bytes();
