@@ -30,6 +30,7 @@ import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -130,7 +131,9 @@ class ReplicationThrottleClusterTest {
         });
     }
 
+    /** About a minute (40 MB written, a 15 s throttled copy, three tool runs): the faults profile. */
     @Test
+    @Tag("faults-only")
     void aReplicaMovedUnderAOneMegabytePerSecondThrottleCatchesUpThrottledAndVerifyRemovesTheThrottles()
             throws Exception {
         KafkaTools tools = KafkaTools.locate(work);
