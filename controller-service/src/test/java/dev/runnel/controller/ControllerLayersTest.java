@@ -23,7 +23,7 @@ class ControllerLayersTest {
             .layer("channel", "metadata")
             .layer("election", "channel", "metadata")
             .layer("", "election")
-            .layer("api", "", "channel", "election", "metadata")
+            .layer("api", "", "channel", "election", "metadata", "placement")
             .layer("ops", "channel", "election", "metadata");
 
     @Test
