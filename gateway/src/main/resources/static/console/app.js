@@ -253,6 +253,86 @@ function show(data, pretty) {
   return pretty ? h('pre', {}, data.data) : h('code', {}, data.data);
 }
 
+// ---- rebalance: plan a drain or a balance on the controller, show it, execute it -------------
+
+let lastPlan = null;
+
+pages.rebalance = {
+  draw() {
+    const form = h('form', { class: 'panel', id: 'rebalance-form', onsubmit: planRebalance },
+      field('Action', h('select', { id: 'rebalance-action' },
+        h('option', { value: 'balance' }, 'Balance replicas and leaders'), h('option', { value: 'drain' }, 'Drain brokers'))),
+      field('Brokers to drain (ids, comma-separated)', h('input', { id: 'rebalance-brokers', placeholder: '1' })),
+      field('Throttle (bytes/s, empty: none)', h('input', { id: 'rebalance-throttle', type: 'number', min: 1 })),
+      h('button', { id: 'rebalance-plan', type: 'submit', disabled: !isAdmin() }, 'Plan'),
+      h('button', { id: 'rebalance-execute', type: 'button', disabled: true, onclick: executeRebalance }, 'Execute plan'),
+      h('button', { id: 'rebalance-verify', type: 'button', disabled: !isAdmin(), onclick: verifyRebalance },
+        'Clear throttles when done'),
+      isAdmin() ? null : h('span', { class: 'muted' }, 'Planning and executing need the ADMIN role.'));
+    return [h('h2', {}, 'Drain and rebalance'), form, h('div', { id: 'rebalance-plan-view' }),
+      h('h3', {}, 'Moves under way'), h('div', { id: 'rebalance-live' }, 'Loading…')];
+  },
+  async refresh(_, isCurrent = () => true) {
+    const ongoing = await api('GET', 'api/v1/reassignments');
+    if (isCurrent()) replace('rebalance-live', h('div', { id: 'rebalance-live' }, ongoing.length === 0
+      ? h('p', { class: 'muted' }, 'None.')
+      : table('reassignments-table', ['Partition', 'Replicas', 'Adding', 'Removing'], ongoing.map(r =>
+        h('tr', {}, h('td', {}, r.topic + '-' + r.partition), h('td', {}, r.replicas.join(', ')),
+          h('td', {}, r.addingReplicas.join(', ')), h('td', {}, r.removingReplicas.join(', ')))))));
+  }
+};
+
+function rebalanceRequest() {
+  const action = document.getElementById('rebalance-action').value;
+  const body = { action };
+  if (action === 'drain') {
+    body.brokers = document.getElementById('rebalance-brokers').value.split(',').map(s => s.trim()).filter(Boolean).map(Number);
+  }
+  return body;
+}
+
+function drawPlan(plan) {
+  const after = new Map(plan.after.map(l => [l.broker, l]));
+  replace('rebalance-plan-view', h('div', { id: 'rebalance-plan-view' },
+    h('p', {}, plan.moves.length + ' partition' + (plan.moves.length === 1 ? '' : 's') + ' to move.'),
+    table('rebalance-brokers-table', ['Broker', '#Replicas before', '#Replicas after', '#Leaders before', '#Leaders after'],
+      plan.before.map(b => h('tr', {}, h('td', {}, '#' + b.broker), h('td', { class: 'num' }, b.replicas),
+        h('td', { class: 'num' }, after.get(b.broker).replicas), h('td', { class: 'num' }, b.preferredLeaders),
+        h('td', { class: 'num' }, after.get(b.broker).preferredLeaders)))),
+    table('rebalance-moves-table', ['Partition', 'From', 'To'], plan.moves.map(m =>
+      h('tr', {}, h('td', {}, m.topic + '-' + m.partition), h('td', {}, m.from.join(', ')), h('td', {}, m.to.join(', ')))))));
+}
+
+async function planRebalance(e) {
+  e.preventDefault();
+  try {
+    lastPlan = await api('POST', 'api/v1/rebalance/plan', rebalanceRequest());
+    drawPlan(lastPlan);
+    document.getElementById('rebalance-execute').disabled = !isAdmin() || lastPlan.moves.length === 0;
+  } catch (err) { toast(err.message, true); }
+}
+
+async function executeRebalance() {
+  if (!lastPlan || !confirm('Move ' + lastPlan.moves.length + ' partitions?')) return;
+  try {
+    const body = { plan: lastPlan };
+    const throttle = document.getElementById('rebalance-throttle').value;
+    if (throttle !== '') body.throttle = Number(throttle);
+    const answer = await api('POST', 'api/v1/rebalance/execute', body);
+    toast('Started ' + answer.progress.length + ' moves' + (answer.throttle ? ' under ' + num(answer.throttle) + ' B/s' : ''));
+    document.getElementById('rebalance-execute').disabled = true;
+    refresh();
+  } catch (err) { toast(err.message, true); }
+}
+
+async function verifyRebalance() {
+  try {
+    const answer = await api('POST', 'api/v1/rebalance/verify');
+    toast(answer.throttlesCleared ? 'Every move is done; throttles cleared'
+      : answer.ongoing.length + ' moves still under way; throttles kept', !answer.throttlesCleared);
+  } catch (err) { toast(err.message, true); }
+}
+
 // ---- actions --------------------------------------------------------------------------------
 
 async function createTopic(e) {
@@ -333,6 +413,7 @@ function route() {
   if (parts[0] === 'topics') return ['topics', null, params];
   if (parts[0] === 'messages') return ['messages', null, params];
   if (parts[0] === 'groups') return ['groups', null, params];
+  if (parts[0] === 'rebalance') return ['rebalance', null, params];
   return ['overview', null, params];
 }
 
