@@ -16,6 +16,9 @@
  *       directories (AlterReplicaLogDirs: a future log filled, then swapped in by the replica
  *       manager); {@link dev.runnel.broker.replication.LogDirFailureHandler} takes a failed
  *       directory's partitions offline and reports them to the controller.</li>
+ *   <li>Throttles: {@link dev.runnel.broker.replication.ReplicationQuota}, Kafka's replication quota
+ *       (a rate over sampled windows against a dynamic bound), one for the leader's answers to
+ *       followers outside the ISR and one for the follower's fetches.</li>
  * </ul>
  *
  * Uses storage, the wire adapter (followers' fetch client), metadata, purgatory and security;
