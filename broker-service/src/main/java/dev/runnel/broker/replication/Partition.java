@@ -462,6 +462,14 @@ public final class Partition {
                 nextProposalAtMs = clock.millis() + PROPOSAL_BACKOFF_MS;
                 return false;
             }
+            if (hosted.leader() && current.changeInFlight() && committed.leaderEpoch() > hosted.state().leaderEpoch()) {
+                // The controller committed the change and moved on to a newer leadership (a
+                // reassignment completing at a new leader epoch) that this broker has not heard of
+                // yet: the replicas the change adds may be in that ISR and be elected, so they keep
+                // counting for the high watermark until the LeaderAndIsr arrives (Kafka keeps its
+                // pending state on such an answer too).
+                return false;
+            }
             if (!hosted.leader() || committed.leaderEpoch() != hosted.state().leaderEpoch()
                     || committed.partitionEpoch() <= hosted.state().partitionEpoch()) {
                 isr = IsrState.committed(hosted);

@@ -191,6 +191,30 @@ class PartitionReplicationTest {
         assertThat(proposals).hasSize(2);
     }
 
+    /**
+     * A reassignment that completes in the decision committing an expansion answers with a newer
+     * leader epoch: until its LeaderAndIsr arrives the added replica still holds the high watermark
+     * back, since the controller may elect it (a run of RebalanceClusterTest lost a record so).
+     */
+    @Test
+    void anExpansionAnsweredFromANewerLeadershipKeepsCountingTheAddedReplica() {
+        partition.update(leader(List.of(1, 2), 1), 2);
+        partition.appendAsLeader(batch(4), (short) 1);
+        partition.updateFollowerFetchState(2, 4);
+        partition.updateFollowerFetchState(3, 4);
+        assertThat(proposals).containsExactly(List.of(1, 2, 3));
+
+        assertThat(partition.applyCommittedState(new PartitionState(1, 1, List.of(1, 3), 3))).isFalse();
+        long end = partition.appendAsLeader(batch(2), (short) 1).nextOffset();
+        partition.updateFollowerFetchState(2, end);
+
+        assertThat(log.highWatermark()).as("replica 3 has not fetched the new records").isEqualTo(4);
+        partition.updateFollowerFetchState(3, end);
+        assertThat(log.highWatermark()).isEqualTo(end);
+        partition.update(leader(List.of(1, 3), 1, 3), 2);
+        assertThat(partition.state().state().isr()).containsExactly(1, 3);
+    }
+
     @Test
     void aCommittedStateFromAnotherLeadershipIsIgnored() {
         partition.maybeShrinkIsr(LAG_MS);
