@@ -152,12 +152,10 @@ class RebalanceClusterTest {
     }
 
     /**
-     * In the faults profile: besides taking about 100 s, it can lose an acknowledged record through
-     * a replication bug outside the rebalance (seen once in two runs): a reassignment completes at
-     * a new leader epoch while the old leader still runs the previous one; the AlterPartition answer
-     * that added the new replica comes back from the new epoch, so the leader drops its pending
-     * expansion (Partition.applyCommittedState) and moves the high watermark without that replica,
-     * which the controller then elects preferred leader.
+     * In the faults profile (about 100 s). A run of it lost an acknowledged record before
+     * Partition.applyCommittedState kept a pending ISR expansion answered from a newer leader epoch:
+     * a reassignment completed at a new epoch while the old leader still ran the previous one,
+     * moved its high watermark without the new replica, and the controller elected that replica.
      */
     @Test
     @Tag("faults-only")
