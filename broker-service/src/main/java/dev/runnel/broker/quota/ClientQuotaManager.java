@@ -3,6 +3,7 @@ package dev.runnel.broker.quota;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import dev.runnel.common.time.SampledRate;
 
 /**
  * One kind of client quota (a {@link QuotaKey}) enforced as Kafka's {@code ClientQuotaManager}

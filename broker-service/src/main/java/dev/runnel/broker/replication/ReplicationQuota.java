@@ -8,6 +8,7 @@ import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
 import dev.runnel.common.TopicPartition;
+import dev.runnel.common.time.SampledRate;
 
 /**
  * One side's replication throttle, as Kafka's {@code ReplicationQuotaManager}: a bound in bytes

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.runnel.testing.ManualClock;
 import dev.runnel.testing.ManualScheduler;
+import dev.runnel.common.time.SampledRate;
 
 /** The rate and throttle math of client quotas, on a clock the test moves (Kafka's 11 windows of 1 s). */
 class ClientQuotaManagerTest {

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.runnel.common.TopicPartition;
 import dev.runnel.testing.ManualClock;
+import dev.runnel.common.time.SampledRate;
 
 /** The replication throttle's rate over sampled windows, and when it holds a replica back. */
 class ReplicationQuotaTest {

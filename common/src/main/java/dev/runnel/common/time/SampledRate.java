@@ -1,4 +1,4 @@
-package dev.runnel.broker.quota;
+package dev.runnel.common.time;
 
 /**
  * A rate per second over the last {@code samples} windows of {@code windowMs} each, as Kafka's
@@ -14,7 +14,7 @@ package dev.runnel.broker.quota;
  *  rate = (w0 + ... + w(n-1)) / max(now - start(oldest), (n - 1) * windowMs)
  * </pre>
  *
- * Thread-safe (its methods are synchronized; each quota entity has its own).
+ * Thread-safe (its methods are synchronized). Used by the client quotas and the replication throttles.
  */
 public final class SampledRate {
 
