@@ -1,17 +1,10 @@
 package dev.runnel.broker.zookeeper;
 
 import java.time.Duration;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 
 import org.apache.curator.framework.CuratorFramework;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.config.DynamicBrokerConfigs;
 import dev.runnel.cluster.ClusterJson;
@@ -34,72 +27,43 @@ import dev.runnel.cluster.ZkPaths;
  */
 public final class BrokerConfigStore implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(BrokerConfigStore.class);
-
-    private final CuratorFramework zk;
-    private final Duration visibilityWait;
-    private final WatchedNodes<EntityNode> watch;
-    private volatile Map<String, Map<String, String>> overrides = Map.of();
-
-    private record EntityNode(String entity, Map<String, String> configs) {
-    }
+    private final ConfigOverrides overrides;
 
     /** The JSON of one node, Kafka's layout. */
     record BrokerConfigJson(int version, Map<String, String> config) {
         static final int VERSION = 1;
     }
 
-    private static final CasUpdate.Codec<Map<String, String>> CODEC = new CasUpdate.Codec<>() {
-        @Override
-        public Map<String, String> empty() {
-            return new TreeMap<>();
-        }
-
-        @Override
-        public boolean isEmpty(Map<String, String> value) {
-            return value.isEmpty();
-        }
-
-        @Override
-        public Map<String, String> decode(byte[] data, String path) {
-            BrokerConfigJson node = ClusterJson.read(data, BrokerConfigJson.class, path);
-            return node.config() == null ? new TreeMap<>() : new TreeMap<>(node.config());
-        }
-
-        @Override
-        public byte[] encode(Map<String, String> value) {
-            return ClusterJson.write(new BrokerConfigJson(BrokerConfigJson.VERSION, new TreeMap<>(value)));
-        }
-    };
-
     /**
      * @param zk             a client rooted at the cluster's namespace
      * @param visibilityWait how long an alteration waits for this broker's own copy to show it
      */
     public BrokerConfigStore(CuratorFramework zk, Duration visibilityWait) {
-        this.zk = zk;
-        this.visibilityWait = visibilityWait;
-        this.watch = new WatchedNodes<>(zk, ZkPaths.BROKER_CONFIGS, 1, this::parse, this::publish);
+        this.overrides = new ConfigOverrides(zk, new ConfigOverrides.Kind("broker entity", ZkPaths.BROKER_CONFIGS,
+                segment -> segment, ZkPaths::brokerConfig, ConfigOverrides.mapCodec(
+                        (data, path) -> ClusterJson.read(data, BrokerConfigJson.class, path).config(),
+                        configs -> ClusterJson.write(new BrokerConfigJson(BrokerConfigJson.VERSION, configs))),
+                DynamicBrokerConfigs::validate), visibilityWait);
     }
 
     /** Starts watching {@code /config/brokers}. */
     public void start() throws Exception {
-        watch.start();
+        overrides.start();
     }
 
     /** Waits until the configs have been read once; false if {@code timeout} passed first. */
     public boolean awaitInitialized(Duration timeout) throws InterruptedException {
-        return watch.awaitInitialized(timeout);
+        return overrides.awaitInitialized(timeout);
     }
 
     /** Broker {@code brokerId}'s own overrides as this broker last saw them. */
     public Map<String, String> overrides(int brokerId) {
-        return overrides.getOrDefault(Integer.toString(brokerId), Map.of());
+        return overrides.overrides(Integer.toString(brokerId));
     }
 
     /** The cluster's default overrides ({@code <default>}) as this broker last saw them. */
     public Map<String, String> defaults() {
-        return overrides.getOrDefault(ZkPaths.DEFAULT_BROKER_ENTITY, Map.of());
+        return overrides.overrides(ZkPaths.DEFAULT_BROKER_ENTITY);
     }
 
     /** The rate {@code name} has on broker {@code brokerId} now: its override, else the default, else unlimited. */
@@ -137,41 +101,11 @@ public final class BrokerConfigStore implements AutoCloseable {
      * @throws Exception                as ZooKeeper fails
      */
     public void alter(String entity, UnaryOperator<Map<String, String>> change, boolean validateOnly) throws Exception {
-        if (validateOnly) {
-            DynamicBrokerConfigs.validate(change.apply(new TreeMap<>(overrides.getOrDefault(entity, Map.of()))));
-            return;
-        }
-        Optional<CasUpdate.Outcome> outcome = CasUpdate.update(zk, ZkPaths.brokerConfig(entity), CODEC, current -> {
-            Map<String, String> next = new TreeMap<>(change.apply(new TreeMap<>(current)));
-            DynamicBrokerConfigs.validate(next);
-            return next;
-        });
-        if (outcome.isPresent() && !watch.awaitReflected(List.of(outcome.get()), visibilityWait)) {
-            LOG.info("The configs of broker entity {} are in ZooKeeper but not yet in this broker's copy after {}",
-                    entity, visibilityWait);
-        }
-    }
-
-    private EntityNode parse(String path, byte[] data) {
-        String entity = path.substring(ZkPaths.BROKER_CONFIGS.length() + 1);
-        Map<String, String> configs = CODEC.decode(data, path);
-        try {
-            DynamicBrokerConfigs.validate(configs);
-        } catch (IllegalArgumentException e) {
-            LOG.warn("Ignoring the dynamic configs of broker entity {} in {}: {}", entity, path, e.getMessage());
-            return null;
-        }
-        return new EntityNode(entity, Map.copyOf(configs));
-    }
-
-    private void publish(Collection<EntityNode> nodes) {
-        Map<String, Map<String, String>> next = new HashMap<>();
-        nodes.forEach(node -> next.put(node.entity(), node.configs()));
-        overrides = Map.copyOf(next);
+        overrides.alter(entity, change, validateOnly);
     }
 
     @Override
     public void close() {
-        watch.close();
+        overrides.close();
     }
 }
