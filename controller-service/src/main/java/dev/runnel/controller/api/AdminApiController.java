@@ -5,9 +5,6 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -40,7 +37,6 @@ import dev.runnel.controller.metadata.ControllerEvent;
 @RequestMapping("/api/v1")
 class AdminApiController {
 
-    private static final long DECISION_TIMEOUT_SECONDS = 30;
 
     private final ActiveController controller;
     private final ControllerProperties properties;
@@ -168,31 +164,10 @@ class AdminApiController {
     }
 
     private ClusterView view() {
-        ClusterView view = controller.view();
-        if (view == null) {
-            throw new AdminException(Reason.NOT_CONTROLLER, "This controller is " + controller.role()
-                    + ", not active; retry");
-        }
-        return view;
+        return AdminDecisions.view(controller);
     }
 
-    /** Runs {@code event} through the event loop and returns the reply once committed. */
     private Object decide(ControllerEvent event) {
-        try {
-            return controller.submit(event).get(DECISION_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof AdminException refused) {
-                throw refused;
-            }
-            throw new IllegalStateException("The controller failed to apply the change: " + e.getCause(),
-                    e.getCause());
-        } catch (TimeoutException e) {
-            throw new AdminException(Reason.OUTCOME_UNKNOWN, "The controller did not decide within "
-                    + DECISION_TIMEOUT_SECONDS + " s; the change may still be applied: check before repeating it");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AdminException(Reason.OUTCOME_UNKNOWN, "Interrupted while the change was being decided;"
-                    + " it may still be applied: check before repeating it");
-        }
+        return AdminDecisions.decide(controller, event);
     }
 }

@@ -8,9 +8,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.apache.curator.framework.CuratorFramework;
 import org.springframework.http.ResponseEntity;
@@ -55,7 +52,6 @@ import dev.runnel.controller.placement.RebalancePlanner;
 @RequestMapping("/api/v1/rebalance")
 class RebalanceApiController {
 
-    private static final long DECISION_TIMEOUT_SECONDS = 30;
 
     /** A plan or execute request: an action, or (execute only) a plan computed before. */
     record RebalanceRequest(String action, List<Integer> brokers, RebalancePlanner.Plan plan, Long throttle) {
@@ -186,30 +182,10 @@ class RebalanceApiController {
     }
 
     private ClusterView view() {
-        ClusterView view = controller.view();
-        if (view == null) {
-            throw new AdminException(Reason.NOT_CONTROLLER, "This controller is " + controller.role()
-                    + ", not active; retry");
-        }
-        return view;
+        return AdminDecisions.view(controller);
     }
 
-    /** Runs {@code event} through the event loop and returns the reply once committed. */
     private Object decide(ControllerEvent event) {
-        try {
-            return controller.submit(event).get(DECISION_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof AdminException refused) {
-                throw refused;
-            }
-            throw new IllegalStateException("The controller failed to apply the change: " + e.getCause(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new AdminException(Reason.OUTCOME_UNKNOWN, "The controller did not decide within "
-                    + DECISION_TIMEOUT_SECONDS + " s; the change may still be applied: check before repeating it");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AdminException(Reason.OUTCOME_UNKNOWN, "Interrupted while the change was being decided;"
-                    + " it may still be applied: check before repeating it");
-        }
+        return AdminDecisions.decide(controller, event);
     }
 }
