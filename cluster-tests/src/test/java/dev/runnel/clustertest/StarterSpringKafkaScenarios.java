@@ -18,21 +18,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.kafka.annotation.BackOff;
@@ -70,49 +63,7 @@ import dev.runnel.client.listener.LogPartition;
  * against Runnel ({@link StarterSpringKafkaClusterTest}) and unchanged against Apache Kafka ({@link
  * StarterSpringKafkaOnKafkaTest}).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class StarterSpringKafkaScenarios {
-
-    private static final Duration DEADLINE = Duration.ofSeconds(60);
-
-    private String bootstrap;
-    private Admin admin;
-
-    /** Starts a one-broker cluster (transactions included); its bootstrap address. */
-    abstract String startCluster() throws Exception;
-
-    abstract void stopCluster() throws Exception;
-
-    @BeforeAll
-    void start() throws Exception {
-        bootstrap = startCluster();
-        admin = KafkaClients.admin(bootstrap);
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        if (admin != null) {
-            admin.close(Duration.ofSeconds(5));
-        }
-        stopCluster();
-    }
-
-    private ConfigurableApplicationContext app(Class<?> config, String... properties) {
-        List<String> all = new ArrayList<>(List.of("runnel.client.bootstrap-servers=" + bootstrap,
-                "runnel.client.consumer.session-timeout=6s", "runnel.client.consumer.heartbeat-interval=1s",
-                "runnel.client.listener.poll-timeout=200ms", "runnel.client.listener.retry.initial-interval=50ms",
-                "runnel.client.listener.retry.max-interval=100ms", "runnel.client.producer.linger=1ms",
-                "spring.cloud.zookeeper.enabled=false", "spring.cloud.zookeeper.config.enabled=false"));
-        all.addAll(List.of(properties));
-        return new SpringApplicationBuilder(config).web(WebApplicationType.NONE).properties(all.toArray(String[]::new))
-                .run();
-    }
-
-    private void createTopic(String topic, int partitions) throws Exception {
-        admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        await(topic + " has leaders").atMost(DEADLINE).ignoreExceptions().until(() -> admin.describeTopics(List.of(topic))
-                .allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions().stream().allMatch(p -> p.leader() != null));
-    }
+abstract class StarterSpringKafkaScenarios extends StarterScenarios {
 
     private static void sendAll(LogTemplate template, String topic, List<String> values) throws Exception {
         List<CompletableFuture<?>> sent = new ArrayList<>();
