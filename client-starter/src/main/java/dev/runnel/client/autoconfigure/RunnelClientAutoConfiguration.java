@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -71,6 +72,9 @@ public final class RunnelClientAutoConfiguration {
         DefaultKafkaProducerFactory<Object, Object> factory = new DefaultKafkaProducerFactory<>(config);
         if (transactionIdPrefix != null) {
             factory.setTransactionIdPrefix(transactionIdPrefix);
+            Duration patience = Duration.ofMillis(Long.parseLong(String.valueOf(config.getOrDefault(
+                    ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000))));
+            factory.addPostProcessor(producer -> new CommitRetryingProducer<>(producer, patience));
         }
         factory.setKeySerializer(new PayloadSerializer(codec, true));
         factory.setValueSerializer(new PayloadSerializer(codec, false));
