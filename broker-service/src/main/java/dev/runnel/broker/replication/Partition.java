@@ -487,11 +487,6 @@ public final class Partition {
         return isr.proposed();
     }
 
-    /** The committed ISR and the replicas a pending change would add: what the high watermark waits for. */
-    public List<Integer> maximalIsr() {
-        return isr.maximalIsr();
-    }
-
     /** Messages the slowest ISR follower is behind the leader's log end (0 when none is behind). */
     public long maxFollowerLag() {
         return followers.maxLagMessages(isr.committedIsr(), log.logEndOffset());
@@ -548,11 +543,6 @@ public final class Partition {
         return log.read(fetchOffset, maxBytes, maxOffset, minOneMessage);
     }
 
-    /** The first offset whose record is at least {@code timestamp} old, below the high watermark. */
-    public Optional<TimestampOffset> offsetForTimestamp(long timestamp) {
-        return offsetForTimestamp(timestamp, false);
-    }
-
     /**
      * The first offset whose record is at least {@code timestamp} old, below the last stable offset
      * if {@code readCommitted}, else below the high watermark.
@@ -566,11 +556,6 @@ public final class Partition {
         return Optional.of(found);
     }
 
-    /** The first record with the log's largest timestamp, below the high watermark (ListOffsets -3). */
-    public Optional<TimestampOffset> maxTimestampOffset() {
-        return maxTimestampOffset(false);
-    }
-
     /** The first record with the log's largest timestamp, below the fetchable bound of the isolation level. */
     public Optional<TimestampOffset> maxTimestampOffset(boolean readCommitted) {
         long max = log.maxTimestamp();
@@ -579,13 +564,7 @@ public final class Partition {
 
     /** The epoch the batch holding {@code offset} was written in, if the epoch cache knows. */
     public OptionalInt epochForOffset(long offset) {
-        List<LeaderEpochCache.EpochEntry> entries = log.leaderEpochs().entries();
-        for (int i = entries.size() - 1; i >= 0; i--) {
-            if (entries.get(i).startOffset() <= offset) {
-                return OptionalInt.of(entries.get(i).epoch());
-            }
-        }
-        return OptionalInt.empty();
+        return log.leaderEpochs().epochOf(offset);
     }
 
     /** The largest epoch at most {@code epoch} and where it ended (OffsetForLeaderEpoch). */

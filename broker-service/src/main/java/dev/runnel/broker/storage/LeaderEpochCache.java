@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -108,6 +109,16 @@ public final class LeaderEpochCache {
 
     public synchronized List<EpochEntry> entries() {
         return List.copyOf(entries);
+    }
+
+    /** The epoch the batch holding {@code offset} was written in: the last entry starting at or before it. */
+    public synchronized OptionalInt epochOf(long offset) {
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            if (entries.get(i).startOffset() <= offset) {
+                return OptionalInt.of(entries.get(i).epoch());
+            }
+        }
+        return OptionalInt.empty();
     }
 
     /**
