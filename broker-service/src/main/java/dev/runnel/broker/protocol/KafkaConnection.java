@@ -163,7 +163,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 () -> handle(prepared.handler(), request, frame, handlerNanos),
                 () -> ReadGate.of(ctx.channel()).close(ReadGate.Reason.QUEUE),
                 () -> ctx.channel().eventLoop().execute(() -> ReadGate.of(ctx.channel()).open(ReadGate.Reason.QUEUE)));
-        return response.handle((message, failure) -> {
+        CompletableFuture<Sent> sent = response.handle((message, failure) -> {
             if (failure != null && unwrap(failure) instanceof CloseConnectionException close) {
                 throw close;
             }
@@ -185,8 +185,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             } catch (RuntimeException e) {
                 return Sent.of(failed(request, "its answer cannot be written at this version", e));
             }
-        }).thenCompose(sent -> sent != null && sent.holdBack() ? holdBack(ctx, sent, throttler)
-                : CompletableFuture.completedFuture(sent));
+        });
+        // Only a throttled answer can be held back, so without quotas the answer goes as it is.
+        return handlerNanos == null ? sent : sent.thenCompose(answer -> answer != null && answer.holdBack()
+                ? holdBack(ctx, answer, throttler) : CompletableFuture.completedFuture(answer));
     }
 
     /**
