@@ -320,13 +320,13 @@ public final class ReplicaManager implements AutoCloseable {
         CompletableFuture<List<FetchResult>> answer = new CompletableFuture<>();
         fetchPurgatory.tryCompleteElseWatch(new DelayedFetch(params, () -> readFromLeaders(params, partitions), answer),
                 partitions.stream().map(FetchParams.PartitionRequest::tp).toList());
-        return answer.thenApply(results -> recordThrottled(params, results));
+        return params.isFromFollower() ? answer.thenApply(results -> recordThrottled(params, results)) : answer;
     }
 
     /** Counts the bytes a follower's answer carries for throttled partitions against the leader's quota. */
     private List<FetchResult> recordThrottled(FetchParams params, List<FetchResult> results) {
-        if (params.isFromFollower()) {
-            ReplicationQuota quota = leaderQuota;
+        ReplicationQuota quota = leaderQuota;
+        if (params.isFromFollower() && quota.isBounded()) {
             long bytes = 0;
             for (FetchResult result : results) {
                 if (!result.failed() && result.bytes() > 0 && quota.isThrottled(result.tp())) {

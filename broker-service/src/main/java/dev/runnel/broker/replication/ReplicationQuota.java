@@ -64,6 +64,11 @@ public final class ReplicationQuota {
         return throttled.test(tp);
     }
 
+    /** Whether a bound is set now: without one nothing is held back, and nothing needs counting. */
+    public boolean isBounded() {
+        return bound.getAsLong() != Long.MAX_VALUE;
+    }
+
     /** Whether the throttled bytes have gone faster than the bound (never without a bound). */
     public boolean isQuotaExceeded() {
         long limit = bound.getAsLong();
