@@ -119,8 +119,8 @@ class KafkaListenerConfiguration {
 
     @Bean(destroyMethod = "close")
     RequestDispatcher requestDispatcher(KafkaApis kafkaApis, BrokerProperties properties, ClientQuotas clientQuotas,
-            Scheduler scheduler) {
-        return RequestDispatcher.of(kafkaApis, properties.getNumIoThreads(), properties.getQueuedMaxRequests())
+            Scheduler scheduler, Ticker ticker) {
+        return RequestDispatcher.of(kafkaApis, properties.getNumIoThreads(), properties.getQueuedMaxRequests(), ticker)
                 .throttling(clientQuotas, scheduler);
     }
 

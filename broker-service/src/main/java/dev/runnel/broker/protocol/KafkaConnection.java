@@ -42,8 +42,8 @@ import io.netty.handler.timeout.IdleStateEvent;
  * own error response, with one log line naming the API and version, and counted in
  * {@code runnel.broker.request.errors}; the connection goes on. A connection idle for
  * {@code connections.max.idle.ms} with no request waiting is closed. Framing, parsing and writing
- * run on the channel's event loop; handlers run on the {@link RequestDispatcher}'s threads, one
- * request of a connection at a time.
+ * run on the channel's event loop; handlers run where the {@link RequestDispatcher} says (its
+ * threads, or this loop while the connection is alone on it), one request of a connection at a time.
  *
  * <p>A client over one of its quotas ({@link RequestThrottler}) gets the throttle time in its
  * answer's {@code throttle_time_ms}, and the connection reads nothing more from it for that time

@@ -16,6 +16,7 @@ import org.springframework.context.SmartLifecycle;
 
 import dev.runnel.broker.security.Principal;
 import dev.runnel.broker.security.Session;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -115,6 +116,10 @@ public final class KafkaServer implements SmartLifecycle {
                 .register(registry);
         Gauge.builder("runnel.broker.request.queue.size", dispatcher, RequestDispatcher::queuedRequests)
                 .description("Requests waiting for a request-handler thread (queued.max.requests)").register(registry);
+        FunctionCounter.builder("runnel.broker.requests.on.event.loop", dispatcher,
+                RequestDispatcher::handledOnEventLoop)
+                .description("Requests handled on their event loop: their connection was the only one sending there")
+                .register(registry);
     }
 
     /** The event loops a configured {@code num.network.threads} gives: 0 is one per core, at least 2. */

@@ -1,10 +1,12 @@
 package dev.runnel.broker.protocol;
 
+import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -12,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.quota.ClientQuotas;
 import dev.runnel.common.time.Scheduler;
+import dev.runnel.common.time.Ticker;
 
 /**
  * Where requests are handled: a bounded pool of request-handler threads (Kafka's
@@ -30,6 +33,14 @@ import dev.runnel.common.time.Scheduler;
  *   <li>At most {@code queued.max.requests} requests wait for a handler thread; past that,
  *       {@link #enqueue} says so and the connection stops reading until it is woken (back-pressure,
  *       as Kafka's network threads block on a full request queue).</li>
+ *   <li>A connection that has been the only one to send requests on its event loop for
+ *       {@link #ALONE_FOR} has its requests handled on that loop, once none of its earlier ones is
+ *       still on a handler thread: there is no other connection whose requests a slow handler
+ *       could hold up there, and the two thread hand-overs per request (to a handler thread and
+ *       the answer back) are what a lone client pays most for on a small machine. The first
+ *       request another connection sends on that loop sends both connections' requests to the
+ *       handler threads again; a connection quiet for that long that starts sending during a
+ *       slow handler waits for that one handler only ({@code docs/benchmarks.md}).</li>
  * </ul>
  */
 public final class RequestDispatcher implements AutoCloseable {
@@ -39,12 +50,23 @@ public final class RequestDispatcher implements AutoCloseable {
     /** Requests of one connection handled in one turn on a handler thread before the others get theirs. */
     private static final int TASKS_PER_TURN = 16;
 
+    /**
+     * How long a connection must have been the only one sending requests on its event loop before
+     * its requests are handled there: longer than the gaps between a quiet client's requests (a
+     * consumer's heartbeats every 3 s, a long-polling fetch every 500 ms).
+     */
+    static final Duration ALONE_FOR = Duration.ofSeconds(10);
+
     private final KafkaApis apis;
     private final Executor pool;
     private final RequestHandlerPool owned;
     private final int queuedMaxRequests;
     private final AtomicInteger queued = new AtomicInteger();
     private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
+    private final Ticker ticker;
+    /** Per event loop (the thread that dispatches): who sent its last request, and since when alone. */
+    private final ThreadLocal<LoopSenders> loopSenders = ThreadLocal.withInitial(LoopSenders::new);
+    private final LongAdder handledOnEventLoop = new LongAdder();
     private volatile RequestThrottler throttler = RequestThrottler.NONE;
 
     /**
@@ -55,8 +77,13 @@ public final class RequestDispatcher implements AutoCloseable {
      * @param queuedMaxRequests requests that may wait for a handler thread before connections stop
      *                          reading ({@code queued.max.requests})
      */
+    public static RequestDispatcher of(KafkaApis apis, int ioThreads, int queuedMaxRequests, Ticker ticker) {
+        return ioThreads == 0 ? direct(apis) : new RequestDispatcher(apis, ioThreads, queuedMaxRequests, ticker);
+    }
+
+    /** {@link #of(KafkaApis, int, int, Ticker)} on the system's ticker. */
     public static RequestDispatcher of(KafkaApis apis, int ioThreads, int queuedMaxRequests) {
-        return ioThreads == 0 ? direct(apis) : new RequestDispatcher(apis, ioThreads, queuedMaxRequests);
+        return of(apis, ioThreads, queuedMaxRequests, Ticker.SYSTEM);
     }
 
     /**
@@ -65,6 +92,11 @@ public final class RequestDispatcher implements AutoCloseable {
      *                          reading ({@code queued.max.requests})
      */
     public RequestDispatcher(KafkaApis apis, int ioThreads, int queuedMaxRequests) {
+        this(apis, ioThreads, queuedMaxRequests, Ticker.SYSTEM);
+    }
+
+    /** @param ticker what measures how long a connection has been alone on its event loop */
+    public RequestDispatcher(KafkaApis apis, int ioThreads, int queuedMaxRequests, Ticker ticker) {
         if (ioThreads < 1 || queuedMaxRequests < 1) {
             throw new IllegalArgumentException("num.io.threads and queued.max.requests must be at least 1, not "
                     + ioThreads + " and " + queuedMaxRequests);
@@ -74,6 +106,7 @@ public final class RequestDispatcher implements AutoCloseable {
         this.pool = threads;
         this.owned = threads;
         this.queuedMaxRequests = queuedMaxRequests;
+        this.ticker = ticker;
     }
 
     private RequestDispatcher(KafkaApis apis, Executor pool) {
@@ -81,6 +114,7 @@ public final class RequestDispatcher implements AutoCloseable {
         this.pool = pool;
         this.owned = null;
         this.queuedMaxRequests = Integer.MAX_VALUE;
+        this.ticker = Ticker.SYSTEM;
     }
 
     /**
@@ -115,14 +149,19 @@ public final class RequestDispatcher implements AutoCloseable {
     }
 
     /**
-     * Runs {@code handling} for a request of the connection whose executor is {@code connection}:
-     * at once on the calling thread without handler threads, else queued on them (and when the
-     * queue is full, {@code stopReading} runs now and {@code wakeUp} once there is room). The
-     * future is the handler's answer (or, for a raw SASL token, the frame to send).
+     * Runs {@code handling} for a request of the connection whose executor is {@code connection},
+     * called on the connection's event loop: at once on it without handler threads or when the
+     * connection is alone on the loop ({@link #ALONE_FOR}), else queued on the handler threads (and
+     * when the queue is full, {@code stopReading} runs now and {@code wakeUp} once there is room).
+     * The future is the handler's answer (or, for a raw SASL token, the frame to send).
      */
     <T> CompletableFuture<T> dispatch(Executor connection, Supplier<CompletableFuture<T>> handling,
             Runnable stopReading, Runnable wakeUp) {
         if (owned == null) {
+            return handling.get();
+        }
+        if (aloneOnItsLoop(connection)) {
+            handledOnEventLoop.increment();
             return handling.get();
         }
         CompletableFuture<T> answer = new CompletableFuture<>();
@@ -165,6 +204,34 @@ public final class RequestDispatcher implements AutoCloseable {
         return queued.get();
     }
 
+    /** Requests handled on their event loop because their connection was alone there (a counter). */
+    public long handledOnEventLoop() {
+        return handledOnEventLoop.sum();
+    }
+
+    /**
+     * Whether this request of {@code connection}, read on the calling event loop, may be handled on
+     * it: no other connection has sent a request on the loop for {@link #ALONE_FOR}, and none of the
+     * connection's own requests is queued or running on a handler thread (it would be answered
+     * out of turn otherwise). Event loop only.
+     */
+    private boolean aloneOnItsLoop(Executor connection) {
+        LoopSenders senders = loopSenders.get();
+        long now = ticker.nanoTime();
+        if (senders.last != connection) {
+            senders.last = connection;
+            senders.aloneSince = now;
+            return false;
+        }
+        return now - senders.aloneSince >= ALONE_FOR.toNanos() && ((SerialExecutor) connection).idle();
+    }
+
+    /** One event loop's view: the connection that sent its last request, alone since when. */
+    private static final class LoopSenders {
+        private Executor last;
+        private long aloneSince;
+    }
+
     private void wakeWaiters() {
         if (waiting.isEmpty() || queued.get() >= queuedMaxRequests) {
             return;
@@ -190,6 +257,11 @@ public final class RequestDispatcher implements AutoCloseable {
 
         private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
         private final AtomicInteger pending = new AtomicInteger();
+
+        /** None of this connection's requests is queued or running on the pool. */
+        boolean idle() {
+            return pending.get() == 0;
+        }
 
         @Override
         public void execute(Runnable task) {

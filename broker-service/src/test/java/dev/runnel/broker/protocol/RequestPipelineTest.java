@@ -37,6 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.runnel.testing.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
@@ -79,6 +80,11 @@ class RequestPipelineTest {
     }
 
     private void start(int ioThreads) {
+        start(ioThreads, null);
+    }
+
+    /** With {@code ticker} non-null, the handler threads' dispatcher measures time on it. */
+    private void start(int ioThreads, ManualClock ticker) {
         ApiVersionsHandler apiVersions = new ApiVersionsHandler();
         handlers.put(ApiKeys.API_VERSIONS, request -> {
             record(ApiKeys.API_VERSIONS);
@@ -95,7 +101,8 @@ class RequestPipelineTest {
                     ? CompletableFuture.failedFuture(new CloseConnectionException("refused"))
                     : CompletableFuture.completedFuture(new DescribeClusterResponseData().setClusterId("c"));
         });
-        dispatcher = RequestDispatcher.of(new KafkaApis(handlers), ioThreads, 500);
+        dispatcher = ticker == null ? RequestDispatcher.of(new KafkaApis(handlers), ioThreads, 500)
+                : RequestDispatcher.of(new KafkaApis(handlers), ioThreads, 500, ticker);
         // One network thread: every connection shares the event loop of every other.
         server = new KafkaServer("127.0.0.1", 0, ListenerLimits.defaults(), 1, dispatcher, new SimpleMeterRegistry(),
                 () -> { });
@@ -157,6 +164,58 @@ class RequestPipelineTest {
         assertThat(correlationOf(socket, ApiKeys.DESCRIBE_CLUSTER, (short) 0)).isEqualTo(first);
         assertThat(correlationOf(socket, ApiKeys.API_VERSIONS, (short) 3)).isEqualTo(second);
         assertThat(started).containsExactly(ApiKeys.DESCRIBE_CLUSTER, ApiKeys.API_VERSIONS);
+    }
+
+    @Test
+    void aConnectionAloneOnItsEventLoopForALoneForIsHandledThereUntilAnotherConnectionSends() throws IOException {
+        ManualClock ticker = new ManualClock();
+        start(2, ticker);
+        Socket alone = connect();
+        assertThat(apiVersionsHandledBy(alone)).startsWith("kafka-request-handler-");
+        ticker.advance(RequestDispatcher.ALONE_FOR.minusMillis(1));
+        assertThat(apiVersionsHandledBy(alone)).as("alone, but not for long enough").startsWith("kafka-request-handler-");
+
+        ticker.advance(Duration.ofMillis(1));
+        assertThat(apiVersionsHandledBy(alone)).doesNotStartWith("kafka-request-handler-");
+        assertThat(dispatcher.handledOnEventLoop()).isOne();
+
+        // Another connection on the same (only) event loop: both go to the handler threads again.
+        Socket other = connect();
+        assertThat(apiVersionsHandledBy(other)).startsWith("kafka-request-handler-");
+        ticker.advance(RequestDispatcher.ALONE_FOR);
+        assertThat(apiVersionsHandledBy(alone)).startsWith("kafka-request-handler-");
+        ticker.advance(RequestDispatcher.ALONE_FOR);
+        assertThat(apiVersionsHandledBy(alone)).doesNotStartWith("kafka-request-handler-");
+        assertThat(dispatcher.handledOnEventLoop()).isEqualTo(2);
+    }
+
+    @Test
+    void aConnectionThatBecomesAloneWaitsForItsRequestsOnHandlerThreadsBeforeOneIsHandledOnTheEventLoop()
+            throws Exception {
+        ManualClock ticker = new ManualClock();
+        start(2, ticker);
+        Socket socket = connect();
+        assertThat(apiVersionsHandledBy(socket)).startsWith("kafka-request-handler-");
+        send(socket, ApiKeys.DESCRIBE_CLUSTER, (short) 0, new DescribeClusterRequestData());
+        int blockedCorrelation = correlation;
+        assertThat(blockedHandlerEntered.await(10, TimeUnit.SECONDS)).isTrue();
+
+        ticker.advance(RequestDispatcher.ALONE_FOR);
+        send(socket, ApiKeys.API_VERSIONS, (short) 3, apiVersions());
+        int next = correlation;
+        // Alone long enough, but its DescribeCluster is still on a handler thread: it waits behind it.
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.queuedRequests() == 1);
+        assertThat(started).containsExactly(ApiKeys.API_VERSIONS, ApiKeys.DESCRIBE_CLUSTER);
+
+        release.countDown();
+        assertThat(correlationOf(socket, ApiKeys.DESCRIBE_CLUSTER, (short) 0)).isEqualTo(blockedCorrelation);
+        assertThat(correlationOf(socket, ApiKeys.API_VERSIONS, (short) 3)).isEqualTo(next);
+        assertThat(handlerThreads).allSatisfy(thread -> assertThat(thread).startsWith("kafka-request-handler-"));
+        assertThat(dispatcher.handledOnEventLoop()).isZero();
+
+        // Nothing of it left on the handler threads: its next request is handled on the event loop.
+        assertThat(apiVersionsHandledBy(socket)).doesNotStartWith("kafka-request-handler-");
+        assertThat(dispatcher.handledOnEventLoop()).isOne();
     }
 
     @ParameterizedTest(name = "num.io.threads {0}")
@@ -230,6 +289,13 @@ class RequestPipelineTest {
     }
 
     // ---- fixtures ---------------------------------------------------------------------------
+
+    /** Sends ApiVersions on {@code socket}, reads its answer, and returns the thread its handler ran on. */
+    private String apiVersionsHandledBy(Socket socket) throws IOException {
+        send(socket, ApiKeys.API_VERSIONS, (short) 3, apiVersions());
+        assertThat(correlationOf(socket, ApiKeys.API_VERSIONS, (short) 3)).isEqualTo(correlation);
+        return handlerThreads.get(handlerThreads.size() - 1);
+    }
 
     private void record(ApiKeys key) {
         handlerThreads.add(Thread.currentThread().getName());
