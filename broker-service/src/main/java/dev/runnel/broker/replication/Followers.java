@@ -7,7 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * What a leader knows of its followers, from their fetches (Kafka's replica state on the leader):
  * each one's log end and when it last had everything the leader had. Only meaningful while
- * leading; {@link Partition} resets it at every new leadership.
+ * leading; {@link PartitionLeadership} resets it at every new leadership.
  */
 final class Followers {
 

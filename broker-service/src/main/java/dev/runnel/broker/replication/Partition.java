@@ -2,17 +2,14 @@ package dev.runnel.broker.replication;
 
 import java.nio.ByteBuffer;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.UnaryOperator;
 
 import dev.runnel.broker.storage.AppendInfo;
 import dev.runnel.broker.storage.AppendOrigin;
 import dev.runnel.broker.storage.LeaderEpochCache;
-import dev.runnel.broker.storage.LogError;
 import dev.runnel.broker.storage.LogException;
 import dev.runnel.broker.storage.PartitionLog;
 import dev.runnel.broker.storage.ProducerStateManager;
@@ -21,24 +18,15 @@ import dev.runnel.cluster.PartitionState;
 import dev.runnel.common.TopicPartition;
 
 /**
- * One partition replica on this broker: its log and its place in the partition's replication
- * (leader or follower, leader epoch, ISR), and on the leader the high watermark.
+ * One partition replica on this broker: its log, and the paths that append to it (as leader, as
+ * follower) and read from it (fetches, ListOffsets, OffsetForLeaderEpoch, DeleteRecords), each
+ * checked against the partition's place in its replication. That place (leader or follower,
+ * leader epoch, ISR and its changes, the followers' positions, the high watermark) is held by its
+ * {@link PartitionLeadership}; the methods on it here hand over to it.
  *
- * <p>The high watermark is the smallest log end offset among the ISR: the leader's own, and for
- * each follower the end offset its last fetch reported. Records below it are on every ISR member,
- * and only they are readable by consumers and count as acknowledged for {@code acks=all}.
- *
- * <p>A follower joins the ISR only once its log end has reached both the high watermark and the
- * start of the leader's current epoch (KAFKA-7128): a new leader may hold a stale high watermark
- * while records acknowledged by the previous leader lie beyond it, and a follower that joined
- * below them and was then elected would lose them.
- *
- * <p>Thread-safety: the replication state is one immutable {@link IsrState}, replaced only under
- * the write side of the partition lock (leadership changes, ISR proposals, committed ISRs), so at
- * most one ISR change is in flight. Appends and high watermark computations hold the read side,
- * so no append is stamped with an epoch the partition no longer leads in and no high watermark is
- * computed from an ISR that is changing; the high watermark only moves up within a leadership.
- * Reads take no lock.
+ * <p>Thread-safety: appends hold the read side of the leadership's lock, so no append is stamped
+ * with an epoch the partition no longer leads in; a log swap ({@link #replaceLog}) holds its write
+ * side. Reads take no lock.
  */
 public final class Partition {
 
@@ -56,39 +44,19 @@ public final class Partition {
         void propose(Partition partition, List<Integer> newIsr);
     }
 
-    private static final long PROPOSAL_BACKOFF_MS = 1_000;
-
     private final TopicPartition topicPartition;
     private final int localBrokerId;
     /** Replaced only under the write lock, when a replica moved to another log directory swaps in. */
     private volatile PartitionLog log;
-    private final Clock clock;
-    private final IsrProposer isrProposer;
-    private final ReentrantReadWriteLock leaderIsrLock = new ReentrantReadWriteLock();
-    /** Followers' fetch state; only meaningful while leading, reset at every new leadership. */
-    private final Followers followers = new Followers();
-    /** Replaced only under the write lock. */
-    private volatile IsrState isr;
-    private volatile int minInsyncReplicas;
-    /** Where this broker's current leadership started in its log; -1 while following. */
-    private volatile long leaderEpochStartOffset = -1;
-    private volatile long nextProposalAtMs;
+    private final PartitionLeadership leadership;
 
     public Partition(TopicPartition topicPartition, int localBrokerId, PartitionLog log, HostedPartition state,
             int minInsyncReplicas, Clock clock, IsrProposer isrProposer) {
         this.topicPartition = topicPartition;
         this.localBrokerId = localBrokerId;
         this.log = log;
-        this.isr = IsrState.committed(state);
-        this.minInsyncReplicas = minInsyncReplicas;
-        this.clock = clock;
-        this.isrProposer = isrProposer;
-        resetFollowers();
-        if (state.leader()) {
-            leaderEpochStartOffset = log.logEndOffset();
-            log.leaderEpochs().assign(state.state().leaderEpoch(), leaderEpochStartOffset);
-        }
-        maybeIncrementHighWatermark();
+        this.leadership = new PartitionLeadership(topicPartition, localBrokerId, state, minInsyncReplicas, clock,
+                this::log, newIsr -> isrProposer.propose(this, newIsr));
     }
 
     public TopicPartition topicPartition() {
@@ -96,7 +64,7 @@ public final class Partition {
     }
 
     public HostedPartition state() {
-        return isr.hosted();
+        return leadership.hosted();
     }
 
     public PartitionLog log() {
@@ -104,17 +72,19 @@ public final class Partition {
     }
 
     public boolean isLeader() {
-        return isr.hosted().leader();
+        return leadership.hosted().leader();
     }
 
     public int leaderEpoch() {
-        return isr.hosted().state().leaderEpoch();
+        return leadership.hosted().state().leaderEpoch();
     }
 
     /** Where this broker's current leadership started in its log; -1 while following. */
     public long leaderEpochStartOffset() {
-        return leaderEpochStartOffset;
+        return leadership.leaderEpochStartOffset();
     }
+
+    // ---- leadership and ISR: held by PartitionLeadership -----------------------------------
 
     /**
      * Takes a new state from the controller (LeaderAndIsr). A new leadership starts with no
@@ -123,38 +93,15 @@ public final class Partition {
      * @return whether the high watermark moved
      */
     public boolean update(HostedPartition next, int minIsr) {
-        leaderIsrLock.writeLock().lock();
-        try {
-            HostedPartition previous = isr.hosted();
-            boolean newLeadership = next.leader()
-                    && (!previous.leader() || next.state().leaderEpoch() != previous.state().leaderEpoch());
-            // The controller's state supersedes any ISR change in flight (a late answer still counts if newer).
-            isr = IsrState.committed(next);
-            minInsyncReplicas = minIsr;
-            if (newLeadership || !next.leader()) {
-                resetFollowers();
-            } else if (!next.replicas().equals(previous.replicas())) {
-                // A reassignment added or removed replicas within this leadership (KIP-455): a new
-                // replica may fetch and catch up, a removed one no longer counts; the others keep
-                // what their fetches told.
-                followers.retain(next.replicas(), localBrokerId, clock.millis());
-            }
-            if (newLeadership) {
-                // The new epoch starts at the log end now, not at the first append, so
-                // OffsetForLeaderEpoch tells a follower exactly where the previous epoch ended here.
-                leaderEpochStartOffset = log.logEndOffset();
-                log.leaderEpochs().assign(next.state().leaderEpoch(), leaderEpochStartOffset);
-            } else if (!next.leader()) {
-                leaderEpochStartOffset = -1;
-            }
-            return maybeIncrementHighWatermark();
-        } finally {
-            leaderIsrLock.writeLock().unlock();
-        }
+        return leadership.update(next, minIsr);
     }
 
     public int minInsyncReplicas() {
-        return minInsyncReplicas;
+        return leadership.minInsyncReplicas();
+    }
+
+    public void minInsyncReplicas(int minIsr) {
+        leadership.minInsyncReplicas(minIsr);
     }
 
     /**
@@ -162,15 +109,75 @@ public final class Partition {
      * partition (acks=all appends) learn it is no longer led here instead of timing out.
      */
     void takeOffline() {
-        leaderIsrLock.writeLock().lock();
-        try {
-            HostedPartition current = isr.hosted();
-            isr = IsrState.committed(new HostedPartition(current.topicId(), current.replicas(), current.state(), false));
-            leaderEpochStartOffset = -1;
-        } finally {
-            leaderIsrLock.writeLock().unlock();
-        }
+        leadership.takeOffline();
     }
+
+    /** Led here with fewer in-sync replicas than assigned ones. */
+    public boolean isUnderReplicated() {
+        return leadership.isUnderReplicated();
+    }
+
+    /** Led here with fewer in-sync replicas than {@code min.insync.replicas}: acks=all is refused. */
+    public boolean isUnderMinIsr() {
+        return leadership.isUnderMinIsr();
+    }
+
+    /** How long the ISR follower longest without catching up has been behind, in ms (0 if none). */
+    public long maxFollowerLagMs() {
+        return leadership.maxFollowerLagMs();
+    }
+
+    /** Messages the slowest ISR follower is behind the leader's log end (0 when none is behind). */
+    public long maxFollowerLag() {
+        return leadership.maxFollowerLag();
+    }
+
+    /**
+     * Moves the high watermark up to what the maximal ISR has, if it can.
+     *
+     * @return whether it moved
+     */
+    public boolean maybeIncrementHighWatermark() {
+        return leadership.maybeIncrementHighWatermark();
+    }
+
+    /**
+     * Records a follower's fetch from {@code fetchOffset} (its log end): may move the high watermark
+     * and propose adding the follower to the ISR ({@link PartitionLeadership#updateFollowerFetchState}).
+     *
+     * @return whether the high watermark moved
+     * @throws ReplicaException NOT_LEADER_OR_FOLLOWER if this broker does not lead, or the
+     *                          fetching broker is not a replica
+     * @throws LogException OFFSET_OUT_OF_RANGE if the follower claims more than the leader has
+     */
+    public boolean updateFollowerFetchState(int replicaId, long fetchOffset) {
+        return leadership.updateFollowerFetchState(replicaId, fetchOffset);
+    }
+
+    /**
+     * Proposes removing the ISR members that have not caught up for {@code lagMs}
+     * ({@code replica.lag.time.max.ms}); called periodically on the leader.
+     */
+    public void maybeShrinkIsr(long lagMs) {
+        leadership.maybeShrinkIsr(lagMs);
+    }
+
+    /**
+     * Takes the state the controller committed for a proposed ISR, or {@code null} for a refused or
+     * failed proposal ({@link PartitionLeadership#applyCommittedState}).
+     *
+     * @return whether the high watermark moved
+     */
+    public boolean applyCommittedState(PartitionState committed) {
+        return leadership.applyCommittedState(committed);
+    }
+
+    /** The proposed ISR awaiting the controller, if any (tests, metrics). */
+    public List<Integer> pendingIsr() {
+        return leadership.pendingIsr();
+    }
+
+    // ---- the log ---------------------------------------------------------------------------
 
     /**
      * Replaces the log with the one {@code swap} returns for the current log (a replica moved to
@@ -180,7 +187,7 @@ public final class Partition {
      * @return whether the log was replaced
      */
     boolean replaceLog(UnaryOperator<PartitionLog> swap) {
-        leaderIsrLock.writeLock().lock();
+        leadership.lock().writeLock().lock();
         try {
             PartitionLog next = swap.apply(log);
             if (next == null) {
@@ -189,30 +196,8 @@ public final class Partition {
             log = next;
             return true;
         } finally {
-            leaderIsrLock.writeLock().unlock();
+            leadership.lock().writeLock().unlock();
         }
-    }
-
-    /** Led here with fewer in-sync replicas than assigned ones. */
-    public boolean isUnderReplicated() {
-        HostedPartition current = isr.hosted();
-        return current.leader() && current.state().isr().size() < current.replicas().size();
-    }
-
-    /** Led here with fewer in-sync replicas than {@code min.insync.replicas}: acks=all is refused. */
-    public boolean isUnderMinIsr() {
-        HostedPartition current = isr.hosted();
-        return current.leader() && current.state().isr().size() < minInsyncReplicas;
-    }
-
-    /** How long the ISR follower longest without catching up has been behind, in ms (0 if none). */
-    public long maxFollowerLagMs() {
-        HostedPartition current = isr.hosted();
-        return current.leader() ? followers.maxLagMs(current.state().isr(), clock.millis()) : 0;
-    }
-
-    public void minInsyncReplicas(int minIsr) {
-        this.minInsyncReplicas = minIsr;
     }
 
     /**
@@ -255,9 +240,9 @@ public final class Partition {
      */
     public AppendInfo appendAsLeader(ByteBuffer records, short requiredAcks, AppendOrigin origin,
             ProducerStateManager.VerificationGuard guard, int requiredLeaderEpoch) {
-        leaderIsrLock.readLock().lock();
+        leadership.lock().readLock().lock();
         try {
-            HostedPartition current = isr.hosted();
+            HostedPartition current = leadership.hosted();
             if (!current.leader()) {
                 throw notLeader();
             }
@@ -266,15 +251,15 @@ public final class Partition {
                         + current.state().leaderEpoch() + ", not " + requiredLeaderEpoch);
             }
             int members = current.state().isr().size();
-            if (requiredAcks == -1 && members < minInsyncReplicas) {
+            if (requiredAcks == -1 && members < leadership.minInsyncReplicas()) {
                 throw new ReplicaException(ReplicaError.NOT_ENOUGH_REPLICAS, "the ISR of " + topicPartition
-                        + " has " + members + " members; min.insync.replicas is " + minInsyncReplicas);
+                        + " has " + members + " members; min.insync.replicas is " + leadership.minInsyncReplicas());
             }
             AppendInfo info = log.appendAsLeader(records, current.state().leaderEpoch(), origin, guard);
-            maybeIncrementHighWatermark();
+            leadership.maybeIncrementHighWatermark();
             return info;
         } finally {
-            leaderIsrLock.readLock().unlock();
+            leadership.lock().readLock().unlock();
         }
     }
 
@@ -300,7 +285,7 @@ public final class Partition {
      *                          ISR shrank below {@code min.insync.replicas} meanwhile
      */
     public boolean isReplicatedTo(long requiredOffset) {
-        HostedPartition current = isr.hosted();
+        HostedPartition current = leadership.hosted();
         if (!current.leader()) {
             throw notLeader();
         }
@@ -308,188 +293,11 @@ public final class Partition {
             return false;
         }
         int members = current.state().isr().size();
-        if (members < minInsyncReplicas) {
+        if (members < leadership.minInsyncReplicas()) {
             throw new ReplicaException(ReplicaError.NOT_ENOUGH_REPLICAS_AFTER_APPEND, "the ISR of " + topicPartition
-                    + " shrank to " + members + " members, below min.insync.replicas " + minInsyncReplicas);
+                    + " shrank to " + members + " members, below min.insync.replicas " + leadership.minInsyncReplicas());
         }
         return true;
-    }
-
-    /**
-     * Moves the high watermark to the smallest log end offset in the maximal ISR, if that is
-     * higher. Computed under the read lock, so from an ISR that cannot change meanwhile, and
-     * stored only upwards, so concurrent callers never move it back.
-     *
-     * @return whether it moved
-     */
-    public boolean maybeIncrementHighWatermark() {
-        leaderIsrLock.readLock().lock();
-        try {
-            IsrState current = isr;
-            if (!current.hosted().leader()) {
-                return false;
-            }
-            long before = log.highWatermark();
-            long candidate = log.logEndOffset();
-            for (int replica : current.maximalIsr()) {
-                if (replica != localBrokerId) {
-                    Followers.State follower = followers.get(replica);
-                    long end = follower == null || follower.endOffset < 0 ? before : follower.endOffset;
-                    candidate = Math.min(candidate, end);
-                }
-            }
-            return log.maybeIncrementHighWatermark(candidate);
-        } finally {
-            leaderIsrLock.readLock().unlock();
-        }
-    }
-
-    private void resetFollowers() {
-        followers.reset(isr.hosted().replicas(), localBrokerId, clock.millis());
-    }
-
-    // ---- the leader's view of its followers ------------------------------------------------
-
-    /**
-     * Records a follower's fetch from {@code fetchOffset} (its log end): moves the high watermark
-     * if it can, and proposes adding the follower to the ISR once it has caught up (see the class
-     * comment).
-     *
-     * @return whether the high watermark moved
-     * @throws ReplicaException NOT_LEADER_OR_FOLLOWER if this broker does not lead, or the
-     *                          fetching broker is not a replica
-     * @throws LogException OFFSET_OUT_OF_RANGE if the follower claims more than the leader has
-     */
-    public boolean updateFollowerFetchState(int replicaId, long fetchOffset) {
-        HostedPartition current = isr.hosted();
-        Followers.State follower = followers.get(replicaId);
-        if (!current.leader() || follower == null) {
-            throw new ReplicaException(ReplicaError.NOT_LEADER_OR_FOLLOWER, "broker " + replicaId
-                    + " fetching " + topicPartition + " is not a follower of broker " + localBrokerId);
-        }
-        long now = clock.millis();
-        long leaderEnd = log.logEndOffset();
-        if (fetchOffset > leaderEnd) {
-            // A follower ahead of its leader has not truncated yet: it must not count, nor join the ISR.
-            throw new LogException(LogError.OFFSET_OUT_OF_RANGE, "broker " + replicaId + " fetches " + topicPartition
-                    + " from " + fetchOffset + ", past the leader's log end " + leaderEnd);
-        }
-        follower.fetched(fetchOffset, leaderEnd, now);
-        boolean moved = maybeIncrementHighWatermark();
-        if (canJoinIsr(isr, replicaId, fetchOffset)) {
-            leaderIsrLock.writeLock().lock();
-            try {
-                // Again under the write lock: another fetch or the shrink check may have proposed meanwhile.
-                IsrState locked = isr;
-                if (locked.hosted() == current && canJoinIsr(locked, replicaId, fetchOffset)) {
-                    List<Integer> expanded = new ArrayList<>(locked.committedIsr());
-                    expanded.add(replicaId);
-                    propose(locked, expanded);
-                }
-            } finally {
-                leaderIsrLock.writeLock().unlock();
-            }
-        }
-        return moved;
-    }
-
-    private boolean canJoinIsr(IsrState state, int replicaId, long followerEnd) {
-        return state.hosted().leader() && !state.changeInFlight() && !state.committedIsr().contains(replicaId)
-                && followerEnd >= log.highWatermark() && leaderEpochStartOffset >= 0
-                && followerEnd >= leaderEpochStartOffset;
-    }
-
-    /**
-     * Proposes removing the ISR members that have not caught up for {@code lagMs}
-     * ({@code replica.lag.time.max.ms}); called periodically on the leader.
-     */
-    public void maybeShrinkIsr(long lagMs) {
-        if (laggingIsr(isr, lagMs) == null) {
-            return;
-        }
-        leaderIsrLock.writeLock().lock();
-        try {
-            IsrState locked = isr;
-            List<Integer> keep = laggingIsr(locked, lagMs);
-            if (keep != null) {
-                propose(locked, keep);
-            }
-        } finally {
-            leaderIsrLock.writeLock().unlock();
-        }
-    }
-
-    /** The ISR without the members behind for {@code lagMs}, or null if none is or a change is in flight. */
-    private List<Integer> laggingIsr(IsrState state, long lagMs) {
-        if (!state.hosted().leader() || state.changeInFlight()) {
-            return null;
-        }
-        long now = clock.millis();
-        List<Integer> keep = new ArrayList<>();
-        for (int replica : state.committedIsr()) {
-            Followers.State follower = followers.get(replica);
-            if (replica == localBrokerId || follower == null || now - follower.lastCaughtUpMs <= lagMs) {
-                keep.add(replica);
-            }
-        }
-        return keep.size() < state.committedIsr().size() ? keep : null;
-    }
-
-    /** Sends {@code newIsr} to the controller; the caller holds the write lock. */
-    private void propose(IsrState from, List<Integer> newIsr) {
-        if (clock.millis() < nextProposalAtMs) {
-            return;
-        }
-        isr = from.withProposal(newIsr);
-        isrProposer.propose(this, isr.proposed());
-    }
-
-    /**
-     * Takes the state the controller committed for a proposed ISR. A state from another
-     * leadership, or older than the one held, is ignored; {@code null} (a refused or failed
-     * proposal) clears the pending change, so the next check proposes again.
-     *
-     * @return whether the high watermark moved
-     */
-    public boolean applyCommittedState(PartitionState committed) {
-        leaderIsrLock.writeLock().lock();
-        try {
-            IsrState current = isr;
-            HostedPartition hosted = current.hosted();
-            if (committed == null) {
-                // Refused or unanswered: propose again, but not on every fetch while the controller is away.
-                isr = IsrState.committed(hosted);
-                nextProposalAtMs = clock.millis() + PROPOSAL_BACKOFF_MS;
-                return false;
-            }
-            if (hosted.leader() && current.changeInFlight() && committed.leaderEpoch() > hosted.state().leaderEpoch()) {
-                // The controller committed the change and moved on to a newer leadership (a
-                // reassignment completing at a new leader epoch) that this broker has not heard of
-                // yet: the replicas the change adds may be in that ISR and be elected, so they keep
-                // counting for the high watermark until the LeaderAndIsr arrives (Kafka keeps its
-                // pending state on such an answer too).
-                return false;
-            }
-            if (!hosted.leader() || committed.leaderEpoch() != hosted.state().leaderEpoch()
-                    || committed.partitionEpoch() <= hosted.state().partitionEpoch()) {
-                isr = IsrState.committed(hosted);
-                return false;
-            }
-            isr = IsrState.committed(new HostedPartition(hosted.topicId(), hosted.replicas(), committed, true));
-            return maybeIncrementHighWatermark();
-        } finally {
-            leaderIsrLock.writeLock().unlock();
-        }
-    }
-
-    /** The proposed ISR awaiting the controller, if any (tests, metrics). */
-    public List<Integer> pendingIsr() {
-        return isr.proposed();
-    }
-
-    /** Messages the slowest ISR follower is behind the leader's log end (0 when none is behind). */
-    public long maxFollowerLag() {
-        return followers.maxLagMessages(isr.committedIsr(), log.logEndOffset());
     }
 
     // ---- the follower side -----------------------------------------------------------------
@@ -516,7 +324,7 @@ public final class Partition {
      * @param requireLeader      whether only the leader may answer
      */
     public void checkEpoch(OptionalInt currentLeaderEpoch, boolean requireLeader) {
-        HostedPartition current = isr.hosted();
+        HostedPartition current = leadership.hosted();
         if (currentLeaderEpoch.isPresent()) {
             int ours = current.state().leaderEpoch();
             if (currentLeaderEpoch.getAsInt() < ours) {
@@ -591,11 +399,11 @@ public final class Partition {
 
     private ReplicaException notLeader() {
         return new ReplicaException(ReplicaError.NOT_LEADER_OR_FOLLOWER,
-                "broker " + localBrokerId + " does not lead " + topicPartition + " (leader " + isr.hosted().state().leader() + ")");
+                "broker " + localBrokerId + " does not lead " + topicPartition + " (leader " + leadership.hosted().state().leader() + ")");
     }
 
     @Override
     public String toString() {
-        return "Partition(" + topicPartition + ", " + isr.hosted() + ")";
+        return "Partition(" + topicPartition + ", " + leadership.hosted() + ")";
     }
 }
