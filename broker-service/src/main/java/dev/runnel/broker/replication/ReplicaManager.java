@@ -1,6 +1,5 @@
 package dev.runnel.broker.replication;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,36 +25,29 @@ import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.purgatory.DelayedOperationPurgatory;
 import dev.runnel.broker.storage.AppendInfo;
 import dev.runnel.broker.storage.AppendOrigin;
-import dev.runnel.broker.storage.LogConfig;
 import dev.runnel.broker.storage.LogDirFailureChannel;
 import dev.runnel.broker.storage.LogError;
 import dev.runnel.broker.storage.LogException;
 import dev.runnel.broker.storage.LogManager;
 import dev.runnel.broker.storage.PartitionLog;
 import dev.runnel.broker.storage.ProducerStateManager;
-import dev.runnel.cluster.ClusterError;
 import dev.runnel.cluster.CommandResponse;
-import dev.runnel.cluster.CommandResponse.PartitionError;
 import dev.runnel.cluster.InternalTopics;
 import dev.runnel.cluster.LeaderAndIsrRequest;
-import dev.runnel.cluster.PartitionInfo;
-import dev.runnel.cluster.PartitionRef;
-import dev.runnel.cluster.PartitionState;
 import dev.runnel.cluster.StopReplicaRequest;
-import dev.runnel.cluster.TopicInfo;
 import dev.runnel.cluster.UpdateMetadataRequest;
 import dev.runnel.common.TopicPartition;
 import dev.runnel.common.time.Scheduler;
 
 /**
- * Applies the controller's commands to this broker: which partitions it hosts, in which role, at
- * which leader epoch, backed by logs in the log directories.
+ * The partitions this broker hosts, backed by logs in the log directories, and the one way records
+ * are appended to them ({@link #appendRecords}) and read from them ({@link #fetchMessages}), with
+ * the produce and fetch purgatories where those requests wait; moves between log directories and
+ * their failures.
  *
- * <p>Fencing: a command whose controller epoch is lower than the highest seen comes from a deposed
- * controller and is refused whole (STALE_CONTROLLER_EPOCH); one meant for an earlier registration of
- * this broker is refused (STALE_BROKER_EPOCH); a partition whose leader epoch is lower than the one
- * held is refused (STALE_LEADER_EPOCH). Every command is idempotent. Commands are applied one at a
- * time.
+ * <p>Which partitions it hosts, in which role and at which leader epoch, the controller's commands
+ * decide: {@link ControllerCommandHandler} applies them (with their fencing) under this manager's
+ * lock, so commands are applied one at a time, and never during a log directory swap or failure.
  */
 public final class ReplicaManager implements AutoCloseable {
 
@@ -66,7 +58,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final List<LogManager> logDirectories;
     private final MetadataCache metadata;
     private final LongSupplier brokerEpoch;
-    private final PartitionTransitions transitions;
+    private final ControllerCommandHandler commands;
     private final DelayedOperationPurgatory<TopicPartition> producePurgatory;
     private final DelayedOperationPurgatory<TopicPartition> fetchPurgatory;
     private final Map<TopicPartition, Partition> hosted = new ConcurrentHashMap<>();
@@ -77,7 +69,6 @@ public final class ReplicaManager implements AutoCloseable {
     private final ReplicaLogDirMover mover;
     private final List<Consumer<TopicPartition>> stateListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<TopicPartition>> leadershipChangeListeners = new CopyOnWriteArrayList<>();
-    private int highestControllerEpoch;
     /** The leader's replication throttle (Kafka's leader ReplicationQuotaManager). */
     private volatile ReplicationQuota leaderQuota = ReplicationQuota.unlimited();
 
@@ -94,7 +85,9 @@ public final class ReplicaManager implements AutoCloseable {
         this.fetchPurgatory = new DelayedOperationPurgatory<>("fetch", purgatoryTimer);
         this.metadata = metadata;
         this.brokerEpoch = brokerEpoch;
-        this.transitions = new PartitionTransitions(brokerId, logs, hosted, offline, clock, isrProposer);
+        this.commands = new ControllerCommandHandler(logs, metadata, brokerEpoch, hosted,
+                new PartitionTransitions(brokerId, logs, hosted, offline, clock, isrProposer),
+                tp -> leadershipChangeListeners.forEach(l -> l.accept(tp)), this::stateChanged);
         logDirs.forEach(dir -> dir.reportFailuresTo(failures));
         this.failureHandler = new LogDirFailureHandler(this, failures, purgatoryTimer);
         this.mover = new ReplicaLogDirMover(this, logs);
@@ -108,40 +101,9 @@ public final class ReplicaManager implements AutoCloseable {
         this.leaderQuota = quota;
     }
 
+    /** Applies LeaderAndIsr (fenced; see {@link ControllerCommandHandler}). */
     public synchronized CommandResponse leaderAndIsr(LeaderAndIsrRequest request) {
-        CommandResponse refused = fence(request.controllerEpoch(), request.brokerEpoch());
-        if (refused != null) {
-            return refused;
-        }
-        // Phase one, in parallel: open or create each partition's log (a new log costs a few fsyncs,
-        // which overlap when several are in flight). Phase two: hosted partitions take their new
-        // states, in parallel; then, in order, new partitions become visible and listeners hear.
-        List<PartitionTransitions.Transition> transitions = this.transitions.prepare(request);
-        // Stop fetching first: an answer of a fetch in flight must not cut or extend the log once
-        // its new epoch has begun (Kafka removes fetchers before makeLeader too).
-        this.transitions.update(transitions, tp -> leadershipChangeListeners.forEach(l -> l.accept(tp)));
-        List<PartitionError> errors = new ArrayList<>();
-        for (PartitionTransitions.Transition transition : transitions) {
-            if (transition.error() != null) {
-                errors.add(transition.error());
-            } else if (transition.next() != null) {
-                install(transition);
-            }
-        }
-        return CommandResponse.ok(errors);
-    }
-
-    /** Makes a new partition visible (an existing one has its new state already) and tells the listeners. */
-    private void install(PartitionTransitions.Transition t) {
-        if (t.created() != null) {
-            hosted.put(t.tp(), t.created());
-        }
-        if (!t.next().equals(t.current())) {
-            stateChanged(t.tp());
-            PartitionState state = t.next().state();
-            log.info("Partition {}: {} at leader epoch {}, ISR {}", t.tp(), t.next().leader() ? "leader"
-                    : "follower of " + state.leader(), state.leaderEpoch(), state.isr());
-        }
+        return commands.leaderAndIsr(request);
     }
 
     /**
@@ -149,21 +111,7 @@ public final class ReplicaManager implements AutoCloseable {
      * retry) is acknowledged and ignored, so the view clients see never goes back.
      */
     public synchronized CommandResponse updateMetadata(UpdateMetadataRequest request) {
-        CommandResponse refused = fence(request.controllerEpoch(), request.brokerEpoch());
-        if (refused != null) {
-            return refused;
-        }
-        Optional<MetadataCache.Snapshot> view = metadata.apply(request);
-        if (view.isEmpty()) {
-            return new CommandResponse(ClusterError.NONE, "ignored: version " + request.metadataVersion()
-                    + " is not newer than the view held", List.of());
-        }
-        if (request.full()) {
-            // Once per full view (registration or controller), on the thread applying the commands.
-            logs.deleteStray(view.get(), hosted::remove);
-        }
-        request.topics().forEach(this::applyConfigs);
-        return CommandResponse.ok(List.of());
+        return commands.updateMetadata(request);
     }
 
     /**
@@ -175,72 +123,9 @@ public final class ReplicaManager implements AutoCloseable {
         return metadata.hasFullViewFor(brokerEpoch.getAsLong());
     }
 
+    /** Stops hosting the named partitions, deleting their logs if asked (fenced like LeaderAndIsr). */
     public synchronized CommandResponse stopReplica(StopReplicaRequest request) {
-        CommandResponse refused = fence(request.controllerEpoch(), request.brokerEpoch());
-        if (refused != null) {
-            return refused;
-        }
-        List<TopicPartition> stopped = new ArrayList<>();
-        for (PartitionRef ref : request.partitions()) {
-            TopicPartition tp = new TopicPartition(ref.topic(), ref.partition());
-            stopped.add(tp);
-            if (hosted.remove(tp) != null) {
-                stateChanged(tp);
-            }
-        }
-        if (!request.deletePartitions()) {
-            return CommandResponse.ok(List.of());
-        }
-        try {
-            logs.delete(stopped);
-            return CommandResponse.ok(List.of());
-        } catch (IOException batchFailed) {
-            // Say which partitions failed: retry them one by one.
-            List<PartitionError> errors = new ArrayList<>();
-            for (TopicPartition tp : stopped) {
-                try {
-                    logs.delete(tp);
-                } catch (IOException e) {
-                    errors.add(new PartitionError(tp.topic(), tp.partition(), ClusterError.KAFKA_STORAGE_ERROR,
-                            e.getMessage()));
-                }
-            }
-            return CommandResponse.ok(errors);
-        }
-    }
-
-    /** Null when the command may proceed, else the refusal. */
-    private CommandResponse fence(int controllerEpoch, long targetBrokerEpoch) {
-        if (controllerEpoch < highestControllerEpoch) {
-            return CommandResponse.refused(ClusterError.STALE_CONTROLLER_EPOCH, "controller epoch "
-                    + controllerEpoch + " is older than " + highestControllerEpoch + ", the highest this broker has seen");
-        }
-        if (targetBrokerEpoch != brokerEpoch.getAsLong()) {
-            return CommandResponse.refused(ClusterError.STALE_BROKER_EPOCH, "the command is for broker epoch "
-                    + targetBrokerEpoch + ", this broker's is " + brokerEpoch.getAsLong());
-        }
-        highestControllerEpoch = controllerEpoch;
-        return null;
-    }
-
-    /** Gives the hosted logs of {@code topic} its current storage configs (after AlterConfigs). */
-    private void applyConfigs(TopicInfo topic) {
-        LogConfig config;
-        try {
-            config = HostedLogs.storageConfig(topic.configs());
-        } catch (IllegalArgumentException e) {
-            log.error("Topic {} has storage configs this broker cannot apply: {}", topic.name(), e.getMessage());
-            return;
-        }
-        int minIsr = HostedLogs.minInsyncReplicas(topic.configs());
-        for (PartitionInfo partition : topic.partitions()) {
-            TopicPartition tp = new TopicPartition(topic.name(), partition.partition());
-            logs.existing(tp).filter(l -> !l.config().equals(config)).ifPresent(l -> l.updateConfig(config));
-            Partition hostedPartition = hosted.get(tp);
-            if (hostedPartition != null) {
-                hostedPartition.minInsyncReplicas(minIsr);
-            }
-        }
+        return commands.stopReplica(request);
     }
 
     /**
@@ -466,7 +351,7 @@ public final class ReplicaManager implements AutoCloseable {
     }
 
     public synchronized int highestControllerEpoch() {
-        return highestControllerEpoch;
+        return commands.highestControllerEpoch();
     }
 
     /** Requests waiting in the produce purgatory, per watched partition (a gauge). */
@@ -580,7 +465,7 @@ public final class ReplicaManager implements AutoCloseable {
     /** Stops the threads that open logs for the controller's commands (at shutdown, after the listener). */
     @Override
     public void close() {
-        transitions.close();
+        commands.close();
         failureHandler.close();
     }
 }

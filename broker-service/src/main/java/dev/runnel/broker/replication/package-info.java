@@ -2,13 +2,16 @@
  * Partitions and their replicas on this broker.
  *
  * <ul>
- *   <li>{@link dev.runnel.broker.replication.ReplicaManager}: applies the controller's LeaderAndIsr
- *       and StopReplica, hosts the {@link dev.runnel.broker.replication.Partition}s, and is the one
- *       way records are appended ({@code appendRecords}: acks, the wait for the ISR in the produce
- *       purgatory) and read ({@code fetchMessages}: consumers, followers and coordinators, the
- *       long poll in the fetch purgatory).</li>
- *   <li>{@link dev.runnel.broker.replication.Partition}: one partition's leader or follower state,
- *       ISR changes ({@code IsrState}, KIP-497), the high watermark.</li>
+ *   <li>{@link dev.runnel.broker.replication.ReplicaManager}: hosts the
+ *       {@link dev.runnel.broker.replication.Partition}s and is the one way records are appended
+ *       ({@code appendRecords}: acks, the wait for the ISR in the produce purgatory) and read
+ *       ({@code fetchMessages}: consumers, followers and coordinators, the long poll in the fetch
+ *       purgatory). The controller's LeaderAndIsr, UpdateMetadata and StopReplica reach it and are
+ *       applied, fenced, by {@code ControllerCommandHandler} ({@code PartitionTransitions} for the
+ *       two phases of a LeaderAndIsr).</li>
+ *   <li>{@link dev.runnel.broker.replication.Partition}: one partition's log and the paths that
+ *       append to and read from it; {@code PartitionLeadership} holds its leader or follower state,
+ *       ISR changes ({@code IsrState}, KIP-497), the followers' positions and the high watermark.</li>
  *   <li>Followers: {@code ReplicaFetcherManager} and one {@code ReplicaFetcher} thread per leader;
  *       {@code AlterPartitionManager} proposes ISR changes to the controller.</li>
  *   <li>Log directories (JBOD): {@code HostedLogs} says which directory holds a log and where a new
