@@ -20,6 +20,7 @@ import dev.runnel.broker.cluster.ControllerClient;
 import dev.runnel.broker.cluster.ControllerCommands;
 import dev.runnel.broker.config.BrokerProperties;
 import dev.runnel.broker.config.ListenerProperties;
+import dev.runnel.broker.config.LogCleanerProperties;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.broker.protocol.FileTlsContexts;
 import dev.runnel.broker.protocol.KafkaServer;
@@ -115,7 +116,7 @@ class BrokerConfiguration {
     LogDirectories logDirectories(BrokerProperties properties, Clock clock, Ticker ticker, Scheduler scheduler)
             throws IOException {
         List<LogManager> managers = new ArrayList<>();
-        BrokerProperties.LogCleaner cleaner = properties.getLogCleaner();
+        LogCleanerProperties cleaner = properties.getLogCleaner();
         LogManager.Settings settings = LogManager.Settings.DEFAULTS.withCleaner(new LogCleaner.Settings(
                 cleaner.isEnabled(), cleaner.getThreads(), cleaner.getDedupeBufferSize().toBytes(),
                 cleaner.getIoBufferLoadFactor(), (int) Math.min(Integer.MAX_VALUE, cleaner.getIoBufferSize().toBytes()),

@@ -11,6 +11,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import dev.runnel.broker.config.BrokerProperties;
+import dev.runnel.broker.config.GroupProperties;
+import dev.runnel.broker.config.OffsetsTopicProperties;
 import dev.runnel.broker.group.ConsumerGroupCoordinator;
 import dev.runnel.broker.group.GroupAdmin;
 import dev.runnel.broker.group.GroupCoordinator;
@@ -44,8 +46,8 @@ class GroupCoordinatorConfiguration {
 
     @Bean
     GroupSettings groupSettings(BrokerProperties properties) {
-        BrokerProperties.Group group = properties.getGroup();
-        BrokerProperties.OffsetsTopic offsets = properties.getOffsetsTopic();
+        GroupProperties group = properties.getGroup();
+        OffsetsTopicProperties offsets = properties.getOffsetsTopic();
         return new GroupSettings(offsets.getPartitions(), offsets.getReplicationFactor(),
                 group.getInitialRebalanceDelay(), (int) group.getMinSessionTimeout().toMillis(),
                 (int) Math.min(Integer.MAX_VALUE, group.getMaxSessionTimeout().toMillis()), group.getMaxSize(),

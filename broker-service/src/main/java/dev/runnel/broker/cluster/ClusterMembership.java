@@ -9,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
-import dev.runnel.broker.config.BrokerProperties;
+import dev.runnel.broker.config.ControlledShutdownProperties;
 import dev.runnel.broker.metadata.MetadataCache;
 import dev.runnel.cluster.ClusterError;
 import dev.runnel.cluster.ControlledShutdownRequest;
@@ -33,12 +33,12 @@ public final class ClusterMembership implements SmartLifecycle {
     private final MetadataCache metadata;
     private final BrokerRegistration registration;
     private final ControllerClient controller;
-    private final BrokerProperties.ControlledShutdown settings;
+    private final ControlledShutdownProperties settings;
     private final Ticker ticker;
     private volatile boolean running;
 
     public ClusterMembership(CuratorFramework zk, List<Path> logDirs, MetadataCache metadata,
-            BrokerRegistration registration, ControllerClient controller, BrokerProperties.ControlledShutdown settings,
+            BrokerRegistration registration, ControllerClient controller, ControlledShutdownProperties settings,
             Ticker ticker) {
         this.zk = zk;
         this.ticker = ticker;

@@ -2,13 +2,16 @@ package dev.runnel.broker.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
-/** Settings of a broker ({@code runnel.broker.*}). */
+/**
+ * Settings of a broker ({@code runnel.broker.*}): the flat ones here, each nested group
+ * ({@code runnel.broker.group.*}, {@code offsets-topic.*}, {@code log-cleaner.*} ...) in its own
+ * {@code *Properties} class, bound by its getter's name.
+ */
 @ConfigurationProperties("runnel.broker")
 public class BrokerProperties {
 
@@ -99,357 +102,53 @@ public class BrokerProperties {
      */
     private Duration controllerCommandWait = Duration.ofSeconds(3);
 
-    private final ControlledShutdown controlledShutdown = new ControlledShutdown();
+    private final ControlledShutdownProperties controlledShutdown = new ControlledShutdownProperties();
 
-    private final Group group = new Group();
+    private final GroupProperties group = new GroupProperties();
 
-    private final OffsetsTopic offsetsTopic = new OffsetsTopic();
+    private final OffsetsTopicProperties offsetsTopic = new OffsetsTopicProperties();
 
-    /** The consumer group coordinator ({@code group.*} in Kafka). */
-    public static class Group {
+    private final LogCleanerProperties logCleaner = new LogCleanerProperties();
 
-        /**
-         * How long the first rebalance of an empty group waits for more members, extended while
-         * they keep arriving ({@code group.initial.rebalance.delay.ms}).
-         */
-        private Duration initialRebalanceDelay = Duration.ofSeconds(3);
+    private final TransactionStateLogProperties transactionStateLog = new TransactionStateLogProperties();
 
-        /** The shortest session timeout a member may ask for ({@code group.min.session.timeout.ms}). */
-        private Duration minSessionTimeout = Duration.ofSeconds(6);
+    private final TransactionProperties transaction = new TransactionProperties();
 
-        /** The longest session timeout a member may ask for ({@code group.max.session.timeout.ms}). */
-        private Duration maxSessionTimeout = Duration.ofMinutes(30);
+    private final ShareCoordinatorProperties shareCoordinator = new ShareCoordinatorProperties();
 
-        /** The most members a group may have ({@code group.max.size}). */
-        private int maxSize = Integer.MAX_VALUE;
-
-        public Duration getInitialRebalanceDelay() {
-            return initialRebalanceDelay;
-        }
-
-        public void setInitialRebalanceDelay(Duration initialRebalanceDelay) {
-            this.initialRebalanceDelay = initialRebalanceDelay;
-        }
-
-        public Duration getMinSessionTimeout() {
-            return minSessionTimeout;
-        }
-
-        public void setMinSessionTimeout(Duration minSessionTimeout) {
-            this.minSessionTimeout = minSessionTimeout;
-        }
-
-        public Duration getMaxSessionTimeout() {
-            return maxSessionTimeout;
-        }
-
-        public void setMaxSessionTimeout(Duration maxSessionTimeout) {
-            this.maxSessionTimeout = maxSessionTimeout;
-        }
-
-        public int getMaxSize() {
-            return maxSize;
-        }
-
-        public void setMaxSize(int maxSize) {
-            this.maxSize = maxSize;
-        }
-
-        /** The consumer group protocol (KIP-848, {@code group.protocol=consumer}). */
-        private final Consumer consumer = new Consumer();
-
-        public Consumer getConsumer() {
-            return consumer;
-        }
-
-        /** The consumer group protocol's settings, as Kafka's {@code group.consumer.*} broker configs. */
-        public static class Consumer {
-
-            /** A member not heard from for this long is removed and its partitions move ({@code group.consumer.session.timeout.ms}). */
-            private Duration sessionTimeout = Duration.ofSeconds(45);
-
-            /** How often members heartbeat ({@code group.consumer.heartbeat.interval.ms}). */
-            private Duration heartbeatInterval = Duration.ofSeconds(5);
-
-            /** The server-side assignors, the first the default: uniform, range ({@code group.consumer.assignors}). */
-            private List<String> assignors = new ArrayList<>(List.of("uniform", "range"));
-
-            /**
-             * Whether groups move online between the classic and the consumer group protocols
-             * ({@code group.consumer.migration.policy}): disabled, upgrade, downgrade or bidirectional.
-             */
-            private String migrationPolicy = "bidirectional";
-
-            public String getMigrationPolicy() {
-                return migrationPolicy;
-            }
-
-            public void setMigrationPolicy(String migrationPolicy) {
-                this.migrationPolicy = migrationPolicy;
-            }
-
-            public Duration getSessionTimeout() {
-                return sessionTimeout;
-            }
-
-            public void setSessionTimeout(Duration sessionTimeout) {
-                this.sessionTimeout = sessionTimeout;
-            }
-
-            public Duration getHeartbeatInterval() {
-                return heartbeatInterval;
-            }
-
-            public void setHeartbeatInterval(Duration heartbeatInterval) {
-                this.heartbeatInterval = heartbeatInterval;
-            }
-
-            public List<String> getAssignors() {
-                return assignors;
-            }
-
-            public void setAssignors(List<String> assignors) {
-                this.assignors = assignors;
-            }
-        }
-
-        /** Share groups (KIP-932, {@code KafkaShareConsumer}). */
-        private final ShareGroupProperties share = new ShareGroupProperties();
-
-        public ShareGroupProperties getShare() {
-            return share;
-        }
-    }
-
-    /** The {@code __consumer_offsets} topic, where groups and committed offsets are kept. */
-    public static class OffsetsTopic {
-
-        /** Its partitions, fixed once it exists ({@code offsets.topic.num.partitions}). */
-        private int partitions = 50;
-
-        /** Its replication factor: it is created once that many brokers are alive ({@code offsets.topic.replication.factor}). */
-        private int replicationFactor = 3;
-
-        /** How long an empty group's offsets are kept ({@code offsets.retention.minutes}). */
-        private Duration retention = Duration.ofDays(7);
-
-        /** How often expired offsets are looked for ({@code offsets.retention.check.interval.ms}). */
-        private Duration retentionCheckInterval = Duration.ofMinutes(10);
-
-        /** How long a commit may wait for the ISR ({@code offsets.commit.timeout.ms}). */
-        private Duration commitTimeout = Duration.ofSeconds(5);
-
-        /** The largest metadata string a commit may carry ({@code offset.metadata.max.bytes}). */
-        private int metadataMaxBytes = 4096;
-
-        /** {@code segment.bytes} of the offsets topic when this broker creates it ({@code offsets.topic.segment.bytes}). */
-        private DataSize segmentBytes = DataSize.ofBytes(104857600);
-
-        public DataSize getSegmentBytes() {
-            return segmentBytes;
-        }
-
-        public void setSegmentBytes(DataSize segmentBytes) {
-            this.segmentBytes = segmentBytes;
-        }
-
-        public int getPartitions() {
-            return partitions;
-        }
-
-        public void setPartitions(int partitions) {
-            this.partitions = partitions;
-        }
-
-        public int getReplicationFactor() {
-            return replicationFactor;
-        }
-
-        public void setReplicationFactor(int replicationFactor) {
-            this.replicationFactor = replicationFactor;
-        }
-
-        public Duration getRetention() {
-            return retention;
-        }
-
-        public void setRetention(Duration retention) {
-            this.retention = retention;
-        }
-
-        public Duration getRetentionCheckInterval() {
-            return retentionCheckInterval;
-        }
-
-        public void setRetentionCheckInterval(Duration retentionCheckInterval) {
-            this.retentionCheckInterval = retentionCheckInterval;
-        }
-
-        public Duration getCommitTimeout() {
-            return commitTimeout;
-        }
-
-        public void setCommitTimeout(Duration commitTimeout) {
-            this.commitTimeout = commitTimeout;
-        }
-
-        public int getMetadataMaxBytes() {
-            return metadataMaxBytes;
-        }
-
-        public void setMetadataMaxBytes(int metadataMaxBytes) {
-            this.metadataMaxBytes = metadataMaxBytes;
-        }
-    }
-
-    public Group getGroup() {
+    /** The consumer group coordinator ({@code group.*}). */
+    public GroupProperties getGroup() {
         return group;
     }
 
-    /** The log cleaner, which compacts topics with {@code cleanup.policy=compact} (Kafka's {@code log.cleaner.*}). */
-    public static class LogCleaner {
-
-        /** Whether compacted logs are cleaned at all ({@code log.cleaner.enable}). */
-        private boolean enabled = true;
-
-        /** Cleaner threads per log directory ({@code log.cleaner.threads}). */
-        private int threads = 1;
-
-        /** Memory for the cleaner threads' key-to-offset maps, shared by them ({@code log.cleaner.dedupe.buffer.size}). */
-        private DataSize dedupeBufferSize = DataSize.ofMegabytes(128);
-
-        /** How full a map may get before a round stops adding keys ({@code log.cleaner.io.buffer.load.factor}). */
-        private double ioBufferLoadFactor = 0.9;
-
-        /** Read and write buffers of the cleaner threads, shared by them ({@code log.cleaner.io.buffer.size}). */
-        private DataSize ioBufferSize = DataSize.ofKilobytes(512);
-
-        /** Bytes per second the cleaners may read and write together; unlimited if unset ({@code log.cleaner.io.max.bytes.per.second}). */
-        private DataSize ioMaxBytesPerSecond;
-
-        /** How long an idle cleaner thread waits before it looks for dirty logs again ({@code log.cleaner.backoff.ms}). */
-        private Duration backoff = Duration.ofSeconds(15);
-
-        public boolean isEnabled() {
-            return enabled;
-        }
-
-        public void setEnabled(boolean enabled) {
-            this.enabled = enabled;
-        }
-
-        public int getThreads() {
-            return threads;
-        }
-
-        public void setThreads(int threads) {
-            this.threads = threads;
-        }
-
-        public DataSize getDedupeBufferSize() {
-            return dedupeBufferSize;
-        }
-
-        public void setDedupeBufferSize(DataSize dedupeBufferSize) {
-            this.dedupeBufferSize = dedupeBufferSize;
-        }
-
-        public double getIoBufferLoadFactor() {
-            return ioBufferLoadFactor;
-        }
-
-        public void setIoBufferLoadFactor(double ioBufferLoadFactor) {
-            this.ioBufferLoadFactor = ioBufferLoadFactor;
-        }
-
-        public DataSize getIoBufferSize() {
-            return ioBufferSize;
-        }
-
-        public void setIoBufferSize(DataSize ioBufferSize) {
-            this.ioBufferSize = ioBufferSize;
-        }
-
-        public DataSize getIoMaxBytesPerSecond() {
-            return ioMaxBytesPerSecond;
-        }
-
-        public void setIoMaxBytesPerSecond(DataSize ioMaxBytesPerSecond) {
-            this.ioMaxBytesPerSecond = ioMaxBytesPerSecond;
-        }
-
-        public Duration getBackoff() {
-            return backoff;
-        }
-
-        public void setBackoff(Duration backoff) {
-            this.backoff = backoff;
-        }
-    }
-
-    private final LogCleaner logCleaner = new LogCleaner();
-
-    public LogCleaner getLogCleaner() {
+    /** The log cleaner ({@code log-cleaner.*}). */
+    public LogCleanerProperties getLogCleaner() {
         return logCleaner;
     }
 
-    public OffsetsTopic getOffsetsTopic() {
+    /** The {@code __consumer_offsets} topic ({@code offsets-topic.*}). */
+    public OffsetsTopicProperties getOffsetsTopic() {
         return offsetsTopic;
     }
 
-    private final TransactionStateLogProperties transactionStateLog = new TransactionStateLogProperties();
-    private final TransactionProperties transaction = new TransactionProperties();
-
+    /** The {@code __transaction_state} topic ({@code transaction-state-log.*}). */
     public TransactionStateLogProperties getTransactionStateLog() {
         return transactionStateLog;
     }
 
-    private final ShareCoordinatorProperties shareCoordinator = new ShareCoordinatorProperties();
-
-    /** The share coordinator and {@code __share_group_state} ({@code share.coordinator.*}). */
+    /** The share coordinator and {@code __share_group_state} ({@code share-coordinator.*}). */
     public ShareCoordinatorProperties getShareCoordinator() {
         return shareCoordinator;
     }
 
+    /** The transaction coordinator ({@code transaction.*}). */
     public TransactionProperties getTransaction() {
         return transaction;
     }
 
-    /** Moving leaderships away before the broker stops. */
-    public static class ControlledShutdown {
-
-        /** Whether the broker asks the controller to move its leaderships before stopping. */
-        private boolean enabled = true;
-
-        /** Attempts before the broker stops anyway (partitions with no other in-sync replica cannot move). */
-        private int maxAttempts = 3;
-
-        /** Pause between attempts. */
-        private Duration backoff = Duration.ofSeconds(1);
-
-        public boolean isEnabled() {
-            return enabled;
-        }
-
-        public void setEnabled(boolean enabled) {
-            this.enabled = enabled;
-        }
-
-        public int getMaxAttempts() {
-            return maxAttempts;
-        }
-
-        public void setMaxAttempts(int maxAttempts) {
-            this.maxAttempts = maxAttempts;
-        }
-
-        public Duration getBackoff() {
-            return backoff;
-        }
-
-        public void setBackoff(Duration backoff) {
-            this.backoff = backoff;
-        }
+    /** Moving leaderships away before the broker stops ({@code controlled-shutdown.*}). */
+    public ControlledShutdownProperties getControlledShutdown() {
+        return controlledShutdown;
     }
 
     public int getId() {
@@ -586,9 +285,5 @@ public class BrokerProperties {
 
     public void setAutoCreateTopicsEnable(boolean autoCreateTopicsEnable) {
         this.autoCreateTopicsEnable = autoCreateTopicsEnable;
-    }
-
-    public ControlledShutdown getControlledShutdown() {
-        return controlledShutdown;
     }
 }
