@@ -3,13 +3,8 @@ package dev.runnel.broker.group;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.Executor;
 
 import dev.runnel.common.TopicPartition;
@@ -17,7 +12,9 @@ import dev.runnel.common.concurrent.SerialQueue;
 
 /**
  * A group id's state: its committed offsets, and the state of the protocol the group uses. A
- * classic group's members, generation, chosen protocol and leader are here; a consumer group's
+ * classic group's state machine, generation, chosen protocol, leader and rebalance in progress
+ * ({@link RebalancePhase}) are here, changed only through its methods, and its members in its
+ * {@link MemberRegistry}, which it keeps in step with the leader and the rebalance; a consumer group's
  * (KIP-848, {@code group.protocol=consumer}) are in its {@link ConsumerGroup} ({@link #consumer()},
  * non-null once a consumer group record has been replayed), a share group's (KIP-932) in its
  * {@link ShareGroup} ({@link #share()}). A group is of one type only.
@@ -43,10 +40,7 @@ final class ClassicGroup {
     private String protocolType;
     private String protocolName;
     private String leaderId;
-    private final Map<String, GroupMember> members = new LinkedHashMap<>();
-    /** Members told MEMBER_ID_REQUIRED that have not joined again yet. */
-    private final Set<String> pendingMembers = new HashSet<>();
-    private final Map<String, String> staticMembers = new HashMap<>();
+    private final MemberRegistry members = new MemberRegistry();
     private final OffsetStore offsets = new OffsetStore();
     /** Commits whose records are being written, so a concurrent deletion cannot lose them. */
     private int pendingOffsetWrites;
@@ -116,7 +110,7 @@ final class ClassicGroup {
     }
 
     boolean has(String memberId) {
-        return members.containsKey(memberId);
+        return members.has(memberId);
     }
 
     GroupMember member(String memberId) {
@@ -124,7 +118,7 @@ final class ClassicGroup {
     }
 
     Collection<GroupMember> members() {
-        return members.values();
+        return members.all();
     }
 
     int size() {
@@ -135,44 +129,31 @@ final class ClassicGroup {
         return members.isEmpty();
     }
 
+    /** Adds {@code member}: the first member sets the group's protocol type, and leads if no one does. */
     void add(GroupMember member) {
         if (members.isEmpty()) {
             protocolType = member.protocolType;
         }
-        members.put(member.memberId, member);
-        if (member.isStatic()) {
-            staticMembers.put(member.groupInstanceId, member.memberId);
-        }
+        members.add(member);
         if (leaderId == null) {
             leaderId = member.memberId;
         }
-        pendingMembers.remove(member.memberId);
     }
 
+    /** Removes the member: it has nothing left to sync, and if it led, the first member left leads. */
     void remove(String memberId) {
-        GroupMember removed = members.remove(memberId);
-        if (removed == null) {
+        if (members.remove(memberId) == null) {
             return;
         }
-        removed.cancelHeartbeat();
         rebalance.synced(memberId);
-        if (removed.isStatic() && memberId.equals(staticMembers.get(removed.groupInstanceId))) {
-            staticMembers.remove(removed.groupInstanceId);
-        }
         if (memberId.equals(leaderId)) {
-            leaderId = members.isEmpty() ? null : members.keySet().iterator().next();
+            leaderId = members.first();
         }
     }
 
     /** A static member that joined again with a new member id takes the old one's place. */
     GroupMember replaceStatic(String instanceId, String oldMemberId, String newMemberId) {
-        GroupMember old = members.remove(oldMemberId);
-        old.cancelHeartbeat();
-        GroupMember replacement = new GroupMember(newMemberId, instanceId, old.clientId, old.clientHost,
-                old.rebalanceTimeoutMs, old.sessionTimeoutMs, old.protocolType, old.protocols);
-        replacement.assignment = old.assignment;
-        members.put(newMemberId, replacement);
-        staticMembers.put(instanceId, newMemberId);
+        GroupMember replacement = members.replaceStatic(instanceId, oldMemberId, newMemberId);
         rebalance.memberReplaced(oldMemberId, newMemberId);
         if (oldMemberId.equals(leaderId)) {
             leaderId = newMemberId;
@@ -182,80 +163,46 @@ final class ClassicGroup {
 
     /** The member id the static member {@code instanceId} holds, or null. */
     String staticMemberId(String instanceId) {
-        return instanceId == null ? null : staticMembers.get(instanceId);
+        return members.staticMemberId(instanceId);
     }
 
+    /** A new member told MEMBER_ID_REQUIRED, expected back with its id. */
     void addPending(String memberId) {
-        pendingMembers.add(memberId);
+        members.addPending(memberId);
     }
 
     boolean removePending(String memberId) {
-        return pendingMembers.remove(memberId);
+        return members.removePending(memberId);
     }
 
     boolean isPending(String memberId) {
-        return pendingMembers.contains(memberId);
-    }
-
-    boolean hasPendingMembers() {
-        return !pendingMembers.isEmpty();
+        return members.isPending(memberId);
     }
 
     /** Every member has rejoined, and no new member is still to come back with its id. */
     boolean allMembersJoined() {
-        return pendingMembers.isEmpty() && members.values().stream().allMatch(GroupMember::isAwaitingJoin);
+        return members.allJoined();
     }
 
     List<GroupMember> notYetRejoined() {
-        return members.values().stream().filter(m -> !m.isAwaitingJoin()).toList();
+        return members.notYetRejoined();
     }
 
     /** The longest rebalance timeout among the members: how long a join phase may last. */
     int rebalanceTimeoutMs() {
-        return members.values().stream().mapToInt(m -> m.rebalanceTimeoutMs).max().orElse(0);
+        return members.rebalanceTimeoutMs();
     }
 
     /** Whether a member offering {@code type} and {@code names} may join. */
     boolean supportsProtocols(String type, Collection<String> names) {
-        if (members.isEmpty()) {
-            return type != null && !type.isEmpty() && !names.isEmpty();
-        }
-        if (!type.equals(protocolType)) {
-            return false;
-        }
-        Set<String> common = candidateProtocols();
-        return names.stream().anyMatch(common::contains);
-    }
-
-    /** The protocols every member offers. */
-    Set<String> candidateProtocols() {
-        Set<String> common = null;
-        for (GroupMember m : members.values()) {
-            Set<String> names = new HashSet<>(m.protocolMap().keySet());
-            if (common == null) {
-                common = names;
-            } else {
-                common.retainAll(names);
-            }
-        }
-        return common == null ? Set.of() : common;
-    }
-
-    /** The protocol most members prefer among those all offer (ties go to the first counted). */
-    String selectProtocol() {
-        Set<String> candidates = candidateProtocols();
-        Map<String, Integer> votes = new LinkedHashMap<>();
-        for (GroupMember m : members.values()) {
-            votes.merge(m.vote(candidates), 1, Integer::sum);
-        }
-        return votes.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        return members.supportsProtocols(protocolType, type, names);
     }
 
     /** Starts the next generation: with members, choose a protocol; without, the group becomes Empty. */
     void initNextGeneration(long nowMs) {
         generationId++;
         if (!members.isEmpty()) {
-            protocolName = selectProtocol();
+            protocolName = members.selectProtocol();
             transitionTo(GroupState.COMPLETING_REBALANCE, nowMs);
         } else {
             protocolName = null;
@@ -291,7 +238,7 @@ final class ClassicGroup {
 
     /** Starts the sync phase of the generation just formed; returns the rebalance's number, for its timer. */
     long beginSyncPhase() {
-        return rebalance.beginSyncPhase(members.keySet());
+        return rebalance.beginSyncPhase(members.ids());
     }
 
     /** A commit's records are being written. */
@@ -309,12 +256,9 @@ final class ClassicGroup {
         return pendingOffsetWrites > 0;
     }
 
+    /** Each member's metadata for the group's protocol, as the leader's JoinGroup answer carries them. */
     List<JoinResult.MemberMetadata> memberMetadata() {
-        List<JoinResult.MemberMetadata> list = new ArrayList<>();
-        for (GroupMember m : members.values()) {
-            list.add(new JoinResult.MemberMetadata(m.memberId, m.groupInstanceId, m.metadata(protocolName)));
-        }
-        return list;
+        return members.metadata(protocolName);
     }
 
     /** The committed offsets, read-only: they change by replaying offset records and transaction markers. */
@@ -334,14 +278,8 @@ final class ClassicGroup {
      * (members without one keep the assignment they have).
      */
     GroupRecord.GroupMetadata metadataRecord(Map<String, byte[]> assignments) {
-        List<GroupRecord.StoredMember> stored = new ArrayList<>();
-        for (GroupMember m : members.values()) {
-            stored.add(new GroupRecord.StoredMember(m.memberId, m.groupInstanceId, m.clientId, m.clientHost,
-                    m.rebalanceTimeoutMs, m.sessionTimeoutMs, protocolName == null ? new byte[0] : m.metadata(protocolName),
-                    assignments.getOrDefault(m.memberId, m.assignment)));
-        }
         return new GroupRecord.GroupMetadata(groupId, new GroupRecord.StoredGroup(protocolType, generationId,
-                protocolName, leaderId, stateTimestampMs, stored));
+                protocolName, leaderId, stateTimestampMs, members.stored(protocolName, assignments)));
     }
 
     /**
@@ -354,16 +292,7 @@ final class ClassicGroup {
         offsets.pendingPartitions().stream().filter(tp -> !offsets.committed().containsKey(tp))
                 .forEach(tp -> records.add(GroupRecord.offsetTombstone(groupId, tp)));
         if (consumer != null) {
-            // A consumer group: its members' records, the target's, its own, then the classic tombstone,
-            // which, replayed once the group is no longer a consumer group, leaves it Dead.
-            for (ConsumerGroup.Member m : consumer.members()) {
-                records.add(new GroupRecord.CurrentMemberAssignment(groupId, m.memberId, null));
-                records.add(new GroupRecord.TargetAssignmentMember(groupId, m.memberId, null));
-                records.add(new GroupRecord.ConsumerMemberMetadata(groupId, m.memberId, null));
-            }
-            records.add(new GroupRecord.TargetAssignmentMetadata(groupId, null));
-            records.add(new GroupRecord.ConsumerGroupMetadata(groupId, null));
-            records.add(GroupRecord.groupTombstone(groupId));
+            records.addAll(consumer.deletionRecords(groupId));
             return records;
         }
         if (share != null) {
@@ -383,7 +312,7 @@ final class ClassicGroup {
         GroupRecord.StoredGroup stored = record.value();
         return stored != null && state != GroupState.PREPARING_REBALANCE && state != GroupState.DEAD
                 && generationId == stored.generationId()
-                && List.copyOf(members.keySet()).equals(stored.members().stream().map(GroupRecord.StoredMember::memberId).toList());
+                && members.ids().equals(stored.members().stream().map(GroupRecord.StoredMember::memberId).toList());
     }
 
     /**
@@ -430,23 +359,7 @@ final class ClassicGroup {
                 || (state == GroupState.COMPLETING_REBALANCE && generationId != stored.generationId())) {
             throw new IllegalStateException("a metadata record cannot replay into " + this);
         }
-        Map<String, GroupMember> previous = new LinkedHashMap<>(members);
-        members.clear();
-        staticMembers.clear();
-        for (GroupRecord.StoredMember s : stored.members()) {
-            GroupMember member = previous.remove(s.memberId());
-            if (member == null || !Objects.equals(member.groupInstanceId, s.groupInstanceId())) {
-                member = GroupMember.fromRecord(s, stored.protocolType(), stored.protocolName());
-            } else {
-                member.replay(s, stored.protocolType(), stored.protocolName());
-            }
-            members.put(member.memberId, member);
-            if (member.isStatic()) {
-                staticMembers.put(member.groupInstanceId, member.memberId);
-            }
-        }
-        for (GroupMember gone : previous.values()) {
-            gone.cancelHeartbeat();
+        for (GroupMember gone : members.replay(stored)) {
             rebalance.synced(gone.memberId);
         }
         generationId = stored.generationId();

@@ -1,8 +1,10 @@
 package dev.runnel.broker.group;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -97,6 +99,24 @@ final class ConsumerGroup {
 
     boolean isEmpty() {
         return members.isEmpty();
+    }
+
+    /**
+     * The records deleting the consumer group: its members' records, the target's, its own, then
+     * the classic tombstone, which, replayed once the group is no longer a consumer group, leaves
+     * it Dead.
+     */
+    List<GroupRecord> deletionRecords(String groupId) {
+        List<GroupRecord> records = new ArrayList<>();
+        for (Member m : members.values()) {
+            records.add(new GroupRecord.CurrentMemberAssignment(groupId, m.memberId, null));
+            records.add(new GroupRecord.TargetAssignmentMember(groupId, m.memberId, null));
+            records.add(new GroupRecord.ConsumerMemberMetadata(groupId, m.memberId, null));
+        }
+        records.add(new GroupRecord.TargetAssignmentMetadata(groupId, null));
+        records.add(new GroupRecord.ConsumerGroupMetadata(groupId, null));
+        records.add(GroupRecord.groupTombstone(groupId));
+        return records;
     }
 
     /** The member id of the static member {@code instanceId}, or null. */
