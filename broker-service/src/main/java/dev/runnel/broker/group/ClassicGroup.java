@@ -1,6 +1,5 @@
 package dev.runnel.broker.group;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -49,10 +48,8 @@ final class ClassicGroup {
     private ConsumerGroup consumer;
     /** The share group's state; null unless this is a share group. */
     private ShareGroup share;
-    /** Whether a consumer-protocol or share group operation's records are being written. */
-    boolean consumerWriteInFlight;
-    /** Consumer-protocol operations waiting for that write: each decides on the state the last one left. */
-    final ArrayDeque<Runnable> consumerWaiting = new ArrayDeque<>();
+    /** A consumer or share group's operations, which write one at a time. */
+    private final WriteTurn writes = new WriteTurn();
 
     ClassicGroup(String groupId, int offsetsPartition, Executor executor, long nowMs) {
         this.groupId = groupId;
@@ -405,6 +402,11 @@ final class ClassicGroup {
             share.cancelTimers();
             share = null;
         }
+    }
+
+    /** Whether a consumer or share group operation's records are being written, and what waits for them. */
+    WriteTurn writes() {
+        return writes;
     }
 
     /** The consumer protocol's state, or null if this is not a consumer group. */

@@ -167,8 +167,8 @@ public final class GroupAdmin {
         }
         return coordinator.<Errors>onQueue(group, e -> e == Errors.COORDINATOR_NOT_AVAILABLE
                 ? Errors.GROUP_ID_NOT_FOUND : e, (g, respond) -> {
-            if (!g.is(GroupState.EMPTY) || (g.isConsumerGroup() && (!g.consumer().isEmpty() || g.consumerWriteInFlight))
-                    || (g.isShareGroup() && (!g.share().isEmpty() || g.consumerWriteInFlight))) {
+            if (!g.is(GroupState.EMPTY) || (g.isConsumerGroup() && (!g.consumer().isEmpty() || g.writes().isWriting()))
+                    || (g.isShareGroup() && (!g.share().isEmpty() || g.writes().isWriting()))) {
                 respond.accept(Errors.NON_EMPTY_GROUP);
                 return;
             }
@@ -195,7 +195,7 @@ public final class GroupAdmin {
                 respond.accept(e != null ? Errors.UNKNOWN_SERVER_ERROR : error);
             } else if (groups.group(g.groupId) != g || g.is(GroupState.DEAD) || !g.isShareGroup()) {
                 respond.accept(Errors.GROUP_ID_NOT_FOUND);
-            } else if (!g.share().isEmpty() || g.consumerWriteInFlight) {
+            } else if (!g.share().isEmpty() || g.writes().isWriting()) {
                 respond.accept(Errors.NON_EMPTY_GROUP);
             } else {
                 groups.deleteGroup(g).thenAccept(respond);

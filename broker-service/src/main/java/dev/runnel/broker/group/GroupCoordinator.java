@@ -127,15 +127,15 @@ public final class GroupCoordinator {
      * arriving meanwhile wait for the conversion.
      */
     private void convertThenJoin(ClassicGroup g, JoinRequest r, boolean newMember, Consumer<JoinResult> respond) {
-        if (!g.consumer().isEmpty() || g.consumerWriteInFlight) {
+        if (!g.consumer().isEmpty() || g.writes().isWriting()) {
             respond.accept(JoinResult.error(r.memberId(), Errors.INCONSISTENT_GROUP_PROTOCOL));
             return;
         }
         List<GroupRecord> conversion = List.of(new GroupRecord.TargetAssignmentMetadata(g.groupId, null),
                 new GroupRecord.ConsumerGroupMetadata(g.groupId, null));
-        g.consumerWriteInFlight = true;
+        g.writes().started();
         groups.writeMetadata(g, conversion).whenComplete((error, failure) -> {
-            g.consumerWriteInFlight = false;
+            g.writes().finished();
             try {
                 if (failure != null || error != Errors.NONE) {
                     respond.accept(JoinResult.error(r.memberId(), failure != null ? Errors.UNKNOWN_SERVER_ERROR : error));
@@ -146,9 +146,7 @@ public final class GroupCoordinator {
                     joins.join(g, r, newMember, respond);
                 }
             } finally {
-                while (!g.consumerWriteInFlight && !g.consumerWaiting.isEmpty()) {
-                    g.consumerWaiting.poll().run();
-                }
+                g.writes().runWaiting();
             }
         });
     }
@@ -294,11 +292,11 @@ public final class GroupCoordinator {
             BiConsumer<ClassicGroup, Consumer<T>> action) {
         return onQueue(group, failed, (g, respond) -> {
             ConsumerGroupCoordinator c = consumerProtocol;
-            if (!g.consumerWriteInFlight || c == null || !c.servesClassicMembers()) {
+            if (!g.writes().isWriting() || c == null || !c.servesClassicMembers()) {
                 action.accept(g, respond);
                 return;
             }
-            g.consumerWaiting.add(() -> {
+            g.writes().waitFor(() -> {
                 if (groups.group(g.groupId) != g || g.is(GroupState.DEAD)) {
                     respond.accept(failed.apply(Errors.COORDINATOR_NOT_AVAILABLE));
                 } else {

@@ -424,7 +424,7 @@ public final class GroupOffsets {
                         log.info("Expired {} offsets of group {}", expired.size(), group.groupId);
                     }
                     if (group.is(GroupState.EMPTY) && group.offsetStore().isEmpty() && !group.hasOffsetWritesInFlight()
-                            && (!group.isConsumerGroup() || (group.consumer().isEmpty() && !group.consumerWriteInFlight))) {
+                            && (!group.isConsumerGroup() || (group.consumer().isEmpty() && !group.writes().isWriting()))) {
                         groups.deleteGroup(group).thenAccept(e -> {
                             if (e == Errors.NONE) {
                                 log.info("Removed the empty group {}: it has no offsets left", group.groupId);

@@ -44,8 +44,8 @@ final class GroupWrites {
 
     /** Runs {@code operation} (already on the group's queue) now, or after the write in flight. */
     static void runOrWait(ClassicGroup g, Runnable operation) {
-        if (g.consumerWriteInFlight) {
-            g.consumerWaiting.add(operation);
+        if (g.writes().isWriting()) {
+            g.writes().waitFor(operation);
         } else {
             operation.run();
         }
@@ -71,9 +71,9 @@ final class GroupWrites {
             respond.accept(result.response());
             return;
         }
-        g.consumerWriteInFlight = true;
+        g.writes().started();
         groups.writeMetadataAt(g, result.records()).whenComplete((written, e) -> {
-            g.consumerWriteInFlight = false;
+            g.writes().finished();
             try {
                 Errors error = e != null ? Errors.UNKNOWN_SERVER_ERROR : written.error();
                 if (error != Errors.NONE) {
@@ -87,9 +87,7 @@ final class GroupWrites {
                     respond.accept(result.response());
                 }
             } finally {
-                while (!g.consumerWriteInFlight && !g.consumerWaiting.isEmpty()) {
-                    g.consumerWaiting.poll().run();
-                }
+                g.writes().runWaiting();
             }
         });
     }

@@ -314,7 +314,7 @@ public final class ShareGroupOffsets {
                 respond.accept(new Found<>(null, null, failed.apply(Result.failed(Errors.GROUP_ID_NOT_FOUND,
                         ShareHeartbeats.isOtherType(g) ? "Group " + groupId + " is not a share group."
                                 : "Group " + groupId + " not found."))));
-            } else if (mustBeEmpty && (!g.share().isEmpty() || g.consumerWriteInFlight)) {
+            } else if (mustBeEmpty && (!g.share().isEmpty() || g.writes().isWriting())) {
                 respond.accept(new Found<>(null, null, failed.apply(Result.failed(Errors.NON_EMPTY_GROUP,
                         "The group " + groupId + " is not empty."))));
             } else {

@@ -45,6 +45,8 @@
  *  GroupMetadataManager  which offsets partitions are hosted and loaded, the groups, writes and replay
  *    PartitionWrites     one partition's appends, handed back in log order; open transactions by producer
  *  ClassicGroup          one group id's state (RebalancePhase: its rebalance in progress; GroupMember: a member)
+ *    MemberRegistry      a classic group's members, static and pending members, the protocol they agree on
+ *    WriteTurn           a consumer or share group's write in flight, and the operations waiting for it
  *    ConsumerGroup       a consumer group's epochs, members, target and current assignments
  *    ShareGroup          a share group's epochs, members, target, assignments and state partitions
  *    OffsetStore         its committed offsets, and those pending in producers' open transactions
