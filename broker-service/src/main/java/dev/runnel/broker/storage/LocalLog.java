@@ -34,8 +34,8 @@ import dev.runnel.common.time.Scheduler;
  *
  * <p>Locking. This class takes no lock for what changes the segments or the log start (append,
  * roll, truncation, removal, config, close, delete): its owners ({@link PartitionLog},
- * {@link LogRetention}) call all of those holding the {@link PartitionLog} lock, which serialises
- * them. Reads take no lock: a read captures {@link #end()} (the next offset
+ * {@link LogAppender}, {@link LogTruncation}, {@link LogRetention}) call all of those holding the
+ * {@link PartitionLog} lock, which serialises them. Reads take no lock: a read captures {@link #end()} (the next offset
  * and the active segment's size, published together after the bytes are written) and never reads
  * past it; a removed segment's files stay for {@code file.delete.delay.ms}, so a read that captured
  * one can still send it. Flushes serialise on this class's flush lock, which is taken after the

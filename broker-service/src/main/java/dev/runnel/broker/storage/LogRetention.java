@@ -8,7 +8,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Which of a partition log's oldest segments go, and when: past {@code retention.ms}, while the
  * log is over {@code retention.bytes}, or lying wholly below the log start offset (after
- * DeleteRecords). Deleting a segment moves the log start up to the next one, and the leader epochs
+ * DeleteRecords, which moves the log start here: {@link #advanceLogStartOffset}). Deleting a segment moves the log start up to the next one, and the leader epochs
  * and producer snapshots below it go too.
  *
  * <p>Two rules hold whatever the reason: the active segment is never deleted (an expired one is
@@ -71,8 +71,32 @@ final class LogRetention {
         return deleted;
     }
 
+    /**
+     * DeleteRecords: moves the log start offset up to {@code offset}, deletes the segments that now
+     * lie wholly below it, and drops the leader epochs and producer state below it.
+     *
+     * @return whether the start moved
+     * @throws LogException OFFSET_OUT_OF_RANGE if {@code offset} is above the high watermark
+     */
+    boolean advanceLogStartOffset(long offset, HighWatermark highWatermark) {
+        long hw = highWatermark.value();
+        if (offset > hw) {
+            throw new LogException(LogError.OFFSET_OUT_OF_RANGE, "cannot delete records of " + local.topicPartition()
+                    + " up to " + offset + ": the high watermark is " + hw);
+        }
+        if (offset <= local.logStartOffset()) {
+            return false;
+        }
+        local.updateLogStartOffset(offset);
+        epochs.truncateFromStart(offset);
+        deleteSegmentsBelowLogStart(hw);
+        producerState.onLogStartOffsetIncremented(offset);
+        highWatermark.publishFirstUnstableOffset();
+        return true;
+    }
+
     /** Deletes the segments that lie wholly below the log start offset. */
-    int deleteSegmentsBelowLogStart(long highWatermark) {
+    private int deleteSegmentsBelowLogStart(long highWatermark) {
         return deleteSegmentsWhile(highWatermark,
                 (s, next) -> next != null && next.baseOffset() <= local.logStartOffset(), "log start offset");
     }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -26,16 +25,20 @@ import dev.runnel.common.time.Scheduler;
  *                      ^ recoveryPoint: below it, fsynced     ^ highWatermark: below it, readable by consumers
  * </pre>
  *
- * <p>This class validates appends ({@link BatchValidator}), assigns offsets and epochs, keeps the
- * producer state and the high watermark, and decides rolls and truncation. {@link LocalLog} does
- * the segment work (append, roll, read, truncate, remove, flush) and owns the log start, log end
- * and recovery point; {@link LogRetention} picks the old segments to delete; {@link LogLoader}
- * opens the log and replays batches to rebuild producer state and leader epochs.
+ * <p>This class holds the lock, validates appends ({@link BatchValidator}) and answers reads and
+ * offset queries. The work is done by the classes it owns: {@link LogAppender} places checked
+ * batches (offsets, epochs, producer state) and rolls; {@link LogTruncation} cuts the log from its
+ * end and brings the state beside it back in line; {@link HighWatermark} keeps the high watermark
+ * and publishes the first unstable offset; {@link LogRetention} picks the old segments to delete
+ * and moves the log start for DeleteRecords;
+ * {@link LocalLog} does the segment work (append, roll, read, truncate, remove, flush) and owns the
+ * log start, log end and recovery point; {@link LogLoader} opens the log and replays batches to
+ * rebuild producer state and leader epochs.
  *
  * <p>Thread-safety: one lock, this class's {@code lock}, serialises every change to the log
  * (appends, rolls, truncation, DeleteRecords, retention, config and high watermark updates, close,
- * delete) and every use of the producer state; {@link LocalLog}'s and {@link LogRetention}'s
- * changing methods run only under it. Reads take no lock: a read captures the published end of
+ * delete) and every use of the producer state; the changing methods of the classes it owns run
+ * only under it. Reads take no lock: a read captures the published end of
  * the log ({@link #logEndOffset()} and the active segment's size, published together after the
  * bytes are written) and never reads past it; deleted segments' files stay for
  * {@code file.delete.delay.ms}, so a read that captured one can still send it. Flushes serialise
@@ -50,19 +53,15 @@ public final class PartitionLog implements AutoCloseable {
 
     private final TopicPartition topicPartition;
     private final Clock clock;
-    private final Scheduler scheduler;
     private final LocalLog local;
     private final LeaderEpochCache epochs;
     private final ProducerStateManager producerState;
+    private final HighWatermark highWatermark;
+    private final LogAppender appender;
+    private final LogTruncation truncation;
     private final LogRetention retention;
     /** Serialises every change to the log (see the class comment). */
     private final Object lock = new Object();
-
-    private volatile long highWatermark;
-    /** How many truncations the log has had since it opened: a cleaning that saw another count must not swap. */
-    private volatile long truncations;
-    /** The lowest offset truncated to since the cleaner last asked ({@link Long#MAX_VALUE}: none). */
-    private volatile long lowestTruncation = Long.MAX_VALUE;
 
     /** A read's answer: the bytes (possibly none) and the log's offsets when it was read. */
     public record ReadResult(FileSlice slice, long logStartOffset, long logEndOffset, long highWatermark,
@@ -75,13 +74,14 @@ public final class PartitionLog implements AutoCloseable {
     private PartitionLog(TopicPartition topicPartition, Clock clock, Scheduler scheduler, LogLoader.Loaded loaded) {
         this.topicPartition = topicPartition;
         this.clock = clock;
-        this.scheduler = scheduler;
         this.local = loaded.local();
         this.epochs = loaded.epochs();
         this.producerState = loaded.producerState();
+        this.highWatermark = new HighWatermark(local, producerState.transactions(), loaded.highWatermark());
+        this.appender = new LogAppender(topicPartition, clock, scheduler, local, epochs, producerState, highWatermark);
+        this.truncation = new LogTruncation(topicPartition, clock, local, epochs, producerState, highWatermark);
         this.retention = new LogRetention(local, epochs, producerState);
-        this.highWatermark = loaded.highWatermark();
-        refreshFirstUnstableOffset();
+        highWatermark.publishFirstUnstableOffset();
     }
 
     /**
@@ -143,74 +143,15 @@ public final class PartitionLog implements AutoCloseable {
         BatchValidator.Checked checked = BatchValidator.checkAppend(records, asLeader, origin, cfg, now);
         synchronized (lock) {
             ensureOpen();
-            long nextOffset = local.logEndOffset();
-            if (asLeader) {
-                ProducerStateManager.DuplicateBatch duplicate = producerState.checkLeaderAppend(records, origin, guard);
-                if (duplicate != null) {
-                    return duplicate.toAppendInfo(leaderEpoch);
-                }
-            }
-            AppendInfo info = asLeader
-                    ? BatchValidator.assignOffsets(records, checked, nextOffset, leaderEpoch, cfg.logAppendTime() ? now : -1)
-                    : BatchValidator.checkOffsets(records, checked, nextOffset);
-            try {
-                if (local.shouldRoll(info)) {
-                    roll(Math.max(info.firstOffset(), local.logEndOffset()));
-                }
-                local.append(records, info);
-                if (asLeader) {
-                    epochs.assign(leaderEpoch, info.firstOffset());
-                } else {
-                    epochs.assignFromBatches(records);
-                }
-                local.updateLogEnd(info.nextOffset());
-                LogLoader.completeTransactions(local, producerState, producerState.update(records, clock.millis()),
-                        Long.MIN_VALUE);
-                // Markers may already lie below the high watermark (a follower's append behind its leader's).
-                refreshFirstUnstableOffset();
-                local.addUnflushed(info.recordCount());
-            } catch (IOException | RuntimeException e) {
-                if (e instanceof LogException logException) {
-                    throw logException;
-                }
-                throw new LogException(LogError.STORAGE_ERROR, "append to " + topicPartition + " failed", e);
-            }
-            if (local.unflushedRecords() >= cfg.flushMessages()) {
-                flush();
-            }
-            return info;
+            return appender.append(records, checked, cfg, now, asLeader, leaderEpoch, origin, guard);
         }
-    }
-
-    /** Publishes the first unstable offset after the high watermark, the log start or a transaction moved. Caller holds the lock. */
-    private void refreshFirstUnstableOffset() {
-        producerState.transactions().publish(highWatermark, local.logStartOffset());
-    }
-
-    /** Starts a new active segment at {@code baseOffset} (an empty active segment is reused). Caller holds the lock. */
-    private void roll(long baseOffset) throws IOException {
-        LogSegment previous = local.segments().active();
-        if (local.roll(baseOffset) == previous) {
-            return;
-        }
-        // Recovery replays producer state from the newest snapshot: one per segment bounds the replay.
-        producerState.takeSnapshot();
-        // The rolled segment is complete: fsync it off the append path and move the recovery point.
-        scheduler.schedule("flush-" + topicPartition, () -> flush(baseOffset), Duration.ZERO);
-        log.debug("Rolled {} to a new segment at {}", topicPartition, baseOffset);
     }
 
     /** Rolls now if the active segment has records (a quiet log's time-based roll, or an operator's). */
     public void roll() {
         synchronized (lock) {
             ensureOpen();
-            if (local.segments().active().size() > 0) {
-                try {
-                    roll(local.logEndOffset());
-                } catch (IOException e) {
-                    throw new LogException(LogError.STORAGE_ERROR, "roll of " + topicPartition + " failed", e);
-                }
-            }
+            appender.rollIfNotEmpty();
         }
     }
 
@@ -224,7 +165,7 @@ public final class PartitionLog implements AutoCloseable {
      * @throws LogException OFFSET_OUT_OF_RANGE if {@code startOffset} is below the log start or past the log end
      */
     public ReadResult read(long startOffset, int maxBytes, long maxOffset, boolean minOneMessage) {
-        long hw = highWatermark;
+        long hw = highWatermark.value();
         long lso = producerState.transactions().lastStableOffset(hw);
         LocalLog.LogEnd snapshot = local.end();
         long start = local.logStartOffset();
@@ -292,7 +233,7 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     public long highWatermark() {
-        return highWatermark;
+        return highWatermark.value();
     }
 
     /**
@@ -300,7 +241,7 @@ public final class PartitionLog implements AutoCloseable {
      * transaction not yet stable if that is lower. read_committed consumers read below it.
      */
     public long lastStableOffset() {
-        return producerState.transactions().lastStableOffset(highWatermark);
+        return highWatermark.lastStableOffset();
     }
 
     /** The first offset of the oldest transaction not yet stable, or -1 if every record is stable. */
@@ -323,22 +264,14 @@ public final class PartitionLog implements AutoCloseable {
      */
     public boolean maybeIncrementHighWatermark(long offset) {
         synchronized (lock) {
-            long next = Math.min(Math.max(offset, local.logStartOffset()), local.logEndOffset());
-            if (next <= highWatermark) {
-                return false;
-            }
-            highWatermark = next;
-            refreshFirstUnstableOffset();
-            return true;
+            return highWatermark.maybeIncrement(offset);
         }
     }
 
     /** Sets the high watermark, clamped to [log start, log end]; returns the value set. */
     public long updateHighWatermark(long offset) {
         synchronized (lock) {
-            highWatermark = Math.min(Math.max(offset, local.logStartOffset()), local.logEndOffset());
-            refreshFirstUnstableOffset();
-            return highWatermark;
+            return highWatermark.update(offset);
         }
     }
 
@@ -376,23 +309,7 @@ public final class PartitionLog implements AutoCloseable {
     public void truncateTo(long offset) {
         synchronized (lock) {
             ensureOpen();
-            if (offset >= local.logEndOffset()) {
-                return;
-            }
-            if (offset < local.logStartOffset()) {
-                truncateFullyAndStartAt(offset);
-                return;
-            }
-            noteTruncation(offset);
-            try {
-                long newEnd = local.truncateTo(offset);
-                afterTruncation(newEnd);
-                LogLoader.rebuildProducerState(local, producerState, clock);
-                refreshFirstUnstableOffset();
-            } catch (IOException e) {
-                throw new LogException(LogError.STORAGE_ERROR, "truncation of " + topicPartition + " failed", e);
-            }
-            log.info("Truncated {} to offset {}", topicPartition, local.logEndOffset());
+            truncation.truncateTo(offset);
         }
     }
 
@@ -400,31 +317,8 @@ public final class PartitionLog implements AutoCloseable {
     public void truncateFullyAndStartAt(long offset) {
         synchronized (lock) {
             ensureOpen();
-            noteTruncation(offset);
-            try {
-                local.truncateFullyAndStartAt(offset);
-                local.updateLogStartOffset(offset);
-                highWatermark = offset;
-                local.updateRecoveryPoint(offset);
-                epochs.clear();
-                producerState.truncateFullyAndStartAt(offset);
-                refreshFirstUnstableOffset();
-            } catch (IOException e) {
-                throw new LogException(LogError.STORAGE_ERROR, "truncation of " + topicPartition + " failed", e);
-            }
+            truncation.truncateFullyAndStartAt(offset);
         }
-    }
-
-    private void noteTruncation(long offset) {
-        truncations++;
-        lowestTruncation = Math.min(lowestTruncation, offset);
-    }
-
-    private void afterTruncation(long newEnd) {
-        epochs.truncateFromEnd(newEnd);
-        local.updateRecoveryPoint(Math.min(local.recoveryPoint(), newEnd));
-        highWatermark = Math.min(highWatermark, newEnd);
-        local.updateLogStartOffset(Math.min(local.logStartOffset(), newEnd));
     }
 
     /**
@@ -437,19 +331,7 @@ public final class PartitionLog implements AutoCloseable {
     public boolean advanceLogStartOffset(long offset) {
         synchronized (lock) {
             ensureOpen();
-            if (offset > highWatermark) {
-                throw new LogException(LogError.OFFSET_OUT_OF_RANGE, "cannot delete records of " + topicPartition
-                        + " up to " + offset + ": the high watermark is " + highWatermark);
-            }
-            if (offset <= local.logStartOffset()) {
-                return false;
-            }
-            local.updateLogStartOffset(offset);
-            epochs.truncateFromStart(offset);
-            retention.deleteSegmentsBelowLogStart(highWatermark);
-            producerState.onLogStartOffsetIncremented(offset);
-            refreshFirstUnstableOffset();
-            return true;
+            return retention.advanceLogStartOffset(offset, highWatermark);
         }
     }
 
@@ -468,13 +350,13 @@ public final class PartitionLog implements AutoCloseable {
             }
             LogConfig cfg = local.config();
             long now = clock.millis();
-            if (retention.activeSegmentExpired(cfg, now, highWatermark)) {
+            if (retention.activeSegmentExpired(cfg, now, highWatermark.value())) {
                 roll();
             }
-            int deleted = retention.deleteOldSegments(cfg, now, highWatermark);
+            int deleted = retention.deleteOldSegments(cfg, now, highWatermark.value());
             if (deleted > 0) {
                 producerState.onLogStartOffsetIncremented(local.logStartOffset());
-                refreshFirstUnstableOffset();
+                highWatermark.publishFirstUnstableOffset();
             }
             return deleted;
         }
@@ -502,15 +384,13 @@ public final class PartitionLog implements AutoCloseable {
 
     /** How many truncations the log has had since it opened. */
     long truncationCount() {
-        return truncations;
+        return truncation.count();
     }
 
     /** The lowest offset truncated to since the last call (the cleaner lowers its checkpoint there), or -1. */
     long takeLowestTruncation() {
         synchronized (lock) {
-            long lowest = lowestTruncation;
-            lowestTruncation = Long.MAX_VALUE;
-            return lowest == Long.MAX_VALUE ? -1 : lowest;
+            return truncation.takeLowest();
         }
     }
 
@@ -524,7 +404,7 @@ public final class PartitionLog implements AutoCloseable {
      */
     boolean replaceSegments(List<LogSegment> sources, LogSegment cleaned, long truncationsSeen) throws IOException {
         synchronized (lock) {
-            if (local.isClosed() || truncations != truncationsSeen) {
+            if (local.isClosed() || truncation.count() != truncationsSeen) {
                 return false;
             }
             LogSegment active = local.segments().active();
