@@ -1,12 +1,8 @@
 package dev.runnel.broker.storage;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import java.util.function.ToLongFunction;
 
 import org.slf4j.Logger;
@@ -54,10 +49,13 @@ import dev.runnel.common.time.Ticker;
  * <p>An I/O failure of a background task goes to the {@link LogDirFailureChannel}; once the
  * directory is {@link #markOffline offline} it writes nothing more, not even at close.
  *
- * Checkpoints are per directory, not per partition, so that one fsync covers thousands of
- * partitions. Compacted logs are cleaned by this directory's {@link LogCleaner} threads; other
- * background work (retention, time-based rolls, {@code flush.ms}, checkpoints) runs on the
- * injected {@link Scheduler}. Thread-safe.
+ * <p>This class is the registry of the directory's logs and writes its checkpoints. The directory
+ * lock is a {@link LogDirLock}; opening the logs found is {@link LogDirLoader}'s; future logs are
+ * held by {@link FutureLogs}. Checkpoints are per directory, not per partition, so that one fsync
+ * covers thousands of partitions. Compacted logs are cleaned by this directory's
+ * {@link LogCleaner} threads; other background work (retention, time-based rolls,
+ * {@code flush.ms}, checkpoints) is {@link LogDirTasks}', on the injected {@link Scheduler}.
+ * Thread-safe.
  */
 public final class LogManager implements AutoCloseable {
 
@@ -96,20 +94,11 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
-    /**
-     * Directories a LogManager of this JVM holds. File locks are per process, so a second open in
-     * the same JVM must be refused before it opens a channel on the lock file: closing any channel
-     * on that file (or letting GC close a leaked one) releases the process's lock on it.
-     */
-    private static final Set<Path> LOCKED_IN_THIS_JVM = ConcurrentHashMap.newKeySet();
-
     private final Path logDir;
-    private final Path lockKey;
     private final LogConfig defaultConfig;
     private final Clock clock;
     private final Scheduler scheduler;
-    private final FileChannel lockChannel;
-    private final FileLock dirLock;
+    private final LogDirLock dirLock;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     /** Replicas being moved into this directory. */
     private final FutureLogs futureLogs;
@@ -118,26 +107,24 @@ public final class LogManager implements AutoCloseable {
     private final CheckpointFile<Map.Entry<TopicPartition, Long>> recoveryPoints;
     private final CheckpointFile<Map.Entry<TopicPartition, Long>> highWatermarks;
     private final CheckpointFile<Map.Entry<TopicPartition, Long>> logStartOffsets;
-    private final List<Scheduler.ScheduledTask> tasks = new ArrayList<>();
+    private final LogDirTasks tasks;
     private LogCleaner cleaner;
     private volatile boolean closed;
     /** Held while a checkpoint is gathered and written, so close's final write is the last one. */
     private final Object checkpointLock = new Object();
 
-    private LogManager(Path logDir, Path lockKey, LogConfig defaultConfig, Clock clock, Scheduler scheduler,
-            FileChannel lockChannel, FileLock dirLock) {
+    private LogManager(Path logDir, LogConfig defaultConfig, Clock clock, Scheduler scheduler, LogDirLock dirLock) {
         this.logDir = logDir;
-        this.lockKey = lockKey;
         this.defaultConfig = defaultConfig;
         this.clock = clock;
         this.scheduler = scheduler;
-        this.lockChannel = lockChannel;
         this.dirLock = dirLock;
         var format = CheckpointFile.keyedOffsets(TopicPartition::directoryName, TopicPartition::fromDirectoryName);
         this.recoveryPoints = new CheckpointFile<>(logDir.resolve(RECOVERY_POINT_CHECKPOINT), format);
         this.highWatermarks = new CheckpointFile<>(logDir.resolve(HIGH_WATERMARK_CHECKPOINT), format);
         this.logStartOffsets = new CheckpointFile<>(logDir.resolve(LOG_START_OFFSET_CHECKPOINT), format);
         this.futureLogs = new FutureLogs(logDir, clock, scheduler);
+        this.tasks = new LogDirTasks(this, scheduler, logs);
     }
 
     /**
@@ -158,37 +145,16 @@ public final class LogManager implements AutoCloseable {
     public static LogManager open(Path logDir, LogConfig defaultConfig, Clock clock, Ticker ticker,
             Scheduler scheduler, Settings settings) throws IOException {
         Files.createDirectories(logDir);
-        Path key = logDir.toRealPath();
-        if (!LOCKED_IN_THIS_JVM.add(key)) {
-            throw new IllegalStateException("log directory " + logDir + " is in use by another log manager");
-        }
-        FileChannel lockChannel = null;
-        FileLock lock = null;
+        LogDirLock lock = LogDirLock.acquire(logDir);
         try {
-            lockChannel = FileChannel.open(logDir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
-            try {
-                lock = lockChannel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null;
-            }
-            if (lock == null) {
-                throw new IllegalStateException("log directory " + logDir + " is in use by another process");
-            }
-            LogManager manager = new LogManager(logDir, key, defaultConfig, clock, scheduler, lockChannel, lock);
+            LogManager manager = new LogManager(logDir, defaultConfig, clock, scheduler, lock);
             manager.loadLogs();
             manager.cleaner = new LogCleaner(logDir, manager.logs::values, settings.cleaner(), clock, ticker);
-            manager.startTasks(settings);
+            manager.tasks.start(settings);
             manager.cleaner.start();
             return manager;
         } catch (IOException | RuntimeException e) {
-            if (lock != null) {
-                lock.release();
-            }
-            if (lockChannel != null) {
-                lockChannel.close();
-            }
-            LOCKED_IN_THIS_JVM.remove(key);
+            lock.releaseAfterFailedOpen();
             throw e;
         }
     }
@@ -206,35 +172,6 @@ public final class LogManager implements AutoCloseable {
         CheckpointFile.fsyncDirectory(logDir);
         log.info("Loaded {} partition logs and {} future logs from {} ({} shutdown)", logs.size(), futureLogs.live().size(),
                 logDir, clean ? "clean" : "unclean");
-    }
-
-    private void startTasks(Settings settings) {
-        tasks.add(scheduler.schedulePeriodically("log-retention", guarded(this::applyRetention),
-                settings.retentionCheckInterval(), settings.retentionCheckInterval()));
-        tasks.add(scheduler.schedulePeriodically("log-flush", guarded(this::flushDueLogs),
-                settings.flushCheckInterval(), settings.flushCheckInterval()));
-        tasks.add(scheduler.schedulePeriodically("recovery-point-checkpoint",
-                guarded(this::checkpointRecoveryPointsAndStarts),
-                settings.recoveryPointCheckpointInterval(), settings.recoveryPointCheckpointInterval()));
-        tasks.add(scheduler.schedulePeriodically("high-watermark-checkpoint", guarded(this::checkpointHighWatermarks),
-                settings.highWatermarkCheckpointInterval(), settings.highWatermarkCheckpointInterval()));
-    }
-
-    /** {@code task}, with a storage failure reported as this directory's rather than lost in the scheduler. */
-    private Runnable guarded(Runnable task) {
-        return () -> {
-            if (offline) {
-                return;
-            }
-            try {
-                task.run();
-            } catch (LogException e) {
-                if (e.error() != LogError.STORAGE_ERROR) {
-                    throw e;
-                }
-                failed(e);
-            }
-        };
     }
 
     /** Reports an I/O failure of this directory to its {@link LogDirFailureChannel}. */
@@ -268,7 +205,7 @@ public final class LogManager implements AutoCloseable {
             offline = true;
         }
         held.addAll(futureLogs.live().keySet());
-        tasks.forEach(Scheduler.ScheduledTask::cancel);
+        tasks.cancel();
         cleaner.close();
         for (PartitionLog partitionLog : concat(logs.values(), futureLogs.live().values())) {
             try {
@@ -279,7 +216,7 @@ public final class LogManager implements AutoCloseable {
         }
         logs.clear();
         futureLogs.live().clear();
-        releaseLock();
+        dirLock.release();
         return held;
     }
 
@@ -412,33 +349,7 @@ public final class LogManager implements AutoCloseable {
 
     /** One retention pass over every log: time-based rolls of quiet logs, then segment deletion. */
     public void applyRetention() {
-        forEachLog(partitionLog -> {
-            partitionLog.rollIfExpired();
-            partitionLog.deleteOldSegments();
-        });
-    }
-
-    private void flushDueLogs() {
-        forEachLog(partitionLog -> {
-            partitionLog.flushIfDue();
-            partitionLog.rollIfExpired();
-        });
-    }
-
-    /**
-     * Runs {@code action} on every log held. A storage error of a log deleted or moved away
-     * meanwhile (closed under the task) is no failure of the directory; any other goes on.
-     */
-    private void forEachLog(Consumer<PartitionLog> action) {
-        for (Map.Entry<TopicPartition, PartitionLog> held : logs.entrySet()) {
-            try {
-                action.accept(held.getValue());
-            } catch (LogException e) {
-                if (e.error() != LogError.STORAGE_ERROR || logs.get(held.getKey()) == held.getValue()) {
-                    throw e;
-                }
-            }
-        }
+        tasks.applyRetention();
     }
 
     /** Writes the recovery-point and log-start-offset checkpoints. */
@@ -465,7 +376,7 @@ public final class LogManager implements AutoCloseable {
             closed = true;
             return;
         }
-        tasks.forEach(Scheduler.ScheduledTask::cancel);
+        tasks.cancel();
         cleaner.close();
         synchronized (checkpointLock) {
             for (PartitionLog partitionLog : concat(logs.values(), futureLogs.live().values())) {
@@ -477,23 +388,8 @@ public final class LogManager implements AutoCloseable {
         }
         Files.createFile(logDir.resolve(CLEAN_SHUTDOWN_FILE));
         CheckpointFile.fsyncDirectory(logDir);
-        releaseLock();
+        dirLock.release();
         log.info("Closed {} partition logs in {} cleanly", logs.size(), logDir);
-    }
-
-    private void releaseLock() {
-        try {
-            dirLock.release();
-        } catch (IOException e) {
-            log.warn("Cannot release the lock of {}: {}", logDir, e.getMessage());
-        } finally {
-            try {
-                lockChannel.close();
-            } catch (IOException e) {
-                log.warn("Cannot close the lock file of {}: {}", logDir, e.getMessage());
-            }
-            LOCKED_IN_THIS_JVM.remove(lockKey);
-        }
     }
 
     private void write(CheckpointFile<Map.Entry<TopicPartition, Long>> file, ToLongFunction<PartitionLog> value) {
