@@ -20,7 +20,7 @@ import java.util.zip.CRC32C;
  *
  * <ul>
  *   <li>{@link #scan} trusts the headers (no CRC): it serves reads of bytes that were checked on
- *       append or by recovery;</li>
+ *       append or by recovery, and {@link #forEachChunk} (the cleaner's reads) walks the same way;</li>
  *   <li>{@link #scanChecked} checks every batch (header, then CRC-32C streamed from the file) and
  *       stops at the first that fails: it serves recovery.</li>
  * </ul>
@@ -34,6 +34,13 @@ final class LogFile {
 
     /** Where one batch sits in the file, from its header. */
     record BatchPosition(long baseOffset, long lastOffset, int position, int size, long maxTimestamp) {
+    }
+
+    /** A chunk of whole batches read by {@link #forEachChunk}. */
+    @FunctionalInterface
+    interface ChunkVisitor {
+        /** Returns whether the walk goes on. */
+        boolean visit(ByteBuffer batches) throws IOException, InterruptedException;
     }
 
     /** A question asked of each batch a walk meets. */
@@ -150,6 +157,36 @@ final class LogFile {
             position += batchSize;
         }
         return lastAccepted;
+    }
+
+    /**
+     * Walks the batches in [0, {@code end}) in chunks of at most {@code chunkBytes} (a larger
+     * batch gets a chunk of its own) and hands each chunk of whole batches, read into a heap
+     * buffer, to {@code visitor} until it answers false. Headers are trusted, as in {@link #scan}.
+     *
+     * @return whether every chunk was visited
+     */
+    boolean forEachChunk(int end, int chunkBytes, ChunkVisitor visitor) throws IOException, InterruptedException {
+        int position = 0;
+        while (position < end) {
+            int[] chunkEnd = {position};
+            int start = position;
+            scan(position, end, b -> {
+                if (b.position() > start && b.position() + b.size() - start > chunkBytes) {
+                    return true;
+                }
+                chunkEnd[0] = b.position() + b.size();
+                return false;
+            });
+            if (chunkEnd[0] == position) {
+                return true;
+            }
+            if (!visitor.visit(readBytes(position, chunkEnd[0] - position))) {
+                return false;
+            }
+            position = chunkEnd[0];
+        }
+        return true;
     }
 
     /**

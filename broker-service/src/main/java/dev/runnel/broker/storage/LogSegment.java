@@ -1,7 +1,6 @@
 package dev.runnel.broker.storage;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +15,9 @@ import dev.runnel.broker.record.KafkaRecordBatches;
  * ({@code <base>.timeindex}) and {@link TransactionIndex} ({@code <base>.txnindex}, the aborted
  * transactions whose marker it holds). The base offset is the file name, zero-padded to 20 digits. The
  * segment publishes how much of the file readers may see, keeps the indexes and its time
- * bookkeeping in step with the file, and decides when it must roll.
+ * bookkeeping ({@link SegmentTimestamps}) in step with the file, and decides when it must roll.
+ * Walking the file is {@link LogFile}'s; checking the offset index against it,
+ * {@link OffsetIndex}'s.
  *
  * <pre>
  *  .log:  | batch (base b0) | batch (base b1) | ... |      b0 &gt;= base, b(i+1) &gt; last offset of b(i)
@@ -40,11 +41,8 @@ final class LogSegment implements AutoCloseable {
     private final OffsetIndex offsetIndex;
     private final TimeIndex timeIndex;
     private final TransactionIndex txnIndex;
-    private final long createdMs;
+    private final SegmentTimestamps timestamps;
     private volatile int size;
-    private volatile long maxTimestampSoFar = -1;
-    private volatile long offsetOfMaxTimestampSoFar = -1;
-    private volatile long firstBatchTimestamp = -1;
     private int bytesSinceLastIndexEntry;
 
     private LogSegment(long baseOffset, LogConfig config, LogFile file, OffsetIndex offsetIndex, TimeIndex timeIndex,
@@ -55,7 +53,7 @@ final class LogSegment implements AutoCloseable {
         this.offsetIndex = offsetIndex;
         this.timeIndex = timeIndex;
         this.txnIndex = txnIndex;
-        this.createdMs = createdMs;
+        this.timestamps = new SegmentTimestamps(createdMs);
         this.size = size;
     }
 
@@ -100,7 +98,7 @@ final class LogSegment implements AutoCloseable {
 
     /** The newest record time in the segment, or -1 if it is empty. */
     long maxTimestamp() {
-        return maxTimestampSoFar;
+        return timestamps.max();
     }
 
     /**
@@ -108,8 +106,9 @@ final class LogSegment implements AutoCloseable {
      * without record times, the file's last modification (as Kafka does).
      */
     long largestTimestampForRetention() {
-        if (maxTimestampSoFar >= 0) {
-            return maxTimestampSoFar;
+        long max = timestamps.max();
+        if (max >= 0) {
+            return max;
         }
         try {
             return Files.getLastModifiedTime(file.file()).toMillis();
@@ -153,17 +152,11 @@ final class LogSegment implements AutoCloseable {
 
     /** Updates timestamps and indexes for a batch that now lies at {@code position}. */
     private void onBatch(long base, long last, long batchMaxTimestamp, int position, int batchSize) {
-        if (firstBatchTimestamp < 0) {
-            firstBatchTimestamp = batchMaxTimestamp;
-        }
-        if (batchMaxTimestamp > maxTimestampSoFar) {
-            maxTimestampSoFar = batchMaxTimestamp;
-            offsetOfMaxTimestampSoFar = last;
-        }
+        timestamps.onBatch(last, batchMaxTimestamp);
         // The index is sparse: a full index only means longer scans, and the next append rolls.
         if (bytesSinceLastIndexEntry > config.indexIntervalBytes() && !offsetIndex.isFull() && !timeIndex.isFull()) {
             offsetIndex.append(base, position);
-            timeIndex.maybeAppend(maxTimestampSoFar, offsetOfMaxTimestampSoFar);
+            timeIndex.maybeAppend(timestamps.max(), timestamps.offsetOfMax());
             bytesSinceLastIndexEntry = 0;
         }
         bytesSinceLastIndexEntry += batchSize;
@@ -268,9 +261,7 @@ final class LogSegment implements AutoCloseable {
         offsetIndex.reset();
         timeIndex.reset();
         txnIndex.reset();
-        maxTimestampSoFar = -1;
-        offsetOfMaxTimestampSoFar = -1;
-        firstBatchTimestamp = -1;
+        timestamps.reset();
         bytesSinceLastIndexEntry = 0;
         int fileSize = file.sizeOnDisk();
         long[] nextBase = {baseOffset};
@@ -324,7 +315,7 @@ final class LogSegment implements AutoCloseable {
             return false;
         }
         LogConfig cfg = config;
-        long waited = firstBatchTimestamp >= 0 ? appendMaxTimestamp - firstBatchTimestamp : nowMs - createdMs;
+        long waited = timestamps.waited(appendMaxTimestamp, nowMs);
         return size > cfg.segmentBytes() - appendSize
                 || waited > cfg.rollMs()
                 || offsetIndex.isFull() || timeIndex.isFull();
@@ -332,37 +323,20 @@ final class LogSegment implements AutoCloseable {
 
     /** Whether {@code segment.ms} has passed since the segment's first record (for a quiet log's roll). */
     boolean isOlderThanSegmentMs(long nowMs) {
-        return size > 0 && (firstBatchTimestamp >= 0 ? nowMs - firstBatchTimestamp : nowMs - createdMs) > config.rollMs();
+        return size > 0 && timestamps.waited(nowMs, nowMs) > config.rollMs();
     }
 
     /**
-     * Checks both indexes; throws {@link IllegalStateException} if either is corrupt. Besides
-     * each file's own order and bounds, up to {@link #ENTRIES_CHECKED_AGAINST_LOG} offset-index
-     * entries (always the last, the rest spread evenly) must point at a batch header with their
-     * offset, so a position shifted to another batch boundary is caught without reading every
-     * header of a large segment.
+     * Checks the indexes; throws {@link IllegalStateException} if one is corrupt: each file's own
+     * order and bounds, then a sample of the offset index's entries against the log file
+     * ({@link OffsetIndex#sanityCheckAgainst}).
      */
     void sanityCheckIndexes() throws IOException {
         offsetIndex.sanityCheck(size);
         timeIndex.sanityCheck(size);
         txnIndex.sanityCheck(txnIndex.entries() == 0 ? Long.MAX_VALUE : readNextOffset());
-        int entries = offsetIndex.entries();
-        int step = Math.max(1, entries / ENTRIES_CHECKED_AGAINST_LOG);
-        ByteBuffer header = ByteBuffer.allocate(RecordBatchHeader.HEADER_SIZE);
-        for (int slot = entries - 1; slot >= 0; slot -= step) {
-            OffsetIndex.Position entry = offsetIndex.entry(slot);
-            header.clear();
-            file.readHeaderPartially(header, entry.position());
-            if (header.limit() < RecordBatchHeader.HEADER_SIZE
-                    || RecordBatchHeader.magic(header, 0) != RecordBatchHeader.MAGIC_V2
-                    || RecordBatchHeader.baseOffset(header, 0) != entry.offset()) {
-                throw new IllegalStateException("offset index entry " + slot + " " + entry + " of " + file.file()
-                        + " does not point at the batch with that offset");
-            }
-        }
+        offsetIndex.sanityCheckAgainst(file);
     }
-
-    static final int ENTRIES_CHECKED_AGAINST_LOG = 64;
 
     /** Called when a newer segment takes over appends: the indexes shrink to their entries. */
     void onBecomeInactive() {
@@ -424,7 +398,7 @@ final class LogSegment implements AutoCloseable {
 
     /** The timestamp of the segment's first batch (its max timestamp), or -1 if it is empty. */
     long firstBatchTimestamp() {
-        return firstBatchTimestamp;
+        return timestamps.firstBatch();
     }
 
     /** Bytes the offset index holds (entries times entry size). */
@@ -438,41 +412,13 @@ final class LogSegment implements AutoCloseable {
     }
 
     /**
-     * Walks the segment's batches from the start, in chunks of at most {@code chunkBytes} (a larger
-     * batch gets a chunk of its own), and hands each chunk of whole batches to {@code visitor}
-     * until it answers false.
+     * Walks the segment's batches from the start, up to the size readers may see, in chunks of
+     * whole batches (see {@link LogFile#forEachChunk}).
      *
      * @return whether every chunk was visited
      */
-    boolean forEachChunk(int chunkBytes, ChunkVisitor visitor) throws IOException, InterruptedException {
-        int position = 0;
-        int end = size;
-        while (position < end) {
-            int[] chunkEnd = {position};
-            int start = position;
-            file.scan(position, end, b -> {
-                if (b.position() > start && b.position() + b.size() - start > chunkBytes) {
-                    return true;
-                }
-                chunkEnd[0] = b.position() + b.size();
-                return false;
-            });
-            if (chunkEnd[0] == position) {
-                return true;
-            }
-            if (!visitor.visit(file.readBytes(position, chunkEnd[0] - position))) {
-                return false;
-            }
-            position = chunkEnd[0];
-        }
-        return true;
-    }
-
-    /** A chunk of whole batches read from a segment. */
-    @FunctionalInterface
-    interface ChunkVisitor {
-        /** Returns whether the walk goes on. */
-        boolean visit(ByteBuffer batches) throws IOException, InterruptedException;
+    boolean forEachChunk(int chunkBytes, LogFile.ChunkVisitor visitor) throws IOException, InterruptedException {
+        return file.forEachChunk(size, chunkBytes, visitor);
     }
 
     /**
@@ -509,29 +455,6 @@ final class LogSegment implements AutoCloseable {
 
     /** Restores the timestamp bookkeeping from the time index and the batches after its last entry. */
     private void loadTimestamps() {
-        try {
-            TimeIndex.Entry last = timeIndex.lastEntry();
-            maxTimestampSoFar = last.timestamp();
-            offsetOfMaxTimestampSoFar = last.timestamp() < 0 ? -1 : last.offset();
-            firstBatchTimestamp = -1;
-            int start = offsetIndex.lookup(Math.max(last.offset(), baseOffset)).position();
-            LogFile.BatchPosition first = file.scan(0, size, b -> true);
-            if (first != null) {
-                firstBatchTimestamp = first.maxTimestamp();
-            }
-            file.scan(start, size, b -> {
-                if (b.maxTimestamp() > maxTimestampSoFar) {
-                    maxTimestampSoFar = b.maxTimestamp();
-                    offsetOfMaxTimestampSoFar = b.lastOffset();
-                }
-                return false;
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (LogException | IllegalStateException e) {
-            // A corrupt tail or index: recovery will rebuild this state.
-            maxTimestampSoFar = -1;
-            offsetOfMaxTimestampSoFar = -1;
-        }
+        timestamps.load(timeIndex, offsetIndex, file, size, baseOffset);
     }
 }

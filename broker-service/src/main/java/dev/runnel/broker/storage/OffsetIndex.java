@@ -1,5 +1,6 @@
 package dev.runnel.broker.storage;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
@@ -76,6 +77,32 @@ final class OffsetIndex extends AbstractIndex {
 
     Position entry(int slot) {
         return readSlot(slot, (mmap, n) -> new Position(baseOffset + relativeOffset(mmap, n), mmap.getInt(n * ENTRY_SIZE + 4)));
+    }
+
+    /** Entries of an index that {@link #sanityCheckAgainst} compares with the log file. */
+    static final int ENTRIES_CHECKED_AGAINST_LOG = 64;
+
+    /**
+     * Checks that up to {@link #ENTRIES_CHECKED_AGAINST_LOG} entries (always the last, the rest
+     * spread evenly) point at a batch header of {@code log} with their offset, so a position shifted
+     * to another batch boundary is caught without reading every header of a large segment; throws
+     * {@link IllegalStateException} if one does not. {@link #sanityCheck} checks the rest.
+     */
+    void sanityCheckAgainst(LogFile log) throws IOException {
+        int n = entries();
+        int step = Math.max(1, n / ENTRIES_CHECKED_AGAINST_LOG);
+        ByteBuffer header = ByteBuffer.allocate(RecordBatchHeader.HEADER_SIZE);
+        for (int slot = n - 1; slot >= 0; slot -= step) {
+            Position entry = entry(slot);
+            header.clear();
+            log.readHeaderPartially(header, entry.position());
+            if (header.limit() < RecordBatchHeader.HEADER_SIZE
+                    || RecordBatchHeader.magic(header, 0) != RecordBatchHeader.MAGIC_V2
+                    || RecordBatchHeader.baseOffset(header, 0) != entry.offset()) {
+                throw new IllegalStateException("offset index entry " + slot + " " + entry + " of " + log.file()
+                        + " does not point at the batch with that offset");
+            }
+        }
     }
 
     /** Drops every entry at or above {@code offset}. */
