@@ -3,18 +3,25 @@
  * state kept beside it (leader epochs, idempotent producers, checkpoints).
  *
  * <pre>
- *  LogManager             one log directory: its partition logs, checkpoints, background work;
+ *  LogManager             one log directory: the registry of its partition logs, checkpoints;
  *                         future logs of replicas moving in (FutureLogs); its I/O
  *                         failures go to the LogDirFailureChannel, after which it is offline
+ *    LogDirLock           the directory's .lock, and the JVM's registry of directories held
+ *    LogDirTasks          periodic retention, flush.ms/segment.ms checks, checkpoints
  *    PartitionLog         one partition as the broker sees it (Kafka's UnifiedLog): appends,
- *      |                  reads, high watermark, truncation; holds the partition's lock
+ *      |                  reads, offsets, truncation; holds the partition's lock
+ *      +- LogAppender     the write path: places checked batches (offsets, epochs), rolls
+ *      +- LogTruncation   cuts the log from its end, brings the state beside it back in line
+ *      +- HighWatermark   the high watermark; publishes the first unstable offset
  *      +- LocalLog        its segments on disk (Kafka's LocalLog): append, roll, read, truncate,
  *      |    LogSegments   remove, flush; the log start, log end and recovery point
  *      |      LogSegment  one segment: a LogFile (.log) with its OffsetIndex, TimeIndex and
- *      |                  TransactionIndex (.txnindex: the aborted transactions whose marker it holds)
+ *      |                  TransactionIndex (.txnindex: the aborted transactions whose marker it
+ *      |                  holds); SegmentTimestamps, its newest and first batch times
  *      +- LeaderEpochCache, ProducerStateManager   the state beside the log (producers' epochs,
  *      |                  sequences and open transactions: the last stable offset)
- *      +- LogRetention    which old segments go (retention.ms, retention.bytes, log start)
+ *      +- LogRetention    which old segments go (retention.ms, retention.bytes, log start;
+ *                         DeleteRecords moves the log start)
  *    LogDirLoader         opens a directory's logs and future logs, removes replaced ones
  *    LogLoader            opens a PartitionLog: LogRecovery (segments, numbered passes), then
  *                         leader epochs and producer state, rebuilt by replaying batches
