@@ -8,8 +8,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Which of a partition log's oldest segments go, and when: past {@code retention.ms}, while the
  * log is over {@code retention.bytes}, or lying wholly below the log start offset (after
- * DeleteRecords, which moves the log start here: {@link #advanceLogStartOffset}). Deleting a segment moves the log start up to the next one, and the leader epochs
- * and producer snapshots below it go too.
+ * DeleteRecords, which moves the log start here: {@link #advanceLogStartOffset}). Deleting a
+ * segment moves the log start up to the next one, and the leader epochs and producer snapshots
+ * below it go too.
  *
  * <p>Two rules hold whatever the reason: the active segment is never deleted (an expired one is
  * rolled first, by the {@link PartitionLog}, so that it can go), and neither is a segment whose
