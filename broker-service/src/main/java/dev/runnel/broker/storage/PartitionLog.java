@@ -30,17 +30,16 @@ import dev.runnel.common.time.Scheduler;
  * batches (offsets, epochs, producer state) and rolls; {@link LogTruncation} cuts the log from its
  * end and brings the state beside it back in line; {@link HighWatermark} keeps the high watermark
  * and publishes the first unstable offset; {@link LogRetention} picks the old segments to delete
- * and moves the log start for DeleteRecords;
- * {@link LocalLog} does the segment work (append, roll, read, truncate, remove, flush) and owns the
- * log start, log end and recovery point; {@link LogLoader} opens the log and replays batches to
- * rebuild producer state and leader epochs.
+ * and moves the log start for DeleteRecords; {@link LocalLog} does the segment work (append, roll,
+ * read, truncate, remove, flush) and owns the log start, log end and recovery point;
+ * {@link LogLoader} opens the log and replays batches to rebuild producer state and leader epochs.
  *
  * <p>Thread-safety: one lock, this class's {@code lock}, serialises every change to the log
  * (appends, rolls, truncation, DeleteRecords, retention, config and high watermark updates, close,
  * delete) and every use of the producer state; the changing methods of the classes it owns run
- * only under it. Reads take no lock: a read captures the published end of
- * the log ({@link #logEndOffset()} and the active segment's size, published together after the
- * bytes are written) and never reads past it; deleted segments' files stay for
+ * only under it. Reads take no lock: a read captures the published end of the log
+ * ({@link #logEndOffset()} and the active segment's size, published together after the bytes are
+ * written) and never reads past it; deleted segments' files stay for
  * {@code file.delete.delay.ms}, so a read that captured one can still send it. Flushes serialise
  * on {@link LocalLog}'s flush lock, taken after {@code lock}, never before it.
  */
