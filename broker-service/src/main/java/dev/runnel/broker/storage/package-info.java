@@ -27,9 +27,11 @@
  *                         leader epochs and producer state, rebuilt by replaying batches
  *    BatchValidator       checks an append's batches and assigns their offsets
  *    LogCleaner           compacts the directory's compacted logs on its own threads: picks the
- *      Cleaner            dirtiest, builds an OffsetMap over its dirty part, rewrites its segments
- *      OffsetMap          (.cleaned, .swap, swapped in under the partition lock), and records the
- *      Throttler          first dirty offset in cleaner-offset-checkpoint
+ *      Cleaner            dirtiest; one round builds an OffsetMap over its dirty part, then
+ *        SegmentRewriter  rewrites its segments (.cleaned, .swap, swapped in under the partition
+ *                         lock), CleanedTransactions telling which aborted data and markers go;
+ *      OffsetMap          the first dirty offset goes to cleaner-offset-checkpoint
+ *      Throttler
  * </pre>
  *
  * <p>Locking, in one place: each {@link dev.runnel.broker.storage.PartitionLog}'s own lock

@@ -38,13 +38,13 @@ class CleanerGroupingTest {
         int size = segments.get(0).size();
 
         // Two segments fit one, three do not.
-        List<List<LogSegment>> groups = Cleaner.groupBySize(segments.subList(0, 4), segments, 2 * size + size / 2,
+        List<List<LogSegment>> groups = SegmentRewriter.groupBySize(segments.subList(0, 4), segments, 2 * size + size / 2,
                 config.segmentIndexBytes(), 16);
         assertThat(groups).extracting(List::size).containsExactly(2, 2);
         assertThat(groups.get(1).get(0).baseOffset()).isEqualTo(8);
 
         // Everything fits one.
-        assertThat(Cleaner.groupBySize(segments.subList(0, 4), segments, Integer.MAX_VALUE, config.segmentIndexBytes(), 16))
+        assertThat(SegmentRewriter.groupBySize(segments.subList(0, 4), segments, Integer.MAX_VALUE, config.segmentIndexBytes(), 16))
                 .extracting(List::size).containsExactly(4);
     }
 
@@ -57,9 +57,9 @@ class CleanerGroupingTest {
         assertThat(segments.get(0).timeIndexBytes()).isPositive();
 
         int twoTimeIndexes = 2 * segments.get(0).timeIndexBytes();
-        assertThat(Cleaner.groupBySize(segments.subList(0, 3), segments, Integer.MAX_VALUE, twoTimeIndexes, 12))
+        assertThat(SegmentRewriter.groupBySize(segments.subList(0, 3), segments, Integer.MAX_VALUE, twoTimeIndexes, 12))
                 .extracting(List::size).containsExactly(2, 1);
-        assertThat(Cleaner.groupBySize(segments.subList(0, 3), segments, Integer.MAX_VALUE, twoTimeIndexes - 1, 12))
+        assertThat(SegmentRewriter.groupBySize(segments.subList(0, 3), segments, Integer.MAX_VALUE, twoTimeIndexes - 1, 12))
                 .extracting(List::size).containsExactly(1, 1, 1);
     }
 
@@ -71,7 +71,7 @@ class CleanerGroupingTest {
         long far = 3_000_000_000L;
         List<LogSegment> segments = List.of(segment(config, 0, 2), segment(config, 10, 2), segment(config, far, 2),
                 segment(config, far + 10, 1));
-        assertThat(Cleaner.groupBySize(segments.subList(0, 3), segments, Integer.MAX_VALUE, config.segmentIndexBytes(),
+        assertThat(SegmentRewriter.groupBySize(segments.subList(0, 3), segments, Integer.MAX_VALUE, config.segmentIndexBytes(),
                 far + 10)).extracting(g -> g.get(0).baseOffset()).containsExactly(0L, 10L, far);
     }
 
