@@ -3,7 +3,6 @@ package dev.runnel.broker.storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,13 +10,9 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.runnel.broker.storage.ProducerStateEntry.BatchMetadata;
 
@@ -48,12 +43,16 @@ import dev.runnel.broker.storage.ProducerStateEntry.BatchMetadata;
  * it ({@link #truncateAndReload}). A producer unknown to the partition (new, expired, or whose
  * batches all fell below the log start) is accepted at any sequence, as KIP-360 has it.
  *
+ * <p>This class owns the producers' entries and how appended batches change them ({@link #update}),
+ * and the loading and expiry of that state. Its parts: {@link ProducerAppendValidator}, the
+ * leader's checks before an append; {@link TransactionVerifications}, the KIP-890 guards under
+ * way; {@link UnstableTransactions}, the transactions not yet stable; {@link ProducerSnapshots},
+ * the snapshot files.
+ *
  * <p>Not thread-safe: every method is called under the {@link PartitionLog} lock, or while the log
- * is loaded, before it is shared.
+ * is loaded, before it is shared; its parts are guarded with it.
  */
 public final class ProducerStateManager {
-
-    private static final Logger log = LoggerFactory.getLogger(ProducerStateManager.class);
 
     /**
      * The batch a retried request duplicates, to answer the retry with: its offsets, or for a batch
@@ -82,10 +81,6 @@ public final class ProducerStateManager {
         }
     }
 
-    /** How far a request's earlier batches have taken a producer, while the request is checked. */
-    private record Progress(short epoch, int lastSeq, boolean txnOpen) {
-    }
-
     /**
      * A transaction on this partition: its producer, its first offset, when its first batch was
      * appended (wall time; after a restart, the producer's last append before it) and, once a marker
@@ -111,7 +106,7 @@ public final class ProducerStateManager {
     public static final class VerificationGuard {
         private final long producerId;
 
-        private VerificationGuard(long producerId) {
+        VerificationGuard(long producerId) {
             this.producerId = producerId;
         }
 
@@ -121,23 +116,20 @@ public final class ProducerStateManager {
         }
     }
 
-    /** A verification under way for a producer with no open transaction here. */
-    private record Verification(VerificationGuard guard, short epoch, long startedMs) {
-    }
-
-    private final Path dir;
     private final long producerIdExpirationMs;
     private final Map<Long, ProducerStateEntry> producers = new HashMap<>();
-    private final NavigableMap<Long, ProducerSnapshotFile> snapshots = new TreeMap<>();
+    private final ProducerSnapshots snapshots;
     /** Open transactions, and completed ones whose marker is not yet below the high watermark. */
     private final UnstableTransactions transactions = new UnstableTransactions();
-    /** Verifications under way, by producer id (not snapshotted: a restart starts them afresh). */
-    private final Map<Long, Verification> verifications = new HashMap<>();
+    /** Verifications under way (KIP-890). */
+    private final TransactionVerifications verifications = new TransactionVerifications();
+    private final ProducerAppendValidator validator;
     private long mapEndOffset;
 
-    private ProducerStateManager(Path dir, long producerIdExpirationMs) {
-        this.dir = dir;
+    private ProducerStateManager(Path dir, long producerIdExpirationMs, ProducerSnapshots snapshots) {
         this.producerIdExpirationMs = producerIdExpirationMs;
+        this.snapshots = snapshots;
+        this.validator = new ProducerAppendValidator(dir.getFileName(), producers, verifications);
     }
 
     /**
@@ -154,12 +146,7 @@ public final class ProducerStateManager {
                     "producer id expiration " + producerIdExpirationMs + " ms is not positive");
         }
         Files.createDirectories(dir);
-        ProducerSnapshotFile.deleteTempFiles(dir);
-        ProducerStateManager manager = new ProducerStateManager(dir, producerIdExpirationMs);
-        for (ProducerSnapshotFile snapshot : ProducerSnapshotFile.listIn(dir)) {
-            manager.snapshots.put(snapshot.offset(), snapshot);
-        }
-        return manager;
+        return new ProducerStateManager(dir, producerIdExpirationMs, ProducerSnapshots.open(dir));
     }
 
     // ---- loading ----------------------------------------------------------------------------
@@ -174,42 +161,28 @@ public final class ProducerStateManager {
      * <p>Serves opening the log and truncating its end (a follower's divergence from its leader).
      */
     public void truncateAndReload(long logStartOffset, long logEndOffset, long nowMs) throws IOException {
-        for (ProducerSnapshotFile snapshot : List.copyOf(snapshots.values())) {
-            if (snapshot.offset() < logStartOffset || snapshot.offset() > logEndOffset) {
-                deleteSnapshot(snapshot);
-            }
-        }
+        snapshots.deleteOutside(logStartOffset, logEndOffset);
         producers.clear();
         transactions.clear();
-        while (!snapshots.isEmpty()) {
-            ProducerSnapshotFile newest = snapshots.lastEntry().getValue();
-            List<ProducerStateEntry> entries;
-            try {
-                entries = newest.read();
-            } catch (ProducerSnapshotFile.CorruptSnapshotException | NoSuchFileException e) {
-                log.warn("Deleting producer snapshot {} and trying an older one: {}", newest, e.getMessage());
-                deleteSnapshot(newest);
-                continue;
-            }
-            for (ProducerStateEntry entry : entries) {
-                if (!isExpired(entry, nowMs)) {
-                    producers.put(entry.producerId(), entry);
-                    if (entry.hasOpenTransaction()) {
-                        transactions.open(entry.producerId(), entry.currentTxnFirstOffset(), entry.lastAppendTimeMs());
-                    }
-                }
-            }
-            mapEndOffset = newest.offset();
+        ProducerSnapshots.Loaded newest = snapshots.readNewest();
+        if (newest == null) {
+            mapEndOffset = logStartOffset;
             return;
         }
-        mapEndOffset = logStartOffset;
+        for (ProducerStateEntry entry : newest.entries()) {
+            if (!isExpired(entry, nowMs)) {
+                producers.put(entry.producerId(), entry);
+                if (entry.hasOpenTransaction()) {
+                    transactions.open(entry.producerId(), entry.currentTxnFirstOffset(), entry.lastAppendTimeMs());
+                }
+            }
+        }
+        mapEndOffset = newest.offset();
     }
 
     /** Forgets every producer and deletes every snapshot: the log was emptied and restarts at {@code offset}. */
     public void truncateFullyAndStartAt(long offset) throws IOException {
-        for (ProducerSnapshotFile snapshot : List.copyOf(snapshots.values())) {
-            deleteSnapshot(snapshot);
-        }
+        snapshots.deleteAll();
         producers.clear();
         transactions.clear();
         verifications.clear();
@@ -245,22 +218,12 @@ public final class ProducerStateManager {
         if (entry != null && entry.hasOpenTransaction()) {
             return null;
         }
-        Verification current = verifications.get(producerId);
-        if (current != null) {
-            if (epoch > current.epoch()) {
-                verifications.put(producerId, new Verification(current.guard(), epoch, current.startedMs()));
-            }
-            return current.guard();
-        }
-        VerificationGuard guard = new VerificationGuard(producerId);
-        verifications.put(producerId, new Verification(guard, epoch, nowMs));
-        return guard;
+        return verifications.start(producerId, epoch, nowMs);
     }
 
     /** The guard of the producer's verification under way, if any (tests). */
     Optional<VerificationGuard> verificationGuard(long producerId) {
-        Verification v = verifications.get(producerId);
-        return v == null ? Optional.empty() : Optional.of(v.guard());
+        return verifications.guard(producerId);
     }
 
     /**
@@ -289,120 +252,7 @@ public final class ProducerStateManager {
      *         sequence, or a control batch that is not a transaction marker
      */
     public DuplicateBatch checkLeaderAppend(ByteBuffer records, AppendOrigin origin, VerificationGuard guard) {
-        int[] starts = batchStarts(records);
-        Map<Long, Progress> progress = new HashMap<>();
-        for (int at : starts) {
-            boolean control = RecordBatchHeader.isControl(records, at);
-            if (!RecordBatchHeader.hasProducerId(records, at)) {
-                if (control) {
-                    throw new LogException(LogError.INVALID_RECORD, "a control batch has no producer id");
-                }
-                continue;
-            }
-            long producerId = RecordBatchHeader.producerId(records, at);
-            short epoch = RecordBatchHeader.producerEpoch(records, at);
-            boolean transactional = RecordBatchHeader.isTransactional(records, at);
-            ProducerStateEntry entry = producers.get(producerId);
-            Progress previous = progress.get(producerId);
-            boolean firstInRequest = previous == null;
-            if (previous == null && entry != null) {
-                previous = new Progress(entry.producerEpoch(), entry.lastSeq(), entry.hasOpenTransaction());
-            }
-            if (control) {
-                progress.put(producerId, checkMarker(records, at, origin, producerId, epoch, entry, previous));
-                continue;
-            }
-            if (origin == AppendOrigin.COORDINATOR) {
-                checkEpoch(producerId, previous, epoch);
-                checkTxnState(producerId, previous, transactional);
-                if (transactional && (previous == null || !previous.txnOpen())) {
-                    checkVerified(producerId, guard);
-                }
-                progress.put(producerId, new Progress(epoch, previous == null || epoch != previous.epoch() ? -1
-                        : previous.lastSeq(), transactional || previous != null && previous.txnOpen()));
-                continue;
-            }
-            int firstSeq = RecordBatchHeader.baseSequence(records, at);
-            int lastSeq = RecordBatchHeader.lastSequence(records, at);
-            if (firstSeq < 0) {
-                throw new LogException(LogError.INVALID_RECORD,
-                        "batch of producer " + producerId + " has no sequence number (" + firstSeq + ")");
-            }
-            if (starts.length == 1 && entry != null) {
-                Optional<BatchMetadata> duplicate = entry.findDuplicate(epoch, firstSeq, lastSeq);
-                if (duplicate.isPresent()) {
-                    BatchMetadata b = duplicate.get();
-                    return new DuplicateBatch(b.firstOffset(), b.lastOffset(), b.maxTimestamp());
-                }
-                if (entry.precedesRetained(epoch, firstSeq, lastSeq)) {
-                    // Written before, forgotten since: a retry that waited while newer batches of the
-                    // producer went to the log (a leader change with requests in flight to both leaders).
-                    // OUT_OF_ORDER_SEQUENCE_NUMBER would make a Java producer bump its epoch and write
-                    // it again, and librdkafka's stop; DUPLICATE_SEQUENCE_NUMBER is taken as written.
-                    log.info("{}: producer {} retried sequences {}..{} at epoch {}, older than its retained batches "
-                            + "(from sequence {}); answered DUPLICATE_SEQUENCE_NUMBER", dir.getFileName(), producerId,
-                            firstSeq, lastSeq, epoch, entry.batches().get(0).firstSeq());
-                    return DuplicateBatch.beforeRetained(entry.batches().get(0).firstOffset());
-                }
-            }
-            checkEpochAndSequence(producerId, previous, epoch, firstSeq);
-            checkTxnState(producerId, previous, transactional);
-            if (transactional && (previous == null || !previous.txnOpen())) {
-                checkVerified(producerId, guard);
-            }
-            if (firstInRequest && entry != null && epoch > entry.producerEpoch()) {
-                log.info("{}: producer {} moves from epoch {} to {} (its last sequence was {})", dir.getFileName(),
-                        producerId, entry.producerEpoch(), epoch, entry.lastSeq());
-            } else if (previous == null && firstSeq != 0) {
-                log.info("{}: producer {} is unknown here; its epoch {} is accepted at sequence {}", dir.getFileName(),
-                        producerId, epoch, firstSeq);
-            }
-            progress.put(producerId, new Progress(epoch, lastSeq,
-                    transactional || previous != null && previous.txnOpen()));
-        }
-        return null;
-    }
-
-    /** Checks a coordinator's transaction marker against the producer's state; returns the producer's progress after it. */
-    private static Progress checkMarker(ByteBuffer records, int at, AppendOrigin origin, long producerId, short epoch,
-            ProducerStateEntry entry, Progress previous) {
-        if (origin != AppendOrigin.COORDINATOR) {
-            throw new LogException(LogError.INVALID_RECORD, "clients may not write control batches");
-        }
-        TxnMarker marker = TxnMarker.read(records, at);
-        if (marker == null) {
-            throw new LogException(LogError.INVALID_RECORD, "control batch of producer " + producerId
-                    + " is not a COMMIT or ABORT marker");
-        }
-        checkEpoch(producerId, previous, epoch);
-        if (entry != null && marker.coordinatorEpoch() < entry.coordinatorEpoch()) {
-            throw new LogException(LogError.TRANSACTION_COORDINATOR_FENCED, "marker of producer " + producerId
-                    + " from coordinator epoch " + marker.coordinatorEpoch() + ", older than its last marker's "
-                    + entry.coordinatorEpoch());
-        }
-        return new Progress(epoch, previous == null || epoch != previous.epoch() ? -1 : previous.lastSeq(), false);
-    }
-
-    private static void checkEpoch(long producerId, Progress previous, short epoch) {
-        if (previous != null && epoch < previous.epoch()) {
-            throw new LogException(LogError.INVALID_PRODUCER_EPOCH, "producer " + producerId + " epoch " + epoch
-                    + " is older than its current epoch " + previous.epoch());
-        }
-    }
-
-    private void checkVerified(long producerId, VerificationGuard guard) {
-        Verification verification = verifications.get(producerId);
-        if (guard == null || verification == null || verification.guard() != guard) {
-            throw new LogException(LogError.INVALID_TXN_STATE, "the transactional batch of producer " + producerId
-                    + " is not part of an ongoing transaction: it was not verified with the transaction coordinator");
-        }
-    }
-
-    private static void checkTxnState(long producerId, Progress previous, boolean transactional) {
-        if (!transactional && previous != null && previous.txnOpen()) {
-            throw new LogException(LogError.INVALID_TXN_STATE, "producer " + producerId
-                    + " sent a non-transactional batch while its transaction is open");
-        }
+        return validator.check(records, batchStarts(records), origin, guard);
     }
 
     /**
@@ -494,20 +344,15 @@ public final class ProducerStateManager {
      * (the state there cannot have changed). Atomic: see {@link ProducerSnapshotFile}.
      */
     public void takeSnapshot() throws IOException {
-        if (snapshots.containsKey(mapEndOffset)) {
+        if (snapshots.contains(mapEndOffset)) {
             return;
         }
-        ProducerSnapshotFile snapshot = ProducerSnapshotFile.at(dir, mapEndOffset);
-        List<ProducerStateEntry> entries = new ArrayList<>(new TreeMap<>(producers).values());
-        snapshot.write(entries);
-        snapshots.put(mapEndOffset, snapshot);
+        snapshots.write(mapEndOffset, new ArrayList<>(new TreeMap<>(producers).values()));
     }
 
     /** Deletes the snapshots below {@code offset}: retention or DeleteRecords moved the log start there. */
     public void deleteSnapshotsBelow(long offset) throws IOException {
-        for (ProducerSnapshotFile snapshot : List.copyOf(snapshots.headMap(offset, false).values())) {
-            deleteSnapshot(snapshot);
-        }
+        snapshots.deleteBelow(offset);
     }
 
     /**
@@ -517,7 +362,7 @@ public final class ProducerStateManager {
      */
     public void removeExpiredProducers(long nowMs) {
         producers.values().removeIf(entry -> isExpired(entry, nowMs));
-        verifications.values().removeIf(v -> nowMs - v.startedMs() >= producerIdExpirationMs);
+        verifications.removeExpired(nowMs, producerIdExpirationMs);
     }
 
     // ---- views ------------------------------------------------------------------------------
@@ -533,40 +378,14 @@ public final class ProducerStateManager {
 
     /** The offset of the newest snapshot file, if any. */
     public OptionalLong latestSnapshotOffset() {
-        return snapshots.isEmpty() ? OptionalLong.empty() : OptionalLong.of(snapshots.lastKey());
+        return snapshots.latestOffset();
     }
 
     // ---- internals --------------------------------------------------------------------------
 
-    private static void checkEpochAndSequence(long producerId, Progress previous, short epoch, int firstSeq) {
-        if (previous == null) {
-            return; // unknown producer: any sequence (KIP-360)
-        }
-        checkEpoch(producerId, previous, epoch);
-        if (epoch > previous.epoch()) {
-            if (firstSeq != 0) {
-                throw new LogException(LogError.OUT_OF_ORDER_SEQUENCE, "producer " + producerId + " starts epoch "
-                        + epoch + " at sequence " + firstSeq + ", not 0");
-            }
-        } else if (!inSequence(previous.lastSeq(), firstSeq)) {
-            throw new LogException(LogError.OUT_OF_ORDER_SEQUENCE, "producer " + producerId + " sent sequence "
-                    + firstSeq + " after " + previous.lastSeq() + " at epoch " + epoch);
-        }
-    }
-
-    /** Whether {@code nextSeq} follows {@code lastSeq}; sequences wrap from {@link Integer#MAX_VALUE} to 0. */
-    private static boolean inSequence(int lastSeq, int nextSeq) {
-        return nextSeq == lastSeq + 1L || (nextSeq == 0 && lastSeq == Integer.MAX_VALUE);
-    }
-
     /** Kafka's rule: expired once the time since the last append reaches the expiration, unless a transaction is open. */
     private boolean isExpired(ProducerStateEntry entry, long nowMs) {
         return !entry.hasOpenTransaction() && nowMs - entry.lastAppendTimeMs() >= producerIdExpirationMs;
-    }
-
-    private void deleteSnapshot(ProducerSnapshotFile snapshot) throws IOException {
-        snapshot.delete();
-        snapshots.remove(snapshot.offset());
     }
 
     /**

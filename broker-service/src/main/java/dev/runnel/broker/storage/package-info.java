@@ -19,7 +19,9 @@
  *      |                  TransactionIndex (.txnindex: the aborted transactions whose marker it
  *      |                  holds); SegmentTimestamps, its newest and first batch times
  *      +- LeaderEpochCache, ProducerStateManager   the state beside the log (producers' epochs,
- *      |                  sequences and open transactions: the last stable offset)
+ *      |                  sequences and open transactions: the last stable offset); the leader's
+ *      |                  checks (ProducerAppendValidator), KIP-890 TransactionVerifications,
+ *      |                  UnstableTransactions and the snapshot files (ProducerSnapshots)
  *      +- LogRetention    which old segments go (retention.ms, retention.bytes, log start;
  *                         DeleteRecords moves the log start)
  *    LogDirLoader         opens a directory's logs and future logs, removes replaced ones
