@@ -132,6 +132,12 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         answer.whenComplete((r, e) -> ctx.executor().execute(() -> writeReady(ctx)));
     }
 
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        dispatcher.closed(requests);
+        ctx.fireChannelInactive();
+    }
+
     /**
      * The answer to one frame; null after closing the connection. The frame is released once its
      * request is handled: what a request keeps of it is then garbage-collected, and request memory
@@ -335,8 +341,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                     ApiVersionTable.asResponse())));
         }
         if (!key.isVersionSupported(version)) {
-            // Neither readable nor answerable: kafka-clients has no schema for it (Kafka 4 removed the
-            // oldest versions, KIP-896), and Kafka's brokers close the connection too.
+            // Neither readable nor answerable (KIP-896 removed the oldest versions); Kafka closes too.
             metrics.requestError(key, version, Errors.UNSUPPORTED_VERSION);
             return Prepared.answered(close(ctx, key + " v" + version + " is not supported (versions "
                     + key.oldestVersion() + " to " + key.latestVersion() + " exist; see ApiVersions for the ones served)"));
@@ -355,17 +360,15 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 return Prepared.answered(CompletableFuture.completedFuture(
                         KafkaWire.encode(request, KafkaWire.errorResponse(request, Errors.UNSUPPORTED_VERSION))));
             } catch (RuntimeException e) {
-                return Prepared.answered(close(ctx, key + " v" + version + " is not served and has no error answer: "
-                        + e));
+                return Prepared.answered(close(ctx, key + " v" + version + " is not served, no error answer: " + e));
             }
         }
         return new Prepared(null, request, handler);
     }
 
     /**
-     * UNKNOWN_SERVER_ERROR in the API's own error response, at the request's version: the client
-     * gets an answer and the connection goes on. Only if even that cannot be written does the
-     * exception reach {@link #writeReady}, which closes the connection.
+     * UNKNOWN_SERVER_ERROR in the API's own error response, at the request's version, and the connection
+     * goes on; only if even that cannot be written does {@link #writeReady} close the connection.
      */
     private ResponseFrame failed(KafkaWire.Request request, String what, Throwable cause) {
         metrics.requestError(request.apiKey(), request.version(), Errors.UNKNOWN_SERVER_ERROR);

@@ -33,7 +33,7 @@ import dev.runnel.common.time.Ticker;
  *   <li>At most {@code queued.max.requests} requests wait for a handler thread; past that,
  *       {@link #enqueue} says so and the connection stops reading until it is woken (back-pressure,
  *       as Kafka's network threads block on a full request queue).</li>
- *   <li>A connection that has been the only one to send requests on its event loop for
+ *   <li>A connection that has been the only open one to send requests on its event loop for
  *       {@link #ALONE_FOR} has its requests handled on that loop, once none of its earlier ones is
  *       still on a handler thread: there is no other connection whose requests a slow handler
  *       could hold up there, and the two thread hand-overs per request (to a handler thread and
@@ -211,25 +211,54 @@ public final class RequestDispatcher implements AutoCloseable {
 
     /**
      * Whether this request of {@code connection}, read on the calling event loop, may be handled on
-     * it: no other connection has sent a request on the loop for {@link #ALONE_FOR}, and none of the
-     * connection's own requests is queued or running on a handler thread (it would be answered
-     * out of turn otherwise). Event loop only.
+     * it: no other connection still open has sent a request on the loop for {@link #ALONE_FOR}, and
+     * none of the connection's own requests is queued or running on a handler thread (it would be
+     * answered out of turn otherwise). Event loop only.
      */
     private boolean aloneOnItsLoop(Executor connection) {
         LoopSenders senders = loopSenders.get();
         long now = ticker.nanoTime();
         if (senders.last != connection) {
+            if (senders.last != null) {
+                senders.other = senders.last;
+                senders.otherSentAt = senders.lastSentAt;
+            } else if (senders.other == connection) {
+                senders.other = null; // the last sender closed, and this one was the other
+            }
             senders.last = connection;
-            senders.aloneSince = now;
-            return false;
         }
-        return now - senders.aloneSince >= ALONE_FOR.toNanos() && ((SerialExecutor) connection).idle();
+        senders.lastSentAt = now;
+        return (senders.other == null || now - senders.otherSentAt >= ALONE_FOR.toNanos())
+                && ((SerialExecutor) connection).idle();
     }
 
-    /** One event loop's view: the connection that sent its last request, alone since when. */
+    /**
+     * {@code connection} (from {@link #forConnection}) is closed: it sends nothing more on the
+     * calling event loop, so it no longer keeps another connection there off the loop. Event loop only.
+     */
+    void closed(Executor connection) {
+        if (owned == null) {
+            return;
+        }
+        LoopSenders senders = loopSenders.get();
+        if (senders.last == connection) {
+            senders.last = null;
+        }
+        if (senders.other == connection) {
+            senders.other = null;
+        }
+    }
+
+    /**
+     * One event loop's view: the connection that sent its last request, and the one that sent a
+     * request last before it (the most recent other sender), with when each last sent. A third
+     * connection that sent before those two is forgotten: its next request makes it one of them.
+     */
     private static final class LoopSenders {
         private Executor last;
-        private long aloneSince;
+        private long lastSentAt;
+        private Executor other;
+        private long otherSentAt;
     }
 
     private void wakeWaiters() {

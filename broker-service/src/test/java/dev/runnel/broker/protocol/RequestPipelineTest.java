@@ -43,7 +43,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 /**
  * The request pipeline of a real listener: handlers run on the request-handler threads, so a
  * handler that blocks holds up neither its event loop nor the other connections, while one
- * connection's requests still run one at a time and are answered in order.
+ * connection's requests still run one at a time and are answered in order; a connection alone on
+ * its event loop is handled there.
  */
 class RequestPipelineTest {
 
@@ -79,8 +80,18 @@ class RequestPipelineTest {
         }
     }
 
-    private void start(int ioThreads) {
+    /**
+     * A listener with one event loop. With handler threads, a neighbour connection has just sent a
+     * request on that loop, so that for {@link RequestDispatcher#ALONE_FOR} no connection is alone
+     * there and every handler runs on a handler thread; what it recorded is forgotten.
+     */
+    private void start(int ioThreads) throws IOException {
         start(ioThreads, null);
+        if (ioThreads > 0) {
+            apiVersionsHandledBy(connect());
+            handlerThreads.clear();
+            started.clear();
+        }
     }
 
     /** With {@code ticker} non-null, the handler threads' dispatcher measures time on it. */
@@ -167,26 +178,31 @@ class RequestPipelineTest {
     }
 
     @Test
-    void aConnectionAloneOnItsEventLoopForALoneForIsHandledThereUntilAnotherConnectionSends() throws IOException {
+    void aConnectionAloneOnItsEventLoopIsHandledThereUntilAnotherOpenConnectionSentWithinAloneFor()
+            throws IOException {
         ManualClock ticker = new ManualClock();
         start(2, ticker);
         Socket alone = connect();
-        assertThat(apiVersionsHandledBy(alone)).startsWith("kafka-request-handler-");
-        ticker.advance(RequestDispatcher.ALONE_FOR.minusMillis(1));
-        assertThat(apiVersionsHandledBy(alone)).as("alone, but not for long enough").startsWith("kafka-request-handler-");
-
-        ticker.advance(Duration.ofMillis(1));
         assertThat(apiVersionsHandledBy(alone)).doesNotStartWith("kafka-request-handler-");
         assertThat(dispatcher.handledOnEventLoop()).isOne();
 
-        // Another connection on the same (only) event loop: both go to the handler threads again.
+        // Another connection on the same (only) event loop: both go to the handler threads.
         Socket other = connect();
         assertThat(apiVersionsHandledBy(other)).startsWith("kafka-request-handler-");
-        ticker.advance(RequestDispatcher.ALONE_FOR);
         assertThat(apiVersionsHandledBy(alone)).startsWith("kafka-request-handler-");
-        ticker.advance(RequestDispatcher.ALONE_FOR);
+        ticker.advance(RequestDispatcher.ALONE_FOR.minusMillis(1));
+        assertThat(apiVersionsHandledBy(alone)).as("the other sent %s ago", RequestDispatcher.ALONE_FOR.minusMillis(1))
+                .startsWith("kafka-request-handler-");
+        ticker.advance(Duration.ofMillis(1));
         assertThat(apiVersionsHandledBy(alone)).doesNotStartWith("kafka-request-handler-");
         assertThat(dispatcher.handledOnEventLoop()).isEqualTo(2);
+
+        // The other sends again, then closes: no time passes, yet once it is gone the first is alone.
+        assertThat(apiVersionsHandledBy(other)).startsWith("kafka-request-handler-");
+        other.close();
+        Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> !apiVersionsHandledBy(alone).startsWith("kafka-request-handler-"));
+        assertThat(dispatcher.handledOnEventLoop()).isEqualTo(3);
     }
 
     @Test
@@ -195,10 +211,12 @@ class RequestPipelineTest {
         ManualClock ticker = new ManualClock();
         start(2, ticker);
         Socket socket = connect();
-        assertThat(apiVersionsHandledBy(socket)).startsWith("kafka-request-handler-");
+        Socket other = connect();
+        assertThat(apiVersionsHandledBy(other)).doesNotStartWith("kafka-request-handler-");
         send(socket, ApiKeys.DESCRIBE_CLUSTER, (short) 0, new DescribeClusterRequestData());
         int blockedCorrelation = correlation;
         assertThat(blockedHandlerEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(handlerThreads.get(1)).as("DescribeCluster's handler").startsWith("kafka-request-handler-");
 
         ticker.advance(RequestDispatcher.ALONE_FOR);
         send(socket, ApiKeys.API_VERSIONS, (short) 3, apiVersions());
@@ -210,12 +228,12 @@ class RequestPipelineTest {
         release.countDown();
         assertThat(correlationOf(socket, ApiKeys.DESCRIBE_CLUSTER, (short) 0)).isEqualTo(blockedCorrelation);
         assertThat(correlationOf(socket, ApiKeys.API_VERSIONS, (short) 3)).isEqualTo(next);
-        assertThat(handlerThreads).allSatisfy(thread -> assertThat(thread).startsWith("kafka-request-handler-"));
-        assertThat(dispatcher.handledOnEventLoop()).isZero();
+        assertThat(handlerThreads.get(2)).startsWith("kafka-request-handler-");
+        assertThat(dispatcher.handledOnEventLoop()).isOne();
 
         // Nothing of it left on the handler threads: its next request is handled on the event loop.
         assertThat(apiVersionsHandledBy(socket)).doesNotStartWith("kafka-request-handler-");
-        assertThat(dispatcher.handledOnEventLoop()).isOne();
+        assertThat(dispatcher.handledOnEventLoop()).isEqualTo(2);
     }
 
     @ParameterizedTest(name = "num.io.threads {0}")
