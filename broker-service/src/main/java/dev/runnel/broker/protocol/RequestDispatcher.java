@@ -33,14 +33,15 @@ import dev.runnel.common.time.Ticker;
  *   <li>At most {@code queued.max.requests} requests wait for a handler thread; past that,
  *       {@link #enqueue} says so and the connection stops reading until it is woken (back-pressure,
  *       as Kafka's network threads block on a full request queue).</li>
- *   <li>A connection that has been the only open one to send requests on its event loop for
- *       {@link #ALONE_FOR} has its requests handled on that loop, once none of its earlier ones is
- *       still on a handler thread: there is no other connection whose requests a slow handler
- *       could hold up there, and the two thread hand-overs per request (to a handler thread and
- *       the answer back) are what a lone client pays most for on a small machine. The first
- *       request another connection sends on that loop sends both connections' requests to the
- *       handler threads again; a connection quiet for that long that starts sending during a
- *       slow handler waits for that one handler only ({@code docs/benchmarks.md}).</li>
+ *   <li>A connection alone on its event loop (no other connection still open has sent a
+ *       request there for {@link #ALONE_FOR}) has its requests handled on that loop, once none of
+ *       its earlier ones is still on a handler thread: there is no other connection whose
+ *       requests a slow handler could hold up there, and the two thread hand-overs per request (to
+ *       a handler thread and the answer back) are what a lone client pays most for on a small
+ *       machine. The first request another connection sends on that loop sends both connections'
+ *       requests to the handler threads again; a new connection, or one quiet for that long, that
+ *       starts sending during a slow handler waits for that one handler only
+ *       ({@code docs/benchmarks.md}).</li>
  * </ul>
  */
 public final class RequestDispatcher implements AutoCloseable {
@@ -51,8 +52,8 @@ public final class RequestDispatcher implements AutoCloseable {
     private static final int TASKS_PER_TURN = 16;
 
     /**
-     * How long a connection must have been the only one sending requests on its event loop before
-     * its requests are handled there: longer than the gaps between a quiet client's requests (a
+     * How long no other open connection may have sent a request on a connection's event loop for
+     * its requests to be handled there: longer than the gaps between a quiet client's requests (a
      * consumer's heartbeats every 3 s, a long-polling fetch every 500 ms).
      */
     static final Duration ALONE_FOR = Duration.ofSeconds(10);

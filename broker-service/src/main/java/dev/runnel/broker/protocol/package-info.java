@@ -12,7 +12,7 @@
  *                               on the event loop
  *   --> RequestDispatcher       the API's handler (KafkaApis, through MetadataReadinessGate) on a
  *                               request-handler thread (num.io.threads, 8; with 0, or for a
- *                               connection alone on its loop for 10 s, on the event loop), one
+ *                               connection alone on its loop, on the event loop), one
  *                               request of a connection at a time; at most
  *                               queued.max.requests wait, else connections stop reading
  *   --> *Handler                Produce, Fetch, ListOffsets, Metadata, topic admin, groups, ...:
