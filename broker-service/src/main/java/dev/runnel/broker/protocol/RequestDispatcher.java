@@ -57,6 +57,7 @@ public final class RequestDispatcher implements AutoCloseable {
      * consumer's heartbeats every 3 s, a long-polling fetch every 500 ms).
      */
     static final Duration ALONE_FOR = Duration.ofSeconds(10);
+    private static final long ALONE_FOR_NANOS = ALONE_FOR.toNanos();
 
     private final KafkaApis apis;
     private final Executor pool;
@@ -82,21 +83,12 @@ public final class RequestDispatcher implements AutoCloseable {
         return ioThreads == 0 ? direct(apis) : new RequestDispatcher(apis, ioThreads, queuedMaxRequests, ticker);
     }
 
-    /** {@link #of(KafkaApis, int, int, Ticker)} on the system's ticker. */
-    public static RequestDispatcher of(KafkaApis apis, int ioThreads, int queuedMaxRequests) {
-        return of(apis, ioThreads, queuedMaxRequests, Ticker.SYSTEM);
-    }
-
     /**
      * @param ioThreads         request-handler threads ({@code num.io.threads})
      * @param queuedMaxRequests requests that may wait for a handler thread before connections stop
      *                          reading ({@code queued.max.requests})
+     * @param ticker            what measures how long a connection has been alone on its event loop
      */
-    public RequestDispatcher(KafkaApis apis, int ioThreads, int queuedMaxRequests) {
-        this(apis, ioThreads, queuedMaxRequests, Ticker.SYSTEM);
-    }
-
-    /** @param ticker what measures how long a connection has been alone on its event loop */
     public RequestDispatcher(KafkaApis apis, int ioThreads, int queuedMaxRequests, Ticker ticker) {
         if (ioThreads < 1 || queuedMaxRequests < 1) {
             throw new IllegalArgumentException("num.io.threads and queued.max.requests must be at least 1, not "
@@ -229,7 +221,7 @@ public final class RequestDispatcher implements AutoCloseable {
             senders.last = connection;
         }
         senders.lastSentAt = now;
-        return (senders.other == null || now - senders.otherSentAt >= ALONE_FOR.toNanos())
+        return (senders.other == null || now - senders.otherSentAt >= ALONE_FOR_NANOS)
                 && ((SerialExecutor) connection).idle();
     }
 

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.runnel.common.time.Ticker;
 import dev.runnel.testing.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -112,8 +113,8 @@ class RequestPipelineTest {
                     ? CompletableFuture.failedFuture(new CloseConnectionException("refused"))
                     : CompletableFuture.completedFuture(new DescribeClusterResponseData().setClusterId("c"));
         });
-        dispatcher = ticker == null ? RequestDispatcher.of(new KafkaApis(handlers), ioThreads, 500)
-                : RequestDispatcher.of(new KafkaApis(handlers), ioThreads, 500, ticker);
+        dispatcher = RequestDispatcher.of(new KafkaApis(handlers), ioThreads, 500,
+                ticker == null ? Ticker.SYSTEM : ticker);
         // One network thread: every connection shares the event loop of every other.
         server = new KafkaServer("127.0.0.1", 0, ListenerLimits.defaults(), 1, dispatcher, new SimpleMeterRegistry(),
                 () -> { });
@@ -122,7 +123,7 @@ class RequestPipelineTest {
 
     @Test
     void aNegativeNumberOfNetworkThreadsIsRefusedNamingTheSetting() {
-        dispatcher = new RequestDispatcher(new KafkaApis(handlers), 1, 500);
+        dispatcher = new RequestDispatcher(new KafkaApis(handlers), 1, 500, Ticker.SYSTEM);
         assertThatThrownBy(() -> new KafkaServer("127.0.0.1", 0, ListenerLimits.defaults(), -1, dispatcher,
                 new SimpleMeterRegistry(), () -> { }))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("num.network.threads");
@@ -283,7 +284,7 @@ class RequestPipelineTest {
 
     @Test
     void pastQueuedMaxRequestsTheCallerIsToldToStopReadingAndIsWokenWhenThereIsRoom() throws Exception {
-        dispatcher = new RequestDispatcher(new KafkaApis(handlers), 1, 2);
+        dispatcher = new RequestDispatcher(new KafkaApis(handlers), 1, 2, Ticker.SYSTEM);
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch woken = new CountDownLatch(1);
         AtomicInteger ran = new AtomicInteger();
